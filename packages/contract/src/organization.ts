@@ -1,0 +1,39 @@
+// Organisations (tenants), their members and their secret API keys.
+import { z } from 'zod';
+import { id, name, timestamp } from './common.ts';
+
+export const organization = z.object({
+  id,
+  name: z.string(),
+  role: z.enum(['owner', 'admin', 'member']).optional(),
+  createdAt: timestamp,
+});
+export type Organization = z.infer<typeof organization>;
+
+export const organizationCreate = z.object({ name: name(100) });
+
+export const memberRole = z.enum(['owner', 'admin', 'member']);
+export const organizationMember = z.object({
+  userId: id,
+  email: z.string().nullable(),
+  role: memberRole,
+  createdAt: timestamp,
+});
+export type OrganizationMember = z.infer<typeof organizationMember>;
+
+export const apiKey = z.object({
+  id,
+  name: z.string(),
+  /** The first characters of the key, enough to recognise it. */
+  prefix: z.string(),
+  createdAt: timestamp,
+  lastUsedAt: timestamp.nullable(),
+  revokedAt: timestamp.nullable(),
+});
+export type ApiKey = z.infer<typeof apiKey>;
+
+/** A key as created: the only time its plaintext `secret` is shown. */
+export const apiKeyCreated = apiKey.extend({ secret: z.string().startsWith('sk_') });
+export type ApiKeyCreated = z.infer<typeof apiKeyCreated>;
+
+export const apiKeyCreate = z.object({ name: name(100) });

@@ -1,0 +1,34 @@
+// The page served at / by `pnpm start`: what is running and how to call it.
+import type { DemoKeys } from './demoKeys.ts';
+
+const escape = (text: string) =>
+  text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+
+export function demoPage(demo: DemoKeys | null): string {
+  const agents = (demo?.agents ?? [])
+    .map(
+      (agent) =>
+        `<li><strong>${escape(agent.name)}</strong> (${escape(agent.language)}) — publishable key <code>${escape(agent.publishableKey)}</code></li>`,
+    )
+    .join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Closer — local stack</title>
+<style>
+  body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 3rem auto; padding: 0 1rem; color: #1f2937; }
+  code { background: #f3f4f6; padding: .1rem .3rem; border-radius: 4px; }
+</style>
+</head>
+<body>
+<h1>Closer is running</h1>
+<p>Every function is served under <code>/functions/v1</code>, as on Supabase:
+<a href="/functions/v1/health/ready">/functions/v1/health/ready</a>.</p>
+<h2>Demo agents</h2>
+<ul>${agents || '<li>No demo organisation in this database.</li>'}</ul>
+<p>The demo organisation's secret key was printed in the terminal that started the stack; it never appears in a page.</p>
+</body>
+</html>`;
+}

@@ -1,0 +1,65 @@
+// `pnpm start`: the local stack. Flags: --memory (throwaway database), --port <n> (default 54321), --host <h>.
+import { parseArgs } from 'node:util';
+import { createRuntime } from '@closer/functions/_shared/runtime.ts';
+import { serve } from '@hono/node-server';
+import { openDatabase, prepareDatabase, type DatabaseTarget } from './database.ts';
+import { ensureDemoKeys } from './demoKeys.ts';
+import { defaultStateDir } from './paths.ts';
+import { createLocalApp, FUNCTIONS_PATH } from './server.ts';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: {
+    memory: { type: 'boolean', default: false },
+    port: { type: 'string', default: '54321' },
+    host: { type: 'string', default: '127.0.0.1' },
+  },
+});
+
+const env = { ...process.env };
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${values.port}`);
+
+const target: DatabaseTarget = env.DATABASE_URL
+  ? { kind: 'postgres', url: env.DATABASE_URL }
+  : values.memory
+    ? { kind: 'memory' }
+    : { kind: 'pglite', dataDir: `${defaultStateDir}/pgdata` };
+const stateDir = target.kind === 'pglite' ? defaultStateDir : null;
+
+const started = performance.now();
+const db = await openDatabase(target);
+const { applied, seeded } = await prepareDatabase(db);
+const demo = await ensureDemoKeys(db, env, stateDir);
+const baseUrl = `http://${values.host === '0.0.0.0' ? 'localhost' : values.host}:${port}`;
+env.SUPABASE_URL ??= baseUrl;
+const app = createLocalApp(createRuntime(db, env), demo);
+
+const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
+  const where =
+    target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : target.kind === 'memory' ? 'PGlite in memory' : `PGlite in ${target.dataDir}`;
+  const lines = [
+    `Closer local stack ready in ${Math.round(performance.now() - started)} ms`,
+    `  database   ${where}; ${applied.length} migration(s) applied${seeded ? ', demo data seeded' : ''}`,
+    `  functions  ${baseUrl}${FUNCTIONS_PATH}/<name>   (try ${baseUrl}${FUNCTIONS_PATH}/health/ready)`,
+    `  demo page  ${baseUrl}/`,
+  ];
+  if (demo.secretKey) lines.push(`  secret key ${demo.secretKey}   (server-side only; never in a page)`);
+  for (const agent of demo.agents) lines.push(`  agent      ${agent.name} [${agent.language}]  ${agent.publishableKey}`);
+  console.log(lines.join('\n'));
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: finishing open requests, then closing the database…`);
+  const force = setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 5000);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  clearTimeout(force);
+  await db.close();
+  console.log('Stopped cleanly.');
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,8 @@
+// Where the repository's Supabase folder and the local state live.
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const supabaseDir = fileURLToPath(new URL('../../../supabase/', import.meta.url));
+export const migrationsDir = `${supabaseDir}migrations`;
+export const seedFile = `${supabaseDir}seed.sql`;
+export const defaultStateDir = `${repoRoot}.closer`;

@@ -1,0 +1,25 @@
+// One HTTP app for the local stack: every function under /functions/v1/<name>, the demo page at /.
+import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
+import type { Runtime } from '@closer/functions/_shared/runtime.ts';
+import { Hono } from 'hono';
+import type { DemoKeys } from './demoKeys.ts';
+import { demoPage } from './demoPage.ts';
+import { functionFactories } from './functions.ts';
+
+export const FUNCTIONS_PATH = '/functions/v1';
+
+export function createLocalApp(runtime: Runtime, demo: DemoKeys | null = null): Hono {
+  const apps = new Map(Object.entries(functionFactories).map(([name, create]) => [name, create(runtime)]));
+  const root = new Hono();
+  // mount() strips /functions/v1, so each function sees /<name>/… as it does on Supabase.
+  root.mount(FUNCTIONS_PATH, (request) => {
+    const name = new URL(request.url).pathname.split('/')[1] ?? '';
+    const app = apps.get(name);
+    if (app) return app.fetch(request);
+    return new Hono()
+      .all('*', (c) => errorResponse(c, new ApiError('not_found', `No function named "${name}"`)))
+      .fetch(request);
+  });
+  root.get('/', (c) => c.html(demoPage(demo)));
+  return root;
+}

@@ -1,0 +1,93 @@
+// Supabase Auth access tokens, verified with jose against the project's JWKS or a legacy HS256 secret.
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  type JSONWebKeySet,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
+import type { Env } from '../env.ts';
+import { ApiError } from '../http/errors.ts';
+
+export interface JwtConfig {
+  /** Keys given inline (Supabase sets SUPABASE_JWKS in functions). */
+  jwks?: JSONWebKeySet;
+  /** Where to fetch the keys from (default: `<SUPABASE_URL>/auth/v1/.well-known/jwks.json`). */
+  jwksUrl?: URL;
+  /** Legacy projects sign with one shared HS256 secret. */
+  secret?: string;
+  audience: string;
+  issuer?: string;
+}
+
+export type JwtVerifier = (token: string) => Promise<{ userId: string; claims: JWTPayload }>;
+
+export function jwtConfigFromEnv(env: Env): JwtConfig {
+  const supabaseUrl = env.SUPABASE_URL?.replace(/\/+$/, '');
+  const config: JwtConfig = { audience: env.CLOSER_JWT_AUDIENCE ?? 'authenticated' };
+  const issuer = env.CLOSER_JWT_ISSUER ?? (supabaseUrl ? `${supabaseUrl}/auth/v1` : undefined);
+  if (issuer) config.issuer = issuer;
+  const inline = env.SUPABASE_JWKS;
+  if (inline) {
+    try {
+      const parsed = JSON.parse(inline) as JSONWebKeySet;
+      if (Array.isArray(parsed.keys) && parsed.keys.length > 0) config.jwks = parsed;
+    } catch {
+      console.error(JSON.stringify({ level: 'warn', message: 'SUPABASE_JWKS is not JSON; ignored' }));
+    }
+  }
+  const url = env.CLOSER_JWKS_URL ?? (supabaseUrl ? `${supabaseUrl}/auth/v1/.well-known/jwks.json` : undefined);
+  if (!config.jwks && url) config.jwksUrl = new URL(url);
+  const secret = env.CLOSER_JWT_SECRET ?? env.SUPABASE_JWT_SECRET;
+  if (secret) config.secret = secret;
+  return config;
+}
+
+const unauthorized = (why: string) => new ApiError('unauthorized', `Invalid access token: ${why}`);
+
+export function createJwtVerifier(config: JwtConfig): JwtVerifier {
+  const keySet = config.jwks
+    ? createLocalJWKSet(config.jwks)
+    : config.jwksUrl
+      ? createRemoteJWKSet(config.jwksUrl, { cooldownDuration: 30_000, timeoutDuration: 5_000 })
+      : null;
+  const secret = config.secret ? new TextEncoder().encode(config.secret) : null;
+  const options = {
+    audience: config.audience,
+    ...(config.issuer ? { issuer: config.issuer } : {}),
+  };
+
+  return async (token) => {
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw unauthorized('not a JWT');
+    }
+    try {
+      let payload: JWTPayload;
+      if (alg === 'HS256') {
+        if (!secret) throw unauthorized('HS256 tokens are not accepted here');
+        ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }));
+      } else {
+        if (!keySet) throw unauthorized('no signing keys are configured');
+        ({ payload } = await jwtVerify(token, keySet, { ...options, algorithms: ['ES256', 'RS256', 'EdDSA'] }));
+      }
+      if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthorized('no subject');
+      return { userId: payload.sub, claims: payload };
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      const code = (error as { code?: string }).code;
+      const why =
+        code === 'ERR_JWT_EXPIRED'
+          ? 'expired'
+          : code === 'ERR_JWT_CLAIM_VALIDATION_FAILED'
+            ? `${(error as { claim?: string }).claim ?? 'a claim'} does not match`
+            : code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' || code === 'ERR_JWKS_NO_MATCHING_KEY'
+              ? 'signature does not verify'
+              : 'could not be verified';
+      throw unauthorized(why);
+    }
+  };
+}

@@ -1,0 +1,114 @@
+// `authenticate([...])`: turns the Bearer credential into a Principal, or answers 401/403/404.
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Queryable } from '../db/types.ts';
+import { type TenantClaims, withTenant } from '../db/tenant.ts';
+import type { AppEnv } from '../http/app.ts';
+import { ApiError } from '../http/errors.ts';
+import type { CredentialKind, Principal } from './principal.ts';
+import { tenantClaims } from './principal.ts';
+import { findPublishableAgent, originAllowed } from './publishableKeys.ts';
+import { verifySecretKey } from './secretKeys.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function bearerToken(header: string | undefined): string {
+  if (!header) throw new ApiError('unauthorized', 'Missing credentials: send "Authorization: Bearer <key or token>"');
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw new ApiError('unauthorized', 'Malformed Authorization header: expected "Bearer <credential>"');
+  return match[1];
+}
+
+export function credentialKind(token: string): CredentialKind {
+  if (token.startsWith('sk_')) return 'secret';
+  if (token.startsWith('pk_')) return 'publishable';
+  return 'member';
+}
+
+const refusal: Record<CredentialKind, string> = {
+  secret: 'A secret key cannot be used here',
+  member: 'A member access token cannot be used here',
+  publishable:
+    'A publishable key can only chat (GET /chat/config, POST /chat); use a secret key or a member access token for this route',
+};
+
+async function memberOrganization(db: Queryable, userId: string, requested: string | undefined): Promise<string> {
+  if (requested !== undefined) {
+    // Not a member and no such organisation look the same: the id names nothing the caller can see.
+    if (!UUID.test(requested)) throw new ApiError('not_found', 'Organization not found');
+    const [row] = await db.query(
+      'select 1 from public.organization_members where org_id = $1 and user_id = $2',
+      [requested, userId],
+    );
+    if (!row) throw new ApiError('not_found', 'Organization not found');
+    return requested;
+  }
+  const rows = await db.query<{ org_id: string }>(
+    'select org_id from public.organization_members where user_id = $1 order by created_at limit 2',
+    [userId],
+  );
+  if (rows.length === 1 && rows[0]) return rows[0].org_id;
+  if (rows.length === 0) throw new ApiError('not_found', 'You are not a member of any organization yet');
+  throw new ApiError(
+    'bad_request',
+    'You belong to several organizations: choose one with the X-Organization-Id header',
+  );
+}
+
+async function resolvePrincipal(c: Context<AppEnv>, token: string, kind: CredentialKind): Promise<Principal> {
+  const { db, verifyJwt } = c.var.runtime;
+  const origin = c.req.header('origin');
+  switch (kind) {
+    case 'secret': {
+      if (origin !== undefined) {
+        throw new ApiError(
+          'forbidden',
+          'Secret keys must never be used from a browser: this request carries an Origin header. ' +
+            'Call the API from your server, or use the agent publishable key in web pages.',
+        );
+      }
+      const key = await verifySecretKey(db, token);
+      if (!key) throw new ApiError('unauthorized', 'Invalid API key: unknown or revoked');
+      return { kind: 'secret', orgId: key.orgId, keyId: key.keyId };
+    }
+    case 'member': {
+      const { userId } = await verifyJwt(token);
+      const orgId = await memberOrganization(db, userId, c.req.header('x-organization-id'));
+      return { kind: 'member', orgId, userId };
+    }
+    case 'publishable': {
+      const agent = await findPublishableAgent(db, token);
+      if (!agent) throw new ApiError('unauthorized', 'Invalid publishable key');
+      if (!originAllowed(agent.allowedOrigins, origin)) {
+        throw new ApiError(
+          'forbidden',
+          origin === undefined
+            ? 'This publishable key is limited to its allowed origins and the request has no Origin header'
+            : `Origin ${origin} is not in this agent's allowed origins`,
+        );
+      }
+      return { kind: 'publishable', orgId: agent.orgId, agentId: agent.agentId };
+    }
+  }
+}
+
+/** Admits the credential kinds listed; sets `c.var.principal`. */
+export function authenticate(allowed: readonly CredentialKind[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    const kind = credentialKind(token);
+    if (!allowed.includes(kind)) {
+      // Say so only for a credential that is real, so a guessed key learns nothing.
+      await resolvePrincipal(c, token, kind);
+      throw new ApiError('forbidden', refusal[kind]);
+    }
+    c.set('principal', await resolvePrincipal(c, token, kind));
+    await next();
+  };
+}
+
+/** Runs `fn` under RLS as the authenticated caller's organisation. */
+export function tenant<T>(c: Context<AppEnv>, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return withTenant(c.var.runtime.db, tenantClaims(c.var.principal), fn);
+}
+
+export type { TenantClaims };

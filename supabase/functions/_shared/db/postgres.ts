@@ -1,0 +1,54 @@
+// The postgres.js driver: Supabase (SUPABASE_DB_URL), any PostgreSQL (DATABASE_URL), the Supavisor pooler.
+import postgres from 'postgres';
+import type { Database, Queryable, Row } from './types.ts';
+
+export interface PostgresOptions {
+  /** Connections in the pool (default 5: an edge function instance serves few requests at once). */
+  max?: number;
+}
+
+/** Transaction-mode poolers (Supavisor on 6543, PgBouncer) cannot keep prepared statements. */
+export function usesPooler(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.port === '6543' || parsed.searchParams.get('pgbouncer') === 'true';
+}
+
+export function createPostgresDatabase(url: string, options: PostgresOptions = {}): Database {
+  const sql = postgres(url, {
+    max: options.max ?? 5,
+    prepare: !usesPooler(url),
+    idle_timeout: 20,
+    connect_timeout: 10,
+    onnotice: () => {},
+    // bigint counts come back as numbers, as PGlite returns them; our counts stay far below 2^53.
+    types: {
+      int8AsNumber: {
+        to: 20,
+        from: [20],
+        serialize: (value: number | bigint) => value.toString(),
+        parse: (value: string) => Number(value),
+      },
+    },
+  });
+  const run = <T>(target: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[]) =>
+    target.unsafe(text, params as postgres.ParameterOrJSON<never>[]) as unknown as Promise<T[]>;
+
+  return {
+    driver: 'postgres',
+    query: <T = Row>(text: string, params: readonly unknown[] = []) => run<T>(sql, text, params).then(plain),
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return (await sql.begin((tx) =>
+        fn({ query: <R = Row>(text: string, params: readonly unknown[] = []) => run<R>(tx, text, params).then(plain) }),
+      )) as T;
+    },
+    async exec(script: string) {
+      await sql.begin((tx) => tx.unsafe(script).simple());
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+// postgres.js returns an array subclass carrying statement metadata; callers get a plain array.
+function plain<T>(rows: T[]): T[] {
+  return Array.from(rows);
+}

@@ -1,0 +1,17 @@
+// The one small interface every database driver implements.
+
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  /** Runs one statement with `$1…` parameters and returns its rows. */
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface Database extends Queryable {
+  readonly driver: 'postgres' | 'pglite';
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements (migrations, seed) in one transaction of its own. */
+  exec(script: string): Promise<void>;
+  close(): Promise<void>;
+}

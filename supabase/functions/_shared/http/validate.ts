@@ -1,0 +1,35 @@
+// Reading a request's JSON body, query and params through the contract's zod schemas.
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { ApiError, zodIssues } from './errors.ts';
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new ApiError('validation_failed', `The ${where} is not valid`, { details: zodIssues(result.error) });
+  }
+  return result.data;
+}
+
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const text = await c.req.text();
+  if (text.trim() === '') throw new ApiError('bad_request', 'The request body must be JSON and is empty');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ApiError('bad_request', `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+  return parse(schema, value, 'request body');
+}
+
+export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  return parse(schema, c.req.query(), 'query');
+}
+
+export function readParam<S extends z.ZodType>(c: Context, name: string, schema: S, what: string): z.output<S> {
+  const result = schema.safeParse(c.req.param(name));
+  // A malformed id names nothing that exists.
+  if (!result.success) throw new ApiError('not_found', `${what} not found`);
+  return result.data;
+}

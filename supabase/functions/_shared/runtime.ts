@@ -1,0 +1,14 @@
+// What every function app is built from: the database, the environment and the JWT verifier.
+import { createJwtVerifier, type JwtVerifier, jwtConfigFromEnv } from './auth/jwt.ts';
+import type { Database } from './db/types.ts';
+import type { Env } from './env.ts';
+
+export interface Runtime {
+  db: Database;
+  env: Env;
+  verifyJwt: JwtVerifier;
+}
+
+export function createRuntime(db: Database, env: Env): Runtime {
+  return { db, env, verifyJwt: createJwtVerifier(jwtConfigFromEnv(env)) };
+}

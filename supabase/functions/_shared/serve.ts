@@ -1,0 +1,25 @@
+// Starts a function app under Deno (Supabase edge runtime or plain `deno run`) with the postgres.js driver.
+import type { Hono } from 'hono';
+import { createPostgresDatabase } from './db/postgres.ts';
+import type { Env } from './env.ts';
+import type { AppEnv } from './http/app.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
+
+interface DenoLike {
+  env: { toObject(): Record<string, string> };
+  serve(options: { port?: number; onListen?: (addr: { port: number }) => void }, handler: (request: Request) => Response | Promise<Response>): unknown;
+}
+
+export function databaseUrl(env: Env): string {
+  const url = env.SUPABASE_DB_URL ?? env.DATABASE_URL;
+  if (!url) throw new Error('Set SUPABASE_DB_URL (Supabase sets it) or DATABASE_URL');
+  return url;
+}
+
+export function serve(create: (runtime: Runtime) => Hono<AppEnv>): void {
+  const deno = (globalThis as unknown as { Deno: DenoLike }).Deno;
+  const env = deno.env.toObject();
+  const app = create(createRuntime(createPostgresDatabase(databaseUrl(env)), env));
+  // The edge runtime picks its own port; PORT serves plain `deno run` (tests, self-hosting).
+  deno.serve(env.PORT ? { port: Number(env.PORT) } : {}, app.fetch);
+}

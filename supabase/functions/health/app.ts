@@ -1,0 +1,40 @@
+// `health`: liveness, readiness (database and LLM configuration) and, later, the OpenAPI document.
+import type { Health, Readiness } from '@closer/contract';
+import { VERSION } from '../_shared/env.ts';
+import { createFunctionApp } from '../_shared/http/app.ts';
+import { describeLlmConfig, llmConfigFromEnv } from '../_shared/llm/config.ts';
+import type { Runtime } from '../_shared/runtime.ts';
+
+async function databaseCheck(runtime: Runtime): Promise<Readiness['checks']['database']> {
+  const started = performance.now();
+  try {
+    const [row] = await runtime.db.query<{ tables: number }>(
+      `select count(*)::int as tables from pg_tables where schemaname = 'public' and tablename = 'agents'`,
+    );
+    const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+    if (row?.tables !== 1) return { ok: false, detail: 'connected, but migrations have not been applied', latencyMs };
+    return { ok: true, detail: `${runtime.db.driver} reachable, schema present`, latencyMs };
+  } catch (error) {
+    return { ok: false, detail: `unreachable: ${(error as Error).message}` };
+  }
+}
+
+function llmCheck(runtime: Runtime): Readiness['checks']['llm'] {
+  try {
+    return { ok: true, detail: describeLlmConfig(llmConfigFromEnv(runtime.env)) };
+  } catch (error) {
+    return { ok: false, detail: (error as Error).message };
+  }
+}
+
+export function createHealthApp(runtime: Runtime) {
+  const app = createFunctionApp('health', runtime);
+  app.get('/', (c) => c.json({ status: 'ok', version: VERSION } satisfies Health));
+  app.get('/ready', async (c) => {
+    const checks = { database: await databaseCheck(runtime), llm: llmCheck(runtime) };
+    const ok = checks.database.ok && checks.llm.ok;
+    const body: Readiness = { status: ok ? 'ok' : 'unavailable', version: VERSION, checks };
+    return c.json(body, ok ? 200 : 503);
+  });
+  return app;
+}
