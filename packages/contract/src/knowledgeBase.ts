@@ -38,6 +38,9 @@ export const knowledgeArticleUpdate = knowledgeArticleCreate.partial().strict();
 
 export const knowledgeArticleListQuery = listQuery.extend({
   categoryId: id.optional(),
-  published: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  published: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   q: z.string().trim().min(1).max(200).optional(),
 });

@@ -1,15 +1,23 @@
 // The seeded demo organisation's keys: fixed by env, remembered in .closer/, or made fresh, and written back.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hashSecretKey, generateSecretKey, SECRET_KEY_PATTERN, secretKeyPrefix } from '@closer/functions/_shared/auth/secretKeys.ts';
 import { PUBLISHABLE_KEY_PATTERN } from '@closer/functions/_shared/auth/publishableKeys.ts';
+import {
+  generateSecretKey,
+  hashSecretKey,
+  SECRET_KEY_PATTERN,
+  secretKeyPrefix,
+} from '@closer/functions/_shared/auth/secretKeys.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import type { Env } from '@closer/functions/_shared/env.ts';
 
 export const DEMO_ORG_ID = '00000000-0000-4000-8000-000000000001';
 export const DEMO_KEY_ID = '00000000-0000-4000-8000-0000000000a1';
 /** The English agent first: CLOSER_DEMO_PUBLISHABLE_KEY is its key, the Russian agent gets the same + "_ru". */
-export const DEMO_AGENT_IDS = ['00000000-0000-4000-8000-0000000000e1', '00000000-0000-4000-8000-0000000000e2'];
+export const DEMO_AGENT_IDS = [
+  '00000000-0000-4000-8000-0000000000e1',
+  '00000000-0000-4000-8000-0000000000e2',
+];
 
 export interface DemoKeys {
   secretKey: string | null;
@@ -19,7 +27,9 @@ export interface DemoKeys {
 async function rememberedSecret(stateDir: string | null): Promise<string | undefined> {
   if (!stateDir) return undefined;
   try {
-    const saved = JSON.parse(await readFile(join(stateDir, 'demo-keys.json'), 'utf8')) as { secretKey?: string };
+    const saved = JSON.parse(await readFile(join(stateDir, 'demo-keys.json'), 'utf8')) as {
+      secretKey?: string;
+    };
     return saved.secretKey;
   } catch {
     return undefined;
@@ -27,7 +37,9 @@ async function rememberedSecret(stateDir: string | null): Promise<string | undef
 }
 
 export async function ensureDemoKeys(db: Database, env: Env, stateDir: string | null): Promise<DemoKeys> {
-  const [keyRow] = await db.query<{ id: string }>('select id from public.api_keys where id = $1', [DEMO_KEY_ID]);
+  const [keyRow] = await db.query<{ id: string }>('select id from public.api_keys where id = $1', [
+    DEMO_KEY_ID,
+  ]);
   let secretKey: string | null = null;
   if (keyRow) {
     const fixed = env.CLOSER_DEMO_SECRET_KEY;
@@ -51,7 +63,9 @@ export async function ensureDemoKeys(db: Database, env: Env, stateDir: string | 
   const fixedPublishable = env.CLOSER_DEMO_PUBLISHABLE_KEY;
   if (fixedPublishable !== undefined) {
     if (!PUBLISHABLE_KEY_PATTERN.test(fixedPublishable)) {
-      throw new Error('CLOSER_DEMO_PUBLISHABLE_KEY must look like pk_ followed by 10 or more of A-Z a-z 0-9 _ -');
+      throw new Error(
+        'CLOSER_DEMO_PUBLISHABLE_KEY must look like pk_ followed by 10 or more of A-Z a-z 0-9 _ -',
+      );
     }
     for (const [index, agentId] of DEMO_AGENT_IDS.entries()) {
       const key = index === 0 ? fixedPublishable : `${fixedPublishable}_ru`;
@@ -64,6 +78,11 @@ export async function ensureDemoKeys(db: Database, env: Env, stateDir: string | 
   );
   return {
     secretKey,
-    agents: agents.map((a) => ({ id: a.id, name: a.name, language: a.language, publishableKey: a.publishable_key })),
+    agents: agents.map((a) => ({
+      id: a.id,
+      name: a.name,
+      language: a.language,
+      publishableKey: a.publishable_key,
+    })),
   };
 }

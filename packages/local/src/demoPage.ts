@@ -1,14 +1,17 @@
 // The page served at / by `pnpm start`: what is running and how to call it.
 import type { DemoKeys } from './demoKeys.ts';
 
-const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
 
 export function demoPage(demo: DemoKeys | null): string {
   const agents = (demo?.agents ?? [])
     .map(
       (agent) =>
-        `<li><strong>${escape(agent.name)}</strong> (${escape(agent.language)}) — publishable key <code>${escape(agent.publishableKey)}</code></li>`,
+        `<li><strong>${escapeHtml(agent.name)}</strong> (${escapeHtml(agent.language)}) — publishable key <code>${escapeHtml(agent.publishableKey)}</code></li>`,
     )
     .join('');
   return `<!doctype html>

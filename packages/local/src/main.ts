@@ -1,8 +1,9 @@
-// `pnpm start`: the local stack. Flags: --memory (throwaway database), --port <n> (default 54321), --host <h>.
+// `pnpm start`: the local stack. Flags: --memory (throwaway database), --port <n> (default 54321), --host <h>,
+// --data-dir <dir> (where PGlite and the demo key live; default .closer/).
 import { parseArgs } from 'node:util';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
-import { openDatabase, prepareDatabase, type DatabaseTarget } from './database.ts';
+import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
 import { ensureDemoKeys } from './demoKeys.ts';
 import { defaultStateDir } from './paths.ts';
 import { createLocalApp, FUNCTIONS_PATH } from './server.ts';
@@ -13,19 +14,21 @@ const { values } = parseArgs({
     memory: { type: 'boolean', default: false },
     port: { type: 'string', default: '54321' },
     host: { type: 'string', default: '127.0.0.1' },
+    'data-dir': { type: 'string' },
   },
 });
 
 const env = { ...process.env };
 const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${values.port}`);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  throw new Error(`--port must be a port number, not ${values.port}`);
 
 const target: DatabaseTarget = env.DATABASE_URL
   ? { kind: 'postgres', url: env.DATABASE_URL }
   : values.memory
     ? { kind: 'memory' }
-    : { kind: 'pglite', dataDir: `${defaultStateDir}/pgdata` };
-const stateDir = target.kind === 'pglite' ? defaultStateDir : null;
+    : { kind: 'pglite', dataDir: `${values['data-dir'] ?? defaultStateDir}/pgdata` };
+const stateDir = target.kind === 'pglite' ? (values['data-dir'] ?? defaultStateDir) : null;
 
 const started = performance.now();
 const db = await openDatabase(target);
@@ -37,7 +40,11 @@ const app = createLocalApp(createRuntime(db, env), demo);
 
 const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
   const where =
-    target.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : target.kind === 'memory' ? 'PGlite in memory' : `PGlite in ${target.dataDir}`;
+    target.kind === 'postgres'
+      ? 'PostgreSQL (DATABASE_URL)'
+      : target.kind === 'memory'
+        ? 'PGlite in memory'
+        : `PGlite in ${target.dataDir}`;
   const lines = [
     `Closer local stack ready in ${Math.round(performance.now() - started)} ms`,
     `  database   ${where}; ${applied.length} migration(s) applied${seeded ? ', demo data seeded' : ''}`,
@@ -45,7 +52,8 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
     `  demo page  ${baseUrl}/`,
   ];
   if (demo.secretKey) lines.push(`  secret key ${demo.secretKey}   (server-side only; never in a page)`);
-  for (const agent of demo.agents) lines.push(`  agent      ${agent.name} [${agent.language}]  ${agent.publishableKey}`);
+  for (const agent of demo.agents)
+    lines.push(`  agent      ${agent.name} [${agent.language}]  ${agent.publishableKey}`);
   console.log(lines.join('\n'));
 });
 
@@ -54,7 +62,10 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: finishing open requests, then closing the database…`);
-  const force = setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 5000);
+  const force = setTimeout(
+    () => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(),
+    5000,
+  );
   await new Promise<void>((resolve) => server.close(() => resolve()));
   clearTimeout(force);
   await db.close();

@@ -7,7 +7,10 @@ import { createRuntime, type Runtime } from './runtime.ts';
 
 interface DenoLike {
   env: { toObject(): Record<string, string> };
-  serve(options: { port?: number; onListen?: (addr: { port: number }) => void }, handler: (request: Request) => Response | Promise<Response>): unknown;
+  serve(
+    options: { port?: number; onListen?: (addr: { port: number }) => void },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): unknown;
 }
 
 export function databaseUrl(env: Env): string {

@@ -12,7 +12,8 @@ async function databaseCheck(runtime: Runtime): Promise<Readiness['checks']['dat
       `select count(*)::int as tables from pg_tables where schemaname = 'public' and tablename = 'agents'`,
     );
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-    if (row?.tables !== 1) return { ok: false, detail: 'connected, but migrations have not been applied', latencyMs };
+    if (row?.tables !== 1)
+      return { ok: false, detail: 'connected, but migrations have not been applied', latencyMs };
     return { ok: true, detail: `${runtime.db.driver} reachable, schema present`, latencyMs };
   } catch (error) {
     return { ok: false, detail: `unreachable: ${(error as Error).message}` };

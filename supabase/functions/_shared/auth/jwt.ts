@@ -37,7 +37,8 @@ export function jwtConfigFromEnv(env: Env): JwtConfig {
       console.error(JSON.stringify({ level: 'warn', message: 'SUPABASE_JWKS is not JSON; ignored' }));
     }
   }
-  const url = env.CLOSER_JWKS_URL ?? (supabaseUrl ? `${supabaseUrl}/auth/v1/.well-known/jwks.json` : undefined);
+  const url =
+    env.CLOSER_JWKS_URL ?? (supabaseUrl ? `${supabaseUrl}/auth/v1/.well-known/jwks.json` : undefined);
   if (!config.jwks && url) config.jwksUrl = new URL(url);
   const secret = env.CLOSER_JWT_SECRET ?? env.SUPABASE_JWT_SECRET;
   if (secret) config.secret = secret;
@@ -72,7 +73,10 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
         ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }));
       } else {
         if (!keySet) throw unauthorized('no signing keys are configured');
-        ({ payload } = await jwtVerify(token, keySet, { ...options, algorithms: ['ES256', 'RS256', 'EdDSA'] }));
+        ({ payload } = await jwtVerify(token, keySet, {
+          ...options,
+          algorithms: ['ES256', 'RS256', 'EdDSA'],
+        }));
       }
       if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthorized('no subject');
       return { userId: payload.sub, claims: payload };

@@ -1,7 +1,7 @@
 // `authenticate([...])`: turns the Bearer credential into a Principal, or answers 401/403/404.
 import type { Context, MiddlewareHandler } from 'hono';
-import type { Queryable } from '../db/types.ts';
 import { type TenantClaims, withTenant } from '../db/tenant.ts';
+import type { Queryable } from '../db/types.ts';
 import type { AppEnv } from '../http/app.ts';
 import { ApiError } from '../http/errors.ts';
 import type { CredentialKind, Principal } from './principal.ts';
@@ -12,9 +12,11 @@ import { verifySecretKey } from './secretKeys.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function bearerToken(header: string | undefined): string {
-  if (!header) throw new ApiError('unauthorized', 'Missing credentials: send "Authorization: Bearer <key or token>"');
+  if (!header)
+    throw new ApiError('unauthorized', 'Missing credentials: send "Authorization: Bearer <key or token>"');
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match?.[1]) throw new ApiError('unauthorized', 'Malformed Authorization header: expected "Bearer <credential>"');
+  if (!match?.[1])
+    throw new ApiError('unauthorized', 'Malformed Authorization header: expected "Bearer <credential>"');
   return match[1];
 }
 
@@ -31,7 +33,11 @@ const refusal: Record<CredentialKind, string> = {
     'A publishable key can only chat (GET /chat/config, POST /chat); use a secret key or a member access token for this route',
 };
 
-async function memberOrganization(db: Queryable, userId: string, requested: string | undefined): Promise<string> {
+async function memberOrganization(
+  db: Queryable,
+  userId: string,
+  requested: string | undefined,
+): Promise<string> {
   if (requested !== undefined) {
     // Not a member and no such organisation look the same: the id names nothing the caller can see.
     if (!UUID.test(requested)) throw new ApiError('not_found', 'Organization not found');

@@ -16,7 +16,8 @@ export async function readMigrations(dir: string): Promise<Migration[]> {
   return Promise.all(
     files.map(async (file) => {
       const match = FILE.exec(file);
-      if (!match?.[1] || !match[2]) throw new Error(`Migration file name must be <14 digits>_<name>.sql: ${file}`);
+      if (!match?.[1] || !match[2])
+        throw new Error(`Migration file name must be <14 digits>_<name>.sql: ${file}`);
       return { version: match[1], name: match[2], sql: await readFile(join(dir, file), 'utf8') };
     }),
   );

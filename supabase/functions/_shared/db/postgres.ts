@@ -22,6 +22,13 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
     onnotice: () => {},
     // bigint counts come back as numbers, as PGlite returns them; our counts stay far below 2^53.
     types: {
+      // Same as PGlite: a string is taken as JSON text already, anything else is stringified.
+      json: {
+        to: 114,
+        from: [114, 3802],
+        serialize: (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value)),
+        parse: (value: string) => JSON.parse(value),
+      },
       int8AsNumber: {
         to: 20,
         from: [20],
@@ -38,7 +45,10 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
     query: <T = Row>(text: string, params: readonly unknown[] = []) => run<T>(sql, text, params).then(plain),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return (await sql.begin((tx) =>
-        fn({ query: <R = Row>(text: string, params: readonly unknown[] = []) => run<R>(tx, text, params).then(plain) }),
+        fn({
+          query: <R = Row>(text: string, params: readonly unknown[] = []) =>
+            run<R>(tx, text, params).then(plain),
+        }),
       )) as T;
     },
     async exec(script: string) {

@@ -11,7 +11,11 @@ export interface TenantClaims {
   agent_id?: string;
 }
 
-export function withTenant<T>(db: Database, claims: TenantClaims, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+export function withTenant<T>(
+  db: Database,
+  claims: TenantClaims,
+  fn: (tx: Queryable) => Promise<T>,
+): Promise<T> {
   return db.transaction(async (tx) => {
     await tx.query(
       `select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)`,

@@ -25,7 +25,11 @@ export interface FunctionAppOptions {
   maxBodyBytes?: number;
 }
 
-export function createFunctionApp(name: string, runtime: Runtime, options: FunctionAppOptions = {}): FunctionApp {
+export function createFunctionApp(
+  name: string,
+  runtime: Runtime,
+  options: FunctionAppOptions = {},
+): FunctionApp {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const app = new HonoApp<AppEnv>().basePath(`/${name}`);
   app.use('*', requestId);
@@ -64,6 +68,8 @@ export function createFunctionApp(name: string, runtime: Runtime, options: Funct
     }),
   );
   app.onError(handleError);
-  app.notFound((c) => errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) =>
+    errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`)),
+  );
   return app;
 }

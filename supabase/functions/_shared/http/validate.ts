@@ -6,7 +6,9 @@ import { ApiError, zodIssues } from './errors.ts';
 function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new ApiError('validation_failed', `The ${where} is not valid`, { details: zodIssues(result.error) });
+    throw new ApiError('validation_failed', `The ${where} is not valid`, {
+      details: zodIssues(result.error),
+    });
   }
   return result.data;
 }
@@ -27,7 +29,12 @@ export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.output<
   return parse(schema, c.req.query(), 'query');
 }
 
-export function readParam<S extends z.ZodType>(c: Context, name: string, schema: S, what: string): z.output<S> {
+export function readParam<S extends z.ZodType>(
+  c: Context,
+  name: string,
+  schema: S,
+  what: string,
+): z.output<S> {
   const result = schema.safeParse(c.req.param(name));
   // A malformed id names nothing that exists.
   if (!result.success) throw new ApiError('not_found', `${what} not found`);

@@ -1,0 +1,64 @@
+// `pnpm start` as a user runs it: a real process, a real port, Ctrl-C, and the data still there afterwards.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+let stateDir = '';
+afterAll(async () => stateDir && rm(stateDir, { recursive: true, force: true }));
+
+function start(port: number): { child: ChildProcess; output: () => string; ready: Promise<void> } {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=@closer/source',
+      'src/main.ts',
+      '--port',
+      String(port),
+      '--data-dir',
+      stateDir,
+    ],
+    { cwd: packageDir, env: { ...process.env, DATABASE_URL: '' } },
+  );
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('Closer local stack ready')) resolve();
+    });
+    child.stderr?.on('data', (chunk) => (output += chunk));
+    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+  });
+  return { child, output: () => output, ready };
+}
+
+const exit = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+it('serves health/ready, stops cleanly on Ctrl-C and keeps its data', async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'closer-start-'));
+  const port = 54000 + Math.floor(Math.random() * 900);
+  const first = start(port);
+  await first.ready;
+  expect(first.output()).toMatch(/5 migration\(s\) applied, demo data seeded/);
+  const secretKey = /secret key (sk_\S+)/.exec(first.output())?.[1];
+  expect(secretKey).toBeTruthy();
+  const ready = await fetch(`http://127.0.0.1:${port}/functions/v1/health/ready`);
+  expect(ready.status).toBe(200);
+
+  first.child.kill('SIGINT');
+  expect(await exit(first.child)).toBe(0);
+  expect(first.output()).toContain('Stopped cleanly.');
+
+  const second = start(port);
+  await second.ready;
+  expect(second.output()).toMatch(/0 migration\(s\) applied\n/);
+  expect(second.output()).toContain(`secret key ${secretKey}`);
+  second.child.kill('SIGTERM');
+  expect(await exit(second.child)).toBe(0);
+}, 60_000);

@@ -1,0 +1,153 @@
+// Two organisations with one row in every tenant table, written as the owner (RLS bypassed), for isolation tests.
+import { randomUUID } from 'node:crypto';
+import { generatePublishableKey } from '@closer/functions/_shared/auth/publishableKeys.ts';
+import {
+  generateSecretKey,
+  hashSecretKey,
+  secretKeyPrefix,
+} from '@closer/functions/_shared/auth/secretKeys.ts';
+import { sha256Hex } from '@closer/functions/_shared/crypto.ts';
+import type { Queryable } from '@closer/functions/_shared/db/types.ts';
+
+export interface TenantFixture {
+  orgId: string;
+  userId: string;
+  agentId: string;
+  knowledgeId: string;
+  categoryId: string;
+  conversationId: string;
+  leadId: string;
+  secretKey: string;
+  keyId: string;
+  publishableKey: string;
+}
+
+/** Every table of the schema that holds tenant rows, mapped to the column naming the tenant. */
+export const tenantTables: Record<string, 'org_id' | 'id'> = {
+  organizations: 'id',
+  organization_members: 'org_id',
+  api_keys: 'org_id',
+  agents: 'org_id',
+  company_knowledge: 'org_id',
+  knowledge_chunks: 'org_id',
+  sales_scripts: 'org_id',
+  objection_responses: 'org_id',
+  knowledge_categories: 'org_id',
+  knowledge_articles: 'org_id',
+  agent_knowledge_categories: 'org_id',
+  conversations: 'org_id',
+  messages: 'org_id',
+  leads: 'org_id',
+  kommo_connections: 'org_id',
+  oauth_states: 'org_id',
+  webhook_events: 'org_id',
+  rate_limits: 'org_id',
+  jobs: 'org_id',
+};
+
+export async function createTenant(
+  db: Queryable,
+  name: string,
+  options: { allowedOrigins?: string[] } = {},
+): Promise<TenantFixture> {
+  const id = () => randomUUID();
+  const f: TenantFixture = {
+    orgId: id(),
+    userId: id(),
+    agentId: id(),
+    knowledgeId: id(),
+    categoryId: id(),
+    conversationId: id(),
+    leadId: id(),
+    secretKey: generateSecretKey(),
+    keyId: id(),
+    publishableKey: generatePublishableKey(),
+  };
+  const hash = '0'.repeat(64);
+  const q = (text: string, params: unknown[]) => db.query(text, params);
+  await q('insert into auth.users (id, email) values ($1, $2)', [
+    f.userId,
+    `${name.toLowerCase()}@example.com`,
+  ]);
+  await q('insert into public.organizations (id, name) values ($1, $2)', [f.orgId, name]);
+  await q(`insert into public.organization_members (org_id, user_id, role) values ($1, $2, 'owner')`, [
+    f.orgId,
+    f.userId,
+  ]);
+  await q('insert into public.api_keys (id, org_id, name, prefix, key_hash) values ($1, $2, $3, $4, $5)', [
+    f.keyId,
+    f.orgId,
+    `${name} key`,
+    secretKeyPrefix(f.secretKey),
+    await hashSecretKey(f.secretKey),
+  ]);
+  await q(
+    `insert into public.agents (id, org_id, name, slug, publishable_key, allowed_origins)
+     values ($1, $2, $3, 'sales', $4, $5)`,
+    [
+      f.agentId,
+      f.orgId,
+      `${name} agent`,
+      f.publishableKey,
+      options.allowedOrigins ?? [`https://${name.toLowerCase()}.example`],
+    ],
+  );
+  await q(
+    `insert into public.company_knowledge (id, org_id, agent_id, title, content) values ($1, $2, $3, 'Pricing', 'It costs money')`,
+    [f.knowledgeId, f.orgId, f.agentId],
+  );
+  await q(
+    `insert into public.knowledge_chunks (org_id, agent_id, knowledge_id, position, content) values ($1, $2, $3, 0, 'It costs money')`,
+    [f.orgId, f.agentId, f.knowledgeId],
+  );
+  await q(
+    `insert into public.sales_scripts (org_id, agent_id, stage, name, content) values ($1, $2, 'opening', 'Hello', 'Say hello')`,
+    [f.orgId, f.agentId],
+  );
+  await q(
+    `insert into public.objection_responses (org_id, agent_id, objection, answer) values ($1, $2, 'Too expensive', 'It pays back')`,
+    [f.orgId, f.agentId],
+  );
+  await q(`insert into public.knowledge_categories (id, org_id, name) values ($1, $2, 'Policies')`, [
+    f.categoryId,
+    f.orgId,
+  ]);
+  await q(
+    `insert into public.knowledge_articles (org_id, category_id, title, content) values ($1, $2, 'Hours', 'Nine to five')`,
+    [f.orgId, f.categoryId],
+  );
+  await q(
+    'insert into public.agent_knowledge_categories (org_id, agent_id, category_id) values ($1, $2, $3)',
+    [f.orgId, f.agentId, f.categoryId],
+  );
+  await q(
+    'insert into public.conversations (id, org_id, agent_id, visitor_token_hash) values ($1, $2, $3, $4)',
+    [f.conversationId, f.orgId, f.agentId, hash],
+  );
+  await q(
+    `insert into public.messages (org_id, conversation_id, role, content) values ($1, $2, 'user', 'Hi')`,
+    [f.orgId, f.conversationId],
+  );
+  await q(
+    `insert into public.leads (id, org_id, agent_id, conversation_id, name) values ($1, $2, $3, $4, 'Ann')`,
+    [f.leadId, f.orgId, f.agentId, f.conversationId],
+  );
+  const [connection] = await db.query<{ id: string }>(
+    `insert into public.kommo_connections (org_id, subdomain) values ($1, $2) returning id`,
+    [f.orgId, name.toLowerCase()],
+  );
+  await q(
+    `insert into public.oauth_states (org_id, nonce_hash, expires_at) values ($1, $2, now() + interval '10 minutes')`,
+    [f.orgId, await sha256Hex(`${name} oauth state`)],
+  );
+  await q(
+    `insert into public.webhook_events (org_id, connection_id, dedupe_key, payload) values ($1, $2, 'k', '{}')`,
+    [f.orgId, connection?.id],
+  );
+  await q(`insert into public.rate_limits (org_id, bucket, window_start, hits) values ($1, $2, now(), 1)`, [
+    f.orgId,
+    `visitor:${f.orgId}`,
+  ]);
+  await q(`insert into public.jobs (org_id, kind) values ($1, 'kommo.sync_lead')`, [f.orgId]);
+  return f;
+}

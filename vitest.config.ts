@@ -1,0 +1,36 @@
+// One vitest run for every package: the workspace source is resolved through the `@closer/source` condition.
+import { defaultClientConditions, defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+const shared = {
+  resolve: { conditions: ['@closer/source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['@closer/source', ...defaultServerConditions] } },
+};
+
+export default defineConfig({
+  test: {
+    reporters: ['default', './tools/closingLineReporter.ts'],
+    projects: [
+      { ...shared, test: { name: 'contract', include: ['packages/contract/test/**/*.test.ts'] } },
+      {
+        ...shared,
+        test: {
+          name: 'server',
+          include: ['supabase/tests/**/*.test.ts'],
+          globalSetup: ['supabase/tests/helpers/globalSetup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'local',
+          include: ['packages/local/test/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
