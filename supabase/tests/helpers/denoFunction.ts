@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-export const denoBinary = `${repo}node_modules/.bin/deno`;
+// The binary itself: node_modules/.bin/deno is a shell shim, and a signal to the shim would orphan Deno.
+export const denoBinary = `${repo}node_modules/deno/deno`;
 
 export interface DenoFunction {
   url: string;
