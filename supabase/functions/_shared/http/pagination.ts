@@ -10,7 +10,10 @@ interface Cursor {
 }
 
 function encodeCursor(cursor: Cursor): string {
-  return btoa(JSON.stringify([cursor.at, cursor.id])).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+  return btoa(JSON.stringify([cursor.at, cursor.id]))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
 }
 
 function decodeCursor(value: string): Cursor {

@@ -2,9 +2,9 @@
 import {
   type Agent,
   type AgentUpdate,
+  type agentCreate,
   agentRateLimits,
   agentTheme,
-  type agentCreate,
   leadCaptureSettings,
 } from '@closer/contract';
 import type { z } from 'zod';
@@ -55,9 +55,39 @@ export async function findAgent(tx: Queryable, id: string): Promise<Agent> {
 }
 
 const cyrillic: Record<string, string> = {
-  а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'i', к: 'k', л: 'l',
-  м: 'm', н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'h', ц: 'ts', ч: 'ch', ш: 'sh',
-  щ: 'sch', ъ: '', ы: 'y', ь: '', э: 'e', ю: 'yu', я: 'ya',
+  а: 'a',
+  б: 'b',
+  в: 'v',
+  г: 'g',
+  д: 'd',
+  е: 'e',
+  ё: 'e',
+  ж: 'zh',
+  з: 'z',
+  и: 'i',
+  й: 'i',
+  к: 'k',
+  л: 'l',
+  м: 'm',
+  н: 'n',
+  о: 'o',
+  п: 'p',
+  р: 'r',
+  с: 's',
+  т: 't',
+  у: 'u',
+  ф: 'f',
+  х: 'h',
+  ц: 'ts',
+  ч: 'ch',
+  ш: 'sh',
+  щ: 'sch',
+  ъ: '',
+  ы: 'y',
+  ь: '',
+  э: 'e',
+  ю: 'yu',
+  я: 'ya',
 };
 
 /** "Анна — Уютный дом" → "anna-uyutnyi-dom": a readable slug from a name in Latin or Cyrillic script. */
@@ -74,9 +104,12 @@ export function slugify(name: string): string {
 
 async function freeSlug(tx: Queryable, base: string): Promise<string> {
   const taken = new Set(
-    (await tx.query<{ slug: string }>('select slug from public.agents where slug = $1 or slug like $2', [base, `${base}-%`])).map(
-      (r) => r.slug,
-    ),
+    (
+      await tx.query<{ slug: string }>('select slug from public.agents where slug = $1 or slug like $2', [
+        base,
+        `${base}-%`,
+      ])
+    ).map((r) => r.slug),
   );
   if (!taken.has(base)) return base;
   for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
@@ -91,7 +124,9 @@ async function setCategories(tx: Queryable, orgId: string, agentId: string, cate
   );
   if (found?.n !== new Set(categoryIds).size) {
     throw new ApiError('validation_failed', 'The request body is not valid', {
-      details: [{ path: ['knowledgeCategoryIds'], message: 'names a knowledge category that does not exist' }],
+      details: [
+        { path: ['knowledgeCategoryIds'], message: 'names a knowledge category that does not exist' },
+      ],
     });
   }
   await tx.query(
@@ -106,9 +141,16 @@ const slugTaken = () =>
     details: [{ path: ['slug'], message: 'already used by another agent' }],
   });
 
-export async function createAgent(tx: Queryable, orgId: string, input: z.output<typeof agentCreate>): Promise<Agent> {
+export async function createAgent(
+  tx: Queryable,
+  orgId: string,
+  input: z.output<typeof agentCreate>,
+): Promise<Agent> {
   const slug = input.slug ?? (await freeSlug(tx, slugify(input.name)));
-  if (input.slug && (await tx.query('select 1 from public.agents where slug = $1', [input.slug])).length > 0) {
+  if (
+    input.slug &&
+    (await tx.query('select 1 from public.agents where slug = $1', [input.slug])).length > 0
+  ) {
     throw slugTaken();
   }
   const [row] = await tx.query<{ id: string }>(
@@ -118,10 +160,25 @@ export async function createAgent(tx: Queryable, orgId: string, input: z.output<
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15::jsonb, $16, $17, $18::jsonb, $19)
      returning id`,
     [
-      orgId, input.name, slug, input.description, input.persona, input.goal, input.language, input.model,
-      input.temperature, input.maxTokens, input.greeting, input.starterPrompts, JSON.stringify(input.leadCapture),
-      input.allowedOrigins, JSON.stringify(input.theme), input.status, generatePublishableKey(),
-      JSON.stringify(input.rateLimits), input.proactiveOpenSeconds,
+      orgId,
+      input.name,
+      slug,
+      input.description,
+      input.persona,
+      input.goal,
+      input.language,
+      input.model,
+      input.temperature,
+      input.maxTokens,
+      input.greeting,
+      input.starterPrompts,
+      JSON.stringify(input.leadCapture),
+      input.allowedOrigins,
+      JSON.stringify(input.theme),
+      input.status,
+      generatePublishableKey(),
+      JSON.stringify(input.rateLimits),
+      input.proactiveOpenSeconds,
     ],
   );
   await setCategories(tx, orgId, row!.id, input.knowledgeCategoryIds);
@@ -148,10 +205,17 @@ const columns: Record<Exclude<keyof AgentUpdate, 'knowledgeCategoryIds'>, [strin
   proactiveOpenSeconds: ['proactive_open_seconds'],
 };
 
-export async function updateAgent(tx: Queryable, id: string, patch: z.output<z.ZodType<AgentUpdate>>): Promise<Agent> {
+export async function updateAgent(
+  tx: Queryable,
+  id: string,
+  patch: z.output<z.ZodType<AgentUpdate>>,
+): Promise<Agent> {
   const current = await findAgent(tx, id);
   if (patch.slug && patch.slug !== current.slug) {
-    if ((await tx.query('select 1 from public.agents where slug = $1 and id <> $2', [patch.slug, id])).length > 0) {
+    if (
+      (await tx.query('select 1 from public.agents where slug = $1 and id <> $2', [patch.slug, id])).length >
+      0
+    ) {
       throw slugTaken();
     }
   }
@@ -166,7 +230,10 @@ export async function updateAgent(tx: Queryable, id: string, patch: z.output<z.Z
   if (sets.length > 0) await tx.query(`update public.agents set ${sets.join(', ')} where id = $1`, params);
   if (patch.language && patch.language !== current.language) {
     // Retrieval follows the agent's language: re-index its chunks with the new configuration.
-    await tx.query('update public.knowledge_chunks set language = $2 where agent_id = $1', [id, patch.language]);
+    await tx.query('update public.knowledge_chunks set language = $2 where agent_id = $1', [
+      id,
+      patch.language,
+    ]);
   }
   if (patch.knowledgeCategoryIds) await setCategories(tx, current.orgId, id, patch.knowledgeCategoryIds);
   return findAgent(tx, id);
