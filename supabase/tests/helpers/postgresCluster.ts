@@ -58,8 +58,10 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     await chown(dir, Number(stdout.trim()), Number(gid.trim()));
     await chmod(dir, 0o700);
   }
+  // runuser sits in sbin, which a non-login PATH may lack.
+  const runuser = ['/usr/sbin/runuser', '/sbin/runuser'].find((path) => existsSync(path)) ?? 'runuser';
   const exec = (file: string, args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, file), ...args]) : run(join(bin, file), args);
+    asRoot ? run(runuser, ['-u', 'postgres', '--', join(bin, file), ...args]) : run(join(bin, file), args);
 
   const port = await freePort();
   await exec('initdb', [
