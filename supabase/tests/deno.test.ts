@@ -4,15 +4,28 @@ import { functionNames } from '@closer/local/src/functions.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratedDatabase } from './helpers/databases.ts';
 import { type DenoFunction, startDenoFunction } from './helpers/denoFunction.ts';
+import { createTenant, type TenantFixture } from './helpers/tenants.ts';
 
 let databaseUrl: string;
 let close: () => Promise<void>;
+let acme: TenantFixture;
 
 beforeAll(async () => {
   const db = await migratedDatabase('postgres');
   databaseUrl = db.url ?? '';
+  acme = await createTenant(db, 'Acme');
+  await createTenant(db, 'Globex');
   close = () => db.close();
 });
+
+const asAcme = (init: RequestInit = {}): RequestInit => ({
+  ...init,
+  headers: { authorization: `Bearer ${acme.secretKey}`, 'content-type': 'application/json', ...init.headers },
+});
+const json = async (response: Response, status = 200) => {
+  expect(response.status).toBe(status);
+  return (await response.json()) as Record<string, unknown> & { data: Record<string, unknown>[] };
+};
 afterAll(async () => close?.());
 
 /** What each function must do under Deno; a function without an entry here fails the suite. */
@@ -27,6 +40,60 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     const missing = await fetch(`${fn.url}/nope`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('x-request-id')).toBeTruthy();
+  },
+  agents: async (fn) => {
+    const list = await json(await fetch(fn.url, asAcme()));
+    expect(list.data.map((a) => a.id)).toEqual([acme.agentId]);
+    const created = await json(
+      await fetch(
+        fn.url,
+        asAcme({ method: 'POST', body: JSON.stringify({ name: 'Deno agent', language: 'ru' }) }),
+      ),
+      201,
+    );
+    expect(created).toMatchObject({ slug: 'deno-agent', language: 'ru', orgId: acme.orgId });
+    const batch = await json(
+      await fetch(
+        `${fn.url}/${created.id}/knowledge`,
+        asAcme({
+          method: 'POST',
+          body: JSON.stringify({ items: [{ title: 'Цены', content: 'От 9 000 ₽' }] }),
+        }),
+      ),
+      201,
+    );
+    expect(batch.data).toHaveLength(1);
+  },
+  'knowledge-base': async (fn) => {
+    const categories = await json(await fetch(`${fn.url}/categories`, asAcme()));
+    expect(categories.data.map((c) => c.id)).toEqual([acme.categoryId]);
+    const found = await json(await fetch(`${fn.url}/articles?q=nine`, asAcme()));
+    expect(found.data.map((a) => a.title)).toEqual(['Hours']);
+  },
+  organizations: async (fn) => {
+    expect(await json(await fetch(`${fn.url}/current`, asAcme()))).toMatchObject({
+      id: acme.orgId,
+      name: 'Acme',
+    });
+    const key = await json(
+      await fetch(`${fn.url}/api-keys`, asAcme({ method: 'POST', body: '{"name":"CI"}' })),
+      201,
+    );
+    expect(String(key.secret)).toMatch(/^sk_/);
+  },
+  conversations: async (fn) => {
+    const detail = await json(await fetch(`${fn.url}/${acme.conversationId}`, asAcme()));
+    expect(detail).toMatchObject({ id: acme.conversationId, leadId: acme.leadId });
+    expect((detail.messages as { content: string }[]).map((m) => m.content)).toEqual(['Hi']);
+  },
+  leads: async (fn) => {
+    const lead = await json(await fetch(`${fn.url}/${acme.leadId}`, asAcme()));
+    expect(lead).toMatchObject({ name: 'Ann', crm: { state: 'not_connected' } });
+  },
+  dashboard: async (fn) => {
+    const today = new Date().toISOString().slice(0, 10);
+    const stats = await json(await fetch(`${fn.url}?from=${today}&to=${today}&tz=Europe/Madrid`, asAcme()));
+    expect(stats.totals).toMatchObject({ conversations: 1, leads: 1, visitorMessages: 1 });
   },
 };
 

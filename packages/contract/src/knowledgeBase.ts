@@ -1,5 +1,6 @@
 // The organisation's knowledge base: categories of articles, linked to agents by category.
 import { z } from 'zod';
+import { language } from './agent.ts';
 import { id, listQuery, name, timestamp } from './common.ts';
 
 export const knowledgeCategory = z.object({
@@ -22,6 +23,8 @@ export const knowledgeArticle = z.object({
   categoryId: id,
   title: z.string(),
   content: z.string(),
+  /** Drives the article's full-text configuration. */
+  language: z.string(),
   published: z.boolean(),
   createdAt: timestamp,
   updatedAt: timestamp,
@@ -32,6 +35,7 @@ export const knowledgeArticleCreate = z.object({
   categoryId: id,
   title: z.string().trim().min(1, 'must not be empty').max(300),
   content: z.string().trim().min(1, 'must not be empty').max(100_000),
+  language: language.default('en'),
   published: z.boolean().default(true),
 });
 export const knowledgeArticleUpdate = knowledgeArticleCreate.partial().strict();

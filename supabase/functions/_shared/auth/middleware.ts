@@ -4,7 +4,7 @@ import { type TenantClaims, withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import type { AppEnv } from '../http/app.ts';
 import { ApiError } from '../http/errors.ts';
-import type { CredentialKind, Principal } from './principal.ts';
+import type { CredentialKind, MemberRole, Principal } from './principal.ts';
 import { tenantClaims } from './principal.ts';
 import { findPublishableAgent, originAllowed } from './publishableKeys.ts';
 import { verifySecretKey } from './secretKeys.ts';
@@ -33,26 +33,31 @@ const refusal: Record<CredentialKind, string> = {
     'A publishable key can only chat (GET /chat/config, POST /chat); use a secret key or a member access token for this route',
 };
 
+interface Membership {
+  org_id: string;
+  role: MemberRole;
+}
+
 async function memberOrganization(
   db: Queryable,
   userId: string,
   requested: string | undefined,
-): Promise<string> {
+): Promise<Membership> {
   if (requested !== undefined) {
     // Not a member and no such organisation look the same: the id names nothing the caller can see.
     if (!UUID.test(requested)) throw new ApiError('not_found', 'Organization not found');
-    const [row] = await db.query(
-      'select 1 from public.organization_members where org_id = $1 and user_id = $2',
+    const [row] = await db.query<Membership>(
+      'select org_id, role from public.organization_members where org_id = $1 and user_id = $2',
       [requested, userId],
     );
     if (!row) throw new ApiError('not_found', 'Organization not found');
-    return requested;
+    return row;
   }
-  const rows = await db.query<{ org_id: string }>(
-    'select org_id from public.organization_members where user_id = $1 order by created_at limit 2',
+  const rows = await db.query<Membership>(
+    'select org_id, role from public.organization_members where user_id = $1 order by created_at limit 2',
     [userId],
   );
-  if (rows.length === 1 && rows[0]) return rows[0].org_id;
+  if (rows.length === 1 && rows[0]) return rows[0];
   if (rows.length === 0) throw new ApiError('not_found', 'You are not a member of any organization yet');
   throw new ApiError(
     'bad_request',
@@ -78,8 +83,8 @@ async function resolvePrincipal(c: Context<AppEnv>, token: string, kind: Credent
     }
     case 'member': {
       const { userId } = await verifyJwt(token);
-      const orgId = await memberOrganization(db, userId, c.req.header('x-organization-id'));
-      return { kind: 'member', orgId, userId };
+      const membership = await memberOrganization(db, userId, c.req.header('x-organization-id'));
+      return { kind: 'member', orgId: membership.org_id, userId, role: membership.role };
     }
     case 'publishable': {
       const agent = await findPublishableAgent(db, token);
@@ -110,6 +115,26 @@ export function authenticate(allowed: readonly CredentialKind[]): MiddlewareHand
     c.set('principal', await resolvePrincipal(c, token, kind));
     await next();
   };
+}
+
+/** Admits a signed-in Supabase user whether or not they belong to an organisation yet; sets `c.var.userId`. */
+export function authenticateUser(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    if (credentialKind(token) !== 'member') {
+      throw new ApiError('forbidden', 'Only a signed-in user (a Supabase access token) can do this');
+    }
+    c.set('userId', (await c.var.runtime.verifyJwt(token)).userId);
+    await next();
+  };
+}
+
+/** Refuses members below `admin` (keys and members are an administrator's business). */
+export function requireAdmin(c: Context<AppEnv>): void {
+  const { principal } = c.var;
+  if (principal.kind === 'member' && principal.role === 'member') {
+    throw new ApiError('forbidden', 'Only an owner or admin of the organization can do this');
+  }
 }
 
 /** Runs `fn` under RLS as the authenticated caller's organisation. */

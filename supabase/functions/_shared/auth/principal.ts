@@ -2,10 +2,11 @@
 import type { TenantClaims } from '../db/tenant.ts';
 
 export type CredentialKind = 'secret' | 'member' | 'publishable';
+export type MemberRole = 'owner' | 'admin' | 'member';
 
 export type Principal =
   | { kind: 'secret'; orgId: string; keyId: string }
-  | { kind: 'member'; orgId: string; userId: string }
+  | { kind: 'member'; orgId: string; userId: string; role: MemberRole }
   | { kind: 'publishable'; orgId: string; agentId: string };
 
 export function tenantClaims(principal: Principal): TenantClaims {

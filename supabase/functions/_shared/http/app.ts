@@ -13,6 +13,8 @@ export interface AppEnv {
     requestId: string;
     runtime: Runtime;
     principal: Principal;
+    /** A signed-in user admitted by authenticateUser(), with or without an organisation. */
+    userId: string;
   };
 }
 

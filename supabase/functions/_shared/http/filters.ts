@@ -1,0 +1,14 @@
+// Turns optional list filters into numbered SQL conditions.
+
+export class Filters {
+  readonly where: string[] = [];
+  readonly params: unknown[] = [];
+
+  /** Adds `condition` with `$?` replaced by the value's placeholder, when the value is given. */
+  add(condition: string, value: unknown): this {
+    if (value === undefined) return this;
+    this.params.push(value);
+    this.where.push(condition.replaceAll('$?', `$${this.params.length}`));
+    return this;
+  }
+}

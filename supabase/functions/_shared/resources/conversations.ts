@@ -1,0 +1,61 @@
+// Conversations, messages and leads between rows and the wire; shared by the admin API and the chat.
+import type { Conversation, Lead, Message } from '@closer/contract';
+import type { Row } from '../db/types.ts';
+import { iso, isoOrNull } from './time.ts';
+
+/** Select list of a conversation with its lead id; the table is aliased `t`. */
+export const CONVERSATION_SELECT = `select t.*, (select l.id from public.leads l where l.conversation_id = t.id) as lead_id
+  from public.conversations t`;
+
+export function conversationFromRow(row: Row): Conversation {
+  return {
+    id: row.id as string,
+    agentId: (row.agent_id as string | null) ?? null,
+    status: row.status as Conversation['status'],
+    visitor: (row.visitor as Conversation['visitor']) ?? {},
+    metadata: (row.metadata as Conversation['metadata']) ?? {},
+    messageCount: row.message_count as number,
+    leadId: (row.lead_id as string | null) ?? null,
+    createdAt: iso(row.created_at),
+    lastMessageAt: iso(row.last_message_at),
+  };
+}
+
+export function messageFromRow(row: Row): Message {
+  const hasUsage = row.input_tokens !== null && row.input_tokens !== undefined;
+  return {
+    id: row.id as string,
+    conversationId: row.conversation_id as string,
+    role: row.role as Message['role'],
+    content: row.content as string,
+    status: row.status as Message['status'],
+    model: (row.model as string | null) ?? null,
+    usage: hasUsage
+      ? { inputTokens: row.input_tokens as number, outputTokens: (row.output_tokens as number | null) ?? 0 }
+      : null,
+    createdAt: iso(row.created_at),
+  };
+}
+
+export function leadFromRow(row: Row): Lead {
+  return {
+    id: row.id as string,
+    agentId: (row.agent_id as string | null) ?? null,
+    conversationId: (row.conversation_id as string | null) ?? null,
+    name: (row.name as string | null) ?? null,
+    email: (row.email as string | null) ?? null,
+    phone: (row.phone as string | null) ?? null,
+    company: (row.company as string | null) ?? null,
+    need: (row.need as string | null) ?? null,
+    status: row.status as Lead['status'],
+    crm: {
+      provider: (row.crm_provider as 'kommo' | null) ?? null,
+      state: row.crm_state as Lead['crm']['state'],
+      externalId: (row.crm_external_id as string | null) ?? null,
+      error: (row.crm_error as string | null) ?? null,
+      syncedAt: isoOrNull(row.crm_synced_at),
+    },
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}

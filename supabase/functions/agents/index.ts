@@ -1,0 +1,4 @@
+import { serve } from '../_shared/serve.ts';
+import { createAgentsApp } from './app.ts';
+
+serve(createAgentsApp);

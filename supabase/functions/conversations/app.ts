@@ -1,0 +1,56 @@
+// `conversations`: what visitors and agents said, filtered by agent, status and period.
+import { type ConversationWithMessages, conversationListQuery, id } from '@closer/contract';
+import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import { createFunctionApp } from '../_shared/http/app.ts';
+import { notFound } from '../_shared/http/errors.ts';
+import { Filters } from '../_shared/http/filters.ts';
+import { listPage } from '../_shared/http/pagination.ts';
+import { readParam, readQuery } from '../_shared/http/validate.ts';
+import {
+  CONVERSATION_SELECT,
+  conversationFromRow,
+  messageFromRow,
+} from '../_shared/resources/conversations.ts';
+import type { Runtime } from '../_shared/runtime.ts';
+
+export function createConversationsApp(runtime: Runtime) {
+  const app = createFunctionApp('conversations', runtime);
+  app.use('*', authenticate(['secret', 'member']));
+
+  app.get('/', async (c) => {
+    const query = readQuery(c, conversationListQuery);
+    const filters = new Filters()
+      .add('t.agent_id = $?', query.agentId)
+      .add('t.status = $?', query.status)
+      .add('t.created_at >= $?::timestamptz', query.from)
+      .add('t.created_at < $?::timestamptz', query.to);
+    return c.json(
+      await tenant(c, (tx) =>
+        listPage(tx, {
+          from: CONVERSATION_SELECT,
+          where: filters.where,
+          params: filters.params,
+          limit: query.limit,
+          cursor: query.cursor,
+          map: conversationFromRow,
+        }),
+      ),
+    );
+  });
+
+  app.get('/:id', async (c) => {
+    const conversationId = readParam(c, 'id', id, 'Conversation');
+    const body = await tenant(c, async (tx): Promise<ConversationWithMessages> => {
+      const [row] = await tx.query(`${CONVERSATION_SELECT} where t.id = $1`, [conversationId]);
+      if (!row) throw notFound('Conversation');
+      const messages = await tx.query(
+        'select * from public.messages where conversation_id = $1 order by created_at, id',
+        [conversationId],
+      );
+      return { ...conversationFromRow(row), messages: messages.map(messageFromRow) };
+    });
+    return c.json(body);
+  });
+
+  return app;
+}

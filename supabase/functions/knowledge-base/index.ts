@@ -1,0 +1,4 @@
+import { serve } from '../_shared/serve.ts';
+import { createKnowledgeBaseApp } from './app.ts';
+
+serve(createKnowledgeBaseApp);

@@ -1,0 +1,4 @@
+import { serve } from '../_shared/serve.ts';
+import { createLeadsApp } from './app.ts';
+
+serve(createLeadsApp);
