@@ -17,7 +17,7 @@ describe('the local stack', () => {
     const db = await openDatabase({ kind: 'memory' });
     cleanup.push(() => db.close());
     const { applied, seeded } = await prepareDatabase(db);
-    expect(applied.length).toBeGreaterThanOrEqual(5);
+    expect(applied.length).toBeGreaterThanOrEqual(6);
     expect(seeded).toBe(true);
     const demo = await ensureDemoKeys(db, {}, null);
     const app = createLocalApp(createRuntime(db, {}), demo);

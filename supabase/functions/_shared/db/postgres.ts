@@ -29,6 +29,14 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
         serialize: (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value)),
         parse: (value: string) => JSON.parse(value),
       },
+      // Strings go as written: postgres.js would pass them through Date and lose the microseconds
+      // that keyset cursors rely on (PGlite keeps them).
+      date: {
+        to: 1184,
+        from: [1082, 1114, 1184],
+        serialize: (value: Date | string) => (value instanceof Date ? value.toISOString() : value),
+        parse: (value: string) => new Date(value),
+      },
       int8AsNumber: {
         to: 20,
         from: [20],
