@@ -8,4 +8,5 @@ export * from './errors.ts';
 export * from './health.ts';
 export * from './knowledge.ts';
 export * from './knowledgeBase.ts';
+export * from './openapi.ts';
 export * from './organization.ts';

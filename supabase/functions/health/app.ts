@@ -1,5 +1,6 @@
-// `health`: liveness, readiness (database and LLM configuration) and, later, the OpenAPI document.
+// `health`: liveness, readiness (database and LLM configuration) and the OpenAPI document.
 import type { Health, Readiness } from '@closer/contract';
+import { openApiDocument } from '@closer/contract/openapi';
 import { VERSION } from '../_shared/env.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { describeLlmConfig, llmConfigFromEnv } from '../_shared/llm/config.ts';
@@ -36,6 +37,12 @@ export function createHealthApp(runtime: Runtime) {
     const ok = checks.database.ok && checks.llm.ok;
     const body: Readiness = { status: ok ? 'ok' : 'unavailable', version: VERSION, checks };
     return c.json(body, ok ? 200 : 503);
+  });
+  let openApi: ReturnType<typeof openApiDocument> | undefined;
+  app.get('/openapi.json', (c) => {
+    const base = runtime.env.SUPABASE_URL?.replace(/\/+$/, '');
+    openApi ??= openApiDocument(VERSION, base ? `${base}/functions/v1` : undefined);
+    return c.json(openApi);
   });
   return app;
 }

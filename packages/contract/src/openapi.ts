@@ -1,0 +1,389 @@
+// The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas the server validates with.
+import { z } from 'zod';
+import * as agent from './agent.ts';
+import { listQuery, page } from './common.ts';
+import * as conversation from './conversation.ts';
+import * as dashboard from './dashboard.ts';
+import { errorBody } from './errors.ts';
+import * as health from './health.ts';
+import * as knowledge from './knowledge.ts';
+import * as knowledgeBase from './knowledgeBase.ts';
+import * as organization from './organization.ts';
+
+type Auth = 'secret' | 'member' | 'publishable' | 'user' | 'none';
+type Method = 'get' | 'post' | 'patch' | 'delete';
+
+interface Route {
+  method: Method;
+  path: string;
+  summary: string;
+  auth: Auth[];
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  response?: z.ZodType;
+  status?: number;
+}
+
+const admin: Auth[] = ['secret', 'member'];
+const idParam = (name: string) => `{${name}}`;
+const agentPath = `/agents/${idParam('agentId')}`;
+
+const child = (
+  path: string,
+  what: string,
+  item: z.ZodType,
+  create: z.ZodType,
+  update?: z.ZodType,
+): Route[] => [
+  {
+    method: 'get',
+    path: `${agentPath}/${path}`,
+    summary: `List an agent's ${what}`,
+    auth: admin,
+    query: listQuery,
+    response: page(item),
+  },
+  {
+    method: 'post',
+    path: `${agentPath}/${path}`,
+    summary: `Add to an agent's ${what}`,
+    auth: admin,
+    body: create,
+    response: item,
+    status: 201,
+  },
+  ...(update
+    ? [
+        {
+          method: 'patch',
+          path: `${agentPath}/${path}/{id}`,
+          summary: `Update one of an agent's ${what}`,
+          auth: admin,
+          body: update,
+          response: item,
+        } as Route,
+      ]
+    : []),
+  {
+    method: 'delete',
+    path: `${agentPath}/${path}/{id}`,
+    summary: `Delete one of an agent's ${what}`,
+    auth: admin,
+    status: 204,
+  },
+];
+
+export const routes: Route[] = [
+  {
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness and version',
+    auth: ['none'],
+    response: health.health,
+  },
+  {
+    method: 'get',
+    path: '/health/ready',
+    summary: 'Readiness of the database and the LLM configuration',
+    auth: ['none'],
+    response: health.readiness,
+  },
+  {
+    method: 'get',
+    path: '/agents',
+    summary: 'List agents',
+    auth: admin,
+    query: listQuery,
+    response: page(agent.agent),
+  },
+  {
+    method: 'post',
+    path: '/agents',
+    summary: 'Create an agent',
+    auth: admin,
+    body: agent.agentCreate,
+    response: agent.agent,
+    status: 201,
+  },
+  { method: 'get', path: agentPath, summary: 'Read an agent', auth: admin, response: agent.agent },
+  {
+    method: 'patch',
+    path: agentPath,
+    summary: 'Update an agent (partial)',
+    auth: admin,
+    body: agent.agentUpdate,
+    response: agent.agent,
+  },
+  {
+    method: 'delete',
+    path: agentPath,
+    summary:
+      'Delete an agent with its knowledge, scripts and objection answers; conversations and leads stay',
+    auth: admin,
+    status: 204,
+  },
+  {
+    method: 'post',
+    path: `${agentPath}/rotate-key`,
+    summary: 'Issue a new publishable key',
+    auth: admin,
+    response: agent.agent,
+  },
+  ...child('knowledge', 'knowledge', knowledge.knowledgeItem, knowledge.knowledgeCreateBody),
+  ...child(
+    'scripts',
+    'sales scripts',
+    knowledge.salesScript,
+    knowledge.salesScriptCreate,
+    knowledge.salesScriptUpdate,
+  ),
+  ...child(
+    'objections',
+    'objection answers',
+    knowledge.objectionAnswer,
+    knowledge.objectionAnswerCreate,
+    knowledge.objectionAnswerUpdate,
+  ),
+  {
+    method: 'get',
+    path: '/knowledge-base/categories',
+    summary: 'List knowledge base categories',
+    auth: admin,
+    query: listQuery,
+    response: page(knowledgeBase.knowledgeCategory),
+  },
+  {
+    method: 'post',
+    path: '/knowledge-base/categories',
+    summary: 'Create a category',
+    auth: admin,
+    body: knowledgeBase.knowledgeCategoryCreate,
+    response: knowledgeBase.knowledgeCategory,
+    status: 201,
+  },
+  {
+    method: 'patch',
+    path: '/knowledge-base/categories/{id}',
+    summary: 'Update a category',
+    auth: admin,
+    body: knowledgeBase.knowledgeCategoryUpdate,
+    response: knowledgeBase.knowledgeCategory,
+  },
+  {
+    method: 'delete',
+    path: '/knowledge-base/categories/{id}',
+    summary: 'Delete a category and its articles',
+    auth: admin,
+    status: 204,
+  },
+  {
+    method: 'get',
+    path: '/knowledge-base/articles',
+    summary: 'List or search articles',
+    auth: admin,
+    query: knowledgeBase.knowledgeArticleListQuery,
+    response: page(knowledgeBase.knowledgeArticle),
+  },
+  {
+    method: 'post',
+    path: '/knowledge-base/articles',
+    summary: 'Create an article',
+    auth: admin,
+    body: knowledgeBase.knowledgeArticleCreate,
+    response: knowledgeBase.knowledgeArticle,
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: '/knowledge-base/articles/{id}',
+    summary: 'Read an article',
+    auth: admin,
+    response: knowledgeBase.knowledgeArticle,
+  },
+  {
+    method: 'patch',
+    path: '/knowledge-base/articles/{id}',
+    summary: 'Update an article',
+    auth: admin,
+    body: knowledgeBase.knowledgeArticleUpdate,
+    response: knowledgeBase.knowledgeArticle,
+  },
+  {
+    method: 'delete',
+    path: '/knowledge-base/articles/{id}',
+    summary: 'Delete an article',
+    auth: admin,
+    status: 204,
+  },
+  {
+    method: 'post',
+    path: '/organizations',
+    summary: 'Create an organization; the signed-in user becomes its owner',
+    auth: ['user'],
+    body: organization.organizationCreate,
+    response: organization.organization,
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: '/organizations',
+    summary: "The caller's organizations",
+    auth: ['secret', 'user'],
+    response: page(organization.organization),
+  },
+  {
+    method: 'get',
+    path: '/organizations/current',
+    summary: 'The organization this request acts for',
+    auth: admin,
+    response: organization.organization,
+  },
+  {
+    method: 'get',
+    path: '/organizations/members',
+    summary: 'Members with their e-mail and role',
+    auth: admin,
+    response: page(organization.organizationMember),
+  },
+  {
+    method: 'get',
+    path: '/organizations/api-keys',
+    summary: 'List secret keys (owners and admins)',
+    auth: admin,
+    query: listQuery,
+    response: page(organization.apiKey),
+  },
+  {
+    method: 'post',
+    path: '/organizations/api-keys',
+    summary: 'Create a secret key; its plaintext is shown only here',
+    auth: admin,
+    body: organization.apiKeyCreate,
+    response: organization.apiKeyCreated,
+    status: 201,
+  },
+  {
+    method: 'delete',
+    path: '/organizations/api-keys/{id}',
+    summary: 'Revoke a secret key',
+    auth: admin,
+    status: 204,
+  },
+  {
+    method: 'get',
+    path: '/conversations',
+    summary: 'List conversations',
+    auth: admin,
+    query: conversation.conversationListQuery,
+    response: page(conversation.conversation),
+  },
+  {
+    method: 'get',
+    path: '/conversations/{id}',
+    summary: 'Read a conversation with its messages',
+    auth: admin,
+    response: conversation.conversationWithMessages,
+  },
+  {
+    method: 'get',
+    path: '/leads',
+    summary: 'List leads',
+    auth: admin,
+    query: conversation.leadListQuery,
+    response: page(conversation.lead),
+  },
+  {
+    method: 'get',
+    path: '/leads/{id}',
+    summary: 'Read a lead with its CRM sync state',
+    auth: admin,
+    response: conversation.lead,
+  },
+  {
+    method: 'get',
+    path: '/dashboard',
+    summary: 'Statistics for whole days in a time zone',
+    auth: admin,
+    query: dashboard.dashboardQuery,
+    response: dashboard.dashboard,
+  },
+];
+
+const security: Record<Exclude<Auth, 'none'>, string> = {
+  secret: 'secretKey',
+  member: 'memberToken',
+  user: 'memberToken',
+  publishable: 'publishableKey',
+};
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+
+const json = (schema: z.ZodType, io: 'input' | 'output') => ({
+  'application/json': { schema: jsonSchema(schema, io) },
+});
+
+/** The whole document; `serverUrl` is the functions base, e.g. `https://<project>.supabase.co/functions/v1`. */
+export function openApiDocument(version: string, serverUrl = 'http://localhost:54321/functions/v1') {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const parameters = [
+      ...[...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string', format: 'uuid' },
+      })),
+      ...Object.entries(route.query?.shape ?? {}).map(([name, schema]) => ({
+        name,
+        in: 'query',
+        required: !(schema as z.ZodType).safeParse(undefined).success,
+        schema: jsonSchema(schema as z.ZodType, 'input'),
+      })),
+    ];
+    const status = String(route.status ?? 200);
+    paths[route.path] ??= {};
+    paths[route.path]![route.method] = {
+      summary: route.summary,
+      security: route.auth.includes('none')
+        ? []
+        : [...new Set(route.auth.map((a) => security[a as Exclude<Auth, 'none'>]))].map((s) => ({ [s]: [] })),
+      ...(parameters.length ? { parameters } : {}),
+      ...(route.body ? { requestBody: { required: true, content: json(route.body, 'input') } } : {}),
+      responses: {
+        [status]: route.response
+          ? { description: 'Success', content: json(route.response, 'output') }
+          : { description: 'Success, no content' },
+        default: { description: 'The error envelope', content: json(errorBody, 'output') },
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Closer API',
+      version,
+      description:
+        'AI sales agents for websites and Kommo. Every error is { error: { code, message, requestId, details? } }; ' +
+        'lists are { data, nextCursor }. The chat stream (POST /chat, Server-Sent Events) is described in docs/api.md.',
+    },
+    servers: [{ url: serverUrl }],
+    components: {
+      securitySchemes: {
+        secretKey: { type: 'http', scheme: 'bearer', description: 'sk_… secret key, server-side only' },
+        memberToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'Supabase Auth access token',
+        },
+        publishableKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'pk_… key of one agent, for the widget',
+        },
+      },
+    },
+    paths,
+  };
+}
