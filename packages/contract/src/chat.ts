@@ -81,3 +81,25 @@ export const chatConfig = z.object({
 export type ChatConfig = z.infer<typeof chatConfig>;
 
 export const chatLeadRequest = z.object({ conversationId: id, fields: leadFields });
+
+/** `POST /chat/v1/chat/completions`: the OpenAI Chat Completions request; `model` is an agent id or slug. */
+export const openAiChatRequest = z.looseObject({
+  model: z.string().trim().min(1),
+  messages: z
+    .array(
+      z.looseObject({
+        role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+        content: z
+          .union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional() }))])
+          .nullable()
+          .optional(),
+      }),
+    )
+    .min(1),
+  stream: z.boolean().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  max_tokens: z.number().int().min(1).nullable().optional(),
+  max_completion_tokens: z.number().int().min(1).nullable().optional(),
+});
+export type OpenAiChatRequest = z.input<typeof openAiChatRequest>;

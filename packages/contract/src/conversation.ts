@@ -81,7 +81,8 @@ export const lead = z.object({
 });
 export type Lead = z.infer<typeof lead>;
 
-export const leadFields = z
+/** Each lead field on its own, all optional. */
+export const leadFieldsObject = z
   .object({
     name: z.string().trim().min(1).max(200),
     email: z.email('must be an email address').max(320),
@@ -92,8 +93,11 @@ export const leadFields = z
     company: z.string().trim().min(1).max(200),
     need: z.string().trim().min(1).max(2000),
   })
-  .partial()
-  .refine((f) => Object.values(f).some((v) => v !== undefined), 'at least one field is required');
+  .partial();
+export const leadFields = leadFieldsObject.refine(
+  (f) => Object.values(f).some((v) => v !== undefined),
+  'at least one field is required',
+);
 export type LeadFields = z.infer<typeof leadFields>;
 export const leadFieldNames = leadField.options;
 

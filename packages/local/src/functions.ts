@@ -2,6 +2,7 @@
 import type { FunctionApp } from '@closer/functions/_shared/http/app.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { createAgentsApp } from '@closer/functions/agents/app.ts';
+import { createChatApp } from '@closer/functions/chat/app.ts';
 import { createConversationsApp } from '@closer/functions/conversations/app.ts';
 import { createDashboardApp } from '@closer/functions/dashboard/app.ts';
 import { createHealthApp } from '@closer/functions/health/app.ts';
@@ -11,6 +12,7 @@ import { createOrganizationsApp } from '@closer/functions/organizations/app.ts';
 
 export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp> = {
   agents: createAgentsApp,
+  chat: createChatApp,
   conversations: createConversationsApp,
   dashboard: createDashboardApp,
   health: createHealthApp,

@@ -1,0 +1,145 @@
+// One chat turn in Postgres: the visitor's message committed (with the reply's placeholder) before the model
+// is called, and the reply written back when it is done or cut short.
+import type { Agent, ChatRequest, ScriptStage } from '@closer/contract';
+import { randomToken, sha256Hex } from '../crypto.ts';
+import type { Queryable } from '../db/types.ts';
+import { ApiError } from '../http/errors.ts';
+import { stageFor } from '../retrieval/retrieve.ts';
+import { countHit, sweepOldWindows } from './rateLimit.ts';
+import { findVisitorConversation } from './visitor.ts';
+
+/** Turns kept for the prompt; older ones stay stored but are not sent to the model. */
+export const HISTORY_TURNS = 40;
+/** A conversation holds at most this many messages; past it the visitor starts a new one. */
+export const MAX_CONVERSATION_MESSAGES = 400;
+
+export interface OpenedTurn {
+  conversationId: string;
+  /** Only for a conversation started by this turn: the one time the token is shown. */
+  visitorToken?: string;
+  userMessageId: string;
+  replyId: string;
+  history: { role: 'user' | 'assistant'; content: string }[];
+  stage: ScriptStage;
+  hasLead: boolean;
+}
+
+export interface TurnInput {
+  agent: Agent;
+  request: ChatRequest & { message: string };
+  /** The visitor token sent with the request, if any. */
+  visitorToken: string | undefined;
+  /** Publishable keys must prove the conversation is theirs; server credentials speak for the organisation. */
+  requireVisitorToken: boolean;
+  ip: string;
+}
+
+export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedTurn> {
+  const { agent, request } = input;
+  const limits = agent.rateLimits;
+  await countHit(tx, agent.orgId, `ip:${agent.id}:${input.ip}`, limits.ipPerMinute, 'from this address');
+
+  let conversationId = request.conversationId;
+  let visitorToken: string | undefined;
+  if (conversationId) {
+    const row = await findVisitorConversation(tx, {
+      id: conversationId,
+      agentId: agent.id,
+      token: input.visitorToken,
+      requireToken: input.requireVisitorToken,
+      forUpdate: true,
+    });
+    if (row.message_count + 2 > MAX_CONVERSATION_MESSAGES) {
+      throw new ApiError('conflict', 'This conversation is full: start a new one (omit conversationId)');
+    }
+  } else {
+    visitorToken = `vt_${randomToken(24)}`;
+    const [row] = await tx.query<{ id: string }>(
+      `insert into public.conversations (org_id, agent_id, visitor, metadata, visitor_token_hash)
+       values ($1, $2, $3::jsonb, $4::jsonb, $5) returning id`,
+      [
+        agent.orgId,
+        agent.id,
+        JSON.stringify(request.visitor ?? {}),
+        JSON.stringify(request.metadata ?? {}),
+        await sha256Hex(visitorToken),
+      ],
+    );
+    conversationId = row!.id;
+  }
+  await countHit(tx, agent.orgId, `visitor:${conversationId}`, limits.visitorPerMinute, 'in this conversation');
+  if (Math.random() < 0.02) await sweepOldWindows(tx);
+
+  const history = (
+    await tx.query<{ role: 'user' | 'assistant'; content: string }>(
+      `select role, content from (
+         select role, content, created_at, id from public.messages
+         where conversation_id = $1 and content <> '' order by created_at desc, id desc limit $2
+       ) recent order by created_at, id`,
+      [conversationId, HISTORY_TURNS],
+    )
+  ).map((m) => ({ role: m.role, content: m.content }));
+
+  const [user] = await tx.query<{ id: string }>(
+    `insert into public.messages (org_id, conversation_id, role, content) values ($1, $2, 'user', $3) returning id`,
+    [agent.orgId, conversationId, request.message],
+  );
+  // The reply's row exists from the start, marked interrupted until it is complete.
+  const [reply] = await tx.query<{ id: string }>(
+    `insert into public.messages (org_id, conversation_id, role, content, status, model)
+     values ($1, $2, 'assistant', '', 'interrupted', $3) returning id`,
+    [agent.orgId, conversationId, agent.model],
+  );
+  const [counts] = await tx.query<{ visitor_messages: number; has_lead: boolean }>(
+    `select (select count(*)::int from public.messages where conversation_id = $1 and role = 'user') as visitor_messages,
+            exists (select 1 from public.leads where conversation_id = $1) as has_lead`,
+    [conversationId],
+  );
+  const stage = stageFor(counts?.visitor_messages ?? 1, counts?.has_lead ?? false);
+  await tx.query(
+    `update public.conversations set message_count = message_count + 2, last_message_at = now(), script_stage = $2,
+       status = 'active',
+       visitor = case when $3::jsonb = '{}'::jsonb then visitor else visitor || $3::jsonb end
+     where id = $1`,
+    [conversationId, stage, JSON.stringify(request.visitor ?? {})],
+  );
+  return {
+    conversationId,
+    ...(visitorToken ? { visitorToken } : {}),
+    userMessageId: user!.id,
+    replyId: reply!.id,
+    history,
+    stage,
+    hasLead: counts?.has_lead ?? false,
+  };
+}
+
+export interface FinishedReply {
+  replyId: string;
+  content: string;
+  complete: boolean;
+  finishReason: string;
+  model: string;
+  usage: { inputTokens: number; outputTokens: number };
+  usedObjectionIds: string[];
+  usedScriptIds: string[];
+}
+
+export async function finishReply(tx: Queryable, reply: FinishedReply): Promise<void> {
+  await tx.query(
+    `update public.messages set content = $2, status = $3, finish_reason = $4, model = $5,
+       input_tokens = $6, output_tokens = $7, used_objection_ids = $8::uuid[], used_script_ids = $9::uuid[]
+     where id = $1`,
+    [
+      reply.replyId,
+      reply.content,
+      reply.complete ? 'complete' : 'interrupted',
+      reply.finishReason,
+      reply.model,
+      reply.usage.inputTokens,
+      reply.usage.outputTokens,
+      reply.usedObjectionIds,
+      reply.usedScriptIds,
+    ],
+  );
+}

@@ -1,0 +1,30 @@
+// A visitor proves a conversation is theirs with the token issued when it started (stored as SHA-256).
+import { sha256Hex, timingSafeEqual } from '../crypto.ts';
+import type { Queryable } from '../db/types.ts';
+import { notFound } from '../http/errors.ts';
+
+export interface VisitorConversation {
+  id: string;
+  message_count: number;
+}
+
+/**
+ * The agent's conversation `id`, provided the token matches (when `requireToken`); otherwise a 404 that
+ * looks the same as a conversation that does not exist. `forUpdate` locks it for the rest of the transaction.
+ */
+export async function findVisitorConversation(
+  tx: Queryable,
+  options: { id: string; agentId: string; token: string | undefined; requireToken: boolean; forUpdate?: boolean },
+): Promise<VisitorConversation> {
+  const [row] = await tx.query<VisitorConversation & { visitor_token_hash: string }>(
+    `select id, message_count, visitor_token_hash from public.conversations
+     where id = $1 and agent_id = $2 ${options.forUpdate ? 'for update' : ''}`,
+    [options.id, options.agentId],
+  );
+  if (!row) throw notFound('Conversation');
+  if (options.requireToken) {
+    const sent = options.token ? await sha256Hex(options.token) : '';
+    if (!timingSafeEqual(sent, row.visitor_token_hash)) throw notFound('Conversation');
+  }
+  return { id: row.id, message_count: row.message_count };
+}

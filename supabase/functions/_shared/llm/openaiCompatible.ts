@@ -1,0 +1,160 @@
+// Streams chat completions from any OpenAI-compatible server (OpenAI, Ollama, vLLM, LM Studio, OpenRouter).
+import { createParser } from 'eventsource-parser';
+import { UpstreamError, upstreamErrorFrom } from './errors.ts';
+import type { LlmEvent, LlmMessage, LlmProvider, LlmRequest, LlmToolCall } from './types.ts';
+
+export interface OpenAiCompatibleOptions {
+  name: 'openrouter' | 'openai-compatible';
+  baseUrl: string;
+  apiKey?: string | undefined;
+  headers?: Record<string, string>;
+  /** Resolved at call time, so tests and runtimes can swap it. */
+  fetch?: typeof fetch;
+}
+
+interface Chunk {
+  error?: { message?: string; code?: number | string };
+  choices?: {
+    delta?: {
+      content?: string | null;
+      tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[];
+    };
+    finish_reason?: string | null;
+  }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+}
+
+function wireMessage(message: LlmMessage): Record<string, unknown> {
+  if (message.role === 'tool') return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+  if (message.toolCalls?.length) {
+    return {
+      role: 'assistant',
+      content: message.content || null,
+      tool_calls: message.toolCalls.map((call) => ({
+        id: call.id,
+        type: 'function',
+        function: { name: call.name, arguments: call.arguments },
+      })),
+    };
+  }
+  return { role: message.role, content: message.content };
+}
+
+export function requestBody(request: LlmRequest): Record<string, unknown> {
+  return {
+    model: request.model,
+    messages: request.messages.map(wireMessage),
+    temperature: request.temperature,
+    max_tokens: request.maxTokens,
+    stream: true,
+    stream_options: { include_usage: true },
+    ...(request.tools?.length
+      ? {
+          tools: request.tools.map((tool) => ({
+            type: 'function',
+            function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+          })),
+        }
+      : {}),
+  };
+}
+
+export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions): LlmProvider {
+  return {
+    name: options.name,
+    async *stream(request, signal) {
+      let response: Response;
+      try {
+        response = await (options.fetch ?? fetch)(`${options.baseUrl}/chat/completions`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'text/event-stream',
+            ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+            ...options.headers,
+          },
+          body: JSON.stringify(requestBody(request)),
+          signal,
+        });
+      } catch (error) {
+        if (signal.aborted) throw error;
+        throw new UpstreamError(`could not reach ${new URL(options.baseUrl).host}: ${(error as Error).message}`, {
+          status: 0,
+        });
+      }
+      if (!response.ok || !response.body) throw await upstreamErrorFrom(response);
+      yield* parseStream(response.body, signal);
+    },
+  };
+}
+
+/** Turns an SSE body of chat.completion.chunk objects into LlmEvents; comment lines are skipped by the parser. */
+export async function* parseStream(body: ReadableStream<Uint8Array>, signal: AbortSignal): AsyncIterable<LlmEvent> {
+  const pending: LlmEvent[] = [];
+  const calls = new Map<number, LlmToolCall>();
+  let failure: UpstreamError | null = null;
+  let done = false;
+  let finish: string | null = null;
+
+  const parser = createParser({
+    onEvent(event) {
+      if (done || failure) return;
+      if (event.data === '[DONE]') {
+        done = true;
+        return;
+      }
+      let chunk: Chunk;
+      try {
+        chunk = JSON.parse(event.data) as Chunk;
+      } catch {
+        failure = new UpstreamError('sent a stream event that is not JSON', { status: 200 });
+        return;
+      }
+      // OpenRouter reports a failure mid-stream inside a 200: one chunk with a top-level error.
+      if (chunk.error) {
+        failure = new UpstreamError(chunk.error.message ?? 'error inside the stream', { status: 200 });
+        return;
+      }
+      for (const choice of chunk.choices ?? []) {
+        const delta = choice.delta;
+        if (delta?.content) pending.push({ type: 'text', text: delta.content });
+        for (const part of delta?.tool_calls ?? []) {
+          const call = calls.get(part.index) ?? { id: '', name: '', arguments: '' };
+          if (part.id) call.id = part.id;
+          if (part.function?.name) call.name += part.function.name;
+          if (part.function?.arguments) call.arguments += part.function.arguments;
+          calls.set(part.index, call);
+        }
+        if (choice.finish_reason) finish = choice.finish_reason;
+      }
+      if (chunk.usage) {
+        pending.push({
+          type: 'usage',
+          inputTokens: chunk.usage.prompt_tokens ?? 0,
+          outputTokens: chunk.usage.completion_tokens ?? 0,
+        });
+      }
+    },
+  });
+
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  try {
+    while (!done) {
+      const { value, done: ended } = await reader.read();
+      if (ended) break;
+      // stream: true keeps a multi-byte character split across chunks whole.
+      parser.feed(decoder.decode(value, { stream: true }));
+      while (pending.length) yield pending.shift()!;
+      if (failure) throw failure;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+  if (signal.aborted) return;
+  if (finish === 'error') throw new UpstreamError('the model ended the stream with an error', { status: 200 });
+  for (const call of calls.values()) yield { type: 'tool_call', call };
+  if (!done && finish === null) throw new UpstreamError('the stream ended before the reply was complete', { status: 200 });
+  yield { type: 'finish', reason: finish ?? 'stop' };
+}

@@ -1,0 +1,57 @@
+// The one interface every LLM provider implements: a request in, a stream of events out.
+
+export interface LlmMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  /** On an assistant message that called tools. */
+  toolCalls?: LlmToolCall[];
+  /** On a tool message: which call it answers. */
+  toolCallId?: string;
+}
+
+export interface LlmToolCall {
+  id: string;
+  name: string;
+  /** JSON text as the model wrote it. */
+  arguments: string;
+}
+
+export interface LlmTool {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** What the offline responder answers from; models read the same material inside the prompt. */
+export interface Grounding {
+  agentName: string;
+  language: string;
+  knowledge: { title: string; content: string }[];
+  objections: { objection: string; answer: string }[];
+  script: { stage: string; content: string } | null;
+  /** Where the conversation stands (opening, discovery, …), with or without a script for it. */
+  stage?: string;
+  /** The visitor's latest message. */
+  question: string;
+}
+
+export interface LlmRequest {
+  model: string;
+  messages: LlmMessage[];
+  temperature: number;
+  maxTokens: number;
+  tools?: LlmTool[];
+  grounding?: Grounding;
+}
+
+export type LlmEvent =
+  | { type: 'text'; text: string }
+  | { type: 'tool_call'; call: LlmToolCall }
+  | { type: 'usage'; inputTokens: number; outputTokens: number }
+  | { type: 'finish'; reason: string };
+
+export interface LlmProvider {
+  readonly name: 'openrouter' | 'openai-compatible' | 'offline';
+  /** Streams the reply; aborting `signal` aborts the upstream request. Throws UpstreamError. */
+  stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmEvent>;
+}

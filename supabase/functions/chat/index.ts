@@ -1,0 +1,4 @@
+import { serve } from '../_shared/serve.ts';
+import { createChatApp } from './app.ts';
+
+serve(createChatApp);
