@@ -28,6 +28,8 @@ create policy conversations_tenant on public.conversations for all to authentica
 
 create table public.messages (
   id uuid primary key default gen_random_uuid(),
+  -- Order of writing: timestamps can tie within a transaction, this cannot.
+  seq bigint generated always as identity,
   org_id uuid not null references public.organizations (id) on delete cascade,
   conversation_id uuid not null,
   foreign key (conversation_id, org_id) references public.conversations (id, org_id) on delete cascade,
@@ -43,7 +45,7 @@ create table public.messages (
   used_script_ids uuid[] not null default '{}',
   created_at timestamptz not null default clock_timestamp()
 );
-create index messages_conversation_idx on public.messages (conversation_id, created_at, id);
+create index messages_conversation_idx on public.messages (conversation_id, seq);
 create index messages_org_idx on public.messages (org_id, created_at);
 alter table public.messages enable row level security;
 create policy messages_tenant on public.messages for all to authenticated

@@ -4,6 +4,7 @@ import { functionNames } from '@closer/local/src/functions.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratedDatabase } from './helpers/databases.ts';
 import { type DenoFunction, startDenoFunction } from './helpers/denoFunction.ts';
+import { readSse, text } from './helpers/sse.ts';
 import { createTenant, type TenantFixture } from './helpers/tenants.ts';
 
 let databaseUrl: string;
@@ -90,10 +91,30 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     const lead = await json(await fetch(`${fn.url}/${acme.leadId}`, asAcme()));
     expect(lead).toMatchObject({ name: 'Ann', crm: { state: 'not_connected' } });
   },
+  chat: async (fn) => {
+    // No LLM configured: the offline responder streams from the agent's knowledge, over real Postgres.
+    const response = await fetch(fn.url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${acme.publishableKey}`,
+        origin: 'https://acme.example',
+        accept: 'text/event-stream',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ message: 'How much does it cost?' }),
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const { events } = await readSse(response);
+    expect(events[0]?.event).toBe('start');
+    expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(5);
+    expect(text(events)).toContain('It costs money');
+    expect(events.at(-1)?.event).toBe('done');
+  },
   dashboard: async (fn) => {
     const today = new Date().toISOString().slice(0, 10);
     const stats = await json(await fetch(`${fn.url}?from=${today}&to=${today}&tz=Europe/Madrid`, asAcme()));
-    expect(stats.totals).toMatchObject({ conversations: 1, leads: 1, visitorMessages: 1 });
+    expect(stats.totals).toMatchObject({ leads: 1 });
+    expect((stats.totals as { conversations: number }).conversations).toBeGreaterThanOrEqual(1);
   },
 };
 

@@ -25,7 +25,8 @@ export async function chatAgent(c: Context<AppEnv>, requested: string | undefine
     agentId = requested;
   }
   const agent = await tenant(c, (tx) => findAgent(tx, agentId));
-  if (agent.status !== 'active') throw new ApiError('forbidden', `${agent.name} is paused and does not chat right now`);
+  if (agent.status !== 'active')
+    throw new ApiError('forbidden', `${agent.name} is paused and does not chat right now`);
   return agent;
 }
 

@@ -3,9 +3,9 @@
 import {
   type ChatConfig,
   type ChatReply,
+  type ConversationWithMessages,
   chatLeadRequest,
   chatRequest,
-  type ConversationWithMessages,
   id,
   type LeadField,
   VISITOR_TOKEN_HEADER,
@@ -23,7 +23,11 @@ import { ApiError } from '../_shared/http/errors.ts';
 import { readJson, readParam, readQuery } from '../_shared/http/validate.ts';
 import { createLlmProvider } from '../_shared/llm/provider.ts';
 import type { LlmProvider } from '../_shared/llm/types.ts';
-import { CONVERSATION_SELECT, conversationFromRow, messageFromRow } from '../_shared/resources/conversations.ts';
+import {
+  CONVERSATION_SELECT,
+  conversationFromRow,
+  messageFromRow,
+} from '../_shared/resources/conversations.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 import { chatAgent, needsVisitorToken } from './agent.ts';
 import { registerOpenAiRoutes } from './openai.ts';
@@ -73,7 +77,9 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     }
     const outcome = await streamReply(runtime.db, claims, provider, prepared, () => {}, signal, timings);
     if (outcome.error) throw outcome.error;
-    const [row] = await tenant(c, (tx) => tx.query('select * from public.messages where id = $1', [prepared.turn.replyId]));
+    const [row] = await tenant(c, (tx) =>
+      tx.query('select * from public.messages where id = $1', [prepared.turn.replyId]),
+    );
     const reply: ChatReply = {
       conversationId: prepared.turn.conversationId,
       ...(prepared.turn.visitorToken ? { visitorToken: prepared.turn.visitorToken } : {}),
@@ -113,7 +119,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       const [row] = await tx.query(`${CONVERSATION_SELECT} where t.id = $1`, [conversationId]);
       const messages = await tx.query(
         `select * from public.messages where conversation_id = $1 and not (role = 'assistant' and content = '')
-         order by created_at, id`,
+         order by seq`,
         [conversationId],
       );
       return { ...conversationFromRow(row!), messages: messages.map(messageFromRow) };
@@ -127,7 +133,8 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     const missing = agent.leadCapture.fields
       .filter((f) => f.required && !body.fields[f.field as LeadField])
       .map((f) => ({ path: ['fields', f.field], message: 'required by this agent' }));
-    if (missing.length) throw new ApiError('validation_failed', 'The lead form is not complete', { details: missing });
+    if (missing.length)
+      throw new ApiError('validation_failed', 'The lead form is not complete', { details: missing });
     const lead = await tenant(c, async (tx) => {
       await findVisitorConversation(tx, {
         id: body.conversationId,
@@ -135,11 +142,16 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
         token: c.req.header(VISITOR_TOKEN_HEADER),
         requireToken: needsVisitorToken(c),
       });
-      return upsertLead(tx, { orgId: agent.orgId, agentId: agent.id, conversationId: body.conversationId, fields: body.fields });
+      return upsertLead(tx, {
+        orgId: agent.orgId,
+        agentId: agent.id,
+        conversationId: body.conversationId,
+        fields: body.fields,
+      });
     });
     return c.json(lead, 201);
   });
 
-  registerOpenAiRoutes(app, runtime, provider, timings);
+  registerOpenAiRoutes(app, provider, timings);
   return app;
 }

@@ -11,9 +11,8 @@ import { readJson } from '../_shared/http/validate.ts';
 import { UpstreamError } from '../_shared/llm/errors.ts';
 import type { LlmProvider } from '../_shared/llm/types.ts';
 import { estimateTokens } from '../_shared/prompt/tokens.ts';
-import { stageFor } from '../_shared/retrieval/retrieve.ts';
 import { AGENT_SELECT, agentFromRow } from '../_shared/resources/agents.ts';
-import type { Runtime } from '../_shared/runtime.ts';
+import { stageFor } from '../_shared/retrieval/retrieve.ts';
 
 type Content = string | { type: string; text?: string | undefined }[] | null | undefined;
 const text = (content: Content) =>
@@ -22,7 +21,7 @@ const text = (content: Content) =>
 const invalid = (path: (string | number)[], message: string) =>
   new ApiError('validation_failed', 'The request body is not valid', { details: [{ path, message }] });
 
-export function registerOpenAiRoutes(app: FunctionApp, runtime: Runtime, provider: LlmProvider, timings: ChatTimings) {
+export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, timings: ChatTimings) {
   app.post('/v1/chat/completions', authenticate(['secret']), async (c) => {
     const body = await readJson(c, openAiChatRequest);
     const lastUser = body.messages.findLastIndex((m) => m.role === 'user');
@@ -93,7 +92,8 @@ export function registerOpenAiRoutes(app: FunctionApp, runtime: Runtime, provide
       try {
         for await (const event of events) {
           if (event.type === 'text') content += event.text;
-          else if (event.type === 'usage') reported = { input: event.inputTokens, output: event.outputTokens };
+          else if (event.type === 'usage')
+            reported = { input: event.inputTokens, output: event.outputTokens };
           else if (event.type === 'finish') finish = event.reason;
         }
       } catch (error) {
@@ -106,14 +106,23 @@ export function registerOpenAiRoutes(app: FunctionApp, runtime: Runtime, provide
         object: 'chat.completion',
         created,
         model,
-        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: finish }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content, refusal: null },
+            logprobs: null,
+            finish_reason: finish,
+          },
+        ],
         usage: usageOf(reported, content),
       });
     }
 
     const encoder = new TextEncoder();
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-      encoder.encode(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`);
+      encoder.encode(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`,
+      );
     const includeUsage = body.stream_options?.include_usage === true;
     const stream = new ReadableStream<Uint8Array>({
       async start(controller) {
@@ -121,20 +130,30 @@ export function registerOpenAiRoutes(app: FunctionApp, runtime: Runtime, provide
         let finish = 'stop';
         let reported: { input: number; output: number } | null = null;
         try {
-          controller.enqueue(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]));
+          controller.enqueue(
+            chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]),
+          );
           for await (const event of events) {
             if (event.type === 'text') {
               content += event.text;
               controller.enqueue(chunk([{ index: 0, delta: { content: event.text }, finish_reason: null }]));
-            } else if (event.type === 'usage') reported = { input: event.inputTokens, output: event.outputTokens };
+            } else if (event.type === 'usage')
+              reported = { input: event.inputTokens, output: event.outputTokens };
             else if (event.type === 'finish') finish = event.reason;
           }
           controller.enqueue(chunk([{ index: 0, delta: {}, finish_reason: finish }]));
           if (includeUsage) controller.enqueue(chunk([], { usage: usageOf(reported, content) }));
         } catch (error) {
           if (!upstream.signal.aborted || error instanceof UpstreamError) {
-            const apiError = error instanceof UpstreamError ? error.toApiError() : new ApiError('internal', 'The reply failed');
-            controller.enqueue(encoder.encode(`data: ${JSON.stringify({ error: { message: apiError.message, code: apiError.code } })}\n\n`));
+            const apiError =
+              error instanceof UpstreamError
+                ? error.toApiError()
+                : new ApiError('internal', 'The reply failed');
+            controller.enqueue(
+              encoder.encode(
+                `data: ${JSON.stringify({ error: { message: apiError.message, code: apiError.code } })}\n\n`,
+              ),
+            );
           }
         } finally {
           c.req.raw.signal.removeEventListener('abort', onGone);

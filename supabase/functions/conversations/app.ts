@@ -44,7 +44,7 @@ export function createConversationsApp(runtime: Runtime) {
       const [row] = await tx.query(`${CONVERSATION_SELECT} where t.id = $1`, [conversationId]);
       if (!row) throw notFound('Conversation');
       const messages = await tx.query(
-        'select * from public.messages where conversation_id = $1 order by created_at, id',
+        'select * from public.messages where conversation_id = $1 order by seq',
         [conversationId],
       );
       return { ...conversationFromRow(row), messages: messages.map(messageFromRow) };

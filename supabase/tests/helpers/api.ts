@@ -20,11 +20,16 @@ export type Caller = <T = Record<string, unknown>>(
 export interface Api {
   /** Calls `path` (under /functions/v1) with `credential` as the Bearer token. */
   as(credential: string, headers?: Record<string, string>): Caller;
+  /** The raw Response, for streams. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export function createApi(db: Database): Api {
-  const app = createLocalApp(createRuntime(db, { SUPABASE_URL, SUPABASE_JWT_SECRET: LEGACY_JWT_SECRET }));
+export function createApi(db: Database, env: Record<string, string> = {}): Api {
+  const app = createLocalApp(
+    createRuntime(db, { SUPABASE_URL, SUPABASE_JWT_SECRET: LEGACY_JWT_SECRET, ...env }),
+  );
   return {
+    fetch: async (path, init) => app.request(`/functions/v1${path}`, init),
     as:
       (credential, defaults = {}) =>
       async (method, path, body, headers = {}) => {

@@ -10,7 +10,13 @@ import { UpstreamError } from '../llm/errors.ts';
 import type { Grounding, LlmMessage, LlmProvider, LlmToolCall } from '../llm/types.ts';
 import { assemblePrompt } from '../prompt/assemble.ts';
 import { estimateTokens } from '../prompt/tokens.ts';
-import { matchObjections, type MatchedObjection, retrieveKnowledge, scriptFor, type StageScript } from '../retrieval/retrieve.ts';
+import {
+  type MatchedObjection,
+  matchObjections,
+  retrieveKnowledge,
+  type StageScript,
+  scriptFor,
+} from '../retrieval/retrieve.ts';
 import { withIdleTimeout } from './idle.ts';
 import { CAPTURE_LEAD_TOOL, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
 import { finishReply, type OpenedTurn, openTurn, type TurnInput } from './turn.ts';
@@ -50,7 +56,10 @@ export async function groundedPrompt(
     extraInstructions?: string;
   },
 ): Promise<GroundedPrompt> {
-  const previousVisitorText = conversation.history.filter((m) => m.role === 'user').slice(-1).map((m) => m.content);
+  const previousVisitorText = conversation.history
+    .filter((m) => m.role === 'user')
+    .slice(-1)
+    .map((m) => m.content);
   const [knowledge, objections, script] = await Promise.all([
     retrieveKnowledge(tx, agent, [...previousVisitorText, conversation.message].join('\n')),
     matchObjections(tx, agent, conversation.message),
@@ -199,12 +208,18 @@ export async function streamReply(
           const fields = leadFieldsFromToolArguments(call.arguments);
           if (fields) {
             lead = await withTenant(db, claims, (tx) =>
-              upsertLead(tx, { orgId: agent.orgId, agentId: agent.id, conversationId: turn.conversationId, fields }),
+              upsertLead(tx, {
+                orgId: agent.orgId,
+                agentId: agent.id,
+                conversationId: turn.conversationId,
+                fields,
+              }),
             );
             emit({ type: 'lead', data: { leadId: lead.id, fields } });
             result = 'Saved. Thank the visitor and confirm the next step.';
           } else {
-            result = 'Nothing saved: no valid name, email, phone, company or need was given. Ask again politely.';
+            result =
+              'Nothing saved: no valid name, email, phone, company or need was given. Ask again politely.';
           }
         }
         results.push({ role: 'tool', toolCallId: call.id, content: result });
@@ -219,7 +234,8 @@ export async function streamReply(
           : failure instanceof ApiError
             ? failure
             : new ApiError('internal', 'The reply failed');
-      if (error.code === 'internal') console.error(JSON.stringify({ level: 'error', where: 'chat', error: String(failure) }));
+      if (error.code === 'internal')
+        console.error(JSON.stringify({ level: 'error', where: 'chat', error: String(failure) }));
     }
   } finally {
     signal.removeEventListener('abort', abortUpstream);
@@ -228,10 +244,12 @@ export async function streamReply(
   const complete = !signal.aborted && error === null;
   if (!complete) finishReason = 'interrupted';
   // Without a usage report (offline, or cut short) the figures are estimates.
-  const finalUsage = usageReported ? reported : {
-    inputTokens: prepared.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0),
-    outputTokens: content ? estimateTokens(content) : 0,
-  };
+  const finalUsage = usageReported
+    ? reported
+    : {
+        inputTokens: prepared.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0),
+        outputTokens: content ? estimateTokens(content) : 0,
+      };
   // Stored whatever happened to the client: this write is not tied to its signal.
   await withTenant(db, claims, (tx) =>
     finishReply(tx, {
@@ -247,7 +265,14 @@ export async function streamReply(
   );
   if (error) {
     const retryAfter = error.headers['retry-after'];
-    emit({ type: 'error', data: { code: error.code, message: error.message, ...(retryAfter ? { retryAfter: Number(retryAfter) } : {}) } });
+    emit({
+      type: 'error',
+      data: {
+        code: error.code,
+        message: error.message,
+        ...(retryAfter ? { retryAfter: Number(retryAfter) } : {}),
+      },
+    });
   } else if (complete) {
     emit({ type: 'done', data: { messageId: turn.replyId, finishReason, usage: finalUsage } });
   }

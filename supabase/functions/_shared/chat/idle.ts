@@ -1,7 +1,11 @@
 // Ends an upstream stream that stops sending: each next event must arrive within `ms`.
 import { UpstreamError } from '../llm/errors.ts';
 
-export async function* withIdleTimeout<T>(source: AsyncIterable<T>, ms: number, onTimeout: () => void): AsyncIterable<T> {
+export async function* withIdleTimeout<T>(
+  source: AsyncIterable<T>,
+  ms: number,
+  onTimeout: () => void,
+): AsyncIterable<T> {
   const iterator = source[Symbol.asyncIterator]();
   try {
     for (;;) {
@@ -21,6 +25,7 @@ export async function* withIdleTimeout<T>(source: AsyncIterable<T>, ms: number, 
       }
     }
   } finally {
-    await iterator.return?.();
+    // Not awaited: a source stuck in a read would hold us here; it is aborted by onTimeout instead.
+    void iterator.return?.()?.catch(() => undefined);
   }
 }

@@ -2,7 +2,13 @@
 import type { Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
 
-export async function countHit(tx: Queryable, orgId: string, bucket: string, limit: number, what: string): Promise<void> {
+export async function countHit(
+  tx: Queryable,
+  orgId: string,
+  bucket: string,
+  limit: number,
+  what: string,
+): Promise<void> {
   const [row] = await tx.query<{ hits: number; retry_after: number }>(
     `insert into public.rate_limits (org_id, bucket, window_start, hits)
      values ($1, $2, date_trunc('minute', now()), 1)
@@ -12,9 +18,13 @@ export async function countHit(tx: Queryable, orgId: string, bucket: string, lim
   );
   if (row && row.hits > limit) {
     const wait = Math.max(1, row.retry_after);
-    throw new ApiError('rate_limited', `Too many messages ${what}: at most ${limit} a minute. Try again in ${wait} s.`, {
-      headers: { 'retry-after': String(wait) },
-    });
+    throw new ApiError(
+      'rate_limited',
+      `Too many messages ${what}: at most ${limit} a minute. Try again in ${wait} s.`,
+      {
+        headers: { 'retry-after': String(wait) },
+      },
+    );
   }
 }
 

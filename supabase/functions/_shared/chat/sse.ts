@@ -24,7 +24,10 @@ export interface SseOptions {
  * Starts the response at once and runs `produce` with an `emit` and a signal that aborts when the client
  * leaves (request aborted or stream cancelled). `produce` must not throw: errors become `error` events.
  */
-export function sseResponse(produce: (emit: Emit, signal: AbortSignal) => Promise<void>, options: SseOptions): Response {
+export function sseResponse(
+  produce: (emit: Emit, signal: AbortSignal) => Promise<void>,
+  options: SseOptions,
+): Response {
   const encoder = new TextEncoder();
   const gone = new AbortController();
   const onAbort = () => gone.abort();
@@ -43,9 +46,12 @@ export function sseResponse(produce: (emit: Emit, signal: AbortSignal) => Promis
           gone.abort();
         }
       };
-      timer = setInterval(() => {
-        if (Date.now() - lastWrite >= options.pingMs) write(': ping\n\n');
-      }, Math.max(10, Math.floor(options.pingMs / 3)));
+      timer = setInterval(
+        () => {
+          if (Date.now() - lastWrite >= options.pingMs) write(': ping\n\n');
+        },
+        Math.max(10, Math.floor(options.pingMs / 3)),
+      );
       const emit: Emit = (event) => write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
       write(': stream open\n\n');
       void produce(emit, gone.signal).finally(() => {

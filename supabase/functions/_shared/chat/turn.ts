@@ -67,15 +67,21 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
     );
     conversationId = row!.id;
   }
-  await countHit(tx, agent.orgId, `visitor:${conversationId}`, limits.visitorPerMinute, 'in this conversation');
+  await countHit(
+    tx,
+    agent.orgId,
+    `visitor:${conversationId}`,
+    limits.visitorPerMinute,
+    'in this conversation',
+  );
   if (Math.random() < 0.02) await sweepOldWindows(tx);
 
   const history = (
     await tx.query<{ role: 'user' | 'assistant'; content: string }>(
       `select role, content from (
-         select role, content, created_at, id from public.messages
-         where conversation_id = $1 and content <> '' order by created_at desc, id desc limit $2
-       ) recent order by created_at, id`,
+         select role, content, seq from public.messages
+         where conversation_id = $1 and content <> '' order by seq desc limit $2
+       ) recent order by seq`,
       [conversationId, HISTORY_TURNS],
     )
   ).map((m) => ({ role: m.role, content: m.content }));

@@ -14,7 +14,13 @@ export interface VisitorConversation {
  */
 export async function findVisitorConversation(
   tx: Queryable,
-  options: { id: string; agentId: string; token: string | undefined; requireToken: boolean; forUpdate?: boolean },
+  options: {
+    id: string;
+    agentId: string;
+    token: string | undefined;
+    requireToken: boolean;
+    forUpdate?: boolean;
+  },
 ): Promise<VisitorConversation> {
   const [row] = await tx.query<VisitorConversation & { visitor_token_hash: string }>(
     `select id, message_count, visitor_token_hash from public.conversations

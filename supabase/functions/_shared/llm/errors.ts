@@ -8,7 +8,10 @@ export class UpstreamError extends Error {
   /** The provider refused the tools parameter: worth one retry without tools. */
   readonly toolsUnsupported: boolean;
 
-  constructor(message: string, options: { status: number; retryAfter?: string | null; toolsUnsupported?: boolean }) {
+  constructor(
+    message: string,
+    options: { status: number; retryAfter?: string | null; toolsUnsupported?: boolean },
+  ) {
     super(message);
     this.name = 'UpstreamError';
     this.status = options.status;
@@ -22,9 +25,13 @@ export class UpstreamError extends Error {
         headers: { 'retry-after': this.retryAfter ?? '10' },
       });
     }
-    if (this.status === 503) return new ApiError('unavailable', `The language model is unavailable: ${this.message}`);
+    if (this.status === 503)
+      return new ApiError('unavailable', `The language model is unavailable: ${this.message}`);
     if (this.status === 402) {
-      return new ApiError('upstream_error', `The language model provider refused: out of credits (${this.message})`);
+      return new ApiError(
+        'upstream_error',
+        `The language model provider refused: out of credits (${this.message})`,
+      );
     }
     return new ApiError('upstream_error', `The language model failed: ${this.message}`);
   }

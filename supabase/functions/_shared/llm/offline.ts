@@ -11,8 +11,10 @@ interface Phrases {
 
 const phrases: Record<string, Phrases> = {
   en: {
-    intro: (agent) => `(Offline responder for ${agent}: no language model is configured, so I answer from the knowledge base.)`,
-    notFound: "I couldn't find that in my knowledge base. Could you rephrase it, or leave your contact so a person can help?",
+    intro: (agent) =>
+      `(Offline responder for ${agent}: no language model is configured, so I answer from the knowledge base.)`,
+    notFound:
+      "I couldn't find that in my knowledge base. Could you rephrase it, or leave your contact so a person can help?",
     nextStep: {
       opening: 'What would you like to know?',
       discovery: 'Could you tell me a little more about what you need?',
@@ -22,8 +24,10 @@ const phrases: Record<string, Phrases> = {
     },
   },
   ru: {
-    intro: (agent) => `(Офлайн-ответчик агента «${agent}»: языковая модель не подключена, отвечаю по базе знаний.)`,
-    notFound: 'Я не нашёл этого в базе знаний. Переформулируйте вопрос или оставьте контакт — с вами свяжется специалист.',
+    intro: (agent) =>
+      `(Офлайн-ответчик агента «${agent}»: языковая модель не подключена, отвечаю по базе знаний.)`,
+    notFound:
+      'Я не нашёл этого в базе знаний. Переформулируйте вопрос или оставьте контакт — с вами свяжется специалист.',
     nextStep: {
       opening: 'Что бы вы хотели узнать?',
       discovery: 'Расскажите, пожалуйста, подробнее, что вам нужно?',
@@ -33,8 +37,10 @@ const phrases: Record<string, Phrases> = {
     },
   },
   es: {
-    intro: (agent) => `(Respondedor sin conexión de ${agent}: no hay un modelo de lenguaje configurado, respondo con la base de conocimiento.)`,
-    notFound: 'No encontré eso en mi base de conocimiento. ¿Puede reformularlo o dejar su contacto para que una persona le ayude?',
+    intro: (agent) =>
+      `(Respondedor sin conexión de ${agent}: no hay un modelo de lenguaje configurado, respondo con la base de conocimiento.)`,
+    notFound:
+      'No encontré eso en mi base de conocimiento. ¿Puede reformularlo o dejar su contacto para que una persona le ayude?',
     nextStep: {
       opening: '¿Qué le gustaría saber?',
       discovery: '¿Podría contarme un poco más sobre lo que necesita?',
@@ -44,8 +50,10 @@ const phrases: Record<string, Phrases> = {
     },
   },
   pt: {
-    intro: (agent) => `(Respondente offline de ${agent}: nenhum modelo de linguagem configurado, respondo pela base de conhecimento.)`,
-    notFound: 'Não encontrei isso na minha base de conhecimento. Pode reformular ou deixar seu contato para que uma pessoa ajude?',
+    intro: (agent) =>
+      `(Respondente offline de ${agent}: nenhum modelo de linguagem configurado, respondo pela base de conhecimento.)`,
+    notFound:
+      'Não encontrei isso na minha base de conhecimento. Pode reformular ou deixar seu contato para que uma pessoa ajude?',
     nextStep: {
       opening: 'O que você gostaria de saber?',
       discovery: 'Pode me contar um pouco mais sobre o que precisa?',

@@ -25,7 +25,8 @@ interface Chunk {
 }
 
 function wireMessage(message: LlmMessage): Record<string, unknown> {
-  if (message.role === 'tool') return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+  if (message.role === 'tool')
+    return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
   if (message.toolCalls?.length) {
     return {
       role: 'assistant',
@@ -78,9 +79,12 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
         });
       } catch (error) {
         if (signal.aborted) throw error;
-        throw new UpstreamError(`could not reach ${new URL(options.baseUrl).host}: ${(error as Error).message}`, {
-          status: 0,
-        });
+        throw new UpstreamError(
+          `could not reach ${new URL(options.baseUrl).host}: ${(error as Error).message}`,
+          {
+            status: 0,
+          },
+        );
       }
       if (!response.ok || !response.body) throw await upstreamErrorFrom(response);
       yield* parseStream(response.body, signal);
@@ -89,7 +93,10 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
 }
 
 /** Turns an SSE body of chat.completion.chunk objects into LlmEvents; comment lines are skipped by the parser. */
-export async function* parseStream(body: ReadableStream<Uint8Array>, signal: AbortSignal): AsyncIterable<LlmEvent> {
+export async function* parseStream(
+  body: ReadableStream<Uint8Array>,
+  signal: AbortSignal,
+): AsyncIterable<LlmEvent> {
   const pending: LlmEvent[] = [];
   const calls = new Map<number, LlmToolCall>();
   let failure: UpstreamError | null = null;
@@ -139,6 +146,9 @@ export async function* parseStream(body: ReadableStream<Uint8Array>, signal: Abo
 
   const reader = body.getReader();
   const decoder = new TextDecoder();
+  // A body that stops sending never resolves its read: cancelling on abort releases it.
+  const cancel = () => void reader.cancel().catch(() => undefined);
+  signal.addEventListener('abort', cancel, { once: true });
   try {
     while (!done) {
       const { value, done: ended } = await reader.read();
@@ -149,12 +159,15 @@ export async function* parseStream(body: ReadableStream<Uint8Array>, signal: Abo
       if (failure) throw failure;
     }
   } finally {
+    signal.removeEventListener('abort', cancel);
     if (!done) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
   if (signal.aborted) return;
-  if (finish === 'error') throw new UpstreamError('the model ended the stream with an error', { status: 200 });
+  if (finish === 'error')
+    throw new UpstreamError('the model ended the stream with an error', { status: 200 });
   for (const call of calls.values()) yield { type: 'tool_call', call };
-  if (!done && finish === null) throw new UpstreamError('the stream ended before the reply was complete', { status: 200 });
+  if (!done && finish === null)
+    throw new UpstreamError('the stream ended before the reply was complete', { status: 200 });
   yield { type: 'finish', reason: finish ?? 'stop' };
 }

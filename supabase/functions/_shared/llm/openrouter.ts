@@ -1,6 +1,7 @@
 // OpenRouter: the OpenAI-compatible client with OpenRouter's attribution headers.
-import type { LlmProvider } from './types.ts';
+
 import { createOpenAiCompatibleProvider } from './openaiCompatible.ts';
+import type { LlmProvider } from './types.ts';
 
 export function createOpenRouterProvider(options: {
   apiKey: string;

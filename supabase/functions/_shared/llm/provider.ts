@@ -10,9 +10,17 @@ export function createLlmProvider(env: Env): LlmProvider {
   const config = llmConfigFromEnv(env);
   switch (config.provider) {
     case 'openrouter':
-      return createOpenRouterProvider({ apiKey: config.apiKey, baseUrl: config.baseUrl, siteUrl: env.CLOSER_SITE_URL });
+      return createOpenRouterProvider({
+        apiKey: config.apiKey,
+        baseUrl: config.baseUrl,
+        siteUrl: env.CLOSER_SITE_URL,
+      });
     case 'openai-compatible':
-      return createOpenAiCompatibleProvider({ name: 'openai-compatible', baseUrl: config.baseUrl, apiKey: config.apiKey });
+      return createOpenAiCompatibleProvider({
+        name: 'openai-compatible',
+        baseUrl: config.baseUrl,
+        apiKey: config.apiKey,
+      });
     case 'offline':
       return createOfflineProvider();
   }

@@ -32,7 +32,9 @@ const languageNames: Record<string, string> = {
 
 /** Data must not be able to close its own fence and speak as instructions. */
 export function fence(tag: string, body: string): string {
-  const safe = body.replace(/<\/?(knowledge|objection_answers|document|answer)\b[^>]*>/gi, (m) => m.replace('<', '‹'));
+  const safe = body.replace(/<\/?(knowledge|objection_answers|document|answer)\b[^>]*>/gi, (m) =>
+    m.replace('<', '‹'),
+  );
   return `<${tag}>\n${safe}\n</${tag}>`;
 }
 

@@ -88,7 +88,11 @@ export function stageFor(visitorMessages: number, hasLead: boolean): ScriptStage
   return 'closing';
 }
 
-export async function scriptFor(tx: Queryable, agentId: string, stage: ScriptStage): Promise<StageScript | null> {
+export async function scriptFor(
+  tx: Queryable,
+  agentId: string,
+  stage: ScriptStage,
+): Promise<StageScript | null> {
   const [row] = await tx.query<StageScript>(
     `select id, stage, content from public.sales_scripts
      where agent_id = $1 and stage = $2 order by position, created_at limit 1`,

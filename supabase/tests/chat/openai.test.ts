@@ -1,0 +1,125 @@
+// Any OpenAI client can talk to an agent: the official `openai` package, pointed at the chat function.
+import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { setupServer } from 'msw/node';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Api, createApi } from '../helpers/api.ts';
+import { migratedDatabase } from '../helpers/databases.ts';
+import { fakeUpstream, OPENROUTER_BASE_URL, recordedStream, streamResponse } from '../helpers/fakeLlm.ts';
+import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
+
+const server = setupServer();
+const upstream = fakeUpstream(OPENROUTER_BASE_URL);
+let db: Database;
+let api: Api;
+let a: TenantFixture;
+
+const BASE = 'http://closer.test/functions/v1/chat/v1';
+const client = (apiKey: string) =>
+  new OpenAI({
+    apiKey,
+    baseURL: BASE,
+    maxRetries: 0,
+    // The app is served in-process; everything else about the request is the real client's.
+    fetch: (url, init) => api.fetch(String(url).replace('http://closer.test/functions/v1', ''), init),
+  });
+
+beforeAll(async () => {
+  server.listen({ onUnhandledRequest: 'bypass' });
+  db = await migratedDatabase('pglite');
+  a = await createTenant(db, 'Acme');
+  await db.query(`update agents set persona = 'You are Maya.' where id = $1`, [a.agentId]);
+  api = createApi(db, { OPENROUTER_API_KEY: 'sk-or-v1-test', OPENROUTER_BASE_URL });
+});
+beforeEach(() => server.resetHandlers(...upstream.handlers));
+afterAll(async () => {
+  server.close();
+  await db?.close();
+});
+
+describe('POST /chat/v1/chat/completions', () => {
+  it('answers a non-streamed completion with usage, the agent chosen by slug', async () => {
+    upstream.respond(() => streamResponse(recordedStream(['Hello ', 'from Maya.'], [90, 4])));
+    const completion = await client(a.secretKey).chat.completions.create({
+      model: 'sales',
+      messages: [
+        { role: 'system', content: 'Answer in one line.' },
+        { role: 'user', content: 'Earlier question' },
+        { role: 'assistant', content: 'Earlier answer' },
+        { role: 'user', content: 'Who are you?' },
+      ],
+    });
+    expect(completion.object).toBe('chat.completion');
+    expect(completion.model).toBe('sales');
+    expect(completion.choices[0]?.message).toMatchObject({ role: 'assistant', content: 'Hello from Maya.' });
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    expect(completion.usage).toEqual({ prompt_tokens: 90, completion_tokens: 4, total_tokens: 94 });
+    const sent = upstream.requests.at(-1)!.body as { messages: { role: string; content: string }[] };
+    expect(sent.messages[0]?.content).toContain('You are Maya.');
+    expect(sent.messages[0]?.content).toContain(
+      'Additional instructions from the integrator:\nAnswer in one line.',
+    );
+    expect(sent.messages.slice(1)).toEqual([
+      { role: 'user', content: 'Earlier question' },
+      { role: 'assistant', content: 'Earlier answer' },
+      { role: 'user', content: 'Who are you?' },
+    ]);
+  });
+
+  it('streams chunks, then usage, then [DONE], with the agent chosen by id', async () => {
+    upstream.respond(() => streamResponse(recordedStream(['One ', 'two ', 'three.'], [50, 3])));
+    const stream = await client(a.secretKey).chat.completions.create({
+      model: a.agentId,
+      messages: [{ role: 'user', content: 'Count' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let content = '';
+    let usage: unknown = null;
+    let finish: string | null = null;
+    for await (const part of stream) {
+      content += part.choices[0]?.delta?.content ?? '';
+      finish = part.choices[0]?.finish_reason ?? finish;
+      if (part.usage) usage = part.usage;
+    }
+    expect(content).toBe('One two three.');
+    expect(finish).toBe('stop');
+    expect(usage).toEqual({ prompt_tokens: 50, completion_tokens: 3, total_tokens: 53 });
+  });
+
+  it('answers with the offline responder when no model is configured', async () => {
+    const offline = createApi(db);
+    const completion = await new OpenAI({
+      apiKey: a.secretKey,
+      baseURL: BASE,
+      maxRetries: 0,
+      fetch: (url, init) => offline.fetch(String(url).replace('http://closer.test/functions/v1', ''), init),
+    }).chat.completions.create({
+      model: 'sales',
+      messages: [{ role: 'user', content: 'What does it cost?' }],
+    });
+    expect(completion.choices[0]?.message.content).toMatch(/^\(Offline responder for Acme agent/);
+    expect(completion.choices[0]?.message.content).toContain('It costs money');
+  });
+
+  it('refuses a publishable key, an unknown agent and a conversation with no user message', async () => {
+    await expect(
+      client(a.publishableKey).chat.completions.create({
+        model: 'sales',
+        messages: [{ role: 'user', content: 'Hi' }],
+      }),
+    ).rejects.toMatchObject({ status: 403 });
+    await expect(
+      client(a.secretKey).chat.completions.create({
+        model: 'nobody',
+        messages: [{ role: 'user', content: 'Hi' }],
+      }),
+    ).rejects.toMatchObject({ status: 404 });
+    await expect(
+      client(a.secretKey).chat.completions.create({
+        model: 'sales',
+        messages: [{ role: 'system', content: 'Hi' }],
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+  });
+});

@@ -1,0 +1,139 @@
+// Stand-ins for OpenRouter and OpenAI-compatible servers, built from their documented stream formats.
+import { HttpResponse, http } from 'msw';
+
+export const OPENROUTER_BASE_URL = 'https://openrouter.test/api/v1';
+export const COMPATIBLE_BASE_URL = 'http://ollama.test:11434/v1';
+
+/** One `chat.completion.chunk` as a `data:` line. */
+export function chunk(delta: Record<string, unknown>, finishReason: string | null = null): string {
+  return `data: ${JSON.stringify({
+    id: 'gen-1732440000-abc',
+    provider: 'OpenAI',
+    model: 'openai/gpt-4o-mini',
+    object: 'chat.completion.chunk',
+    created: 1732440000,
+    choices: [{ index: 0, delta, finish_reason: finishReason, native_finish_reason: finishReason }],
+  })}\n\n`;
+}
+
+/** The usage chunk OpenRouter sends last, with empty choices. */
+export function usageChunk(prompt: number, completion: number): string {
+  return `data: ${JSON.stringify({
+    id: 'gen-1732440000-abc',
+    object: 'chat.completion.chunk',
+    choices: [],
+    usage: {
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: prompt + completion,
+      cost: 0.00012,
+    },
+  })}\n\n`;
+}
+
+/** A whole recorded stream: a comment line, the words as deltas, the finish, the usage, [DONE]. */
+export function recordedStream(words: string[], usage: [number, number] = [120, 8]): string[] {
+  return [
+    ': OPENROUTER PROCESSING\n\n',
+    chunk({ role: 'assistant', content: '' }),
+    ...words.map((word) => chunk({ content: word })),
+    chunk({}, 'stop'),
+    usageChunk(...usage),
+    'data: [DONE]\n\n',
+  ];
+}
+
+/** The error OpenRouter puts inside a 200 stream when the provider fails midway. */
+export function midStreamError(message = 'Provider returned error'): string {
+  return `data: ${JSON.stringify({
+    id: 'gen-1732440000-abc',
+    object: 'chat.completion.chunk',
+    error: { code: 502, message },
+    choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }],
+  })}\n\n`;
+}
+
+/** A tool call split over several deltas, as OpenAI-style servers stream them. */
+export function toolCallStream(args: Record<string, unknown>): string[] {
+  const json = JSON.stringify(args);
+  const half = Math.floor(json.length / 2);
+  return [
+    chunk({
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { index: 0, id: 'call_1', type: 'function', function: { name: 'capture_lead', arguments: '' } },
+      ],
+    }),
+    chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(0, half) } }] }),
+    chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(half) } }] }),
+    chunk({}, 'tool_calls'),
+    usageChunk(200, 20),
+    'data: [DONE]\n\n',
+  ];
+}
+
+/** A body that sends `parts` as separate network chunks (split anywhere, even mid-line or mid-character). */
+export function sseBody(
+  parts: (string | Uint8Array)[],
+  options: { stallAfter?: boolean } = {},
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let i = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      if (i < parts.length) {
+        const part = parts[i++]!;
+        controller.enqueue(typeof part === 'string' ? encoder.encode(part) : part);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      } else if (!options.stallAfter) {
+        controller.close();
+      } else {
+        await new Promise(() => {}); // never another byte
+      }
+    },
+  });
+}
+
+export interface Upstream {
+  handlers: ReturnType<typeof http.post>[];
+  /** Request bodies and headers the upstream received, in order. */
+  requests: { body: Record<string, unknown>; headers: Headers }[];
+  /** What the next calls answer, one entry per call (the last one repeats). */
+  respond(...responses: (() => Response)[]): void;
+}
+
+export function fakeUpstream(baseUrl = OPENROUTER_BASE_URL): Upstream {
+  const requests: Upstream['requests'] = [];
+  let queue: (() => Response)[] = [() => streamResponse(recordedStream(['Hello', ' there']))];
+  return {
+    requests,
+    respond: (...responses) => {
+      queue = responses;
+    },
+    handlers: [
+      http.post(`${baseUrl}/chat/completions`, async ({ request }) => {
+        requests.push({ body: (await request.json()) as Record<string, unknown>, headers: request.headers });
+        const next = queue.length > 1 ? queue.shift()! : queue[0]!;
+        return next();
+      }),
+    ],
+  };
+}
+
+export function streamResponse(
+  parts: (string | Uint8Array)[],
+  options: { stallAfter?: boolean } = {},
+): Response {
+  return new HttpResponse(sseBody(parts, options), {
+    headers: { 'content-type': 'text/event-stream', 'x-generation-id': 'gen-1732440000-abc' },
+  });
+}
+
+export function errorResponse(
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  return HttpResponse.json({ error: { code: status, message, metadata: {} } }, { status, headers });
+}
