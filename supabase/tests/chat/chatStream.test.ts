@@ -76,7 +76,7 @@ const messagesOf = (conversationId: string) =>
     model: string | null;
     finish_reason: string | null;
   }>(
-    'select role, content, status, input_tokens, output_tokens, model, finish_reason from messages where conversation_id = $1 order by created_at, id',
+    'select role, content, status, input_tokens, output_tokens, model, finish_reason from messages where conversation_id = $1 order by seq',
     [conversationId],
   );
 

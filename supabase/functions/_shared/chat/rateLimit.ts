@@ -2,29 +2,32 @@
 import type { Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
 
-export async function countHit(
-  tx: Queryable,
-  orgId: string,
-  bucket: string,
-  limit: number,
-  what: string,
-): Promise<void> {
-  const [row] = await tx.query<{ hits: number; retry_after: number }>(
+export interface RateLimit {
+  bucket: string;
+  limit: number;
+  /** "from this address": completes "Too many messages …". */
+  what: string;
+}
+
+/** Counts one hit in each bucket (one statement for all) and refuses with 429 when any is over its limit. */
+export async function countHits(tx: Queryable, orgId: string, limits: RateLimit[]): Promise<void> {
+  const rows = await tx.query<{ bucket: string; hits: number; retry_after: number }>(
     `insert into public.rate_limits (org_id, bucket, window_start, hits)
-     values ($1, $2, date_trunc('minute', now()), 1)
+     select $1, bucket, date_trunc('minute', now()), 1 from unnest($2::text[]) as bucket
      on conflict (bucket, window_start) do update set hits = public.rate_limits.hits + 1
-     returning hits, ceil(extract(epoch from date_trunc('minute', now()) + interval '1 minute' - now()))::int as retry_after`,
-    [orgId, bucket],
+     returning bucket, hits, ceil(extract(epoch from date_trunc('minute', now()) + interval '1 minute' - now()))::int as retry_after`,
+    [orgId, limits.map((l) => l.bucket)],
   );
-  if (row && row.hits > limit) {
-    const wait = Math.max(1, row.retry_after);
-    throw new ApiError(
-      'rate_limited',
-      `Too many messages ${what}: at most ${limit} a minute. Try again in ${wait} s.`,
-      {
-        headers: { 'retry-after': String(wait) },
-      },
-    );
+  for (const limit of limits) {
+    const row = rows.find((r) => r.bucket === limit.bucket);
+    if (row && row.hits > limit.limit) {
+      const wait = Math.max(1, row.retry_after);
+      throw new ApiError(
+        'rate_limited',
+        `Too many messages ${limit.what}: at most ${limit.limit} a minute. Try again in ${wait} s.`,
+        { headers: { 'retry-after': String(wait) } },
+      );
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import { randomToken, sha256Hex } from '../crypto.ts';
 import type { Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
 import { stageFor } from '../retrieval/retrieve.ts';
-import { countHit, sweepOldWindows } from './rateLimit.ts';
+import { countHits, sweepOldWindows } from './rateLimit.ts';
 import { findVisitorConversation } from './visitor.ts';
 
 /** Turns kept for the prompt; older ones stay stored but are not sent to the model. */
@@ -37,10 +37,17 @@ export interface TurnInput {
 export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedTurn> {
   const { agent, request } = input;
   const limits = agent.rateLimits;
-  await countHit(tx, agent.orgId, `ip:${agent.id}:${input.ip}`, limits.ipPerMinute, 'from this address');
+  const hits = (conversation: string) =>
+    countHits(tx, agent.orgId, [
+      { bucket: `ip:${agent.id}:${input.ip}`, limit: limits.ipPerMinute, what: 'from this address' },
+      { bucket: `visitor:${conversation}`, limit: limits.visitorPerMinute, what: 'in this conversation' },
+    ]);
 
   let conversationId = request.conversationId;
   let visitorToken: string | undefined;
+  let earlierTurns = 0;
+  let hasLead = false;
+  let history: OpenedTurn['history'] = [];
   if (conversationId) {
     const row = await findVisitorConversation(tx, {
       id: conversationId,
@@ -52,12 +59,26 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
     if (row.message_count + 2 > MAX_CONVERSATION_MESSAGES) {
       throw new ApiError('conflict', 'This conversation is full: start a new one (omit conversationId)');
     }
+    await hits(conversationId);
+    earlierTurns = Math.floor(row.message_count / 2);
+    hasLead = row.has_lead;
+    history = await tx.query<{ role: 'user' | 'assistant'; content: string }>(
+      `select role, content from (
+         select role, content, seq from public.messages
+         where conversation_id = $1 and content <> '' order by seq desc limit $2
+       ) recent order by seq`,
+      [conversationId, HISTORY_TURNS],
+    );
   } else {
+    // The id is made here so both limits are counted before anything is written.
+    conversationId = crypto.randomUUID();
+    await hits(conversationId);
     visitorToken = `vt_${randomToken(24)}`;
-    const [row] = await tx.query<{ id: string }>(
-      `insert into public.conversations (org_id, agent_id, visitor, metadata, visitor_token_hash)
-       values ($1, $2, $3::jsonb, $4::jsonb, $5) returning id`,
+    await tx.query(
+      `insert into public.conversations (id, org_id, agent_id, visitor, metadata, visitor_token_hash)
+       values ($1, $2, $3, $4::jsonb, $5::jsonb, $6)`,
       [
+        conversationId,
         agent.orgId,
         agent.id,
         JSON.stringify(request.visitor ?? {}),
@@ -65,43 +86,17 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
         await sha256Hex(visitorToken),
       ],
     );
-    conversationId = row!.id;
   }
-  await countHit(
-    tx,
-    agent.orgId,
-    `visitor:${conversationId}`,
-    limits.visitorPerMinute,
-    'in this conversation',
-  );
   if (Math.random() < 0.02) await sweepOldWindows(tx);
 
-  const history = (
-    await tx.query<{ role: 'user' | 'assistant'; content: string }>(
-      `select role, content from (
-         select role, content, seq from public.messages
-         where conversation_id = $1 and content <> '' order by seq desc limit $2
-       ) recent order by seq`,
-      [conversationId, HISTORY_TURNS],
-    )
-  ).map((m) => ({ role: m.role, content: m.content }));
-
-  const [user] = await tx.query<{ id: string }>(
-    `insert into public.messages (org_id, conversation_id, role, content) values ($1, $2, 'user', $3) returning id`,
-    [agent.orgId, conversationId, request.message],
-  );
-  // The reply's row exists from the start, marked interrupted until it is complete.
-  const [reply] = await tx.query<{ id: string }>(
+  // The visitor's message, and the reply's row marked interrupted until it is complete.
+  const inserted = await tx.query<{ id: string; role: string }>(
     `insert into public.messages (org_id, conversation_id, role, content, status, model)
-     values ($1, $2, 'assistant', '', 'interrupted', $3) returning id`,
-    [agent.orgId, conversationId, agent.model],
+     values ($1, $2, 'user', $3, 'complete', null), ($1, $2, 'assistant', '', 'interrupted', $4)
+     returning id, role`,
+    [agent.orgId, conversationId, request.message, agent.model],
   );
-  const [counts] = await tx.query<{ visitor_messages: number; has_lead: boolean }>(
-    `select (select count(*)::int from public.messages where conversation_id = $1 and role = 'user') as visitor_messages,
-            exists (select 1 from public.leads where conversation_id = $1) as has_lead`,
-    [conversationId],
-  );
-  const stage = stageFor(counts?.visitor_messages ?? 1, counts?.has_lead ?? false);
+  const stage = stageFor(earlierTurns + 1, hasLead);
   await tx.query(
     `update public.conversations set message_count = message_count + 2, last_message_at = now(), script_stage = $2,
        status = 'active',
@@ -112,11 +107,11 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
   return {
     conversationId,
     ...(visitorToken ? { visitorToken } : {}),
-    userMessageId: user!.id,
-    replyId: reply!.id,
+    userMessageId: inserted.find((m) => m.role === 'user')!.id,
+    replyId: inserted.find((m) => m.role === 'assistant')!.id,
     history,
     stage,
-    hasLead: counts?.has_lead ?? false,
+    hasLead,
   };
 }
 

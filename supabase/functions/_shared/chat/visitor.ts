@@ -6,6 +6,7 @@ import { notFound } from '../http/errors.ts';
 export interface VisitorConversation {
   id: string;
   message_count: number;
+  has_lead: boolean;
 }
 
 /**
@@ -23,8 +24,10 @@ export async function findVisitorConversation(
   },
 ): Promise<VisitorConversation> {
   const [row] = await tx.query<VisitorConversation & { visitor_token_hash: string }>(
-    `select id, message_count, visitor_token_hash from public.conversations
-     where id = $1 and agent_id = $2 ${options.forUpdate ? 'for update' : ''}`,
+    `select c.id, c.message_count, c.visitor_token_hash,
+       exists (select 1 from public.leads l where l.conversation_id = c.id) as has_lead
+     from public.conversations c
+     where c.id = $1 and c.agent_id = $2 ${options.forUpdate ? 'for update of c' : ''}`,
     [options.id, options.agentId],
   );
   if (!row) throw notFound('Conversation');
@@ -32,5 +35,5 @@ export async function findVisitorConversation(
     const sent = options.token ? await sha256Hex(options.token) : '';
     if (!timingSafeEqual(sent, row.visitor_token_hash)) throw notFound('Conversation');
   }
-  return { id: row.id, message_count: row.message_count };
+  return { id: row.id, message_count: row.message_count, has_lead: row.has_lead };
 }

@@ -1,0 +1,169 @@
+// `pnpm bench` (chat relay): what the chat function adds on top of the model. A stand-in upstream streams
+// tokens at a fixed pace; we time first token and whole stream straight from it and through POST /chat on
+// the local stack (PGlite), then hold 500 streams at once. Loopback only; every loop is bounded.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { openDatabase, prepareDatabase } from '../../packages/local/src/database.ts';
+import { DEMO_AGENT_IDS, ensureDemoKeys } from '../../packages/local/src/demoKeys.ts';
+import { createLocalApp } from '../../packages/local/src/server.ts';
+import { createRuntime } from '../../supabase/functions/_shared/runtime.ts';
+
+// Two stream shapes: a short burst (fixed costs show most) and a typical reply (200 tokens at 10 ms).
+const PROFILES = [
+  { name: 'short', tokens: 40, gapMs: 5, runs: 40 },
+  { name: 'typical', tokens: 200, gapMs: 10, runs: 10 },
+] as const;
+let TOKENS = 40;
+let GAP_MS = 5;
+const CONCURRENT = 500;
+
+const chunk = (content: string) =>
+  `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+
+const upstream = createServer((request, response) => {
+  request.resume();
+  response.writeHead(200, { 'content-type': 'text/event-stream' });
+  let sent = 0;
+  const timer = setInterval(() => {
+    if (sent < TOKENS) {
+      response.write(chunk(`tok${sent++} `));
+      return;
+    }
+    clearInterval(timer);
+    response.write(
+      `data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`,
+    );
+    response.end(
+      `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 100, completion_tokens: TOKENS } })}\n\ndata: [DONE]\n\n`,
+    );
+  }, GAP_MS);
+  response.on('close', () => clearInterval(timer));
+});
+await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
+
+const db = await openDatabase({ kind: 'memory' });
+await prepareDatabase(db);
+const keys = await ensureDemoKeys(db, {}, null);
+await db.query(`update agents set rate_limits = '{"visitorPerMinute": 1000, "ipPerMinute": 10000}'`);
+const app = createLocalApp(createRuntime(db, { LLM_BASE_URL: upstreamUrl }));
+const stack = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+await new Promise((resolve) => stack.once('listening', resolve));
+const stackUrl = `http://127.0.0.1:${(stack.address() as AddressInfo).port}/functions/v1`;
+
+interface Timing {
+  firstToken: number;
+  total: number;
+  ok: boolean;
+}
+
+async function timeStream(
+  url: string,
+  init: RequestInit,
+  firstMarker: string,
+  endMarker: string,
+): Promise<Timing> {
+  const started = performance.now();
+  const response = await fetch(url, init);
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let seen = '';
+  let firstToken = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += decoder.decode(value, { stream: true });
+    if (!firstToken && seen.includes(firstMarker)) firstToken = performance.now() - started;
+  }
+  return { firstToken, total: performance.now() - started, ok: seen.includes(endMarker) };
+}
+
+const direct = () =>
+  timeStream(
+    `${upstreamUrl}/chat/completions`,
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"stream":true}' },
+    'tok0',
+    '[DONE]',
+  );
+const relayed = () =>
+  timeStream(
+    `${stackUrl}/chat`,
+    {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${keys.secretKey}`,
+        accept: 'text/event-stream',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ agentId: DEMO_AGENT_IDS[0], message: 'How much does a system cost?' }),
+    },
+    'event: delta',
+    'event: done',
+  );
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+for (let i = 0; i < 5; i++) await Promise.all([direct(), relayed()]); // warm-up
+console.log('| stream | measure | straight from upstream | through POST /chat | overhead |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const profile of PROFILES) {
+  TOKENS = profile.tokens;
+  GAP_MS = profile.gapMs;
+  const directRuns: Timing[] = [];
+  const relayRuns: Timing[] = [];
+  for (let i = 0; i < profile.runs; i++) {
+    directRuns.push(await direct());
+    relayRuns.push(await relayed());
+  }
+  const p = (runs: Timing[], key: 'firstToken' | 'total', q: number) =>
+    percentile(
+      runs.map((t) => t[key]),
+      q,
+    );
+  const label = `${profile.tokens} tokens × ${profile.gapMs} ms (${profile.runs} runs)`;
+  for (const [measure, key, q] of [
+    ['first token p50', 'firstToken', 50],
+    ['first token p95', 'firstToken', 95],
+    ['whole stream p50', 'total', 50],
+  ] as const) {
+    const d = p(directRuns, key, q);
+    const r = p(relayRuns, key, q);
+    const overhead = key === 'total' ? `${((r / d - 1) * 100).toFixed(1)} %` : `+${ms(r - d)}`;
+    console.log(`| ${label} | ${measure} | ${ms(d)} | ${ms(r)} | ${overhead} |`);
+  }
+}
+TOKENS = 40;
+GAP_MS = 5;
+
+global.gc?.();
+const rssBefore = process.memoryUsage().rss;
+let peakRss = rssBefore;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+const burstStarted = performance.now();
+const burst = await Promise.all(
+  Array.from({ length: CONCURRENT }, () => relayed().catch(() => ({ ok: false, firstToken: 0, total: 0 }))),
+);
+const burstMs = performance.now() - burstStarted;
+clearInterval(sampler);
+const completed = burst.filter((t) => t.ok).length;
+const [stored] = await db.query<{ n: number }>(
+  `select count(*)::int as n from messages where role = 'assistant' and status = 'complete' and created_at > now() - interval '10 minutes'`,
+);
+
+console.log(
+  `${CONCURRENT} concurrent streams: ${completed} completed with done, ${CONCURRENT - completed} lost, in ${ms(burstMs)}; ` +
+    `${stored?.n ?? 0} complete replies stored in all; peak RSS +${((peakRss - rssBefore) / 1024 / 1024).toFixed(0)} MiB ` +
+    `(~${((peakRss - rssBefore) / 1024 / CONCURRENT).toFixed(0)} KiB a stream)`,
+);
+
+stack.close();
+upstream.close();
+await db.close();
+process.exit(completed === CONCURRENT ? 0 : 1);
