@@ -1,11 +1,10 @@
 // Conversations between a visitor and an agent, their messages and the leads they produce.
-import { z } from 'zod';
-import { leadField } from './agent.ts';
-import { id, listQuery, timestamp } from './common.ts';
+import * as z from 'zod/mini';
+import { id, listQuery, text, timestamp } from './common.ts';
 
 export const usage = z.object({
-  inputTokens: z.number().int().min(0),
-  outputTokens: z.number().int().min(0),
+  inputTokens: z.number().check(z.int(), z.gte(0)),
+  outputTokens: z.number().check(z.int(), z.gte(0)),
 });
 export type Usage = z.infer<typeof usage>;
 
@@ -19,41 +18,43 @@ export const message = z.object({
   role: messageRole,
   content: z.string(),
   status: messageStatus,
-  model: z.string().nullable(),
-  usage: usage.nullable(),
+  model: z.nullable(z.string()),
+  usage: z.nullable(usage),
   createdAt: timestamp,
 });
 export type Message = z.infer<typeof message>;
 
 export const visitorInfo = z.object({
-  name: z.string().trim().max(200).optional(),
-  email: z.email().max(320).optional(),
-  phone: z.string().trim().max(50).optional(),
+  name: z.optional(text(0, 200)),
+  email: z.optional(z.email().check(z.maxLength(320))),
+  phone: z.optional(text(0, 50)),
 });
 export type VisitorInfo = z.infer<typeof visitorInfo>;
+
+const metadataValue = z.union([z.string(), z.number(), z.boolean()]);
 
 export const conversationStatus = z.enum(['active', 'closed']);
 export const conversation = z.object({
   id,
-  agentId: id.nullable(),
+  agentId: z.nullable(id),
   status: conversationStatus,
   visitor: visitorInfo,
-  metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-  messageCount: z.number().int(),
-  leadId: id.nullable(),
+  metadata: z.record(z.string(), metadataValue),
+  messageCount: z.number(),
+  leadId: z.nullable(id),
   createdAt: timestamp,
   lastMessageAt: timestamp,
 });
 export type Conversation = z.infer<typeof conversation>;
 
-export const conversationWithMessages = conversation.extend({ messages: z.array(message) });
+export const conversationWithMessages = z.extend(conversation, { messages: z.array(message) });
 export type ConversationWithMessages = z.infer<typeof conversationWithMessages>;
 
-export const conversationListQuery = listQuery.extend({
-  agentId: id.optional(),
-  status: conversationStatus.optional(),
-  from: timestamp.optional(),
-  to: timestamp.optional(),
+export const conversationListQuery = z.extend(listQuery, {
+  agentId: z.optional(id),
+  status: z.optional(conversationStatus),
+  from: z.optional(timestamp),
+  to: z.optional(timestamp),
 });
 
 export const crmSyncState = z.enum(['not_connected', 'pending', 'synced', 'failed']);
@@ -61,20 +62,20 @@ export const leadStatus = z.enum(['new', 'in_progress', 'won', 'lost']);
 
 export const lead = z.object({
   id,
-  agentId: id.nullable(),
-  conversationId: id.nullable(),
-  name: z.string().nullable(),
-  email: z.string().nullable(),
-  phone: z.string().nullable(),
-  company: z.string().nullable(),
-  need: z.string().nullable(),
+  agentId: z.nullable(id),
+  conversationId: z.nullable(id),
+  name: z.nullable(z.string()),
+  email: z.nullable(z.string()),
+  phone: z.nullable(z.string()),
+  company: z.nullable(z.string()),
+  need: z.nullable(z.string()),
   status: leadStatus,
   crm: z.object({
-    provider: z.literal('kommo').nullable(),
+    provider: z.nullable(z.literal('kommo')),
     state: crmSyncState,
-    externalId: z.string().nullable(),
-    error: z.string().nullable(),
-    syncedAt: timestamp.nullable(),
+    externalId: z.nullable(z.string()),
+    error: z.nullable(z.string()),
+    syncedAt: z.nullable(timestamp),
   }),
   createdAt: timestamp,
   updatedAt: timestamp,
@@ -82,29 +83,22 @@ export const lead = z.object({
 export type Lead = z.infer<typeof lead>;
 
 /** Each lead field on its own, all optional. */
-export const leadFieldsObject = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    email: z.email('must be an email address').max(320),
-    phone: z
-      .string()
-      .trim()
-      .regex(/^\+?[0-9 ()\-.]{5,30}$/, 'must be a phone number'),
-    company: z.string().trim().min(1).max(200),
-    need: z.string().trim().min(1).max(2000),
-  })
-  .partial();
-export const leadFields = leadFieldsObject.refine(
-  (f) => Object.values(f).some((v) => v !== undefined),
-  'at least one field is required',
+export const leadFieldsObject = z.object({
+  name: z.optional(text(1, 200)),
+  email: z.optional(z.email('must be an email address').check(z.maxLength(320))),
+  phone: z.optional(z.string().check(z.trim(), z.regex(/^\+?[0-9 ()\-.]{5,30}$/, 'must be a phone number'))),
+  company: z.optional(text(1, 200)),
+  need: z.optional(text(1, 2000)),
+});
+export const leadFields = leadFieldsObject.check(
+  z.refine((f) => Object.values(f).some((v) => v !== undefined), 'at least one field is required'),
 );
 export type LeadFields = z.infer<typeof leadFields>;
-export const leadFieldNames = leadField.options;
 
-export const leadListQuery = listQuery.extend({
-  agentId: id.optional(),
-  status: leadStatus.optional(),
-  crmState: crmSyncState.optional(),
-  from: timestamp.optional(),
-  to: timestamp.optional(),
+export const leadListQuery = z.extend(listQuery, {
+  agentId: z.optional(id),
+  status: z.optional(leadStatus),
+  crmState: z.optional(crmSyncState),
+  from: z.optional(timestamp),
+  to: z.optional(timestamp),
 });

@@ -1,29 +1,31 @@
 // Dashboard statistics over a period, in the caller's time zone.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { id } from './common.ts';
 
-const timeZone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as "Europe/Madrid"');
+const timeZone = z.string().check(
+  z.refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone such as "Europe/Madrid"'),
+);
 
 const day = z.iso.date();
 
 export const dashboardQuery = z.object({
   from: day,
   to: day,
-  agentId: id.optional(),
-  tz: timeZone.default('UTC'),
+  agentId: z.optional(id),
+  tz: z._default(timeZone, 'UTC'),
 });
 
 const counts = {
-  conversations: z.number().int(),
-  visitorMessages: z.number().int(),
-  leads: z.number().int(),
+  conversations: z.number(),
+  visitorMessages: z.number(),
+  leads: z.number(),
 };
 
 export const dashboard = z.object({
@@ -33,12 +35,12 @@ export const dashboard = z.object({
   totals: z.object({
     ...counts,
     /** leads ÷ conversations, 0 when there were no conversations. */
-    conversionRate: z.number().min(0),
-    inputTokens: z.number().int(),
-    outputTokens: z.number().int(),
+    conversionRate: z.number(),
+    inputTokens: z.number(),
+    outputTokens: z.number(),
   }),
   daily: z.array(z.object({ date: day, ...counts })),
   agents: z.array(z.object({ agentId: id, name: z.string(), ...counts, conversionRate: z.number() })),
-  topObjections: z.array(z.object({ objectionId: id, objection: z.string(), uses: z.number().int() })),
+  topObjections: z.array(z.object({ objectionId: id, objection: z.string(), uses: z.number() })),
 });
 export type Dashboard = z.infer<typeof dashboard>;

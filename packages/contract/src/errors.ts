@@ -1,5 +1,5 @@
 // The error envelope every failing response carries, and its codes.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export const errorCode = z.enum([
   'bad_request',
@@ -35,7 +35,7 @@ export const errorStatus = {
 export const fieldIssue = z.object({
   path: z.array(z.union([z.string(), z.number()])),
   message: z.string(),
-  code: z.string().optional(),
+  code: z.optional(z.string()),
 });
 export type FieldIssue = z.infer<typeof fieldIssue>;
 
@@ -45,7 +45,7 @@ export const errorBody = z.object({
     code: z.string(),
     message: z.string(),
     requestId: z.string(),
-    details: z.array(fieldIssue).optional(),
+    details: z.optional(z.array(fieldIssue)),
   }),
 });
 export type ErrorBody = z.infer<typeof errorBody>;

@@ -1,5 +1,5 @@
 // Liveness and readiness reports of the `health` function.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export const health = z.object({ status: z.literal('ok'), version: z.string() });
 export type Health = z.infer<typeof health>;
@@ -7,7 +7,7 @@ export type Health = z.infer<typeof health>;
 export const readinessCheck = z.object({
   ok: z.boolean(),
   detail: z.string(),
-  latencyMs: z.number().optional(),
+  latencyMs: z.optional(z.number()),
 });
 
 export const readiness = z.object({

@@ -1,6 +1,6 @@
 // An agent's own knowledge items, its sales scripts and its answers to objections.
-import { z } from 'zod';
-import { id, timestamp } from './common.ts';
+import * as z from 'zod/mini';
+import { id, int, text, timestamp } from './common.ts';
 
 export const knowledgeItem = z.object({
   id,
@@ -8,24 +8,24 @@ export const knowledgeItem = z.object({
   title: z.string(),
   content: z.string(),
   tags: z.array(z.string()),
-  source: z.string().nullable(),
+  source: z.nullable(z.string()),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
 export type KnowledgeItem = z.infer<typeof knowledgeItem>;
 
 export const knowledgeItemCreate = z.object({
-  title: z.string().trim().min(1, 'must not be empty').max(300),
-  content: z.string().trim().min(1, 'must not be empty').max(100_000),
-  tags: z.array(z.string().trim().min(1).max(50)).max(20).default([]),
-  source: z.string().max(1000).nullable().default(null),
+  title: text(1, 300),
+  content: text(1, 100_000),
+  tags: z._default(z.array(text(1, 50)).check(z.maxLength(20)), []),
+  source: z._default(z.nullable(z.string().check(z.maxLength(1000))), null),
 });
 export type KnowledgeItemCreate = z.input<typeof knowledgeItemCreate>;
 
 /** One item, or a batch of up to 500 stored all or nothing. */
 export const knowledgeCreateBody = z.union([
   knowledgeItemCreate,
-  z.object({ items: z.array(knowledgeItemCreate).min(1).max(500) }),
+  z.object({ items: z.array(knowledgeItemCreate).check(z.minLength(1), z.maxLength(500)) }),
 ]);
 
 export const scriptStage = z.enum(['opening', 'discovery', 'presentation', 'closing', 'follow_up']);
@@ -37,20 +37,24 @@ export const salesScript = z.object({
   stage: scriptStage,
   name: z.string(),
   content: z.string(),
-  position: z.number().int(),
+  position: z.number(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
 export type SalesScript = z.infer<typeof salesScript>;
 
-export const salesScriptCreate = z.object({
+const salesScriptFields = {
   stage: scriptStage,
-  name: z.string().trim().min(1, 'must not be empty').max(200),
-  content: z.string().trim().min(1, 'must not be empty').max(20_000),
-  position: z.number().int().min(0).max(1000).default(0),
+  name: text(1, 200),
+  content: text(1, 20_000),
+  position: int(0, 1000),
+};
+export const salesScriptCreate = z.object({
+  ...salesScriptFields,
+  position: z._default(salesScriptFields.position, 0),
 });
 export type SalesScriptCreate = z.input<typeof salesScriptCreate>;
-export const salesScriptUpdate = salesScriptCreate.partial().strict();
+export const salesScriptUpdate = z.partial(z.strictObject(salesScriptFields));
 
 export const objectionAnswer = z.object({
   id,
@@ -63,10 +67,14 @@ export const objectionAnswer = z.object({
 });
 export type ObjectionAnswer = z.infer<typeof objectionAnswer>;
 
+const objectionFields = {
+  objection: text(1, 1000),
+  keywords: z.array(text(1, 80)).check(z.maxLength(30)),
+  answer: text(1, 10_000),
+};
 export const objectionAnswerCreate = z.object({
-  objection: z.string().trim().min(1, 'must not be empty').max(1000),
-  keywords: z.array(z.string().trim().min(1).max(80)).max(30).default([]),
-  answer: z.string().trim().min(1, 'must not be empty').max(10_000),
+  ...objectionFields,
+  keywords: z._default(objectionFields.keywords, []),
 });
 export type ObjectionAnswerCreate = z.input<typeof objectionAnswerCreate>;
-export const objectionAnswerUpdate = objectionAnswerCreate.partial().strict();
+export const objectionAnswerUpdate = z.partial(z.strictObject(objectionFields));

@@ -1,7 +1,7 @@
 // The organisation's knowledge base: categories of articles, linked to agents by category.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { language } from './agent.ts';
-import { id, listQuery, name, timestamp } from './common.ts';
+import { id, listQuery, name, text, timestamp, upTo } from './common.ts';
 
 export const knowledgeCategory = z.object({
   id,
@@ -12,11 +12,12 @@ export const knowledgeCategory = z.object({
 });
 export type KnowledgeCategory = z.infer<typeof knowledgeCategory>;
 
+const categoryFields = { name: name(100), description: upTo(1000) };
 export const knowledgeCategoryCreate = z.object({
-  name: name(100),
-  description: z.string().max(1000).default(''),
+  ...categoryFields,
+  description: z._default(categoryFields.description, ''),
 });
-export const knowledgeCategoryUpdate = knowledgeCategoryCreate.partial().strict();
+export const knowledgeCategoryUpdate = z.partial(z.strictObject(categoryFields));
 
 export const knowledgeArticle = z.object({
   id,
@@ -31,20 +32,27 @@ export const knowledgeArticle = z.object({
 });
 export type KnowledgeArticle = z.infer<typeof knowledgeArticle>;
 
-export const knowledgeArticleCreate = z.object({
+const articleFields = {
   categoryId: id,
-  title: z.string().trim().min(1, 'must not be empty').max(300),
-  content: z.string().trim().min(1, 'must not be empty').max(100_000),
-  language: language.default('en'),
-  published: z.boolean().default(true),
+  title: text(1, 300),
+  content: text(1, 100_000),
+  language,
+  published: z.boolean(),
+};
+export const knowledgeArticleCreate = z.object({
+  ...articleFields,
+  language: z._default(language, 'en'),
+  published: z._default(z.boolean(), true),
 });
-export const knowledgeArticleUpdate = knowledgeArticleCreate.partial().strict();
+export const knowledgeArticleUpdate = z.partial(z.strictObject(articleFields));
 
-export const knowledgeArticleListQuery = listQuery.extend({
-  categoryId: id.optional(),
-  published: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-  q: z.string().trim().min(1).max(200).optional(),
+export const knowledgeArticleListQuery = z.extend(listQuery, {
+  categoryId: z.optional(id),
+  published: z.optional(
+    z.pipe(
+      z.enum(['true', 'false']),
+      z.transform((v) => v === 'true'),
+    ),
+  ),
+  q: z.optional(text(1, 200)),
 });

@@ -1,5 +1,5 @@
 // The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas the server validates with.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import * as agent from './agent.ts';
 import { listQuery, page } from './common.ts';
 import * as conversation from './conversation.ts';
@@ -18,9 +18,9 @@ interface Route {
   path: string;
   summary: string;
   auth: Auth[];
-  query?: z.ZodObject;
-  body?: z.ZodType;
-  response?: z.ZodType;
+  query?: z.ZodMiniObject;
+  body?: z.ZodMiniType;
+  response?: z.ZodMiniType;
   status?: number;
 }
 
@@ -31,9 +31,9 @@ const agentPath = `/agents/${idParam('agentId')}`;
 const child = (
   path: string,
   what: string,
-  item: z.ZodType,
-  create: z.ZodType,
-  update?: z.ZodType,
+  item: z.ZodMiniType,
+  create: z.ZodMiniType,
+  update?: z.ZodMiniType,
 ): Route[] => [
   {
     method: 'get',
@@ -316,10 +316,10 @@ const security: Record<Exclude<Auth, 'none'>, string> = {
   publishable: 'publishableKey',
 };
 
-const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+const jsonSchema = (schema: z.ZodMiniType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 
-const json = (schema: z.ZodType, io: 'input' | 'output') => ({
+const json = (schema: z.ZodMiniType, io: 'input' | 'output') => ({
   'application/json': { schema: jsonSchema(schema, io) },
 });
 
@@ -337,8 +337,8 @@ export function openApiDocument(version: string, serverUrl = 'http://localhost:5
       ...Object.entries(route.query?.shape ?? {}).map(([name, schema]) => ({
         name,
         in: 'query',
-        required: !(schema as z.ZodType).safeParse(undefined).success,
-        schema: jsonSchema(schema as z.ZodType, 'input'),
+        required: !z.safeParse(schema as z.ZodMiniType, undefined).success,
+        schema: jsonSchema(schema as z.ZodMiniType, 'input'),
       })),
     ];
     const status = String(route.status ?? 200);

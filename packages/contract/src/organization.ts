@@ -1,21 +1,22 @@
 // Organisations (tenants), their members and their secret API keys.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { id, name, timestamp } from './common.ts';
+
+export const memberRole = z.enum(['owner', 'admin', 'member']);
 
 export const organization = z.object({
   id,
   name: z.string(),
-  role: z.enum(['owner', 'admin', 'member']).optional(),
+  role: z.optional(memberRole),
   createdAt: timestamp,
 });
 export type Organization = z.infer<typeof organization>;
 
 export const organizationCreate = z.object({ name: name(100) });
 
-export const memberRole = z.enum(['owner', 'admin', 'member']);
 export const organizationMember = z.object({
   userId: id,
-  email: z.string().nullable(),
+  email: z.nullable(z.string()),
   role: memberRole,
   createdAt: timestamp,
 });
@@ -27,13 +28,13 @@ export const apiKey = z.object({
   /** The first characters of the key, enough to recognise it. */
   prefix: z.string(),
   createdAt: timestamp,
-  lastUsedAt: timestamp.nullable(),
-  revokedAt: timestamp.nullable(),
+  lastUsedAt: z.nullable(timestamp),
+  revokedAt: z.nullable(timestamp),
 });
 export type ApiKey = z.infer<typeof apiKey>;
 
 /** A key as created: the only time its plaintext `secret` is shown. */
-export const apiKeyCreated = apiKey.extend({ secret: z.string().startsWith('sk_') });
+export const apiKeyCreated = z.extend(apiKey, { secret: z.string().check(z.startsWith('sk_')) });
 export type ApiKeyCreated = z.infer<typeof apiKeyCreated>;
 
 export const apiKeyCreate = z.object({ name: name(100) });

@@ -1,7 +1,7 @@
 // Routes of a resource that belongs to one agent (/agents/:id/<path>[/:childId]): list, create, patch, delete.
 import { id, listQuery } from '@closer/contract';
 import type { Context } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { tenant } from '../_shared/auth/middleware.ts';
 import { patchRow } from '../_shared/db/patch.ts';
 import type { Queryable, Row } from '../_shared/db/types.ts';
@@ -13,7 +13,7 @@ import { findAgent } from '../_shared/resources/agents.ts';
 
 type Agent = Awaited<ReturnType<typeof findAgent>>;
 
-export interface AgentChildResource<T, CreateBody extends z.ZodType> {
+export interface AgentChildResource<T, CreateBody extends z.ZodMiniType> {
   path: string;
   table: string;
   /** "Script", "Knowledge item": names the thing in a 404. */
@@ -23,12 +23,12 @@ export interface AgentChildResource<T, CreateBody extends z.ZodType> {
   /** Stores the validated body; answers the created resource, or a list of them for a batch. */
   create: (tx: Queryable, agent: Agent, body: z.output<CreateBody>) => Promise<unknown>;
   /** Partial update: the body schema and which wire field goes to which column. */
-  update?: { body: z.ZodType<Record<string, unknown>>; columns: Record<string, string> };
+  update?: { body: z.ZodMiniType<Record<string, unknown>>; columns: Record<string, string> };
 }
 
 const agentIdOf = (c: Context<AppEnv>) => readParam(c, 'id', id, 'Agent');
 
-export function registerChildRoutes<T, CreateBody extends z.ZodType>(
+export function registerChildRoutes<T, CreateBody extends z.ZodMiniType>(
   app: FunctionApp,
   resource: AgentChildResource<T, CreateBody>,
 ) {

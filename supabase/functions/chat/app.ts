@@ -10,7 +10,7 @@ import {
   type LeadField,
   VISITOR_TOKEN_HEADER,
 } from '@closer/contract';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { authenticate, tenant } from '../_shared/auth/middleware.ts';
 import { tenantClaims } from '../_shared/auth/principal.ts';
 import { type ChatTimings, prepareTurn, streamReply } from '../_shared/chat/engine.ts';
@@ -33,6 +33,8 @@ import { chatAgent, needsVisitorToken } from './agent.ts';
 import { registerOpenAiRoutes } from './openai.ts';
 
 const anyCredential = authenticate(['publishable', 'secret', 'member']);
+/** Server credentials name the agent; a publishable key is its agent. */
+const agentQuery = z.object({ agentId: z.optional(id) });
 
 const milliseconds = (value: string | undefined, fallback: number) =>
   value && Number(value) > 0 ? Number(value) : fallback;
@@ -90,7 +92,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
   });
 
   app.get('/config', anyCredential, async (c) => {
-    const { agentId } = readQuery(c, z.object({ agentId: id.optional() }));
+    const { agentId } = readQuery(c, agentQuery);
     const agent = await chatAgent(c, agentId);
     const config: ChatConfig = {
       agentId: agent.id,
@@ -107,7 +109,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
 
   app.get('/conversations/:id', anyCredential, async (c) => {
     const conversationId = readParam(c, 'id', id, 'Conversation');
-    const { agentId } = readQuery(c, z.object({ agentId: id.optional() }));
+    const { agentId } = readQuery(c, agentQuery);
     const agent = await chatAgent(c, agentId);
     const body = await tenant(c, async (tx): Promise<ConversationWithMessages> => {
       await findVisitorConversation(tx, {
@@ -128,7 +130,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
   });
 
   app.post('/lead', anyCredential, async (c) => {
-    const body = await readJson(c, chatLeadRequest.extend({ agentId: id.optional() }));
+    const body = await readJson(c, z.extend(chatLeadRequest, { agentId: z.optional(id) }));
     const agent = await chatAgent(c, body.agentId);
     const missing = agent.leadCapture.fields
       .filter((f) => f.required && !body.fields[f.field as LeadField])

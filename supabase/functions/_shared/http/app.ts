@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Runtime } from '../runtime.ts';
 import { ApiError, errorResponse, handleError } from './errors.ts';
 import { requestId } from './requestId.ts';
+import './messages.ts';
 
 export interface AppEnv {
   Variables: {

@@ -3,7 +3,7 @@ import { type ErrorBody, type ErrorCode, errorStatus, type FieldIssue } from '@c
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { z } from 'zod';
+import type { $ZodError } from 'zod/v4/core';
 import { requestIdOf } from './requestId.ts';
 
 export class ApiError extends Error {
@@ -28,7 +28,7 @@ export class ApiError extends Error {
 
 export const notFound = (what = 'Resource') => new ApiError('not_found', `${what} not found`);
 
-export function zodIssues(error: z.ZodError): FieldIssue[] {
+export function zodIssues(error: $ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
     path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
     message: issue.message,

@@ -1,10 +1,10 @@
 // Reading a request's JSON body, query and params through the contract's zod schemas.
 import type { Context } from 'hono';
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { ApiError, zodIssues } from './errors.ts';
 
-function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  const result = schema.safeParse(value);
+function parse<S extends z.ZodMiniType>(schema: S, value: unknown, where: string): z.output<S> {
+  const result = z.safeParse(schema, value);
   if (!result.success) {
     throw new ApiError('validation_failed', `The ${where} is not valid`, {
       details: zodIssues(result.error),
@@ -13,7 +13,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z
   return result.data;
 }
 
-export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+export async function readJson<S extends z.ZodMiniType>(c: Context, schema: S): Promise<z.output<S>> {
   const text = await c.req.text();
   if (text.trim() === '') throw new ApiError('bad_request', 'The request body must be JSON and is empty');
   let value: unknown;
@@ -25,17 +25,17 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   return parse(schema, value, 'request body');
 }
 
-export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+export function readQuery<S extends z.ZodMiniType>(c: Context, schema: S): z.output<S> {
   return parse(schema, c.req.query(), 'query');
 }
 
-export function readParam<S extends z.ZodType>(
+export function readParam<S extends z.ZodMiniType>(
   c: Context,
   name: string,
   schema: S,
   what: string,
 ): z.output<S> {
-  const result = schema.safeParse(c.req.param(name));
+  const result = z.safeParse(schema, c.req.param(name));
   // A malformed id names nothing that exists.
   if (!result.success) throw new ApiError('not_found', `${what} not found`);
   return result.data;

@@ -7,7 +7,7 @@ import type {
   SalesScript,
   salesScriptCreate,
 } from '@closer/contract';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Queryable, Row } from '../db/types.ts';
 import { chunkKnowledge } from '../knowledge/chunking.ts';
 import { iso } from './time.ts';

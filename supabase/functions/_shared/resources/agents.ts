@@ -7,7 +7,7 @@ import {
   agentTheme,
   leadCaptureSettings,
 } from '@closer/contract';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { generatePublishableKey } from '../auth/publishableKeys.ts';
 import type { Queryable, Row } from '../db/types.ts';
 import { ApiError, notFound } from '../http/errors.ts';
@@ -205,11 +205,7 @@ const columns: Record<Exclude<keyof AgentUpdate, 'knowledgeCategoryIds'>, [strin
   proactiveOpenSeconds: ['proactive_open_seconds'],
 };
 
-export async function updateAgent(
-  tx: Queryable,
-  id: string,
-  patch: z.output<z.ZodType<AgentUpdate>>,
-): Promise<Agent> {
+export async function updateAgent(tx: Queryable, id: string, patch: AgentUpdate): Promise<Agent> {
   const current = await findAgent(tx, id);
   if (patch.slug && patch.slug !== current.slug) {
     if (
