@@ -73,7 +73,8 @@ export const agentRateLimits = z.object({
 
 export const agentStatus = z.enum(['active', 'paused']);
 
-const agentFields = {
+/** Each writable agent field with its rules; the request schemas in inputs/ build on these. */
+export const agentFields = {
   name: name(100),
   slug: z
     .string()
@@ -106,28 +107,3 @@ export const agent = z.object({
   updatedAt: timestamp,
 });
 export type Agent = z.infer<typeof agent>;
-
-export const agentCreate = z.object({
-  name: agentFields.name,
-  slug: z.optional(agentFields.slug),
-  description: z._default(agentFields.description, ''),
-  persona: z._default(agentFields.persona, ''),
-  goal: z._default(agentFields.goal, ''),
-  language: z._default(agentFields.language, 'en'),
-  model: z._default(agentFields.model, 'openai/gpt-4o-mini'),
-  temperature: z._default(agentFields.temperature, 0.4),
-  maxTokens: z._default(agentFields.maxTokens, 600),
-  greeting: z._default(agentFields.greeting, ''),
-  starterPrompts: z._default(agentFields.starterPrompts, []),
-  leadCapture: z.prefault(leadCaptureSettings, {}),
-  allowedOrigins: z._default(agentFields.allowedOrigins, []),
-  theme: z.prefault(agentTheme, {}),
-  status: z._default(agentStatus, 'active'),
-  knowledgeCategoryIds: z._default(agentFields.knowledgeCategoryIds, []),
-  rateLimits: z.prefault(agentRateLimits, {}),
-  proactiveOpenSeconds: z._default(agentFields.proactiveOpenSeconds, null),
-});
-export type AgentCreate = z.input<typeof agentCreate>;
-
-export const agentUpdate = z.partial(z.strictObject(agentFields));
-export type AgentUpdate = z.input<typeof agentUpdate>;

@@ -24,13 +24,6 @@ export const upTo = (max: number) => z.string().check(z.maxLength(max));
 /** An integer in `min`..`max`. */
 export const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
 
-/** Query of every list endpoint: `limit` 1..100 (default 20) and an opaque `cursor`. */
-export const listQuery = z.object({
-  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(500))),
-});
-export type ListQuery = z.infer<typeof listQuery>;
-
 /** A page of a list: `{ data, nextCursor }`; `nextCursor` is null on the last page. */
 export const page = <T extends z.ZodMiniType>(item: T) =>
   z.object({ data: z.array(item), nextCursor: z.nullable(z.string()) });

@@ -1,6 +1,6 @@
 // Conversations between a visitor and an agent, their messages and the leads they produce.
 import * as z from 'zod/mini';
-import { id, listQuery, text, timestamp } from './common.ts';
+import { id, text, timestamp } from './common.ts';
 
 export const usage = z.object({
   inputTokens: z.number().check(z.int(), z.gte(0)),
@@ -50,13 +50,6 @@ export type Conversation = z.infer<typeof conversation>;
 export const conversationWithMessages = z.extend(conversation, { messages: z.array(message) });
 export type ConversationWithMessages = z.infer<typeof conversationWithMessages>;
 
-export const conversationListQuery = z.extend(listQuery, {
-  agentId: z.optional(id),
-  status: z.optional(conversationStatus),
-  from: z.optional(timestamp),
-  to: z.optional(timestamp),
-});
-
 export const crmSyncState = z.enum(['not_connected', 'pending', 'synced', 'failed']);
 export const leadStatus = z.enum(['new', 'in_progress', 'won', 'lost']);
 
@@ -81,24 +74,3 @@ export const lead = z.object({
   updatedAt: timestamp,
 });
 export type Lead = z.infer<typeof lead>;
-
-/** Each lead field on its own, all optional. */
-export const leadFieldsObject = z.object({
-  name: z.optional(text(1, 200)),
-  email: z.optional(z.email('must be an email address').check(z.maxLength(320))),
-  phone: z.optional(z.string().check(z.trim(), z.regex(/^\+?[0-9 ()\-.]{5,30}$/, 'must be a phone number'))),
-  company: z.optional(text(1, 200)),
-  need: z.optional(text(1, 2000)),
-});
-export const leadFields = leadFieldsObject.check(
-  z.refine((f) => Object.values(f).some((v) => v !== undefined), 'at least one field is required'),
-);
-export type LeadFields = z.infer<typeof leadFields>;
-
-export const leadListQuery = z.extend(listQuery, {
-  agentId: z.optional(id),
-  status: z.optional(leadStatus),
-  crmState: z.optional(crmSyncState),
-  from: z.optional(timestamp),
-  to: z.optional(timestamp),
-});

@@ -1,14 +1,6 @@
 // The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas the server validates with.
 import * as z from 'zod/mini';
-import * as agent from './agent.ts';
-import { listQuery, page } from './common.ts';
-import * as conversation from './conversation.ts';
-import * as dashboard from './dashboard.ts';
-import { errorBody } from './errors.ts';
-import * as health from './health.ts';
-import * as knowledge from './knowledge.ts';
-import * as knowledgeBase from './knowledgeBase.ts';
-import * as organization from './organization.ts';
+import * as c from './index.ts';
 
 type Auth = 'secret' | 'member' | 'publishable' | 'user' | 'none';
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -40,8 +32,8 @@ const child = (
     path: `${agentPath}/${path}`,
     summary: `List an agent's ${what}`,
     auth: admin,
-    query: listQuery,
-    response: page(item),
+    query: c.listQuery,
+    response: c.page(item),
   },
   {
     method: 'post',
@@ -79,40 +71,40 @@ export const routes: Route[] = [
     path: '/health',
     summary: 'Liveness and version',
     auth: ['none'],
-    response: health.health,
+    response: c.health,
   },
   {
     method: 'get',
     path: '/health/ready',
     summary: 'Readiness of the database and the LLM configuration',
     auth: ['none'],
-    response: health.readiness,
+    response: c.readiness,
   },
   {
     method: 'get',
     path: '/agents',
     summary: 'List agents',
     auth: admin,
-    query: listQuery,
-    response: page(agent.agent),
+    query: c.listQuery,
+    response: c.page(c.agent),
   },
   {
     method: 'post',
     path: '/agents',
     summary: 'Create an agent',
     auth: admin,
-    body: agent.agentCreate,
-    response: agent.agent,
+    body: c.agentCreate,
+    response: c.agent,
     status: 201,
   },
-  { method: 'get', path: agentPath, summary: 'Read an agent', auth: admin, response: agent.agent },
+  { method: 'get', path: agentPath, summary: 'Read an agent', auth: admin, response: c.agent },
   {
     method: 'patch',
     path: agentPath,
     summary: 'Update an agent (partial)',
     auth: admin,
-    body: agent.agentUpdate,
-    response: agent.agent,
+    body: c.agentUpdate,
+    response: c.agent,
   },
   {
     method: 'delete',
@@ -127,38 +119,32 @@ export const routes: Route[] = [
     path: `${agentPath}/rotate-key`,
     summary: 'Issue a new publishable key',
     auth: admin,
-    response: agent.agent,
+    response: c.agent,
   },
-  ...child('knowledge', 'knowledge', knowledge.knowledgeItem, knowledge.knowledgeCreateBody),
-  ...child(
-    'scripts',
-    'sales scripts',
-    knowledge.salesScript,
-    knowledge.salesScriptCreate,
-    knowledge.salesScriptUpdate,
-  ),
+  ...child('knowledge', 'knowledge', c.knowledgeItem, c.knowledgeCreateBody),
+  ...child('scripts', 'sales scripts', c.salesScript, c.salesScriptCreate, c.salesScriptUpdate),
   ...child(
     'objections',
     'objection answers',
-    knowledge.objectionAnswer,
-    knowledge.objectionAnswerCreate,
-    knowledge.objectionAnswerUpdate,
+    c.objectionAnswer,
+    c.objectionAnswerCreate,
+    c.objectionAnswerUpdate,
   ),
   {
     method: 'get',
     path: '/knowledge-base/categories',
     summary: 'List knowledge base categories',
     auth: admin,
-    query: listQuery,
-    response: page(knowledgeBase.knowledgeCategory),
+    query: c.listQuery,
+    response: c.page(c.knowledgeCategory),
   },
   {
     method: 'post',
     path: '/knowledge-base/categories',
     summary: 'Create a category',
     auth: admin,
-    body: knowledgeBase.knowledgeCategoryCreate,
-    response: knowledgeBase.knowledgeCategory,
+    body: c.knowledgeCategoryCreate,
+    response: c.knowledgeCategory,
     status: 201,
   },
   {
@@ -166,8 +152,8 @@ export const routes: Route[] = [
     path: '/knowledge-base/categories/{id}',
     summary: 'Update a category',
     auth: admin,
-    body: knowledgeBase.knowledgeCategoryUpdate,
-    response: knowledgeBase.knowledgeCategory,
+    body: c.knowledgeCategoryUpdate,
+    response: c.knowledgeCategory,
   },
   {
     method: 'delete',
@@ -181,16 +167,16 @@ export const routes: Route[] = [
     path: '/knowledge-base/articles',
     summary: 'List or search articles',
     auth: admin,
-    query: knowledgeBase.knowledgeArticleListQuery,
-    response: page(knowledgeBase.knowledgeArticle),
+    query: c.knowledgeArticleListQuery,
+    response: c.page(c.knowledgeArticle),
   },
   {
     method: 'post',
     path: '/knowledge-base/articles',
     summary: 'Create an article',
     auth: admin,
-    body: knowledgeBase.knowledgeArticleCreate,
-    response: knowledgeBase.knowledgeArticle,
+    body: c.knowledgeArticleCreate,
+    response: c.knowledgeArticle,
     status: 201,
   },
   {
@@ -198,15 +184,15 @@ export const routes: Route[] = [
     path: '/knowledge-base/articles/{id}',
     summary: 'Read an article',
     auth: admin,
-    response: knowledgeBase.knowledgeArticle,
+    response: c.knowledgeArticle,
   },
   {
     method: 'patch',
     path: '/knowledge-base/articles/{id}',
     summary: 'Update an article',
     auth: admin,
-    body: knowledgeBase.knowledgeArticleUpdate,
-    response: knowledgeBase.knowledgeArticle,
+    body: c.knowledgeArticleUpdate,
+    response: c.knowledgeArticle,
   },
   {
     method: 'delete',
@@ -220,8 +206,8 @@ export const routes: Route[] = [
     path: '/organizations',
     summary: 'Create an organization; the signed-in user becomes its owner',
     auth: ['user'],
-    body: organization.organizationCreate,
-    response: organization.organization,
+    body: c.organizationCreate,
+    response: c.organization,
     status: 201,
   },
   {
@@ -229,37 +215,37 @@ export const routes: Route[] = [
     path: '/organizations',
     summary: "The caller's organizations",
     auth: ['secret', 'user'],
-    response: page(organization.organization),
+    response: c.page(c.organization),
   },
   {
     method: 'get',
     path: '/organizations/current',
     summary: 'The organization this request acts for',
     auth: admin,
-    response: organization.organization,
+    response: c.organization,
   },
   {
     method: 'get',
     path: '/organizations/members',
     summary: 'Members with their e-mail and role',
     auth: admin,
-    response: page(organization.organizationMember),
+    response: c.page(c.organizationMember),
   },
   {
     method: 'get',
     path: '/organizations/api-keys',
     summary: 'List secret keys (owners and admins)',
     auth: admin,
-    query: listQuery,
-    response: page(organization.apiKey),
+    query: c.listQuery,
+    response: c.page(c.apiKey),
   },
   {
     method: 'post',
     path: '/organizations/api-keys',
     summary: 'Create a secret key; its plaintext is shown only here',
     auth: admin,
-    body: organization.apiKeyCreate,
-    response: organization.apiKeyCreated,
+    body: c.apiKeyCreate,
+    response: c.apiKeyCreated,
     status: 201,
   },
   {
@@ -274,38 +260,38 @@ export const routes: Route[] = [
     path: '/conversations',
     summary: 'List conversations',
     auth: admin,
-    query: conversation.conversationListQuery,
-    response: page(conversation.conversation),
+    query: c.conversationListQuery,
+    response: c.page(c.conversation),
   },
   {
     method: 'get',
     path: '/conversations/{id}',
     summary: 'Read a conversation with its messages',
     auth: admin,
-    response: conversation.conversationWithMessages,
+    response: c.conversationWithMessages,
   },
   {
     method: 'get',
     path: '/leads',
     summary: 'List leads',
     auth: admin,
-    query: conversation.leadListQuery,
-    response: page(conversation.lead),
+    query: c.leadListQuery,
+    response: c.page(c.lead),
   },
   {
     method: 'get',
     path: '/leads/{id}',
     summary: 'Read a lead with its CRM sync state',
     auth: admin,
-    response: conversation.lead,
+    response: c.lead,
   },
   {
     method: 'get',
     path: '/dashboard',
     summary: 'Statistics for whole days in a time zone',
     auth: admin,
-    query: dashboard.dashboardQuery,
-    response: dashboard.dashboard,
+    query: c.dashboardQuery,
+    response: c.dashboard,
   },
 ];
 
@@ -354,7 +340,7 @@ export function openApiDocument(version: string, serverUrl = 'http://localhost:5
         [status]: route.response
           ? { description: 'Success', content: json(route.response, 'output') }
           : { description: 'Success, no content' },
-        default: { description: 'The error envelope', content: json(errorBody, 'output') },
+        default: { description: 'The error envelope', content: json(c.errorBody, 'output') },
       },
     };
   }

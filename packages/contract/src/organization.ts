@@ -1,6 +1,6 @@
 // Organisations (tenants), their members and their secret API keys.
 import * as z from 'zod/mini';
-import { id, name, timestamp } from './common.ts';
+import { id, timestamp } from './common.ts';
 
 export const memberRole = z.enum(['owner', 'admin', 'member']);
 
@@ -11,8 +11,6 @@ export const organization = z.object({
   createdAt: timestamp,
 });
 export type Organization = z.infer<typeof organization>;
-
-export const organizationCreate = z.object({ name: name(100) });
 
 export const organizationMember = z.object({
   userId: id,
@@ -36,5 +34,3 @@ export type ApiKey = z.infer<typeof apiKey>;
 /** A key as created: the only time its plaintext `secret` is shown. */
 export const apiKeyCreated = z.extend(apiKey, { secret: z.string().check(z.startsWith('sk_')) });
 export type ApiKeyCreated = z.infer<typeof apiKeyCreated>;
-
-export const apiKeyCreate = z.object({ name: name(100) });

@@ -1,0 +1,28 @@
+// Requests that create or change an agent.
+import * as z from 'zod/mini';
+import { agentFields, agentRateLimits, agentStatus, agentTheme, leadCaptureSettings } from '../agent.ts';
+
+export const agentCreate = z.object({
+  name: agentFields.name,
+  slug: z.optional(agentFields.slug),
+  description: z._default(agentFields.description, ''),
+  persona: z._default(agentFields.persona, ''),
+  goal: z._default(agentFields.goal, ''),
+  language: z._default(agentFields.language, 'en'),
+  model: z._default(agentFields.model, 'openai/gpt-4o-mini'),
+  temperature: z._default(agentFields.temperature, 0.4),
+  maxTokens: z._default(agentFields.maxTokens, 600),
+  greeting: z._default(agentFields.greeting, ''),
+  starterPrompts: z._default(agentFields.starterPrompts, []),
+  leadCapture: z.prefault(leadCaptureSettings, {}),
+  allowedOrigins: z._default(agentFields.allowedOrigins, []),
+  theme: z.prefault(agentTheme, {}),
+  status: z._default(agentStatus, 'active'),
+  knowledgeCategoryIds: z._default(agentFields.knowledgeCategoryIds, []),
+  rateLimits: z.prefault(agentRateLimits, {}),
+  proactiveOpenSeconds: z._default(agentFields.proactiveOpenSeconds, null),
+});
+export type AgentCreate = z.input<typeof agentCreate>;
+
+export const agentUpdate = z.partial(z.strictObject(agentFields));
+export type AgentUpdate = z.input<typeof agentUpdate>;

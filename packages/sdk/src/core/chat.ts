@@ -1,0 +1,104 @@
+// The chat as both entries offer it: stream or send a message, read the widget config and the visitor's
+// history, submit the lead form. Visitor tokens are remembered per conversation for the caller.
+import type {
+  ChatConfig,
+  ChatEvent,
+  ChatRequest,
+  ConversationWithMessages,
+  Lead,
+  LeadFields,
+} from '@closer/contract';
+import { type ChatResult, ChatStream } from '../stream/chatStream.ts';
+import type { Transport } from './transport.ts';
+
+/** Where visitor tokens are kept: in memory by default; the widget passes one backed by localStorage. */
+export interface VisitorTokenStore {
+  get(conversationId: string): string | null | undefined;
+  set(conversationId: string, token: string): void;
+}
+
+export interface ChatParams extends ChatRequest {
+  /** The conversation's visitor token, when it was not remembered by this client (e.g. after a reload). */
+  visitorToken?: string;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+export interface ChatResource {
+  /** Starts a reply and returns it as a stream of events. Chats are never retried once sent. */
+  stream(params: ChatParams, options?: RequestOptions): ChatStream;
+  /** The whole reply at once (streamed underneath, so long replies do not time out). */
+  send(params: ChatParams, options?: RequestOptions): Promise<ChatResult>;
+  /** The public agent configuration the widget needs. */
+  config(options?: RequestOptions & { agentId?: string }): Promise<ChatConfig>;
+  /** The visitor's own conversation so far. */
+  history(
+    conversationId: string,
+    options?: RequestOptions & { visitorToken?: string; agentId?: string },
+  ): Promise<ConversationWithMessages>;
+  /** The lead form: creates the conversation's lead, or fills it in. */
+  submitLead(
+    params: { conversationId: string; fields: LeadFields; agentId?: string; visitorToken?: string },
+    options?: RequestOptions,
+  ): Promise<Lead>;
+}
+
+export function memoryTokenStore(): VisitorTokenStore {
+  const tokens = new Map<string, string>();
+  return { get: (id) => tokens.get(id), set: (id, token) => void tokens.set(id, token) };
+}
+
+export function createChatResource(
+  transport: Transport,
+  options: { tokens?: VisitorTokenStore | undefined; check?: ((event: ChatEvent) => void) | undefined },
+): ChatResource {
+  const tokens = options.tokens ?? memoryTokenStore();
+  const tokenHeader = (
+    conversationId: string | undefined,
+    given: string | undefined,
+  ): Record<string, string> => {
+    const token = given ?? (conversationId ? tokens.get(conversationId) : undefined);
+    return token ? { 'x-visitor-token': token } : {};
+  };
+  const query = (agentId: string | undefined) => (agentId ? `?agentId=${encodeURIComponent(agentId)}` : '');
+
+  const resource: ChatResource = {
+    stream({ visitorToken, ...body }, requestOptions = {}) {
+      return new ChatStream(
+        (signal) =>
+          transport.send('POST', '/chat', {
+            body,
+            headers: { accept: 'text/event-stream', ...tokenHeader(body.conversationId, visitorToken) },
+            signal,
+            // The stream has its own idle timeout; the request must not be cut while the reply flows.
+            timeout: false,
+          }),
+        {
+          idleTimeoutMs: transport.options.timeout,
+          check: options.check,
+          onStart: (start) => {
+            if (start.visitorToken) tokens.set(start.conversationId, start.visitorToken);
+          },
+        },
+        requestOptions.signal,
+      );
+    },
+    send: (params, requestOptions) => resource.stream(params, requestOptions).finalMessage(),
+    config: ({ agentId, signal } = {}) =>
+      transport.json('GET', `/chat/config${query(agentId)}`, signal ? { signal } : {}),
+    history: (conversationId, { agentId, visitorToken, signal } = {}) =>
+      transport.json('GET', `/chat/conversations/${encodeURIComponent(conversationId)}${query(agentId)}`, {
+        headers: tokenHeader(conversationId, visitorToken),
+        ...(signal ? { signal } : {}),
+      }),
+    submitLead: ({ visitorToken, ...body }, { signal } = {}) =>
+      transport.json('POST', '/chat/lead', {
+        body,
+        headers: tokenHeader(body.conversationId, visitorToken),
+        ...(signal ? { signal } : {}),
+      }),
+  };
+  return resource;
+}

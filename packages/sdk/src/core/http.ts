@@ -1,0 +1,135 @@
+// The full client's request core, on ky: one place for auth, timeout, retries, errors and response validation.
+import ky, { HTTPError, type KyInstance, TimeoutError as KyTimeoutError } from 'ky';
+import * as z from 'zod/mini';
+import type { Credential } from './credentials.ts';
+import { ApiError, type CloserError, ConnectionError, errorFromResponse, TimeoutError } from './errors.ts';
+
+export interface RetryOptions {
+  /**
+   * Retries after the first attempt.
+   * @default 2
+   */
+  limit?: number;
+  /**
+   * Longest backoff between attempts, in ms (0.5 s × 2ⁿ, jittered, up to this).
+   * @default 8000
+   */
+  backoffLimit?: number;
+}
+
+export interface HttpOptions {
+  url: string;
+  credential: Credential;
+  organizationId?: string | undefined;
+  fetch?: typeof fetch | undefined;
+  headers?: Record<string, string> | undefined;
+  timeout: number;
+  retry: RetryOptions;
+  validate: boolean;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestInit {
+  query?: Query | undefined;
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+}
+
+export interface Http {
+  request<S extends z.ZodMiniType>(
+    method: string,
+    path: string,
+    schema: S,
+    init?: RequestInit,
+  ): Promise<z.output<S>>;
+  request(method: string, path: string, schema: null, init?: RequestInit): Promise<void>;
+}
+
+// Writes are retried only when the server refused before doing anything.
+const SAFE_FOR_WRITES = new Set([429, 503]);
+
+export function createHttp(options: HttpOptions): Http {
+  const client: KyInstance = ky.create({
+    prefixUrl: options.url.replace(/\/+$/, ''),
+    timeout: options.timeout,
+    fetch: (input, init) => (options.fetch ?? globalThis.fetch)(input, init),
+    ...(options.headers ? { headers: options.headers } : {}),
+    retry: {
+      limit: options.retry.limit ?? 2,
+      methods: ['get', 'put', 'head', 'delete', 'options', 'trace', 'post', 'patch'],
+      statusCodes: [408, 429, 500, 502, 503, 504],
+      afterStatusCodes: [413, 429, 503],
+      maxRetryAfter: 60_000,
+      backoffLimit: options.retry.backoffLimit ?? 8_000,
+      delay: (attempt) => 0.5 * 2 ** (attempt - 1) * 1000 * (0.75 + Math.random() * 0.5),
+    },
+    hooks: {
+      beforeRequest: [
+        async (request) => {
+          const credential = await options.credential();
+          if (credential) request.headers.set('authorization', `Bearer ${credential}`);
+          if (options.organizationId) request.headers.set('x-organization-id', options.organizationId);
+        },
+      ],
+      beforeRetry: [
+        ({ request, error }) => {
+          const status = error instanceof HTTPError ? error.response.status : 0;
+          const write = request.method === 'POST' || request.method === 'PATCH';
+          // A write that failed in transit may have happened: only a refusal is safe to repeat.
+          if (write && !SAFE_FOR_WRITES.has(status)) return ky.stop;
+          return undefined;
+        },
+      ],
+    },
+  });
+
+  return {
+    async request(
+      method: string,
+      path: string,
+      schema: z.ZodMiniType | null,
+      init: RequestInit = {},
+    ): Promise<never> {
+      const what = `${method} ${path}`;
+      const searchParams = Object.fromEntries(
+        Object.entries(init.query ?? {}).filter(
+          (entry): entry is [string, string | number | boolean] => entry[1] !== undefined,
+        ),
+      );
+      let response: Response;
+      try {
+        response = await client(path.replace(/^\//, ''), {
+          method,
+          searchParams,
+          ...(init.body === undefined ? {} : { json: init.body }),
+          ...(init.signal ? { signal: init.signal } : {}),
+        });
+      } catch (error) {
+        throw await translate(error, what, options.timeout);
+      }
+      if (response.status === 204 || !schema) return undefined as never;
+      const data: unknown = await response.json();
+      if (!options.validate) return data as never;
+      const parsed = z.safeParse(schema, data);
+      if (!parsed.success) {
+        throw new ApiError(
+          `${what}: the response does not match the contract (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.code})`,
+          {
+            status: response.status,
+            code: 'invalid_response',
+            requestId: response.headers.get('x-request-id') ?? undefined,
+          },
+        );
+      }
+      return parsed.data as never;
+    },
+  };
+}
+
+async function translate(error: unknown, what: string, timeout: number): Promise<CloserError> {
+  if (error instanceof HTTPError) return errorFromResponse(error.response, what);
+  if (error instanceof KyTimeoutError)
+    return new TimeoutError(`${what}: no response within ${timeout} ms`, { cause: error });
+  return new ConnectionError(`${what}: ${(error as Error).message}`, { cause: error });
+}

@@ -1,0 +1,79 @@
+// client.agents: agents, and under each its knowledge, sales scripts and objection answers.
+import {
+  type AgentCreate,
+  type AgentUpdate,
+  agent,
+  type KnowledgeItemCreate,
+  knowledgeItem,
+  type ObjectionAnswerCreate,
+  objectionAnswer,
+  page,
+  type SalesScriptCreate,
+  salesScript,
+} from '@closer/contract';
+import type { Http } from '../core/http.ts';
+import type { PageRequest } from '../core/pagination.ts';
+import type { ListParams, RequestOptions } from './shared.ts';
+import { list } from './shared.ts';
+
+const at = (agentId: string, rest = '') => `/agents/${encodeURIComponent(agentId)}${rest}`;
+
+export function agentsResource(http: Http) {
+  const agentPage = page(agent);
+  const knowledgePage = page(knowledgeItem);
+  return {
+    list: (params: ListParams = {}, options: RequestOptions = {}) =>
+      list(http, '/agents', agentPage, params, options),
+    create: (body: AgentCreate, options: RequestOptions = {}) =>
+      http.request('POST', '/agents', agent, { body, ...options }),
+    retrieve: (agentId: string, options: RequestOptions = {}) =>
+      http.request('GET', at(agentId), agent, options),
+    update: (agentId: string, body: AgentUpdate, options: RequestOptions = {}) =>
+      http.request('PATCH', at(agentId), agent, { body, ...options }),
+    /** Deletes the agent with its knowledge, scripts and objection answers; conversations and leads stay. */
+    delete: (agentId: string, options: RequestOptions = {}) =>
+      http.request('DELETE', at(agentId), null, options),
+    /** A new publishable key; the old one stops working at once. */
+    rotateKey: (agentId: string, options: RequestOptions = {}) =>
+      http.request('POST', at(agentId, '/rotate-key'), agent, options),
+
+    knowledge: {
+      list: (agentId: string, params: ListParams = {}, options: RequestOptions = {}) =>
+        list(http, at(agentId, '/knowledge'), knowledgePage, params, options),
+      create: (agentId: string, body: KnowledgeItemCreate, options: RequestOptions = {}) =>
+        http.request('POST', at(agentId, '/knowledge'), knowledgeItem, { body, ...options }),
+      /** Up to 500 items in one request, stored all or nothing; larger sets go in several calls. */
+      createMany: async (agentId: string, items: KnowledgeItemCreate[], options: RequestOptions = {}) =>
+        (
+          await http.request('POST', at(agentId, '/knowledge'), knowledgePage, {
+            body: { items },
+            ...options,
+          })
+        ).data,
+      delete: (agentId: string, knowledgeId: string, options: RequestOptions = {}) =>
+        http.request('DELETE', at(agentId, `/knowledge/${encodeURIComponent(knowledgeId)}`), null, options),
+    },
+    scripts: childResource<SalesScriptCreate>(http, 'scripts', salesScript),
+    objections: childResource<ObjectionAnswerCreate>(http, 'objections', objectionAnswer),
+  };
+}
+
+function childResource<Create>(http: Http, path: string, item: typeof salesScript | typeof objectionAnswer) {
+  const itemPage = page(item);
+  type Item = (typeof item)['_zod']['output'];
+  return {
+    list: (agentId: string, params: ListParams = {}, options: RequestOptions = {}): PageRequest<Item> =>
+      list(http, at(agentId, `/${path}`), itemPage, params, options),
+    create: (agentId: string, body: Create, options: RequestOptions = {}): Promise<Item> =>
+      http.request('POST', at(agentId, `/${path}`), item, { body, ...options }),
+    update: (
+      agentId: string,
+      id: string,
+      body: Partial<Create>,
+      options: RequestOptions = {},
+    ): Promise<Item> =>
+      http.request('PATCH', at(agentId, `/${path}/${encodeURIComponent(id)}`), item, { body, ...options }),
+    delete: (agentId: string, id: string, options: RequestOptions = {}): Promise<void> =>
+      http.request('DELETE', at(agentId, `/${path}/${encodeURIComponent(id)}`), null, options),
+  };
+}

@@ -1,0 +1,100 @@
+// client.organizations, client.conversations, client.leads, client.dashboard, client.health.
+import {
+  apiKey,
+  apiKeyCreated,
+  conversation,
+  conversationWithMessages,
+  dashboard,
+  health,
+  lead,
+  organization,
+  organizationMember,
+  page,
+  readiness,
+} from '@closer/contract';
+import type { Http } from '../core/http.ts';
+import { type ListParams, list, type RequestOptions } from './shared.ts';
+
+export function organizationsResource(http: Http) {
+  const keyPage = page(apiKey);
+  return {
+    /** As a signed-in user: a new organisation, whose owner the user becomes. */
+    create: (body: { name: string }, options: RequestOptions = {}) =>
+      http.request('POST', '/organizations', organization, { body, ...options }),
+    /** The user's organisations (with their role), or a secret key's own. */
+    list: (options: RequestOptions = {}) =>
+      http.request('GET', '/organizations', page(organization), options),
+    current: (options: RequestOptions = {}) =>
+      http.request('GET', '/organizations/current', organization, options),
+    members: (options: RequestOptions = {}) =>
+      http.request('GET', '/organizations/members', page(organizationMember), options),
+    apiKeys: {
+      list: (params: ListParams = {}, options: RequestOptions = {}) =>
+        list(http, '/organizations/api-keys', keyPage, params, options),
+      /** The response's `secret` is the only time the key is shown. */
+      create: (body: { name: string }, options: RequestOptions = {}) =>
+        http.request('POST', '/organizations/api-keys', apiKeyCreated, { body, ...options }),
+      revoke: (id: string, options: RequestOptions = {}) =>
+        http.request('DELETE', `/organizations/api-keys/${encodeURIComponent(id)}`, null, options),
+    },
+  };
+}
+
+export interface ConversationListParams extends ListParams {
+  agentId?: string;
+  status?: 'active' | 'closed';
+  /** ISO 8601 instants; `to` is exclusive. */
+  from?: string;
+  to?: string;
+}
+
+export function conversationsResource(http: Http) {
+  const conversationPage = page(conversation);
+  return {
+    list: (params: ConversationListParams = {}, options: RequestOptions = {}) =>
+      list(http, '/conversations', conversationPage, params, options),
+    retrieve: (id: string, options: RequestOptions = {}) =>
+      http.request('GET', `/conversations/${encodeURIComponent(id)}`, conversationWithMessages, options),
+  };
+}
+
+export interface LeadListParams extends ListParams {
+  agentId?: string;
+  status?: 'new' | 'in_progress' | 'won' | 'lost';
+  crmState?: 'not_connected' | 'pending' | 'synced' | 'failed';
+  from?: string;
+  to?: string;
+}
+
+export function leadsResource(http: Http) {
+  const leadPage = page(lead);
+  return {
+    list: (params: LeadListParams = {}, options: RequestOptions = {}) =>
+      list(http, '/leads', leadPage, params, options),
+    retrieve: (id: string, options: RequestOptions = {}) =>
+      http.request('GET', `/leads/${encodeURIComponent(id)}`, lead, options),
+  };
+}
+
+export interface DashboardParams {
+  /** First and last local day, `YYYY-MM-DD`. */
+  from: string;
+  to: string;
+  /** IANA time zone of the days (default UTC). */
+  tz?: string;
+  agentId?: string;
+}
+
+export function dashboardResource(http: Http) {
+  return {
+    retrieve: (params: DashboardParams, options: RequestOptions = {}) =>
+      http.request('GET', '/dashboard', dashboard, { query: { ...params }, ...options }),
+  };
+}
+
+export function healthResource(http: Http) {
+  return {
+    check: (options: RequestOptions = {}) => http.request('GET', '/health', health, options),
+    ready: (options: RequestOptions = {}) => http.request('GET', '/health/ready', readiness, options),
+  };
+}
