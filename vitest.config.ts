@@ -12,6 +12,7 @@ export default defineConfig({
     reporters: ['default', './tools/closingLineReporter.ts'],
     projects: [
       { ...shared, test: { name: 'contract', include: ['packages/contract/test/**/*.test.ts'] } },
+      { ...shared, test: { name: 'sdk', include: ['packages/sdk/test/**/*.test.ts'], testTimeout: 30_000 } },
       {
         ...shared,
         test: {

@@ -8,8 +8,9 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   platform: 'neutral',
-  // The contract is bundled: consumers get one tree-shaken file per entry, not a second package to resolve.
-  noExternal: ['@closer/contract'],
+  // The contract is bundled (consumers get one tree-shaken file per entry), and so is ky: it ships as ESM only,
+  // which CommonJS consumers could not require cleanly.
+  noExternal: ['@closer/contract', 'ky'],
   // From the contract's sources, module by module, so schemas the SDK never uses are left out.
   esbuildOptions(options) {
     options.conditions = ['@closer/source'];

@@ -73,11 +73,15 @@ export function createHttp(options: HttpOptions): Http {
         },
       ],
       beforeRetry: [
-        ({ request, error }) => {
+        ({ request, options: requestOptions, error }) => {
           const status = error instanceof HTTPError ? error.response.status : 0;
           const write = request.method === 'POST' || request.method === 'PATCH';
           // A write that failed in transit may have happened: only a refusal is safe to repeat.
-          if (write && !SAFE_FOR_WRITES.has(status)) return ky.stop;
+          if (write && !SAFE_FOR_WRITES.has(status)) {
+            // ky resolves a stopped request with no response: the error goes back through the context.
+            (requestOptions.context as { outcome?: { stopped?: unknown } }).outcome!.stopped = error;
+            return ky.stop;
+          }
           return undefined;
         },
       ],
@@ -97,17 +101,21 @@ export function createHttp(options: HttpOptions): Http {
           (entry): entry is [string, string | number | boolean] => entry[1] !== undefined,
         ),
       );
-      let response: Response;
+      let response: Response | undefined;
+      // ky copies the context object shallowly: the hook writes into this holder.
+      const outcome: { stopped?: unknown } = {};
       try {
         response = await client(path.replace(/^\//, ''), {
           method,
           searchParams,
+          context: { outcome },
           ...(init.body === undefined ? {} : { json: init.body }),
           ...(init.signal ? { signal: init.signal } : {}),
         });
       } catch (error) {
         throw await translate(error, what, options.timeout);
       }
+      if (!response) throw await translate(outcome.stopped, what, options.timeout);
       if (response.status === 204 || !schema) return undefined as never;
       const data: unknown = await response.json();
       if (!options.validate) return data as never;

@@ -85,7 +85,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
         if (done) break;
         parser.feed(decoder.decode(value, { stream: true }));
         if (failure) throw failure;
-        while (queue.length) {
+        while (queue.length && !this.controller.signal.aborted) {
           const event = queue.shift()!;
           if (event.type === 'done' || event.type === 'error') finished = true;
           yield event;
@@ -103,20 +103,33 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
 
   async #read(reader: ReadableStreamDefaultReader<Uint8Array>) {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const signal = this.controller.signal;
+    // Not every fetch errors the body when its signal aborts: stop reading on abort ourselves.
+    const aborted = new Promise<{ done: true; value: undefined }>((resolve) => {
+      onAbort = () => {
+        void reader.cancel().catch(() => undefined);
+        resolve({ done: true, value: undefined });
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
     const idle = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        this.controller.abort();
+        // Reject before aborting: the abort would otherwise end the read as a plain finish.
         reject(new TimeoutError(`The chat stream sent nothing for ${this.#options.idleTimeoutMs} ms`));
+        this.controller.abort();
       }, this.#options.idleTimeoutMs);
     });
     try {
-      return await Promise.race([reader.read(), idle]);
+      return await Promise.race([reader.read(), idle, aborted]);
     } catch (error) {
       if (error instanceof TimeoutError) throw error;
       if (this.controller.signal.aborted) return { done: true as const, value: undefined };
       throw new ConnectionError(`The chat stream broke: ${(error as Error).message}`, { cause: error });
     } finally {
       clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
     }
   }
 

@@ -1,0 +1,125 @@
+// The SDK against the real local stack over real sockets, doing what docs/sdk.md shows.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { createRuntime } from '@closer/functions/_shared/runtime.ts';
+import { openDatabase, prepareDatabase } from '@closer/local/src/database.ts';
+import { ensureDemoKeys } from '@closer/local/src/demoKeys.ts';
+import { createLocalApp } from '@closer/local/src/server.ts';
+import { type ServerType, serve } from '@hono/node-server';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createChatClient } from '../src/chat.ts';
+import { createClient, NotFoundError, PermissionError } from '../src/index.ts';
+
+let db: Database;
+let stack: ServerType;
+let upstream: Server;
+let url = '';
+let secretKey = '';
+
+beforeAll(async () => {
+  // A model that answers slowly enough to be interrupted: one word every 30 ms.
+  upstream = createServer((request, response) => {
+    request.resume();
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    const words = 'We ship to every country in the European Union within five working days .'.split(' ');
+    let i = 0;
+    const timer = setInterval(() => {
+      if (i < words.length) {
+        response.write(
+          `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: `${words[i++]} ` }, finish_reason: null }] })}\n\n`,
+        );
+        return;
+      }
+      clearInterval(timer);
+      response.end(
+        `data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 80, completion_tokens: 14 } })}\n\ndata: [DONE]\n\n`,
+      );
+    }, 30);
+    response.on('close', () => clearInterval(timer));
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  db = await openDatabase({ kind: 'memory' });
+  await prepareDatabase(db);
+  secretKey = (await ensureDemoKeys(db, {}, null)).secretKey!;
+  const app = createLocalApp(
+    createRuntime(db, { LLM_BASE_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1` }),
+  );
+  await new Promise<void>((resolve) => {
+    stack = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+      url = `http://127.0.0.1:${info.port}/functions/v1`;
+      resolve();
+    });
+  });
+});
+afterAll(async () => {
+  stack?.close();
+  upstream?.close();
+  await db?.close();
+});
+
+it('manages an agent, streams a chat, lets a browser chat with the publishable key, and stores an abort', async () => {
+  const closer = createClient({ url, secretKey });
+  const agent = await closer.agents.create({
+    name: 'Lumen Books',
+    allowedOrigins: ['https://lumen.example'],
+  });
+  expect(agent).toMatchObject({ slug: 'lumen-books', status: 'active' });
+  const items = await closer.agents.knowledge.createMany(agent.id, [
+    { title: 'Shipping', content: 'We ship to every EU country within five working days.' },
+    { title: 'Returns', content: 'Returns are free within 30 days.' },
+  ]);
+  expect(items.map((i) => i.title)).toEqual(['Shipping', 'Returns']);
+  const titles: string[] = [];
+  for await (const item of closer.agents.knowledge.list(agent.id, { limit: 1 })) titles.push(item.title);
+  expect(titles.sort()).toEqual(['Returns', 'Shipping']);
+
+  const stream = closer.chat.stream({ agentId: agent.id, message: 'Do you ship abroad?' });
+  let text = '';
+  for await (const piece of stream.textStream) text += piece;
+  expect(text.trim()).toBe('We ship to every country in the European Union within five working days .');
+
+  const browser = createChatClient({
+    url,
+    publishableKey: agent.publishableKey,
+    headers: { origin: 'https://lumen.example' },
+  });
+  const config = await browser.config();
+  expect(config).toMatchObject({ agentId: agent.id, name: 'Lumen Books' });
+  const first = await browser.send({ message: 'Hello' });
+  expect(first.visitorToken).toMatch(/^vt_/);
+  const history = await browser.history(first.conversationId);
+  expect(history.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+  await expect(
+    createChatClient({
+      url,
+      publishableKey: agent.publishableKey,
+      headers: { origin: 'https://lumen.example' },
+    }).history(first.conversationId),
+  ).rejects.toBeInstanceOf(NotFoundError);
+  await expect(
+    createClient({
+      url,
+      publishableKey: agent.publishableKey,
+      headers: { origin: 'https://lumen.example' },
+    }).agents.list(),
+  ).rejects.toBeInstanceOf(PermissionError);
+
+  const interrupted = browser.stream({ message: 'Tell me more', conversationId: first.conversationId });
+  let deltas = 0;
+  for await (const event of interrupted) {
+    if (event.type === 'delta' && ++deltas === 3) interrupted.abort();
+  }
+  let stored: { status: string; content: string } | undefined;
+  for (let i = 0; i < 100 && stored?.status !== 'interrupted'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const conversation = await closer.conversations.retrieve(first.conversationId);
+    stored = conversation.messages.at(-1);
+  }
+  expect(stored?.status).toBe('interrupted');
+  expect(stored?.content.startsWith('We ship to ')).toBe(true);
+
+  const today = new Date().toISOString().slice(0, 10);
+  const stats = await closer.dashboard.retrieve({ from: today, to: today });
+  expect(stats.agents.find((a) => a.agentId === agent.id)?.conversations).toBe(2);
+}, 30_000);
