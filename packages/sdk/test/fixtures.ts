@@ -66,3 +66,95 @@ export const lead: Lead = {
 export const envelope = (code: string, message: string, details?: unknown[]) => ({
   error: { code, message, requestId: 'req-test-123', ...(details ? { details } : {}) },
 });
+
+const orgId = agent.orgId;
+export const script = {
+  id: '11111111-1111-4111-8111-111111111111',
+  agentId,
+  stage: 'closing' as const,
+  name: 'Close',
+  content: 'Ask for the phone',
+  position: 0,
+  createdAt: now,
+  updatedAt: now,
+};
+export const objection = {
+  id: '22222222-2222-4222-8222-222222222222',
+  agentId,
+  objection: 'Too expensive',
+  keywords: ['price'],
+  answer: 'It pays back',
+  createdAt: now,
+  updatedAt: now,
+};
+export const category = {
+  id: '33333333-3333-4333-8333-333333333333',
+  name: 'Policies',
+  description: '',
+  createdAt: now,
+  updatedAt: now,
+};
+export const article = {
+  id: '44444444-4444-4444-8444-444444444444',
+  categoryId: category.id,
+  title: 'Hours',
+  content: '9 to 5',
+  language: 'en',
+  published: true,
+  createdAt: now,
+  updatedAt: now,
+};
+export const organization = { id: orgId, name: 'Acme', role: 'owner' as const, createdAt: now };
+export const member = {
+  userId: '55555555-5555-4555-8555-555555555555',
+  email: 'ann@example.com',
+  role: 'owner' as const,
+  createdAt: now,
+};
+export const key = {
+  id: '66666666-6666-4666-8666-666666666666',
+  name: 'CI',
+  prefix: 'sk_abcdefghi',
+  createdAt: now,
+  lastUsedAt: null,
+  revokedAt: null,
+};
+export const conversationFixture = {
+  id: '77777777-7777-4777-8777-777777777777',
+  agentId,
+  status: 'active' as const,
+  visitor: {},
+  metadata: {},
+  messageCount: 2,
+  leadId: null,
+  createdAt: now,
+  lastMessageAt: now,
+};
+export const messageFixture = {
+  id: '88888888-8888-4888-8888-888888888888',
+  conversationId: conversationFixture.id,
+  role: 'user' as const,
+  content: 'Hi',
+  status: 'complete' as const,
+  model: null,
+  usage: null,
+  createdAt: now,
+};
+export const readinessFixture = {
+  status: 'ok' as const,
+  version: '0.1.0',
+  checks: {
+    database: { ok: true, detail: 'postgres reachable' },
+    llm: { ok: true, detail: 'offline responder' },
+  },
+};
+export const chatConfigFixture = {
+  agentId,
+  name: 'Maya',
+  greeting: 'Hi!',
+  starterPrompts: [],
+  theme: agent.theme,
+  locale: 'en',
+  leadForm: agent.leadCapture,
+  proactiveOpenSeconds: null,
+};
