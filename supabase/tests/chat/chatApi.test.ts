@@ -220,4 +220,32 @@ describe('the offline responder through the chat', () => {
     );
     expect(row?.used_objection_ids).toHaveLength(1);
   });
+
+  it("ranks the follow-up's own topic above the previous question's", async () => {
+    const shop = await createTenant(db, 'Solarshop', { allowedOrigins: ['*'] });
+    const server = api.as(shop.secretKey);
+    await server('POST', `/agents/${shop.agentId}/knowledge`, {
+      items: [
+        {
+          title: 'System pricing',
+          content: 'A typical 7 kW rooftop system costs $17,500 to $21,000 installed.',
+        },
+        { title: 'Financing options', content: 'We offer solar loans from 5.99% APR with no money down.' },
+      ],
+    });
+    const first = await server<ChatReply>('POST', '/chat', {
+      agentId: shop.agentId,
+      message: 'How much does a 7 kW system cost?',
+    });
+    const second = await server<ChatReply>('POST', '/chat', {
+      agentId: shop.agentId,
+      conversationId: first.body.conversationId,
+      message: 'Is there any financing?',
+    });
+    const reply = second.body.message.content;
+    expect(reply).toContain('solar loans from 5.99% APR');
+    const financing = reply.indexOf('solar loans');
+    const pricing = reply.indexOf('$17,500');
+    expect(pricing === -1 || financing < pricing).toBe(true);
+  });
 });

@@ -61,7 +61,7 @@ export async function groundedPrompt(
     .slice(-1)
     .map((m) => m.content);
   const [knowledge, objections, script] = await Promise.all([
-    retrieveKnowledge(tx, agent, [...previousVisitorText, conversation.message].join('\n')),
+    retrieveKnowledge(tx, agent, conversation.message, previousVisitorText.join('\n')),
     matchObjections(tx, agent, conversation.message),
     scriptFor(tx, agent.id, conversation.stage),
   ]);

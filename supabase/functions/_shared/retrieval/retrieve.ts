@@ -27,25 +27,37 @@ const ANY_LEXEME = `to_tsquery('simple', nullif(array_to_string(array(
     select quote_literal(lexeme) from unnest(tsvector_to_array(to_tsvector(public.fts_config($2), $3))) lexeme
   ), ' | '), ''))`;
 
-/** The best passages of the agent's knowledge and of its knowledge-base categories' published articles. */
+/** The same, over whichever text is given as `$n` (the agent's language is `$2`). */
+const anyLexemeOf = (param: string) =>
+  ANY_LEXEME.replace('public.fts_config($2), $3', `public.fts_config($2), ${param}`);
+
+/**
+ * The best passages of the agent's knowledge and of its knowledge-base categories' published articles for
+ * the visitor's latest message: passages matching it come first, then those matching only `context`
+ * (their previous message), which keeps a short follow-up ("and financing?") on its own topic.
+ */
 export async function retrieveKnowledge(
   tx: Queryable,
   agent: { id: string; language: string },
-  text: string,
+  latest: string,
+  context = '',
   limit = 6,
 ): Promise<RetrievedPassage[]> {
   const found = await tx.query<RetrievedPassage>(
-    `with q as (select ${ANY_LEXEME} as query)
-     (select k.title, c.content, ts_rank_cd(c.fts, q.query)::float8 as rank
-       from public.knowledge_chunks c join public.company_knowledge k on k.id = c.knowledge_id, q
-       where c.agent_id = $1 and c.fts @@ q.query)
+    `with q as (select ${anyLexemeOf('$3')} as latest, ${anyLexemeOf('$4')} as context),
+     query as (select latest, coalesce(latest || context, latest, context) as any from q)
+     (select k.title, c.content, coalesce(c.fts @@ query.latest, false) as on_latest,
+        (2 * ts_rank_cd(c.fts, coalesce(query.latest, ''::tsquery)) + ts_rank_cd(c.fts, query.any))::float8 as rank
+       from public.knowledge_chunks c join public.company_knowledge k on k.id = c.knowledge_id, query
+       where c.agent_id = $1 and c.fts @@ query.any)
      union all
-     (select a.title, a.title || E'\\n' || a.content, ts_rank_cd(a.fts, q.query)::float8 as rank
-       from public.knowledge_articles a, q
-       where a.published and a.fts @@ q.query
+     (select a.title, a.title || E'\\n' || a.content, coalesce(a.fts @@ query.latest, false) as on_latest,
+        (2 * ts_rank_cd(a.fts, coalesce(query.latest, ''::tsquery)) + ts_rank_cd(a.fts, query.any))::float8 as rank
+       from public.knowledge_articles a, query
+       where a.published and a.fts @@ query.any
          and a.category_id in (select category_id from public.agent_knowledge_categories where agent_id = $1))
-     order by rank desc limit $4`,
-    [agent.id, agent.language, text, limit],
+     order by on_latest desc, rank desc limit $5`,
+    [agent.id, agent.language, latest, context, limit],
   );
   if (found.length > 0) return found;
   // Short or misspelt questions rarely share a lexeme: fall back to trigram similarity.
@@ -54,7 +66,7 @@ export async function retrieveKnowledge(
      from public.knowledge_chunks c join public.company_knowledge k on k.id = c.knowledge_id
      where c.agent_id = $1 and word_similarity($2, c.content) > 0.35
      order by rank desc limit $3`,
-    [agent.id, text, limit],
+    [agent.id, latest, limit],
   );
 }
 
