@@ -87,6 +87,16 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     expect(detail).toMatchObject({ id: acme.conversationId, leadId: acme.leadId });
     expect((detail.messages as { content: string }[]).map((m) => m.content)).toEqual(['Hi']);
   },
+  kommo: async (fn) => {
+    expect(await json(await fetch(fn.url, asAcme()))).toMatchObject({
+      status: 'connected',
+      subdomain: 'acme',
+    });
+    // Not configured in this run: a clear 503, never a crash.
+    const start = await fetch(`${fn.url}/oauth/start`, asAcme({ method: 'POST', body: '{}' }));
+    expect(start.status).toBe(503);
+    expect(await start.text()).toContain('KOMMO_CLIENT_ID');
+  },
   leads: async (fn) => {
     const lead = await json(await fetch(`${fn.url}/${acme.leadId}`, asAcme()));
     expect(lead).toMatchObject({ name: 'Ann', crm: { state: 'not_connected' } });

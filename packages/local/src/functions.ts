@@ -7,6 +7,7 @@ import { createConversationsApp } from '@closer/functions/conversations/app.ts';
 import { createDashboardApp } from '@closer/functions/dashboard/app.ts';
 import { createHealthApp } from '@closer/functions/health/app.ts';
 import { createKnowledgeBaseApp } from '@closer/functions/knowledge-base/app.ts';
+import { createKommoApp } from '@closer/functions/kommo/app.ts';
 import { createLeadsApp } from '@closer/functions/leads/app.ts';
 import { createOrganizationsApp } from '@closer/functions/organizations/app.ts';
 
@@ -17,6 +18,7 @@ export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp
   dashboard: createDashboardApp,
   health: createHealthApp,
   'knowledge-base': createKnowledgeBaseApp,
+  kommo: createKommoApp,
   leads: createLeadsApp,
   organizations: createOrganizationsApp,
 };

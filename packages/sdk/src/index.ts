@@ -8,6 +8,7 @@ import { createHttp, type RetryOptions } from './core/http.ts';
 import { createTransport } from './core/transport.ts';
 import { agentsResource } from './resources/agents.ts';
 import { knowledgeBaseResource } from './resources/knowledgeBase.ts';
+import { kommoResource } from './resources/kommo.ts';
 import {
   conversationsResource,
   dashboardResource,
@@ -78,6 +79,7 @@ export function createClient(options: ClientOptions) {
     conversations: conversationsResource(http),
     leads: leadsResource(http),
     dashboard: dashboardResource(http),
+    kommo: kommoResource(http),
     chat,
     health: healthResource(http),
   };

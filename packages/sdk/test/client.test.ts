@@ -23,6 +23,8 @@ import {
   envelope,
   key,
   knowledge,
+  kommoCatalogFixture,
+  kommoConnectionFixture,
   lead,
   member,
   messageFixture,
@@ -74,6 +76,36 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
 
 describe('requests', () => {
   it.each([
+    ['kommo.retrieve', () => client.kommo.retrieve(), 'get', '/kommo', '', undefined, kommoConnectionFixture],
+    [
+      'kommo.startOauth',
+      () => client.kommo.startOauth({ returnUrl: 'https://app.example/crm' }),
+      'post',
+      '/kommo/oauth/start',
+      '',
+      { returnUrl: 'https://app.example/crm' },
+      { url: 'https://www.kommo.com/oauth?client_id=x&state=y' },
+    ],
+    [
+      'kommo.updateSettings',
+      () => client.kommo.updateSettings({ pipelineId: 3177727, statusId: 32392159 }),
+      'post',
+      '/kommo',
+      '',
+      { pipelineId: 3177727, statusId: 32392159 },
+      kommoConnectionFixture,
+    ],
+    [
+      'kommo.pipelines',
+      () => client.kommo.pipelines(),
+      'get',
+      '/kommo/pipelines',
+      '',
+      undefined,
+      kommoCatalogFixture,
+    ],
+    ['kommo.sync', () => client.kommo.sync(), 'post', '/kommo/sync', '', undefined, kommoCatalogFixture],
+    ['kommo.disconnect', () => client.kommo.disconnect(), 'delete', '/kommo', '', undefined, null],
     [
       'agents.knowledge.list',
       () => client.agents.knowledge.list(agentId, { limit: 3 }),
@@ -479,7 +511,10 @@ describe('requests', () => {
       route(method, path, () =>
         answer === null
           ? new HttpResponse(null, { status: 204 })
-          : json(answer, method === 'post' && !path.endsWith('rotate-key') ? 201 : 200),
+          : json(
+              answer,
+              method === 'post' && !path.endsWith('rotate-key') && !path.startsWith('/kommo') ? 201 : 200,
+            ),
       );
       const result = await call();
       expect(seen).toHaveLength(1);

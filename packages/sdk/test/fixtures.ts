@@ -158,3 +158,22 @@ export const chatConfigFixture = {
   leadForm: agent.leadCapture,
   proactiveOpenSeconds: null,
 };
+export const kommoConnectionFixture = {
+  status: 'connected' as const,
+  subdomain: 'acme',
+  accountId: 28805383,
+  settings: { pipelineId: 3177727, statusId: 32392159, responsibleUserId: null, tags: [] },
+  lastSyncAt: now,
+  lastError: null,
+};
+export const kommoCatalogFixture = {
+  pipelines: [
+    {
+      id: 3177727,
+      name: 'Sales',
+      isMain: true,
+      statuses: [{ id: 32392159, name: 'Initial contact', sort: 20 }],
+    },
+  ],
+  users: [{ id: 504141, name: 'Olga Petrova', email: null }],
+};

@@ -1,0 +1,84 @@
+// Calls to Kommo's API v4 for one organisation: the current token, one refresh on a 401, backoff with jitter
+// on 429 and 5xx, and at most 7 requests a second per account (Kommo blocks the IP of repeat offenders).
+import { ApiError } from '../http/errors.ts';
+import type { KommoConfig } from './config.ts';
+import { accountUrl, type KommoTokenSource } from './tokens.ts';
+
+const MIN_GAP_MS = Math.ceil(1000 / 7);
+const nextSlot = new Map<string, number>();
+
+/** Waits for this account's next request slot. */
+async function pace(subdomain: string): Promise<void> {
+  const now = Date.now();
+  const slot = Math.max(now, nextSlot.get(subdomain) ?? 0);
+  nextSlot.set(subdomain, slot + MIN_GAP_MS);
+  if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+}
+
+export interface KommoApiOptions {
+  config: KommoConfig;
+  tokens: KommoTokenSource;
+  fetch: typeof fetch;
+  /** Attempts for 429 and 5xx (default 4); backoff 0.5 s × 2ⁿ with jitter, or Retry-After. */
+  attempts?: number;
+  /** Scales every wait (tests run it fast). */
+  delayScale?: number;
+}
+
+export class KommoApi {
+  constructor(private readonly options: KommoApiOptions) {}
+
+  /** JSON body of a 2xx answer; null for Kommo's 204 (an empty list). */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T | null> {
+    const { tokens, fetch: fetcher, config } = this.options;
+    const attempts = this.options.attempts ?? 4;
+    const scale = this.options.delayScale ?? 1;
+    let session = await tokens.current();
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      await pace(session.subdomain);
+      let response: Response;
+      try {
+        response = await fetcher(`${accountUrl(config, session.subdomain)}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${session.accessToken}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      } catch (error) {
+        if (attempt >= attempts)
+          throw new ApiError('upstream_error', `Kommo did not answer: ${(error as Error).message}`);
+        await wait(attempt, null, scale);
+        continue;
+      }
+      if (response.status === 401 && !refreshed) {
+        // The token was revoked or expired early: refresh once (unless another request already did) and retry.
+        refreshed = true;
+        session = await tokens.refresh(session.connectionId, session.accessToken);
+        continue;
+      }
+      if ((response.status === 429 || response.status >= 500) && attempt < attempts) {
+        await wait(attempt, response.headers.get('retry-after'), scale);
+        continue;
+      }
+      if (response.status === 204) return null;
+      if (!response.ok) throw await kommoError(response, method, path);
+      return (await response.json()) as T;
+    }
+  }
+}
+
+async function wait(attempt: number, retryAfter: string | null, scale: number) {
+  const seconds = retryAfter ? Number(retryAfter) : Number.NaN;
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : 500 * 2 ** (attempt - 1) * (0.5 + Math.random());
+  await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 30_000) * scale));
+}
+
+/** Kommo errors are application/problem+json: `{ title, status, detail, validation-errors? }`. */
+async function kommoError(response: Response, method: string, path: string): Promise<ApiError> {
+  const problem = (await response.json().catch(() => ({}))) as { title?: string; detail?: string };
+  const why = [problem.title, problem.detail].filter(Boolean).join(': ') || `HTTP ${response.status}`;
+  return new ApiError('upstream_error', `Kommo answered ${response.status} to ${method} ${path}: ${why}`);
+}

@@ -1,0 +1,49 @@
+// The Kommo integration's settings, from the environment (`supabase secrets set …`).
+import type { Env } from '../env.ts';
+import { ApiError } from '../http/errors.ts';
+
+export interface KommoConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Where Kommo sends the user back: `<functions url>/kommo/oauth/callback`, as registered in Kommo. */
+  redirectUri: string;
+  /** `kommo.com` (amocrm.com redirects there); amocrm.ru is a separate system. */
+  baseDomain: string;
+  /** 32 bytes, base64: encrypts tokens at rest and signs OAuth states. */
+  encryptionKey: Uint8Array;
+}
+
+export function kommoConfigFromEnv(env: Env): KommoConfig {
+  const missing = [
+    'KOMMO_CLIENT_ID',
+    'KOMMO_CLIENT_SECRET',
+    'KOMMO_REDIRECT_URI',
+    'CLOSER_ENCRYPTION_KEY',
+  ].filter((name) => !env[name]);
+  if (missing.length) {
+    throw new ApiError('unavailable', `The Kommo integration is not configured: set ${missing.join(', ')}`);
+  }
+  return {
+    clientId: env.KOMMO_CLIENT_ID!,
+    clientSecret: env.KOMMO_CLIENT_SECRET!,
+    redirectUri: env.KOMMO_REDIRECT_URI!,
+    baseDomain: env.KOMMO_BASE_DOMAIN ?? 'kommo.com',
+    encryptionKey: encryptionKeyFrom(env.CLOSER_ENCRYPTION_KEY!),
+  };
+}
+
+export function encryptionKeyFrom(base64: string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(base64.trim()), (ch) => ch.charCodeAt(0));
+  } catch {
+    throw new ApiError('unavailable', 'CLOSER_ENCRYPTION_KEY must be base64 (openssl rand -base64 32)');
+  }
+  if (bytes.length !== 32) {
+    throw new ApiError(
+      'unavailable',
+      `CLOSER_ENCRYPTION_KEY must be 32 bytes of base64, not ${bytes.length}`,
+    );
+  }
+  return bytes;
+}

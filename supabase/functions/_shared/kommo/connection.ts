@@ -1,0 +1,81 @@
+// The organisation's Kommo connection between its row and the wire, and the pipelines/users catalogue sync.
+import type { KommoCatalog, KommoConnection, KommoPipeline, KommoSettings } from '@closer/contract';
+import type { Queryable, Row } from '../db/types.ts';
+import { isoOrNull } from '../resources/time.ts';
+import type { KommoApi } from './api.ts';
+
+const noSettings: KommoSettings = { pipelineId: null, statusId: null, responsibleUserId: null, tags: [] };
+
+export function connectionFromRow(row: Row | undefined): KommoConnection {
+  if (!row) {
+    return {
+      status: 'not_connected',
+      subdomain: null,
+      accountId: null,
+      settings: noSettings,
+      lastSyncAt: null,
+      lastError: null,
+    };
+  }
+  return {
+    status: row.status as KommoConnection['status'],
+    subdomain: (row.subdomain as string | null) ?? null,
+    accountId: row.account_id === null || row.account_id === undefined ? null : Number(row.account_id),
+    settings: { ...noSettings, ...(row.settings as Partial<KommoSettings>) },
+    lastSyncAt: isoOrNull(row.last_sync_at),
+    lastError: (row.last_error as string | null) ?? null,
+  };
+}
+
+interface PipelinesAnswer {
+  _embedded?: {
+    pipelines?: {
+      id: number;
+      name: string;
+      is_main?: boolean;
+      _embedded?: { statuses?: { id: number; name: string; sort: number }[] };
+    }[];
+  };
+}
+interface UsersAnswer {
+  _embedded?: { users?: { id: number; name: string; email?: string | null }[] };
+}
+interface AccountAnswer {
+  id: number;
+}
+
+/**
+ * Reads pipelines (with stages), users and the account id from Kommo. Called outside any transaction: the
+ * token source may need one of its own to refresh.
+ */
+export async function fetchCatalog(api: KommoApi): Promise<KommoCatalog & { accountId: number | null }> {
+  const [pipelines, users, account] = [
+    await api.request<PipelinesAnswer>('GET', '/api/v4/leads/pipelines'),
+    await api.request<UsersAnswer>('GET', '/api/v4/users?limit=250'),
+    await api.request<AccountAnswer>('GET', '/api/v4/account'),
+  ];
+  const catalog: KommoCatalog = {
+    pipelines: (pipelines?._embedded?.pipelines ?? []).map(
+      (p): KommoPipeline => ({
+        id: p.id,
+        name: p.name,
+        isMain: p.is_main ?? false,
+        statuses: (p._embedded?.statuses ?? []).map((s) => ({ id: s.id, name: s.name, sort: s.sort })),
+      }),
+    ),
+    users: (users?._embedded?.users ?? []).map((u) => ({ id: u.id, name: u.name, email: u.email ?? null })),
+  };
+  return { ...catalog, accountId: account?.id ?? null };
+}
+
+export async function storeCatalog(
+  tx: Queryable,
+  orgId: string,
+  catalog: KommoCatalog & { accountId: number | null },
+) {
+  await tx.query(
+    `update public.kommo_connections set pipelines = $2::jsonb, users = $3::jsonb, account_id = $4,
+       last_sync_at = now(), last_error = null where org_id = $1`,
+    [orgId, JSON.stringify(catalog.pipelines), JSON.stringify(catalog.users), catalog.accountId],
+  );
+}

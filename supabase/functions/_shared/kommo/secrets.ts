@@ -1,0 +1,70 @@
+// Tokens encrypted at rest with AES-256-GCM, and OAuth states signed with HMAC-SHA-256, on Web Crypto.
+
+const encoder = new TextEncoder();
+const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+const unb64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+const b64url = (bytes: Uint8Array) => b64(bytes).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const unb64url = (text: string) => unb64(text.replaceAll('-', '+').replaceAll('_', '/'));
+
+// Separate keys for the two jobs, derived from the one secret, so a signature can never be a ciphertext.
+async function subkey(key: Uint8Array, purpose: 'encrypt' | 'sign'): Promise<CryptoKey> {
+  const base = await crypto.subtle.importKey('raw', key as BufferSource, 'HKDF', false, ['deriveKey']);
+  const params = {
+    name: 'HKDF',
+    hash: 'SHA-256',
+    salt: new Uint8Array(0),
+    info: encoder.encode(`closer kommo ${purpose}`),
+  };
+  return purpose === 'encrypt'
+    ? crypto.subtle.deriveKey(params, base, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
+    : crypto.subtle.deriveKey(params, base, { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, [
+        'sign',
+        'verify',
+      ]);
+}
+
+/** `v1.<iv>.<ciphertext>`; the connection id is bound as associated data, so a token cannot be moved to another row. */
+export async function encryptSecret(key: Uint8Array, plaintext: string, boundTo: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const sealed = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: encoder.encode(boundTo) },
+    await subkey(key, 'encrypt'),
+    encoder.encode(plaintext),
+  );
+  return `v1.${b64url(iv)}.${b64url(new Uint8Array(sealed))}`;
+}
+
+export async function decryptSecret(key: Uint8Array, sealed: string, boundTo: string): Promise<string> {
+  const [version, iv, data] = sealed.split('.');
+  if (version !== 'v1' || !iv || !data) throw new Error('not a sealed secret');
+  const plain = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: unb64url(iv) as BufferSource, additionalData: encoder.encode(boundTo) },
+    await subkey(key, 'encrypt'),
+    unb64url(data) as BufferSource,
+  );
+  return new TextDecoder().decode(plain);
+}
+
+/** `<payload>.<signature>`, both base64url. */
+export async function sign(key: Uint8Array, payload: object): Promise<string> {
+  const body = b64url(encoder.encode(JSON.stringify(payload)));
+  const signature = await crypto.subtle.sign('HMAC', await subkey(key, 'sign'), encoder.encode(body));
+  return `${body}.${b64url(new Uint8Array(signature))}`;
+}
+
+/** The payload when the signature holds, else null. */
+export async function verify<T>(key: Uint8Array, token: string): Promise<T | null> {
+  const [body, signature] = token.split('.');
+  if (!body || !signature) return null;
+  try {
+    const ok = await crypto.subtle.verify(
+      'HMAC',
+      await subkey(key, 'sign'),
+      unb64url(signature) as BufferSource,
+      encoder.encode(body),
+    );
+    return ok ? (JSON.parse(new TextDecoder().decode(unb64url(body))) as T) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,134 @@
+// `kommo`: connect a Kommo account (OAuth 2.0), see and change the connection, and read its pipelines.
+import {
+  type KommoCatalog,
+  type KommoPipeline,
+  kommoOauthStartRequest,
+  kommoSettingsUpdate,
+} from '@closer/contract';
+import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import { createFunctionApp } from '../_shared/http/app.ts';
+import { ApiError } from '../_shared/http/errors.ts';
+import { readJson } from '../_shared/http/validate.ts';
+import { KommoApi } from '../_shared/kommo/api.ts';
+import { kommoConfigFromEnv } from '../_shared/kommo/config.ts';
+import { connectionFromRow, fetchCatalog, storeCatalog } from '../_shared/kommo/connection.ts';
+import { completeOauth, startOauth } from '../_shared/kommo/oauth.ts';
+import { oauthResultPage } from '../_shared/kommo/resultPage.ts';
+import { KommoTokenSource } from '../_shared/kommo/tokens.ts';
+import type { Runtime } from '../_shared/runtime.ts';
+
+export interface KommoAppOptions {
+  /** Used for every call to Kommo (tests pass a fake; default: the global fetch at call time). */
+  fetch?: typeof fetch;
+}
+
+export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) {
+  const app = createFunctionApp('kommo', runtime);
+  const fetcher: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
+  const admin = authenticate(['secret', 'member']);
+  const config = () => kommoConfigFromEnv(runtime.env);
+  const apiFor = (orgId: string) => {
+    const cfg = config();
+    return new KommoApi({
+      config: cfg,
+      fetch: fetcher,
+      tokens: new KommoTokenSource(runtime.db, orgId, cfg, fetcher),
+    });
+  };
+
+  app.post('/oauth/start', admin, async (c) => {
+    const { returnUrl } = await readJson(c, kommoOauthStartRequest);
+    const cfg = config();
+    const url = await tenant(c, (tx) => startOauth(tx, cfg, c.var.principal.orgId, returnUrl ?? null));
+    return c.json({ url });
+  });
+
+  // Kommo redirects the user's browser here: no credential, the signed state speaks for the organisation.
+  app.get('/oauth/callback', async (c) => {
+    const outcome = await completeOauth(runtime.db, config(), fetcher, c.req.query());
+    if (outcome.returnUrl) {
+      const target = new URL(outcome.returnUrl);
+      target.searchParams.set('kommo', outcome.ok ? 'connected' : 'error');
+      if (!outcome.ok) target.searchParams.set('message', outcome.message);
+      return c.redirect(target.toString(), 302);
+    }
+    return c.html(oauthResultPage(outcome), outcome.ok ? 200 : 400);
+  });
+
+  app.get('/', admin, async (c) => {
+    const [row] = await tenant(c, (tx) => tx.query('select * from public.kommo_connections'));
+    return c.json(connectionFromRow(row));
+  });
+
+  app.post('/', admin, async (c) => {
+    const patch = await readJson(c, kommoSettingsUpdate);
+    const [row] = await tenant(c, async (tx) => {
+      const [current] = await tx.query<{
+        pipelines: KommoPipeline[];
+        users: KommoCatalog['users'];
+        settings: object;
+      }>('select pipelines, users, settings from public.kommo_connections');
+      if (!current)
+        throw new ApiError('conflict', 'Kommo is not connected: connect it first (POST /kommo/oauth/start)');
+      const next = { ...current.settings, ...patch } as Record<string, unknown>;
+      const pipeline = current.pipelines.find((p) => p.id === next.pipelineId);
+      const details = [];
+      if (next.pipelineId != null && !pipeline)
+        details.push({
+          path: ['pipelineId'],
+          message: 'is not a pipeline of this Kommo account (POST /kommo/sync to refresh)',
+        });
+      if (next.statusId != null && pipeline && !pipeline.statuses.some((s) => s.id === next.statusId)) {
+        details.push({ path: ['statusId'], message: `is not a stage of pipeline ${pipeline.name}` });
+      }
+      if (next.responsibleUserId != null && !current.users.some((u) => u.id === next.responsibleUserId)) {
+        details.push({ path: ['responsibleUserId'], message: 'is not a user of this Kommo account' });
+      }
+      if (details.length)
+        throw new ApiError('validation_failed', 'The Kommo settings are not valid', { details });
+      return tx.query('update public.kommo_connections set settings = $1::jsonb returning *', [
+        JSON.stringify(next),
+      ]);
+    });
+    return c.json(connectionFromRow(row));
+  });
+
+  // Disconnect: the tokens are erased, not just disabled.
+  app.delete('/', admin, async (c) => {
+    await tenant(c, (tx) =>
+      tx.query(
+        `update public.kommo_connections set status = 'disconnected', access_token_enc = null,
+           refresh_token_enc = null, expires_at = null`,
+      ),
+    );
+    return c.body(null, 204);
+  });
+
+  app.post('/sync', admin, async (c) => {
+    const orgId = c.var.principal.orgId;
+    const catalog = await fetchCatalog(apiFor(orgId));
+    await tenant(c, (tx) => storeCatalog(tx, orgId, catalog));
+    return c.json({ pipelines: catalog.pipelines, users: catalog.users } satisfies KommoCatalog);
+  });
+
+  app.get('/pipelines', admin, async (c) => {
+    const [row] = await tenant(c, (tx) =>
+      tx.query<{
+        pipelines: KommoCatalog['pipelines'];
+        users: KommoCatalog['users'];
+        last_sync_at: Date | null;
+      }>('select pipelines, users, last_sync_at from public.kommo_connections'),
+    );
+    if (!row)
+      throw new ApiError('conflict', 'Kommo is not connected: connect it first (POST /kommo/oauth/start)');
+    if (row.last_sync_at)
+      return c.json({ pipelines: row.pipelines, users: row.users } satisfies KommoCatalog);
+    // Never read yet: read them now.
+    const orgId = c.var.principal.orgId;
+    const catalog = await fetchCatalog(apiFor(orgId));
+    await tenant(c, (tx) => storeCatalog(tx, orgId, catalog));
+    return c.json({ pipelines: catalog.pipelines, users: catalog.users } satisfies KommoCatalog);
+  });
+
+  return app;
+}

@@ -1,0 +1,4 @@
+import { serve } from '../_shared/serve.ts';
+import { createKommoApp } from './app.ts';
+
+serve(createKommoApp);

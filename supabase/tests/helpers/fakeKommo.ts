@@ -1,0 +1,187 @@
+// A stand-in for one Kommo account (acme.kommo.com), from Kommo's API v4 documentation: OAuth token endpoint
+// with refresh-token rotation, hal+json reads, problem+json errors, and switches for storms and revocations.
+import { HttpResponse, http } from 'msw';
+
+export const KOMMO_ENV = {
+  KOMMO_CLIENT_ID: 'b3f1c2a0-integration-id',
+  KOMMO_CLIENT_SECRET: 'integration-secret-value',
+  KOMMO_REDIRECT_URI: 'https://demo-project.supabase.co/functions/v1/kommo/oauth/callback',
+  CLOSER_ENCRYPTION_KEY: btoa(String.fromCharCode(...new Uint8Array(32).map((_, i) => i * 7 + 1))),
+};
+
+const BASE = 'https://acme.kommo.com';
+
+export class FakeKommo {
+  issued = 0;
+  refreshCalls = 0;
+  validAccess = new Set<string>();
+  validRefresh = new Set<string>();
+  /** Answers queued before the real one for API reads: 429s, 502s. */
+  failures: Response[] = [];
+  apiCalls: string[] = [];
+
+  private pair() {
+    const n = ++this.issued;
+    this.validAccess.add(`access-${n}`);
+    this.validRefresh.add(`refresh-${n}`);
+    return {
+      token_type: 'Bearer',
+      expires_in: 86400,
+      access_token: `access-${n}`,
+      refresh_token: `refresh-${n}`,
+    };
+  }
+
+  /** Kommo revokes a token (uninstall, secret regenerated): the API answers 401 to it. */
+  revokeAccess(token: string) {
+    this.validAccess.delete(token);
+  }
+
+  get handlers() {
+    const problem = (status: number, title: string, detail: string) =>
+      HttpResponse.json(
+        { title, type: 'https://httpstatus.es/' + status, status, detail },
+        {
+          status,
+          headers: { 'content-type': 'application/problem+json' },
+        },
+      );
+    const authorised = (request: Request) =>
+      this.validAccess.has((request.headers.get('authorization') ?? '').replace(/^Bearer /, ''));
+    const read =
+      (body: () => unknown) =>
+      ({ request }: { request: Request }) => {
+        this.apiCalls.push(new URL(request.url).pathname);
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const failure = this.failures.shift();
+        if (failure) return failure;
+        return HttpResponse.json(body() as never, { headers: { 'content-type': 'application/hal+json' } });
+      };
+    return [
+      http.post(`${BASE}/oauth2/access_token`, async ({ request }) => {
+        const body = (await request.json()) as Record<string, string>;
+        if (
+          body.client_id !== KOMMO_ENV.KOMMO_CLIENT_ID ||
+          body.client_secret !== KOMMO_ENV.KOMMO_CLIENT_SECRET
+        ) {
+          return problem(401, 'Unauthorized', 'Client authentication failed');
+        }
+        if (body.grant_type === 'authorization_code') {
+          return body.code === 'good-code'
+            ? HttpResponse.json(this.pair())
+            : HttpResponse.json(
+                { hint: 'Authorization code has expired', title: 'Bad request', status: 400 },
+                { status: 400 },
+              );
+        }
+        this.refreshCalls++;
+        if (!this.validRefresh.has(body.refresh_token ?? '')) {
+          return HttpResponse.json(
+            { hint: 'Token has been revoked', title: 'Unauthorized', status: 401 },
+            { status: 401 },
+          );
+        }
+        // Rotation: the used refresh token and its access token die with the new pair.
+        this.validRefresh.delete(body.refresh_token!);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return HttpResponse.json(this.pair());
+      }),
+      http.get(
+        `${BASE}/api/v4/leads/pipelines`,
+        read(() => ({
+          _total_items: 2,
+          _links: { self: { href: `${BASE}/api/v4/leads/pipelines` } },
+          _embedded: {
+            pipelines: [
+              {
+                id: 3177727,
+                name: 'Sales',
+                sort: 1,
+                is_main: true,
+                is_unsorted_on: true,
+                account_id: 28805383,
+                _embedded: {
+                  statuses: [
+                    {
+                      id: 32392156,
+                      name: 'Incoming leads',
+                      sort: 10,
+                      is_editable: false,
+                      pipeline_id: 3177727,
+                      type: 1,
+                    },
+                    {
+                      id: 32392159,
+                      name: 'Initial contact',
+                      sort: 20,
+                      is_editable: true,
+                      pipeline_id: 3177727,
+                      type: 0,
+                    },
+                    {
+                      id: 142,
+                      name: 'Closed - won',
+                      sort: 10000,
+                      is_editable: false,
+                      pipeline_id: 3177727,
+                      type: 0,
+                    },
+                    {
+                      id: 143,
+                      name: 'Closed - lost',
+                      sort: 11000,
+                      is_editable: false,
+                      pipeline_id: 3177727,
+                      type: 0,
+                    },
+                  ],
+                },
+              },
+              {
+                id: 3177730,
+                name: 'Partners',
+                sort: 2,
+                is_main: false,
+                is_unsorted_on: false,
+                account_id: 28805383,
+                _embedded: {
+                  statuses: [
+                    {
+                      id: 32392170,
+                      name: 'New partner',
+                      sort: 10,
+                      is_editable: true,
+                      pipeline_id: 3177730,
+                      type: 0,
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        })),
+      ),
+      http.get(
+        `${BASE}/api/v4/users`,
+        read(() => ({
+          _embedded: {
+            users: [{ id: 504141, name: 'Olga Petrova', email: 'olga@acme.example', lang: 'ru' }],
+          },
+        })),
+      ),
+      http.get(
+        `${BASE}/api/v4/account`,
+        read(() => ({ id: 28805383, name: 'Acme', subdomain: 'acme', country: 'ES' })),
+      ),
+    ];
+  }
+}
+
+export const problemResponse = (status: number, headers: Record<string, string> = {}) =>
+  HttpResponse.json(
+    { title: status === 429 ? 'Too Many Requests' : 'Bad Gateway', status },
+    {
+      status,
+      headers: { 'content-type': 'application/problem+json', ...headers },
+    },
+  );
