@@ -336,6 +336,12 @@ export const routes: Route[] = [
     response: c.kommoCatalog,
   },
   {
+    method: 'post',
+    path: '/kommo/worker',
+    summary: 'Run the lead-sync outbox (pg_cron, with CLOSER_WORKER_SECRET)',
+    auth: ['none'],
+  },
+  {
     method: 'get',
     path: '/dashboard',
     summary: 'Statistics for whole days in a time zone',

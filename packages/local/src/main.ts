@@ -1,6 +1,7 @@
 // `pnpm start`: the local stack. Flags: --memory (throwaway database), --port <n> (default 54321), --host <h>,
 // --data-dir <dir> (where PGlite and the demo key live; default .closer/).
 import { parseArgs } from 'node:util';
+import { nudgeLeadSync } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
@@ -57,6 +58,9 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
   console.log(lines.join('\n'));
 });
 
+// Kommo's outbox: on Supabase pg_cron runs the worker; here an interval does (it does nothing unconfigured).
+const leadSync = setInterval(() => nudgeLeadSync({ db, env, fetch }), 15_000);
+
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
@@ -66,6 +70,7 @@ async function shutdown(signal: string) {
     () => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(),
     5000,
   );
+  clearInterval(leadSync);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   clearTimeout(force);
   await db.close();

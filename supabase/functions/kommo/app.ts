@@ -5,13 +5,15 @@ import {
   kommoOauthStartRequest,
   kommoSettingsUpdate,
 } from '@closer/contract';
-import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import { authenticate, bearerToken, tenant } from '../_shared/auth/middleware.ts';
+import { timingSafeEqual } from '../_shared/crypto.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { readJson } from '../_shared/http/validate.ts';
 import { KommoApi } from '../_shared/kommo/api.ts';
 import { kommoConfigFromEnv } from '../_shared/kommo/config.ts';
 import { connectionFromRow, fetchCatalog, storeCatalog } from '../_shared/kommo/connection.ts';
+import { runKommoJobs } from '../_shared/kommo/leadSync.ts';
 import { completeOauth, startOauth } from '../_shared/kommo/oauth.ts';
 import { oauthResultPage } from '../_shared/kommo/resultPage.ts';
 import { KommoTokenSource } from '../_shared/kommo/tokens.ts';
@@ -128,6 +130,17 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
     const catalog = await fetchCatalog(apiFor(orgId));
     await tenant(c, (tx) => storeCatalog(tx, orgId, catalog));
     return c.json({ pipelines: catalog.pipelines, users: catalog.users } satisfies KommoCatalog);
+  });
+
+  // The outbox worker, run by pg_cron (see docs/kommo.md) with CLOSER_WORKER_SECRET as its credential.
+  app.post('/worker', async (c) => {
+    const secret = runtime.env.CLOSER_WORKER_SECRET;
+    if (!secret)
+      throw new ApiError('unavailable', 'Set CLOSER_WORKER_SECRET to run the Kommo worker over HTTP');
+    if (!timingSafeEqual(bearerToken(c.req.header('authorization')), secret)) {
+      throw new ApiError('unauthorized', 'Invalid worker secret');
+    }
+    return c.json(await runKommoJobs({ db: runtime.db, env: runtime.env, fetch: fetcher }));
   });
 
   return app;

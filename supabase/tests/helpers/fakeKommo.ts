@@ -19,6 +19,11 @@ export class FakeKommo {
   /** Answers queued before the real one for API reads: 429s, 502s. */
   failures: Response[] = [];
   apiCalls: string[] = [];
+  /** Leads created through /api/v4/leads/complex, and notes added. */
+  leads: { id: number; name: string; body: Record<string, unknown> }[] = [];
+  notes: { entity_id: number; note_type: string; params: { text: string } }[] = [];
+  /** What the next lead creations do before (or instead of) answering normally. */
+  createFailures: ('429' | '502' | 'lost-answer' | '400')[] = [];
 
   private pair() {
     const n = ++this.issued;
@@ -169,6 +174,70 @@ export class FakeKommo {
           },
         })),
       ),
+      http.post(`${BASE}/api/v4/leads/complex`, async ({ request }) => {
+        this.apiCalls.push('/api/v4/leads/complex');
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const failure = this.createFailures.shift();
+        if (failure === '429') return problem(429, 'Too Many Requests', 'Rate limit exceeded');
+        if (failure === '502') return problem(502, 'Bad Gateway', 'Upstream error');
+        if (failure === '400') {
+          return HttpResponse.json(
+            {
+              title: 'Bad Request',
+              status: 400,
+              'validation-errors': [
+                {
+                  request_id: '0',
+                  errors: [
+                    {
+                      code: 'NotSupportedChoice',
+                      path: 'status_id',
+                      detail: 'The value you have selected is not valid.',
+                    },
+                  ],
+                },
+              ],
+            },
+            { status: 400, headers: { 'content-type': 'application/problem+json' } },
+          );
+        }
+        const leads = (await request.json()) as Record<string, unknown>[];
+        const created = leads.map((body, i) => {
+          const lead = { id: 19000000 + this.leads.length + 1, name: String(body.name), body };
+          this.leads.push(lead);
+          return {
+            id: lead.id,
+            contact_id: 30000000 + lead.id,
+            company_id: null,
+            request_id: [String(i)],
+            merged: false,
+          };
+        });
+        // Kommo created it, but the answer never arrives.
+        if (failure === 'lost-answer') return HttpResponse.error();
+        return HttpResponse.json(created, { headers: { 'content-type': 'application/hal+json' } });
+      }),
+      http.get(`${BASE}/api/v4/leads`, ({ request }) => {
+        this.apiCalls.push('/api/v4/leads');
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const query = new URL(request.url).searchParams.get('query') ?? '';
+        const found = this.leads.filter((lead) => lead.name.includes(query));
+        // Kommo answers an empty list with 204 and no body.
+        if (found.length === 0) return new HttpResponse(null, { status: 204 });
+        return HttpResponse.json(
+          { _embedded: { leads: found.map(({ id, name }) => ({ id, name })) } },
+          { headers: { 'content-type': 'application/hal+json' } },
+        );
+      }),
+      http.post(`${BASE}/api/v4/leads/notes`, async ({ request }) => {
+        this.apiCalls.push('/api/v4/leads/notes');
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const notes = (await request.json()) as FakeKommo['notes'];
+        this.notes.push(...notes);
+        return HttpResponse.json({
+          _embedded: { notes: notes.map((n, i) => ({ id: 700 + i, entity_id: n.entity_id })) },
+        });
+      }),
       http.get(
         `${BASE}/api/v4/account`,
         read(() => ({ id: 28805383, name: 'Acme', subdomain: 'acme', country: 'ES' })),

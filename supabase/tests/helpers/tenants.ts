@@ -133,7 +133,8 @@ export async function createTenant(
     [f.leadId, f.orgId, f.agentId, f.conversationId],
   );
   const [connection] = await db.query<{ id: string }>(
-    `insert into public.kommo_connections (org_id, subdomain) values ($1, $2) returning id`,
+    // Disconnected: a row for the isolation tests that does not make every captured lead wait for Kommo.
+    `insert into public.kommo_connections (org_id, subdomain, status) values ($1, $2, 'disconnected') returning id`,
     [f.orgId, name.toLowerCase()],
   );
   await q(

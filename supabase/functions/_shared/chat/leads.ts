@@ -66,5 +66,31 @@ export async function upsertLead(
       f.need ?? null,
     ],
   );
-  return leadFromRow(row!);
+  await enqueueLeadSync(tx, row!.id as string);
+  const [current] = await tx.query('select * from public.leads where id = $1', [row!.id]);
+  return leadFromRow(current!);
+}
+
+/**
+ * When Kommo is connected, the lead goes to the outbox in the caller's transaction: it is sent once the
+ * transaction commits, and never without the lead. One job per lead; a later capture updates the lead the
+ * pending job will send.
+ */
+async function enqueueLeadSync(tx: Queryable, leadId: string): Promise<void> {
+  const queued = await tx.query(
+    `insert into public.jobs (org_id, kind, payload, dedupe_key)
+     select c.org_id, 'kommo.sync_lead', jsonb_build_object('leadId', $1::text), 'kommo.sync_lead:' || $1
+     from public.kommo_connections c
+     join public.leads l on l.org_id = c.org_id and l.id = $1::uuid
+     where c.status = 'connected'
+     on conflict (dedupe_key) do nothing
+     returning id`,
+    [leadId],
+  );
+  if (queued.length > 0) {
+    await tx.query(
+      `update public.leads set crm_provider = 'kommo', crm_state = 'pending', crm_error = null where id = $1`,
+      [leadId],
+    );
+  }
 }

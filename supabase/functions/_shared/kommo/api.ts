@@ -48,8 +48,15 @@ export class KommoApi {
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
       } catch (error) {
-        if (attempt >= attempts)
-          throw new ApiError('upstream_error', `Kommo did not answer: ${(error as Error).message}`);
+        // A write that got no answer may have happened: the caller decides (look it up before writing again).
+        if (attempt >= attempts || method !== 'GET') {
+          throw Object.assign(
+            new ApiError('upstream_error', `Kommo did not answer: ${(error as Error).message}`),
+            {
+              uncertain: method !== 'GET',
+            },
+          );
+        }
         await wait(attempt, null, scale);
         continue;
       }
@@ -59,7 +66,9 @@ export class KommoApi {
         session = await tokens.refresh(session.connectionId, session.accessToken);
         continue;
       }
-      if ((response.status === 429 || response.status >= 500) && attempt < attempts) {
+      // A 429 is a refusal and safe to repeat; a 5xx to a write may hide a write that happened.
+      const retryable = response.status === 429 || (response.status >= 500 && method === 'GET');
+      if (retryable && attempt < attempts) {
         await wait(attempt, response.headers.get('retry-after'), scale);
         continue;
       }
@@ -80,5 +89,11 @@ async function wait(attempt: number, retryAfter: string | null, scale: number) {
 async function kommoError(response: Response, method: string, path: string): Promise<ApiError> {
   const problem = (await response.json().catch(() => ({}))) as { title?: string; detail?: string };
   const why = [problem.title, problem.detail].filter(Boolean).join(': ') || `HTTP ${response.status}`;
-  return new ApiError('upstream_error', `Kommo answered ${response.status} to ${method} ${path}: ${why}`);
+  return Object.assign(
+    new ApiError('upstream_error', `Kommo answered ${response.status} to ${method} ${path}: ${why}`),
+    {
+      kommoStatus: response.status,
+      uncertain: response.status >= 500 && method !== 'GET',
+    },
+  );
 }

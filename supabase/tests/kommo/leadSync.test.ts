@@ -1,0 +1,201 @@
+// Captured leads reach Kommo exactly once: through storms, 502s, a lost answer after creation, and restarts.
+import type { ChatReply } from '@closer/contract';
+import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { leadMarker, MAX_ATTEMPTS, runKommoJobs } from '@closer/functions/_shared/kommo/leadSync.ts';
+import { setupServer } from 'msw/node';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Api, createApi } from '../helpers/api.ts';
+import { migratedDatabase } from '../helpers/databases.ts';
+import { FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
+import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
+
+const server = setupServer();
+const ENV = { ...KOMMO_ENV, CLOSER_WORKER_SECRET: 'worker-secret-for-tests-0123456789' };
+let kommo: FakeKommo;
+let db: Database;
+let api: Api;
+let a: TenantFixture;
+
+beforeAll(async () => {
+  server.listen({ onUnhandledRequest: 'error' });
+  db = await migratedDatabase('pglite');
+  api = createApi(db, ENV);
+});
+beforeEach(async () => {
+  kommo = new FakeKommo();
+  server.resetHandlers(...kommo.handlers);
+  a = await createTenant(db, `Org${crypto.randomUUID().slice(0, 6)}`, { allowedOrigins: ['*'] });
+  await db.query('delete from kommo_connections where org_id = $1', [a.orgId]);
+  await db.query(`delete from jobs where kind = 'kommo.sync_lead'`);
+  // Connect through the real OAuth flow, then choose the pipeline and stage.
+  const { body } = await api.as(a.secretKey)<{ url: string }>('POST', '/kommo/oauth/start', {});
+  const state = new URL(body.url).searchParams.get('state')!;
+  await api.fetch(
+    `/kommo/oauth/callback?${new URLSearchParams({ code: 'good-code', state, referer: 'acme.kommo.com' })}`,
+  );
+  await api.as(a.secretKey)('POST', '/kommo/sync');
+  await api.as(a.secretKey)('POST', '/kommo', { pipelineId: 3177727, statusId: 32392159, tags: ['website'] });
+});
+afterAll(async () => {
+  server.close();
+  await db?.close();
+});
+
+const worker = () =>
+  runKommoJobs({ db, env: ENV, fetch: (input, init) => fetch(input, init), delayScale: 0 });
+const leadRow = (id: string) =>
+  db
+    .query<{ crm_state: string; crm_external_id: string | null; crm_error: string | null }>(
+      'select crm_state, crm_external_id, crm_error from leads where id = $1',
+      [id],
+    )
+    .then((rows) => rows[0]);
+/** Makes a waiting job due now, as if its backoff had passed (a running one keeps its lease). */
+const due = () =>
+  db.query(`update jobs set run_after = now() where kind = 'kommo.sync_lead' and status = 'pending'`);
+
+async function captureLead() {
+  const visitor = api.as(a.publishableKey, { origin: 'https://shop.example' });
+  const chat = await visitor<ChatReply>('POST', '/chat', { message: 'I want a quote for a 7 kW system' });
+  const token = { 'x-visitor-token': chat.body.visitorToken! };
+  const lead = await visitor<{ id: string; crm: { state: string } }>(
+    'POST',
+    '/chat/lead',
+    {
+      conversationId: chat.body.conversationId,
+      fields: {
+        name: 'Ann Lee',
+        phone: '+34 600 123 456',
+        email: 'ann@example.com',
+        need: 'Solar for a house',
+      },
+    },
+    token,
+  );
+  expect(lead.status).toBe(201);
+  return lead.body;
+}
+
+/** Every capture nudges the worker: wait until that first attempt has run, so the test's runs come after it. */
+async function settle() {
+  for (let i = 0; i < 250; i++) {
+    const [job] = await db.query<{ status: string; attempts: number }>(
+      `select status, attempts from jobs where kind = 'kommo.sync_lead'`,
+    );
+    if (job && job.attempts > 0 && job.status !== 'running') return job.status;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('the nudged worker never finished its first attempt');
+}
+
+describe('lead sync to Kommo', () => {
+  it('writes the lead to the outbox with the capture, then sends lead, contact and transcript once', async () => {
+    const lead = await captureLead();
+    expect(lead.crm.state).toBe('pending');
+    await settle();
+    await worker();
+    expect(kommo.leads).toHaveLength(1);
+    const sent = kommo.leads[0]!;
+    expect(sent.name).toBe(`Ann Lee — ${leadMarker(lead.id)}`);
+    expect(sent.body).toMatchObject({
+      pipeline_id: 3177727,
+      status_id: 32392159,
+      _embedded: {
+        contacts: [
+          {
+            name: 'Ann Lee',
+            custom_fields_values: [
+              { field_code: 'PHONE', values: [{ value: '+34 600 123 456', enum_code: 'WORK' }] },
+              { field_code: 'EMAIL', values: [{ value: 'ann@example.com', enum_code: 'WORK' }] },
+            ],
+          },
+        ],
+        tags: [{ name: 'Closer' }, { name: 'website' }],
+      },
+    });
+    expect(kommo.notes).toHaveLength(1);
+    expect(kommo.notes[0]).toMatchObject({ entity_id: sent.id, note_type: 'common' });
+    expect(kommo.notes[0]!.params.text).toContain('Visitor: I want a quote for a 7 kW system');
+    expect(kommo.notes[0]!.params.text).toContain('Need: Solar for a house');
+    expect(await leadRow(lead.id)).toEqual({
+      crm_state: 'synced',
+      crm_external_id: String(sent.id),
+      crm_error: null,
+    });
+    // Running again sends nothing more.
+    await due();
+    expect((await worker()).claimed).toBe(0);
+    expect(kommo.leads).toHaveLength(1);
+  });
+
+  it('arrives exactly once through a 429 storm and a 502', async () => {
+    kommo.createFailures.push('429', '429', '429', '502', '502');
+    const lead = await captureLead();
+    await settle();
+    for (let run = 0; run < 5 && (await leadRow(lead.id))?.crm_state !== 'synced'; run++) {
+      await due();
+      await worker();
+    }
+    expect(kommo.createFailures).toEqual([]);
+    expect(kommo.leads).toHaveLength(1);
+    expect(await leadRow(lead.id)).toMatchObject({ crm_state: 'synced' });
+  });
+
+  it('does not create a second lead when the answer to the first was lost', async () => {
+    kommo.createFailures.push('lost-answer');
+    const lead = await captureLead();
+    await settle();
+    await worker();
+    expect(kommo.leads).toHaveLength(1);
+    expect((await leadRow(lead.id))?.crm_state).toBe('pending');
+    await due();
+    await worker();
+    expect(kommo.leads).toHaveLength(1);
+    expect(kommo.apiCalls).toContain('/api/v4/leads');
+    expect(await leadRow(lead.id)).toMatchObject({
+      crm_state: 'synced',
+      crm_external_id: String(kommo.leads[0]!.id),
+    });
+  });
+
+  it('records a permanent refusal on the lead, with the reason', async () => {
+    kommo.createFailures.push('400');
+    const lead = await captureLead();
+    await settle();
+    await worker();
+    const row = await leadRow(lead.id);
+    expect(row?.crm_state).toBe('failed');
+    expect(row?.crm_error).toContain('Kommo answered 400');
+    const [job] = await db.query<{ status: string }>(
+      `select status from jobs where kind = 'kommo.sync_lead'`,
+    );
+    expect(job?.status).toBe('failed');
+  });
+
+  it(`gives up after ${MAX_ATTEMPTS} attempts and says why`, async () => {
+    kommo.createFailures.push('502', '502');
+    const lead = await captureLead();
+    expect(await settle()).toBe('pending');
+    await db.query(`update jobs set attempts = $1 where kind = 'kommo.sync_lead'`, [MAX_ATTEMPTS - 1]);
+    await due();
+    expect(await worker()).toMatchObject({ claimed: 1, failed: 1 });
+    expect(kommo.leads).toEqual([]);
+    const row = await leadRow(lead.id);
+    expect(row?.crm_state).toBe('failed');
+    expect(row?.crm_error).toContain('502');
+  });
+
+  it('queues nothing when Kommo is not connected', async () => {
+    await api.as(a.secretKey)('DELETE', '/kommo');
+    const lead = await captureLead();
+    expect(lead.crm.state).toBe('not_connected');
+    expect(await db.query(`select 1 from jobs where kind = 'kommo.sync_lead'`)).toEqual([]);
+  });
+
+  it('runs over HTTP for pg_cron with the worker secret only', async () => {
+    expect((await api.as('wrong-secret')('POST', '/kommo/worker')).status).toBe(401);
+    const response = await api.as(ENV.CLOSER_WORKER_SECRET)('POST', '/kommo/worker');
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ claimed: expect.any(Number) });
+  });
+});
