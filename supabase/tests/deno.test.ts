@@ -1,5 +1,6 @@
 // Every edge function under real Deno, with postgres.js against a real PostgreSQL: what Supabase runs.
 import type { Readiness } from '@closer/contract';
+import { sha256Hex } from '@closer/functions/_shared/crypto.ts';
 import { functionNames } from '@closer/local/src/functions.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratedDatabase } from './helpers/databases.ts';
@@ -10,14 +11,29 @@ import { createTenant, type TenantFixture } from './helpers/tenants.ts';
 let databaseUrl: string;
 let close: () => Promise<void>;
 let acme: TenantFixture;
+let globexLeadId: string;
+const GLOBEX_WEBHOOK = 'whk_deno-smoke-secret-0123456789';
 
 beforeAll(async () => {
   const db = await migratedDatabase('postgres');
   databaseUrl = db.url ?? '';
   acme = await createTenant(db, 'Acme');
-  await createTenant(db, 'Globex');
+  const globex = await createTenant(db, 'Globex');
+  // Globex is connected to Kommo with a webhook secret, and one of its leads was sent there.
+  await db.query(
+    `update kommo_connections set status = 'connected', webhook_token_hash = $2 where org_id = $1`,
+    [globex.orgId, await sha256Hex(GLOBEX_WEBHOOK)],
+  );
+  await db.query(
+    `update leads set crm_provider = 'kommo', crm_state = 'synced', crm_external_id = '777' where id = $1`,
+    [globex.leadId],
+  );
+  globexLeadId = globex.leadId;
   close = () => db.close();
+  readLeadStatus = async (id) =>
+    (await db.query<{ status: string }>('select status from leads where id = $1', [id]))[0]?.status;
 });
+let readLeadStatus: (id: string) => Promise<string | undefined>;
 
 const asAcme = (init: RequestInit = {}): RequestInit => ({
   ...init,
@@ -96,6 +112,16 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     const start = await fetch(`${fn.url}/oauth/start`, asAcme({ method: 'POST', body: '{}' }));
     expect(start.status).toBe(503);
     expect(await start.text()).toContain('KOMMO_CLIENT_ID');
+    // A Kommo delivery, form-encoded with bracketed keys, read by qs under Deno.
+    const deliver = (token: string) =>
+      fetch(`${fn.url}/webhooks/${token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'leads%5Bstatus%5D%5B0%5D%5Bid%5D=777&leads%5Bstatus%5D%5B0%5D%5Bstatus_id%5D=142&leads%5Bstatus%5D%5B0%5D%5Bpipeline_id%5D=3177727',
+      });
+    expect((await deliver('whk_not-the-secret-0123456789')).status).toBe(404);
+    expect(await json(await deliver(GLOBEX_WEBHOOK))).toMatchObject({ moved: 1 });
+    expect(await readLeadStatus(globexLeadId)).toBe('won');
   },
   leads: async (fn) => {
     const lead = await json(await fetch(`${fn.url}/${acme.leadId}`, asAcme()));

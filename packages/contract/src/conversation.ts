@@ -69,6 +69,10 @@ export const lead = z.object({
     externalId: z.nullable(z.string()),
     error: z.nullable(z.string()),
     syncedAt: z.nullable(timestamp),
+    /** The Kommo stage the lead was last seen in (from Kommo's webhooks); null until one arrives. */
+    stage: z.nullable(
+      z.object({ pipelineId: z.number(), statusId: z.number(), name: z.nullable(z.string()) }),
+    ),
   }),
   createdAt: timestamp,
   updatedAt: timestamp,

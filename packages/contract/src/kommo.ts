@@ -28,6 +28,12 @@ export const kommoConnection = z.object({
   settings: kommoSettings,
   lastSyncAt: z.nullable(timestamp),
   lastError: z.nullable(z.string()),
+  /**
+   * Where Kommo sends lead changes (`…/kommo/webhooks/<secret>`). Registered in Kommo at connect when the
+   * account allows it (`webhookRegistered`); otherwise add it by hand in Kommo's settings.
+   */
+  webhookUrl: z.nullable(z.string()),
+  webhookRegistered: z.boolean(),
 });
 export type KommoConnection = z.infer<typeof kommoConnection>;
 

@@ -14,6 +14,8 @@ interface Route {
   body?: z.ZodMiniType;
   response?: z.ZodMiniType;
   status?: number;
+  /** Takes a form-encoded body (Kommo's webhooks) rather than JSON. */
+  form?: true;
 }
 
 const admin: Auth[] = ['secret', 'member'];
@@ -342,6 +344,14 @@ export const routes: Route[] = [
     auth: ['none'],
   },
   {
+    method: 'post',
+    path: '/kommo/webhooks/{token}',
+    summary:
+      "Kommo's webhook deliveries (form-encoded, leads[status][0][id]=…); the connection's secret is the path",
+    auth: ['none'],
+    form: true,
+  },
+  {
     method: 'get',
     path: '/dashboard',
     summary: 'Statistics for whole days in a time zone',
@@ -374,7 +384,8 @@ export function openApiDocument(version: string, serverUrl = 'http://localhost:5
         name: m[1],
         in: 'path',
         required: true,
-        schema: { type: 'string', format: 'uuid' },
+        // Ids are UUIDs; a webhook token is an opaque secret.
+        schema: m[1] === 'token' ? { type: 'string' } : { type: 'string', format: 'uuid' },
       })),
       ...Object.entries(route.query?.shape ?? {}).map(([name, schema]) => ({
         name,
@@ -392,6 +403,14 @@ export function openApiDocument(version: string, serverUrl = 'http://localhost:5
         : [...new Set(route.auth.map((a) => security[a as Exclude<Auth, 'none'>]))].map((s) => ({ [s]: [] })),
       ...(parameters.length ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: true, content: json(route.body, 'input') } } : {}),
+      ...(route.form
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } },
+            },
+          }
+        : {}),
       responses: {
         [status]: route.response
           ? { description: 'Success', content: json(route.response, 'output') }

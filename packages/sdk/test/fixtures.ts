@@ -58,7 +58,14 @@ export const lead: Lead = {
   company: null,
   need: null,
   status: 'new',
-  crm: { provider: null, state: 'not_connected', externalId: null, error: null, syncedAt: null },
+  crm: {
+    provider: null,
+    state: 'not_connected',
+    externalId: null,
+    error: null,
+    syncedAt: null,
+    stage: null,
+  },
   createdAt: now,
   updatedAt: now,
 };
@@ -165,6 +172,8 @@ export const kommoConnectionFixture = {
   settings: { pipelineId: 3177727, statusId: 32392159, responsibleUserId: null, tags: [] },
   lastSyncAt: now,
   lastError: null,
+  webhookUrl: 'https://demo.supabase.co/functions/v1/kommo/webhooks/whk_abc',
+  webhookRegistered: true,
 };
 export const kommoCatalogFixture = {
   pipelines: [

@@ -6,9 +6,11 @@ import {
   kommoSettingsUpdate,
 } from '@closer/contract';
 import { authenticate, bearerToken, tenant } from '../_shared/auth/middleware.ts';
-import { timingSafeEqual } from '../_shared/crypto.ts';
+import { sha256Hex, timingSafeEqual } from '../_shared/crypto.ts';
+import { withTenant } from '../_shared/db/tenant.ts';
+import type { Row } from '../_shared/db/types.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
-import { ApiError } from '../_shared/http/errors.ts';
+import { ApiError, notFound } from '../_shared/http/errors.ts';
 import { readJson } from '../_shared/http/validate.ts';
 import { KommoApi } from '../_shared/kommo/api.ts';
 import { kommoConfigFromEnv } from '../_shared/kommo/config.ts';
@@ -17,6 +19,8 @@ import { runKommoJobs } from '../_shared/kommo/leadSync.ts';
 import { completeOauth, startOauth } from '../_shared/kommo/oauth.ts';
 import { oauthResultPage } from '../_shared/kommo/resultPage.ts';
 import { KommoTokenSource } from '../_shared/kommo/tokens.ts';
+import { applyDelivery, parseDelivery } from '../_shared/kommo/webhookDelivery.ts';
+import { revealWebhookUrl, unregisterWebhook } from '../_shared/kommo/webhookRegistration.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 
 export interface KommoAppOptions {
@@ -29,6 +33,13 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
   const fetcher: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
   const admin = authenticate(['secret', 'member']);
   const config = () => kommoConfigFromEnv(runtime.env);
+  const configured = () => {
+    try {
+      return config();
+    } catch {
+      return null;
+    }
+  };
   const apiFor = (orgId: string) => {
     const cfg = config();
     return new KommoApi({
@@ -57,9 +68,15 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
     return c.html(oauthResultPage(outcome), outcome.ok ? 200 : 400);
   });
 
+  /** The connection as its admins see it, webhook URL included once Kommo is configured. */
+  const present = async (row: Row | undefined) => {
+    const cfg = row?.webhook_token_enc ? configured() : null;
+    return connectionFromRow(row, cfg && row ? await revealWebhookUrl(cfg, row) : null);
+  };
+
   app.get('/', admin, async (c) => {
     const [row] = await tenant(c, (tx) => tx.query('select * from public.kommo_connections'));
-    return c.json(connectionFromRow(row));
+    return c.json(await present(row));
   });
 
   app.post('/', admin, async (c) => {
@@ -92,18 +109,71 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
         JSON.stringify(next),
       ]);
     });
-    return c.json(connectionFromRow(row));
+    return c.json(await present(row));
   });
 
-  // Disconnect: the tokens are erased, not just disabled.
+  // Disconnect: Kommo is asked to stop the webhook, then tokens and webhook secret are erased, not just disabled.
   app.delete('/', admin, async (c) => {
+    const [row] = await tenant(c, (tx) => tx.query('select * from public.kommo_connections'));
+    const cfg = configured();
+    if (row?.status === 'connected' && row.webhook_registered && cfg) {
+      const url = await revealWebhookUrl(cfg, row);
+      if (url) await unregisterWebhook(apiFor(c.var.principal.orgId), url);
+    }
     await tenant(c, (tx) =>
       tx.query(
         `update public.kommo_connections set status = 'disconnected', access_token_enc = null,
-           refresh_token_enc = null, expires_at = null`,
+           refresh_token_enc = null, expires_at = null, webhook_token_hash = null, webhook_token_enc = null,
+           webhook_registered = false`,
       ),
     );
     return c.body(null, 204);
+  });
+
+  // Kommo's deliveries: no credential but the connection's secret in the path. Answered at once (Kommo waits
+  // 2 s and disables a hook that keeps failing); a repeated delivery is recognised by its exact body.
+  app.post('/webhooks/:token', async (c) => {
+    const token = c.req.param('token');
+    if (!/^whk_[A-Za-z0-9_-]{16,128}$/.test(token)) throw notFound('Webhook');
+    const [connection] = await runtime.db.query<{
+      id: string;
+      org_id: string;
+      account_id: string | null;
+      subdomain: string | null;
+      pipelines: KommoPipeline[];
+    }>(
+      `select id, org_id, account_id, subdomain, pipelines from public.kommo_connections
+       where webhook_token_hash = $1 and status <> 'disconnected'`,
+      [await sha256Hex(token)],
+    );
+    if (!connection) throw notFound('Webhook');
+    const raw = await c.req.text();
+    const delivery = parseDelivery(c.req.header('content-type'), raw);
+    const account = delivery.account;
+    const foreign =
+      (account?.id !== undefined &&
+        connection.account_id !== null &&
+        account.id !== Number(connection.account_id)) ||
+      (account?.subdomain !== undefined &&
+        connection.subdomain !== null &&
+        account.subdomain !== connection.subdomain);
+    if (foreign) return c.json({ received: true, ignored: 'another Kommo account' });
+    const outcome = await withTenant(
+      runtime.db,
+      { role: 'authenticated', org_id: connection.org_id },
+      async (tx) => {
+        const [fresh] = await tx.query(
+          `insert into public.webhook_events (org_id, connection_id, dedupe_key, payload)
+         values ($1, $2, $3, $4::jsonb) on conflict (connection_id, dedupe_key) do nothing returning id`,
+          [connection.org_id, connection.id, await sha256Hex(raw), JSON.stringify(delivery)],
+        );
+        if (!fresh) return { duplicate: true, moved: 0, deleted: 0 };
+        const applied = await applyDelivery(tx, delivery, connection.pipelines, new Date());
+        await tx.query('update public.webhook_events set processed_at = now() where id = $1', [fresh.id]);
+        return { duplicate: false, ...applied };
+      },
+    );
+    return c.json({ received: true, ...outcome });
   });
 
   app.post('/sync', admin, async (c) => {

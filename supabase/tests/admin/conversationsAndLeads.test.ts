@@ -85,6 +85,7 @@ describe('leads', () => {
         error: 'Kommo answered 401',
         externalId: null,
         syncedAt: null,
+        stage: null,
       },
     });
   });

@@ -24,6 +24,9 @@ export class FakeKommo {
   notes: { entity_id: number; note_type: string; params: { text: string } }[] = [];
   /** What the next lead creations do before (or instead of) answering normally. */
   createFailures: ('429' | '502' | 'lost-answer' | '400')[] = [];
+  /** Webhooks subscribed through the API; `refuseWebhooks` answers as for a plan or user without the right. */
+  webhooks: { destination: string; settings: string[] }[] = [];
+  refuseWebhooks = false;
 
   private pair() {
     const n = ++this.issued;
@@ -237,6 +240,25 @@ export class FakeKommo {
         return HttpResponse.json({
           _embedded: { notes: notes.map((n, i) => ({ id: 700 + i, entity_id: n.entity_id })) },
         });
+      }),
+      http.post(`${BASE}/api/v4/webhooks`, async ({ request }) => {
+        this.apiCalls.push('POST /api/v4/webhooks');
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        if (this.refuseWebhooks)
+          return problem(403, 'Forbidden', 'Webhooks are not available for this account');
+        const hook = (await request.json()) as FakeKommo['webhooks'][number];
+        this.webhooks = [...this.webhooks.filter((h) => h.destination !== hook.destination), hook];
+        return HttpResponse.json(
+          { id: 4001, ...hook, account_id: 28805383, created_by: 504141, sort: 1, disabled: false },
+          { status: 201, headers: { 'content-type': 'application/hal+json' } },
+        );
+      }),
+      http.delete(`${BASE}/api/v4/webhooks`, async ({ request }) => {
+        this.apiCalls.push('DELETE /api/v4/webhooks');
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const { destination } = (await request.json()) as { destination: string };
+        this.webhooks = this.webhooks.filter((h) => h.destination !== destination);
+        return new HttpResponse(null, { status: 204 });
       }),
       http.get(
         `${BASE}/api/v4/account`,

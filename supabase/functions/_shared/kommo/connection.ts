@@ -6,7 +6,8 @@ import type { KommoApi } from './api.ts';
 
 const noSettings: KommoSettings = { pipelineId: null, statusId: null, responsibleUserId: null, tags: [] };
 
-export function connectionFromRow(row: Row | undefined): KommoConnection {
+/** `webhookUrl` is revealed by the caller (it needs the encryption key), and only to the organisation's admins. */
+export function connectionFromRow(row: Row | undefined, webhookUrl: string | null = null): KommoConnection {
   if (!row) {
     return {
       status: 'not_connected',
@@ -15,6 +16,8 @@ export function connectionFromRow(row: Row | undefined): KommoConnection {
       settings: noSettings,
       lastSyncAt: null,
       lastError: null,
+      webhookUrl: null,
+      webhookRegistered: false,
     };
   }
   return {
@@ -24,6 +27,8 @@ export function connectionFromRow(row: Row | undefined): KommoConnection {
     settings: { ...noSettings, ...(row.settings as Partial<KommoSettings>) },
     lastSyncAt: isoOrNull(row.last_sync_at),
     lastError: (row.last_error as string | null) ?? null,
+    webhookUrl,
+    webhookRegistered: row.webhook_registered === true,
   };
 }
 

@@ -3,9 +3,11 @@
 import { randomToken, sha256Hex } from '../crypto.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
+import { KommoApi } from './api.ts';
 import type { KommoConfig } from './config.ts';
 import { sign, verify } from './secrets.ts';
-import { exchangeCode, storeTokens } from './tokens.ts';
+import { exchangeCode, KommoTokenSource, storeTokens } from './tokens.ts';
+import { ensureWebhookToken, registerWebhook, webhookUrlFor } from './webhookRegistration.ts';
 
 const STATE_TTL_MS = 10 * 60 * 1000;
 
@@ -87,7 +89,7 @@ export async function completeOauth(
   } catch (error) {
     return { ok: false, message: (error as Error).message, returnUrl };
   }
-  await withTenant(db, claims, async (tx) => {
+  const connectionId = await withTenant(db, claims, async (tx) => {
     const [row] = await tx.query<{ id: string }>(
       `insert into public.kommo_connections (org_id, subdomain, base_domain, status)
        values ($1, $2, $3, 'connected')
@@ -97,8 +99,38 @@ export async function completeOauth(
       [payload.o, subdomain, config.baseDomain],
     );
     await storeTokens(tx, config, row!.id, tokens);
+    return row!.id;
   });
-  return { ok: true, message: `Kommo account ${subdomain} connected.`, returnUrl };
+  const webhook = await connectWebhook(db, config, fetcher, payload.o, connectionId);
+  const message = webhook.registered
+    ? `Kommo account ${subdomain} connected.`
+    : `Kommo account ${subdomain} connected. Kommo did not accept the webhook (${webhook.reason}); add the webhook URL from the connection page in Kommo's settings to see stage changes.`;
+  return { ok: true, message, returnUrl };
+}
+
+/** Gives the connection its webhook secret and subscribes the URL in Kommo when the account allows it. */
+async function connectWebhook(
+  db: Database,
+  config: KommoConfig,
+  fetcher: typeof fetch,
+  orgId: string,
+  connectionId: string,
+): Promise<{ registered: true } | { registered: false; reason: string }> {
+  const claims = { role: 'authenticated' as const, org_id: orgId };
+  const token = await withTenant(db, claims, (tx) => ensureWebhookToken(tx, config, connectionId));
+  const api = new KommoApi({
+    config,
+    fetch: fetcher,
+    tokens: new KommoTokenSource(db, orgId, config, fetcher),
+  });
+  const refusal = await registerWebhook(api, webhookUrlFor(config, token));
+  await withTenant(db, claims, (tx) =>
+    tx.query('update public.kommo_connections set webhook_registered = $2 where id = $1', [
+      connectionId,
+      refusal === null,
+    ]),
+  );
+  return refusal === null ? { registered: true } : { registered: false, reason: refusal };
 }
 
 /** `acme.kommo.com` → `acme`; anything not under the configured domain is refused. */

@@ -54,6 +54,14 @@ export function leadFromRow(row: Row): Lead {
       externalId: (row.crm_external_id as string | null) ?? null,
       error: (row.crm_error as string | null) ?? null,
       syncedAt: isoOrNull(row.crm_synced_at),
+      stage:
+        row.crm_status_id === null || row.crm_status_id === undefined
+          ? null
+          : {
+              pipelineId: Number(row.crm_pipeline_id),
+              statusId: Number(row.crm_status_id),
+              name: (row.crm_stage_name as string | null) ?? null,
+            },
     },
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),

@@ -1,0 +1,145 @@
+// A Kommo webhook delivery: form-encoded with bracketed keys (`leads[status][0][id]=…`), every value a string.
+// Read with qs, checked with zod, then applied to the linked leads in one statement; the rest is ignored.
+// @deno-types="npm:@types/qs@^6"
+import qs from 'qs';
+import * as z from 'zod/mini';
+import type { Queryable } from '../db/types.ts';
+import { ApiError, zodIssues } from '../http/errors.ts';
+
+/** Kommo's fixed stage ids, the same in every pipeline. */
+export const WON_STATUS_ID = 142;
+export const LOST_STATUS_ID = 143;
+
+const kommoId = z.pipe(
+  z.string().check(z.regex(/^\d{1,18}$/, 'must be a Kommo id (digits)')),
+  z.transform(Number),
+);
+const unixSeconds = z.optional(
+  z.pipe(
+    z.string().check(z.regex(/^\d{1,12}$/, 'must be a Unix time')),
+    z.transform((s) => new Date(Number(s) * 1000)),
+  ),
+);
+const stageChange = z.object({
+  id: kommoId,
+  status_id: kommoId,
+  pipeline_id: kommoId,
+  last_modified: unixSeconds,
+  updated_at: unixSeconds,
+});
+const leadRef = z.object({ id: kommoId });
+
+/** The parts Closer reads; unknown sections and fields (contacts, tasks, custom fields…) are dropped. */
+const deliverySchema = z.object({
+  leads: z.optional(
+    z.object({
+      status: z.optional(z.array(stageChange)),
+      // "Lead changed" deliveries carry the stage too, for admins who subscribe to them by hand.
+      update: z.optional(
+        z.array(
+          z.object({
+            id: kommoId,
+            status_id: z.optional(kommoId),
+            pipeline_id: z.optional(kommoId),
+            last_modified: unixSeconds,
+            updated_at: unixSeconds,
+          }),
+        ),
+      ),
+      delete: z.optional(z.array(leadRef)),
+    }),
+  ),
+  account: z.optional(z.object({ id: z.optional(kommoId), subdomain: z.optional(z.string()) })),
+});
+export type KommoDelivery = z.output<typeof deliverySchema>;
+
+/** Parses a raw body; anything that is not a Kommo form delivery is a 400 with the fields at fault. */
+export function parseDelivery(contentType: string | undefined, body: string): KommoDelivery {
+  if (!(contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    throw new ApiError('bad_request', 'Kommo webhooks are application/x-www-form-urlencoded');
+  }
+  if (body.trim() === '') throw new ApiError('bad_request', 'The webhook body is empty');
+  const fields = qs.parse(body, {
+    depth: 8,
+    arrayLimit: 1000,
+    parameterLimit: 50_000,
+    allowPrototypes: false,
+  });
+  if (Object.keys(fields).length === 0) throw new ApiError('bad_request', 'The webhook body has no fields');
+  const result = z.safeParse(deliverySchema, fields);
+  if (!result.success) {
+    throw new ApiError('bad_request', 'The webhook body is not a Kommo delivery Closer can read', {
+      details: zodIssues(result.error),
+    });
+  }
+  return result.data;
+}
+
+interface StageRow {
+  id: string;
+  pipeline_id: number;
+  status_id: number;
+  name: string | null;
+  changed_at: string;
+}
+
+/**
+ * Moves linked leads to the Kommo stage of the delivery: won (142), lost (143) or in progress, with the stage's
+ * name from the stored pipelines. A delivery older than what a lead already shows changes nothing.
+ */
+export async function applyDelivery(
+  tx: Queryable,
+  delivery: KommoDelivery,
+  pipelines: { id: number; statuses: { id: number; name: string }[] }[],
+  receivedAt: Date,
+): Promise<{ moved: number; deleted: number }> {
+  const latest = new Map<number, StageRow>();
+  const changes = [
+    ...(delivery.leads?.status ?? []),
+    ...(delivery.leads?.update ?? []).filter(
+      (u): u is typeof u & { status_id: number; pipeline_id: number } =>
+        u.status_id !== undefined && u.pipeline_id !== undefined,
+    ),
+  ];
+  for (const change of changes) {
+    const changedAt = change.last_modified ?? change.updated_at ?? receivedAt;
+    const seen = latest.get(change.id);
+    if (seen && new Date(seen.changed_at) > changedAt) continue;
+    const stage = pipelines
+      .find((p) => p.id === change.pipeline_id)
+      ?.statuses.find((s) => s.id === change.status_id);
+    latest.set(change.id, {
+      id: String(change.id),
+      pipeline_id: change.pipeline_id,
+      status_id: change.status_id,
+      name: stage?.name ?? fixedStageName(change.status_id),
+      changed_at: changedAt.toISOString(),
+    });
+  }
+  const moved = latest.size
+    ? await tx.query(
+        `update public.leads l set crm_pipeline_id = c.pipeline_id, crm_status_id = c.status_id,
+           crm_stage_name = c.name, crm_stage_changed_at = c.changed_at,
+           status = case c.status_id when ${WON_STATUS_ID} then 'won' when ${LOST_STATUS_ID} then 'lost'
+                    else 'in_progress' end
+         from jsonb_to_recordset($1::jsonb)
+           as c(id text, pipeline_id bigint, status_id bigint, name text, changed_at timestamptz)
+         where l.crm_provider = 'kommo' and l.crm_external_id = c.id
+           and (l.crm_stage_changed_at is null or l.crm_stage_changed_at <= c.changed_at)
+         returning l.id`,
+        [JSON.stringify([...latest.values()])],
+      )
+    : [];
+  const deletedIds = (delivery.leads?.delete ?? []).map((lead) => String(lead.id));
+  const deleted = deletedIds.length
+    ? await tx.query(
+        `update public.leads set crm_error = 'The lead was deleted in Kommo'
+         where crm_provider = 'kommo' and crm_external_id = any($1::text[]) returning id`,
+        [deletedIds],
+      )
+    : [];
+  return { moved: moved.length, deleted: deleted.length };
+}
+
+const fixedStageName = (statusId: number) =>
+  statusId === WON_STATUS_ID ? 'Won' : statusId === LOST_STATUS_ID ? 'Lost' : null;
