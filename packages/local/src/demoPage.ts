@@ -7,7 +7,12 @@ const escapeHtml = (text: string) =>
     (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
   );
 
-export function demoPage(demo: DemoKeys | null): string {
+/** `apiUrl`: where this page reaches the functions (the widget's `data-api`). */
+export function demoPage(demo: DemoKeys | null, apiUrl = 'http://localhost:54321/functions/v1'): string {
+  const first = demo?.agents[0];
+  const widget = first
+    ? `<script src="/widget/closer.js" data-key="${escapeHtml(first.publishableKey)}" data-api="${escapeHtml(apiUrl)}" async></script>`
+    : '';
   const agents = (demo?.agents ?? [])
     .map(
       (agent) =>
@@ -32,6 +37,10 @@ export function demoPage(demo: DemoKeys | null): string {
 <h2>Demo agents</h2>
 <ul>${agents || '<li>No demo organisation in this database.</li>'}</ul>
 <p>The demo organisation's secret key was printed in the terminal that started the stack; it never appears in a page.</p>
+<h2>The widget</h2>
+<p>The chat bubble in the corner is <code>@closer/widget</code>, embedded with one tag (docs/widget.md):</p>
+<pre><code>${escapeHtml(widget || 'No demo agent.')}</code></pre>
+${widget}
 </body>
 </html>`;
 }

@@ -37,6 +37,8 @@ const { applied, seeded } = await prepareDatabase(db);
 const demo = await ensureDemoKeys(db, env, stateDir);
 const baseUrl = `http://${values.host === '0.0.0.0' ? 'localhost' : values.host}:${port}`;
 env.SUPABASE_URL ??= baseUrl;
+// The offline responder writes at a model's pace, so the demo page's widget visibly streams.
+env.CLOSER_OFFLINE_WORD_MS ??= '25';
 const app = createLocalApp(createRuntime(db, env), demo);
 
 const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {

@@ -6,3 +6,5 @@ export const supabaseDir = fileURLToPath(new URL('../../../supabase/', import.me
 export const migrationsDir = `${supabaseDir}migrations`;
 export const seedFile = `${supabaseDir}seed.sql`;
 export const defaultStateDir = `${repoRoot}.closer`;
+/** The widget's script-tag build (`pnpm --filter @closer/widget build`). */
+export const widgetScript = `${repoRoot}packages/widget/dist/closer.js`;

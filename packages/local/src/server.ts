@@ -1,10 +1,12 @@
 // One HTTP app for the local stack: every function under /functions/v1/<name>, the demo page at /.
 import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
+import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import type { DemoKeys } from './demoKeys.ts';
 import { demoPage } from './demoPage.ts';
 import { functionFactories } from './functions.ts';
+import { widgetScript } from './paths.ts';
 
 export const FUNCTIONS_PATH = '/functions/v1';
 
@@ -20,6 +22,17 @@ export function createLocalApp(runtime: Runtime, demo: DemoKeys | null = null): 
       .all('*', (c) => errorResponse(c, new ApiError('not_found', `No function named "${name}"`)))
       .fetch(request);
   });
-  root.get('/', (c) => c.html(demoPage(demo)));
+  root.get('/', (c) => c.html(demoPage(demo, `${new URL(c.req.url).origin}${FUNCTIONS_PATH}`)));
+  // The widget as a site owner embeds it; built before `pnpm start` (root package.json).
+  root.get('/widget/closer.js', async (c) => {
+    const script = await readFile(widgetScript, 'utf8').catch(() => null);
+    if (script === null) {
+      return c.text('// The widget is not built: run `pnpm --filter @closer/widget build`.', 404);
+    }
+    return c.body(script, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'no-cache',
+    });
+  });
   return root;
 }

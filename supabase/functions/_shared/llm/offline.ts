@@ -85,7 +85,8 @@ export function offlineAnswer(grounding: Grounding): string {
 
 const estimateTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
-export function createOfflineProvider(): LlmProvider {
+export function createOfflineProvider(options: { wordDelayMs?: number } = {}): LlmProvider {
+  const pause = Math.max(0, Math.min(options.wordDelayMs ?? 0, 1000));
   return {
     name: 'offline',
     async *stream(request, signal) {
@@ -102,7 +103,7 @@ export function createOfflineProvider(): LlmProvider {
       for (const word of answer.match(/\S+\s*/g) ?? []) {
         if (signal.aborted) return;
         yield { type: 'text', text: word };
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
       const input = request.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
       yield { type: 'usage', inputTokens: input, outputTokens: estimateTokens(answer) };

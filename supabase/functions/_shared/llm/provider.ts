@@ -22,6 +22,7 @@ export function createLlmProvider(env: Env): LlmProvider {
         apiKey: config.apiKey,
       });
     case 'offline':
-      return createOfflineProvider();
+      // CLOSER_OFFLINE_WORD_MS paces the words like a model's tokens (the local stack's demo, browser tests).
+      return createOfflineProvider({ wordDelayMs: Number(env.CLOSER_OFFLINE_WORD_MS ?? 0) || 0 });
   }
 }

@@ -1,0 +1,161 @@
+// The widget's own words in the four built-in languages, and which way a language is written.
+
+export interface Strings {
+  open: string;
+  close: string;
+  chatWith: (name: string) => string;
+  placeholder: string;
+  send: string;
+  stop: string;
+  retry: string;
+  newConversation: string;
+  typing: string;
+  offline: string;
+  rateLimited: (seconds: number) => string;
+  upstream: string;
+  failed: string;
+  interrupted: string;
+  unread: (n: number) => string;
+  leadTitle: string;
+  leadSubmit: string;
+  leadThanks: string;
+  leadLater: string;
+  required: string;
+  invalidEmail: string;
+  invalidPhone: string;
+  fields: Record<'name' | 'email' | 'phone' | 'company' | 'need', string>;
+  you: string;
+  agent: string;
+}
+
+const en: Strings = {
+  open: 'Open chat',
+  close: 'Close chat',
+  chatWith: (name) => `Chat with ${name}`,
+  placeholder: 'Type your message…',
+  send: 'Send',
+  stop: 'Stop',
+  retry: 'Try again',
+  newConversation: 'New conversation',
+  typing: 'Typing…',
+  offline: 'You are offline. Your message will be sent when you try again.',
+  rateLimited: (s) => `Too many messages. Try again in ${s} s.`,
+  upstream: 'The assistant is unavailable right now. Please try again.',
+  failed: 'Something went wrong. Please try again.',
+  interrupted: 'Stopped',
+  unread: (n) => `${n} unread`,
+  leadTitle: 'Leave your details and we will get back to you',
+  leadSubmit: 'Send details',
+  leadThanks: 'Thank you! We will be in touch.',
+  leadLater: 'Not now',
+  required: 'Required',
+  invalidEmail: 'Enter a valid email',
+  invalidPhone: 'Enter a valid phone number',
+  fields: { name: 'Name', email: 'Email', phone: 'Phone', company: 'Company', need: 'What do you need?' },
+  you: 'You',
+  agent: 'Assistant',
+};
+
+const ru: Strings = {
+  open: 'Открыть чат',
+  close: 'Закрыть чат',
+  chatWith: (name) => `Чат: ${name}`,
+  placeholder: 'Напишите сообщение…',
+  send: 'Отправить',
+  stop: 'Остановить',
+  retry: 'Повторить',
+  newConversation: 'Новый разговор',
+  typing: 'Печатает…',
+  offline: 'Нет соединения. Сообщение отправится, когда вы повторите.',
+  rateLimited: (s) => `Слишком много сообщений. Повторите через ${s} с.`,
+  upstream: 'Ассистент сейчас недоступен. Попробуйте ещё раз.',
+  failed: 'Что-то пошло не так. Попробуйте ещё раз.',
+  interrupted: 'Остановлено',
+  unread: (n) => `Непрочитанных: ${n}`,
+  leadTitle: 'Оставьте контакты, и мы свяжемся с вами',
+  leadSubmit: 'Отправить',
+  leadThanks: 'Спасибо! Мы скоро свяжемся с вами.',
+  leadLater: 'Не сейчас',
+  required: 'Обязательное поле',
+  invalidEmail: 'Введите корректный email',
+  invalidPhone: 'Введите корректный телефон',
+  fields: { name: 'Имя', email: 'Email', phone: 'Телефон', company: 'Компания', need: 'Что вам нужно?' },
+  you: 'Вы',
+  agent: 'Ассистент',
+};
+
+const es: Strings = {
+  open: 'Abrir chat',
+  close: 'Cerrar chat',
+  chatWith: (name) => `Chatea con ${name}`,
+  placeholder: 'Escribe tu mensaje…',
+  send: 'Enviar',
+  stop: 'Detener',
+  retry: 'Reintentar',
+  newConversation: 'Nueva conversación',
+  typing: 'Escribiendo…',
+  offline: 'Sin conexión. Tu mensaje se enviará cuando lo reintentes.',
+  rateLimited: (s) => `Demasiados mensajes. Inténtalo de nuevo en ${s} s.`,
+  upstream: 'El asistente no está disponible ahora. Inténtalo de nuevo.',
+  failed: 'Algo salió mal. Inténtalo de nuevo.',
+  interrupted: 'Detenido',
+  unread: (n) => `${n} sin leer`,
+  leadTitle: 'Déjanos tus datos y te contactaremos',
+  leadSubmit: 'Enviar datos',
+  leadThanks: '¡Gracias! Te contactaremos pronto.',
+  leadLater: 'Ahora no',
+  required: 'Obligatorio',
+  invalidEmail: 'Introduce un email válido',
+  invalidPhone: 'Introduce un teléfono válido',
+  fields: { name: 'Nombre', email: 'Email', phone: 'Teléfono', company: 'Empresa', need: '¿Qué necesitas?' },
+  you: 'Tú',
+  agent: 'Asistente',
+};
+
+const pt: Strings = {
+  open: 'Abrir chat',
+  close: 'Fechar chat',
+  chatWith: (name) => `Converse com ${name}`,
+  placeholder: 'Escreva sua mensagem…',
+  send: 'Enviar',
+  stop: 'Parar',
+  retry: 'Tentar de novo',
+  newConversation: 'Nova conversa',
+  typing: 'Digitando…',
+  offline: 'Sem conexão. Sua mensagem será enviada quando você tentar de novo.',
+  rateLimited: (s) => `Muitas mensagens. Tente de novo em ${s} s.`,
+  upstream: 'O assistente não está disponível agora. Tente de novo.',
+  failed: 'Algo deu errado. Tente de novo.',
+  interrupted: 'Interrompido',
+  unread: (n) => `${n} não lidas`,
+  leadTitle: 'Deixe seus dados e entraremos em contato',
+  leadSubmit: 'Enviar dados',
+  leadThanks: 'Obrigado! Entraremos em contato.',
+  leadLater: 'Agora não',
+  required: 'Obrigatório',
+  invalidEmail: 'Informe um email válido',
+  invalidPhone: 'Informe um telefone válido',
+  fields: {
+    name: 'Nome',
+    email: 'Email',
+    phone: 'Telefone',
+    company: 'Empresa',
+    need: 'Do que você precisa?',
+  },
+  you: 'Você',
+  agent: 'Assistente',
+};
+
+const catalog: Record<string, Strings> = { en, ru, es, pt };
+
+/** The strings for a locale such as `pt-BR`, falling back to English for languages not built in. */
+export function stringsFor(locale: string): Strings {
+  return catalog[baseLanguage(locale)] ?? en;
+}
+
+/** Arabic, Hebrew, Persian and Urdu are written right to left. */
+export function isRightToLeft(locale: string): boolean {
+  return ['ar', 'he', 'fa', 'ur'].includes(baseLanguage(locale));
+}
+
+const baseLanguage = (locale: string) => locale.toLowerCase().split(/[-_]/)[0] ?? 'en';

@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import { type Plugin, transform } from 'esbuild';
+import { defineConfig, type Options } from 'tsup';
+
+/** `import css from './x.css?inline'`: the stylesheet as a minified string, as Vite does in tests. */
+const inlineCss: Plugin = {
+  name: 'inline-css',
+  setup(build) {
+    build.onResolve({ filter: /\.css\?inline$/ }, (args) => ({
+      path: `${args.resolveDir}/${args.path.replace(/\?inline$/, '')}`,
+      namespace: 'inline-css',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'inline-css' }, async (args) => {
+      const { code } = await transform(await readFile(args.path, 'utf8'), { loader: 'css', minify: true });
+      return { contents: `export default ${JSON.stringify(code.trim())};`, loader: 'js' };
+    });
+  },
+};
+
+const shared: Options = {
+  target: 'es2022',
+  sourcemap: true,
+  platform: 'browser',
+  esbuildPlugins: [inlineCss],
+  esbuildOptions(options) {
+    options.conditions = ['@closer/source'];
+    options.jsx = 'automatic';
+    options.jsxImportSource = 'preact';
+  },
+};
+
+export default defineConfig([
+  // For bundler users: `import { mount } from '@closer/widget'`; Preact and the SDK stay shared dependencies.
+  { ...shared, entry: { index: 'src/index.ts' }, format: ['esm'], dts: true, clean: true },
+  // The script tag: one self-contained, minified file that mounts itself from its data- attributes.
+  {
+    ...shared,
+    entry: { closer: 'src/embed.ts' },
+    format: ['iife'],
+    minify: true,
+    noExternal: [/.*/],
+    outExtension: () => ({ js: '.js' }),
+  },
+]);
