@@ -25,6 +25,20 @@ export default defineConfig({
       },
       {
         ...shared,
+        oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+        test: { name: 'widget', include: ['packages/widget/test/*.test.{ts,tsx}'], environment: 'happy-dom' },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'widget-browser',
+          include: ['packages/widget/test/browser/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        ...shared,
         test: {
           name: 'local',
           include: ['packages/local/test/**/*.test.ts'],

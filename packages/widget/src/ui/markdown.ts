@@ -40,7 +40,8 @@ export function inline(text: string, allowLinks = true): ComponentChildren[] {
       out.push(h('em', null, inline(italic ?? italic2 ?? '', allowLinks)));
     else if (label !== undefined && target !== undefined) {
       const href = allowLinks ? safeHref(target) : null;
-      out.push(href ? link(href, inline(label, false)) : inline(label, false));
+      // A link that may not be followed is shown as written, so nothing is hidden from the visitor.
+      out.push(href ? link(href, inline(label, false)) : whole);
     } else if (bare !== undefined) {
       const href = allowLinks ? safeHref(bare) : null;
       out.push(href ? link(href, bare) : bare);
