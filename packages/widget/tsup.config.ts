@@ -6,12 +6,14 @@ import { defineConfig, type Options } from 'tsup';
 const inlineCss: Plugin = {
   name: 'inline-css',
   setup(build) {
+    // The path keeps its `?inline`, so tsup's own loader for `*.css` does not take it.
     build.onResolve({ filter: /\.css\?inline$/ }, (args) => ({
-      path: `${args.resolveDir}/${args.path.replace(/\?inline$/, '')}`,
+      path: `${args.resolveDir}/${args.path}`,
       namespace: 'inline-css',
     }));
     build.onLoad({ filter: /.*/, namespace: 'inline-css' }, async (args) => {
-      const { code } = await transform(await readFile(args.path, 'utf8'), { loader: 'css', minify: true });
+      const file = args.path.replace(/\?inline$/, '');
+      const { code } = await transform(await readFile(file, 'utf8'), { loader: 'css', minify: true });
       return { contents: `export default ${JSON.stringify(code.trim())};`, loader: 'js' };
     });
   },

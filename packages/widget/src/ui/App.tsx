@@ -4,6 +4,7 @@ import type { LeadFields } from '@closer/contract';
 import { useComputed, useSignalEffect } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import type { WidgetModel } from '../model.ts';
+import { textOn } from './contrast.ts';
 import { ChatIcon, CloseIcon, NewIcon, SendIcon, StopIcon } from './icons.tsx';
 import { LeadForm } from './LeadForm.tsx';
 import { MessageView } from './MessageView.tsx';
@@ -76,6 +77,12 @@ export function App({ model }: { model: WidgetModel }) {
       dir={model.rtl.value ? 'rtl' : 'ltr'}
       lang={model.locale.value}
       data-position={theme?.position ?? 'right'}
+      // The agent's accent; a page can still override it with --closer-accent on the host element.
+      style={
+        theme
+          ? { '--agent-accent': theme.accentColor, '--agent-accent-text': textOn(theme.accentColor) }
+          : undefined
+      }
       ref={root}
     >
       {open && (

@@ -1,0 +1,226 @@
+// The script-tag widget in real Chromium against the real local stack (PGlite, every function, the offline
+// responder at a model's pace): streaming, reload, lead capture, hostile CSS, a strict CSP, a phone screen, axe.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createRuntime } from '@closer/functions/_shared/runtime.ts';
+import { openDatabase, prepareDatabase } from '@closer/local/src/database.ts';
+import { ensureDemoKeys } from '@closer/local/src/demoKeys.ts';
+import { createLocalApp } from '@closer/local/src/server.ts';
+import { serve } from '@hono/node-server';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const shots = fileURLToPath(new URL('../../test-results/', import.meta.url));
+const script = fileURLToPath(new URL('../../dist/closer.js', import.meta.url));
+
+let browser: Browser;
+let base: string;
+let key: string;
+let close: () => Promise<void>;
+let leadNames: () => Promise<string[]>;
+
+const page = (body: string, head = '') => `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">${head}<title>Shop</title></head>
+<body><h1>Solar for your home</h1><p>Content of the site owner.</p>${body}</body></html>`;
+
+beforeAll(async () => {
+  if (!existsSync(script)) throw new Error('Build the widget first: pnpm --filter @closer/widget build');
+  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+  const db = await openDatabase({ kind: 'memory' });
+  await prepareDatabase(db);
+  const demo = await ensureDemoKeys(db, {}, null);
+  key = demo.agents.find((a) => a.language === 'en')!.publishableKey;
+  const app = createLocalApp(createRuntime(db, { CLOSER_OFFLINE_WORD_MS: '40' }), demo);
+  const tag = () =>
+    `<script src="/widget/closer.js" data-key="${key}" data-api="${base}/functions/v1" async></script>`;
+  app.get('/favicon.ico', (c) => c.body(null, 204));
+  app.get('/test/plain', (c) => c.html(page(tag())));
+  // The kind of global CSS themes ship, and worse.
+  app.get('/test/hostile.css', (c) =>
+    c.body(
+      `* { font-family: "Comic Sans MS", fantasy !important; color: red !important; line-height: 3 !important;
+           letter-spacing: 4px !important; box-sizing: content-box !important; text-transform: uppercase !important; }
+       div, section, button, textarea, form, p { margin: 25px !important; padding: 30px !important;
+           border: 5px dashed lime !important; background: yellow !important; width: 300px; }
+       button { min-height: 120px !important; border-radius: 0 !important; }
+       closer-chat { font-size: 40px !important; }`,
+      200,
+      { 'content-type': 'text/css' },
+    ),
+  );
+  app.get('/test/hostile', (c) => c.html(page(tag(), '<link rel="stylesheet" href="/test/hostile.css">')));
+  app.get('/test/csp', (c) =>
+    c.html(page(tag()), 200, {
+      'content-security-policy':
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'",
+    }),
+  );
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  leadNames = async () =>
+    (await db.query<{ name: string }>('select name from leads order by created_at')).map((r) => r.name);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  await mkdir(shots, { recursive: true });
+  close = async () => {
+    await browser.close();
+    await new Promise((resolve) => server.close(resolve));
+    await db.close();
+  };
+});
+afterAll(async () => close?.());
+
+async function openPage(path: string, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport });
+  const tab = await context.newPage();
+  const problems: string[] = [];
+  tab.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  tab.on('console', (message) => {
+    if (message.type() === 'error' || /Content Security Policy|Refused to/.test(message.text())) {
+      problems.push(message.text());
+    }
+  });
+  await tab.goto(`${base}${path}`);
+  await tab.locator('closer-chat .bubble').waitFor();
+  return { tab, problems };
+}
+
+const lastReply = (tab: Page) => tab.locator('closer-chat .msg.assistant').last();
+
+/** Sends a message and records the reply's text at every change until it is complete. */
+async function sendAndWatch(tab: Page, text: string): Promise<string[]> {
+  await tab.locator('closer-chat #closer-input').fill(text);
+  await tab.locator('closer-chat #closer-input').press('Enter');
+  await tab.locator('closer-chat .msg.user', { hasText: text }).waitFor();
+  const states: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    const streaming = await tab
+      .locator('closer-chat .msg.assistant[data-status]')
+      .last()
+      .evaluate((el) => [el.getAttribute('data-status'), el.textContent ?? ''] as const)
+      .catch(() => null);
+    if (streaming && states.at(-1) !== streaming[1]) states.push(streaming[1]);
+    if (streaming?.[0] === 'complete') return states;
+    await tab.waitForTimeout(25);
+  }
+  throw new Error(`the reply never completed; saw ${JSON.stringify(states.slice(-3))}`);
+}
+
+describe('the script-tag widget in Chromium', () => {
+  it('streams a reply progressively, and a reload restores the conversation', async () => {
+    const { tab, problems } = await openPage('/test/plain');
+    await tab.locator('closer-chat .bubble').click();
+    await expect
+      .poll(() => tab.evaluate(() => document.querySelector('closer-chat')?.shadowRoot?.activeElement?.id))
+      .toBe('closer-input');
+    const states = await sendAndWatch(tab, 'Do you offer financing?');
+    // Several intermediate states, each growing from the one before.
+    expect(states.length).toBeGreaterThanOrEqual(4);
+    for (let i = 1; i < states.length; i++) {
+      expect(states[i]!.length).toBeGreaterThan(states[i - 1]!.length);
+    }
+    const final = states.at(-1)!;
+    expect(final).toMatch(/offline/i);
+    await tab.screenshot({ path: `${shots}desktop.png` });
+
+    await tab.reload();
+    await tab.locator('closer-chat .bubble').click();
+    await tab.locator('closer-chat .msg.user', { hasText: 'Do you offer financing?' }).waitFor();
+    expect((await lastReply(tab).textContent())?.replace(/\s+/g, ' ').trim()).toBe(
+      final.replace(/\s+/g, ' ').trim(),
+    );
+    expect(problems).toEqual([]);
+    await tab.context().close();
+  });
+
+  it('creates a lead from the lead form', async () => {
+    const { tab } = await openPage('/test/plain');
+    await tab.locator('closer-chat .bubble').click();
+    await sendAndWatch(tab, 'I would like a quote');
+    await tab.locator('closer-chat .footer-chip').click();
+    await tab.locator('closer-chat #closer-lead-name').fill('Browser Lead');
+    await tab.locator('closer-chat #closer-lead-phone').fill('+1 520 555 0199');
+    await tab.locator('closer-chat form.lead button[type=submit]').click();
+    await tab.locator('closer-chat .thanks').waitFor();
+    expect(await leadNames()).toContain('Browser Lead');
+    await tab.context().close();
+  });
+
+  it('looks the same on a page with hostile global CSS', async () => {
+    const measure = async (path: string) => {
+      const { tab } = await openPage(path);
+      await tab.locator('closer-chat .bubble').click();
+      await tab.locator('closer-chat [role=dialog]').waitFor();
+      const result = await tab.evaluate(() => {
+        const root = document.querySelector('closer-chat')!.shadowRoot!;
+        const pick = (selector: string) => {
+          const el = root.querySelector(selector)!;
+          const style = getComputedStyle(el);
+          const box = el.getBoundingClientRect();
+          return {
+            box: [Math.round(box.x), Math.round(box.y), Math.round(box.width), Math.round(box.height)],
+            font: style.fontFamily,
+            size: style.fontSize,
+            color: style.color,
+            background: style.backgroundColor,
+            border: style.borderTopStyle,
+            transform: style.textTransform,
+          };
+        };
+        return { bubble: pick('.bubble'), panel: pick('.panel'), input: pick('textarea'), title: pick('h2') };
+      });
+      await tab.context().close();
+      return result;
+    };
+    const plain = await measure('/test/plain');
+    const hostile = await measure('/test/hostile');
+    expect(hostile).toEqual(plain);
+  });
+
+  it('works under a strict Content-Security-Policy', async () => {
+    const { tab, problems } = await openPage('/test/csp');
+    await tab.locator('closer-chat .bubble').click();
+    const states = await sendAndWatch(tab, 'How long does installation take?');
+    expect(states.at(-1)!.length).toBeGreaterThan(20);
+    // Styled through a constructable stylesheet: the accent colour reached the bubble.
+    const background = await tab
+      .locator('closer-chat .bubble')
+      .evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(background).toBe('rgb(245, 158, 11)');
+    expect(problems).toEqual([]);
+    await tab.context().close();
+  });
+
+  it('goes full screen on a 390×844 phone', async () => {
+    const { tab } = await openPage('/test/plain', { width: 390, height: 844 });
+    await tab.locator('closer-chat .bubble').click();
+    const box = await tab.locator('closer-chat .panel').boundingBox();
+    expect(box).toEqual({ x: 0, y: 0, width: 390, height: 844 });
+    await tab.screenshot({ path: `${shots}mobile.png` });
+    await tab.context().close();
+  });
+
+  it('has no axe-core violations, closed and open', async () => {
+    const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    const { tab } = await openPage('/test/plain');
+    await tab.addScriptTag({ content: axe });
+    const violations = () =>
+      tab.evaluate(async () => {
+        const result = await (
+          window as unknown as {
+            axe: { run(ctx: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> };
+          }
+        ).axe.run({ include: [['closer-chat']] });
+        return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
+      });
+    expect(await violations()).toEqual([]);
+    await tab.locator('closer-chat .bubble').click();
+    await sendAndWatch(tab, 'How much could I save?');
+    expect(await violations()).toEqual([]);
+    await tab.context().close();
+  });
+});
