@@ -15,7 +15,11 @@ const budgets: Budget[] = [
   // One file: what a page downloads before the visitor opens the chat is also the whole widget after opening,
   // so it is held to the tighter budget (the 30 KB "after opening" budget is met by the same figure).
   { entry: 'packages/widget/dist/closer.js', label: '@closer/widget script tag', maxBytes: 20 * 1024 },
-  { entry: 'packages/widget/dist/index.js', label: '@closer/widget ESM (with preact, signals, sdk/chat)', maxBytes: 30 * 1024 },
+  {
+    entry: 'packages/widget/dist/index.js',
+    label: '@closer/widget ESM (with preact, signals, sdk/chat)',
+    maxBytes: 30 * 1024,
+  },
 ];
 
 let failed = false;

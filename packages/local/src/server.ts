@@ -1,7 +1,8 @@
 // One HTTP app for the local stack: every function under /functions/v1/<name>, the demo page at /.
+
+import { readFile } from 'node:fs/promises';
 import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
-import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import type { DemoKeys } from './demoKeys.ts';
 import { demoPage } from './demoPage.ts';
