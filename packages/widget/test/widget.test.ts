@@ -372,3 +372,79 @@ describe('keyboard, focus and events', () => {
     expect(stand.requests.some((r) => r.path === '/chat/config')).toBe(true);
   });
 });
+
+describe('inline mode, proactive open, unread badge, announcements', () => {
+  it('renders the panel inside a page element, always open, with no bubble', async () => {
+    const { fetch } = standIn();
+    const target = document.createElement('div');
+    target.id = 'support';
+    document.body.appendChild(target);
+    widget = mount({
+      publishableKey: 'pk_test_abc',
+      apiUrl: 'https://x.example/functions/v1',
+      fetch,
+      target,
+    });
+    await widget.ready;
+    expect(target.querySelector('closer-chat')).toBeTruthy();
+    await waitFor(() => expect($('[role=dialog]')).toBeTruthy());
+    expect($('.bubble')).toBeNull();
+    expect($('button[aria-label="Close chat"]')).toBeNull();
+    widget.destroy();
+    widget = null;
+    expect(target.querySelector('closer-chat')).toBeNull();
+    target.remove();
+  });
+
+  it('opens by itself after the agent’s delay, once per browser session', async () => {
+    sessionStorage.clear();
+    const { fetch } = standIn();
+    const proactive: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/chat/config')) {
+        return new Response(JSON.stringify({ ...CONFIG, proactiveOpenSeconds: 1 }), {
+          headers: { 'content-type': 'application/json' },
+        });
+      }
+      return fetch(input, init);
+    };
+    widget = mount({
+      publishableKey: 'pk_test_abc',
+      apiUrl: 'https://x.example/functions/v1',
+      fetch: proactive,
+    });
+    await widget.ready;
+    expect($('[role=dialog]')).toBeNull();
+    await waitFor(() => expect($('[role=dialog]')).toBeTruthy(), { timeout: 2500 });
+    widget.destroy();
+    widget = mount({
+      publishableKey: 'pk_test_abc',
+      apiUrl: 'https://x.example/functions/v1',
+      fetch: proactive,
+    });
+    await widget.ready;
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    expect($('[role=dialog]')).toBeNull();
+  });
+
+  it('counts replies that finish while closed, and announces them by sentence', async () => {
+    const stand = await openWidget();
+    type('Hi');
+    await waitFor(() => expect(stand.stream).toBeTruthy());
+    widget!.close();
+    stand.stream!.push('start', { conversationId: 'c-5', messageId: 'm-1', visitorToken: 'vt-5' });
+    stand.stream!.push('delta', { text: 'Hello there. We install' });
+    await waitFor(() => expect($('.sr[aria-live=polite]')?.textContent).toBe('Hello there.'));
+    stand.stream!.push('delta', { text: ' panels' });
+    stand.stream!.push('done', {
+      messageId: 'm-2',
+      finishReason: 'stop',
+      usage: { inputTokens: 1, outputTokens: 1 },
+    });
+    stand.stream!.close();
+    await waitFor(() => expect($('.sr[aria-live=polite]')?.textContent).toBe('We install panels'));
+    await waitFor(() => expect($('.badge')?.textContent).toBe('1'));
+    expect($('.bubble')?.getAttribute('aria-label')).toBe('Open chat (1 unread)');
+    widget!.open();
+    await waitFor(() => expect($('.badge')).toBeNull());
+  });
+});
