@@ -2,11 +2,23 @@
 import * as z from 'zod/mini';
 import { timestamp } from './common.ts';
 
+/** Where a lead field goes in Kommo: a text custom field of the Kommo lead or of its contact. */
+export const kommoFieldTarget = z.object({
+  entity: z.enum(['lead', 'contact']),
+  fieldId: z.number().check(z.int(), z.gt(0)),
+});
+export type KommoFieldTarget = z.infer<typeof kommoFieldTarget>;
+
 export const kommoSettings = z.object({
   pipelineId: z.nullable(z.number()),
   statusId: z.nullable(z.number()),
   responsibleUserId: z.nullable(z.number()),
   tags: z.array(z.string()),
+  /**
+   * Which lead fields go where beyond the standard ones (name → contact name, phone and email → the contact's
+   * PHONE and EMAIL): `company` and `need` to a custom field, or null to leave them in the transcript note only.
+   */
+  fieldMap: z.object({ company: z.nullable(kommoFieldTarget), need: z.nullable(kommoFieldTarget) }),
 });
 export type KommoSettings = z.infer<typeof kommoSettings>;
 
@@ -19,6 +31,15 @@ export const kommoPipeline = z.object({
 export type KommoPipeline = z.infer<typeof kommoPipeline>;
 
 export const kommoUser = z.object({ id: z.number(), name: z.string(), email: z.nullable(z.string()) });
+
+/** A custom field of the account's leads or contacts (`type` as Kommo names it: text, textarea, numeric…). */
+export const kommoCustomField = z.object({
+  id: z.number(),
+  name: z.string(),
+  type: z.string(),
+  entity: z.enum(['lead', 'contact']),
+});
+export type KommoCustomField = z.infer<typeof kommoCustomField>;
 
 export const kommoConnection = z.object({
   /** `not_connected` until OAuth completes; `reauth_required` when Kommo refused the refresh token. */
@@ -37,7 +58,11 @@ export const kommoConnection = z.object({
 });
 export type KommoConnection = z.infer<typeof kommoConnection>;
 
-export const kommoCatalog = z.object({ pipelines: z.array(kommoPipeline), users: z.array(kommoUser) });
+export const kommoCatalog = z.object({
+  pipelines: z.array(kommoPipeline),
+  users: z.array(kommoUser),
+  customFields: z.array(kommoCustomField),
+});
 export type KommoCatalog = z.infer<typeof kommoCatalog>;
 
 export const kommoOauthStart = z.object({ url: z.string() });

@@ -169,7 +169,13 @@ export const kommoConnectionFixture = {
   status: 'connected' as const,
   subdomain: 'acme',
   accountId: 28805383,
-  settings: { pipelineId: 3177727, statusId: 32392159, responsibleUserId: null, tags: [] },
+  settings: {
+    pipelineId: 3177727,
+    statusId: 32392159,
+    responsibleUserId: null,
+    tags: [],
+    fieldMap: { company: null, need: { entity: 'lead', fieldId: 1119323 } },
+  },
   lastSyncAt: now,
   lastError: null,
   webhookUrl: 'https://demo.supabase.co/functions/v1/kommo/webhooks/whk_abc',
@@ -185,4 +191,5 @@ export const kommoCatalogFixture = {
     },
   ],
   users: [{ id: 504141, name: 'Olga Petrova', email: null }],
+  customFields: [{ id: 1119323, name: 'Customer need', type: 'textarea', entity: 'lead' }],
 };

@@ -18,6 +18,7 @@ import { connectionFromRow, fetchCatalog, storeCatalog } from '../_shared/kommo/
 import { runKommoJobs } from '../_shared/kommo/leadSync.ts';
 import { completeOauth, startOauth } from '../_shared/kommo/oauth.ts';
 import { oauthResultPage } from '../_shared/kommo/resultPage.ts';
+import { checkSettings, mergeSettings } from '../_shared/kommo/settings.ts';
 import { KommoTokenSource } from '../_shared/kommo/tokens.ts';
 import { applyDelivery, parseDelivery } from '../_shared/kommo/webhookDelivery.ts';
 import { revealWebhookUrl, unregisterWebhook } from '../_shared/kommo/webhookRegistration.ts';
@@ -27,6 +28,12 @@ export interface KommoAppOptions {
   /** Used for every call to Kommo (tests pass a fake; default: the global fetch at call time). */
   fetch?: typeof fetch;
 }
+
+const catalogOf = ({ pipelines, users, customFields }: KommoCatalog): KommoCatalog => ({
+  pipelines,
+  users,
+  customFields,
+});
 
 export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) {
   const app = createFunctionApp('kommo', runtime);
@@ -83,28 +90,19 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
     const patch = await readJson(c, kommoSettingsUpdate);
     const [row] = await tenant(c, async (tx) => {
       const [current] = await tx.query<{
-        pipelines: KommoPipeline[];
+        pipelines: KommoCatalog['pipelines'];
         users: KommoCatalog['users'];
-        settings: object;
-      }>('select pipelines, users, settings from public.kommo_connections');
+        custom_fields: KommoCatalog['customFields'];
+        settings: unknown;
+      }>('select pipelines, users, custom_fields, settings from public.kommo_connections');
       if (!current)
         throw new ApiError('conflict', 'Kommo is not connected: connect it first (POST /kommo/oauth/start)');
-      const next = { ...current.settings, ...patch } as Record<string, unknown>;
-      const pipeline = current.pipelines.find((p) => p.id === next.pipelineId);
-      const details = [];
-      if (next.pipelineId != null && !pipeline)
-        details.push({
-          path: ['pipelineId'],
-          message: 'is not a pipeline of this Kommo account (POST /kommo/sync to refresh)',
-        });
-      if (next.statusId != null && pipeline && !pipeline.statuses.some((s) => s.id === next.statusId)) {
-        details.push({ path: ['statusId'], message: `is not a stage of pipeline ${pipeline.name}` });
-      }
-      if (next.responsibleUserId != null && !current.users.some((u) => u.id === next.responsibleUserId)) {
-        details.push({ path: ['responsibleUserId'], message: 'is not a user of this Kommo account' });
-      }
-      if (details.length)
-        throw new ApiError('validation_failed', 'The Kommo settings are not valid', { details });
+      const next = mergeSettings(current.settings, patch);
+      checkSettings(next, {
+        pipelines: current.pipelines,
+        users: current.users,
+        customFields: current.custom_fields,
+      });
       return tx.query('update public.kommo_connections set settings = $1::jsonb returning *', [
         JSON.stringify(next),
       ]);
@@ -180,7 +178,7 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
     const orgId = c.var.principal.orgId;
     const catalog = await fetchCatalog(apiFor(orgId));
     await tenant(c, (tx) => storeCatalog(tx, orgId, catalog));
-    return c.json({ pipelines: catalog.pipelines, users: catalog.users } satisfies KommoCatalog);
+    return c.json(catalogOf(catalog));
   });
 
   app.get('/pipelines', admin, async (c) => {
@@ -188,18 +186,22 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
       tx.query<{
         pipelines: KommoCatalog['pipelines'];
         users: KommoCatalog['users'];
+        custom_fields: KommoCatalog['customFields'];
         last_sync_at: Date | null;
-      }>('select pipelines, users, last_sync_at from public.kommo_connections'),
+      }>('select pipelines, users, custom_fields, last_sync_at from public.kommo_connections'),
     );
     if (!row)
       throw new ApiError('conflict', 'Kommo is not connected: connect it first (POST /kommo/oauth/start)');
-    if (row.last_sync_at)
-      return c.json({ pipelines: row.pipelines, users: row.users } satisfies KommoCatalog);
+    if (row.last_sync_at) {
+      return c.json(
+        catalogOf({ pipelines: row.pipelines, users: row.users, customFields: row.custom_fields }),
+      );
+    }
     // Never read yet: read them now.
     const orgId = c.var.principal.orgId;
     const catalog = await fetchCatalog(apiFor(orgId));
     await tenant(c, (tx) => storeCatalog(tx, orgId, catalog));
-    return c.json({ pipelines: catalog.pipelines, users: catalog.users } satisfies KommoCatalog);
+    return c.json(catalogOf(catalog));
   });
 
   // The outbox worker, run by pg_cron (see docs/kommo.md) with CLOSER_WORKER_SECRET as its credential.

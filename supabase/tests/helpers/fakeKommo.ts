@@ -261,6 +261,60 @@ export class FakeKommo {
         return new HttpResponse(null, { status: 204 });
       }),
       http.get(
+        `${BASE}/api/v4/leads/custom_fields`,
+        read(() => ({
+          _page: 1,
+          _embedded: {
+            custom_fields: [
+              { id: 1119321, name: 'Source', type: 'text', code: null, sort: 500, entity_type: 'leads' },
+              {
+                id: 1119323,
+                name: 'Customer need',
+                type: 'textarea',
+                code: null,
+                sort: 501,
+                entity_type: 'leads',
+              },
+              { id: 1119325, name: 'Budget', type: 'numeric', code: null, sort: 502, entity_type: 'leads' },
+            ],
+          },
+        })),
+      ),
+      http.get(
+        `${BASE}/api/v4/contacts/custom_fields`,
+        read(() => ({
+          _page: 1,
+          _embedded: {
+            custom_fields: [
+              {
+                id: 264911,
+                name: 'Phone',
+                type: 'multitext',
+                code: 'PHONE',
+                sort: 4,
+                entity_type: 'contacts',
+              },
+              {
+                id: 264913,
+                name: 'Email',
+                type: 'multitext',
+                code: 'EMAIL',
+                sort: 6,
+                entity_type: 'contacts',
+              },
+              {
+                id: 264915,
+                name: 'Company name',
+                type: 'text',
+                code: null,
+                sort: 8,
+                entity_type: 'contacts',
+              },
+            ],
+          },
+        })),
+      ),
+      http.get(
         `${BASE}/api/v4/account`,
         read(() => ({ id: 28805383, name: 'Acme', subdomain: 'acme', country: 'ES' })),
       ),

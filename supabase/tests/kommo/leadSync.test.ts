@@ -34,7 +34,12 @@ beforeEach(async () => {
     `/kommo/oauth/callback?${new URLSearchParams({ code: 'good-code', state, referer: 'acme.kommo.com' })}`,
   );
   await api.as(a.secretKey)('POST', '/kommo/sync');
-  await api.as(a.secretKey)('POST', '/kommo', { pipelineId: 3177727, statusId: 32392159, tags: ['website'] });
+  await api.as(a.secretKey)('POST', '/kommo', {
+    pipelineId: 3177727,
+    statusId: 32392159,
+    tags: ['website'],
+    fieldMap: { company: { entity: 'contact', fieldId: 264915 }, need: { entity: 'lead', fieldId: 1119323 } },
+  });
 });
 afterAll(async () => {
   server.close();
@@ -67,6 +72,7 @@ async function captureLead() {
         name: 'Ann Lee',
         phone: '+34 600 123 456',
         email: 'ann@example.com',
+        company: 'Lee Farms',
         need: 'Solar for a house',
       },
     },
@@ -100,6 +106,7 @@ describe('lead sync to Kommo', () => {
     expect(sent.body).toMatchObject({
       pipeline_id: 3177727,
       status_id: 32392159,
+      custom_fields_values: [{ field_id: 1119323, values: [{ value: 'Solar for a house' }] }],
       _embedded: {
         contacts: [
           {
@@ -107,6 +114,7 @@ describe('lead sync to Kommo', () => {
             custom_fields_values: [
               { field_code: 'PHONE', values: [{ value: '+34 600 123 456', enum_code: 'WORK' }] },
               { field_code: 'EMAIL', values: [{ value: 'ann@example.com', enum_code: 'WORK' }] },
+              { field_id: 264915, values: [{ value: 'Lee Farms' }] },
             ],
           },
         ],

@@ -183,8 +183,46 @@ describe('pipelines, settings and tokens', () => {
       statusId: 32392159,
       responsibleUserId: 504141,
       tags: ['website'],
+      fieldMap: { company: null, need: null },
     });
     expect((await asA<KommoCatalog>('GET', '/kommo/pipelines')).body.pipelines).toHaveLength(2);
+  });
+
+  it('maps company and need to text custom fields of the lead or the contact, and checks them', async () => {
+    await connect();
+    const catalog = await asA<KommoCatalog>('POST', '/kommo/sync');
+    expect(catalog.body.customFields).toEqual([
+      { id: 1119321, name: 'Source', type: 'text', entity: 'lead' },
+      { id: 1119323, name: 'Customer need', type: 'textarea', entity: 'lead' },
+      { id: 1119325, name: 'Budget', type: 'numeric', entity: 'lead' },
+      { id: 264911, name: 'Phone', type: 'multitext', entity: 'contact' },
+      { id: 264913, name: 'Email', type: 'multitext', entity: 'contact' },
+      { id: 264915, name: 'Company name', type: 'text', entity: 'contact' },
+    ]);
+    const refused = await asA('POST', '/kommo', {
+      fieldMap: { company: { entity: 'lead', fieldId: 264915 }, need: { entity: 'lead', fieldId: 1119325 } },
+    });
+    expect(refused.status).toBe(422);
+    expect(issuePaths(refused)).toEqual([
+      ['fieldMap', 'company', 'fieldId'],
+      ['fieldMap', 'need', 'fieldId'],
+    ]);
+    expect(JSON.stringify(refused.body)).toContain('is a numeric field');
+    const badShape = await asA('POST', '/kommo', { fieldMap: { budget: { entity: 'lead', fieldId: 1 } } });
+    expect(badShape.status).toBe(422);
+    await asA('POST', '/kommo', { fieldMap: { company: { entity: 'contact', fieldId: 264915 } } });
+    const both = await asA<KommoConnection>('POST', '/kommo', {
+      fieldMap: { need: { entity: 'lead', fieldId: 1119323 } },
+    });
+    expect(both.body.settings.fieldMap).toEqual({
+      company: { entity: 'contact', fieldId: 264915 },
+      need: { entity: 'lead', fieldId: 1119323 },
+    });
+    const removed = await asA<KommoConnection>('POST', '/kommo', { fieldMap: { company: null } });
+    expect(removed.body.settings.fieldMap).toEqual({
+      company: null,
+      need: { entity: 'lead', fieldId: 1119323 },
+    });
   });
 
   it('refreshes once on a 401 and retries; the old refresh token is spent', async () => {

@@ -1,5 +1,6 @@
 // Requests of the Kommo integration.
 import * as z from 'zod/mini';
+import { kommoFieldTarget } from '../kommo.ts';
 
 export const kommoOauthStartRequest = z.object({
   /** Where to send the user after Kommo: an http(s) URL of your app. */
@@ -12,6 +13,10 @@ export const kommoSettingsUpdate = z.partial(
     statusId: z.number().check(z.int(), z.gt(0)),
     responsibleUserId: z.nullable(z.number().check(z.int(), z.gt(0))),
     tags: z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(50))).check(z.maxLength(10)),
+    /** Only the keys given change; null removes a mapping. */
+    fieldMap: z.partial(
+      z.strictObject({ company: z.nullable(kommoFieldTarget), need: z.nullable(kommoFieldTarget) }),
+    ),
   }),
 );
 export type KommoSettingsUpdate = z.input<typeof kommoSettingsUpdate>;

@@ -1,10 +1,28 @@
 // The organisation's Kommo connection between its row and the wire, and the pipelines/users catalogue sync.
-import type { KommoCatalog, KommoConnection, KommoPipeline, KommoSettings } from '@closer/contract';
+import type {
+  KommoCatalog,
+  KommoConnection,
+  KommoCustomField,
+  KommoPipeline,
+  KommoSettings,
+} from '@closer/contract';
 import type { Queryable, Row } from '../db/types.ts';
 import { isoOrNull } from '../resources/time.ts';
 import type { KommoApi } from './api.ts';
 
-const noSettings: KommoSettings = { pipelineId: null, statusId: null, responsibleUserId: null, tags: [] };
+export const noSettings: KommoSettings = {
+  pipelineId: null,
+  statusId: null,
+  responsibleUserId: null,
+  tags: [],
+  fieldMap: { company: null, need: null },
+};
+
+/** Stored settings over the defaults; older rows lack later keys. */
+export function settingsFromRow(stored: unknown): KommoSettings {
+  const given = (stored ?? {}) as Partial<KommoSettings>;
+  return { ...noSettings, ...given, fieldMap: { ...noSettings.fieldMap, ...given.fieldMap } };
+}
 
 /** `webhookUrl` is revealed by the caller (it needs the encryption key), and only to the organisation's admins. */
 export function connectionFromRow(row: Row | undefined, webhookUrl: string | null = null): KommoConnection {
@@ -24,7 +42,7 @@ export function connectionFromRow(row: Row | undefined, webhookUrl: string | nul
     status: row.status as KommoConnection['status'],
     subdomain: (row.subdomain as string | null) ?? null,
     accountId: row.account_id === null || row.account_id === undefined ? null : Number(row.account_id),
-    settings: { ...noSettings, ...(row.settings as Partial<KommoSettings>) },
+    settings: settingsFromRow(row.settings),
     lastSyncAt: isoOrNull(row.last_sync_at),
     lastError: (row.last_error as string | null) ?? null,
     webhookUrl,
@@ -48,6 +66,9 @@ interface UsersAnswer {
 interface AccountAnswer {
   id: number;
 }
+interface CustomFieldsAnswer {
+  _embedded?: { custom_fields?: { id: number; name: string; type: string }[] };
+}
 
 /**
  * Reads pipelines (with stages), users and the account id from Kommo. Called outside any transaction: the
@@ -59,6 +80,16 @@ export async function fetchCatalog(api: KommoApi): Promise<KommoCatalog & { acco
     await api.request<UsersAnswer>('GET', '/api/v4/users?limit=250'),
     await api.request<AccountAnswer>('GET', '/api/v4/account'),
   ];
+  const fieldsOf = async (entity: KommoCustomField['entity']) => {
+    const answer = await api.request<CustomFieldsAnswer>(
+      'GET',
+      `/api/v4/${entity === 'lead' ? 'leads' : 'contacts'}/custom_fields?limit=250`,
+    );
+    return (answer?._embedded?.custom_fields ?? []).map(
+      (f): KommoCustomField => ({ id: f.id, name: f.name, type: f.type, entity }),
+    );
+  };
+  const customFields = [...(await fieldsOf('lead')), ...(await fieldsOf('contact'))];
   const catalog: KommoCatalog = {
     pipelines: (pipelines?._embedded?.pipelines ?? []).map(
       (p): KommoPipeline => ({
@@ -69,6 +100,7 @@ export async function fetchCatalog(api: KommoApi): Promise<KommoCatalog & { acco
       }),
     ),
     users: (users?._embedded?.users ?? []).map((u) => ({ id: u.id, name: u.name, email: u.email ?? null })),
+    customFields,
   };
   return { ...catalog, accountId: account?.id ?? null };
 }
@@ -80,7 +112,13 @@ export async function storeCatalog(
 ) {
   await tx.query(
     `update public.kommo_connections set pipelines = $2::jsonb, users = $3::jsonb, account_id = $4,
-       last_sync_at = now(), last_error = null where org_id = $1`,
-    [orgId, JSON.stringify(catalog.pipelines), JSON.stringify(catalog.users), catalog.accountId],
+       custom_fields = $5::jsonb, last_sync_at = now(), last_error = null where org_id = $1`,
+    [
+      orgId,
+      JSON.stringify(catalog.pipelines),
+      JSON.stringify(catalog.users),
+      catalog.accountId,
+      JSON.stringify(catalog.customFields),
+    ],
   );
 }

@@ -6,6 +6,7 @@ import type { Database, Queryable, Row } from '../db/types.ts';
 import type { Env } from '../env.ts';
 import { KommoApi } from './api.ts';
 import { kommoConfigFromEnv } from './config.ts';
+import { settingsFromRow } from './connection.ts';
 import { KommoTokenSource } from './tokens.ts';
 
 export const MAX_ATTEMPTS = 8;
@@ -166,16 +167,24 @@ async function findCreated(api: KommoApi, leadId: string): Promise<number | unde
   return found?._embedded?.leads?.find((lead) => lead.name.includes(marker))?.id;
 }
 
-function kommoLead(lead: Row, settings: Record<string, unknown>) {
+function kommoLead(lead: Row, stored: Record<string, unknown>) {
+  const settings = settingsFromRow(stored);
   const field = (code: 'PHONE' | 'EMAIL', value: unknown) =>
     typeof value === 'string' && value ? [{ field_code: code, values: [{ value, enum_code: 'WORK' }] }] : [];
+  // company and need go to the custom fields the settings map them to, on the lead or on its contact.
+  const mapped = (entity: 'lead' | 'contact') =>
+    (['company', 'need'] as const).flatMap((key) => {
+      const target = settings.fieldMap[key];
+      const value = lead[key];
+      return target?.entity === entity && typeof value === 'string' && value
+        ? [{ field_id: target.fieldId, values: [{ value }] }]
+        : [];
+    });
   const who = (lead.name ?? lead.phone ?? lead.email ?? 'Website visitor') as string;
-  const tags = [
-    { name: 'Closer' },
-    ...((settings.tags as string[] | undefined) ?? []).map((name) => ({ name })),
-  ];
+  const tags = [{ name: 'Closer' }, ...settings.tags.map((name) => ({ name }))];
   return {
     name: `${who} — ${leadMarker(lead.id as string)}`,
+    ...(mapped('lead').length ? { custom_fields_values: mapped('lead') } : {}),
     ...(settings.pipelineId ? { pipeline_id: settings.pipelineId } : {}),
     ...(settings.statusId ? { status_id: settings.statusId } : {}),
     ...(settings.responsibleUserId ? { responsible_user_id: settings.responsibleUserId } : {}),
@@ -183,7 +192,11 @@ function kommoLead(lead: Row, settings: Record<string, unknown>) {
       contacts: [
         {
           name: (lead.name as string | null) ?? who,
-          custom_fields_values: [...field('PHONE', lead.phone), ...field('EMAIL', lead.email)],
+          custom_fields_values: [
+            ...field('PHONE', lead.phone),
+            ...field('EMAIL', lead.email),
+            ...mapped('contact'),
+          ],
         },
       ],
       tags,
