@@ -39,6 +39,8 @@ beforeAll(async () => {
     `<script src="/widget/closer.js" data-key="${key}" data-api="${base}/functions/v1" async></script>`;
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/test/plain', (c) => c.html(page(tag())));
+  // The same page without the widget.
+  app.get('/test/bare', (c) => c.html(page('')));
   // The kind of global CSS themes ship, and worse.
   app.get('/test/hostile.css', (c) =>
     c.body(
@@ -74,7 +76,7 @@ beforeAll(async () => {
 });
 afterAll(async () => close?.());
 
-async function openPage(path: string, viewport = { width: 1280, height: 800 }) {
+async function openPage(path: string, viewport = { width: 1280, height: 800 }, widget = true) {
   const context = await browser.newContext({ viewport });
   const tab = await context.newPage();
   const problems: string[] = [];
@@ -85,7 +87,7 @@ async function openPage(path: string, viewport = { width: 1280, height: 800 }) {
     }
   });
   await tab.goto(`${base}${path}`);
-  await tab.locator('closer-chat .bubble').waitFor();
+  if (widget) await tab.locator('closer-chat .bubble').waitFor();
   return { tab, problems };
 }
 
@@ -202,6 +204,74 @@ describe('the script-tag widget in Chromium', () => {
     expect(box).toEqual({ x: 0, y: 0, width: 390, height: 844 });
     await tab.screenshot({ path: `${shots}mobile.png` });
     await tab.context().close();
+  });
+
+  it('is fully usable from the keyboard', async () => {
+    const { tab } = await openPage('/test/plain');
+    const focused = () =>
+      tab.evaluate(() => {
+        const host = document.activeElement;
+        const inner = host?.shadowRoot?.activeElement;
+        return inner
+          ? `${inner.tagName.toLowerCase()}${inner.id ? `#${inner.id}` : `.${inner.className}`}`
+          : host?.tagName;
+      });
+    await tab.keyboard.press('Tab');
+    expect(await focused()).toBe('button.bubble');
+    await tab.keyboard.press('Enter');
+    expect(await focused()).toBe('textarea#closer-input');
+    await tab.keyboard.type('Do you offer financing?');
+    await tab.keyboard.press('Enter');
+    await tab.locator('closer-chat .msg.assistant[data-status="complete"]').waitFor();
+    await tab.keyboard.press('Escape');
+    await tab.locator('closer-chat [role=dialog]').waitFor({ state: 'detached' });
+    expect(await focused()).toBe('button.bubble');
+    await tab.context().close();
+  });
+
+  it('says so when the network is gone, keeps the message, and sends it once back online', async () => {
+    const { tab } = await openPage('/test/plain');
+    await tab.locator('closer-chat .bubble').click();
+    await tab.context().setOffline(true);
+    await tab.locator('closer-chat #closer-input').fill('Are you open on Saturdays?');
+    await tab.locator('closer-chat #closer-input').press('Enter');
+    await tab.locator('closer-chat .alert', { hasText: 'You are offline' }).waitFor();
+    expect(await tab.locator('closer-chat .msg.user').getAttribute('data-status')).toBe('failed');
+    await tab.context().setOffline(false);
+    await tab.locator('closer-chat .alert button').click();
+    await tab.locator('closer-chat .msg.assistant[data-status="complete"]').last().waitFor();
+    expect(await tab.locator('closer-chat .msg.user').count()).toBe(1);
+    expect(await tab.locator('closer-chat .msg.user').getAttribute('data-status')).toBe('complete');
+    await tab.context().close();
+  });
+
+  it('keeps the panel above the keyboard: it follows the visual viewport', async () => {
+    const { tab } = await openPage('/test/plain', { width: 390, height: 844 });
+    await tab.locator('closer-chat .bubble').click();
+    // A virtual keyboard shrinks the visual viewport; a smaller window does the same to it here.
+    await tab.setViewportSize({ width: 390, height: 500 });
+    await expect.poll(async () => (await tab.locator('closer-chat .panel').boundingBox())?.height).toBe(500);
+    const input = await tab.locator('closer-chat #closer-input').boundingBox();
+    expect(input!.y + input!.height).toBeLessThanOrEqual(500);
+    await tab.context().close();
+  });
+
+  it('leaves the page’s own styles alone', async () => {
+    const pageStyles = async (path: string, widget: boolean) => {
+      const { tab } = await openPage(path, undefined, widget);
+      if (widget) await tab.locator('closer-chat .bubble').click();
+      const styles = await tab.evaluate(() =>
+        ['h1', 'p', 'body'].map((selector) => {
+          const style = getComputedStyle(document.querySelector(selector)!);
+          return [style.fontFamily, style.fontSize, style.color, style.margin, style.backgroundColor].join(
+            ' ',
+          );
+        }),
+      );
+      await tab.context().close();
+      return styles;
+    };
+    expect(await pageStyles('/test/plain', true)).toEqual(await pageStyles('/test/bare', false));
   });
 
   it('has no axe-core violations, closed and open', async () => {
