@@ -8,6 +8,7 @@ import { openDatabase, prepareDatabase } from '../../packages/local/src/database
 import { DEMO_AGENT_IDS, ensureDemoKeys } from '../../packages/local/src/demoKeys.ts';
 import { createLocalApp } from '../../packages/local/src/server.ts';
 import { createRuntime } from '../../supabase/functions/_shared/runtime.ts';
+import { startPostgresCluster } from '../../supabase/tests/helpers/postgresCluster.ts';
 
 // Two stream shapes: a short burst (fixed costs show most) and a typical reply (200 tokens at 10 ms).
 const PROFILES = [
@@ -43,7 +44,10 @@ const upstream = createServer((request, response) => {
 await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
 const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
 
-const db = await openDatabase({ kind: 'memory' });
+// BENCH_DATABASE=postgres runs the same against a throwaway PostgreSQL cluster instead of PGlite.
+const cluster = process.env.BENCH_DATABASE === 'postgres' ? await startPostgresCluster() : null;
+const db = await openDatabase(cluster ? { kind: 'postgres', url: cluster.url } : { kind: 'memory' });
+console.log(`database: ${cluster ? 'PostgreSQL (throwaway cluster)' : 'PGlite (in process)'}`);
 await prepareDatabase(db);
 const keys = await ensureDemoKeys(db, {}, null);
 await db.query(`update agents set rate_limits = '{"visitorPerMinute": 1000, "ipPerMinute": 10000}'`);
@@ -166,4 +170,5 @@ console.log(
 stack.close();
 upstream.close();
 await db.close();
+await cluster?.stop();
 process.exit(completed === CONCURRENT ? 0 : 1);
