@@ -1,6 +1,6 @@
 // Dashboard statistics over a period, in the caller's time zone.
 import * as z from 'zod/mini';
-import { id } from './common.ts';
+import { id, timestamp } from './common.ts';
 
 const day = z.iso.date();
 
@@ -24,5 +24,14 @@ export const dashboard = z.object({
   daily: z.array(z.object({ date: day, ...counts })),
   agents: z.array(z.object({ agentId: id, name: z.string(), ...counts, conversionRate: z.number() })),
   topObjections: z.array(z.object({ objectionId: id, objection: z.string(), uses: z.number() })),
+  /** Where the period's leads stand, as the CRM reports them back (Kommo webhooks: won 142, lost 143). */
+  leadOutcomes: z.object({ new: z.number(), inProgress: z.number(), won: z.number(), lost: z.number() }),
+  /** The CRM connection (`reauth_required` means an admin must connect Kommo again) and the period's leads' sync. */
+  crm: z.object({
+    status: z.enum(['not_connected', 'connected', 'reauth_required', 'disconnected']),
+    lastError: z.nullable(z.string()),
+    lastSyncAt: z.nullable(timestamp),
+    leads: z.object({ pending: z.number(), synced: z.number(), failed: z.number() }),
+  }),
 });
 export type Dashboard = z.infer<typeof dashboard>;

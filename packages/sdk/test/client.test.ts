@@ -485,6 +485,13 @@ describe('requests', () => {
         daily: [],
         agents: [],
         topObjections: [],
+        leadOutcomes: { new: 0, inProgress: 0, won: 0, lost: 0 },
+        crm: {
+          status: 'connected',
+          lastError: null,
+          lastSyncAt: null,
+          leads: { pending: 0, synced: 0, failed: 0 },
+        },
       },
     ],
     [

@@ -75,14 +75,21 @@ beforeAll(async () => {
   await message('c7', 'assistant', '2026-03-30T22:10:00Z', [999, 999], ['o2']);
   await message('foreign', 'user', '2026-03-28T12:01:00Z', undefined, [], b.orgId);
 
-  const lead = (c: string, agent: string, at: string) =>
+  const lead = (c: string, agent: string, at: string, status: string, crmState: string) =>
     q(
-      `insert into leads (org_id, agent_id, conversation_id, name, created_at) values ($1, $2, $3, 'Lead', $4)`,
-      [a.orgId, agent, ids[c], at],
+      `insert into leads (org_id, agent_id, conversation_id, name, created_at, status, crm_state)
+       values ($1, $2, $3, 'Lead', $4, $5, $6)`,
+      [a.orgId, agent, ids[c], at, status, crmState],
     );
-  await lead('c2', ids.maya, '2026-03-27T23:40:00Z'); // 28th
-  await lead('c5', ids.leo, '2026-03-29T22:40:00Z'); // 30th
-  await lead('c7', ids.maya, '2026-03-30T22:20:00Z'); // 31st: outside
+  await lead('c2', ids.maya, '2026-03-27T23:40:00Z', 'won', 'synced'); // 28th, won in Kommo
+  await lead('c5', ids.leo, '2026-03-29T22:40:00Z', 'new', 'failed'); // 30th, Kommo refused it
+  await lead('c7', ids.maya, '2026-03-30T22:20:00Z', 'lost', 'synced'); // 31st: outside
+  // Kommo refused the refresh token: an admin must connect again.
+  await q(
+    `update kommo_connections set status = 'reauth_required',
+       last_error = 'Kommo refused the refresh_token grant: Token has been revoked' where org_id = $1`,
+    [a.orgId],
+  );
 });
 afterAll(async () => db?.close());
 
@@ -137,6 +144,13 @@ describe('GET /dashboard', () => {
         { objectionId: ids.o1, objection: 'Too expensive', uses: 3 },
         { objectionId: ids.o2, objection: 'Need to ask my wife', uses: 2 },
       ],
+      leadOutcomes: { new: 1, inProgress: 0, won: 1, lost: 0 },
+      crm: {
+        status: 'reauth_required',
+        lastError: 'Kommo refused the refresh_token grant: Token has been revoked',
+        lastSyncAt: null,
+        leads: { pending: 0, synced: 1, failed: 1 },
+      },
     });
   });
 
@@ -161,6 +175,8 @@ describe('GET /dashboard', () => {
       outputTokens: 50,
     });
     expect(response.body.agents.map((x) => x.name)).toEqual(['Maya']);
+    expect(response.body.leadOutcomes).toEqual({ new: 0, inProgress: 0, won: 1, lost: 0 });
+    expect(response.body.crm.leads).toEqual({ pending: 0, synced: 1, failed: 0 });
     expect(response.body.topObjections.map((o) => [o.objection, o.uses])).toEqual([
       ['Too expensive', 2],
       ['Need to ask my wife', 1],

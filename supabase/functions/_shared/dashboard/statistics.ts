@@ -1,6 +1,7 @@
 // Dashboard figures for a period of whole days in the caller's time zone (DST-correct: days are local days).
 import type { Dashboard } from '@closer/contract';
 import type { Queryable } from '../db/types.ts';
+import { crmFigures } from './crm.ts';
 
 export interface DashboardPeriod {
   from: string;
@@ -105,6 +106,8 @@ export async function dashboardStatistics(tx: Queryable, period: DashboardPeriod
     params,
   );
 
+  const crm = await crmFigures(tx, PERIOD, IN_PERIOD('l.created_at'), OF_AGENT('l.agent_id'), params);
+
   const t = totals ?? { conversations: 0, visitor_messages: 0, leads: 0, input_tokens: 0, output_tokens: 0 };
   return {
     from: period.from,
@@ -133,5 +136,6 @@ export async function dashboardStatistics(tx: Queryable, period: DashboardPeriod
       conversionRate: rate(a.leads, a.conversations),
     })),
     topObjections: objections.map((o) => ({ objectionId: o.id, objection: o.objection, uses: o.uses })),
+    ...crm,
   };
 }
