@@ -1,4 +1,4 @@
-// The built package (dist/) in Node, as ESM and CommonJS, and in Deno: what users install.
+// The built package (dist/) in Node, as ESM and CommonJS, in Deno and in Bun: what users install.
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 const run = promisify(execFile);
 const here = new URL('./runtimes/', import.meta.url).pathname;
 const deno = new URL('../../../node_modules/deno/deno', import.meta.url).pathname;
+const bun = new URL('../../../node_modules/bun/bin/bun.exe', import.meta.url).pathname;
 let server: Server;
 let url = '';
 
@@ -57,5 +58,10 @@ it('works in Deno', async () => {
       env: { ...process.env, NO_COLOR: '1' },
     },
   );
+  expect(JSON.parse(stdout)).toEqual(expected);
+}, 60_000);
+
+it('works in Bun', async () => {
+  const { stdout } = await run(bun, [`${here}smoke.mjs`, url], { env: { ...process.env, NO_COLOR: '1' } });
   expect(JSON.parse(stdout)).toEqual(expected);
 }, 60_000);
