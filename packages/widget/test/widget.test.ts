@@ -448,3 +448,37 @@ describe('inline mode, proactive open, unread badge, announcements', () => {
     await waitFor(() => expect($('.badge')).toBeNull());
   });
 });
+
+describe('messages sent while a reply streams', () => {
+  it('waits its turn instead of being dropped', async () => {
+    const stand = await openWidget();
+    const first = widget!.send('First question');
+    await waitFor(() => expect(stand.stream).toBeTruthy());
+    const firstStream = stand.stream!;
+    const second = widget!.send('Second question');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stand.requests.filter((r) => r.path === '/chat')).toHaveLength(1);
+    firstStream.push('start', { conversationId: 'c-6', messageId: 'm-1', visitorToken: 'vt-6' });
+    firstStream.push('done', {
+      messageId: 'm-2',
+      finishReason: 'stop',
+      usage: { inputTokens: 1, outputTokens: 1 },
+    });
+    firstStream.close();
+    await first;
+    await waitFor(() => expect(stand.stream).not.toBe(firstStream));
+    expect(stand.requests.filter((r) => r.path === '/chat').map((r) => r.body)).toEqual([
+      { message: 'First question' },
+      { message: 'Second question', conversationId: 'c-6' },
+    ]);
+    stand.stream!.push('start', { conversationId: 'c-6', messageId: 'm-3' });
+    stand.stream!.push('done', {
+      messageId: 'm-4',
+      finishReason: 'stop',
+      usage: { inputTokens: 1, outputTokens: 1 },
+    });
+    stand.stream!.close();
+    await second;
+    expect(texts('.msg.user')).toEqual(['You: First question', 'You: Second question']);
+  });
+});

@@ -76,9 +76,17 @@ export function createSession(options: {
   });
   const userMessageCount = () => messages.value.filter((m) => m.role === 'user').length;
 
-  async function send(text: string, replacing?: ChatMessage) {
+  // Messages go one at a time: one sent while a reply is still streaming (Closer.send from the page) waits.
+  let queue: Promise<void> = Promise.resolve();
+  function send(text: string, replacing?: ChatMessage): Promise<void> {
+    const run = queue.then(() => sendNow(text, replacing));
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async function sendNow(text: string, replacing?: ChatMessage) {
     const trimmed = text.trim();
-    if (!trimmed || phase.value !== 'idle') return;
+    if (!trimmed) return;
     lastText = trimmed;
     const mine = replacing ?? message('user', trimmed, 'sending');
     const reply = message('assistant', '', 'streaming');
