@@ -328,7 +328,7 @@ describe('keyboard, focus and events', () => {
     expect($('#closer-title')?.textContent).toBe('Chat with Maya');
     $('#closer-input')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
     await waitFor(() => expect($('[role=dialog]')).toBeNull());
-    expect(shadow().activeElement?.className).toBe('bubble');
+    await waitFor(() => expect(shadow().activeElement?.className).toBe('bubble'));
     expect(seen).toEqual(['open', 'close']);
   });
 

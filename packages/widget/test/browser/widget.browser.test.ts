@@ -217,15 +217,15 @@ describe('the script-tag widget in Chromium', () => {
           : host?.tagName;
       });
     await tab.keyboard.press('Tab');
-    expect(await focused()).toBe('button.bubble');
+    await expect.poll(focused).toBe('button.bubble');
     await tab.keyboard.press('Enter');
-    expect(await focused()).toBe('textarea#closer-input');
+    await expect.poll(focused).toBe('textarea#closer-input');
     await tab.keyboard.type('Do you offer financing?');
     await tab.keyboard.press('Enter');
     await tab.locator('closer-chat .msg.assistant[data-status="complete"]').waitFor();
     await tab.keyboard.press('Escape');
     await tab.locator('closer-chat [role=dialog]').waitFor({ state: 'detached' });
-    expect(await focused()).toBe('button.bubble');
+    await expect.poll(focused).toBe('button.bubble');
     await tab.context().close();
   });
 
