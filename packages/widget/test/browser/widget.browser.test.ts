@@ -76,8 +76,13 @@ beforeAll(async () => {
 });
 afterAll(async () => close?.());
 
-async function openPage(path: string, viewport = { width: 1280, height: 800 }, widget = true) {
-  const context = await browser.newContext({ viewport });
+async function openPage(
+  path: string,
+  viewport = { width: 1280, height: 800 },
+  widget = true,
+  colorScheme: 'light' | 'dark' = 'light',
+) {
+  const context = await browser.newContext({ viewport, colorScheme });
   const tab = await context.newPage();
   const problems: string[] = [];
   tab.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
@@ -274,23 +279,32 @@ describe('the script-tag widget in Chromium', () => {
     expect(await pageStyles('/test/plain', true)).toEqual(await pageStyles('/test/bare', false));
   });
 
-  it('has no axe-core violations, closed and open', async () => {
-    const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-    const { tab } = await openPage('/test/plain');
-    await tab.addScriptTag({ content: axe });
-    const violations = () =>
-      tab.evaluate(async () => {
-        const result = await (
-          window as unknown as {
-            axe: { run(ctx: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> };
-          }
-        ).axe.run({ include: [['closer-chat']] });
-        return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
-      });
-    expect(await violations()).toEqual([]);
-    await tab.locator('closer-chat .bubble').click();
-    await sendAndWatch(tab, 'How much could I save?');
-    expect(await violations()).toEqual([]);
-    await tab.context().close();
-  });
+  it.each(['light', 'dark'] as const)(
+    'has no axe-core violations, closed and open, in %s mode',
+    async (scheme) => {
+      const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+      const { tab } = await openPage('/test/plain', undefined, true, scheme);
+      await tab.addScriptTag({ content: axe });
+      const violations = () =>
+        tab.evaluate(async () => {
+          const result = await (
+            window as unknown as {
+              axe: { run(ctx: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> };
+            }
+          ).axe.run({ include: [['closer-chat']] });
+          return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
+        });
+      expect(await violations()).toEqual([]);
+      await tab.locator('closer-chat .bubble').click();
+      await sendAndWatch(tab, 'How much could I save?');
+      expect(await violations()).toEqual([]);
+      // The demo agent's theme is `auto`: the panel follows the visitor's system.
+      const background = await tab
+        .locator('closer-chat .panel')
+        .evaluate((el) => getComputedStyle(el).backgroundColor);
+      expect(background).toBe(scheme === 'dark' ? 'rgb(17, 24, 39)' : 'rgb(255, 255, 255)');
+      await tab.screenshot({ path: `${shots}desktop-${scheme}.png` });
+      await tab.context().close();
+    },
+  );
 });
