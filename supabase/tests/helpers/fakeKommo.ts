@@ -27,6 +27,8 @@ export class FakeKommo {
   /** Webhooks subscribed through the API; `refuseWebhooks` answers as for a plan or user without the right. */
   webhooks: { destination: string; settings: string[] }[] = [];
   refuseWebhooks = false;
+  /** The account's users, served in pages. */
+  users = [{ id: 504141, name: 'Olga Petrova', email: 'olga@acme.example' as string | null, lang: 'ru' }];
 
   private pair() {
     const n = ++this.issued;
@@ -169,14 +171,22 @@ export class FakeKommo {
           },
         })),
       ),
-      http.get(
-        `${BASE}/api/v4/users`,
-        read(() => ({
-          _embedded: {
-            users: [{ id: 504141, name: 'Olga Petrova', email: 'olga@acme.example', lang: 'ru' }],
+      http.get(`${BASE}/api/v4/users`, (info) => {
+        // Paged as Kommo pages: `page` and `limit` (≤ 250), `_links.next` while more remain.
+        const url = new URL(info.request.url);
+        const limit = Math.min(Number(url.searchParams.get('limit') ?? 50), 250);
+        const page = Number(url.searchParams.get('page') ?? 1);
+        const slice = this.users.slice((page - 1) * limit, page * limit);
+        const more = page * limit < this.users.length;
+        return read(() => ({
+          _page: page,
+          _links: {
+            self: { href: url.href },
+            ...(more ? { next: { href: `${BASE}/api/v4/users?page=${page + 1}&limit=${limit}` } } : {}),
           },
-        })),
-      ),
+          _embedded: { users: slice },
+        }))(info);
+      }),
       http.post(`${BASE}/api/v4/leads/complex`, async ({ request }) => {
         this.apiCalls.push('/api/v4/leads/complex');
         if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');

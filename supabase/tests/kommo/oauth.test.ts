@@ -188,6 +188,20 @@ describe('pipelines, settings and tokens', () => {
     expect((await asA<KommoCatalog>('GET', '/kommo/pipelines')).body.pipelines).toHaveLength(2);
   });
 
+  it('reads every page of a large account’s users', async () => {
+    await connect();
+    kommo.users = Array.from({ length: 260 }, (_, i) => ({
+      id: 600000 + i,
+      name: `Agent ${i}`,
+      email: null,
+      lang: 'es',
+    }));
+    const catalog = await asA<KommoCatalog>('POST', '/kommo/sync');
+    expect(catalog.body.users).toHaveLength(260);
+    expect(catalog.body.users.at(-1)).toEqual({ id: 600259, name: 'Agent 259', email: null });
+    expect(kommo.apiCalls.filter((p) => p === '/api/v4/users')).toHaveLength(2);
+  });
+
   it('maps company and need to text custom fields of the lead or the contact, and checks them', async () => {
     await connect();
     const catalog = await asA<KommoCatalog>('POST', '/kommo/sync');

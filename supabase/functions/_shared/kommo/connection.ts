@@ -60,14 +60,26 @@ interface PipelinesAnswer {
     }[];
   };
 }
-interface UsersAnswer {
-  _embedded?: { users?: { id: number; name: string; email?: string | null }[] };
-}
+type KommoUserRow = { id: number; name: string; email?: string | null };
+type KommoFieldRow = { id: number; name: string; type: string };
 interface AccountAnswer {
   id: number;
 }
-interface CustomFieldsAnswer {
-  _embedded?: { custom_fields?: { id: number; name: string; type: string }[] };
+interface PageAnswer<T> {
+  _embedded?: Record<string, T[] | undefined>;
+  _links?: { next?: { href?: string } };
+}
+
+/** Kommo pages lists (`limit` ≤ 250): follows `_links.next` up to `maxPages` pages. An empty list is a 204. */
+async function allPages<T>(api: KommoApi, path: string, key: string, maxPages = 20): Promise<T[]> {
+  const items: T[] = [];
+  for (let page = 1; page <= maxPages; page++) {
+    const separator = path.includes('?') ? '&' : '?';
+    const answer = await api.request<PageAnswer<T>>('GET', `${path}${separator}limit=250&page=${page}`);
+    items.push(...(answer?._embedded?.[key] ?? []));
+    if (!answer?._links?.next?.href) break;
+  }
+  return items;
 }
 
 /**
@@ -77,18 +89,17 @@ interface CustomFieldsAnswer {
 export async function fetchCatalog(api: KommoApi): Promise<KommoCatalog & { accountId: number | null }> {
   const [pipelines, users, account] = [
     await api.request<PipelinesAnswer>('GET', '/api/v4/leads/pipelines'),
-    await api.request<UsersAnswer>('GET', '/api/v4/users?limit=250'),
+    await allPages<KommoUserRow>(api, '/api/v4/users', 'users'),
     await api.request<AccountAnswer>('GET', '/api/v4/account'),
   ];
-  const fieldsOf = async (entity: KommoCustomField['entity']) => {
-    const answer = await api.request<CustomFieldsAnswer>(
-      'GET',
-      `/api/v4/${entity === 'lead' ? 'leads' : 'contacts'}/custom_fields?limit=250`,
-    );
-    return (answer?._embedded?.custom_fields ?? []).map(
-      (f): KommoCustomField => ({ id: f.id, name: f.name, type: f.type, entity }),
-    );
-  };
+  const fieldsOf = async (entity: KommoCustomField['entity']) =>
+    (
+      await allPages<KommoFieldRow>(
+        api,
+        `/api/v4/${entity === 'lead' ? 'leads' : 'contacts'}/custom_fields`,
+        'custom_fields',
+      )
+    ).map((f): KommoCustomField => ({ id: f.id, name: f.name, type: f.type, entity }));
   const customFields = [...(await fieldsOf('lead')), ...(await fieldsOf('contact'))];
   const catalog: KommoCatalog = {
     pipelines: (pipelines?._embedded?.pipelines ?? []).map(
@@ -99,7 +110,7 @@ export async function fetchCatalog(api: KommoApi): Promise<KommoCatalog & { acco
         statuses: (p._embedded?.statuses ?? []).map((s) => ({ id: s.id, name: s.name, sort: s.sort })),
       }),
     ),
-    users: (users?._embedded?.users ?? []).map((u) => ({ id: u.id, name: u.name, email: u.email ?? null })),
+    users: users.map((u) => ({ id: u.id, name: u.name, email: u.email ?? null })),
     customFields,
   };
   return { ...catalog, accountId: account?.id ?? null };
