@@ -12,14 +12,13 @@ import type { Row } from '../_shared/db/types.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError, notFound } from '../_shared/http/errors.ts';
 import { readJson } from '../_shared/http/validate.ts';
-import { KommoApi } from '../_shared/kommo/api.ts';
+import { kommoClient } from '../_shared/kommo/client.ts';
 import { kommoConfigFromEnv } from '../_shared/kommo/config.ts';
 import { connectionFromRow, fetchCatalog, storeCatalog } from '../_shared/kommo/connection.ts';
 import { runKommoJobs } from '../_shared/kommo/leadSync.ts';
 import { completeOauth, startOauth } from '../_shared/kommo/oauth.ts';
 import { oauthResultPage } from '../_shared/kommo/resultPage.ts';
 import { checkSettings, mergeSettings } from '../_shared/kommo/settings.ts';
-import { KommoTokenSource } from '../_shared/kommo/tokens.ts';
 import { applyDelivery, parseDelivery } from '../_shared/kommo/webhookDelivery.ts';
 import { revealWebhookUrl, unregisterWebhook } from '../_shared/kommo/webhookRegistration.ts';
 import type { Runtime } from '../_shared/runtime.ts';
@@ -48,12 +47,7 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
     }
   };
   const apiFor = (orgId: string) => {
-    const cfg = config();
-    return new KommoApi({
-      config: cfg,
-      fetch: fetcher,
-      tokens: new KommoTokenSource(runtime.db, orgId, cfg, fetcher),
-    });
+    return kommoClient({ db: runtime.db, orgId, config: config(), fetch: fetcher });
   };
 
   app.post('/oauth/start', admin, async (c) => {

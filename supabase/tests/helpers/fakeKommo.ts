@@ -19,6 +19,8 @@ export class FakeKommo {
   /** Answers queued before the real one for API reads: 429s, 502s. */
   failures: Response[] = [];
   apiCalls: string[] = [];
+  /** When each API read arrived (ms), to check the requests-per-second limit. */
+  readTimes: number[] = [];
   /** Leads created through /api/v4/leads/complex, and notes added. */
   leads: { id: number; name: string; body: Record<string, unknown> }[] = [];
   notes: { entity_id: number; note_type: string; params: { text: string } }[] = [];
@@ -62,6 +64,7 @@ export class FakeKommo {
       (body: () => unknown) =>
       ({ request }: { request: Request }) => {
         this.apiCalls.push(new URL(request.url).pathname);
+        this.readTimes.push(Date.now());
         if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
         const failure = this.failures.shift();
         if (failure) return failure;

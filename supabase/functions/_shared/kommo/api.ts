@@ -1,19 +1,9 @@
 // Calls to Kommo's API v4 for one organisation: the current token, one refresh on a 401, backoff with jitter
-// on 429 and 5xx, and at most 7 requests a second per account (Kommo blocks the IP of repeat offenders).
+// on 429 and 5xx, and paced under Kommo's requests-per-second limit (pacing.ts).
 import { ApiError } from '../http/errors.ts';
 import type { KommoConfig } from './config.ts';
+import { type Pacer, processPacer } from './pacing.ts';
 import { accountUrl, type KommoTokenSource } from './tokens.ts';
-
-const MIN_GAP_MS = Math.ceil(1000 / 7);
-const nextSlot = new Map<string, number>();
-
-/** Waits for this account's next request slot. */
-async function pace(subdomain: string): Promise<void> {
-  const now = Date.now();
-  const slot = Math.max(now, nextSlot.get(subdomain) ?? 0);
-  nextSlot.set(subdomain, slot + MIN_GAP_MS);
-  if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
-}
 
 export interface KommoApiOptions {
   config: KommoConfig;
@@ -23,6 +13,8 @@ export interface KommoApiOptions {
   attempts?: number;
   /** Scales every wait (tests run it fast). */
   delayScale?: number;
+  /** Waited on, in order, before every request (default: this process's spacing). */
+  pacers?: Pacer[];
 }
 
 export class KommoApi {
@@ -36,7 +28,7 @@ export class KommoApi {
     let session = await tokens.current();
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
-      await pace(session.subdomain);
+      for (const pace of this.options.pacers ?? [processPacer]) await pace(session.subdomain);
       let response: Response;
       try {
         response = await fetcher(`${accountUrl(config, session.subdomain)}${path}`, {

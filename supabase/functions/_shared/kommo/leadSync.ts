@@ -1,13 +1,14 @@
 // The outbox worker: sends captured leads to Kommo exactly once — a lead with its contact in one call, then the
 // transcript as a note — with backoff on 429/5xx, and a look-up before any retry of a create that may have
 // happened. Permanent failures are recorded on the lead.
+import { sweepOldWindows } from '../chat/rateLimit.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable, Row } from '../db/types.ts';
 import type { Env } from '../env.ts';
-import { KommoApi } from './api.ts';
+import type { KommoApi } from './api.ts';
+import { kommoClient } from './client.ts';
 import { kommoConfigFromEnv } from './config.ts';
 import { settingsFromRow } from './connection.ts';
-import { KommoTokenSource } from './tokens.ts';
 
 export const MAX_ATTEMPTS = 8;
 const TRANSCRIPT_CHARS = 15_000;
@@ -51,6 +52,8 @@ export async function runKommoJobs(deps: WorkerDeps, limit = 10): Promise<Worker
       [limit],
     ),
   );
+  // The pacing counts (one row per account and second while syncing) are swept here as well as by the chat.
+  if (jobs.length > 0) await deps.db.transaction((tx) => sweepOldWindows(tx));
   const report: WorkerReport = { claimed: jobs.length, synced: 0, retrying: 0, failed: 0 };
   for (const job of jobs) report[await runJob(deps, job)]++;
   return report;
@@ -62,11 +65,12 @@ async function runJob(deps: WorkerDeps, job: Job): Promise<'synced' | 'retrying'
   const payload = { ...job.payload };
   try {
     const config = kommoConfigFromEnv(deps.env);
-    const api = new KommoApi({
+    const api = kommoClient({
+      db: deps.db,
+      orgId: job.org_id,
       config,
       fetch: deps.fetch,
-      tokens: new KommoTokenSource(deps.db, job.org_id, config, deps.fetch),
-      ...(deps.delayScale === undefined ? {} : { delayScale: deps.delayScale }),
+      delayScale: deps.delayScale,
     });
     const context = await tenant(async (tx) => {
       const [lead] = await tx.query('select * from public.leads where id = $1', [payload.leadId]);

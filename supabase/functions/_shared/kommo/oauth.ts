@@ -3,10 +3,10 @@
 import { randomToken, sha256Hex } from '../crypto.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
-import { KommoApi } from './api.ts';
+import { kommoClient } from './client.ts';
 import type { KommoConfig } from './config.ts';
 import { sign, verify } from './secrets.ts';
-import { exchangeCode, KommoTokenSource, storeTokens } from './tokens.ts';
+import { exchangeCode, storeTokens } from './tokens.ts';
 import { ensureWebhookToken, registerWebhook, webhookUrlFor } from './webhookRegistration.ts';
 
 const STATE_TTL_MS = 10 * 60 * 1000;
@@ -118,11 +118,7 @@ async function connectWebhook(
 ): Promise<{ registered: true } | { registered: false; reason: string }> {
   const claims = { role: 'authenticated' as const, org_id: orgId };
   const token = await withTenant(db, claims, (tx) => ensureWebhookToken(tx, config, connectionId));
-  const api = new KommoApi({
-    config,
-    fetch: fetcher,
-    tokens: new KommoTokenSource(db, orgId, config, fetcher),
-  });
+  const api = kommoClient({ db, orgId, config, fetch: fetcher });
   const refusal = await registerWebhook(api, webhookUrlFor(config, token));
   await withTenant(db, claims, (tx) =>
     tx.query('update public.kommo_connections set webhook_registered = $2 where id = $1', [
