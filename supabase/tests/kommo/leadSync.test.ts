@@ -2,37 +2,28 @@
 import type { ChatReply } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { leadMarker, MAX_ATTEMPTS, runKommoJobs } from '@closer/functions/_shared/kommo/leadSync.ts';
-import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Api, createApi } from '../helpers/api.ts';
-import { migratedDatabase } from '../helpers/databases.ts';
-import { FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
-import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
+import type { Api } from '../helpers/api.ts';
+import { type FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
+import { connectKommo, type KommoHarness, startKommoHarness } from '../helpers/kommoHarness.ts';
+import type { TenantFixture } from '../helpers/tenants.ts';
 
-const server = setupServer();
 const ENV = { ...KOMMO_ENV, CLOSER_WORKER_SECRET: 'worker-secret-for-tests-0123456789' };
+let harness: KommoHarness;
 let kommo: FakeKommo;
 let db: Database;
 let api: Api;
 let a: TenantFixture;
 
 beforeAll(async () => {
-  server.listen({ onUnhandledRequest: 'error' });
-  db = await migratedDatabase('pglite');
-  api = createApi(db, ENV);
+  harness = await startKommoHarness('pglite', ENV);
+  ({ db, api } = harness);
 });
 beforeEach(async () => {
-  kommo = new FakeKommo();
-  server.resetHandlers(...kommo.handlers);
-  a = await createTenant(db, `Org${crypto.randomUUID().slice(0, 6)}`, { allowedOrigins: ['*'] });
-  await db.query('delete from kommo_connections where org_id = $1', [a.orgId]);
+  ({ kommo, org: a } = await harness.freshOrg({ allowedOrigins: ['*'] }));
   await db.query(`delete from jobs where kind = 'kommo.sync_lead'`);
   // Connect through the real OAuth flow, then choose the pipeline and stage.
-  const { body } = await api.as(a.secretKey)<{ url: string }>('POST', '/kommo/oauth/start', {});
-  const state = new URL(body.url).searchParams.get('state')!;
-  await api.fetch(
-    `/kommo/oauth/callback?${new URLSearchParams({ code: 'good-code', state, referer: 'acme.kommo.com' })}`,
-  );
+  await connectKommo(api, a.secretKey);
   await api.as(a.secretKey)('POST', '/kommo/sync');
   await api.as(a.secretKey)('POST', '/kommo', {
     pipelineId: 3177727,
@@ -41,10 +32,7 @@ beforeEach(async () => {
     fieldMap: { company: { entity: 'contact', fieldId: 264915 }, need: { entity: 'lead', fieldId: 1119323 } },
   });
 });
-afterAll(async () => {
-  server.close();
-  await db?.close();
-});
+afterAll(async () => harness?.close());
 
 const worker = () =>
   runKommoJobs({ db, env: ENV, fetch: (input, init) => fetch(input, init), delayScale: 0 });

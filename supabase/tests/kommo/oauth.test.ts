@@ -1,13 +1,12 @@
 import type { KommoCatalog, KommoConnection } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
-import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Api, type Caller, createApi, issuePaths } from '../helpers/api.ts';
-import { migratedDatabase } from '../helpers/databases.ts';
-import { FakeKommo, KOMMO_ENV, problemResponse } from '../helpers/fakeKommo.ts';
+import { type FakeKommo, KOMMO_ENV, problemResponse } from '../helpers/fakeKommo.ts';
+import { type KommoHarness, startKommoHarness } from '../helpers/kommoHarness.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
-const server = setupServer();
+let harness: KommoHarness;
 let kommo: FakeKommo;
 let db: Database;
 let api: Api;
@@ -15,21 +14,14 @@ let a: TenantFixture;
 let asA: Caller;
 
 beforeAll(async () => {
-  server.listen({ onUnhandledRequest: 'error' });
-  db = await migratedDatabase('pglite');
-  api = createApi(db, KOMMO_ENV);
+  harness = await startKommoHarness('pglite');
+  ({ db, api } = harness);
 });
 beforeEach(async () => {
-  kommo = new FakeKommo();
-  server.resetHandlers(...kommo.handlers);
-  a = await createTenant(db, `Org${crypto.randomUUID().slice(0, 6)}`);
-  await db.query('delete from kommo_connections where org_id = $1', [a.orgId]);
+  ({ kommo, org: a } = await harness.freshOrg());
   asA = api.as(a.secretKey);
 });
-afterAll(async () => {
-  server.close();
-  await db?.close();
-});
+afterAll(async () => harness?.close());
 
 async function start(returnUrl = 'https://app.acme.example/settings/crm') {
   const response = await asA<{ url: string }>('POST', '/kommo/oauth/start', { returnUrl });

@@ -4,40 +4,28 @@ import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { kommoClient } from '@closer/functions/_shared/kommo/client.ts';
 import { kommoConfigFromEnv } from '@closer/functions/_shared/kommo/config.ts';
 import { localPacer, postgresPacer } from '@closer/functions/_shared/kommo/pacing.ts';
-import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Api, createApi } from '../helpers/api.ts';
-import { migratedDatabase } from '../helpers/databases.ts';
-import { FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
-import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
+import type { Api } from '../helpers/api.ts';
+import { type FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
+import { connectKommo, type KommoHarness, startKommoHarness } from '../helpers/kommoHarness.ts';
+import type { TenantFixture } from '../helpers/tenants.ts';
 
-const server = setupServer();
+let harness: KommoHarness;
 let kommo: FakeKommo;
 let db: Database;
 let api: Api;
 let a: TenantFixture;
 
 beforeAll(async () => {
-  server.listen({ onUnhandledRequest: 'error' });
-  db = await migratedDatabase('postgres');
-  api = createApi(db, KOMMO_ENV);
+  harness = await startKommoHarness('postgres');
+  ({ db, api } = harness);
 });
 beforeEach(async () => {
-  kommo = new FakeKommo();
-  server.resetHandlers(...kommo.handlers);
-  a = await createTenant(db, `Org${crypto.randomUUID().slice(0, 6)}`);
-  await db.query('delete from kommo_connections where org_id = $1', [a.orgId]);
-  const { body } = await api.as(a.secretKey)<{ url: string }>('POST', '/kommo/oauth/start', {});
-  const state = new URL(body.url).searchParams.get('state')!;
-  await api.fetch(
-    `/kommo/oauth/callback?${new URLSearchParams({ code: 'good-code', state, referer: 'acme.kommo.com' })}`,
-  );
+  ({ kommo, org: a } = await harness.freshOrg());
+  await connectKommo(api, a.secretKey);
   kommo.readTimes = [];
 });
-afterAll(async () => {
-  server.close();
-  await db?.close();
-});
+afterAll(async () => harness?.close());
 
 /** Two function instances: each its own in-process spacing, optionally sharing the Postgres count. */
 async function burstFromTwoInstances(shared: boolean) {

@@ -2,41 +2,29 @@
 // stages (won, lost, any stage), repeats and late arrivals change nothing, and bad calls get 404/400, never 500.
 import type { KommoConnection, Lead } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
-import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Api, createApi } from '../helpers/api.ts';
-import { migratedDatabase } from '../helpers/databases.ts';
-import { FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
+import type { Api } from '../helpers/api.ts';
+import type { FakeKommo } from '../helpers/fakeKommo.ts';
+import { connectKommo, type KommoHarness, startKommoHarness } from '../helpers/kommoHarness.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
-const server = setupServer();
+let harness: KommoHarness;
 let kommo: FakeKommo;
 let db: Database;
 let api: Api;
 let a: TenantFixture;
 
 beforeAll(async () => {
-  server.listen({ onUnhandledRequest: 'error' });
-  db = await migratedDatabase('pglite');
-  api = createApi(db, KOMMO_ENV);
+  harness = await startKommoHarness('pglite');
+  ({ db, api } = harness);
 });
 beforeEach(async () => {
-  kommo = new FakeKommo();
-  server.resetHandlers(...kommo.handlers);
-  a = await createTenant(db, `Org${crypto.randomUUID().slice(0, 6)}`);
-  await db.query('delete from kommo_connections where org_id = $1', [a.orgId]);
+  ({ kommo, org: a } = await harness.freshOrg());
 });
-afterAll(async () => {
-  server.close();
-  await db?.close();
-});
+afterAll(async () => harness?.close());
 
 async function connect() {
-  const { body } = await api.as(a.secretKey)<{ url: string }>('POST', '/kommo/oauth/start', {});
-  const state = new URL(body.url).searchParams.get('state')!;
-  const page = await api.fetch(
-    `/kommo/oauth/callback?${new URLSearchParams({ code: 'good-code', state, referer: 'acme.kommo.com' })}`,
-  );
+  const page = await connectKommo(api, a.secretKey);
   await api.as(a.secretKey)('POST', '/kommo/sync');
   const connection = (await api.as(a.secretKey)<KommoConnection>('GET', '/kommo')).body;
   return { connection, page: await page.text(), path: new URL(connection.webhookUrl!).pathname };

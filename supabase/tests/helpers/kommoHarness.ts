@@ -1,0 +1,50 @@
+// What every Kommo test file sets up: an msw stand-in for Kommo (fresh for each test), a migrated database,
+// the functions over it, a new organisation with no Kommo connection, and the real OAuth flow to connect it.
+import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { setupServer } from 'msw/node';
+import { type Api, createApi } from './api.ts';
+import { migratedDatabase } from './databases.ts';
+import { FakeKommo, KOMMO_ENV } from './fakeKommo.ts';
+import { createTenant, type TenantFixture } from './tenants.ts';
+
+export interface KommoHarness {
+  db: Database;
+  api: Api;
+  /** For `beforeEach`: a fresh stand-in Kommo and an organisation not yet connected. */
+  freshOrg(options?: { allowedOrigins?: string[] }): Promise<{ kommo: FakeKommo; org: TenantFixture }>;
+  close(): Promise<void>;
+}
+
+/** For `beforeAll`. */
+export async function startKommoHarness(
+  driver: 'pglite' | 'postgres',
+  env: Record<string, string> = KOMMO_ENV,
+): Promise<KommoHarness> {
+  const server = setupServer();
+  server.listen({ onUnhandledRequest: 'error' });
+  const db = await migratedDatabase(driver);
+  return {
+    db,
+    api: createApi(db, env),
+    async freshOrg(options = {}) {
+      const kommo = new FakeKommo();
+      server.resetHandlers(...kommo.handlers);
+      const org = await createTenant(db, `Org${crypto.randomUUID().slice(0, 6)}`, options);
+      await db.query('delete from kommo_connections where org_id = $1', [org.orgId]);
+      return { kommo, org };
+    },
+    async close() {
+      server.close();
+      await db.close();
+    },
+  };
+}
+
+/** Connects the organisation through the real OAuth flow (start, then Kommo's redirect); the result page. */
+export async function connectKommo(api: Api, secretKey: string): Promise<Response> {
+  const { body } = await api.as(secretKey)<{ url: string }>('POST', '/kommo/oauth/start', {});
+  const state = new URL(body.url).searchParams.get('state')!;
+  return api.fetch(
+    `/kommo/oauth/callback?${new URLSearchParams({ code: 'good-code', state, referer: 'acme.kommo.com' })}`,
+  );
+}
