@@ -47,24 +47,16 @@ export function createClient(options: ClientOptions) {
   const credential = resolveCredential(options);
   const timeout = options.timeout ?? 60_000;
   const validate = options.validate ?? true;
-  const http = createHttp({
+  const base = {
     url: options.url,
     credential,
     organizationId: options.organizationId,
     fetch: options.fetch,
     headers: options.headers,
     timeout,
-    retry: options.retry ?? {},
-    validate,
-  });
-  const transport = createTransport({
-    url: options.url,
-    credential,
-    organizationId: options.organizationId,
-    fetch: options.fetch,
-    headers: options.headers,
-    timeout,
-  });
+  };
+  const http = createHttp({ ...base, retry: options.retry ?? {}, validate });
+  const transport = createTransport(base);
   const check = validate
     ? (event: ChatEvent) => {
         const result = z.safeParse(chatEventSchemas[event.type], event.data);

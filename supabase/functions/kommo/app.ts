@@ -1,16 +1,10 @@
 // `kommo`: connect a Kommo account (OAuth 2.0), see and change the connection, and read its pipelines.
-import {
-  type KommoCatalog,
-  type KommoPipeline,
-  kommoOauthStartRequest,
-  kommoSettingsUpdate,
-} from '@closer/contract';
+import { type KommoCatalog, kommoOauthStartRequest, kommoSettingsUpdate } from '@closer/contract';
 import { authenticate, bearerToken, tenant } from '../_shared/auth/middleware.ts';
-import { sha256Hex, timingSafeEqual } from '../_shared/crypto.ts';
-import { withTenant } from '../_shared/db/tenant.ts';
+import { timingSafeEqual } from '../_shared/crypto.ts';
 import type { Row } from '../_shared/db/types.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
-import { ApiError, notFound } from '../_shared/http/errors.ts';
+import { ApiError } from '../_shared/http/errors.ts';
 import { readJson } from '../_shared/http/validate.ts';
 import { kommoClient } from '../_shared/kommo/client.ts';
 import { kommoConfigFromEnv } from '../_shared/kommo/config.ts';
@@ -19,7 +13,7 @@ import { runKommoJobs } from '../_shared/kommo/leadSync.ts';
 import { completeOauth, startOauth } from '../_shared/kommo/oauth.ts';
 import { oauthResultPage } from '../_shared/kommo/resultPage.ts';
 import { checkSettings, mergeSettings } from '../_shared/kommo/settings.ts';
-import { applyDelivery, parseDelivery } from '../_shared/kommo/webhookDelivery.ts';
+import { receiveDelivery } from '../_shared/kommo/webhookInbox.ts';
 import { revealWebhookUrl, unregisterWebhook } from '../_shared/kommo/webhookRegistration.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 
@@ -124,49 +118,16 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
 
   // Kommo's deliveries: no credential but the connection's secret in the path. Answered at once (Kommo waits
   // 2 s and disables a hook that keeps failing); a repeated delivery is recognised by its exact body.
-  app.post('/webhooks/:token', async (c) => {
-    const token = c.req.param('token');
-    if (!/^whk_[A-Za-z0-9_-]{16,128}$/.test(token)) throw notFound('Webhook');
-    const [connection] = await runtime.db.query<{
-      id: string;
-      org_id: string;
-      account_id: string | null;
-      subdomain: string | null;
-      pipelines: KommoPipeline[];
-    }>(
-      `select id, org_id, account_id, subdomain, pipelines from public.kommo_connections
-       where webhook_token_hash = $1 and status <> 'disconnected'`,
-      [await sha256Hex(token)],
-    );
-    if (!connection) throw notFound('Webhook');
-    const raw = await c.req.text();
-    const delivery = parseDelivery(c.req.header('content-type'), raw);
-    const account = delivery.account;
-    const foreign =
-      (account?.id !== undefined &&
-        connection.account_id !== null &&
-        account.id !== Number(connection.account_id)) ||
-      (account?.subdomain !== undefined &&
-        connection.subdomain !== null &&
-        account.subdomain !== connection.subdomain);
-    if (foreign) return c.json({ received: true, ignored: 'another Kommo account' });
-    const outcome = await withTenant(
-      runtime.db,
-      { role: 'authenticated', org_id: connection.org_id },
-      async (tx) => {
-        const [fresh] = await tx.query(
-          `insert into public.webhook_events (org_id, connection_id, dedupe_key, payload)
-         values ($1, $2, $3, $4::jsonb) on conflict (connection_id, dedupe_key) do nothing returning id`,
-          [connection.org_id, connection.id, await sha256Hex(raw), JSON.stringify(delivery)],
-        );
-        if (!fresh) return { duplicate: true, moved: 0, deleted: 0 };
-        const applied = await applyDelivery(tx, delivery, connection.pipelines, new Date());
-        await tx.query('update public.webhook_events set processed_at = now() where id = $1', [fresh.id]);
-        return { duplicate: false, ...applied };
-      },
-    );
-    return c.json({ received: true, ...outcome });
-  });
+  app.post('/webhooks/:token', async (c) =>
+    c.json(
+      await receiveDelivery(
+        runtime.db,
+        c.req.param('token'),
+        c.req.header('content-type'),
+        await c.req.text(),
+      ),
+    ),
+  );
 
   app.post('/sync', admin, async (c) => {
     const orgId = c.var.principal.orgId;

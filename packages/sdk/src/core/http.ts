@@ -1,8 +1,8 @@
 // The full client's request core, on ky: one place for auth, timeout, retries, errors and response validation.
 import ky, { HTTPError, type KyInstance, TimeoutError as KyTimeoutError } from 'ky';
 import * as z from 'zod/mini';
-import type { Credential } from './credentials.ts';
 import { ApiError, type CloserError, ConnectionError, errorFromResponse, TimeoutError } from './errors.ts';
+import type { TransportOptions } from './transport.ts';
 
 export interface RetryOptions {
   /**
@@ -17,13 +17,8 @@ export interface RetryOptions {
   backoffLimit?: number;
 }
 
-export interface HttpOptions {
-  url: string;
-  credential: Credential;
-  organizationId?: string | undefined;
-  fetch?: typeof fetch | undefined;
-  headers?: Record<string, string> | undefined;
-  timeout: number;
+/** The chat transport's options, plus retries and response validation. */
+export interface HttpOptions extends TransportOptions {
   retry: RetryOptions;
   validate: boolean;
 }

@@ -1,6 +1,6 @@
 // Leads captured in chat: the capture_lead tool, and the one upsert both the tool and the form use.
 import { type Lead, type LeadFields, leadFields, leadFieldsObject } from '@closer/contract';
-import type { Queryable } from '../db/types.ts';
+import type { Queryable, Row } from '../db/types.ts';
 import type { LlmTool } from '../llm/types.ts';
 import { leadFromRow } from '../resources/conversations.ts';
 
@@ -66,9 +66,7 @@ export async function upsertLead(
       f.need ?? null,
     ],
   );
-  await enqueueLeadSync(tx, row!.id as string);
-  const [current] = await tx.query('select * from public.leads where id = $1', [row!.id]);
-  return leadFromRow(current!);
+  return leadFromRow((await enqueueLeadSync(tx, lead.orgId, row!.id as string)) ?? row!);
 }
 
 /**
@@ -76,21 +74,22 @@ export async function upsertLead(
  * transaction commits, and never without the lead. One job per lead; a later capture updates the lead the
  * pending job will send.
  */
-async function enqueueLeadSync(tx: Queryable, leadId: string): Promise<void> {
+async function enqueueLeadSync(tx: Queryable, orgId: string, leadId: string): Promise<Row | null> {
   const queued = await tx.query(
     `insert into public.jobs (org_id, kind, payload, dedupe_key)
-     select c.org_id, 'kommo.sync_lead', jsonb_build_object('leadId', $1::text), 'kommo.sync_lead:' || $1
+     select c.org_id, 'kommo.sync_lead', jsonb_build_object('leadId', $2::text), 'kommo.sync_lead:' || $2
      from public.kommo_connections c
-     join public.leads l on l.org_id = c.org_id and l.id = $1::uuid
-     where c.status = 'connected'
+     where c.org_id = $1 and c.status = 'connected'
      on conflict (dedupe_key) do nothing
      returning id`,
+    [orgId, leadId],
+  );
+  if (queued.length === 0) return null;
+  // The lead as the caller returns it: now waiting for Kommo.
+  const [pending] = await tx.query(
+    `update public.leads set crm_provider = 'kommo', crm_state = 'pending', crm_error = null
+     where id = $1 returning *`,
     [leadId],
   );
-  if (queued.length > 0) {
-    await tx.query(
-      `update public.leads set crm_provider = 'kommo', crm_state = 'pending', crm_error = null where id = $1`,
-      [leadId],
-    );
-  }
+  return pending ?? null;
 }

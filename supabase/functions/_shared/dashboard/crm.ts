@@ -3,17 +3,14 @@
 import type { Dashboard } from '@closer/contract';
 import type { Queryable } from '../db/types.ts';
 import { isoOrNull } from '../resources/time.ts';
+import { type DashboardPeriod, IN_PERIOD, OF_AGENT, PERIOD, periodParams } from './period.ts';
 
-/** `period` is the SQL of dashboard/statistics.ts: params $1 from, $2 to, $3 time zone, $4 agent id or null. */
 export async function crmFigures(
   tx: Queryable,
-  period: string,
-  inPeriod: string,
-  ofAgent: string,
-  params: unknown[],
+  period: DashboardPeriod,
 ): Promise<Pick<Dashboard, 'leadOutcomes' | 'crm'>> {
   const [leads] = await tx.query<Record<string, number>>(
-    `${period}
+    `${PERIOD}
     select
       count(*) filter (where l.status = 'new')::int as new,
       count(*) filter (where l.status = 'in_progress')::int as in_progress,
@@ -22,8 +19,8 @@ export async function crmFigures(
       count(*) filter (where l.crm_state = 'pending')::int as pending,
       count(*) filter (where l.crm_state = 'synced')::int as synced,
       count(*) filter (where l.crm_state = 'failed')::int as failed
-    from public.leads l where ${inPeriod} and ${ofAgent}`,
-    params,
+    from public.leads l where ${IN_PERIOD('l.created_at')} and ${OF_AGENT('l.agent_id')}`,
+    periodParams(period),
   );
   const [connection] = await tx.query<{ status: string; last_error: string | null; last_sync_at: unknown }>(
     'select status, last_error, last_sync_at from public.kommo_connections',

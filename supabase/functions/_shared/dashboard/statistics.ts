@@ -2,29 +2,14 @@
 import type { Dashboard } from '@closer/contract';
 import type { Queryable } from '../db/types.ts';
 import { crmFigures } from './crm.ts';
-
-export interface DashboardPeriod {
-  from: string;
-  to: string;
-  tz: string;
-  agentId?: string | undefined;
-}
-
-// $1 from, $2 to (local dates), $3 time zone, $4 agent id or null. A local day starts at local midnight.
-const PERIOD = `
-  with period as (
-    select ($1::date::timestamp at time zone $3) as start_at,
-           (($2::date + 1)::timestamp at time zone $3) as end_at
-  )`;
-const IN_PERIOD = (column: string) =>
-  `${column} >= (select start_at from period) and ${column} < (select end_at from period)`;
-const OF_AGENT = (column: string) => `($4::uuid is null or ${column} = $4::uuid)`;
+import type { DashboardPeriod } from './period.ts';
+import { IN_PERIOD, OF_AGENT, PERIOD, periodParams } from './period.ts';
 
 const rate = (leads: number, conversations: number) =>
   conversations === 0 ? 0 : Math.round((leads / conversations) * 10000) / 10000;
 
 export async function dashboardStatistics(tx: Queryable, period: DashboardPeriod): Promise<Dashboard> {
-  const params = [period.from, period.to, period.tz, period.agentId ?? null];
+  const params = periodParams(period);
 
   const [totals] = await tx.query<{
     conversations: number;
@@ -106,7 +91,7 @@ export async function dashboardStatistics(tx: Queryable, period: DashboardPeriod
     params,
   );
 
-  const crm = await crmFigures(tx, PERIOD, IN_PERIOD('l.created_at'), OF_AGENT('l.agent_id'), params);
+  const crm = await crmFigures(tx, period);
 
   const t = totals ?? { conversations: 0, visitor_messages: 0, leads: 0, input_tokens: 0, output_tokens: 0 };
   return {

@@ -184,11 +184,12 @@ function kommoLead(lead: Row, stored: Record<string, unknown>) {
         ? [{ field_id: target.fieldId, values: [{ value }] }]
         : [];
     });
+  const onLead = mapped('lead');
   const who = (lead.name ?? lead.phone ?? lead.email ?? 'Website visitor') as string;
   const tags = [{ name: 'Closer' }, ...settings.tags.map((name) => ({ name }))];
   return {
     name: `${who} — ${leadMarker(lead.id as string)}`,
-    ...(mapped('lead').length ? { custom_fields_values: mapped('lead') } : {}),
+    ...(onLead.length ? { custom_fields_values: onLead } : {}),
     ...(settings.pipelineId ? { pipeline_id: settings.pipelineId } : {}),
     ...(settings.statusId ? { status_id: settings.statusId } : {}),
     ...(settings.responsibleUserId ? { responsible_user_id: settings.responsibleUserId } : {}),
