@@ -1,7 +1,7 @@
 // `pnpm start`: the local stack. Flags: --memory (throwaway database), --port <n> (default 54321), --host <h>,
 // --data-dir <dir> (where PGlite and the demo key live; default .closer/).
 import { parseArgs } from 'node:util';
-import { nudgeLeadSync } from '@closer/functions/_shared/kommo/leadSync.ts';
+import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
@@ -61,7 +61,7 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
 });
 
 // Kommo's outbox: on Supabase pg_cron runs the worker; here an interval does (it does nothing unconfigured).
-const leadSync = setInterval(() => nudgeLeadSync({ db, env, fetch }), 15_000);
+const leadSync = startKommoWorker({ db, env, fetch }, Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -72,8 +72,8 @@ async function shutdown(signal: string) {
     () => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(),
     5000,
   );
-  clearInterval(leadSync);
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await leadSync.stop();
   clearTimeout(force);
   await db.close();
   console.log('Stopped cleanly.');

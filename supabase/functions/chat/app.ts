@@ -21,7 +21,6 @@ import { findVisitorConversation } from '../_shared/chat/visitor.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { readJson, readParam, readQuery } from '../_shared/http/validate.ts';
-import { nudgeLeadSync } from '../_shared/kommo/leadSync.ts';
 import { createLlmProvider } from '../_shared/llm/provider.ts';
 import type { LlmProvider } from '../_shared/llm/types.ts';
 import {
@@ -73,14 +72,12 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
       return sseResponse(
         async (emit, gone) => {
-          const outcome = await streamReply(runtime.db, claims, provider, prepared, emit, gone, timings);
-          if (outcome.lead) nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
+          await streamReply(runtime.db, claims, provider, prepared, emit, gone, timings);
         },
         { signal, pingMs: timings.pingMs, headers: { 'x-request-id': c.var.requestId } },
       );
     }
     const outcome = await streamReply(runtime.db, claims, provider, prepared, () => {}, signal, timings);
-    if (outcome.lead) nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
     if (outcome.error) throw outcome.error;
     const [row] = await tenant(c, (tx) =>
       tx.query('select * from public.messages where id = $1', [prepared.turn.replyId]),
@@ -154,7 +151,6 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
         fields: body.fields,
       });
     });
-    nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
     return c.json(lead, 201);
   });
 

@@ -1,6 +1,7 @@
 // Leads captured in chat: the capture_lead tool, and the one upsert both the tool and the form use.
 import { type Lead, type LeadFields, leadFields, leadFieldsObject } from '@closer/contract';
-import type { Queryable, Row } from '../db/types.ts';
+import type { Queryable } from '../db/types.ts';
+import { queueLeadSync } from '../kommo/leadQueue.ts';
 import type { LlmTool } from '../llm/types.ts';
 import { leadFromRow } from '../resources/conversations.ts';
 
@@ -66,30 +67,6 @@ export async function upsertLead(
       f.need ?? null,
     ],
   );
-  return leadFromRow((await enqueueLeadSync(tx, lead.orgId, row!.id as string)) ?? row!);
-}
-
-/**
- * When Kommo is connected, the lead goes to the outbox in the caller's transaction: it is sent once the
- * transaction commits, and never without the lead. One job per lead; a later capture updates the lead the
- * pending job will send.
- */
-async function enqueueLeadSync(tx: Queryable, orgId: string, leadId: string): Promise<Row | null> {
-  const queued = await tx.query(
-    `insert into public.jobs (org_id, kind, payload, dedupe_key)
-     select c.org_id, 'kommo.sync_lead', jsonb_build_object('leadId', $2::text), 'kommo.sync_lead:' || $2
-     from public.kommo_connections c
-     where c.org_id = $1 and c.status = 'connected'
-     on conflict (dedupe_key) do nothing
-     returning id`,
-    [orgId, leadId],
-  );
-  if (queued.length === 0) return null;
-  // The lead as the caller returns it: now waiting for Kommo.
-  const [pending] = await tx.query(
-    `update public.leads set crm_provider = 'kommo', crm_state = 'pending', crm_error = null
-     where id = $1 returning *`,
-    [leadId],
-  );
-  return pending ?? null;
+  // A capture, or a correction of a lead Kommo already has, goes to Kommo through the outbox.
+  return leadFromRow((await queueLeadSync(tx, lead.orgId, row!.id as string)) ?? row!);
 }

@@ -1,5 +1,6 @@
 // Calls to Kommo's API v4 for one organisation: the current token, one refresh on a 401, backoff with jitter
-// on 429 and 5xx, and paced under Kommo's requests-per-second limit (pacing.ts).
+// on 429 and 5xx, paced under Kommo's requests-per-second limit (pacing.ts), each answer awaited at most
+// `timeoutMs`, and none started that could still be running at the caller's deadline (a job's lease).
 import { ApiError } from '../http/errors.ts';
 import type { KommoConfig } from './config.ts';
 import { type Pacer, processPacer } from './pacing.ts';
@@ -15,6 +16,20 @@ export interface KommoApiOptions {
   delayScale?: number;
   /** Waited on, in order, before every request (default: this process's spacing). */
   pacers?: Pacer[];
+  /** Longest wait for one answer, body included (default: the config's `requestTimeoutMs`). */
+  timeoutMs?: number;
+  /**
+   * When the caller must be done (ms since the epoch): no request starts unless its timeout ends before then,
+   * so a worker never talks to Kommo about a job after its lease. Default: none.
+   */
+  deadline?: number;
+}
+
+/** A request was not sent: the caller's deadline came first. Nothing happened in Kommo; safe to try later. */
+export class KommoDeadlineError extends ApiError {
+  constructor(method: string, path: string) {
+    super('upstream_error', `No time left to call Kommo (${method} ${path}) before the job's lease ends`);
+  }
 }
 
 export class KommoApi {
@@ -25,10 +40,14 @@ export class KommoApi {
     const { tokens, fetch: fetcher, config } = this.options;
     const attempts = this.options.attempts ?? 4;
     const scale = this.options.delayScale ?? 1;
+    const timeoutMs = this.options.timeoutMs ?? config.requestTimeoutMs;
+    // A token refresh is a call to Kommo too, bounded by the same timeout.
+    this.ensureTime(timeoutMs, 0, method, path);
     let session = await tokens.current();
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       for (const pace of this.options.pacers ?? [processPacer]) await pace(session.subdomain);
+      this.ensureTime(timeoutMs, 0, method, path);
       let response: Response;
       try {
         response = await fetcher(`${accountUrl(config, session.subdomain)}${path}`, {
@@ -38,43 +57,71 @@ export class KommoApi {
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        // A write that got no answer may have happened: the caller decides (look it up before writing again).
-        if (attempt >= attempts || method !== 'GET') {
-          throw Object.assign(
-            new ApiError('upstream_error', `Kommo did not answer: ${(error as Error).message}`),
-            {
-              uncertain: method !== 'GET',
-            },
-          );
-        }
-        await wait(attempt, null, scale);
+        // No answer (timeout, reset): a write may have happened, so the caller decides (look it up before
+        // writing again); a read is tried again.
+        if (attempt >= attempts || method !== 'GET') throw noAnswer(error, method, path, timeoutMs);
+        await this.wait(attempt, null, scale, timeoutMs, method, path);
         continue;
       }
       if (response.status === 401 && !refreshed) {
-        // The token was revoked or expired early: refresh once (unless another request already did) and retry.
+        // The token was revoked or expired early: refresh once (unless another request already did), retry.
+        await response.body?.cancel().catch(() => undefined);
         refreshed = true;
+        this.ensureTime(timeoutMs, 0, method, path);
         session = await tokens.refresh(session.connectionId, session.accessToken);
         continue;
       }
       // A 429 is a refusal and safe to repeat; a 5xx to a write may hide a write that happened.
       const retryable = response.status === 429 || (response.status >= 500 && method === 'GET');
       if (retryable && attempt < attempts) {
-        await wait(attempt, response.headers.get('retry-after'), scale);
+        await response.body?.cancel().catch(() => undefined);
+        await this.wait(attempt, response.headers.get('retry-after'), scale, timeoutMs, method, path);
         continue;
       }
       if (response.status === 204) return null;
       if (!response.ok) throw await kommoError(response, method, path);
-      return (await response.json()) as T;
+      try {
+        return (await response.json()) as T;
+      } catch (error) {
+        // The body was cut short or never finished within the timeout: as good as no answer.
+        throw noAnswer(error, method, path, timeoutMs);
+      }
     }
+  }
+
+  /** Throws KommoDeadlineError unless `waitMs` and then one whole request fit before the deadline. */
+  private ensureTime(timeoutMs: number, waitMs: number, method: string, path: string) {
+    const { deadline } = this.options;
+    if (deadline !== undefined && Date.now() + waitMs + timeoutMs > deadline) {
+      throw new KommoDeadlineError(method, path);
+    }
+  }
+
+  private async wait(
+    attempt: number,
+    retryAfter: string | null,
+    scale: number,
+    timeoutMs: number,
+    method: string,
+    path: string,
+  ) {
+    const seconds = retryAfter ? Number(retryAfter) : Number.NaN;
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : 500 * 2 ** (attempt - 1) * (0.5 + Math.random());
+    const delay = Math.min(ms, 30_000) * scale;
+    this.ensureTime(timeoutMs, delay, method, path);
+    await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
 
-async function wait(attempt: number, retryAfter: string | null, scale: number) {
-  const seconds = retryAfter ? Number(retryAfter) : Number.NaN;
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : 500 * 2 ** (attempt - 1) * (0.5 + Math.random());
-  await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 30_000) * scale));
+function noAnswer(error: unknown, method: string, path: string, timeoutMs: number): ApiError {
+  const timedOut = (error as Error).name === 'TimeoutError';
+  const why = timedOut ? `no answer within ${timeoutMs} ms` : (error as Error).message;
+  return Object.assign(new ApiError('upstream_error', `Kommo did not answer ${method} ${path}: ${why}`), {
+    uncertain: method !== 'GET',
+  });
 }
 
 /** Kommo errors are application/problem+json: `{ title, status, detail, validation-errors? }`. */

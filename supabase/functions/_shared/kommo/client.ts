@@ -15,6 +15,8 @@ export function kommoClient(options: {
   delayScale?: number | undefined;
   /** Default: this process's spacing, then the shared count in Postgres. */
   pacers?: Pacer[];
+  /** No request starts that could end after this (ms since the epoch): a worker's lease. */
+  deadline?: number | undefined;
 }): KommoApi {
   return new KommoApi({
     config: options.config,
@@ -22,5 +24,6 @@ export function kommoClient(options: {
     tokens: new KommoTokenSource(options.db, options.orgId, options.config, options.fetch),
     pacers: options.pacers ?? [processPacer, postgresPacer(options.db, options.orgId)],
     ...(options.delayScale === undefined ? {} : { delayScale: options.delayScale }),
+    ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
   });
 }

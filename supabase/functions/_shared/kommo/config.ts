@@ -11,6 +11,22 @@ export interface KommoConfig {
   baseDomain: string;
   /** 32 bytes, base64: encrypts tokens at rest and signs OAuth states. */
   encryptionKey: Uint8Array;
+  /** Longest wait for one answer from Kommo, body included (`KOMMO_REQUEST_TIMEOUT_MS`, default 20 000 ms). */
+  requestTimeoutMs: number;
+}
+
+/** Default of `KOMMO_REQUEST_TIMEOUT_MS`. */
+export const KOMMO_REQUEST_TIMEOUT_MS = 20_000;
+
+/** A duration setting in milliseconds; a value that is not a non-negative number is a 503 naming it. */
+export function millisecondsFrom(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new ApiError('unavailable', `${name} must be a number of milliseconds, not ${JSON.stringify(raw)}`);
+  }
+  return value;
 }
 
 export function kommoConfigFromEnv(env: Env): KommoConfig {
@@ -29,6 +45,7 @@ export function kommoConfigFromEnv(env: Env): KommoConfig {
     redirectUri: env.KOMMO_REDIRECT_URI!,
     baseDomain: env.KOMMO_BASE_DOMAIN ?? 'kommo.com',
     encryptionKey: encryptionKeyFrom(env.CLOSER_ENCRYPTION_KEY!),
+    requestTimeoutMs: Math.max(1, millisecondsFrom(env, 'KOMMO_REQUEST_TIMEOUT_MS', KOMMO_REQUEST_TIMEOUT_MS)),
   };
 }
 

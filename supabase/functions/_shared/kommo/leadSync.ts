@@ -1,17 +1,36 @@
-// The outbox worker: sends captured leads to Kommo exactly once — a lead with its contact in one call, then the
-// transcript as a note — with backoff on 429/5xx, and a look-up before any retry of a create that may have
-// happened. Permanent failures are recorded on the lead.
+// The outbox worker for Kommo: sends each captured lead exactly once — a lead with its contact in one call, then
+// the transcript as a note — and later corrections as updates of that lead and contact. Each job runs under a
+// lease of its own; no call to Kommo starts that could outlast it, and every write back is fenced on it. A write
+// whose answer never came is looked up in Kommo before it is sent again, and is sent again only when Kommo has
+// not shown it within the confirmation window. Permanent failures are recorded on the lead.
 import { sweepOldWindows } from '../chat/rateLimit.ts';
+import { sha256Hex } from '../crypto.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable, Row } from '../db/types.ts';
 import type { Env } from '../env.ts';
+import {
+  type ClaimedJob,
+  claimNextJob,
+  finishJob,
+  type JobOutcome,
+  LeaseLostError,
+  saveProgress,
+} from '../outbox/jobs.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
-import { kommoConfigFromEnv } from './config.ts';
-import { settingsFromRow } from './connection.ts';
+import { type KommoConfig, kommoConfigFromEnv, millisecondsFrom } from './config.ts';
+import {
+  kommoContactFields,
+  kommoLeadCreate,
+  kommoLeadFields,
+  leadMarker,
+  transcriptText,
+} from './leadBody.ts';
+import { LEAD_SYNC_JOB } from './leadQueue.ts';
+
+export { leadMarker } from './leadBody.ts';
 
 export const MAX_ATTEMPTS = 8;
-const TRANSCRIPT_CHARS = 15_000;
 
 export interface WorkerDeps {
   db: Database;
@@ -26,212 +45,376 @@ export interface WorkerReport {
   synced: number;
   retrying: number;
   failed: number;
+  /** Runs that outlived their lease and were taken over: they wrote nothing. */
+  lost: number;
 }
 
-interface Job {
-  id: string;
-  org_id: string;
-  attempts: number;
-  payload: { leadId: string; kommoLeadId?: number; noteAdded?: boolean };
+export interface WorkerTimings {
+  /** How long one job is held by the worker running it (`CLOSER_JOB_LEASE_MS`, default 120 000). */
+  leaseMs: number;
+  /**
+   * How long a create or note that got no answer is only looked for in Kommo, never sent again
+   * (`KOMMO_CONFIRM_WINDOW_MS`, default 600 000).
+   */
+  confirmWindowMs: number;
 }
 
-/** The marker in the Kommo lead's name that finds it again after an answer was lost. */
-export const leadMarker = (leadId: string) => `Closer #${leadId.slice(0, 8)}`;
+export function workerTimingsFromEnv(env: Env): WorkerTimings {
+  return {
+    leaseMs: Math.max(1000, millisecondsFrom(env, 'CLOSER_JOB_LEASE_MS', 120_000)),
+    confirmWindowMs: millisecondsFrom(env, 'KOMMO_CONFIRM_WINDOW_MS', 600_000),
+  };
+}
 
-/** Claims due jobs (several workers may run: claimed rows are skipped by the others) and runs them. */
+/** A job's progress, saved as it goes: what Kommo has, and what was sent without an answer (ms since epoch). */
+interface SyncPayload {
+  leadId: string;
+  kommoLeadId?: number;
+  contactId?: number | null;
+  createSentAt?: number;
+  noteAdded?: boolean;
+  noteSentAt?: number;
+  /** Hashes of the lead's and the contact's fields as Kommo has them; absent when unknown. */
+  sent?: { lead?: string; contact?: string };
+}
+
+type Tenant = <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>;
+
+interface LeadContext {
+  lead: Row | undefined;
+  settings: Record<string, unknown>;
+  transcript: { role: string; content: string }[];
+}
+
+/** A write whose answer was lost has not shown up in Kommo yet: look again later, do not send it again. */
+class AwaitingKommo extends Error {}
+
+/**
+ * Runs due lead-sync jobs one at a time, each under its own lease, up to `limit` jobs or until half a lease has
+ * passed (an edge function's wall clock is limited). Any number of workers may run at once.
+ */
 export async function runKommoJobs(deps: WorkerDeps, limit = 10): Promise<WorkerReport> {
-  const jobs = await deps.db.transaction((tx) =>
-    tx.query<Job>(
-      `update public.jobs set status = 'running', attempts = attempts + 1, locked_until = now() + interval '2 minutes'
-       where id in (
-         select id from public.jobs
-         where kind = 'kommo.sync_lead' and status in ('pending', 'running') and run_after <= now()
-           and (locked_until is null or locked_until < now())
-         order by run_after limit $1 for update skip locked)
-       returning id, org_id, attempts, payload`,
-      [limit],
-    ),
-  );
-  // The pacing counts (one row per account and second while syncing) are swept here as well as by the chat.
-  if (jobs.length > 0) await deps.db.transaction((tx) => sweepOldWindows(tx));
-  const report: WorkerReport = { claimed: jobs.length, synced: 0, retrying: 0, failed: 0 };
-  for (const job of jobs) report[await runJob(deps, job)]++;
+  const timings = workerTimingsFromEnv(deps.env);
+  const configured = kommoConfigFromEnv(deps.env);
+  // Every call to Kommo, token refresh included, must fit in a lease several times over.
+  const config = {
+    ...configured,
+    requestTimeoutMs: Math.min(configured.requestTimeoutMs, timings.leaseMs / 4),
+  };
+  const report: WorkerReport = { claimed: 0, synced: 0, retrying: 0, failed: 0, lost: 0 };
+  const started = Date.now();
+  while (report.claimed < limit && Date.now() - started < timings.leaseMs / 2) {
+    const job = await claimNextJob<SyncPayload>(deps.db, LEAD_SYNC_JOB, timings.leaseMs);
+    if (!job) break;
+    // The pacing counts (one row per account and second while syncing) are swept here as well as by the chat.
+    if (report.claimed++ === 0) await deps.db.transaction((tx) => sweepOldWindows(tx));
+    report[await runJob(deps, config, timings, job)]++;
+  }
   return report;
 }
 
-async function runJob(deps: WorkerDeps, job: Job): Promise<'synced' | 'retrying' | 'failed'> {
-  const tenant = <T>(fn: (tx: Queryable) => Promise<T>) =>
-    withTenant(deps.db, { role: 'authenticated', org_id: job.org_id }, fn);
-  const payload = { ...job.payload };
+async function runJob(
+  deps: WorkerDeps,
+  config: KommoConfig,
+  timings: WorkerTimings,
+  job: ClaimedJob<SyncPayload>,
+): Promise<'synced' | 'retrying' | 'failed' | 'lost'> {
+  const tenant: Tenant = (fn) => withTenant(deps.db, { role: 'authenticated', org_id: job.orgId }, fn);
+  const payload: SyncPayload = { ...job.payload };
   try {
-    const config = kommoConfigFromEnv(deps.env);
-    const api = kommoClient({
-      db: deps.db,
-      orgId: job.org_id,
-      config,
-      fetch: deps.fetch,
-      delayScale: deps.delayScale,
-    });
-    const context = await tenant(async (tx) => {
-      const [lead] = await tx.query('select * from public.leads where id = $1', [payload.leadId]);
-      const [connection] = await tx.query<{ settings: Record<string, unknown> }>(
-        'select settings from public.kommo_connections',
-      );
-      const transcript = lead?.conversation_id
-        ? await tx.query<{ role: string; content: string }>(
-            `select role, content from public.messages where conversation_id = $1 and content <> '' order by seq`,
-            [lead.conversation_id],
-          )
-        : [];
-      return { lead, settings: connection?.settings ?? {}, transcript };
-    });
-    if (!context.lead) return await finish(tenant, job, 'done', null);
-
-    let kommoLeadId =
-      payload.kommoLeadId ??
-      (context.lead.crm_external_id ? Number(context.lead.crm_external_id) : undefined);
-    // A previous attempt may have created it before its answer was lost: look before creating again.
-    if (kommoLeadId === undefined && job.attempts > 1) kommoLeadId = await findCreated(api, payload.leadId);
-    if (kommoLeadId === undefined) {
-      const created = await api.request<{ id: number }[]>('POST', '/api/v4/leads/complex', [
-        kommoLead(context.lead, context.settings),
-      ]);
-      kommoLeadId = created?.[0]?.id;
-      if (kommoLeadId === undefined) throw new Error('Kommo created no lead');
-    }
-    payload.kommoLeadId = kommoLeadId;
-    await tenant((tx) =>
-      tx.query(`update public.leads set crm_external_id = $2 where id = $1`, [
-        payload.leadId,
-        String(kommoLeadId),
-      ]),
-    );
-    if (!payload.noteAdded && context.transcript.length > 0) {
-      await api.request('POST', '/api/v4/leads/notes', [
-        {
-          entity_id: kommoLeadId,
-          note_type: 'common',
-          params: { text: transcriptText(context.lead, context.transcript) },
-        },
-      ]);
-      payload.noteAdded = true;
-    }
-    await tenant((tx) =>
+    const context = await loadLead(tenant, payload.leadId);
+    if (!context.lead) return await finish(tenant, job, { status: 'done', payload, error: null });
+    const step: SyncStep = {
+      api: kommoClient({
+        db: deps.db,
+        orgId: job.orgId,
+        config,
+        fetch: deps.fetch,
+        delayScale: deps.delayScale,
+        deadline: job.deadline,
+      }),
+      context: context as LeadContext & { lead: Row },
+      payload,
+      timings,
+      save: () =>
+        tenant(async (tx) => {
+          await saveProgress(tx, job, payload);
+          if (payload.kommoLeadId !== undefined) {
+            await tx.query('update public.leads set crm_external_id = $2 where id = $1', [
+              payload.leadId,
+              String(payload.kommoLeadId),
+            ]);
+          }
+        }),
+    };
+    await ensureKommoLead(step);
+    await ensureNote(step);
+    await sendCorrections(step);
+    return await finish(tenant, job, { status: 'done', payload, error: null }, (tx) =>
       tx.query(
         `update public.leads set crm_state = 'synced', crm_synced_at = now(), crm_error = null where id = $1`,
         [payload.leadId],
       ),
     );
-    return await finish(tenant, { ...job, payload }, 'done', null);
   } catch (error) {
-    const status = (error as { kommoStatus?: number }).kommoStatus;
-    const permanent =
-      (status !== undefined && status >= 400 && status < 500 && status !== 429) ||
-      (error as { code?: string }).code === 'conflict' ||
-      job.attempts >= MAX_ATTEMPTS;
-    const message = (error as Error).message.slice(0, 500);
+    return failed(tenant, job, payload, error, timings);
+  }
+}
+
+async function failed(
+  tenant: Tenant,
+  job: ClaimedJob<SyncPayload>,
+  payload: SyncPayload,
+  error: unknown,
+  timings: WorkerTimings,
+): Promise<'synced' | 'retrying' | 'failed' | 'lost'> {
+  if (error instanceof LeaseLostError) return lost(job, error);
+  const status = (error as { kommoStatus?: number }).kommoStatus;
+  const permanent =
+    (status !== undefined && status >= 400 && status < 500 && status !== 429) ||
+    (error as { code?: string }).code === 'conflict' ||
+    job.attempts >= MAX_ATTEMPTS;
+  const message = String((error as Error).message ?? error).slice(0, 500);
+  try {
     if (permanent) {
-      await tenant((tx) =>
+      return await finish(tenant, job, { status: 'failed', payload, error: message }, (tx) =>
         tx.query(`update public.leads set crm_state = 'failed', crm_error = $2 where id = $1`, [
           payload.leadId,
           message,
         ]),
       );
-      return finish(tenant, { ...job, payload }, 'failed', message);
     }
-    return finish(tenant, { ...job, payload }, 'pending', message);
+    // Backoff with jitter: 30 s × 2ⁿ, at most an hour; a write awaiting confirmation is looked for again by the
+    // end of its window at the latest.
+    let delay = Math.min(3600, 30 * 2 ** (job.attempts - 1)) * (0.75 + Math.random() * 0.5);
+    const sentAt = payload.createSentAt ?? payload.noteSentAt;
+    if (error instanceof AwaitingKommo && sentAt !== undefined) {
+      delay = Math.min(delay, Math.max(1, (sentAt + timings.confirmWindowMs - Date.now()) / 1000 + 1));
+    }
+    return await finish(tenant, job, { status: 'pending', payload, error: message, retryInSeconds: delay });
+  } catch (fenced) {
+    if (fenced instanceof LeaseLostError) return lost(job, fenced);
+    throw fenced;
   }
 }
 
+function lost(job: ClaimedJob<SyncPayload>, error: LeaseLostError): 'lost' {
+  console.error(JSON.stringify({ level: 'warn', where: 'kommo lead sync', job: job.id, error: error.message }));
+  return 'lost';
+}
+
+/** Writes the outcome (and the lead's side of it) in one transaction, only while the lease holds. */
 async function finish(
-  tenant: <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>,
-  job: Job,
-  status: 'done' | 'failed' | 'pending',
-  error: string | null,
+  tenant: Tenant,
+  job: ClaimedJob<SyncPayload>,
+  outcome: JobOutcome<SyncPayload>,
+  onLead?: (tx: Queryable) => Promise<unknown>,
 ): Promise<'synced' | 'retrying' | 'failed'> {
-  // Backoff with jitter: 30 s × 2ⁿ, at most an hour.
-  const delay = Math.min(3600, 30 * 2 ** (job.attempts - 1)) * (0.75 + Math.random() * 0.5);
-  await tenant((tx) =>
-    tx.query(
-      `update public.jobs set status = $2, last_error = $3, payload = $4::jsonb, locked_until = null,
-         run_after = case when $2 = 'pending' then now() + make_interval(secs => $5) else run_after end
-       where id = $1`,
-      [job.id, status, error, JSON.stringify(job.payload), delay],
-    ),
-  );
+  const status = await tenant(async (tx) => {
+    await onLead?.(tx);
+    return finishJob(tx, job, outcome);
+  });
   return status === 'done' ? 'synced' : status === 'failed' ? 'failed' : 'retrying';
 }
 
-async function findCreated(api: KommoApi, leadId: string): Promise<number | undefined> {
-  const marker = leadMarker(leadId);
-  const found = await api.request<{ _embedded?: { leads?: { id: number; name: string }[] } }>(
-    'GET',
-    `/api/v4/leads?query=${encodeURIComponent(marker)}`,
-  );
-  return found?._embedded?.leads?.find((lead) => lead.name.includes(marker))?.id;
+async function loadLead(tenant: Tenant, leadId: string): Promise<LeadContext> {
+  return tenant(async (tx) => {
+    const [lead] = await tx.query('select * from public.leads where id = $1', [leadId]);
+    const [connection] = await tx.query<{ settings: Record<string, unknown> }>(
+      'select settings from public.kommo_connections',
+    );
+    const transcript = lead?.conversation_id
+      ? await tx.query<{ role: string; content: string }>(
+          `select role, content from public.messages where conversation_id = $1 and content <> '' order by seq`,
+          [lead.conversation_id],
+        )
+      : [];
+    return { lead, settings: connection?.settings ?? {}, transcript };
+  });
 }
 
-function kommoLead(lead: Row, stored: Record<string, unknown>) {
-  const settings = settingsFromRow(stored);
-  const field = (code: 'PHONE' | 'EMAIL', value: unknown) =>
-    typeof value === 'string' && value ? [{ field_code: code, values: [{ value, enum_code: 'WORK' }] }] : [];
-  // company and need go to the custom fields the settings map them to, on the lead or on its contact.
-  const mapped = (entity: 'lead' | 'contact') =>
-    (['company', 'need'] as const).flatMap((key) => {
-      const target = settings.fieldMap[key];
-      const value = lead[key];
-      return target?.entity === entity && typeof value === 'string' && value
-        ? [{ field_id: target.fieldId, values: [{ value }] }]
-        : [];
-    });
-  const onLead = mapped('lead');
-  const who = (lead.name ?? lead.phone ?? lead.email ?? 'Website visitor') as string;
-  const tags = [{ name: 'Closer' }, ...settings.tags.map((name) => ({ name }))];
-  return {
-    name: `${who} — ${leadMarker(lead.id as string)}`,
-    ...(onLead.length ? { custom_fields_values: onLead } : {}),
-    ...(settings.pipelineId ? { pipeline_id: settings.pipelineId } : {}),
-    ...(settings.statusId ? { status_id: settings.statusId } : {}),
-    ...(settings.responsibleUserId ? { responsible_user_id: settings.responsibleUserId } : {}),
-    _embedded: {
-      contacts: [
-        {
-          name: (lead.name as string | null) ?? who,
-          custom_fields_values: [
-            ...field('PHONE', lead.phone),
-            ...field('EMAIL', lead.email),
-            ...mapped('contact'),
-          ],
-        },
-      ],
-      tags,
-    },
-  };
-}
-
-function transcriptText(lead: Row, messages: { role: string; content: string }[]): string {
-  const head = [
-    'Conversation with the Closer sales agent',
-    lead.need ? `Need: ${lead.need}` : '',
-    lead.company ? `Company: ${lead.company}` : '',
-  ].filter(Boolean);
-  const lines = messages.map((m) => `${m.role === 'user' ? 'Visitor' : 'Agent'}: ${m.content}`);
-  const text = [...head, '', ...lines].join('\n');
-  return text.length > TRANSCRIPT_CHARS ? `${text.slice(0, TRANSCRIPT_CHARS)}\n…` : text;
+interface SyncStep {
+  api: KommoApi;
+  context: LeadContext & { lead: Row };
+  payload: SyncPayload;
+  timings: WorkerTimings;
+  /** Saves the payload (fenced on the lease) and the Kommo lead id on the lead. */
+  save(): Promise<void>;
 }
 
 /**
- * Runs the worker soon without making the caller wait: after a capture, so a lead reaches Kommo in seconds
- * rather than at the next scheduled run. On Supabase the run is kept alive with EdgeRuntime.waitUntil.
+ * Sends a write that must not happen twice. `sentAt` is saved before sending, so whoever runs the job next
+ * knows it may have happened; it is cleared when Kommo answered, or refused (nothing happened).
  */
-export function nudgeLeadSync(deps: WorkerDeps): void {
+async function sendOnce<T>(
+  step: SyncStep,
+  key: 'createSentAt' | 'noteSentAt',
+  send: () => Promise<T>,
+): Promise<T> {
+  step.payload[key] = Date.now();
+  await step.save();
   try {
-    kommoConfigFromEnv(deps.env);
-  } catch {
-    return; // Kommo is not configured on this deployment.
+    const answer = await send();
+    delete step.payload[key];
+    return answer;
+  } catch (error) {
+    if (!(error as { uncertain?: boolean }).uncertain) delete step.payload[key];
+    throw error;
   }
-  const run = runKommoJobs(deps).catch((error: unknown) =>
-    console.error(JSON.stringify({ level: 'error', where: 'kommo lead sync', error: String(error) })),
+}
+
+/** Before sending again a write that got no answer: true when it shows in Kommo; waits out the window if not. */
+async function confirmed(step: SyncStep, key: 'createSentAt' | 'noteSentAt', look: () => Promise<boolean>) {
+  const sentAt = step.payload[key];
+  if (sentAt === undefined) return false;
+  if (await look()) {
+    delete step.payload[key];
+    return true;
+  }
+  if (Date.now() - sentAt < step.timings.confirmWindowMs) {
+    throw new AwaitingKommo(
+      `Kommo has not shown the ${key === 'createSentAt' ? 'lead' : 'note'} sent ${Math.round((Date.now() - sentAt) / 1000)} s ago without an answer yet; looking again before sending it again`,
+    );
+  }
+  return false;
+}
+
+async function ensureKommoLead(step: SyncStep): Promise<void> {
+  const { payload, context, api } = step;
+  if (payload.kommoLeadId === undefined && context.lead.crm_external_id) {
+    payload.kommoLeadId = Number(context.lead.crm_external_id);
+  }
+  if (payload.kommoLeadId !== undefined) return;
+  let found: { id: number; contactId: number | null } | undefined;
+  if (
+    await confirmed(step, 'createSentAt', async () => (found = await findCreated(api, payload.leadId)) !== undefined)
+  ) {
+    payload.kommoLeadId = found!.id;
+    payload.contactId = found!.contactId;
+    payload.sent = {}; // which version Kommo got is unknown: the corrections step sends the current one
+    return step.save();
+  }
+  const body = kommoLeadCreate(context.lead, context.settings);
+  const created = await sendOnce(step, 'createSentAt', () =>
+    api.request<{ id: number; contact_id?: number | null }[]>('POST', '/api/v4/leads/complex', [body]),
   );
-  (globalThis as { EdgeRuntime?: { waitUntil(p: Promise<unknown>): void } }).EdgeRuntime?.waitUntil(run);
+  const first = created?.[0];
+  if (first?.id === undefined) throw new Error('Kommo answered the lead creation without a lead');
+  payload.kommoLeadId = first.id;
+  payload.contactId = first.contact_id ?? null;
+  payload.sent = {
+    lead: await fingerprint(kommoLeadFields(context.lead, context.settings)),
+    contact: await fingerprint(kommoContactFields(context.lead, context.settings)),
+  };
+  await step.save();
+}
+
+async function ensureNote(step: SyncStep): Promise<void> {
+  const { payload, context, api } = step;
+  if (payload.noteAdded || context.transcript.length === 0) return;
+  const leadId = payload.kommoLeadId!;
+  const marker = leadMarker(payload.leadId);
+  if (await confirmed(step, 'noteSentAt', () => noteExists(api, leadId, marker))) {
+    payload.noteAdded = true;
+    return step.save();
+  }
+  const text = transcriptText(context.lead, context.transcript);
+  await sendOnce(step, 'noteSentAt', () =>
+    api.request('POST', '/api/v4/leads/notes', [{ entity_id: leadId, note_type: 'common', params: { text } }]),
+  );
+  payload.noteAdded = true;
+  await step.save();
+}
+
+/** Sends what changed since Kommo last got the lead: its name and fields, and its contact (PATCH is idempotent). */
+async function sendCorrections(step: SyncStep): Promise<void> {
+  const { payload, context, api } = step;
+  const leadId = payload.kommoLeadId!;
+  const sent = (payload.sent ??= {});
+  const leadFields = kommoLeadFields(context.lead, context.settings);
+  const leadPrint = await fingerprint(leadFields);
+  if (sent.lead !== leadPrint) {
+    await api.request('PATCH', `/api/v4/leads/${leadId}`, leadFields);
+    sent.lead = leadPrint;
+    await step.save();
+  }
+  const contactFields = kommoContactFields(context.lead, context.settings);
+  const contactPrint = await fingerprint(contactFields);
+  if (sent.contact !== contactPrint) {
+    if (payload.contactId === undefined) payload.contactId = await mainContactOf(api, leadId);
+    // A lead whose contact was removed in Kommo keeps it removed.
+    if (payload.contactId !== null) {
+      await api.request('PATCH', `/api/v4/contacts/${payload.contactId}`, contactFields);
+    }
+    sent.contact = contactPrint;
+    await step.save();
+  }
+}
+
+const fingerprint = (fields: object) => sha256Hex(JSON.stringify(fields));
+
+interface LeadsAnswer {
+  _embedded?: {
+    leads?: { id: number; name: string; _embedded?: { contacts?: { id: number; is_main?: boolean }[] } }[];
+  };
+}
+
+const mainContact = (contacts: { id: number; is_main?: boolean }[] | undefined) =>
+  (contacts?.find((c) => c.is_main) ?? contacts?.[0])?.id ?? null;
+
+async function findCreated(api: KommoApi, leadId: string) {
+  const marker = leadMarker(leadId);
+  const found = await api.request<LeadsAnswer>(
+    'GET',
+    `/api/v4/leads?${new URLSearchParams({ query: marker, with: 'contacts' })}`,
+  );
+  const lead = found?._embedded?.leads?.find((l) => l.name.includes(marker));
+  return lead && { id: lead.id, contactId: mainContact(lead._embedded?.contacts) };
+}
+
+async function mainContactOf(api: KommoApi, kommoLeadId: number): Promise<number | null> {
+  const lead = await api.request<{ _embedded?: { contacts?: { id: number; is_main?: boolean }[] } }>(
+    'GET',
+    `/api/v4/leads/${kommoLeadId}?with=contacts`,
+  );
+  return mainContact(lead?._embedded?.contacts);
+}
+
+async function noteExists(api: KommoApi, kommoLeadId: number, marker: string): Promise<boolean> {
+  const query = new URLSearchParams({ 'filter[note_type]': 'common', limit: '250' });
+  const notes = await api.request<{ _embedded?: { notes?: { params?: { text?: string } }[] } }>(
+    'GET',
+    `/api/v4/leads/${kommoLeadId}/notes?${query}`,
+  );
+  return (notes?._embedded?.notes ?? []).some((note) => note.params?.text?.includes(marker));
+}
+
+/**
+ * Runs the worker every `everyMs` in this process (the local stack and servers without pg_cron): one run at a
+ * time, nothing while Kommo is not configured, failures logged. `stop()` resolves once a run in progress ends.
+ */
+export function startKommoWorker(deps: WorkerDeps, everyMs: number): { stop(): Promise<void> } {
+  let running: Promise<unknown> | null = null;
+  const tick = () => {
+    if (running) return;
+    try {
+      kommoConfigFromEnv(deps.env);
+    } catch {
+      return; // Kommo is not configured on this deployment.
+    }
+    running = runKommoJobs(deps)
+      .catch((error: unknown) =>
+        console.error(JSON.stringify({ level: 'error', where: 'kommo worker', error: String(error) })),
+      )
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(tick, everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

@@ -1,5 +1,6 @@
 // Kommo OAuth tokens: exchanged once, stored encrypted, refreshed before expiry or after a 401 — once per
-// connection however many requests need it (rotation means a refresh token must never be spent twice).
+// connection however many requests need it (rotation means a refresh token must never be spent twice). Across
+// instances the refresh is a short lease on the connection row, never a row lock held while Kommo answers.
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
@@ -33,16 +34,28 @@ async function tokenRequest(
     | { grant_type: 'refresh_token'; refresh_token: string },
   fetcher: typeof fetch,
 ): Promise<KommoTokens> {
-  const response = await fetcher(`${accountUrl(config, subdomain)}/oauth2/access_token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      client_id: config.clientId,
-      client_secret: config.clientSecret,
-      redirect_uri: config.redirectUri,
-      ...grant,
-    }),
-  });
+  let response: Response;
+  let answer: TokenAnswer;
+  try {
+    response = await fetcher(`${accountUrl(config, subdomain)}/oauth2/access_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: config.clientId,
+        client_secret: config.clientSecret,
+        redirect_uri: config.redirectUri,
+        ...grant,
+      }),
+      signal: AbortSignal.timeout(config.requestTimeoutMs),
+    });
+    if (response.ok) answer = (await response.json()) as TokenAnswer;
+  } catch (error) {
+    const why =
+      (error as Error).name === 'TimeoutError'
+        ? `no answer within ${config.requestTimeoutMs} ms`
+        : (error as Error).message;
+    throw new ApiError('upstream_error', `Kommo did not answer the ${grant.grant_type} grant: ${why}`);
+  }
   if (!response.ok) {
     const body = (await response.json().catch(() => ({}))) as {
       hint?: string;
@@ -57,11 +70,10 @@ async function tokenRequest(
       },
     );
   }
-  const answer = (await response.json()) as TokenAnswer;
   return {
-    accessToken: answer.access_token,
-    refreshToken: answer.refresh_token,
-    expiresAt: new Date(Date.now() + answer.expires_in * 1000),
+    accessToken: answer!.access_token,
+    refreshToken: answer!.refresh_token,
+    expiresAt: new Date(Date.now() + answer!.expires_in * 1000),
   };
 }
 
@@ -93,6 +105,8 @@ interface ConnectionRow {
   access_token_enc: string | null;
   refresh_token_enc: string | null;
   expires_at: Date | null;
+  last_error: string | null;
+  refresh_lease_token: string | null;
 }
 
 export interface KommoSession {
@@ -101,8 +115,11 @@ export interface KommoSession {
   accessToken: string;
 }
 
-// One refresh per connection at a time in this instance; the row lock below covers other instances.
-const refreshing = new Map<string, Promise<KommoSession>>();
+// One refresh per connection at a time in each instance (one database handle = one instance); the refresh
+// lease on the row covers the other instances.
+const refreshing = new WeakMap<Database, Map<string, Promise<KommoSession>>>();
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class KommoTokenSource {
   constructor(
@@ -144,50 +161,104 @@ export class KommoTokenSource {
 
   /** Refreshes unless someone already did since `rejected` (the token Kommo just answered 401 to) was read. */
   refresh(connectionId: string, rejected: string | null): Promise<KommoSession> {
-    let pending = refreshing.get(connectionId);
+    let inFlight = refreshing.get(this.db);
+    if (!inFlight) refreshing.set(this.db, (inFlight = new Map()));
+    let pending = inFlight.get(connectionId);
     if (!pending) {
-      pending = this.refreshLocked(connectionId, rejected).finally(() => refreshing.delete(connectionId));
-      refreshing.set(connectionId, pending);
+      pending = this.refreshLeased(connectionId, rejected).finally(() => inFlight.delete(connectionId));
+      inFlight.set(connectionId, pending);
     }
     return pending;
   }
 
-  private async refreshLocked(connectionId: string, rejected: string | null): Promise<KommoSession> {
-    const outcome = await this.tenant(async (tx): Promise<KommoSession | { refused: Error }> => {
-      const [row] = await tx.query<ConnectionRow>(
-        'select * from public.kommo_connections where id = $1 for update',
-        [connectionId],
-      );
-      if (!row?.refresh_token_enc) throw new ApiError('conflict', 'Kommo is not connected');
-      const stored = await this.session(row);
-      const fresh = row.expires_at && row.expires_at.getTime() - Date.now() > EARLY_MS;
-      // Another instance refreshed while we waited for the lock: its token is ours too.
-      if (fresh && stored.accessToken !== rejected) return stored;
-      const refreshToken = await decryptSecret(this.config.encryptionKey, row.refresh_token_enc, row.id);
-      try {
-        const tokens = await tokenRequest(
-          this.config,
-          row.subdomain,
-          { grant_type: 'refresh_token', refresh_token: refreshToken },
-          this.fetcher,
-        );
-        await storeTokens(tx, this.config, row.id, tokens);
-        return { connectionId: row.id, subdomain: row.subdomain, accessToken: tokens.accessToken };
-      } catch (error) {
-        if ((error as { reauth?: boolean }).reauth) return { refused: error as Error };
-        throw error;
-      }
-    });
-    if ('refused' in outcome) {
-      // Recorded in a transaction of its own: it must outlive the failure it reports.
-      await this.tenant((tx) =>
-        tx.query(
-          `update public.kommo_connections set status = 'reauth_required', last_error = $2 where id = $1`,
-          [connectionId, outcome.refused.message],
+  /** The stored token when it is fresh and not the one Kommo refused. */
+  private async usable(row: ConnectionRow, rejected: string | null): Promise<KommoSession | null> {
+    if (!row.access_token_enc || !row.expires_at || row.expires_at.getTime() - Date.now() <= EARLY_MS) {
+      return null;
+    }
+    const stored = await this.session(row);
+    return stored.accessToken === rejected ? null : stored;
+  }
+
+  /**
+   * Takes the connection's refresh lease (longer than one token call may take), calls Kommo with no
+   * transaction open, then stores the new pair only while the lease is still ours. Without the lease, waits for
+   * the instance holding it and uses its token.
+   */
+  private async refreshLeased(connectionId: string, rejected: string | null): Promise<KommoSession> {
+    const leaseMs = this.config.requestTimeoutMs * 2 + 1000;
+    const until = Date.now() + leaseMs * 3;
+    for (let pause = 25; Date.now() < until; pause = Math.min(pause * 2, 1000)) {
+      // The lease is decided on the row as locked (a concurrent taker is waited for, then seen).
+      const token = crypto.randomUUID();
+      const [row] = await this.tenant((tx) =>
+        tx.query<ConnectionRow & { leased: boolean }>(
+          `update public.kommo_connections set
+             refresh_lease_token = case when refresh_lease_until is null or refresh_lease_until < clock_timestamp()
+                                        then $3::uuid else refresh_lease_token end,
+             refresh_lease_until = case when refresh_lease_until is null or refresh_lease_until < clock_timestamp()
+                                        then clock_timestamp() + make_interval(secs => $2::float8 / 1000)
+                                        else refresh_lease_until end
+           where id = $1
+           returning *, refresh_lease_token = $3::uuid as leased`,
+          [connectionId, leaseMs, token],
         ),
       );
-      throw outcome.refused;
+      if (!row?.refresh_token_enc) throw new ApiError('conflict', 'Kommo is not connected');
+      if (row.status === 'reauth_required') {
+        throw new ApiError('conflict', `Kommo needs to be connected again: ${row.last_error ?? 'refused'}`);
+      }
+      // Another instance refreshed since the token was read: its token is ours too.
+      const fresh = await this.usable(row, rejected);
+      if (fresh) {
+        if (row.leased) await this.releaseLease(row);
+        return fresh;
+      }
+      if (row.leased) return this.refreshWithLease(row);
+      await sleep(pause);
     }
-    return outcome;
+    throw new ApiError('upstream_error', 'Kommo tokens are being refreshed elsewhere and it is taking too long');
+  }
+
+  private async refreshWithLease(row: ConnectionRow): Promise<KommoSession> {
+    const refreshToken = await decryptSecret(this.config.encryptionKey, row.refresh_token_enc!, row.id);
+    let tokens: KommoTokens;
+    try {
+      tokens = await tokenRequest(
+        this.config,
+        row.subdomain,
+        { grant_type: 'refresh_token', refresh_token: refreshToken },
+        this.fetcher,
+      );
+    } catch (error) {
+      await this.releaseLease(row, (error as { reauth?: boolean }).reauth ? (error as Error) : undefined);
+      throw error;
+    }
+    const stored = await this.tenant(async (tx) => {
+      const [held] = await tx.query(
+        `select 1 from public.kommo_connections where id = $1 and refresh_lease_token = $2 for update`,
+        [row.id, row.refresh_lease_token],
+      );
+      if (!held) return false;
+      await storeTokens(tx, this.config, row.id, tokens);
+      return true;
+    });
+    // The lease ran out meanwhile (the database, not Kommo, was slow: the lease outlasts two token calls) and
+    // another instance took over: its pair is the stored one; ours still serves this request.
+    if (stored) await this.releaseLease(row);
+    return { connectionId: row.id, subdomain: row.subdomain, accessToken: tokens.accessToken };
+  }
+
+  /** Gives the lease back; with `refused`, records in the same statement that the organisation must reconnect. */
+  private async releaseLease(row: ConnectionRow, refused?: Error): Promise<void> {
+    await this.tenant((tx) =>
+      tx.query(
+        `update public.kommo_connections set refresh_lease_token = null, refresh_lease_until = null,
+           status = case when $3::text is null then status else 'reauth_required' end,
+           last_error = coalesce($3, last_error)
+         where id = $1 and refresh_lease_token = $2`,
+        [row.id, row.refresh_lease_token, refused?.message ?? null],
+      ),
+    );
   }
 }
