@@ -10,6 +10,7 @@ export const KOMMO_ENV = {
 };
 
 const BASE = 'https://acme.kommo.com';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class FakeKommo {
   issued = 0;
@@ -21,11 +22,21 @@ export class FakeKommo {
   apiCalls: string[] = [];
   /** When each API read arrived (ms), to check the requests-per-second limit. */
   readTimes: number[] = [];
-  /** Leads created through /api/v4/leads/complex, and notes added. */
-  leads: { id: number; name: string; body: Record<string, unknown> }[] = [];
+  /** Leads created through /api/v4/leads/complex (each with its contact), and notes added. */
+  leads: { id: number; name: string; body: Record<string, unknown>; contactId: number }[] = [];
+  contacts: { id: number; name: string; custom_fields_values: unknown[] }[] = [];
   notes: { entity_id: number; note_type: string; params: { text: string } }[] = [];
-  /** What the next lead creations do before (or instead of) answering normally. */
-  createFailures: ('429' | '502' | 'lost-answer' | '400')[] = [];
+  /** Every PATCH of a lead or a contact, in order: `PATCH /api/v4/contacts/30000001` and its body. */
+  patches: { path: string; body: Record<string, unknown> }[] = [];
+  /**
+   * What the next lead creations do before (or instead of) answering normally. `{ delayMs }`: Kommo works on
+   * it that long, then creates the lead and answers (to nobody, if the caller gave up meanwhile).
+   */
+  createFailures: ('429' | '502' | 'lost-answer' | '400' | { delayMs: number })[] = [];
+  /** The same for notes: the note is added, then the answer is lost or comes late. */
+  noteFailures: ('lost-answer' | { delayMs: number })[] = [];
+  /** While set, the token endpoint holds refresh answers until it resolves. */
+  refreshGate: Promise<void> | null = null;
   /** Webhooks subscribed through the API; `refuseWebhooks` answers as for a plan or user without the right. */
   webhooks: { destination: string; settings: string[] }[] = [];
   refuseWebhooks = false;
@@ -97,6 +108,7 @@ export class FakeKommo {
         // Rotation: the used refresh token and its access token die with the new pair.
         this.validRefresh.delete(body.refresh_token!);
         await new Promise((resolve) => setTimeout(resolve, 30));
+        await this.refreshGate;
         return HttpResponse.json(this.pair());
       }),
       http.get(
@@ -218,16 +230,18 @@ export class FakeKommo {
           );
         }
         const leads = (await request.json()) as Record<string, unknown>[];
+        if (typeof failure === 'object') await sleep(failure.delayMs);
         const created = leads.map((body, i) => {
-          const lead = { id: 19000000 + this.leads.length + 1, name: String(body.name), body };
-          this.leads.push(lead);
-          return {
-            id: lead.id,
-            contact_id: 30000000 + lead.id,
-            company_id: null,
-            request_id: [String(i)],
-            merged: false,
-          };
+          const id = 19000000 + this.leads.length + 1;
+          const contact = ((body._embedded as { contacts?: FakeKommo['contacts'] })?.contacts ?? [])[0];
+          const contactId = 30000000 + id;
+          this.contacts.push({
+            id: contactId,
+            name: contact?.name ?? '',
+            custom_fields_values: contact?.custom_fields_values ?? [],
+          });
+          this.leads.push({ id, name: String(body.name), body, contactId });
+          return { id, contact_id: contactId, company_id: null, request_id: [String(i)], merged: false };
         });
         // Kommo created it, but the answer never arrives.
         if (failure === 'lost-answer') return HttpResponse.error();
@@ -236,12 +250,46 @@ export class FakeKommo {
       http.get(`${BASE}/api/v4/leads`, ({ request }) => {
         this.apiCalls.push('/api/v4/leads');
         if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
-        const query = new URL(request.url).searchParams.get('query') ?? '';
+        const url = new URL(request.url);
+        const query = url.searchParams.get('query') ?? '';
         const found = this.leads.filter((lead) => lead.name.includes(query));
         // Kommo answers an empty list with 204 and no body.
         if (found.length === 0) return new HttpResponse(null, { status: 204 });
+        const withContacts = (url.searchParams.get('with') ?? '').split(',').includes('contacts');
         return HttpResponse.json(
-          { _embedded: { leads: found.map(({ id, name }) => ({ id, name })) } },
+          { _embedded: { leads: found.map((lead) => this.leadJson(lead, withContacts)) } },
+          { headers: { 'content-type': 'application/hal+json' } },
+        );
+      }),
+      http.get(`${BASE}/api/v4/leads/:id/notes`, ({ request, params }) => {
+        this.apiCalls.push('GET /api/v4/leads/:id/notes');
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const type = new URL(request.url).searchParams.get('filter[note_type]');
+        const notes = this.notes.filter(
+          (n) => n.entity_id === Number(params.id) && (!type || n.note_type === type),
+        );
+        if (notes.length === 0) return new HttpResponse(null, { status: 204 });
+        return HttpResponse.json(
+          { _embedded: { notes: notes.map((n, i) => ({ id: 700 + i, ...n })) } },
+          { headers: { 'content-type': 'application/hal+json' } },
+        );
+      }),
+      http.patch(`${BASE}/api/v4/:entity/:id`, async ({ request, params }) => {
+        const path = `PATCH /api/v4/${params.entity}/${params.id}`;
+        this.apiCalls.push(path);
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const body = (await request.json()) as Record<string, unknown>;
+        const target =
+          params.entity === 'leads'
+            ? this.leads.find((l) => l.id === Number(params.id))
+            : params.entity === 'contacts'
+              ? this.contacts.find((c) => c.id === Number(params.id))
+              : undefined;
+        if (!target) return problem(404, 'Not Found', 'No such entity');
+        this.patches.push({ path, body });
+        Object.assign(target, body);
+        return HttpResponse.json(
+          { id: target.id, updated_at: Math.floor(Date.now() / 1000), _links: {} },
           { headers: { 'content-type': 'application/hal+json' } },
         );
       }),
@@ -249,7 +297,10 @@ export class FakeKommo {
         this.apiCalls.push('/api/v4/leads/notes');
         if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
         const notes = (await request.json()) as FakeKommo['notes'];
+        const failure = this.noteFailures.shift();
+        if (typeof failure === 'object') await sleep(failure.delayMs);
         this.notes.push(...notes);
+        if (failure === 'lost-answer') return HttpResponse.error();
         return HttpResponse.json({
           _embedded: { notes: notes.map((n, i) => ({ id: 700 + i, entity_id: n.entity_id })) },
         });
@@ -331,7 +382,27 @@ export class FakeKommo {
         `${BASE}/api/v4/account`,
         read(() => ({ id: 28805383, name: 'Acme', subdomain: 'acme', country: 'ES' })),
       ),
+      // Last: /leads/pipelines and /leads/custom_fields above are not lead ids.
+      http.get(`${BASE}/api/v4/leads/:id`, ({ request, params }) => {
+        this.apiCalls.push('GET /api/v4/leads/:id');
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const lead = this.leads.find((l) => l.id === Number(params.id));
+        if (!lead) return problem(404, 'Not Found', 'No such lead');
+        const withContacts = (new URL(request.url).searchParams.get('with') ?? '').includes('contacts');
+        return HttpResponse.json(this.leadJson(lead, withContacts), {
+          headers: { 'content-type': 'application/hal+json' },
+        });
+      }),
     ];
+  }
+
+  /** A lead as Kommo lists it; `with=contacts` embeds its contacts (id and whether it is the main one). */
+  private leadJson(lead: FakeKommo['leads'][number], withContacts: boolean) {
+    return {
+      id: lead.id,
+      name: lead.name,
+      ...(withContacts ? { _embedded: { contacts: [{ id: lead.contactId, is_main: true }] } } : {}),
+    };
   }
 }
 

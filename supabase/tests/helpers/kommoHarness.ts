@@ -1,5 +1,6 @@
 // What every Kommo test file sets up: an msw stand-in for Kommo (fresh for each test), a migrated database,
 // the functions over it, a new organisation with no Kommo connection, and the real OAuth flow to connect it.
+import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { setupServer } from 'msw/node';
 import { type Api, createApi } from './api.ts';
@@ -12,6 +13,11 @@ export interface KommoHarness {
   api: Api;
   /** For `beforeEach`: a fresh stand-in Kommo and an organisation not yet connected. */
   freshOrg(options?: { allowedOrigins?: string[] }): Promise<{ kommo: FakeKommo; org: TenantFixture }>;
+  /**
+   * PostgreSQL only: another pool of connections to the same database, as a second function instance has
+   * (closed with the harness).
+   */
+  anotherPool(): Database;
   close(): Promise<void>;
 }
 
@@ -23,8 +29,15 @@ export async function startKommoHarness(
   const server = setupServer();
   server.listen({ onUnhandledRequest: 'error' });
   const db = await migratedDatabase(driver);
+  const pools: Database[] = [];
   return {
     db,
+    anotherPool() {
+      if (!db.url) throw new Error('anotherPool needs the postgres driver');
+      const pool = createPostgresDatabase(db.url);
+      pools.push(pool);
+      return pool;
+    },
     api: createApi(db, env),
     async freshOrg(options = {}) {
       const kommo = new FakeKommo();
@@ -35,6 +48,7 @@ export async function startKommoHarness(
     },
     async close() {
       server.close();
+      await Promise.all(pools.map((pool) => pool.close()));
       await db.close();
     },
   };

@@ -1,4 +1,5 @@
-// Captured leads reach Kommo exactly once: through storms, 502s, a lost answer after creation, and restarts.
+// Captured leads reach Kommo exactly once: through storms, 502s, a lost answer after creation, and restarts; a
+// correction after the sync updates the Kommo contact; a visitor's request never runs the worker.
 import type { ChatReply } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { leadMarker, MAX_ATTEMPTS, runKommoJobs } from '@closer/functions/_shared/kommo/leadSync.ts';
@@ -6,9 +7,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Api } from '../helpers/api.ts';
 import { type FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
 import { connectKommo, type KommoHarness, startKommoHarness } from '../helpers/kommoHarness.ts';
-import type { TenantFixture } from '../helpers/tenants.ts';
+import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
-const ENV = { ...KOMMO_ENV, CLOSER_WORKER_SECRET: 'worker-secret-for-tests-0123456789' };
+// No confirmation window: a create that got no answer and does not show in Kommo is sent again at the next run
+// (leadSyncConcurrency.test.ts covers the window itself).
+const ENV = {
+  ...KOMMO_ENV,
+  CLOSER_WORKER_SECRET: 'worker-secret-for-tests-0123456789',
+  KOMMO_CONFIRM_WINDOW_MS: '0',
+};
 let harness: KommoHarness;
 let kommo: FakeKommo;
 let db: Database;
@@ -67,26 +74,21 @@ async function captureLead() {
     token,
   );
   expect(lead.status).toBe(201);
-  return lead.body;
-}
-
-/** Every capture nudges the worker: wait until that first attempt has run, so the test's runs come after it. */
-async function settle() {
-  for (let i = 0; i < 250; i++) {
-    const [job] = await db.query<{ status: string; attempts: number }>(
-      `select status, attempts from jobs where kind = 'kommo.sync_lead'`,
+  /** The visitor's second submission of the form, in the same conversation. */
+  const correct = (fields: Record<string, string>) =>
+    visitor<{ id: string; crm: { state: string } }>(
+      'POST',
+      '/chat/lead',
+      { conversationId: chat.body.conversationId, fields },
+      token,
     );
-    if (job && job.attempts > 0 && job.status !== 'running') return job.status;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('the nudged worker never finished its first attempt');
+  return Object.assign(lead.body, { correct });
 }
 
 describe('lead sync to Kommo', () => {
   it('writes the lead to the outbox with the capture, then sends lead, contact and transcript once', async () => {
     const lead = await captureLead();
     expect(lead.crm.state).toBe('pending');
-    await settle();
     await worker();
     expect(kommo.leads).toHaveLength(1);
     const sent = kommo.leads[0]!;
@@ -127,7 +129,6 @@ describe('lead sync to Kommo', () => {
   it('arrives exactly once through a 429 storm and a 502', async () => {
     kommo.createFailures.push('429', '429', '429', '502', '502');
     const lead = await captureLead();
-    await settle();
     for (let run = 0; run < 5 && (await leadRow(lead.id))?.crm_state !== 'synced'; run++) {
       await due();
       await worker();
@@ -140,7 +141,6 @@ describe('lead sync to Kommo', () => {
   it('does not create a second lead when the answer to the first was lost', async () => {
     kommo.createFailures.push('lost-answer');
     const lead = await captureLead();
-    await settle();
     await worker();
     expect(kommo.leads).toHaveLength(1);
     expect((await leadRow(lead.id))?.crm_state).toBe('pending');
@@ -157,7 +157,6 @@ describe('lead sync to Kommo', () => {
   it('records a permanent refusal on the lead, with the reason', async () => {
     kommo.createFailures.push('400');
     const lead = await captureLead();
-    await settle();
     await worker();
     const row = await leadRow(lead.id);
     expect(row?.crm_state).toBe('failed');
@@ -171,7 +170,7 @@ describe('lead sync to Kommo', () => {
   it(`gives up after ${MAX_ATTEMPTS} attempts and says why`, async () => {
     kommo.createFailures.push('502', '502');
     const lead = await captureLead();
-    expect(await settle()).toBe('pending');
+    expect(await worker()).toMatchObject({ claimed: 1, retrying: 1 });
     await db.query(`update jobs set attempts = $1 where kind = 'kommo.sync_lead'`, [MAX_ATTEMPTS - 1]);
     await due();
     expect(await worker()).toMatchObject({ claimed: 1, failed: 1 });
@@ -179,6 +178,72 @@ describe('lead sync to Kommo', () => {
     const row = await leadRow(lead.id);
     expect(row?.crm_state).toBe('failed');
     expect(row?.crm_error).toContain('502');
+  });
+
+  it('sends a correction after the sync to the Kommo contact, once, with no second lead or note', async () => {
+    const lead = await captureLead();
+    await worker();
+    expect(kommo.leads).toHaveLength(1);
+    const contactId = kommo.leads[0]!.contactId;
+    const corrected = await lead.correct({
+      name: 'Ann Lee',
+      email: 'ann.lee@leefarms.example',
+      phone: '+34 611 222 333',
+    });
+    expect(corrected.status).toBe(201);
+    expect(corrected.body.crm.state).toBe('synced');
+    expect(await worker()).toMatchObject({ claimed: 1, synced: 1 });
+    expect(kommo.patches).toEqual([
+      {
+        path: `PATCH /api/v4/contacts/${contactId}`,
+        body: {
+          name: 'Ann Lee',
+          custom_fields_values: [
+            { field_code: 'PHONE', values: [{ value: '+34 611 222 333', enum_code: 'WORK' }] },
+            { field_code: 'EMAIL', values: [{ value: 'ann.lee@leefarms.example', enum_code: 'WORK' }] },
+            { field_id: 264915, values: [{ value: 'Lee Farms' }] },
+          ],
+        },
+      },
+    ]);
+    expect(kommo.leads).toHaveLength(1);
+    expect(kommo.notes).toHaveLength(1);
+    // Nothing changed since: nothing more is sent, however often the form is sent again or the worker runs.
+    await lead.correct({ name: 'Ann Lee', email: 'ann.lee@leefarms.example' });
+    await worker();
+    await due();
+    await worker();
+    expect(kommo.patches).toHaveLength(1);
+    expect(await leadRow(lead.id)).toMatchObject({ crm_state: 'synced', crm_error: null });
+  });
+
+  it('changes the Kommo lead’s name when the visitor corrects theirs', async () => {
+    const lead = await captureLead();
+    await worker();
+    const kommoLead = kommo.leads[0]!;
+    await lead.correct({ name: 'Ann Lee-Smith' });
+    await worker();
+    expect(kommo.patches.map((p) => p.path)).toEqual([
+      `PATCH /api/v4/leads/${kommoLead.id}`,
+      `PATCH /api/v4/contacts/${kommoLead.contactId}`,
+    ]);
+    expect(kommoLead.name).toBe(`Ann Lee-Smith — ${leadMarker(lead.id)}`);
+    expect(kommo.contacts[0]!.name).toBe('Ann Lee-Smith');
+  });
+
+  it("runs no job on a visitor's request: not its own, not another organisation's", async () => {
+    // The new organisation comes with a due job of its own (tenants.ts).
+    const other = await createTenant(db, `Other${crypto.randomUUID().slice(0, 6)}`);
+    await captureLead();
+    // Anything the request started in the background has had its turn.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const jobs = await db.query<{ org_id: string; status: string; attempts: number }>(
+      `select org_id, status, attempts from jobs where kind = 'kommo.sync_lead' order by org_id`,
+    );
+    expect(jobs.map((job) => job.org_id).sort()).toEqual([a.orgId, other.orgId].sort());
+    expect(jobs.every((job) => job.status === 'pending' && job.attempts === 0)).toBe(true);
+    expect(kommo.apiCalls).not.toContain('/api/v4/leads/complex');
+    await db.query('delete from jobs where org_id = $1', [other.orgId]);
   });
 
   it('queues nothing when Kommo is not connected', async () => {

@@ -68,7 +68,7 @@ export class KommoApi {
       }
       if (response.status === 401 && !refreshed) {
         // The token was revoked or expired early: refresh once (unless another request already did), retry.
-        await response.body?.cancel().catch(() => undefined);
+        await discard(response);
         refreshed = true;
         this.ensureTime(timeoutMs, 0, method, path);
         session = await tokens.refresh(session.connectionId, session.accessToken);
@@ -77,7 +77,7 @@ export class KommoApi {
       // A 429 is a refusal and safe to repeat; a 5xx to a write may hide a write that happened.
       const retryable = response.status === 429 || (response.status >= 500 && method === 'GET');
       if (retryable && attempt < attempts) {
-        await response.body?.cancel().catch(() => undefined);
+        await discard(response);
         await this.wait(attempt, response.headers.get('retry-after'), scale, timeoutMs, method, path);
         continue;
       }
@@ -114,6 +114,11 @@ export class KommoApi {
     this.ensureTime(timeoutMs, delay, method, path);
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
+}
+
+/** Reads an answer that is not used, so its connection is free again (the timeout bounds it). */
+async function discard(response: Response): Promise<void> {
+  await response.arrayBuffer().catch(() => undefined);
 }
 
 function noAnswer(error: unknown, method: string, path: string, timeoutMs: number): ApiError {
