@@ -173,7 +173,7 @@ async function failed(
   const permanent =
     (status !== undefined && status >= 400 && status < 500 && status !== 429) ||
     (error as { code?: string }).code === 'conflict' ||
-    job.attempts >= MAX_ATTEMPTS;
+    (job.attempts >= MAX_ATTEMPTS && !(error instanceof AwaitingKommo));
   const message = String((error as Error).message ?? error).slice(0, 500);
   try {
     if (permanent) {
@@ -188,10 +188,18 @@ async function failed(
     // end of its window at the latest.
     let delay = Math.min(3600, 30 * 2 ** (job.attempts - 1)) * (0.75 + Math.random() * 0.5);
     const sentAt = payload.createSentAt ?? payload.noteSentAt;
-    if (error instanceof AwaitingKommo && sentAt !== undefined) {
+    const awaiting = error instanceof AwaitingKommo;
+    if (awaiting && sentAt !== undefined) {
       delay = Math.min(delay, Math.max(1, (sentAt + timings.confirmWindowMs - Date.now()) / 1000 + 1));
     }
-    return await finish(tenant, job, { status: 'pending', payload, error: message, retryInSeconds: delay });
+    // Only looking (nothing sent) does not use up an attempt.
+    return await finish(tenant, job, {
+      status: 'pending',
+      payload,
+      error: message,
+      retryInSeconds: delay,
+      countsAsAttempt: !awaiting,
+    });
   } catch (fenced) {
     if (fenced instanceof LeaseLostError) return lost(job, fenced);
     throw fenced;

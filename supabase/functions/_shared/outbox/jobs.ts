@@ -112,6 +112,8 @@ export interface JobOutcome<P> {
   error: string | null;
   /** For `pending`: how long until the next attempt. */
   retryInSeconds?: number;
+  /** For `pending`: false when the run only waited for something (it does not use up an attempt). Default true. */
+  countsAsAttempt?: boolean;
 }
 
 /**
@@ -126,7 +128,9 @@ export async function finishJob<P>(
   const [row] = await tx.query<{ status: 'done' | 'failed' | 'pending' }>(
     `update public.jobs set
        status = case when $3 <> 'pending' and revision <> $4 then 'pending' else $3 end,
-       attempts = case when $3 <> 'pending' and revision <> $4 then 0 else attempts end,
+       attempts = case when $3 <> 'pending' and revision <> $4 then 0
+                       when $3 = 'pending' and not $8::boolean then greatest(attempts - 1, 0)
+                       else attempts end,
        run_after = case when $3 <> 'pending' and revision <> $4 then now()
                         when $3 = 'pending' then now() + make_interval(secs => $7::float8)
                         else run_after end,
@@ -141,6 +145,7 @@ export async function finishJob<P>(
       outcome.error,
       JSON.stringify(outcome.payload),
       outcome.retryInSeconds ?? 0,
+      outcome.countsAsAttempt ?? true,
     ],
   );
   if (!row) throw new LeaseLostError(job.id);
