@@ -245,17 +245,6 @@ describe('pipelines, settings and tokens', () => {
     expect(row!.expires_at.getTime()).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
   });
 
-  it('refreshes exactly once for concurrent requests when the token expires', async () => {
-    await connect();
-    await db.query(
-      `update kommo_connections set expires_at = now() + interval '1 minute' where org_id = $1`,
-      [a.orgId],
-    );
-    const results = await Promise.all(Array.from({ length: 5 }, () => asA('POST', '/kommo/sync')));
-    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
-    expect(kommo.refreshCalls).toBe(1);
-  });
-
   it('marks the connection reauth_required when Kommo refuses the refresh token', async () => {
     await connect();
     kommo.validRefresh.clear();
