@@ -83,9 +83,9 @@ describe.each(drivers)('outbox on %s', (driver) => {
     const run = (await claimNextJob(db, KIND, 60_000))!;
     await enqueue('a');
     expect(await jobs()).toMatchObject([{ status: 'running', revision: 1 }]);
-    expect(await db.transaction((tx) => finishJob(tx, run, { status: 'done', payload: {}, error: null }))).toBe(
-      'pending',
-    );
+    expect(
+      await db.transaction((tx) => finishJob(tx, run, { status: 'done', payload: {}, error: null })),
+    ).toBe('pending');
     expect(await jobs()).toMatchObject([{ status: 'pending', attempts: 0 }]);
     expect(await claimNextJob(db, KIND, 60_000)).toMatchObject({ revision: 1 });
   });

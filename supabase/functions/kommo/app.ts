@@ -110,7 +110,7 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
       tx.query(
         `update public.kommo_connections set status = 'disconnected', access_token_enc = null,
            refresh_token_enc = null, expires_at = null, webhook_token_hash = null, webhook_token_enc = null,
-           webhook_registered = false`,
+           webhook_registered = false, refresh_lease_token = null, refresh_lease_until = null`,
       ),
     );
     return c.body(null, 204);

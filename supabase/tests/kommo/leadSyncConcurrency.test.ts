@@ -69,9 +69,11 @@ const leadState = async (id: string) =>
   )[0];
 
 const jobSettled = async () =>
-  (await db.query(`select 1 from jobs where kind = 'kommo.sync_lead' and status <> 'done' and org_id = $1`, [
-    a.orgId,
-  ])).length === 0;
+  (
+    await db.query(`select 1 from jobs where kind = 'kommo.sync_lead' and status <> 'done' and org_id = $1`, [
+      a.orgId,
+    ])
+  ).length === 0;
 
 /**
  * Both workers run over and over, each on its own pool, with every backoff cut short (the job made due again),
@@ -88,7 +90,9 @@ async function twoWorkersUntilSettled(limitMs = 12_000) {
            and locked_until > updated_at + make_interval(secs => $1::float8 / 1000)`,
         [LEASE_MS],
       );
-      await pool.query(`update jobs set run_after = now() where kind = 'kommo.sync_lead' and status = 'pending'`);
+      await pool.query(
+        `update jobs set run_after = now() where kind = 'kommo.sync_lead' and status = 'pending'`,
+      );
       await runKommoJobs({ db: pool, env: ENV, fetch: (input, init) => fetch(input, init), delayScale: 0 });
       await sleep(40);
     }
@@ -127,11 +131,17 @@ describe('lead sync with two workers on PostgreSQL', () => {
     const lead = await captureLead();
     await twoWorkersUntilSettled();
     const contactId = kommo.leads[0]!.contactId;
-    const corrected = await lead.correct({ name: 'Marta Ruiz', email: 'marta@ruiz.example', phone: '+34 611 000 222' });
+    const corrected = await lead.correct({
+      name: 'Marta Ruiz',
+      email: 'marta@ruiz.example',
+      phone: '+34 611 000 222',
+    });
     expect(corrected.status).toBe(201);
     await twoWorkersUntilSettled();
     // More runs change nothing.
-    await Promise.all(pools.map((pool) => runKommoJobs({ db: pool, env: ENV, fetch: (i, init) => fetch(i, init) })));
+    await Promise.all(
+      pools.map((pool) => runKommoJobs({ db: pool, env: ENV, fetch: (i, init) => fetch(i, init) })),
+    );
     expect(kommo.patches).toEqual([
       {
         path: `PATCH /api/v4/contacts/${contactId}`,

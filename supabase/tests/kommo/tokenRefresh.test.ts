@@ -56,9 +56,10 @@ describe('Kommo token refresh across instances', () => {
     // Meanwhile another instance changes the connection (an admin saves settings): it does not wait for Kommo.
     await db.transaction(async (tx) => {
       await tx.query(`set local lock_timeout = '1s'`);
-      await tx.query(`update kommo_connections set settings = settings || '{"tags":["busy"]}' where org_id = $1`, [
-        a.orgId,
-      ]);
+      await tx.query(
+        `update kommo_connections set settings = settings || '{"tags":["busy"]}' where org_id = $1`,
+        [a.orgId],
+      );
     });
     // The other instance's request waits for the refresh in flight rather than spending the token again.
     const other = instances[1].as(a.secretKey)('POST', '/kommo/sync');

@@ -45,7 +45,10 @@ export function kommoConfigFromEnv(env: Env): KommoConfig {
     redirectUri: env.KOMMO_REDIRECT_URI!,
     baseDomain: env.KOMMO_BASE_DOMAIN ?? 'kommo.com',
     encryptionKey: encryptionKeyFrom(env.CLOSER_ENCRYPTION_KEY!),
-    requestTimeoutMs: Math.max(1, millisecondsFrom(env, 'KOMMO_REQUEST_TIMEOUT_MS', KOMMO_REQUEST_TIMEOUT_MS)),
+    requestTimeoutMs: Math.max(
+      1,
+      millisecondsFrom(env, 'KOMMO_REQUEST_TIMEOUT_MS', KOMMO_REQUEST_TIMEOUT_MS),
+    ),
   };
 }
 

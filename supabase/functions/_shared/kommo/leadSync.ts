@@ -207,7 +207,9 @@ async function failed(
 }
 
 function lost(job: ClaimedJob<SyncPayload>, error: LeaseLostError): 'lost' {
-  console.error(JSON.stringify({ level: 'warn', where: 'kommo lead sync', job: job.id, error: error.message }));
+  console.error(
+    JSON.stringify({ level: 'warn', where: 'kommo lead sync', job: job.id, error: error.message }),
+  );
   return 'lost';
 }
 
@@ -271,20 +273,20 @@ async function sendOnce<T>(
   }
 }
 
-/** Before sending again a write that got no answer: true when it shows in Kommo; waits out the window if not. */
-async function confirmed(step: SyncStep, key: 'createSentAt' | 'noteSentAt', look: () => Promise<boolean>) {
-  const sentAt = step.payload[key];
-  if (sentAt === undefined) return false;
-  if (await look()) {
-    delete step.payload[key];
-    return true;
-  }
-  if (Date.now() - sentAt < step.timings.confirmWindowMs) {
+/**
+ * A write that got no answer and does not show in Kommo: within the confirmation window it may still appear
+ * (Kommo can finish it after the answer was lost), so this run stops and looks again later; after it, the write
+ * is taken as never made and may be sent again.
+ */
+function notShownYet(step: SyncStep, key: 'createSentAt' | 'noteSentAt', sentAt: number): void {
+  const age = Date.now() - sentAt;
+  if (age < step.timings.confirmWindowMs) {
+    const what = key === 'createSentAt' ? 'lead' : 'note';
     throw new AwaitingKommo(
-      `Kommo has not shown the ${key === 'createSentAt' ? 'lead' : 'note'} sent ${Math.round((Date.now() - sentAt) / 1000)} s ago without an answer yet; looking again before sending it again`,
+      `Kommo has not shown the ${what} sent ${Math.round(age / 1000)} s ago without an answer yet; looking again before sending it again`,
     );
   }
-  return false;
+  delete step.payload[key];
 }
 
 async function ensureKommoLead(step: SyncStep): Promise<void> {
@@ -293,14 +295,16 @@ async function ensureKommoLead(step: SyncStep): Promise<void> {
     payload.kommoLeadId = Number(context.lead.crm_external_id);
   }
   if (payload.kommoLeadId !== undefined) return;
-  let found: { id: number; contactId: number | null } | undefined;
-  if (
-    await confirmed(step, 'createSentAt', async () => (found = await findCreated(api, payload.leadId)) !== undefined)
-  ) {
-    payload.kommoLeadId = found!.id;
-    payload.contactId = found!.contactId;
-    payload.sent = {}; // which version Kommo got is unknown: the corrections step sends the current one
-    return step.save();
+  if (payload.createSentAt !== undefined) {
+    const found = await findCreated(api, payload.leadId);
+    if (found) {
+      payload.kommoLeadId = found.id;
+      payload.contactId = found.contactId;
+      delete payload.createSentAt;
+      payload.sent = {}; // which version Kommo got is unknown: the corrections step sends the current one
+      return step.save();
+    }
+    notShownYet(step, 'createSentAt', payload.createSentAt);
   }
   const body = kommoLeadCreate(context.lead, context.settings);
   const created = await sendOnce(step, 'createSentAt', () =>
@@ -321,14 +325,19 @@ async function ensureNote(step: SyncStep): Promise<void> {
   const { payload, context, api } = step;
   if (payload.noteAdded || context.transcript.length === 0) return;
   const leadId = payload.kommoLeadId!;
-  const marker = leadMarker(payload.leadId);
-  if (await confirmed(step, 'noteSentAt', () => noteExists(api, leadId, marker))) {
-    payload.noteAdded = true;
-    return step.save();
+  if (payload.noteSentAt !== undefined) {
+    if (await noteExists(api, leadId, leadMarker(payload.leadId))) {
+      payload.noteAdded = true;
+      delete payload.noteSentAt;
+      return step.save();
+    }
+    notShownYet(step, 'noteSentAt', payload.noteSentAt);
   }
   const text = transcriptText(context.lead, context.transcript);
   await sendOnce(step, 'noteSentAt', () =>
-    api.request('POST', '/api/v4/leads/notes', [{ entity_id: leadId, note_type: 'common', params: { text } }]),
+    api.request('POST', '/api/v4/leads/notes', [
+      { entity_id: leadId, note_type: 'common', params: { text } },
+    ]),
   );
   payload.noteAdded = true;
   await step.save();
@@ -338,7 +347,8 @@ async function ensureNote(step: SyncStep): Promise<void> {
 async function sendCorrections(step: SyncStep): Promise<void> {
   const { payload, context, api } = step;
   const leadId = payload.kommoLeadId!;
-  const sent = (payload.sent ??= {});
+  payload.sent ??= {};
+  const sent = payload.sent;
   const leadFields = kommoLeadFields(context.lead, context.settings);
   const leadPrint = await fingerprint(leadFields);
   if (sent.lead !== leadPrint) {

@@ -87,8 +87,10 @@ export async function storeTokens(
   tokens: KommoTokens,
 ) {
   await tx.query(
+    // A refresh still in flight elsewhere loses its lease: it must not overwrite this pair with an older grant's.
     `update public.kommo_connections set access_token_enc = $2, refresh_token_enc = $3, expires_at = $4,
-       status = 'connected', last_error = null where id = $1`,
+       status = 'connected', last_error = null, refresh_lease_token = null, refresh_lease_until = null
+     where id = $1`,
     [
       connectionId,
       await encryptSecret(config.encryptionKey, tokens.accessToken, connectionId),
@@ -161,8 +163,8 @@ export class KommoTokenSource {
 
   /** Refreshes unless someone already did since `rejected` (the token Kommo just answered 401 to) was read. */
   refresh(connectionId: string, rejected: string | null): Promise<KommoSession> {
-    let inFlight = refreshing.get(this.db);
-    if (!inFlight) refreshing.set(this.db, (inFlight = new Map()));
+    const inFlight = refreshing.get(this.db) ?? new Map<string, Promise<KommoSession>>();
+    refreshing.set(this.db, inFlight);
     let pending = inFlight.get(connectionId);
     if (!pending) {
       pending = this.refreshLeased(connectionId, rejected).finally(() => inFlight.delete(connectionId));
@@ -217,7 +219,10 @@ export class KommoTokenSource {
       if (row.leased) return this.refreshWithLease(row);
       await sleep(pause);
     }
-    throw new ApiError('upstream_error', 'Kommo tokens are being refreshed elsewhere and it is taking too long');
+    throw new ApiError(
+      'upstream_error',
+      'Kommo tokens are being refreshed elsewhere and it is taking too long',
+    );
   }
 
   private async refreshWithLease(row: ConnectionRow): Promise<KommoSession> {
@@ -234,18 +239,16 @@ export class KommoTokenSource {
       await this.releaseLease(row, (error as { reauth?: boolean }).reauth ? (error as Error) : undefined);
       throw error;
     }
-    const stored = await this.tenant(async (tx) => {
+    // Stored (which also gives the lease back) only while the lease is ours. Lost meanwhile — taken over after
+    // it ran out, or the organisation reconnected or disconnected — the stored state stands, and the new
+    // access token serves this one request.
+    await this.tenant(async (tx) => {
       const [held] = await tx.query(
         `select 1 from public.kommo_connections where id = $1 and refresh_lease_token = $2 for update`,
         [row.id, row.refresh_lease_token],
       );
-      if (!held) return false;
-      await storeTokens(tx, this.config, row.id, tokens);
-      return true;
+      if (held) await storeTokens(tx, this.config, row.id, tokens);
     });
-    // The lease ran out meanwhile (the database, not Kommo, was slow: the lease outlasts two token calls) and
-    // another instance took over: its pair is the stored one; ours still serves this request.
-    if (stored) await this.releaseLease(row);
     return { connectionId: row.id, subdomain: row.subdomain, accessToken: tokens.accessToken };
   }
 
