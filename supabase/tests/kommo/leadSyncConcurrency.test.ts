@@ -91,7 +91,8 @@ async function twoWorkersUntilSettled(limitMs = 12_000) {
         [LEASE_MS],
       );
       await pool.query(
-        `update jobs set run_after = now() where kind = 'kommo.sync_lead' and status = 'pending'`,
+        `update jobs set run_after = now() where kind = 'kommo.sync_lead' and status = 'pending' and org_id = $1`,
+        [a.orgId],
       );
       await runKommoJobs({ db: pool, env: ENV, fetch: (input, init) => fetch(input, init), delayScale: 0 });
       await sleep(40);

@@ -122,6 +122,9 @@ async function runJob(
   const tenant: Tenant = (fn) => withTenant(deps.db, { role: 'authenticated', org_id: job.orgId }, fn);
   const payload: SyncPayload = { ...job.payload };
   try {
+    if (typeof payload.leadId !== 'string' || !/^[0-9a-f-]{36}$/i.test(payload.leadId)) {
+      return await finish(tenant, job, { status: 'failed', payload, error: 'The job names no lead' });
+    }
     const context = await loadLead(tenant, payload.leadId);
     if (!context.lead) return await finish(tenant, job, { status: 'done', payload, error: null });
     const step: SyncStep = {
