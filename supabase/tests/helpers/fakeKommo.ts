@@ -37,6 +37,8 @@ export class FakeKommo {
   noteFailures: ('lost-answer' | { delayMs: number })[] = [];
   /** While set, the token endpoint holds refresh answers until it resolves. */
   refreshGate: Promise<void> | null = null;
+  /** How long every API read takes to answer. */
+  readDelayMs = 0;
   /** Webhooks subscribed through the API; `refuseWebhooks` answers as for a plan or user without the right. */
   webhooks: { destination: string; settings: string[] }[] = [];
   refuseWebhooks = false;
@@ -73,9 +75,10 @@ export class FakeKommo {
       this.validAccess.has((request.headers.get('authorization') ?? '').replace(/^Bearer /, ''));
     const read =
       (body: () => unknown) =>
-      ({ request }: { request: Request }) => {
+      async ({ request }: { request: Request }) => {
         this.apiCalls.push(new URL(request.url).pathname);
         this.readTimes.push(Date.now());
+        if (this.readDelayMs) await sleep(this.readDelayMs);
         if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
         const failure = this.failures.shift();
         if (failure) return failure;

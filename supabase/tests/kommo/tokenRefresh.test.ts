@@ -1,6 +1,6 @@
 // Kommo token refresh across function instances: two runtimes, each with its own pool of connections to one
 // PostgreSQL database, spend the refresh token once between them, and no instance holds a lock on the
-// connection while Kommo answers.
+// connection while Kommo answers. Calls that get no answer give up after the request timeout.
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
@@ -68,5 +68,35 @@ describe('Kommo token refresh across instances', () => {
     expect((await sync).status).toBe(200);
     expect((await other).status).toBe(200);
     expect(kommo.refreshCalls).toBe(1);
+  });
+});
+
+describe('Kommo calls that get no answer in time', () => {
+  const impatient = () => createApi(harness.anotherPool(), { ...KOMMO_ENV, KOMMO_REQUEST_TIMEOUT_MS: '200' });
+
+  it('a read gives up after the timeout and answers 502', async () => {
+    await db.query(`update kommo_connections set expires_at = now() + interval '1 day' where org_id = $1`, [
+      a.orgId,
+    ]);
+    kommo.readDelayMs = 3000;
+    const response = await impatient().as(a.secretKey)<{ error: { code: string; message: string } }>(
+      'POST',
+      '/kommo/sync',
+    );
+    expect(response.status).toBe(502);
+    expect(response.body.error).toMatchObject({ code: 'upstream_error' });
+    expect(response.body.error.message).toContain('no answer within 200 ms');
+  });
+
+  it('a refresh that gets no answer gives up and leaves no lease behind', async () => {
+    kommo.refreshGate = new Promise<void>(() => {});
+    const response = await impatient().as(a.secretKey)('POST', '/kommo/sync');
+    expect(response.status).toBe(502);
+    expect(JSON.stringify(response.body)).toContain('no answer within 200 ms');
+    const [row] = await db.query<{ refresh_lease_token: string | null; status: string }>(
+      'select refresh_lease_token, status from kommo_connections where org_id = $1',
+      [a.orgId],
+    );
+    expect(row).toEqual({ refresh_lease_token: null, status: 'connected' });
   });
 });
