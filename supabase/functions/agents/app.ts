@@ -1,20 +1,26 @@
 // `agents`: agents and, nested under each, its knowledge, sales scripts and objection answers.
 import {
+  agent,
   agentCreate,
   agentUpdate,
   id,
   knowledgeCreateBody,
+  knowledgeItem,
   listQuery,
+  objectionAnswer,
   objectionAnswerCreate,
   objectionAnswerUpdate,
+  page,
+  salesScript,
   salesScriptCreate,
   salesScriptUpdate,
 } from '@closer/contract';
+import * as z from 'zod/mini';
 import { authenticate, tenant } from '../_shared/auth/middleware.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
-import { readJson, readParam, readQuery } from '../_shared/http/validate.ts';
+import { route } from '../_shared/http/route.ts';
 import {
   insertKnowledge,
   insertObjection,
@@ -38,50 +44,93 @@ export function createAgentsApp(runtime: Runtime) {
   const app = createFunctionApp('agents', runtime);
   app.use('*', authenticate(['secret', 'member']));
 
-  app.get('/', async (c) => {
-    const query = readQuery(c, listQuery);
-    return c.json(
-      await tenant(c, (tx) =>
-        listPage(tx, { from: AGENT_SELECT, limit: query.limit, cursor: query.cursor, map: agentFromRow }),
-      ),
-    );
-  });
+  const agentParam = { id: { schema: id, what: 'Agent' } };
 
-  app.post('/', async (c) => {
-    const input = await readJson(c, agentCreate);
-    return c.json(await tenant(c, (tx) => createAgent(tx, c.var.principal.orgId, input)), 201);
-  });
+  app.get(
+    '/',
+    route({ summary: 'List agents', query: listQuery, responses: { 200: page(agent) } }),
+    async (c) => {
+      const query = c.req.valid('query');
+      return c.json(
+        await tenant(c, (tx) =>
+          listPage(tx, { from: AGENT_SELECT, limit: query.limit, cursor: query.cursor, map: agentFromRow }),
+        ),
+      );
+    },
+  );
 
-  app.get('/:id', async (c) => {
-    const agentId = readParam(c, 'id', id, 'Agent');
-    return c.json(await tenant(c, (tx) => findAgent(tx, agentId)));
-  });
+  app.post(
+    '/',
+    route({ summary: 'Create an agent', body: agentCreate, responses: { 201: agent } }),
+    async (c) => {
+      const input = c.req.valid('json');
+      return c.json(await tenant(c, (tx) => createAgent(tx, c.var.principal.orgId, input)), 201);
+    },
+  );
 
-  app.patch('/:id', async (c) => {
-    const agentId = readParam(c, 'id', id, 'Agent');
-    const patch = await readJson(c, agentUpdate);
-    return c.json(await tenant(c, (tx) => updateAgent(tx, agentId, patch)));
-  });
+  app.get(
+    '/:id',
+    route({ summary: 'Read an agent', params: agentParam, responses: { 200: agent } }),
+    async (c) => {
+      const agentId = c.req.valid('param').id;
+      return c.json(await tenant(c, (tx) => findAgent(tx, agentId)));
+    },
+  );
+
+  app.patch(
+    '/:id',
+    route({
+      summary: 'Update an agent (partial; unknown fields are refused)',
+      params: agentParam,
+      body: agentUpdate,
+      responses: { 200: agent },
+    }),
+    async (c) => {
+      const agentId = c.req.valid('param').id;
+      const patch = c.req.valid('json');
+      return c.json(await tenant(c, (tx) => updateAgent(tx, agentId, patch)));
+    },
+  );
 
   // Knowledge, scripts and objections go with the agent; its conversations and leads stay (agentId null).
-  app.delete('/:id', async (c) => {
-    const agentId = readParam(c, 'id', id, 'Agent');
-    const deleted = await tenant(c, (tx) =>
-      tx.query('delete from public.agents where id = $1 returning id', [agentId]),
-    );
-    if (deleted.length === 0) throw notFound('Agent');
-    return c.body(null, 204);
-  });
+  app.delete(
+    '/:id',
+    route({
+      summary:
+        'Delete an agent with its knowledge, scripts and objection answers; conversations and leads stay',
+      params: agentParam,
+      responses: { 204: null },
+    }),
+    async (c) => {
+      const agentId = c.req.valid('param').id;
+      const deleted = await tenant(c, (tx) =>
+        tx.query('delete from public.agents where id = $1 returning id', [agentId]),
+      );
+      if (deleted.length === 0) throw notFound('Agent');
+      return c.body(null, 204);
+    },
+  );
 
-  app.post('/:id/rotate-key', async (c) => {
-    const agentId = readParam(c, 'id', id, 'Agent');
-    return c.json(await tenant(c, (tx) => rotatePublishableKey(tx, agentId)));
-  });
+  app.post(
+    '/:id/rotate-key',
+    route({
+      summary: 'Issue a new publishable key; the old one stops working at once',
+      params: agentParam,
+      responses: { 200: agent },
+    }),
+    async (c) => {
+      const agentId = c.req.valid('param').id;
+      return c.json(await tenant(c, (tx) => rotatePublishableKey(tx, agentId)));
+    },
+  );
 
   registerChildRoutes(app, {
     path: 'knowledge',
     table: 'company_knowledge',
     what: 'Knowledge item',
+    plural: 'knowledge items',
+    item: knowledgeItem,
+    created: z.union([knowledgeItem, page(knowledgeItem)]),
     fromRow: knowledgeFromRow,
     createBody: knowledgeCreateBody,
     // One item answers the item; a batch (all or nothing) answers them as a list.
@@ -94,6 +143,8 @@ export function createAgentsApp(runtime: Runtime) {
     path: 'scripts',
     table: 'sales_scripts',
     what: 'Script',
+    plural: 'sales scripts',
+    item: salesScript,
     fromRow: scriptFromRow,
     createBody: salesScriptCreate,
     create: insertScript,
@@ -106,6 +157,8 @@ export function createAgentsApp(runtime: Runtime) {
     path: 'objections',
     table: 'objection_responses',
     what: 'Objection answer',
+    plural: 'objection answers',
+    item: objectionAnswer,
     fromRow: objectionFromRow,
     createBody: objectionAnswerCreate,
     create: insertObjection,

@@ -4,6 +4,8 @@ import { type TenantClaims, withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import type { AppEnv } from '../http/app.ts';
 import { ApiError } from '../http/errors.ts';
+import { describedBy } from '../http/route.ts';
+import { securityFor, signedInUser } from '../openapi/security.ts';
 import type { CredentialKind, MemberRole, Principal } from './principal.ts';
 import { tenantClaims } from './principal.ts';
 import { findPublishableAgent, originAllowed } from './publishableKeys.ts';
@@ -104,29 +106,35 @@ async function resolvePrincipal(c: Context<AppEnv>, token: string, kind: Credent
 
 /** Admits the credential kinds listed; sets `c.var.principal`. */
 export function authenticate(allowed: readonly CredentialKind[]): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const token = bearerToken(c.req.header('authorization'));
-    const kind = credentialKind(token);
-    if (!allowed.includes(kind)) {
-      // Say so only for a credential that is real, so a guessed key learns nothing.
-      await resolvePrincipal(c, token, kind);
-      throw new ApiError('forbidden', refusal[kind]);
-    }
-    c.set('principal', await resolvePrincipal(c, token, kind));
-    await next();
-  };
+  return describedBy<MiddlewareHandler<AppEnv>>(
+    async (c, next) => {
+      const token = bearerToken(c.req.header('authorization'));
+      const kind = credentialKind(token);
+      if (!allowed.includes(kind)) {
+        // Say so only for a credential that is real, so a guessed key learns nothing.
+        await resolvePrincipal(c, token, kind);
+        throw new ApiError('forbidden', refusal[kind]);
+      }
+      c.set('principal', await resolvePrincipal(c, token, kind));
+      await next();
+    },
+    () => ({ security: securityFor(allowed) }),
+  );
 }
 
 /** Admits a signed-in Supabase user whether or not they belong to an organisation yet; sets `c.var.userId`. */
 export function authenticateUser(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const token = bearerToken(c.req.header('authorization'));
-    if (credentialKind(token) !== 'member') {
-      throw new ApiError('forbidden', 'Only a signed-in user (a Supabase access token) can do this');
-    }
-    c.set('userId', (await c.var.runtime.verifyJwt(token)).userId);
-    await next();
-  };
+  return describedBy<MiddlewareHandler<AppEnv>>(
+    async (c, next) => {
+      const token = bearerToken(c.req.header('authorization'));
+      if (credentialKind(token) !== 'member') {
+        throw new ApiError('forbidden', 'Only a signed-in user (a Supabase access token) can do this');
+      }
+      c.set('userId', (await c.var.runtime.verifyJwt(token)).userId);
+      await next();
+    },
+    () => ({ security: signedInUser }),
+  );
 }
 
 /** Refuses members below `admin` (keys and members are an administrator's business). */
