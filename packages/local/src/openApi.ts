@@ -20,7 +20,9 @@ const noDatabase: Database = {
 /** Every function's app, keyed by function name, built only to read its routes. */
 export function describedApps(): Record<string, FunctionApp> {
   const runtime = createRuntime(noDatabase, {});
-  return Object.fromEntries(Object.entries(functionFactories).map(([name, create]) => [name, create(runtime)]));
+  return Object.fromEntries(
+    Object.entries(functionFactories).map(([name, create]) => [name, create(runtime)]),
+  );
 }
 
 /** The document `pnpm openapi` writes to docs/api/openapi.json. */

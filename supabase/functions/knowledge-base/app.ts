@@ -1,19 +1,22 @@
 // `knowledge-base`: the organisation's categories and articles, shared with agents by category.
 import {
   id,
+  knowledgeArticle,
   knowledgeArticleCreate,
   knowledgeArticleListQuery,
   knowledgeArticleUpdate,
+  knowledgeCategory,
   knowledgeCategoryCreate,
   knowledgeCategoryUpdate,
   listQuery,
+  page,
 } from '@closer/contract';
 import { authenticate, tenant } from '../_shared/auth/middleware.ts';
 import { patchRow } from '../_shared/db/patch.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
-import { readJson, readParam, readQuery } from '../_shared/http/validate.ts';
+import { route } from '../_shared/http/route.ts';
 import { articleFromRow, categoryFromRow } from '../_shared/resources/knowledgeBase.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 
@@ -25,145 +28,209 @@ const articleColumns = {
   language: 'language',
   published: 'published',
 };
+const categoryParam = { id: { schema: id, what: 'Category' } };
+const articleParam = { id: { schema: id, what: 'Article' } };
 
 export function createKnowledgeBaseApp(runtime: Runtime) {
   const app = createFunctionApp('knowledge-base', runtime);
   app.use('*', authenticate(['secret', 'member']));
 
-  app.get('/categories', async (c) => {
-    const query = readQuery(c, listQuery);
-    return c.json(
-      await tenant(c, (tx) =>
-        listPage(tx, {
-          from: 'select t.* from public.knowledge_categories t',
-          limit: query.limit,
-          cursor: query.cursor,
-          map: categoryFromRow,
-        }),
-      ),
-    );
-  });
+  app.get(
+    '/categories',
+    route({
+      summary: 'List knowledge base categories',
+      query: listQuery,
+      responses: { 200: page(knowledgeCategory) },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      return c.json(
+        await tenant(c, (tx) =>
+          listPage(tx, {
+            from: 'select t.* from public.knowledge_categories t',
+            limit: query.limit,
+            cursor: query.cursor,
+            map: categoryFromRow,
+          }),
+        ),
+      );
+    },
+  );
 
-  app.post('/categories', async (c) => {
-    const input = await readJson(c, knowledgeCategoryCreate);
-    const [row] = await tenant(c, (tx) =>
-      tx.query(
-        'insert into public.knowledge_categories (org_id, name, description) values ($1, $2, $3) returning *',
-        [c.var.principal.orgId, input.name, input.description],
-      ),
-    );
-    return c.json(categoryFromRow(row!), 201);
-  });
+  app.post(
+    '/categories',
+    route({
+      summary: 'Create a category (names are unique per organisation, case-insensitively)',
+      body: knowledgeCategoryCreate,
+      responses: { 201: knowledgeCategory },
+    }),
+    async (c) => {
+      const input = c.req.valid('json');
+      const [row] = await tenant(c, (tx) =>
+        tx.query(
+          'insert into public.knowledge_categories (org_id, name, description) values ($1, $2, $3) returning *',
+          [c.var.principal.orgId, input.name, input.description],
+        ),
+      );
+      return c.json(categoryFromRow(row!), 201);
+    },
+  );
 
-  app.patch('/categories/:id', async (c) => {
-    const categoryId = readParam(c, 'id', id, 'Category');
-    const patch = await readJson(c, knowledgeCategoryUpdate);
-    const row = await tenant(c, (tx) =>
-      patchRow(tx, 'knowledge_categories', { id: categoryId }, patch, categoryColumns),
-    );
-    if (!row) throw notFound('Category');
-    return c.json(categoryFromRow(row));
-  });
+  app.patch(
+    '/categories/:id',
+    route({
+      summary: 'Update a category (partial)',
+      params: categoryParam,
+      body: knowledgeCategoryUpdate,
+      responses: { 200: knowledgeCategory },
+    }),
+    async (c) => {
+      const categoryId = c.req.valid('param').id;
+      const patch = c.req.valid('json');
+      const row = await tenant(c, (tx) =>
+        patchRow(tx, 'knowledge_categories', { id: categoryId }, patch, categoryColumns),
+      );
+      if (!row) throw notFound('Category');
+      return c.json(categoryFromRow(row));
+    },
+  );
 
   // Its articles go with it, and agents simply stop drawing on them.
-  app.delete('/categories/:id', async (c) => {
-    const categoryId = readParam(c, 'id', id, 'Category');
-    const deleted = await tenant(c, (tx) =>
-      tx.query('delete from public.knowledge_categories where id = $1 returning id', [categoryId]),
-    );
-    if (deleted.length === 0) throw notFound('Category');
-    return c.body(null, 204);
-  });
-
-  app.get('/articles', async (c) => {
-    const query = readQuery(c, knowledgeArticleListQuery);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.categoryId) {
-      params.push(query.categoryId);
-      where.push(`t.category_id = $${params.length}`);
-    }
-    if (query.published !== undefined) {
-      params.push(query.published);
-      where.push(`t.published = $${params.length}`);
-    }
-    if (query.q) {
-      // Full text in the article's own language, or a close spelling of the title.
-      params.push(query.q);
-      where.push(
-        `(t.fts @@ websearch_to_tsquery(public.fts_config(t.language), $${params.length}) or t.title % $${params.length})`,
+  app.delete(
+    '/categories/:id',
+    route({ summary: 'Delete a category and its articles', params: categoryParam, responses: { 204: null } }),
+    async (c) => {
+      const categoryId = c.req.valid('param').id;
+      const deleted = await tenant(c, (tx) =>
+        tx.query('delete from public.knowledge_categories where id = $1 returning id', [categoryId]),
       );
-    }
-    return c.json(
-      await tenant(c, (tx) =>
-        listPage(tx, {
-          from: 'select t.* from public.knowledge_articles t',
-          where,
-          params,
-          limit: query.limit,
-          cursor: query.cursor,
-          map: articleFromRow,
-        }),
-      ),
-    );
-  });
+      if (deleted.length === 0) throw notFound('Category');
+      return c.body(null, 204);
+    },
+  );
 
-  app.post('/articles', async (c) => {
-    const input = await readJson(c, knowledgeArticleCreate);
-    const [row] = await tenant(c, async (tx) => {
-      const category = await tx.query('select 1 from public.knowledge_categories where id = $1', [
-        input.categoryId,
-      ]);
-      if (category.length === 0) throw notFound('Category');
-      return tx.query(
-        `insert into public.knowledge_articles (org_id, category_id, title, content, language, published)
-         values ($1, $2, $3, $4, $5, $6) returning *`,
-        [
-          c.var.principal.orgId,
-          input.categoryId,
-          input.title,
-          input.content,
-          input.language,
-          input.published,
-        ],
+  app.get(
+    '/articles',
+    route({
+      summary: 'List articles, filtered by category and state or searched by `q`',
+      query: knowledgeArticleListQuery,
+      responses: { 200: page(knowledgeArticle) },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (query.categoryId) {
+        params.push(query.categoryId);
+        where.push(`t.category_id = $${params.length}`);
+      }
+      if (query.published !== undefined) {
+        params.push(query.published);
+        where.push(`t.published = $${params.length}`);
+      }
+      if (query.q) {
+        // Full text in the article's own language, or a close spelling of the title.
+        params.push(query.q);
+        where.push(
+          `(t.fts @@ websearch_to_tsquery(public.fts_config(t.language), $${params.length}) or t.title % $${params.length})`,
+        );
+      }
+      return c.json(
+        await tenant(c, (tx) =>
+          listPage(tx, {
+            from: 'select t.* from public.knowledge_articles t',
+            where,
+            params,
+            limit: query.limit,
+            cursor: query.cursor,
+            map: articleFromRow,
+          }),
+        ),
       );
-    });
-    return c.json(articleFromRow(row!), 201);
-  });
+    },
+  );
 
-  app.get('/articles/:id', async (c) => {
-    const articleId = readParam(c, 'id', id, 'Article');
-    const [row] = await tenant(c, (tx) =>
-      tx.query('select * from public.knowledge_articles where id = $1', [articleId]),
-    );
-    if (!row) throw notFound('Article');
-    return c.json(articleFromRow(row));
-  });
-
-  app.patch('/articles/:id', async (c) => {
-    const articleId = readParam(c, 'id', id, 'Article');
-    const patch = await readJson(c, knowledgeArticleUpdate);
-    const row = await tenant(c, async (tx) => {
-      if (patch.categoryId) {
+  app.post(
+    '/articles',
+    route({
+      summary: 'Create an article',
+      body: knowledgeArticleCreate,
+      responses: { 201: knowledgeArticle },
+    }),
+    async (c) => {
+      const input = c.req.valid('json');
+      const [row] = await tenant(c, async (tx) => {
         const category = await tx.query('select 1 from public.knowledge_categories where id = $1', [
-          patch.categoryId,
+          input.categoryId,
         ]);
         if (category.length === 0) throw notFound('Category');
-      }
-      return patchRow(tx, 'knowledge_articles', { id: articleId }, patch, articleColumns);
-    });
-    if (!row) throw notFound('Article');
-    return c.json(articleFromRow(row));
-  });
+        return tx.query(
+          `insert into public.knowledge_articles (org_id, category_id, title, content, language, published)
+         values ($1, $2, $3, $4, $5, $6) returning *`,
+          [
+            c.var.principal.orgId,
+            input.categoryId,
+            input.title,
+            input.content,
+            input.language,
+            input.published,
+          ],
+        );
+      });
+      return c.json(articleFromRow(row!), 201);
+    },
+  );
 
-  app.delete('/articles/:id', async (c) => {
-    const articleId = readParam(c, 'id', id, 'Article');
-    const deleted = await tenant(c, (tx) =>
-      tx.query('delete from public.knowledge_articles where id = $1 returning id', [articleId]),
-    );
-    if (deleted.length === 0) throw notFound('Article');
-    return c.body(null, 204);
-  });
+  app.get(
+    '/articles/:id',
+    route({ summary: 'Read an article', params: articleParam, responses: { 200: knowledgeArticle } }),
+    async (c) => {
+      const articleId = c.req.valid('param').id;
+      const [row] = await tenant(c, (tx) =>
+        tx.query('select * from public.knowledge_articles where id = $1', [articleId]),
+      );
+      if (!row) throw notFound('Article');
+      return c.json(articleFromRow(row));
+    },
+  );
+
+  app.patch(
+    '/articles/:id',
+    route({
+      summary: 'Update an article (partial)',
+      params: articleParam,
+      body: knowledgeArticleUpdate,
+      responses: { 200: knowledgeArticle },
+    }),
+    async (c) => {
+      const articleId = c.req.valid('param').id;
+      const patch = c.req.valid('json');
+      const row = await tenant(c, async (tx) => {
+        if (patch.categoryId) {
+          const category = await tx.query('select 1 from public.knowledge_categories where id = $1', [
+            patch.categoryId,
+          ]);
+          if (category.length === 0) throw notFound('Category');
+        }
+        return patchRow(tx, 'knowledge_articles', { id: articleId }, patch, articleColumns);
+      });
+      if (!row) throw notFound('Article');
+      return c.json(articleFromRow(row));
+    },
+  );
+
+  app.delete(
+    '/articles/:id',
+    route({ summary: 'Delete an article', params: articleParam, responses: { 204: null } }),
+    async (c) => {
+      const articleId = c.req.valid('param').id;
+      const deleted = await tenant(c, (tx) =>
+        tx.query('delete from public.knowledge_articles where id = $1 returning id', [articleId]),
+      );
+      if (deleted.length === 0) throw notFound('Article');
+      return c.body(null, 204);
+    },
+  );
 
   return app;
 }

@@ -27,7 +27,15 @@ const errorSchema = () => {
 
 type Operation = Record<string, unknown> & { responses?: Record<string, unknown> };
 
-const FIELD_ORDER = ['summary', 'description', 'tags', 'operationId', 'security', 'parameters', 'requestBody'];
+const FIELD_ORDER = [
+  'summary',
+  'description',
+  'tags',
+  'operationId',
+  'security',
+  'parameters',
+  'requestBody',
+];
 
 /** The operation's fields in reading order, its tag (the function) and the error envelope as its default. */
 function finish(operation: Operation, tag: string): Operation {
