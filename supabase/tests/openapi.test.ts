@@ -26,6 +26,7 @@ type Document = Awaited<ReturnType<typeof generateOpenApi>> & {
 
 const functionsDir = new URL('../functions/', import.meta.url);
 const committedFile = new URL('../../docs/api/openapi.json', import.meta.url);
+const guideFile = new URL('../../docs/api.md', import.meta.url);
 
 /** `/agents/:id/scripts/:childId` → `/agents/{id}/scripts/{childId}`. */
 const openApiPath = (path: string) => path.replace(/:(\w+)(\{[^}]*\})?\??/g, '{$1}');
@@ -188,6 +189,33 @@ describe('the API description, generated from the routes', () => {
       const declared = (operation.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
       expect(declared, key).toEqual(inPath);
     }
+  });
+
+  it('has every request field of every route explained in docs/api.md, beside the route', async () => {
+    const sections = (await readFile(guideFile, 'utf8')).split(/\n(?=## )/);
+    const missing: string[] = [];
+    for (const { key, operation } of operationsOf(document)) {
+      const path = key.split(' ')[1]!.replace(/\{(\w+)\}/g, ':$1');
+      const mention = new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w/-])`);
+      const section = sections.find((s) => s.startsWith('## ') && mention.test(s));
+      if (!section) {
+        missing.push(`${key}: no section names ${path}`);
+        continue;
+      }
+      const body = operation.requestBody?.content['application/json']?.schema as
+        | { properties?: object; anyOf?: { properties?: object }[] }
+        | undefined;
+      const fields = [
+        ...(operation.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+        ...[body, ...(body?.anyOf ?? [])].flatMap((s) => Object.keys(s?.properties ?? {})),
+      ];
+      for (const field of new Set(fields)) {
+        if (!section.includes(`\`${field}\``) && !new RegExp(`[?&]${field}\\b`).test(section)) {
+          missing.push(`${key}: ${field}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
   });
 
   // The body a route describes is the body it validates: a JSON array matches none of them.
