@@ -4,6 +4,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { resolver, uniqueSymbol } from 'hono-openapi';
 import * as z from 'zod/mini';
+import { namedResponseSchemas } from '../openapi/components.ts';
 import type { AppEnv } from './app.ts';
 import { readJson, readParam, readQuery } from './validate.ts';
 
@@ -71,7 +72,9 @@ const inputSchema = (schema: z.ZodMiniType): JsonSchema => {
 const isZod = (schema: z.ZodMiniType | JsonSchema): schema is z.ZodMiniType => '_zod' in schema;
 
 const contentSchema = (schema: z.ZodMiniType | JsonSchema, io: 'input' | 'output') =>
-  isZod(schema) ? resolver(schema, { options: { io } }) : schema;
+  isZod(schema)
+    ? resolver(schema, { options: io === 'output' ? { io, metadata: namedResponseSchemas } : { io } })
+    : schema;
 
 function responseObject(status: number, spec: ResponseSpec) {
   if (spec === null) return { description: status === 204 ? 'No content' : 'No body' };
