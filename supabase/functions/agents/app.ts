@@ -40,89 +40,75 @@ import {
 import type { Runtime } from '../_shared/runtime.ts';
 import { registerChildRoutes } from './childRoutes.ts';
 
+const agentParam = { id: { schema: id, what: 'Agent' } };
+
 export function createAgentsApp(runtime: Runtime) {
   const app = createFunctionApp('agents', runtime);
   app.use('*', authenticate(['secret', 'member']));
 
-  const agentParam = { id: { schema: id, what: 'Agent' } };
+  const listAgents = route({ summary: 'List agents', query: listQuery, responses: { 200: page(agent) } });
+  app.get('/', listAgents, async (c) => {
+    const query = c.req.valid('query');
+    return c.json(
+      await tenant(c, (tx) =>
+        listPage(tx, { from: AGENT_SELECT, limit: query.limit, cursor: query.cursor, map: agentFromRow }),
+      ),
+    );
+  });
 
-  app.get(
-    '/',
-    route({ summary: 'List agents', query: listQuery, responses: { 200: page(agent) } }),
-    async (c) => {
-      const query = c.req.valid('query');
-      return c.json(
-        await tenant(c, (tx) =>
-          listPage(tx, { from: AGENT_SELECT, limit: query.limit, cursor: query.cursor, map: agentFromRow }),
-        ),
-      );
-    },
-  );
+  const createAgentRoute = route({
+    summary: 'Create an agent',
+    body: agentCreate,
+    responses: { 201: agent },
+  });
+  app.post('/', createAgentRoute, async (c) => {
+    const input = c.req.valid('json');
+    return c.json(await tenant(c, (tx) => createAgent(tx, c.var.principal.orgId, input)), 201);
+  });
 
-  app.post(
-    '/',
-    route({ summary: 'Create an agent', body: agentCreate, responses: { 201: agent } }),
-    async (c) => {
-      const input = c.req.valid('json');
-      return c.json(await tenant(c, (tx) => createAgent(tx, c.var.principal.orgId, input)), 201);
-    },
-  );
+  const readAgent = route({ summary: 'Read an agent', params: agentParam, responses: { 200: agent } });
+  app.get('/:id', readAgent, async (c) => {
+    const agentId = c.req.valid('param').id;
+    return c.json(await tenant(c, (tx) => findAgent(tx, agentId)));
+  });
 
-  app.get(
-    '/:id',
-    route({ summary: 'Read an agent', params: agentParam, responses: { 200: agent } }),
-    async (c) => {
-      const agentId = c.req.valid('param').id;
-      return c.json(await tenant(c, (tx) => findAgent(tx, agentId)));
-    },
-  );
-
-  app.patch(
-    '/:id',
-    route({
-      summary: 'Update an agent (partial; unknown fields are refused)',
-      params: agentParam,
-      body: agentUpdate,
-      responses: { 200: agent },
-    }),
-    async (c) => {
-      const agentId = c.req.valid('param').id;
-      const patch = c.req.valid('json');
-      return c.json(await tenant(c, (tx) => updateAgent(tx, agentId, patch)));
-    },
-  );
+  const updateAgentRoute = route({
+    summary: 'Update an agent (partial; unknown fields are refused)',
+    params: agentParam,
+    body: agentUpdate,
+    responses: { 200: agent },
+  });
+  app.patch('/:id', updateAgentRoute, async (c) => {
+    const agentId = c.req.valid('param').id;
+    const patch = c.req.valid('json');
+    return c.json(await tenant(c, (tx) => updateAgent(tx, agentId, patch)));
+  });
 
   // Knowledge, scripts and objections go with the agent; its conversations and leads stay (agentId null).
-  app.delete(
-    '/:id',
-    route({
-      summary:
-        'Delete an agent with its knowledge, scripts and objection answers; conversations and leads stay',
-      params: agentParam,
-      responses: { 204: null },
-    }),
-    async (c) => {
-      const agentId = c.req.valid('param').id;
-      const deleted = await tenant(c, (tx) =>
-        tx.query('delete from public.agents where id = $1 returning id', [agentId]),
-      );
-      if (deleted.length === 0) throw notFound('Agent');
-      return c.body(null, 204);
-    },
-  );
+  const deleteAgent = route({
+    summary:
+      'Delete an agent with its knowledge, scripts and objection answers; conversations and leads stay',
+    params: agentParam,
+    responses: { 204: null },
+  });
+  app.delete('/:id', deleteAgent, async (c) => {
+    const agentId = c.req.valid('param').id;
+    const deleted = await tenant(c, (tx) =>
+      tx.query('delete from public.agents where id = $1 returning id', [agentId]),
+    );
+    if (deleted.length === 0) throw notFound('Agent');
+    return c.body(null, 204);
+  });
 
-  app.post(
-    '/:id/rotate-key',
-    route({
-      summary: 'Issue a new publishable key; the old one stops working at once',
-      params: agentParam,
-      responses: { 200: agent },
-    }),
-    async (c) => {
-      const agentId = c.req.valid('param').id;
-      return c.json(await tenant(c, (tx) => rotatePublishableKey(tx, agentId)));
-    },
-  );
+  const rotateKey = route({
+    summary: 'Issue a new publishable key; the old one stops working at once',
+    params: agentParam,
+    responses: { 200: agent },
+  });
+  app.post('/:id/rotate-key', rotateKey, async (c) => {
+    const agentId = c.req.valid('param').id;
+    return c.json(await tenant(c, (tx) => rotatePublishableKey(tx, agentId)));
+  });
 
   registerChildRoutes(app, {
     path: 'knowledge',

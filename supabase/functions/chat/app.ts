@@ -57,153 +57,137 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
   const timings = chatTimings(runtime.env);
   const app = createFunctionApp('chat', runtime);
 
-  app.post(
-    '/',
-    anyCredential,
-    route({
-      summary: "Send a visitor's message; the agent's reply streams (SSE) or comes back as JSON",
-      body: chatRequest,
-      responses: {
-        200: {
-          description: chatStreamDescription,
-          content: { 'application/json': chatReply, 'text/event-stream': chatEventStream },
-        },
+  const sendMessage = route({
+    summary: "Send a visitor's message; the agent's reply streams (SSE) or comes back as JSON",
+    body: chatRequest,
+    responses: {
+      200: {
+        description: chatStreamDescription,
+        content: { 'application/json': chatReply, 'text/event-stream': chatEventStream },
       },
-    }),
-    async (c) => {
-      const request = c.req.valid('json');
-      const agent = await chatAgent(c, request.agentId);
-      const claims = tenantClaims(c.var.principal);
-      // The visitor's message is committed here, before any model is called.
-      const prepared = await prepareTurn(
-        runtime.db,
-        claims,
-        {
-          agent,
-          request,
-          visitorToken: c.req.header(VISITOR_TOKEN_HEADER),
-          requireVisitorToken: needsVisitorToken(c),
-          ip: clientIp(c.req.raw.headers),
+    },
+  });
+  app.post('/', anyCredential, sendMessage, async (c) => {
+    const request = c.req.valid('json');
+    const agent = await chatAgent(c, request.agentId);
+    const claims = tenantClaims(c.var.principal);
+    // The visitor's message is committed here, before any model is called.
+    const prepared = await prepareTurn(
+      runtime.db,
+      claims,
+      {
+        agent,
+        request,
+        visitorToken: c.req.header(VISITOR_TOKEN_HEADER),
+        requireVisitorToken: needsVisitorToken(c),
+        ip: clientIp(c.req.raw.headers),
+      },
+      provider,
+    );
+    const signal = c.req.raw.signal;
+    if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
+      return sseResponse(
+        async (emit, gone) => {
+          const outcome = await streamReply(runtime.db, claims, provider, prepared, emit, gone, timings);
+          if (outcome.lead) nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
         },
-        provider,
+        { signal, pingMs: timings.pingMs, headers: { 'x-request-id': c.var.requestId } },
       );
-      const signal = c.req.raw.signal;
-      if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
-        return sseResponse(
-          async (emit, gone) => {
-            const outcome = await streamReply(runtime.db, claims, provider, prepared, emit, gone, timings);
-            if (outcome.lead) nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
-          },
-          { signal, pingMs: timings.pingMs, headers: { 'x-request-id': c.var.requestId } },
-        );
-      }
-      const outcome = await streamReply(runtime.db, claims, provider, prepared, () => {}, signal, timings);
-      if (outcome.lead) nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
-      if (outcome.error) throw outcome.error;
-      const [row] = await tenant(c, (tx) =>
-        tx.query('select * from public.messages where id = $1', [prepared.turn.replyId]),
-      );
-      const reply: ChatReply = {
-        conversationId: prepared.turn.conversationId,
-        ...(prepared.turn.visitorToken ? { visitorToken: prepared.turn.visitorToken } : {}),
-        message: messageFromRow(row!),
-        ...(outcome.lead ? { lead: outcome.lead } : {}),
-      };
-      return c.json(reply);
-    },
-  );
+    }
+    const outcome = await streamReply(runtime.db, claims, provider, prepared, () => {}, signal, timings);
+    if (outcome.lead) nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
+    if (outcome.error) throw outcome.error;
+    const [row] = await tenant(c, (tx) =>
+      tx.query('select * from public.messages where id = $1', [prepared.turn.replyId]),
+    );
+    const reply: ChatReply = {
+      conversationId: prepared.turn.conversationId,
+      ...(prepared.turn.visitorToken ? { visitorToken: prepared.turn.visitorToken } : {}),
+      message: messageFromRow(row!),
+      ...(outcome.lead ? { lead: outcome.lead } : {}),
+    };
+    return c.json(reply);
+  });
 
-  app.get(
-    '/config',
-    anyCredential,
-    route({
-      summary: "The widget's public configuration of the agent",
-      query: agentQuery,
-      responses: { 200: chatConfig },
-    }),
-    async (c) => {
-      const { agentId } = c.req.valid('query');
-      const agent = await chatAgent(c, agentId);
-      const config: ChatConfig = {
+  const readConfig = route({
+    summary: "The widget's public configuration of the agent",
+    query: agentQuery,
+    responses: { 200: chatConfig },
+  });
+  app.get('/config', anyCredential, readConfig, async (c) => {
+    const { agentId } = c.req.valid('query');
+    const agent = await chatAgent(c, agentId);
+    const config: ChatConfig = {
+      agentId: agent.id,
+      name: agent.name,
+      greeting: agent.greeting,
+      starterPrompts: agent.starterPrompts,
+      theme: agent.theme,
+      locale: agent.language,
+      leadForm: agent.leadCapture,
+      proactiveOpenSeconds: agent.proactiveOpenSeconds,
+    };
+    return c.json(config);
+  });
+
+  const readConversation = route({
+    summary: "A visitor's conversation with its messages (needs the visitor token with a publishable key)",
+    params: { id: { schema: id, what: 'Conversation' } },
+    query: agentQuery,
+    responses: { 200: conversationWithMessages },
+  });
+  app.get('/conversations/:id', anyCredential, readConversation, async (c) => {
+    const conversationId = c.req.valid('param').id;
+    const { agentId } = c.req.valid('query');
+    const agent = await chatAgent(c, agentId);
+    const body = await tenant(c, async (tx): Promise<ConversationWithMessages> => {
+      await findVisitorConversation(tx, {
+        id: conversationId,
         agentId: agent.id,
-        name: agent.name,
-        greeting: agent.greeting,
-        starterPrompts: agent.starterPrompts,
-        theme: agent.theme,
-        locale: agent.language,
-        leadForm: agent.leadCapture,
-        proactiveOpenSeconds: agent.proactiveOpenSeconds,
-      };
-      return c.json(config);
-    },
-  );
-
-  app.get(
-    '/conversations/:id',
-    anyCredential,
-    route({
-      summary: "A visitor's conversation with its messages (needs the visitor token with a publishable key)",
-      params: { id: { schema: id, what: 'Conversation' } },
-      query: agentQuery,
-      responses: { 200: conversationWithMessages },
-    }),
-    async (c) => {
-      const conversationId = c.req.valid('param').id;
-      const { agentId } = c.req.valid('query');
-      const agent = await chatAgent(c, agentId);
-      const body = await tenant(c, async (tx): Promise<ConversationWithMessages> => {
-        await findVisitorConversation(tx, {
-          id: conversationId,
-          agentId: agent.id,
-          token: c.req.header(VISITOR_TOKEN_HEADER),
-          requireToken: needsVisitorToken(c),
-        });
-        const [row] = await tx.query(`${CONVERSATION_SELECT} where t.id = $1`, [conversationId]);
-        const messages = await tx.query(
-          `select * from public.messages where conversation_id = $1 and not (role = 'assistant' and content = '')
+        token: c.req.header(VISITOR_TOKEN_HEADER),
+        requireToken: needsVisitorToken(c),
+      });
+      const [row] = await tx.query(`${CONVERSATION_SELECT} where t.id = $1`, [conversationId]);
+      const messages = await tx.query(
+        `select * from public.messages where conversation_id = $1 and not (role = 'assistant' and content = '')
          order by seq`,
-          [conversationId],
-        );
-        return { ...conversationFromRow(row!), messages: messages.map(messageFromRow) };
-      });
-      return c.json(body);
-    },
-  );
+        [conversationId],
+      );
+      return { ...conversationFromRow(row!), messages: messages.map(messageFromRow) };
+    });
+    return c.json(body);
+  });
 
-  app.post(
-    '/lead',
-    anyCredential,
-    route({
-      summary: "The lead form: the visitor's contact details for the conversation's lead",
-      body: z.extend(chatLeadRequest, { agentId: z.optional(id) }),
-      responses: { 201: leadSchema },
-    }),
-    async (c) => {
-      const body = c.req.valid('json');
-      const agent = await chatAgent(c, body.agentId);
-      const missing = agent.leadCapture.fields
-        .filter((f) => f.required && !body.fields[f.field as LeadField])
-        .map((f) => ({ path: ['fields', f.field], message: 'required by this agent' }));
-      if (missing.length)
-        throw new ApiError('validation_failed', 'The lead form is not complete', { details: missing });
-      const lead = await tenant(c, async (tx) => {
-        await findVisitorConversation(tx, {
-          id: body.conversationId,
-          agentId: agent.id,
-          token: c.req.header(VISITOR_TOKEN_HEADER),
-          requireToken: needsVisitorToken(c),
-        });
-        return upsertLead(tx, {
-          orgId: agent.orgId,
-          agentId: agent.id,
-          conversationId: body.conversationId,
-          fields: body.fields,
-        });
+  const submitLead = route({
+    summary: "The lead form: the visitor's contact details for the conversation's lead",
+    body: z.extend(chatLeadRequest, { agentId: z.optional(id) }),
+    responses: { 201: leadSchema },
+  });
+  app.post('/lead', anyCredential, submitLead, async (c) => {
+    const body = c.req.valid('json');
+    const agent = await chatAgent(c, body.agentId);
+    const missing = agent.leadCapture.fields
+      .filter((f) => f.required && !body.fields[f.field as LeadField])
+      .map((f) => ({ path: ['fields', f.field], message: 'required by this agent' }));
+    if (missing.length)
+      throw new ApiError('validation_failed', 'The lead form is not complete', { details: missing });
+    const lead = await tenant(c, async (tx) => {
+      await findVisitorConversation(tx, {
+        id: body.conversationId,
+        agentId: agent.id,
+        token: c.req.header(VISITOR_TOKEN_HEADER),
+        requireToken: needsVisitorToken(c),
       });
-      nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
-      return c.json(lead, 201);
-    },
-  );
+      return upsertLead(tx, {
+        orgId: agent.orgId,
+        agentId: agent.id,
+        conversationId: body.conversationId,
+        fields: body.fields,
+      });
+    });
+    nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
+    return c.json(lead, 201);
+  });
 
   registerOpenAiRoutes(app, provider, timings);
   return app;

@@ -22,170 +22,165 @@ const text = (content: Content) =>
 const invalid = (path: (string | number)[], message: string) =>
   new ApiError('validation_failed', 'The request body is not valid', { details: [{ path, message }] });
 
+const completions = route({
+  summary: 'OpenAI Chat Completions with an agent: `model` is the agent id or slug; nothing is stored',
+  body: openAiChatRequest,
+  responses: {
+    200: {
+      description: openAiStreamDescription,
+      content: { 'application/json': openAiChatCompletion, 'text/event-stream': openAiEventStream },
+    },
+  },
+});
+
 export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, timings: ChatTimings) {
-  app.post(
-    '/v1/chat/completions',
-    authenticate(['secret']),
-    route({
-      summary: 'OpenAI Chat Completions with an agent: `model` is the agent id or slug; nothing is stored',
-      body: openAiChatRequest,
-      responses: {
-        200: {
-          description: openAiStreamDescription,
-          content: { 'application/json': openAiChatCompletion, 'text/event-stream': openAiEventStream },
-        },
-      },
-    }),
-    async (c) => {
-      const body = c.req.valid('json');
-      const lastUser = body.messages.findLastIndex((m) => m.role === 'user');
-      if (lastUser === -1) throw invalid(['messages'], 'must contain a user message');
-      const message = text(body.messages[lastUser]!.content).trim();
-      if (!message || message.length > MAX_MESSAGE_LENGTH) {
-        throw invalid(['messages', lastUser, 'content'], `must be 1..${MAX_MESSAGE_LENGTH} characters`);
-      }
-      const history = body.messages
-        .slice(0, lastUser)
-        .filter((m) => m.role === 'user' || m.role === 'assistant')
-        .map((m) => ({ role: m.role as 'user' | 'assistant', content: text(m.content) }))
-        .filter((m) => m.content !== '');
-      const extraInstructions = body.messages
-        .filter((m) => m.role === 'system' || m.role === 'developer')
-        .map((m) => text(m.content))
-        .join('\n')
-        .trim();
+  app.post('/v1/chat/completions', authenticate(['secret']), completions, async (c) => {
+    const body = c.req.valid('json');
+    const lastUser = body.messages.findLastIndex((m) => m.role === 'user');
+    if (lastUser === -1) throw invalid(['messages'], 'must contain a user message');
+    const message = text(body.messages[lastUser]!.content).trim();
+    if (!message || message.length > MAX_MESSAGE_LENGTH) {
+      throw invalid(['messages', lastUser, 'content'], `must be 1..${MAX_MESSAGE_LENGTH} characters`);
+    }
+    const history = body.messages
+      .slice(0, lastUser)
+      .filter((m) => m.role === 'user' || m.role === 'assistant')
+      .map((m) => ({ role: m.role as 'user' | 'assistant', content: text(m.content) }))
+      .filter((m) => m.content !== '');
+    const extraInstructions = body.messages
+      .filter((m) => m.role === 'system' || m.role === 'developer')
+      .map((m) => text(m.content))
+      .join('\n')
+      .trim();
 
-      const { agent, prompt } = await tenant(c, async (tx) => {
-        const [row] = await tx.query(`${AGENT_SELECT} where t.id::text = $1 or t.slug = $1`, [body.model]);
-        if (!row) throw notFound(`Agent "${body.model}"`);
-        const agent = agentFromRow(row);
-        if (agent.status !== 'active') throw new ApiError('forbidden', `${agent.name} is paused`);
-        const visitorTurns = history.filter((m) => m.role === 'user').length + 1;
-        const prompt = await groundedPrompt(tx, agent, {
-          history,
-          message,
-          stage: stageFor(visitorTurns, false),
-          hasLead: false,
-          tools: false,
-          ...(extraInstructions ? { extraInstructions } : {}),
-        });
-        return { agent, prompt };
+    const { agent, prompt } = await tenant(c, async (tx) => {
+      const [row] = await tx.query(`${AGENT_SELECT} where t.id::text = $1 or t.slug = $1`, [body.model]);
+      if (!row) throw notFound(`Agent "${body.model}"`);
+      const agent = agentFromRow(row);
+      if (agent.status !== 'active') throw new ApiError('forbidden', `${agent.name} is paused`);
+      const visitorTurns = history.filter((m) => m.role === 'user').length + 1;
+      const prompt = await groundedPrompt(tx, agent, {
+        history,
+        message,
+        stage: stageFor(visitorTurns, false),
+        hasLead: false,
+        tools: false,
+        ...(extraInstructions ? { extraInstructions } : {}),
       });
+      return { agent, prompt };
+    });
 
-      const upstream = new AbortController();
-      const onGone = () => upstream.abort();
-      c.req.raw.signal.addEventListener('abort', onGone, { once: true });
-      const events = withIdleTimeout(
-        provider.stream(
+    const upstream = new AbortController();
+    const onGone = () => upstream.abort();
+    c.req.raw.signal.addEventListener('abort', onGone, { once: true });
+    const events = withIdleTimeout(
+      provider.stream(
+        {
+          model: agent.model,
+          messages: prompt.messages,
+          temperature: body.temperature ?? agent.temperature,
+          maxTokens: body.max_completion_tokens ?? body.max_tokens ?? agent.maxTokens,
+          grounding: prompt.grounding,
+        },
+        upstream.signal,
+      ),
+      timings.idleTimeoutMs,
+      onGone,
+    );
+    const id = `chatcmpl-${crypto.randomUUID().replaceAll('-', '')}`;
+    const created = Math.floor(Date.now() / 1000);
+    const model = agent.slug;
+    const promptTokens = prompt.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
+    const usageOf = (reported: { input: number; output: number } | null, content: string) => {
+      const prompt_tokens = reported?.input ?? promptTokens;
+      const completion_tokens = reported?.output ?? estimateTokens(content);
+      return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+    };
+
+    if (!body.stream) {
+      let content = '';
+      let finish = 'stop';
+      let reported: { input: number; output: number } | null = null;
+      try {
+        for await (const event of events) {
+          if (event.type === 'text') content += event.text;
+          else if (event.type === 'usage')
+            reported = { input: event.inputTokens, output: event.outputTokens };
+          else if (event.type === 'finish') finish = event.reason;
+        }
+      } catch (error) {
+        throw error instanceof UpstreamError ? error.toApiError() : error;
+      } finally {
+        c.req.raw.signal.removeEventListener('abort', onGone);
+      }
+      return c.json({
+        id,
+        object: 'chat.completion',
+        created,
+        model,
+        choices: [
           {
-            model: agent.model,
-            messages: prompt.messages,
-            temperature: body.temperature ?? agent.temperature,
-            maxTokens: body.max_completion_tokens ?? body.max_tokens ?? agent.maxTokens,
-            grounding: prompt.grounding,
+            index: 0,
+            message: { role: 'assistant', content, refusal: null },
+            logprobs: null,
+            finish_reason: finish,
           },
-          upstream.signal,
-        ),
-        timings.idleTimeoutMs,
-        onGone,
-      );
-      const id = `chatcmpl-${crypto.randomUUID().replaceAll('-', '')}`;
-      const created = Math.floor(Date.now() / 1000);
-      const model = agent.slug;
-      const promptTokens = prompt.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
-      const usageOf = (reported: { input: number; output: number } | null, content: string) => {
-        const prompt_tokens = reported?.input ?? promptTokens;
-        const completion_tokens = reported?.output ?? estimateTokens(content);
-        return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
-      };
+        ],
+        usage: usageOf(reported, content),
+      });
+    }
 
-      if (!body.stream) {
+    const encoder = new TextEncoder();
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+      encoder.encode(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`,
+      );
+    const includeUsage = body.stream_options?.include_usage === true;
+    const stream = new ReadableStream<Uint8Array>({
+      async start(controller) {
         let content = '';
         let finish = 'stop';
         let reported: { input: number; output: number } | null = null;
         try {
+          controller.enqueue(
+            chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]),
+          );
           for await (const event of events) {
-            if (event.type === 'text') content += event.text;
-            else if (event.type === 'usage')
+            if (event.type === 'text') {
+              content += event.text;
+              controller.enqueue(chunk([{ index: 0, delta: { content: event.text }, finish_reason: null }]));
+            } else if (event.type === 'usage')
               reported = { input: event.inputTokens, output: event.outputTokens };
             else if (event.type === 'finish') finish = event.reason;
           }
+          controller.enqueue(chunk([{ index: 0, delta: {}, finish_reason: finish }]));
+          if (includeUsage) controller.enqueue(chunk([], { usage: usageOf(reported, content) }));
         } catch (error) {
-          throw error instanceof UpstreamError ? error.toApiError() : error;
+          if (!upstream.signal.aborted || error instanceof UpstreamError) {
+            const apiError =
+              error instanceof UpstreamError
+                ? error.toApiError()
+                : new ApiError('internal', 'The reply failed');
+            controller.enqueue(
+              encoder.encode(
+                `data: ${JSON.stringify({ error: { message: apiError.message, code: apiError.code } })}\n\n`,
+              ),
+            );
+          }
         } finally {
           c.req.raw.signal.removeEventListener('abort', onGone);
-        }
-        return c.json({
-          id,
-          object: 'chat.completion',
-          created,
-          model,
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content, refusal: null },
-              logprobs: null,
-              finish_reason: finish,
-            },
-          ],
-          usage: usageOf(reported, content),
-        });
-      }
-
-      const encoder = new TextEncoder();
-      const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-        encoder.encode(
-          `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`,
-        );
-      const includeUsage = body.stream_options?.include_usage === true;
-      const stream = new ReadableStream<Uint8Array>({
-        async start(controller) {
-          let content = '';
-          let finish = 'stop';
-          let reported: { input: number; output: number } | null = null;
           try {
-            controller.enqueue(
-              chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]),
-            );
-            for await (const event of events) {
-              if (event.type === 'text') {
-                content += event.text;
-                controller.enqueue(
-                  chunk([{ index: 0, delta: { content: event.text }, finish_reason: null }]),
-                );
-              } else if (event.type === 'usage')
-                reported = { input: event.inputTokens, output: event.outputTokens };
-              else if (event.type === 'finish') finish = event.reason;
-            }
-            controller.enqueue(chunk([{ index: 0, delta: {}, finish_reason: finish }]));
-            if (includeUsage) controller.enqueue(chunk([], { usage: usageOf(reported, content) }));
-          } catch (error) {
-            if (!upstream.signal.aborted || error instanceof UpstreamError) {
-              const apiError =
-                error instanceof UpstreamError
-                  ? error.toApiError()
-                  : new ApiError('internal', 'The reply failed');
-              controller.enqueue(
-                encoder.encode(
-                  `data: ${JSON.stringify({ error: { message: apiError.message, code: apiError.code } })}\n\n`,
-                ),
-              );
-            }
-          } finally {
-            c.req.raw.signal.removeEventListener('abort', onGone);
-            try {
-              controller.enqueue(encoder.encode('data: [DONE]\n\n'));
-              controller.close();
-            } catch {
-              // the client is gone
-            }
+            controller.enqueue(encoder.encode('data: [DONE]\n\n'));
+            controller.close();
+          } catch {
+            // the client is gone
           }
-        },
-        cancel() {
-          upstream.abort();
-        },
-      });
-      return new Response(stream, { headers: { ...SSE_HEADERS, 'x-request-id': c.var.requestId } });
-    },
-  );
+        }
+      },
+      cancel() {
+        upstream.abort();
+      },
+    });
+    return new Response(stream, { headers: { ...SSE_HEADERS, 'x-request-id': c.var.requestId } });
+  });
 }

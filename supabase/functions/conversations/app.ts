@@ -24,56 +24,50 @@ export function createConversationsApp(runtime: Runtime) {
   const app = createFunctionApp('conversations', runtime);
   app.use('*', authenticate(['secret', 'member']));
 
-  app.get(
-    '/',
-    route({
-      summary: 'List conversations, newest first',
-      query: conversationListQuery,
-      responses: { 200: page(conversation) },
-    }),
-    async (c) => {
-      const query = c.req.valid('query');
-      const filters = new Filters()
-        .add('t.agent_id = $?', query.agentId)
-        .add('t.status = $?', query.status)
-        .add('t.created_at >= $?::timestamptz', query.from)
-        .add('t.created_at < $?::timestamptz', query.to);
-      return c.json(
-        await tenant(c, (tx) =>
-          listPage(tx, {
-            from: CONVERSATION_SELECT,
-            where: filters.where,
-            params: filters.params,
-            limit: query.limit,
-            cursor: query.cursor,
-            map: conversationFromRow,
-          }),
-        ),
-      );
-    },
-  );
+  const listConversations = route({
+    summary: 'List conversations, newest first',
+    query: conversationListQuery,
+    responses: { 200: page(conversation) },
+  });
+  app.get('/', listConversations, async (c) => {
+    const query = c.req.valid('query');
+    const filters = new Filters()
+      .add('t.agent_id = $?', query.agentId)
+      .add('t.status = $?', query.status)
+      .add('t.created_at >= $?::timestamptz', query.from)
+      .add('t.created_at < $?::timestamptz', query.to);
+    return c.json(
+      await tenant(c, (tx) =>
+        listPage(tx, {
+          from: CONVERSATION_SELECT,
+          where: filters.where,
+          params: filters.params,
+          limit: query.limit,
+          cursor: query.cursor,
+          map: conversationFromRow,
+        }),
+      ),
+    );
+  });
 
-  app.get(
-    '/:id',
-    route({
-      summary: 'Read a conversation with its messages',
-      params: { id: { schema: id, what: 'Conversation' } },
-      responses: { 200: conversationWithMessages },
-    }),
-    async (c) => {
-      const conversationId = c.req.valid('param').id;
-      const body = await tenant(c, async (tx): Promise<ConversationWithMessages> => {
-        const [row] = await tx.query(`${CONVERSATION_SELECT} where t.id = $1`, [conversationId]);
-        if (!row) throw notFound('Conversation');
-        const messages = await tx.query(
-          'select * from public.messages where conversation_id = $1 order by seq',
-          [conversationId],
-        );
-        return { ...conversationFromRow(row), messages: messages.map(messageFromRow) };
-      });
-      return c.json(body);
-    },
-  );
+  const readConversation = route({
+    summary: 'Read a conversation with its messages',
+    params: { id: { schema: id, what: 'Conversation' } },
+    responses: { 200: conversationWithMessages },
+  });
+  app.get('/:id', readConversation, async (c) => {
+    const conversationId = c.req.valid('param').id;
+    const body = await tenant(c, async (tx): Promise<ConversationWithMessages> => {
+      const [row] = await tx.query(`${CONVERSATION_SELECT} where t.id = $1`, [conversationId]);
+      if (!row) throw notFound('Conversation');
+      const messages = await tx.query(
+        'select * from public.messages where conversation_id = $1 order by seq',
+        [conversationId],
+      );
+      return { ...conversationFromRow(row), messages: messages.map(messageFromRow) };
+    });
+    return c.json(body);
+  });
 
   return app;
 }

@@ -13,26 +13,21 @@ export function createDashboardApp(runtime: Runtime) {
   const app = createFunctionApp('dashboard', runtime);
   app.use('*', authenticate(['secret', 'member']));
 
-  app.get(
-    '/',
-    route({
-      summary: 'Statistics for whole days in a time zone (at most 366 days)',
-      query: dashboardQuery,
-      responses: { 200: dashboard },
-    }),
-    async (c) => {
-      const query = c.req.valid('query');
-      const days = (Date.parse(query.to) - Date.parse(query.from)) / 86_400_000 + 1;
-      if (days < 1 || days > MAX_DAYS) {
-        throw new ApiError('validation_failed', 'The query is not valid', {
-          details: [
-            { path: ['to'], message: `must be on or after "from" and at most ${MAX_DAYS} days later` },
-          ],
-        });
-      }
-      return c.json(await tenant(c, (tx) => dashboardStatistics(tx, query)));
-    },
-  );
+  const readDashboard = route({
+    summary: 'Statistics for whole days in a time zone (at most 366 days)',
+    query: dashboardQuery,
+    responses: { 200: dashboard },
+  });
+  app.get('/', readDashboard, async (c) => {
+    const query = c.req.valid('query');
+    const days = (Date.parse(query.to) - Date.parse(query.from)) / 86_400_000 + 1;
+    if (days < 1 || days > MAX_DAYS) {
+      throw new ApiError('validation_failed', 'The query is not valid', {
+        details: [{ path: ['to'], message: `must be on or after "from" and at most ${MAX_DAYS} days later` }],
+      });
+    }
+    return c.json(await tenant(c, (tx) => dashboardStatistics(tx, query)));
+  });
 
   return app;
 }

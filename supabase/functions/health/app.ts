@@ -33,33 +33,24 @@ function llmCheck(runtime: Runtime): Readiness['checks']['llm'] {
 
 export function createHealthApp(runtime: Runtime) {
   const app = createFunctionApp('health', runtime);
-  app.get('/', route({ summary: 'Liveness and version', responses: { 200: health } }), (c) =>
-    c.json({ status: 'ok', version: VERSION } satisfies Health),
-  );
-  app.get(
-    '/ready',
-    route({
-      summary: 'Readiness of the database and the LLM configuration',
-      responses: { 200: readiness, 503: readiness },
-    }),
-    async (c) => {
-      const checks = { database: await databaseCheck(runtime), llm: llmCheck(runtime) };
-      const ok = checks.database.ok && checks.llm.ok;
-      const body: Readiness = { status: ok ? 'ok' : 'unavailable', version: VERSION, checks };
-      return c.json(body, ok ? 200 : 503);
-    },
-  );
+  const liveness = route({ summary: 'Liveness and version', responses: { 200: health } });
+  app.get('/', liveness, (c) => c.json({ status: 'ok', version: VERSION } satisfies Health));
+  const ready = route({
+    summary: 'Readiness of the database and the LLM configuration',
+    responses: { 200: readiness, 503: readiness },
+  });
+  app.get('/ready', ready, async (c) => {
+    const checks = { database: await databaseCheck(runtime), llm: llmCheck(runtime) };
+    const ok = checks.database.ok && checks.llm.ok;
+    const body: Readiness = { status: ok ? 'ok' : 'unavailable', version: VERSION, checks };
+    return c.json(body, ok ? 200 : 503);
+  });
   const base = runtime.env.SUPABASE_URL?.replace(/\/+$/, '');
-  const servedDescription = base
-    ? { ...apiDescription, servers: [{ url: `${base}/functions/v1` }] }
-    : apiDescription;
-  app.get(
-    '/openapi.json',
-    route({
-      summary: 'This API description (OpenAPI 3.1), with this deployment as its server',
-      responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { type: 'object' } } } },
-    }),
-    (c) => c.json(servedDescription),
-  );
+  const served = base ? { ...apiDescription, servers: [{ url: `${base}/functions/v1` }] } : apiDescription;
+  const description = route({
+    summary: 'This API description (OpenAPI 3.1), with this deployment as its server',
+    responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { type: 'object' } } } },
+  });
+  app.get('/openapi.json', description, (c) => c.json(served));
   return app;
 }

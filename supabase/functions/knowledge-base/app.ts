@@ -35,202 +35,187 @@ export function createKnowledgeBaseApp(runtime: Runtime) {
   const app = createFunctionApp('knowledge-base', runtime);
   app.use('*', authenticate(['secret', 'member']));
 
-  app.get(
-    '/categories',
-    route({
-      summary: 'List knowledge base categories',
-      query: listQuery,
-      responses: { 200: page(knowledgeCategory) },
-    }),
-    async (c) => {
-      const query = c.req.valid('query');
-      return c.json(
-        await tenant(c, (tx) =>
-          listPage(tx, {
-            from: 'select t.* from public.knowledge_categories t',
-            limit: query.limit,
-            cursor: query.cursor,
-            map: categoryFromRow,
-          }),
-        ),
-      );
-    },
-  );
+  const listCategories = route({
+    summary: 'List knowledge base categories',
+    query: listQuery,
+    responses: { 200: page(knowledgeCategory) },
+  });
+  app.get('/categories', listCategories, async (c) => {
+    const query = c.req.valid('query');
+    return c.json(
+      await tenant(c, (tx) =>
+        listPage(tx, {
+          from: 'select t.* from public.knowledge_categories t',
+          limit: query.limit,
+          cursor: query.cursor,
+          map: categoryFromRow,
+        }),
+      ),
+    );
+  });
 
-  app.post(
-    '/categories',
-    route({
-      summary: 'Create a category (names are unique per organisation, case-insensitively)',
-      body: knowledgeCategoryCreate,
-      responses: { 201: knowledgeCategory },
-    }),
-    async (c) => {
-      const input = c.req.valid('json');
-      const [row] = await tenant(c, (tx) =>
-        tx.query(
-          'insert into public.knowledge_categories (org_id, name, description) values ($1, $2, $3) returning *',
-          [c.var.principal.orgId, input.name, input.description],
-        ),
-      );
-      return c.json(categoryFromRow(row!), 201);
-    },
-  );
+  const createCategory = route({
+    summary: 'Create a category (names are unique per organisation, case-insensitively)',
+    body: knowledgeCategoryCreate,
+    responses: { 201: knowledgeCategory },
+  });
+  app.post('/categories', createCategory, async (c) => {
+    const input = c.req.valid('json');
+    const [row] = await tenant(c, (tx) =>
+      tx.query(
+        'insert into public.knowledge_categories (org_id, name, description) values ($1, $2, $3) returning *',
+        [c.var.principal.orgId, input.name, input.description],
+      ),
+    );
+    return c.json(categoryFromRow(row!), 201);
+  });
 
-  app.patch(
-    '/categories/:id',
-    route({
-      summary: 'Update a category (partial)',
-      params: categoryParam,
-      body: knowledgeCategoryUpdate,
-      responses: { 200: knowledgeCategory },
-    }),
-    async (c) => {
-      const categoryId = c.req.valid('param').id;
-      const patch = c.req.valid('json');
-      const row = await tenant(c, (tx) =>
-        patchRow(tx, 'knowledge_categories', { id: categoryId }, patch, categoryColumns),
-      );
-      if (!row) throw notFound('Category');
-      return c.json(categoryFromRow(row));
-    },
-  );
+  const updateCategory = route({
+    summary: 'Update a category (partial)',
+    params: categoryParam,
+    body: knowledgeCategoryUpdate,
+    responses: { 200: knowledgeCategory },
+  });
+  app.patch('/categories/:id', updateCategory, async (c) => {
+    const categoryId = c.req.valid('param').id;
+    const patch = c.req.valid('json');
+    const row = await tenant(c, (tx) =>
+      patchRow(tx, 'knowledge_categories', { id: categoryId }, patch, categoryColumns),
+    );
+    if (!row) throw notFound('Category');
+    return c.json(categoryFromRow(row));
+  });
 
   // Its articles go with it, and agents simply stop drawing on them.
-  app.delete(
-    '/categories/:id',
-    route({ summary: 'Delete a category and its articles', params: categoryParam, responses: { 204: null } }),
-    async (c) => {
-      const categoryId = c.req.valid('param').id;
-      const deleted = await tenant(c, (tx) =>
-        tx.query('delete from public.knowledge_categories where id = $1 returning id', [categoryId]),
-      );
-      if (deleted.length === 0) throw notFound('Category');
-      return c.body(null, 204);
-    },
-  );
+  const deleteCategory = route({
+    summary: 'Delete a category and its articles',
+    params: categoryParam,
+    responses: { 204: null },
+  });
+  app.delete('/categories/:id', deleteCategory, async (c) => {
+    const categoryId = c.req.valid('param').id;
+    const deleted = await tenant(c, (tx) =>
+      tx.query('delete from public.knowledge_categories where id = $1 returning id', [categoryId]),
+    );
+    if (deleted.length === 0) throw notFound('Category');
+    return c.body(null, 204);
+  });
 
-  app.get(
-    '/articles',
-    route({
-      summary: 'List articles, filtered by category and state or searched by `q`',
-      query: knowledgeArticleListQuery,
-      responses: { 200: page(knowledgeArticle) },
-    }),
-    async (c) => {
-      const query = c.req.valid('query');
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (query.categoryId) {
-        params.push(query.categoryId);
-        where.push(`t.category_id = $${params.length}`);
-      }
-      if (query.published !== undefined) {
-        params.push(query.published);
-        where.push(`t.published = $${params.length}`);
-      }
-      if (query.q) {
-        // Full text in the article's own language, or a close spelling of the title.
-        params.push(query.q);
-        where.push(
-          `(t.fts @@ websearch_to_tsquery(public.fts_config(t.language), $${params.length}) or t.title % $${params.length})`,
-        );
-      }
-      return c.json(
-        await tenant(c, (tx) =>
-          listPage(tx, {
-            from: 'select t.* from public.knowledge_articles t',
-            where,
-            params,
-            limit: query.limit,
-            cursor: query.cursor,
-            map: articleFromRow,
-          }),
-        ),
+  const listArticles = route({
+    summary: 'List articles, filtered by category and state or searched by `q`',
+    query: knowledgeArticleListQuery,
+    responses: { 200: page(knowledgeArticle) },
+  });
+  app.get('/articles', listArticles, async (c) => {
+    const query = c.req.valid('query');
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.categoryId) {
+      params.push(query.categoryId);
+      where.push(`t.category_id = $${params.length}`);
+    }
+    if (query.published !== undefined) {
+      params.push(query.published);
+      where.push(`t.published = $${params.length}`);
+    }
+    if (query.q) {
+      // Full text in the article's own language, or a close spelling of the title.
+      params.push(query.q);
+      where.push(
+        `(t.fts @@ websearch_to_tsquery(public.fts_config(t.language), $${params.length}) or t.title % $${params.length})`,
       );
-    },
-  );
+    }
+    return c.json(
+      await tenant(c, (tx) =>
+        listPage(tx, {
+          from: 'select t.* from public.knowledge_articles t',
+          where,
+          params,
+          limit: query.limit,
+          cursor: query.cursor,
+          map: articleFromRow,
+        }),
+      ),
+    );
+  });
 
-  app.post(
-    '/articles',
-    route({
-      summary: 'Create an article',
-      body: knowledgeArticleCreate,
-      responses: { 201: knowledgeArticle },
-    }),
-    async (c) => {
-      const input = c.req.valid('json');
-      const [row] = await tenant(c, async (tx) => {
-        const category = await tx.query('select 1 from public.knowledge_categories where id = $1', [
+  const createArticle = route({
+    summary: 'Create an article',
+    body: knowledgeArticleCreate,
+    responses: { 201: knowledgeArticle },
+  });
+  app.post('/articles', createArticle, async (c) => {
+    const input = c.req.valid('json');
+    const [row] = await tenant(c, async (tx) => {
+      const category = await tx.query('select 1 from public.knowledge_categories where id = $1', [
+        input.categoryId,
+      ]);
+      if (category.length === 0) throw notFound('Category');
+      return tx.query(
+        `insert into public.knowledge_articles (org_id, category_id, title, content, language, published)
+         values ($1, $2, $3, $4, $5, $6) returning *`,
+        [
+          c.var.principal.orgId,
           input.categoryId,
+          input.title,
+          input.content,
+          input.language,
+          input.published,
+        ],
+      );
+    });
+    return c.json(articleFromRow(row!), 201);
+  });
+
+  const readArticle = route({
+    summary: 'Read an article',
+    params: articleParam,
+    responses: { 200: knowledgeArticle },
+  });
+  app.get('/articles/:id', readArticle, async (c) => {
+    const articleId = c.req.valid('param').id;
+    const [row] = await tenant(c, (tx) =>
+      tx.query('select * from public.knowledge_articles where id = $1', [articleId]),
+    );
+    if (!row) throw notFound('Article');
+    return c.json(articleFromRow(row));
+  });
+
+  const updateArticle = route({
+    summary: 'Update an article (partial)',
+    params: articleParam,
+    body: knowledgeArticleUpdate,
+    responses: { 200: knowledgeArticle },
+  });
+  app.patch('/articles/:id', updateArticle, async (c) => {
+    const articleId = c.req.valid('param').id;
+    const patch = c.req.valid('json');
+    const row = await tenant(c, async (tx) => {
+      if (patch.categoryId) {
+        const category = await tx.query('select 1 from public.knowledge_categories where id = $1', [
+          patch.categoryId,
         ]);
         if (category.length === 0) throw notFound('Category');
-        return tx.query(
-          `insert into public.knowledge_articles (org_id, category_id, title, content, language, published)
-         values ($1, $2, $3, $4, $5, $6) returning *`,
-          [
-            c.var.principal.orgId,
-            input.categoryId,
-            input.title,
-            input.content,
-            input.language,
-            input.published,
-          ],
-        );
-      });
-      return c.json(articleFromRow(row!), 201);
-    },
-  );
+      }
+      return patchRow(tx, 'knowledge_articles', { id: articleId }, patch, articleColumns);
+    });
+    if (!row) throw notFound('Article');
+    return c.json(articleFromRow(row));
+  });
 
-  app.get(
-    '/articles/:id',
-    route({ summary: 'Read an article', params: articleParam, responses: { 200: knowledgeArticle } }),
-    async (c) => {
-      const articleId = c.req.valid('param').id;
-      const [row] = await tenant(c, (tx) =>
-        tx.query('select * from public.knowledge_articles where id = $1', [articleId]),
-      );
-      if (!row) throw notFound('Article');
-      return c.json(articleFromRow(row));
-    },
-  );
-
-  app.patch(
-    '/articles/:id',
-    route({
-      summary: 'Update an article (partial)',
-      params: articleParam,
-      body: knowledgeArticleUpdate,
-      responses: { 200: knowledgeArticle },
-    }),
-    async (c) => {
-      const articleId = c.req.valid('param').id;
-      const patch = c.req.valid('json');
-      const row = await tenant(c, async (tx) => {
-        if (patch.categoryId) {
-          const category = await tx.query('select 1 from public.knowledge_categories where id = $1', [
-            patch.categoryId,
-          ]);
-          if (category.length === 0) throw notFound('Category');
-        }
-        return patchRow(tx, 'knowledge_articles', { id: articleId }, patch, articleColumns);
-      });
-      if (!row) throw notFound('Article');
-      return c.json(articleFromRow(row));
-    },
-  );
-
-  app.delete(
-    '/articles/:id',
-    route({ summary: 'Delete an article', params: articleParam, responses: { 204: null } }),
-    async (c) => {
-      const articleId = c.req.valid('param').id;
-      const deleted = await tenant(c, (tx) =>
-        tx.query('delete from public.knowledge_articles where id = $1 returning id', [articleId]),
-      );
-      if (deleted.length === 0) throw notFound('Article');
-      return c.body(null, 204);
-    },
-  );
+  const deleteArticle = route({
+    summary: 'Delete an article',
+    params: articleParam,
+    responses: { 204: null },
+  });
+  app.delete('/articles/:id', deleteArticle, async (c) => {
+    const articleId = c.req.valid('param').id;
+    const deleted = await tenant(c, (tx) =>
+      tx.query('delete from public.knowledge_articles where id = $1 returning id', [articleId]),
+    );
+    if (deleted.length === 0) throw notFound('Article');
+    return c.body(null, 204);
+  });
 
   return app;
 }

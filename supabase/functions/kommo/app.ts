@@ -53,48 +53,38 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
     return kommoClient({ db: runtime.db, orgId, config: config(), fetch: fetcher });
   };
 
-  app.post(
-    '/oauth/start',
-    admin,
-    route({
-      summary: "The URL of Kommo's authorisation page (signed state, 10 minutes, single use)",
-      body: kommoOauthStartRequest,
-      responses: { 200: kommoOauthStart },
-    }),
-    async (c) => {
-      const { returnUrl } = c.req.valid('json');
-      const cfg = config();
-      const url = await tenant(c, (tx) => startOauth(tx, cfg, c.var.principal.orgId, returnUrl ?? null));
-      return c.json({ url });
-    },
-  );
+  const oauthStart = route({
+    summary: "The URL of Kommo's authorisation page (signed state, 10 minutes, single use)",
+    body: kommoOauthStartRequest,
+    responses: { 200: kommoOauthStart },
+  });
+  app.post('/oauth/start', admin, oauthStart, async (c) => {
+    const { returnUrl } = c.req.valid('json');
+    const cfg = config();
+    const url = await tenant(c, (tx) => startOauth(tx, cfg, c.var.principal.orgId, returnUrl ?? null));
+    return c.json({ url });
+  });
 
   // Kommo redirects the user's browser here: no credential, the signed state speaks for the organisation.
-  app.get(
-    '/oauth/callback',
-    route({
-      summary: 'Where Kommo sends the user back; redirects to the returnUrl with ?kommo=connected|error',
-      query: oauthCallbackQuery,
-      responses: {
-        302: { description: 'Back to the returnUrl given to /kommo/oauth/start' },
-        200: { description: 'Connected (no returnUrl)', content: { 'text/html': { type: 'string' } } },
-        400: {
-          description: 'Refused or failed (no returnUrl)',
-          content: { 'text/html': { type: 'string' } },
-        },
-      },
-    }),
-    async (c) => {
-      const outcome = await completeOauth(runtime.db, config(), fetcher, c.req.query());
-      if (outcome.returnUrl) {
-        const target = new URL(outcome.returnUrl);
-        target.searchParams.set('kommo', outcome.ok ? 'connected' : 'error');
-        if (!outcome.ok) target.searchParams.set('message', outcome.message);
-        return c.redirect(target.toString(), 302);
-      }
-      return c.html(oauthResultPage(outcome), outcome.ok ? 200 : 400);
+  const oauthCallback = route({
+    summary: 'Where Kommo sends the user back; redirects to the returnUrl with ?kommo=connected|error',
+    query: oauthCallbackQuery,
+    responses: {
+      302: { description: 'Back to the returnUrl given to /kommo/oauth/start' },
+      200: { description: 'Connected (no returnUrl)', content: { 'text/html': { type: 'string' } } },
+      400: { description: 'Refused or failed (no returnUrl)', content: { 'text/html': { type: 'string' } } },
     },
-  );
+  });
+  app.get('/oauth/callback', oauthCallback, async (c) => {
+    const outcome = await completeOauth(runtime.db, config(), fetcher, c.req.query());
+    if (outcome.returnUrl) {
+      const target = new URL(outcome.returnUrl);
+      target.searchParams.set('kommo', outcome.ok ? 'connected' : 'error');
+      if (!outcome.ok) target.searchParams.set('message', outcome.message);
+      return c.redirect(target.toString(), 302);
+    }
+    return c.html(oauthResultPage(outcome), outcome.ok ? 200 : 400);
+  });
 
   /** The connection as its admins see it, webhook URL included once Kommo is configured. */
   const present = async (row: Row | undefined) => {
@@ -102,167 +92,139 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
     return connectionFromRow(row, cfg && row ? await revealWebhookUrl(cfg, row) : null);
   };
 
-  app.get(
-    '/',
-    admin,
-    route({
-      summary: 'The Kommo connection: status, account, settings, webhook URL, last sync and error',
-      responses: { 200: kommoConnection },
-    }),
-    async (c) => {
-      const [row] = await tenant(c, (tx) => tx.query('select * from public.kommo_connections'));
-      return c.json(await present(row));
-    },
-  );
+  const readConnection = route({
+    summary: 'The Kommo connection: status, account, settings, webhook URL, last sync and error',
+    responses: { 200: kommoConnection },
+  });
+  app.get('/', admin, readConnection, async (c) => {
+    const [row] = await tenant(c, (tx) => tx.query('select * from public.kommo_connections'));
+    return c.json(await present(row));
+  });
 
-  app.post(
-    '/',
-    admin,
-    route({
-      summary: 'Change the lead-sync settings (checked against the synced pipelines, users and fields)',
-      body: kommoSettingsUpdate,
-      responses: { 200: kommoConnection },
-    }),
-    async (c) => {
-      const patch = c.req.valid('json');
-      const [row] = await tenant(c, async (tx) => {
-        const [current] = await tx.query<{
-          pipelines: KommoCatalog['pipelines'];
-          users: KommoCatalog['users'];
-          custom_fields: KommoCatalog['customFields'];
-          settings: unknown;
-        }>('select pipelines, users, custom_fields, settings from public.kommo_connections');
-        if (!current)
-          throw new ApiError(
-            'conflict',
-            'Kommo is not connected: connect it first (POST /kommo/oauth/start)',
-          );
-        const next = mergeSettings(current.settings, patch);
-        checkSettings(next, {
-          pipelines: current.pipelines,
-          users: current.users,
-          customFields: current.custom_fields,
-        });
-        return tx.query('update public.kommo_connections set settings = $1::jsonb returning *', [
-          JSON.stringify(next),
-        ]);
+  const updateSettings = route({
+    summary: 'Change the lead-sync settings (checked against the synced pipelines, users and fields)',
+    body: kommoSettingsUpdate,
+    responses: { 200: kommoConnection },
+  });
+  app.post('/', admin, updateSettings, async (c) => {
+    const patch = c.req.valid('json');
+    const [row] = await tenant(c, async (tx) => {
+      const [current] = await tx.query<{
+        pipelines: KommoCatalog['pipelines'];
+        users: KommoCatalog['users'];
+        custom_fields: KommoCatalog['customFields'];
+        settings: unknown;
+      }>('select pipelines, users, custom_fields, settings from public.kommo_connections');
+      if (!current)
+        throw new ApiError('conflict', 'Kommo is not connected: connect it first (POST /kommo/oauth/start)');
+      const next = mergeSettings(current.settings, patch);
+      checkSettings(next, {
+        pipelines: current.pipelines,
+        users: current.users,
+        customFields: current.custom_fields,
       });
-      return c.json(await present(row));
-    },
-  );
+      return tx.query('update public.kommo_connections set settings = $1::jsonb returning *', [
+        JSON.stringify(next),
+      ]);
+    });
+    return c.json(await present(row));
+  });
 
   // Disconnect: Kommo is asked to stop the webhook, then tokens and webhook secret are erased, not just disabled.
-  app.delete(
-    '/',
-    admin,
-    route({ summary: 'Disconnect Kommo and erase its tokens', responses: { 204: null } }),
-    async (c) => {
-      const [row] = await tenant(c, (tx) => tx.query('select * from public.kommo_connections'));
-      const cfg = configured();
-      if (row?.status === 'connected' && row.webhook_registered && cfg) {
-        const url = await revealWebhookUrl(cfg, row);
-        if (url) await unregisterWebhook(apiFor(c.var.principal.orgId), url);
-      }
-      await tenant(c, (tx) =>
-        tx.query(
-          `update public.kommo_connections set status = 'disconnected', access_token_enc = null,
+  const disconnect = route({ summary: 'Disconnect Kommo and erase its tokens', responses: { 204: null } });
+  app.delete('/', admin, disconnect, async (c) => {
+    const [row] = await tenant(c, (tx) => tx.query('select * from public.kommo_connections'));
+    const cfg = configured();
+    if (row?.status === 'connected' && row.webhook_registered && cfg) {
+      const url = await revealWebhookUrl(cfg, row);
+      if (url) await unregisterWebhook(apiFor(c.var.principal.orgId), url);
+    }
+    await tenant(c, (tx) =>
+      tx.query(
+        `update public.kommo_connections set status = 'disconnected', access_token_enc = null,
            refresh_token_enc = null, expires_at = null, webhook_token_hash = null, webhook_token_enc = null,
            webhook_registered = false`,
-        ),
-      );
-      return c.body(null, 204);
-    },
-  );
+      ),
+    );
+    return c.body(null, 204);
+  });
 
   // Kommo's deliveries: no credential but the connection's secret in the path. Answered at once (Kommo waits
   // 2 s and disables a hook that keeps failing); a repeated delivery is recognised by its exact body.
-  app.post(
-    '/webhooks/:token',
-    route({
-      summary: "Kommo's webhook deliveries; the connection's secret is the path (wrong secret: 404)",
-      params: { token: { schema: z.string(), what: 'Webhook' } },
-      rawBody: {
-        mediaType: 'application/x-www-form-urlencoded',
-        schema: webhookForm,
-        description: 'As Kommo sends it',
-      },
-      responses: { 200: { description: 'Received', content: { 'application/json': webhookReceipt } } },
-    }),
-    async (c) =>
-      c.json(
-        await receiveDelivery(
-          runtime.db,
-          c.req.param('token'),
-          c.req.header('content-type'),
-          await c.req.text(),
-        ),
+  const delivery = route({
+    summary: "Kommo's webhook deliveries; the connection's secret is the path (wrong secret: 404)",
+    params: { token: { schema: z.string(), what: 'Webhook' } },
+    rawBody: {
+      mediaType: 'application/x-www-form-urlencoded',
+      schema: webhookForm,
+      description: 'As Kommo sends it',
+    },
+    responses: { 200: { description: 'Received', content: { 'application/json': webhookReceipt } } },
+  });
+  app.post('/webhooks/:token', delivery, async (c) =>
+    c.json(
+      await receiveDelivery(
+        runtime.db,
+        c.req.param('token'),
+        c.req.header('content-type'),
+        await c.req.text(),
       ),
+    ),
   );
 
-  app.post(
-    '/sync',
-    admin,
-    route({
-      summary: 'Read pipelines, stages, users and fields from Kommo again',
-      responses: { 200: kommoCatalog },
-    }),
-    async (c) => {
-      const orgId = c.var.principal.orgId;
-      const catalog = await fetchCatalog(apiFor(orgId));
-      await tenant(c, (tx) => storeCatalog(tx, orgId, catalog));
-      return c.json(catalogOf(catalog));
-    },
-  );
+  const sync = route({
+    summary: 'Read pipelines, stages, users and fields from Kommo again',
+    responses: { 200: kommoCatalog },
+  });
+  app.post('/sync', admin, sync, async (c) => {
+    const orgId = c.var.principal.orgId;
+    const catalog = await fetchCatalog(apiFor(orgId));
+    await tenant(c, (tx) => storeCatalog(tx, orgId, catalog));
+    return c.json(catalogOf(catalog));
+  });
 
-  app.get(
-    '/pipelines',
-    admin,
-    route({
-      summary: 'Pipelines with their stages, users and fields (read from Kommo the first time)',
-      responses: { 200: kommoCatalog },
-    }),
-    async (c) => {
-      const [row] = await tenant(c, (tx) =>
-        tx.query<{
-          pipelines: KommoCatalog['pipelines'];
-          users: KommoCatalog['users'];
-          custom_fields: KommoCatalog['customFields'];
-          last_sync_at: Date | null;
-        }>('select pipelines, users, custom_fields, last_sync_at from public.kommo_connections'),
+  const pipelines = route({
+    summary: 'Pipelines with their stages, users and fields (read from Kommo the first time)',
+    responses: { 200: kommoCatalog },
+  });
+  app.get('/pipelines', admin, pipelines, async (c) => {
+    const [row] = await tenant(c, (tx) =>
+      tx.query<{
+        pipelines: KommoCatalog['pipelines'];
+        users: KommoCatalog['users'];
+        custom_fields: KommoCatalog['customFields'];
+        last_sync_at: Date | null;
+      }>('select pipelines, users, custom_fields, last_sync_at from public.kommo_connections'),
+    );
+    if (!row)
+      throw new ApiError('conflict', 'Kommo is not connected: connect it first (POST /kommo/oauth/start)');
+    if (row.last_sync_at) {
+      return c.json(
+        catalogOf({ pipelines: row.pipelines, users: row.users, customFields: row.custom_fields }),
       );
-      if (!row)
-        throw new ApiError('conflict', 'Kommo is not connected: connect it first (POST /kommo/oauth/start)');
-      if (row.last_sync_at) {
-        return c.json(
-          catalogOf({ pipelines: row.pipelines, users: row.users, customFields: row.custom_fields }),
-        );
-      }
-      // Never read yet: read them now.
-      const orgId = c.var.principal.orgId;
-      const catalog = await fetchCatalog(apiFor(orgId));
-      await tenant(c, (tx) => storeCatalog(tx, orgId, catalog));
-      return c.json(catalogOf(catalog));
-    },
-  );
+    }
+    // Never read yet: read them now.
+    const orgId = c.var.principal.orgId;
+    const catalog = await fetchCatalog(apiFor(orgId));
+    await tenant(c, (tx) => storeCatalog(tx, orgId, catalog));
+    return c.json(catalogOf(catalog));
+  });
 
   // The outbox worker, run by pg_cron (see docs/kommo.md) with CLOSER_WORKER_SECRET as its credential.
-  app.post(
-    '/worker',
-    route({
-      summary: 'Run the lead-sync outbox once (pg_cron, with CLOSER_WORKER_SECRET)',
-      security: [{ workerSecret: [] }],
-      responses: { 200: { description: 'What the run did', content: { 'application/json': workerReport } } },
-    }),
-    async (c) => {
-      const secret = runtime.env.CLOSER_WORKER_SECRET;
-      if (!secret)
-        throw new ApiError('unavailable', 'Set CLOSER_WORKER_SECRET to run the Kommo worker over HTTP');
-      if (!timingSafeEqual(bearerToken(c.req.header('authorization')), secret)) {
-        throw new ApiError('unauthorized', 'Invalid worker secret');
-      }
-      return c.json(await runKommoJobs({ db: runtime.db, env: runtime.env, fetch: fetcher }));
-    },
-  );
+  const worker = route({
+    summary: 'Run the lead-sync outbox once (pg_cron, with CLOSER_WORKER_SECRET)',
+    security: [{ workerSecret: [] }],
+    responses: { 200: { description: 'What the run did', content: { 'application/json': workerReport } } },
+  });
+  app.post('/worker', worker, async (c) => {
+    const secret = runtime.env.CLOSER_WORKER_SECRET;
+    if (!secret)
+      throw new ApiError('unavailable', 'Set CLOSER_WORKER_SECRET to run the Kommo worker over HTTP');
+    if (!timingSafeEqual(bearerToken(c.req.header('authorization')), secret)) {
+      throw new ApiError('unauthorized', 'Invalid worker secret');
+    }
+    return c.json(await runKommoJobs({ db: runtime.db, env: runtime.env, fetch: fetcher }));
+  });
 
   return app;
 }

@@ -45,148 +45,126 @@ export function createOrganizationsApp(runtime: Runtime) {
   const { db } = runtime;
 
   // The creator becomes its owner. Runs as the service: no organisation exists yet to scope it to.
-  app.post(
-    '/',
-    authenticateUser(),
-    route({
-      summary: 'Create an organization; the signed-in user becomes its owner',
-      body: organizationCreate,
-      responses: { 201: organization },
-    }),
-    async (c) => {
-      const input = c.req.valid('json');
-      const userId = c.var.userId;
-      const row = await db.transaction(async (tx) => {
-        const [org] = await tx.query('insert into public.organizations (name) values ($1) returning *', [
-          input.name,
-        ]);
-        await tx.query(
-          `insert into public.organization_members (org_id, user_id, role) values ($1, $2, 'owner')`,
-          [org!.id, userId],
-        );
-        return { ...org!, role: 'owner' };
-      });
-      return c.json(organizationFromRow(row), 201);
-    },
-  );
+  const createOrganization = route({
+    summary: 'Create an organization; the signed-in user becomes its owner',
+    body: organizationCreate,
+    responses: { 201: organization },
+  });
+  app.post('/', authenticateUser(), createOrganization, async (c) => {
+    const input = c.req.valid('json');
+    const userId = c.var.userId;
+    const row = await db.transaction(async (tx) => {
+      const [org] = await tx.query('insert into public.organizations (name) values ($1) returning *', [
+        input.name,
+      ]);
+      await tx.query(
+        `insert into public.organization_members (org_id, user_id, role) values ($1, $2, 'owner')`,
+        [org!.id, userId],
+      );
+      return { ...org!, role: 'owner' };
+    });
+    return c.json(organizationFromRow(row), 201);
+  });
 
-  app.get(
-    '/',
-    keyOrUser,
-    route({
-      summary: "The user's organizations with their role, or the secret key's organization",
-      responses: { 200: page(organization) },
-    }),
-    async (c) => {
-      const rows = c.get('userId')
-        ? await db.query(
-            `select o.*, m.role from public.organizations o
+  const listOrganizations = route({
+    summary: "The user's organizations with their role, or the secret key's organization",
+    responses: { 200: page(organization) },
+  });
+  app.get('/', keyOrUser, listOrganizations, async (c) => {
+    const rows = c.get('userId')
+      ? await db.query(
+          `select o.*, m.role from public.organizations o
            join public.organization_members m on m.org_id = o.id
            where m.user_id = $1 order by o.created_at, o.id`,
-            [c.var.userId],
-          )
-        : await tenant(c, (tx) => tx.query('select * from public.organizations'));
-      return c.json({ data: rows.map(organizationFromRow), nextCursor: null });
-    },
-  );
+          [c.var.userId],
+        )
+      : await tenant(c, (tx) => tx.query('select * from public.organizations'));
+    return c.json({ data: rows.map(organizationFromRow), nextCursor: null });
+  });
 
-  app.get(
-    '/current',
-    member,
-    route({ summary: 'The organization this request acts for', responses: { 200: organization } }),
-    async (c) => {
-      const [row] = await tenant(c, (tx) => tx.query('select * from public.organizations'));
-      if (!row) throw notFound('Organization');
-      const role = c.var.principal.kind === 'member' ? c.var.principal.role : undefined;
-      return c.json(organizationFromRow({ ...row, role }));
-    },
-  );
+  const current = route({
+    summary: 'The organization this request acts for',
+    responses: { 200: organization },
+  });
+  app.get('/current', member, current, async (c) => {
+    const [row] = await tenant(c, (tx) => tx.query('select * from public.organizations'));
+    if (!row) throw notFound('Organization');
+    const role = c.var.principal.kind === 'member' ? c.var.principal.role : undefined;
+    return c.json(organizationFromRow({ ...row, role }));
+  });
 
-  app.get(
-    '/members',
-    member,
-    route({ summary: 'Members with their e-mail and role', responses: { 200: page(organizationMember) } }),
-    async (c) => {
-      const rows = await tenant(c, (tx) => tx.query('select * from public.organization_member_directory()'));
-      return c.json({ data: rows.map(memberFromRow), nextCursor: null });
-    },
-  );
+  const listMembers = route({
+    summary: 'Members with their e-mail and role',
+    responses: { 200: page(organizationMember) },
+  });
+  app.get('/members', member, listMembers, async (c) => {
+    const rows = await tenant(c, (tx) => tx.query('select * from public.organization_member_directory()'));
+    return c.json({ data: rows.map(memberFromRow), nextCursor: null });
+  });
 
-  app.get(
-    '/api-keys',
-    member,
-    route({
-      summary: 'List secret keys (owners and admins)',
-      query: listQuery,
-      responses: { 200: page(apiKey) },
-    }),
-    async (c) => {
-      requireAdmin(c);
-      const query = c.req.valid('query');
-      return c.json(
-        await tenant(c, (tx) =>
-          listPage(tx, {
-            from: 'select t.* from public.api_keys t',
-            limit: query.limit,
-            cursor: query.cursor,
-            map: apiKeyFromRow,
-          }),
-        ),
-      );
-    },
-  );
+  const listKeys = route({
+    summary: 'List secret keys (owners and admins)',
+    query: listQuery,
+    responses: { 200: page(apiKey) },
+  });
+  app.get('/api-keys', member, listKeys, async (c) => {
+    requireAdmin(c);
+    const query = c.req.valid('query');
+    return c.json(
+      await tenant(c, (tx) =>
+        listPage(tx, {
+          from: 'select t.* from public.api_keys t',
+          limit: query.limit,
+          cursor: query.cursor,
+          map: apiKeyFromRow,
+        }),
+      ),
+    );
+  });
 
-  app.post(
-    '/api-keys',
-    member,
-    route({
-      summary: 'Create a secret key (owners and admins); its plaintext `secret` is in this response only',
-      body: apiKeyCreate,
-      responses: { 201: apiKeyCreated },
-    }),
-    async (c) => {
-      requireAdmin(c);
-      const input = c.req.valid('json');
-      const secret = generateSecretKey();
-      const { principal } = c.var;
-      const [row] = await tenant(c, async (tx) =>
-        tx.query(
-          'insert into public.api_keys (org_id, name, prefix, key_hash, created_by) values ($1, $2, $3, $4, $5) returning *',
-          [
-            principal.orgId,
-            input.name,
-            secretKeyPrefix(secret),
-            await hashSecretKey(secret),
-            principal.kind === 'member' ? principal.userId : null,
-          ],
-        ),
-      );
-      // The only time the plaintext leaves the server.
-      return c.json({ ...apiKeyFromRow(row!), secret } satisfies ApiKeyCreated, 201);
-    },
-  );
+  const createKey = route({
+    summary: 'Create a secret key (owners and admins); its plaintext `secret` is in this response only',
+    body: apiKeyCreate,
+    responses: { 201: apiKeyCreated },
+  });
+  app.post('/api-keys', member, createKey, async (c) => {
+    requireAdmin(c);
+    const input = c.req.valid('json');
+    const secret = generateSecretKey();
+    const { principal } = c.var;
+    const [row] = await tenant(c, async (tx) =>
+      tx.query(
+        'insert into public.api_keys (org_id, name, prefix, key_hash, created_by) values ($1, $2, $3, $4, $5) returning *',
+        [
+          principal.orgId,
+          input.name,
+          secretKeyPrefix(secret),
+          await hashSecretKey(secret),
+          principal.kind === 'member' ? principal.userId : null,
+        ],
+      ),
+    );
+    // The only time the plaintext leaves the server.
+    return c.json({ ...apiKeyFromRow(row!), secret } satisfies ApiKeyCreated, 201);
+  });
 
-  app.delete(
-    '/api-keys/:id',
-    member,
-    route({
-      summary: 'Revoke a secret key at once (owners and admins)',
-      params: { id: { schema: id, what: 'API key' } },
-      responses: { 204: null },
-    }),
-    async (c) => {
-      requireAdmin(c);
-      const keyId = c.req.valid('param').id;
-      const revoked = await tenant(c, (tx) =>
-        tx.query(
-          'update public.api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning id',
-          [keyId],
-        ),
-      );
-      if (revoked.length === 0) throw notFound('API key');
-      return c.body(null, 204);
-    },
-  );
+  const revokeKey = route({
+    summary: 'Revoke a secret key at once (owners and admins)',
+    params: { id: { schema: id, what: 'API key' } },
+    responses: { 204: null },
+  });
+  app.delete('/api-keys/:id', member, revokeKey, async (c) => {
+    requireAdmin(c);
+    const keyId = c.req.valid('param').id;
+    const revoked = await tenant(c, (tx) =>
+      tx.query(
+        'update public.api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning id',
+        [keyId],
+      ),
+    );
+    if (revoked.length === 0) throw notFound('API key');
+    return c.body(null, 204);
+  });
 
   return app;
 }

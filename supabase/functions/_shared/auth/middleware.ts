@@ -104,37 +104,39 @@ async function resolvePrincipal(c: Context<AppEnv>, token: string, kind: Credent
   }
 }
 
-/** Admits the credential kinds listed; sets `c.var.principal`. */
+/** Admits the credential kinds listed; sets `c.var.principal`. The API description names them per route. */
 export function authenticate(allowed: readonly CredentialKind[]): MiddlewareHandler<AppEnv> {
-  return describedBy<MiddlewareHandler<AppEnv>>(
-    async (c, next) => {
-      const token = bearerToken(c.req.header('authorization'));
-      const kind = credentialKind(token);
-      if (!allowed.includes(kind)) {
-        // Say so only for a credential that is real, so a guessed key learns nothing.
-        await resolvePrincipal(c, token, kind);
-        throw new ApiError('forbidden', refusal[kind]);
-      }
-      c.set('principal', await resolvePrincipal(c, token, kind));
-      await next();
-    },
-    () => ({ security: securityFor(allowed) }),
-  );
+  return describedBy(admit(allowed), () => ({ security: securityFor(allowed) }));
+}
+
+function admit(allowed: readonly CredentialKind[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    const kind = credentialKind(token);
+    if (!allowed.includes(kind)) {
+      // Say so only for a credential that is real, so a guessed key learns nothing.
+      await resolvePrincipal(c, token, kind);
+      throw new ApiError('forbidden', refusal[kind]);
+    }
+    c.set('principal', await resolvePrincipal(c, token, kind));
+    await next();
+  };
 }
 
 /** Admits a signed-in Supabase user whether or not they belong to an organisation yet; sets `c.var.userId`. */
 export function authenticateUser(): MiddlewareHandler<AppEnv> {
-  return describedBy<MiddlewareHandler<AppEnv>>(
-    async (c, next) => {
-      const token = bearerToken(c.req.header('authorization'));
-      if (credentialKind(token) !== 'member') {
-        throw new ApiError('forbidden', 'Only a signed-in user (a Supabase access token) can do this');
-      }
-      c.set('userId', (await c.var.runtime.verifyJwt(token)).userId);
-      await next();
-    },
-    () => ({ security: signedInUser }),
-  );
+  return describedBy(admitUser(), () => ({ security: signedInUser }));
+}
+
+function admitUser(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    if (credentialKind(token) !== 'member') {
+      throw new ApiError('forbidden', 'Only a signed-in user (a Supabase access token) can do this');
+    }
+    c.set('userId', (await c.var.runtime.verifyJwt(token)).userId);
+    await next();
+  };
 }
 
 /** Refuses members below `admin` (keys and members are an administrator's business). */
