@@ -19,7 +19,7 @@ type Operation = {
   summary?: string;
   security?: Record<string, string[]>[];
   parameters?: { name: string; in: string }[];
-  requestBody?: { content: Record<string, unknown> };
+  requestBody?: { content: Record<string, { schema?: unknown }> };
   responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
 };
 type Document = Awaited<ReturnType<typeof generateOpenApi>> & {
