@@ -5,6 +5,7 @@ import type { MiddlewareHandler } from 'hono';
 import { resolver, uniqueSymbol } from 'hono-openapi';
 import * as z from 'zod/mini';
 import { namedResponseSchemas } from '../openapi/components.ts';
+import type { SecurityRequirement } from '../openapi/security.ts';
 import type { AppEnv } from './app.ts';
 import { readJson, readParam, readQuery } from './validate.ts';
 
@@ -38,7 +39,7 @@ export interface RouteSpec<
   /** One line in the product's words; becomes the operation's `summary`. */
   summary: string;
   description?: string;
-  /** Every `:name` of the path (checked against the path when the description is generated). */
+  /** Every `:name` of the path (supabase/tests/openapi.test.ts checks them against the path). */
   params?: P;
   /** An object schema; each key is one query parameter. */
   query?: Q;
@@ -47,7 +48,7 @@ export interface RouteSpec<
   /** A body the handler reads itself (not JSON): described only. */
   rawBody?: { mediaType: string; schema: JsonSchema; description: string };
   /** Credentials this route checks itself (not through `authenticate`), as OpenAPI security requirements. */
-  security?: Record<string, string[]>[];
+  security?: SecurityRequirement[];
   /** Keyed by status. Error statuses need not be listed: every operation answers the error envelope. */
   responses: Record<number, ResponseSpec>;
 }
