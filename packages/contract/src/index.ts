@@ -18,4 +18,5 @@ export * from './inputs/organization.ts';
 export * from './knowledge.ts';
 export * from './knowledgeBase.ts';
 export * from './kommo.ts';
+export * from './openAiCompletion.ts';
 export * from './organization.ts';

@@ -1,20 +1,26 @@
 // `agents`: agents and, nested under each, its knowledge, sales scripts and objection answers.
 import {
+  agent,
   agentCreate,
   agentUpdate,
   id,
   knowledgeCreateBody,
+  knowledgeItem,
   listQuery,
+  objectionAnswer,
   objectionAnswerCreate,
   objectionAnswerUpdate,
+  page,
+  salesScript,
   salesScriptCreate,
   salesScriptUpdate,
 } from '@closer/contract';
+import * as z from 'zod/mini';
 import { authenticate, tenant } from '../_shared/auth/middleware.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
-import { readJson, readParam, readQuery } from '../_shared/http/validate.ts';
+import { route } from '../_shared/http/route.ts';
 import {
   insertKnowledge,
   insertObjection,
@@ -34,12 +40,15 @@ import {
 import type { Runtime } from '../_shared/runtime.ts';
 import { registerChildRoutes } from './childRoutes.ts';
 
+const agentParam = { id: { schema: id, what: 'Agent' } };
+
 export function createAgentsApp(runtime: Runtime) {
   const app = createFunctionApp('agents', runtime);
   app.use('*', authenticate(['secret', 'member']));
 
-  app.get('/', async (c) => {
-    const query = readQuery(c, listQuery);
+  const listAgents = route({ summary: 'List agents', query: listQuery, responses: { 200: page(agent) } });
+  app.get('/', listAgents, async (c) => {
+    const query = c.req.valid('query');
     return c.json(
       await tenant(c, (tx) =>
         listPage(tx, { from: AGENT_SELECT, limit: query.limit, cursor: query.cursor, map: agentFromRow }),
@@ -47,25 +56,43 @@ export function createAgentsApp(runtime: Runtime) {
     );
   });
 
-  app.post('/', async (c) => {
-    const input = await readJson(c, agentCreate);
+  const createAgentRoute = route({
+    summary: 'Create an agent',
+    body: agentCreate,
+    responses: { 201: agent },
+  });
+  app.post('/', createAgentRoute, async (c) => {
+    const input = c.req.valid('json');
     return c.json(await tenant(c, (tx) => createAgent(tx, c.var.principal.orgId, input)), 201);
   });
 
-  app.get('/:id', async (c) => {
-    const agentId = readParam(c, 'id', id, 'Agent');
+  const readAgent = route({ summary: 'Read an agent', params: agentParam, responses: { 200: agent } });
+  app.get('/:id', readAgent, async (c) => {
+    const agentId = c.req.valid('param').id;
     return c.json(await tenant(c, (tx) => findAgent(tx, agentId)));
   });
 
-  app.patch('/:id', async (c) => {
-    const agentId = readParam(c, 'id', id, 'Agent');
-    const patch = await readJson(c, agentUpdate);
+  const updateAgentRoute = route({
+    summary: 'Update an agent (partial; unknown fields are refused)',
+    params: agentParam,
+    body: agentUpdate,
+    responses: { 200: agent },
+  });
+  app.patch('/:id', updateAgentRoute, async (c) => {
+    const agentId = c.req.valid('param').id;
+    const patch = c.req.valid('json');
     return c.json(await tenant(c, (tx) => updateAgent(tx, agentId, patch)));
   });
 
   // Knowledge, scripts and objections go with the agent; its conversations and leads stay (agentId null).
-  app.delete('/:id', async (c) => {
-    const agentId = readParam(c, 'id', id, 'Agent');
+  const deleteAgent = route({
+    summary:
+      'Delete an agent with its knowledge, scripts and objection answers; conversations and leads stay',
+    params: agentParam,
+    responses: { 204: null },
+  });
+  app.delete('/:id', deleteAgent, async (c) => {
+    const agentId = c.req.valid('param').id;
     const deleted = await tenant(c, (tx) =>
       tx.query('delete from public.agents where id = $1 returning id', [agentId]),
     );
@@ -73,8 +100,13 @@ export function createAgentsApp(runtime: Runtime) {
     return c.body(null, 204);
   });
 
-  app.post('/:id/rotate-key', async (c) => {
-    const agentId = readParam(c, 'id', id, 'Agent');
+  const rotateKey = route({
+    summary: 'Issue a new publishable key; the old one stops working at once',
+    params: agentParam,
+    responses: { 200: agent },
+  });
+  app.post('/:id/rotate-key', rotateKey, async (c) => {
+    const agentId = c.req.valid('param').id;
     return c.json(await tenant(c, (tx) => rotatePublishableKey(tx, agentId)));
   });
 
@@ -82,6 +114,9 @@ export function createAgentsApp(runtime: Runtime) {
     path: 'knowledge',
     table: 'company_knowledge',
     what: 'Knowledge item',
+    plural: 'knowledge items',
+    item: knowledgeItem,
+    created: z.union([knowledgeItem, page(knowledgeItem)]),
     fromRow: knowledgeFromRow,
     createBody: knowledgeCreateBody,
     // One item answers the item; a batch (all or nothing) answers them as a list.
@@ -94,6 +129,8 @@ export function createAgentsApp(runtime: Runtime) {
     path: 'scripts',
     table: 'sales_scripts',
     what: 'Script',
+    plural: 'sales scripts',
+    item: salesScript,
     fromRow: scriptFromRow,
     createBody: salesScriptCreate,
     create: insertScript,
@@ -106,6 +143,8 @@ export function createAgentsApp(runtime: Runtime) {
     path: 'objections',
     table: 'objection_responses',
     what: 'Objection answer',
+    plural: 'objection answers',
+    item: objectionAnswer,
     fromRow: objectionFromRow,
     createBody: objectionAnswerCreate,
     create: insertObjection,

@@ -4,10 +4,14 @@ import {
   type ChatConfig,
   type ChatReply,
   type ConversationWithMessages,
+  chatConfig,
   chatLeadRequest,
+  chatReply,
   chatRequest,
+  conversationWithMessages,
   id,
   type LeadField,
+  lead as leadSchema,
   VISITOR_TOKEN_HEADER,
 } from '@closer/contract';
 import * as z from 'zod/mini';
@@ -20,9 +24,10 @@ import { sseResponse } from '../_shared/chat/sse.ts';
 import { findVisitorConversation } from '../_shared/chat/visitor.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
-import { readJson, readParam, readQuery } from '../_shared/http/validate.ts';
+import { route } from '../_shared/http/route.ts';
 import { createLlmProvider } from '../_shared/llm/provider.ts';
 import type { LlmProvider } from '../_shared/llm/types.ts';
+import { chatEventStream, chatStreamDescription } from '../_shared/openapi/streams.ts';
 import {
   CONVERSATION_SELECT,
   conversationFromRow,
@@ -51,8 +56,18 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
   const timings = chatTimings(runtime.env);
   const app = createFunctionApp('chat', runtime);
 
-  app.post('/', anyCredential, async (c) => {
-    const request = await readJson(c, chatRequest);
+  const sendMessage = route({
+    summary: "Send a visitor's message; the agent's reply streams (SSE) or comes back as JSON",
+    body: chatRequest,
+    responses: {
+      200: {
+        description: chatStreamDescription,
+        content: { 'application/json': chatReply, 'text/event-stream': chatEventStream },
+      },
+    },
+  });
+  app.post('/', anyCredential, sendMessage, async (c) => {
+    const request = c.req.valid('json');
     const agent = await chatAgent(c, request.agentId);
     const claims = tenantClaims(c.var.principal);
     // The visitor's message is committed here, before any model is called.
@@ -91,8 +106,13 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     return c.json(reply);
   });
 
-  app.get('/config', anyCredential, async (c) => {
-    const { agentId } = readQuery(c, agentQuery);
+  const readConfig = route({
+    summary: "The widget's public configuration of the agent",
+    query: agentQuery,
+    responses: { 200: chatConfig },
+  });
+  app.get('/config', anyCredential, readConfig, async (c) => {
+    const { agentId } = c.req.valid('query');
     const agent = await chatAgent(c, agentId);
     const config: ChatConfig = {
       agentId: agent.id,
@@ -107,9 +127,15 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     return c.json(config);
   });
 
-  app.get('/conversations/:id', anyCredential, async (c) => {
-    const conversationId = readParam(c, 'id', id, 'Conversation');
-    const { agentId } = readQuery(c, agentQuery);
+  const readConversation = route({
+    summary: "A visitor's conversation with its messages (needs the visitor token with a publishable key)",
+    params: { id: { schema: id, what: 'Conversation' } },
+    query: agentQuery,
+    responses: { 200: conversationWithMessages },
+  });
+  app.get('/conversations/:id', anyCredential, readConversation, async (c) => {
+    const conversationId = c.req.valid('param').id;
+    const { agentId } = c.req.valid('query');
     const agent = await chatAgent(c, agentId);
     const body = await tenant(c, async (tx): Promise<ConversationWithMessages> => {
       await findVisitorConversation(tx, {
@@ -129,8 +155,13 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     return c.json(body);
   });
 
-  app.post('/lead', anyCredential, async (c) => {
-    const body = await readJson(c, z.extend(chatLeadRequest, { agentId: z.optional(id) }));
+  const submitLead = route({
+    summary: "The lead form: the visitor's contact details for the conversation's lead",
+    body: z.extend(chatLeadRequest, { agentId: z.optional(id) }),
+    responses: { 201: leadSchema },
+  });
+  app.post('/lead', anyCredential, submitLead, async (c) => {
+    const body = c.req.valid('json');
     const agent = await chatAgent(c, body.agentId);
     const missing = agent.leadCapture.fields
       .filter((f) => f.required && !body.fields[f.field as LeadField])

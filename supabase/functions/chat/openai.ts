@@ -1,15 +1,16 @@
 // POST /chat/v1/chat/completions: any OpenAI client talks to an agent (persona, knowledge, objection answers
 // apply). Stateless like the OpenAI API itself: the caller sends the history; nothing is stored.
-import { MAX_MESSAGE_LENGTH, openAiChatRequest } from '@closer/contract';
+import { MAX_MESSAGE_LENGTH, openAiChatCompletion, openAiChatRequest } from '@closer/contract';
 import { authenticate, tenant } from '../_shared/auth/middleware.ts';
 import { type ChatTimings, groundedPrompt } from '../_shared/chat/engine.ts';
 import { withIdleTimeout } from '../_shared/chat/idle.ts';
 import { SSE_HEADERS } from '../_shared/chat/sse.ts';
 import type { FunctionApp } from '../_shared/http/app.ts';
 import { ApiError, notFound } from '../_shared/http/errors.ts';
-import { readJson } from '../_shared/http/validate.ts';
+import { route } from '../_shared/http/route.ts';
 import { UpstreamError } from '../_shared/llm/errors.ts';
 import type { LlmProvider } from '../_shared/llm/types.ts';
+import { openAiEventStream, openAiStreamDescription } from '../_shared/openapi/streams.ts';
 import { estimateTokens } from '../_shared/prompt/tokens.ts';
 import { AGENT_SELECT, agentFromRow } from '../_shared/resources/agents.ts';
 import { stageFor } from '../_shared/retrieval/retrieve.ts';
@@ -21,9 +22,20 @@ const text = (content: Content) =>
 const invalid = (path: (string | number)[], message: string) =>
   new ApiError('validation_failed', 'The request body is not valid', { details: [{ path, message }] });
 
+const completions = route({
+  summary: 'OpenAI Chat Completions with an agent: `model` is the agent id or slug; nothing is stored',
+  body: openAiChatRequest,
+  responses: {
+    200: {
+      description: openAiStreamDescription,
+      content: { 'application/json': openAiChatCompletion, 'text/event-stream': openAiEventStream },
+    },
+  },
+});
+
 export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, timings: ChatTimings) {
-  app.post('/v1/chat/completions', authenticate(['secret']), async (c) => {
-    const body = await readJson(c, openAiChatRequest);
+  app.post('/v1/chat/completions', authenticate(['secret']), completions, async (c) => {
+    const body = c.req.valid('json');
     const lastUser = body.messages.findLastIndex((m) => m.role === 'user');
     if (lastUser === -1) throw invalid(['messages'], 'must contain a user message');
     const message = text(body.messages[lastUser]!.content).trim();

@@ -1,11 +1,18 @@
 // `conversations`: what visitors and agents said, filtered by agent, status and period.
-import { type ConversationWithMessages, conversationListQuery, id } from '@closer/contract';
+import {
+  type ConversationWithMessages,
+  conversation,
+  conversationListQuery,
+  conversationWithMessages,
+  id,
+  page,
+} from '@closer/contract';
 import { authenticate, tenant } from '../_shared/auth/middleware.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { Filters } from '../_shared/http/filters.ts';
 import { listPage } from '../_shared/http/pagination.ts';
-import { readParam, readQuery } from '../_shared/http/validate.ts';
+import { route } from '../_shared/http/route.ts';
 import {
   CONVERSATION_SELECT,
   conversationFromRow,
@@ -17,8 +24,13 @@ export function createConversationsApp(runtime: Runtime) {
   const app = createFunctionApp('conversations', runtime);
   app.use('*', authenticate(['secret', 'member']));
 
-  app.get('/', async (c) => {
-    const query = readQuery(c, conversationListQuery);
+  const listConversations = route({
+    summary: 'List conversations, newest first',
+    query: conversationListQuery,
+    responses: { 200: page(conversation) },
+  });
+  app.get('/', listConversations, async (c) => {
+    const query = c.req.valid('query');
     const filters = new Filters()
       .add('t.agent_id = $?', query.agentId)
       .add('t.status = $?', query.status)
@@ -38,8 +50,13 @@ export function createConversationsApp(runtime: Runtime) {
     );
   });
 
-  app.get('/:id', async (c) => {
-    const conversationId = readParam(c, 'id', id, 'Conversation');
+  const readConversation = route({
+    summary: 'Read a conversation with its messages',
+    params: { id: { schema: id, what: 'Conversation' } },
+    responses: { 200: conversationWithMessages },
+  });
+  app.get('/:id', readConversation, async (c) => {
+    const conversationId = c.req.valid('param').id;
     const body = await tenant(c, async (tx): Promise<ConversationWithMessages> => {
       const [row] = await tx.query(`${CONVERSATION_SELECT} where t.id = $1`, [conversationId]);
       if (!row) throw notFound('Conversation');

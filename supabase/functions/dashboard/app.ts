@@ -1,10 +1,10 @@
 // `dashboard`: totals, a daily series in the caller's time zone, per-agent figures and the most used objection answers.
-import { dashboardQuery } from '@closer/contract';
+import { dashboard, dashboardQuery } from '@closer/contract';
 import { authenticate, tenant } from '../_shared/auth/middleware.ts';
 import { dashboardStatistics } from '../_shared/dashboard/statistics.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
-import { readQuery } from '../_shared/http/validate.ts';
+import { route } from '../_shared/http/route.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 
 const MAX_DAYS = 366;
@@ -13,8 +13,13 @@ export function createDashboardApp(runtime: Runtime) {
   const app = createFunctionApp('dashboard', runtime);
   app.use('*', authenticate(['secret', 'member']));
 
-  app.get('/', async (c) => {
-    const query = readQuery(c, dashboardQuery);
+  const readDashboard = route({
+    summary: 'Statistics for whole days in a time zone (at most 366 days)',
+    query: dashboardQuery,
+    responses: { 200: dashboard },
+  });
+  app.get('/', readDashboard, async (c) => {
+    const query = c.req.valid('query');
     const days = (Date.parse(query.to) - Date.parse(query.from)) / 86_400_000 + 1;
     if (days < 1 || days > MAX_DAYS) {
       throw new ApiError('validation_failed', 'The query is not valid', {

@@ -1,8 +1,10 @@
 // `health`: liveness, readiness (database and LLM configuration) and the OpenAPI document.
-import type { Health, Readiness } from '@closer/contract';
-import { openApiDocument } from '@closer/contract/openapi';
+import { type Health, health, type Readiness, readiness } from '@closer/contract';
+// Generated from every function's routes by `pnpm openapi`; a test keeps it equal to the routes.
+import apiDescription from '../../../docs/api/openapi.json' with { type: 'json' };
 import { VERSION } from '../_shared/env.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
+import { route } from '../_shared/http/route.ts';
 import { describeLlmConfig, llmConfigFromEnv } from '../_shared/llm/config.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 
@@ -31,18 +33,24 @@ function llmCheck(runtime: Runtime): Readiness['checks']['llm'] {
 
 export function createHealthApp(runtime: Runtime) {
   const app = createFunctionApp('health', runtime);
-  app.get('/', (c) => c.json({ status: 'ok', version: VERSION } satisfies Health));
-  app.get('/ready', async (c) => {
+  const liveness = route({ summary: 'Liveness and version', responses: { 200: health } });
+  app.get('/', liveness, (c) => c.json({ status: 'ok', version: VERSION } satisfies Health));
+  const ready = route({
+    summary: 'Readiness of the database and the LLM configuration',
+    responses: { 200: readiness, 503: readiness },
+  });
+  app.get('/ready', ready, async (c) => {
     const checks = { database: await databaseCheck(runtime), llm: llmCheck(runtime) };
     const ok = checks.database.ok && checks.llm.ok;
     const body: Readiness = { status: ok ? 'ok' : 'unavailable', version: VERSION, checks };
     return c.json(body, ok ? 200 : 503);
   });
-  let openApi: ReturnType<typeof openApiDocument> | undefined;
-  app.get('/openapi.json', (c) => {
-    const base = runtime.env.SUPABASE_URL?.replace(/\/+$/, '');
-    openApi ??= openApiDocument(VERSION, base ? `${base}/functions/v1` : undefined);
-    return c.json(openApi);
+  const base = runtime.env.SUPABASE_URL?.replace(/\/+$/, '');
+  const served = base ? { ...apiDescription, servers: [{ url: `${base}/functions/v1` }] } : apiDescription;
+  const description = route({
+    summary: 'This API description (OpenAPI 3.1), with this deployment as its server',
+    responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { type: 'object' } } } },
   });
+  app.get('/openapi.json', description, (c) => c.json(served));
   return app;
 }

@@ -1,19 +1,22 @@
 // `knowledge-base`: the organisation's categories and articles, shared with agents by category.
 import {
   id,
+  knowledgeArticle,
   knowledgeArticleCreate,
   knowledgeArticleListQuery,
   knowledgeArticleUpdate,
+  knowledgeCategory,
   knowledgeCategoryCreate,
   knowledgeCategoryUpdate,
   listQuery,
+  page,
 } from '@closer/contract';
 import { authenticate, tenant } from '../_shared/auth/middleware.ts';
 import { patchRow } from '../_shared/db/patch.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
-import { readJson, readParam, readQuery } from '../_shared/http/validate.ts';
+import { route } from '../_shared/http/route.ts';
 import { articleFromRow, categoryFromRow } from '../_shared/resources/knowledgeBase.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 
@@ -25,13 +28,20 @@ const articleColumns = {
   language: 'language',
   published: 'published',
 };
+const categoryParam = { id: { schema: id, what: 'Category' } };
+const articleParam = { id: { schema: id, what: 'Article' } };
 
 export function createKnowledgeBaseApp(runtime: Runtime) {
   const app = createFunctionApp('knowledge-base', runtime);
   app.use('*', authenticate(['secret', 'member']));
 
-  app.get('/categories', async (c) => {
-    const query = readQuery(c, listQuery);
+  const listCategories = route({
+    summary: 'List knowledge base categories',
+    query: listQuery,
+    responses: { 200: page(knowledgeCategory) },
+  });
+  app.get('/categories', listCategories, async (c) => {
+    const query = c.req.valid('query');
     return c.json(
       await tenant(c, (tx) =>
         listPage(tx, {
@@ -44,8 +54,13 @@ export function createKnowledgeBaseApp(runtime: Runtime) {
     );
   });
 
-  app.post('/categories', async (c) => {
-    const input = await readJson(c, knowledgeCategoryCreate);
+  const createCategory = route({
+    summary: 'Create a category (names are unique per organisation, case-insensitively)',
+    body: knowledgeCategoryCreate,
+    responses: { 201: knowledgeCategory },
+  });
+  app.post('/categories', createCategory, async (c) => {
+    const input = c.req.valid('json');
     const [row] = await tenant(c, (tx) =>
       tx.query(
         'insert into public.knowledge_categories (org_id, name, description) values ($1, $2, $3) returning *',
@@ -55,9 +70,15 @@ export function createKnowledgeBaseApp(runtime: Runtime) {
     return c.json(categoryFromRow(row!), 201);
   });
 
-  app.patch('/categories/:id', async (c) => {
-    const categoryId = readParam(c, 'id', id, 'Category');
-    const patch = await readJson(c, knowledgeCategoryUpdate);
+  const updateCategory = route({
+    summary: 'Update a category (partial)',
+    params: categoryParam,
+    body: knowledgeCategoryUpdate,
+    responses: { 200: knowledgeCategory },
+  });
+  app.patch('/categories/:id', updateCategory, async (c) => {
+    const categoryId = c.req.valid('param').id;
+    const patch = c.req.valid('json');
     const row = await tenant(c, (tx) =>
       patchRow(tx, 'knowledge_categories', { id: categoryId }, patch, categoryColumns),
     );
@@ -66,8 +87,13 @@ export function createKnowledgeBaseApp(runtime: Runtime) {
   });
 
   // Its articles go with it, and agents simply stop drawing on them.
-  app.delete('/categories/:id', async (c) => {
-    const categoryId = readParam(c, 'id', id, 'Category');
+  const deleteCategory = route({
+    summary: 'Delete a category and its articles',
+    params: categoryParam,
+    responses: { 204: null },
+  });
+  app.delete('/categories/:id', deleteCategory, async (c) => {
+    const categoryId = c.req.valid('param').id;
     const deleted = await tenant(c, (tx) =>
       tx.query('delete from public.knowledge_categories where id = $1 returning id', [categoryId]),
     );
@@ -75,8 +101,13 @@ export function createKnowledgeBaseApp(runtime: Runtime) {
     return c.body(null, 204);
   });
 
-  app.get('/articles', async (c) => {
-    const query = readQuery(c, knowledgeArticleListQuery);
+  const listArticles = route({
+    summary: 'List articles, filtered by category and state or searched by `q`',
+    query: knowledgeArticleListQuery,
+    responses: { 200: page(knowledgeArticle) },
+  });
+  app.get('/articles', listArticles, async (c) => {
+    const query = c.req.valid('query');
     const where: string[] = [];
     const params: unknown[] = [];
     if (query.categoryId) {
@@ -108,8 +139,13 @@ export function createKnowledgeBaseApp(runtime: Runtime) {
     );
   });
 
-  app.post('/articles', async (c) => {
-    const input = await readJson(c, knowledgeArticleCreate);
+  const createArticle = route({
+    summary: 'Create an article',
+    body: knowledgeArticleCreate,
+    responses: { 201: knowledgeArticle },
+  });
+  app.post('/articles', createArticle, async (c) => {
+    const input = c.req.valid('json');
     const [row] = await tenant(c, async (tx) => {
       const category = await tx.query('select 1 from public.knowledge_categories where id = $1', [
         input.categoryId,
@@ -131,8 +167,13 @@ export function createKnowledgeBaseApp(runtime: Runtime) {
     return c.json(articleFromRow(row!), 201);
   });
 
-  app.get('/articles/:id', async (c) => {
-    const articleId = readParam(c, 'id', id, 'Article');
+  const readArticle = route({
+    summary: 'Read an article',
+    params: articleParam,
+    responses: { 200: knowledgeArticle },
+  });
+  app.get('/articles/:id', readArticle, async (c) => {
+    const articleId = c.req.valid('param').id;
     const [row] = await tenant(c, (tx) =>
       tx.query('select * from public.knowledge_articles where id = $1', [articleId]),
     );
@@ -140,9 +181,15 @@ export function createKnowledgeBaseApp(runtime: Runtime) {
     return c.json(articleFromRow(row));
   });
 
-  app.patch('/articles/:id', async (c) => {
-    const articleId = readParam(c, 'id', id, 'Article');
-    const patch = await readJson(c, knowledgeArticleUpdate);
+  const updateArticle = route({
+    summary: 'Update an article (partial)',
+    params: articleParam,
+    body: knowledgeArticleUpdate,
+    responses: { 200: knowledgeArticle },
+  });
+  app.patch('/articles/:id', updateArticle, async (c) => {
+    const articleId = c.req.valid('param').id;
+    const patch = c.req.valid('json');
     const row = await tenant(c, async (tx) => {
       if (patch.categoryId) {
         const category = await tx.query('select 1 from public.knowledge_categories where id = $1', [
@@ -156,8 +203,13 @@ export function createKnowledgeBaseApp(runtime: Runtime) {
     return c.json(articleFromRow(row));
   });
 
-  app.delete('/articles/:id', async (c) => {
-    const articleId = readParam(c, 'id', id, 'Article');
+  const deleteArticle = route({
+    summary: 'Delete an article',
+    params: articleParam,
+    responses: { 204: null },
+  });
+  app.delete('/articles/:id', deleteArticle, async (c) => {
+    const articleId = c.req.valid('param').id;
     const deleted = await tenant(c, (tx) =>
       tx.query('delete from public.knowledge_articles where id = $1 returning id', [articleId]),
     );

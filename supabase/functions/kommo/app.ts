@@ -1,11 +1,19 @@
 // `kommo`: connect a Kommo account (OAuth 2.0), see and change the connection, and read its pipelines.
-import { type KommoCatalog, kommoOauthStartRequest, kommoSettingsUpdate } from '@closer/contract';
+import {
+  type KommoCatalog,
+  kommoCatalog,
+  kommoConnection,
+  kommoOauthStart,
+  kommoOauthStartRequest,
+  kommoSettingsUpdate,
+} from '@closer/contract';
+import * as z from 'zod/mini';
 import { authenticate, bearerToken, tenant } from '../_shared/auth/middleware.ts';
 import { timingSafeEqual } from '../_shared/crypto.ts';
 import type { Row } from '../_shared/db/types.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
-import { readJson } from '../_shared/http/validate.ts';
+import { route } from '../_shared/http/route.ts';
 import { kommoClient } from '../_shared/kommo/client.ts';
 import { kommoConfigFromEnv } from '../_shared/kommo/config.ts';
 import { connectionFromRow, fetchCatalog, storeCatalog } from '../_shared/kommo/connection.ts';
@@ -16,6 +24,7 @@ import { checkSettings, mergeSettings } from '../_shared/kommo/settings.ts';
 import { receiveDelivery } from '../_shared/kommo/webhookInbox.ts';
 import { revealWebhookUrl, unregisterWebhook } from '../_shared/kommo/webhookRegistration.ts';
 import type { Runtime } from '../_shared/runtime.ts';
+import { oauthCallbackQuery, webhookForm, webhookReceipt, workerReport } from './described.ts';
 
 export interface KommoAppOptions {
   /** Used for every call to Kommo (tests pass a fake; default: the global fetch at call time). */
@@ -44,15 +53,29 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
     return kommoClient({ db: runtime.db, orgId, config: config(), fetch: fetcher });
   };
 
-  app.post('/oauth/start', admin, async (c) => {
-    const { returnUrl } = await readJson(c, kommoOauthStartRequest);
+  const oauthStart = route({
+    summary: "The URL of Kommo's authorisation page (signed state, 10 minutes, single use)",
+    body: kommoOauthStartRequest,
+    responses: { 200: kommoOauthStart },
+  });
+  app.post('/oauth/start', admin, oauthStart, async (c) => {
+    const { returnUrl } = c.req.valid('json');
     const cfg = config();
     const url = await tenant(c, (tx) => startOauth(tx, cfg, c.var.principal.orgId, returnUrl ?? null));
     return c.json({ url });
   });
 
   // Kommo redirects the user's browser here: no credential, the signed state speaks for the organisation.
-  app.get('/oauth/callback', async (c) => {
+  const oauthCallback = route({
+    summary: 'Where Kommo sends the user back; redirects to the returnUrl with ?kommo=connected|error',
+    query: oauthCallbackQuery,
+    responses: {
+      302: { description: 'Back to the returnUrl given to /kommo/oauth/start' },
+      200: { description: 'Connected (no returnUrl)', content: { 'text/html': { type: 'string' } } },
+      400: { description: 'Refused or failed (no returnUrl)', content: { 'text/html': { type: 'string' } } },
+    },
+  });
+  app.get('/oauth/callback', oauthCallback, async (c) => {
     const outcome = await completeOauth(runtime.db, config(), fetcher, c.req.query());
     if (outcome.returnUrl) {
       const target = new URL(outcome.returnUrl);
@@ -69,13 +92,22 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
     return connectionFromRow(row, cfg && row ? await revealWebhookUrl(cfg, row) : null);
   };
 
-  app.get('/', admin, async (c) => {
+  const readConnection = route({
+    summary: 'The Kommo connection: status, account, settings, webhook URL, last sync and error',
+    responses: { 200: kommoConnection },
+  });
+  app.get('/', admin, readConnection, async (c) => {
     const [row] = await tenant(c, (tx) => tx.query('select * from public.kommo_connections'));
     return c.json(await present(row));
   });
 
-  app.post('/', admin, async (c) => {
-    const patch = await readJson(c, kommoSettingsUpdate);
+  const updateSettings = route({
+    summary: 'Change the lead-sync settings (checked against the synced pipelines, users and fields)',
+    body: kommoSettingsUpdate,
+    responses: { 200: kommoConnection },
+  });
+  app.post('/', admin, updateSettings, async (c) => {
+    const patch = c.req.valid('json');
     const [row] = await tenant(c, async (tx) => {
       const [current] = await tx.query<{
         pipelines: KommoCatalog['pipelines'];
@@ -99,7 +131,8 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
   });
 
   // Disconnect: Kommo is asked to stop the webhook, then tokens and webhook secret are erased, not just disabled.
-  app.delete('/', admin, async (c) => {
+  const disconnect = route({ summary: 'Disconnect Kommo and erase its tokens', responses: { 204: null } });
+  app.delete('/', admin, disconnect, async (c) => {
     const [row] = await tenant(c, (tx) => tx.query('select * from public.kommo_connections'));
     const cfg = configured();
     if (row?.status === 'connected' && row.webhook_registered && cfg) {
@@ -118,7 +151,17 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
 
   // Kommo's deliveries: no credential but the connection's secret in the path. Answered at once (Kommo waits
   // 2 s and disables a hook that keeps failing); a repeated delivery is recognised by its exact body.
-  app.post('/webhooks/:token', async (c) =>
+  const delivery = route({
+    summary: "Kommo's webhook deliveries; the connection's secret is the path (wrong secret: 404)",
+    params: { token: { schema: z.string(), what: 'Webhook' } },
+    rawBody: {
+      mediaType: 'application/x-www-form-urlencoded',
+      schema: webhookForm,
+      description: 'As Kommo sends it',
+    },
+    responses: { 200: { description: 'Received', content: { 'application/json': webhookReceipt } } },
+  });
+  app.post('/webhooks/:token', delivery, async (c) =>
     c.json(
       await receiveDelivery(
         runtime.db,
@@ -129,14 +172,22 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
     ),
   );
 
-  app.post('/sync', admin, async (c) => {
+  const sync = route({
+    summary: 'Read pipelines, stages, users and fields from Kommo again',
+    responses: { 200: kommoCatalog },
+  });
+  app.post('/sync', admin, sync, async (c) => {
     const orgId = c.var.principal.orgId;
     const catalog = await fetchCatalog(apiFor(orgId));
     await tenant(c, (tx) => storeCatalog(tx, orgId, catalog));
     return c.json(catalogOf(catalog));
   });
 
-  app.get('/pipelines', admin, async (c) => {
+  const pipelines = route({
+    summary: 'Pipelines with their stages, users and fields (read from Kommo the first time)',
+    responses: { 200: kommoCatalog },
+  });
+  app.get('/pipelines', admin, pipelines, async (c) => {
     const [row] = await tenant(c, (tx) =>
       tx.query<{
         pipelines: KommoCatalog['pipelines'];
@@ -160,7 +211,12 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
   });
 
   // The outbox worker, run by pg_cron (see docs/kommo.md) with CLOSER_WORKER_SECRET as its credential.
-  app.post('/worker', async (c) => {
+  const worker = route({
+    summary: 'Run the lead-sync outbox once (pg_cron, with CLOSER_WORKER_SECRET)',
+    security: [{ workerSecret: [] }],
+    responses: { 200: { description: 'What the run did', content: { 'application/json': workerReport } } },
+  });
+  app.post('/worker', worker, async (c) => {
     const secret = runtime.env.CLOSER_WORKER_SECRET;
     if (!secret)
       throw new ApiError('unavailable', 'Set CLOSER_WORKER_SECRET to run the Kommo worker over HTTP');

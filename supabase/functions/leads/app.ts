@@ -1,11 +1,11 @@
 // `leads`: the contacts agents captured, with their CRM sync state.
-import { id, leadListQuery } from '@closer/contract';
+import { id, lead, leadListQuery, page } from '@closer/contract';
 import { authenticate, tenant } from '../_shared/auth/middleware.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { Filters } from '../_shared/http/filters.ts';
 import { listPage } from '../_shared/http/pagination.ts';
-import { readParam, readQuery } from '../_shared/http/validate.ts';
+import { route } from '../_shared/http/route.ts';
 import { leadFromRow } from '../_shared/resources/conversations.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 
@@ -13,8 +13,13 @@ export function createLeadsApp(runtime: Runtime) {
   const app = createFunctionApp('leads', runtime);
   app.use('*', authenticate(['secret', 'member']));
 
-  app.get('/', async (c) => {
-    const query = readQuery(c, leadListQuery);
+  const listLeads = route({
+    summary: 'List leads, newest first',
+    query: leadListQuery,
+    responses: { 200: page(lead) },
+  });
+  app.get('/', listLeads, async (c) => {
+    const query = c.req.valid('query');
     const filters = new Filters()
       .add('t.agent_id = $?', query.agentId)
       .add('t.status = $?', query.status)
@@ -35,8 +40,13 @@ export function createLeadsApp(runtime: Runtime) {
     );
   });
 
-  app.get('/:id', async (c) => {
-    const leadId = readParam(c, 'id', id, 'Lead');
+  const readLead = route({
+    summary: 'Read a lead with its CRM sync state',
+    params: { id: { schema: id, what: 'Lead' } },
+    responses: { 200: lead },
+  });
+  app.get('/:id', readLead, async (c) => {
+    const leadId = c.req.valid('param').id;
     const [row] = await tenant(c, (tx) => tx.query('select * from public.leads where id = $1', [leadId]));
     if (!row) throw notFound('Lead');
     return c.json(leadFromRow(row));

@@ -1,5 +1,16 @@
 // `organizations`: create one as a signed-in user, read mine, list members, manage secret API keys.
-import { type ApiKeyCreated, apiKeyCreate, id, listQuery, organizationCreate } from '@closer/contract';
+import {
+  type ApiKeyCreated,
+  apiKey,
+  apiKeyCreate,
+  apiKeyCreated,
+  id,
+  listQuery,
+  organization,
+  organizationCreate,
+  organizationMember,
+  page,
+} from '@closer/contract';
 import type { MiddlewareHandler } from 'hono';
 import {
   authenticate,
@@ -13,25 +24,34 @@ import { generateSecretKey, hashSecretKey, secretKeyPrefix } from '../_shared/au
 import { type AppEnv, createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
-import { readJson, readParam, readQuery } from '../_shared/http/validate.ts';
+import { describedBy, route } from '../_shared/http/route.ts';
+import { securityFor, signedInUser } from '../_shared/openapi/security.ts';
 import { apiKeyFromRow, memberFromRow, organizationFromRow } from '../_shared/resources/organizations.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 
 const member = authenticate(['secret', 'member']);
 
 /** A secret key speaks for its organisation; a user token for the user, organisation or not. */
-const keyOrUser: MiddlewareHandler<AppEnv> = (c, next) =>
-  credentialKind(bearerToken(c.req.header('authorization'))) === 'secret'
-    ? authenticate(['secret'])(c, next)
-    : authenticateUser()(c, next);
+const keyOrUser = describedBy<MiddlewareHandler<AppEnv>>(
+  (c, next) =>
+    credentialKind(bearerToken(c.req.header('authorization'))) === 'secret'
+      ? authenticate(['secret'])(c, next)
+      : authenticateUser()(c, next),
+  () => ({ security: [...securityFor(['secret']), ...signedInUser] }),
+);
 
 export function createOrganizationsApp(runtime: Runtime) {
   const app = createFunctionApp('organizations', runtime);
   const { db } = runtime;
 
   // The creator becomes its owner. Runs as the service: no organisation exists yet to scope it to.
-  app.post('/', authenticateUser(), async (c) => {
-    const input = await readJson(c, organizationCreate);
+  const createOrganization = route({
+    summary: 'Create an organization; the signed-in user becomes its owner',
+    body: organizationCreate,
+    responses: { 201: organization },
+  });
+  app.post('/', authenticateUser(), createOrganization, async (c) => {
+    const input = c.req.valid('json');
     const userId = c.var.userId;
     const row = await db.transaction(async (tx) => {
       const [org] = await tx.query('insert into public.organizations (name) values ($1) returning *', [
@@ -46,7 +66,11 @@ export function createOrganizationsApp(runtime: Runtime) {
     return c.json(organizationFromRow(row), 201);
   });
 
-  app.get('/', keyOrUser, async (c) => {
+  const listOrganizations = route({
+    summary: "The user's organizations with their role, or the secret key's organization",
+    responses: { 200: page(organization) },
+  });
+  app.get('/', keyOrUser, listOrganizations, async (c) => {
     const rows = c.get('userId')
       ? await db.query(
           `select o.*, m.role from public.organizations o
@@ -58,21 +82,34 @@ export function createOrganizationsApp(runtime: Runtime) {
     return c.json({ data: rows.map(organizationFromRow), nextCursor: null });
   });
 
-  app.get('/current', member, async (c) => {
+  const current = route({
+    summary: 'The organization this request acts for',
+    responses: { 200: organization },
+  });
+  app.get('/current', member, current, async (c) => {
     const [row] = await tenant(c, (tx) => tx.query('select * from public.organizations'));
     if (!row) throw notFound('Organization');
     const role = c.var.principal.kind === 'member' ? c.var.principal.role : undefined;
     return c.json(organizationFromRow({ ...row, role }));
   });
 
-  app.get('/members', member, async (c) => {
+  const listMembers = route({
+    summary: 'Members with their e-mail and role',
+    responses: { 200: page(organizationMember) },
+  });
+  app.get('/members', member, listMembers, async (c) => {
     const rows = await tenant(c, (tx) => tx.query('select * from public.organization_member_directory()'));
     return c.json({ data: rows.map(memberFromRow), nextCursor: null });
   });
 
-  app.get('/api-keys', member, async (c) => {
+  const listKeys = route({
+    summary: 'List secret keys (owners and admins)',
+    query: listQuery,
+    responses: { 200: page(apiKey) },
+  });
+  app.get('/api-keys', member, listKeys, async (c) => {
     requireAdmin(c);
-    const query = readQuery(c, listQuery);
+    const query = c.req.valid('query');
     return c.json(
       await tenant(c, (tx) =>
         listPage(tx, {
@@ -85,9 +122,14 @@ export function createOrganizationsApp(runtime: Runtime) {
     );
   });
 
-  app.post('/api-keys', member, async (c) => {
+  const createKey = route({
+    summary: 'Create a secret key (owners and admins); its plaintext `secret` is in this response only',
+    body: apiKeyCreate,
+    responses: { 201: apiKeyCreated },
+  });
+  app.post('/api-keys', member, createKey, async (c) => {
     requireAdmin(c);
-    const input = await readJson(c, apiKeyCreate);
+    const input = c.req.valid('json');
     const secret = generateSecretKey();
     const { principal } = c.var;
     const [row] = await tenant(c, async (tx) =>
@@ -106,9 +148,14 @@ export function createOrganizationsApp(runtime: Runtime) {
     return c.json({ ...apiKeyFromRow(row!), secret } satisfies ApiKeyCreated, 201);
   });
 
-  app.delete('/api-keys/:id', member, async (c) => {
+  const revokeKey = route({
+    summary: 'Revoke a secret key at once (owners and admins)',
+    params: { id: { schema: id, what: 'API key' } },
+    responses: { 204: null },
+  });
+  app.delete('/api-keys/:id', member, revokeKey, async (c) => {
     requireAdmin(c);
-    const keyId = readParam(c, 'id', id, 'API key');
+    const keyId = c.req.valid('param').id;
     const revoked = await tenant(c, (tx) =>
       tx.query(
         'update public.api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning id',

@@ -4,6 +4,8 @@ import { type TenantClaims, withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import type { AppEnv } from '../http/app.ts';
 import { ApiError } from '../http/errors.ts';
+import { describedBy } from '../http/route.ts';
+import { securityFor, signedInUser } from '../openapi/security.ts';
 import type { CredentialKind, MemberRole, Principal } from './principal.ts';
 import { tenantClaims } from './principal.ts';
 import { findPublishableAgent, originAllowed } from './publishableKeys.ts';
@@ -102,8 +104,12 @@ async function resolvePrincipal(c: Context<AppEnv>, token: string, kind: Credent
   }
 }
 
-/** Admits the credential kinds listed; sets `c.var.principal`. */
+/** Admits the credential kinds listed; sets `c.var.principal`. The API description names them per route. */
 export function authenticate(allowed: readonly CredentialKind[]): MiddlewareHandler<AppEnv> {
+  return describedBy(admit(allowed), () => ({ security: securityFor(allowed) }));
+}
+
+function admit(allowed: readonly CredentialKind[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
     const kind = credentialKind(token);
@@ -119,6 +125,10 @@ export function authenticate(allowed: readonly CredentialKind[]): MiddlewareHand
 
 /** Admits a signed-in Supabase user whether or not they belong to an organisation yet; sets `c.var.userId`. */
 export function authenticateUser(): MiddlewareHandler<AppEnv> {
+  return describedBy(admitUser(), () => ({ security: signedInUser }));
+}
+
+function admitUser(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
     if (credentialKind(token) !== 'member') {

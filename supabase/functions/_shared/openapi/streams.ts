@@ -1,0 +1,34 @@
+// The two Server-Sent Event streams as response content: the chat protocol and the OpenAI-compatible one.
+import {
+  chatEventSchemas,
+  openAiChatCompletionChunk,
+  openAiStreamError,
+  VISITOR_TOKEN_HEADER,
+} from '@closer/contract';
+import * as z from 'zod/mini';
+import { STREAM_VERSION } from '../chat/sse.ts';
+
+/**
+ * `POST /chat` with `Accept: text/event-stream`: each message is `event: <name>` plus `data: <JSON>`; the schema
+ * is one message as `{ event, data }`.
+ */
+export const chatEventStream = z.union(
+  Object.entries(chatEventSchemas).map(
+    ([event, data]): z.ZodMiniType => z.object({ event: z.literal(event), data }),
+  ),
+);
+
+export const chatStreamDescription =
+  'JSON by default; with `Accept: text/event-stream` a stream of Server-Sent Events, protocol version ' +
+  `${STREAM_VERSION} (header x-closer-stream-version): \`start\` {conversationId, messageId, visitorToken?}, ` +
+  'many `delta` {text}, `lead` when a lead is captured, then `done` {messageId, finishReason, usage} or ' +
+  '`error` {code, message, retryAfter?}; `: ping` comments keep an idle stream open. The text/event-stream ' +
+  'schema below describes one event as { event, data }. Keep the visitorToken and send it back in ' +
+  `${VISITOR_TOKEN_HEADER} to continue the conversation.`;
+
+/** `stream: true`: `data: <chunk>` lines, an error line if the reply failed, then `data: [DONE]`. */
+export const openAiEventStream = z.union([openAiChatCompletionChunk, openAiStreamError, z.literal('[DONE]')]);
+
+export const openAiStreamDescription =
+  'The chat.completion object, or with `stream: true` Server-Sent Events whose `data:` lines are ' +
+  'chat.completion.chunk objects (an `{ error }` object if the reply fails), ending with `data: [DONE]`.';
