@@ -10,7 +10,8 @@ import {
   salesScriptCreate,
   salesScriptUpdate,
 } from '@closer/contract';
-import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import { access, authorize } from '../_shared/auth/access.ts';
+import { tenant } from '../_shared/auth/middleware.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
@@ -36,7 +37,7 @@ import { registerChildRoutes } from './childRoutes.ts';
 
 export function createAgentsApp(runtime: Runtime) {
   const app = createFunctionApp('agents', runtime);
-  app.use('*', authenticate(['secret', 'member']));
+  app.use('*', authorize(access.staff));
 
   app.get('/', async (c) => {
     const query = readQuery(c, listQuery);
@@ -73,7 +74,7 @@ export function createAgentsApp(runtime: Runtime) {
     return c.body(null, 204);
   });
 
-  app.post('/:id/rotate-key', async (c) => {
+  app.post('/:id/rotate-key', authorize(access.admin), async (c) => {
     const agentId = readParam(c, 'id', id, 'Agent');
     return c.json(await tenant(c, (tx) => rotatePublishableKey(tx, agentId)));
   });

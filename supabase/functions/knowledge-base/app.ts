@@ -8,7 +8,8 @@ import {
   knowledgeCategoryUpdate,
   listQuery,
 } from '@closer/contract';
-import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import { access, authorize } from '../_shared/auth/access.ts';
+import { tenant } from '../_shared/auth/middleware.ts';
 import { patchRow } from '../_shared/db/patch.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
@@ -28,7 +29,7 @@ const articleColumns = {
 
 export function createKnowledgeBaseApp(runtime: Runtime) {
   const app = createFunctionApp('knowledge-base', runtime);
-  app.use('*', authenticate(['secret', 'member']));
+  app.use('*', authorize(access.staff));
 
   app.get('/categories', async (c) => {
     const query = readQuery(c, listQuery);

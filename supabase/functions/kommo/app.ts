@@ -1,6 +1,7 @@
 // `kommo`: connect a Kommo account (OAuth 2.0), see and change the connection, and read its pipelines.
 import { type KommoCatalog, kommoOauthStartRequest, kommoSettingsUpdate } from '@closer/contract';
-import { authenticate, bearerToken, tenant } from '../_shared/auth/middleware.ts';
+import { access, authorize } from '../_shared/auth/access.ts';
+import { bearerToken, tenant } from '../_shared/auth/middleware.ts';
 import { timingSafeEqual } from '../_shared/crypto.ts';
 import type { Row } from '../_shared/db/types.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
@@ -31,7 +32,8 @@ const catalogOf = ({ pipelines, users, customFields }: KommoCatalog): KommoCatal
 export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) {
   const app = createFunctionApp('kommo', runtime);
   const fetcher: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
-  const admin = authenticate(['secret', 'member']);
+  // Connection, webhook secret, settings and disconnecting are an owner's or admin's business.
+  const admin = authorize(access.admin);
   const config = () => kommoConfigFromEnv(runtime.env);
   const configured = () => {
     try {

@@ -1,12 +1,20 @@
-// `organizations`: create one as a signed-in user, read mine, list members, manage secret API keys.
-import { type ApiKeyCreated, apiKeyCreate, id, listQuery, organizationCreate } from '@closer/contract';
+// `organizations`: create one as a signed-in user, read mine, manage members and invitations, manage secret API keys.
+import {
+  type ApiKeyCreated,
+  apiKeyCreate,
+  id,
+  invitationCreate,
+  listQuery,
+  memberUpdate,
+  organizationCreate,
+} from '@closer/contract';
 import type { MiddlewareHandler } from 'hono';
+import { access, authorize } from '../_shared/auth/access.ts';
 import {
   authenticate,
   authenticateUser,
   bearerToken,
   credentialKind,
-  requireAdmin,
   tenant,
 } from '../_shared/auth/middleware.ts';
 import { generateSecretKey, hashSecretKey, secretKeyPrefix } from '../_shared/auth/secretKeys.ts';
@@ -14,10 +22,19 @@ import { type AppEnv, createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
 import { readJson, readParam, readQuery } from '../_shared/http/validate.ts';
+import {
+  changeMemberRole,
+  inviteMember,
+  pendingInvitations,
+  removeMember,
+  withdrawInvitation,
+} from '../_shared/resources/members.ts';
 import { apiKeyFromRow, memberFromRow, organizationFromRow } from '../_shared/resources/organizations.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 
-const member = authenticate(['secret', 'member']);
+const staff = authorize(access.staff);
+const admin = authorize(access.admin);
+const owner = authorize(access.owner);
 
 /** A secret key speaks for its organisation; a user token for the user, organisation or not. */
 const keyOrUser: MiddlewareHandler<AppEnv> = (c, next) =>
@@ -58,20 +75,53 @@ export function createOrganizationsApp(runtime: Runtime) {
     return c.json({ data: rows.map(organizationFromRow), nextCursor: null });
   });
 
-  app.get('/current', member, async (c) => {
+  app.get('/current', staff, async (c) => {
     const [row] = await tenant(c, (tx) => tx.query('select * from public.organizations'));
     if (!row) throw notFound('Organization');
     const role = c.var.principal.kind === 'member' ? c.var.principal.role : undefined;
     return c.json(organizationFromRow({ ...row, role }));
   });
 
-  app.get('/members', member, async (c) => {
+  app.get('/members', staff, async (c) => {
     const rows = await tenant(c, (tx) => tx.query('select * from public.organization_member_directory()'));
     return c.json({ data: rows.map(memberFromRow), nextCursor: null });
   });
 
-  app.get('/api-keys', member, async (c) => {
-    requireAdmin(c);
+  app.patch('/members/:userId', owner, async (c) => {
+    const userId = readParam(c, 'userId', id, 'Member');
+    const patch = await readJson(c, memberUpdate);
+    return c.json(await tenant(c, (tx) => changeMemberRole(tx, userId, patch)));
+  });
+
+  app.delete('/members/:userId', owner, async (c) => {
+    const userId = readParam(c, 'userId', id, 'Member');
+    await tenant(c, (tx) => removeMember(tx, userId));
+    return c.body(null, 204);
+  });
+
+  app.get('/invitations', admin, async (c) => {
+    const data = await tenant(c, pendingInvitations);
+    return c.json({ data, nextCursor: null });
+  });
+
+  // Accepted when the invited address signs in (see _shared/auth/invitations.ts).
+  app.post('/invitations', owner, async (c) => {
+    const input = await readJson(c, invitationCreate);
+    const { principal } = c.var;
+    if (principal.kind !== 'member') throw new Error('owner routes admit members only');
+    const invitation = await tenant(c, (tx) =>
+      inviteMember(tx, { ...input, orgId: principal.orgId, invitedBy: principal.userId }),
+    );
+    return c.json(invitation, 201);
+  });
+
+  app.delete('/invitations/:id', owner, async (c) => {
+    const invitationId = readParam(c, 'id', id, 'Invitation');
+    await tenant(c, (tx) => withdrawInvitation(tx, invitationId));
+    return c.body(null, 204);
+  });
+
+  app.get('/api-keys', admin, async (c) => {
     const query = readQuery(c, listQuery);
     return c.json(
       await tenant(c, (tx) =>
@@ -85,8 +135,7 @@ export function createOrganizationsApp(runtime: Runtime) {
     );
   });
 
-  app.post('/api-keys', member, async (c) => {
-    requireAdmin(c);
+  app.post('/api-keys', admin, async (c) => {
     const input = await readJson(c, apiKeyCreate);
     const secret = generateSecretKey();
     const { principal } = c.var;
@@ -106,8 +155,7 @@ export function createOrganizationsApp(runtime: Runtime) {
     return c.json({ ...apiKeyFromRow(row!), secret } satisfies ApiKeyCreated, 201);
   });
 
-  app.delete('/api-keys/:id', member, async (c) => {
-    requireAdmin(c);
+  app.delete('/api-keys/:id', admin, async (c) => {
     const keyId = readParam(c, 'id', id, 'API key');
     const revoked = await tenant(c, (tx) =>
       tx.query(
