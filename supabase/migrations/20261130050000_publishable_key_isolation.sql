@@ -41,6 +41,15 @@ language sql stable security definer set search_path = public, pg_temp as $$
   limit 1
 $$;
 
+-- Whether the organisation's Kommo is connected, for lead capture to enqueue its sync: a visitor may not read
+-- kommo_connections (tokens, webhook secret), so this answers for it and says nothing else.
+create or replace function public.kommo_connected() returns boolean
+language sql stable security definer set search_path = public, pg_temp as $$
+  select exists (
+    select 1 from public.kommo_connections k where k.org_id = public.current_org_id() and k.status = 'connected'
+  )
+$$;
+
 create index if not exists conversations_visitor_token_idx on public.conversations (visitor_token_hash);
 
 -- Adds the three visitor policies of one table (read, write, delete: SQL conditions on its rows, 'false' for
@@ -129,3 +138,4 @@ grant execute on function public.request_is_visitor() to anon, authenticated, se
 grant execute on function public.visitor_agent_id() to anon, authenticated, service_role;
 grant execute on function public.visitor_token_hash() to anon, authenticated, service_role;
 grant execute on function public.visitor_conversation_id() to anon, authenticated, service_role;
+grant execute on function public.kommo_connected() to authenticated, service_role;

@@ -77,9 +77,8 @@ export async function upsertLead(
 async function enqueueLeadSync(tx: Queryable, orgId: string, leadId: string): Promise<Row | null> {
   const queued = await tx.query(
     `insert into public.jobs (org_id, kind, payload, dedupe_key)
-     select c.org_id, 'kommo.sync_lead', jsonb_build_object('leadId', $2::text), 'kommo.sync_lead:' || $2
-     from public.kommo_connections c
-     where c.org_id = $1 and c.status = 'connected'
+     select $1, 'kommo.sync_lead', jsonb_build_object('leadId', $2::text), 'kommo.sync_lead:' || $2
+     where public.kommo_connected()
      on conflict (dedupe_key) do nothing
      returning id`,
     [orgId, leadId],
