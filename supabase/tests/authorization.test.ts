@@ -96,7 +96,10 @@ let b: TenantFixture;
 /** A user of `orgId` with `role`, and their access token. */
 async function member(orgId: string, role: 'owner' | 'admin' | 'member'): Promise<string> {
   const userId = randomUUID();
-  await db.query('insert into auth.users (id, email) values ($1, $2)', [userId, `${role}-${userId}@example.com`]);
+  await db.query('insert into auth.users (id, email) values ($1, $2)', [
+    userId,
+    `${role}-${userId}@example.com`,
+  ]);
   await db.query('insert into public.organization_members (org_id, user_id, role) values ($1, $2, $3)', [
     orgId,
     userId,
@@ -125,7 +128,7 @@ describe('authorization', () => {
     expect([...served].sort()).toEqual(Object.keys(rules).sort());
   });
 
-  it("keeps a plain member away from the Kommo connection: its webhook URL, settings and disconnecting", async () => {
+  it('keeps a plain member away from the Kommo connection: its webhook URL, settings and disconnecting', async () => {
     await db.query(
       `update public.kommo_connections set status = 'connected', settings = '{"tags":["web"]}' where org_id = $1`,
       [b.orgId],

@@ -96,10 +96,10 @@ async function addNeighbours(db: Queryable, f: TenantFixture): Promise<Neighbour
      returning id`,
     [f.orgId, f.leadId],
   );
-  await q(`insert into public.jobs (org_id, kind, payload) values ($1, 'kommo.sync_lead', jsonb_build_object('leadId', $2::text))`, [
-    f.orgId,
-    n.otherLeadId,
-  ]);
+  await q(
+    `insert into public.jobs (org_id, kind, payload) values ($1, 'kommo.sync_lead', jsonb_build_object('leadId', $2::text))`,
+    [f.orgId, n.otherLeadId],
+  );
   return { ...n, ownLeadJobId: job!.id };
 }
 
@@ -218,10 +218,22 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
   });
 
   it.each([
-    ['an API key', `insert into public.api_keys (org_id, name, prefix, key_hash) values ($1, 'x', 'sk_x', repeat('a', 64))`],
-    ['a message in another visitor’s conversation', `insert into public.messages (org_id, conversation_id, role, content) values ($1, '${'{other}'}', 'user', 'hi')`],
-    ['a conversation of another agent', `insert into public.conversations (org_id, agent_id, visitor_token_hash) values ($1, '${'{agent}'}', '${'{hash}'}')`],
-    ['a job about another lead', `insert into public.jobs (org_id, kind, payload) values ($1, 'kommo.sync_lead', jsonb_build_object('leadId', '${'{lead}'}'))`],
+    [
+      'an API key',
+      `insert into public.api_keys (org_id, name, prefix, key_hash) values ($1, 'x', 'sk_x', repeat('a', 64))`,
+    ],
+    [
+      'a message in another visitor’s conversation',
+      `insert into public.messages (org_id, conversation_id, role, content) values ($1, '${'{other}'}', 'user', 'hi')`,
+    ],
+    [
+      'a conversation of another agent',
+      `insert into public.conversations (org_id, agent_id, visitor_token_hash) values ($1, '${'{agent}'}', '${'{hash}'}')`,
+    ],
+    [
+      'a job about another lead',
+      `insert into public.jobs (org_id, kind, payload) values ($1, 'kommo.sync_lead', jsonb_build_object('leadId', '${'{lead}'}'))`,
+    ],
     ['a member', `insert into public.organization_members (org_id, user_id) values ($1, '${'{user}'}')`],
   ])('refuses to write %s', async (_, template) => {
     const sql = template

@@ -67,7 +67,10 @@ describe('member invitations', () => {
 
     // Dana signs up with Supabase Auth later; her first request to Closer accepts the invitation.
     const dana = await user('dana@partner.example');
-    const organizations = await api.as(dana.token)<Page<{ id: string; role: string }>>('GET', '/organizations');
+    const organizations = await api.as(dana.token)<Page<{ id: string; role: string }>>(
+      'GET',
+      '/organizations',
+    );
     expect(organizations.body.data).toEqual([expect.objectContaining({ id: a.orgId, role: 'admin' })]);
     expect(await roleOf(a.orgId, dana.id)).toBe('admin');
     const after = await api.as(owner)<Page<OrganizationInvitation>>('GET', '/organizations/invitations');
@@ -77,9 +80,7 @@ describe('member invitations', () => {
 
   it('accepts only the verified e-mail of a real account', async () => {
     for (const email of ['anon@x.example', 'unverified@x.example', 'mismatch@x.example', 'late@x.example']) {
-      expect(
-        (await api.as(owner)('POST', '/organizations/invitations', { email })).status,
-      ).toBe(201);
+      expect((await api.as(owner)('POST', '/organizations/invitations', { email })).status).toBe(201);
     }
     await db.query(
       `update public.organization_invitations set expires_at = now() - interval '1 second' where email = 'late@x.example'`,
@@ -103,17 +104,17 @@ describe('member invitations', () => {
 
   it('is for owners only, and refuses duplicates, members and bad addresses', async () => {
     for (const token of [(await join(a.orgId, 'admin')).token, (await join(a.orgId, 'member')).token]) {
-      expect((await api.as(token)('POST', '/organizations/invitations', { email: 'x@y.example' })).status).toBe(
-        403,
-      );
+      expect(
+        (await api.as(token)('POST', '/organizations/invitations', { email: 'x@y.example' })).status,
+      ).toBe(403);
     }
     // A secret key is not an owner: an admin could otherwise mint one and promote themselves.
-    expect((await api.as(a.secretKey)('POST', '/organizations/invitations', { email: 'x@y.example' })).status).toBe(
-      403,
-    );
-    expect((await api.as(owner)('POST', '/organizations/invitations', { email: 'twice@y.example' })).status).toBe(
-      201,
-    );
+    expect(
+      (await api.as(a.secretKey)('POST', '/organizations/invitations', { email: 'x@y.example' })).status,
+    ).toBe(403);
+    expect(
+      (await api.as(owner)('POST', '/organizations/invitations', { email: 'twice@y.example' })).status,
+    ).toBe(201);
     const twice = await api.as(owner)('POST', '/organizations/invitations', { email: 'TWICE@y.example' });
     expect(twice.status).toBe(409);
     const existing = await api.as(owner)('POST', '/organizations/invitations', { email: 'acme@example.com' });
@@ -139,9 +140,9 @@ describe('roles and removal', () => {
     const target = await join(a.orgId, 'member');
     const admin = await join(a.orgId, 'admin');
     for (const token of [admin.token, target.token, a.secretKey]) {
-      expect((await api.as(token)('PATCH', `/organizations/members/${target.id}`, { role: 'owner' })).status).toBe(
-        403,
-      );
+      expect(
+        (await api.as(token)('PATCH', `/organizations/members/${target.id}`, { role: 'owner' })).status,
+      ).toBe(403);
       expect((await api.as(token)('DELETE', `/organizations/members/${target.id}`)).status).toBe(403);
     }
     const promoted = await api.as(owner)<OrganizationMember>('PATCH', `/organizations/members/${target.id}`, {
@@ -196,10 +197,10 @@ describe('on PostgreSQL, two owners demoting each other at once', () => {
     const org = await createTenant(pg, 'Duo');
     const secondId = randomUUID();
     await pg.query(`insert into auth.users (id, email) values ($1, 'second@duo.example')`, [secondId]);
-    await pg.query(`insert into public.organization_members (org_id, user_id, role) values ($1, $2, 'owner')`, [
-      org.orgId,
-      secondId,
-    ]);
+    await pg.query(
+      `insert into public.organization_members (org_id, user_id, role) values ($1, $2, 'owner')`,
+      [org.orgId, secondId],
+    );
     const demote = (db: Database, actor: string, target: string, hold: Promise<void>) =>
       withTenant(db, { role: 'authenticated', kind: 'member', org_id: org.orgId, sub: actor }, async (tx) => {
         await tx.query(`update public.organization_members set role = 'member' where user_id = $1`, [target]);

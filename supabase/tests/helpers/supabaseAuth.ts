@@ -24,7 +24,12 @@ async function sign(
   alg: string,
   kid: string | undefined,
   userId: string,
-  o: { expiresIn?: string | number; audience?: string; issuer?: string; claims?: Record<string, unknown> } = {},
+  o: {
+    expiresIn?: string | number;
+    audience?: string;
+    issuer?: string;
+    claims?: Record<string, unknown>;
+  } = {},
 ) {
   return new SignJWT({
     role: 'authenticated',

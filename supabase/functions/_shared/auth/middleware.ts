@@ -1,10 +1,11 @@
 // `authenticate([...])`: turns the Bearer credential into a Principal, or answers 401/403/404.
+
+import { VISITOR_TOKEN_HEADER } from '@closer/contract';
 import type { Context, MiddlewareHandler } from 'hono';
+import { sha256Hex } from '../crypto.ts';
 import { type TenantClaims, withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import type { AppEnv } from '../http/app.ts';
-import { VISITOR_TOKEN_HEADER } from '@closer/contract';
-import { sha256Hex } from '../crypto.ts';
 import { ApiError } from '../http/errors.ts';
 import { acceptInvitations } from './invitations.ts';
 import type { CredentialKind, MemberRole, Principal } from './principal.ts';

@@ -1,6 +1,11 @@
 // Who belongs to an organisation: role changes, removal and invitations, run under the caller's claims (RLS and
 // the last-owner trigger of migration 20261130050100 hold even if a check here were missing).
-import type { InvitationCreate, MemberUpdate, OrganizationInvitation, OrganizationMember } from '@closer/contract';
+import type {
+  InvitationCreate,
+  MemberUpdate,
+  OrganizationInvitation,
+  OrganizationMember,
+} from '@closer/contract';
 import type { Queryable } from '../db/types.ts';
 import { ApiError, notFound } from '../http/errors.ts';
 import { invitationFromRow, memberFromRow } from './organizations.ts';
