@@ -73,7 +73,7 @@ beforeAll(async () => {
   closer = createClient({
     url: 'http://stack.local/functions/v1',
     secretKey: secretKey!,
-    fetch: (input, init) => app.fetch(new Request(input, init)),
+    fetch: async (input, init) => app.fetch(new Request(input, init)),
   });
 }, 120_000);
 afterAll(async () => db?.close());

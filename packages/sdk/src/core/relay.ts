@@ -1,8 +1,7 @@
 // A server route that relays a browser's chat with the server's own credential. The browser may say what the
 // visitor typed; the server decides which agent answers and which conversation continues: the one held by this
 // visitor's session, proved to the API with its visitor token.
-import { type ChatRequest, chatRequest } from '@closer/contract';
-import * as z from 'zod/mini';
+import type { ChatRequest } from '@closer/contract';
 import type { ChatStream } from '../stream/chatStream.ts';
 import type { ChatParams, ChatResource, RequestOptions } from './chat.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
@@ -25,14 +24,29 @@ export interface ChatRelayOptions extends RequestOptions {
   onConversation?: (conversation: RelayedConversation) => void;
 }
 
-/** What a browser may send: the visitor's words and details. Unknown keys are refused. */
-const browserChat = z.strictObject({
-  message: chatRequest.shape.message,
-  visitor: chatRequest.shape.visitor,
-  metadata: chatRequest.shape.metadata,
-  conversationId: chatRequest.shape.conversationId,
-  agentId: chatRequest.shape.agentId,
-});
+/** What a browser may send: the visitor's words and details (the API checks their shape). */
+const BROWSER_KEYS = new Set(['message', 'visitor', 'metadata', 'conversationId', 'agentId']);
+
+const invalid = (path: string, message: string) =>
+  new ValidationError('The chat message is not valid', {
+    status: 422,
+    code: 'validation_failed',
+    details: [{ path: path ? [path] : [], message }],
+  });
+
+function browserChat(body: unknown): ChatRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalid('', 'expected a JSON object with a message');
+  }
+  for (const key of Object.keys(body)) if (!BROWSER_KEYS.has(key)) throw invalid(key, 'not accepted here');
+  const chat = body as ChatRequest;
+  if (typeof chat.message !== 'string' || chat.message.trim() === '')
+    throw invalid('message', 'must not be empty');
+  for (const key of ['conversationId', 'agentId'] as const) {
+    if (chat[key] !== undefined && typeof chat[key] !== 'string') throw invalid(key, 'expected a string');
+  }
+  return chat;
+}
 
 /**
  * The chat parameters a relay may send for `body` (the browser's JSON): the agent pinned by the server, and the
@@ -41,24 +55,9 @@ const browserChat = z.strictObject({
  * @throws NotFoundError (404) when it names a conversation the session does not hold
  */
 export function relayChatParams(body: unknown, options: ChatRelayOptions): ChatParams {
-  const parsed = z.safeParse(browserChat, body);
-  if (!parsed.success) {
-    throw new ValidationError('The chat message is not valid', {
-      status: 422,
-      code: 'validation_failed',
-      details: parsed.error.issues.map((issue) => ({
-        path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
-        message: issue.message,
-      })),
-    });
-  }
-  const { agentId, conversationId, ...visitorSays } = parsed.data;
+  const { agentId, conversationId, ...visitorSays } = browserChat(body);
   if (agentId !== undefined && agentId !== options.agentId) {
-    throw new ValidationError('The agent is chosen by the server', {
-      status: 422,
-      code: 'validation_failed',
-      details: [{ path: ['agentId'], message: 'this route chats with one agent: omit agentId' }],
-    });
+    throw invalid('agentId', 'the agent is chosen by the server: omit agentId');
   }
   const held = options.conversation ?? undefined;
   if (conversationId !== undefined && conversationId !== held?.conversationId) {
