@@ -5,7 +5,6 @@ import { type ChatResource, createChatResource, type VisitorTokenStore } from '.
 import { type CredentialOptions, resolveCredential } from './core/credentials.ts';
 import { StreamError } from './core/errors.ts';
 import { createHttp, type RetryOptions } from './core/http.ts';
-import { type ChatRelayOptions, relayChat } from './core/relay.ts';
 import { createTransport } from './core/transport.ts';
 import { agentsResource } from './resources/agents.ts';
 import { knowledgeBaseResource } from './resources/knowledgeBase.ts';
@@ -64,14 +63,8 @@ export function createClient(options: ClientOptions) {
         if (!result.success) throw new StreamError(`"${event.type}" event does not match the contract`);
       }
     : undefined;
-  const chatResource: ChatResource = createChatResource(transport, { tokens: options.visitorTokens, check });
-  const chat = Object.assign(chatResource, {
-    /**
-     * For a server route that chats on behalf of its own visitors: takes only the visitor's words from the
-     * browser's JSON, pins `agentId`, and continues only the session's conversation (see `relayChatParams`).
-     */
-    relay: (body: unknown, relayOptions: ChatRelayOptions) => relayChat(chatResource, body, relayOptions),
-  });
+  const chat: ChatResource = createChatResource(transport, { tokens: options.visitorTokens, check });
+
   return {
     agents: agentsResource(http),
     knowledgeBase: knowledgeBaseResource(http),
@@ -92,7 +85,5 @@ export type { CredentialOptions, SupabaseLike } from './core/credentials.ts';
 export * from './core/errors.ts';
 export type { RetryOptions } from './core/http.ts';
 export { PageRequest } from './core/pagination.ts';
-export type { ChatRelayOptions, RelayedConversation } from './core/relay.ts';
-export { relayChatParams } from './core/relay.ts';
 export type { ListParams, RequestOptions } from './resources/shared.ts';
 export { type ChatResult, ChatStream } from './stream/chatStream.ts';

@@ -6,14 +6,8 @@ import { openDatabase, prepareDatabase } from '@closer/local/src/database.ts';
 import { DEMO_AGENT_IDS, ensureDemoKeys } from '@closer/local/src/demoKeys.ts';
 import { createLocalApp } from '@closer/local/src/server.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CloserError,
-  createClient,
-  NotFoundError,
-  type RelayedConversation,
-  relayChatParams,
-  ValidationError,
-} from '../src/index.ts';
+import { CloserError, createClient, NotFoundError, ValidationError } from '../src/index.ts';
+import { type RelayedConversation, relayChat, relayChatParams } from '../src/relay.ts';
 
 const AGENT_ID = DEMO_AGENT_IDS[0]!;
 const OTHER_AGENT_ID = DEMO_AGENT_IDS[1]!;
@@ -27,7 +21,7 @@ const sessions = new Map<string, RelayedConversation>();
 async function relayRoute(request: Request): Promise<Response> {
   const session = request.headers.get('x-session') ?? '';
   try {
-    const stream = closer.chat.relay(await request.json(), {
+    const stream = relayChat(closer.chat, await request.json(), {
       agentId: AGENT_ID,
       conversation: sessions.get(session),
       onConversation: (conversation) => sessions.set(session, conversation),
