@@ -88,3 +88,19 @@ $$;
 create trigger organization_members_keep_an_owner
   after update or delete on public.organization_members
   for each row execute function public.keep_an_owner();
+
+-- Credentials are an owner's or admin's business: a plain member's transaction sees no API keys and no OAuth
+-- states, whatever the query asks (the API refuses the routes first). Keys and the server are not members.
+do $$
+declare
+  tbl text;
+begin
+  foreach tbl in array array['api_keys', 'oauth_states'] loop
+    execute format(
+      'create policy %I on public.%I as restrictive for all to authenticated
+         using (coalesce((select public.current_member_role()) <> ''member'', true))
+         with check (coalesce((select public.current_member_role()) <> ''member'', true))',
+      tbl || '_admins', tbl);
+  end loop;
+end
+$$;

@@ -179,6 +179,15 @@ describe('roles and removal', () => {
     expect(changed).toEqual([]);
     expect(await roleOf(a.orgId, admin.id)).toBe('admin');
   });
+
+  it('shows a plain member no API keys even to an unscoped query; an admin sees them', async () => {
+    const keys = async (userId: string) =>
+      withTenant(db, { role: 'authenticated', kind: 'member', org_id: a.orgId, sub: userId }, (tx) =>
+        tx.query('select id from public.api_keys'),
+      );
+    expect(await keys((await join(a.orgId, 'member')).id)).toEqual([]);
+    expect(await keys((await join(a.orgId, 'admin')).id)).toEqual([{ id: a.keyId }]);
+  });
 });
 
 describe('on PostgreSQL, two owners demoting each other at once', () => {
