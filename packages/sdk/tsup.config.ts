@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/chat.ts'],
+  entry: ['src/index.ts', 'src/chat.ts', 'src/relay.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -34,3 +34,17 @@ export type ApiKey = z.infer<typeof apiKey>;
 /** A key as created: the only time its plaintext `secret` is shown. */
 export const apiKeyCreated = z.extend(apiKey, { secret: z.string().check(z.startsWith('sk_')) });
 export type ApiKeyCreated = z.infer<typeof apiKeyCreated>;
+
+/** An invitation to join the organisation, pending until the invited e-mail signs in (or it expires). */
+export const organizationInvitation = z.object({
+  id,
+  /** Matched, case-insensitively, against the verified e-mail of the user's access token. */
+  email: z.string(),
+  role: memberRole,
+  /** The owner who invited. */
+  invitedBy: z.nullable(id),
+  createdAt: timestamp,
+  /** 14 days after it was made; an expired invitation is never accepted. */
+  expiresAt: timestamp,
+});
+export type OrganizationInvitation = z.infer<typeof organizationInvitation>;

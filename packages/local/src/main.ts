@@ -5,7 +5,9 @@ import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
-import { ensureDemoKeys } from './demoKeys.ts';
+import { DEMO_ORG_ID, ensureDemoKeys } from './demoKeys.ts';
+import { localJwtSecret } from './localSecret.ts';
+import { DEMO_OWNER, ensureDemoOwner, LOCAL_SIGN_IN_PATH } from './localSignIn.ts';
 import { defaultStateDir } from './paths.ts';
 import { createLocalApp, FUNCTIONS_PATH } from './server.ts';
 
@@ -35,6 +37,9 @@ const started = performance.now();
 const db = await openDatabase(target);
 const { applied, seeded } = await prepareDatabase(db);
 const demo = await ensureDemoKeys(db, env, stateDir);
+await ensureDemoOwner(db, DEMO_ORG_ID);
+// Member tokens of the local sign-in are signed with this secret, and verified with it by the functions.
+env.CLOSER_JWT_SECRET ??= await localJwtSecret(stateDir);
 const baseUrl = `http://${values.host === '0.0.0.0' ? 'localhost' : values.host}:${port}`;
 env.SUPABASE_URL ??= baseUrl;
 // The offline responder writes at a model's pace, so the demo page's widget visibly streams.
@@ -55,6 +60,9 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
     `  demo page  ${baseUrl}/`,
   ];
   if (demo.secretKey) lines.push(`  secret key ${demo.secretKey}   (server-side only; never in a page)`);
+  lines.push(
+    `  sign in    curl -X POST ${baseUrl}${LOCAL_SIGN_IN_PATH} -d '{"email":"${DEMO_OWNER.email}"}'   (the demo owner; any e-mail works)`,
+  );
   for (const agent of demo.agents)
     lines.push(`  agent      ${agent.name} [${agent.language}]  ${agent.publishableKey}`);
   console.log(lines.join('\n'));

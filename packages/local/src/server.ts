@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import type { DemoKeys } from './demoKeys.ts';
 import { demoPage } from './demoPage.ts';
 import { functionFactories } from './functions.ts';
+import { localSignInApp } from './localSignIn.ts';
 import { widgetScript } from './paths.ts';
 
 export const FUNCTIONS_PATH = '/functions/v1';
@@ -23,6 +24,8 @@ export function createLocalApp(runtime: Runtime, demo: DemoKeys | null = null): 
       .all('*', (c) => errorResponse(c, new ApiError('not_found', `No function named "${name}"`)))
       .fetch(request);
   });
+  // Local only: an auth.users row and an access token for any e-mail (docs/local-development.md).
+  root.route('/', localSignInApp(runtime));
   root.get('/', (c) => c.html(demoPage(demo, `${new URL(c.req.url).origin}${FUNCTIONS_PATH}`)));
   // The widget as a site owner embeds it; built before `pnpm start` (root package.json).
   root.get('/widget/closer.js', async (c) => {

@@ -64,6 +64,7 @@ export function createClient(options: ClientOptions) {
       }
     : undefined;
   const chat: ChatResource = createChatResource(transport, { tokens: options.visitorTokens, check });
+
   return {
     agents: agentsResource(http),
     knowledgeBase: knowledgeBaseResource(http),
@@ -78,7 +79,7 @@ export function createClient(options: ClientOptions) {
 }
 
 export type * from '@closer/contract';
-export type { ChatParams, ChatResource, VisitorTokenStore } from './core/chat.ts';
+export type { ChatParams, ChatResource, StreamOptions, VisitorTokenStore } from './core/chat.ts';
 export { memoryTokenStore } from './core/chat.ts';
 export type { CredentialOptions, SupabaseLike } from './core/credentials.ts';
 export * from './core/errors.ts';

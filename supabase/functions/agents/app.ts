@@ -16,7 +16,8 @@ import {
   salesScriptUpdate,
 } from '@closer/contract';
 import * as z from 'zod/mini';
-import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import { access, authorize } from '../_shared/auth/access.ts';
+import { tenant } from '../_shared/auth/middleware.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
@@ -44,7 +45,7 @@ const agentParam = { id: { schema: id, what: 'Agent' } };
 
 export function createAgentsApp(runtime: Runtime) {
   const app = createFunctionApp('agents', runtime);
-  app.use('*', authenticate(['secret', 'member']));
+  app.use('*', authorize(access.staff));
 
   const listAgents = route({ summary: 'List agents', query: listQuery, responses: { 200: page(agent) } });
   app.get('/', listAgents, async (c) => {
@@ -105,7 +106,7 @@ export function createAgentsApp(runtime: Runtime) {
     params: agentParam,
     responses: { 200: agent },
   });
-  app.post('/:id/rotate-key', rotateKey, async (c) => {
+  app.post('/:id/rotate-key', authorize(access.admin), rotateKey, async (c) => {
     const agentId = c.req.valid('param').id;
     return c.json(await tenant(c, (tx) => rotatePublishableKey(tx, agentId)));
   });

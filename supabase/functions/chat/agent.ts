@@ -1,5 +1,5 @@
 // Which agent a chat request talks to: the publishable key's own, or the `agentId` a server credential names.
-import type { Agent } from '@closer/contract';
+import { type Agent, VISITOR_TOKEN_HEADER } from '@closer/contract';
 import type { Context } from 'hono';
 import { tenant } from '../_shared/auth/middleware.ts';
 import type { AppEnv } from '../_shared/http/app.ts';
@@ -30,5 +30,9 @@ export async function chatAgent(c: Context<AppEnv>, requested: string | undefine
   return agent;
 }
 
-/** Publishable keys prove a conversation with the visitor token; server credentials speak for the organisation. */
-export const needsVisitorToken = (c: Context<AppEnv>) => c.var.principal.kind === 'publishable';
+/**
+ * Publishable keys prove a conversation with the visitor token. Server credentials speak for the organisation,
+ * but a token they send must match: a relay forwarding its visitor's token reaches that visitor's conversation only.
+ */
+export const needsVisitorToken = (c: Context<AppEnv>) =>
+  c.var.principal.kind === 'publishable' || c.req.header(VISITOR_TOKEN_HEADER) !== undefined;

@@ -15,13 +15,16 @@ import {
   VISITOR_TOKEN_HEADER,
 } from '@closer/contract';
 import * as z from 'zod/mini';
-import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import { access, authorize } from '../_shared/auth/access.ts';
+import { tenant } from '../_shared/auth/middleware.ts';
 import { tenantClaims } from '../_shared/auth/principal.ts';
 import { type ChatTimings, prepareTurn, streamReply } from '../_shared/chat/engine.ts';
 import { upsertLead } from '../_shared/chat/leads.ts';
 import { clientIp } from '../_shared/chat/rateLimit.ts';
 import { sseResponse } from '../_shared/chat/sse.ts';
 import { findVisitorConversation } from '../_shared/chat/visitor.ts';
+import { sha256Hex } from '../_shared/crypto.ts';
+import { withTenant } from '../_shared/db/tenant.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { route } from '../_shared/http/route.ts';
@@ -37,7 +40,7 @@ import type { Runtime } from '../_shared/runtime.ts';
 import { chatAgent, needsVisitorToken } from './agent.ts';
 import { registerOpenAiRoutes } from './openai.ts';
 
-const anyCredential = authenticate(['publishable', 'secret', 'member']);
+const anyCredential = authorize(access.chat);
 /** Server credentials name the agent; a publishable key is its agent. */
 const agentQuery = z.object({ agentId: z.optional(id) });
 
@@ -83,18 +86,22 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       },
       provider,
     );
+    // A conversation this turn started is the visitor's from now on: its token joins the claims.
+    const turnClaims = prepared.turn.visitorToken
+      ? { ...claims, visitor_token_hash: await sha256Hex(prepared.turn.visitorToken) }
+      : claims;
     const signal = c.req.raw.signal;
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
       return sseResponse(
         async (emit, gone) => {
-          await streamReply(runtime.db, claims, provider, prepared, emit, gone, timings);
+          await streamReply(runtime.db, turnClaims, provider, prepared, emit, gone, timings);
         },
         { signal, pingMs: timings.pingMs, headers: { 'x-request-id': c.var.requestId } },
       );
     }
-    const outcome = await streamReply(runtime.db, claims, provider, prepared, () => {}, signal, timings);
+    const outcome = await streamReply(runtime.db, turnClaims, provider, prepared, () => {}, signal, timings);
     if (outcome.error) throw outcome.error;
-    const [row] = await tenant(c, (tx) =>
+    const [row] = await withTenant(runtime.db, turnClaims, (tx) =>
       tx.query('select * from public.messages where id = $1', [prepared.turn.replyId]),
     );
     const reply: ChatReply = {

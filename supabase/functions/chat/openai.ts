@@ -1,7 +1,8 @@
 // POST /chat/v1/chat/completions: any OpenAI client talks to an agent (persona, knowledge, objection answers
 // apply). Stateless like the OpenAI API itself: the caller sends the history; nothing is stored.
 import { MAX_MESSAGE_LENGTH, openAiChatCompletion, openAiChatRequest } from '@closer/contract';
-import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import { access, authorize } from '../_shared/auth/access.ts';
+import { tenant } from '../_shared/auth/middleware.ts';
 import { type ChatTimings, groundedPrompt } from '../_shared/chat/engine.ts';
 import { withIdleTimeout } from '../_shared/chat/idle.ts';
 import { SSE_HEADERS } from '../_shared/chat/sse.ts';
@@ -34,7 +35,7 @@ const completions = route({
 });
 
 export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, timings: ChatTimings) {
-  app.post('/v1/chat/completions', authenticate(['secret']), completions, async (c) => {
+  app.post('/v1/chat/completions', authorize(access.server), completions, async (c) => {
     const body = c.req.valid('json');
     const lastUser = body.messages.findLastIndex((m) => m.role === 'user');
     if (lastUser === -1) throw invalid(['messages'], 'must contain a user message');

@@ -7,7 +7,8 @@ import {
   id,
   page,
 } from '@closer/contract';
-import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import { access, authorize } from '../_shared/auth/access.ts';
+import { tenant } from '../_shared/auth/middleware.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { Filters } from '../_shared/http/filters.ts';
@@ -22,7 +23,7 @@ import type { Runtime } from '../_shared/runtime.ts';
 
 export function createConversationsApp(runtime: Runtime) {
   const app = createFunctionApp('conversations', runtime);
-  app.use('*', authenticate(['secret', 'member']));
+  app.use('*', authorize(access.staff));
 
   const listConversations = route({
     summary: 'List conversations, newest first',

@@ -1,6 +1,7 @@
 // `dashboard`: totals, a daily series in the caller's time zone, per-agent figures and the most used objection answers.
 import { dashboard, dashboardQuery } from '@closer/contract';
-import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import { access, authorize } from '../_shared/auth/access.ts';
+import { tenant } from '../_shared/auth/middleware.ts';
 import { dashboardStatistics } from '../_shared/dashboard/statistics.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
@@ -11,7 +12,7 @@ const MAX_DAYS = 366;
 
 export function createDashboardApp(runtime: Runtime) {
   const app = createFunctionApp('dashboard', runtime);
-  app.use('*', authenticate(['secret', 'member']));
+  app.use('*', authorize(access.staff));
 
   const readDashboard = route({
     summary: 'Statistics for whole days in a time zone (at most 366 days)',

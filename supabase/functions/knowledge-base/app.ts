@@ -11,7 +11,8 @@ import {
   listQuery,
   page,
 } from '@closer/contract';
-import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import { access, authorize } from '../_shared/auth/access.ts';
+import { tenant } from '../_shared/auth/middleware.ts';
 import { patchRow } from '../_shared/db/patch.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
@@ -33,7 +34,7 @@ const articleParam = { id: { schema: id, what: 'Article' } };
 
 export function createKnowledgeBaseApp(runtime: Runtime) {
   const app = createFunctionApp('knowledge-base', runtime);
-  app.use('*', authenticate(['secret', 'member']));
+  app.use('*', authorize(access.staff));
 
   const listCategories = route({
     summary: 'List knowledge base categories',

@@ -8,7 +8,8 @@ import {
   kommoSettingsUpdate,
 } from '@closer/contract';
 import * as z from 'zod/mini';
-import { authenticate, bearerToken, tenant } from '../_shared/auth/middleware.ts';
+import { access, authorize } from '../_shared/auth/access.ts';
+import { bearerToken, tenant } from '../_shared/auth/middleware.ts';
 import { timingSafeEqual } from '../_shared/crypto.ts';
 import type { Row } from '../_shared/db/types.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
@@ -40,7 +41,8 @@ const catalogOf = ({ pipelines, users, customFields }: KommoCatalog): KommoCatal
 export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) {
   const app = createFunctionApp('kommo', runtime);
   const fetcher: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
-  const admin = authenticate(['secret', 'member']);
+  // Connection, webhook secret, settings and disconnecting are an owner's or admin's business.
+  const admin = authorize(access.admin);
   const config = () => kommoConfigFromEnv(runtime.env);
   const configured = () => {
     try {

@@ -1,6 +1,7 @@
 // `leads`: the contacts agents captured, with their CRM sync state.
 import { id, lead, leadListQuery, page } from '@closer/contract';
-import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import { access, authorize } from '../_shared/auth/access.ts';
+import { tenant } from '../_shared/auth/middleware.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { Filters } from '../_shared/http/filters.ts';
@@ -11,7 +12,7 @@ import type { Runtime } from '../_shared/runtime.ts';
 
 export function createLeadsApp(runtime: Runtime) {
   const app = createFunctionApp('leads', runtime);
-  app.use('*', authenticate(['secret', 'member']));
+  app.use('*', authorize(access.staff));
 
   const listLeads = route({
     summary: 'List leads, newest first',

@@ -1,23 +1,26 @@
-// `organizations`: create one as a signed-in user, read mine, list members, manage secret API keys.
+// `organizations`: create one as a signed-in user, read mine, manage members and invitations, manage secret API keys.
 import {
   type ApiKeyCreated,
   apiKey,
   apiKeyCreate,
   apiKeyCreated,
   id,
+  invitationCreate,
   listQuery,
+  memberUpdate,
   organization,
   organizationCreate,
+  organizationInvitation,
   organizationMember,
   page,
 } from '@closer/contract';
 import type { MiddlewareHandler } from 'hono';
+import { access, authorize } from '../_shared/auth/access.ts';
 import {
   authenticate,
   authenticateUser,
   bearerToken,
   credentialKind,
-  requireAdmin,
   tenant,
 } from '../_shared/auth/middleware.ts';
 import { generateSecretKey, hashSecretKey, secretKeyPrefix } from '../_shared/auth/secretKeys.ts';
@@ -26,10 +29,19 @@ import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
 import { describedBy, route } from '../_shared/http/route.ts';
 import { securityFor, signedInUser } from '../_shared/openapi/security.ts';
+import {
+  changeMemberRole,
+  inviteMember,
+  pendingInvitations,
+  removeMember,
+  withdrawInvitation,
+} from '../_shared/resources/members.ts';
 import { apiKeyFromRow, memberFromRow, organizationFromRow } from '../_shared/resources/organizations.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 
-const member = authenticate(['secret', 'member']);
+const staff = authorize(access.staff);
+const admin = authorize(access.admin);
+const owner = authorize(access.owner);
 
 /** A secret key speaks for its organisation; a user token for the user, organisation or not. */
 const keyOrUser = describedBy<MiddlewareHandler<AppEnv>>(
@@ -86,7 +98,7 @@ export function createOrganizationsApp(runtime: Runtime) {
     summary: 'The organization this request acts for',
     responses: { 200: organization },
   });
-  app.get('/current', member, current, async (c) => {
+  app.get('/current', staff, current, async (c) => {
     const [row] = await tenant(c, (tx) => tx.query('select * from public.organizations'));
     if (!row) throw notFound('Organization');
     const role = c.var.principal.kind === 'member' ? c.var.principal.role : undefined;
@@ -97,9 +109,69 @@ export function createOrganizationsApp(runtime: Runtime) {
     summary: 'Members with their e-mail and role',
     responses: { 200: page(organizationMember) },
   });
-  app.get('/members', member, listMembers, async (c) => {
+  app.get('/members', staff, listMembers, async (c) => {
     const rows = await tenant(c, (tx) => tx.query('select * from public.organization_member_directory()'));
     return c.json({ data: rows.map(memberFromRow), nextCursor: null });
+  });
+
+  const memberParam = { userId: { schema: id, what: 'Member' } };
+  const updateMember = route({
+    summary: "Change a member's role (owners only; the last owner stays an owner)",
+    params: memberParam,
+    body: memberUpdate,
+    responses: { 200: organizationMember },
+  });
+  app.patch('/members/:userId', owner, updateMember, async (c) => {
+    const { userId } = c.req.valid('param');
+    const patch = c.req.valid('json');
+    return c.json(await tenant(c, (tx) => changeMemberRole(tx, userId, patch)));
+  });
+
+  const deleteMember = route({
+    summary: 'Remove a member (owners only; the last owner cannot be removed)',
+    params: memberParam,
+    responses: { 204: null },
+  });
+  app.delete('/members/:userId', owner, deleteMember, async (c) => {
+    const { userId } = c.req.valid('param');
+    await tenant(c, (tx) => removeMember(tx, userId));
+    return c.body(null, 204);
+  });
+
+  const listInvitations = route({
+    summary: 'Pending invitations (owners and admins)',
+    responses: { 200: page(organizationInvitation) },
+  });
+  app.get('/invitations', admin, listInvitations, async (c) => {
+    const data = await tenant(c, pendingInvitations);
+    return c.json({ data, nextCursor: null });
+  });
+
+  // Accepted when the invited address signs in (see _shared/auth/invitations.ts).
+  const createInvitation = route({
+    summary: 'Invite someone by e-mail with a role (owners only); accepted when they sign in',
+    body: invitationCreate,
+    responses: { 201: organizationInvitation },
+  });
+  app.post('/invitations', owner, createInvitation, async (c) => {
+    const input = c.req.valid('json');
+    const { principal } = c.var;
+    if (principal.kind !== 'member') throw new Error('owner routes admit members only');
+    const invitation = await tenant(c, (tx) =>
+      inviteMember(tx, { ...input, orgId: principal.orgId, invitedBy: principal.userId }),
+    );
+    return c.json(invitation, 201);
+  });
+
+  const revokeInvitation = route({
+    summary: 'Withdraw a pending invitation (owners only)',
+    params: { id: { schema: id, what: 'Invitation' } },
+    responses: { 204: null },
+  });
+  app.delete('/invitations/:id', owner, revokeInvitation, async (c) => {
+    const invitationId = c.req.valid('param').id;
+    await tenant(c, (tx) => withdrawInvitation(tx, invitationId));
+    return c.body(null, 204);
   });
 
   const listKeys = route({
@@ -107,8 +179,7 @@ export function createOrganizationsApp(runtime: Runtime) {
     query: listQuery,
     responses: { 200: page(apiKey) },
   });
-  app.get('/api-keys', member, listKeys, async (c) => {
-    requireAdmin(c);
+  app.get('/api-keys', admin, listKeys, async (c) => {
     const query = c.req.valid('query');
     return c.json(
       await tenant(c, (tx) =>
@@ -127,8 +198,7 @@ export function createOrganizationsApp(runtime: Runtime) {
     body: apiKeyCreate,
     responses: { 201: apiKeyCreated },
   });
-  app.post('/api-keys', member, createKey, async (c) => {
-    requireAdmin(c);
+  app.post('/api-keys', admin, createKey, async (c) => {
     const input = c.req.valid('json');
     const secret = generateSecretKey();
     const { principal } = c.var;
@@ -153,8 +223,7 @@ export function createOrganizationsApp(runtime: Runtime) {
     params: { id: { schema: id, what: 'API key' } },
     responses: { 204: null },
   });
-  app.delete('/api-keys/:id', member, revokeKey, async (c) => {
-    requireAdmin(c);
+  app.delete('/api-keys/:id', admin, revokeKey, async (c) => {
     const keyId = c.req.valid('param').id;
     const revoked = await tenant(c, (tx) =>
       tx.query(

@@ -15,7 +15,8 @@ export interface FakeSupabaseAuth {
   ): Promise<string>;
   /** Same claims signed with a key that is not in the JWKS. */
   forgedToken(userId: string): Promise<string>;
-  legacyToken(userId: string, secret?: string): Promise<string>;
+  /** HS256 with the legacy secret; `claims` replace or add payload claims (e.g. `email`, `is_anonymous`). */
+  legacyToken(userId: string, secret?: string, claims?: Record<string, unknown>): Promise<string>;
 }
 
 async function sign(
@@ -23,13 +24,19 @@ async function sign(
   alg: string,
   kid: string | undefined,
   userId: string,
-  o: { expiresIn?: string | number; audience?: string; issuer?: string } = {},
+  o: {
+    expiresIn?: string | number;
+    audience?: string;
+    issuer?: string;
+    claims?: Record<string, unknown>;
+  } = {},
 ) {
   return new SignJWT({
     role: 'authenticated',
     email: `${userId.slice(0, 8)}@example.com`,
     aal: 'aal1',
     session_id: crypto.randomUUID(),
+    ...o.claims,
   })
     .setProtectedHeader(kid ? { alg, kid, typ: 'JWT' } : { alg, typ: 'JWT' })
     .setSubject(userId)
@@ -56,7 +63,7 @@ export async function fakeSupabaseAuth(): Promise<FakeSupabaseAuth> {
     jwksRequests: () => requests,
     token: (userId, overrides) => sign(privateKey, 'ES256', kid, userId, overrides),
     forgedToken: (userId) => sign(other.privateKey, 'ES256', kid, userId),
-    legacyToken: (userId, secret = LEGACY_JWT_SECRET) =>
-      sign(new TextEncoder().encode(secret), 'HS256', undefined, userId),
+    legacyToken: (userId, secret = LEGACY_JWT_SECRET, claims) =>
+      sign(new TextEncoder().encode(secret), 'HS256', undefined, userId, claims ? { claims } : {}),
   };
 }

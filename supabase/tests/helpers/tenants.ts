@@ -26,6 +26,7 @@ export interface TenantFixture {
 export const tenantTables: Record<string, 'org_id' | 'id'> = {
   organizations: 'id',
   organization_members: 'org_id',
+  organization_invitations: 'org_id',
   api_keys: 'org_id',
   agents: 'org_id',
   company_knowledge: 'org_id',
@@ -72,6 +73,11 @@ export async function createTenant(
   await q('insert into public.organizations (id, name) values ($1, $2)', [f.orgId, name]);
   await q(`insert into public.organization_members (org_id, user_id, role) values ($1, $2, 'owner')`, [
     f.orgId,
+    f.userId,
+  ]);
+  await q(`insert into public.organization_invitations (org_id, email, invited_by) values ($1, $2, $3)`, [
+    f.orgId,
+    `invited@${name.toLowerCase()}.example`,
     f.userId,
   ]);
   await q('insert into public.api_keys (id, org_id, name, prefix, key_hash) values ($1, $2, $3, $4, $5)', [

@@ -26,9 +26,14 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+export interface StreamOptions extends RequestOptions {
+  /** Told of the `start` event (conversation id, and the visitor token of a new conversation). */
+  onStart?: (start: Extract<ChatEvent, { type: 'start' }>['data']) => void;
+}
+
 export interface ChatResource {
   /** Starts a reply and returns it as a stream of events. Chats are never retried once sent. */
-  stream(params: ChatParams, options?: RequestOptions): ChatStream;
+  stream(params: ChatParams, options?: StreamOptions): ChatStream;
   /** The whole reply at once (streamed underneath, so long replies do not time out). */
   send(params: ChatParams, options?: RequestOptions): Promise<ChatResult>;
   /** The public agent configuration the widget needs. */
@@ -80,6 +85,7 @@ export function createChatResource(
           check: options.check,
           onStart: (start) => {
             if (start.visitorToken) tokens.set(start.conversationId, start.visitorToken);
+            requestOptions.onStart?.(start);
           },
         },
         requestOptions.signal,

@@ -6,14 +6,56 @@ import {
   conversationWithMessages,
   dashboard,
   health,
+  type InvitationCreate,
   lead,
+  type MemberUpdate,
   organization,
+  organizationInvitation,
   organizationMember,
   page,
   readiness,
 } from '@closer/contract';
 import type { Http } from '../core/http.ts';
 import { type ListParams, list, type RequestOptions } from './shared.ts';
+
+/** `client.organizations.members`: callable as before (`members()` lists them), with the owner's operations. */
+function membersResource(http: Http) {
+  const list = (options: RequestOptions = {}) =>
+    http.request('GET', '/organizations/members', page(organizationMember), options);
+  return Object.assign(list, {
+    /** Every member with e-mail and role (the same as calling `members()`). */
+    list,
+    /**
+     * Owners only: a new role. Refused with ConflictError (409) when it would leave no owner.
+     * @throws PermissionError for admins, members and secret keys
+     */
+    update: (userId: string, body: MemberUpdate, options: RequestOptions = {}) =>
+      http.request('PATCH', `/organizations/members/${encodeURIComponent(userId)}`, organizationMember, {
+        body,
+        ...options,
+      }),
+    /** Owners only: removes the member at once. The last owner cannot be removed (ConflictError). */
+    remove: (userId: string, options: RequestOptions = {}) =>
+      http.request('DELETE', `/organizations/members/${encodeURIComponent(userId)}`, null, options),
+  });
+}
+
+function invitationsResource(http: Http) {
+  return {
+    /** Pending invitations (owners and admins). */
+    list: (options: RequestOptions = {}) =>
+      http.request('GET', '/organizations/invitations', page(organizationInvitation), options),
+    /**
+     * Owners only: invites an e-mail as `role` (default `member`). The user joins when they next call the API
+     * signed in with that (verified) address. ConflictError when already invited or already a member.
+     */
+    create: (body: InvitationCreate, options: RequestOptions = {}) =>
+      http.request('POST', '/organizations/invitations', organizationInvitation, { body, ...options }),
+    /** Owners only: withdraws a pending invitation. */
+    revoke: (id: string, options: RequestOptions = {}) =>
+      http.request('DELETE', `/organizations/invitations/${encodeURIComponent(id)}`, null, options),
+  };
+}
 
 export function organizationsResource(http: Http) {
   const keyPage = page(apiKey);
@@ -26,8 +68,8 @@ export function organizationsResource(http: Http) {
       http.request('GET', '/organizations', page(organization), options),
     current: (options: RequestOptions = {}) =>
       http.request('GET', '/organizations/current', organization, options),
-    members: (options: RequestOptions = {}) =>
-      http.request('GET', '/organizations/members', page(organizationMember), options),
+    members: membersResource(http),
+    invitations: invitationsResource(http),
     apiKeys: {
       list: (params: ListParams = {}, options: RequestOptions = {}) =>
         list(http, '/organizations/api-keys', keyPage, params, options),

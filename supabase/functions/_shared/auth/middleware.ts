@@ -1,11 +1,15 @@
 // `authenticate([...])`: turns the Bearer credential into a Principal, or answers 401/403/404.
+
+import { VISITOR_TOKEN_HEADER } from '@closer/contract';
 import type { Context, MiddlewareHandler } from 'hono';
+import { sha256Hex } from '../crypto.ts';
 import { type TenantClaims, withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import type { AppEnv } from '../http/app.ts';
 import { ApiError } from '../http/errors.ts';
 import { describedBy } from '../http/route.ts';
 import { securityFor, signedInUser } from '../openapi/security.ts';
+import { acceptInvitations } from './invitations.ts';
 import type { CredentialKind, MemberRole, Principal } from './principal.ts';
 import { tenantClaims } from './principal.ts';
 import { findPublishableAgent, originAllowed } from './publishableKeys.ts';
@@ -84,7 +88,8 @@ async function resolvePrincipal(c: Context<AppEnv>, token: string, kind: Credent
       return { kind: 'secret', orgId: key.orgId, keyId: key.keyId };
     }
     case 'member': {
-      const { userId } = await verifyJwt(token);
+      const { userId, claims } = await verifyJwt(token);
+      await acceptInvitations(db, userId, claims);
       const membership = await memberOrganization(db, userId, c.req.header('x-organization-id'));
       return { kind: 'member', orgId: membership.org_id, userId, role: membership.role };
     }
@@ -99,12 +104,21 @@ async function resolvePrincipal(c: Context<AppEnv>, token: string, kind: Credent
             : `Origin ${origin} is not in this agent's allowed origins`,
         );
       }
-      return { kind: 'publishable', orgId: agent.orgId, agentId: agent.agentId };
+      const visitorToken = c.req.header(VISITOR_TOKEN_HEADER);
+      return {
+        kind: 'publishable',
+        orgId: agent.orgId,
+        agentId: agent.agentId,
+        ...(visitorToken ? { visitorTokenHash: await sha256Hex(visitorToken) } : {}),
+      };
     }
   }
 }
 
-/** Admits the credential kinds listed; sets `c.var.principal`. The API description names them per route. */
+/**
+ * Admits the credential kinds listed; sets `c.var.principal`. Routes use authorize() from access.ts, which
+ * also checks the member's role.
+ */
 export function authenticate(allowed: readonly CredentialKind[]): MiddlewareHandler<AppEnv> {
   return describedBy(admit(allowed), () => ({ security: securityFor(allowed) }));
 }
@@ -134,17 +148,11 @@ function admitUser(): MiddlewareHandler<AppEnv> {
     if (credentialKind(token) !== 'member') {
       throw new ApiError('forbidden', 'Only a signed-in user (a Supabase access token) can do this');
     }
-    c.set('userId', (await c.var.runtime.verifyJwt(token)).userId);
+    const { userId, claims } = await c.var.runtime.verifyJwt(token);
+    await acceptInvitations(c.var.runtime.db, userId, claims);
+    c.set('userId', userId);
     await next();
   };
-}
-
-/** Refuses members below `admin` (keys and members are an administrator's business). */
-export function requireAdmin(c: Context<AppEnv>): void {
-  const { principal } = c.var;
-  if (principal.kind === 'member' && principal.role === 'member') {
-    throw new ApiError('forbidden', 'Only an owner or admin of the organization can do this');
-  }
 }
 
 /** Runs `fn` under RLS as the authenticated caller's organisation. */

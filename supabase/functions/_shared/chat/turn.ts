@@ -2,6 +2,7 @@
 // is called, and the reply written back when it is done or cut short.
 import type { Agent, ChatRequest, ScriptStage } from '@closer/contract';
 import { randomToken, sha256Hex } from '../crypto.ts';
+import { bindVisitorToken } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
 import { stageFor } from '../retrieval/retrieve.ts';
@@ -74,6 +75,9 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
     conversationId = crypto.randomUUID();
     await hits(conversationId);
     visitorToken = `vt_${randomToken(24)}`;
+    const visitorTokenHash = await sha256Hex(visitorToken);
+    // A visitor's transaction reaches only the conversation its token opens: from here on, this one.
+    await bindVisitorToken(tx, visitorTokenHash);
     await tx.query(
       `insert into public.conversations (id, org_id, agent_id, visitor, metadata, visitor_token_hash)
        values ($1, $2, $3, $4::jsonb, $5::jsonb, $6)`,
@@ -83,7 +87,7 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
         agent.id,
         JSON.stringify(request.visitor ?? {}),
         JSON.stringify(request.metadata ?? {}),
-        await sha256Hex(visitorToken),
+        visitorTokenHash,
       ],
     );
   }

@@ -10,11 +10,9 @@ export const LEAD_SYNC_JOB = 'kommo.sync_lead';
  * again after a correction re-runs it, and the worker sends only what changed (see leadSync.ts).
  */
 export async function queueLeadSync(tx: Queryable, orgId: string, leadId: string): Promise<Row | null> {
-  const [connected] = await tx.query(
-    `select 1 from public.kommo_connections where org_id = $1 and status = 'connected'`,
-    [orgId],
-  );
-  if (!connected) return null;
+  // Asked through a function: a visitor's transaction may not read the connection itself (RLS).
+  const [state] = await tx.query('select public.kommo_connected() as connected');
+  if (state?.connected !== true) return null;
   await enqueueJob(tx, {
     orgId,
     kind: LEAD_SYNC_JOB,

@@ -1,5 +1,5 @@
-// Organisations, members and API keys between rows and the wire.
-import type { ApiKey, Organization, OrganizationMember } from '@closer/contract';
+// Organisations, members, invitations and API keys between rows and the wire.
+import type { ApiKey, Organization, OrganizationInvitation, OrganizationMember } from '@closer/contract';
 import type { Row } from '../db/types.ts';
 import { iso, isoOrNull } from './time.ts';
 
@@ -29,5 +29,16 @@ export function apiKeyFromRow(row: Row): ApiKey {
     createdAt: iso(row.created_at),
     lastUsedAt: isoOrNull(row.last_used_at),
     revokedAt: isoOrNull(row.revoked_at),
+  };
+}
+
+export function invitationFromRow(row: Row): OrganizationInvitation {
+  return {
+    id: row.id as string,
+    email: row.email as string,
+    role: row.role as OrganizationInvitation['role'],
+    invitedBy: (row.invited_by as string | null) ?? null,
+    createdAt: iso(row.created_at),
+    expiresAt: iso(row.expires_at),
   };
 }
