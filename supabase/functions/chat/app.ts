@@ -44,6 +44,7 @@ export function chatTimings(env: Runtime['env']): ChatTimings {
   return {
     pingMs: milliseconds(env.CLOSER_CHAT_PING_MS, 15_000),
     idleTimeoutMs: milliseconds(env.CLOSER_LLM_IDLE_TIMEOUT_MS, 60_000),
+    firstTokenTimeoutMs: milliseconds(env.CLOSER_LLM_FIRST_TOKEN_TIMEOUT_MS, 20_000),
   };
 }
 
@@ -69,17 +70,18 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       },
       provider,
     );
-    const signal = c.req.raw.signal;
+    const run = { db: runtime.db, claims, provider, timings, requestId: c.var.requestId };
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
       return sseResponse(
+        c,
         async (emit, gone) => {
-          const outcome = await streamReply(runtime.db, claims, provider, prepared, emit, gone, timings);
+          const outcome = await streamReply(run, prepared, emit, gone);
           if (outcome.lead) nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
         },
-        { signal, pingMs: timings.pingMs, headers: { 'x-request-id': c.var.requestId } },
+        { pingMs: timings.pingMs, requestId: c.var.requestId },
       );
     }
-    const outcome = await streamReply(runtime.db, claims, provider, prepared, () => {}, signal, timings);
+    const outcome = await streamReply(run, prepared, () => {}, c.req.raw.signal);
     if (outcome.lead) nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
     if (outcome.error) throw outcome.error;
     const [row] = await tenant(c, (tx) =>
