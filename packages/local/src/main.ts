@@ -7,7 +7,11 @@ import { serve } from '@hono/node-server';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
 import { ensureDemoKeys } from './demoKeys.ts';
 import { defaultStateDir } from './paths.ts';
+import { keepServingOnFailures } from './processGuards.ts';
 import { createLocalApp, FUNCTIONS_PATH } from './server.ts';
+
+// A failure in one request's background work must never take the other tenants down with the process.
+keepServingOnFailures();
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),

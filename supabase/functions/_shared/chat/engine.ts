@@ -253,7 +253,7 @@ async function relay(
               inputTokens: before.inputTokens + event.inputTokens,
               outputTokens: before.outputTokens + event.outputTokens,
             };
-          } else {
+          } else if (event.type === 'finish') {
             relayed.finishReason = event.reason;
           }
         }

@@ -24,7 +24,7 @@ export async function* withIdleTimeout<T>(
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           onTimeout();
-          reject(new UpstreamError(`the model ${what} ${Math.round(ms / 1000)} s`, { status: 504 }));
+          reject(new UpstreamError(`the model ${what} ${duration(ms)}`, { status: 504 }));
         }, ms);
       });
       try {
@@ -41,3 +41,5 @@ export async function* withIdleTimeout<T>(
     void iterator.return?.()?.catch(() => undefined);
   }
 }
+
+const duration = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);

@@ -99,6 +99,13 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
   };
 }
 
+/** A delta carrying the model's reasoning (`reasoning`, `reasoning_content`, `reasoning_details`). */
+function isReasoning(delta: unknown): boolean {
+  if (typeof delta !== 'object' || delta === null) return false;
+  const d = delta as Record<string, unknown>;
+  return Boolean(d.reasoning || d.reasoning_content || d.reasoning_details);
+}
+
 /** Turns an SSE body of chat.completion.chunk objects into LlmEvents; comment lines are skipped by the parser. */
 export async function* parseStream(
   body: ReadableStream<Uint8Array>,
@@ -138,6 +145,7 @@ export async function* parseStream(
         // Only `content` is visible text: `reasoning` / `reasoning_content` are the model's notes, never shown.
         if (typeof delta?.content === 'string' && delta.content !== '')
           pending.push({ type: 'text', text: delta.content });
+        else if (isReasoning(delta)) pending.push({ type: 'thinking' });
         for (const part of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
           if (typeof part !== 'object' || part === null) continue;
           const call = calls.get(part.index) ?? { id: '', name: '', arguments: '' };
