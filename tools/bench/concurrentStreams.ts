@@ -157,7 +157,16 @@ async function startStack(
 ): Promise<{ secretKey: string; output(): string; cpuMs(): Promise<number>; stop(): Promise<void> }> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', '--conditions=@closer/source', 'src/main.ts', '--port', String(port)],
+    [
+      // BENCH_PROFILE=<dir> writes a V8 CPU profile of the stack there when it stops.
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      '--import',
+      'tsx',
+      '--conditions=@closer/source',
+      'src/main.ts',
+      '--port',
+      String(port),
+    ],
     {
       cwd: fileURLToPath(new URL('../../packages/local/', import.meta.url)),
       env: { ...process.env, DATABASE_URL: cluster.url, LLM_BASE_URL: upstreamUrl, OPENROUTER_API_KEY: '' },
