@@ -30,7 +30,7 @@ import {
   messageFromRow,
 } from '../_shared/resources/conversations.ts';
 import type { Runtime } from '../_shared/runtime.ts';
-import { chatAgent, needsVisitorToken } from './agent.ts';
+import { chatAgent, chatAgentId, loadChatAgent, needsVisitorToken } from './agent.ts';
 import { registerOpenAiRoutes } from './openai.ts';
 
 const anyCredential = authenticate(['publishable', 'secret', 'member']);
@@ -55,20 +55,20 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
 
   app.post('/', anyCredential, async (c) => {
     const request = await readJson(c, chatRequest);
-    const agent = await chatAgent(c, request.agentId);
+    const agentId = chatAgentId(c, request.agentId);
     const claims = tenantClaims(c.var.principal);
     // The visitor's message is committed here, before any model is called.
     const prepared = await prepareTurn(
       runtime.db,
       claims,
       {
-        agent,
         request,
         visitorToken: c.req.header(VISITOR_TOKEN_HEADER),
         requireVisitorToken: needsVisitorToken(c),
         ip: clientIp(c.req.raw.headers),
       },
       provider,
+      (tx) => loadChatAgent(tx, agentId),
     );
     const run = { db: runtime.db, claims, provider, timings, requestId: c.var.requestId };
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {

@@ -97,16 +97,21 @@ export async function groundedPrompt(
   };
 }
 
-/** Commits the visitor's message and gathers what the reply needs. Throws ApiError (rate limit, 404, …). */
+/**
+ * Reads the agent, commits the visitor's message and gathers what the reply needs, all in one transaction
+ * (one pool connection, one round of BEGIN/claims/COMMIT: this is the part before the first token).
+ * Throws ApiError (rate limit, 404, paused agent, …).
+ */
 export async function prepareTurn(
   db: Database,
   claims: TenantClaims,
-  input: TurnInput,
+  input: Omit<TurnInput, 'agent'>,
   provider: LlmProvider,
+  loadAgent: (tx: Queryable) => Promise<Agent>,
 ): Promise<PreparedTurn> {
-  const { agent } = input;
   return withTenant(db, claims, async (tx) => {
-    const turn = await openTurn(tx, input);
+    const agent = await loadAgent(tx);
+    const turn = await openTurn(tx, { ...input, agent });
     const prompt = await groundedPrompt(tx, agent, {
       history: turn.history,
       message: input.request.message,
