@@ -117,7 +117,7 @@ export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, ti
       const chunk = (choices: unknown[], extra = '') =>
         `data: {"id":"${completion.id}","object":"chat.completion.chunk","created":${completion.created},` +
         `"model":${JSON.stringify(completion.model)},"choices":${JSON.stringify(choices)}${extra}}\n\n`;
-      const write = (text: string) => void stream.write(text);
+      const write = (text: string) => void stream.write(text).catch(() => undefined);
       const deltas = coalesceDeltas((text) =>
         write(chunk([{ index: 0, delta: { content: text }, finish_reason: null }])),
       );

@@ -54,7 +54,7 @@ export function sseResponse(
     const write = (text: string) => {
       if (gone.signal.aborted) return;
       lastWrite = performance.now();
-      void stream.write(text);
+      stream.write(text).catch(() => undefined);
     };
     const deltas = coalesceDeltas(
       (text) => write(eventText({ type: 'delta', data: { text } })),
