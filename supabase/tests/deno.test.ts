@@ -142,7 +142,8 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const { events } = await readSse(response);
     expect(events[0]?.event).toBe('start');
-    expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(5);
+    // Words that come faster than every 30 ms are coalesced into fewer deltas (docs/chat.md).
+    expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(0);
     expect(text(events)).toContain('It costs money');
     expect(events.at(-1)?.event).toBe('done');
   },

@@ -9,7 +9,11 @@ import { DEMO_ORG_ID, ensureDemoKeys } from './demoKeys.ts';
 import { localJwtSecret } from './localSecret.ts';
 import { DEMO_OWNER, ensureDemoOwner, LOCAL_SIGN_IN_PATH } from './localSignIn.ts';
 import { defaultStateDir } from './paths.ts';
+import { keepServingOnFailures } from './processGuards.ts';
 import { createLocalApp, FUNCTIONS_PATH } from './server.ts';
+
+// A failure in one request's background work must never take the other tenants down with the process.
+keepServingOnFailures();
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),

@@ -19,7 +19,38 @@ export function databaseUrl(env: Env): string {
   return url;
 }
 
+interface FailureEvent {
+  preventDefault(): void;
+  reason?: unknown;
+  error?: unknown;
+}
+
+/**
+ * Deno ends the process on an unhandled rejection or an uncaught error; one request's failure must not end
+ * every other tenant's: log it (one JSON line) and keep serving.
+ */
+function keepServingOnFailures(): void {
+  const target = globalThis as unknown as {
+    addEventListener(type: string, listener: (event: FailureEvent) => void): void;
+  };
+  for (const type of ['unhandledrejection', 'error']) {
+    target.addEventListener(type, (event) => {
+      event.preventDefault();
+      const failure = event.reason ?? event.error;
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          where: type,
+          error: String(failure),
+          stack: failure instanceof Error ? failure.stack : undefined,
+        }),
+      );
+    });
+  }
+}
+
 export function serve(create: (runtime: Runtime) => Hono<AppEnv>): void {
+  keepServingOnFailures();
   const deno = (globalThis as unknown as { Deno: DenoLike }).Deno;
   const env = deno.env.toObject();
   const app = create(createRuntime(createPostgresDatabase(databaseUrl(env)), env));

@@ -2,11 +2,18 @@
 import { type Agent, VISITOR_TOKEN_HEADER } from '@closer/contract';
 import type { Context } from 'hono';
 import { tenant } from '../_shared/auth/middleware.ts';
+import type { Queryable } from '../_shared/db/types.ts';
 import type { AppEnv } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { findAgent } from '../_shared/resources/agents.ts';
 
 export async function chatAgent(c: Context<AppEnv>, requested: string | undefined): Promise<Agent> {
+  const agentId = chatAgentId(c, requested);
+  return tenant(c, (tx) => loadChatAgent(tx, agentId));
+}
+
+/** The agent's id a chat request names (validated against the credential), without reading it. */
+export function chatAgentId(c: Context<AppEnv>, requested: string | undefined): string {
   const principal = c.var.principal;
   let agentId: string;
   if (principal.kind === 'publishable') {
@@ -24,7 +31,12 @@ export async function chatAgent(c: Context<AppEnv>, requested: string | undefine
     }
     agentId = requested;
   }
-  const agent = await tenant(c, (tx) => findAgent(tx, agentId));
+  return agentId;
+}
+
+/** Reads the agent inside the caller's tenant transaction; a paused agent does not chat (403). */
+export async function loadChatAgent(tx: Queryable, agentId: string): Promise<Agent> {
+  const agent = await findAgent(tx, agentId);
   if (agent.status !== 'active')
     throw new ApiError('forbidden', `${agent.name} is paused and does not chat right now`);
   return agent;

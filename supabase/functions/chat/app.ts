@@ -37,7 +37,7 @@ import {
   messageFromRow,
 } from '../_shared/resources/conversations.ts';
 import type { Runtime } from '../_shared/runtime.ts';
-import { chatAgent, needsVisitorToken } from './agent.ts';
+import { chatAgent, chatAgentId, loadChatAgent, needsVisitorToken } from './agent.ts';
 import { registerOpenAiRoutes } from './openai.ts';
 
 const anyCredential = authorize(access.chat);
@@ -51,6 +51,7 @@ export function chatTimings(env: Runtime['env']): ChatTimings {
   return {
     pingMs: milliseconds(env.CLOSER_CHAT_PING_MS, 15_000),
     idleTimeoutMs: milliseconds(env.CLOSER_LLM_IDLE_TIMEOUT_MS, 60_000),
+    firstTokenTimeoutMs: milliseconds(env.CLOSER_LLM_FIRST_TOKEN_TIMEOUT_MS, 20_000),
   };
 }
 
@@ -71,35 +72,36 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
   });
   app.post('/', anyCredential, sendMessage, async (c) => {
     const request = c.req.valid('json');
-    const agent = await chatAgent(c, request.agentId);
+    const agentId = chatAgentId(c, request.agentId);
     const claims = tenantClaims(c.var.principal);
     // The visitor's message is committed here, before any model is called.
     const prepared = await prepareTurn(
       runtime.db,
       claims,
       {
-        agent,
         request,
         visitorToken: c.req.header(VISITOR_TOKEN_HEADER),
         requireVisitorToken: needsVisitorToken(c),
         ip: clientIp(c.req.raw.headers),
       },
       provider,
+      (tx) => loadChatAgent(tx, agentId),
     );
     // A conversation this turn started is the visitor's from now on: its token joins the claims.
     const turnClaims = prepared.turn.visitorToken
       ? { ...claims, visitor_token_hash: await sha256Hex(prepared.turn.visitorToken) }
       : claims;
-    const signal = c.req.raw.signal;
+    const run = { db: runtime.db, claims: turnClaims, provider, timings, requestId: c.var.requestId };
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
       return sseResponse(
+        c,
         async (emit, gone) => {
-          await streamReply(runtime.db, turnClaims, provider, prepared, emit, gone, timings);
+          await streamReply(run, prepared, emit, gone);
         },
-        { signal, pingMs: timings.pingMs, headers: { 'x-request-id': c.var.requestId } },
+        { pingMs: timings.pingMs, requestId: c.var.requestId },
       );
     }
-    const outcome = await streamReply(runtime.db, turnClaims, provider, prepared, () => {}, signal, timings);
+    const outcome = await streamReply(run, prepared, () => {}, c.req.raw.signal);
     if (outcome.error) throw outcome.error;
     const [row] = await withTenant(runtime.db, turnClaims, (tx) =>
       tx.query('select * from public.messages where id = $1', [prepared.turn.replyId]),

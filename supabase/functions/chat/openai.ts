@@ -1,16 +1,19 @@
 // POST /chat/v1/chat/completions: any OpenAI client talks to an agent (persona, knowledge, objection answers
 // apply). Stateless like the OpenAI API itself: the caller sends the history; nothing is stored.
 import { MAX_MESSAGE_LENGTH, openAiChatCompletion, openAiChatRequest } from '@closer/contract';
+import { streamSSE } from 'hono/streaming';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
+import { coalesceDeltas } from '../_shared/chat/coalesce.ts';
 import { type ChatTimings, groundedPrompt } from '../_shared/chat/engine.ts';
 import { withIdleTimeout } from '../_shared/chat/idle.ts';
+import { ReplyText, replyCharLimit } from '../_shared/chat/replyText.ts';
 import { SSE_HEADERS } from '../_shared/chat/sse.ts';
 import type { FunctionApp } from '../_shared/http/app.ts';
-import { ApiError, notFound } from '../_shared/http/errors.ts';
+import { ApiError, notFound, toApiError } from '../_shared/http/errors.ts';
 import { route } from '../_shared/http/route.ts';
 import { UpstreamError } from '../_shared/llm/errors.ts';
-import type { LlmProvider } from '../_shared/llm/types.ts';
+import type { LlmEvent, LlmProvider } from '../_shared/llm/types.ts';
 import { openAiEventStream, openAiStreamDescription } from '../_shared/openapi/streams.ts';
 import { estimateTokens } from '../_shared/prompt/tokens.ts';
 import { AGENT_SELECT, agentFromRow } from '../_shared/resources/agents.ts';
@@ -85,103 +88,143 @@ export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, ti
         },
         upstream.signal,
       ),
-      timings.idleTimeoutMs,
+      { firstEventMs: timings.firstTokenTimeoutMs, idleMs: timings.idleTimeoutMs },
       onGone,
     );
-    const id = `chatcmpl-${crypto.randomUUID().replaceAll('-', '')}`;
-    const created = Math.floor(Date.now() / 1000);
-    const model = agent.slug;
-    const promptTokens = prompt.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
-    const usageOf = (reported: { input: number; output: number } | null, content: string) => {
-      const prompt_tokens = reported?.input ?? promptTokens;
-      const completion_tokens = reported?.output ?? estimateTokens(content);
-      return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+    const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? agent.maxTokens;
+    const completion: Completion = {
+      id: `chatcmpl-${crypto.randomUUID().replaceAll('-', '')}`,
+      created: Math.floor(Date.now() / 1000),
+      model: agent.slug,
+      promptTokens: prompt.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0),
+      requestId: c.var.requestId,
     };
+    const relay = (onText: (text: string) => void) =>
+      relayCompletion(events, new ReplyText(replyCharLimit(maxTokens)), onText, upstream).finally(() =>
+        c.req.raw.signal.removeEventListener('abort', onGone),
+      );
 
     if (!body.stream) {
-      let content = '';
-      let finish = 'stop';
-      let reported: { input: number; output: number } | null = null;
-      try {
-        for await (const event of events) {
-          if (event.type === 'text') content += event.text;
-          else if (event.type === 'usage')
-            reported = { input: event.inputTokens, output: event.outputTokens };
-          else if (event.type === 'finish') finish = event.reason;
-        }
-      } catch (error) {
-        throw error instanceof UpstreamError ? error.toApiError() : error;
-      } finally {
-        c.req.raw.signal.removeEventListener('abort', onGone);
-      }
+      const result = await relay(() => {});
+      if (result.error) throw failureToApiError(result.error, completion.requestId);
       return c.json({
-        id,
+        id: completion.id,
         object: 'chat.completion',
-        created,
-        model,
+        created: completion.created,
+        model: completion.model,
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content, refusal: null },
+            message: { role: 'assistant', content: result.content, refusal: null },
             logprobs: null,
-            finish_reason: finish,
+            finish_reason: result.finish,
           },
         ],
-        usage: usageOf(reported, content),
+        usage: usageOf(completion, result),
       });
     }
 
-    const encoder = new TextEncoder();
-    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-      encoder.encode(
-        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`,
-      );
     const includeUsage = body.stream_options?.include_usage === true;
-    const stream = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        let content = '';
-        let finish = 'stop';
-        let reported: { input: number; output: number } | null = null;
-        try {
-          controller.enqueue(
-            chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]),
-          );
-          for await (const event of events) {
-            if (event.type === 'text') {
-              content += event.text;
-              controller.enqueue(chunk([{ index: 0, delta: { content: event.text }, finish_reason: null }]));
-            } else if (event.type === 'usage')
-              reported = { input: event.inputTokens, output: event.outputTokens };
-            else if (event.type === 'finish') finish = event.reason;
-          }
-          controller.enqueue(chunk([{ index: 0, delta: {}, finish_reason: finish }]));
-          if (includeUsage) controller.enqueue(chunk([], { usage: usageOf(reported, content) }));
-        } catch (error) {
-          if (!upstream.signal.aborted || error instanceof UpstreamError) {
-            const apiError =
-              error instanceof UpstreamError
-                ? error.toApiError()
-                : new ApiError('internal', 'The reply failed');
-            controller.enqueue(
-              encoder.encode(
-                `data: ${JSON.stringify({ error: { message: apiError.message, code: apiError.code } })}\n\n`,
-              ),
-            );
-          }
-        } finally {
-          c.req.raw.signal.removeEventListener('abort', onGone);
-          try {
-            controller.enqueue(encoder.encode('data: [DONE]\n\n'));
-            controller.close();
-          } catch {
-            // the client is gone
-          }
+    const response = streamSSE(c, async (stream) => {
+      stream.onAbort(onGone);
+      const chunk = (choices: unknown[], extra = '') =>
+        `data: {"id":"${completion.id}","object":"chat.completion.chunk","created":${completion.created},` +
+        `"model":${JSON.stringify(completion.model)},"choices":${JSON.stringify(choices)}${extra}}\n\n`;
+      const write = (text: string) => void stream.write(text).catch(() => undefined);
+      const deltas = coalesceDeltas((text) =>
+        write(chunk([{ index: 0, delta: { content: text }, finish_reason: null }])),
+      );
+      write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]));
+      try {
+        const result = await relay((text) => deltas.push(text));
+        deltas.flush();
+        if (result.error) {
+          if (upstream.signal.aborted && !(result.error instanceof UpstreamError)) return;
+          const apiError = failureToApiError(result.error, completion.requestId);
+          write(`data: ${JSON.stringify({ error: { message: apiError.message, code: apiError.code } })}\n\n`);
+        } else {
+          write(chunk([{ index: 0, delta: {}, finish_reason: result.finish }]));
+          if (includeUsage) write(chunk([], `,"usage":${JSON.stringify(usageOf(completion, result))}`));
         }
-      },
-      cancel() {
-        upstream.abort();
-      },
+      } catch (failure) {
+        const apiError = failureToApiError(failure, completion.requestId);
+        write(`data: ${JSON.stringify({ error: { message: apiError.message, code: apiError.code } })}\n\n`);
+      } finally {
+        deltas.close();
+        write('data: [DONE]\n\n');
+      }
     });
-    return new Response(stream, { headers: { ...SSE_HEADERS, 'x-request-id': c.var.requestId } });
+    for (const [name, value] of Object.entries(SSE_HEADERS)) response.headers.set(name, value);
+    response.headers.delete('connection');
+    response.headers.delete('transfer-encoding');
+    return response;
   });
+}
+
+interface Completion {
+  id: string;
+  created: number;
+  model: string;
+  promptTokens: number;
+  requestId: string;
+}
+
+interface RelayResult {
+  content: string;
+  finish: string;
+  reported: { input: number; output: number } | null;
+  error: unknown;
+}
+
+/** Reads the model's events into a sanitised, capped reply; a failure is returned, never thrown. */
+async function relayCompletion(
+  events: AsyncIterable<LlmEvent>,
+  reply: ReplyText,
+  onText: (text: string) => void,
+  upstream: AbortController,
+): Promise<RelayResult> {
+  const result: RelayResult = { content: '', finish: 'stop', reported: null, error: null };
+  try {
+    for await (const event of events) {
+      if (event.type === 'text') {
+        const piece = reply.append(event.text);
+        if (piece) onText(piece);
+        if (reply.full) {
+          upstream.abort();
+          result.finish = 'length';
+          break;
+        }
+      } else if (event.type === 'usage')
+        result.reported = { input: event.inputTokens, output: event.outputTokens };
+      else if (event.type === 'finish') result.finish = event.reason;
+    }
+    if (!reply.visible && !upstream.signal.aborted)
+      result.error = new UpstreamError('the model sent no visible text', { status: 200 });
+  } catch (failure) {
+    result.error = failure;
+  }
+  result.content = reply.text;
+  return result;
+}
+
+function usageOf(completion: Completion, result: RelayResult) {
+  const prompt_tokens = result.reported?.input ?? completion.promptTokens;
+  const completion_tokens = result.reported?.output ?? estimateTokens(result.content);
+  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+}
+
+/** The caller's view of a failure; the cause is logged with the request id. */
+function failureToApiError(failure: unknown, requestId: string): ApiError {
+  console.error(
+    JSON.stringify({
+      level: failure instanceof UpstreamError ? 'warn' : 'error',
+      where: 'chat completions',
+      requestId,
+      error: String(failure),
+    }),
+  );
+  if (failure instanceof UpstreamError) return failure.toApiError();
+  return toApiError(failure).code === 'unavailable'
+    ? toApiError(failure)
+    : new ApiError('internal', `The reply failed (request ${requestId})`);
 }

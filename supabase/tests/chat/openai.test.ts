@@ -5,7 +5,13 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
 import { migratedDatabase } from '../helpers/databases.ts';
-import { fakeUpstream, OPENROUTER_BASE_URL, recordedStream, streamResponse } from '../helpers/fakeLlm.ts';
+import {
+  chunk,
+  fakeUpstream,
+  OPENROUTER_BASE_URL,
+  recordedStream,
+  streamResponse,
+} from '../helpers/fakeLlm.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
 const server = setupServer();
@@ -121,5 +127,60 @@ describe('POST /chat/v1/chat/completions', () => {
         messages: [{ role: 'system', content: 'Hi' }],
       }),
     ).rejects.toMatchObject({ status: 422 });
+  });
+});
+
+describe('POST /chat/v1/chat/completions with a model that misbehaves (issue 11)', () => {
+  it('removes NUL characters and caps the reply at max_tokens × 8, streamed and not', async () => {
+    upstream.respond(() => streamResponse(recordedStream(['be\u0000fore ', 'x'.repeat(400)])));
+    const completion = await client(a.secretKey).chat.completions.create({
+      model: 'sales',
+      max_tokens: 20,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe(`before ${'x'.repeat(153)}`);
+    expect(completion.choices[0]?.finish_reason).toBe('length');
+
+    upstream.respond(() => streamResponse(recordedStream(['be\u0000fore ', 'x'.repeat(400)])));
+    const stream = await client(a.secretKey).chat.completions.create({
+      model: 'sales',
+      max_tokens: 20,
+      stream: true,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    let streamed = '';
+    let finish: string | null = null;
+    for await (const part of stream) {
+      streamed += part.choices[0]?.delta.content ?? '';
+      finish = part.choices[0]?.finish_reason ?? finish;
+    }
+    expect(streamed).toBe(`before ${'x'.repeat(153)}`);
+    expect(finish).toBe('length');
+  });
+
+  it('answers a reply of reasoning only with 502 upstream_error, streamed as an error chunk', async () => {
+    const reasoningOnly = () =>
+      streamResponse([
+        chunk({ role: 'assistant', content: '', reasoning: 'Secret musings.' }),
+        chunk({}, 'stop'),
+        'data: [DONE]\n\n',
+      ]);
+    upstream.respond(reasoningOnly);
+    const failure = await client(a.secretKey)
+      .chat.completions.create({ model: 'sales', messages: [{ role: 'user', content: 'Hi' }] })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect((failure as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+
+    upstream.respond(reasoningOnly);
+    const response = await api.fetch('/chat/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${a.secretKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sales', stream: true, messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    const body = await response.text();
+    expect(body).not.toContain('Secret musings');
+    expect(body).toContain('"code":"upstream_error"');
+    expect(body.trimEnd().endsWith('data: [DONE]')).toBe(true);
   });
 });

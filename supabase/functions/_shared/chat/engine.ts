@@ -5,7 +5,8 @@ import type { Agent, ChatEvent, ChatRequest, Lead, ScriptStage } from '@closer/c
 import type { TenantClaims } from '../db/tenant.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
-import { ApiError } from '../http/errors.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { ApiError, databaseUnavailable } from '../http/errors.ts';
 import { UpstreamError } from '../llm/errors.ts';
 import type { Grounding, LlmMessage, LlmProvider, LlmToolCall } from '../llm/types.ts';
 import { assemblePrompt } from '../prompt/assemble.ts';
@@ -19,6 +20,7 @@ import {
 } from '../retrieval/retrieve.ts';
 import { withIdleTimeout } from './idle.ts';
 import { CAPTURE_LEAD_TOOL, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
+import { ReplyText, replyCharLimit } from './replyText.ts';
 import { finishReply, type OpenedTurn, openTurn, type TurnInput } from './turn.ts';
 
 export interface ChatTimings {
@@ -26,6 +28,8 @@ export interface ChatTimings {
   pingMs: number;
   /** Time without an upstream event before the reply is ended with an error (60 s). */
   idleTimeoutMs: number;
+  /** Time allowed before the model's first event, separate from the idle timeout (20 s). */
+  firstTokenTimeoutMs: number;
 }
 
 export interface PreparedTurn extends GroundedPrompt {
@@ -93,16 +97,21 @@ export async function groundedPrompt(
   };
 }
 
-/** Commits the visitor's message and gathers what the reply needs. Throws ApiError (rate limit, 404, …). */
+/**
+ * Reads the agent, commits the visitor's message and gathers what the reply needs, all in one transaction
+ * (one pool connection, one round of BEGIN/claims/COMMIT: this is the part before the first token).
+ * Throws ApiError (rate limit, 404, paused agent, …).
+ */
 export async function prepareTurn(
   db: Database,
   claims: TenantClaims,
-  input: TurnInput,
+  input: Omit<TurnInput, 'agent'>,
   provider: LlmProvider,
+  loadAgent: (tx: Queryable) => Promise<Agent>,
 ): Promise<PreparedTurn> {
-  const { agent } = input;
   return withTenant(db, claims, async (tx) => {
-    const turn = await openTurn(tx, input);
+    const agent = await loadAgent(tx);
+    const turn = await openTurn(tx, { ...input, agent });
     const prompt = await groundedPrompt(tx, agent, {
       history: turn.history,
       message: input.request.message,
@@ -123,48 +132,108 @@ export interface ReplyOutcome {
   error: ApiError | null;
 }
 
+/** What a reply runs with besides the prepared turn. */
+export interface ReplyRun {
+  db: Database;
+  claims: TenantClaims;
+  provider: LlmProvider;
+  timings: ChatTimings;
+  /** Named in every log line about this reply. */
+  requestId: string;
+}
+
+/** What the model produced, as far as it got. */
+interface Relayed {
+  reply: ReplyText;
+  finishReason: string;
+  usage: { inputTokens: number; outputTokens: number } | null;
+  lead: Lead | null;
+  failure: unknown;
+}
+
 /**
- * Streams the reply, emitting `start`, `delta`, `lead` and then `done` or `error`. Never throws: a failure is
- * an `error` event and an interrupted reply in the database. A client that leaves (`signal`) aborts the upstream.
+ * Streams the reply, emitting `start`, `delta`, `lead` and then `done` or `error`. Never throws: a failure
+ * (upstream, database, anything) is logged with the request id, ends the stream with an `error` event, and
+ * leaves the reply stored as far as it got, `interrupted`. A client that leaves (`signal`) aborts the upstream.
  */
 export async function streamReply(
-  db: Database,
-  claims: TenantClaims,
-  provider: LlmProvider,
+  run: ReplyRun,
   prepared: PreparedTurn,
   emit: (event: ChatEvent) => void,
   signal: AbortSignal,
-  timings: ChatTimings,
 ): Promise<ReplyOutcome> {
-  const { agent, turn } = prepared;
-  emit({
-    type: 'start',
-    data: {
-      conversationId: turn.conversationId,
-      messageId: turn.replyId,
-      ...(turn.visitorToken ? { visitorToken: turn.visitorToken } : {}),
-    },
-  });
+  const { turn } = prepared;
+  let outcome: ReplyOutcome = {
+    content: '',
+    complete: false,
+    finishReason: 'interrupted',
+    usage: { inputTokens: 0, outputTokens: 0 },
+    lead: null,
+    error: null,
+  };
+  try {
+    emit({
+      type: 'start',
+      data: {
+        conversationId: turn.conversationId,
+        messageId: turn.replyId,
+        ...(turn.visitorToken ? { visitorToken: turn.visitorToken } : {}),
+      },
+    });
+    const relayed = await relay(run, prepared, emit, signal);
+    outcome = await settle(run, prepared, relayed, signal);
+  } catch (failure) {
+    outcome = { ...outcome, error: replyError(run, failure) };
+  }
+  if (outcome.error) {
+    const retryAfter = outcome.error.headers['retry-after'];
+    emit({
+      type: 'error',
+      data: {
+        code: outcome.error.code,
+        message: outcome.error.message,
+        ...(retryAfter ? { retryAfter: Number(retryAfter) } : {}),
+      },
+    });
+  } else if (outcome.complete) {
+    emit({
+      type: 'done',
+      data: { messageId: turn.replyId, finishReason: outcome.finishReason, usage: outcome.usage },
+    });
+  }
+  return outcome;
+}
 
+/** Calls the model (again after each round of tool calls) and relays its text; failures are returned. */
+async function relay(
+  run: ReplyRun,
+  prepared: PreparedTurn,
+  emit: (event: ChatEvent) => void,
+  signal: AbortSignal,
+): Promise<Relayed> {
+  const { agent } = prepared;
   const upstream = new AbortController();
   const abortUpstream = () => upstream.abort();
   signal.addEventListener('abort', abortUpstream, { once: true });
-
-  let content = '';
-  let finishReason = 'stop';
-  const reported = { inputTokens: 0, outputTokens: 0 };
-  let usageReported = false;
-  let lead: Lead | null = null;
-  let error: ApiError | null = null;
+  const relayed: Relayed = {
+    reply: new ReplyText(replyCharLimit(agent.maxTokens)),
+    finishReason: 'stop',
+    usage: null,
+    lead: null,
+    failure: null,
+  };
   let messages = prepared.messages;
   let tools = prepared.offerTools ? [CAPTURE_LEAD_TOOL] : undefined;
-
+  const timeouts = {
+    firstEventMs: run.timings.firstTokenTimeoutMs,
+    idleMs: run.timings.idleTimeoutMs,
+  };
   try {
     for (let round = 0; ; round++) {
       const calls: LlmToolCall[] = [];
       let roundText = '';
       try {
-        const events = provider.stream(
+        const events = run.provider.stream(
           {
             model: agent.model,
             messages,
@@ -175,108 +244,159 @@ export async function streamReply(
           },
           upstream.signal,
         );
-        for await (const event of withIdleTimeout(events, timings.idleTimeoutMs, abortUpstream)) {
+        for await (const event of withIdleTimeout(events, timeouts, abortUpstream)) {
           if (event.type === 'text') {
-            roundText += event.text;
-            content += event.text;
-            emit({ type: 'delta', data: { text: event.text } });
+            const piece = relayed.reply.append(event.text);
+            roundText += piece;
+            if (piece) emit({ type: 'delta', data: { text: piece } });
+            if (relayed.reply.full) break;
           } else if (event.type === 'tool_call') {
             calls.push(event.call);
           } else if (event.type === 'usage') {
-            reported.inputTokens += event.inputTokens;
-            reported.outputTokens += event.outputTokens;
-            usageReported = true;
-          } else {
-            finishReason = event.reason;
+            const before = relayed.usage ?? { inputTokens: 0, outputTokens: 0 };
+            relayed.usage = {
+              inputTokens: before.inputTokens + event.inputTokens,
+              outputTokens: before.outputTokens + event.outputTokens,
+            };
+          } else if (event.type === 'finish') {
+            relayed.finishReason = event.reason;
           }
         }
       } catch (failure) {
         // A model that refuses tools gets the question again without them, once, before any text went out.
-        if (failure instanceof UpstreamError && failure.toolsUnsupported && tools && content === '') {
+        if (
+          failure instanceof UpstreamError &&
+          failure.toolsUnsupported &&
+          tools &&
+          relayed.reply.text === ''
+        ) {
           tools = undefined;
           round--;
           continue;
         }
         throw failure;
       }
-      if (signal.aborted) break;
-      if (calls.length === 0 || round >= MAX_TOOL_ROUNDS) break;
-      const results: LlmMessage[] = [];
-      for (const call of calls) {
-        let result = `Unknown tool ${call.name}`;
-        if (call.name === CAPTURE_LEAD_TOOL.name) {
-          const fields = leadFieldsFromToolArguments(call.arguments);
-          if (fields) {
-            lead = await withTenant(db, claims, (tx) =>
-              upsertLead(tx, {
-                orgId: agent.orgId,
-                agentId: agent.id,
-                conversationId: turn.conversationId,
-                fields,
-              }),
-            );
-            emit({ type: 'lead', data: { leadId: lead.id, fields } });
-            result = 'Saved. Thank the visitor and confirm the next step.';
-          } else {
-            result =
-              'Nothing saved: no valid name, email, phone, company or need was given. Ask again politely.';
-          }
-        }
-        results.push({ role: 'tool', toolCallId: call.id, content: result });
+      if (relayed.reply.full) {
+        // The ceiling of this agent's replies: what came is kept, like a model's own max_tokens stop.
+        upstream.abort();
+        relayed.finishReason = 'length';
+        break;
       }
+      if (signal.aborted || calls.length === 0 || round >= MAX_TOOL_ROUNDS) break;
+      const results: LlmMessage[] = [];
+      for (const call of calls) results.push(await runTool(run, prepared, call, relayed, emit));
       messages = [...messages, { role: 'assistant', content: roundText, toolCalls: calls }, ...results];
     }
   } catch (failure) {
-    if (!signal.aborted) {
-      error =
-        failure instanceof UpstreamError
-          ? failure.toApiError()
-          : failure instanceof ApiError
-            ? failure
-            : new ApiError('internal', 'The reply failed');
-      if (error.code === 'internal')
-        console.error(JSON.stringify({ level: 'error', where: 'chat', error: String(failure) }));
-    }
+    if (!signal.aborted) relayed.failure = failure;
   } finally {
     signal.removeEventListener('abort', abortUpstream);
   }
+  return relayed;
+}
 
-  const complete = !signal.aborted && error === null;
-  if (!complete) finishReason = 'interrupted';
+/** Runs one tool call; the result tells the model the truth, a failed save included. */
+async function runTool(
+  run: ReplyRun,
+  prepared: PreparedTurn,
+  call: LlmToolCall,
+  relayed: Relayed,
+  emit: (event: ChatEvent) => void,
+): Promise<LlmMessage> {
+  const answer = (content: string): LlmMessage => ({ role: 'tool', toolCallId: call.id, content });
+  if (call.name !== CAPTURE_LEAD_TOOL.name) return answer(`Unknown tool ${call.name}`);
+  const fields = leadFieldsFromToolArguments(call.arguments);
+  if (!fields) {
+    return answer(
+      'Nothing saved: no valid name, email, phone, company or need was given. Ask again politely.',
+    );
+  }
+  try {
+    const { agent, turn } = prepared;
+    const lead = await withTenant(run.db, run.claims, (tx) =>
+      upsertLead(tx, { orgId: agent.orgId, agentId: agent.id, conversationId: turn.conversationId, fields }),
+    );
+    relayed.lead = lead;
+    emit({ type: 'lead', data: { leadId: lead.id, fields } });
+    return answer('Saved. Thank the visitor and confirm the next step.');
+  } catch (failure) {
+    logFailure(run, 'capture_lead', failure);
+    return answer(
+      'NOT saved: a technical problem stopped the details from being saved. Do not say they were saved; ' +
+        'apologise and ask the visitor to send them again in a moment.',
+    );
+  }
+}
+
+/** Decides how the reply ended and stores it; a store that fails is logged and becomes the error. */
+async function settle(
+  run: ReplyRun,
+  prepared: PreparedTurn,
+  relayed: Relayed,
+  signal: AbortSignal,
+): Promise<ReplyOutcome> {
+  const { agent, turn } = prepared;
+  const content = relayed.reply.text;
+  let error = relayed.failure === null ? null : replyError(run, relayed.failure);
+  if (!error && !signal.aborted && !relayed.reply.visible) {
+    // Only reasoning, or nothing at all: the visitor's question would sit unanswered.
+    error = replyError(run, new UpstreamError('the model sent no visible text', { status: 200 }));
+  }
+  let complete = !signal.aborted && error === null;
+  const finishReason = complete ? relayed.finishReason : 'interrupted';
   // Without a usage report (offline, or cut short) the figures are estimates.
-  const finalUsage = usageReported
-    ? reported
-    : {
-        inputTokens: prepared.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0),
-        outputTokens: content ? estimateTokens(content) : 0,
-      };
-  // Stored whatever happened to the client: this write is not tied to its signal.
-  await withTenant(db, claims, (tx) =>
-    finishReply(tx, {
-      replyId: turn.replyId,
-      content,
-      complete,
-      finishReason,
-      model: agent.model,
-      usage: finalUsage,
-      usedObjectionIds: prepared.objections.map((o) => o.id),
-      usedScriptIds: prepared.script ? [prepared.script.id] : [],
+  const usage = relayed.usage ?? {
+    inputTokens: prepared.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0),
+    outputTokens: content ? estimateTokens(content) : 0,
+  };
+  try {
+    // Stored whatever happened to the client: this write is not tied to its signal.
+    await withTenant(run.db, run.claims, (tx) =>
+      finishReply(tx, {
+        replyId: turn.replyId,
+        content,
+        complete,
+        finishReason,
+        model: agent.model,
+        usage,
+        usedObjectionIds: prepared.objections.map((o) => o.id),
+        usedScriptIds: prepared.script ? [prepared.script.id] : [],
+      }),
+    );
+  } catch (failure) {
+    // The reply's row stays as openTurn left it: empty and interrupted.
+    error ??= replyError(run, failure);
+    complete = false;
+  }
+  return {
+    content,
+    complete,
+    finishReason: complete ? finishReason : 'interrupted',
+    usage,
+    lead: relayed.lead,
+    error,
+  };
+}
+
+/** The client's view of a failure; the cause goes to the log with the request id. */
+function replyError(run: ReplyRun, failure: unknown): ApiError {
+  logFailure(run, 'chat reply', failure);
+  if (failure instanceof UpstreamError) return failure.toApiError();
+  if (isDatabaseUnavailable(failure)) return databaseUnavailable();
+  if (failure instanceof ApiError) return failure;
+  return new ApiError('internal', `The reply failed (request ${run.requestId})`);
+}
+
+function logFailure(run: ReplyRun, where: string, failure: unknown): void {
+  console.error(
+    JSON.stringify({
+      level: failure instanceof UpstreamError ? 'warn' : 'error',
+      where,
+      requestId: run.requestId,
+      error: String(failure),
+      ...(failure instanceof UpstreamError ? {} : { stack: (failure as Error)?.stack }),
     }),
   );
-  if (error) {
-    const retryAfter = error.headers['retry-after'];
-    emit({
-      type: 'error',
-      data: {
-        code: error.code,
-        message: error.message,
-        ...(retryAfter ? { retryAfter: Number(retryAfter) } : {}),
-      },
-    });
-  } else if (complete) {
-    emit({ type: 'done', data: { messageId: turn.replyId, finishReason, usage: finalUsage } });
-  }
-  return { content, complete, finishReason, usage: finalUsage, lead, error };
 }
 
 export type { ChatRequest };

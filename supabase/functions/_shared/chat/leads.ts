@@ -22,15 +22,64 @@ export const CAPTURE_LEAD_TOOL: LlmTool = {
   },
 };
 
-/** Parses the model's arguments; the fields that are missing or invalid are dropped, not guessed. */
-export function leadFieldsFromToolArguments(json: string): LeadFields | null {
-  let raw: unknown;
+/** Tool arguments longer than this are not read (a lead's fields fit in far less). */
+const MAX_ARGUMENT_CHARS = 16_384;
+
+/**
+ * The arguments object as the model meant it. Servers stream arguments in pieces; some send `{}` and then
+ * the whole object, repeat the object, or send each piece cumulatively. Read in order: the text as it is; the
+ * objects written back to back, merged; the longest tail that parses (the last cumulative piece).
+ */
+export function parseToolArguments(text: string): Record<string, unknown> | null {
+  const json = text.trim().slice(0, MAX_ARGUMENT_CHARS) || '{}';
+  const whole = parseObject(json);
+  if (whole) return whole;
+  const pieces = splitObjects(json);
+  if (pieces.length > 1) {
+    const objects = pieces.map(parseObject);
+    if (objects.every((o) => o !== null)) return Object.assign({}, ...objects);
+  }
+  for (let at = json.indexOf('{', 1); at !== -1; at = json.indexOf('{', at + 1)) {
+    const tail = parseObject(json.slice(at));
+    if (tail) return tail;
+  }
+  return null;
+}
+
+function parseObject(json: string): Record<string, unknown> | null {
   try {
-    raw = JSON.parse(json || '{}');
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
-  if (typeof raw !== 'object' || raw === null) return null;
+}
+
+/** Splits `{…}{…}` into its top-level objects, minding braces inside strings. */
+function splitObjects(json: string): string[] {
+  const pieces: string[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const ch = json[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '{') {
+      if (depth++ === 0) start = i;
+    } else if (ch === '}' && depth > 0 && --depth === 0) pieces.push(json.slice(start, i + 1));
+  }
+  return pieces;
+}
+
+/** Parses the model's arguments; the fields that are missing or invalid are dropped, not guessed. */
+export function leadFieldsFromToolArguments(json: string): LeadFields | null {
+  const raw = parseToolArguments(json);
+  if (!raw) return null;
   const kept: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     const field = leadFieldsObject.shape[key as keyof LeadFields];

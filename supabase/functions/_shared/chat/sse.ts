@@ -1,6 +1,10 @@
-// Server-Sent Events for the chat stream: one event per write, `: ping` comments while idle,
-// headers that keep proxies from buffering, and an abort when the client goes away.
+// Server-Sent Events for the chat stream, over Hono's streamSSE: the response starts at once, deltas are
+// coalesced into few writes, `: ping` comments keep idle streams open, a client that leaves aborts the work,
+// and whatever `produce` does — throw included — the stream ends with `done` or `error` and the process lives.
 import type { ChatEvent } from '@closer/contract';
+import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { type CoalesceOptions, coalesceDeltas } from './coalesce.ts';
 
 export const STREAM_VERSION = '1';
 
@@ -14,62 +18,87 @@ export const SSE_HEADERS = {
 export type Emit = (event: ChatEvent) => void;
 
 export interface SseOptions {
-  /** Aborts when the client disconnects (the request's signal). */
-  signal: AbortSignal;
+  /** Idle time before a `: ping` comment, in milliseconds. */
   pingMs: number;
-  headers?: Record<string, string>;
+  /** Named in the log line of a failure. */
+  requestId: string;
+  coalesce?: CoalesceOptions;
+}
+
+/** One event as its wire text; a delta is written without building an object. */
+function eventText(event: ChatEvent): string {
+  if (event.type === 'delta') return `event: delta\ndata: {"text":${JSON.stringify(event.data.text)}}\n\n`;
+  return `event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
 }
 
 /**
- * Starts the response at once and runs `produce` with an `emit` and a signal that aborts when the client
- * leaves (request aborted or stream cancelled). `produce` must not throw: errors become `error` events.
+ * Answers with an event stream and runs `produce` with an `emit` and a signal that aborts when the client
+ * leaves. `produce` should end with `done` or `error`; if it throws or ends without either, the failure is
+ * logged with the request id and the stream ends with an `internal` error event.
  */
 export function sseResponse(
+  c: Context,
   produce: (emit: Emit, signal: AbortSignal) => Promise<void>,
   options: SseOptions,
 ): Response {
-  const encoder = new TextEncoder();
   const gone = new AbortController();
-  const onAbort = () => gone.abort();
-  options.signal.addEventListener('abort', onAbort, { once: true });
-  let timer: ReturnType<typeof setInterval> | undefined;
-  let lastWrite = Date.now();
+  const leave = () => gone.abort();
+  const requestSignal = c.req.raw.signal;
+  requestSignal.addEventListener('abort', leave, { once: true });
 
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const write = (text: string) => {
-        if (gone.signal.aborted) return;
-        try {
-          controller.enqueue(encoder.encode(text));
-          lastWrite = Date.now();
-        } catch {
-          gone.abort();
-        }
-      };
-      timer = setInterval(
-        () => {
-          if (Date.now() - lastWrite >= options.pingMs) write(': ping\n\n');
-        },
-        Math.max(10, Math.floor(options.pingMs / 3)),
+  const response = streamSSE(c, async (stream) => {
+    stream.onAbort(leave);
+    let lastWrite = performance.now();
+    let ended = false;
+    // Writes are queued in order by the stream's writer; a write to a departed client resolves quietly.
+    const write = (text: string) => {
+      if (gone.signal.aborted) return;
+      lastWrite = performance.now();
+      stream.write(text).catch(() => undefined);
+    };
+    const deltas = coalesceDeltas(
+      (text) => write(eventText({ type: 'delta', data: { text } })),
+      options.coalesce,
+    );
+    const emit: Emit = (event) => {
+      if (ended) return;
+      if (event.type === 'delta') return deltas.push(event.data.text);
+      deltas.flush();
+      if (event.type === 'done' || event.type === 'error') ended = true;
+      write(eventText(event));
+    };
+    const ping = setInterval(
+      () => {
+        if (performance.now() - lastWrite >= options.pingMs) write(': ping\n\n');
+      },
+      Math.max(10, Math.floor(options.pingMs / 3)),
+    );
+    write(': stream open\n\n');
+    try {
+      await produce(emit, gone.signal);
+      if (!ended && !gone.signal.aborted) throw new Error('the reply ended without done or error');
+    } catch (failure) {
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          where: 'chat stream',
+          requestId: options.requestId,
+          error: String(failure),
+          stack: (failure as Error)?.stack,
+        }),
       );
-      const emit: Emit = (event) => write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
-      write(': stream open\n\n');
-      void produce(emit, gone.signal).finally(() => {
-        clearInterval(timer);
-        options.signal.removeEventListener('abort', onAbort);
-        if (!gone.signal.aborted) {
-          try {
-            controller.close();
-          } catch {
-            // already closed by a cancel
-          }
-        }
+      emit({
+        type: 'error',
+        data: { code: 'internal', message: `The reply failed (request ${options.requestId})` },
       });
-    },
-    cancel() {
-      clearInterval(timer);
-      gone.abort();
-    },
+    } finally {
+      deltas.close();
+      clearInterval(ping);
+      requestSignal.removeEventListener('abort', leave);
+    }
   });
-  return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...options.headers } });
+  for (const [name, value] of Object.entries(SSE_HEADERS)) response.headers.set(name, value);
+  response.headers.delete('connection');
+  response.headers.delete('transfer-encoding');
+  return response;
 }

@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { $ZodError } from 'zod/v4/core';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { requestIdOf } from './requestId.ts';
 
 export class ApiError extends Error {
@@ -88,12 +89,19 @@ export function toApiError(error: unknown): ApiError {
     const code = httpStatusCodes[error.status] ?? 'internal';
     return new ApiError(code, code === 'internal' ? 'Internal error' : error.message || code);
   }
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
   return fromPostgres(error) ?? new ApiError('internal', 'Internal error');
 }
 
+/** The database is down or restarting: worth a retry in a few seconds. */
+export const databaseUnavailable = () =>
+  new ApiError('unavailable', 'The service is briefly unavailable; try again in a few seconds', {
+    headers: { 'retry-after': '5' },
+  });
+
 export function handleError(error: unknown, c: Context): Response {
   const apiError = toApiError(error);
-  if (apiError.code === 'internal') {
+  if (apiError.code === 'internal' || isDatabaseUnavailable(error)) {
     console.error(
       JSON.stringify({ level: 'error', requestId: requestIdOf(c), path: c.req.path, error: String(error) }),
     );

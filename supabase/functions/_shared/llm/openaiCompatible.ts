@@ -2,6 +2,13 @@
 import { createParser } from 'eventsource-parser';
 import { UpstreamError, upstreamErrorFrom } from './errors.ts';
 import type { LlmEvent, LlmMessage, LlmProvider, LlmRequest, LlmToolCall } from './types.ts';
+import { tokenCount } from './usage.ts';
+
+/**
+ * The most one upstream stream may send, in bytes, before it is cut with an upstream error: far above an
+ * honest reply (32,000 tokens in chunks is a few MiB), far below what would exhaust an instance's memory.
+ */
+export const MAX_UPSTREAM_BYTES = 16 * 1024 * 1024;
 
 export interface OpenAiCompatibleOptions {
   name: 'openrouter' | 'openai-compatible';
@@ -21,7 +28,7 @@ interface Chunk {
     };
     finish_reason?: string | null;
   }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
 }
 
 function wireMessage(message: LlmMessage): Record<string, unknown> {
@@ -92,11 +99,21 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
   };
 }
 
+/** A delta carrying the model's reasoning (`reasoning`, `reasoning_content`, `reasoning_details`). */
+function isReasoning(delta: unknown): boolean {
+  if (typeof delta !== 'object' || delta === null) return false;
+  const d = delta as Record<string, unknown>;
+  return Boolean(d.reasoning || d.reasoning_content || d.reasoning_details);
+}
+
 /** Turns an SSE body of chat.completion.chunk objects into LlmEvents; comment lines are skipped by the parser. */
 export async function* parseStream(
   body: ReadableStream<Uint8Array>,
   signal: AbortSignal,
+  options: { maxBytes?: number } = {},
 ): AsyncIterable<LlmEvent> {
+  const maxBytes = options.maxBytes ?? MAX_UPSTREAM_BYTES;
+  let received = 0;
   const pending: LlmEvent[] = [];
   const calls = new Map<number, LlmToolCall>();
   let failure: UpstreamError | null = null;
@@ -117,29 +134,34 @@ export async function* parseStream(
         failure = new UpstreamError('sent a stream event that is not JSON', { status: 200 });
         return;
       }
+      if (typeof chunk !== 'object' || chunk === null) return;
       // OpenRouter reports a failure mid-stream inside a 200: one chunk with a top-level error.
       if (chunk.error) {
         failure = new UpstreamError(chunk.error.message ?? 'error inside the stream', { status: 200 });
         return;
       }
-      for (const choice of chunk.choices ?? []) {
-        const delta = choice.delta;
-        if (delta?.content) pending.push({ type: 'text', text: delta.content });
-        for (const part of delta?.tool_calls ?? []) {
+      for (const choice of Array.isArray(chunk.choices) ? chunk.choices : []) {
+        const delta = choice?.delta;
+        // Only `content` is visible text: `reasoning` / `reasoning_content` are the model's notes, never shown.
+        if (typeof delta?.content === 'string' && delta.content !== '')
+          pending.push({ type: 'text', text: delta.content });
+        else if (isReasoning(delta)) pending.push({ type: 'thinking' });
+        for (const part of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
+          if (typeof part !== 'object' || part === null) continue;
           const call = calls.get(part.index) ?? { id: '', name: '', arguments: '' };
           if (part.id) call.id = part.id;
-          if (part.function?.name) call.name += part.function.name;
-          if (part.function?.arguments) call.arguments += part.function.arguments;
+          if (typeof part.function?.name === 'string') call.name += part.function.name;
+          if (typeof part.function?.arguments === 'string') call.arguments += part.function.arguments;
           calls.set(part.index, call);
         }
-        if (choice.finish_reason) finish = choice.finish_reason;
+        if (typeof choice?.finish_reason === 'string') finish = choice.finish_reason;
       }
-      if (chunk.usage) {
-        pending.push({
-          type: 'usage',
-          inputTokens: chunk.usage.prompt_tokens ?? 0,
-          outputTokens: chunk.usage.completion_tokens ?? 0,
-        });
+      // A usage report is believed only when both counts read as counts; otherwise the engine estimates.
+      if (chunk.usage && typeof chunk.usage === 'object') {
+        const inputTokens = tokenCount(chunk.usage.prompt_tokens ?? 0);
+        const outputTokens = tokenCount(chunk.usage.completion_tokens ?? 0);
+        if (inputTokens !== null && outputTokens !== null)
+          pending.push({ type: 'usage', inputTokens, outputTokens });
       }
     },
   });
@@ -153,6 +175,12 @@ export async function* parseStream(
     while (!done) {
       const { value, done: ended } = await reader.read();
       if (ended) break;
+      received += value.byteLength;
+      if (received > maxBytes) {
+        throw new UpstreamError(`the stream grew past ${Math.round(maxBytes / 1024 / 1024)} MiB`, {
+          status: 200,
+        });
+      }
       // stream: true keeps a multi-byte character split across chunks whole.
       parser.feed(decoder.decode(value, { stream: true }));
       while (pending.length) yield pending.shift()!;

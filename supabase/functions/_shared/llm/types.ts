@@ -48,6 +48,8 @@ export type LlmEvent =
   | { type: 'text'; text: string }
   | { type: 'tool_call'; call: LlmToolCall }
   | { type: 'usage'; inputTokens: number; outputTokens: number }
+  /** The model is reasoning: nothing to show (reasoning never reaches a visitor), but it is alive. */
+  | { type: 'thinking' }
   | { type: 'finish'; reason: string };
 
 export interface LlmProvider {

@@ -1,0 +1,405 @@
+// Issue 11, kinds 1 and 6: whatever the model sends and whatever happens to the database while a reply
+// streams, the stream ends with `done` or `error`, the reply is stored as far as it can be, and the app
+// keeps answering. Every trigger runs on PGlite and on PostgreSQL.
+
+import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts';
+import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
+import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { estimateTokens } from '@closer/functions/_shared/prompt/tokens.ts';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Api, createApi } from '../helpers/api.ts';
+import { drivers, migratedDatabase, migrationsDir } from '../helpers/databases.ts';
+import {
+  chunk,
+  fakeUpstream,
+  OPENROUTER_BASE_URL,
+  recordedStream,
+  streamResponse,
+  usageChunk,
+} from '../helpers/fakeLlm.ts';
+import { startPostgresCluster } from '../helpers/postgresCluster.ts';
+import { type ReadEvent, readSse, text } from '../helpers/sse.ts';
+import { gatedResponse, pacedResponse } from '../helpers/streams.ts';
+import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
+
+const server = setupServer();
+const upstream = fakeUpstream(OPENROUTER_BASE_URL);
+const ORIGIN = 'https://acme.example';
+const ENV = {
+  OPENROUTER_API_KEY: 'sk-or-v1-test',
+  OPENROUTER_BASE_URL,
+  CLOSER_CHAT_PING_MS: '5000',
+  CLOSER_LLM_IDLE_TIMEOUT_MS: '5000',
+  CLOSER_LLM_FIRST_TOKEN_TIMEOUT_MS: '1000',
+};
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeEach(() => server.resetHandlers(...upstream.handlers));
+afterAll(() => server.close());
+
+interface Stack {
+  db: Database;
+  api: Api;
+  tenant: TenantFixture;
+}
+
+async function stackOn(db: Database): Promise<Stack> {
+  const tenant = await createTenant(db, 'Acme');
+  await db.query(`update agents set rate_limits = '{"visitorPerMinute": 1000, "ipPerMinute": 10000}'`);
+  return { db, api: createApi(db, ENV), tenant };
+}
+
+function chat(stack: Stack, body: Record<string, unknown>, stream = true) {
+  return stack.api.fetch('/chat', {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${stack.tenant.publishableKey}`,
+      origin: ORIGIN,
+      'content-type': 'application/json',
+      ...(stream ? { accept: 'text/event-stream' } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+async function reply(stack: Stack, events: ReadEvent[]) {
+  const { conversationId } = events[0]!.data as { conversationId: string };
+  const [row] = await stack.db.query<{
+    content: string;
+    status: string;
+    finish_reason: string;
+    input_tokens: number;
+    output_tokens: number;
+  }>(
+    `select content, status, finish_reason, input_tokens, output_tokens from messages
+     where conversation_id = $1 and role = 'assistant'`,
+    [conversationId],
+  );
+  return row!;
+}
+
+async function expectAlive(stack: Stack) {
+  const health = await stack.api.fetch('/health');
+  expect(health.status).toBe(200);
+  const config = await stack.api.fetch('/chat/config', {
+    headers: { authorization: `Bearer ${stack.tenant.publishableKey}`, origin: ORIGIN },
+  });
+  expect(config.status).toBe(200);
+}
+
+/** The events' names, a run of deltas as one (how many there are depends on coalescing). */
+const kinds = (events: ReadEvent[]) =>
+  events.map((e) => e.event).filter((name, i, all) => !(name === 'delta' && all[i - 1] === 'delta'));
+
+describe.each(drivers)('a reply the model gets wrong, on %s', (driver) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await stackOn(await migratedDatabase(driver));
+  });
+  afterAll(async () => stack?.db.close());
+  afterEach(() => vi.restoreAllMocks());
+
+  it('removes a NUL character from the reply, streams and stores the rest, and stays up', async () => {
+    upstream.respond(() => streamResponse(recordedStream(['before\u0000after', ' and \uD800a lone half'])));
+    const { events } = await readSse(await chat(stack, { message: 'Say something odd' }));
+    expect(kinds(events).at(-1)).toBe('done');
+    expect(text(events)).toBe('beforeafter and a lone half');
+    expect(await reply(stack, events)).toMatchObject({
+      content: 'beforeafter and a lone half',
+      status: 'complete',
+      finish_reason: 'stop',
+    });
+    await expectAlive(stack);
+  });
+
+  it('keeps a surrogate pair split across two chunks whole', async () => {
+    upstream.respond(() => streamResponse(recordedStream(['sun \uD83D', '\uDE00 shines'])));
+    const { events } = await readSse(await chat(stack, { message: 'Emoji please' }));
+    expect(text(events)).toBe('sun 😀 shines');
+    expect((await reply(stack, events)).content).toBe('sun 😀 shines');
+  });
+
+  it('cuts a reply longer than the messages.content check at 100,000 characters (maxTokens 32,000)', async () => {
+    await stack.db.query('update agents set max_tokens = 32000 where id = $1', [stack.tenant.agentId]);
+    const words = Array.from({ length: 120 }, (_, i) => `${String(i).padStart(3, '0')}${'x'.repeat(996)} `);
+    upstream.respond(() => streamResponse(recordedStream(words)));
+    const { events } = await readSse(await chat(stack, { message: 'Write me a novel' }));
+    expect(kinds(events).at(-1)).toBe('done');
+    expect(events.at(-1)!.data).toMatchObject({ finishReason: 'length' });
+    expect(text(events)).toHaveLength(100_000);
+    const stored = await reply(stack, events);
+    expect(stored).toMatchObject({ status: 'complete', finish_reason: 'length' });
+    expect(stored.content).toBe(words.join('').slice(0, 100_000));
+    await expectAlive(stack);
+  });
+
+  it('holds a reply to maxTokens × 8 characters', async () => {
+    await stack.db.query('update agents set max_tokens = 16 where id = $1', [stack.tenant.agentId]);
+    upstream.respond(() => streamResponse(recordedStream(['0123456789'.repeat(20)])));
+    const { events } = await readSse(await chat(stack, { message: 'Short, please' }));
+    expect(text(events)).toBe('0123456789'.repeat(20).slice(0, 128));
+    expect((await reply(stack, events)).content).toHaveLength(128);
+    await stack.db.query('update agents set max_tokens = 500 where id = $1', [stack.tenant.agentId]);
+  });
+
+  it.each([
+    [99999999999, 10_000_000],
+    [1.5, 1],
+    [-5, 0],
+    ['12abc', null],
+  ])('stores a usage report with prompt_tokens %j as %j and finishes with done', async (value, stored) => {
+    upstream.respond(() =>
+      streamResponse([
+        ...recordedStream(['Counted.']).slice(0, -2),
+        usageChunk(0, 9).replace('"prompt_tokens":0', `"prompt_tokens":${JSON.stringify(value)}`),
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const { events } = await readSse(await chat(stack, { message: 'Count my tokens' }));
+    expect(kinds(events).at(-1)).toBe('done');
+    const row = await reply(stack, events);
+    expect(row.status).toBe('complete');
+    if (stored === null) {
+      // Not a count: the whole report is disbelieved and the figures are estimates.
+      expect(row.input_tokens).toBeGreaterThan(0);
+      expect(row.input_tokens).not.toBe(12);
+      expect(row.output_tokens).toBe(estimateTokens('Counted.'));
+    } else {
+      expect([row.input_tokens, row.output_tokens]).toEqual([stored, 9]);
+    }
+    expect((events.at(-1)!.data as { usage: unknown }).usage).toEqual({
+      inputTokens: row.input_tokens,
+      outputTokens: row.output_tokens,
+    });
+    await expectAlive(stack);
+  });
+
+  it('answers a reply of reasoning only with upstream_error, never showing the reasoning', async () => {
+    const reasoningOnly = () =>
+      streamResponse([
+        chunk({ role: 'assistant', content: '', reasoning: 'The visitor wants a price. ' }),
+        chunk({ reasoning_content: 'I will think more.' }),
+        chunk({}, 'stop'),
+        usageChunk(100, 40),
+        'data: [DONE]\n\n',
+      ]);
+    upstream.respond(reasoningOnly);
+    const { events } = await readSse(await chat(stack, { message: 'Price?' }));
+    expect(kinds(events)).toEqual(['start', 'error']);
+    expect(events[1]!.data).toMatchObject({ code: 'upstream_error' });
+    expect(JSON.stringify(events)).not.toContain('visitor wants');
+    expect(await reply(stack, events)).toMatchObject({ content: '', status: 'interrupted' });
+
+    upstream.respond(reasoningOnly);
+    const json = await chat(stack, { message: 'Price?' }, false);
+    expect(json.status).toBe(502);
+    const body = (await json.json()) as { error: { code: string; requestId: string } };
+    expect(body.error).toMatchObject({ code: 'upstream_error', requestId: expect.any(String) });
+  });
+
+  it('answers an empty reply (only whitespace, or nothing) with upstream_error', async () => {
+    for (const words of [[], [' ', '\n', '\u200B']]) {
+      upstream.respond(() => streamResponse(recordedStream(words)));
+      const { events } = await readSse(await chat(stack, { message: 'Hello?' }));
+      expect(kinds(events)).toEqual(words.length ? ['start', 'delta', 'error'] : ['start', 'error']);
+      expect(events.at(-1)!.data).toMatchObject({ code: 'upstream_error' });
+      expect((await reply(stack, events)).status).toBe('interrupted');
+    }
+  });
+
+  it('ends a reply whose first token does not come in time, with its own timeout before the idle one', async () => {
+    upstream.respond(() => streamResponse([], { stallAfter: true }));
+    const { events } = await readSse(await chat(stack, { message: 'Anyone?' }));
+    expect(kinds(events)).toEqual(['start', 'error']);
+    expect(events[1]!.data).toMatchObject({
+      code: 'upstream_error',
+      message: expect.stringContaining('did not start answering within 1 s'),
+    });
+    expect((await reply(stack, events)).status).toBe('interrupted');
+
+    // After the first token, a pause longer than the first-token timeout is fine (the idle one is 5 s).
+    upstream.respond(() =>
+      pacedResponse([
+        [0, chunk({ content: 'Let me see… ' })],
+        [1500, chunk({ content: 'found it.' })],
+        [0, chunk({}, 'stop')],
+        [0, 'data: [DONE]\n\n'],
+      ]),
+    );
+    const slow = await readSse(await chat(stack, { message: 'Slow but steady?' }));
+    expect(kinds(slow.events).at(-1)).toBe('done');
+    expect(text(slow.events)).toBe('Let me see… found it.');
+  });
+
+  const toolCall = (...pieces: string[]) => [
+    chunk({
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { index: 0, id: 'call_1', type: 'function', function: { name: 'capture_lead', arguments: '' } },
+      ],
+    }),
+    ...pieces.map((arguments_) => chunk({ tool_calls: [{ index: 0, function: { arguments: arguments_ } }] })),
+    chunk({}, 'tool_calls'),
+    'data: [DONE]\n\n',
+  ];
+  const ann = '{"name":"Ann Lee","phone":"+34 600 123 456"}';
+
+  it.each([
+    ['{} followed by the whole object', ['{}', ann]],
+    ['the whole object twice', [ann, ann]],
+    ['cumulative pieces', ['{"name":"Ann', '{"name":"Ann Lee","phone":"+34', ann]],
+  ])('captures the lead when tool arguments arrive as %s', async (_, pieces) => {
+    upstream.respond(
+      () => streamResponse(toolCall(...pieces)),
+      () => streamResponse(recordedStream(['Thanks Ann.'])),
+    );
+    const { events } = await readSse(await chat(stack, { message: "I'm Ann Lee, +34 600 123 456" }));
+    expect(kinds(events)).toEqual(['start', 'lead', 'delta', 'done']);
+    expect(events[1]!.data).toMatchObject({ fields: { name: 'Ann Lee', phone: '+34 600 123 456' } });
+    const { conversationId } = events[0]!.data as { conversationId: string };
+    expect(
+      await stack.db.query('select name, phone from leads where conversation_id = $1', [conversationId]),
+    ).toEqual([{ name: 'Ann Lee', phone: '+34 600 123 456' }]);
+  });
+
+  it('tells the model the truth when the lead could not be saved, and logs why', async () => {
+    await stack.db.exec(`
+      create function public.refuse_leads() returns trigger language plpgsql as
+        $$ begin raise exception 'leads are frozen for maintenance'; end $$;
+      create trigger refuse_leads before insert or update on public.leads
+        for each row execute function public.refuse_leads();`);
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      upstream.respond(
+        () => streamResponse(toolCall(ann)),
+        () => streamResponse(recordedStream(['Sorry, that did not work.'])),
+      );
+      const response = await chat(stack, { message: "I'm Ann Lee, +34 600 123 456" });
+      const requestId = response.headers.get('x-request-id');
+      const { events } = await readSse(response);
+      expect(kinds(events)).toEqual(['start', 'delta', 'done']);
+      const toolResult = (upstream.requests.at(-1)!.body.messages as { role: string; content: string }[]).at(
+        -1,
+      )!;
+      expect(toolResult).toMatchObject({ role: 'tool', content: expect.stringContaining('NOT saved') });
+      const { conversationId } = events[0]!.data as { conversationId: string };
+      expect(
+        await stack.db.query('select id from leads where conversation_id = $1', [conversationId]),
+      ).toEqual([]);
+      const line = logged.mock.calls.map((call) => String(call[0])).find((l) => l.includes('capture_lead'));
+      expect(JSON.parse(line!)).toMatchObject({
+        requestId,
+        error: expect.stringContaining('leads are frozen'),
+      });
+    } finally {
+      await stack.db.exec('drop trigger refuse_leads on public.leads; drop function public.refuse_leads();');
+    }
+  });
+});
+
+describe('the database going away while a reply streams', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  async function streamThroughOutage(stack: Stack, outage: () => Promise<void>) {
+    const gate = gatedResponse(
+      [chunk({ role: 'assistant', content: 'Our panels ' })],
+      [chunk({ content: 'carry a warranty.' }), chunk({}, 'stop'), 'data: [DONE]\n\n'],
+    );
+    upstream.respond(gate.response);
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const response = await chat(stack, { message: 'Warranty?' });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while (!seen.includes('event: delta'))
+      seen += decoder.decode((await reader.read()).value, { stream: true });
+    await outage();
+    gate.open();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += decoder.decode(value, { stream: true });
+    }
+    const events = [...seen.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => ({
+      event: m[1]!,
+      data: JSON.parse(m[2]!) as Record<string, unknown>,
+    }));
+    const requestId = response.headers.get('x-request-id')!;
+    expect(logged.mock.calls.some((call) => String(call[0]).includes(requestId))).toBe(true);
+    return events;
+  }
+
+  it('on PGlite: ends the stream with unavailable, answers 503 after, and keeps serving /health', async () => {
+    const stack = await stackOn(await migratedDatabase('pglite'));
+    const events = await streamThroughOutage(stack, () => stack.db.close());
+    expect(kinds(events)).toEqual(['start', 'delta', 'error']);
+    expect(events.at(-1)!.data).toMatchObject({ code: 'unavailable' });
+    await expect(stack.api.fetch('/health').then((r) => r.status)).resolves.toBe(200);
+    const config = await stack.api.fetch('/chat/config', {
+      headers: { authorization: `Bearer ${stack.tenant.publishableKey}`, origin: ORIGIN },
+    });
+    expect(config.status).toBe(503);
+    expect(((await config.json()) as { error: unknown }).error).toMatchObject({
+      code: 'unavailable',
+      requestId: expect.any(String),
+    });
+  });
+
+  it('on PostgreSQL: ends the stream with unavailable, answers 503 everywhere while down, and recovers by itself', async () => {
+    const cluster = await startPostgresCluster();
+    const db = createPostgresDatabase(cluster.url);
+    try {
+      await migrate(db, await readMigrations(migrationsDir));
+      const stack = await stackOn(db);
+      const events = await streamThroughOutage(stack, () => cluster.halt());
+      expect(kinds(events)).toEqual(['start', 'delta', 'error']);
+      expect(events.at(-1)!.data).toMatchObject({ code: 'unavailable' });
+      const { conversationId } = events[0]!.data as { conversationId: string };
+
+      vi.spyOn(console, 'error').mockImplementation(() => {});
+      expect((await stack.api.fetch('/health')).status).toBe(200);
+      const secret = stack.api.as(stack.tenant.secretKey);
+      for (const [method, path] of [
+        ['GET', '/agents'],
+        ['GET', `/conversations/${conversationId}`],
+        ['GET', '/leads'],
+      ] as const) {
+        const answer = await secret(method, path);
+        expect([path, answer.status, (answer.body as { error: { code: string } }).error.code]).toEqual([
+          path,
+          503,
+          'unavailable',
+        ]);
+        expect(answer.headers.get('retry-after')).toBe('5');
+      }
+      const refused = await chat(stack, { message: 'Still there?' }, false);
+      expect(refused.status).toBe(503);
+
+      await cluster.resume();
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 200; i++) {
+        status = (await secret('GET', '/agents')).status;
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(status).toBe(200);
+      // The reply cut by the outage stays as openTurn left it: empty, interrupted; the visitor's message is kept.
+      expect(
+        await db.query('select role, content, status from messages where conversation_id = $1 order by seq', [
+          conversationId,
+        ]),
+      ).toEqual([
+        { role: 'user', content: 'Warranty?', status: 'complete' },
+        { role: 'assistant', content: '', status: 'interrupted' },
+      ]);
+      upstream.respond(() => streamResponse(recordedStream(['Back again.'])));
+      const again = await readSse(await chat(stack, { message: 'Back?' }));
+      expect(kinds(again.events).at(-1)).toBe('done');
+      expect(await reply(stack, again.events)).toMatchObject({ content: 'Back again.', status: 'complete' });
+    } finally {
+      await db.close().catch(() => undefined);
+      await cluster.stop();
+    }
+  }, 90_000);
+});
