@@ -15,7 +15,7 @@ import { authenticate, tenant } from '../_shared/auth/middleware.ts';
 import { tenantClaims } from '../_shared/auth/principal.ts';
 import { type ChatTimings, prepareTurn, streamReply } from '../_shared/chat/engine.ts';
 import { upsertLead } from '../_shared/chat/leads.ts';
-import { clientIp } from '../_shared/chat/rateLimit.ts';
+import { claimModelReply, orgCeilingsFromEnv } from '../_shared/chat/modelCeilings.ts';
 import { sseResponse } from '../_shared/chat/sse.ts';
 import { findVisitorConversation } from '../_shared/chat/visitor.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
@@ -50,36 +50,43 @@ export function chatTimings(env: Runtime['env']): ChatTimings {
 export function createChatApp(runtime: Runtime, options: { provider?: LlmProvider } = {}) {
   const provider = options.provider ?? createLlmProvider(runtime.env);
   const timings = chatTimings(runtime.env);
+  const orgCeilings = orgCeilingsFromEnv(runtime.env);
   const app = createFunctionApp('chat', runtime);
 
   app.post('/', anyCredential, async (c) => {
     const request = await readJson(c, chatRequest);
     const agent = await chatAgent(c, request.agentId);
     const claims = tenantClaims(c.var.principal);
+    // Spend ceilings first: over one, nothing is stored and no model is called.
+    const spend = await claimModelReply(runtime.db, claims, agent, orgCeilings);
     // The visitor's message is committed here, before any model is called.
-    const prepared = await prepareTurn(
-      runtime.db,
-      claims,
-      {
-        agent,
-        request,
-        visitorToken: c.req.header(VISITOR_TOKEN_HEADER),
-        requireVisitorToken: needsVisitorToken(c),
-        ip: clientIp(c.req.raw.headers),
-      },
-      provider,
+    const prepared = await spend.prepare(() =>
+      prepareTurn(
+        runtime.db,
+        claims,
+        {
+          agent,
+          request,
+          visitorToken: c.req.header(VISITOR_TOKEN_HEADER),
+          requireVisitorToken: needsVisitorToken(c),
+          ip: c.var.clientAddress,
+        },
+        provider,
+      ),
     );
     const signal = c.req.raw.signal;
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
       return sseResponse(
         async (emit, gone) => {
           const outcome = await streamReply(runtime.db, claims, provider, prepared, emit, gone, timings);
+          await spend.settle(outcome.usage);
           if (outcome.lead) nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
         },
         { signal, pingMs: timings.pingMs, headers: { 'x-request-id': c.var.requestId } },
       );
     }
     const outcome = await streamReply(runtime.db, claims, provider, prepared, () => {}, signal, timings);
+    await spend.settle(outcome.usage);
     if (outcome.lead) nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
     if (outcome.error) throw outcome.error;
     const [row] = await tenant(c, (tx) =>
@@ -158,6 +165,6 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     return c.json(lead, 201);
   });
 
-  registerOpenAiRoutes(app, provider, timings);
+  registerOpenAiRoutes(app, provider, timings, orgCeilings);
   return app;
 }

@@ -2,8 +2,10 @@
 // apply). Stateless like the OpenAI API itself: the caller sends the history; nothing is stored.
 import { MAX_MESSAGE_LENGTH, openAiChatRequest } from '@closer/contract';
 import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import { tenantClaims } from '../_shared/auth/principal.ts';
 import { type ChatTimings, groundedPrompt } from '../_shared/chat/engine.ts';
 import { withIdleTimeout } from '../_shared/chat/idle.ts';
+import { claimModelReply, type OrgCeilings } from '../_shared/chat/modelCeilings.ts';
 import { SSE_HEADERS } from '../_shared/chat/sse.ts';
 import type { FunctionApp } from '../_shared/http/app.ts';
 import { ApiError, notFound } from '../_shared/http/errors.ts';
@@ -18,10 +20,20 @@ type Content = string | { type: string; text?: string | undefined }[] | null | u
 const text = (content: Content) =>
   typeof content === 'string' ? content : (content ?? []).map((part) => part.text ?? '').join('');
 
+const spentTokens = (usage: { prompt_tokens: number; completion_tokens: number }) => ({
+  inputTokens: usage.prompt_tokens,
+  outputTokens: usage.completion_tokens,
+});
+
 const invalid = (path: (string | number)[], message: string) =>
   new ApiError('validation_failed', 'The request body is not valid', { details: [{ path, message }] });
 
-export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, timings: ChatTimings) {
+export function registerOpenAiRoutes(
+  app: FunctionApp,
+  provider: LlmProvider,
+  timings: ChatTimings,
+  orgCeilings: OrgCeilings,
+) {
   app.post('/v1/chat/completions', authenticate(['secret']), async (c) => {
     const body = await readJson(c, openAiChatRequest);
     const lastUser = body.messages.findLastIndex((m) => m.role === 'user');
@@ -41,22 +53,27 @@ export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, ti
       .join('\n')
       .trim();
 
-    const { agent, prompt } = await tenant(c, async (tx) => {
+    const agent = await tenant(c, async (tx) => {
       const [row] = await tx.query(`${AGENT_SELECT} where t.id::text = $1 or t.slug = $1`, [body.model]);
       if (!row) throw notFound(`Agent "${body.model}"`);
       const agent = agentFromRow(row);
       if (agent.status !== 'active') throw new ApiError('forbidden', `${agent.name} is paused`);
-      const visitorTurns = history.filter((m) => m.role === 'user').length + 1;
-      const prompt = await groundedPrompt(tx, agent, {
-        history,
-        message,
-        stage: stageFor(visitorTurns, false),
-        hasLead: false,
-        tools: false,
-        ...(extraInstructions ? { extraInstructions } : {}),
-      });
-      return { agent, prompt };
+      return agent;
     });
+    // Spend ceilings before the prompt is built: over one, no model is called.
+    const spend = await claimModelReply(c.var.runtime.db, tenantClaims(c.var.principal), agent, orgCeilings);
+    const prompt = await spend.prepare(() =>
+      tenant(c, (tx) =>
+        groundedPrompt(tx, agent, {
+          history,
+          message,
+          stage: stageFor(history.filter((m) => m.role === 'user').length + 1, false),
+          hasLead: false,
+          tools: false,
+          ...(extraInstructions ? { extraInstructions } : {}),
+        }),
+      ),
+    );
 
     const upstream = new AbortController();
     const onGone = () => upstream.abort();
@@ -100,6 +117,7 @@ export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, ti
         throw error instanceof UpstreamError ? error.toApiError() : error;
       } finally {
         c.req.raw.signal.removeEventListener('abort', onGone);
+        await spend.settle(spentTokens(usageOf(reported, content)));
       }
       return c.json({
         id,
@@ -157,6 +175,7 @@ export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, ti
           }
         } finally {
           c.req.raw.signal.removeEventListener('abort', onGone);
+          await spend.settle(spentTokens(usageOf(reported, content)));
           try {
             controller.enqueue(encoder.encode('data: [DONE]\n\n'));
             controller.close();
