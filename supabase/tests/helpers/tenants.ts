@@ -153,7 +153,7 @@ export async function createTenant(
   await q(
     `insert into public.usage_counters (org_id, bucket, window_start, window_end, hits)
      values ($1, $2, date_trunc('hour', now()), date_trunc('hour', now()) + interval '1 hour', 1)`,
-    [f.orgId, `replies:org:${f.orgId}/hour`],
+    [f.orgId, `fixture:${f.orgId}/hour`],
   );
   await q(`insert into public.jobs (org_id, kind) values ($1, 'kommo.sync_lead')`, [f.orgId]);
   return f;
