@@ -83,7 +83,11 @@ describe.each(drivers)('model spend ceilings on %s', (driver: DriverName) => {
     const before = upstream.requests.length;
     expect((await visitor(tenant)('POST', '/chat', { message: 'Q1' })).status).toBe(200);
     expect((await visitor(tenant)('POST', '/chat', { message: 'Q2' })).status).toBe(200);
-    expectRefused(await visitor(tenant)('POST', '/chat', { message: 'Q3' }), 3600, /reply limit for this hour/);
+    expectRefused(
+      await visitor(tenant)('POST', '/chat', { message: 'Q3' }),
+      3600,
+      /reply limit for this hour/,
+    );
     expect(upstream.requests.length - before).toBe(2);
     expect(await storedQuestions(tenant.agentId)).toEqual(['Q1', 'Q2']);
     expect(await counters(`replies:agent:${tenant.agentId}`)).toEqual([
@@ -148,9 +152,9 @@ describe.each(drivers)('model spend ceilings on %s', (driver: DriverName) => {
     expectRefused(await ask(second!.id, 'Q4'), 86_400, /organisation has reached its reply limit/);
     expect(upstream.requests.length - before).toBe(3);
     const other = await agentWith({});
-    expect((await orgApi.as(other.secretKey)('POST', '/chat', { agentId: other.agentId, message: 'Q1' })).status).toBe(
-      200,
-    );
+    expect(
+      (await orgApi.as(other.secretKey)('POST', '/chat', { agentId: other.agentId, message: 'Q1' })).status,
+    ).toBe(200);
   });
 
   it('counts the OpenAI-compatible endpoint against the same ceiling', async () => {
@@ -169,7 +173,10 @@ describe.each(drivers)('model spend ceilings on %s', (driver: DriverName) => {
 
   it('gives the reply back when the turn is refused after the claim (unknown conversation)', async () => {
     const tenant = await agentWith({ repliesPerHour: 1 });
-    const lost = await visitor(tenant)('POST', '/chat', { message: 'Q0', conversationId: crypto.randomUUID() });
+    const lost = await visitor(tenant)('POST', '/chat', {
+      message: 'Q0',
+      conversationId: crypto.randomUUID(),
+    });
     expect(lost.status).toBe(404);
     expect((await visitor(tenant)('POST', '/chat', { message: 'Q1' })).status).toBe(200);
     expect((await visitor(tenant)('POST', '/chat', { message: 'Q2' })).status).toBe(429);

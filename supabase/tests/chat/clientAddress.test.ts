@@ -4,10 +4,7 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
-import {
-  clientAddressSettings,
-  resolveClientAddress,
-} from '@closer/functions/_shared/http/clientAddress.ts';
+import { clientAddressSettings, resolveClientAddress } from '@closer/functions/_shared/http/clientAddress.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { createLocalApp } from '@closer/local/src/server.ts';
 import { serve } from '@hono/node-server';
@@ -47,7 +44,8 @@ describe('resolving the client address', () => {
 
   it('reads a single-address header, with ports and brackets, and refuses what is not an address', () => {
     const cf = clientAddressSettings({ CLOSER_CLIENT_IP_HEADER: 'cf-connecting-ip' });
-    const from = (value: string) => resolveClientAddress(headers({ 'cf-connecting-ip': value }), '10.0.0.2', cf);
+    const from = (value: string) =>
+      resolveClientAddress(headers({ 'cf-connecting-ip': value }), '10.0.0.2', cf);
     expect(from('198.51.100.4')).toBe('198.51.100.4');
     expect(from('198.51.100.4:51234')).toBe('198.51.100.4');
     expect(from('[2001:db8::1]:443')).toBe('2001:db8:0:0::/64');
@@ -63,7 +61,10 @@ describe('resolving the client address', () => {
   });
 
   it('ignores invalid settings instead of failing', () => {
-    expect(clientAddressSettings({ CLOSER_CLIENT_IP_HEADER: 'x forwarded' })).toEqual({ header: null, hops: 1 });
+    expect(clientAddressSettings({ CLOSER_CLIENT_IP_HEADER: 'x forwarded' })).toEqual({
+      header: null,
+      hops: 1,
+    });
     expect(clientAddressSettings({ CLOSER_CLIENT_IP_HEADER: 'none' })).toEqual({ header: null, hops: 1 });
     expect(clientAddressSettings({ CLOSER_TRUSTED_PROXY_HOPS: '0' }).hops).toBe(1);
     expect(clientAddressSettings({ CLOSER_TRUSTED_PROXY_HOPS: '2.5' }).hops).toBe(1);
@@ -164,7 +165,11 @@ describe.each(drivers)('per-address limit on %s', (driver: DriverName) => {
     let url: string;
     let close: () => Promise<void>;
     beforeAll(async () => {
-      const server = serve({ fetch: createLocalApp(createRuntime(db, {})).fetch, port: 0, hostname: '127.0.0.1' });
+      const server = serve({
+        fetch: createLocalApp(createRuntime(db, {})).fetch,
+        port: 0,
+        hostname: '127.0.0.1',
+      });
       await new Promise((resolve) => server.once('listening', resolve));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/functions/v1/chat`;
       close = () => new Promise((resolve) => server.close(() => resolve()));
@@ -196,9 +201,10 @@ describe('per-address limit under real Deno (the edge entry passes the peer)', (
 
   it('gives two socket addresses separate buckets and ignores forwarding headers', async () => {
     const tenant = await createTenant(db, 'Edge', { allowedOrigins: ['*'] });
-    await db.query(`update agents set rate_limits = '{"visitorPerMinute": 100, "ipPerMinute": 1}' where id = $1`, [
-      tenant.agentId,
-    ]);
+    await db.query(
+      `update agents set rate_limits = '{"visitorPerMinute": 100, "ipPerMinute": 1}' where id = $1`,
+      [tenant.agentId],
+    );
     const fn = await startDenoFunction('chat', { DATABASE_URL: db.url ?? '' });
     try {
       const from = (localAddress: string, extra: Record<string, string> = {}) =>

@@ -82,7 +82,9 @@ export interface ModelReplyClaim {
 }
 
 const logFailure = (what: string) => (error: unknown) =>
-  console.error(JSON.stringify({ level: 'error', where: 'model ceilings', message: what, error: String(error) }));
+  console.error(
+    JSON.stringify({ level: 'error', where: 'model ceilings', message: what, error: String(error) }),
+  );
 
 /** Counts one reply for the agent and its organisation; 429 `rate_limited` with Retry-After when over. */
 export async function claimModelReply(

@@ -36,4 +36,3 @@ export async function sweepOldWindows(tx: Queryable): Promise<void> {
   await tx.query(`delete from public.rate_limits where window_start < now() - interval '10 minutes'`);
   await tx.query(`delete from public.usage_counters where window_end < now() - interval '1 hour'`);
 }
-

@@ -34,7 +34,11 @@ interface CounterRow {
 }
 
 /** Counts one hit in every ceiling's current window (one statement) and refuses with 429 when one is full. */
-export async function countUsage(tx: Queryable, orgId: string, ceilings: Ceiling[]): Promise<CountedWindow[]> {
+export async function countUsage(
+  tx: Queryable,
+  orgId: string,
+  ceilings: Ceiling[],
+): Promise<CountedWindow[]> {
   if (ceilings.length === 0) return [];
   // The window is part of the stored bucket: an hour and a day can start at the same instant. Rows are
   // locked in one order by every caller, so concurrent counts cannot deadlock.
@@ -53,7 +57,8 @@ export async function countUsage(tx: Queryable, orgId: string, ceilings: Ceiling
     const row = rows.find((r) => r.bucket === stored[i]);
     if (!row) continue;
     const full =
-      row.hits > ceiling.maxHits || (ceiling.maxTokens !== undefined && Number(row.tokens) >= ceiling.maxTokens);
+      row.hits > ceiling.maxHits ||
+      (ceiling.maxTokens !== undefined && Number(row.tokens) >= ceiling.maxTokens);
     if (full) {
       const wait = Math.max(1, row.retry_after);
       throw new ApiError('rate_limited', ceiling.refusal(wait), { headers: { 'retry-after': String(wait) } });

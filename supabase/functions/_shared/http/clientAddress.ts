@@ -1,8 +1,8 @@
 // Which network a request comes from, for per-address limits. Only a source the deployment trusts counts: a
 // header its own proxy sets (counted from the right, where that proxy writes), else the connection's peer.
 // Forwarding headers a client sends by itself are never believed.
-import ipaddr from 'ipaddr.js';
 import type { MiddlewareHandler } from 'hono';
+import ipaddr from 'ipaddr.js';
 import type { Env } from '../env.ts';
 
 /** What the server that accepted the connection knows about it; passed as Hono's env bindings. */
