@@ -175,13 +175,13 @@ export function registerOpenAiRoutes(
           }
         } finally {
           c.req.raw.signal.removeEventListener('abort', onGone);
-          await spend.settle(spentTokens(usageOf(reported, content)));
           try {
             controller.enqueue(encoder.encode('data: [DONE]\n\n'));
             controller.close();
           } catch {
             // the client is gone
           }
+          await spend.settle(spentTokens(usageOf(reported, content)));
         }
       },
       cancel() {
