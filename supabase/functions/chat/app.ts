@@ -60,20 +60,18 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     // Spend ceilings first: over one, nothing is stored and no model is called.
     const spend = await claimModelReply(runtime.db, claims, agent, orgCeilings);
     // The visitor's message is committed here, before any model is called.
-    const prepared = await spend.prepare(() =>
-      prepareTurn(
-        runtime.db,
-        claims,
-        {
-          agent,
-          request,
-          visitorToken: c.req.header(VISITOR_TOKEN_HEADER),
-          requireVisitorToken: needsVisitorToken(c),
-          ip: c.var.clientAddress,
-        },
-        provider,
-      ),
-    );
+    const prepared = await prepareTurn(
+      runtime.db,
+      claims,
+      {
+        agent,
+        request,
+        visitorToken: c.req.header(VISITOR_TOKEN_HEADER),
+        requireVisitorToken: needsVisitorToken(c),
+        ip: c.var.clientAddress,
+      },
+      provider,
+    ).catch(spend.giveBack);
     const signal = c.req.raw.signal;
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
       return sseResponse(

@@ -62,18 +62,16 @@ export function registerOpenAiRoutes(
     });
     // Spend ceilings before the prompt is built: over one, no model is called.
     const spend = await claimModelReply(c.var.runtime.db, tenantClaims(c.var.principal), agent, orgCeilings);
-    const prompt = await spend.prepare(() =>
-      tenant(c, (tx) =>
-        groundedPrompt(tx, agent, {
-          history,
-          message,
-          stage: stageFor(history.filter((m) => m.role === 'user').length + 1, false),
-          hasLead: false,
-          tools: false,
-          ...(extraInstructions ? { extraInstructions } : {}),
-        }),
-      ),
-    );
+    const prompt = await tenant(c, (tx) =>
+      groundedPrompt(tx, agent, {
+        history,
+        message,
+        stage: stageFor(history.filter((m) => m.role === 'user').length + 1, false),
+        hasLead: false,
+        tools: false,
+        ...(extraInstructions ? { extraInstructions } : {}),
+      }),
+    ).catch(spend.giveBack);
 
     const upstream = new AbortController();
     const onGone = () => upstream.abort();

@@ -75,8 +75,11 @@ function ceilingsFor(agent: Agent, org: OrgCeilings): Ceiling[] {
 
 /** A model reply counted against the ceilings. Neither method throws: a failure is logged. */
 export interface ModelReplyClaim {
-  /** Runs the turn's preparation; when it fails the reply was never given, so its count is taken back. */
-  prepare<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * For the turn's preparation failing (`prepare().catch(claim.giveBack)`): the reply was never given, so its
+   * count is taken back; the failure is thrown on.
+   */
+  giveBack(failure: unknown): Promise<never>;
   /** Adds the tokens the reply used (input + output) once it is over. */
   settle(usage: { inputTokens: number; outputTokens: number }): Promise<void>;
 }
@@ -108,13 +111,9 @@ export async function claimModelReply(
     countUsage(tx, agent.orgId, ceilingsFor(agent, org)),
   );
   return {
-    async prepare(work) {
-      try {
-        return await work();
-      } catch (failure) {
-        await counting(db, claims, (tx) => takeBack(tx, windows)).catch(logFailure('take back'));
-        throw failure;
-      }
+    async giveBack(failure) {
+      await counting(db, claims, (tx) => takeBack(tx, windows)).catch(logFailure('take back'));
+      throw failure;
     },
     async settle(usage) {
       const tokens = [usage.inputTokens, usage.outputTokens]
