@@ -7,7 +7,7 @@ import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Api, type ApiResponse, createApi } from '../helpers/api.ts';
+import { type Api, type ApiResponse, createApi, issuePaths } from '../helpers/api.ts';
 import { type DriverName, drivers, migratedDatabase } from '../helpers/databases.ts';
 import {
   fakeUpstream,
@@ -94,6 +94,34 @@ describe.each(drivers)('model spend ceilings on %s', (driver: DriverName) => {
       ['day', 2, 2 * 128],
       ['hour', 2, 2 * 128],
     ]);
+  });
+
+  it("sets an agent's ceilings through the API, with defaults for the rest and 422 out of range", async () => {
+    const tenant = await agentWith({});
+    const admin = api.as(tenant.secretKey);
+    const patched = await admin<{ rateLimits: Record<string, number> }>(
+      'PATCH',
+      `/agents/${tenant.agentId}`,
+      {
+        rateLimits: { repliesPerHour: 1, leadsPerHour: 10 },
+      },
+    );
+    expect(patched.status).toBe(200);
+    expect(patched.body.rateLimits).toEqual({
+      visitorPerMinute: 20,
+      ipPerMinute: 60,
+      repliesPerHour: 1,
+      repliesPerDay: 20_000,
+      tokensPerHour: 2_000_000,
+      tokensPerDay: 20_000_000,
+      leadsPerConversationPerHour: 5,
+      leadsPerHour: 10,
+    });
+    expect((await visitor(tenant)('POST', '/chat', { message: 'Q1' })).status).toBe(200);
+    expect((await visitor(tenant)('POST', '/chat', { message: 'Q2' })).status).toBe(429);
+    const invalid = await admin('POST', '/agents', { name: 'Cheap', rateLimits: { tokensPerDay: 5 } });
+    expect(invalid.status).toBe(422);
+    expect(issuePaths(invalid)).toEqual([['rateLimits', 'tokensPerDay']]);
   });
 
   it('refuses before the stream starts: a streaming client gets the 429 as JSON', async () => {
