@@ -150,6 +150,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     leads: { column: 'id', ids: [a.leadId] },
     jobs: { column: 'id', ids: [n.ownLeadJobId] },
     rate_limits: { column: 'org_id', ids: 'any' },
+    usage_counters: { column: 'org_id', ids: 'any' },
   });
 
   it('covers every tenant table', () => {

@@ -66,10 +66,29 @@ export const agentTheme = z.object({
 });
 export type AgentTheme = z.infer<typeof agentTheme>;
 
+/**
+ * An agent's abuse limits and spend ceilings; over any of them the request is answered 429 `rate_limited`
+ * with `Retry-After`. Minutes, hours and days are fixed UTC windows counted in Postgres.
+ */
 export const agentRateLimits = z.object({
+  /** Visitor messages a minute in one conversation. @default 20 */
   visitorPerMinute: z._default(int(1, 1000), 20),
+  /** Visitor messages a minute from one client address (an IPv6 /64) to this agent. @default 60 */
   ipPerMinute: z._default(int(1, 10000), 60),
+  /** Model replies this agent may give in one hour (chat and the OpenAI-compatible endpoint). @default 2000 */
+  repliesPerHour: z._default(int(1, 1_000_000), 2000),
+  /** Model replies this agent may give in one day. @default 20000 */
+  repliesPerDay: z._default(int(1, 10_000_000), 20_000),
+  /** Model tokens (input + output) this agent may use in one hour; a reply in flight may overshoot it. @default 2000000 */
+  tokensPerHour: z._default(int(1000, 1_000_000_000), 2_000_000),
+  /** Model tokens this agent may use in one day. @default 20000000 */
+  tokensPerDay: z._default(int(1000, 1_000_000_000), 20_000_000),
+  /** Lead writes (form or capture_lead tool) an hour in one conversation. @default 5 */
+  leadsPerConversationPerHour: z._default(int(1, 100), 5),
+  /** Lead writes an hour across all of this agent's conversations. @default 200 */
+  leadsPerHour: z._default(int(1, 100_000), 200),
 });
+export type AgentRateLimits = z.infer<typeof agentRateLimits>;
 
 export const agentStatus = z.enum(['active', 'paused']);
 

@@ -1,9 +1,11 @@
 // One HTTP app for the local stack: every function under /functions/v1/<name>, the demo page at /.
 
 import { readFile } from 'node:fs/promises';
+import type { ServerBindings } from '@closer/functions/_shared/http/clientAddress.ts';
 import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
-import { Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { type Context, Hono } from 'hono';
 import type { DemoKeys } from './demoKeys.ts';
 import { demoPage } from './demoPage.ts';
 import { functionFactories } from './functions.ts';
@@ -15,15 +17,20 @@ export const FUNCTIONS_PATH = '/functions/v1';
 export function createLocalApp(runtime: Runtime, demo: DemoKeys | null = null): Hono {
   const apps = new Map(Object.entries(functionFactories).map(([name, create]) => [name, create(runtime)]));
   const root = new Hono();
-  // mount() strips /functions/v1, so each function sees /<name>/… as it does on Supabase.
-  root.mount(FUNCTIONS_PATH, (request) => {
-    const name = new URL(request.url).pathname.split('/')[1] ?? '';
-    const app = apps.get(name);
-    if (app) return app.fetch(request);
-    return new Hono()
-      .all('*', (c) => errorResponse(c, new ApiError('not_found', `No function named "${name}"`)))
-      .fetch(request);
-  });
+  // mount() strips /functions/v1, so each function sees /<name>/… as it does on Supabase; the connection's
+  // peer goes along as the runtime-neutral `clientAddress` binding.
+  root.mount(
+    FUNCTIONS_PATH,
+    (request, bindings: ServerBindings) => {
+      const name = new URL(request.url).pathname.split('/')[1] ?? '';
+      const app = apps.get(name);
+      if (app) return app.fetch(request, bindings);
+      return new Hono()
+        .all('*', (c) => errorResponse(c, new ApiError('not_found', `No function named "${name}"`)))
+        .fetch(request);
+    },
+    { optionHandler: (c) => ({ clientAddress: peerAddress(c) }) },
+  );
   // Local only: an auth.users row and an access token for any e-mail (docs/local-development.md).
   root.route('/', localSignInApp(runtime));
   root.get('/', (c) => c.html(demoPage(demo, `${new URL(c.req.url).origin}${FUNCTIONS_PATH}`)));
@@ -39,4 +46,14 @@ export function createLocalApp(runtime: Runtime, demo: DemoKeys | null = null): 
     });
   });
   return root;
+}
+
+/**
+ * The socket's peer under @hono/node-server; a caller of `app.fetch`/`app.request` (tests, benchmarks) may
+ * name one with the `clientAddress` binding instead.
+ */
+function peerAddress(c: Context): string | undefined {
+  const env = c.env as (ServerBindings & { incoming?: unknown }) | undefined;
+  if (env?.clientAddress) return env.clientAddress;
+  return env?.incoming ? getConnInfo(c).remote.address : undefined;
 }

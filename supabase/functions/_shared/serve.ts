@@ -3,14 +3,20 @@ import type { Hono } from 'hono';
 import { createPostgresDatabase } from './db/postgres.ts';
 import type { Env } from './env.ts';
 import type { AppEnv } from './http/app.ts';
+import { SUPABASE_CLIENT_IP_HEADER } from './http/clientAddress.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 
 interface DenoLike {
   env: { toObject(): Record<string, string> };
   serve(
     options: { port?: number; onListen?: (addr: { port: number }) => void },
-    handler: (request: Request) => Response | Promise<Response>,
+    handler: (request: Request, info?: ServeInfo) => Response | Promise<Response>,
   ): unknown;
+}
+
+/** Deno.serve's second handler argument: a TCP peer has a hostname, a Unix socket a path. */
+interface ServeInfo {
+  remoteAddr: { hostname?: string } | { path: string };
 }
 
 export function databaseUrl(env: Env): string {
@@ -53,7 +59,17 @@ export function serve(create: (runtime: Runtime) => Hono<AppEnv>): void {
   keepServingOnFailures();
   const deno = (globalThis as unknown as { Deno: DenoLike }).Deno;
   const env = deno.env.toObject();
+  // On Supabase every connection comes from its gateway; the visitor's address is in the header Cloudflare
+  // sets in front of it (docs/configuration.md). Elsewhere the peer is the visitor unless a proxy is declared.
+  if ('EdgeRuntime' in globalThis) env.CLOSER_CLIENT_IP_HEADER ??= SUPABASE_CLIENT_IP_HEADER;
   const app = create(createRuntime(createPostgresDatabase(databaseUrl(env)), env));
   // The edge runtime picks its own port; PORT serves plain `deno run` (tests, self-hosting).
-  deno.serve(env.PORT ? { port: Number(env.PORT) } : {}, app.fetch);
+  deno.serve(env.PORT ? { port: Number(env.PORT) } : {}, (request, info) =>
+    app.fetch(request, { clientAddress: peerHostname(info) }),
+  );
+}
+
+function peerHostname(info: ServeInfo | undefined): string | undefined {
+  const remote = info?.remoteAddr;
+  return remote && 'hostname' in remote ? remote.hostname : undefined;
 }

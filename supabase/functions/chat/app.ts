@@ -20,7 +20,7 @@ import { tenant } from '../_shared/auth/middleware.ts';
 import { tenantClaims } from '../_shared/auth/principal.ts';
 import { type ChatTimings, prepareTurn, streamReply } from '../_shared/chat/engine.ts';
 import { upsertLead } from '../_shared/chat/leads.ts';
-import { clientIp } from '../_shared/chat/rateLimit.ts';
+import { claimModelReply, orgCeilingsFromEnv } from '../_shared/chat/modelCeilings.ts';
 import { sseResponse } from '../_shared/chat/sse.ts';
 import { findVisitorConversation } from '../_shared/chat/visitor.ts';
 import { sha256Hex } from '../_shared/crypto.ts';
@@ -37,7 +37,7 @@ import {
   messageFromRow,
 } from '../_shared/resources/conversations.ts';
 import type { Runtime } from '../_shared/runtime.ts';
-import { chatAgent, chatAgentId, loadChatAgent, needsVisitorToken } from './agent.ts';
+import { chatAgent, needsVisitorToken } from './agent.ts';
 import { registerOpenAiRoutes } from './openai.ts';
 
 const anyCredential = authorize(access.chat);
@@ -58,6 +58,7 @@ export function chatTimings(env: Runtime['env']): ChatTimings {
 export function createChatApp(runtime: Runtime, options: { provider?: LlmProvider } = {}) {
   const provider = options.provider ?? createLlmProvider(runtime.env);
   const timings = chatTimings(runtime.env);
+  const orgCeilings = orgCeilingsFromEnv(runtime.env);
   const app = createFunctionApp('chat', runtime);
 
   const sendMessage = route({
@@ -72,8 +73,10 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
   });
   app.post('/', anyCredential, sendMessage, async (c) => {
     const request = c.req.valid('json');
-    const agentId = chatAgentId(c, request.agentId);
+    const agent = await chatAgent(c, request.agentId);
     const claims = tenantClaims(c.var.principal);
+    // Spend ceilings first: over one, nothing is stored and no model is called.
+    const spend = await claimModelReply(runtime.db, claims, agent, orgCeilings);
     // The visitor's message is committed here, before any model is called.
     const prepared = await prepareTurn(
       runtime.db,
@@ -82,11 +85,11 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
         request,
         visitorToken: c.req.header(VISITOR_TOKEN_HEADER),
         requireVisitorToken: needsVisitorToken(c),
-        ip: clientIp(c.req.raw.headers),
+        ip: c.var.clientAddress,
       },
       provider,
-      (tx) => loadChatAgent(tx, agentId),
-    );
+      async () => agent,
+    ).catch(spend.giveBack);
     // A conversation this turn started is the visitor's from now on: its token joins the claims.
     const turnClaims = prepared.turn.visitorToken
       ? { ...claims, visitor_token_hash: await sha256Hex(prepared.turn.visitorToken) }
@@ -96,12 +99,14 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       return sseResponse(
         c,
         async (emit, gone) => {
-          await streamReply(run, prepared, emit, gone);
+          const outcome = await streamReply(run, prepared, emit, gone);
+          await spend.settle(outcome.usage);
         },
         { pingMs: timings.pingMs, requestId: c.var.requestId },
       );
     }
     const outcome = await streamReply(run, prepared, () => {}, c.req.raw.signal);
+    await spend.settle(outcome.usage);
     if (outcome.error) throw outcome.error;
     const [row] = await withTenant(runtime.db, turnClaims, (tx) =>
       tx.query('select * from public.messages where id = $1', [prepared.turn.replyId]),
@@ -194,6 +199,6 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     return c.json(lead, 201);
   });
 
-  registerOpenAiRoutes(app, provider, timings);
+  registerOpenAiRoutes(app, provider, timings, orgCeilings);
   return app;
 }

@@ -4,9 +4,11 @@ import { MAX_MESSAGE_LENGTH, openAiChatCompletion, openAiChatRequest } from '@cl
 import { streamSSE } from 'hono/streaming';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
+import { tenantClaims } from '../_shared/auth/principal.ts';
 import { coalesceDeltas } from '../_shared/chat/coalesce.ts';
 import { type ChatTimings, groundedPrompt } from '../_shared/chat/engine.ts';
 import { withIdleTimeout } from '../_shared/chat/idle.ts';
+import { claimModelReply, type OrgCeilings } from '../_shared/chat/modelCeilings.ts';
 import { ReplyText, replyCharLimit } from '../_shared/chat/replyText.ts';
 import { SSE_HEADERS } from '../_shared/chat/sse.ts';
 import type { FunctionApp } from '../_shared/http/app.ts';
@@ -23,6 +25,11 @@ type Content = string | { type: string; text?: string | undefined }[] | null | u
 const text = (content: Content) =>
   typeof content === 'string' ? content : (content ?? []).map((part) => part.text ?? '').join('');
 
+const spentTokens = (usage: { prompt_tokens: number; completion_tokens: number }) => ({
+  inputTokens: usage.prompt_tokens,
+  outputTokens: usage.completion_tokens,
+});
+
 const invalid = (path: (string | number)[], message: string) =>
   new ApiError('validation_failed', 'The request body is not valid', { details: [{ path, message }] });
 
@@ -37,7 +44,12 @@ const completions = route({
   },
 });
 
-export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, timings: ChatTimings) {
+export function registerOpenAiRoutes(
+  app: FunctionApp,
+  provider: LlmProvider,
+  timings: ChatTimings,
+  orgCeilings: OrgCeilings,
+) {
   app.post('/v1/chat/completions', authorize(access.server), completions, async (c) => {
     const body = c.req.valid('json');
     const lastUser = body.messages.findLastIndex((m) => m.role === 'user');
@@ -57,22 +69,25 @@ export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, ti
       .join('\n')
       .trim();
 
-    const { agent, prompt } = await tenant(c, async (tx) => {
+    const agent = await tenant(c, async (tx) => {
       const [row] = await tx.query(`${AGENT_SELECT} where t.id::text = $1 or t.slug = $1`, [body.model]);
       if (!row) throw notFound(`Agent "${body.model}"`);
       const agent = agentFromRow(row);
       if (agent.status !== 'active') throw new ApiError('forbidden', `${agent.name} is paused`);
-      const visitorTurns = history.filter((m) => m.role === 'user').length + 1;
-      const prompt = await groundedPrompt(tx, agent, {
+      return agent;
+    });
+    // Spend ceilings before the prompt is built: over one, no model is called.
+    const spend = await claimModelReply(c.var.runtime.db, tenantClaims(c.var.principal), agent, orgCeilings);
+    const prompt = await tenant(c, (tx) =>
+      groundedPrompt(tx, agent, {
         history,
         message,
-        stage: stageFor(visitorTurns, false),
+        stage: stageFor(history.filter((m) => m.role === 'user').length + 1, false),
         hasLead: false,
         tools: false,
         ...(extraInstructions ? { extraInstructions } : {}),
-      });
-      return { agent, prompt };
-    });
+      }),
+    ).catch(spend.giveBack);
 
     const upstream = new AbortController();
     const onGone = () => upstream.abort();
@@ -99,10 +114,20 @@ export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, ti
       promptTokens: prompt.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0),
       requestId: c.var.requestId,
     };
-    const relay = (onText: (text: string) => void) =>
-      relayCompletion(events, new ReplyText(replyCharLimit(maxTokens)), onText, upstream).finally(() =>
-        c.req.raw.signal.removeEventListener('abort', onGone),
-      );
+    const relay = async (onText: (text: string) => void) => {
+      try {
+        const result = await relayCompletion(
+          events,
+          new ReplyText(replyCharLimit(maxTokens)),
+          onText,
+          upstream,
+        );
+        await spend.settle(spentTokens(usageOf(completion, result)));
+        return result;
+      } finally {
+        c.req.raw.signal.removeEventListener('abort', onGone);
+      }
+    };
 
     if (!body.stream) {
       const result = await relay(() => {});

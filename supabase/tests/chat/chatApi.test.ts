@@ -90,25 +90,7 @@ describe('rate limits kept in Postgres', () => {
     );
     expect(stored.map((m) => m.content)).toEqual(['One', 'Two']);
   });
-
-  it('limits messages per IP address per agent across conversations', async () => {
-    const limited = await createTenant(db, 'Crowded', { allowedOrigins: ['*'] });
-    await db.query(
-      `update agents set rate_limits = '{"visitorPerMinute": 20, "ipPerMinute": 2}' where id = $1`,
-      [limited.agentId],
-    );
-    const from = (ip: string) =>
-      api.as(limited.publishableKey, { origin: ORIGIN, 'x-forwarded-for': `${ip}, 10.0.0.1` });
-    expect((await from('203.0.113.7')('POST', '/chat', { message: 'A' })).status).toBe(200);
-    expect((await from('203.0.113.7')('POST', '/chat', { message: 'B' })).status).toBe(200);
-    expect((await from('203.0.113.7')('POST', '/chat', { message: 'C' })).status).toBe(429);
-    expect((await from('198.51.100.2')('POST', '/chat', { message: 'D' })).status).toBe(200);
-    const [row] = await db.query<{ hits: number }>(
-      'select max(hits)::int as hits from rate_limits where bucket like $1',
-      [`ip:${limited.agentId}:203.0.113.7`],
-    );
-    expect(row?.hits).toBe(2);
-  });
+  // Per-address limits (trusted proxies, sockets, rotation): clientAddress.test.ts.
 });
 
 describe('GET /chat/config', () => {

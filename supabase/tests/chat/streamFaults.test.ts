@@ -32,6 +32,8 @@ const ENV = {
   CLOSER_CHAT_PING_MS: '5000',
   CLOSER_LLM_IDLE_TIMEOUT_MS: '5000',
   CLOSER_LLM_FIRST_TOKEN_TIMEOUT_MS: '1000',
+  CLOSER_ORG_TOKENS_PER_HOUR: '1000000000',
+  CLOSER_ORG_TOKENS_PER_DAY: '1000000000',
 };
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -46,7 +48,11 @@ interface Stack {
 
 async function stackOn(db: Database): Promise<Stack> {
   const tenant = await createTenant(db, 'Acme');
-  await db.query(`update agents set rate_limits = '{"visitorPerMinute": 1000, "ipPerMinute": 10000}'`);
+  // Huge usage reports are part of what is tested here: the token ceilings must not end the suite early.
+  await db.query(
+    `update agents set rate_limits = '{"visitorPerMinute": 1000, "ipPerMinute": 10000,
+       "tokensPerHour": 1000000000, "tokensPerDay": 1000000000}'`,
+  );
   return { db, api: createApi(db, ENV), tenant };
 }
 

@@ -24,25 +24,37 @@ export interface Api {
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export function createApi(db: Database, env: Record<string, string> = {}): Api {
+/** The peer address every request of a test API comes from, as a socket would give it (TEST-NET-1). */
+export const TEST_CLIENT_ADDRESS = '192.0.2.10';
+
+export function createApi(
+  db: Database,
+  env: Record<string, string> = {},
+  options: { clientAddress?: string } = {},
+): Api {
   const app = createLocalApp(
     createRuntime(db, { SUPABASE_URL, SUPABASE_JWT_SECRET: LEGACY_JWT_SECRET, ...env }),
   );
+  const bindings = { clientAddress: options.clientAddress ?? TEST_CLIENT_ADDRESS };
   return {
-    fetch: async (path, init) => app.request(`/functions/v1${path}`, init),
+    fetch: async (path, init) => app.request(`/functions/v1${path}`, init, bindings),
     as:
       (credential, defaults = {}) =>
       async (method, path, body, headers = {}) => {
-        const response = await app.request(`/functions/v1${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${credential}`,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-            ...defaults,
-            ...headers,
+        const response = await app.request(
+          `/functions/v1${path}`,
+          {
+            method,
+            headers: {
+              authorization: `Bearer ${credential}`,
+              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+              ...defaults,
+              ...headers,
+            },
+            ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
           },
-          ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-        });
+          bindings,
+        );
         const text = await response.text();
         return {
           status: response.status,

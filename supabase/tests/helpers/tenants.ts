@@ -43,6 +43,7 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   oauth_states: 'org_id',
   webhook_events: 'org_id',
   rate_limits: 'org_id',
+  usage_counters: 'org_id',
   jobs: 'org_id',
 };
 
@@ -155,6 +156,11 @@ export async function createTenant(
     f.orgId,
     `visitor:${f.orgId}`,
   ]);
+  await q(
+    `insert into public.usage_counters (org_id, bucket, window_start, window_end, hits)
+     values ($1, $2, date_trunc('hour', now()), date_trunc('hour', now()) + interval '1 hour', 1)`,
+    [f.orgId, `fixture:${f.orgId}/hour`],
+  );
   await q(`insert into public.jobs (org_id, kind) values ($1, 'kommo.sync_lead')`, [f.orgId]);
   return f;
 }

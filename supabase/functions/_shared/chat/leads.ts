@@ -4,6 +4,7 @@ import type { Queryable } from '../db/types.ts';
 import { queueLeadSync } from '../kommo/leadQueue.ts';
 import type { LlmTool } from '../llm/types.ts';
 import { leadFromRow } from '../resources/conversations.ts';
+import { countLeadWrite } from './leadLimit.ts';
 
 export const CAPTURE_LEAD_TOOL: LlmTool = {
   name: 'capture_lead',
@@ -89,11 +90,15 @@ export function leadFieldsFromToolArguments(json: string): LeadFields | null {
   return parsed.success ? parsed.data : null;
 }
 
-/** One lead per conversation: a second capture fills in or corrects fields, never duplicates. */
+/**
+ * One lead per conversation: a second capture fills in or corrects fields, never duplicates. Each write counts
+ * against the agent's lead limits (429 `rate_limited` over them).
+ */
 export async function upsertLead(
   tx: Queryable,
   lead: { orgId: string; agentId: string | null; conversationId: string; fields: LeadFields },
 ): Promise<Lead> {
+  if (lead.agentId) await countLeadWrite(tx, { ...lead, agentId: lead.agentId });
   const f = lead.fields;
   const [row] = await tx.query(
     `insert into public.leads (org_id, agent_id, conversation_id, name, email, phone, company, need)

@@ -34,10 +34,5 @@ export async function countHits(tx: Queryable, orgId: string, limits: RateLimit[
 /** Old windows are of no use; sweep them now and then rather than on every request. */
 export async function sweepOldWindows(tx: Queryable): Promise<void> {
   await tx.query(`delete from public.rate_limits where window_start < now() - interval '10 minutes'`);
-}
-
-/** The caller's address as the edge reports it (Supabase and most proxies set x-forwarded-for). */
-export function clientIp(headers: Headers): string {
-  const forwarded = headers.get('x-forwarded-for')?.split(',')[0]?.trim();
-  return forwarded || headers.get('cf-connecting-ip') || headers.get('x-real-ip') || 'unknown';
+  await tx.query(`delete from public.usage_counters where window_end < now() - interval '1 hour'`);
 }

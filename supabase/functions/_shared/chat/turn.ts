@@ -32,7 +32,8 @@ export interface TurnInput {
   visitorToken: string | undefined;
   /** Publishable keys must prove the conversation is theirs; server credentials speak for the organisation. */
   requireVisitorToken: boolean;
-  ip: string;
+  /** The client's address bucket from the trusted source; null: unknown, no per-address limit. */
+  ip: string | null;
 }
 
 export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedTurn> {
@@ -40,7 +41,9 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
   const limits = agent.rateLimits;
   const hits = (conversation: string) =>
     countHits(tx, agent.orgId, [
-      { bucket: `ip:${agent.id}:${input.ip}`, limit: limits.ipPerMinute, what: 'from this address' },
+      ...(input.ip === null
+        ? []
+        : [{ bucket: `ip:${agent.id}:${input.ip}`, limit: limits.ipPerMinute, what: 'from this address' }]),
       { bucket: `visitor:${conversation}`, limit: limits.visitorPerMinute, what: 'in this conversation' },
     ]);
 

@@ -5,17 +5,21 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Principal } from '../auth/principal.ts';
 import type { Runtime } from '../runtime.ts';
+import { clientAddress, clientAddressSettings, type ServerBindings } from './clientAddress.ts';
 import { ApiError, errorResponse, handleError } from './errors.ts';
 import { requestId } from './requestId.ts';
 import './messages.ts';
 
 export interface AppEnv {
+  Bindings: ServerBindings;
   Variables: {
     requestId: string;
     runtime: Runtime;
     principal: Principal;
     /** A signed-in user admitted by authenticateUser(), with or without an organisation. */
     userId: string;
+    /** The client's address bucket from the trusted source (see clientAddress.ts); null when unknown. */
+    clientAddress: string | null;
   };
 }
 
@@ -59,6 +63,7 @@ export function createFunctionApp(
     c.set('runtime', runtime);
     await next();
   });
+  app.use('*', clientAddress(clientAddressSettings(runtime.env)));
   app.use(
     '*',
     bodyLimit({

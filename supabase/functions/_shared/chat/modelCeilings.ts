@@ -1,0 +1,125 @@
+// Ceilings on model spend: replies and tokens per hour and per day, for each agent (its `rateLimits`) and for
+// each organisation (a deployment setting). A reply is claimed before its turn is prepared, in a short
+// transaction of its own, so nothing is stored or sent to the model when a ceiling is reached.
+import type { Agent } from '@closer/contract';
+import type { TenantClaims } from '../db/tenant.ts';
+import { withTenant } from '../db/tenant.ts';
+import type { Database, Queryable } from '../db/types.ts';
+import type { Env } from '../env.ts';
+import { addTokens, type Ceiling, type CountedWindow, countUsage, takeBack } from './usageCounters.ts';
+
+/** What one organisation may spend, whichever agents it runs; the same for every organisation of a deployment. */
+export interface OrgCeilings {
+  repliesPerHour: number;
+  repliesPerDay: number;
+  tokensPerHour: number;
+  tokensPerDay: number;
+}
+
+const ORG_DEFAULTS: OrgCeilings = {
+  repliesPerHour: 10_000,
+  repliesPerDay: 100_000,
+  tokensPerHour: 20_000_000,
+  tokensPerDay: 200_000_000,
+};
+
+const ORG_SETTINGS: Record<keyof OrgCeilings, string> = {
+  repliesPerHour: 'CLOSER_ORG_REPLIES_PER_HOUR',
+  repliesPerDay: 'CLOSER_ORG_REPLIES_PER_DAY',
+  tokensPerHour: 'CLOSER_ORG_TOKENS_PER_HOUR',
+  tokensPerDay: 'CLOSER_ORG_TOKENS_PER_DAY',
+};
+
+/** Reads `CLOSER_ORG_*` (positive integers); a missing or invalid value keeps the default (and is logged). */
+export function orgCeilingsFromEnv(env: Env): OrgCeilings {
+  const ceilings = { ...ORG_DEFAULTS };
+  for (const [key, name] of Object.entries(ORG_SETTINGS) as [keyof OrgCeilings, string][]) {
+    const text = env[name]?.trim();
+    if (!text) continue;
+    const value = Number(text);
+    if (Number.isSafeInteger(value) && value > 0) ceilings[key] = value;
+    else
+      console.error(
+        JSON.stringify({ level: 'warn', where: 'model ceilings', message: `${name} "${text}" ignored` }),
+      );
+  }
+  return ceilings;
+}
+
+function ceilingsFor(agent: Agent, org: OrgCeilings): Ceiling[] {
+  const own = agent.rateLimits;
+  const period = { hour: 'this hour', day: 'today' } as const;
+  const forAgent = (window: 'hour' | 'day', maxHits: number, maxTokens: number): Ceiling => ({
+    bucket: `replies:agent:${agent.id}`,
+    window,
+    maxHits,
+    maxTokens,
+    refusal: (wait) =>
+      `${agent.name} has reached its reply limit for ${period[window]} (at most ${maxHits} replies, ${maxTokens} tokens). Try again in ${wait} s.`,
+  });
+  const forOrg = (window: 'hour' | 'day', maxHits: number, maxTokens: number): Ceiling => ({
+    bucket: `replies:org:${agent.orgId}`,
+    window,
+    maxHits,
+    maxTokens,
+    refusal: (wait) =>
+      `This organisation has reached its reply limit for ${period[window]} (at most ${maxHits} replies, ${maxTokens} tokens). Try again in ${wait} s.`,
+  });
+  return [
+    forAgent('hour', own.repliesPerHour, own.tokensPerHour),
+    forAgent('day', own.repliesPerDay, own.tokensPerDay),
+    forOrg('hour', org.repliesPerHour, org.tokensPerHour),
+    forOrg('day', org.repliesPerDay, org.tokensPerDay),
+  ];
+}
+
+/** A model reply counted against the ceilings. Neither method throws: a failure is logged. */
+export interface ModelReplyClaim {
+  /**
+   * For the turn's preparation failing (`prepare().catch(claim.giveBack)`): the reply was never given, so its
+   * count is taken back; the failure is thrown on.
+   */
+  giveBack(failure: unknown): Promise<never>;
+  /** Adds the tokens the reply used (input + output) once it is over. */
+  settle(usage: { inputTokens: number; outputTokens: number }): Promise<void>;
+}
+
+/**
+ * Counter-only transactions do not wait for the disk at commit, so the hot agent and organisation rows are
+ * locked for as short a time as possible; a crash loses at most a moment of counts, never a message or a lead.
+ */
+function counting<T>(db: Database, claims: TenantClaims, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  return withTenant(db, claims, async (tx) => {
+    await tx.query('set local synchronous_commit to off');
+    return work(tx);
+  });
+}
+
+const logFailure = (what: string) => (error: unknown) =>
+  console.error(
+    JSON.stringify({ level: 'error', where: 'model ceilings', message: what, error: String(error) }),
+  );
+
+/** Counts one reply for the agent and its organisation; 429 `rate_limited` with Retry-After when over. */
+export async function claimModelReply(
+  db: Database,
+  claims: TenantClaims,
+  agent: Agent,
+  org: OrgCeilings,
+): Promise<ModelReplyClaim> {
+  const windows: CountedWindow[] = await counting(db, claims, (tx) =>
+    countUsage(tx, agent.orgId, ceilingsFor(agent, org)),
+  );
+  return {
+    async giveBack(failure) {
+      await counting(db, claims, (tx) => takeBack(tx, windows)).catch(logFailure('take back'));
+      throw failure;
+    },
+    async settle(usage) {
+      const tokens = [usage.inputTokens, usage.outputTokens]
+        .map((n) => (Number.isFinite(n) && n > 0 ? Math.min(Math.round(n), 10_000_000) : 0))
+        .reduce((a, b) => a + b, 0);
+      await counting(db, claims, (tx) => addTokens(tx, windows, tokens)).catch(logFailure('add tokens'));
+    },
+  };
+}
