@@ -2,6 +2,7 @@
 import { dashboardQuery } from '@closer/contract';
 import { authenticate, tenant } from '../_shared/auth/middleware.ts';
 import { dashboardStatistics } from '../_shared/dashboard/statistics.ts';
+import { requireKnownTimeZone } from '../_shared/dashboard/timeZone.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { readQuery } from '../_shared/http/validate.ts';
@@ -21,7 +22,12 @@ export function createDashboardApp(runtime: Runtime) {
         details: [{ path: ['to'], message: `must be on or after "from" and at most ${MAX_DAYS} days later` }],
       });
     }
-    return c.json(await tenant(c, (tx) => dashboardStatistics(tx, query)));
+    return c.json(
+      await tenant(c, async (tx) => {
+        await requireKnownTimeZone(tx, query.tz);
+        return dashboardStatistics(tx, query);
+      }),
+    );
   });
 
   return app;

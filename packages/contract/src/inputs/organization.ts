@@ -2,6 +2,6 @@
 import * as z from 'zod/mini';
 import { name } from '../common.ts';
 
-export const organizationCreate = z.object({ name: name(100) });
+export const organizationCreate = z.strictObject({ name: name(100) });
 
-export const apiKeyCreate = z.object({ name: name(100) });
+export const apiKeyCreate = z.strictObject({ name: name(100) });
