@@ -2,6 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
+import { allowedMethods } from '@closer/functions/_shared/http/methods.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { Hono } from 'hono';
 import type { DemoKeys } from './demoKeys.ts';
@@ -11,9 +12,26 @@ import { widgetScript } from './paths.ts';
 
 export const FUNCTIONS_PATH = '/functions/v1';
 
+/** Methods the Fetch standard forbids in a Request; Node still receives them from clients. */
+const UNREQUESTABLE_METHODS = ['TRACE', 'TRACK', 'CONNECT'];
+
 export function createLocalApp(runtime: Runtime, demo: DemoKeys | null = null): Hono {
   const apps = new Map(Object.entries(functionFactories).map(([name, create]) => [name, create(runtime)]));
   const root = new Hono();
+  // Methods a fetch Request cannot carry (mount() would throw building one): answered here, as the function would.
+  root.on(UNREQUESTABLE_METHODS, [FUNCTIONS_PATH, `${FUNCTIONS_PATH}/*`], (c) => {
+    const path = c.req.path.slice(FUNCTIONS_PATH.length);
+    const app = apps.get(path.split('/')[1] ?? '');
+    const allow = app ? allowedMethods(app, path) : [];
+    return errorResponse(
+      c,
+      allow.length > 0
+        ? new ApiError('method_not_allowed', `${c.req.method} is not allowed on ${path}`, {
+            headers: { allow: allow.join(', ') },
+          })
+        : new ApiError('not_found', `No route for ${c.req.method} ${path}`),
+    );
+  });
   // mount() strips /functions/v1, so each function sees /<name>/… as it does on Supabase.
   root.mount(FUNCTIONS_PATH, (request) => {
     const name = new URL(request.url).pathname.split('/')[1] ?? '';
