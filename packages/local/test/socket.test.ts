@@ -52,7 +52,10 @@ function keepAliveSocket() {
     if (end === -1) return null;
     const [statusLine, ...lines] = buffer.subarray(0, end).toString('latin1').split('\r\n');
     const headers = Object.fromEntries(
-      lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+      lines.map((line) => [
+        line.slice(0, line.indexOf(':')).toLowerCase(),
+        line.slice(line.indexOf(':') + 1).trim(),
+      ]),
     );
     const length = Number(headers['content-length'] ?? 0);
     if (buffer.length < end + 4 + length) return null;
@@ -90,7 +93,9 @@ describe('the local stack over a keep-alive socket', () => {
       expect(JSON.parse(trace.body)).toMatchObject({
         error: { code: 'method_not_allowed', requestId: trace.headers['x-request-id'] },
       });
-      const unknown = await socket.send('TRACE /functions/v1/nothing/here HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      const unknown = await socket.send(
+        'TRACE /functions/v1/nothing/here HTTP/1.1\r\nHost: localhost\r\n\r\n',
+      );
       expect(unknown.status).toBe(404);
       expect(JSON.parse(unknown.body)).toMatchObject({ error: { code: 'not_found' } });
       expect((await socket.send(get('/functions/v1/health'))).status).toBe(200);

@@ -89,7 +89,11 @@ describe.each(drivers)('hostile input on %s', (driver) => {
       ['a category name', () => ['POST', '/knowledge-base/categories', { name: bad }], ['name']],
       [
         'a lead field',
-        () => ['POST', '/chat/lead', { agentId: a.agentId, conversationId: a.conversationId, fields: { need: bad } }],
+        () => [
+          'POST',
+          '/chat/lead',
+          { agentId: a.agentId, conversationId: a.conversationId, fields: { need: bad } },
+        ],
         ['fields', 'need'],
       ],
       ['a Kommo tag', () => ['POST', '/kommo', { tags: [bad] }], ['tags', 0]],
@@ -122,13 +126,18 @@ describe.each(drivers)('hostile input on %s', (driver) => {
   it('stores an agent name with a real emoji pair as written, never a replacement character', async () => {
     const created = await asA<{ id: string; name: string }>('POST', '/agents', { name: 'Maya 😀' });
     expect(created.status).toBe(201);
-    const [row] = await db.query<{ name: string }>('select name from agents where id = $1', [created.body.id]);
+    const [row] = await db.query<{ name: string }>('select name from agents where id = $1', [
+      created.body.id,
+    ]);
     expect(row?.name).toBe('Maya 😀');
   });
 
   it('chunks 1000 emoji under a two-character title by code points: 201, every chunk intact', async () => {
     const content = '😀'.repeat(1000);
-    const created = await asA<{ id: string }>('POST', `/agents/${a.agentId}/knowledge`, { title: 'Hi', content });
+    const created = await asA<{ id: string }>('POST', `/agents/${a.agentId}/knowledge`, {
+      title: 'Hi',
+      content,
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const chunks = await db.query<{ content: string }>(
       'select content from knowledge_chunks where knowledge_id = $1 order by position',
@@ -172,18 +181,18 @@ describe.each(drivers)('hostile input on %s', (driver) => {
       expect(next.status).toBe(200);
     });
 
-    it.each([
-      '2026-02-30T00:00:00Z',
-      '0000-01-01T00:00:00Z',
-    ])('in a from/to filter (%s) are a 422', async (at) => {
-      for (const list of ['/conversations', '/leads']) {
-        for (const key of ['from', 'to']) {
-          const response = await asA('GET', `${list}?${key}=${encodeURIComponent(at)}`);
-          expectRefused(response, 422, 'validation_failed');
-          expect(issuePaths(response)).toEqual([[key]]);
+    it.each(['2026-02-30T00:00:00Z', '0000-01-01T00:00:00Z'])(
+      'in a from/to filter (%s) are a 422',
+      async (at) => {
+        for (const list of ['/conversations', '/leads']) {
+          for (const key of ['from', 'to']) {
+            const response = await asA('GET', `${list}?${key}=${encodeURIComponent(at)}`);
+            expectRefused(response, 422, 'validation_failed');
+            expect(issuePaths(response)).toEqual([[key]]);
+          }
         }
-      }
-    });
+      },
+    );
   });
 
   describe('the dashboard period', () => {
@@ -367,7 +376,6 @@ describe('database refusals of bad input', () => {
     expect(toApiError(Object.assign(new Error('x'), { code: '42P01' })).status).toBe(500);
     expect(toApiError(Object.assign(new Error('x'), { code: '22012' })).status).toBe(500);
   });
-
 });
 
 describe('knowledge chunking', () => {

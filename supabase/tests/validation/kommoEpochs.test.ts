@@ -62,7 +62,10 @@ describe.each(drivers)('Kommo webhook times on %s', (driver) => {
     expect(body.error.details.map((d) => d.path)).toContainEqual(['leads', 'status', 0, 'last_modified']);
     expect(await readLead()).toMatchObject({ status: 'new', crm: { stage: null } });
     expect(
-      await harness.db.query('select 1 from webhook_events where org_id = $1 and dedupe_key <> $2', [a.orgId, 'k']),
+      await harness.db.query('select 1 from webhook_events where org_id = $1 and dedupe_key <> $2', [
+        a.orgId,
+        'k',
+      ]),
     ).toEqual([]);
 
     const later = await deliver(stageChange(143, now()));

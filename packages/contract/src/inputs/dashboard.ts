@@ -14,7 +14,7 @@ export const timeZone = storableString().check(
   ),
 );
 
-export const dashboardQuery = z.strictObject({
+export const dashboardQuery = z.object({
   from: calendarDate,
   to: calendarDate,
   agentId: z.optional(id),
