@@ -54,16 +54,14 @@ const leadFieldRules = (rule: LeadFieldRule) =>
       { field: 'email', required: false },
     ],
   );
-const leadCaptureShape = {
+const leadCaptureShape = (rule: LeadFieldRule) => ({
   enabled: z._default(z.boolean(), true),
+  fields: leadFieldRules(rule),
   consentText: z._default(upTo(500), ''),
   /** Show the lead form after this many visitor messages (0: only when the agent asks). */
   formAfterMessages: z._default(int(0, 50), 0),
-};
-export const leadCaptureSettings = z.object({
-  ...leadCaptureShape,
-  fields: leadFieldRules(z.object(leadFieldRule)),
 });
+export const leadCaptureSettings = z.object(leadCaptureShape(z.object(leadFieldRule)));
 export type LeadCaptureSettings = z.infer<typeof leadCaptureSettings>;
 
 const agentThemeShape = {
@@ -85,10 +83,7 @@ export const agentRateLimits = z.object(agentRateLimitsShape);
 
 // Requests refuse keys they do not know (a typo must not vanish); responses stay loose, so fields added later
 // never break an older client.
-export const leadCaptureSettingsInput = z.strictObject({
-  ...leadCaptureShape,
-  fields: leadFieldRules(z.strictObject(leadFieldRule)),
-});
+export const leadCaptureSettingsInput = z.strictObject(leadCaptureShape(z.strictObject(leadFieldRule)));
 export const agentThemeInput = z.strictObject(agentThemeShape);
 export const agentRateLimitsInput = z.strictObject(agentRateLimitsShape);
 

@@ -41,7 +41,11 @@ export const text = (min: number, max: number, tooLong?: string) =>
         z.trim(),
         z.minLength(min, min === 1 ? 'must not be empty' : undefined),
         z.maxLength(max, tooLong),
-        z.refine(hasVisibleText, 'must not be empty (only white space or invisible characters)'),
+        // An empty value already failed minLength: one issue per problem.
+        z.refine(
+          (v) => v === '' || hasVisibleText(v),
+          'must not be empty (only white space or invisible characters)',
+        ),
       )
     : storableString().check(z.trim(), z.maxLength(max, tooLong));
 
@@ -54,14 +58,14 @@ export const upTo = (max: number) => storableString().check(z.maxLength(max));
 /** An integer in `min`..`max`. */
 export const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
 
-const FOUR_DIGIT_YEAR = /^(?!0000)\d{4}-/;
+const NOT_YEAR_ZERO = /^(?!0000-)/;
 const yearRange = 'must be a date from 0001-01-01 to 9999-12-31';
 
 /** A calendar date `YYYY-MM-DD` that exists (no 2026-02-30), years 0001 to 9999. */
-export const calendarDate = z.iso.date().check(z.regex(FOUR_DIGIT_YEAR, yearRange));
+export const calendarDate = z.iso.date().check(z.regex(NOT_YEAR_ZERO, yearRange));
 
 /** An ISO 8601 instant with an offset (`2026-05-01T09:00:00Z`) on a date that exists, years 0001 to 9999. */
-export const instant = z.iso.datetime({ offset: true }).check(z.regex(FOUR_DIGIT_YEAR, yearRange));
+export const instant = z.iso.datetime({ offset: true }).check(z.regex(NOT_YEAR_ZERO, yearRange));
 
 /** A page of a list: `{ data, nextCursor }`; `nextCursor` is null on the last page. */
 export const page = <T extends z.ZodMiniType>(item: T) =>
