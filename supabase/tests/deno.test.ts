@@ -147,7 +147,8 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     expect(events.at(-1)?.event).toBe('done');
   },
   dashboard: async (fn) => {
-    const today = new Date().toISOString().slice(0, 10);
+    // Today in Madrid, not in UTC: between 22:00 and 24:00 UTC Madrid is already on the next day.
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Madrid' }).format(new Date());
     const stats = await json(await fetch(`${fn.url}?from=${today}&to=${today}&tz=Europe/Madrid`, asAcme()));
     expect(stats.totals).toMatchObject({ leads: 1 });
     expect((stats.totals as { conversations: number }).conversations).toBeGreaterThanOrEqual(1);
