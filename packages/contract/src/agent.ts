@@ -1,6 +1,6 @@
 // Agents: who the sales agent is, how it talks, where it may be embedded.
 import * as z from 'zod/mini';
-import { id, int, name, timestamp, upTo } from './common.ts';
+import { id, int, name, storableString, text, timestamp, upTo } from './common.ts';
 
 /** Languages with a Postgres full-text configuration; any other code falls back to `simple`. */
 export const fullTextLanguages = {
@@ -15,11 +15,11 @@ export const fullTextLanguages = {
   tr: 'turkish',
 } as const;
 
-export const language = z
-  .string()
-  .check(z.regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language code such as "en" or "pt-BR"'));
+export const language = storableString().check(
+  z.regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language code such as "en" or "pt-BR"'),
+);
 
-const origin = z.string().check(
+const origin = storableString().check(
   z.refine((value) => {
     if (value === '*') return true;
     try {
@@ -34,10 +34,14 @@ const origin = z.string().check(
 export const leadField = z.enum(['name', 'email', 'phone', 'company', 'need']);
 export type LeadField = z.infer<typeof leadField>;
 
-export const leadCaptureSettings = z.object({
-  enabled: z._default(z.boolean(), true),
-  fields: z._default(
-    z.array(z.object({ field: leadField, required: z._default(z.boolean(), false) })).check(
+const leadFieldRule = { field: leadField, required: z._default(z.boolean(), false) };
+type LeadFieldRule = z.ZodMiniType<
+  { field: LeadField; required: boolean },
+  { field: LeadField; required?: boolean | undefined }
+>;
+const leadFieldRules = (rule: LeadFieldRule) =>
+  z._default(
+    z.array(rule).check(
       z.maxLength(5),
       z.refine(
         (fields) => new Set(fields.map((f) => f.field)).size === fields.length,
@@ -49,28 +53,33 @@ export const leadCaptureSettings = z.object({
       { field: 'phone', required: false },
       { field: 'email', required: false },
     ],
-  ),
+  );
+const leadCaptureShape = (rule: LeadFieldRule) => ({
+  enabled: z._default(z.boolean(), true),
+  fields: leadFieldRules(rule),
   consentText: z._default(upTo(500), ''),
   /** Show the lead form after this many visitor messages (0: only when the agent asks). */
   formAfterMessages: z._default(int(0, 50), 0),
 });
+export const leadCaptureSettings = z.object(leadCaptureShape(z.object(leadFieldRule)));
 export type LeadCaptureSettings = z.infer<typeof leadCaptureSettings>;
 
-export const agentTheme = z.object({
+const agentThemeShape = {
   accentColor: z._default(
-    z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as "#4f46e5"')),
+    storableString().check(z.regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as "#4f46e5"')),
     '#4f46e5',
   ),
   position: z._default(z.enum(['left', 'right']), 'right'),
   mode: z._default(z.enum(['light', 'dark', 'auto']), 'auto'),
-});
+};
+export const agentTheme = z.object(agentThemeShape);
 export type AgentTheme = z.infer<typeof agentTheme>;
 
 /**
  * An agent's abuse limits and spend ceilings; over any of them the request is answered 429 `rate_limited`
  * with `Retry-After`. Minutes, hours and days are fixed UTC windows counted in Postgres.
  */
-export const agentRateLimits = z.object({
+const agentRateLimitsShape = {
   /** Visitor messages a minute in one conversation. @default 20 */
   visitorPerMinute: z._default(int(1, 1000), 20),
   /** Visitor messages a minute from one client address (an IPv6 /64) to this agent. @default 60 */
@@ -87,32 +96,39 @@ export const agentRateLimits = z.object({
   leadsPerConversationPerHour: z._default(int(1, 100), 5),
   /** Lead writes an hour across all of this agent's conversations. @default 200 */
   leadsPerHour: z._default(int(1, 100_000), 200),
-});
+};
+export const agentRateLimits = z.object(agentRateLimitsShape);
 export type AgentRateLimits = z.infer<typeof agentRateLimits>;
+
+// Requests refuse keys they do not know (a typo must not vanish); responses stay loose, so fields added later
+// never break an older client.
+export const leadCaptureSettingsInput = z.strictObject(leadCaptureShape(z.strictObject(leadFieldRule)));
+export const agentThemeInput = z.strictObject(agentThemeShape);
+export const agentRateLimitsInput = z.strictObject(agentRateLimitsShape);
 
 export const agentStatus = z.enum(['active', 'paused']);
 
 /** Each writable agent field with its rules; the request schemas in inputs/ build on these. */
 export const agentFields = {
   name: name(100),
-  slug: z
-    .string()
-    .check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be lowercase letters, digits and dashes')),
+  slug: storableString().check(
+    z.regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be lowercase letters, digits and dashes'),
+  ),
   description: upTo(1000),
   persona: upTo(8000),
   goal: upTo(2000),
   language,
-  model: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+  model: text(1, 200),
   temperature: z.number().check(z.gte(0), z.lte(2)),
   maxTokens: int(16, 32000),
   greeting: upTo(1000),
-  starterPrompts: z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))).check(z.maxLength(6)),
-  leadCapture: leadCaptureSettings,
+  starterPrompts: z.array(text(1, 200)).check(z.maxLength(6)),
+  leadCapture: leadCaptureSettingsInput,
   allowedOrigins: z.array(origin).check(z.maxLength(50)),
-  theme: agentTheme,
+  theme: agentThemeInput,
   status: agentStatus,
   knowledgeCategoryIds: z.array(id).check(z.maxLength(100)),
-  rateLimits: agentRateLimits,
+  rateLimits: agentRateLimitsInput,
   /** Seconds after page load before the widget opens itself (null: never). */
   proactiveOpenSeconds: z.nullable(int(1, 600)),
 };
@@ -121,6 +137,9 @@ export const agent = z.object({
   id,
   orgId: id,
   ...agentFields,
+  leadCapture: leadCaptureSettings,
+  theme: agentTheme,
+  rateLimits: agentRateLimits,
   publishableKey: z.string(),
   createdAt: timestamp,
   updatedAt: timestamp,

@@ -24,12 +24,15 @@ export const message = z.object({
 });
 export type Message = z.infer<typeof message>;
 
-export const visitorInfo = z.object({
+const visitorInfoShape = {
   name: z.optional(text(0, 200)),
   email: z.optional(z.email().check(z.maxLength(320))),
   phone: z.optional(text(0, 50)),
-});
+};
+export const visitorInfo = z.object(visitorInfoShape);
 export type VisitorInfo = z.infer<typeof visitorInfo>;
+/** What a chat request may say about its visitor: the same fields, unknown keys refused. */
+export const visitorInfoInput = z.strictObject(visitorInfoShape);
 
 const metadataValue = z.union([z.string(), z.number(), z.boolean()]);
 

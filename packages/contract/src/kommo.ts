@@ -3,10 +3,13 @@ import * as z from 'zod/mini';
 import { timestamp } from './common.ts';
 
 /** Where a lead field goes in Kommo: a text custom field of the Kommo lead or of its contact. */
-export const kommoFieldTarget = z.object({
+const kommoFieldTargetShape = {
   entity: z.enum(['lead', 'contact']),
   fieldId: z.number().check(z.int(), z.gt(0)),
-});
+};
+export const kommoFieldTarget = z.object(kommoFieldTargetShape);
+/** A field target in a settings change: unknown keys refused. */
+export const kommoFieldTargetInput = z.strictObject(kommoFieldTargetShape);
 export type KommoFieldTarget = z.infer<typeof kommoFieldTarget>;
 
 export const kommoSettings = z.object({

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ServerBindings } from '@closer/functions/_shared/http/clientAddress.ts';
 import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
+import { allowedMethods } from '@closer/functions/_shared/http/methods.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
@@ -14,9 +15,26 @@ import { widgetScript } from './paths.ts';
 
 export const FUNCTIONS_PATH = '/functions/v1';
 
+/** Methods the Fetch standard forbids in a Request; Node still receives them from clients. */
+const UNREQUESTABLE_METHODS = ['TRACE', 'TRACK', 'CONNECT'];
+
 export function createLocalApp(runtime: Runtime, demo: DemoKeys | null = null): Hono {
   const apps = new Map(Object.entries(functionFactories).map(([name, create]) => [name, create(runtime)]));
   const root = new Hono();
+  // Methods a fetch Request cannot carry (mount() would throw building one): answered here, as the function would.
+  root.on(UNREQUESTABLE_METHODS, [FUNCTIONS_PATH, `${FUNCTIONS_PATH}/*`], (c) => {
+    const path = c.req.path.slice(FUNCTIONS_PATH.length);
+    const app = apps.get(path.split('/')[1] ?? '');
+    const allow = app ? allowedMethods(app, path) : [];
+    return errorResponse(
+      c,
+      allow.length > 0
+        ? new ApiError('method_not_allowed', `${c.req.method} is not allowed on ${path}`, {
+            headers: { allow: allow.join(', ') },
+          })
+        : new ApiError('not_found', `No route for ${c.req.method} ${path}`),
+    );
+  });
   // mount() strips /functions/v1, so each function sees /<name>/… as it does on Supabase; the connection's
   // peer goes along as the runtime-neutral `clientAddress` binding.
   root.mount(

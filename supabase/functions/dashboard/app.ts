@@ -3,6 +3,7 @@ import { dashboard, dashboardQuery } from '@closer/contract';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
 import { dashboardStatistics } from '../_shared/dashboard/statistics.ts';
+import { requireKnownTimeZone } from '../_shared/dashboard/timeZone.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { route } from '../_shared/http/route.ts';
@@ -27,7 +28,12 @@ export function createDashboardApp(runtime: Runtime) {
         details: [{ path: ['to'], message: `must be on or after "from" and at most ${MAX_DAYS} days later` }],
       });
     }
-    return c.json(await tenant(c, (tx) => dashboardStatistics(tx, query)));
+    return c.json(
+      await tenant(c, async (tx) => {
+        await requireKnownTimeZone(tx, query.tz);
+        return dashboardStatistics(tx, query);
+      }),
+    );
   });
 
   return app;

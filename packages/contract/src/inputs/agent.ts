@@ -1,8 +1,8 @@
 // Requests that create or change an agent.
 import * as z from 'zod/mini';
-import { agentFields, agentRateLimits, agentStatus, agentTheme, leadCaptureSettings } from '../agent.ts';
+import { agentFields, agentStatus } from '../agent.ts';
 
-export const agentCreate = z.object({
+export const agentCreate = z.strictObject({
   name: agentFields.name,
   slug: z.optional(agentFields.slug),
   description: z._default(agentFields.description, ''),
@@ -14,12 +14,12 @@ export const agentCreate = z.object({
   maxTokens: z._default(agentFields.maxTokens, 600),
   greeting: z._default(agentFields.greeting, ''),
   starterPrompts: z._default(agentFields.starterPrompts, []),
-  leadCapture: z.prefault(leadCaptureSettings, {}),
+  leadCapture: z.prefault(agentFields.leadCapture, {}),
   allowedOrigins: z._default(agentFields.allowedOrigins, []),
-  theme: z.prefault(agentTheme, {}),
+  theme: z.prefault(agentFields.theme, {}),
   status: z._default(agentStatus, 'active'),
   knowledgeCategoryIds: z._default(agentFields.knowledgeCategoryIds, []),
-  rateLimits: z.prefault(agentRateLimits, {}),
+  rateLimits: z.prefault(agentFields.rateLimits, {}),
   proactiveOpenSeconds: z._default(agentFields.proactiveOpenSeconds, null),
 });
 export type AgentCreate = z.input<typeof agentCreate>;

@@ -1,39 +1,42 @@
 // Chat requests: a visitor's message, the widget's lead form, and the OpenAI-compatible request.
 import * as z from 'zod/mini';
 import { MAX_MESSAGE_LENGTH } from '../chatEvents.ts';
-import { id, text } from '../common.ts';
-import { visitorInfo } from '../conversation.ts';
+import { id, storableString, text } from '../common.ts';
+import { visitorInfoInput } from '../conversation.ts';
 import { leadFields } from './conversation.ts';
 
-export const chatRequest = z.object({
+export const chatRequest = z.strictObject({
   message: text(1, MAX_MESSAGE_LENGTH, `must be at most ${MAX_MESSAGE_LENGTH} characters`),
   conversationId: z.optional(id),
   /** Required with a secret key or member token; not allowed with a publishable key. */
   agentId: z.optional(id),
-  visitor: z.optional(visitorInfo),
+  visitor: z.optional(visitorInfoInput),
   metadata: z.optional(
     z
       .record(
-        z.string().check(z.maxLength(64)),
-        z.union([z.string().check(z.maxLength(500)), z.number(), z.boolean()]),
+        storableString().check(z.maxLength(64)),
+        z.union([storableString().check(z.maxLength(500)), z.number(), z.boolean()]),
       )
       .check(z.refine((m) => Object.keys(m).length <= 20, 'at most 20 keys')),
   ),
 });
 export type ChatRequest = z.input<typeof chatRequest>;
 
-export const chatLeadRequest = z.object({ conversationId: id, fields: leadFields });
+export const chatLeadRequest = z.strictObject({ conversationId: id, fields: leadFields });
 
 /** `POST /chat/v1/chat/completions`: the OpenAI Chat Completions request; `model` is an agent id or slug. */
 export const openAiChatRequest = z.looseObject({
-  model: z.string().check(z.trim(), z.minLength(1)),
+  model: text(1, 200),
   messages: z
     .array(
       z.looseObject({
         role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
         content: z.optional(
           z.nullable(
-            z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.optional(z.string()) }))]),
+            z.union([
+              storableString(),
+              z.array(z.looseObject({ type: storableString(), text: z.optional(storableString()) })),
+            ]),
           ),
         ),
       }),

@@ -1,23 +1,22 @@
 // The dashboard's query: a period of whole days in a time zone.
 import * as z from 'zod/mini';
-import { id } from '../common.ts';
+import { calendarDate, id, storableString } from '../common.ts';
 
-const timeZone = z.string().check(
-  z.refine((tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'must be an IANA time zone such as "Europe/Madrid"'),
+/**
+ * An IANA time zone name ("Europe/Madrid", "UTC"). The server also checks that its Postgres knows the zone
+ * (`pg_timezone_names`). POSIX strings such as "+01:00" are refused: Postgres reads their sign backwards.
+ */
+export const timeZone = storableString().check(
+  z.maxLength(64),
+  z.regex(
+    /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/,
+    'must be an IANA time zone such as "Europe/Madrid"',
+  ),
 );
 
-const day = z.iso.date();
-
 export const dashboardQuery = z.object({
-  from: day,
-  to: day,
+  from: calendarDate,
+  to: calendarDate,
   agentId: z.optional(id),
   tz: z._default(timeZone, 'UTC'),
 });

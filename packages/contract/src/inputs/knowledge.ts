@@ -1,20 +1,20 @@
 // Requests that add or change an agent's knowledge, sales scripts and objection answers.
 import * as z from 'zod/mini';
-import { int, text } from '../common.ts';
+import { int, text, upTo } from '../common.ts';
 import { scriptStage } from '../knowledge.ts';
 
-export const knowledgeItemCreate = z.object({
+export const knowledgeItemCreate = z.strictObject({
   title: text(1, 300),
   content: text(1, 100_000),
   tags: z._default(z.array(text(1, 50)).check(z.maxLength(20)), []),
-  source: z._default(z.nullable(z.string().check(z.maxLength(1000))), null),
+  source: z._default(z.nullable(upTo(1000)), null),
 });
 export type KnowledgeItemCreate = z.input<typeof knowledgeItemCreate>;
 
 /** One item, or a batch of up to 500 stored all or nothing. */
 export const knowledgeCreateBody = z.union([
   knowledgeItemCreate,
-  z.object({ items: z.array(knowledgeItemCreate).check(z.minLength(1), z.maxLength(500)) }),
+  z.strictObject({ items: z.array(knowledgeItemCreate).check(z.minLength(1), z.maxLength(500)) }),
 ]);
 
 const salesScriptFields = {
@@ -23,7 +23,7 @@ const salesScriptFields = {
   content: text(1, 20_000),
   position: int(0, 1000),
 };
-export const salesScriptCreate = z.object({
+export const salesScriptCreate = z.strictObject({
   ...salesScriptFields,
   position: z._default(salesScriptFields.position, 0),
 });
@@ -35,7 +35,7 @@ const objectionFields = {
   keywords: z.array(text(1, 80)).check(z.maxLength(30)),
   answer: text(1, 10_000),
 };
-export const objectionAnswerCreate = z.object({
+export const objectionAnswerCreate = z.strictObject({
   ...objectionFields,
   keywords: z._default(objectionFields.keywords, []),
 });

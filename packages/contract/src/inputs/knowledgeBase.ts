@@ -5,7 +5,7 @@ import { id, name, text, upTo } from '../common.ts';
 import { listQuery } from './list.ts';
 
 const categoryFields = { name: name(100), description: upTo(1000) };
-export const knowledgeCategoryCreate = z.object({
+export const knowledgeCategoryCreate = z.strictObject({
   ...categoryFields,
   description: z._default(categoryFields.description, ''),
 });
@@ -18,7 +18,7 @@ const articleFields = {
   language,
   published: z.boolean(),
 };
-export const knowledgeArticleCreate = z.object({
+export const knowledgeArticleCreate = z.strictObject({
   ...articleFields,
   language: z._default(language, 'en'),
   published: z._default(z.boolean(), true),

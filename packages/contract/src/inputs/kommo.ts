@@ -1,10 +1,13 @@
 // Requests of the Kommo integration.
 import * as z from 'zod/mini';
-import { kommoFieldTarget } from '../kommo.ts';
+import { storable, text } from '../common.ts';
+import { kommoFieldTargetInput } from '../kommo.ts';
 
-export const kommoOauthStartRequest = z.object({
+export const kommoOauthStartRequest = z.strictObject({
   /** Where to send the user after Kommo: an http(s) URL of your app. */
-  returnUrl: z.optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  returnUrl: z.optional(
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).check(z.maxLength(2000), storable),
+  ),
 });
 
 export const kommoSettingsUpdate = z.partial(
@@ -12,10 +15,10 @@ export const kommoSettingsUpdate = z.partial(
     pipelineId: z.number().check(z.int(), z.gt(0)),
     statusId: z.number().check(z.int(), z.gt(0)),
     responsibleUserId: z.nullable(z.number().check(z.int(), z.gt(0))),
-    tags: z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(50))).check(z.maxLength(10)),
+    tags: z.array(text(1, 50)).check(z.maxLength(10)),
     /** Only the keys given change; null removes a mapping. */
     fieldMap: z.partial(
-      z.strictObject({ company: z.nullable(kommoFieldTarget), need: z.nullable(kommoFieldTarget) }),
+      z.strictObject({ company: z.nullable(kommoFieldTargetInput), need: z.nullable(kommoFieldTargetInput) }),
     ),
   }),
 );

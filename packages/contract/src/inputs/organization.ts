@@ -3,9 +3,9 @@ import * as z from 'zod/mini';
 import { name } from '../common.ts';
 import { memberRole } from '../organization.ts';
 
-export const organizationCreate = z.object({ name: name(100) });
+export const organizationCreate = z.strictObject({ name: name(100) });
 
-export const apiKeyCreate = z.object({ name: name(100) });
+export const apiKeyCreate = z.strictObject({ name: name(100) });
 
 /** `POST /organizations/invitations`: who to invite and as what (default `member`). */
 export const invitationCreate = z.strictObject({

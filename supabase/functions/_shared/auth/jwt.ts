@@ -45,6 +45,8 @@ export function jwtConfigFromEnv(env: Env): JwtConfig {
   return config;
 }
 
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const unauthorized = (why: string) => new ApiError('unauthorized', `Invalid access token: ${why}`);
 
 export function createJwtVerifier(config: JwtConfig): JwtVerifier {
@@ -78,7 +80,9 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
           algorithms: ['ES256', 'RS256', 'EdDSA'],
         }));
       }
-      if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthorized('no subject');
+      // Supabase Auth's subjects are user ids (UUIDs); anything else names no user here.
+      if (typeof payload.sub !== 'string' || !USER_ID.test(payload.sub))
+        throw unauthorized('no user id subject');
       return { userId: payload.sub, claims: payload };
     } catch (error) {
       if (error instanceof ApiError) throw error;

@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Runtime } from '../runtime.ts';
 import { clientAddress, clientAddressSettings, type ServerBindings } from './clientAddress.ts';
 import { ApiError, errorResponse, handleError } from './errors.ts';
+import { allowedMethods } from './methods.ts';
 import { requestId } from './requestId.ts';
 import './messages.ts';
 
@@ -68,16 +69,53 @@ export function createFunctionApp(
     '*',
     bodyLimit({
       maxSize: maxBodyBytes,
-      onError: (c) =>
-        errorResponse(
+      onError: async (c) => {
+        const drained = await discardBody(c.req.raw);
+        return errorResponse(
           c,
-          new ApiError('payload_too_large', `The request body is larger than ${maxBodyBytes} bytes`),
-        ),
+          new ApiError('payload_too_large', `The request body is larger than ${maxBodyBytes} bytes`, {
+            // A body left unread would make the server drop the connection under the client's next request.
+            headers: drained ? {} : { connection: 'close' },
+          }),
+        );
+      },
     }),
   );
   app.onError(handleError);
-  app.notFound((c) =>
-    errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`)),
-  );
+  app.notFound((c) => {
+    const allow = allowedMethods(app, c.req.path);
+    if (allow.length > 0) {
+      return errorResponse(
+        c,
+        new ApiError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}`, {
+          headers: { allow: allow.join(', ') },
+        }),
+      );
+    }
+    return errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`));
+  });
   return app;
+}
+
+/** How much of a refused body is read and thrown away to keep the connection usable. */
+const MAX_DISCARD_BYTES = 16 * 1024 * 1024;
+
+/** Reads the rest of a refused body into nothing; false when it cannot (already consumed, too large). */
+async function discardBody(request: Request): Promise<boolean> {
+  if (!request.body || request.bodyUsed) return request.body === null;
+  try {
+    const reader = request.body.getReader();
+    let read = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return true;
+      read += value.byteLength;
+      if (read > MAX_DISCARD_BYTES) {
+        await reader.cancel();
+        return false;
+      }
+    }
+  } catch {
+    return false;
+  }
 }

@@ -30,11 +30,18 @@ export class ApiError extends Error {
 export const notFound = (what = 'Resource') => new ApiError('not_found', `${what} not found`);
 
 export function zodIssues(error: $ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
-    message: issue.message,
-    code: issue.code,
-  }));
+  return error.issues.flatMap((issue): FieldIssue[] => {
+    const path = issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part));
+    // One issue per unknown key, at the key's own path, so the caller sees which field was not understood.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        message: 'is not a known field',
+        code: issue.code,
+      }));
+    }
+    return [{ path, message: issue.message, code: issue.code }];
+  });
 }
 
 export function errorResponse(c: Context, error: ApiError): Response {
@@ -55,12 +62,34 @@ const httpStatusCodes: Partial<Record<number, ErrorCode>> = {
   401: 'unauthorized',
   403: 'forbidden',
   404: 'not_found',
+  405: 'method_not_allowed',
   409: 'conflict',
   413: 'payload_too_large',
   422: 'validation_failed',
   429: 'rate_limited',
   503: 'unavailable',
 };
+
+/**
+ * Postgres data exceptions a client's value can cause. Inputs are validated before any SQL runs, so these are
+ * the safety net: whatever slips through is still the caller's mistake (422), never a 500.
+ */
+const BAD_INPUT_SQLSTATES = new Set([
+  '22001', // string_data_right_truncation: longer than the column allows
+  '22003', // numeric_value_out_of_range
+  '22007', // invalid_datetime_format
+  '22008', // datetime_field_overflow: 2026-02-30, year 0
+  '22021', // character_not_in_repertoire: NUL or invalid UTF-8 in text
+  '22023', // invalid_parameter_value: an unknown time zone
+  '22025', // invalid_escape_sequence
+  '2201B', // invalid_regular_expression
+  '2201W', // invalid_row_count_in_limit_clause
+  '2201X', // invalid_row_count_in_result_offset_clause
+  '22P02', // invalid_text_representation: not a uuid, not a number
+  '22P05', // untranslatable_character: \u0000 in jsonb
+  '23514', // check_violation
+  '54000', // program_limit_exceeded: a value too long for an index or a tsvector
+]);
 
 /** Postgres SQLSTATEs that mean the client asked for something impossible, not that the server broke. */
 function fromPostgres(error: unknown): ApiError | null {
@@ -71,15 +100,13 @@ function fromPostgres(error: unknown): ApiError | null {
       return new ApiError('conflict', 'A resource with these values already exists');
     case '23503':
       return new ApiError('validation_failed', 'A referenced resource does not exist');
-    case '23514':
-    case '22001':
-    case '22P02':
-      return new ApiError('validation_failed', 'A value is not acceptable');
     case '42501':
       // Row-level security refused the row: to the caller it belongs to nobody they can see.
       return notFound();
     default:
-      return null;
+      return BAD_INPUT_SQLSTATES.has(code)
+        ? new ApiError('validation_failed', 'A value is not acceptable')
+        : null;
   }
 }
 
@@ -104,6 +131,18 @@ export function handleError(error: unknown, c: Context): Response {
   if (apiError.code === 'internal' || isDatabaseUnavailable(error)) {
     console.error(
       JSON.stringify({ level: 'error', requestId: requestIdOf(c), path: c.req.path, error: String(error) }),
+    );
+  } else if (!(error instanceof ApiError) && !(error instanceof HTTPException)) {
+    // A database refusal taken as the caller's mistake: still worth a line, the validation let it through.
+    const sqlstate = (error as { code?: unknown }).code;
+    console.warn(
+      JSON.stringify({
+        level: 'warn',
+        requestId: requestIdOf(c),
+        path: c.req.path,
+        sqlstate,
+        error: String(error),
+      }),
     );
   }
   return errorResponse(c, apiError);

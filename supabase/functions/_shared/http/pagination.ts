@@ -1,6 +1,7 @@
 // Keyset pagination in a stable order (newest first, id as tie-break) with opaque cursors.
 // Rows inserted between two page requests sort before the cursor, so pages never repeat or skip a row.
-import type { Page } from '@closer/contract';
+import { instant, type Page } from '@closer/contract';
+import * as z from 'zod/mini';
 import type { Queryable, Row } from '../db/types.ts';
 import { ApiError } from './errors.ts';
 
@@ -16,14 +17,18 @@ function encodeCursor(cursor: Cursor): string {
     .replace(/=+$/, '');
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A cursor's instant is one this list wrote: UTC, microseconds at most, on a date that exists. */
+const cursorInstant = instant.check(z.regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/));
+
 function decodeCursor(value: string): Cursor {
   try {
     const [at, id] = JSON.parse(atob(value.replaceAll('-', '+').replaceAll('_', '/'))) as unknown[];
     if (
       typeof at === 'string' &&
-      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(at) &&
+      z.safeParse(cursorInstant, at).success &&
       typeof id === 'string' &&
-      /^[0-9a-f-]{36}$/.test(id)
+      UUID.test(id)
     ) {
       return { at, id };
     }

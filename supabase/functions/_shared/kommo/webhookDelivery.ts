@@ -1,5 +1,6 @@
 // A Kommo webhook delivery: form-encoded with bracketed keys (`leads[status][0][id]=…`), every value a string.
 // Read with qs, checked with zod, then applied to the linked leads in one statement; the rest is ignored.
+import { storableString } from '@closer/contract';
 // @deno-types="npm:@types/qs@^6"
 import qs from 'qs';
 import * as z from 'zod/mini';
@@ -14,9 +15,17 @@ const kommoId = z.pipe(
   z.string().check(z.regex(/^\d{1,18}$/, 'must be a Kommo id (digits)')),
   z.transform(Number),
 );
+/** How far ahead of our clock a Kommo time may be: clocks drift, a year-5138 stamp would freeze a lead. */
+export const MAX_CLOCK_AHEAD_SECONDS = 24 * 60 * 60;
 const unixSeconds = z.optional(
   z.pipe(
-    z.string().check(z.regex(/^\d{1,12}$/, 'must be a Unix time')),
+    z.string().check(
+      z.regex(/^\d{1,12}$/, 'must be a Unix time'),
+      z.refine(
+        (s) => Number(s) <= Date.now() / 1000 + MAX_CLOCK_AHEAD_SECONDS,
+        'must not be more than a day in the future',
+      ),
+    ),
     z.transform((s) => new Date(Number(s) * 1000)),
   ),
 );
@@ -49,7 +58,7 @@ const deliverySchema = z.object({
       delete: z.optional(z.array(leadRef)),
     }),
   ),
-  account: z.optional(z.object({ id: z.optional(kommoId), subdomain: z.optional(z.string()) })),
+  account: z.optional(z.object({ id: z.optional(kommoId), subdomain: z.optional(storableString()) })),
 });
 export type KommoDelivery = z.output<typeof deliverySchema>;
 

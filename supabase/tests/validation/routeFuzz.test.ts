@@ -1,0 +1,393 @@
+// Every route of every function, taken from the Hono apps themselves, called with hostile values in its path
+// parameters, query, headers and JSON body (fast-check, seeded and bounded) on PGlite and PostgreSQL: no
+// answer is a 5xx, and every error carries the envelope with the response's request id.
+
+import * as contract from '@closer/contract';
+import { errorBody, isStorableText } from '@closer/contract';
+import { createRuntime } from '@closer/functions/_shared/runtime.ts';
+import { functionFactories } from '@closer/local/src/functions.ts';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import { drivers } from '../helpers/databases.ts';
+import { KOMMO_ENV } from '../helpers/fakeKommo.ts';
+import { connectKommo, type KommoHarness, startKommoHarness } from '../helpers/kommoHarness.ts';
+import { fakeSupabaseAuth } from '../helpers/supabaseAuth.ts';
+import type { TenantFixture } from '../helpers/tenants.ts';
+
+const SEED = 20261130;
+/** Runs per route and driver: enough to meet every kind of value, small enough for CI's two cores. */
+const RUNS_PER_ROUTE = 24;
+const WORKER_SECRET = 'fuzz-worker-secret-0001';
+
+interface Route {
+  fn: string;
+  method: string;
+  /** Under /functions/v1, with `:params`. */
+  path: string;
+}
+
+/** The routes the function apps register (middleware, registered for ALL methods, left out). */
+function registeredRoutes(): Route[] {
+  const runtime = createRuntime({} as never, {});
+  const seen = new Map<string, Route>();
+  for (const [fn, create] of Object.entries(functionFactories)) {
+    for (const route of create(runtime).routes) {
+      if (route.method === 'ALL') continue;
+      seen.set(`${route.method} ${route.path}`, { fn, method: route.method, path: route.path });
+    }
+  }
+  return [...seen.values()];
+}
+
+const routes = registeredRoutes();
+
+/** Every field name any request schema of the contract knows, so bodies hit real fields, nested ones included. */
+function contractFieldNames(): string[] {
+  const names = new Set<string>();
+  const visit = (schema: unknown, depth: number) => {
+    const def = (schema as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
+    if (!def || depth > 6) return;
+    if (def.type === 'object') {
+      for (const [key, value] of Object.entries(def.shape as Record<string, unknown>)) {
+        names.add(key);
+        visit(value, depth + 1);
+      }
+    }
+    for (const inner of ['innerType', 'element', 'in', 'valueType']) visit(def[inner], depth + 1);
+    if (Array.isArray(def.options)) for (const option of def.options) visit(option, depth + 1);
+  };
+  for (const value of Object.values(contract)) visit(value, 0);
+  return [...names].sort();
+}
+
+const fieldNames = contractFieldNames();
+const commonFields = ['name', 'title', 'content', 'message', 'objection', 'answer', 'description', 'tags'];
+
+// The values real traffic and hostile visitors sent. Text no database column can hold comes first and most
+// often (NUL, lone surrogates); then invisible text, impossible dates, POSIX zones, out-of-range numbers and
+// epochs, oversized and odd strings.
+const unstorableStrings = ['before\u0000after', '\u0000', 'x\ud800', '\udc00after', '\ud83d'];
+const hostileStrings = [
+  '\u200b\u200b',
+  '\ufeff',
+  ' ',
+  '',
+  '2026-02-30',
+  '2026-13-45',
+  '0000-01-01',
+  '0000-01-01T00:00:00Z',
+  '2026-02-30T00:00:00Z',
+  '+01:00',
+  'US/Pacific-New',
+  '999999999999',
+  '-1',
+  '1e309',
+  '%00',
+  '../../etc/passwd',
+  "'; drop table agents; --",
+  '😀'.repeat(700),
+  'x'.repeat(5000),
+  '<script>alert(1)</script>',
+];
+const hostileString = fc.oneof(
+  { arbitrary: fc.constantFrom(...unstorableStrings), weight: 4 },
+  { arbitrary: fc.constantFrom(...hostileStrings), weight: 3 },
+  { arbitrary: fc.string({ unit: 'binary', maxLength: 40 }), weight: 1 },
+  { arbitrary: fc.string({ maxLength: 20 }), weight: 1 },
+);
+const impossibleCursors = [
+  '2026-02-30T00:00:00.000000Z',
+  '0000-01-01T00:00:00.000000Z',
+  '2026-13-45T99:00:00Z',
+].map((at) =>
+  Buffer.from(JSON.stringify([at, '00000000-0000-4000-8000-000000000000'])).toString('base64url'),
+);
+
+function hostileJson(ids: string[]): fc.Arbitrary<unknown> {
+  const scalar = fc.oneof(
+    { arbitrary: hostileString, weight: 5 },
+    { arbitrary: fc.constantFrom(...ids, 'opening', 'en', 'active', 'https://shop.example'), weight: 2 },
+    {
+      arbitrary: fc.constantFrom(0, -1, 1.5, 99999999999, 999999999999, 1e308, Number.MAX_SAFE_INTEGER + 2),
+      weight: 2,
+    },
+    { arbitrary: fc.constantFrom(true, false, null), weight: 1 },
+  );
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      { arbitrary: scalar, weight: 6 },
+      { arbitrary: fc.array(tie('value'), { maxLength: 3 }), weight: 1 },
+      { arbitrary: fc.dictionary(fieldName, tie('value'), { maxKeys: 3 }), weight: 1 },
+    ),
+  }));
+  return value;
+}
+
+const fieldName = fc.oneof(
+  { arbitrary: fc.constantFrom(...commonFields), weight: 3 },
+  { arbitrary: fc.constantFrom(...fieldNames), weight: 3 },
+  { arbitrary: fc.constantFrom('langauge', '__proto__', 'constructor', '\u0000', ''), weight: 1 },
+);
+
+/** Header values a fetch Headers object can carry (Latin-1, no NUL/CR/LF), hostile in every other way. */
+const headerValue = fc.oneof(
+  fc.constantFrom(
+    '0000-01-01',
+    'vt_',
+    'not-a-uuid',
+    'ÿþ',
+    'x'.repeat(2000),
+    '00000000-0000-0000-0000-000000000000',
+  ),
+  fc.string({ maxLength: 30 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
+);
+
+const encode = (value: string) => {
+  // A URL cannot carry a lone surrogate; send the invalid UTF-8 of one instead.
+  return isStorableText(value.replaceAll('\u0000', '')) ? encodeURIComponent(value) : '%ED%A0%80';
+};
+
+interface Target {
+  harness: KommoHarness;
+  org: TenantFixture;
+  orgName: string;
+  /** Per route, the valid bodies it accepted when tried once each (all of them when none fit). */
+  fitting: Map<Route, Record<string, unknown>[]>;
+  memberToken: string;
+  oddSubjectToken: string;
+}
+
+/**
+ * Request bodies of the shapes the contract accepts (not tied to a route: the fuzz tries each on every route),
+ * so a hostile value put in one field gets past the other fields to the handler and the database.
+ */
+const validBodies = (org: TenantFixture): Record<string, unknown>[] => [
+  { name: 'Maya' },
+  { name: 'Maya', persona: 'Friendly', leadCapture: { fields: [{ field: 'email', required: true }] } },
+  { title: 'Prices', content: 'From 10 EUR' },
+  { items: [{ title: 'Prices', content: 'From 10 EUR', tags: ['pricing'] }] },
+  { stage: 'opening', name: 'Hello', content: 'Say hello' },
+  { objection: 'Too expensive', answer: 'It pays back', keywords: ['price'] },
+  { categoryId: org.categoryId, title: 'Hours', content: 'Nine to five' },
+  { agentId: org.agentId, message: 'Hi', visitor: { name: 'Ann' }, metadata: { page: '/pricing' } },
+  { agentId: org.agentId, conversationId: org.conversationId, fields: { name: 'Ann', need: 'A demo' } },
+  { model: org.agentId, messages: [{ role: 'user', content: 'Hi' }] },
+  { tags: ['chat'], fieldMap: { company: null } },
+  { returnUrl: 'https://app.example/settings' },
+];
+
+/** A valid body, as is or with one field (or one field of a nested object) replaced by a hostile value. */
+function oneFieldHostile(bodies: Record<string, unknown>[], hostile: fc.Arbitrary<unknown>) {
+  return fc
+    .tuple(fc.constantFrom(...bodies), fc.nat(), fc.boolean(), hostile, fc.nat(3))
+    .map(([body, pick, nested, value, keep]) => {
+      if (keep === 0) return body;
+      const keys = Object.keys(body);
+      const key = keys[pick % keys.length]!;
+      const inner = body[key];
+      if (nested && inner && typeof inner === 'object' && !Array.isArray(inner)) {
+        const innerKeys = Object.keys(inner);
+        const innerKey = innerKeys[pick % Math.max(innerKeys.length, 1)] ?? 'name';
+        return { ...body, [key]: { ...inner, [innerKey]: value } };
+      }
+      return { ...body, [key]: value };
+    });
+}
+
+function requestFor(route: Route, target: Target) {
+  const { org } = target;
+  const allowedOrigin = `https://${target.orgName.toLowerCase()}.example`;
+  const ids = [org.agentId, org.conversationId, org.knowledgeId, org.categoryId, org.leadId, org.keyId];
+  const param = fc.oneof(
+    // Real ids reach the database, except where the route would delete the fixture the other runs need.
+    {
+      arbitrary: route.method === 'DELETE' ? fc.constant(crypto.randomUUID()) : fc.constantFrom(...ids),
+      weight: 2,
+    },
+    { arbitrary: hostileString.map(encode), weight: 3 },
+  );
+  const queryKey = fc.oneof(
+    fc.constantFrom(
+      'limit',
+      'cursor',
+      'agentId',
+      'status',
+      'from',
+      'to',
+      'tz',
+      'q',
+      'categoryId',
+      'published',
+    ),
+    fc.constantFrom('crmState', 'code', 'state', 'referer', 'error', 'langauge'),
+  );
+  const queryValue = fc.oneof(
+    hostileString,
+    fc.constantFrom(...impossibleCursors, ...ids, '101', '0', 'true'),
+  );
+  const secret: [string, Record<string, string>] = [`Bearer ${org.secretKey}`, {}];
+  const credential = fc.oneof(
+    { arbitrary: fc.constant(secret), weight: 6 },
+    {
+      arbitrary: fc.constantFrom<[string, Record<string, string>]>(
+        [`Bearer ${org.publishableKey}`, { origin: allowedOrigin }],
+        [`Bearer ${target.memberToken}`, {}],
+        [`Bearer ${target.oddSubjectToken}`, {}],
+        [`Bearer ${WORKER_SECRET}`, {}],
+      ),
+      weight: 2,
+    },
+  );
+  return fc.record({
+    params: fc.array(param, { minLength: 4, maxLength: 4 }),
+    query: fc.dictionary(queryKey, queryValue.map(encode), { maxKeys: 4 }),
+    headers: fc.record(
+      { 'x-visitor-token': headerValue, 'x-organization-id': headerValue, 'x-request-id': headerValue },
+      { requiredKeys: [] },
+    ),
+    credential,
+    body: fc.oneof(
+      {
+        arbitrary: oneFieldHostile(target.fitting.get(route) ?? validBodies(org), hostileJson(ids)),
+        weight: 6,
+      },
+      { arbitrary: fc.dictionary(fieldName, hostileJson(ids), { minKeys: 1, maxKeys: 4 }), weight: 3 },
+      { arbitrary: hostileJson(ids), weight: 1 },
+      { arbitrary: fc.constantFrom('{"name":', 'null', '"\\u0000"', '{"name":"\\ud800"}'), weight: 1 },
+    ),
+  });
+}
+
+type RequestInput = ReturnType<typeof requestFor> extends fc.Arbitrary<infer T> ? T : never;
+
+async function callRoute(target: Target, route: Route, input: RequestInput) {
+  let index = 0;
+  const path = route.path.replace(/:[A-Za-z]+/g, () => input.params[index++] ?? '');
+  const search = Object.entries(input.query)
+    .map(([key, value]) => `${encode(key)}=${value}`)
+    .join('&');
+  const [authorization, extra] = input.credential;
+  const hasBody = route.method !== 'GET' && route.method !== 'HEAD';
+  const form = route.path.startsWith('/kommo/webhooks');
+  return target.harness.api.fetch(`${path}${search ? `?${search}` : ''}`, {
+    method: route.method,
+    headers: {
+      authorization,
+      ...extra,
+      ...input.headers,
+      ...(hasBody ? { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' } : {}),
+    },
+    ...(hasBody ? { body: typeof input.body === 'string' ? input.body : JSON.stringify(input.body) } : {}),
+  });
+}
+
+/** Which body shapes each route takes, learnt from the routes themselves: one honest call per shape. */
+async function learnFittingBodies(target: Target): Promise<void> {
+  const ids = [target.org.agentId, target.org.categoryId];
+  for (const route of routes) {
+    if (route.method === 'GET' || route.method === 'DELETE' || route.path.includes('/webhooks/')) continue;
+    const path = route.path.replace(/:[A-Za-z]+/, ids[0]!).replace(/:[A-Za-z]+/, ids[1]!);
+    const fits: Record<string, unknown>[] = [];
+    for (const body of validBodies(target.org)) {
+      const response = await target.harness.api.as(target.org.secretKey)(route.method, path, body);
+      if (response.status < 300) fits.push(body);
+    }
+    if (fits.length > 0) target.fitting.set(route, fits);
+  }
+}
+
+async function expectNoServerError(response: Response, route: Route) {
+  const text = await response.text();
+  const where = `${route.method} ${route.path} → ${response.status} ${text.slice(0, 300)}`;
+  expect(response.status, where).toBeLessThan(500);
+  if (response.status < 400) return;
+  // Kommo's OAuth callback answers the user's browser with a page, by design.
+  if (route.path.endsWith('/kommo/oauth/callback') && response.headers.get('content-type')?.includes('html'))
+    return;
+  const parsed = z.safeParse(errorBody, JSON.parse(text));
+  expect(parsed.success, where).toBe(true);
+  expect(parsed.data?.error.requestId, where).toBe(response.headers.get('x-request-id'));
+}
+
+describe('the route list', () => {
+  it('comes from the apps: every function, every method of the chat and agents APIs', () => {
+    expect(new Set(routes.map((r) => r.fn))).toEqual(new Set(Object.keys(functionFactories)));
+    const listed = routes.map((r) => `${r.method} ${r.path}`);
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        'POST /chat',
+        'POST /chat/v1/chat/completions',
+        'PATCH /agents/:id',
+        'POST /agents/:id/knowledge',
+        'GET /dashboard',
+        'POST /kommo/webhooks/:token',
+      ]),
+    );
+    expect(fieldNames).toEqual(expect.arrayContaining(['message', 'language', 'accentColor', 'fields']));
+  });
+});
+
+describe.each(drivers)('every route with hostile input on %s', (driver) => {
+  let target: Target;
+  /** Routes that answered 2xx at least once: the fuzz reached their handlers and the database. */
+  const succeeded = new Set<string>();
+
+  beforeAll(async () => {
+    const harness = await startKommoHarness(driver, { ...KOMMO_ENV, CLOSER_WORKER_SECRET: WORKER_SECRET });
+    const { org } = await harness.freshOrg();
+    await connectKommo(harness.api, org.secretKey);
+    const auth = await fakeSupabaseAuth();
+    const [named] = await harness.db.query<{ name: string }>('select name from organizations where id = $1', [
+      org.orgId,
+    ]);
+    target = {
+      harness,
+      org,
+      orgName: named!.name,
+      fitting: new Map(),
+      memberToken: await auth.legacyToken(org.userId),
+      oddSubjectToken: await auth.legacyToken('not-a-user-id'),
+    };
+    await learnFittingBodies(target);
+  });
+  afterAll(async () => target?.harness.close());
+
+  it.each(routes.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    '%s never answers 5xx',
+    async (_, route) => {
+      await fc.assert(
+        fc.asyncProperty(requestFor(route, target), async (input) => {
+          const response = await callRoute(target, route, input);
+          if (response.status < 300) succeeded.add(`${route.method} ${route.path}`);
+          await expectNoServerError(response, route);
+        }),
+        { seed: SEED, numRuns: RUNS_PER_ROUTE, endOnFailure: true },
+      );
+    },
+  );
+
+  it('got past validation into the handlers of most routes', () => {
+    expect(succeeded.size, [...succeeded].join('\n')).toBeGreaterThanOrEqual(Math.floor(routes.length / 2));
+  });
+
+  it('answers every other method on a known path with 405 and the methods it has', async () => {
+    const byPath = new Map<string, Set<string>>();
+    for (const route of routes)
+      byPath.set(route.path, (byPath.get(route.path) ?? new Set()).add(route.method));
+    for (const [path, methods] of byPath) {
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => !methods.has(m))) {
+        const concrete = path.replace(/:[A-Za-z]+/g, crypto.randomUUID());
+        const response = await target.harness.api.fetch(concrete, {
+          method,
+          headers: { authorization: `Bearer ${target.org.secretKey}` },
+        });
+        expect(response.status, `${method} ${path}`).toBe(405);
+        const allow = response.headers.get('allow')?.split(', ') ?? [];
+        expect(allow).toEqual(expect.arrayContaining([...methods]));
+        expect(z.safeParse(errorBody, await response.json()).success).toBe(true);
+      }
+    }
+  });
+});
