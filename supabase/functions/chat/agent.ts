@@ -1,30 +1,30 @@
-// Which agent a chat request talks to: the publishable key's own, or the `agentId` a server credential names.
+// Which agent a chat request talks to: the publishable key's own, or the agent (id or slug) a server credential
+// names.
 import type { Agent } from '@closer/contract';
 import type { Context } from 'hono';
 import { tenant } from '../_shared/auth/middleware.ts';
 import type { AppEnv } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
-import { findAgent } from '../_shared/resources/agents.ts';
+import { findAgent, findAgentByRef } from '../_shared/resources/agents.ts';
 
 export async function chatAgent(c: Context<AppEnv>, requested: string | undefined): Promise<Agent> {
   const principal = c.var.principal;
-  let agentId: string;
+  let agent: Agent;
   if (principal.kind === 'publishable') {
-    if (requested !== undefined && requested !== principal.agentId) {
+    agent = await tenant(c, (tx) => findAgent(tx, principal.agentId));
+    if (requested !== undefined && requested !== agent.id && requested !== agent.slug) {
       throw new ApiError('validation_failed', 'The request is not valid', {
         details: [{ path: ['agentId'], message: 'a publishable key chats with its own agent: omit agentId' }],
       });
     }
-    agentId = principal.agentId;
   } else {
     if (requested === undefined) {
       throw new ApiError('validation_failed', 'The request is not valid', {
         details: [{ path: ['agentId'], message: 'required with a secret key or member token' }],
       });
     }
-    agentId = requested;
+    agent = await tenant(c, (tx) => findAgentByRef(tx, requested));
   }
-  const agent = await tenant(c, (tx) => findAgent(tx, agentId));
   if (agent.status !== 'active')
     throw new ApiError('forbidden', `${agent.name} is paused and does not chat right now`);
   return agent;
@@ -32,3 +32,7 @@ export async function chatAgent(c: Context<AppEnv>, requested: string | undefine
 
 /** Publishable keys prove a conversation with the visitor token; server credentials speak for the organisation. */
 export const needsVisitorToken = (c: Context<AppEnv>) => c.var.principal.kind === 'publishable';
+
+/** Who reads upstream failures: the organisation's own credentials see the provider's reason, visitors do not. */
+export const audienceOf = (c: Context<AppEnv>) =>
+  c.var.principal.kind === 'publishable' ? ('public' as const) : ('organization' as const);

@@ -4,6 +4,8 @@ import {
   type ChatConfig,
   type ChatReply,
   type ConversationWithMessages,
+  agentRef,
+  chatAgentQuery,
   chatLeadRequest,
   chatRequest,
   id,
@@ -22,6 +24,8 @@ import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { readJson, readParam, readQuery } from '../_shared/http/validate.ts';
 import { nudgeLeadSync } from '../_shared/kommo/leadSync.ts';
+import { deploymentDefaults, withDeploymentModel } from '../_shared/llm/agentModel.ts';
+import { observeProvider } from '../_shared/llm/observe.ts';
 import { createLlmProvider } from '../_shared/llm/provider.ts';
 import type { LlmProvider } from '../_shared/llm/types.ts';
 import {
@@ -30,12 +34,11 @@ import {
   messageFromRow,
 } from '../_shared/resources/conversations.ts';
 import type { Runtime } from '../_shared/runtime.ts';
-import { chatAgent, needsVisitorToken } from './agent.ts';
+import { audienceOf, chatAgent, needsVisitorToken } from './agent.ts';
+import { registerModelRoutes } from './models.ts';
 import { registerOpenAiRoutes } from './openai.ts';
 
 const anyCredential = authenticate(['publishable', 'secret', 'member']);
-/** Server credentials name the agent; a publishable key is its agent. */
-const agentQuery = z.object({ agentId: z.optional(id) });
 
 const milliseconds = (value: string | undefined, fallback: number) =>
   value && Number(value) > 0 ? Number(value) : fallback;
@@ -48,14 +51,20 @@ export function chatTimings(env: Runtime['env']): ChatTimings {
 }
 
 export function createChatApp(runtime: Runtime, options: { provider?: LlmProvider } = {}) {
-  const provider = options.provider ?? createLlmProvider(runtime.env);
+  const baseProvider = options.provider ?? createLlmProvider(runtime.env);
   const timings = chatTimings(runtime.env);
   const app = createFunctionApp('chat', runtime);
 
   app.post('/', anyCredential, async (c) => {
     const request = await readJson(c, chatRequest);
-    const agent = await chatAgent(c, request.agentId);
+    const requestId = c.var.requestId;
+    const agent = withDeploymentModel(
+      await chatAgent(c, request.agentId),
+      deploymentDefaults(runtime.env, requestId),
+      requestId,
+    );
     const claims = tenantClaims(c.var.principal);
+    const provider = observeProvider(baseProvider, { requestId, audience: audienceOf(c) });
     // The visitor's message is committed here, before any model is called.
     const prepared = await prepareTurn(
       runtime.db,
@@ -76,7 +85,12 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
           const outcome = await streamReply(runtime.db, claims, provider, prepared, emit, gone, timings);
           if (outcome.lead) nudgeLeadSync({ db: runtime.db, env: runtime.env, fetch });
         },
-        { signal, pingMs: timings.pingMs, headers: { 'x-request-id': c.var.requestId } },
+        {
+          signal,
+          pingMs: timings.pingMs,
+          // The start event carries the visitor token: no cache may keep it.
+          headers: { 'x-request-id': requestId, 'cache-control': 'no-store, no-transform' },
+        },
       );
     }
     const outcome = await streamReply(runtime.db, claims, provider, prepared, () => {}, signal, timings);
@@ -95,7 +109,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
   });
 
   app.get('/config', anyCredential, async (c) => {
-    const { agentId } = readQuery(c, agentQuery);
+    const { agentId } = readQuery(c, chatAgentQuery);
     const agent = await chatAgent(c, agentId);
     const config: ChatConfig = {
       agentId: agent.id,
@@ -112,7 +126,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
 
   app.get('/conversations/:id', anyCredential, async (c) => {
     const conversationId = readParam(c, 'id', id, 'Conversation');
-    const { agentId } = readQuery(c, agentQuery);
+    const { agentId } = readQuery(c, chatAgentQuery);
     const agent = await chatAgent(c, agentId);
     const body = await tenant(c, async (tx): Promise<ConversationWithMessages> => {
       await findVisitorConversation(tx, {
@@ -133,7 +147,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
   });
 
   app.post('/lead', anyCredential, async (c) => {
-    const body = await readJson(c, z.extend(chatLeadRequest, { agentId: z.optional(id) }));
+    const body = await readJson(c, z.extend(chatLeadRequest, { agentId: z.optional(agentRef) }));
     const agent = await chatAgent(c, body.agentId);
     const missing = agent.leadCapture.fields
       .filter((f) => f.required && !body.fields[f.field as LeadField])
@@ -158,6 +172,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     return c.json(lead, 201);
   });
 
-  registerOpenAiRoutes(app, provider, timings);
+  registerOpenAiRoutes(app, baseProvider, timings);
+  registerModelRoutes(app);
   return app;
 }

@@ -1,17 +1,22 @@
 // POST /chat/v1/chat/completions: any OpenAI client talks to an agent (persona, knowledge, objection answers
-// apply). Stateless like the OpenAI API itself: the caller sends the history; nothing is stored.
+// apply). Stateless like the OpenAI API itself: the caller sends the history; nothing is stored. The agent
+// (`model`) is named by id or slug; GET /chat/v1/models lists them.
 import { MAX_MESSAGE_LENGTH, openAiChatRequest } from '@closer/contract';
 import { authenticate, tenant } from '../_shared/auth/middleware.ts';
 import { type ChatTimings, groundedPrompt } from '../_shared/chat/engine.ts';
 import { withIdleTimeout } from '../_shared/chat/idle.ts';
 import { SSE_HEADERS } from '../_shared/chat/sse.ts';
 import type { FunctionApp } from '../_shared/http/app.ts';
-import { ApiError, notFound } from '../_shared/http/errors.ts';
+import { ApiError } from '../_shared/http/errors.ts';
 import { readJson } from '../_shared/http/validate.ts';
+import { deploymentDefaults, withDeploymentModel } from '../_shared/llm/agentModel.ts';
 import { UpstreamError } from '../_shared/llm/errors.ts';
+import { observeProvider } from '../_shared/llm/observe.ts';
 import type { LlmProvider } from '../_shared/llm/types.ts';
+import { logFailure } from '../_shared/log.ts';
+import { MAX_PROMPT_HISTORY } from '../_shared/prompt/assemble.ts';
 import { estimateTokens } from '../_shared/prompt/tokens.ts';
-import { AGENT_SELECT, agentFromRow } from '../_shared/resources/agents.ts';
+import { findAgentByRef } from '../_shared/resources/agents.ts';
 import { stageFor } from '../_shared/retrieval/retrieve.ts';
 
 type Content = string | { type: string; text?: string | undefined }[] | null | undefined;
@@ -30,8 +35,9 @@ export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, ti
     if (!message || message.length > MAX_MESSAGE_LENGTH) {
       throw invalid(['messages', lastUser, 'content'], `must be 1..${MAX_MESSAGE_LENGTH} characters`);
     }
+    // Only the most recent turns can reach the model: older ones are not even read.
     const history = body.messages
-      .slice(0, lastUser)
+      .slice(Math.max(0, lastUser - MAX_PROMPT_HISTORY), lastUser)
       .filter((m) => m.role === 'user' || m.role === 'assistant')
       .map((m) => ({ role: m.role as 'user' | 'assistant', content: text(m.content) }))
       .filter((m) => m.content !== '');
@@ -41,12 +47,13 @@ export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, ti
       .join('\n')
       .trim();
 
+    const requestId = c.var.requestId;
+    const defaults = deploymentDefaults(c.var.runtime.env, requestId);
     const { agent, prompt } = await tenant(c, async (tx) => {
-      const [row] = await tx.query(`${AGENT_SELECT} where t.id::text = $1 or t.slug = $1`, [body.model]);
-      if (!row) throw notFound(`Agent "${body.model}"`);
-      const agent = agentFromRow(row);
-      if (agent.status !== 'active') throw new ApiError('forbidden', `${agent.name} is paused`);
-      const visitorTurns = history.filter((m) => m.role === 'user').length + 1;
+      const found = await findAgentByRef(tx, body.model);
+      if (found.status !== 'active') throw new ApiError('forbidden', `${found.name} is paused`);
+      const agent = withDeploymentModel(found, defaults, requestId);
+      const visitorTurns = body.messages.slice(0, lastUser).filter((m) => m.role === 'user').length + 1;
       const prompt = await groundedPrompt(tx, agent, {
         history,
         message,
@@ -61,8 +68,9 @@ export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, ti
     const upstream = new AbortController();
     const onGone = () => upstream.abort();
     c.req.raw.signal.addEventListener('abort', onGone, { once: true });
+    const observed = observeProvider(provider, { requestId, audience: 'organization' });
     const events = withIdleTimeout(
-      provider.stream(
+      observed.stream(
         {
           model: agent.model,
           messages: prompt.messages,
@@ -145,10 +153,12 @@ export function registerOpenAiRoutes(app: FunctionApp, provider: LlmProvider, ti
           if (includeUsage) controller.enqueue(chunk([], { usage: usageOf(reported, content) }));
         } catch (error) {
           if (!upstream.signal.aborted || error instanceof UpstreamError) {
+            if (!(error instanceof UpstreamError))
+              logFailure(error, { where: 'chat completions', requestId });
             const apiError =
               error instanceof UpstreamError
                 ? error.toApiError()
-                : new ApiError('internal', 'The reply failed');
+                : new ApiError('internal', `The reply failed (request ${requestId})`);
             controller.enqueue(
               encoder.encode(
                 `data: ${JSON.stringify({ error: { message: apiError.message, code: apiError.code } })}\n\n`,

@@ -1,11 +1,12 @@
 // The chat engine: a turn is prepared (visitor's message committed, knowledge retrieved, prompt built),
 // then the reply is streamed from the provider, leads captured through the tool, and the reply stored
 // as far as it got, whatever happens to the client or the upstream.
-import type { Agent, ChatEvent, ChatRequest, Lead, ScriptStage } from '@closer/contract';
+import type { ChatEvent, ChatRequest, Lead, ScriptStage } from '@closer/contract';
 import type { TenantClaims } from '../db/tenant.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
+import type { ChatAgent } from '../llm/agentModel.ts';
 import { UpstreamError } from '../llm/errors.ts';
 import type { Grounding, LlmMessage, LlmProvider, LlmToolCall } from '../llm/types.ts';
 import { assemblePrompt } from '../prompt/assemble.ts';
@@ -29,7 +30,7 @@ export interface ChatTimings {
 }
 
 export interface PreparedTurn extends GroundedPrompt {
-  agent: Agent;
+  agent: ChatAgent;
   turn: OpenedTurn;
 }
 
@@ -46,7 +47,7 @@ export interface GroundedPrompt {
 /** Retrieval and prompt assembly for one message, given the conversation so far. */
 export async function groundedPrompt(
   tx: Queryable,
-  agent: Agent,
+  agent: ChatAgent,
   conversation: {
     history: { role: 'user' | 'assistant'; content: string }[];
     message: string;
