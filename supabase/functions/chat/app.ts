@@ -1,10 +1,10 @@
 // `chat`: the visitor-facing chat. POST /chat streams (SSE) or answers JSON; the widget's config, history and
 // lead form; and an OpenAI-compatible endpoint for server code.
 import {
+  agentRef,
   type ChatConfig,
   type ChatReply,
   type ConversationWithMessages,
-  agentRef,
   chatAgentQuery,
   chatLeadRequest,
   chatRequest,

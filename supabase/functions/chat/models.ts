@@ -2,9 +2,9 @@
 // active agents, listed under its slug and under its id (both work as `model` in chat completions).
 import type { OpenAiModel, OpenAiModelList } from '@closer/contract';
 import { authenticate, tenant } from '../_shared/auth/middleware.ts';
+import type { Row } from '../_shared/db/types.ts';
 import type { FunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
-import type { Row } from '../_shared/db/types.ts';
 
 const ACTIVE_AGENTS = `select id, org_id, slug, name, created_at from public.agents
   where status = 'active' order by created_at, id`;

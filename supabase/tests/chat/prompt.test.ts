@@ -1,6 +1,6 @@
 import { agentCreate } from '@closer/contract';
-import type { ChatAgent } from '@closer/functions/_shared/llm/agentModel.ts';
 import { chunkKnowledge } from '@closer/functions/_shared/knowledge/chunking.ts';
+import type { ChatAgent } from '@closer/functions/_shared/llm/agentModel.ts';
 import { assemblePrompt, fence, type PromptInput } from '@closer/functions/_shared/prompt/assemble.ts';
 import { contextWindow } from '@closer/functions/_shared/prompt/tokens.ts';
 import { describe, expect, it } from 'vitest';

@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Runtime } from '../runtime.ts';
 import { ApiError, errorResponse, handleError } from './errors.ts';
 import { requestId } from './requestId.ts';
+import { securityHeaders } from './securityHeaders.ts';
 import './messages.ts';
 
 export interface AppEnv {
@@ -36,6 +37,7 @@ export function createFunctionApp(
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const app = new HonoApp<AppEnv>().basePath(`/${name}`);
   app.use('*', requestId);
+  app.use('*', securityHeaders);
   app.use(
     '*',
     cors({

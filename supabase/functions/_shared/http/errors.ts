@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { $ZodError } from 'zod/v4/core';
+import { logFailure } from '../log.ts';
 import { requestIdOf } from './requestId.ts';
 
 export class ApiError extends Error {
@@ -75,8 +76,9 @@ function fromPostgres(error: unknown): ApiError | null {
     case '22P02':
       return new ApiError('validation_failed', 'A value is not acceptable');
     case '42501':
-      // Row-level security refused the row: to the caller it belongs to nobody they can see.
-      return notFound();
+      // Row-level security or a missing grant refused the statement: a handler asked for something the
+      // caller's role may not do. Answered 403 without the SQL, and logged by handleError.
+      return new ApiError('forbidden', 'You are not allowed to do this');
     default:
       return null;
   }
@@ -91,12 +93,13 @@ export function toApiError(error: unknown): ApiError {
   return fromPostgres(error) ?? new ApiError('internal', 'Internal error');
 }
 
+/** Permission refusals from Postgres are bugs or attacks worth a look, not routine 4xx. */
+const isPermissionError = (error: unknown) => (error as { code?: unknown } | null)?.code === '42501';
+
 export function handleError(error: unknown, c: Context): Response {
   const apiError = toApiError(error);
-  if (apiError.code === 'internal') {
-    console.error(
-      JSON.stringify({ level: 'error', requestId: requestIdOf(c), path: c.req.path, error: String(error) }),
-    );
+  if (apiError.code === 'internal' || isPermissionError(error)) {
+    logFailure(error, { where: c.req.path, requestId: requestIdOf(c), method: c.req.method });
   }
   return errorResponse(c, apiError);
 }

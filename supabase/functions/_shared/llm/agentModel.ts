@@ -25,7 +25,11 @@ export function withDeploymentModel(agent: Agent, defaults: LlmDefaults, request
     });
     throw new ApiError('unavailable', 'This agent has no language model configured');
   }
-  return { ...agent, model, contextWindow: agent.contextWindow ?? defaults.contextWindow ?? knownContextWindow(model) };
+  return {
+    ...agent,
+    model,
+    contextWindow: agent.contextWindow ?? defaults.contextWindow ?? knownContextWindow(model),
+  };
 }
 
 /** The deployment's defaults for a request; a broken setting is logged and answered 503 without its text. */

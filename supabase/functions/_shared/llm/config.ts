@@ -38,9 +38,19 @@ export function llmConfigFromEnv(env: Env): LlmProviderConfig {
 /** The model OpenRouter deployments use when neither LLM_MODEL nor the agent names one. */
 export const OPENROUTER_DEFAULT_MODEL = 'openai/gpt-4o-mini';
 
+/** The default without LLM_MODEL: OpenRouter's cheap general model; the offline responder's own name. */
+const fallbackModel: Record<LlmProviderConfig['provider'], string | null> = {
+  openrouter: OPENROUTER_DEFAULT_MODEL,
+  'openai-compatible': null,
+  offline: 'offline',
+};
+
 /** What a deployment sets for every agent that leaves model or context window to it. */
 export interface LlmDefaults {
-  /** `LLM_MODEL`; on OpenRouter `openai/gpt-4o-mini` without it; null: agents must name their model. */
+  /**
+   * `LLM_MODEL`; without it `openai/gpt-4o-mini` on OpenRouter and `offline` for the offline responder;
+   * null (an OpenAI-compatible server without LLM_MODEL): agents must name their model.
+   */
   model: string | null;
   /** `LLM_CONTEXT_WINDOW` in tokens; null: the model-name table decides. */
   contextWindow: number | null;
@@ -50,7 +60,7 @@ export interface LlmDefaults {
 export function llmDefaultsFromEnv(env: Env): LlmDefaults {
   const provider = llmConfigFromEnv(env).provider;
   const named = env.LLM_MODEL?.trim();
-  const model = named || (provider === 'openrouter' ? OPENROUTER_DEFAULT_MODEL : null);
+  const model = named || fallbackModel[provider];
   const window = env.LLM_CONTEXT_WINDOW?.trim();
   if (!window) return { model, contextWindow: null };
   const contextWindow = Number(window);

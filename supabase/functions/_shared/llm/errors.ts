@@ -36,8 +36,10 @@ export class UpstreamError extends Error {
         headers: { 'retry-after': this.retryAfter ?? '10' },
       });
     }
-    if (this.status === 503) return new ApiError('unavailable', say('The language model is unavailable right now'));
-    if (this.status === 402) return new ApiError('upstream_error', say('The language model provider refused the request'));
+    if (this.status === 503)
+      return new ApiError('unavailable', say('The language model is unavailable right now'));
+    if (this.status === 402)
+      return new ApiError('upstream_error', say('The language model provider refused the request'));
     return new ApiError('upstream_error', say('The language model could not answer'));
   }
 }
