@@ -34,6 +34,11 @@ async function get(
   });
 }
 
+/** Frees a body we do not read (not awaited: some runtimes settle a cancel only when the stream ends). */
+function discard(response: Response): void {
+  void response.body?.cancel().catch(() => undefined);
+}
+
 function refused(status: number, where: string): Step {
   if (status === 401 || status === 403)
     return {
@@ -51,16 +56,16 @@ async function listModels(
   if (config.provider === 'openrouter') {
     // OpenRouter's model list is public: its key is checked on its own.
     const key = await get(config, '/key', options);
-    await key.body?.cancel();
+    discard(key);
     if (!key.ok) return refused(key.status, `${config.baseUrl}/key`);
   }
   const response = await get(config, '/models', options);
   if (response.status === 404 && config.provider === 'openai-compatible') {
-    await response.body?.cancel();
+    discard(response);
     return { ok: true }; // a server without a model list: reachable, models unverified
   }
   if (!response.ok) {
-    await response.body?.cancel();
+    discard(response);
     return refused(response.status, `${config.baseUrl}/models`);
   }
   const body = (await response.json().catch(() => null)) as { data?: { id?: unknown }[] } | null;
