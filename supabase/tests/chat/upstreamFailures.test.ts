@@ -58,7 +58,8 @@ const silenceLogs = () => ({
   warn: vi.spyOn(console, 'warn').mockImplementation(() => {}),
   error: vi.spyOn(console, 'error').mockImplementation(() => {}),
 });
-const logged = (spy: ReturnType<typeof vi.spyOn>) => spy.mock.calls.map((call) => String(call[0])).join('\n');
+const logged = (spy: { mock: { calls: unknown[][] } }) =>
+  spy.mock.calls.map((call) => String(call[0])).join('\n');
 
 describe('a connection reset in the middle of a reply', () => {
   const parts = [
