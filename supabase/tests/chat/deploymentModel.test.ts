@@ -2,13 +2,14 @@
 // without a model, LLM_CONTEXT_WINDOW (and an agent's contextWindow over it) for trimming the prompt, and
 // a history that cannot grow the prompt (or the work of trimming it) without bound.
 import type { Agent } from '@closer/contract';
+import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { MAX_PROMPT_HISTORY } from '@closer/functions/_shared/prompt/assemble.ts';
 import { estimateTokens } from '@closer/functions/_shared/prompt/tokens.ts';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApi } from '../helpers/api.ts';
-import { drivers, migratedDatabase } from '../helpers/databases.ts';
+import { drivers, emptyDatabase, migratedDatabase, migrationsDir } from '../helpers/databases.ts';
 import { COMPATIBLE_BASE_URL, fakeUpstream, recordedStream, streamResponse } from '../helpers/fakeLlm.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
@@ -81,6 +82,39 @@ describe.each(drivers)('the deployment model on %s', (driver) => {
     expect(upstream.requests.length).toBe(before);
     expect(String(log.mock.calls[0]?.[0])).toContain('LLM_MODEL is not set');
     log.mockRestore();
+  });
+});
+
+describe.each(drivers)('the migration to deployment defaults on %s', (driver) => {
+  it("moves agents still on the old default to the deployment's model and keeps chosen models", async () => {
+    const db = await emptyDatabase(driver);
+    try {
+      const all = await readMigrations(migrationsDir);
+      await migrate(
+        db,
+        all.filter((m) => m.version < '20261130020000'),
+      );
+      const org = crypto.randomUUID();
+      await db.query(`insert into organizations (id, name) values ($1, 'Old')`, [org]);
+      await db.query(
+        `insert into agents (org_id, name, slug, publishable_key) values ($1, 'Defaulted', 'defaulted', 'pk_old_1')`,
+        [org],
+      );
+      await db.query(
+        `insert into agents (org_id, name, slug, publishable_key, model) values ($1, 'Chosen', 'chosen', 'pk_old_2', 'anthropic/claude-3.5-haiku')`,
+        [org],
+      );
+      await migrate(db, all);
+      const rows = await db.query<{ slug: string; model: string | null; context_window: number | null }>(
+        'select slug, model, context_window from agents order by slug',
+      );
+      expect(rows).toEqual([
+        { slug: 'chosen', model: 'anthropic/claude-3.5-haiku', context_window: null },
+        { slug: 'defaulted', model: null, context_window: null },
+      ]);
+    } finally {
+      await db.close();
+    }
   });
 });
 
