@@ -73,9 +73,13 @@ async function listModels(
   return { ok: true, models: ids };
 }
 
-/** Ollama lists `llama3.2:latest` and serves it as `llama3.2` too. */
+/**
+ * Ollama lists `llama3.2:latest` and serves it as `llama3.2` too; OpenRouter's routing suffixes (`:nitro`,
+ * `:floor`, `:online`, `:exacto`) are not listed but name a listed model.
+ */
 function served(model: string, listed: Set<string>): boolean {
-  return listed.has(model) || (!model.includes(':') && listed.has(`${model}:latest`));
+  const routed = model.replace(/:(nitro|floor|online|exacto)$/, '');
+  return listed.has(model) || listed.has(routed) || (!model.includes(':') && listed.has(`${model}:latest`));
 }
 
 export async function probeProvider(
