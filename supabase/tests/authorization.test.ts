@@ -36,6 +36,8 @@ const rules: Record<string, Rule> = {
   'GET /chat/conversations/:id': 'chat',
   'POST /chat/lead': 'chat',
   'POST /chat/v1/chat/completions': 'server',
+  'GET /chat/v1/models': 'server',
+  'GET /chat/v1/models/:model': 'server',
   'GET /conversations': 'staff',
   'GET /conversations/:id': 'staff',
   'GET /dashboard': 'staff',

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { withTenant } from '@closer/functions/_shared/db/tenant.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { createFunctionApp, type FunctionApp } from '@closer/functions/_shared/http/app.ts';
 import { readJson } from '@closer/functions/_shared/http/validate.ts';
@@ -19,6 +21,15 @@ beforeAll(async () => {
   app.post('/organizations', async (c) => {
     await db.query(
       `insert into organizations (id, name) values ('00000000-0000-4000-8000-000000000077', 'Twice')`,
+    );
+    return c.json({}, 201);
+  });
+  app.post('/foreign-key', async (c) => {
+    // A handler bug: writing a row of another organisation; row-level security refuses it (SQLSTATE 42501).
+    await withTenant(db, { role: 'authenticated', org_id: randomUUID() }, (tx) =>
+      tx.query(`insert into public.api_keys (org_id, name, prefix, key_hash) values ($1, 'x', 'sk_x', 'h')`, [
+        randomUUID(),
+      ]),
     );
     return c.json({}, 201);
   });
@@ -139,6 +150,41 @@ describe('the http layer', () => {
       expect(response.headers.get('access-control-allow-origin')).toBe('*');
     }
     expect(responses[2]?.headers.get('access-control-allow-headers')).toContain('authorization');
+  });
+
+  it('logs a permission refusal from Postgres (42501) with the request id and stack, and answers 403', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const response = await post('/foreign-key', '{}');
+    expect(response.status).toBe(403);
+    const error = await envelope(response);
+    expect(error.code).toBe('forbidden');
+    expect(JSON.stringify(error)).not.toMatch(/row-level security|api_keys/);
+    expect(log).toHaveBeenCalledOnce();
+    const line = JSON.parse(String(log.mock.calls[0]![0])) as Record<string, string>;
+    expect(line).toMatchObject({ level: 'error', requestId: error.requestId, code: '42501' });
+    expect(line.error).toMatch(/row-level security/);
+    expect(line.stack).toBeTruthy();
+    log.mockRestore();
+  });
+
+  it('sends nosniff on every response and no-store unless a route allows caching', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const responses = [
+      await post('/people', JSON.stringify({ name: 'Ann', age: 40 })),
+      await post('/people', '{'),
+      await post('/people', JSON.stringify({ name: 'x'.repeat(5000), age: 1 })),
+      await app.request('/probe/nothing-here'),
+      await app.request('/probe/boom'),
+      await app.request('/probe/people', {
+        method: 'OPTIONS',
+        headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+      }),
+    ];
+    for (const response of responses) {
+      expect(response.headers.get('x-content-type-options'), String(response.status)).toBe('nosniff');
+      expect(response.headers.get('cache-control'), String(response.status)).toBe('no-store');
+    }
+    log.mockRestore();
   });
 
   it("keeps a caller's sane request id and replaces an unsafe one", async () => {

@@ -51,7 +51,7 @@ console.log(`database: ${cluster ? 'PostgreSQL (throwaway cluster)' : 'PGlite (i
 await prepareDatabase(db);
 const keys = await ensureDemoKeys(db, {}, null);
 await db.query(`update agents set rate_limits = '{"visitorPerMinute": 1000, "ipPerMinute": 10000}'`);
-const app = createLocalApp(createRuntime(db, { LLM_BASE_URL: upstreamUrl }));
+const app = createLocalApp(createRuntime(db, { LLM_BASE_URL: upstreamUrl, LLM_MODEL: 'bench-model' }));
 const stack = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
 await new Promise((resolve) => stack.once('listening', resolve));
 const stackUrl = `http://127.0.0.1:${(stack.address() as AddressInfo).port}/functions/v1`;

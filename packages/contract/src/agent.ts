@@ -118,7 +118,16 @@ export const agentFields = {
   persona: upTo(8000),
   goal: upTo(2000),
   language,
-  model: text(1, 200),
+  /**
+   * The model the agent asks its provider for (`openai/gpt-4o-mini` on OpenRouter, `llama3.1:8b` on Ollama);
+   * null: the deployment's default (`LLM_MODEL`).
+   */
+  model: z.nullable(text(1, 200)),
+  /**
+   * The model's context window in tokens, used to fit persona, knowledge and history into the prompt;
+   * null: `LLM_CONTEXT_WINDOW`, else a table of known model names (8,192 for unknown models).
+   */
+  contextWindow: z.nullable(int(1024, 10_000_000)),
   temperature: z.number().check(z.gte(0), z.lte(2)),
   maxTokens: int(16, 32000),
   greeting: upTo(1000),

@@ -27,3 +27,22 @@ export const chatConfig = z.object({
   proactiveOpenSeconds: z.nullable(z.number()),
 });
 export type ChatConfig = z.infer<typeof chatConfig>;
+
+/** One agent as an OpenAI model object (`GET /chat/v1/models`); `id` is what to send as `model`. */
+export const openAiModel = z.object({
+  /** The agent's slug or id: both are listed, both are accepted by `/chat/v1/chat/completions`. */
+  id: z.string(),
+  object: z.literal('model'),
+  /** Unix seconds when the agent was created. */
+  created: z.number(),
+  /** The organisation's id. */
+  owned_by: z.string(),
+  /** Closer's additions: the agent behind the model and its display name. */
+  agent_id: id,
+  name: z.string(),
+});
+export type OpenAiModel = z.infer<typeof openAiModel>;
+
+/** `GET /chat/v1/models`: the organisation's active agents in the OpenAI list format. */
+export const openAiModelList = z.object({ object: z.literal('list'), data: z.array(openAiModel) });
+export type OpenAiModelList = z.infer<typeof openAiModelList>;

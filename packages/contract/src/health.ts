@@ -4,9 +4,23 @@ import * as z from 'zod/mini';
 export const health = z.object({ status: z.literal('ok'), version: z.string() });
 export type Health = z.infer<typeof health>;
 
+/** Why a check failed, for monitors; the public report names the kind of problem, never its text. */
+export const readinessProblem = z.enum([
+  'unreachable',
+  'schema_missing',
+  'misconfigured',
+  'auth_failed',
+  'model_not_found',
+  'no_default_model',
+  'upstream_error',
+]);
+export type ReadinessProblem = z.infer<typeof readinessProblem>;
+
 export const readinessCheck = z.object({
   ok: z.boolean(),
+  /** A short public description (no hosts, URLs, keys or error text: those go to the server log). */
   detail: z.string(),
+  problem: z.optional(readinessProblem),
   latencyMs: z.optional(z.number()),
 });
 

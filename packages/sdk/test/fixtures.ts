@@ -16,6 +16,7 @@ export const agent: Agent = {
   goal: 'Book a survey',
   language: 'en',
   model: 'openai/gpt-4o-mini',
+  contextWindow: null,
   temperature: 0.4,
   maxTokens: 600,
   greeting: 'Hi!',

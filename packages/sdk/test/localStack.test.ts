@@ -43,7 +43,10 @@ beforeAll(async () => {
   await prepareDatabase(db);
   secretKey = (await ensureDemoKeys(db, {}, null)).secretKey!;
   const app = createLocalApp(
-    createRuntime(db, { LLM_BASE_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1` }),
+    createRuntime(db, {
+      LLM_BASE_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`,
+      LLM_MODEL: 'local-model',
+    }),
   );
   await new Promise<void>((resolve) => {
     stack = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {

@@ -1,42 +1,31 @@
-// Which agent a chat request talks to: the publishable key's own, or the `agentId` a server credential names.
+// Which agent a chat request talks to: the publishable key's own, or the agent (id or slug) a server credential
+// names.
 import { type Agent, VISITOR_TOKEN_HEADER } from '@closer/contract';
 import type { Context } from 'hono';
 import { tenant } from '../_shared/auth/middleware.ts';
-import type { Queryable } from '../_shared/db/types.ts';
 import type { AppEnv } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
-import { findAgent } from '../_shared/resources/agents.ts';
+import { findAgent, findAgentByRef } from '../_shared/resources/agents.ts';
 
+/** The agent the request names, validated against the credential; a paused agent does not chat (403). */
 export async function chatAgent(c: Context<AppEnv>, requested: string | undefined): Promise<Agent> {
-  const agentId = chatAgentId(c, requested);
-  return tenant(c, (tx) => loadChatAgent(tx, agentId));
-}
-
-/** The agent's id a chat request names (validated against the credential), without reading it. */
-export function chatAgentId(c: Context<AppEnv>, requested: string | undefined): string {
   const principal = c.var.principal;
-  let agentId: string;
+  let agent: Agent;
   if (principal.kind === 'publishable') {
-    if (requested !== undefined && requested !== principal.agentId) {
+    agent = await tenant(c, (tx) => findAgent(tx, principal.agentId));
+    if (requested !== undefined && requested !== agent.id && requested !== agent.slug) {
       throw new ApiError('validation_failed', 'The request is not valid', {
         details: [{ path: ['agentId'], message: 'a publishable key chats with its own agent: omit agentId' }],
       });
     }
-    agentId = principal.agentId;
   } else {
     if (requested === undefined) {
       throw new ApiError('validation_failed', 'The request is not valid', {
         details: [{ path: ['agentId'], message: 'required with a secret key or member token' }],
       });
     }
-    agentId = requested;
+    agent = await tenant(c, (tx) => findAgentByRef(tx, requested));
   }
-  return agentId;
-}
-
-/** Reads the agent inside the caller's tenant transaction; a paused agent does not chat (403). */
-export async function loadChatAgent(tx: Queryable, agentId: string): Promise<Agent> {
-  const agent = await findAgent(tx, agentId);
   if (agent.status !== 'active')
     throw new ApiError('forbidden', `${agent.name} is paused and does not chat right now`);
   return agent;
@@ -48,3 +37,7 @@ export async function loadChatAgent(tx: Queryable, agentId: string): Promise<Age
  */
 export const needsVisitorToken = (c: Context<AppEnv>) =>
   c.var.principal.kind === 'publishable' || c.req.header(VISITOR_TOKEN_HEADER) !== undefined;
+
+/** Who reads upstream failures: the organisation's own credentials see the provider's reason, visitors do not. */
+export const audienceOf = (c: Context<AppEnv>) =>
+  c.var.principal.kind === 'publishable' ? ('public' as const) : ('organization' as const);

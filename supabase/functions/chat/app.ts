@@ -1,9 +1,11 @@
 // `chat`: the visitor-facing chat. POST /chat streams (SSE) or answers JSON; the widget's config, history and
 // lead form; and an OpenAI-compatible endpoint for server code.
 import {
+  agentRef,
   type ChatConfig,
   type ChatReply,
   type ConversationWithMessages,
+  chatAgentQuery,
   chatConfig,
   chatLeadRequest,
   chatReply,
@@ -28,6 +30,8 @@ import { withTenant } from '../_shared/db/tenant.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { route } from '../_shared/http/route.ts';
+import { deploymentDefaults, withDeploymentModel } from '../_shared/llm/agentModel.ts';
+import { observeProvider } from '../_shared/llm/observe.ts';
 import { createLlmProvider } from '../_shared/llm/provider.ts';
 import type { LlmProvider } from '../_shared/llm/types.ts';
 import { chatEventStream, chatStreamDescription } from '../_shared/openapi/streams.ts';
@@ -37,12 +41,11 @@ import {
   messageFromRow,
 } from '../_shared/resources/conversations.ts';
 import type { Runtime } from '../_shared/runtime.ts';
-import { chatAgent, needsVisitorToken } from './agent.ts';
+import { audienceOf, chatAgent, needsVisitorToken } from './agent.ts';
+import { registerModelRoutes } from './models.ts';
 import { registerOpenAiRoutes } from './openai.ts';
 
 const anyCredential = authorize(access.chat);
-/** Server credentials name the agent; a publishable key is its agent. */
-const agentQuery = z.object({ agentId: z.optional(id) });
 
 const milliseconds = (value: string | undefined, fallback: number) =>
   value && Number(value) > 0 ? Number(value) : fallback;
@@ -56,7 +59,7 @@ export function chatTimings(env: Runtime['env']): ChatTimings {
 }
 
 export function createChatApp(runtime: Runtime, options: { provider?: LlmProvider } = {}) {
-  const provider = options.provider ?? createLlmProvider(runtime.env);
+  const baseProvider = options.provider ?? createLlmProvider(runtime.env);
   const timings = chatTimings(runtime.env);
   const orgCeilings = orgCeilingsFromEnv(runtime.env);
   const app = createFunctionApp('chat', runtime);
@@ -73,8 +76,14 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
   });
   app.post('/', anyCredential, sendMessage, async (c) => {
     const request = c.req.valid('json');
-    const agent = await chatAgent(c, request.agentId);
+    const requestId = c.var.requestId;
+    const agent = withDeploymentModel(
+      await chatAgent(c, request.agentId),
+      deploymentDefaults(runtime.env, requestId),
+      requestId,
+    );
     const claims = tenantClaims(c.var.principal);
+    const provider = observeProvider(baseProvider, { requestId, audience: audienceOf(c) });
     // Spend ceilings first: over one, nothing is stored and no model is called.
     const spend = await claimModelReply(runtime.db, claims, agent, orgCeilings);
     // The visitor's message is committed here, before any model is called.
@@ -88,7 +97,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
         ip: c.var.clientAddress,
       },
       provider,
-      async () => agent,
+      agent,
     ).catch(spend.giveBack);
     // A conversation this turn started is the visitor's from now on: its token joins the claims.
     const turnClaims = prepared.turn.visitorToken
@@ -122,7 +131,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
 
   const readConfig = route({
     summary: "The widget's public configuration of the agent",
-    query: agentQuery,
+    query: chatAgentQuery,
     responses: { 200: chatConfig },
   });
   app.get('/config', anyCredential, readConfig, async (c) => {
@@ -144,7 +153,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
   const readConversation = route({
     summary: "A visitor's conversation with its messages (needs the visitor token with a publishable key)",
     params: { id: { schema: id, what: 'Conversation' } },
-    query: agentQuery,
+    query: chatAgentQuery,
     responses: { 200: conversationWithMessages },
   });
   app.get('/conversations/:id', anyCredential, readConversation, async (c) => {
@@ -171,7 +180,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
 
   const submitLead = route({
     summary: "The lead form: the visitor's contact details for the conversation's lead",
-    body: z.extend(chatLeadRequest, { agentId: z.optional(id) }),
+    body: z.extend(chatLeadRequest, { agentId: z.optional(agentRef) }),
     responses: { 201: leadSchema },
   });
   app.post('/lead', anyCredential, submitLead, async (c) => {
@@ -199,6 +208,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     return c.json(lead, 201);
   });
 
-  registerOpenAiRoutes(app, provider, timings, orgCeilings);
+  registerOpenAiRoutes(app, baseProvider, timings, orgCeilings);
+  registerModelRoutes(app);
   return app;
 }

@@ -1,5 +1,6 @@
 // POST /chat/v1/chat/completions: any OpenAI client talks to an agent (persona, knowledge, objection answers
-// apply). Stateless like the OpenAI API itself: the caller sends the history; nothing is stored.
+// apply). Stateless like the OpenAI API itself: the caller sends the history; nothing is stored. The agent
+// (`model`) is named by id or slug; GET /chat/v1/models lists them.
 import { MAX_MESSAGE_LENGTH, openAiChatCompletion, openAiChatRequest } from '@closer/contract';
 import { streamSSE } from 'hono/streaming';
 import { access, authorize } from '../_shared/auth/access.ts';
@@ -12,13 +13,17 @@ import { claimModelReply, type OrgCeilings } from '../_shared/chat/modelCeilings
 import { ReplyText, replyCharLimit } from '../_shared/chat/replyText.ts';
 import { SSE_HEADERS } from '../_shared/chat/sse.ts';
 import type { FunctionApp } from '../_shared/http/app.ts';
-import { ApiError, notFound, toApiError } from '../_shared/http/errors.ts';
+import { ApiError, toApiError } from '../_shared/http/errors.ts';
 import { route } from '../_shared/http/route.ts';
+import { deploymentDefaults, withDeploymentModel } from '../_shared/llm/agentModel.ts';
 import { UpstreamError } from '../_shared/llm/errors.ts';
+import { observeProvider } from '../_shared/llm/observe.ts';
 import type { LlmEvent, LlmProvider } from '../_shared/llm/types.ts';
+import { logFailure } from '../_shared/log.ts';
 import { openAiEventStream, openAiStreamDescription } from '../_shared/openapi/streams.ts';
+import { MAX_PROMPT_HISTORY } from '../_shared/prompt/assemble.ts';
 import { estimateTokens } from '../_shared/prompt/tokens.ts';
-import { AGENT_SELECT, agentFromRow } from '../_shared/resources/agents.ts';
+import { findAgentByRef } from '../_shared/resources/agents.ts';
 import { stageFor } from '../_shared/retrieval/retrieve.ts';
 
 type Content = string | { type: string; text?: string | undefined }[] | null | undefined;
@@ -58,8 +63,9 @@ export function registerOpenAiRoutes(
     if (!message || message.length > MAX_MESSAGE_LENGTH) {
       throw invalid(['messages', lastUser, 'content'], `must be 1..${MAX_MESSAGE_LENGTH} characters`);
     }
+    // Only the most recent turns can reach the model: older ones are not even read.
     const history = body.messages
-      .slice(0, lastUser)
+      .slice(Math.max(0, lastUser - MAX_PROMPT_HISTORY), lastUser)
       .filter((m) => m.role === 'user' || m.role === 'assistant')
       .map((m) => ({ role: m.role as 'user' | 'assistant', content: text(m.content) }))
       .filter((m) => m.content !== '');
@@ -69,20 +75,21 @@ export function registerOpenAiRoutes(
       .join('\n')
       .trim();
 
+    const requestId = c.var.requestId;
+    const defaults = deploymentDefaults(c.var.runtime.env, requestId);
     const agent = await tenant(c, async (tx) => {
-      const [row] = await tx.query(`${AGENT_SELECT} where t.id::text = $1 or t.slug = $1`, [body.model]);
-      if (!row) throw notFound(`Agent "${body.model}"`);
-      const agent = agentFromRow(row);
-      if (agent.status !== 'active') throw new ApiError('forbidden', `${agent.name} is paused`);
-      return agent;
+      const found = await findAgentByRef(tx, body.model);
+      if (found.status !== 'active') throw new ApiError('forbidden', `${found.name} is paused`);
+      return withDeploymentModel(found, defaults, requestId);
     });
     // Spend ceilings before the prompt is built: over one, no model is called.
     const spend = await claimModelReply(c.var.runtime.db, tenantClaims(c.var.principal), agent, orgCeilings);
+    const visitorTurns = body.messages.slice(0, lastUser).filter((m) => m.role === 'user').length + 1;
     const prompt = await tenant(c, (tx) =>
       groundedPrompt(tx, agent, {
         history,
         message,
-        stage: stageFor(history.filter((m) => m.role === 'user').length + 1, false),
+        stage: stageFor(visitorTurns, false),
         hasLead: false,
         tools: false,
         ...(extraInstructions ? { extraInstructions } : {}),
@@ -92,8 +99,9 @@ export function registerOpenAiRoutes(
     const upstream = new AbortController();
     const onGone = () => upstream.abort();
     c.req.raw.signal.addEventListener('abort', onGone, { once: true });
+    const observed = observeProvider(provider, { requestId, audience: 'organization' });
     const events = withIdleTimeout(
-      provider.stream(
+      observed.stream(
         {
           model: agent.model,
           messages: prompt.messages,
@@ -240,15 +248,9 @@ function usageOf(completion: Completion, result: RelayResult) {
 
 /** The caller's view of a failure; the cause is logged with the request id. */
 function failureToApiError(failure: unknown, requestId: string): ApiError {
-  console.error(
-    JSON.stringify({
-      level: failure instanceof UpstreamError ? 'warn' : 'error',
-      where: 'chat completions',
-      requestId,
-      error: String(failure),
-    }),
-  );
+  // Upstream failures were logged by the observed provider; anything else is ours to log.
   if (failure instanceof UpstreamError) return failure.toApiError();
+  logFailure(failure, { where: 'chat completions', requestId });
   return toApiError(failure).code === 'unavailable'
     ? toApiError(failure)
     : new ApiError('internal', `The reply failed (request ${requestId})`);

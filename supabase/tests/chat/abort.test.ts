@@ -47,7 +47,9 @@ beforeAll(async () => {
 
   db = await migratedDatabase('pglite');
   a = await createTenant(db, 'Acme', { allowedOrigins: ['*'] });
-  const app = createLocalApp(createRuntime(db, { LLM_BASE_URL: `http://127.0.0.1:${upstreamPort}/v1` }));
+  const app = createLocalApp(
+    createRuntime(db, { LLM_BASE_URL: `http://127.0.0.1:${upstreamPort}/v1`, LLM_MODEL: 'llama3.2' }),
+  );
   await new Promise<void>((resolve) => {
     stack = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
       stackUrl = `http://127.0.0.1:${info.port}/functions/v1`;

@@ -203,12 +203,15 @@ describe('POST /chat as a stream', () => {
         midStreamError('Provider returned error'),
       ]),
     );
-    const { events } = await readSse(await chat({ message: 'Panels?' }));
+    const response = await chat({ message: 'Panels?' });
+    const { events } = await readSse(response);
     expect(events.map((e) => e.event)).toEqual(['start', 'delta', 'delta', 'error']);
+    // A visitor learns that it failed and the reference to quote, not the provider's words.
     expect(events.at(-1)!.data).toMatchObject({
       code: 'upstream_error',
-      message: expect.stringContaining('Provider returned error'),
+      message: expect.stringContaining(response.headers.get('x-request-id')!),
     });
+    expect(JSON.stringify(events.at(-1))).not.toContain('Provider returned error');
     const { conversationId } = events[0]!.data as { conversationId: string };
     expect(await messagesOf(conversationId)).toEqual([
       expect.objectContaining({ role: 'user', content: 'Panels?', status: 'complete' }),
@@ -237,7 +240,7 @@ describe('POST /chat as a stream', () => {
     expect(events.map((e) => e.event)).toEqual(['start', 'delta', 'error']);
     expect(events.at(-1)!.data).toMatchObject({
       code: 'upstream_error',
-      message: expect.stringContaining('sent nothing'),
+      message: expect.stringContaining('could not answer'),
     });
     const { conversationId } = events[0]!.data as { conversationId: string };
     expect((await messagesOf(conversationId))[1]).toMatchObject({

@@ -1,16 +1,19 @@
 import { agentCreate } from '@closer/contract';
 import { chunkKnowledge } from '@closer/functions/_shared/knowledge/chunking.ts';
+import type { ChatAgent } from '@closer/functions/_shared/llm/agentModel.ts';
 import { assemblePrompt, fence, type PromptInput } from '@closer/functions/_shared/prompt/assemble.ts';
 import { contextWindow } from '@closer/functions/_shared/prompt/tokens.ts';
 import { describe, expect, it } from 'vitest';
 
-const agent = {
+const agent: ChatAgent = {
   ...agentCreate.parse({
     name: 'Maya',
     persona: 'You are Maya.',
     goal: 'Book a survey',
     model: 'meta-llama/llama-3-8b-instruct',
   }),
+  model: 'meta-llama/llama-3-8b-instruct',
+  contextWindow: 8192,
   id: crypto.randomUUID(),
   orgId: crypto.randomUUID(),
   slug: 'maya',

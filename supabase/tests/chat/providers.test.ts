@@ -146,9 +146,13 @@ describe('providers over HTTP', () => {
       (e: unknown) => e,
     );
     expect(failure).toBeInstanceOf(UpstreamError);
-    const apiError = (failure as UpstreamError).toApiError();
+    const upstreamError = failure as UpstreamError;
+    const apiError = upstreamError.toApiError();
     expect([apiError.code, apiError.status]).toEqual([code, clientStatus]);
-    expect(apiError.message).toContain(message);
+    // The provider's words are for the organisation's own callers, never for a public visitor.
+    expect(apiError.message).not.toContain(message);
+    upstreamError.audience = 'organization';
+    expect(upstreamError.toApiError().message).toContain(message);
     if (status === 429) expect(apiError.headers['retry-after']).toBe('7');
   });
 

@@ -24,7 +24,7 @@ it('keeps the headers and event format, and coalesces fast deltas after the firs
   });
   expect(Object.fromEntries(response.headers)).toMatchObject({
     'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
+    'cache-control': 'no-store, no-transform',
     'x-accel-buffering': 'no',
     'x-closer-stream-version': '1',
   });

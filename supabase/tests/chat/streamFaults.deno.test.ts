@@ -29,6 +29,7 @@ beforeAll(async () => {
   fn = await startDenoFunction('chat', {
     SUPABASE_DB_URL: (db as { url?: string }).url ?? '',
     LLM_BASE_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`,
+    LLM_MODEL: 'test-model',
   });
 }, 120_000);
 afterAll(async () => {

@@ -137,3 +137,72 @@ export function errorResponse(
 ): Response {
   return HttpResponse.json({ error: { code: status, message, metadata: {} } }, { status, headers });
 }
+
+/**
+ * The model list (`GET /models`, OpenAI's list format) and, for OpenRouter, the key check (`GET /key`) that
+ * `/health/ready` probes. `keyStatus`/`modelsStatus` other than 200 answer with an OpenAI-style error.
+ */
+export function fakeModelList(
+  baseUrl: string,
+  options: { models?: string[]; keyStatus?: number; modelsStatus?: number } = {},
+) {
+  const calls = { key: 0, models: 0 };
+  const refusal = (status: number) => errorResponse(status, status === 401 ? 'Invalid API key' : 'Failure');
+  return {
+    calls,
+    handlers: [
+      http.get(`${baseUrl}/key`, () => {
+        calls.key++;
+        const status = options.keyStatus ?? 200;
+        return status === 200
+          ? HttpResponse.json({ data: { label: 'sk-or-v1-abc...xyz' } })
+          : refusal(status);
+      }),
+      http.get(`${baseUrl}/models`, () => {
+        calls.models++;
+        const status = options.modelsStatus ?? 200;
+        if (status !== 200) return refusal(status);
+        return HttpResponse.json({
+          object: 'list',
+          data: (options.models ?? []).map((id) => ({
+            id,
+            object: 'model',
+            created: 1732440000,
+            owned_by: 'library',
+          })),
+        });
+      }),
+    ],
+  };
+}
+
+/**
+ * A real HTTP server on 127.0.0.1 that starts a 200 stream, sends `parts`, then resets the TCP connection
+ * (RST, not a clean close): what a crashed model server or a cut proxy does mid-reply.
+ */
+export async function startResettingUpstream(
+  parts: string[],
+): Promise<{ baseUrl: string; requests: number; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const state = { requests: 0 };
+  const server = createServer((req, res) => {
+    state.requests++;
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const part of parts) res.write(part);
+    setTimeout(() => req.socket.resetAndDestroy(), 20);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    get requests() {
+      return state.requests;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,15 +1,19 @@
 // Chat requests: a visitor's message, the widget's lead form, and the OpenAI-compatible request.
 import * as z from 'zod/mini';
+import { agentFields } from '../agent.ts';
 import { MAX_MESSAGE_LENGTH } from '../chatEvents.ts';
 import { id, storableString, text } from '../common.ts';
 import { visitorInfoInput } from '../conversation.ts';
 import { leadFields } from './conversation.ts';
 
+/** Names an agent of the caller's organisation: its id or its slug (`"sales"`). */
+export const agentRef = z.union([id, agentFields.slug]);
+
 export const chatRequest = z.strictObject({
   message: text(1, MAX_MESSAGE_LENGTH, `must be at most ${MAX_MESSAGE_LENGTH} characters`),
   conversationId: z.optional(id),
-  /** Required with a secret key or member token; not allowed with a publishable key. */
-  agentId: z.optional(id),
+  /** The agent's id or slug. Required with a secret key or member token; a publishable key may only name its own. */
+  agentId: z.optional(agentRef),
   visitor: z.optional(visitorInfoInput),
   metadata: z.optional(
     z
@@ -23,6 +27,9 @@ export const chatRequest = z.strictObject({
 export type ChatRequest = z.input<typeof chatRequest>;
 
 export const chatLeadRequest = z.strictObject({ conversationId: id, fields: leadFields });
+
+/** Query of `GET /chat/config` and `GET /chat/conversations/:id`: the agent (id or slug) for server credentials. */
+export const chatAgentQuery = z.object({ agentId: z.optional(agentRef) });
 
 /** `POST /chat/v1/chat/completions`: the OpenAI Chat Completions request; `model` is an agent id or slug. */
 export const openAiChatRequest = z.looseObject({

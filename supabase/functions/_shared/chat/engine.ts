@@ -1,12 +1,13 @@
 // The chat engine: a turn is prepared (visitor's message committed, knowledge retrieved, prompt built),
 // then the reply is streamed from the provider, leads captured through the tool, and the reply stored
 // as far as it got, whatever happens to the client or the upstream.
-import type { Agent, ChatEvent, ChatRequest, Lead, ScriptStage } from '@closer/contract';
+import type { ChatEvent, ChatRequest, Lead, ScriptStage } from '@closer/contract';
 import type { TenantClaims } from '../db/tenant.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { ApiError, databaseUnavailable } from '../http/errors.ts';
+import type { ChatAgent } from '../llm/agentModel.ts';
 import { UpstreamError } from '../llm/errors.ts';
 import type { Grounding, LlmMessage, LlmProvider, LlmToolCall } from '../llm/types.ts';
 import { assemblePrompt } from '../prompt/assemble.ts';
@@ -33,7 +34,7 @@ export interface ChatTimings {
 }
 
 export interface PreparedTurn extends GroundedPrompt {
-  agent: Agent;
+  agent: ChatAgent;
   turn: OpenedTurn;
 }
 
@@ -50,7 +51,7 @@ export interface GroundedPrompt {
 /** Retrieval and prompt assembly for one message, given the conversation so far. */
 export async function groundedPrompt(
   tx: Queryable,
-  agent: Agent,
+  agent: ChatAgent,
   conversation: {
     history: { role: 'user' | 'assistant'; content: string }[];
     message: string;
@@ -98,19 +99,17 @@ export async function groundedPrompt(
 }
 
 /**
- * Reads the agent, commits the visitor's message and gathers what the reply needs, all in one transaction
- * (one pool connection, one round of BEGIN/claims/COMMIT: this is the part before the first token).
- * Throws ApiError (rate limit, 404, paused agent, …).
+ * Commits the visitor's message and gathers what the reply needs, in one transaction (one pool connection,
+ * one round of BEGIN/claims/COMMIT: this is the part before the first token). Throws ApiError (rate limit, 404, …).
  */
 export async function prepareTurn(
   db: Database,
   claims: TenantClaims,
   input: Omit<TurnInput, 'agent'>,
   provider: LlmProvider,
-  loadAgent: (tx: Queryable) => Promise<Agent>,
+  agent: ChatAgent,
 ): Promise<PreparedTurn> {
   return withTenant(db, claims, async (tx) => {
-    const agent = await loadAgent(tx);
     const turn = await openTurn(tx, { ...input, agent });
     const prompt = await groundedPrompt(tx, agent, {
       history: turn.history,
@@ -381,7 +380,11 @@ async function settle(
 /** The client's view of a failure; the cause goes to the log with the request id. */
 function replyError(run: ReplyRun, failure: unknown): ApiError {
   logFailure(run, 'chat reply', failure);
-  if (failure instanceof UpstreamError) return failure.toApiError();
+  if (failure instanceof UpstreamError) {
+    // Timeouts and a reply with no text are raised here, not by the observed provider: name the request too.
+    failure.requestId ??= run.requestId;
+    return failure.toApiError();
+  }
   if (isDatabaseUnavailable(failure)) return databaseUnavailable();
   if (failure instanceof ApiError) return failure;
   return new ApiError('internal', `The reply failed (request ${run.requestId})`);

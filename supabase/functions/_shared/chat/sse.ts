@@ -10,7 +10,7 @@ export const STREAM_VERSION = '1';
 
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
+  'cache-control': 'no-store, no-transform',
   'x-accel-buffering': 'no',
   'x-closer-stream-version': STREAM_VERSION,
 };
@@ -97,7 +97,11 @@ export function sseResponse(
       requestSignal.removeEventListener('abort', leave);
     }
   });
-  for (const [name, value] of Object.entries(SSE_HEADERS)) response.headers.set(name, value);
+  // streamSSE's own headers (`cache-control: no-cache`) sit in the context and would be merged back over ours.
+  for (const [name, value] of Object.entries(SSE_HEADERS)) {
+    c.header(name, value);
+    response.headers.set(name, value);
+  }
   response.headers.delete('connection');
   response.headers.delete('transfer-encoding');
   return response;

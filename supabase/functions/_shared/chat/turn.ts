@@ -1,10 +1,11 @@
 // One chat turn in Postgres: the visitor's message committed (with the reply's placeholder) before the model
 // is called, and the reply written back when it is done or cut short.
-import type { Agent, ChatRequest, ScriptStage } from '@closer/contract';
+import type { ChatRequest, ScriptStage } from '@closer/contract';
 import { randomToken, sha256Hex } from '../crypto.ts';
 import { bindVisitorToken } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
+import type { ChatAgent } from '../llm/agentModel.ts';
 import { stageFor } from '../retrieval/retrieve.ts';
 import { countHits, sweepOldWindows } from './rateLimit.ts';
 import { findVisitorConversation } from './visitor.ts';
@@ -26,7 +27,7 @@ export interface OpenedTurn {
 }
 
 export interface TurnInput {
-  agent: Agent;
+  agent: ChatAgent;
   request: ChatRequest & { message: string };
   /** The visitor token sent with the request, if any. */
   visitorToken: string | undefined;

@@ -9,6 +9,7 @@ import { clientAddress, clientAddressSettings, type ServerBindings } from './cli
 import { ApiError, errorResponse, handleError } from './errors.ts';
 import { allowedMethods } from './methods.ts';
 import { requestId } from './requestId.ts';
+import { securityHeaders } from './securityHeaders.ts';
 import './messages.ts';
 
 export interface AppEnv {
@@ -41,6 +42,7 @@ export function createFunctionApp(
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const app = new HonoApp<AppEnv>().basePath(`/${name}`);
   app.use('*', requestId);
+  app.use('*', securityHeaders);
   app.use(
     '*',
     cors({

@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { $ZodError } from 'zod/v4/core';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { logFailure } from '../log.ts';
 import { requestIdOf } from './requestId.ts';
 
 export class ApiError extends Error {
@@ -101,8 +102,9 @@ function fromPostgres(error: unknown): ApiError | null {
     case '23503':
       return new ApiError('validation_failed', 'A referenced resource does not exist');
     case '42501':
-      // Row-level security refused the row: to the caller it belongs to nobody they can see.
-      return notFound();
+      // Row-level security or a missing grant refused the statement: a handler asked for something the
+      // caller's role may not do. Answered 403 without the SQL, and logged by handleError.
+      return new ApiError('forbidden', 'You are not allowed to do this');
     default:
       return BAD_INPUT_SQLSTATES.has(code)
         ? new ApiError('validation_failed', 'A value is not acceptable')
@@ -126,12 +128,13 @@ export const databaseUnavailable = () =>
     headers: { 'retry-after': '5' },
   });
 
+/** Permission refusals from Postgres are bugs or attacks worth a look, not routine 4xx. */
+const isPermissionError = (error: unknown) => (error as { code?: unknown } | null)?.code === '42501';
+
 export function handleError(error: unknown, c: Context): Response {
   const apiError = toApiError(error);
-  if (apiError.code === 'internal' || isDatabaseUnavailable(error)) {
-    console.error(
-      JSON.stringify({ level: 'error', requestId: requestIdOf(c), path: c.req.path, error: String(error) }),
-    );
+  if (apiError.code === 'internal' || isDatabaseUnavailable(error) || isPermissionError(error)) {
+    logFailure(error, { where: c.req.path, requestId: requestIdOf(c), method: c.req.method });
   } else if (!(error instanceof ApiError) && !(error instanceof HTTPException)) {
     // A database refusal taken as the caller's mistake: still worth a line, the validation let it through.
     const sqlstate = (error as { code?: unknown }).code;

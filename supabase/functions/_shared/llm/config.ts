@@ -35,7 +35,42 @@ export function llmConfigFromEnv(env: Env): LlmProviderConfig {
   return { provider: 'offline' };
 }
 
-/** A one-line description that never includes a key. */
+/** The model OpenRouter deployments use when neither LLM_MODEL nor the agent names one. */
+export const OPENROUTER_DEFAULT_MODEL = 'openai/gpt-4o-mini';
+
+/** The default without LLM_MODEL: OpenRouter's cheap general model; the offline responder's own name. */
+const fallbackModel: Record<LlmProviderConfig['provider'], string | null> = {
+  openrouter: OPENROUTER_DEFAULT_MODEL,
+  'openai-compatible': null,
+  offline: 'offline',
+};
+
+/** What a deployment sets for every agent that leaves model or context window to it. */
+export interface LlmDefaults {
+  /**
+   * `LLM_MODEL`; without it `openai/gpt-4o-mini` on OpenRouter and `offline` for the offline responder;
+   * null (an OpenAI-compatible server without LLM_MODEL): agents must name their model.
+   */
+  model: string | null;
+  /** `LLM_CONTEXT_WINDOW` in tokens; null: the model-name table decides. */
+  contextWindow: number | null;
+}
+
+/** Throws with a readable message when LLM_CONTEXT_WINDOW is not a whole number of at least 1,024 tokens. */
+export function llmDefaultsFromEnv(env: Env): LlmDefaults {
+  const provider = llmConfigFromEnv(env).provider;
+  const named = env.LLM_MODEL?.trim();
+  const model = named || fallbackModel[provider];
+  const window = env.LLM_CONTEXT_WINDOW?.trim();
+  if (!window) return { model, contextWindow: null };
+  const contextWindow = Number(window);
+  if (!Number.isInteger(contextWindow) || contextWindow < 1024 || contextWindow > 10_000_000) {
+    throw new Error('LLM_CONTEXT_WINDOW must be a whole number of tokens between 1024 and 10000000');
+  }
+  return { model, contextWindow };
+}
+
+/** A one-line description for the server log (it names the server, never a key). */
 export function describeLlmConfig(config: LlmProviderConfig): string {
   switch (config.provider) {
     case 'openrouter':
@@ -46,3 +81,10 @@ export function describeLlmConfig(config: LlmProviderConfig): string {
       return 'offline responder (no OPENROUTER_API_KEY or LLM_BASE_URL set)';
   }
 }
+
+/** What the public may know about the provider: its kind, no address. */
+export const publicProviderName: Record<LlmProviderConfig['provider'], string> = {
+  openrouter: 'OpenRouter',
+  'openai-compatible': 'OpenAI-compatible server',
+  offline: 'offline responder',
+};

@@ -1,5 +1,10 @@
-// Upstream failures, and how each maps to the error envelope a client sees.
+// Upstream failures, and how each maps to the error envelope a client sees. The provider's own words are
+// detail: they go to the server log, and to the organisation's own server credentials (secret keys and
+// members, who run the integration), never to a publishable-key visitor.
 import { ApiError } from '../http/errors.ts';
+
+/** Who reads the message: a public visitor gets a generic one, the organisation's own callers the reason. */
+export type Audience = 'public' | 'organization';
 
 export class UpstreamError extends Error {
   /** HTTP status of the upstream answer; 200 for an error inside a stream, 0 when it never answered. */
@@ -7,12 +12,15 @@ export class UpstreamError extends Error {
   readonly retryAfter: string | undefined;
   /** The provider refused the tools parameter: worth one retry without tools. */
   readonly toolsUnsupported: boolean;
+  /** Set by `observeProvider` for the request at hand; public until it says otherwise. */
+  audience: Audience = 'public';
+  requestId: string | undefined;
 
   constructor(
     message: string,
-    options: { status: number; retryAfter?: string | null; toolsUnsupported?: boolean },
+    options: { status: number; retryAfter?: string | null; toolsUnsupported?: boolean; cause?: unknown },
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UpstreamError';
     this.status = options.status;
     this.retryAfter = options.retryAfter ?? undefined;
@@ -20,21 +28,28 @@ export class UpstreamError extends Error {
   }
 
   toApiError(): ApiError {
+    const reference = this.requestId ? ` (request ${this.requestId})` : '';
+    const reason = this.audience === 'organization' ? ` The provider said: ${redact(this.message)}` : '';
+    const say = (text: string) => `${text}${reference}.${reason}`;
     if (this.status === 429) {
-      return new ApiError('rate_limited', `The language model is rate limited: ${this.message}`, {
+      return new ApiError('rate_limited', say('The language model is busy: try again in a moment'), {
         headers: { 'retry-after': this.retryAfter ?? '10' },
       });
     }
     if (this.status === 503)
-      return new ApiError('unavailable', `The language model is unavailable: ${this.message}`);
-    if (this.status === 402) {
-      return new ApiError(
-        'upstream_error',
-        `The language model provider refused: out of credits (${this.message})`,
-      );
-    }
-    return new ApiError('upstream_error', `The language model failed: ${this.message}`);
+      return new ApiError('unavailable', say('The language model is unavailable right now'));
+    if (this.status === 402)
+      return new ApiError('upstream_error', say('The language model provider refused the request'));
+    return new ApiError('upstream_error', say('The language model could not answer'));
   }
+}
+
+/** Keys, bearer tokens and addresses out of a provider's message, even for the organisation's own callers. */
+export function redact(text: string): string {
+  return text
+    .replace(/\bBearer\s+\S+/gi, 'Bearer [redacted]')
+    .replace(/\b(?:sk|pk|rk|key)[-_][A-Za-z0-9][A-Za-z0-9_\-.*…]*/gi, '[redacted key]')
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>)]+/gi, '[address]');
 }
 
 /** Reads `{ error: { message } }` (OpenAI, OpenRouter) or plain text, capped so an HTML page never reaches a client. */

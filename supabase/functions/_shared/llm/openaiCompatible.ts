@@ -86,12 +86,11 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
         });
       } catch (error) {
         if (signal.aborted) throw error;
-        throw new UpstreamError(
-          `could not reach ${new URL(options.baseUrl).host}: ${(error as Error).message}`,
-          {
-            status: 0,
-          },
-        );
+        // The address stays in the log (the cause); the message may reach the organisation's callers.
+        throw new UpstreamError(`could not reach the model server (${networkCode(error)})`, {
+          status: 0,
+          cause: error,
+        });
       }
       if (!response.ok || !response.body) throw await upstreamErrorFrom(response);
       yield* parseStream(response.body, signal);
@@ -104,6 +103,31 @@ function isReasoning(delta: unknown): boolean {
   if (typeof delta !== 'object' || delta === null) return false;
   const d = delta as Record<string, unknown>;
   return Boolean(d.reasoning || d.reasoning_content || d.reasoning_details);
+}
+
+/** `ECONNREFUSED`, `ENOTFOUND`, … from a fetch failure's cause, without the address it carries. */
+function networkCode(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  return typeof cause?.code === 'string' && /^[A-Z_]+$/.test(cause.code) ? cause.code : 'network error';
+}
+
+/**
+ * Every failure reading the body (a reset connection, "TypeError: terminated", a proxy cutting the stream) is
+ * the upstream's failure; only our own abort is not.
+ */
+async function readOrFail(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  signal: AbortSignal,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  try {
+    return await reader.read();
+  } catch (error) {
+    if (signal.aborted) return { done: true, value: undefined };
+    throw new UpstreamError(`the connection broke while the reply was streaming (${networkCode(error)})`, {
+      status: 0,
+      cause: error,
+    });
+  }
 }
 
 /** Turns an SSE body of chat.completion.chunk objects into LlmEvents; comment lines are skipped by the parser. */
@@ -173,7 +197,7 @@ export async function* parseStream(
   signal.addEventListener('abort', cancel, { once: true });
   try {
     while (!done) {
-      const { value, done: ended } = await reader.read();
+      const { value, done: ended } = await readOrFail(reader, signal);
       if (ended) break;
       received += value.byteLength;
       if (received > maxBytes) {

@@ -1,12 +1,15 @@
 // Builds the model's messages: persona, goal, rules, stage script, lead capture, and the retrieved material
 // fenced as data; trimmed to the model's context (knowledge first, then the oldest turns).
-import type { Agent } from '@closer/contract';
+import type { ChatAgent } from '../llm/agentModel.ts';
 import type { LlmMessage } from '../llm/types.ts';
 import type { MatchedObjection, RetrievedPassage, StageScript } from '../retrieval/retrieve.ts';
-import { contextWindow, estimateTokens } from './tokens.ts';
+import { estimateTokens } from './tokens.ts';
+
+/** At most this many earlier messages are considered for a prompt; older ones are dropped unread. */
+export const MAX_PROMPT_HISTORY = 200;
 
 export interface PromptInput {
-  agent: Agent;
+  agent: ChatAgent;
   /** Earlier turns, oldest first, without the new message. */
   history: { role: 'user' | 'assistant'; content: string }[];
   message: string;
@@ -86,27 +89,39 @@ export interface AssembledPrompt {
   estimatedTokens: number;
 }
 
-/** Fits the prompt into the model's window with `maxTokens` (and headroom) left for the reply. */
+/**
+ * Fits the prompt into the agent's context window with `maxTokens` (and headroom) left for the reply:
+ * the least relevant knowledge goes first, then the oldest turns. Linear in the history's length, which is
+ * capped at MAX_PROMPT_HISTORY messages before anything is counted.
+ */
 export function assemblePrompt(input: PromptInput): AssembledPrompt {
-  const budget = contextWindow(input.agent.model) - input.agent.maxTokens - 256;
-  const cost = (messages: LlmMessage[]) => messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
+  const budget = input.agent.contextWindow - input.agent.maxTokens - 256;
+  const capped = input.history.slice(-MAX_PROMPT_HISTORY);
+  const turnCosts = capped.map((m) => estimateTokens(m.content));
+  let historyCost = turnCosts.reduce((sum, cost) => sum + cost, 0);
+  const fixedCost = estimateTokens(input.message);
   const knowledge = [...input.knowledge];
-  let history = [...input.history];
-  const build = (): LlmMessage[] => [
-    { role: 'system', content: systemPrompt(input, knowledge) },
-    ...history,
+  let system = systemPrompt(input, knowledge);
+  // Knowledge is a handful of passages: rebuilding the system text per dropped passage stays cheap.
+  while (estimateTokens(system) + historyCost + fixedCost > budget && knowledge.length > 0) {
+    knowledge.pop();
+    system = systemPrompt(input, knowledge);
+  }
+  const systemCost = estimateTokens(system);
+  let first = 0;
+  while (systemCost + historyCost + fixedCost > budget && first < capped.length) {
+    historyCost -= turnCosts[first]!;
+    first++;
+  }
+  const messages: LlmMessage[] = [
+    { role: 'system', content: system },
+    ...capped.slice(first),
     { role: 'user', content: input.message },
   ];
-  let messages = build();
-  while (cost(messages) > budget && knowledge.length > 0) {
-    knowledge.pop();
-    messages = build();
-  }
-  let droppedTurns = 0;
-  while (cost(messages) > budget && history.length > 0) {
-    history = history.slice(1);
-    droppedTurns++;
-    messages = build();
-  }
-  return { messages, knowledge, droppedTurns, estimatedTokens: cost(messages) };
+  return {
+    messages,
+    knowledge,
+    droppedTurns: input.history.length - capped.length + first,
+    estimatedTokens: systemCost + historyCost + fixedCost,
+  };
 }

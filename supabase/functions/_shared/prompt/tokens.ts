@@ -14,7 +14,11 @@ const contextWindows: [RegExp, number][] = [
   [/llama/i, 8_192],
 ];
 
-/** The context window of a model by its name; 8 192 tokens when unknown (safe for small local models). */
+/**
+ * The context window of a model by its name; 8 192 tokens when unknown (safe for small local models).
+ * A guess for hosted models: a server may run a model with a smaller window (Ollama defaults to 4,096),
+ * which is what `LLM_CONTEXT_WINDOW` and an agent's `contextWindow` are for.
+ */
 export function contextWindow(model: string): number {
   return contextWindows.find(([pattern]) => pattern.test(model))?.[1] ?? 8_192;
 }

@@ -30,7 +30,8 @@ export function agentFromRow(row: Row): Agent {
     persona: row.persona as string,
     goal: row.goal as string,
     language: row.language as string,
-    model: row.model as string,
+    model: (row.model as string | null) ?? null,
+    contextWindow: (row.context_window as number | null) ?? null,
     temperature: Number(row.temperature),
     maxTokens: row.max_tokens as number,
     greeting: row.greeting as string,
@@ -51,6 +52,17 @@ export function agentFromRow(row: Row): Agent {
 export async function findAgent(tx: Queryable, id: string): Promise<Agent> {
   const [row] = await tx.query(`${AGENT_SELECT} where t.id = $1`, [id]);
   if (!row) throw notFound('Agent');
+  return agentFromRow(row);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An agent by id or by slug (slugs are unique within an organisation, and RLS scopes the lookup to one). */
+export async function findAgentByRef(tx: Queryable, ref: string): Promise<Agent> {
+  const [row] = UUID.test(ref)
+    ? await tx.query(`${AGENT_SELECT} where t.id = $1`, [ref])
+    : await tx.query(`${AGENT_SELECT} where t.slug = $1`, [ref]);
+  if (!row) throw notFound(`Agent "${ref}"`);
   return agentFromRow(row);
 }
 
@@ -156,8 +168,9 @@ export async function createAgent(
   const [row] = await tx.query<{ id: string }>(
     `insert into public.agents (org_id, name, slug, description, persona, goal, language, model, temperature,
        max_tokens, greeting, starter_prompts, lead_capture, allowed_origins, theme, status, publishable_key,
-       rate_limits, proactive_open_seconds)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15::jsonb, $16, $17, $18::jsonb, $19)
+       rate_limits, proactive_open_seconds, context_window)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15::jsonb, $16, $17, $18::jsonb, $19,
+       $20)
      returning id`,
     [
       orgId,
@@ -179,6 +192,7 @@ export async function createAgent(
       generatePublishableKey(),
       JSON.stringify(input.rateLimits),
       input.proactiveOpenSeconds,
+      input.contextWindow,
     ],
   );
   await setCategories(tx, orgId, row!.id, input.knowledgeCategoryIds);
@@ -193,6 +207,7 @@ const columns: Record<Exclude<keyof AgentUpdate, 'knowledgeCategoryIds'>, [strin
   goal: ['goal'],
   language: ['language'],
   model: ['model'],
+  contextWindow: ['context_window'],
   temperature: ['temperature'],
   maxTokens: ['max_tokens'],
   greeting: ['greeting'],
