@@ -28,6 +28,19 @@ export function App({ model }: { model: WidgetModel }) {
     wasOpen.current = open;
   }, [open]);
 
+  // Composition events have no `on…` properties, so Preact would listen for `CompositionEnd`: attach them here.
+  useEffect(() => {
+    const el = input.current;
+    if (!el) return;
+    const { start, end } = ime.current;
+    el.addEventListener('compositionstart', start);
+    el.addEventListener('compositionend', end);
+    return () => {
+      el.removeEventListener('compositionstart', start);
+      el.removeEventListener('compositionend', end);
+    };
+  }, [open]);
+
   // The newest message stays in view as replies grow and as the lead form or an alert takes room, unless the
   // visitor has scrolled up to read.
   useEffect(() => {
@@ -173,8 +186,6 @@ export function App({ model }: { model: WidgetModel }) {
               placeholder={s.placeholder}
               enterkeyhint="send"
               dir="auto"
-              onCompositionStart={ime.current.start}
-              onCompositionEnd={ime.current.end}
               onKeyDown={(e) => {
                 if (e.key === 'Enter' && !e.shiftKey && !ime.current.composing(e)) submit(e);
               }}

@@ -31,7 +31,12 @@ export interface Stack {
 }
 
 export async function startStack(
-  options: { routes?: (app: Hono, stack: () => Stack) => void; chromiumArgs?: string[] } = {},
+  options: {
+    routes?: (app: Hono, stack: () => Stack) => void;
+    chromiumArgs?: string[];
+    /** More function environment, e.g. LLM_BASE_URL for a stand-in model. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<Stack> {
   if (!existsSync(`${dist}closer.js`))
     throw new Error('Build the widget first: pnpm --filter @closer/widget build');
@@ -40,7 +45,7 @@ export async function startStack(
   await prepareDatabase(db);
   const demo = await ensureDemoKeys(db, {}, null);
   const agent = demo.agents.find((a) => a.language === 'en')!;
-  const app = createLocalApp(createRuntime(db, { CLOSER_OFFLINE_WORD_MS: '40' }), demo);
+  const app = createLocalApp(createRuntime(db, { CLOSER_OFFLINE_WORD_MS: '40', ...options.env }), demo);
   let stack!: Stack;
   app.get('/favicon.ico', (c) => c.body(null, 204));
   options.routes?.(app, () => stack);
