@@ -22,7 +22,10 @@ describe('loading the configuration', () => {
       envelope('forbidden', 'Maya is paused and does not chat right now', 403),
       /the agent is paused.*status back to active/,
     ],
-    [envelope('unauthorized', 'Invalid publishable key', 401), /publishable key "pk_test_abc_…" is not valid/],
+    [
+      envelope('unauthorized', 'Invalid publishable key', 401),
+      /publishable key "pk_test_abc_…" is not valid/,
+    ],
     [
       new Response('<html>Not found</html>', { status: 404, headers: { 'content-type': 'text/html' } }),
       /data-api=".*" is not the Closer API/,

@@ -14,13 +14,11 @@ import {
 } from './stack.ts';
 
 /** The stub from docs/widget.md and examples/script-tag: every method queues until closer.js arrives. */
-export const STUB = `(function (w) {
-  var c = w.Closer = w.Closer || function () { c.q.push([].slice.call(arguments)); };
-  c.q = c.q || [];
-  ['open', 'close', 'toggle', 'send', 'identify', 'on', 'off', 'destroy'].forEach(function (m) {
-    c[m] = c[m] || function () { c.q.push([m].concat([].slice.call(arguments))); };
-  });
-})(window);`;
+export const STUB = `
+  window.Closer = window.Closer || Object.assign((...args) => window.Closer.q.push(args), { q: [] });
+  for (const method of ['open', 'close', 'toggle', 'send', 'identify', 'on', 'off', 'destroy']) {
+    window.Closer[method] ??= (...args) => window.Closer.q.push([method, ...args]);
+  }`;
 
 let stack: Stack;
 let wildBrowser: Browser;

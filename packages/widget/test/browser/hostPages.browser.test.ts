@@ -17,7 +17,7 @@ interface HostPage {
 
 const tall = '<div style="height:3000px">Long content</div>';
 const style = (css: string) => `<style>${css}</style>`;
-const inBody = (s: Stack) => ({ body: s.tag() });
+const inBody = (s: Stack): { head?: string; body?: string } => ({ body: s.tag() });
 
 const pages: Record<string, HostPage> = {
   'transform on body': { head: style('body{transform:scale(0.9);transform-origin:0 0}'), body: tall },

@@ -9,7 +9,6 @@ import { openDatabase, prepareDatabase } from '@closer/local/src/database.ts';
 import { type DemoKeys, ensureDemoKeys } from '@closer/local/src/demoKeys.ts';
 import { createLocalApp } from '@closer/local/src/server.ts';
 import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -32,7 +31,7 @@ export interface Stack {
 
 export async function startStack(
   options: {
-    routes?: (app: Hono, stack: () => Stack) => void;
+    routes?: (app: ReturnType<typeof createLocalApp>, stack: () => Stack) => void;
     chromiumArgs?: string[];
     /** More function environment, e.g. LLM_BASE_URL for a stand-in model. */
     env?: Record<string, string>;

@@ -75,8 +75,12 @@ describe('two tabs of one site', () => {
     // Tab A never hears from the other tabs (as if their events were lost while it slept).
     const deaf = () => {
       const add = window.addEventListener.bind(window);
-      window.addEventListener = ((type: string, ...rest: never[]) => {
-        if (type !== 'storage') add(type, ...(rest as [EventListener]));
+      window.addEventListener = ((
+        type: string,
+        listener: EventListener,
+        options?: boolean | AddEventListenerOptions,
+      ) => {
+        if (type !== 'storage') add(type, listener, options);
       }) as typeof window.addEventListener;
     };
     const a = (await openInContext(context, `${stack.base}/test/plain`, { initScript: deaf })).tab;
