@@ -51,9 +51,15 @@ export interface Session {
 let nextLocalId = 0;
 const localId = () => `local-${++nextLocalId}`;
 
-/** Coalesces deltas to one write per frame: a long reply re-renders ~60 times a second, not once per token. */
+/**
+ * Coalesces deltas: at most one write per frame and per FLUSH_MS, so a long reply re-renders ~20 times a second
+ * (each render lays out the whole reply), not once per token, and a slow phone is not kept busy by the stream.
+ */
+const FLUSH_MS = 50;
 const nextFrame = (fn: () => void) =>
   typeof requestAnimationFrame === 'function' ? requestAnimationFrame(fn) : setTimeout(fn, 16);
+const afterAtLeast = (ms: number, fn: () => void) =>
+  ms > 0 ? setTimeout(() => nextFrame(fn), ms) : nextFrame(fn);
 
 export function createSession(options: {
   client: ChatResource;
@@ -117,8 +123,10 @@ export function createSession(options: {
     current = stream;
     let pending = '';
     let scheduled = false;
+    let flushedAt = 0;
     const flush = () => {
       scheduled = false;
+      flushedAt = performance.now();
       if (pending) {
         reply.text.value += pending;
         pending = '';
@@ -143,7 +151,7 @@ export function createSession(options: {
           pending += event.data.text;
           if (!scheduled) {
             scheduled = true;
-            nextFrame(flush);
+            afterAtLeast(flushedAt + FLUSH_MS - performance.now(), flush);
           }
         } else if (event.type === 'lead') {
           leadForm.value = 'sent';
