@@ -89,7 +89,7 @@ const observe = (marker: string | null) => `
         requestAnimationFrame(() => { window.__visible = performance.now(); });
         observer.disconnect();
       }
-    }).observe(document.documentElement, { childList: true });
+    }).observe(document, { childList: true, subtree: true });
   } else if (marker) {
     const [hostSelector, inner] = marker.split(' >> ');
     const check = () => {

@@ -76,6 +76,19 @@ function boot() {
   for (const [method, ...args] of queued) call(method, ...args);
 }
 
-// Waits for <body> only when the script runs in <head> without `defer`: a `data-target` may be further down.
-if (document.readyState !== 'loading') boot();
-else document.addEventListener('DOMContentLoaded', boot, { once: true });
+// The page's own load comes first: the launcher starts after the `load` event (or at most 2 s after the DOM is
+// ready, for a page whose images keep `load` waiting), so it adds nothing to the page's main-thread work before
+// then beyond reading this script.
+let booted = false;
+const bootOnce = () => {
+  if (booted) return;
+  booted = true;
+  boot();
+};
+if (document.readyState === 'complete') bootOnce();
+else {
+  addEventListener('load', bootOnce, { once: true });
+  const soon = () => setTimeout(bootOnce, 2000);
+  if (document.readyState === 'interactive') soon();
+  else document.addEventListener('DOMContentLoaded', soon, { once: true });
+}
