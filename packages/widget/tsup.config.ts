@@ -32,12 +32,14 @@ const shared: Options = {
 };
 
 export default defineConfig([
-  // For bundler users: `import { mount } from '@closer/widget'`; Preact and the SDK stay shared dependencies.
-  { ...shared, entry: { index: 'src/index.ts' }, format: ['esm'], dts: true, clean: true },
-  // The script tag: one self-contained, minified file that mounts itself from its data- attributes.
+  // For bundler users: `import { mount } from '@closer/widget'`; the panel is a separate chunk behind a dynamic
+  // import. Preact and @preact/signals are peer dependencies, the SDK a dependency: shared with the app.
+  { ...shared, entry: { index: 'src/index.ts' }, format: ['esm'], splitting: true, dts: true, clean: true },
+  // The script tag: closer.js, the launcher (mounts itself from its data- attributes), and closer-panel.js,
+  // which it injects from beside itself on intent. Each one self-contained and minified.
   {
     ...shared,
-    entry: { closer: 'src/embed.ts' },
+    entry: { closer: 'src/embed.ts', 'closer-panel': 'src/panel/script.ts' },
     format: ['iife'],
     minify: true,
     noExternal: [/.*/],

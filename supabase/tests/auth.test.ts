@@ -19,6 +19,7 @@ let auth: FakeSupabaseAuth;
 let a: TenantFixture;
 let b: TenantFixture;
 let open: TenantFixture;
+let wild: TenantFixture;
 const server = setupServer();
 
 beforeAll(async () => {
@@ -29,6 +30,9 @@ beforeAll(async () => {
   a = await createTenant(db, 'Acme');
   b = await createTenant(db, 'Globex');
   open = await createTenant(db, 'Initech', { allowedOrigins: ['*'] });
+  wild = await createTenant(db, 'Hooli', {
+    allowedOrigins: ['https://*.example.com', 'http://*.shop.test:8080'],
+  });
   app = createFunctionApp(
     'probe',
     createRuntime(db, { SUPABASE_URL, SUPABASE_JWT_SECRET: LEGACY_JWT_SECRET }),
@@ -193,6 +197,24 @@ describe('publishable keys', () => {
   it('admit any origin when the agent allows "*"', async () => {
     const response = await call('/chat', bearer(open.publishableKey, { origin: 'https://anywhere.example' }));
     expect(response.status).toBe(200);
+  });
+
+  it.each([
+    ['https://a.example.com', 200],
+    ['https://shop-1.example.com', 200],
+    ['http://a.shop.test:8080', 200],
+    ['https://example.com', 403],
+    ['https://example.com.evil.test', 403],
+    ['https://a.example.com.evil.test', 403],
+    ['https://evilexample.com', 403],
+    ['https://a.b.example.com', 403],
+    ['http://a.example.com', 403],
+    ['https://a.example.com:8443', 403],
+    ['http://a.shop.test:8081', 403],
+    ['http://a.shop.test', 403],
+  ])('match a subdomain wildcard: %s answers %i', async (origin, status) => {
+    const response = await call('/chat', bearer(wild.publishableKey, { origin }));
+    expect(response.status).toBe(status);
   });
 
   it('refuse admin routes with 403', async () => {

@@ -19,16 +19,27 @@ export const language = storableString().check(
   z.regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language code such as "en" or "pt-BR"'),
 );
 
+/** An exact origin; `*.` as the whole first label of the host stands for any one subdomain label. */
+const isOrigin = (value: string) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+};
 const origin = storableString().check(
   z.refine((value) => {
     if (value === '*') return true;
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
-    } catch {
-      return false;
-    }
-  }, 'must be an origin such as "https://example.com" (scheme and host, no path or trailing slash) or "*"'),
+    const wildcard = /^(https?:\/\/)\*\.([^*]+)$/.exec(value);
+    // `https://*.example.com`: the rest must be an origin with a dotted host (no `*.com`), or localhost.
+    if (wildcard)
+      return (
+        isOrigin(`${wildcard[1]}${wildcard[2]}`) && /^([^.:]+\.[^:]+|localhost)(:\d+)?$/.test(wildcard[2]!)
+      );
+    // A `*` anywhere else is accepted by URL but matches no browser's Origin: refuse it.
+    return !value.includes('*') && isOrigin(value);
+  }, 'must be an origin such as "https://example.com" or "https://*.example.com" (scheme and host, no path or trailing slash) or "*"'),
 );
 
 export const leadField = z.enum(['name', 'email', 'phone', 'company', 'need']);

@@ -41,6 +41,15 @@ describe('agents', () => {
     ['https://shop.example/path', false],
     ['shop.example', false],
     ['javascript:alert(1)', false],
+    ['https://*.example.com', true],
+    ['http://*.localhost:5173', true],
+    ['https://*.example.com:8443', true],
+    ['https://*.com', false],
+    ['https://a.*.example.com', false],
+    ['https://*example.com', false],
+    ['https://*.*.example.com', false],
+    ['https://*.example.com/', false],
+    ['*.example.com', false],
   ])('accept %s as an allowed origin: %s', (origin, ok) => {
     expect(agentCreate.safeParse({ name: 'A', allowedOrigins: [origin] }).success).toBe(ok);
   });

@@ -7,4 +7,5 @@ export const migrationsDir = `${supabaseDir}migrations`;
 export const seedFile = `${supabaseDir}seed.sql`;
 export const defaultStateDir = `${repoRoot}.closer`;
 /** The widget's script-tag build (`pnpm --filter @closer/widget build`). */
-export const widgetScript = `${repoRoot}packages/widget/dist/closer.js`;
+/** The widget's script-tag build: closer.js (the launcher) and closer-panel.js. */
+export const widgetDist = `${repoRoot}packages/widget/dist/`;

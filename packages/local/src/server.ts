@@ -11,7 +11,7 @@ import type { DemoKeys } from './demoKeys.ts';
 import { demoPage } from './demoPage.ts';
 import { functionFactories } from './functions.ts';
 import { localSignInApp } from './localSignIn.ts';
-import { widgetScript } from './paths.ts';
+import { widgetDist } from './paths.ts';
 
 export const FUNCTIONS_PATH = '/functions/v1';
 
@@ -53,8 +53,9 @@ export function createLocalApp(runtime: Runtime, demo: DemoKeys | null = null): 
   root.route('/', localSignInApp(runtime));
   root.get('/', (c) => c.html(demoPage(demo, `${new URL(c.req.url).origin}${FUNCTIONS_PATH}`)));
   // The widget as a site owner embeds it; built before `pnpm start` (root package.json).
-  root.get('/widget/closer.js', async (c) => {
-    const script = await readFile(widgetScript, 'utf8').catch(() => null);
+  // closer.js is the launcher; it loads closer-panel.js from beside itself when the visitor shows interest.
+  root.get('/widget/:file{closer(-panel)?\\.js}', async (c) => {
+    const script = await readFile(`${widgetDist}${c.req.param('file')}`, 'utf8').catch(() => null);
     if (script === null) {
       return c.text('// The widget is not built: run `pnpm --filter @closer/widget build`.', 404);
     }

@@ -1,7 +1,9 @@
-// The widget's own words in the four built-in languages, and which way a language is written.
+// The panel's own words in the four built-in languages (the bubble's are in launcher/words.ts).
+import { baseLanguage } from './launcher/words.ts';
+
+export { isRightToLeft } from './launcher/words.ts';
 
 export interface Strings {
-  open: string;
   close: string;
   chatWith: (name: string) => string;
   placeholder: string;
@@ -14,8 +16,12 @@ export interface Strings {
   rateLimited: (seconds: number) => string;
   upstream: string;
   failed: string;
+  /** Under a reply the visitor stopped. */
+  stopped: string;
+  /** Under a reply the connection or the model cut short. */
   interrupted: string;
-  unread: (n: number) => string;
+  /** The model's provider is overloaded (not the visitor's fault). */
+  busy: (seconds: number) => string;
   leadTitle: string;
   leadSubmit: string;
   leadThanks: string;
@@ -29,7 +35,6 @@ export interface Strings {
 }
 
 const en: Strings = {
-  open: 'Open chat',
   close: 'Close chat',
   chatWith: (name) => `Chat with ${name}`,
   placeholder: 'Type your message…',
@@ -42,8 +47,9 @@ const en: Strings = {
   rateLimited: (s) => `Too many messages. Try again in ${s} s.`,
   upstream: 'The assistant is unavailable right now. Please try again.',
   failed: 'Something went wrong. Please try again.',
-  interrupted: 'Stopped',
-  unread: (n) => `${n} unread`,
+  stopped: 'Stopped',
+  interrupted: 'Interrupted: the reply was cut short',
+  busy: (s) => `The assistant is busy right now. Try again in ${s} s.`,
   leadTitle: 'Leave your details and we will get back to you',
   leadSubmit: 'Send details',
   leadThanks: 'Thank you! We will be in touch.',
@@ -57,7 +63,6 @@ const en: Strings = {
 };
 
 const ru: Strings = {
-  open: 'Открыть чат',
   close: 'Закрыть чат',
   chatWith: (name) => `Чат: ${name}`,
   placeholder: 'Напишите сообщение…',
@@ -70,8 +75,9 @@ const ru: Strings = {
   rateLimited: (s) => `Слишком много сообщений. Повторите через ${s} с.`,
   upstream: 'Ассистент сейчас недоступен. Попробуйте ещё раз.',
   failed: 'Что-то пошло не так. Попробуйте ещё раз.',
-  interrupted: 'Остановлено',
-  unread: (n) => `Непрочитанных: ${n}`,
+  stopped: 'Остановлено',
+  interrupted: 'Ответ прервался',
+  busy: (s) => `Ассистент сейчас перегружен. Повторите через ${s} с.`,
   leadTitle: 'Оставьте контакты, и мы свяжемся с вами',
   leadSubmit: 'Отправить',
   leadThanks: 'Спасибо! Мы скоро свяжемся с вами.',
@@ -85,7 +91,6 @@ const ru: Strings = {
 };
 
 const es: Strings = {
-  open: 'Abrir chat',
   close: 'Cerrar chat',
   chatWith: (name) => `Chatea con ${name}`,
   placeholder: 'Escribe tu mensaje…',
@@ -98,8 +103,9 @@ const es: Strings = {
   rateLimited: (s) => `Demasiados mensajes. Inténtalo de nuevo en ${s} s.`,
   upstream: 'El asistente no está disponible ahora. Inténtalo de nuevo.',
   failed: 'Algo salió mal. Inténtalo de nuevo.',
-  interrupted: 'Detenido',
-  unread: (n) => `${n} sin leer`,
+  stopped: 'Detenido',
+  interrupted: 'La respuesta se interrumpió',
+  busy: (s) => `El asistente está ocupado ahora. Inténtalo de nuevo en ${s} s.`,
   leadTitle: 'Déjanos tus datos y te contactaremos',
   leadSubmit: 'Enviar datos',
   leadThanks: '¡Gracias! Te contactaremos pronto.',
@@ -113,7 +119,6 @@ const es: Strings = {
 };
 
 const pt: Strings = {
-  open: 'Abrir chat',
   close: 'Fechar chat',
   chatWith: (name) => `Converse com ${name}`,
   placeholder: 'Escreva sua mensagem…',
@@ -126,8 +131,9 @@ const pt: Strings = {
   rateLimited: (s) => `Muitas mensagens. Tente de novo em ${s} s.`,
   upstream: 'O assistente não está disponível agora. Tente de novo.',
   failed: 'Algo deu errado. Tente de novo.',
-  interrupted: 'Interrompido',
-  unread: (n) => `${n} não lidas`,
+  stopped: 'Parado',
+  interrupted: 'A resposta foi interrompida',
+  busy: (s) => `O assistente está ocupado agora. Tente de novo em ${s} s.`,
   leadTitle: 'Deixe seus dados e entraremos em contato',
   leadSubmit: 'Enviar dados',
   leadThanks: 'Obrigado! Entraremos em contato.',
@@ -152,10 +158,3 @@ const catalog: Record<string, Strings> = { en, ru, es, pt };
 export function stringsFor(locale: string): Strings {
   return catalog[baseLanguage(locale)] ?? en;
 }
-
-/** Arabic, Hebrew, Persian and Urdu are written right to left. */
-export function isRightToLeft(locale: string): boolean {
-  return ['ar', 'he', 'fa', 'ur'].includes(baseLanguage(locale));
-}
-
-const baseLanguage = (locale: string) => locale.toLowerCase().split(/[-_]/)[0] ?? 'en';

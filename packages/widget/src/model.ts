@@ -1,9 +1,9 @@
-// The widget's state beyond the conversation: open or not, unread replies, the agent's configuration and the
-// language and theme it implies, what to announce to screen readers.
+// The panel's state beyond the conversation: open or not (the launcher decides), the agent's configuration and
+// the language it implies, what to announce to screen readers, what the page told us about the visitor.
 import type { ChatConfig } from '@closer/contract';
 import { computed, type ReadonlySignal, type Signal, signal } from '@preact/signals';
 import type { Session } from './chat/session.ts';
-import { isRightToLeft, type Strings, stringsFor } from './i18n.ts';
+import { type Strings, stringsFor } from './i18n.ts';
 
 export interface WidgetModel {
   session: Session;
@@ -11,14 +11,14 @@ export interface WidgetModel {
   open: Signal<boolean>;
   /** Inline mode: the panel fills a page element, always open, no bubble. */
   inline: boolean;
-  unread: Signal<number>;
+  /** The launcher's bubble, where focus returns when the panel closes; null inline. */
+  bubble: HTMLElement | null;
   announcement: Signal<string>;
   visitor: Signal<{ name?: string; email?: string; phone?: string }>;
   leadThanks: Signal<boolean>;
   locale: ReadonlySignal<string>;
   strings: ReadonlySignal<Strings>;
-  rtl: ReadonlySignal<boolean>;
-  themeMode: ReadonlySignal<'light' | 'dark' | 'auto'>;
+  /** Asks the launcher to open or close the panel. */
   setOpen(open: boolean): void;
 }
 
@@ -26,36 +26,27 @@ export function createModel(options: {
   session: Session;
   config: Signal<ChatConfig | null>;
   inline: boolean;
+  open: boolean;
   /** A locale the page forces (`data-locale`); otherwise the agent's, then the browser's. */
   locale?: string | undefined;
-  /** A theme mode the page forces (`data-theme`). */
-  theme?: 'light' | 'dark' | 'auto' | undefined;
-  onOpenChange: (open: boolean) => void;
+  requestOpen: (open: boolean) => void;
+  bubble: HTMLElement | null;
 }): WidgetModel {
   const config = options.config;
-  const open = signal(false);
-  const unread = signal(0);
   const locale = computed(
     () => options.locale ?? config.value?.locale ?? globalThis.navigator?.language ?? 'en',
   );
   return {
     session: options.session,
     config,
-    open,
+    open: signal(options.open),
     inline: options.inline,
-    unread,
+    bubble: options.bubble,
     announcement: signal(''),
     visitor: signal({}),
     leadThanks: signal(true),
     locale,
     strings: computed(() => stringsFor(locale.value)),
-    rtl: computed(() => isRightToLeft(locale.value)),
-    themeMode: computed(() => options.theme ?? config.value?.theme.mode ?? 'auto'),
-    setOpen(next) {
-      if (open.value === next) return;
-      open.value = next;
-      if (next) unread.value = 0;
-      options.onOpenChange(next);
-    },
+    setOpen: options.requestOpen,
   };
 }

@@ -103,7 +103,7 @@ describe('hostile text from a model or a knowledge item', () => {
 
 describe('text on the agent’s accent colour', () => {
   it('is dark on light accents and white on dark ones', async () => {
-    const { textOn } = await import('../src/ui/contrast.ts');
+    const { textOn } = await import('../src/launcher/contrast.ts');
     expect(textOn('#f59e0b')).toBe('#111827'); // amber: white would be 2.1:1
     expect(textOn('#4f46e5')).toBe('#fff');
     expect(textOn('#ffffff')).toBe('#111827');

@@ -141,6 +141,7 @@ describe('streaming a reply', () => {
     expect(JSON.parse(localStorage.getItem('closer:pk_test_abc')!)).toEqual({
       conversationId: 'c-1',
       visitorToken: 'vt-1',
+      updatedAt: expect.any(Number),
     });
     // And the next message continues it.
     type('And with a battery?');
@@ -158,7 +159,7 @@ describe('streaming a reply', () => {
     stand.stream!.push('delta', { text: 'Solar panels turn ' });
     await waitFor(() => expect(texts('.msg.assistant').at(-1)).toContain('Solar panels turn'));
     $<HTMLButtonElement>('.send')!.click();
-    await waitFor(() => expect($('.msg.assistant:last-of-type')?.dataset.status).toBe('interrupted'));
+    await waitFor(() => expect($('.msg.assistant:last-of-type')?.dataset.status).toBe('stopped'));
     expect(stand.stream!.aborted).toBe(true);
     expect(texts('.msg.assistant').at(-1)).toBe('Assistant: Solar panels turn Stopped');
   });
@@ -358,6 +359,10 @@ describe('keyboard, focus and events', () => {
     const queued: unknown[][] = [];
     const opened: string[] = [];
     (window as unknown as { Closer: unknown }).Closer = Object.assign(() => undefined, { q: queued });
+    // closer.js injects closer-panel.js, which registers itself like this (a browser test loads the real file).
+    (window as unknown as { __closerPanel: unknown }).__closerPanel = (
+      await import('../src/panel/mountPanel.ts')
+    ).mountPanel;
     queued.push(['init', { publishableKey: 'pk_test_abc', apiUrl: 'https://x.example/functions/v1', fetch }]);
     queued.push(['on', 'open', () => opened.push('open')]);
     queued.push(['open']);

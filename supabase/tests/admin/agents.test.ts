@@ -66,6 +66,8 @@ describe('POST /agents', () => {
     [{ name: '' }, [['name']]],
     [{ name: 'A', temperature: 3 }, [['temperature']]],
     [{ name: 'A', allowedOrigins: ['https://a.example/path'] }, [['allowedOrigins', 0]]],
+    [{ name: 'A', allowedOrigins: ['https://*.com'] }, [['allowedOrigins', 0]]],
+    [{ name: 'A', allowedOrigins: ['https://a.*.example.com'] }, [['allowedOrigins', 0]]],
     [{ name: 'A', theme: { accentColor: 'red' } }, [['theme', 'accentColor']]],
     [{ name: 'A', language: 'english' }, [['language']]],
     [{ name: 'A', starterPrompts: ['1', '2', '3', '4', '5', '6', '7'] }, [['starterPrompts']]],

@@ -1,12 +1,16 @@
-// What went wrong with a message, in the terms the visitor needs: offline, rate-limited (and for how long),
-// the assistant unavailable, or anything else.
+// What went wrong with a message, in the terms the visitor needs: offline, sending too fast (their own limit,
+// and for how long), the model's provider busy (not their fault), the assistant unavailable, or anything else.
 import { CloserError, ConnectionError, RateLimitError, TimeoutError } from '@closer/sdk/chat';
 
-export type FailureKind = 'offline' | 'rate_limited' | 'upstream' | 'failed';
+/**
+ * `rate_limited`: the visitor's own limit (HTTP 429 before the reply); `busy`: the model's provider is rate
+ * limited (an `error` event inside the reply); `upstream`: the model failed or is unavailable.
+ */
+export type FailureKind = 'offline' | 'rate_limited' | 'busy' | 'upstream' | 'failed';
 
 export interface Failure {
   kind: FailureKind;
-  /** Seconds to wait, for `rate_limited`. */
+  /** Seconds to wait, for `rate_limited` and `busy`. */
   retryAfter?: number;
 }
 
@@ -19,9 +23,12 @@ export function failureOf(error: unknown): Failure {
   return { kind: 'failed' };
 }
 
-/** An `error` event inside the stream (the upstream failed after the reply began). */
+/**
+ * An `error` event inside the stream: the visitor's message was accepted (their own limit was checked before),
+ * so a `rate_limited` here is the model's provider being busy.
+ */
 export function failureOfEvent(data: { code: string; retryAfter?: number | undefined }): Failure {
-  if (data.code === 'rate_limited') return { kind: 'rate_limited', retryAfter: data.retryAfter ?? 30 };
+  if (data.code === 'rate_limited') return { kind: 'busy', retryAfter: data.retryAfter ?? 10 };
   if (data.code === 'upstream_error' || data.code === 'unavailable') return { kind: 'upstream' };
   return { kind: 'failed' };
 }

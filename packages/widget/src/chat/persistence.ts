@@ -1,15 +1,20 @@
-// The visitor's conversation across page loads: its id and visitor token in localStorage, one per agent key.
+// The visitor's conversation across page loads and tabs: its id and visitor token in localStorage, one per agent
+// key, stamped with when it last changed so tabs of one site can tell the newest apart and follow each other.
 // Storage may be missing or refused (private modes, sandboxed frames): the chat then lives for the page only.
 
 export interface SavedConversation {
   conversationId: string;
   visitorToken: string;
+  /** When a tab last sent into it (ms since the epoch); 0 for entries written before tabs were tracked. */
+  updatedAt: number;
 }
 
 export interface ConversationStore {
   load(): SavedConversation | null;
   save(saved: SavedConversation): void;
   clear(): void;
+  /** Calls `listener` when another tab saves or clears the conversation; returns the unsubscribe. */
+  subscribe(listener: (saved: SavedConversation | null) => void): () => void;
 }
 
 export function localConversationStore(
@@ -18,37 +23,48 @@ export function localConversationStore(
 ): ConversationStore {
   const key = `closer:${publishableKey.slice(0, 48)}`;
   return {
-    load() {
-      try {
-        const saved = JSON.parse(storage?.getItem(key) ?? 'null') as Partial<SavedConversation> | null;
-        return typeof saved?.conversationId === 'string' && typeof saved.visitorToken === 'string'
-          ? { conversationId: saved.conversationId, visitorToken: saved.visitorToken }
-          : null;
-      } catch {
-        return null;
-      }
-    },
+    load: () => parse(attempt(() => storage?.getItem(key)) ?? null),
     save(saved) {
-      try {
-        storage?.setItem(key, JSON.stringify(saved));
-      } catch {
-        // Full or refused: keep going without persistence.
-      }
+      attempt(() => storage?.setItem(key, JSON.stringify(saved)));
     },
     clear() {
-      try {
-        storage?.removeItem(key);
-      } catch {
-        // As above.
-      }
+      attempt(() => storage?.removeItem(key));
+    },
+    subscribe(listener) {
+      // `storage` fires in the other tabs of the origin, never in the one that wrote.
+      const onStorage = (event: StorageEvent) => {
+        if (event.key === key && (!storage || event.storageArea === storage)) listener(parse(event.newValue));
+      };
+      globalThis.addEventListener?.('storage', onStorage);
+      return () => globalThis.removeEventListener?.('storage', onStorage);
     },
   };
 }
 
-function safeLocalStorage(): Storage | null {
+function parse(raw: string | null): SavedConversation | null {
   try {
-    return globalThis.localStorage ?? null;
+    const saved = JSON.parse(raw ?? 'null') as Partial<SavedConversation> | null;
+    return typeof saved?.conversationId === 'string' && typeof saved.visitorToken === 'string'
+      ? {
+          conversationId: saved.conversationId,
+          visitorToken: saved.visitorToken,
+          updatedAt: typeof saved.updatedAt === 'number' ? saved.updatedAt : 0,
+        }
+      : null;
   } catch {
     return null;
   }
+}
+
+/** Full, refused or missing storage: keep going without persistence. */
+function attempt<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+function safeLocalStorage(): Storage | null {
+  return attempt(() => globalThis.localStorage) ?? null;
 }

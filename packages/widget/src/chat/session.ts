@@ -1,13 +1,16 @@
 // One visitor's conversation as signals: the messages (a reply grows while it streams), whether the assistant
 // is thinking or writing, what failed and how to retry, the lead form's state, and history across reloads.
 // The visitor's words are never dropped: a message that could not be sent stays, marked, with a retry.
+// Tabs of one site share one conversation: a tab adopts the newest stored one before sending, follows the others
+// through `storage` events (their messages show here too) and never writes back an older one.
 import type { ChatConfig, LeadFields } from '@closer/contract';
 import type { ChatResource, ChatStream } from '@closer/sdk/chat';
 import { batch, type Signal, signal } from '@preact/signals';
 import { type Failure, failureOf, failureOfEvent } from './failure.ts';
-import type { ConversationStore } from './persistence.ts';
+import type { ConversationStore, SavedConversation } from './persistence.ts';
 
-export type MessageStatus = 'sending' | 'streaming' | 'complete' | 'interrupted' | 'failed';
+/** `stopped`: the visitor stopped the reply; `interrupted`: the connection or the model cut it short. */
+export type MessageStatus = 'sending' | 'streaming' | 'complete' | 'stopped' | 'interrupted' | 'failed';
 
 export interface ChatMessage {
   id: string;
@@ -34,6 +37,8 @@ export interface Session {
   leadForm: Signal<'hidden' | 'open' | 'sent'>;
   send(text: string): Promise<void>;
   stop(): void;
+  /** Stops following the other tabs and aborts what is in flight (the widget is being removed). */
+  dispose(): void;
   retry(): Promise<void>;
   /** Reads the saved conversation back (after a reload); false when there was none or it is gone. */
   restore(): Promise<boolean>;
@@ -46,9 +51,15 @@ export interface Session {
 let nextLocalId = 0;
 const localId = () => `local-${++nextLocalId}`;
 
-/** Coalesces deltas to one write per frame: a long reply re-renders ~60 times a second, not once per token. */
+/**
+ * Coalesces deltas: at most one write per frame and per FLUSH_MS, so a long reply re-renders ~20 times a second
+ * (each render lays out the whole reply), not once per token, and a slow phone is not kept busy by the stream.
+ */
+const FLUSH_MS = 50;
 const nextFrame = (fn: () => void) =>
   typeof requestAnimationFrame === 'function' ? requestAnimationFrame(fn) : setTimeout(fn, 16);
+const afterAtLeast = (ms: number, fn: () => void) =>
+  ms > 0 ? setTimeout(() => nextFrame(fn), ms) : nextFrame(fn);
 
 export function createSession(options: {
   client: ChatResource;
@@ -66,7 +77,10 @@ export function createSession(options: {
   let visitorToken = saved?.visitorToken;
   let visitor: { name?: string; email?: string; phone?: string } | undefined;
   let current: ChatStream | null = null;
+  let stoppedByVisitor = false;
   let lastText: string | null = null;
+  /** Another tab changed the conversation while this one was busy: follow it once idle. */
+  let behind = false;
 
   const message = (role: ChatMessage['role'], text: string, status: MessageStatus): ChatMessage => ({
     id: localId(),
@@ -87,7 +101,10 @@ export function createSession(options: {
   async function sendNow(text: string, replacing?: ChatMessage) {
     const trimmed = text.trim();
     if (!trimmed) return;
+    await adoptNewer(store.load());
     lastText = trimmed;
+    stoppedByVisitor = false;
+    const startedAt = Date.now();
     const mine = replacing ?? message('user', trimmed, 'sending');
     const reply = message('assistant', '', 'streaming');
     batch(() => {
@@ -106,8 +123,10 @@ export function createSession(options: {
     current = stream;
     let pending = '';
     let scheduled = false;
+    let flushedAt = 0;
     const flush = () => {
       scheduled = false;
+      flushedAt = performance.now();
       if (pending) {
         reply.text.value += pending;
         pending = '';
@@ -121,7 +140,7 @@ export function createSession(options: {
             conversationId.value = event.data.conversationId;
           });
           if (event.data.visitorToken) visitorToken = event.data.visitorToken;
-          if (visitorToken) store.save({ conversationId: event.data.conversationId, visitorToken });
+          saveUnlessOlder(startedAt);
         } else if (event.type === 'delta') {
           if (phase.peek() === 'waiting') {
             batch(() => {
@@ -132,7 +151,7 @@ export function createSession(options: {
           pending += event.data.text;
           if (!scheduled) {
             scheduled = true;
-            nextFrame(flush);
+            afterAtLeast(flushedAt + FLUSH_MS - performance.now(), flush);
           }
         } else if (event.type === 'lead') {
           leadForm.value = 'sent';
@@ -143,6 +162,7 @@ export function createSession(options: {
         } else if (event.type === 'done') {
           flush();
           reply.status.value = 'complete';
+          saveUnlessOlder(startedAt);
         } else if (event.type === 'error') {
           flush();
           reply.status.value = 'interrupted';
@@ -150,8 +170,9 @@ export function createSession(options: {
         }
       }
       flush();
-      // Stopped by the visitor: what arrived stays, marked as stopped.
-      if (reply.status.value === 'streaming') reply.status.value = 'interrupted';
+      // Ended without `done`: stopped by the visitor, or cut short on the way; what arrived stays, marked.
+      if (reply.status.value === 'streaming')
+        reply.status.value = stoppedByVisitor ? 'stopped' : 'interrupted';
       if (reply.status.value === 'complete') {
         emit('message', { role: 'assistant', text: reply.text.value });
         const after = config.value?.leadForm;
@@ -166,14 +187,95 @@ export function createSession(options: {
       }
     } catch (error) {
       flush();
-      if (reply.text.value) reply.status.value = 'interrupted';
+      if (reply.text.value) reply.status.value = stoppedByVisitor ? 'stopped' : 'interrupted';
       else messages.value = messages.value.filter((m) => m !== reply);
-      fail(failureOf(error), mine);
+      if (!stoppedByVisitor) fail(failureOf(error), mine);
     } finally {
       current = null;
       phase.value = 'idle';
     }
+    if (behind) await follow(store.load());
   }
+
+  /** Saves this tab's conversation, unless another tab has since stored a different, newer one. */
+  function saveUnlessOlder(startedAt: number) {
+    const id = conversationId.peek();
+    if (!id || !visitorToken) return;
+    const stored = store.load();
+    if (stored && stored.conversationId !== id && stored.updatedAt > startedAt) return;
+    store.save({
+      conversationId: id,
+      visitorToken,
+      updatedAt: Math.max(Date.now(), (stored?.updatedAt ?? 0) + 1),
+    });
+  }
+
+  /** Before sending: a conversation another tab stored and this tab does not show yet is the one to continue. */
+  async function adoptNewer(stored: SavedConversation | null) {
+    if (!stored || stored.conversationId === conversationId.peek()) {
+      if (stored) visitorToken = stored.visitorToken;
+      return;
+    }
+    await load(stored);
+  }
+
+  /** Another tab saved, sent into or cleared the conversation: show what it shows. */
+  async function follow(stored: SavedConversation | null) {
+    if (phase.peek() !== 'idle') {
+      behind = true;
+      return;
+    }
+    behind = false;
+    if (stored) await load(stored);
+    else if (conversationId.peek()) clearLocal();
+  }
+
+  /** Reads a stored conversation's messages from the server; false when it is gone or no longer ours. */
+  async function load(saved: SavedConversation): Promise<boolean> {
+    try {
+      const history = await client.history(saved.conversationId, { visitorToken: saved.visitorToken });
+      // Messages this tab could not send stay on screen with their retry.
+      const unsent = messages.peek().filter((m) => m.status.peek() === 'failed');
+      batch(() => {
+        messages.value = [
+          ...history.messages
+            .filter((m) => (m.role === 'user' || m.role === 'assistant') && m.content !== '')
+            .map((m) =>
+              message(
+                m.role as 'user' | 'assistant',
+                m.content,
+                m.status === 'interrupted' ? 'interrupted' : 'complete',
+              ),
+            ),
+          ...unsent,
+        ];
+        conversationId.value = saved.conversationId;
+        leadForm.value = history.leadId ? 'sent' : leadForm.peek() === 'sent' ? 'hidden' : leadForm.peek();
+      });
+      visitorToken = saved.visitorToken;
+      return true;
+    } catch (error) {
+      // Gone or no longer ours: start afresh. Offline: keep it for the next load.
+      if (failureOf(error).kind !== 'offline' && store.load()?.conversationId === saved.conversationId) {
+        store.clear();
+      }
+      return false;
+    }
+  }
+
+  function clearLocal() {
+    current?.abort();
+    visitorToken = undefined;
+    lastText = null;
+    batch(() => {
+      messages.value = [];
+      conversationId.value = null;
+      failure.value = null;
+      leadForm.value = 'hidden';
+    });
+  }
+
+  const unsubscribe = store.subscribe((stored) => void follow(stored));
 
   function fail(what: Failure, mine: ChatMessage) {
     batch(() => {
@@ -191,7 +293,14 @@ export function createSession(options: {
     conversationId,
     leadForm,
     send: (text) => send(text),
-    stop: () => current?.abort(),
+    stop() {
+      stoppedByVisitor = true;
+      current?.abort();
+    },
+    dispose() {
+      unsubscribe();
+      current?.abort();
+    },
     async retry() {
       const failed = messages.value.findLast((m) => m.role === 'user' && m.status.value === 'failed');
       if (failed) return send(failed.text.value, failed);
@@ -199,41 +308,11 @@ export function createSession(options: {
     },
     async restore() {
       const saved = store.load();
-      if (!saved) return false;
-      try {
-        const history = await client.history(saved.conversationId, { visitorToken: saved.visitorToken });
-        batch(() => {
-          messages.value = history.messages
-            .filter((m) => (m.role === 'user' || m.role === 'assistant') && m.content !== '')
-            .map((m) =>
-              message(
-                m.role as 'user' | 'assistant',
-                m.content,
-                m.status === 'interrupted' ? 'interrupted' : 'complete',
-              ),
-            );
-          conversationId.value = saved.conversationId;
-          if (history.leadId) leadForm.value = 'sent';
-        });
-        visitorToken = saved.visitorToken;
-        return true;
-      } catch (error) {
-        // Gone or no longer ours: start afresh. Offline: keep it for the next load.
-        if (failureOf(error).kind !== 'offline') store.clear();
-        return false;
-      }
+      return saved ? load(saved) : false;
     },
     reset() {
-      current?.abort();
+      clearLocal();
       store.clear();
-      visitorToken = undefined;
-      lastText = null;
-      batch(() => {
-        messages.value = [];
-        conversationId.value = null;
-        failure.value = null;
-        leadForm.value = 'hidden';
-      });
     },
     async submitLead(fields) {
       const id = conversationId.value;

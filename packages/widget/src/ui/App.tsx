@@ -1,11 +1,10 @@
-// The chat as the visitor sees it: a bubble (with unread badge) that opens a dialog panel — header, messages,
-// typing indicator, alerts with retry, lead form, composer — or the panel alone in inline mode.
+// The panel as the visitor sees it: a dialog with header, messages, typing indicator, alerts with retry, lead
+// form and composer. The bubble belongs to the launcher (launcher/launcher.ts).
 import type { LeadFields } from '@closer/contract';
-import { useComputed, useSignalEffect } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import type { WidgetModel } from '../model.ts';
-import { textOn } from './contrast.ts';
-import { ChatIcon, CloseIcon, NewIcon, SendIcon, StopIcon } from './icons.tsx';
+import { composition } from './composition.ts';
+import { CloseIcon, NewIcon, SendIcon, StopIcon } from './icons.tsx';
 import { LeadForm } from './LeadForm.tsx';
 import { MessageView } from './MessageView.tsx';
 
@@ -16,46 +15,41 @@ export function App({ model }: { model: WidgetModel }) {
   const { session, strings, config } = model;
   const s = strings.value;
   const open = model.open.value || model.inline;
-  const bubble = useRef<HTMLButtonElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const log = useRef<HTMLDivElement>(null);
-  const wasOpen = useRef(open);
-  const root = useRef<HTMLDivElement>(null);
-
-  // Esc closes the panel from anywhere inside the widget.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape' && model.open.value && !model.inline) {
-        e.stopPropagation();
-        model.setOpen(false);
-      }
-    };
-    const el = root.current;
-    el?.addEventListener('keydown', onKey);
-    return () => el?.removeEventListener('keydown', onKey);
-  }, [model]);
+  // Inline, the panel is there from the start and must not take the page's focus.
+  const wasOpen = useRef(model.inline);
+  const ime = useRef(composition());
 
   // Focus moves into the panel when it opens and back to the bubble when it closes.
   useEffect(() => {
     if (open && !wasOpen.current) input.current?.focus();
-    if (!open && wasOpen.current) bubble.current?.focus();
+    if (!open && wasOpen.current) model.bubble?.focus();
     wasOpen.current = open;
   }, [open]);
 
-  // Keep the newest message in view as replies grow.
-  useSignalEffect(() => {
-    const last = session.messages.value.at(-1);
-    void last?.text.value;
-    void session.phase.value;
+  // Composition events have no `on…` properties, so Preact would listen for `CompositionEnd`: attach them here.
+  useEffect(() => {
+    const el = input.current;
+    if (!el) return;
+    const { start, end } = ime.current;
+    el.addEventListener('compositionstart', start);
+    el.addEventListener('compositionend', end);
+    return () => {
+      el.removeEventListener('compositionstart', start);
+      el.removeEventListener('compositionend', end);
+    };
+  }, [open]);
+
+  // The newest message stays in view as replies grow and as the lead form or an alert takes room, unless the
+  // visitor has scrolled up to read.
+  useEffect(() => {
     const el = log.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  });
+    if (!el) return;
+    return stickToBottom(el);
+  }, [open]);
 
   const title = config.value?.name ?? '';
-  const theme = config.value?.theme;
-  const classes = useComputed(() =>
-    ['root', model.inline ? 'inline' : '', model.open.value ? 'open' : '', model.themeMode.value].join(' '),
-  );
   const userCount = session.messages.value.filter((m) => m.role === 'user').length;
   const leadForm = config.value?.leadForm;
   const failure = session.failure.value;
@@ -72,19 +66,7 @@ export function App({ model }: { model: WidgetModel }) {
   };
 
   return (
-    <div
-      class={classes}
-      dir={model.rtl.value ? 'rtl' : 'ltr'}
-      lang={model.locale.value}
-      data-position={theme?.position ?? 'right'}
-      // The agent's accent; a page can still override it with --closer-accent on the host element.
-      style={
-        theme
-          ? { '--agent-accent': theme.accentColor, '--agent-accent-text': textOn(theme.accentColor) }
-          : undefined
-      }
-      ref={root}
-    >
+    <>
       {open && (
         <section
           class="panel"
@@ -122,7 +104,7 @@ export function App({ model }: { model: WidgetModel }) {
           {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (axe: scrollable-region-focusable) */}
           <div class="log" ref={log} role="log" aria-live="off" aria-label={title || s.agent} tabIndex={0}>
             {config.value?.greeting && (
-              <div class="msg assistant" data-greeting="">
+              <div class="msg assistant" data-greeting="" dir="auto">
                 {config.value.greeting}
               </div>
             )}
@@ -153,9 +135,11 @@ export function App({ model }: { model: WidgetModel }) {
                   ? s.offline
                   : failure.kind === 'rate_limited'
                     ? s.rateLimited(failure.retryAfter ?? 30)
-                    : failure.kind === 'upstream'
-                      ? s.upstream
-                      : s.failed}
+                    : failure.kind === 'busy'
+                      ? s.busy(failure.retryAfter ?? 10)
+                      : failure.kind === 'upstream'
+                        ? s.upstream
+                        : s.failed}
               </span>
               <button type="button" onClick={() => void session.retry()} disabled={busy}>
                 {s.retry}
@@ -201,8 +185,9 @@ export function App({ model }: { model: WidgetModel }) {
               maxLength={MAX_MESSAGE_LENGTH}
               placeholder={s.placeholder}
               enterkeyhint="send"
+              dir="auto"
               onKeyDown={(e) => {
-                if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) submit(e);
+                if (e.key === 'Enter' && !e.shiftKey && !ime.current.composing(e)) submit(e);
               }}
             />
             {busy ? (
@@ -223,33 +208,31 @@ export function App({ model }: { model: WidgetModel }) {
           </form>
         </section>
       )}
-      {!model.inline && (
-        <button
-          type="button"
-          class="bubble"
-          ref={bubble}
-          aria-label={
-            model.open.value
-              ? s.close
-              : model.unread.value > 0
-                ? `${s.open} (${s.unread(model.unread.value)})`
-                : s.open
-          }
-          aria-expanded={model.open.value}
-          aria-controls={model.open.value ? 'closer-panel' : undefined}
-          onClick={() => model.setOpen(!model.open.value)}
-        >
-          {model.open.value ? <CloseIcon /> : <ChatIcon />}
-          {!model.open.value && model.unread.value > 0 && (
-            <span class="badge" aria-hidden="true">
-              {model.unread.value}
-            </span>
-          )}
-        </button>
-      )}
       <div class="sr" aria-live="polite" aria-atomic="true">
         {model.announcement.value}
       </div>
-    </div>
+    </>
   );
+}
+
+/** Keeps a scrolling element at its end while content grows or it shrinks, if it was at the end before. */
+function stickToBottom(el: HTMLElement): () => void {
+  let atEnd = true;
+  const onScroll = () => {
+    atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+  };
+  const follow = () => {
+    if (atEnd) el.scrollTop = el.scrollHeight;
+  };
+  follow();
+  el.addEventListener('scroll', onScroll, { passive: true });
+  const mutations = new MutationObserver(follow);
+  mutations.observe(el, { childList: true, subtree: true, characterData: true });
+  const sizes = typeof ResizeObserver === 'function' ? new ResizeObserver(follow) : null;
+  sizes?.observe(el);
+  return () => {
+    el.removeEventListener('scroll', onScroll);
+    mutations.disconnect();
+    sizes?.disconnect();
+  };
 }

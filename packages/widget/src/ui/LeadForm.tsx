@@ -84,6 +84,7 @@ export function LeadForm(props: {
               required={required}
               aria-invalid={error ? 'true' : 'false'}
               aria-describedby={error ? `${id}-error` : undefined}
+              dir="auto"
               value={values.value[field] ?? ''}
               onInput={(e) => {
                 values.value = { ...values.value, [field]: (e.currentTarget as HTMLInputElement).value };

@@ -1,4 +1,6 @@
-// One message: the visitor's as plain text, the assistant's through the safe markdown subset.
+// One message: the visitor's as plain text, the assistant's through the safe markdown subset. The text takes its
+// direction from its own first letters (`dir="auto"`): a Hebrew or Arabic reply in an English widget reads
+// right to left.
 import type { ChatMessage } from '../chat/session.ts';
 import type { Strings } from '../i18n.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -9,7 +11,10 @@ export function MessageView({ message, strings }: { message: ChatMessage; string
   return (
     <div class={`msg ${message.role}`} data-status={status}>
       <span class="sr">{mine ? strings.you : strings.agent}: </span>
-      {mine ? message.text.value : renderMarkdown(message.text.value)}
+      <div class="text" dir="auto">
+        {mine ? message.text.value : renderMarkdown(message.text.value)}
+      </div>
+      {status === 'stopped' && <div class="note">{strings.stopped}</div>}
       {status === 'interrupted' && <div class="note">{strings.interrupted}</div>}
       {status === 'failed' && <div class="note">{strings.failed}</div>}
     </div>

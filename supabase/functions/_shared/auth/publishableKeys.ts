@@ -23,8 +23,23 @@ export async function findPublishableAgent(db: Queryable, key: string): Promise<
   return row ? { agentId: row.id, orgId: row.org_id, allowedOrigins: row.allowed_origins } : null;
 }
 
-/** `*` admits any page; otherwise the request's Origin must be listed exactly. */
+/**
+ * `*` admits any page; `https://*.example.com` admits `https://<one label>.example.com` (scheme and port exact,
+ * not `example.com` itself, not `a.b.example.com`); anything else must match the request's Origin exactly.
+ */
 export function originAllowed(allowedOrigins: readonly string[], origin: string | undefined): boolean {
   if (allowedOrigins.includes('*')) return true;
-  return origin !== undefined && allowedOrigins.includes(origin);
+  return (
+    origin !== undefined &&
+    allowedOrigins.some((allowed) => allowed === origin || wildcardMatch(allowed, origin))
+  );
+}
+
+function wildcardMatch(pattern: string, origin: string): boolean {
+  const wildcard = /^(https?:\/\/)\*(\.[^*]+)$/.exec(pattern);
+  if (!wildcard) return false;
+  const [, scheme, rest] = wildcard as unknown as [string, string, string];
+  if (!origin.startsWith(scheme) || !origin.endsWith(rest)) return false;
+  const label = origin.slice(scheme.length, origin.length - rest.length);
+  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i.test(label);
 }
