@@ -11,7 +11,7 @@ let model: StandInModel;
 beforeAll(async () => {
   model = await startStandInModel();
   stack = await startStack({
-    env: { LLM_BASE_URL: model.url },
+    env: { LLM_BASE_URL: model.url, LLM_MODEL: 'stand-in' },
     routes: (app, s) => app.get('/test/plain', (c) => c.html(sitePage(s().tag()))),
   });
 });

@@ -118,11 +118,12 @@ function networkCode(error: unknown): string {
 async function readOrFail(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   signal: AbortSignal,
-): Promise<ReadableStreamReadResult<Uint8Array>> {
+): Promise<{ done: true } | { done: false; value: Uint8Array }> {
   try {
-    return await reader.read();
+    const read = await reader.read();
+    return read.done ? { done: true } : { done: false, value: read.value };
   } catch (error) {
-    if (signal.aborted) return { done: true, value: undefined };
+    if (signal.aborted) return { done: true };
     throw new UpstreamError(`the connection broke while the reply was streaming (${networkCode(error)})`, {
       status: 0,
       cause: error,
@@ -197,8 +198,9 @@ export async function* parseStream(
   signal.addEventListener('abort', cancel, { once: true });
   try {
     while (!done) {
-      const { value, done: ended } = await readOrFail(reader, signal);
-      if (ended) break;
+      const read = await readOrFail(reader, signal);
+      if (read.done) break;
+      const { value } = read;
       received += value.byteLength;
       if (received > maxBytes) {
         throw new UpstreamError(`the stream grew past ${Math.round(maxBytes / 1024 / 1024)} MiB`, {
