@@ -4,6 +4,7 @@
 import type { Agent } from '@closer/contract';
 import type { TenantClaims } from '../db/tenant.ts';
 import { withTenant } from '../db/tenant.ts';
+import { behind } from '../db/pipeline.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
 import { addTokens, type Ceiling, type CountedWindow, countUsage, takeBack } from './usageCounters.ts';
@@ -89,10 +90,9 @@ export interface ModelReplyClaim {
  * locked for as short a time as possible; a crash loses at most a moment of counts, never a message or a lead.
  */
 function counting<T>(db: Database, claims: TenantClaims, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  return withTenant(db, claims, async (tx) => {
-    await tx.query('set local synchronous_commit to off');
-    return work(tx);
-  });
+  return withTenant(db, claims, (tx) =>
+    behind(tx, tx.query('set local synchronous_commit to off'), () => work(tx)),
+  );
 }
 
 const logFailure = (what: string) => (error: unknown) =>

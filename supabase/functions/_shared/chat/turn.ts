@@ -2,7 +2,8 @@
 // is called, and the reply written back when it is done or cut short.
 import type { ChatRequest, ScriptStage } from '@closer/contract';
 import { randomToken, sha256Hex } from '../crypto.ts';
-import { bindVisitorToken } from '../db/tenant.ts';
+import { behind, inOrder, type Statement } from '../db/pipeline.ts';
+import { bindVisitorTokenStatement } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
@@ -19,6 +20,8 @@ export interface OpenedTurn {
   conversationId: string;
   /** Only for a conversation started by this turn: the one time the token is shown. */
   visitorToken?: string;
+  /** SHA-256 of `visitorToken`, for the claims of the turn's later transactions. */
+  visitorTokenHash?: string;
   userMessageId: string;
   replyId: string;
   history: { role: 'user' | 'assistant'; content: string }[];
@@ -50,9 +53,11 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
 
   let conversationId = request.conversationId;
   let visitorToken: string | undefined;
+  let visitorTokenHash: string | undefined;
   let earlierTurns = 0;
   let hasLead = false;
-  let history: OpenedTurn['history'] = [];
+  // Statements sent in one go behind the rate-limit count (see pipeline.ts); a 429 rolls them all back.
+  const statements: Statement[] = [];
   if (conversationId) {
     const row = await findVisitorConversation(tx, {
       id: conversationId,
@@ -64,28 +69,26 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
     if (row.message_count + 2 > MAX_CONVERSATION_MESSAGES) {
       throw new ApiError('conflict', 'This conversation is full: start a new one (omit conversationId)');
     }
-    await hits(conversationId);
     earlierTurns = Math.floor(row.message_count / 2);
     hasLead = row.has_lead;
-    history = await tx.query<{ role: 'user' | 'assistant'; content: string }>(
-      `select role, content from (
+    // Read before this turn's messages are written (it goes first).
+    statements.push({
+      text: `select role, content from (
          select role, content, seq from public.messages
          where conversation_id = $1 and content <> '' order by seq desc limit $2
        ) recent order by seq`,
-      [conversationId, HISTORY_TURNS],
-    );
+      params: [conversationId, HISTORY_TURNS],
+    });
   } else {
     // The id is made here so both limits are counted before anything is written.
     conversationId = crypto.randomUUID();
-    await hits(conversationId);
     visitorToken = `vt_${randomToken(24)}`;
-    const visitorTokenHash = await sha256Hex(visitorToken);
+    visitorTokenHash = await sha256Hex(visitorToken);
     // A visitor's transaction reaches only the conversation its token opens: from here on, this one.
-    await bindVisitorToken(tx, visitorTokenHash);
-    await tx.query(
-      `insert into public.conversations (id, org_id, agent_id, visitor, metadata, visitor_token_hash)
+    statements.push(bindVisitorTokenStatement(visitorTokenHash), {
+      text: `insert into public.conversations (id, org_id, agent_id, visitor, metadata, visitor_token_hash)
        values ($1, $2, $3, $4::jsonb, $5::jsonb, $6)`,
-      [
+      params: [
         conversationId,
         agent.orgId,
         agent.id,
@@ -93,28 +96,35 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
         JSON.stringify(request.metadata ?? {}),
         visitorTokenHash,
       ],
-    );
+    });
   }
   if (Math.random() < 0.02) await sweepOldWindows(tx);
 
-  // The visitor's message, and the reply's row marked interrupted until it is complete.
-  const inserted = await tx.query<{ id: string; role: string }>(
-    `insert into public.messages (org_id, conversation_id, role, content, status, model)
+  const stage = stageFor(earlierTurns + 1, hasLead);
+  statements.push(
+    // The visitor's message, and the reply's row marked interrupted until it is complete.
+    {
+      text: `insert into public.messages (org_id, conversation_id, role, content, status, model)
      values ($1, $2, 'user', $3, 'complete', null), ($1, $2, 'assistant', '', 'interrupted', $4)
      returning id, role`,
-    [agent.orgId, conversationId, request.message, agent.model],
-  );
-  const stage = stageFor(earlierTurns + 1, hasLead);
-  await tx.query(
-    `update public.conversations set message_count = message_count + 2, last_message_at = now(), script_stage = $2,
+      params: [agent.orgId, conversationId, request.message, agent.model],
+    },
+    {
+      text: `update public.conversations set message_count = message_count + 2, last_message_at = now(), script_stage = $2,
        status = 'active',
        visitor = case when $3::jsonb = '{}'::jsonb then visitor else visitor || $3::jsonb end
      where id = $1`,
-    [conversationId, stage, JSON.stringify(request.visitor ?? {})],
+      params: [conversationId, stage, JSON.stringify(request.visitor ?? {})],
+    },
   );
+  const id = conversationId;
+  const results = await behind(tx, hits(id), () => inOrder(tx, statements));
+  const history = (request.conversationId ? results[0] : []) as OpenedTurn['history'];
+  const inserted = results.at(-2) as { id: string; role: string }[];
   return {
     conversationId,
     ...(visitorToken ? { visitorToken } : {}),
+    ...(visitorTokenHash ? { visitorTokenHash } : {}),
     userMessageId: inserted.find((m) => m.role === 'user')!.id,
     replyId: inserted.find((m) => m.role === 'assistant')!.id,
     history,

@@ -51,20 +51,58 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
   return {
     driver: 'postgres',
     query: <T = Row>(text: string, params: readonly unknown[] = []) => run<T>(sql, text, params).then(plain),
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return (await sql.begin((tx) =>
-        fn({
-          query: <R = Row>(text: string, params: readonly unknown[] = []) =>
-            run<R>(tx, text, params).then(plain),
-        }),
-      )) as T;
-    },
+    transaction: (fn) => pipelinedTransaction(sql, run, fn),
     async exec(script: string) {
       await sql.begin((tx) => tx.unsafe(script).simple());
     },
     close: () => sql.end({ timeout: 5 }),
   };
 }
+
+type Run = <T>(target: postgres.Sql, text: string, params: readonly unknown[]) => Promise<T[]>;
+
+/**
+ * A transaction on a reserved connection whose BEGIN is written together with its first statements (postgres.js's
+ * own `begin` waits for BEGIN's answer first): one round trip and one socket write fewer per transaction. A
+ * connection that failed without the server answering (closed, reset) is not handed back: postgres.js has
+ * already set it aside and reconnects it when needed; released, it would stay in the pool broken.
+ */
+async function pipelinedTransaction<T>(
+  sql: postgres.Sql,
+  run: Run,
+  fn: (tx: Queryable) => Promise<T>,
+): Promise<T> {
+  const connection = await sql.reserve();
+  let usable = true;
+  try {
+    const begun = run(connection, 'begin', []);
+    begun.catch(() => {});
+    let result: T;
+    try {
+      result = await fn({
+        pipelines: true,
+        query: <R = Row>(text: string, params: readonly unknown[] = []) =>
+          run<R>(connection, text, params).then(plain),
+      });
+      await begun;
+    } catch (error) {
+      await run(connection, 'rollback', []).catch((failure: unknown) => {
+        usable = answered(failure);
+      });
+      throw error;
+    }
+    await run(connection, 'commit', []).catch((error: unknown) => {
+      usable = answered(error);
+      throw error;
+    });
+    return result;
+  } finally {
+    if (usable) connection.release();
+  }
+}
+
+/** The server itself refused (the connection still works), as opposed to a lost connection. */
+const answered = (failure: unknown) => failure instanceof postgres.PostgresError;
 
 // postgres.js returns an array subclass carrying statement metadata; callers get a plain array.
 function plain<T>(rows: T[]): T[] {

@@ -1,4 +1,5 @@
 // Runs queries as PostgREST does: `role authenticated` and the request's claims, so RLS decides what is visible.
+import { behind, type Statement } from './pipeline.ts';
 import type { Database, Queryable } from './types.ts';
 
 /** Claims the server sets after authenticating a request; policies read them via `current_org_id()`. */
@@ -23,12 +24,13 @@ export function withTenant<T>(
   claims: TenantClaims,
   fn: (tx: Queryable) => Promise<T>,
 ): Promise<T> {
-  return db.transaction(async (tx) => {
-    await tx.query(
+  return db.transaction((tx) => {
+    // Sent with the transaction's first statement where the driver pipelines (one round trip fewer).
+    const claimed = tx.query(
       `select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)`,
       [JSON.stringify(claims)],
     );
-    return fn(tx);
+    return behind(tx, claimed, () => fn(tx));
   });
 }
 
@@ -37,10 +39,16 @@ export function withTenant<T>(
  * for it next are the visitor's own under RLS. Harmless for server credentials, which see the organisation.
  */
 export async function bindVisitorToken(tx: Queryable, visitorTokenHash: string): Promise<void> {
-  await tx.query(
-    `select set_config('request.jwt.claims',
+  const { text, params } = bindVisitorTokenStatement(visitorTokenHash);
+  await tx.query(text, params);
+}
+
+/** bindVisitorToken's statement, to be sent in order with others (see pipeline.ts). */
+export function bindVisitorTokenStatement(visitorTokenHash: string): Statement {
+  return {
+    text: `select set_config('request.jwt.claims',
        (coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb
          || jsonb_build_object('visitor_token_hash', $1::text))::text, true)`,
-    [visitorTokenHash],
-  );
+    params: [visitorTokenHash],
+  };
 }

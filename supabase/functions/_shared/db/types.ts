@@ -5,6 +5,11 @@ export type Row = Record<string, unknown>;
 export interface Queryable {
   /** Runs one statement with `$1…` parameters and returns its rows. */
   query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * True when statements issued without awaiting each other run in the order they were issued (postgres.js
+   * writes them to the transaction's one connection, in one socket write). PGlite gives no such promise.
+   */
+  readonly pipelines?: boolean;
 }
 
 export interface Database extends Queryable {
