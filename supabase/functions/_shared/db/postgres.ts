@@ -1,5 +1,6 @@
 // The postgres.js driver: Supabase (SUPABASE_DB_URL), any PostgreSQL (DATABASE_URL), the Supavisor pooler.
 import postgres from 'postgres';
+import type { Statement } from './pipeline.ts';
 import type { Database, Queryable, Row } from './types.ts';
 
 export interface PostgresOptions {
@@ -45,13 +46,17 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
       },
     },
   });
+  // `unsafe` does not prepare unless told: each statement would then be parsed and described (a round trip
+  // and a socket write of its own) before it runs. Prepared once per connection, it is one write, pipelined.
+  const prepare = !usesPooler(url);
   const run = <T>(target: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[]) =>
-    target.unsafe(text, params as postgres.ParameterOrJSON<never>[]) as unknown as Promise<T[]>;
+    target.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare }) as unknown as Promise<T[]>;
 
   return {
     driver: 'postgres',
     query: <T = Row>(text: string, params: readonly unknown[] = []) => run<T>(sql, text, params).then(plain),
     transaction: (fn) => pipelinedTransaction(sql, run, fn),
+    atOnce: (statements) => transactionAtOnce(sql, run, statements),
     async exec(script: string) {
       await sql.begin((tx) => tx.unsafe(script).simple());
     },
@@ -96,6 +101,35 @@ async function pipelinedTransaction<T>(
       throw error;
     });
     return result;
+  } finally {
+    if (usable) connection.release();
+  }
+}
+
+async function transactionAtOnce(
+  sql: postgres.Sql,
+  run: Run,
+  statements: readonly Statement[],
+): Promise<Row[][]> {
+  const connection = await sql.reserve();
+  let usable = true;
+  try {
+    const settled = await Promise.allSettled([
+      run<Row>(connection, 'begin', []),
+      ...statements.map((s) => run<Row>(connection, s.text, s.params ?? [])),
+      run<Row>(connection, 'commit', []), // in a failed transaction, COMMIT rolls back
+    ]);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) {
+      usable = answered(failed.reason);
+      if (usable && settled.at(-1)?.status === 'rejected') {
+        await run(connection, 'rollback', []).catch((error: unknown) => {
+          usable = answered(error);
+        });
+      }
+      throw failed.reason;
+    }
+    return settled.slice(1, -1).map((r) => plain((r as PromiseFulfilledResult<Row[]>).value));
   } finally {
     if (usable) connection.release();
   }

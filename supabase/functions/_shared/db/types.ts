@@ -1,4 +1,5 @@
 // The one small interface every database driver implements.
+import type { Statement } from './pipeline.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -16,6 +17,12 @@ export interface Database extends Queryable {
   readonly driver: 'postgres' | 'pglite';
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `statements` in one transaction written whole (BEGIN, statements, COMMIT in one go), so row locks are
+   * held only while the server runs them; the first failure is thrown and nothing is kept. Drivers that cannot
+   * pipeline leave it out (see tenant.ts `withTenantAtOnce`).
+   */
+  atOnce?(statements: readonly Statement[]): Promise<Row[][]>;
   /** Runs a script of several statements (migrations, seed) in one transaction of its own. */
   exec(script: string): Promise<void>;
   close(): Promise<void>;
