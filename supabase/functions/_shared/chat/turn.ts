@@ -38,6 +38,20 @@ export interface TurnInput {
   requireVisitorToken: boolean;
   /** The client's address bucket from the trusted source; null: unknown, no per-address limit. */
   ip: string | null;
+  /** The token for a conversation this turn starts, made before the transaction (newVisitorToken). */
+  newToken?: NewVisitorToken;
+}
+
+export interface NewVisitorToken {
+  token: string;
+  /** SHA-256 of the token, hex. */
+  hash: string;
+}
+
+/** A visitor token and its hash, made before the turn's transaction so hashing does not hold it open. */
+export async function newVisitorToken(): Promise<NewVisitorToken> {
+  const token = `vt_${randomToken(24)}`;
+  return { token, hash: await sha256Hex(token) };
 }
 
 export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedTurn> {
@@ -82,8 +96,9 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
   } else {
     // The id is made here so both limits are counted before anything is written.
     conversationId = crypto.randomUUID();
-    visitorToken = `vt_${randomToken(24)}`;
-    visitorTokenHash = await sha256Hex(visitorToken);
+    const made = input.newToken ?? (await newVisitorToken());
+    visitorToken = made.token;
+    visitorTokenHash = made.hash;
     // A visitor's transaction reaches only the conversation its token opens: from here on, this one.
     statements.push(bindVisitorTokenStatement(visitorTokenHash), {
       text: `insert into public.conversations (id, org_id, agent_id, visitor, metadata, visitor_token_hash)
@@ -144,12 +159,13 @@ export interface FinishedReply {
   usedScriptIds: string[];
 }
 
-export async function finishReply(tx: Queryable, reply: FinishedReply): Promise<void> {
-  await tx.query(
-    `update public.messages set content = $2, status = $3, finish_reason = $4, model = $5,
+/** The reply's row as it ended, as one statement (sent whole with its transaction: withTenantAtOnce). */
+export function finishReplyStatement(reply: FinishedReply): Statement {
+  return {
+    text: `update public.messages set content = $2, status = $3, finish_reason = $4, model = $5,
        input_tokens = $6, output_tokens = $7, used_objection_ids = $8::uuid[], used_script_ids = $9::uuid[]
      where id = $1`,
-    [
+    params: [
       reply.replyId,
       reply.content,
       reply.complete ? 'complete' : 'interrupted',
@@ -160,5 +176,5 @@ export async function finishReply(tx: Queryable, reply: FinishedReply): Promise<
       reply.usedObjectionIds,
       reply.usedScriptIds,
     ],
-  );
+  };
 }
