@@ -22,7 +22,14 @@ import {
 import { withIdleTimeout } from './idle.ts';
 import { CAPTURE_LEAD_TOOL, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
 import { ReplyText, replyCharLimit } from './replyText.ts';
-import { finishReplyStatement, newVisitorToken, type OpenedTurn, openTurn, type TurnInput } from './turn.ts';
+import {
+  countTurn,
+  finishReplyStatement,
+  newVisitorToken,
+  type OpenedTurn,
+  openTurn,
+  type TurnInput,
+} from './turn.ts';
 
 export interface ChatTimings {
   /** Idle time before a `: ping` comment (15 s). */
@@ -100,7 +107,8 @@ export async function groundedPrompt(
 
 /**
  * Commits the visitor's message and gathers what the reply needs, in one transaction (one pool connection,
- * one round of BEGIN/claims/COMMIT: this is the part before the first token). Throws ApiError (rate limit, 404, …).
+ * one round of BEGIN/claims/COMMIT: this is the part before the first token). The per-minute limits are counted
+ * last, so their hot rows are locked only until COMMIT. Throws ApiError (rate limit, 404, …).
  */
 export async function prepareTurn(
   db: Database,
@@ -119,6 +127,7 @@ export async function prepareTurn(
       hasLead: turn.hasLead,
       tools: provider.name !== 'offline' && agent.leadCapture.enabled,
     });
+    await countTurn(tx, agent.orgId, turn);
     return { agent, turn, ...prompt };
   });
 }

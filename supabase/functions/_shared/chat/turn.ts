@@ -2,13 +2,19 @@
 // is called, and the reply written back when it is done or cut short.
 import type { ChatRequest, ScriptStage } from '@closer/contract';
 import { randomToken, sha256Hex } from '../crypto.ts';
-import { behind, inOrder, type Statement } from '../db/pipeline.ts';
+import { inOrder, type Statement } from '../db/pipeline.ts';
 import { bindVisitorTokenStatement } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
 import { stageFor } from '../retrieval/retrieve.ts';
-import { countHits, sweepOldWindows } from './rateLimit.ts';
+import {
+  countHits,
+  peekHitsStatement,
+  type RateLimit,
+  refuseWhenFull,
+  sweepOldWindows,
+} from './rateLimit.ts';
 import { findVisitorConversation } from './visitor.ts';
 
 /** Turns kept for the prompt; older ones stay stored but are not sent to the model. */
@@ -22,6 +28,11 @@ export interface OpenedTurn {
   visitorToken?: string;
   /** SHA-256 of `visitorToken`, for the claims of the turn's later transactions. */
   visitorTokenHash?: string;
+  /**
+   * The per-minute limits this turn counts in, last thing in its transaction (countTurn): the hot rows (one
+   * address, one conversation) stay locked only from that count to COMMIT.
+   */
+  rateLimits: RateLimit[];
   userMessageId: string;
   replyId: string;
   history: { role: 'user' | 'assistant'; content: string }[];
@@ -57,20 +68,19 @@ export async function newVisitorToken(): Promise<NewVisitorToken> {
 export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedTurn> {
   const { agent, request } = input;
   const limits = agent.rateLimits;
-  const hits = (conversation: string) =>
-    countHits(tx, agent.orgId, [
-      ...(input.ip === null
-        ? []
-        : [{ bucket: `ip:${agent.id}:${input.ip}`, limit: limits.ipPerMinute, what: 'from this address' }]),
-      { bucket: `visitor:${conversation}`, limit: limits.visitorPerMinute, what: 'in this conversation' },
-    ]);
+  const rateLimits = (conversation: string): RateLimit[] => [
+    ...(input.ip === null
+      ? []
+      : [{ bucket: `ip:${agent.id}:${input.ip}`, limit: limits.ipPerMinute, what: 'from this address' }]),
+    { bucket: `visitor:${conversation}`, limit: limits.visitorPerMinute, what: 'in this conversation' },
+  ];
 
   let conversationId = request.conversationId;
   let visitorToken: string | undefined;
   let visitorTokenHash: string | undefined;
   let earlierTurns = 0;
   let hasLead = false;
-  // Statements sent in one go behind the rate-limit count (see pipeline.ts); a 429 rolls them all back.
+  // Statements sent in one go (see pipeline.ts), after a look at the rate limits; a 429 rolls them all back.
   const statements: Statement[] = [];
   if (conversationId) {
     const row = await findVisitorConversation(tx, {
@@ -94,7 +104,6 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
       params: [conversationId, HISTORY_TURNS],
     });
   } else {
-    // The id is made here so both limits are counted before anything is written.
     conversationId = crypto.randomUUID();
     const made = input.newToken ?? (await newVisitorToken());
     visitorToken = made.token;
@@ -132,20 +141,27 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
       params: [conversationId, stage, JSON.stringify(request.visitor ?? {})],
     },
   );
-  const id = conversationId;
-  const results = await behind(tx, hits(id), () => inOrder(tx, statements));
+  const turnLimits = rateLimits(conversationId);
+  const [peeked = [], ...results] = await inOrder(tx, [peekHitsStatement(turnLimits), ...statements]);
+  refuseWhenFull(peeked, turnLimits);
   const history = (request.conversationId ? results[0] : []) as OpenedTurn['history'];
   const inserted = results.at(-2) as { id: string; role: string }[];
   return {
     conversationId,
     ...(visitorToken ? { visitorToken } : {}),
     ...(visitorTokenHash ? { visitorTokenHash } : {}),
+    rateLimits: turnLimits,
     userMessageId: inserted.find((m) => m.role === 'user')!.id,
     replyId: inserted.find((m) => m.role === 'assistant')!.id,
     history,
     stage,
     hasLead,
   };
+}
+
+/** Counts the turn's hits, exactly (429 when over: the whole turn rolls back); the last statement before COMMIT. */
+export function countTurn(tx: Queryable, orgId: string, turn: OpenedTurn): Promise<void> {
+  return countHits(tx, orgId, turn.rateLimits);
 }
 
 export interface FinishedReply {
