@@ -15,7 +15,9 @@ export function usesPooler(url: string): boolean {
 }
 
 export function createPostgresDatabase(url: string, options: PostgresOptions = {}): Database {
+  const watch = new ClosedWatch();
   const sql = postgres(url, {
+    onclose: (id: number) => watch.closed(id),
     max: options.max ?? 5,
     prepare: !usesPooler(url),
     idle_timeout: 20,
@@ -55,7 +57,7 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
   return {
     driver: 'postgres',
     query: <T = Row>(text: string, params: readonly unknown[] = []) => run<T>(sql, text, params).then(plain),
-    transaction: (fn) => pipelinedTransaction(sql, run, fn),
+    transaction: (fn) => pipelinedTransaction(sql, run, watch, fn),
     atOnce: (statements) => transactionAtOnce(sql, run, statements),
     async exec(script: string) {
       await sql.begin((tx) => tx.unsafe(script).simple());
@@ -72,37 +74,79 @@ type Run = <T>(target: postgres.Sql, text: string, params: readonly unknown[]) =
  * connection that failed without the server answering (closed, reset) is not handed back: postgres.js has
  * already set it aside and reconnects it when needed; released, it would stay in the pool broken.
  */
+/**
+ * Tells a transaction that its reserved connection closed, even between two statements (postgres.js reports a
+ * close only to statements in flight): the id is learnt when BEGIN is written (`onexecute`).
+ */
+class ClosedWatch {
+  private holders = new Map<number, (error: Error) => void>();
+  closed(id: number): void {
+    this.holders.get(id)?.(new Error('the database connection closed'));
+  }
+  begin(
+    connection: postgres.Sql,
+    onClose: (error: Error) => void,
+  ): { started: Promise<unknown>; done(): void } {
+    let id: number | null = null;
+    const started = connection.unsafe('begin', [], {
+      onexecute: (c: { id: number }) => {
+        id = c.id;
+        this.holders.set(id, onClose);
+        return true;
+      },
+    } as never) as unknown as Promise<unknown>;
+    return {
+      started,
+      done: () => {
+        if (id !== null) this.holders.delete(id);
+      },
+    };
+  }
+}
+
 async function pipelinedTransaction<T>(
   sql: postgres.Sql,
   run: Run,
+  watch: ClosedWatch,
   fn: (tx: Queryable) => Promise<T>,
 ): Promise<T> {
   const connection = await sql.reserve();
-  let usable = true;
+  // Set when the connection is gone (closed, or a statement failed without the server answering): postgres.js
+  // would crash the process on a write to it (a null socket), so nothing more is sent on it and it is not
+  // released (postgres.js reconnects it on its own).
+  let lost: unknown = null;
+  const send = <R>(text: string, params: readonly unknown[]): Promise<R[]> => {
+    if (lost) return Promise.reject(lost);
+    return run<R>(connection, text, params).catch((error: unknown) => {
+      if (!answered(error)) lost ??= error;
+      throw error;
+    });
+  };
+  const began = watch.begin(connection, (closed) => {
+    lost ??= closed;
+  });
+  const begun = began.started.catch((error: unknown) => {
+    if (!answered(error)) lost ??= error;
+    throw error;
+  });
   try {
-    const begun = run(connection, 'begin', []);
     begun.catch(() => {});
     let result: T;
     try {
       result = await fn({
         pipelines: true,
-        query: <R = Row>(text: string, params: readonly unknown[] = []) =>
-          run<R>(connection, text, params).then(plain),
+        query: <R = Row>(text: string, params: readonly unknown[] = []) => send<R>(text, params).then(plain),
       });
       await begun;
     } catch (error) {
-      await run(connection, 'rollback', []).catch((failure: unknown) => {
-        usable = answered(failure);
-      });
+      if (!lost) await send('rollback', []).catch(() => {});
       throw error;
     }
-    await run(connection, 'commit', []).catch((error: unknown) => {
-      usable = answered(error);
-      throw error;
-    });
+    await send('commit', []);
     return result;
   } finally {
-    if (usable) connection.release();
+    began.done();
+    if (!lost) connection.release();
   }
 }
 
@@ -121,7 +165,7 @@ async function transactionAtOnce(
     ]);
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) {
-      usable = answered(failed.reason);
+      usable = settled.every((r) => r.status === 'fulfilled' || answered(r.reason));
       if (usable && settled.at(-1)?.status === 'rejected') {
         await run(connection, 'rollback', []).catch((error: unknown) => {
           usable = answered(error);
@@ -135,8 +179,12 @@ async function transactionAtOnce(
   }
 }
 
-/** The server itself refused (the connection still works), as opposed to a lost connection. */
-const answered = (failure: unknown) => failure instanceof postgres.PostgresError;
+/**
+ * The server refused the statement and the connection still works, as opposed to a lost connection (closed,
+ * reset) or a FATAL error, after which the server closes it (e.g. 57P01, the backend terminated).
+ */
+const answered = (failure: unknown) =>
+  failure instanceof postgres.PostgresError && failure.severity !== 'FATAL' && failure.severity !== 'PANIC';
 
 // postgres.js returns an array subclass carrying statement metadata; callers get a plain array.
 function plain<T>(rows: T[]): T[] {
