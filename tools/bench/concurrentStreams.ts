@@ -169,7 +169,13 @@ async function startStack(
     ],
     {
       cwd: fileURLToPath(new URL('../../packages/local/', import.meta.url)),
-      env: { ...process.env, DATABASE_URL: cluster.url, LLM_BASE_URL: upstreamUrl, OPENROUTER_API_KEY: '' },
+      env: {
+        ...process.env,
+        DATABASE_URL: cluster.url,
+        LLM_BASE_URL: upstreamUrl,
+        LLM_MODEL: 'stand-in',
+        OPENROUTER_API_KEY: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

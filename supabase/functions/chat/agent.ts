@@ -2,17 +2,26 @@
 // names.
 import { type Agent, VISITOR_TOKEN_HEADER } from '@closer/contract';
 import type { Context } from 'hono';
-import { tenant } from '../_shared/auth/middleware.ts';
+import { tenantClaims } from '../_shared/auth/principal.ts';
+import { withTenantAtOnce } from '../_shared/db/tenant.ts';
 import type { AppEnv } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
-import { findAgent, findAgentByRef } from '../_shared/resources/agents.ts';
+import { agentByRefStatement, agentFound } from '../_shared/resources/agents.ts';
+
+/** One statement, its transaction sent whole: this runs before every reply's first token. */
+async function lookUp(c: Context<AppEnv>, ref: string, what: string): Promise<Agent> {
+  const [rows] = await withTenantAtOnce(c.var.runtime.db, tenantClaims(c.var.principal), [
+    agentByRefStatement(ref),
+  ]);
+  return agentFound(rows ?? [], what);
+}
 
 /** The agent the request names, validated against the credential; a paused agent does not chat (403). */
 export async function chatAgent(c: Context<AppEnv>, requested: string | undefined): Promise<Agent> {
   const principal = c.var.principal;
   let agent: Agent;
   if (principal.kind === 'publishable') {
-    agent = await tenant(c, (tx) => findAgent(tx, principal.agentId));
+    agent = await lookUp(c, principal.agentId, 'Agent');
     if (requested !== undefined && requested !== agent.id && requested !== agent.slug) {
       throw new ApiError('validation_failed', 'The request is not valid', {
         details: [{ path: ['agentId'], message: 'a publishable key chats with its own agent: omit agentId' }],
@@ -24,7 +33,7 @@ export async function chatAgent(c: Context<AppEnv>, requested: string | undefine
         details: [{ path: ['agentId'], message: 'required with a secret key or member token' }],
       });
     }
-    agent = await tenant(c, (tx) => findAgentByRef(tx, requested));
+    agent = await lookUp(c, requested, `Agent "${requested}"`);
   }
   if (agent.status !== 'active')
     throw new ApiError('forbidden', `${agent.name} is paused and does not chat right now`);

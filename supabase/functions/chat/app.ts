@@ -25,7 +25,6 @@ import { upsertLead } from '../_shared/chat/leads.ts';
 import { claimModelReply, orgCeilingsFromEnv } from '../_shared/chat/modelCeilings.ts';
 import { sseResponse } from '../_shared/chat/sse.ts';
 import { findVisitorConversation } from '../_shared/chat/visitor.ts';
-import { sha256Hex } from '../_shared/crypto.ts';
 import { withTenant } from '../_shared/db/tenant.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
@@ -100,8 +99,8 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       agent,
     ).catch(spend.giveBack);
     // A conversation this turn started is the visitor's from now on: its token joins the claims.
-    const turnClaims = prepared.turn.visitorToken
-      ? { ...claims, visitor_token_hash: await sha256Hex(prepared.turn.visitorToken) }
+    const turnClaims = prepared.turn.visitorTokenHash
+      ? { ...claims, visitor_token_hash: prepared.turn.visitorTokenHash }
       : claims;
     const run = { db: runtime.db, claims: turnClaims, provider, timings, requestId: c.var.requestId };
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {

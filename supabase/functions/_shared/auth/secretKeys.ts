@@ -24,7 +24,7 @@ export interface VerifiedSecretKey {
 /** Finds the live key matching `key`; null when unknown or revoked. Runs outside any tenant (no org yet). */
 export async function verifySecretKey(db: Queryable, key: string): Promise<VerifiedSecretKey | null> {
   if (!SECRET_KEY_PATTERN.test(key)) return null;
-  const hash = await hashSecretKey(key);
+  const hash = knownHashes.get(key) ?? (await hashSecretKey(key));
   const candidates = await db.query<{ id: string; org_id: string; key_hash: string }>(
     'select id, org_id, key_hash from public.api_keys where prefix = $1 and revoked_at is null',
     [secretKeyPrefix(key)],
@@ -34,11 +34,32 @@ export async function verifySecretKey(db: Queryable, key: string): Promise<Verif
     if (timingSafeEqual(candidate.key_hash, hash)) match = { keyId: candidate.id, orgId: candidate.org_id };
   }
   if (match) {
-    await db.query(
-      `update public.api_keys set last_used_at = now()
-       where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute')`,
-      [match.keyId],
-    );
+    remember(knownHashes, key, hash);
+    await touch(db, match.keyId);
   }
   return match;
+}
+
+// Per instance, bounded: a live key's hash (Web Crypto's SHA-256 costs ~0.5 ms under load, on every request) and
+// when this instance last wrote its `last_used_at`. Revocation is still read from the database on every request.
+const REMEMBERED = 1_000;
+const TOUCH_EVERY_MS = 60_000;
+const knownHashes = new Map<string, string>();
+const lastTouched = new Map<string, number>();
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= REMEMBERED && !map.has(key)) map.clear();
+  map.set(key, value);
+}
+
+/** `last_used_at` is to the minute: written at most once a minute per key by each instance. */
+async function touch(db: Queryable, keyId: string): Promise<void> {
+  const now = Date.now();
+  if (now - (lastTouched.get(keyId) ?? Number.NEGATIVE_INFINITY) < TOUCH_EVERY_MS) return;
+  remember(lastTouched, keyId, now);
+  await db.query(
+    `update public.api_keys set last_used_at = now()
+     where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute')`,
+    [keyId],
+  );
 }

@@ -3,7 +3,7 @@
 // as far as it got, whatever happens to the client or the upstream.
 import type { ChatEvent, ChatRequest, Lead, ScriptStage } from '@closer/contract';
 import type { TenantClaims } from '../db/tenant.ts';
-import { withTenant } from '../db/tenant.ts';
+import { withTenant, withTenantAtOnce } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { ApiError, databaseUnavailable } from '../http/errors.ts';
@@ -22,7 +22,14 @@ import {
 import { withIdleTimeout } from './idle.ts';
 import { CAPTURE_LEAD_TOOL, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
 import { ReplyText, replyCharLimit } from './replyText.ts';
-import { finishReply, type OpenedTurn, openTurn, type TurnInput } from './turn.ts';
+import {
+  countTurn,
+  finishReplyStatement,
+  newVisitorToken,
+  type OpenedTurn,
+  openTurn,
+  type TurnInput,
+} from './turn.ts';
 
 export interface ChatTimings {
   /** Idle time before a `: ping` comment (15 s). */
@@ -100,7 +107,8 @@ export async function groundedPrompt(
 
 /**
  * Commits the visitor's message and gathers what the reply needs, in one transaction (one pool connection,
- * one round of BEGIN/claims/COMMIT: this is the part before the first token). Throws ApiError (rate limit, 404, …).
+ * one round of BEGIN/claims/COMMIT: this is the part before the first token). The per-minute limits are counted
+ * last, so their hot rows are locked only until COMMIT. Throws ApiError (rate limit, 404, …).
  */
 export async function prepareTurn(
   db: Database,
@@ -109,8 +117,9 @@ export async function prepareTurn(
   provider: LlmProvider,
   agent: ChatAgent,
 ): Promise<PreparedTurn> {
+  const newToken = input.request.conversationId ? undefined : await newVisitorToken();
   return withTenant(db, claims, async (tx) => {
-    const turn = await openTurn(tx, { ...input, agent });
+    const turn = await openTurn(tx, { ...input, agent, ...(newToken ? { newToken } : {}) });
     const prompt = await groundedPrompt(tx, agent, {
       history: turn.history,
       message: input.request.message,
@@ -118,6 +127,7 @@ export async function prepareTurn(
       hasLead: turn.hasLead,
       tools: provider.name !== 'offline' && agent.leadCapture.enabled,
     });
+    await countTurn(tx, agent.orgId, turn);
     return { agent, turn, ...prompt };
   });
 }
@@ -350,8 +360,8 @@ async function settle(
   };
   try {
     // Stored whatever happened to the client: this write is not tied to its signal.
-    await withTenant(run.db, run.claims, (tx) =>
-      finishReply(tx, {
+    await withTenantAtOnce(run.db, run.claims, [
+      finishReplyStatement({
         replyId: turn.replyId,
         content,
         complete,
@@ -361,7 +371,7 @@ async function settle(
         usedObjectionIds: prepared.objections.map((o) => o.id),
         usedScriptIds: prepared.script ? [prepared.script.id] : [],
       }),
-    );
+    ]);
   } catch (failure) {
     // The reply's row stays as openTurn left it: empty and interrupted.
     error ??= replyError(run, failure);

@@ -2,11 +2,19 @@
 // each organisation (a deployment setting). A reply is claimed before its turn is prepared, in a short
 // transaction of its own, so nothing is stored or sent to the model when a ceiling is reached.
 import type { Agent } from '@closer/contract';
+import type { Statement } from '../db/pipeline.ts';
 import type { TenantClaims } from '../db/tenant.ts';
-import { withTenant } from '../db/tenant.ts';
-import type { Database, Queryable } from '../db/types.ts';
+import { withTenantAtOnce } from '../db/tenant.ts';
+import type { Database, Row } from '../db/types.ts';
 import type { Env } from '../env.ts';
-import { addTokens, type Ceiling, type CountedWindow, countUsage, takeBack } from './usageCounters.ts';
+import {
+  addTokensStatement,
+  type Ceiling,
+  type CountedWindow,
+  countUsageStatement,
+  refusedBy,
+  takeBackStatement,
+} from './usageCounters.ts';
 
 /** What one organisation may spend, whichever agents it runs; the same for every organisation of a deployment. */
 export interface OrgCeilings {
@@ -85,14 +93,17 @@ export interface ModelReplyClaim {
 }
 
 /**
- * Counter-only transactions do not wait for the disk at commit, so the hot agent and organisation rows are
- * locked for as short a time as possible; a crash loses at most a moment of counts, never a message or a lead.
+ * Counter-only transactions do not wait for the disk at commit, and are sent whole (withTenantAtOnce), so the hot
+ * agent and organisation rows are locked for as short a time as possible; a crash loses at most a moment of
+ * counts, never a message or a lead.
  */
-function counting<T>(db: Database, claims: TenantClaims, work: (tx: Queryable) => Promise<T>): Promise<T> {
-  return withTenant(db, claims, async (tx) => {
-    await tx.query('set local synchronous_commit to off');
-    return work(tx);
-  });
+async function counting(db: Database, claims: TenantClaims, statement: Statement | null): Promise<Row[]> {
+  if (!statement) return [];
+  const [, rows] = await withTenantAtOnce(db, claims, [
+    { text: 'set local synchronous_commit to off' },
+    statement,
+  ]);
+  return rows ?? [];
 }
 
 const logFailure = (what: string) => (error: unknown) =>
@@ -107,19 +118,20 @@ export async function claimModelReply(
   agent: Agent,
   org: OrgCeilings,
 ): Promise<ModelReplyClaim> {
-  const windows: CountedWindow[] = await counting(db, claims, (tx) =>
-    countUsage(tx, agent.orgId, ceilingsFor(agent, org)),
-  );
+  const ceilings = ceilingsFor(agent, org);
+  const windows = (await counting(db, claims, countUsageStatement(agent.orgId, ceilings)).catch(
+    refusedBy(ceilings),
+  )) as unknown as CountedWindow[];
   return {
     async giveBack(failure) {
-      await counting(db, claims, (tx) => takeBack(tx, windows)).catch(logFailure('take back'));
+      await counting(db, claims, takeBackStatement(windows)).catch(logFailure('take back'));
       throw failure;
     },
     async settle(usage) {
       const tokens = [usage.inputTokens, usage.outputTokens]
         .map((n) => (Number.isFinite(n) && n > 0 ? Math.min(Math.round(n), 10_000_000) : 0))
         .reduce((a, b) => a + b, 0);
-      await counting(db, claims, (tx) => addTokens(tx, windows, tokens)).catch(logFailure('add tokens'));
+      await counting(db, claims, addTokensStatement(windows, tokens)).catch(logFailure('add tokens'));
     },
   };
 }

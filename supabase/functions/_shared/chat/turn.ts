@@ -2,12 +2,19 @@
 // is called, and the reply written back when it is done or cut short.
 import type { ChatRequest, ScriptStage } from '@closer/contract';
 import { randomToken, sha256Hex } from '../crypto.ts';
-import { bindVisitorToken } from '../db/tenant.ts';
+import { inOrder, type Statement } from '../db/pipeline.ts';
+import { bindVisitorTokenStatement } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
 import { stageFor } from '../retrieval/retrieve.ts';
-import { countHits, sweepOldWindows } from './rateLimit.ts';
+import {
+  countHits,
+  peekHitsStatement,
+  type RateLimit,
+  refuseWhenFull,
+  sweepOldWindows,
+} from './rateLimit.ts';
 import { findVisitorConversation } from './visitor.ts';
 
 /** Turns kept for the prompt; older ones stay stored but are not sent to the model. */
@@ -19,6 +26,13 @@ export interface OpenedTurn {
   conversationId: string;
   /** Only for a conversation started by this turn: the one time the token is shown. */
   visitorToken?: string;
+  /** SHA-256 of `visitorToken`, for the claims of the turn's later transactions. */
+  visitorTokenHash?: string;
+  /**
+   * The per-minute limits this turn counts in, last thing in its transaction (countTurn): the hot rows (one
+   * address, one conversation) stay locked only from that count to COMMIT.
+   */
+  rateLimits: RateLimit[];
   userMessageId: string;
   replyId: string;
   history: { role: 'user' | 'assistant'; content: string }[];
@@ -35,24 +49,39 @@ export interface TurnInput {
   requireVisitorToken: boolean;
   /** The client's address bucket from the trusted source; null: unknown, no per-address limit. */
   ip: string | null;
+  /** The token for a conversation this turn starts, made before the transaction (newVisitorToken). */
+  newToken?: NewVisitorToken;
+}
+
+export interface NewVisitorToken {
+  token: string;
+  /** SHA-256 of the token, hex. */
+  hash: string;
+}
+
+/** A visitor token and its hash, made before the turn's transaction so hashing does not hold it open. */
+export async function newVisitorToken(): Promise<NewVisitorToken> {
+  const token = `vt_${randomToken(24)}`;
+  return { token, hash: await sha256Hex(token) };
 }
 
 export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedTurn> {
   const { agent, request } = input;
   const limits = agent.rateLimits;
-  const hits = (conversation: string) =>
-    countHits(tx, agent.orgId, [
-      ...(input.ip === null
-        ? []
-        : [{ bucket: `ip:${agent.id}:${input.ip}`, limit: limits.ipPerMinute, what: 'from this address' }]),
-      { bucket: `visitor:${conversation}`, limit: limits.visitorPerMinute, what: 'in this conversation' },
-    ]);
+  const rateLimits = (conversation: string): RateLimit[] => [
+    ...(input.ip === null
+      ? []
+      : [{ bucket: `ip:${agent.id}:${input.ip}`, limit: limits.ipPerMinute, what: 'from this address' }]),
+    { bucket: `visitor:${conversation}`, limit: limits.visitorPerMinute, what: 'in this conversation' },
+  ];
 
   let conversationId = request.conversationId;
   let visitorToken: string | undefined;
+  let visitorTokenHash: string | undefined;
   let earlierTurns = 0;
   let hasLead = false;
-  let history: OpenedTurn['history'] = [];
+  // Statements sent in one go (see pipeline.ts), after a look at the rate limits; a 429 rolls them all back.
+  const statements: Statement[] = [];
   if (conversationId) {
     const row = await findVisitorConversation(tx, {
       id: conversationId,
@@ -64,28 +93,26 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
     if (row.message_count + 2 > MAX_CONVERSATION_MESSAGES) {
       throw new ApiError('conflict', 'This conversation is full: start a new one (omit conversationId)');
     }
-    await hits(conversationId);
     earlierTurns = Math.floor(row.message_count / 2);
     hasLead = row.has_lead;
-    history = await tx.query<{ role: 'user' | 'assistant'; content: string }>(
-      `select role, content from (
+    // Read before this turn's messages are written (it goes first).
+    statements.push({
+      text: `select role, content from (
          select role, content, seq from public.messages
          where conversation_id = $1 and content <> '' order by seq desc limit $2
        ) recent order by seq`,
-      [conversationId, HISTORY_TURNS],
-    );
+      params: [conversationId, HISTORY_TURNS],
+    });
   } else {
-    // The id is made here so both limits are counted before anything is written.
     conversationId = crypto.randomUUID();
-    await hits(conversationId);
-    visitorToken = `vt_${randomToken(24)}`;
-    const visitorTokenHash = await sha256Hex(visitorToken);
+    const made = input.newToken ?? (await newVisitorToken());
+    visitorToken = made.token;
+    visitorTokenHash = made.hash;
     // A visitor's transaction reaches only the conversation its token opens: from here on, this one.
-    await bindVisitorToken(tx, visitorTokenHash);
-    await tx.query(
-      `insert into public.conversations (id, org_id, agent_id, visitor, metadata, visitor_token_hash)
+    statements.push(bindVisitorTokenStatement(visitorTokenHash), {
+      text: `insert into public.conversations (id, org_id, agent_id, visitor, metadata, visitor_token_hash)
        values ($1, $2, $3, $4::jsonb, $5::jsonb, $6)`,
-      [
+      params: [
         conversationId,
         agent.orgId,
         agent.id,
@@ -93,34 +120,48 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
         JSON.stringify(request.metadata ?? {}),
         visitorTokenHash,
       ],
-    );
+    });
   }
   if (Math.random() < 0.02) await sweepOldWindows(tx);
 
-  // The visitor's message, and the reply's row marked interrupted until it is complete.
-  const inserted = await tx.query<{ id: string; role: string }>(
-    `insert into public.messages (org_id, conversation_id, role, content, status, model)
+  const stage = stageFor(earlierTurns + 1, hasLead);
+  statements.push(
+    // The visitor's message, and the reply's row marked interrupted until it is complete.
+    {
+      text: `insert into public.messages (org_id, conversation_id, role, content, status, model)
      values ($1, $2, 'user', $3, 'complete', null), ($1, $2, 'assistant', '', 'interrupted', $4)
      returning id, role`,
-    [agent.orgId, conversationId, request.message, agent.model],
-  );
-  const stage = stageFor(earlierTurns + 1, hasLead);
-  await tx.query(
-    `update public.conversations set message_count = message_count + 2, last_message_at = now(), script_stage = $2,
+      params: [agent.orgId, conversationId, request.message, agent.model],
+    },
+    {
+      text: `update public.conversations set message_count = message_count + 2, last_message_at = now(), script_stage = $2,
        status = 'active',
        visitor = case when $3::jsonb = '{}'::jsonb then visitor else visitor || $3::jsonb end
      where id = $1`,
-    [conversationId, stage, JSON.stringify(request.visitor ?? {})],
+      params: [conversationId, stage, JSON.stringify(request.visitor ?? {})],
+    },
   );
+  const turnLimits = rateLimits(conversationId);
+  const [peeked = [], ...results] = await inOrder(tx, [peekHitsStatement(turnLimits), ...statements]);
+  refuseWhenFull(peeked, turnLimits);
+  const history = (request.conversationId ? results[0] : []) as OpenedTurn['history'];
+  const inserted = results.at(-2) as { id: string; role: string }[];
   return {
     conversationId,
     ...(visitorToken ? { visitorToken } : {}),
+    ...(visitorTokenHash ? { visitorTokenHash } : {}),
+    rateLimits: turnLimits,
     userMessageId: inserted.find((m) => m.role === 'user')!.id,
     replyId: inserted.find((m) => m.role === 'assistant')!.id,
     history,
     stage,
     hasLead,
   };
+}
+
+/** Counts the turn's hits, exactly (429 when over: the whole turn rolls back); the last statement before COMMIT. */
+export function countTurn(tx: Queryable, orgId: string, turn: OpenedTurn): Promise<void> {
+  return countHits(tx, orgId, turn.rateLimits);
 }
 
 export interface FinishedReply {
@@ -134,12 +175,13 @@ export interface FinishedReply {
   usedScriptIds: string[];
 }
 
-export async function finishReply(tx: Queryable, reply: FinishedReply): Promise<void> {
-  await tx.query(
-    `update public.messages set content = $2, status = $3, finish_reason = $4, model = $5,
+/** The reply's row as it ended, as one statement (sent whole with its transaction: withTenantAtOnce). */
+export function finishReplyStatement(reply: FinishedReply): Statement {
+  return {
+    text: `update public.messages set content = $2, status = $3, finish_reason = $4, model = $5,
        input_tokens = $6, output_tokens = $7, used_objection_ids = $8::uuid[], used_script_ids = $9::uuid[]
      where id = $1`,
-    [
+    params: [
       reply.replyId,
       reply.content,
       reply.complete ? 'complete' : 'interrupted',
@@ -150,5 +192,5 @@ export async function finishReply(tx: Queryable, reply: FinishedReply): Promise<
       reply.usedObjectionIds,
       reply.usedScriptIds,
     ],
-  );
+  };
 }

@@ -1,6 +1,7 @@
 // Ceilings over UTC hours and days, counted in `usage_counters`: hits (model replies, lead writes) and, for
 // replies, the tokens they used. A count runs inside the caller's transaction; a refusal throws, and the
 // rollback takes the refused hit back, so concurrent callers are admitted exactly up to the ceiling.
+import type { Statement } from '../db/pipeline.ts';
 import type { Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
 
@@ -25,14 +26,6 @@ export interface CountedWindow {
   start: number;
 }
 
-interface CounterRow {
-  bucket: string;
-  start: number;
-  hits: number;
-  tokens: string | number;
-  retry_after: number;
-}
-
 /** Counts one hit in every ceiling's current window (one statement) and refuses with 429 when one is full. */
 export async function countUsage(
   tx: Queryable,
@@ -40,51 +33,67 @@ export async function countUsage(
   ceilings: Ceiling[],
 ): Promise<CountedWindow[]> {
   if (ceilings.length === 0) return [];
+  const { text, params } = countUsageStatement(orgId, ceilings);
+  return (await tx.query<CountedWindow>(text, params).catch(refusedBy(ceilings))) as CountedWindow[];
+}
+
+/**
+ * countUsage's statement, to be sent with others (see pipeline.ts). It fails when a ceiling is full (SQLSTATE
+ * CL429, migration 20261130100000), undoing its own counts; `refusedBy` turns that into the 429.
+ */
+export function countUsageStatement(orgId: string, ceilings: Ceiling[]): Statement {
   // The window is part of the stored bucket: an hour and a day can start at the same instant. Rows are
-  // locked in one order by every caller, so concurrent counts cannot deadlock.
-  const stored = ceilings.map((c) => `${c.bucket}/${c.window}`);
-  const rows = await tx.query<CounterRow>(
-    `insert into public.usage_counters as u (org_id, bucket, window_start, window_end, hits)
-     select $1, w.bucket, date_trunc(w.unit, now(), 'UTC'), date_trunc(w.unit, now(), 'UTC') + ('1 ' || w.unit)::interval, 1
-     from unnest($2::text[], $3::text[]) as w(bucket, unit)
-     order by w.bucket
-     on conflict (bucket, window_start) do update set hits = u.hits + 1
-     returning u.bucket, extract(epoch from u.window_start)::float8 as start, u.hits, u.tokens,
-       ceil(extract(epoch from u.window_end - now()))::int as retry_after`,
-    [orgId, stored, ceilings.map((c) => c.window)],
-  );
-  for (const [i, ceiling] of ceilings.entries()) {
-    const row = rows.find((r) => r.bucket === stored[i]);
-    if (!row) continue;
+  // locked in bucket order by every caller, so concurrent counts cannot deadlock.
+  return {
+    text: `select counted_window as bucket, window_epoch as start from public.count_usage($1, $2::text[], $3::text[], $4::bigint[], $5::bigint[])`,
+    params: [
+      orgId,
+      ceilings.map((c) => `${c.bucket}/${c.window}`),
+      ceilings.map((c) => c.window),
+      ceilings.map((c) => c.maxHits),
+      ceilings.map((c) => c.maxTokens ?? null),
+    ],
+  };
+}
+
+/** Rethrows a full window as 429 `rate_limited` with Retry-After and the ceiling's own message. */
+export function refusedBy(ceilings: Ceiling[]) {
+  return (error: unknown): never => {
     const full =
-      row.hits > ceiling.maxHits ||
-      (ceiling.maxTokens !== undefined && Number(row.tokens) >= ceiling.maxTokens);
-    if (full) {
-      const wait = Math.max(1, row.retry_after);
-      throw new ApiError('rate_limited', ceiling.refusal(wait), { headers: { 'retry-after': String(wait) } });
-    }
-  }
-  return rows.map((r) => ({ bucket: r.bucket, start: r.start }));
+      (error as { code?: unknown })?.code === 'CL429'
+        ? /^(\d+):(\d+)$/.exec(String((error as { message?: unknown }).message))
+        : null;
+    const ceiling = full ? ceilings[Number(full[1]) - 1] : undefined;
+    if (!full || !ceiling) throw error;
+    const wait = Math.max(1, Number(full[2]));
+    throw new ApiError('rate_limited', ceiling.refusal(wait), { headers: { 'retry-after': String(wait) } });
+  };
 }
 
-/** Adds the tokens a reply used to the windows it was counted in. */
-export async function addTokens(tx: Queryable, windows: CountedWindow[], tokens: number): Promise<void> {
-  if (windows.length === 0 || tokens <= 0) return;
-  await tx.query(
-    `update public.usage_counters u set tokens = u.tokens + $3
-     from unnest($1::text[], $2::float8[]) as w(bucket, start)
-     where u.bucket = w.bucket and u.window_start = to_timestamp(w.start)`,
-    [windows.map((w) => w.bucket), windows.map((w) => w.start), tokens],
-  );
+// The windows' rows locked in bucket order, as count_usage locks them: an UPDATE … FROM locks in whatever order
+// its join runs, and two such statements deadlocked with each other under load.
+const lockedInOrder = `with locked as (
+  select u.bucket, u.window_start from public.usage_counters u
+  join unnest($1::text[], $2::float8[]) as w(bucket, start)
+    on u.bucket = w.bucket and u.window_start = to_timestamp(w.start)
+  order by u.bucket, u.window_start for update of u)`;
+
+/** Adds the tokens a reply used to the windows it was counted in: the statement, or null when nothing to add. */
+export function addTokensStatement(windows: CountedWindow[], tokens: number): Statement | null {
+  if (windows.length === 0 || tokens <= 0) return null;
+  return {
+    text: `${lockedInOrder} update public.usage_counters u set tokens = u.tokens + $3
+     from locked where u.bucket = locked.bucket and u.window_start = locked.window_start`,
+    params: [windows.map((w) => w.bucket), windows.map((w) => w.start), tokens],
+  };
 }
 
-/** Takes a hit back (the work it was counted for did not happen). */
-export async function takeBack(tx: Queryable, windows: CountedWindow[]): Promise<void> {
-  if (windows.length === 0) return;
-  await tx.query(
-    `update public.usage_counters u set hits = greatest(u.hits - 1, 0)
-     from unnest($1::text[], $2::float8[]) as w(bucket, start)
-     where u.bucket = w.bucket and u.window_start = to_timestamp(w.start)`,
-    [windows.map((w) => w.bucket), windows.map((w) => w.start)],
-  );
+/** Takes a hit back (the work it was counted for did not happen): the statement, or null when none counted. */
+export function takeBackStatement(windows: CountedWindow[]): Statement | null {
+  if (windows.length === 0) return null;
+  return {
+    text: `${lockedInOrder} update public.usage_counters u set hits = greatest(u.hits - 1, 0)
+     from locked where u.bucket = locked.bucket and u.window_start = locked.window_start`,
+    params: [windows.map((w) => w.bucket), windows.map((w) => w.start)],
+  };
 }

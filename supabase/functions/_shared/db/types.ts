@@ -1,16 +1,28 @@
 // The one small interface every database driver implements.
+import type { Statement } from './pipeline.ts';
 
 export type Row = Record<string, unknown>;
 
 export interface Queryable {
   /** Runs one statement with `$1…` parameters and returns its rows. */
   query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * True when statements issued without awaiting each other run in the order they were issued (postgres.js
+   * writes them to the transaction's one connection, in one socket write). PGlite gives no such promise.
+   */
+  readonly pipelines?: boolean;
 }
 
 export interface Database extends Queryable {
   readonly driver: 'postgres' | 'pglite';
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `statements` in one transaction written whole (BEGIN, statements, COMMIT in one go), so row locks are
+   * held only while the server runs them; the first failure is thrown and nothing is kept. Drivers that cannot
+   * pipeline leave it out (see tenant.ts `withTenantAtOnce`).
+   */
+  atOnce?(statements: readonly Statement[]): Promise<Row[][]>;
   /** Runs a script of several statements (migrations, seed) in one transaction of its own. */
   exec(script: string): Promise<void>;
   close(): Promise<void>;

@@ -9,6 +9,7 @@ import {
 } from '@closer/contract';
 import type * as z from 'zod/mini';
 import { generatePublishableKey } from '../auth/publishableKeys.ts';
+import type { Statement } from '../db/pipeline.ts';
 import type { Queryable, Row } from '../db/types.ts';
 import { ApiError, notFound } from '../http/errors.ts';
 import { iso } from './time.ts';
@@ -59,10 +60,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An agent by id or by slug (slugs are unique within an organisation, and RLS scopes the lookup to one). */
 export async function findAgentByRef(tx: Queryable, ref: string): Promise<Agent> {
-  const [row] = UUID.test(ref)
-    ? await tx.query(`${AGENT_SELECT} where t.id = $1`, [ref])
-    : await tx.query(`${AGENT_SELECT} where t.slug = $1`, [ref]);
-  if (!row) throw notFound(`Agent "${ref}"`);
+  const { text, params } = agentByRefStatement(ref);
+  return agentFound(await tx.query(text, params), `Agent "${ref}"`);
+}
+
+/** findAgentByRef's statement, to be sent with its transaction whole (withTenantAtOnce). */
+export function agentByRefStatement(ref: string): Statement {
+  return UUID.test(ref)
+    ? { text: `${AGENT_SELECT} where t.id = $1`, params: [ref] }
+    : { text: `${AGENT_SELECT} where t.slug = $1`, params: [ref] };
+}
+
+/** The agent the statement found; 404 naming `what` when none. */
+export function agentFound(rows: Row[], what: string): Agent {
+  const [row] = rows;
+  if (!row) throw notFound(what);
   return agentFromRow(row);
 }
 

@@ -1,0 +1,150 @@
+// Holding up under load (issue 11, kind 9): on PostgreSQL every socket write and round trip of a chat turn costs
+// the stack CPU and holds rows locked. A turn's statements are prepared once per connection and pipelined (BEGIN,
+// claims and the first statements in one write; counters sent whole with their COMMIT), so a turn costs a
+// bounded number of writes. Counted here structurally (writes to the database socket), not timed.
+import net from 'node:net';
+import { claimModelReply } from '@closer/functions/_shared/chat/modelCeilings.ts';
+import { withTenant } from '@closer/functions/_shared/db/tenant.ts';
+import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { setupServer } from 'msw/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, createApi } from '../helpers/api.ts';
+import { migratedDatabase } from '../helpers/databases.ts';
+import { fakeUpstream, OPENROUTER_BASE_URL, recordedStream, streamResponse } from '../helpers/fakeLlm.ts';
+import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
+
+const server = setupServer();
+const upstream = fakeUpstream(OPENROUTER_BASE_URL);
+const LLM_ENV = { OPENROUTER_API_KEY: 'sk-or-v1-test', OPENROUTER_BASE_URL };
+
+/** Counts the socket writes to PostgreSQL's port while `work` runs. */
+async function writesTo(port: number, work: () => Promise<void>): Promise<number> {
+  const original = net.Socket.prototype.write;
+  let writes = 0;
+  net.Socket.prototype.write = function (this: net.Socket, ...args: Parameters<typeof original>) {
+    if (this.remotePort === port) writes++;
+    return original.apply(this, args);
+  } as typeof original;
+  try {
+    await work();
+  } finally {
+    net.Socket.prototype.write = original;
+  }
+  return writes;
+}
+
+describe('a chat turn on PostgreSQL', () => {
+  let db: Database & { url?: string };
+  let api: Api;
+  let tenant: TenantFixture;
+  let port: number;
+  beforeAll(async () => {
+    server.listen({ onUnhandledRequest: 'error' });
+    server.resetHandlers(...upstream.handlers);
+    upstream.respond(() => streamResponse(recordedStream(['Hello', ' there'])));
+    db = await migratedDatabase('postgres');
+    port = Number(new URL(db.url!).port);
+    api = createApi(db, LLM_ENV);
+    tenant = await createTenant(db, 'Pipelined');
+  });
+  afterAll(async () => {
+    server.close();
+    await db?.close();
+  });
+
+  const streamedTurn = async () => {
+    const response = await api.fetch('/chat', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${tenant.secretKey}`,
+        accept: 'text/event-stream',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ agentId: tenant.agentId, message: 'How much does a system cost?' }),
+    });
+    expect(await response.text()).toContain('event: done');
+  };
+
+  it('costs a bounded number of database writes, its statements prepared and pipelined', async () => {
+    // Every pooled connection prepares each statement once; after that a turn is what is measured.
+    for (let i = 0; i < 12; i++) await streamedTurn();
+    const counts: number[] = [];
+    for (let i = 0; i < 5; i++) counts.push(await writesTo(port, streamedTurn));
+    counts.sort((a, b) => a - b);
+    // Key check, agent, spend count, the turn (writes, retrieval, rate limits, COMMIT), the reply, the tokens:
+    // 9 writes. Unprepared and unpipelined, the same turn took about 43.
+    expect(counts[2]).toBeLessThanOrEqual(10);
+  });
+
+  it('stores the turn as before: the message, the complete reply, the counted reply and its tokens', async () => {
+    const [counts] = await db.query<{ complete: number; visitor: number; replies: number; tokens: number }>(
+      `select (select count(*)::int from messages m join conversations c on c.id = m.conversation_id
+                where c.agent_id = $1 and m.role = 'assistant' and m.status = 'complete') as complete,
+              (select count(*)::int from messages m join conversations c on c.id = m.conversation_id
+                where c.agent_id = $1 and m.role = 'user') as visitor,
+              (select hits from usage_counters where bucket = 'replies:agent:' || $1 || '/hour') as replies,
+              (select tokens::int from usage_counters where bucket = 'replies:agent:' || $1 || '/hour') as tokens`,
+      [tenant.agentId],
+    );
+    // 17 turns, each with the visitor's message stored (the fixture's conversation holds one more).
+    expect(counts).toMatchObject({ complete: 17, visitor: 18, replies: 17 });
+    expect(counts!.tokens).toBeGreaterThan(0);
+  });
+
+  it('settles tokens while other replies are counted, without deadlocks and without losing a count', async () => {
+    const errors: string[] = [];
+    const log = console.error;
+    console.error = (...args: unknown[]) => errors.push(args.join(' '));
+    const claims = { role: 'authenticated' as const, org_id: tenant.orgId, kind: 'secret' as const };
+    const [agentRow] = await db.query<{ rate_limits: unknown }>(
+      'select rate_limits from agents where id = $1',
+      [tenant.agentId],
+    );
+    const { agentRateLimits } = await import('@closer/contract');
+    const agent = {
+      id: tenant.agentId,
+      orgId: tenant.orgId,
+      name: 'Pipelined',
+      rateLimits: agentRateLimits.parse(agentRow?.rate_limits ?? {}),
+    } as Parameters<typeof claimModelReply>[2];
+    const org = { repliesPerHour: 1e6, repliesPerDay: 1e6, tokensPerHour: 1e12, tokensPerDay: 1e12 };
+    const before = await usage(tenant.orgId);
+    try {
+      await Promise.all(
+        Array.from({ length: 60 }, async () => {
+          const claim = await claimModelReply(db, claims, agent, org);
+          await claim.settle({ inputTokens: 7, outputTokens: 3 });
+        }),
+      );
+    } finally {
+      console.error = log;
+    }
+    expect(errors.filter((e) => /deadlock|add tokens/.test(e))).toEqual([]);
+    const after = await usage(tenant.orgId);
+    expect(after.hits - before.hits).toBe(60);
+    expect(after.tokens - before.tokens).toBe(600);
+  });
+
+  async function usage(orgId: string): Promise<{ hits: number; tokens: number }> {
+    const [row] = await db.query<{ hits: number; tokens: number }>(
+      `select hits, tokens::int as tokens from usage_counters where bucket = 'replies:org:' || $1 || '/day'`,
+      [orgId],
+    );
+    return row ?? { hits: 0, tokens: 0 };
+  }
+
+  it('throws a failing statement’s own error and keeps the connection for the next transaction', async () => {
+    await expect(db.transaction((tx) => tx.query('select 1 / 0'))).rejects.toThrow(/division by zero/);
+    // The claims fail first; the statement behind them fails only because the transaction aborted.
+    await expect(
+      withTenant(db, { role: 'authenticated', org_id: 'not-a-uuid' }, (tx) =>
+        tx.query('select count(*) from agents'),
+      ),
+    ).rejects.toThrow(/uuid/);
+    for (let i = 0; i < 10; i++) {
+      const [row] = await db.transaction((tx) => tx.query<{ n: number }>('select 1 as n'));
+      expect(row?.n).toBe(1);
+    }
+    await streamedTurn();
+  });
+});
