@@ -1,14 +1,14 @@
 // `pnpm bench` (chat relay): what the chat function adds on top of the model. A stand-in upstream streams
 // tokens at a fixed pace; we time first token and whole stream straight from it and through POST /chat on
 // the local stack (PGlite), then hold 500 streams at once. Loopback only; every loop is bounded.
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { openDatabase, prepareDatabase } from '../../packages/local/src/database.ts';
-import { DEMO_AGENT_IDS, ensureDemoKeys } from '../../packages/local/src/demoKeys.ts';
+import { ensureDemoKeys } from '../../packages/local/src/demoKeys.ts';
 import { createLocalApp } from '../../packages/local/src/server.ts';
 import { createRuntime } from '../../supabase/functions/_shared/runtime.ts';
 import { startPostgresCluster } from '../../supabase/tests/helpers/postgresCluster.ts';
+import { directStream, percentile, relayedStream, startStandInModel, type Timing } from './streams.ts';
 
 // Two stream shapes: a short burst (fixed costs show most) and a typical reply (200 tokens at 10 ms).
 const PROFILES = [
@@ -19,30 +19,8 @@ let TOKENS = 40;
 let GAP_MS = 5;
 const CONCURRENT = 500;
 
-const chunk = (content: string) =>
-  `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
-
-const upstream = createServer((request, response) => {
-  request.resume();
-  response.writeHead(200, { 'content-type': 'text/event-stream' });
-  let sent = 0;
-  const timer = setInterval(() => {
-    if (sent < TOKENS) {
-      response.write(chunk(`tok${sent++} `));
-      return;
-    }
-    clearInterval(timer);
-    response.write(
-      `data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`,
-    );
-    response.end(
-      `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 100, completion_tokens: TOKENS } })}\n\ndata: [DONE]\n\n`,
-    );
-  }, GAP_MS);
-  response.on('close', () => clearInterval(timer));
-});
-await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
+const model = await startStandInModel(() => ({ tokens: TOKENS, gapMs: GAP_MS }));
+const upstreamUrl = model.url;
 
 // BENCH_DATABASE=postgres runs the same against a throwaway PostgreSQL cluster instead of PGlite.
 const cluster = process.env.BENCH_DATABASE === 'postgres' ? await startPostgresCluster() : null;
@@ -56,60 +34,11 @@ const stack = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
 await new Promise((resolve) => stack.once('listening', resolve));
 const stackUrl = `http://127.0.0.1:${(stack.address() as AddressInfo).port}/functions/v1`;
 
-interface Timing {
-  firstToken: number;
-  total: number;
-  ok: boolean;
-}
+const direct = () => directStream(upstreamUrl);
+const secretKey = keys.secretKey;
+if (!secretKey) throw new Error('the demo secret key was not made');
+const relayed = () => relayedStream(stackUrl, secretKey);
 
-async function timeStream(
-  url: string,
-  init: RequestInit,
-  firstMarker: string,
-  endMarker: string,
-): Promise<Timing> {
-  const started = performance.now();
-  const response = await fetch(url, init);
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let seen = '';
-  let firstToken = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += decoder.decode(value, { stream: true });
-    if (!firstToken && seen.includes(firstMarker)) firstToken = performance.now() - started;
-  }
-  return { firstToken, total: performance.now() - started, ok: seen.includes(endMarker) };
-}
-
-const direct = () =>
-  timeStream(
-    `${upstreamUrl}/chat/completions`,
-    { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"stream":true}' },
-    'tok0',
-    '[DONE]',
-  );
-const relayed = () =>
-  timeStream(
-    `${stackUrl}/chat`,
-    {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${keys.secretKey}`,
-        accept: 'text/event-stream',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ agentId: DEMO_AGENT_IDS[0], message: 'How much does a system cost?' }),
-    },
-    'event: delta',
-    'event: done',
-  );
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 for (let i = 0; i < 5; i++) await Promise.all([direct(), relayed()]); // warm-up
@@ -168,7 +97,7 @@ console.log(
 );
 
 stack.close();
-upstream.close();
+model.close();
 await db.close();
 await cluster?.stop();
 process.exit(completed === CONCURRENT ? 0 : 1);

@@ -4,100 +4,27 @@
 // upstream, against the budget (first-token p95 ≤ 1 s). Loopback only; every wait is bounded.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { DEMO_AGENT_IDS } from '../../packages/local/src/demoKeys.ts';
 import { createPostgresDatabase } from '../../supabase/functions/_shared/db/postgres.ts';
 import { startPostgresCluster } from '../../supabase/tests/helpers/postgresCluster.ts';
+import { directStream, percentile, relayedStream, startStandInModel, type Timing } from './streams.ts';
 
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 500);
 const TOKENS = 40;
 const GAP_MS = 5;
 const BUDGET_P95_MS = 1000;
 
-const chunk = (content: string) =>
-  `data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":null}]}\n\n`;
-
 // The stand-in model: 40 tokens, one every 5 ms, then finish, usage and [DONE].
-const upstream = createServer((request, response) => {
-  request.resume();
-  response.writeHead(200, { 'content-type': 'text/event-stream' });
-  let sent = 0;
-  const timer = setInterval(() => {
-    if (sent < TOKENS) {
-      response.write(chunk(`tok${sent++} `));
-      return;
-    }
-    clearInterval(timer);
-    response.end(
-      'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n' +
-        `data: {"choices":[],"usage":{"prompt_tokens":100,"completion_tokens":${TOKENS}}}\n\ndata: [DONE]\n\n`,
-    );
-  }, GAP_MS);
-  response.on('close', () => clearInterval(timer));
-});
-await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
+const model = await startStandInModel(() => ({ tokens: TOKENS, gapMs: GAP_MS }));
+const upstreamUrl = model.url;
 
 const cluster = await startPostgresCluster();
 const port = 40000 + Math.floor(Math.random() * 10000);
 const stack = await startStack(port);
 
-interface Timing {
-  firstToken: number;
-  ok: boolean;
-}
+const direct = () => directStream(upstreamUrl);
+const relayed = () => relayedStream(`http://127.0.0.1:${port}/functions/v1`, stack.secretKey);
 
-async function timeStream(url: string, init: RequestInit, first: string, end: string): Promise<Timing> {
-  const started = performance.now();
-  try {
-    const response = await fetch(url, init);
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let seen = '';
-    let firstToken = 0;
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += decoder.decode(value, { stream: true });
-      if (!firstToken && seen.includes(first)) firstToken = performance.now() - started;
-    }
-    if (process.env.BENCH_DEBUG && !seen.includes(end)) console.error(response.status, seen.slice(0, 500));
-    return { firstToken, ok: seen.includes(end) };
-  } catch (error) {
-    if (process.env.BENCH_DEBUG) console.error(error);
-    return { firstToken: 0, ok: false };
-  }
-}
-
-const direct = () =>
-  timeStream(
-    `${upstreamUrl}/chat/completions`,
-    { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"stream":true}' },
-    'tok0',
-    '[DONE]',
-  );
-const relayed = () =>
-  timeStream(
-    `http://127.0.0.1:${port}/functions/v1/chat`,
-    {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${stack.secretKey}`,
-        accept: 'text/event-stream',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ agentId: DEMO_AGENT_IDS[0], message: 'How much does a system cost?' }),
-    },
-    'event: delta',
-    'event: done',
-  );
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 
 async function burst(run: () => Promise<Timing>) {
@@ -146,7 +73,7 @@ try {
 } finally {
   if (process.env.BENCH_DEBUG) console.error(stack.output().slice(-3000));
   await stack.stop();
-  upstream.close();
+  model.close();
   await cluster.stop();
 }
 process.exit(exitCode);
