@@ -144,6 +144,9 @@ export async function* parseStream(
   let failure: UpstreamError | null = null;
   let done = false;
   let finish: string | null = null;
+  // Usage is cumulative for the whole request, and some servers (vLLM's continuous usage stats) repeat it on
+  // every chunk: the last report is the reply's, so it is yielded once at the end rather than added up.
+  let usage: LlmEvent | null = null;
 
   const parser = createParser({
     onEvent(event) {
@@ -185,8 +188,7 @@ export async function* parseStream(
       if (chunk.usage && typeof chunk.usage === 'object') {
         const inputTokens = tokenCount(chunk.usage.prompt_tokens ?? 0);
         const outputTokens = tokenCount(chunk.usage.completion_tokens ?? 0);
-        if (inputTokens !== null && outputTokens !== null)
-          pending.push({ type: 'usage', inputTokens, outputTokens });
+        if (inputTokens !== null && outputTokens !== null) usage = { type: 'usage', inputTokens, outputTokens };
       }
     },
   });
@@ -220,6 +222,7 @@ export async function* parseStream(
   if (signal.aborted) return;
   if (finish === 'error')
     throw new UpstreamError('the model ended the stream with an error', { status: 200 });
+  if (usage) yield usage;
   for (const call of calls.values()) yield { type: 'tool_call', call };
   if (!done && finish === null)
     throw new UpstreamError('the stream ended before the reply was complete', { status: 200 });
