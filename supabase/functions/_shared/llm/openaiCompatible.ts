@@ -178,7 +178,9 @@ export async function* parseStream(
           if (typeof part !== 'object' || part === null) continue;
           const call = calls.get(part.index) ?? { id: '', name: '', arguments: '' };
           if (part.id) call.id = part.id;
-          if (typeof part.function?.name === 'string') call.name += part.function.name;
+          // Some servers repeat the whole name on every piece of a call; only a new piece is appended.
+          const name = part.function?.name;
+          if (typeof name === 'string' && name !== call.name) call.name += name;
           if (typeof part.function?.arguments === 'string') call.arguments += part.function.arguments;
           calls.set(part.index, call);
         }
@@ -188,7 +190,8 @@ export async function* parseStream(
       if (chunk.usage && typeof chunk.usage === 'object') {
         const inputTokens = tokenCount(chunk.usage.prompt_tokens ?? 0);
         const outputTokens = tokenCount(chunk.usage.completion_tokens ?? 0);
-        if (inputTokens !== null && outputTokens !== null) usage = { type: 'usage', inputTokens, outputTokens };
+        if (inputTokens !== null && outputTokens !== null)
+          usage = { type: 'usage', inputTokens, outputTokens };
       }
     },
   });
