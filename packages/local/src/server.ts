@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { ServerBindings } from '@closer/functions/_shared/http/clientAddress.ts';
 import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
 import { allowedMethods } from '@closer/functions/_shared/http/methods.ts';
+import { securityHeaders } from '@closer/functions/_shared/http/securityHeaders.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
@@ -21,6 +22,8 @@ const UNREQUESTABLE_METHODS = ['TRACE', 'TRACK', 'CONNECT'];
 export function createLocalApp(runtime: Runtime, demo: DemoKeys | null = null): Hono {
   const apps = new Map(Object.entries(functionFactories).map(([name, create]) => [name, create(runtime)]));
   const root = new Hono();
+  // The root's own answers (TRACE, an unknown function, the local sign-in's token) get the functions' headers.
+  root.use('*', securityHeaders);
   // Methods a fetch Request cannot carry (mount() would throw building one): answered here, as the function would.
   root.on(UNREQUESTABLE_METHODS, [FUNCTIONS_PATH, `${FUNCTIONS_PATH}/*`], (c) => {
     const path = c.req.path.slice(FUNCTIONS_PATH.length);

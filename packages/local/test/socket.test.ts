@@ -104,6 +104,45 @@ describe('the local stack over a keep-alive socket', () => {
     }
   });
 
+  // Review finding: a route that refused the caller before reading the body (here a secret key on an
+  // owners-only route, 403) left 1 MB unread on the socket, and the next request on it got "socket hang up".
+  it('keeps the connection after an error answered before the body was read', async () => {
+    const socket = keepAliveSocket();
+    try {
+      const body = JSON.stringify({ email: 'a@example.com', role: 'member', note: 'x'.repeat(1000 * 1000) });
+      const refused = await socket.send(
+        `POST /functions/v1/organizations/invitations HTTP/1.1\r\nHost: localhost\r\n` +
+          `Authorization: Bearer sk_not_a_real_key\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      expect(refused.status).toBeGreaterThanOrEqual(400);
+      expect(refused.status).toBeLessThan(500);
+      const next = await socket.send(get('/functions/v1/health'));
+      expect(next.status).toBe(200);
+      expect(JSON.parse(next.body)).toMatchObject({ status: 'ok' });
+    } finally {
+      socket.close();
+    }
+  });
+
+  // Review finding: the root's own answers (TRACE, an unknown function) lacked nosniff and no-store.
+  it('answers TRACE and an unknown function with the security headers', async () => {
+    const socket = keepAliveSocket();
+    try {
+      for (const raw of [
+        'TRACE /functions/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n',
+        get('/functions/v1/no-such-function'),
+      ]) {
+        const response = await socket.send(raw);
+        expect(response.status).toBeGreaterThanOrEqual(404);
+        expect(response.headers['x-content-type-options']).toBe('nosniff');
+        expect(response.headers['cache-control']).toBe('no-store');
+      }
+    } finally {
+      socket.close();
+    }
+  });
+
   it('keeps the connection after a 413, so the next request on it succeeds', async () => {
     const socket = keepAliveSocket();
     try {

@@ -85,6 +85,57 @@ describe('the OpenAI-compatible stream parser', () => {
     expect(textOf(events)).toBe('Partial');
   });
 
+  // Review finding: vLLM's continuous usage stats (and some proxies) repeat the running usage total on every
+  // chunk; adding them up counted 20 chunks as 20 replies' worth of tokens against the spend ceilings.
+  it('reads usage once when the server repeats the running total on every chunk', async () => {
+    const parts = [1, 2, 3].map(
+      (n) =>
+        `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: `w${n} ` } }], usage: { prompt_tokens: 1000, completion_tokens: n } })}\n\n`,
+    );
+    parts.push(`data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+    parts.push('data: [DONE]\n\n');
+    const events = await collect(parseStream(sseBody(parts), new AbortController().signal));
+    expect(textOf(events)).toBe('w1 w2 w3 ');
+    expect(events.filter((e) => e.type === 'usage')).toEqual([
+      { type: 'usage', inputTokens: 1000, outputTokens: 3 },
+    ]);
+    expect(events.at(-1)).toEqual({ type: 'finish', reason: 'stop' });
+  });
+
+  // Review finding: a server that repeats the function name on every piece of a call made the name
+  // "capture_leadcapture_lead", an unknown tool, so the lead was lost.
+  it('keeps a tool name that the server repeats on every piece of the call', async () => {
+    const json = JSON.stringify({ name: 'Ann', phone: '+34 600 123 456' });
+    const piece = (args: string, first: boolean) =>
+      `data: ${JSON.stringify({
+        choices: [
+          {
+            index: 0,
+            delta: {
+              tool_calls: [
+                {
+                  index: 0,
+                  ...(first ? { id: 'call_1', type: 'function' } : {}),
+                  function: { name: 'capture_lead', arguments: args },
+                },
+              ],
+            },
+          },
+        ],
+      })}\n\n`;
+    const parts = [
+      piece(json.slice(0, 10), true),
+      piece(json.slice(10), false),
+      `data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] })}\n\n`,
+      'data: [DONE]\n\n',
+    ];
+    const events = await collect(parseStream(sseBody(parts), new AbortController().signal));
+    expect(events).toContainEqual({
+      type: 'tool_call',
+      call: { id: 'call_1', name: 'capture_lead', arguments: json },
+    });
+  });
+
   it('throws when the stream ends before a finish or [DONE]', async () => {
     const parts = recordedStream(['Cut']).slice(0, 3);
     await expect(collect(parseStream(sseBody(parts), new AbortController().signal))).rejects.toThrow(

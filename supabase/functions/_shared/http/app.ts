@@ -83,6 +83,14 @@ export function createFunctionApp(
       },
     }),
   );
+  app.use('*', async (c, next) => {
+    await next();
+    // An answer given without reading the body (a refused key, a 403, a 404) must still consume it: left
+    // on a keep-alive socket, the server drops the connection under the client's next request.
+    const request = c.req.raw;
+    if (request.body && !request.bodyUsed && !(await discardBody(request)))
+      c.res.headers.set('connection', 'close');
+  });
   app.onError(handleError);
   app.notFound((c) => {
     const allow = allowedMethods(app, c.req.path);

@@ -144,6 +144,9 @@ export async function* parseStream(
   let failure: UpstreamError | null = null;
   let done = false;
   let finish: string | null = null;
+  // Usage is cumulative for the whole request, and some servers (vLLM's continuous usage stats) repeat it on
+  // every chunk: the last report is the reply's, so it is yielded once at the end rather than added up.
+  let usage: LlmEvent | null = null;
 
   const parser = createParser({
     onEvent(event) {
@@ -175,7 +178,9 @@ export async function* parseStream(
           if (typeof part !== 'object' || part === null) continue;
           const call = calls.get(part.index) ?? { id: '', name: '', arguments: '' };
           if (part.id) call.id = part.id;
-          if (typeof part.function?.name === 'string') call.name += part.function.name;
+          // Some servers repeat the whole name on every piece of a call; only a new piece is appended.
+          const name = part.function?.name;
+          if (typeof name === 'string' && name !== call.name) call.name += name;
           if (typeof part.function?.arguments === 'string') call.arguments += part.function.arguments;
           calls.set(part.index, call);
         }
@@ -186,7 +191,7 @@ export async function* parseStream(
         const inputTokens = tokenCount(chunk.usage.prompt_tokens ?? 0);
         const outputTokens = tokenCount(chunk.usage.completion_tokens ?? 0);
         if (inputTokens !== null && outputTokens !== null)
-          pending.push({ type: 'usage', inputTokens, outputTokens });
+          usage = { type: 'usage', inputTokens, outputTokens };
       }
     },
   });
@@ -220,6 +225,7 @@ export async function* parseStream(
   if (signal.aborted) return;
   if (finish === 'error')
     throw new UpstreamError('the model ended the stream with an error', { status: 200 });
+  if (usage) yield usage;
   for (const call of calls.values()) yield { type: 'tool_call', call };
   if (!done && finish === null)
     throw new UpstreamError('the stream ended before the reply was complete', { status: 200 });
