@@ -204,7 +204,10 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
         fields: body.fields,
       });
     });
-    return c.json(lead, 201);
+    // Why a CRM sync failed is the organisation's business (dashboard, leads API), never a visitor's.
+    const shown =
+      c.var.principal.kind === 'publishable' ? { ...lead, crm: { ...lead.crm, error: null } } : lead;
+    return c.json(shown, 201);
   });
 
   registerOpenAiRoutes(app, baseProvider, timings, orgCeilings);

@@ -147,6 +147,11 @@ describe('POST /chat/lead', () => {
       agentId: a.agentId,
       crm: { state: 'not_connected' },
     });
+    // A failed sync's reason is Kommo's words about the organisation's account: not for the visitor.
+    await db.query(
+      `update leads set crm_state = 'failed', crm_error = 'Kommo 401: token revoked for acme.kommo.com' where id = $1`,
+      [created.body.id],
+    );
     const updated = await visitor<Lead>(
       'POST',
       '/chat/lead',
@@ -154,6 +159,8 @@ describe('POST /chat/lead', () => {
       token,
     );
     expect(updated.body.id).toBe(created.body.id);
+    expect(updated.body.crm.error).toBeNull();
+    expect(JSON.stringify(updated.body)).not.toContain('acme.kommo.com');
     const rows = await db.query('select name, phone, email from leads where conversation_id = $1', [
       chat.body.conversationId,
     ]);
