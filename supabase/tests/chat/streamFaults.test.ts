@@ -50,7 +50,7 @@ async function stackOn(db: Database): Promise<Stack> {
   const tenant = await createTenant(db, 'Acme');
   // Huge usage reports are part of what is tested here: the token ceilings must not end the suite early.
   await db.query(
-    `update agents set rate_limits = '{"visitorPerMinute": 1000, "ipPerMinute": 10000,
+    `update agents set context_window = 50000, rate_limits = '{"visitorPerMinute": 1000, "ipPerMinute": 10000,
        "tokensPerHour": 1000000000, "tokensPerDay": 1000000000}'`,
   );
   return { db, api: createApi(db, ENV), tenant };
@@ -150,7 +150,8 @@ describe.each(drivers)('a reply the model gets wrong, on %s', (driver) => {
   });
 
   it.each([
-    [99999999999, 10_000_000],
+    // Clamped to the agent's context window: no prompt can be larger.
+    [99999999999, 50_000],
     [1.5, 1],
     [-5, 0],
     ['12abc', null],

@@ -36,7 +36,7 @@ const refusal: Record<CredentialKind, string> = {
   secret: 'A secret key cannot be used here',
   member: 'A member access token cannot be used here',
   publishable:
-    'A publishable key can only chat (GET /chat/config, POST /chat); use a secret key or a member access token for this route',
+    'A publishable key can only chat (GET /chat/config, POST /chat, POST /chat/lead, GET /chat/conversations/:id); use a secret key or a member access token for this route',
 };
 
 interface Membership {

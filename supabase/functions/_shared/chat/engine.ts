@@ -262,10 +262,12 @@ async function relay(
           } else if (event.type === 'tool_call') {
             calls.push(event.call);
           } else if (event.type === 'usage') {
+            // One round cannot read more than the context window nor write more than maxTokens: a wilder report
+            // would spend the agent's ceilings on nothing.
             const before = relayed.usage ?? { inputTokens: 0, outputTokens: 0 };
             relayed.usage = {
-              inputTokens: before.inputTokens + event.inputTokens,
-              outputTokens: before.outputTokens + event.outputTokens,
+              inputTokens: before.inputTokens + Math.min(event.inputTokens, agent.contextWindow),
+              outputTokens: before.outputTokens + Math.min(event.outputTokens, agent.maxTokens),
             };
           } else if (event.type === 'finish') {
             relayed.finishReason = event.reason;
