@@ -58,11 +58,15 @@ export async function checkFunctions(root: string, names: string[]): Promise<voi
 
 /** Bundles one function of the repository at `root` into `outFile`. */
 export async function bundleFunction(root: string, name: string, outFile: string): Promise<void> {
-  await run(denoBinary, ['bundle', '--platform', 'deno', '--packages', 'bundle', '-o', outFile, `${name}/index.ts`], {
-    cwd: join(root, 'supabase/functions'),
-    env: denoEnv(),
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await run(
+    denoBinary,
+    ['bundle', '--platform', 'deno', '--packages', 'bundle', '-o', outFile, `${name}/index.ts`],
+    {
+      cwd: join(root, 'supabase/functions'),
+      env: denoEnv(),
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

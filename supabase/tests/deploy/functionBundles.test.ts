@@ -1,11 +1,11 @@
 // The deploy check: from a copy of the repository with no node_modules, every function is type-checked by Deno
 // (npm packages fetched by Deno itself at deno.json's pinned versions, deno.lock frozen), bundled into the single
 // file Supabase deploys (config.toml's `entrypoint`), and that file is run under Deno against PostgreSQL.
-import { readFile, rm } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readiness } from '@closer/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bundleFunction,
   checkFunctions,
@@ -13,7 +13,6 @@ import {
   functionNamesIn,
   repoDir,
 } from '../../../tools/deploy/functionBundles.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratedDatabase } from '../helpers/databases.ts';
 import { startDenoFunction } from '../helpers/denoFunction.ts';
 
@@ -54,13 +53,20 @@ describe('deploying the functions', () => {
       await bundleFunction(copy, name, bundlePath(name));
       const code = await readFile(bundlePath(name), 'utf8');
       const imports = [...code.matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)].map((match) => match[1]!);
-      expect(imports.filter((specifier) => !specifier.startsWith('node:')), name).toEqual([]);
+      expect(
+        imports.filter((specifier) => !specifier.startsWith('node:')),
+        name,
+      ).toEqual([]);
       expect(code, name).not.toContain('npm:');
     }
   }, 240_000);
 
   it('runs the health bundle under Deno: /health/ready reaches PostgreSQL', async () => {
-    const fn = await startDenoFunction('health', { DATABASE_URL: databaseUrl }, { bundle: bundlePath('health') });
+    const fn = await startDenoFunction(
+      'health',
+      { DATABASE_URL: databaseUrl },
+      { bundle: bundlePath('health') },
+    );
     try {
       const ready = await fetch(`${fn.url}/ready`);
       expect(ready.status).toBe(200);
@@ -75,7 +81,9 @@ describe('deploying the functions', () => {
     for (const name of names.filter((n) => n !== 'health')) {
       const fn = await startDenoFunction(name, { DATABASE_URL: databaseUrl }, { bundle: bundlePath(name) });
       try {
-        const response = await fetch(`${fn.url}/__deploy-check`, { headers: { authorization: 'Bearer sk_nope' } });
+        const response = await fetch(`${fn.url}/__deploy-check`, {
+          headers: { authorization: 'Bearer sk_nope' },
+        });
         expect(response.status, name).toBeGreaterThanOrEqual(400);
         expect(response.status, name).toBeLessThan(500);
         expect(response.headers.get('x-request-id'), name).toBeTruthy();
