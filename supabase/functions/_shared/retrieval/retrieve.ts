@@ -70,7 +70,12 @@ export async function retrieveKnowledge(
   );
 }
 
-/** Objection answers whose keywords appear in the visitor's words, or whose objection resembles them. */
+/**
+ * Objection answers whose cues the visitor's words hold, by phrase and stem in the agent's language: a keyword
+ * phrase's words of meaning in order, a one-word keyword as that word, or every word of the objection itself
+ * (rules and reasons: migration 20261201070000_objection_cues.sql). A cue of common words alone matches nothing.
+ * `score` is the number of words of meaning in the matched cues: the more specific match comes first.
+ */
 export async function matchObjections(
   tx: Queryable,
   agent: { id: string; language: string },
@@ -78,15 +83,22 @@ export async function matchObjections(
   limit = 2,
 ): Promise<MatchedObjection[]> {
   return tx.query<MatchedObjection>(
-    `with q as (select ${ANY_LEXEME} as query),
-     scored as (
-       select o.id, o.objection, o.answer,
-         (select count(*) from unnest(o.keywords) k where position(lower(k) in lower($3)) > 0)::float8
-         + case when to_tsvector(public.fts_config($2), o.objection) @@ q.query then 0.5 else 0 end
-         + word_similarity(o.objection, $3) as score
-       from public.objection_responses o, q
+    `with message as (select to_tsvector(public.fts_config_all_words($2), $3) as words),
+     cues as (
+       select o.id, o.objection, o.answer, cue.text,
+         public.objection_cue_query($2, cue.text, cue.is_objection) as query
+       from public.objection_responses o
+       cross join lateral (
+         select o.objection as text, true as is_objection
+         union all select k, false from unnest(o.keywords) k
+       ) cue
        where o.agent_id = $1)
-     select * from scored where score >= 0.6 order by score desc, objection limit $4`,
+     select cues.id, cues.objection, cues.answer,
+       sum(greatest(public.meaning_lexemes($2, cues.text), 1))::float8 as score
+     from cues, message
+     where numnode(cues.query) > 0 and message.words @@ cues.query
+     group by cues.id, cues.objection, cues.answer
+     order by score desc, cues.objection limit $4`,
     [agent.id, agent.language, text, limit],
   );
 }
