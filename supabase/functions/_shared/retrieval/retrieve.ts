@@ -74,7 +74,8 @@ export async function retrieveKnowledge(
  * Objection answers whose cues the visitor's words hold, by phrase and stem in the agent's language: a keyword
  * phrase's words of meaning in order, a one-word keyword as that word, or every word of the objection itself
  * (rules and reasons: migration 20261201070000_objection_cues.sql). A cue of common words alone matches nothing.
- * `score` is the number of words of meaning in the matched cues: the more specific match comes first.
+ * `score` adds up the matched cues' words of meaning, each counted 1/n when n of the agent's objections use it:
+ * the more specific match comes first ("частник … дешевле" is the cheaper crew, not "too expensive").
  */
 export async function matchObjections(
   tx: Queryable,
@@ -84,21 +85,30 @@ export async function matchObjections(
 ): Promise<MatchedObjection[]> {
   return tx.query<MatchedObjection>(
     `with message as (select to_tsvector(public.fts_config_all_words($2), $3) as words),
+     objections as (
+       select o.id, o.objection, o.answer, o.keywords from public.objection_responses o where o.agent_id = $1),
      cues as (
-       select o.id, o.objection, o.answer, cue.text,
-         public.objection_cue_query($2, cue.text, cue.is_objection) as query
-       from public.objection_responses o
+       select o.id, o.objection, o.answer, public.objection_cue_query($2, cue.text, cue.is_objection) as query,
+         tsvector_to_array(to_tsvector(public.fts_config($2), cue.text)) as lexemes
+       from objections o
        cross join lateral (
          select o.objection as text, true as is_objection
          union all select k, false from unnest(o.keywords) k
-       ) cue
-       where o.agent_id = $1)
-     select cues.id, cues.objection, cues.answer,
-       sum(greatest(public.meaning_lexemes($2, cues.text), 1))::float8 as score
-     from cues, message
-     where numnode(cues.query) > 0 and message.words @@ cues.query
-     group by cues.id, cues.objection, cues.answer
-     order by score desc, cues.objection limit $4`,
+       ) cue),
+     matched as (
+       select cues.* from cues, message where numnode(cues.query) > 0 and message.words @@ cues.query),
+     spread as (
+       select lexeme, count(distinct o.id) as objections
+       from objections o, unnest(tsvector_to_array(to_tsvector(public.fts_config($2),
+         o.objection || ' ' || array_to_string(o.keywords, ' ')))) lexeme
+       where lexeme in (select unnest(lexemes) from matched)
+       group by lexeme)
+     select m.id, m.objection, m.answer,
+       sum(greatest(0.5, (select coalesce(sum(1.0 / s.objections), 0) from unnest(m.lexemes) l
+         join spread s on s.lexeme = l)))::float8 as score
+     from matched m
+     group by m.id, m.objection, m.answer
+     order by score desc, m.objection limit $4`,
     [agent.id, agent.language, text, limit],
   );
 }
