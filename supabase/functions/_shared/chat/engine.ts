@@ -72,6 +72,7 @@ export async function groundedPrompt(
     .filter((m) => m.role === 'user')
     .slice(-1)
     .map((m) => m.content);
+  const previousReply = conversation.history.findLast((m) => m.role === 'assistant')?.content;
   const [knowledge, objections, script] = await Promise.all([
     retrieveKnowledge(tx, agent, conversation.message, previousVisitorText.join('\n')),
     matchObjections(tx, agent, conversation.message),
@@ -98,6 +99,9 @@ export async function groundedPrompt(
       script: script ? { stage: script.stage, content: script.content } : null,
       stage: conversation.stage,
       question: conversation.message,
+      persona: agent.persona,
+      firstReply: previousReply === undefined,
+      ...(previousReply === undefined ? {} : { previousReply }),
     },
     objections,
     script,
