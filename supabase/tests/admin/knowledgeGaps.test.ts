@@ -90,7 +90,10 @@ describe.each(drivers)('knowledge gaps on %s', (driver) => {
     const dashboard = await api.as(a.secretKey)<Dashboard>('GET', `/dashboard?${period}`);
     expect(dashboard.status).toBe(200);
     expect(dashboard.body.knowledgeGaps.map((g) => g.count)).toEqual([4, 2]);
-    const theirs = await api.as(b.secretKey)<Page<KnowledgeGap>>('GET', `/dashboard/knowledge-gaps?${period}`);
+    const theirs = await api.as(b.secretKey)<Page<KnowledgeGap>>(
+      'GET',
+      `/dashboard/knowledge-gaps?${period}`,
+    );
     expect(theirs.body.data).toEqual([
       expect.objectContaining({ agentId: b.agentId, count: 1, question: 'Do you repair boats?' }),
     ]);

@@ -1,6 +1,7 @@
 // What a visitor's message does besides asking: greets, thanks, or asks for a person or a call-back. Read by the
 // offline responder (to greet back and offer the lead form) and by knowledge-gap recording (none of these is a
 // question the knowledge failed to answer). Patterns per language; unknown languages use English.
+import { isSmallTalk } from './smallTalk.ts';
 
 export interface MessageIntent {
   /** Opens with a greeting ("Hi", "Здравствуйте"). */
@@ -9,7 +10,7 @@ export interface MessageIntent {
   thanks: boolean;
   /** Asks for a person, a call or to be contacted ("Can I talk to a human?", "Перезвоните мне"). */
   contactRequest: boolean;
-  /** Nothing but a greeting or thanks (and a name or punctuation): there is no question to answer. */
+  /** Nothing but small talk ("ok", "yes"), a greeting or thanks (and a name): there is no question to answer. */
   smallTalkOnly: boolean;
 }
 
@@ -112,6 +113,7 @@ export function readIntent(message: string, language: string, agentName = ''): M
     greeting: Boolean(greeting),
     thanks: Boolean(thanks),
     contactRequest,
-    smallTalkOnly: Boolean(greeting || thanks) && !contactRequest && words.every(filler),
+    smallTalkOnly:
+      !contactRequest && (isSmallTalk(message) || (Boolean(greeting || thanks) && words.every(filler))),
   };
 }

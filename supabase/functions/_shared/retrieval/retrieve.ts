@@ -29,12 +29,6 @@ export interface StageScript {
   content: string;
 }
 
-// Any of the text's lexemes, stemmed with the agent's configuration, then wrapped in `simple` so they are
-// not stemmed twice. A whole sentence ANDed (websearch_to_tsquery) would almost never match a passage.
-const ANY_LEXEME = `to_tsquery('simple', nullif(array_to_string(array(
-    select quote_literal(lexeme) from unnest(tsvector_to_array(to_tsvector(public.fts_config($2), $3))) lexeme
-  ), ' | '), ''))`;
-
 /**
  * The best passages of the agent's knowledge and of its knowledge-base categories' published articles for
  * the visitor's latest message: passages matching it come first, then those matching only `context`
