@@ -13,13 +13,7 @@ import { UpstreamError } from '../llm/errors.ts';
 import type { Grounding, LlmMessage, LlmProvider, LlmToolCall } from '../llm/types.ts';
 import { assemblePrompt } from '../prompt/assemble.ts';
 import { estimateTokens } from '../prompt/tokens.ts';
-import {
-  type MatchedObjection,
-  matchObjections,
-  retrieveKnowledge,
-  type StageScript,
-  scriptFor,
-} from '../retrieval/retrieve.ts';
+import { groundingFor, type MatchedObjection, type StageScript } from '../retrieval/retrieve.ts';
 import { withIdleTimeout } from './idle.ts';
 import { CAPTURE_LEAD_TOOL, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
 import { ReplyText, replyCharLimit } from './replyText.ts';
@@ -71,16 +65,8 @@ export async function groundedPrompt(
     extraInstructions?: string;
   },
 ): Promise<GroundedPrompt> {
-  const previousVisitorText = conversation.history
-    .filter((m) => m.role === 'user')
-    .slice(-1)
-    .map((m) => m.content);
   const previousReply = conversation.history.findLast((m) => m.role === 'assistant')?.content;
-  const [knowledge, objections, script] = await Promise.all([
-    retrieveKnowledge(tx, agent, conversation.message, previousVisitorText.join('\n')),
-    matchObjections(tx, agent, conversation.message),
-    scriptFor(tx, agent.id, conversation.stage),
-  ]);
+  const { passages: knowledge, objections, script } = await groundingFor(tx, agent, conversation);
   const prompt = assemblePrompt({
     agent,
     history: conversation.history,
