@@ -1,7 +1,10 @@
 // Knowledge gaps: questions retrieval found nothing for are recorded with the reply (visitor and server chats) and
 // read back grouped by their words of meaning, per organisation, on both drivers.
 import type { ChatReply, Dashboard, KnowledgeGap, Page } from '@closer/contract';
+import { sha256Hex } from '@closer/functions/_shared/crypto.ts';
+import { type TenantClaims, withTenant } from '@closer/functions/_shared/db/tenant.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { recordGapStatement } from '@closer/functions/_shared/knowledge/gaps.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, createApi, issuePaths } from '../helpers/api.ts';
 import { drivers, migratedDatabase } from '../helpers/databases.ts';
@@ -102,6 +105,39 @@ describe.each(drivers)('knowledge gaps on %s', (driver) => {
       `/dashboard/knowledge-gaps?${period}&agentId=${a.agentId}`,
     );
     expect(foreignAgent.body.data).toEqual([]);
+  });
+
+  it("lets a visitor's chat record its own conversation's gaps only, and read none", async () => {
+    const token = 'vt_gaps_visitor';
+    const [own] = await db.query<{ id: string }>(
+      'insert into conversations (org_id, agent_id, visitor_token_hash) values ($1, $2, $3) returning id',
+      [a.orgId, a.agentId, await sha256Hex(token)],
+    );
+    const visitor: TenantClaims = {
+      role: 'authenticated',
+      kind: 'publishable',
+      org_id: a.orgId,
+      agent_id: a.agentId,
+      visitor_token_hash: await sha256Hex(token),
+    };
+    const record = (conversationId: string) =>
+      withTenant(db, visitor, (tx) => {
+        const { text, params } = recordGapStatement({
+          orgId: a.orgId,
+          agentId: a.agentId,
+          conversationId,
+          question: 'Do you rent kayaks?',
+          language: 'en',
+        });
+        return tx.query(text, params);
+      });
+    await record(own!.id);
+    await expect(record(a.conversationId)).rejects.toThrow(/row-level security/);
+    expect(await withTenant(db, visitor, (tx) => tx.query('select * from knowledge_gaps'))).toEqual([]);
+    const stored = await db.query<{ conversation_id: string; lexemes: string[] }>(
+      `select conversation_id, lexemes from knowledge_gaps where question = 'Do you rent kayaks?'`,
+    );
+    expect(stored).toEqual([{ conversation_id: own!.id, lexemes: ['kayak', 'rent'] }]);
   });
 
   it('refuses a bad period or limit with 422, and visitors with 403', async () => {
