@@ -109,27 +109,44 @@ describe('the offline responder says once what it is, in one short line of the a
 });
 
 describe('the offline responder never repeats its previous reply verbatim', () => {
-  it.each([maya, anna])('gives the next passage when the best was the previous reply (%#)', (grounding) => {
-    const first = offlineAnswer({ ...grounding, firstReply: false });
-    const second = offlineAnswer({ ...grounding, firstReply: false, previousReply: first });
-    expect(second).not.toBe(first);
-    expect(paragraphs(second)[0]).toBe(
-      paragraphs(offlineAnswer({ ...grounding, knowledge: grounding.knowledge.slice(1) }))[0],
-    );
-  });
-
   it.each([
     [maya, 'To repeat the main point:'],
     [anna, 'Как я уже писала:'],
-  ])('says it again with a lead-in when there is nothing else to give (%#)', (grounding, leadIn) => {
-    const single = { ...grounding, knowledge: grounding.knowledge.slice(0, 1), firstReply: false };
-    const first = offlineAnswer(single);
-    const second = offlineAnswer({ ...single, previousReply: first });
+  ])('says the best passage again with a lead-in (%#)', (grounding, leadIn) => {
+    const later = { ...grounding, firstReply: false };
+    const first = offlineAnswer(later);
+    const second = offlineAnswer({ ...later, previousReply: first });
     expect(second).not.toBe(first);
-    expect(paragraphs(second)[0]).toBe(leadIn);
-    const third = offlineAnswer({ ...single, previousReply: second });
-    expect(third).toBe(first);
+    expect(paragraphs(second).slice(0, 2)).toEqual([leadIn, paragraphs(first)[0]]);
+    // Asked a third time, the lead-in version was the previous reply: the plain one differs from it.
+    expect(offlineAnswer({ ...later, previousReply: second })).toBe(first);
   });
+
+  it.each([maya, anna])('ignores whitespace when comparing with the previous reply (%#)', (grounding) => {
+    const later = { ...grounding, firstReply: false };
+    const first = offlineAnswer(later);
+    const spaced = ` ${first.replaceAll('\n\n', '\n \n')} `;
+    expect(offlineAnswer({ ...later, previousReply: spaced })).not.toBe(first);
+  });
+
+  it.each([
+    [maya, 'Hi!'],
+    [maya, 'ok'],
+    [maya, 'Thanks!'],
+    [maya, 'Can I talk to a human?'],
+    [anna, 'Здравствуйте'],
+    [anna, 'Спасибо'],
+    [anna, 'Перезвоните мне'],
+  ])(
+    'answers a greeting, thanks, "ok" or a request for a person differently the second time (%#: %s)',
+    (grounding, question) => {
+      const later = { ...grounding, question, firstReply: false };
+      const first = offlineAnswer(later);
+      const second = offlineAnswer({ ...later, previousReply: first });
+      expect(second).not.toBe(first);
+      expect(offlineAnswer({ ...later, previousReply: second })).toBe(first);
+    },
+  );
 
   it.each([maya, anna])('words "not found" differently the second time (%#)', (grounding) => {
     const empty = { ...grounding, knowledge: [], question: 'Quantum widgets?', firstReply: false };
