@@ -46,7 +46,7 @@ const patterns: Record<string, Patterns> = {
       /\bget in touch with me\b/i,
     ],
     pleasantry: /how are you( doing)?|how's it going|nice to meet you/giu,
-    filler: /^(there|all|everyone|again|a|lot|so|much|very|you|folks|team|guys|and|morning)$/iu,
+    filler: /^(there|all|everyone|anyone|anybody|here|again|a|lot|so|much|very|you|folks|team|guys|and|morning)$/iu,
   },
   ru: {
     greeting: new RegExp(
@@ -63,7 +63,7 @@ const patterns: Record<string, Patterns> = {
       /живо(й|го|м) человек/iu,
     ],
     pleasantry: /как (у вас )?дела|как поживаете/giu,
-    filler: /^(вам|большое|всем|ещё|еще|огромное|тебе|и|ну)$/iu,
+    filler: /^(вам|большое|всем|ещё|еще|огромное|тебе|и|ну|есть|кто|тут|здесь)$/iu,
   },
   es: {
     greeting: new RegExp(`${start}(hola|buen(os|as) (días|dias|tardes|noches)|saludos)${end}`, 'iu'),
