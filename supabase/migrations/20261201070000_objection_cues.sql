@@ -67,3 +67,47 @@ $$;
 
 grant execute on function public.fts_config_all_words(text), public.meaning_lexemes(text, text),
   public.objection_cue_query(text, text, boolean) to authenticated, service_role;
+
+-- Each objection's cues kept ready (computed on write, in its agent's language), so matching a message parses
+-- only the message: `cue_queries[i]` is cue i's query (the objection itself first, then each keyword),
+-- `cue_lexemes[i]` its words of meaning, `meaning` all the objection's words of meaning (how specific a word is
+-- to one objection is counted over these).
+alter table public.objection_responses
+  add column cue_queries tsquery[] not null default '{}',
+  add column cue_lexemes tsvector[] not null default '{}',
+  add column meaning tsvector not null default ''::tsvector;
+
+create function public.objection_cues_refresh() returns trigger
+language plpgsql set search_path = '' as $$
+declare
+  agent_language text;
+begin
+  select a.language into agent_language from public.agents a where a.id = new.agent_id;
+  select coalesce(array_agg(public.objection_cue_query(agent_language, c.text, c.n = 0) order by c.n), '{}'),
+    coalesce(array_agg(pg_catalog.to_tsvector(public.fts_config(agent_language), c.text) order by c.n), '{}')
+  into new.cue_queries, new.cue_lexemes
+  from (
+    select new.objection as text, 0::bigint as n
+    union all select k.text, k.n from unnest(new.keywords) with ordinality as k(text, n)
+  ) c;
+  new.meaning := pg_catalog.to_tsvector(public.fts_config(agent_language),
+    new.objection || ' ' || pg_catalog.array_to_string(new.keywords, ' '));
+  return new;
+end
+$$;
+create trigger objection_responses_cues before insert or update of objection, keywords, agent_id
+  on public.objection_responses for each row execute function public.objection_cues_refresh();
+
+-- An agent that changes language has its objections' cues made again in the new one.
+create function public.agent_objection_cues_refresh() returns trigger
+language plpgsql set search_path = '' as $$
+begin
+  update public.objection_responses set keywords = keywords where agent_id = new.id;
+  return null;
+end
+$$;
+create trigger agents_objection_cues after update of language on public.agents
+  for each row when (old.language is distinct from new.language)
+  execute function public.agent_objection_cues_refresh();
+
+update public.objection_responses set keywords = keywords;

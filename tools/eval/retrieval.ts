@@ -13,6 +13,11 @@ import { uyutnyDom } from './questions/uyutnyDom.ts';
 import { availableRetrievers, type Retriever } from './retrievers.ts';
 
 const LABELLED: LabelledAgent[] = [sunpeakSolar, uyutnyDom];
+/** Time of each objection match (one statement inside the tenant's transaction), ms. */
+const objectionMs: number[] = [];
+
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))] ?? 0;
 
 async function answerAll(db: Database, retriever: Retriever, labelled: LabelledAgent): Promise<Answered[]> {
   const [agent] = await db.query<{ id: string; org_id: string; language: string }>(
@@ -23,12 +28,13 @@ async function answerAll(db: Database, retriever: Retriever, labelled: LabelledA
   const claims = { role: 'authenticated' as const, org_id: agent.org_id, kind: 'secret' as const };
   const answers: Answered[] = [];
   for (const label of labelled.questions) {
-    const [knowledge, objections] = await withTenant(db, claims, (tx) =>
-      Promise.all([
-        retriever.knowledge(tx, agent, label.question),
-        retriever.objections(tx, agent, label.question),
-      ]),
-    );
+    const [knowledge, objections] = await withTenant(db, claims, async (tx) => {
+      const passages = await retriever.knowledge(tx, agent, label.question);
+      const started = performance.now();
+      const matched = await retriever.objections(tx, agent, label.question);
+      objectionMs.push(performance.now() - started);
+      return [passages, matched] as const;
+    });
     answers.push({ label, knowledge, objections });
   }
   return answers;
@@ -62,6 +68,9 @@ try {
     }
     console.log(row('both', retriever.name, everything.length, score(everything)));
   }
+  console.log(
+    `\nobjection matching: p50 ${percentile(objectionMs, 50).toFixed(2)} ms, p95 ${percentile(objectionMs, 95).toFixed(2)} ms (${objectionMs.length} messages)`,
+  );
   if (process.env.EVAL_VERBOSE) console.log(`\n${failures.join('\n')}`);
   else console.log(`\n${failures.length} misses (EVAL_VERBOSE=1 lists them)`);
 } finally {

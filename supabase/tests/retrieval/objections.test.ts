@@ -110,6 +110,34 @@ describe.each(drivers)('objection answers on %s', (driver) => {
       ]);
     });
 
+    it('follows an edit of the keywords and a change of the agent language', async () => {
+      const [row] = await db.query<{ id: string }>(
+        `insert into objection_responses (org_id, agent_id, objection, keywords, answer)
+         values ($1, $2, 'Wants a discount', '{}', 'An answer') returning id`,
+        [other.orgId, other.agentId],
+      );
+      expect(await matched(agent, 'Any discount for veterans?', claims)).toEqual([]);
+      await withTenant(db, claims, (tx) =>
+        tx.query(`update objection_responses set keywords = '{discount}' where id = $1`, [row!.id]),
+      );
+      expect(await matched(agent, 'Any discounts for veterans?', claims)).toEqual(['Wants a discount']);
+      await withTenant(db, claims, (tx) =>
+        tx.query(`update objection_responses set keywords = '{скидка}' where id = $1`, [row!.id]),
+      );
+      // Stemmed in English, «скидки» is not «скидка»; made again in Russian, it is.
+      expect(await matched(agent, 'Есть скидки?', claims)).toEqual([]);
+      await withTenant(db, claims, (tx) =>
+        tx.query(`update agents set language = 'ru' where id = $1`, [agent.id]),
+      );
+      expect(await matched({ ...agent, language: 'ru' }, 'Есть скидки?', claims)).toEqual([
+        'Wants a discount',
+      ]);
+      await withTenant(db, claims, (tx) =>
+        tx.query(`update agents set language = 'en' where id = $1`, [agent.id]),
+      );
+      await db.query('delete from objection_responses where id = $1', [row!.id]);
+    });
+
     it("never reaches another tenant's objections", async () => {
       expect(await matched(agent, 'Дороговато у вас', claims)).toEqual([]);
       expect(await matched(renovation, 'Дороговато у вас', claims)).toEqual([]);

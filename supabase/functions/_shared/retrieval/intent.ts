@@ -46,7 +46,8 @@ const patterns: Record<string, Patterns> = {
       /\bget in touch with me\b/i,
     ],
     pleasantry: /how are you( doing)?|how's it going|nice to meet you/giu,
-    filler: /^(there|all|everyone|anyone|anybody|here|again|a|lot|so|much|very|you|folks|team|guys|and|morning)$/iu,
+    filler:
+      /^(there|all|everyone|anyone|anybody|here|again|a|lot|so|much|very|you|folks|team|guys|and|morning)$/iu,
   },
   ru: {
     greeting: new RegExp(

@@ -64,7 +64,8 @@ export async function retrieveKnowledge(
 /**
  * Objection answers whose cues the visitor's words hold, by phrase and stem in the agent's language: a keyword
  * phrase's words of meaning in order, a one-word keyword as that word, or every word of the objection itself
- * (rules and reasons: migration 20261201070000_objection_cues.sql). A cue of common words alone matches nothing.
+ * (rules and reasons: migration 20261201070000_objection_cues.sql, which also keeps each objection's cues ready
+ * in `cue_queries`). A cue of common words alone matches nothing.
  * `score` adds up the matched cues' words of meaning, each counted 1/n when n of the agent's objections use it:
  * the more specific match comes first ("частник … дешевле" is the cheaper crew, not "too expensive").
  */
@@ -77,26 +78,20 @@ export async function matchObjections(
   return tx.query<MatchedObjection>(
     `with message as (select to_tsvector(public.fts_config_all_words($2), $3) as words),
      objections as (
-       select o.id, o.objection, o.answer, o.keywords from public.objection_responses o where o.agent_id = $1),
-     cues as (
-       select o.id, o.objection, o.answer, public.objection_cue_query($2, cue.text, cue.is_objection) as query,
-         tsvector_to_array(to_tsvector(public.fts_config($2), cue.text)) as lexemes
-       from objections o
-       cross join lateral (
-         select o.objection as text, true as is_objection
-         union all select k, false from unnest(o.keywords) k
-       ) cue),
+       select o.id, o.objection, o.answer, o.cue_queries, o.cue_lexemes, o.meaning
+       from public.objection_responses o where o.agent_id = $1),
      matched as (
-       select cues.* from cues, message where numnode(cues.query) > 0 and message.words @@ cues.query),
+       select o.id, o.objection, o.answer, cue.lexemes
+       from objections o cross join lateral unnest(o.cue_queries, o.cue_lexemes) as cue(query, lexemes), message
+       where numnode(cue.query) > 0 and message.words @@ cue.query),
      spread as (
-       select lexeme, count(distinct o.id) as objections
-       from objections o, unnest(tsvector_to_array(to_tsvector(public.fts_config($2),
-         o.objection || ' ' || array_to_string(o.keywords, ' ')))) lexeme
-       where lexeme in (select unnest(lexemes) from matched)
+       select lexeme, count(*) as objections
+       from objections o, unnest(tsvector_to_array(o.meaning)) lexeme
+       where lexeme in (select unnest(tsvector_to_array(lexemes)) from matched)
        group by lexeme)
      select m.id, m.objection, m.answer,
-       sum(greatest(0.5, (select coalesce(sum(1.0 / s.objections), 0) from unnest(m.lexemes) l
-         join spread s on s.lexeme = l)))::float8 as score
+       sum(greatest(0.5, (select coalesce(sum(1.0 / s.objections), 0)
+         from unnest(tsvector_to_array(m.lexemes)) l join spread s on s.lexeme = l)))::float8 as score
      from matched m
      group by m.id, m.objection, m.answer
      order by score desc, m.objection limit $4`,
