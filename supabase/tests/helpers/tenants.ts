@@ -47,7 +47,11 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   usage_counters: 'org_id',
   jobs: 'org_id',
   knowledge_gaps: 'org_id',
+  privacy_audit: 'org_id',
 };
+
+/** Tables a tenant may append to and read, never change: no update or delete policy at all. */
+export const appendOnlyTables = new Set(['privacy_audit']);
 
 export async function createTenant(
   db: Queryable,
@@ -169,5 +173,8 @@ export async function createTenant(
      values ($1, $2, $3, 'Do you repair boats?', '{boat,repair}')`,
     [f.orgId, f.agentId, f.conversationId],
   );
+  await q(`insert into public.privacy_audit (org_id, action, actor_kind) values ($1, 'export', 'worker')`, [
+    f.orgId,
+  ]);
   return f;
 }
