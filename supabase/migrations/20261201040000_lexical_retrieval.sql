@@ -160,27 +160,33 @@ $$;
 create or replace function public.search_lexemes(scopes uuid[], config regconfig, content text) returns text[]
 language plpgsql stable set search_path = public, extensions, pg_temp as $$
 declare
-  visitor_word text;
-  own text;
-  nearest text;
-  found text[] := array(select l from unnest(tsvector_to_array(to_tsvector(config, content))) l where l ~ '[0-9]');
+  known text[];
+  unknown text[];
+  nearest text[] := '{}';
+  numbers text[] := array(select l from unnest(tsvector_to_array(to_tsvector(config, content))) l where l ~ '[0-9]');
 begin
-  for visitor_word in select v from public.vocabulary_words(content) v loop
-    own := public.word_lexeme(config, visitor_word);
-    if own is null then continue; end if;
-    if exists (select 1 from public.knowledge_terms t where t.scope_id = any(scopes) and t.lexeme = own) then
-      found := found || own;
-    elsif length(visitor_word) >= 4 then
-      -- Planned for this word (EXECUTE), and `is true` keeps the scope a filter: the trigram index finds the few
-      -- similar words rather than the scope's whole vocabulary being tested one by one.
-      execute 'select t.lexeme from public.knowledge_terms t
-        where t.word % $1 and (t.scope_id = any($2)) is true
-        order by similarity(t.word, $1) desc, t.word limit 1'
-        into nearest using visitor_word, scopes;
-      if nearest is not null then found := found || nearest; end if;
-    end if;
-  end loop;
-  return array(select distinct l from unnest(found) l);
+  -- One statement for every word (`limit 1`: a probe of the (scope, lexeme) index per word, not a hash of the
+  -- scopes' whole vocabulary).
+  select coalesce(array_agg(w.own) filter (where w.known), '{}'),
+         coalesce(array_agg(w.word) filter (where not w.known and length(w.word) >= 4), '{}')
+  into known, unknown
+  from (
+    select v.word, v.own, (
+      select true from public.knowledge_terms t where t.scope_id = any(scopes) and t.lexeme = v.own limit 1
+    ) is not null as known
+    from (select x.word, public.word_lexeme(config, x.word) as own from public.vocabulary_words(content) x(word)) v
+    where v.own is not null
+  ) w;
+  if cardinality(unknown) > 0 then
+    -- Planned with the words at hand (EXECUTE), and `is true` keeps the scope a filter: the trigram index finds
+    -- the few similar words rather than the scopes' whole vocabulary being tested one by one.
+    execute 'select coalesce(array_agg(n.lexeme), ''{}'') from unnest($1) u(word), lateral (
+        select t.lexeme from public.knowledge_terms t
+        where t.word % u.word and (t.scope_id = any($2)) is true
+        order by similarity(t.word, u.word) desc, t.word limit 1) n'
+      into nearest using unknown, scopes;
+  end if;
+  return array(select distinct l from unnest(known || nearest || numbers) l);
 end
 $$;
 
