@@ -56,8 +56,10 @@ create type public.scoped_text as (org_id uuid, scope_id uuid, language text, co
 
 -- Adds (sign 1) or removes (sign -1) passages' words. Words are written in order, so concurrent writers lock
 -- the vocabulary's rows in the same order.
+-- Not a security definer: the triggers below are, and it runs with their rights; called directly, it runs with
+-- the caller's, under row-level security.
 create or replace function public.count_terms(passages public.scoped_text[], sign integer) returns void
-language plpgsql security definer set search_path = public, pg_temp as $$
+language plpgsql set search_path = public, pg_temp as $$
 begin
   if cardinality(passages) is null then return; end if;
   if sign > 0 then
@@ -89,7 +91,6 @@ begin
   end if;
 end
 $$;
-revoke all on function public.count_terms(public.scoped_text[], integer) from public;
 
 -- Statement-level triggers: one vocabulary write per statement, however many rows. A trigger names its
 -- transition table `added` (sign 1) or `removed` (sign -1), passed as its argument.
@@ -282,7 +283,21 @@ begin
 end
 $$;
 
-revoke all on function public.search_lexemes(uuid[], regconfig, text) from public;
-revoke all on function public.chunk_candidates(uuid, uuid, text[], integer, integer) from public;
-revoke all on function public.retrieve_passages(uuid, text, text, integer) from public;
-grant execute on function public.retrieve_passages(uuid, text, text, integer) to authenticated, service_role;
+-- Privileges spelled out (anon reaches nothing). Only retrieve_passages runs with its owner's rights; the others,
+-- called directly, run with the caller's, under row-level security.
+do $$
+declare
+  fn text;
+begin
+  foreach fn in array array[
+    'public.vocabulary_words(text)', 'public.word_lexeme(regconfig, text)', 'public.any_lexeme(text[])',
+    'public.count_terms(public.scoped_text[], integer)', 'public.knowledge_chunks_count_terms()',
+    'public.knowledge_articles_count_terms()', 'public.search_lexemes(uuid[], regconfig, text)',
+    'public.chunk_candidates(uuid, uuid, text[], integer, integer)',
+    'public.retrieve_passages(uuid, text, text, integer)'
+  ] loop
+    execute format('revoke all on function %s from public', fn);
+    execute format('grant execute on function %s to authenticated, service_role', fn);
+  end loop;
+end
+$$;

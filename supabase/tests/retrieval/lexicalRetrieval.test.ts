@@ -185,7 +185,10 @@ describe.each(drivers)('lexical retrieval on %s', (driver) => {
     // What PATCH /agents/:id with a new `language` does to the chunks.
     const relanguage = (language: string) =>
       withTenant(db, claims(a), (tx) =>
-        tx.query('update public.knowledge_chunks set language = $2 where agent_id = $1', [a.agentId, language]),
+        tx.query('update public.knowledge_chunks set language = $2 where agent_id = $1', [
+          a.agentId,
+          language,
+        ]),
       );
     await relanguage('xx');
     expect(await lexeme()).toEqual({ lexeme: 'financing', passages: 1 });
