@@ -212,7 +212,8 @@ for (const name of DATABASES) {
       const first = Object.fromEntries(Object.entries(messages).map(([kind, list]) => [kind, list[1]!]));
       for (const line of await planShapes(cluster.url, first)) console.log(line);
       console.log(`before the corpus (the seed's items only): ${baseline}`);
-      if (keys.secretKey) console.log(`with the corpus: ${await chatOverhead(db, keys.secretKey, messages.sentence)}`);
+      if (keys.secretKey)
+        console.log(`with the corpus: ${await chatOverhead(db, keys.secretKey, messages.sentence)}`);
     }
     await db.close();
   } finally {
