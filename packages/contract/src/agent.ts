@@ -107,6 +107,11 @@ const agentRateLimitsShape = {
   leadsPerConversationPerHour: z._default(int(1, 100), 5),
   /** Lead writes an hour across all of this agent's conversations. @default 200 */
   leadsPerHour: z._default(int(1, 100_000), 200),
+  /**
+   * Lead writes an hour from one client address (an IPv6 /64) to this agent, so that one client cannot use up
+   * `leadsPerHour` for every visitor. Not applied when the deployment cannot tell the client's address. @default 20
+   */
+  leadsPerAddressPerHour: z._default(int(1, 100_000), 20),
 };
 export const agentRateLimits = z.object(agentRateLimitsShape);
 export type AgentRateLimits = z.infer<typeof agentRateLimits>;

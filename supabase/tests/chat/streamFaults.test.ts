@@ -272,6 +272,37 @@ describe.each(drivers)('a reply the model gets wrong, on %s', (driver) => {
     ).toEqual([{ name: 'Ann Lee', phone: '+34 600 123 456' }]);
   });
 
+  it('tells the model exactly which fields were saved and which were refused, and why', async () => {
+    const mixed = '{"name":"Ann Lee","email":"ann at example","phone":"","fax":"+1 555"}';
+    upstream.respond(
+      () => streamResponse(toolCall(mixed)),
+      () => streamResponse(recordedStream(['Thanks Ann, what is your email?'])),
+    );
+    const { events } = await readSse(await chat(stack, { message: "I'm Ann Lee, ann at example" }));
+    expect(kinds(events)).toEqual(['start', 'lead', 'delta', 'done']);
+    expect(events[1]!.data).toMatchObject({ fields: { name: 'Ann Lee' } });
+    const toolResult = (upstream.requests.at(-1)!.body.messages as { role: string; content: string }[]).at(
+      -1,
+    )!;
+    expect(toolResult.role).toBe('tool');
+    expect(toolResult.content).toMatch(/^Saved: name\. NOT saved: /);
+    expect(toolResult.content).toContain('email (must be an email address)');
+    expect(toolResult.content).toContain('phone (empty)');
+    expect(toolResult.content).toContain('fax (not a field this tool takes)');
+    expect(toolResult.content).not.toMatch(/Thank the visitor/);
+
+    // Nothing valid at all: nothing is saved and the model is told so, with the reasons.
+    upstream.respond(
+      () => streamResponse(toolCall('{"email":"nope"}')),
+      () => streamResponse(recordedStream(['Could you check the address?'])),
+    );
+    const none = await readSse(await chat(stack, { message: 'nope' }));
+    expect(kinds(none.events)).toEqual(['start', 'delta', 'done']);
+    expect(
+      (upstream.requests.at(-1)!.body.messages as { role: string; content: string }[]).at(-1)!.content,
+    ).toMatch(/^Nothing saved: refused email \(must be an email address\)\. Do not say/);
+  });
+
   it('tells the model the truth when the lead could not be saved, and logs why', async () => {
     await stack.db.exec(`
       create function public.refuse_leads() returns trigger language plpgsql as
