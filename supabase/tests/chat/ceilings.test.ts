@@ -301,7 +301,11 @@ describe.each(drivers)('lead limits on %s', (driver: DriverName) => {
     const spammer = [await conversation(tenant), await conversation(tenant), await conversation(tenant)];
     expect((await spammer[0]!.sendLead({ name: 'Spam 1' })).status).toBe(201);
     expect((await spammer[1]!.sendLead({ name: 'Spam 2' })).status).toBe(201);
-    expectRefused(await spammer[2]!.sendLead({ name: 'Spam 3' }), 3600, /from this address: at most 2 an hour/);
+    expectRefused(
+      await spammer[2]!.sendLead({ name: 'Spam 3' }),
+      3600,
+      /from this address: at most 2 an hour/,
+    );
     expect(await leadOf(spammer[2]!.id)).toBeUndefined();
     // The refused write was not counted against the agent: a visitor elsewhere still gets the last place.
     const elsewhere = createApi(db, LLM_ENV, { clientAddress: '198.51.100.7' });
@@ -337,8 +341,13 @@ describe.each(drivers)('lead limits on %s', (driver: DriverName) => {
     });
     expect(reply.status).toBe(200);
     expect(await leadOf(second.id)).toBeUndefined();
-    const toolResult = (upstream.requests.at(-1)!.body.messages as { role: string; content: string }[]).at(-1)!;
-    expect(toolResult).toMatchObject({ role: 'tool', content: expect.stringMatching(/^NOT saved: too many/) });
+    const toolResult = (upstream.requests.at(-1)!.body.messages as { role: string; content: string }[]).at(
+      -1,
+    )!;
+    expect(toolResult).toMatchObject({
+      role: 'tool',
+      content: expect.stringMatching(/^NOT saved: too many/),
+    });
   });
 
   it("counts the model's capture_lead tool against the same limit", async () => {

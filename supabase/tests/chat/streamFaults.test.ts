@@ -205,6 +205,25 @@ describe.each(drivers)('a reply the model gets wrong, on %s', (driver) => {
     expect(body.error).toMatchObject({ code: 'upstream_error', requestId: expect.any(String) });
   });
 
+  it('never shows or stores <think> blocks written inside content; a reply of only thinking is upstream_error', async () => {
+    upstream.respond(() =>
+      streamResponse(
+        recordedStream(['<think>The visitor ', 'asks the price.</th', 'ink>\n\nFrom ', '5,000 €.']),
+      ),
+    );
+    const { events } = await readSse(await chat(stack, { message: 'Price?' }));
+    expect(kinds(events)).toEqual(['start', 'delta', 'done']);
+    expect(text(events)).toBe('From 5,000 €.');
+    expect(await reply(stack, events)).toMatchObject({ content: 'From 5,000 €.', status: 'complete' });
+
+    upstream.respond(() => streamResponse(recordedStream(['<think>Only ', 'notes, never closed'])));
+    const thinking = await readSse(await chat(stack, { message: 'Price?' }));
+    expect(kinds(thinking.events)).toEqual(['start', 'error']);
+    expect(thinking.events[1]!.data).toMatchObject({ code: 'upstream_error' });
+    expect(JSON.stringify(thinking.events)).not.toContain('notes');
+    expect(await reply(stack, thinking.events)).toMatchObject({ content: '', status: 'interrupted' });
+  });
+
   it('answers an empty reply (only whitespace, or nothing) with upstream_error', async () => {
     for (const words of [[], [' ', '\n', '\u200B']]) {
       upstream.respond(() => streamResponse(recordedStream(words)));

@@ -1,6 +1,7 @@
 // Streams chat completions from any OpenAI-compatible server (OpenAI, Ollama, vLLM, LM Studio, OpenRouter).
 import { createParser } from 'eventsource-parser';
 import { UpstreamError, upstreamErrorFrom } from './errors.ts';
+import { ThinkFilter } from './thinkTags.ts';
 import type { LlmEvent, LlmMessage, LlmProvider, LlmRequest, LlmToolCall } from './types.ts';
 import { tokenCount } from './usage.ts';
 
@@ -147,6 +148,7 @@ export async function* parseStream(
   // Usage is cumulative for the whole request, and some servers (vLLM's continuous usage stats) repeat it on
   // every chunk: the last report is the reply's, so it is yielded once at the end rather than added up.
   let usage: LlmEvent | null = null;
+  const thoughts = new ThinkFilter();
 
   const parser = createParser({
     onEvent(event) {
@@ -170,10 +172,13 @@ export async function* parseStream(
       }
       for (const choice of Array.isArray(chunk.choices) ? chunk.choices : []) {
         const delta = choice?.delta;
-        // Only `content` is visible text: `reasoning` / `reasoning_content` are the model's notes, never shown.
-        if (typeof delta?.content === 'string' && delta.content !== '')
-          pending.push({ type: 'text', text: delta.content });
-        else if (isReasoning(delta)) pending.push({ type: 'thinking' });
+        // Only `content` is visible text: `reasoning` / `reasoning_content` are the model's notes, never shown,
+        // and so is thinking written inline as <think>…</think>.
+        if (typeof delta?.content === 'string' && delta.content !== '') {
+          const { visible, thinking } = thoughts.push(delta.content);
+          if (visible) pending.push({ type: 'text', text: visible });
+          else if (thinking) pending.push({ type: 'thinking' });
+        } else if (isReasoning(delta)) pending.push({ type: 'thinking' });
         for (const part of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
           if (typeof part !== 'object' || part === null) continue;
           const call = calls.get(part.index) ?? { id: '', name: '', arguments: '' };
@@ -225,6 +230,8 @@ export async function* parseStream(
   if (signal.aborted) return;
   if (finish === 'error')
     throw new UpstreamError('the model ended the stream with an error', { status: 200 });
+  const tail = thoughts.end();
+  if (tail) yield { type: 'text', text: tail };
   if (usage) yield usage;
   for (const call of calls.values()) yield { type: 'tool_call', call };
   if (!done && finish === null)
