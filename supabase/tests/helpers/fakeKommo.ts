@@ -42,6 +42,11 @@ export class FakeKommo {
   /** Webhooks subscribed through the API; `refuseWebhooks` answers as for a plan or user without the right. */
   webhooks: { destination: string; settings: string[] }[] = [];
   refuseWebhooks = false;
+  /**
+   * Leads deleted in Kommo (a salesperson removed them), with how Kommo answers a read or an update of one:
+   * 404 problem+json, or 204 with no body (as it answers for an entity it no longer lists).
+   */
+  deletedLeads = new Map<number, 404 | 204>();
   /** The account's users, served in pages. */
   users = [{ id: 504141, name: 'Olga Petrova', email: 'olga@acme.example' as string | null, lang: 'ru' }];
 
@@ -55,6 +60,12 @@ export class FakeKommo {
       access_token: `access-${n}`,
       refresh_token: `refresh-${n}`,
     };
+  }
+
+  /** A salesperson deletes a lead in Kommo; later reads and updates of it answer `answer`. */
+  deleteLead(id: number, answer: 404 | 204): void {
+    this.leads = this.leads.filter((lead) => lead.id !== id);
+    this.deletedLeads.set(id, answer);
   }
 
   /** Kommo revokes a token (uninstall, secret regenerated): the API answers 401 to it. */
@@ -282,6 +293,8 @@ export class FakeKommo {
         this.apiCalls.push(path);
         if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
         const body = (await request.json()) as Record<string, unknown>;
+        if (params.entity === 'leads' && this.deletedLeads.get(Number(params.id)) === 204)
+          return new HttpResponse(null, { status: 204 });
         const target =
           params.entity === 'leads'
             ? this.leads.find((l) => l.id === Number(params.id))
@@ -390,6 +403,7 @@ export class FakeKommo {
         this.apiCalls.push('GET /api/v4/leads/:id');
         if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
         const lead = this.leads.find((l) => l.id === Number(params.id));
+        if (this.deletedLeads.get(Number(params.id)) === 204) return new HttpResponse(null, { status: 204 });
         if (!lead) return problem(404, 'Not Found', 'No such lead');
         const withContacts = (new URL(request.url).searchParams.get('with') ?? '').includes('contacts');
         return HttpResponse.json(this.leadJson(lead, withContacts), {
