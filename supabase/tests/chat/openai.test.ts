@@ -183,4 +183,38 @@ describe('POST /chat/v1/chat/completions with a model that misbehaves (issue 11)
     expect(body).toContain('"code":"upstream_error"');
     expect(body.trimEnd().endsWith('data: [DONE]')).toBe(true);
   });
+
+  it('ends at once with upstream_error on a line that is not JSON, while the model server keeps sending', async () => {
+    upstream.respond(() =>
+      streamResponse(
+        [
+          chunk({ content: 'Part one. ' }),
+          'data: <html>502 Bad Gateway</html>\n\n',
+          chunk({ content: 'more' }),
+        ],
+        { stallAfter: true },
+      ),
+    );
+    // Before: the reply hung until the idle timeout (60 s), then blamed the model's silence.
+    const failure = await client(a.secretKey)
+      .chat.completions.create({ model: 'sales', messages: [{ role: 'user', content: 'Hi' }] })
+      .catch((e: unknown) => e);
+    expect((failure as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+  });
+
+  it('keeps <think> blocks out and names the finish reason as OpenAI does', async () => {
+    upstream.respond(() =>
+      streamResponse([
+        chunk({ content: '<think>Let me plan.</think>\n\nHello!' }),
+        chunk({}, 'end_turn\u0000'),
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const completion = await client(a.secretKey).chat.completions.create({
+      model: 'sales',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe('Hello!');
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+  });
 });

@@ -304,6 +304,8 @@ async function relay(
     if (!signal.aborted) relayed.failure = failure;
   } finally {
     signal.removeEventListener('abort', abortUpstream);
+    // Whatever ended the reply (a failure mid-stream included), the upstream request is over: free it.
+    upstream.abort();
   }
   return relayed;
 }

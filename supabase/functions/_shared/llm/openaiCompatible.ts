@@ -1,8 +1,10 @@
 // Streams chat completions from any OpenAI-compatible server (OpenAI, Ollama, vLLM, LM Studio, OpenRouter).
 import { createParser } from 'eventsource-parser';
 import { UpstreamError, upstreamErrorFrom } from './errors.ts';
+import { finishReasonOf } from './finishReason.ts';
 import { ThinkFilter } from './thinkTags.ts';
-import type { LlmEvent, LlmMessage, LlmProvider, LlmRequest, LlmToolCall } from './types.ts';
+import { ToolCallAssembler } from './toolCalls.ts';
+import type { LlmEvent, LlmMessage, LlmProvider, LlmRequest } from './types.ts';
 import { tokenCount } from './usage.ts';
 
 /**
@@ -20,16 +22,16 @@ export interface OpenAiCompatibleOptions {
   fetch?: typeof fetch;
 }
 
+/** A chat.completion.chunk as it may arrive: every field is checked before use. */
 interface Chunk {
-  error?: { message?: string; code?: number | string };
-  choices?: {
-    delta?: {
-      content?: string | null;
-      tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[];
-    };
-    finish_reason?: string | null;
-  }[];
+  error?: unknown;
+  choices?: unknown;
   usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
+}
+
+interface Choice {
+  delta?: { content?: unknown; tool_calls?: unknown } | null;
+  finish_reason?: unknown;
 }
 
 function wireMessage(message: LlmMessage): Record<string, unknown> {
@@ -99,6 +101,12 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
   };
 }
 
+/** The words of an error chunk (`{error: {message}}` or `{error: "…"}`), capped: a server may send anything. */
+function streamErrorMessage(error: unknown): string {
+  const message = typeof error === 'string' ? error : (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message !== '' ? message.slice(0, 300) : 'error inside the stream';
+}
+
 /** A delta carrying the model's reasoning (`reasoning`, `reasoning_content`, `reasoning_details`). */
 function isReasoning(delta: unknown): boolean {
   if (typeof delta !== 'object' || delta === null) return false;
@@ -141,7 +149,7 @@ export async function* parseStream(
   const maxBytes = options.maxBytes ?? MAX_UPSTREAM_BYTES;
   let received = 0;
   const pending: LlmEvent[] = [];
-  const calls = new Map<number, LlmToolCall>();
+  const calls = new ToolCallAssembler();
   let failure: UpstreamError | null = null;
   let done = false;
   let finish: string | null = null;
@@ -153,6 +161,12 @@ export async function* parseStream(
   const parser = createParser({
     onEvent(event) {
       if (done || failure) return;
+      // Keep-alives some servers and proxies send (`event: ping`, an empty `data:`) carry no chunk.
+      if (event.event && event.event !== 'message') {
+        if (event.event === 'error') failure = new UpstreamError('sent an error event', { status: 200 });
+        return;
+      }
+      if (event.data.trim() === '') return;
       if (event.data === '[DONE]') {
         done = true;
         return;
@@ -167,11 +181,11 @@ export async function* parseStream(
       if (typeof chunk !== 'object' || chunk === null) return;
       // OpenRouter reports a failure mid-stream inside a 200: one chunk with a top-level error.
       if (chunk.error) {
-        failure = new UpstreamError(chunk.error.message ?? 'error inside the stream', { status: 200 });
+        failure = new UpstreamError(streamErrorMessage(chunk.error), { status: 200 });
         return;
       }
-      for (const choice of Array.isArray(chunk.choices) ? chunk.choices : []) {
-        const delta = choice?.delta;
+      for (const choice of (Array.isArray(chunk.choices) ? chunk.choices : []) as (Choice | null)[]) {
+        const delta = typeof choice?.delta === 'object' ? choice.delta : null;
         // Only `content` is visible text: `reasoning` / `reasoning_content` are the model's notes, never shown,
         // and so is thinking written inline as <think>…</think>.
         if (typeof delta?.content === 'string' && delta.content !== '') {
@@ -179,17 +193,8 @@ export async function* parseStream(
           if (visible) pending.push({ type: 'text', text: visible });
           else if (thinking) pending.push({ type: 'thinking' });
         } else if (isReasoning(delta)) pending.push({ type: 'thinking' });
-        for (const part of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
-          if (typeof part !== 'object' || part === null) continue;
-          const call = calls.get(part.index) ?? { id: '', name: '', arguments: '' };
-          if (part.id) call.id = part.id;
-          // Some servers repeat the whole name on every piece of a call; only a new piece is appended.
-          const name = part.function?.name;
-          if (typeof name === 'string' && name !== call.name) call.name += name;
-          if (typeof part.function?.arguments === 'string') call.arguments += part.function.arguments;
-          calls.set(part.index, call);
-        }
-        if (typeof choice?.finish_reason === 'string') finish = choice.finish_reason;
+        for (const part of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) calls.add(part);
+        finish = finishReasonOf(choice?.finish_reason) ?? finish;
       }
       // A usage report is believed only when both counts read as counts; otherwise the engine estimates.
       if (chunk.usage && typeof chunk.usage === 'object') {
@@ -224,7 +229,9 @@ export async function* parseStream(
     }
   } finally {
     signal.removeEventListener('abort', cancel);
-    if (!done) await reader.cancel().catch(() => undefined);
+    // Not awaited: cancelling a body that is still being sent can wait for the sender (it did, until the idle
+    // timeout, after a line that is not JSON); the caller aborts the request as well.
+    if (!done) void reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
   if (signal.aborted) return;
@@ -233,7 +240,7 @@ export async function* parseStream(
   const tail = thoughts.end();
   if (tail) yield { type: 'text', text: tail };
   if (usage) yield usage;
-  for (const call of calls.values()) yield { type: 'tool_call', call };
+  for (const call of calls.calls()) yield { type: 'tool_call', call };
   if (!done && finish === null)
     throw new UpstreamError('the stream ended before the reply was complete', { status: 200 });
   yield { type: 'finish', reason: finish ?? 'stop' };
