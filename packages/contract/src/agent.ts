@@ -124,6 +124,9 @@ export const agentRateLimitsInput = z.strictObject(agentRateLimitsShape);
 
 export const agentStatus = z.enum(['active', 'paused']);
 
+/** The most tokens one reply may be given (an agent's `maxTokens`, a completion's `max_tokens`). */
+export const MAX_REPLY_TOKENS = 32_000;
+
 /** Each writable agent field with its rules; the request schemas in inputs/ build on these. */
 export const agentFields = {
   name: name(100),
@@ -145,7 +148,7 @@ export const agentFields = {
    */
   contextWindow: z.nullable(int(1024, 10_000_000)),
   temperature: z.number().check(z.gte(0), z.lte(2)),
-  maxTokens: int(16, 32000),
+  maxTokens: int(16, MAX_REPLY_TOKENS),
   greeting: upTo(1000),
   starterPrompts: z.array(text(1, 200)).check(z.maxLength(6)),
   leadCapture: leadCaptureSettingsInput,

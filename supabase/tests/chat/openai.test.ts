@@ -3,7 +3,7 @@ import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { setupServer } from 'msw/node';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Api, createApi } from '../helpers/api.ts';
+import { type Api, createApi, issuePaths } from '../helpers/api.ts';
 import { migratedDatabase } from '../helpers/databases.ts';
 import {
   chunk,
@@ -106,6 +106,20 @@ describe('POST /chat/v1/chat/completions', () => {
     });
     expect(completion.choices[0]?.message.content).toMatch(/^\(Offline responder for Acme agent/);
     expect(completion.choices[0]?.message.content).toContain('It costs money');
+  });
+
+  it('refuses max_tokens above 32,000 with 422 naming the field, before any model is called', async () => {
+    const before = upstream.requests.length;
+    for (const field of ['max_tokens', 'max_completion_tokens']) {
+      const response = await api.as(a.secretKey)('POST', '/chat/v1/chat/completions', {
+        model: 'sales',
+        [field]: 1e15,
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
+      expect(response.status).toBe(422);
+      expect(issuePaths(response)).toEqual([[field]]);
+    }
+    expect(upstream.requests.length).toBe(before);
   });
 
   it('refuses a publishable key, an unknown agent and a conversation with no user message', async () => {
