@@ -6,6 +6,7 @@ import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { estimateTokens } from '@closer/functions/_shared/prompt/tokens.ts';
+import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
@@ -552,6 +553,76 @@ const modelServerCases: {
     lead: { name: 'Ann Lee', phone: '+34 600 123 456' },
   },
 ];
+
+/** Servers and proxies that answer a streaming request with something else than a stream. */
+const notAStream: {
+  name: string;
+  response: () => Response;
+  ends: 'done' | 'upstream_error';
+  text?: string;
+}[] = [
+  {
+    name: 'one whole chat.completion JSON (stream ignored)',
+    response: () =>
+      HttpResponse.json({
+        object: 'chat.completion',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: '<think>plan</think>Whole answer.' },
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 50, completion_tokens: 3 },
+      }),
+    ends: 'done',
+    text: 'Whole answer.',
+  },
+  {
+    name: 'a JSON error with status 200',
+    response: () => HttpResponse.json({ error: { message: 'model is loading', code: 503 } }),
+    ends: 'upstream_error',
+  },
+  {
+    name: 'an HTML page with status 200',
+    response: () =>
+      new HttpResponse('<html><body>Proxy login at http://10.0.0.1/</body></html>', {
+        headers: { 'content-type': 'text/html' },
+      }),
+    ends: 'upstream_error',
+  },
+  {
+    name: 'JSON that is not a completion',
+    response: () => HttpResponse.json({ hello: 'world' }),
+    ends: 'upstream_error',
+  },
+];
+
+describe.each(drivers)('model servers that do not stream, on %s', (driver) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await stackOn(await migratedDatabase(driver));
+  });
+  afterAll(async () => stack?.db.close());
+  afterEach(() => vi.restoreAllMocks());
+
+  it.each(notAStream.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    upstream.respond(c.response);
+    const { events } = await readSse(await chat(stack, { message: 'Hello' }));
+    const row = await reply(stack, events);
+    expect(JSON.stringify(events)).not.toMatch(/10\.0\.0\.1|loading|plan/);
+    if (c.ends === 'done') {
+      expect(kinds(events)).toEqual(['start', 'delta', 'done']);
+      expect(text(events)).toBe(c.text);
+      expect(row).toMatchObject({ content: c.text, status: 'complete', input_tokens: 50, output_tokens: 3 });
+    } else {
+      expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'upstream_error' } });
+      expect(row.status).toBe('interrupted');
+    }
+    await expectAlive(stack);
+  });
+});
 
 describe.each(drivers)('model server chunks as they really come, on %s', (driver) => {
   let stack: Stack;

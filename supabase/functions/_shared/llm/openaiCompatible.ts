@@ -6,6 +6,7 @@ import { ThinkFilter } from './thinkTags.ts';
 import { ToolCallAssembler } from './toolCalls.ts';
 import type { LlmEvent, LlmMessage, LlmProvider, LlmRequest } from './types.ts';
 import { tokenCount } from './usage.ts';
+import { bodyKind, completionAsStream } from './wholeCompletion.ts';
 
 /**
  * The most one upstream stream may send, in bytes, before it is cut with an upstream error: far above an
@@ -96,9 +97,23 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
         });
       }
       if (!response.ok || !response.body) throw await upstreamErrorFrom(response);
-      yield* parseStream(response.body, signal);
+      const kind = bodyKind(response.headers.get('content-type'));
+      if (kind === 'other') {
+        // A proxy's HTML page, plain text: not the model's answer (its words stay out of every message).
+        void response.body.cancel().catch(() => undefined);
+        throw new UpstreamError(`answered ${contentTypeName(response)} instead of a stream`, { status: 200 });
+      }
+      const body =
+        kind === 'json' ? await completionAsStream(response.body, MAX_UPSTREAM_BYTES) : response.body;
+      yield* parseStream(body, signal);
     },
   };
+}
+
+/** The media type of an answer, without parameters, for messages (`text/html`). */
+function contentTypeName(response: Response): string {
+  const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().slice(0, 60);
+  return /^[\w.+-]+\/[\w.+-]+$/.test(type) ? type : 'something else';
 }
 
 /** The words of an error chunk (`{error: {message}}` or `{error: "…"}`), capped: a server may send anything. */
