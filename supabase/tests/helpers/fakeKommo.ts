@@ -32,7 +32,7 @@ export class FakeKommo {
    * What the next lead creations do before (or instead of) answering normally. `{ delayMs }`: Kommo works on
    * it that long, then creates the lead and answers (to nobody, if the caller gave up meanwhile).
    */
-  createFailures: ('429' | '502' | 'lost-answer' | '400' | { delayMs: number })[] = [];
+  createFailures: ('429' | '502' | 'lost-answer' | '400' | '400-null' | { delayMs: number })[] = [];
   /** The same for notes: the note is added, then the answer is lost or comes late. */
   noteFailures: ('lost-answer' | { delayMs: number })[] = [];
   /** While set, the token endpoint holds refresh answers until it resolves. */
@@ -222,6 +222,12 @@ export class FakeKommo {
         const failure = this.createFailures.shift();
         if (failure === '429') return problem(429, 'Too Many Requests', 'Rate limit exceeded');
         if (failure === '502') return problem(502, 'Bad Gateway', 'Upstream error');
+        // A gateway in front of Kommo answering JSON `null` (or anything but a problem object).
+        if (failure === '400-null')
+          return new HttpResponse('null', {
+            status: 400,
+            headers: { 'content-type': 'application/problem+json' },
+          });
         if (failure === '400') {
           return HttpResponse.json(
             {

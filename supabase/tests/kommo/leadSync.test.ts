@@ -167,6 +167,16 @@ describe('lead sync to Kommo', () => {
     expect(job?.status).toBe('failed');
   });
 
+  it('reads a refusal whose body is not a problem object (JSON null) as the refusal it is', async () => {
+    kommo.createFailures.push('400-null');
+    const lead = await captureLead();
+    await worker();
+    expect(await leadRow(lead.id)).toMatchObject({
+      crm_state: 'failed',
+      crm_error: 'Kommo answered 400 to POST /api/v4/leads/complex: HTTP 400',
+    });
+  });
+
   it(`gives up after ${MAX_ATTEMPTS} attempts and says why`, async () => {
     kommo.createFailures.push('502', '502');
     const lead = await captureLead();
