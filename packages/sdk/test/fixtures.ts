@@ -53,6 +53,7 @@ export const knowledge = (n: number): KnowledgeItem => ({
   title: `Item ${n}`,
   content: `Content ${n}`,
   tags: [],
+  sourceId: null,
   source: null,
   createdAt: now,
   updatedAt: now,

@@ -40,11 +40,14 @@ import {
 } from '../_shared/resources/agents.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 import { registerChildRoutes } from './childRoutes.ts';
+import { registerSourceRoutes, UPLOAD_BODY_BYTES, UPLOAD_PATH } from './sources.ts';
 
 const agentParam = { id: { schema: id, what: 'Agent' } };
 
 export function createAgentsApp(runtime: Runtime) {
-  const app = createFunctionApp('agents', runtime);
+  const app = createFunctionApp('agents', runtime, {
+    largeBodies: [{ path: UPLOAD_PATH, maxBytes: UPLOAD_BODY_BYTES }],
+  });
   app.use('*', authorize(access.staff));
 
   const listAgents = route({ summary: 'List agents', query: listQuery, responses: { 200: page(agent) } });
@@ -154,5 +157,6 @@ export function createAgentsApp(runtime: Runtime) {
       columns: { objection: 'objection', keywords: 'keywords', answer: 'answer' },
     },
   });
+  registerSourceRoutes(app);
   return app;
 }

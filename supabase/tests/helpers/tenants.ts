@@ -31,6 +31,8 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   agents: 'org_id',
   company_knowledge: 'org_id',
   knowledge_chunks: 'org_id',
+  knowledge_sources: 'org_id',
+  knowledge_source_runs: 'org_id',
   sales_scripts: 'org_id',
   objection_responses: 'org_id',
   knowledge_categories: 'org_id',
@@ -162,5 +164,14 @@ export async function createTenant(
     [f.orgId, `fixture:${f.orgId}/hour`],
   );
   await q(`insert into public.jobs (org_id, kind) values ($1, 'kommo.sync_lead')`, [f.orgId]);
+  const [source] = await db.query<{ id: string }>(
+    `insert into public.knowledge_sources (org_id, agent_id, kind, name, settings, status)
+     values ($1, $2, 'url', 'https://example.com/', '{"urls":["https://example.com/"]}', 'ready') returning id`,
+    [f.orgId, f.agentId],
+  );
+  await q(
+    `insert into public.knowledge_source_runs (org_id, source_id, trigger, status) values ($1, $2, 'created', 'succeeded')`,
+    [f.orgId, source?.id],
+  );
   return f;
 }

@@ -1,0 +1,28 @@
+// robots.txt (RFC 9309) through robots-parser: what CloserBot may read on an origin.
+import robotsParser from 'robots-parser';
+import { fetchPage, PageFailure, type PageFetcher } from './fetchPage.ts';
+
+export const ROBOTS_AGENT = 'CloserBot';
+
+/**
+ * The origin's robots.txt as text: '' when it has none (4xx: everything allowed), null when it could not be read
+ * (5xx, unreachable: nothing allowed, as RFC 9309 asks).
+ */
+export async function fetchRobots(origin: string, fetcher: PageFetcher): Promise<string | null> {
+  try {
+    const page = await fetchPage(new URL('/robots.txt', origin), fetcher, ['text/plain']);
+    return page.text.slice(0, 500_000);
+  } catch (error) {
+    if (error instanceof PageFailure && (error.vanished || /HTTP 4\d\d|Not an HTML page/.test(error.message)))
+      return '';
+    return null;
+  }
+}
+
+/** True when robots.txt (as fetchRobots gave it) lets CloserBot read `url`. */
+export function robotsAllow(robotsText: string | null, url: URL): boolean {
+  if (robotsText === null) return false;
+  if (robotsText === '') return true;
+  const robots = robotsParser(new URL('/robots.txt', url).href, robotsText);
+  return robots.isAllowed(url.href, ROBOTS_AGENT) !== false;
+}
