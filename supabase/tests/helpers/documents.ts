@@ -13,7 +13,9 @@ export async function pdfWithPages(pages: (string[] | null)[]): Promise<Uint8Arr
       page.drawRectangle({ x: 40, y: 40, width: 515, height: 762, color: rgb(0.85, 0.85, 0.8) });
       continue;
     }
-    lines.forEach((line, index) => page.drawText(line, { x: 50, y: 780 - index * 18, size: 12, font }));
+    lines.forEach((line, index) => {
+      page.drawText(line, { x: 50, y: 780 - index * 18, size: 12, font });
+    });
   }
   return pdf.save();
 }
