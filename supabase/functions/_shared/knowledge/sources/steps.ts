@@ -178,20 +178,20 @@ export async function webStep(input: StepInput, deps: StepDeps): Promise<StepRes
     const next = queue.shift();
     if (!next) break;
     const url = new URL(next.url);
-    if (!(url.origin in robots)) {
-      robots[url.origin] = await fetchRobots(url.origin, deps.fetcher);
-      fetches++;
-    }
     done++;
-    if (!robotsAllow(robots[url.origin] ?? null, url)) {
-      const message =
-        robots[url.origin] === null
-          ? 'robots.txt could not be read, so the site is not crawled'
-          : 'robots.txt does not allow CloserBot to read this page';
-      result.problems.push({ location: next.url, message, failed: false });
-      continue;
-    }
     try {
+      if (!(url.origin in robots)) {
+        robots[url.origin] = await fetchRobots(url.origin, deps.fetcher);
+        fetches++;
+      }
+      if (!robotsAllow(robots[url.origin] ?? null, url)) {
+        const message =
+          robots[url.origin] === null
+            ? 'robots.txt could not be read, so the site is not crawled'
+            : 'robots.txt does not allow CloserBot to read this page';
+        result.problems.push({ location: next.url, message, failed: false });
+        continue;
+      }
       const fetched = await fetchPage(url, deps.fetcher);
       const page = readPage(fetched.text, fetched.url, fetched.headers);
       seen.add(page.canonical.href);
