@@ -53,7 +53,7 @@ export function supabaseStorage(options: SupabaseStorageOptions): UploadStorage 
         const failure = await failureOf(response, `Storing ${key}`);
         throw new StorageError(failure.status, failure.message);
       }
-      await response.body?.cancel();
+      await response.text(); // A small JSON answer: read, so the connection is reused.
     },
     async get(key) {
       const response = await options.fetch(objectUrl(key), { headers });
@@ -72,7 +72,7 @@ export function supabaseStorage(options: SupabaseStorageOptions): UploadStorage 
         const failure = await failureOf(response, `Removing ${key}`);
         if (failure.status !== 404) throw new StorageError(failure.status, failure.message);
       }
-      await response.body?.cancel();
+      await response.text(); // A small JSON answer: read, so the connection is reused.
     },
   };
 }

@@ -36,15 +36,17 @@ function supabaseServiceKey(env: Env): string | undefined {
  * `CLOSER_UPLOADS_DIR` → that directory (the local stack sets it); else on Supabase (its URL and service key
  * set) → the private bucket; else null: file sources are refused with 503 until storage is configured.
  */
-export function uploadStorageFromEnv(env: Env, fetcher: typeof fetch = fetch): UploadStorage | null {
+export function uploadStorageFromEnv(env: Env, fetcher?: typeof fetch): UploadStorage | null {
   if (env.CLOSER_UPLOADS_DIR) return directoryStorage(env.CLOSER_UPLOADS_DIR);
   const key = supabaseServiceKey(env);
   if (env.SUPABASE_URL && key) {
+    // The global fetch is looked up at each call, never captured (hosts and tests may replace it).
+    const fetchAtCall: typeof fetch = (input, init) => (fetcher ?? globalThis.fetch)(input, init);
     return supabaseStorage({
       url: env.SUPABASE_URL,
       serviceKey: key,
       bucket: UPLOADS_BUCKET,
-      fetch: fetcher,
+      fetch: fetchAtCall,
     });
   }
   return null;
