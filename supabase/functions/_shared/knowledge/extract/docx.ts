@@ -1,4 +1,5 @@
 // DOCX to text (mammoth → HTML → headed sections), after checking how big the archive unpacks (zip bombs).
+// mammoth is pinned to 1.12.0: 1.13 sets `__proto__`, which Deno (and so the edge runtime) does not allow.
 import { Buffer } from 'node:buffer';
 import JSZip from 'jszip';
 import { parseHTML } from 'linkedom';
