@@ -46,7 +46,7 @@ const agentParam = { id: { schema: id, what: 'Agent' } };
 
 export function createAgentsApp(runtime: Runtime) {
   const app = createFunctionApp('agents', runtime, {
-    largeBodies: [{ path: UPLOAD_PATH, maxBytes: UPLOAD_BODY_BYTES }],
+    largeBodies: [{ path: UPLOAD_PATH, mediaType: 'multipart/form-data', maxBytes: UPLOAD_BODY_BYTES }],
   });
   app.use('*', authorize(access.staff));
 

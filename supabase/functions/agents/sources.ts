@@ -12,12 +12,13 @@ import {
   type WebSourceCreate,
   webSourceCreate,
 } from '@closer/contract';
+import type { Context, MiddlewareHandler } from 'hono';
 import type * as z from 'zod/mini';
 import { tenant } from '../_shared/auth/middleware.ts';
-import type { FunctionApp } from '../_shared/http/app.ts';
+import type { AppEnv, FunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
-import { route } from '../_shared/http/route.ts';
+import { isOfMediaType, route } from '../_shared/http/route.ts';
 import { acceptedTypesText, mediaTypeOf } from '../_shared/knowledge/extract/open.ts';
 import {
   createSource,
@@ -39,7 +40,7 @@ const sourceParams = { ...agentParam, sourceId: { schema: id, what: 'Knowledge s
 /** Room for the multipart envelope around the largest file. */
 export const UPLOAD_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024;
 /** Paths whose bodies may be as large as an upload (see createFunctionApp's largeBodies). */
-export const UPLOAD_PATH = /\/agents\/[^/]+\/sources\/files$/;
+export const UPLOAD_PATH = /\/agents\/[^/]+\/sources$/;
 
 const MIB = MAX_UPLOAD_BYTES / 1024 / 1024;
 
@@ -80,16 +81,30 @@ export function registerSourceRoutes(app: FunctionApp) {
     );
   });
 
-  const createWeb = route({
-    summary: 'Add a web source: pages, a sitemap, or a crawl from a start page (synced in the background)',
-    description:
-      'Pages are read as they are (`url`), from a sitemap or sitemap index (`sitemap`), or by following same-origin links from a start page to `maxDepth` links and `maxPages` pages (`crawl`). robots.txt and `noindex` are respected; private, loopback and link-local addresses are refused unless ALLOW_PRIVATE_CRAWL=true.',
+  const create = route({
+    summary: `Add a source: web pages (JSON) or a file up to ${MIB} MiB (multipart/form-data); synced in the background`,
+    description: `**Web** (JSON): pages as they are (\`url\`), every page of a sitemap or sitemap index (\`sitemap\`), or same-origin links followed from a start page to \`maxDepth\` links and \`maxPages\` pages (\`crawl\`); robots.txt and \`noindex\` are respected; private, loopback and link-local addresses are refused unless ALLOW_PRIVATE_CRAWL=true. **File** (multipart/form-data): PDF, DOCX, HTML, Markdown, plain text or CSV in the \`file\` part, an optional \`name\` part; larger than ${MIB} MiB is answered 413, another type 415. The answer is the source, \`queued\`; its status and progress tell when its knowledge is ready.`,
     params: agentParam,
     body: webSourceCreate,
+    rawBody: {
+      mediaType: 'multipart/form-data',
+      description: `A web source as JSON, or a file (\`file\`, up to ${MAX_UPLOAD_BYTES} bytes) with an optional \`name\``,
+      schema: {
+        type: 'object',
+        required: ['file'],
+        properties: {
+          file: { type: 'string', format: 'binary' },
+          name: { type: 'string', minLength: 1, maxLength: 200 },
+        },
+      },
+    },
     responses: { 201: knowledgeSource },
   });
-  app.post('/:id/sources', createWeb, async (c) => {
+  app.post('/:id/sources', refuseOtherBodies, create, async (c) => {
     const agentId = c.req.valid('param').id;
+    if (isOfMediaType(c.req.header('content-type'), 'multipart/form-data')) {
+      return c.json(await createFileSource(c, agentId), 201);
+    }
     const body = c.req.valid('json') as z.output<typeof webSourceCreate> & WebSourceCreate;
     const { name, settings } = webSourceOf(body);
     const source = await tenant(c, async (tx) => {
@@ -104,69 +119,6 @@ export function registerSourceRoutes(app: FunctionApp) {
       });
     });
     return c.json(source, 201);
-  });
-
-  const upload = route({
-    summary: `Add a file source: PDF, DOCX, HTML, Markdown, plain text or CSV up to ${MIB} MiB (multipart/form-data)`,
-    description: `Send the file as the \`file\` part (an optional \`name\` part names the source). Larger files are answered 413, other types 415. The file is kept in private storage and read in the background; the source's status and progress tell when its knowledge is ready.`,
-    params: agentParam,
-    rawBody: {
-      mediaType: 'multipart/form-data',
-      description: `The file (\`file\`, up to ${MAX_UPLOAD_BYTES} bytes) and an optional \`name\``,
-      schema: {
-        type: 'object',
-        required: ['file'],
-        properties: {
-          file: { type: 'string', format: 'binary' },
-          name: { type: 'string', minLength: 1, maxLength: 200 },
-        },
-      },
-    },
-    responses: { 201: knowledgeSource },
-  });
-  app.post('/:id/sources/files', upload, async (c) => {
-    const agentId = c.req.valid('param').id;
-    const runtime = c.var.runtime;
-    const file = await readUpload(c.req.raw);
-    const agent = await tenant(c, (tx) => findAgent(tx, agentId));
-    if (!runtime.uploads) {
-      throw new ApiError(
-        'unavailable',
-        'File uploads need storage: set CLOSER_UPLOADS_DIR or deploy on Supabase',
-      );
-    }
-    const sourceId = crypto.randomUUID();
-    const storageKey = uploadKey(agent.orgId, sourceId);
-    try {
-      await runtime.uploads.put(storageKey, file.bytes, file.mediaType);
-    } catch (failure) {
-      logFailure(failure, { where: 'upload storage', requestId: c.var.requestId });
-      throw new ApiError('unavailable', 'The file could not be stored just now; try again');
-    }
-    try {
-      const source = await tenant(c, (tx) =>
-        createSource(tx, {
-          id: sourceId,
-          orgId: agent.orgId,
-          agentId,
-          kind: 'file',
-          name: file.name,
-          settings: {
-            fileName: file.fileName,
-            mediaType: file.mediaType,
-            byteSize: file.bytes.byteLength,
-            storageKey,
-          },
-          schedule: 'off',
-        }),
-      );
-      return c.json(source, 201);
-    } catch (error) {
-      await runtime.uploads
-        .delete(storageKey)
-        .catch((failure) => logFailure(failure, { where: 'upload storage', requestId: c.var.requestId }));
-      throw error;
-    }
   });
 
   const read = route({
@@ -254,6 +206,63 @@ export function registerSourceRoutes(app: FunctionApp) {
   });
 }
 
+/** A body that is neither JSON nor multipart/form-data: 415 naming both (JSON may also come untyped). */
+const refuseOtherBodies: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const type = c.req.header('content-type');
+  if (type && !isOfMediaType(type, 'application/json') && !isOfMediaType(type, 'multipart/form-data')) {
+    throw new ApiError(
+      'unsupported_media_type',
+      'Send a web source as application/json, or a file as multipart/form-data with the file in a part named "file"',
+    );
+  }
+  await next();
+};
+
+/** Stores the uploaded file, then the source that reads it; the file is removed again if the source is not stored. */
+async function createFileSource(c: Context<AppEnv>, agentId: string) {
+  const runtime = c.var.runtime;
+  const file = await readUpload(c.req.raw);
+  const agent = await tenant(c, (tx) => findAgent(tx, agentId));
+  if (!runtime.uploads) {
+    throw new ApiError(
+      'unavailable',
+      'File uploads need storage: set CLOSER_UPLOADS_DIR or deploy on Supabase',
+    );
+  }
+  const uploads = runtime.uploads;
+  const sourceId = crypto.randomUUID();
+  const storageKey = uploadKey(agent.orgId, sourceId);
+  const logged = (failure: unknown) =>
+    logFailure(failure, { where: 'upload storage', requestId: c.var.requestId });
+  try {
+    await uploads.put(storageKey, file.bytes, file.mediaType);
+  } catch (failure) {
+    logged(failure);
+    throw new ApiError('unavailable', 'The file could not be stored just now; try again');
+  }
+  try {
+    return await tenant(c, (tx) =>
+      createSource(tx, {
+        id: sourceId,
+        orgId: agent.orgId,
+        agentId,
+        kind: 'file',
+        name: file.name,
+        settings: {
+          fileName: file.fileName,
+          mediaType: file.mediaType,
+          byteSize: file.bytes.byteLength,
+          storageKey,
+        },
+        schedule: 'off',
+      }),
+    );
+  } catch (error) {
+    await uploads.delete(storageKey).catch(logged);
+    throw error;
+  }
+}
+
 interface Upload {
   bytes: Uint8Array;
   fileName: string;
@@ -263,13 +272,6 @@ interface Upload {
 
 /** The upload's file and fields, or the error envelope's reason: 415 not multipart or not an accepted type, 413. */
 async function readUpload(request: Request): Promise<Upload> {
-  const contentType = request.headers.get('content-type') ?? '';
-  if (!/^multipart\/form-data\b/i.test(contentType)) {
-    throw new ApiError(
-      'unsupported_media_type',
-      'Send the file as multipart/form-data with the file in a part named "file"',
-    );
-  }
   let form: FormData;
   try {
     form = await request.formData();

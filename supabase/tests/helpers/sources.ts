@@ -19,7 +19,7 @@ export async function uploadFile(
   const form = new FormData();
   form.set('file', new File([file.bytes as BlobPart], file.name, { type: file.type ?? '' }));
   for (const [key, value] of Object.entries(fields)) form.set(key, value);
-  const response = await api.fetch(`/agents/${agentId}/sources/files`, {
+  const response = await api.fetch(`/agents/${agentId}/sources`, {
     method: 'POST',
     headers: { authorization: `Bearer ${credential}` },
     body: form,

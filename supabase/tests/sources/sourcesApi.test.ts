@@ -224,13 +224,19 @@ describe.each(drivers)('file sources on %s', (driver) => {
     for (const accepted of ['.pdf', '.docx', '.html', '.md', '.txt', '.csv'])
       expect(image.body.error!.message).toContain(accepted);
 
-    const json = await asA()('POST', `/agents/${a.agentId}/sources/files`, { file: 'hello' });
-    expect(json.status).toBe(415);
+    const raw = await asA()('POST', `/agents/${a.agentId}/sources`, '%PDF-1.7', {
+      'content-type': 'application/pdf',
+    });
+    expect(raw.status).toBe(415);
+    expect(raw.body.error).toMatchObject({
+      code: 'unsupported_media_type',
+      message: expect.stringContaining('multipart/form-data'),
+    });
     const empty = await uploadFile(api, a.secretKey, a.agentId, { bytes: '', name: 'empty.txt' });
     expect(empty.status).toBe(422);
     const form = new FormData();
     form.set('name', 'no file');
-    const noFile = await api.fetch(`/agents/${a.agentId}/sources/files`, {
+    const noFile = await api.fetch(`/agents/${a.agentId}/sources`, {
       method: 'POST',
       headers: { authorization: `Bearer ${a.secretKey}` },
       body: form,

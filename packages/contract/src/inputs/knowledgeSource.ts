@@ -1,4 +1,4 @@
-// Requests that create or change a knowledge source (files arrive as multipart/form-data, see uploadLimits).
+// Requests that create or change a knowledge source (files arrive as multipart/form-data: MAX_UPLOAD_BYTES, acceptedFileTypes).
 import * as z from 'zod/mini';
 import { int, storable, text } from '../common.ts';
 import { syncSchedule } from '../knowledgeSource.ts';
@@ -51,7 +51,7 @@ export const crawlSourceCreate = z.strictObject({
   ...common,
 });
 
-/** `POST /agents/:id/sources`: a web source (files go to `POST /agents/:id/sources/files`). */
+/** `POST /agents/:id/sources` as JSON: a web source (a file goes to the same route as multipart/form-data). */
 export const webSourceCreate = z.discriminatedUnion('kind', [
   urlSourceCreate,
   sitemapSourceCreate,

@@ -110,7 +110,7 @@ export function sourcesResource(http: Http) {
       const form = new FormData();
       form.set('file', blob, fileName);
       if (options.name) form.set('name', options.name);
-      return http.request('POST', at(agentId, '/files'), knowledgeSource, {
+      return http.request('POST', at(agentId), knowledgeSource, {
         form,
         onUploadProgress: options.onProgress,
         signal: options.signal,

@@ -32,8 +32,8 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 export interface FunctionAppOptions {
   maxBodyBytes?: number;
-  /** A larger limit for some routes (file uploads): the first pattern matching the request's path wins. */
-  largeBodies?: { path: RegExp; maxBytes: number }[];
+  /** A larger limit for some bodies (file uploads): the first entry matching the path and media type wins. */
+  largeBodies?: { path: RegExp; mediaType: string; maxBytes: number }[];
 }
 
 export function createFunctionApp(
@@ -89,7 +89,8 @@ export function createFunctionApp(
     limit: limitOf(large.maxBytes),
   }));
   app.use('*', (c, next) => {
-    const large = largeLimits.find((entry) => entry.path.test(c.req.path));
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const large = largeLimits.find((entry) => entry.path.test(c.req.path) && entry.mediaType === type);
     return (large?.limit ?? defaultLimit)(c, next);
   });
   app.use('*', async (c, next) => {
