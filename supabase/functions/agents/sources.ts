@@ -195,15 +195,21 @@ export function registerSourceRoutes(app: FunctionApp) {
   app.delete('/:id/sources/:sourceId', remove, async (c) => {
     const { id: agentId, sourceId } = c.req.valid('param');
     const storageKey = await tenant(c, (tx) => deleteSource(tx, agentId, sourceId));
-    const uploads = c.var.runtime.uploads;
     // The rows are gone; a file left behind by a storage failure is only logged (nothing points to it).
-    if (storageKey && uploads) {
-      await uploads
-        .delete(storageKey)
-        .catch((failure) => logFailure(failure, { where: 'upload storage', requestId: c.var.requestId }));
-    }
+    if (storageKey) await removeStoredFiles(c, [storageKey]);
     return c.body(null, 204);
   });
+}
+
+/** Removes uploaded files whose sources are gone; failures are logged, never answered. */
+export async function removeStoredFiles(c: Context<AppEnv>, keys: string[]): Promise<void> {
+  const uploads = c.var.runtime.uploads;
+  if (!uploads) return;
+  for (const key of keys) {
+    await uploads
+      .delete(key)
+      .catch((failure) => logFailure(failure, { where: 'upload storage', requestId: c.var.requestId }));
+  }
 }
 
 /** A body that is neither JSON nor multipart/form-data: 415 naming both (JSON may also come untyped). */

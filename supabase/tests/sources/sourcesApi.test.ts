@@ -250,6 +250,22 @@ describe.each(drivers)('file sources on %s', (driver) => {
     expect(names).not.toContain('photo.png');
   });
 
+  it("deletes an agent's sources, their items and their stored files with the agent", async () => {
+    const agent = (await asA()<{ id: string }>('POST', '/agents', { name: 'Short-lived' })).body;
+    const created = await uploadFile(api, a.secretKey, agent.id, {
+      bytes: 'Closed on Mondays.',
+      name: 'hours.txt',
+    });
+    await workUntilIdle(deps);
+    expect(await readdir(`${uploadsDir}/${a.orgId}`)).toContain(created.body.id);
+    expect((await asA()('DELETE', `/agents/${agent.id}`)).status).toBe(204);
+    expect(await readdir(`${uploadsDir}/${a.orgId}`)).not.toContain(created.body.id);
+    expect(await db.query('select 1 from knowledge_sources where id = $1', [created.body.id])).toEqual([]);
+    expect(await db.query('select 1 from company_knowledge where source_id = $1', [created.body.id])).toEqual(
+      [],
+    );
+  });
+
   it("keeps each tenant to its own sources: another organisation's source or agent is a 404", async () => {
     const created = await uploadFile(api, a.secretKey, a.agentId, {
       bytes: 'Open on Sundays.',

@@ -138,6 +138,16 @@ export async function deleteSource(tx: Queryable, agentId: string, sourceId: str
   return row.settings.storageKey ?? null;
 }
 
+/** The storage keys of an agent's uploaded files, read before the agent (and so its sources) is deleted. */
+export async function storedFilesOf(tx: Queryable, agentId: string): Promise<string[]> {
+  const rows = await tx.query<{ key: string }>(
+    `select settings ->> 'storageKey' as key from public.knowledge_sources
+     where agent_id = $1 and kind = 'file' and settings ? 'storageKey'`,
+    [agentId],
+  );
+  return rows.map((row) => row.key);
+}
+
 /** When a schedule syncs a source next, from now; null for `off`. */
 export const nextSyncSql = (schedule: string) =>
   schedule === 'daily'
