@@ -61,9 +61,11 @@ beforeAll(async () => {
   site = await startTestSite();
   site.pages.set(
     '/',
-    htmlPage('Deno shop', ['Heat pumps and solar panels, installed in a day.'], ['/hours']),
+    htmlPage('Deno shop', ['Heat pumps and solar panels, installed in a day.'], ['/hours', '/private/x']),
   );
   site.pages.set('/hours', htmlPage('Opening hours', ['Open nine to five, Monday to Saturday.']));
+  site.pages.set('/private/x', htmlPage('Private', ['Not for robots.']));
+  site.pages.set('/robots.txt', { contentType: 'text/plain', body: 'User-agent: *\nDisallow: /private/\n' });
 });
 afterAll(async () => {
   await site?.close();
@@ -228,6 +230,9 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
       { name: 'deno.pdf', status: 'ready', titles: ['deno.pdf — page 1'] },
       { name: `${site.origin}/`, status: 'ready', titles: ['Deno shop', 'Opening hours'] },
     ]);
+    // robots.txt, read by robots-parser under Deno, kept the crawler out of /private/.
+    expect(site.requests).toContain('/robots.txt');
+    expect(site.requests).not.toContain('/private/x');
   },
   dashboard: async (fn) => {
     // "Today" in the zone the dashboard is asked about, not in UTC: they differ for hours every night.

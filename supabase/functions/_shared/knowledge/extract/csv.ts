@@ -3,7 +3,8 @@ import Papa from 'papaparse';
 import { type ExtractedDocument, ExtractionError, item } from './document.ts';
 
 export function openCsv(text: string, fileName: string): ExtractedDocument {
-  const parsed = Papa.parse<string[]>(text, { skipEmptyLines: 'greedy' });
+  // Typed here: Deno does not see @types/papaparse.
+  const parsed: { data: string[][] } = Papa.parse<string[]>(text, { skipEmptyLines: 'greedy' });
   const [header, ...rows] = parsed.data;
   if (!header || header.every((cell) => !cell.trim()))
     throw new ExtractionError('The CSV file has no header row');

@@ -2,9 +2,9 @@
 // mammoth is pinned to 1.12.0: 1.13 sets `__proto__`, which Deno (and so the edge runtime) does not allow.
 import { Buffer } from 'node:buffer';
 import JSZip from 'jszip';
-import { parseHTML } from 'linkedom';
 import mammoth from 'mammoth';
 import { ExtractionError } from './document.ts';
+import { parseHtmlDocument } from './dom.ts';
 import { sectionsOfBody } from './html.ts';
 import type { Section } from './sections.ts';
 
@@ -62,6 +62,6 @@ export async function readDocx(bytes: Uint8Array, limit = MAX_DOCX_UNPACKED_BYTE
   } catch {
     throw new ExtractionError('The file is not a readable DOCX (no Word document inside)');
   }
-  const { document } = parseHTML(`<html><body>${html}</body></html>`);
-  return sectionsOfBody(document.body as never);
+  const body = parseHtmlDocument(`<html><body>${html}</body></html>`).body;
+  return body ? sectionsOfBody(body) : [];
 }

@@ -1,10 +1,8 @@
 // HTML to text: the main content (Readability over linkedom's DOM), as paragraphs split into headed sections.
 import { Readability } from '@mozilla/readability';
-import { parseHTML } from 'linkedom';
 import { tidyText } from './document.ts';
+import { type DomNode, parseHtmlDocument } from './dom.ts';
 import type { Section } from './sections.ts';
-
-type Node = { nodeType: number; nodeName: string; textContent: string | null; childNodes: ArrayLike<Node> };
 
 const BLOCKS = new Set([
   'P',
@@ -48,7 +46,7 @@ const SKIPPED = new Set([
  * The document's text as headed sections: every block's own text is one paragraph, a table row's cells are
  * joined with " | ", and h1–h3 start a new section.
  */
-export function sectionsOfBody(body: Node): Section[] {
+export function sectionsOfBody(body: DomNode): Section[] {
   const sections: Section[] = [{ heading: '', text: '' }];
   let line = '';
   const flush = () => {
@@ -56,7 +54,7 @@ export function sectionsOfBody(body: Node): Section[] {
     line = '';
     if (text) sections[sections.length - 1]!.text += `${text}\n\n`;
   };
-  const walk = (node: Node) => {
+  const walk = (node: DomNode) => {
     if (node.nodeType === 3) {
       line += node.textContent ?? '';
       return;
@@ -92,21 +90,21 @@ export interface ReadHtml {
 
 /** The page's title and main text. Readability picks the article; a page it cannot read gives its whole body. */
 export function readHtml(html: string, url = 'https://localhost/'): ReadHtml {
-  const { document } = parseHTML(html);
+  const document = parseHtmlDocument(html);
   const pageTitle = tidyText(document.querySelector('title')?.textContent ?? '');
   // Readability changes the document it reads: give it its own copy.
-  const { document: copy } = parseHTML(html);
+  const copy = parseHtmlDocument(html);
   let article: { title?: string | null | undefined; content?: string | null | undefined } | null = null;
   try {
     Object.defineProperty(copy, 'documentURI', { value: url, configurable: true });
-    article = new Readability(copy as unknown as Document, { charThreshold: 100 }).parse();
+    article = new Readability(copy as never, { charThreshold: 100 }).parse();
   } catch {
     article = null;
   }
   const main = article?.content
-    ? parseHTML(`<html><body>${article.content}</body></html>`).document.body
+    ? parseHtmlDocument(`<html><body>${article.content}</body></html>`).body
     : document.body;
-  const sections = main ? sectionsOfBody(main as unknown as Node) : [];
+  const sections = main ? sectionsOfBody(main) : [];
   const title = pageTitle || tidyText(article?.title ?? '');
   return { title, sections };
 }

@@ -1,5 +1,5 @@
 // What a fetched HTML page gives a source: its title, main text, canonical URL, robots meta and links.
-import { parseHTML } from 'linkedom';
+import { parseHtmlDocument } from '../extract/dom.ts';
 import { readHtml } from '../extract/html.ts';
 
 export interface ReadPage {
@@ -23,7 +23,7 @@ export function pageUrl(url: URL): URL {
 }
 
 export function readPage(html: string, url: URL, headers: Headers): ReadPage {
-  const { document } = parseHTML(html);
+  const document = parseHtmlDocument(html);
   const robots = Array.from(document.querySelectorAll('meta[name]'))
     .filter((meta) => /^(robots|closerbot)$/i.test(meta.getAttribute('name') ?? ''))
     .map((meta) => (meta.getAttribute('content') ?? '').toLowerCase())

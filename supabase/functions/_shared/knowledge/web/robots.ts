@@ -1,9 +1,19 @@
 // robots.txt (RFC 9309) through robots-parser: what CloserBot may read on an origin.
-import robotsParser from 'robots-parser';
+import robotsParserModule from 'robots-parser';
 import { RefusedUrl } from './addresses.ts';
 import { fetchPage, PageFailure, type PageFetcher } from './fetchPage.ts';
 
 export const ROBOTS_AGENT = 'CloserBot';
+
+type RobotsParser = (
+  url: string,
+  contents: string,
+) => { isAllowed(url: string, agent: string): boolean | undefined };
+// A CommonJS module whose export is the function: Node gives it as the default import, Deno's types do not.
+const robotsParser: RobotsParser =
+  typeof robotsParserModule === 'function'
+    ? (robotsParserModule as unknown as RobotsParser)
+    : (robotsParserModule as unknown as { default: RobotsParser }).default;
 
 /**
  * The origin's robots.txt as text: '' when it has none (4xx: everything allowed), null when it could not be read

@@ -1,5 +1,5 @@
 // sitemap.xml and sitemap indexes (sitemaps.org): the page URLs and the child sitemaps they list.
-import { DOMParser } from 'linkedom';
+import { parseXmlDocument } from '../extract/dom.ts';
 
 export interface SitemapEntries {
   pages: string[];
@@ -8,9 +8,9 @@ export interface SitemapEntries {
 
 /** The `<loc>`s of a `<urlset>` (pages) or a `<sitemapindex>` (sitemaps); anything else lists nothing. */
 export function readSitemap(xml: string): SitemapEntries {
-  const document = new DOMParser().parseFromString(xml, 'text/xml');
+  const document = parseXmlDocument(xml);
   const locs = (parent: string) =>
-    Array.from(document.querySelectorAll(`${parent} > loc`) as ArrayLike<{ textContent: string | null }>)
+    Array.from(document.querySelectorAll(`${parent} > loc`))
       .map((loc) => (loc.textContent ?? '').trim())
       .filter(Boolean);
   return { pages: locs('url'), sitemaps: locs('sitemap') };
