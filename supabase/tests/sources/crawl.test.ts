@@ -210,6 +210,34 @@ describe.each(drivers)('web sources on %s', (driver) => {
     expect(await readSource(source.id)).toMatchObject({ status: 'ready', progress: { done: 2, total: 2 } });
   });
 
+  it('syncs by itself on its schedule, and a schedule can be changed', async () => {
+    const source = await create({ kind: 'url', urls: [`${site.origin}/pricing`], schedule: 'weekly' });
+    await workUntilIdle(deps);
+    const ready = await readSource(source.id);
+    expect(ready.schedule).toBe('weekly');
+    const nextSync = Date.parse(ready.nextSyncAt!) - Date.parse(ready.lastSyncedAt!);
+    expect(nextSync).toBe(7 * 24 * 3600 * 1000);
+    // Not due: nothing starts. Due (the week has passed): the worker starts a run marked `schedule`.
+    expect((await workUntilIdle(deps)).scheduled).toBe(0);
+    await db.query(`update knowledge_sources set next_sync_at = now() - interval '1 minute' where id = $1`, [
+      source.id,
+    ]);
+    site.pages.set('/pricing', htmlPage('Pricing', [LONG('Prices from 3,900 euros.')]));
+    expect((await workUntilIdle(deps)).scheduled).toBe(1);
+    const runs = await runsOf(db, source.id);
+    expect(runs.map((run) => [run.trigger, run.status, run.updated])).toEqual([
+      ['created', 'succeeded', 0],
+      ['schedule', 'succeeded', 1],
+    ]);
+    const daily = await asA()<KnowledgeSource>('PATCH', `/agents/${a.agentId}/sources/${source.id}`, {
+      schedule: 'off',
+    });
+    expect(daily.body).toMatchObject({ schedule: 'off', nextSyncAt: null });
+    expect(
+      (await asA()('PATCH', `/agents/${a.agentId}/sources/${source.id}`, { schedule: 'hourly' })).status,
+    ).toBe(422);
+  });
+
   it('resumes a sync whose worker died holding the job, without storing anything twice', async () => {
     const source = await create({ kind: 'crawl', url: `${site.origin}/`, maxDepth: 1, maxPages: 20 });
     const oneByOne = { ...deps, stepSizes: { webFetches: 1 } };
