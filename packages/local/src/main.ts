@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
+import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
@@ -85,6 +86,8 @@ const sourceSync = startSourceWorker(
   { db, env, fetch, uploads: runtime.uploads },
   Number(env.CLOSER_SOURCES_INTERVAL_MS) || 2_000,
 );
+// Retention (docs/privacy.md): pg_cron runs it daily on Supabase; here, hourly in-process.
+const retention = startRetentionWorker(db);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -98,6 +101,7 @@ async function shutdown(signal: string) {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await leadSync.stop();
   await sourceSync.stop();
+  await retention.stop();
   clearTimeout(force);
   await db.close();
   console.log('Stopped cleanly.');

@@ -10,6 +10,7 @@ import { createKnowledgeBaseApp } from '@closer/functions/knowledge-base/app.ts'
 import { createKommoApp } from '@closer/functions/kommo/app.ts';
 import { createLeadsApp } from '@closer/functions/leads/app.ts';
 import { createOrganizationsApp } from '@closer/functions/organizations/app.ts';
+import { createPrivacyApp } from '@closer/functions/privacy/app.ts';
 import { createWorkerApp } from '@closer/functions/worker/app.ts';
 
 export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp> = {
@@ -23,6 +24,7 @@ export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp
   leads: createLeadsApp,
   organizations: createOrganizationsApp,
   worker: (runtime) => createWorkerApp(runtime),
+  privacy: createPrivacyApp,
 };
 
 export const functionNames = Object.keys(functionFactories);

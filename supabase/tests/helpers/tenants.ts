@@ -47,7 +47,11 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   rate_limits: 'org_id',
   usage_counters: 'org_id',
   jobs: 'org_id',
+  privacy_audit: 'org_id',
 };
+
+/** Tables a tenant may append to and read, never change: no update or delete policy at all. */
+export const appendOnlyTables = new Set(['privacy_audit']);
 
 export async function createTenant(
   db: Queryable,
@@ -173,5 +177,8 @@ export async function createTenant(
     `insert into public.knowledge_source_runs (org_id, source_id, trigger, status) values ($1, $2, 'created', 'succeeded')`,
     [f.orgId, source?.id],
   );
+  await q(`insert into public.privacy_audit (org_id, action, actor_kind) values ($1, 'export', 'worker')`, [
+    f.orgId,
+  ]);
   return f;
 }
