@@ -33,6 +33,7 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   knowledge_chunks: 'org_id',
   knowledge_sources: 'org_id',
   knowledge_source_runs: 'org_id',
+  knowledge_terms: 'org_id',
   sales_scripts: 'org_id',
   objection_responses: 'org_id',
   knowledge_categories: 'org_id',
@@ -47,6 +48,7 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   rate_limits: 'org_id',
   usage_counters: 'org_id',
   jobs: 'org_id',
+  knowledge_gaps: 'org_id',
   privacy_audit: 'org_id',
 };
 
@@ -176,6 +178,11 @@ export async function createTenant(
   await q(
     `insert into public.knowledge_source_runs (org_id, source_id, trigger, status) values ($1, $2, 'created', 'succeeded')`,
     [f.orgId, source?.id],
+  );
+  await q(
+    `insert into public.knowledge_gaps (org_id, agent_id, conversation_id, question, lexemes)
+     values ($1, $2, $3, 'Do you repair boats?', '{boat,repair}')`,
+    [f.orgId, f.agentId, f.conversationId],
   );
   await q(`insert into public.privacy_audit (org_id, action, actor_kind) values ($1, 'export', 'worker')`, [
     f.orgId,
