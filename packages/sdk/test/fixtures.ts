@@ -54,6 +54,7 @@ export const knowledge = (n: number): KnowledgeItem => ({
   title: `Item ${n}`,
   content: `Content ${n}`,
   tags: [],
+  sourceId: null,
   source: null,
   createdAt: now,
   updatedAt: now,

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts';
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
+import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
@@ -26,7 +27,8 @@ if (!settings.memberSignIn)
   log({ msg: 'no JWT issuer configured: members cannot sign in (secret and publishable keys work)' });
 
 let draining = false;
-const app = createFunctionsHost(createRuntime(db, env), { draining: () => draining });
+const runtime = createRuntime(db, env);
+const app = createFunctionsHost(runtime, { draining: () => draining });
 const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, (info) =>
   log({
     msg: 'listening',
@@ -36,6 +38,11 @@ const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings
 );
 const worker =
   settings.workerIntervalMs > 0 ? startKommoWorker({ db, env, fetch }, settings.workerIntervalMs) : null;
+// Knowledge sources: uploads need CLOSER_UPLOADS_DIR (or Supabase Storage); web sources need nothing more.
+const sourceWorker =
+  settings.sourcesIntervalMs > 0
+    ? startSourceWorker({ db, env, fetch, uploads: runtime.uploads }, settings.sourcesIntervalMs)
+    : null;
 const retention = settings.workerIntervalMs > 0 ? startRetentionWorker(db) : null;
 
 async function shutdown(signal: string): Promise<void> {
@@ -49,6 +56,7 @@ async function shutdown(signal: string): Promise<void> {
   await closed;
   clearTimeout(grace);
   await worker?.stop();
+  await sourceWorker?.stop();
   await retention?.stop();
   await db.close();
   log({ msg: 'stopped', signal });

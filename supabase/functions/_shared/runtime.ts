@@ -2,13 +2,21 @@
 import { createJwtVerifier, type JwtVerifier, jwtConfigFromEnv } from './auth/jwt.ts';
 import type { Database } from './db/types.ts';
 import type { Env } from './env.ts';
+import { type UploadStorage, uploadStorageFromEnv } from './storage/uploads.ts';
 
 export interface Runtime {
   db: Database;
   env: Env;
   verifyJwt: JwtVerifier;
+  /** Where uploaded files wait for the worker; null when not configured (file sources answer 503). */
+  uploads: UploadStorage | null;
 }
 
 export function createRuntime(db: Database, env: Env): Runtime {
-  return { db, env, verifyJwt: createJwtVerifier(jwtConfigFromEnv(env)) };
+  return {
+    db,
+    env,
+    verifyJwt: createJwtVerifier(jwtConfigFromEnv(env)),
+    uploads: uploadStorageFromEnv(env),
+  };
 }

@@ -25,9 +25,21 @@ export interface HttpOptions extends TransportOptions {
 
 type Query = Record<string, string | number | boolean | undefined>;
 
+/** How much of a request body has been sent. */
+export interface UploadProgress {
+  /** 0..1 (an estimate for multipart bodies until the end). */
+  percent: number;
+  transferredBytes: number;
+  totalBytes: number;
+}
+
 export interface RequestInit {
   query?: Query | undefined;
   body?: unknown;
+  /** A multipart body (sent as is, never retried: a stream cannot be sent twice). */
+  form?: FormData | undefined;
+  /** Progress of the body as it is sent; needs request streams (Node >= 22, Deno; browsers over HTTP/2). */
+  onUploadProgress?: ((progress: UploadProgress) => void) | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -105,6 +117,10 @@ export function createHttp(options: HttpOptions): Http {
           searchParams,
           context: { outcome },
           ...(init.body === undefined ? {} : { json: init.body }),
+          ...(init.form ? { body: init.form, retry: { limit: 0 } } : {}),
+          ...(init.onUploadProgress
+            ? { onUploadProgress: (progress) => init.onUploadProgress?.(progress) }
+            : {}),
           ...(init.signal ? { signal: init.signal } : {}),
         });
       } catch (error) {

@@ -18,6 +18,7 @@ import type { Http } from '../core/http.ts';
 import type { PageRequest } from '../core/pagination.ts';
 import type { ListParams, RequestOptions } from './shared.ts';
 import { list } from './shared.ts';
+import { sourcesResource } from './sources.ts';
 
 const at = (agentId: string, rest = '') => `/agents/${encodeURIComponent(agentId)}${rest}`;
 
@@ -70,6 +71,8 @@ export function agentsResource(http: Http) {
       delete: (agentId: string, knowledgeId: string, options: RequestOptions = {}) =>
         http.request('DELETE', at(agentId, `/knowledge/${encodeURIComponent(knowledgeId)}`), null, options),
     },
+    /** Files and web pages the agent learns from (see docs/knowledge.md). */
+    sources: sourcesResource(http),
     scripts: childResource<SalesScriptCreate>(http, 'scripts', salesScript),
     objections: childResource<ObjectionAnswerCreate>(http, 'objections', objectionAnswer),
   };
