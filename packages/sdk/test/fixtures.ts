@@ -153,6 +153,7 @@ export const messageFixture = {
   role: 'user' as const,
   content: 'Hi',
   status: 'complete' as const,
+  finishReason: null,
   model: null,
   usage: null,
   createdAt: now,

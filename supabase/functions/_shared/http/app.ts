@@ -58,7 +58,7 @@ export function createFunctionApp(
         'x-client-info',
         'apikey',
       ],
-      exposeHeaders: ['x-request-id', 'retry-after', 'x-closer-stream-version'],
+      exposeHeaders: ['x-request-id', 'retry-after', 'x-closer-stream-version', 'content-disposition'],
       maxAge: 86400,
     }),
   );
