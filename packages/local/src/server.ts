@@ -1,4 +1,5 @@
-// One HTTP app for the local stack: every function under /functions/v1/<name>, the demo page at /.
+// One HTTP app for the local stack: every function under /functions/v1/<name>, the demo page at /, the console
+// at /console/.
 
 import { readFile } from 'node:fs/promises';
 import type { ServerBindings } from '@closer/functions/_shared/http/clientAddress.ts';
@@ -8,10 +9,11 @@ import { securityHeaders } from '@closer/functions/_shared/http/securityHeaders.
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
+import { consoleSite } from './consoleSite.ts';
 import type { DemoKeys } from './demoKeys.ts';
 import { demoPage } from './demoPage.ts';
 import { functionFactories } from './functions.ts';
-import { localSignInApp } from './localSignIn.ts';
+import { localSignInApp, OneTimeCodes } from './localSignIn.ts';
 import { widgetDist } from './paths.ts';
 
 export const FUNCTIONS_PATH = '/functions/v1';
@@ -19,7 +21,12 @@ export const FUNCTIONS_PATH = '/functions/v1';
 /** Methods the Fetch standard forbids in a Request; Node still receives them from clients. */
 const UNREQUESTABLE_METHODS = ['TRACE', 'TRACK', 'CONNECT'];
 
-export function createLocalApp(runtime: Runtime, demo: DemoKeys | null = null): Hono {
+/** `codes`: the one-time sign-in codes this stack accepts (`pnpm start` issues the console link's). */
+export function createLocalApp(
+  runtime: Runtime,
+  demo: DemoKeys | null = null,
+  codes: OneTimeCodes = new OneTimeCodes(),
+): Hono {
   const apps = new Map(Object.entries(functionFactories).map(([name, create]) => [name, create(runtime)]));
   const root = new Hono();
   // The root's own answers (TRACE, an unknown function, the local sign-in's token) get the functions' headers.
@@ -53,7 +60,8 @@ export function createLocalApp(runtime: Runtime, demo: DemoKeys | null = null): 
     { optionHandler: (c) => ({ clientAddress: peerAddress(c) }) },
   );
   // Local only: an auth.users row and an access token for any e-mail (docs/local-development.md).
-  root.route('/', localSignInApp(runtime));
+  root.route('/', localSignInApp(runtime, codes));
+  root.route('/', consoleSite(FUNCTIONS_PATH));
   root.get('/', (c) => c.html(demoPage(demo, `${new URL(c.req.url).origin}${FUNCTIONS_PATH}`)));
   // The widget as a site owner embeds it; built before `pnpm start` (root package.json).
   // closer.js is the launcher; it loads closer-panel.js from beside itself when the visitor shows interest.
