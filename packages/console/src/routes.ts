@@ -20,6 +20,9 @@ export interface PageRoute {
 export const routes: PageRoute[] = [
   { path: '/agents', nav: 'nav.agents', load: () => import('./pages/agents/AgentsPage.tsx') },
   { path: '/agents/:agentId', load: () => import('./pages/agents/AgentPage.tsx') },
+  { path: '/conversations', nav: 'nav.conversations', load: () => import('./pages/conversations/ConversationsPage.tsx') },
+  { path: '/conversations/:conversationId', load: () => import('./pages/conversations/TranscriptPage.tsx') },
+  { path: '/leads', nav: 'nav.leads', load: () => import('./pages/leads/LeadsPage.tsx') },
   { path: '/settings', nav: 'nav.settings', load: () => import('./pages/settings/SettingsPage.tsx') },
 ];
 

@@ -1,5 +1,7 @@
 // Every area's catalog in one typed table: a page adds one import and one spread line here.
 import { agentsMessages } from '../pages/agents/messages.ts';
+import { conversationsMessages } from '../pages/conversations/messages.ts';
+import { leadsMessages } from '../pages/leads/messages.ts';
 import { onboardingMessages } from '../pages/onboarding/messages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
@@ -13,6 +15,8 @@ const areas = [
   onboardingMessages,
   agentsMessages,
   settingsMessages,
+  conversationsMessages,
+  leadsMessages,
 ] as const;
 
 type Area = (typeof areas)[number];
