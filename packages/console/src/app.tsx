@@ -16,12 +16,10 @@ import {
 import { OnboardingPage } from './pages/onboarding/OnboardingPage.tsx';
 import { NewPasswordPage } from './pages/signIn/NewPasswordPage.tsx';
 import { SignInPage } from './pages/signIn/SignInPage.tsx';
+import { routerBase } from './routerBase.ts';
 import { homePath, routes } from './routes.ts';
 import { ErrorState, Loading } from './ui/states.tsx';
 import { Toasts } from './ui/Toast.tsx';
-
-/** The router's base: the folder the console is served from, without its trailing slash. */
-export const routerBase = import.meta.env.BASE_URL.replace(/\/$/, '');
 
 export function App() {
   return (

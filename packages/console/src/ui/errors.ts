@@ -2,6 +2,7 @@
 // schemas) and one sentence for everything else.
 import {
   CloserError,
+  ConflictError,
   ConnectionError,
   PermissionError,
   RateLimitError,
@@ -16,9 +17,9 @@ export type FieldErrors = Record<string, string>;
 
 const key = (path: readonly PropertyKey[]) => path.map(String).join('.');
 
-/** The 422 answer's field issues; empty for any other error. */
+/** The field issues of a 422 (invalid) or 409 (taken) answer; empty for any other error. */
 export function serverFieldErrors(error: unknown): FieldErrors {
-  if (!(error instanceof ValidationError)) return {};
+  if (!(error instanceof ValidationError) && !(error instanceof ConflictError)) return {};
   const errors: FieldErrors = {};
   for (const issue of error.details) errors[key(issue.path)] ??= issue.message;
   return errors;

@@ -21,6 +21,7 @@ type TabKey = 'conversation' | 'leads' | 'appearance' | 'access' | 'install';
 /** Which tab shows a field, by the first part of its path. */
 const tabOfField: Record<string, TabKey> = {
   name: 'conversation',
+  slug: 'conversation',
   description: 'conversation',
   persona: 'conversation',
   goal: 'conversation',

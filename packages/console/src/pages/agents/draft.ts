@@ -22,6 +22,7 @@ export const rateLimitKeys = [
 
 export interface AgentDraft {
   name: string;
+  slug: string;
   description: string;
   persona: string;
   goal: string;
@@ -52,6 +53,7 @@ const text = (value: number | null) => (value === null ? '' : String(value));
 export function draftOf(agent: Agent): AgentDraft {
   return {
     name: agent.name,
+    slug: agent.slug,
     description: agent.description,
     persona: agent.persona,
     goal: agent.goal,
@@ -82,13 +84,14 @@ export function draftOf(agent: Agent): AgentDraft {
 const number = (value: string) => (value.trim() === '' ? Number.NaN : Number(value));
 const numberOrNull = (value: string) => (value.trim() === '' ? null : Number(value));
 
-/** The fields the editor changes (the slug and knowledge categories are set elsewhere). */
-export type EditableFields = Required<Omit<AgentUpdate, 'slug' | 'knowledgeCategoryIds'>>;
+/** The fields the editor changes (knowledge categories are chosen on the Knowledge page). */
+export type EditableFields = Required<Omit<AgentUpdate, 'knowledgeCategoryIds'>>;
 
 /** Every editable field as the update body would carry it. */
 export function bodyOf(draft: AgentDraft): EditableFields {
   return {
     name: draft.name,
+    slug: draft.slug.trim(),
     description: draft.description,
     persona: draft.persona,
     goal: draft.goal,
@@ -112,7 +115,7 @@ export function bodyOf(draft: AgentDraft): EditableFields {
 
 /**
  * The fields that differ from the saved agent, checked with the contract's update schema: the body to PATCH, or
- * the problems by field path. Fields the editor does not show (slug, knowledge categories) are never sent.
+ * the problems by field path. Knowledge categories (not edited here) are never sent.
  */
 export function changes(
   agent: Agent,

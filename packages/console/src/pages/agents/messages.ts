@@ -26,6 +26,9 @@ export const agentsMessages = defineMessages({
     'agent.unsaved': 'Unsaved changes',
     'agent.identity': 'Who the agent is',
     'agent.languageHint': 'The language it answers in and searches its knowledge with.',
+    'agent.slug': 'Slug',
+    'agent.slugHint':
+      "Lowercase letters, digits and dashes: the agent's name in the API (the `model` of the OpenAI-compatible endpoint).",
     'agent.description': 'Description',
     'agent.descriptionHint': 'For your team; visitors do not see it.',
     'agent.persona': 'Persona',
@@ -138,6 +141,9 @@ export const agentsMessages = defineMessages({
     'agent.unsaved': 'Есть несохранённые изменения',
     'agent.identity': 'Кто этот агент',
     'agent.languageHint': 'Язык ответов и поиска по базе знаний.',
+    'agent.slug': 'Слаг',
+    'agent.slugHint':
+      'Строчные латинские буквы, цифры и дефисы: имя агента в API (`model` в OpenAI-совместимом методе).',
     'agent.description': 'Описание',
     'agent.descriptionHint': 'Для вашей команды; посетители его не видят.',
     'agent.persona': 'Персона',

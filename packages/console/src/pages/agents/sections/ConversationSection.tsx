@@ -39,6 +39,15 @@ export function ConversationSection({ draft, set, errors }: SectionProps) {
             )}
           </Field>
         </div>
+        <Field label={t('agent.slug')} hint={t('agent.slugHint')} error={errors.slug}>
+          {(control) => (
+            <input
+              {...control}
+              value={draft.slug}
+              onInput={(event) => set({ slug: event.currentTarget.value })}
+            />
+          )}
+        </Field>
         <Field label={t('agent.description')} hint={t('agent.descriptionHint')} error={errors.description}>
           {(control) => (
             <input
