@@ -40,6 +40,15 @@ export default defineConfig({
       {
         ...shared,
         test: {
+          name: 'console-pages-browser',
+          include: ['packages/console/test/browser/**/*.browser.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
           name: 'local',
           include: ['packages/local/test/**/*.test.ts'],
           testTimeout: 30_000,

@@ -1,6 +1,7 @@
 // Every area's catalog in one typed table: a page adds one import and one spread line here.
 import { agentsMessages } from '../pages/agents/messages.ts';
 import { conversationsMessages } from '../pages/conversations/messages.ts';
+import { dashboardMessages } from '../pages/dashboard/messages.ts';
 import { leadsMessages } from '../pages/leads/messages.ts';
 import { onboardingMessages } from '../pages/onboarding/messages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
@@ -17,6 +18,7 @@ const areas = [
   settingsMessages,
   conversationsMessages,
   leadsMessages,
+  dashboardMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

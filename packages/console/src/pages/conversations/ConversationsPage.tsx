@@ -15,6 +15,7 @@ import { PageHeader } from '../../ui/PageHeader.tsx';
 import { periodInstants } from '../../ui/period.ts';
 import { Empty, ErrorState, Loading, useLoad } from '../../ui/states.tsx';
 import { type Column, Table } from '../../ui/Table.tsx';
+import '../../ui/listPages.css';
 import './conversations.css';
 
 export interface ConversationFilterForm {

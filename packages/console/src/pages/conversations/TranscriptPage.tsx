@@ -13,6 +13,7 @@ import { PageHeader } from '../../ui/PageHeader.tsx';
 import { ErrorState, Loaded, useLoad } from '../../ui/states.tsx';
 import { LeadSummary } from '../leads/LeadSummary.tsx';
 import { visitorLabel } from './ConversationsPage.tsx';
+import '../../ui/listPages.css';
 import './conversations.css';
 
 /** How often an active conversation is read again, in ms. */
@@ -67,13 +68,15 @@ export default function TranscriptPage({ params }: PageProps) {
                 <h2 id="transcript-log" class="visually-hidden">
                   {t('transcript.log')}
                 </h2>
-                <ol class="transcript" role="log" aria-label={t('transcript.log')}>
-                  {c.messages.map((message) => (
-                    <MessageItem key={message.id} message={message} />
-                  ))}
-                </ol>
+                <div role="log" aria-label={t('transcript.log')}>
+                  <ol class="transcript">
+                    {c.messages.map((message) => (
+                      <MessageItem key={message.id} message={message} />
+                    ))}
+                  </ol>
+                </div>
               </section>
-              <aside>
+              <div>
                 <VisitorCard conversation={c} />
                 <section class="card" aria-labelledby="transcript-lead">
                   <h2 id="transcript-lead">{t('transcript.lead')}</h2>
@@ -83,7 +86,7 @@ export default function TranscriptPage({ params }: PageProps) {
                     <p class="muted">{t('transcript.noLead')}</p>
                   )}
                 </section>
-              </aside>
+              </div>
             </div>
           </>
         )}

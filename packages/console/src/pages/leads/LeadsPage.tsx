@@ -16,6 +16,7 @@ import { Empty, ErrorState, Loading, useLoad } from '../../ui/states.tsx';
 import { type Column, Table } from '../../ui/Table.tsx';
 import { CsvExport } from './CsvExport.tsx';
 import { CrmState } from './LeadSummary.tsx';
+import '../../ui/listPages.css';
 import '../conversations/conversations.css';
 
 interface LeadFilterForm {

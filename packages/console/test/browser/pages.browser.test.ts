@@ -1,0 +1,168 @@
+// The Conversations, Leads and Dashboard pages in Chromium against the local stack: a conversation and a lead made
+// through the API appear, a transcript shows how replies ended, the CSV export downloads and parses back, the
+// dashboard shows the figures; axe in light and dark; screenshots at 768 and 1280 px for docs/console.md.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@closer/sdk';
+import { parse } from 'csv-parse/sync';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations, type ConsoleStack, startConsoleStack } from './pagesStack.ts';
+
+const shots = fileURLToPath(new URL('../../../../docs/console/', import.meta.url));
+let stack: ConsoleStack;
+let axe: string;
+let conversationId = '';
+let quietId = '';
+
+beforeAll(async () => {
+  stack = await startConsoleStack();
+  axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  const closer = createClient({ url: `${stack.base}/functions/v1`, secretKey: stack.demo.secretKey! });
+  const agent = stack.demo.agents.find((a) => a.language === 'en')!;
+  // A visitor asks, leaves details (a phone number a spreadsheet would read as a formula), and is answered.
+  const reply = await closer.chat.send({
+    agentId: agent.id,
+    message: 'Do you install panels in Tucson?',
+    visitor: { name: 'Rosa Díaz', email: 'rosa@example.com' },
+  });
+  conversationId = reply.conversationId;
+  await closer.chat.submitLead({
+    agentId: agent.id,
+    conversationId,
+    fields: { name: 'Rosa Díaz', email: 'rosa@example.com', phone: '+1 520 555 0100' },
+  });
+  // Another visitor leaves while the reply streams: stored as interrupted.
+  const stream = closer.chat.stream({ agentId: agent.id, message: 'How much could I save a year?' });
+  for await (const event of stream) {
+    if (event.type === 'start') quietId = event.data.conversationId;
+    if (event.type === 'delta') stream.abort();
+  }
+  for (let i = 0; i < 100; i++) {
+    const read = await closer.conversations.retrieve(quietId);
+    if (read.messages.at(-1)?.status === 'interrupted') break;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+}, 120_000);
+afterAll(async () => stack?.close());
+
+const expectNoViolations = async (tab: Page) => expect(await axeViolations(tab, axe)).toEqual([]);
+
+describe('Conversations', () => {
+  it('lists the API’s conversation, finds it by its words and opens its transcript with the lead', async () => {
+    const tab = await stack.open('/conversations');
+    const table = tab.getByRole('table', { name: 'Conversations' });
+    await expect.poll(() => table.getByRole('row').count()).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => table.textContent()).toContain('Rosa Díaz');
+
+    await tab.getByLabel('Search messages').fill('tucson');
+    await tab.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => table.getByRole('row').count()).toBe(2);
+    await table.getByRole('link').first().click();
+
+    await tab.getByRole('heading', { name: 'Conversation with Rosa Díaz' }).waitFor();
+    const log = tab.getByRole('log', { name: 'Messages' });
+    await expect.poll(() => log.textContent()).toContain('Do you install panels in Tucson?');
+    const lead = tab.getByRole('region', { name: 'Lead' });
+    expect(await lead.textContent()).toContain('rosa@example.com');
+    expect(await lead.textContent()).toContain('Not sent (Kommo not connected)');
+    await tab.context().close();
+  });
+
+  it('shows a reply cut short as interrupted', async () => {
+    const tab = await stack.open(`/conversations/${quietId}`);
+    await expect.poll(() => tab.getByTestId('reply-note').textContent()).toContain('Interrupted');
+    await tab.context().close();
+  });
+});
+
+describe('Leads', () => {
+  it('shows the lead with its CRM state; sending to Kommo again explains why it cannot', async () => {
+    const tab = await stack.open('/leads');
+    const table = tab.getByRole('table', { name: 'Leads' });
+    await expect.poll(() => table.textContent()).toContain('rosa@example.com');
+    await table.getByRole('button', { name: 'Send to Kommo again' }).first().click();
+    await expect.poll(() => tab.getByRole('alert').first().textContent()).toContain('Kommo is not connected');
+    await tab.context().close();
+  });
+
+  it('downloads the leads and the conversations as CSV that parses back (BOM, quoting, formula guard)', async () => {
+    const tab = await stack.open('/leads');
+    const [leads] = await Promise.all([
+      tab.waitForEvent('download'),
+      tab.getByRole('button', { name: 'Download leads' }).click(),
+    ]);
+    expect(leads.suggestedFilename()).toMatch(/^leads-from-\d{4}-\d\d-\d\d-to-\d{4}-\d\d-\d\d\.csv$/);
+    const bytes = await readFile((await leads.path())!);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = parse(bytes.subarray(3), { columns: true }) as Record<string, string>[];
+    expect(rows.find((r) => r.email === 'rosa@example.com')).toMatchObject({
+      name: 'Rosa Díaz',
+      phone: "'+1 520 555 0100",
+      crmState: 'not_connected',
+    });
+
+    const [conversations] = await Promise.all([
+      tab.waitForEvent('download'),
+      tab.getByRole('button', { name: 'Download conversations with messages' }).click(),
+    ]);
+    const text = (await readFile((await conversations.path())!)).subarray(3);
+    const messages = parse(text, { columns: true }) as Record<string, string>[];
+    expect(
+      messages
+        .filter((m) => m.conversationId === conversationId)
+        .map((m) => [m.role, (m.content ?? '').slice(0, 20)]),
+    ).toEqual([
+      ['user', 'Do you install panel'],
+      ['assistant', expect.any(String)],
+    ]);
+    expect(messages.find((m) => m.conversationId === quietId && m.role === 'assistant')?.messageStatus).toBe(
+      'interrupted',
+    );
+    await tab.context().close();
+  });
+});
+
+describe('Dashboard', () => {
+  it('shows the period’s figures as numbers, a chart and tables', async () => {
+    const tab = await stack.open('/dashboard');
+    const totals = tab.getByTestId('totals');
+    await expect.poll(() => totals.textContent()).toMatch(/Conversations\s*\d+/);
+    const closer = createClient({ url: `${stack.base}/functions/v1`, secretKey: stack.demo.secretKey! });
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Madrid' }).format(new Date());
+    const stats = await closer.dashboard.retrieve({ from: today, to: today, tz: 'Europe/Madrid' });
+    expect(stats.totals.conversations).toBeGreaterThanOrEqual(2);
+    expect(await totals.textContent()).toContain(`Conversations${stats.totals.conversations}`);
+    expect(await totals.textContent()).toContain(`Leads${stats.totals.leads}`);
+    const daily = tab.getByRole('table', { name: 'Conversations and leads per day' });
+    expect(await daily.getByRole('row').count()).toBe(31);
+    await tab.locator('.daily-chart canvas').waitFor();
+    await tab.context().close();
+  });
+});
+
+const pages = [
+  ['conversations', '/conversations'],
+  ['transcript', () => `/conversations/${conversationId}`],
+  ['leads', '/leads'],
+  ['dashboard', '/dashboard'],
+] as const;
+
+describe.each(pages)('%s page', (name, path) => {
+  it.each(['light', 'dark'] as const)('has no axe violations in %s', async (theme) => {
+    const tab = await stack.open(typeof path === 'string' ? path : path(), { theme });
+    await tab.locator('.state-loading').waitFor({ state: 'detached' });
+    if (name === 'dashboard') await tab.locator('.daily-chart canvas').waitFor();
+    await expectNoViolations(tab);
+    await tab.context().close();
+  });
+
+  it.each([768, 1280])('is drawn at %i px for the docs', async (width) => {
+    const tab = await stack.open(typeof path === 'string' ? path : path(), { width });
+    await tab.locator('.state-loading').waitFor({ state: 'detached' });
+    if (name === 'dashboard') await tab.locator('.daily-chart canvas').waitFor();
+    await tab.screenshot({ path: `${shots}${name}-${width}.png`, fullPage: true });
+    await tab.context().close();
+  });
+});
