@@ -39,9 +39,19 @@ export default defineConfig({
       },
       {
         ...shared,
+        oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
         test: {
-          name: 'console-pages-browser',
-          include: ['packages/console/test/browser/**/*.browser.test.ts'],
+          name: 'console',
+          include: ['packages/console/test/*.test.{ts,tsx}'],
+          environment: 'happy-dom',
+        },
+      },
+      {
+        ...shared,
+        oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+        test: {
+          name: 'console-browser',
+          include: ['packages/console/test/browser/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

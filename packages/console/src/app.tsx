@@ -1,5 +1,6 @@
 // What the console shows: sign-in until there is a session, onboarding until the user has an organisation,
 // then the shell with the page the address names.
+import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { Redirect, Route, Router, Switch } from 'wouter-preact';
 import { currentOrgId } from './api.ts';
@@ -36,18 +37,32 @@ function Signed() {
     if (user) void loadOrganizations();
     else forgetOrganizations();
   }, [user]);
-  if (!authReady.value) return <Loading />;
+  if (!authReady.value)
+    return (
+      <Solo>
+        <Loading />
+      </Solo>
+    );
   if (passwordRecovery.value && session.value) return <NewPasswordPage />;
   if (!session.value) return <SignInPage />;
   if (organizationsError.value && !organizations.value)
     return (
-      <div class="center-page">
+      <Solo>
         <ErrorState error={organizationsError.value} onRetry={() => void loadOrganizations()} />
-      </div>
+      </Solo>
     );
   if (!organizations.value || (organizations.value.length > 0 && !currentOrgId.value))
-    return <Loading label={t('org.loading')} />;
-  if (organizations.value.length === 0) return <OnboardingPage />;
+    return (
+      <Solo>
+        <Loading label={t('org.loading')} />
+      </Solo>
+    );
+  if (organizations.value.length === 0)
+    return (
+      <Solo>
+        <OnboardingPage />
+      </Solo>
+    );
   return (
     <Shell>
       <Switch>
@@ -67,5 +82,14 @@ function Signed() {
         </Route>
       </Switch>
     </Shell>
+  );
+}
+
+/** A page without the navigation (before there is an organisation to navigate in). */
+function Solo({ children }: { children: ComponentChildren }) {
+  return (
+    <main id="main" class="solo">
+      {children}
+    </main>
   );
 }

@@ -23,12 +23,12 @@ export function consoleSite(functionsPath: string, dist = consoleDist): Hono {
   app.get(CONSOLE_PATH, (c) => c.redirect(`${CONSOLE_PATH}/`, 301));
   app.get(
     `${CONSOLE_PATH}/assets/*`,
-    serveStatic({
-      root: dist,
-      rewriteRequestPath: (path) => path.slice(CONSOLE_PATH.length),
+    async (c, next) => {
+      await next();
       // File names carry a content hash: a changed file is a new name.
-      onFound: (_path, c) => c.header('cache-control', 'public, max-age=31536000, immutable'),
-    }),
+      if (c.res.status === 200) c.res.headers.set('cache-control', 'public, max-age=31536000, immutable');
+    },
+    serveStatic({ root: dist, rewriteRequestPath: (path) => path.slice(CONSOLE_PATH.length) }),
   );
   app.get(`${CONSOLE_PATH}/*`, async (c) => {
     if (c.req.path.startsWith(`${CONSOLE_PATH}/assets/`)) return c.text('Not found', 404);

@@ -66,6 +66,7 @@ function signInRequest(body: unknown): SignInRequest | null {
   };
   if (!Number.isInteger(expiresIn) || (expiresIn as number) < 60 || (expiresIn as number) > MAX_EXPIRES_IN)
     return null;
+  if (code !== undefined && email !== undefined) return null;
   if (typeof code === 'string' && email === undefined && code.length > 0 && code.length <= 100)
     return { code, expiresIn: expiresIn as number };
   if (typeof email !== 'string' || email.length > 320 || !EMAIL.test(email.trim())) return null;

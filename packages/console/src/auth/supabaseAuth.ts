@@ -34,6 +34,9 @@ const codes: Record<string, AuthFailureCode> = {
   flow_state_not_found: 'link_invalid',
   bad_code_verifier: 'link_invalid',
   same_password: 'weak_password',
+  // A magic link for an address without an account (new accounts are made with a password).
+  otp_disabled: 'user_not_found',
+  user_not_found: 'user_not_found',
 };
 
 /** The failure for a supabase-js error: by its `code`, else by status (429, no answer). */
@@ -73,9 +76,18 @@ export function createSupabaseAuth(options: SupabaseAuthOptions): PasswordAuth {
       auth.onAuthStateChange((event, session) => {
         listener(toSession(session), event === 'PASSWORD_RECOVERY' ? 'password_recovery' : undefined);
       });
-      // A broken link in the URL (expired, already used) surfaces here; the user is simply signed out.
+      // A link in the URL (magic link, password reset) is read during initialisation; one that failed (expired,
+      // used) is reported after the session the browser still has.
+      const { error } = await auth.initialize();
       const { data } = await auth.getSession();
       listener(toSession(data.session));
+      if (error) {
+        history.replaceState(history.state, '', location.pathname + location.search);
+        throw error.name === 'AuthImplicitGrantRedirectError' ||
+          error.name === 'AuthPKCEGrantCodeExchangeError'
+          ? new AuthFailure('link_invalid', error.message)
+          : authFailure(error);
+      }
     },
     async accessToken() {
       const { data } = await auth.getSession();

@@ -16,6 +16,7 @@ export type AuthFailureCode =
   | 'invalid_credentials'
   | 'email_not_confirmed'
   | 'user_already_exists'
+  | 'user_not_found'
   | 'weak_password'
   | 'rate_limited'
   | 'signup_disabled'

@@ -57,7 +57,7 @@ export function OnboardingPage() {
   };
 
   return (
-    <div class="center-page" style={{ maxWidth: '560px' }}>
+    <div class="center-page center-page-wide">
       <div class="card">
         <PageHeader title={t('onboarding.title')} />
         <p class="muted">{t('onboarding.intro')}</p>
