@@ -2,23 +2,20 @@
 // through the API appear, a transcript shows how replies ended, the CSV export downloads and parses back, the
 // dashboard shows the figures; axe in light and dark; screenshots at 768 and 1280 px for docs/console.md.
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@closer/sdk';
 import { parse } from 'csv-parse/sync';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations, type ConsoleStack, startConsoleStack } from './pagesStack.ts';
+import { type PagesStack, startPagesStack } from './pagesStack.ts';
+import { axeViolations } from './stack.ts';
 
 const shots = fileURLToPath(new URL('../../../../docs/console/', import.meta.url));
-let stack: ConsoleStack;
-let axe: string;
+let stack: PagesStack;
 let conversationId = '';
 let quietId = '';
 
 beforeAll(async () => {
-  stack = await startConsoleStack();
-  axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  stack = await startPagesStack();
   const closer = createClient({ url: `${stack.base}/functions/v1`, secretKey: stack.demo.secretKey! });
   const agent = stack.demo.agents.find((a) => a.language === 'en')!;
   // A visitor asks, leaves details (a phone number a spreadsheet would read as a formula), and is answered.
@@ -47,11 +44,19 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => stack?.close());
 
-const expectNoViolations = async (tab: Page) => expect(await axeViolations(tab, axe)).toEqual([]);
+/** Opens `path` signed in; the test ends with `done()`, which also checks the page logged no errors. */
+async function visit(path: string, options: { theme?: 'light' | 'dark'; width?: number } = {}) {
+  const { page, problems } = await stack.open(path, options);
+  const done = async () => {
+    expect(problems).toEqual([]);
+    await page.context().close();
+  };
+  return { tab: page, done };
+}
 
 describe('Conversations', () => {
   it('lists the API’s conversation, finds it by its words and opens its transcript with the lead', async () => {
-    const tab = await stack.open('/conversations');
+    const { tab, done } = await visit('/conversations');
     const table = tab.getByRole('table', { name: 'Conversations' });
     await expect.poll(() => table.getByRole('row').count()).toBeGreaterThanOrEqual(3);
     await expect.poll(() => table.textContent()).toContain('Rosa Díaz');
@@ -67,28 +72,28 @@ describe('Conversations', () => {
     const lead = tab.getByRole('region', { name: 'Lead' });
     expect(await lead.textContent()).toContain('rosa@example.com');
     expect(await lead.textContent()).toContain('Not sent (Kommo not connected)');
-    await tab.context().close();
+    await done();
   });
 
   it('shows a reply cut short as interrupted', async () => {
-    const tab = await stack.open(`/conversations/${quietId}`);
+    const { tab, done } = await visit(`/conversations/${quietId}`);
     await expect.poll(() => tab.getByTestId('reply-note').textContent()).toContain('Interrupted');
-    await tab.context().close();
+    await done();
   });
 });
 
 describe('Leads', () => {
   it('shows the lead with its CRM state; sending to Kommo again explains why it cannot', async () => {
-    const tab = await stack.open('/leads');
+    const { tab, done } = await visit('/leads');
     const table = tab.getByRole('table', { name: 'Leads' });
     await expect.poll(() => table.textContent()).toContain('rosa@example.com');
     await table.getByRole('button', { name: 'Send to Kommo again' }).first().click();
     await expect.poll(() => tab.getByRole('alert').first().textContent()).toContain('Kommo is not connected');
-    await tab.context().close();
+    await done();
   });
 
   it('downloads the leads and the conversations as CSV that parses back (BOM, quoting, formula guard)', async () => {
-    const tab = await stack.open('/leads');
+    const { tab, done } = await visit('/leads');
     const [leads] = await Promise.all([
       tab.waitForEvent('download'),
       tab.getByRole('button', { name: 'Download leads' }).click(),
@@ -120,25 +125,27 @@ describe('Leads', () => {
     expect(messages.find((m) => m.conversationId === quietId && m.role === 'assistant')?.messageStatus).toBe(
       'interrupted',
     );
-    await tab.context().close();
+    await done();
   });
 });
 
 describe('Dashboard', () => {
   it('shows the period’s figures as numbers, a chart and tables', async () => {
-    const tab = await stack.open('/dashboard');
+    const { tab, done } = await visit('/dashboard');
     const totals = tab.getByTestId('totals');
     await expect.poll(() => totals.textContent()).toMatch(/Conversations\s*\d+/);
     const closer = createClient({ url: `${stack.base}/functions/v1`, secretKey: stack.demo.secretKey! });
-    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Madrid' }).format(new Date());
-    const stats = await closer.dashboard.retrieve({ from: today, to: today, tz: 'Europe/Madrid' });
+    // The page asks in the browser's own time zone by default: the API asked the same must agree.
+    const tz = await tab.getByLabel('Time zone').inputValue();
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(new Date());
+    const stats = await closer.dashboard.retrieve({ from: today, to: today, tz });
     expect(stats.totals.conversations).toBeGreaterThanOrEqual(2);
     expect(await totals.textContent()).toContain(`Conversations${stats.totals.conversations}`);
     expect(await totals.textContent()).toContain(`Leads${stats.totals.leads}`);
     const daily = tab.getByRole('table', { name: 'Conversations and leads per day' });
     expect(await daily.getByRole('row').count()).toBe(31);
     await tab.locator('.daily-chart canvas').waitFor();
-    await tab.context().close();
+    await done();
   });
 });
 
@@ -151,18 +158,18 @@ const pages = [
 
 describe.each(pages)('%s page', (name, path) => {
   it.each(['light', 'dark'] as const)('has no axe violations in %s', async (theme) => {
-    const tab = await stack.open(typeof path === 'string' ? path : path(), { theme });
+    const { tab, done } = await visit(typeof path === 'string' ? path : path(), { theme });
     await tab.locator('.state-loading').waitFor({ state: 'detached' });
     if (name === 'dashboard') await tab.locator('.daily-chart canvas').waitFor();
-    await expectNoViolations(tab);
-    await tab.context().close();
+    expect(await axeViolations(tab)).toEqual([]);
+    await done();
   });
 
   it.each([768, 1280])('is drawn at %i px for the docs', async (width) => {
-    const tab = await stack.open(typeof path === 'string' ? path : path(), { width });
+    const { tab, done } = await visit(typeof path === 'string' ? path : path(), { width });
     await tab.locator('.state-loading').waitFor({ state: 'detached' });
     if (name === 'dashboard') await tab.locator('.daily-chart canvas').waitFor();
     await tab.screenshot({ path: `${shots}${name}-${width}.png`, fullPage: true });
-    await tab.context().close();
+    await done();
   });
 });
