@@ -24,6 +24,7 @@ export const routes: PageRoute[] = [
   { path: '/conversations', nav: 'nav.conversations', load: () => import('./pages/conversations/ConversationsPage.tsx') },
   { path: '/conversations/:conversationId', load: () => import('./pages/conversations/TranscriptPage.tsx') },
   { path: '/leads', nav: 'nav.leads', load: () => import('./pages/leads/LeadsPage.tsx') },
+  { path: '/knowledge', nav: 'nav.knowledge', load: () => import('./pages/knowledge/KnowledgePage.tsx') },
   { path: '/settings', nav: 'nav.settings', load: () => import('./pages/settings/SettingsPage.tsx') },
 ];
 

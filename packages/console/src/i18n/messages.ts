@@ -2,6 +2,7 @@
 import { agentsMessages } from '../pages/agents/messages.ts';
 import { conversationsMessages } from '../pages/conversations/messages.ts';
 import { dashboardMessages } from '../pages/dashboard/messages.ts';
+import { knowledgeMessages } from '../pages/knowledge/messages.ts';
 import { leadsMessages } from '../pages/leads/messages.ts';
 import { onboardingMessages } from '../pages/onboarding/messages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
@@ -19,6 +20,7 @@ const areas = [
   conversationsMessages,
   leadsMessages,
   dashboardMessages,
+  knowledgeMessages,
 ] as const;
 
 type Area = (typeof areas)[number];
