@@ -149,11 +149,78 @@ describe('Dashboard', () => {
   });
 });
 
+describe('Knowledge', () => {
+  it('adds an item, finds it, edits it, pastes many, and writes an article with a safe preview', async () => {
+    const { tab, done } = await visit('/knowledge');
+    const agent = stack.demo.agents.find((a) => a.language === 'en')!;
+    await tab.getByLabel('Agent', { exact: true }).selectOption(agent.id);
+    await tab.getByRole('button', { name: 'Add an item' }).click();
+    const dialog = tab.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    // The contract's own check, beside the field, before anything is sent; what was typed stays.
+    await expect.poll(() => dialog.getByText('must not be empty').count()).toBeGreaterThanOrEqual(1);
+    await dialog.getByLabel('Title').fill('Wall charger');
+    await dialog.getByLabel('Content').fill('A 11 kW wall charger fills a car overnight.');
+    await dialog.getByLabel('Tags').fill('charger, car');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await tab.getByRole('heading', { name: 'Wall charger' }).waitFor();
+
+    await tab.getByLabel('Search this agent’s knowledge').fill('overnight');
+    await expect.poll(() => tab.locator('.knowledge-item').count()).toBe(1);
+    await tab.getByRole('button', { name: 'Edit Wall charger' }).click();
+    await dialog.getByLabel('Title').fill('Home charger');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await tab.getByLabel('Search this agent’s knowledge').fill('');
+    await tab.getByRole('heading', { name: 'Home charger' }).waitFor();
+    expect(await tab.getByRole('heading', { name: 'Wall charger' }).count()).toBe(0);
+
+    await tab.getByRole('button', { name: 'Paste many' }).click();
+    await dialog
+      .getByLabel('Items as Markdown')
+      .fill('# Warranty\n25 years on panels.\n# Permits\nWe file them for you.');
+    await dialog.getByRole('button', { name: 'Add 2 items' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await tab.getByRole('heading', { name: 'Permits' }).waitFor();
+
+    const closer = createClient({ url: `${stack.base}/functions/v1`, secretKey: stack.demo.secretKey! });
+    const titles: string[] = [];
+    for await (const item of closer.agents.knowledge.list(agent.id)) titles.push(item.title);
+    expect(titles).toEqual(expect.arrayContaining(['Home charger', 'Warranty', 'Permits']));
+    expect(titles).not.toContain('Wall charger');
+
+    await tab.getByRole('tab', { name: 'Knowledge base' }).click();
+    await tab.getByRole('button', { name: 'New article' }).click();
+    await dialog.getByLabel('Title').fill('Financing');
+    await dialog
+      .getByLabel('Content')
+      .fill(
+        '# Loans\n\n**0%** for 12 months. <img src=x onerror="window.hacked=1"> [apply](javascript:window.hacked=1)',
+      );
+    await dialog.getByRole('tab', { name: 'Preview' }).click();
+    const preview = dialog.getByTestId('article-preview');
+    await preview.getByRole('heading', { name: 'Loans' }).waitFor();
+    expect(await preview.locator('strong').textContent()).toBe('0%');
+    expect(await preview.locator('img').count()).toBe(0);
+    // micromark keeps the link text and empties a dangerous URL.
+    expect(
+      await preview.locator('a').evaluateAll((links) => links.map((a) => a.getAttribute('href'))),
+    ).toEqual(['']);
+    expect(await tab.evaluate(() => (window as { hacked?: number }).hacked)).toBeUndefined();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await tab.getByRole('button', { name: 'Edit Financing' }).waitFor();
+    await done();
+  });
+});
+
 const pages = [
   ['conversations', '/conversations'],
   ['transcript', () => `/conversations/${conversationId}`],
   ['leads', '/leads'],
   ['dashboard', '/dashboard'],
+  ['knowledge', '/knowledge'],
 ] as const;
 
 describe.each(pages)('%s page', (name, path) => {

@@ -114,7 +114,7 @@ function AgentItems({ agentId }: { agentId: string }) {
               <ul class="knowledge-list">
                 {shown.map((item) => (
                   <li key={item.id} class="card knowledge-item">
-                    <h3>{item.title}</h3>
+                    <h2>{item.title}</h2>
                     <p class="knowledge-content">{item.content}</p>
                     {item.tags.length > 0 && (
                       <p class="muted">
