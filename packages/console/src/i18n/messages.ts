@@ -5,6 +5,7 @@ import { dashboardMessages } from '../pages/dashboard/messages.ts';
 import { knowledgeMessages } from '../pages/knowledge/messages.ts';
 import { leadsMessages } from '../pages/leads/messages.ts';
 import { onboardingMessages } from '../pages/onboarding/messages.ts';
+import { scriptsMessages } from '../pages/scripts/messages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
 import { commonMessages } from './common.ts';
@@ -21,6 +22,7 @@ const areas = [
   leadsMessages,
   dashboardMessages,
   knowledgeMessages,
+  scriptsMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

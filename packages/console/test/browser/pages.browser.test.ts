@@ -215,18 +215,52 @@ describe('Knowledge', () => {
   });
 });
 
+describe('Scripts', () => {
+  it('adds an objection answer (its errors beside the fields, nothing typed lost) and edits a script', async () => {
+    const { tab, done } = await visit('/scripts');
+    const agent = stack.demo.agents.find((a) => a.language === 'en')!;
+    await tab.getByLabel('Agent', { exact: true }).selectOption(agent.id);
+    await tab.getByRole('button', { name: 'Add an objection answer' }).click();
+    const dialog = tab.getByRole('dialog');
+    await dialog.getByLabel('Objection').fill('Battery prices will drop next year');
+    await dialog.getByLabel('Keywords').fill('expensive, price');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const answer = dialog.getByLabel('Answer');
+    await expect.poll(() => answer.getAttribute('aria-invalid')).toBe('true');
+    expect(await dialog.getByLabel('Objection').inputValue()).toBe('Battery prices will drop next year');
+    await answer.fill('Most homes pay it back in 7 years; financing starts at $0 down.');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await tab.getByRole('button', { name: 'Edit Battery prices will drop next year' }).waitFor();
+
+    const closer = createClient({ url: `${stack.base}/functions/v1`, secretKey: stack.demo.secretKey! });
+    const [script] = (await closer.agents.scripts.list(agent.id)).data;
+    await tab.getByRole('button', { name: `Edit ${script!.name}` }).click();
+    await dialog.getByLabel('Name').fill('Warm welcome');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await tab.getByRole('button', { name: 'Edit Warm welcome' }).waitFor();
+    const objections = (await closer.agents.objections.list(agent.id, { limit: 100 })).data;
+    expect(objections.find((o) => o.objection === 'Battery prices will drop next year')).toMatchObject({
+      keywords: ['expensive', 'price'],
+    });
+    await done();
+  });
+});
+
 const pages = [
   ['conversations', '/conversations'],
   ['transcript', () => `/conversations/${conversationId}`],
   ['leads', '/leads'],
   ['dashboard', '/dashboard'],
   ['knowledge', '/knowledge'],
+  ['scripts', '/scripts'],
 ] as const;
 
 describe.each(pages)('%s page', (name, path) => {
   it.each(['light', 'dark'] as const)('has no axe violations in %s', async (theme) => {
     const { tab, done } = await visit(typeof path === 'string' ? path : path(), { theme });
-    await tab.locator('.state-loading').waitFor({ state: 'detached' });
+    await expect.poll(() => tab.locator('.state-loading').count()).toBe(0);
     if (name === 'dashboard') await tab.locator('.daily-chart canvas').waitFor();
     expect(await axeViolations(tab)).toEqual([]);
     await done();
@@ -234,7 +268,7 @@ describe.each(pages)('%s page', (name, path) => {
 
   it.each([768, 1280])('is drawn at %i px for the docs', async (width) => {
     const { tab, done } = await visit(typeof path === 'string' ? path : path(), { width });
-    await tab.locator('.state-loading').waitFor({ state: 'detached' });
+    await expect.poll(() => tab.locator('.state-loading').count()).toBe(0);
     if (name === 'dashboard') await tab.locator('.daily-chart canvas').waitFor();
     await tab.screenshot({ path: `${shots}${name}-${width}.png`, fullPage: true });
     await done();
