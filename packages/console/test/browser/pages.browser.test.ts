@@ -231,15 +231,15 @@ describe('Scripts', () => {
     await answer.fill('Most homes pay it back in 7 years; financing starts at $0 down.');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    await tab.getByRole('button', { name: 'Edit Battery prices will drop next year' }).waitFor();
+    await tab.getByRole('button', { name: 'Edit Battery prices will drop next year', exact: true }).waitFor();
 
     const closer = createClient({ url: `${stack.base}/functions/v1`, secretKey: stack.demo.secretKey! });
     const [script] = (await closer.agents.scripts.list(agent.id)).data;
-    await tab.getByRole('button', { name: `Edit ${script!.name}` }).click();
-    await dialog.getByLabel('Name').fill('Warm welcome');
+    await tab.getByRole('button', { name: `Edit ${script!.name}`, exact: true }).click();
+    await dialog.getByLabel('Name').fill('Book the free survey');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    await tab.getByRole('button', { name: 'Edit Warm welcome' }).waitFor();
+    await tab.getByRole('button', { name: 'Edit Book the free survey', exact: true }).waitFor();
     const objections = (await closer.agents.objections.list(agent.id, { limit: 100 })).data;
     expect(objections.find((o) => o.objection === 'Battery prices will drop next year')).toMatchObject({
       keywords: ['expensive', 'price'],

@@ -57,8 +57,7 @@ export default function ScriptsPage() {
 function Scripts({ agentId }: { agentId: string }) {
   const scripts = useLoad(async () => {
     const all: SalesScript[] = [];
-    for await (const script of api().agents.scripts.list(agentId, { limit: 100 }))
-      all.push(script);
+    for await (const script of api().agents.scripts.list(agentId, { limit: 100 })) all.push(script);
     return all;
   }, [agentId, currentOrgId.value]);
   const [editing, setEditing] = useState<SalesScript | 'new' | null>(null);
@@ -276,8 +275,7 @@ function ScriptForm({
 function Objections({ agentId }: { agentId: string }) {
   const objections = useLoad(async () => {
     const all: ObjectionAnswer[] = [];
-    for await (const answer of api().agents.objections.list(agentId, { limit: 100 }))
-      all.push(answer);
+    for await (const answer of api().agents.objections.list(agentId, { limit: 100 })) all.push(answer);
     return all;
   }, [agentId, currentOrgId.value]);
   const [editing, setEditing] = useState<ObjectionAnswer | 'new' | null>(null);
