@@ -165,3 +165,18 @@ export const agent = z.object({
   updatedAt: timestamp,
 });
 export type Agent = z.infer<typeof agent>;
+
+/**
+ * Whether the widget of an agent loads on a page (`GET /agents/:id/embed-check?pageUrl=`): the page's origin must
+ * be among the agent's allowed origins and the agent active.
+ */
+export const embedCheck = z.object({
+  pageUrl: z.string(),
+  /** The page's origin, as a browser sends it in `Origin`. */
+  origin: z.string(),
+  originAllowed: z.boolean(),
+  agentActive: z.boolean(),
+  /** Both of the above: the widget loads and chats on that page. */
+  loads: z.boolean(),
+});
+export type EmbedCheck = z.infer<typeof embedCheck>;

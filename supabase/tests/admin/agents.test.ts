@@ -1,4 +1,4 @@
-import type { Agent } from '@closer/contract';
+import type { Agent, EmbedCheck } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, type Caller, createApi, issuePaths } from '../helpers/api.ts';
@@ -154,6 +154,47 @@ describe('GET, PATCH, DELETE /agents/:id', () => {
       [tenant.agentId],
     );
     expect(row?.publishable_key).toBe(rotated.body.publishableKey);
+  });
+
+  it("checks a page address against the agent's allowed origins and status, as the chat routes would", async () => {
+    const tenant = await createTenant(db, 'Embedder', {
+      allowedOrigins: ['https://shop.example', 'https://*.brand.example'],
+    });
+    const check = (pageUrl: string) =>
+      api.as(tenant.secretKey)<EmbedCheck>(
+        'GET',
+        `/agents/${tenant.agentId}/embed-check?pageUrl=${encodeURIComponent(pageUrl)}`,
+      );
+    expect((await check('https://shop.example/pricing?x=1#top')).body).toEqual({
+      pageUrl: 'https://shop.example/pricing?x=1#top',
+      origin: 'https://shop.example',
+      originAllowed: true,
+      agentActive: true,
+      loads: true,
+    });
+    expect((await check('https://eu.brand.example/')).body).toMatchObject({
+      originAllowed: true,
+      loads: true,
+    });
+    for (const elsewhere of [
+      'http://shop.example/',
+      'https://shop.example:8443/',
+      'https://a.b.brand.example/',
+    ])
+      expect((await check(elsewhere)).body).toMatchObject({ originAllowed: false, loads: false });
+    await db.query(`update agents set status = 'paused' where id = $1`, [tenant.agentId]);
+    expect((await check('https://shop.example/')).body).toMatchObject({
+      originAllowed: true,
+      agentActive: false,
+      loads: false,
+    });
+    expect(issuePaths(await check('ftp://shop.example/'))).toEqual([['pageUrl']]);
+    expect(
+      issuePaths(await api.as(tenant.secretKey)('GET', `/agents/${tenant.agentId}/embed-check`)),
+    ).toEqual([['pageUrl']]);
+    expect(
+      (await asA('GET', `/agents/${tenant.agentId}/embed-check?pageUrl=https://shop.example/`)).status,
+    ).toBe(404);
   });
 
   it('deletes an agent with its knowledge, scripts and objections, keeping conversations and leads', async () => {

@@ -14,14 +14,12 @@ import { setTheme, type ThemeChoice, themeChoice } from '../theme.ts';
 export function Shell({ children }: { children: ComponentChildren }) {
   const [location] = useLocation();
   const main = useRef<HTMLElement>(null);
-  const first = useRef(true);
-  // After a navigation, focus goes to the page (screen readers announce it; Tab continues from there).
+  const previous = useRef<string | null>(null);
+  // After a navigation, focus goes to the page (screen readers announce it; Tab continues from there). Not on
+  // the first page, nor on the redirect from `/`: there Tab starts at the skip link.
   useEffect(() => {
-    if (first.current) {
-      first.current = false;
-      return;
-    }
-    main.current?.focus();
+    if (previous.current !== null && previous.current !== '/') main.current?.focus();
+    previous.current = location;
   }, [location]);
   return (
     <div class="shell">

@@ -82,14 +82,17 @@ describe('from the printed link to a widget on my page', () => {
   it("checks whether the widget loads on a page: this site's origin yes, another no", async () => {
     await field('Page address').fill(`${stack.siteOrigin}/shop/panels`);
     await page.getByRole('button', { name: 'Check', exact: true }).click();
-    expect(await page.getByTestId('embed-verdict').textContent()).toContain(
-      `Yes: ${stack.siteOrigin} is allowed`,
-    );
+    await expect
+      .poll(() => page.getByTestId('embed-verdict').textContent())
+      .toContain(`Yes: ${stack.siteOrigin} is allowed`);
     await field('Page address').fill('https://elsewhere.example/page');
     await page.getByRole('button', { name: 'Check', exact: true }).click();
-    expect(await page.getByTestId('embed-verdict').textContent()).toContain(
-      'No: https://elsewhere.example is not among the allowed sites',
-    );
+    await expect
+      .poll(() => page.getByTestId('embed-verdict').textContent())
+      .toContain('No: https://elsewhere.example is not among the allowed sites');
+    await field('Page address').fill('elsewhere.example');
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect.poll(() => errorOf('Page address')).toContain('Enter a full address');
     expect(await axeViolations(page)).toEqual([]);
   });
 

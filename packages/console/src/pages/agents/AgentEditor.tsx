@@ -83,7 +83,7 @@ export function AgentEditor({ agent: initial }: { agent: Agent }) {
     try {
       const saved = await api().agents.update(agent.id, checked.body);
       setAgent(saved);
-      // Anything typed while the request was out stays: only the saved fields are taken from the answer.
+      // Only the fields this save sent are taken from the answer; the others keep what is typed in them.
       setDraft((current) => ({ ...current, ...pickSaved(draftOf(saved), checked.body) }));
       toast(t('form.saved'));
     } catch (error) {

@@ -56,7 +56,9 @@ export function WidgetPreview({ draft }: { draft: AgentDraft }) {
           style={{ ...side, background: accent, color: onAccent }}
           aria-hidden="true"
         >
-          💬
+          <svg width="24" height="24" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true">
+            <path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" />
+          </svg>
         </div>
       </div>
     </figure>
