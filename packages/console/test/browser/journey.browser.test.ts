@@ -2,12 +2,11 @@
 // agent editor (the contract's and the server's field errors beside their fields, typed text kept), the install
 // panel, and the widget from the copied script tag chatting on a page of another origin.
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations, type ConsoleStack, openConsole, startConsoleStack } from './stack.ts';
+import { axeViolations, type ConsoleStack, openConsole, screenshotDir, startConsoleStack } from './stack.ts';
 
-const shots = fileURLToPath(new URL('../../../../docs/console/', import.meta.url));
+const shots = screenshotDir;
 let stack: ConsoleStack;
 let page: Page;
 let problems: string[];

@@ -1,12 +1,11 @@
 // Every page of the shell, Agents and Settings in real Chromium: axe-clean in light and dark, usable at 768 px
 // (no sideways scrolling) and 1280 px, usable from the keyboard; the screenshots in docs/console/ come from here.
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations, type ConsoleStack, openConsole, startConsoleStack } from './stack.ts';
+import { axeViolations, type ConsoleStack, openConsole, screenshotDir, startConsoleStack } from './stack.ts';
 
-const shots = fileURLToPath(new URL('../../../../docs/console/', import.meta.url));
+const shots = screenshotDir;
 let stack: ConsoleStack;
 let agentPath: string;
 

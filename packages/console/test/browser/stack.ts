@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { openDatabase, prepareDatabase } from '@closer/local/src/database.ts';
@@ -16,6 +17,16 @@ import { serve } from '@hono/node-server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Where screenshots go: docs/console/ (committed, shown in docs/console.md) when `CLOSER_UPDATE_SCREENSHOTS=1`,
+ * else packages/console/test-results/, so an ordinary test run leaves the repository as it was.
+ */
+export const screenshotDir = fileURLToPath(
+  process.env.CLOSER_UPDATE_SCREENSHOTS === '1'
+    ? new URL('../../../../docs/console/', import.meta.url)
+    : new URL('../../test-results/', import.meta.url),
+);
 
 export interface ConsoleStack {
   /** `http://127.0.0.1:<port>`: the console, the API, the widget files. */
