@@ -1,21 +1,22 @@
-// The Conversations, Leads and Dashboard pages in Chromium against the local stack: a conversation and a lead made
+// The Conversations, Leads, Dashboard, Knowledge and Scripts pages in Chromium against the local stack: a conversation and a lead made
 // through the API appear, a transcript shows how replies ended, the CSV export downloads and parses back, the
 // dashboard shows the figures; axe in light and dark; screenshots at 768 and 1280 px for docs/console.md.
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createClient } from '@closer/sdk';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PagesStack, startPagesStack } from './pagesStack.ts';
-import { axeViolations } from './stack.ts';
+import { axeViolations, screenshotDir } from './stack.ts';
 
-const shots = fileURLToPath(new URL('../../../../docs/console/', import.meta.url));
+// docs/console/ with CLOSER_UPDATE_SCREENSHOTS=1, else test-results/ (stack.ts).
+const shots = screenshotDir;
 let stack: PagesStack;
 let conversationId = '';
 let quietId = '';
 
 beforeAll(async () => {
   stack = await startPagesStack();
+  await mkdir(shots, { recursive: true });
   const closer = createClient({ url: `${stack.base}/functions/v1`, secretKey: stack.demo.secretKey! });
   const agent = stack.demo.agents.find((a) => a.language === 'en')!;
   // A visitor asks, leaves details (a phone number a spreadsheet would read as a formula), and is answered.
