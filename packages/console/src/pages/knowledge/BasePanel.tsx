@@ -7,18 +7,17 @@ import {
   knowledgeArticleCreate,
   knowledgeCategoryCreate,
 } from '@closer/contract';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, currentOrgId } from '../../api.ts';
 import { t } from '../../i18n/messages.ts';
 import type { useAgents } from '../../ui/agentNames.ts';
 import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
 import { Field } from '../../ui/Field.tsx';
-import { Empty, Loaded, useLoad } from '../../ui/states.tsx';
+import { Empty, Loaded, Loading, useLoad } from '../../ui/states.tsx';
 import { Tabs } from '../../ui/Tabs.tsx';
 import { toast } from '../../ui/Toast.tsx';
 import { languageOptions } from '../agents/options.ts';
-import { articleHtml } from './markdown.ts';
 
 export function BasePanel({ agents }: { agents: ReturnType<typeof useAgents> }) {
   const categories = useLoad(async () => {
@@ -364,12 +363,7 @@ function ArticleEditor({
             )}
           </Field>
         ) : (
-          // micromark escapes raw HTML and drops dangerous link protocols (markdown.ts).
-          <div
-            class="article-preview"
-            data-testid="article-preview"
-            dangerouslySetInnerHTML={{ __html: articleHtml(form.content) }}
-          />
+          <ArticlePreview markdown={form.content} />
         )}
       </Tabs>
       {failure && (
@@ -383,6 +377,22 @@ function ArticleEditor({
         </button>
       </div>
     </form>
+  );
+}
+
+/** The article as it reads: micromark (loaded on first preview) escapes raw HTML and empties dangerous links. */
+function ArticlePreview({ markdown }: { markdown: string }) {
+  const [html, setHtml] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    void import('./markdown.ts').then(({ articleHtml }) => live && setHtml(articleHtml(markdown)));
+    return () => {
+      live = false;
+    };
+  }, [markdown]);
+  if (html === null) return <Loading />;
+  return (
+    <div class="article-preview" data-testid="article-preview" dangerouslySetInnerHTML={{ __html: html }} />
   );
 }
 
