@@ -76,6 +76,22 @@ describe('Conversations', () => {
     await done();
   });
 
+  it('shows new messages of an active conversation without a reload (polling)', async () => {
+    const closer = createClient({ url: `${stack.base}/functions/v1`, secretKey: stack.demo.secretKey! });
+    const agent = stack.demo.agents.find((a) => a.language === 'en')!;
+    const first = await closer.chat.send({ agentId: agent.id, message: 'Do you work in Arizona?' });
+    const { tab, done } = await visit(`/conversations/${first.conversationId}`);
+    const log = tab.getByRole('log', { name: 'Messages' });
+    await expect.poll(() => log.textContent()).toContain('Do you work in Arizona?');
+    await closer.chat.send({
+      agentId: agent.id,
+      conversationId: first.conversationId,
+      message: 'And in Flagstaff?',
+    });
+    await expect.poll(() => log.textContent(), { timeout: 15_000 }).toContain('And in Flagstaff?');
+    await done();
+  });
+
   it('shows a reply cut short as interrupted', async () => {
     const { tab, done } = await visit(`/conversations/${quietId}`);
     await expect.poll(() => tab.getByTestId('reply-note').textContent()).toContain('Interrupted');
