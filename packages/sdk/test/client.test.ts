@@ -436,6 +436,33 @@ describe('requests', () => {
       agent,
     ],
     [
+      'agents.previewRetrieval',
+      () =>
+        client.agents.previewRetrieval(agentId, {
+          message: 'And financing?',
+          history: [{ role: 'user', content: 'How much is a 7 kW system?' }],
+        }),
+      'post',
+      `/agents/${agentId}/retrieve`,
+      '',
+      { message: 'And financing?', history: [{ role: 'user', content: 'How much is a 7 kW system?' }] },
+      {
+        passages: [
+          {
+            kind: 'knowledge',
+            id: agentId,
+            title: 'Financing options',
+            content: 'Financing options\nSolar loans from 5.99% APR.',
+            score: 0.6,
+            matched: 'latest',
+          },
+        ],
+        objections: [],
+        script: null,
+        stage: 'discovery',
+      },
+    ],
+    [
       'agents.knowledge.create',
       () => client.agents.knowledge.create(agentId, { title: 'T', content: 'C' }),
       'post',
@@ -495,6 +522,7 @@ describe('requests', () => {
         daily: [],
         agents: [],
         topObjections: [],
+        knowledgeGaps: [],
         leadOutcomes: { new: 0, inProgress: 0, won: 0, lost: 0 },
         crm: {
           status: 'connected',
@@ -502,6 +530,27 @@ describe('requests', () => {
           lastSyncAt: null,
           leads: { pending: 0, synced: 0, failed: 0 },
         },
+      },
+    ],
+    [
+      'dashboard.knowledgeGaps',
+      () => client.dashboard.knowledgeGaps({ from: '2026-03-01', to: '2026-03-31', agentId, limit: 5 }),
+      'get',
+      '/dashboard/knowledge-gaps',
+      `?from=2026-03-01&to=2026-03-31&agentId=${agentId}&limit=5`,
+      undefined,
+      {
+        data: [
+          {
+            agentId,
+            question: 'Do you install heat pumps?',
+            examples: ['heat pump prices?'],
+            terms: ['heat', 'pump'],
+            count: 2,
+            lastAskedAt: '2026-03-30T17:02:11.000Z',
+          },
+        ],
+        nextCursor: null,
       },
     ],
     [

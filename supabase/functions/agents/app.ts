@@ -13,6 +13,8 @@ import {
   objectionAnswerCreate,
   objectionAnswerUpdate,
   page,
+  retrieval,
+  retrievalRequest,
   salesScript,
   salesScriptCreate,
   salesScriptUpdate,
@@ -41,6 +43,7 @@ import {
   rotatePublishableKey,
   updateAgent,
 } from '../_shared/resources/agents.ts';
+import { groundingFor, stageFor } from '../_shared/retrieval/retrieve.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 import { registerChildRoutes } from './childRoutes.ts';
 
@@ -129,6 +132,32 @@ export function createAgentsApp(runtime: Runtime) {
     const allowed = originAllowed(found.allowedOrigins, origin);
     const active = found.status === 'active';
     return c.json({ pageUrl, origin, originAllowed: allowed, agentActive: active, loads: allowed && active });
+  });
+
+  // "Why this answer": what a reply to the message would be grounded on, for playgrounds and debugging.
+  const retrieveRoute = route({
+    summary:
+      'Show the passages, objection answers and script stage a reply to a message would use, with scores',
+    description:
+      "Runs the chat's retrieval for `message` (and the previous `user` turn of `history`) without storing " +
+      'anything or calling a model. The prompt may leave out the least relevant passages to fit the model.',
+    params: agentParam,
+    body: retrievalRequest,
+    responses: { 200: retrieval },
+  });
+  app.post('/:id/retrieve', retrieveRoute, async (c) => {
+    const agentId = c.req.valid('param').id;
+    const { message, history = [] } = c.req.valid('json');
+    const stage = stageFor(history.filter((turn) => turn.role === 'user').length + 1, false);
+    const found = await tenant(c, async (tx) =>
+      groundingFor(tx, await findAgent(tx, agentId), { message, history, stage }),
+    );
+    return c.json({
+      passages: found.passages,
+      objections: found.objections,
+      script: found.script,
+      stage,
+    });
   });
 
   registerChildRoutes(app, {

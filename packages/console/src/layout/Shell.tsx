@@ -64,12 +64,7 @@ function OrganizationSwitcher() {
         id="organization-switcher"
         value={currentOrgId.value ?? ''}
         onChange={(event) => {
-          const id = event.currentTarget.value;
-          if (id === '__new') {
-            navigate('/onboarding');
-            return;
-          }
-          chooseOrganization(id);
+          chooseOrganization(event.currentTarget.value);
           // Ids of the other organisation's things mean nothing here: back to the page's list.
           navigate(`/${location.split('/')[1] ?? ''}`);
         }}
@@ -79,8 +74,10 @@ function OrganizationSwitcher() {
             {org.name}
           </option>
         ))}
-        <option value="__new">{t('org.create')}</option>
       </select>
+      <Link href="/onboarding" class="small-link">
+        {t('org.create')}
+      </Link>
     </div>
   );
 }

@@ -53,8 +53,7 @@ export function ListEditor({
             </Field>
             <button
               type="button"
-              class="button button-ghost"
-              style={{ marginTop: '1.6rem' }}
+              class="button button-ghost list-editor-remove"
               aria-label={`${t('action.remove')}: ${itemLabel(index + 1)}`}
               onClick={() => onChange(items.filter((_, i) => i !== index))}
             >

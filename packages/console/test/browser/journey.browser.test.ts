@@ -184,6 +184,20 @@ describe('from the printed link to a widget on my page', () => {
     await site.close();
   });
 
+  it('makes a second organisation from the switcher and moves between the two', async () => {
+    await page.getByRole('link', { name: 'New organisation' }).click();
+    await page.getByRole('heading', { name: 'Welcome to Closer' }).waitFor();
+    await field('Organisation name').fill('Second Shop');
+    await field('Agent name').fill('Zed');
+    await page.getByRole('button', { name: 'Create and continue' }).click();
+    await page.getByRole('heading', { name: 'Zed', level: 1 }).waitFor();
+    const switcher = page.getByLabel('Organisation', { exact: true });
+    await expect.poll(() => switcher.locator('option:checked').textContent()).toBe('Second Shop');
+    await switcher.selectOption({ label: 'Sunny Solar' });
+    await page.getByRole('link', { name: 'Ava' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Zed' }).count()).toBe(0);
+  });
+
   it('lists the agents, and stayed free of page errors', async () => {
     await page.getByRole('link', { name: 'Agents' }).click();
     await page.getByRole('link', { name: 'Ava' }).waitFor();

@@ -7,18 +7,13 @@ import { withTenant, withTenantAtOnce } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { ApiError, databaseUnavailable } from '../http/errors.ts';
+import { isKnowledgeGap, recordGapStatement } from '../knowledge/gaps.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
 import { UpstreamError } from '../llm/errors.ts';
 import type { Grounding, LlmMessage, LlmProvider, LlmToolCall } from '../llm/types.ts';
 import { assemblePrompt } from '../prompt/assemble.ts';
 import { estimateTokens } from '../prompt/tokens.ts';
-import {
-  type MatchedObjection,
-  matchObjections,
-  retrieveKnowledge,
-  type StageScript,
-  scriptFor,
-} from '../retrieval/retrieve.ts';
+import { groundingFor, type MatchedObjection, type StageScript } from '../retrieval/retrieve.ts';
 import { withIdleTimeout } from './idle.ts';
 import { CAPTURE_LEAD_TOOL, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
 import { ReplyText, replyCharLimit } from './replyText.ts';
@@ -53,6 +48,8 @@ export interface GroundedPrompt {
   objections: MatchedObjection[];
   script: StageScript | null;
   offerTools: boolean;
+  /** Retrieval found nothing relevant for the visitor's question: recorded as a knowledge gap with the reply. */
+  knowledgeGap: boolean;
 }
 
 /** Retrieval and prompt assembly for one message, given the conversation so far. */
@@ -68,15 +65,8 @@ export async function groundedPrompt(
     extraInstructions?: string;
   },
 ): Promise<GroundedPrompt> {
-  const previousVisitorText = conversation.history
-    .filter((m) => m.role === 'user')
-    .slice(-1)
-    .map((m) => m.content);
-  const [knowledge, objections, script] = await Promise.all([
-    retrieveKnowledge(tx, agent, conversation.message, previousVisitorText.join('\n')),
-    matchObjections(tx, agent, conversation.message),
-    scriptFor(tx, agent.id, conversation.stage),
-  ]);
+  const previousReply = conversation.history.findLast((m) => m.role === 'assistant')?.content;
+  const { passages: knowledge, objections, script } = await groundingFor(tx, agent, conversation);
   const prompt = assemblePrompt({
     agent,
     history: conversation.history,
@@ -98,10 +88,17 @@ export async function groundedPrompt(
       script: script ? { stage: script.stage, content: script.content } : null,
       stage: conversation.stage,
       question: conversation.message,
+      persona: agent.persona,
+      firstReply: previousReply === undefined,
+      ...(previousReply === undefined ? {} : { previousReply }),
     },
     objections,
     script,
     offerTools: conversation.tools,
+    knowledgeGap: isKnowledgeGap(
+      { passages: knowledge.length, objections: objections.length },
+      { text: conversation.message, language: agent.language, agentName: agent.name },
+    ),
   };
 }
 
@@ -373,6 +370,17 @@ async function settle(
         usedObjectionIds: prepared.objections.map((o) => o.id),
         usedScriptIds: prepared.script ? [prepared.script.id] : [],
       }),
+      ...(prepared.knowledgeGap
+        ? [
+            recordGapStatement({
+              orgId: agent.orgId,
+              agentId: agent.id,
+              conversationId: turn.conversationId,
+              question: prepared.grounding.question,
+              language: agent.language,
+            }),
+          ]
+        : []),
     ]);
   } catch (failure) {
     // The reply's row stays as openTurn left it: empty and interrupted.

@@ -1,11 +1,19 @@
 // Retrieval over Postgres: what the agent knows that bears on the visitor's recent words.
 import type { ScriptStage } from '@closer/contract';
 import type { Queryable } from '../db/types.ts';
+import { searchableText } from './smallTalk.ts';
 
+/** A passage retrieval offers: a chunk of one of the agent's knowledge items, or a knowledge-base article. */
 export interface RetrievedPassage {
+  kind: 'knowledge' | 'article';
+  /** The knowledge item's id (for a chunk) or the article's. */
+  id: string;
   title: string;
   content: string;
-  rank: number;
+  /** Full-text rank: twice the match with the latest message plus the match with both messages. */
+  score: number;
+  /** Which message it answers: the latest, or only the previous one (ranked after every `latest`). */
+  matched: 'latest' | 'previous';
 }
 
 export interface MatchedObjection {
@@ -21,56 +29,46 @@ export interface StageScript {
   content: string;
 }
 
-// Any of the text's lexemes, stemmed with the agent's configuration, then wrapped in `simple` so they are
-// not stemmed twice. A whole sentence ANDed (websearch_to_tsquery) would almost never match a passage.
-const ANY_LEXEME = `to_tsquery('simple', nullif(array_to_string(array(
-    select quote_literal(lexeme) from unnest(tsvector_to_array(to_tsvector(public.fts_config($2), $3))) lexeme
-  ), ' | '), ''))`;
-
-/** The same, over whichever text is given as `$n` (the agent's language is `$2`). */
-const anyLexemeOf = (param: string) =>
-  ANY_LEXEME.replace('public.fts_config($2), $3', `public.fts_config($2), ${param}`);
-
 /**
  * The best passages of the agent's knowledge and of its knowledge-base categories' published articles for
  * the visitor's latest message: passages matching it come first, then those matching only `context`
- * (their previous message), which keeps a short follow-up ("and financing?") on its own topic.
+ * (their previous message), which keeps a short follow-up ("and financing?") on its own topic. Small talk is
+ * not searched: a greeting or a thank-you alone runs no query. The search itself is the database's
+ * `retrieve_passages` (migration 20261201040000), which takes the organisation from the transaction's claims.
  */
 export async function retrieveKnowledge(
   tx: Queryable,
-  agent: { id: string; language: string },
+  agent: { id: string },
   latest: string,
   context = '',
   limit = 6,
 ): Promise<RetrievedPassage[]> {
-  const found = await tx.query<RetrievedPassage>(
-    `with q as (select ${anyLexemeOf('$3')} as latest, ${anyLexemeOf('$4')} as context),
-     query as (select latest, coalesce(latest || context, latest, context) as any from q)
-     (select k.title, c.content, coalesce(c.fts @@ query.latest, false) as on_latest,
-        (2 * ts_rank_cd(c.fts, coalesce(query.latest, ''::tsquery)) + ts_rank_cd(c.fts, query.any))::float8 as rank
-       from public.knowledge_chunks c join public.company_knowledge k on k.id = c.knowledge_id, query
-       where c.agent_id = $1 and c.fts @@ query.any)
-     union all
-     (select a.title, a.title || E'\\n' || a.content, coalesce(a.fts @@ query.latest, false) as on_latest,
-        (2 * ts_rank_cd(a.fts, coalesce(query.latest, ''::tsquery)) + ts_rank_cd(a.fts, query.any))::float8 as rank
-       from public.knowledge_articles a, query
-       where a.published and a.fts @@ query.any
-         and a.category_id in (select category_id from public.agent_knowledge_categories where agent_id = $1))
-     order by on_latest desc, rank desc limit $5`,
-    [agent.id, agent.language, latest, context, limit],
-  );
-  if (found.length > 0) return found;
-  // Short or misspelt questions rarely share a lexeme: fall back to trigram similarity.
-  return tx.query<RetrievedPassage>(
-    `select k.title, c.content, word_similarity($2, c.content)::float8 as rank
-     from public.knowledge_chunks c join public.company_knowledge k on k.id = c.knowledge_id
-     where c.agent_id = $1 and word_similarity($2, c.content) > 0.35
-     order by rank desc limit $3`,
-    [agent.id, latest, limit],
-  );
+  const latestWords = searchableText(latest);
+  if (latestWords === '') return [];
+  const rows = await tx.query<{
+    kind: 'knowledge' | 'article';
+    id: string;
+    title: string;
+    content: string;
+    score: number;
+    on_latest: boolean;
+  }>('select kind, id, title, content, score, on_latest from public.retrieve_passages($1, $2, $3, $4)', [
+    agent.id,
+    latestWords,
+    searchableText(context),
+    limit,
+  ]);
+  return rows.map(({ on_latest, ...row }) => ({ ...row, matched: on_latest ? 'latest' : 'previous' }));
 }
 
-/** Objection answers whose keywords appear in the visitor's words, or whose objection resembles them. */
+/**
+ * Objection answers whose cues the visitor's words hold, by phrase and stem in the agent's language: a keyword
+ * phrase's words of meaning in order, a one-word keyword as that word, or every word of the objection itself
+ * (rules and reasons: migration 20261201070000_objection_cues.sql, which also keeps each objection's cues ready
+ * in `cue_queries`). A cue of common words alone matches nothing.
+ * `score` adds up the matched cues' words of meaning, each counted 1/n when n of the agent's objections use it:
+ * the more specific match comes first ("частник … дешевле" is the cheaper crew, not "too expensive").
+ */
 export async function matchObjections(
   tx: Queryable,
   agent: { id: string; language: string },
@@ -78,17 +76,56 @@ export async function matchObjections(
   limit = 2,
 ): Promise<MatchedObjection[]> {
   return tx.query<MatchedObjection>(
-    `with q as (select ${ANY_LEXEME} as query),
-     scored as (
-       select o.id, o.objection, o.answer,
-         (select count(*) from unnest(o.keywords) k where position(lower(k) in lower($3)) > 0)::float8
-         + case when to_tsvector(public.fts_config($2), o.objection) @@ q.query then 0.5 else 0 end
-         + word_similarity(o.objection, $3) as score
-       from public.objection_responses o, q
-       where o.agent_id = $1)
-     select * from scored where score >= 0.6 order by score desc, objection limit $4`,
+    `with message as (select to_tsvector(public.fts_config_all_words($2), $3) as words),
+     objections as (
+       select o.id, o.objection, o.answer, o.cue_queries, o.cue_lexemes, o.meaning
+       from public.objection_responses o where o.agent_id = $1),
+     matched as (
+       select o.id, o.objection, o.answer, cue.lexemes
+       from objections o cross join lateral unnest(o.cue_queries, o.cue_lexemes) as cue(query, lexemes), message
+       where numnode(cue.query) > 0 and message.words @@ cue.query),
+     spread as (
+       select lexeme, count(*) as objections
+       from objections o, unnest(tsvector_to_array(o.meaning)) lexeme
+       where lexeme in (select unnest(tsvector_to_array(lexemes)) from matched)
+       group by lexeme)
+     select m.id, m.objection, m.answer,
+       sum(greatest(0.5, (select coalesce(sum(1.0 / s.objections), 0)
+         from unnest(tsvector_to_array(m.lexemes)) l join spread s on s.lexeme = l)))::float8 as score
+     from matched m
+     group by m.id, m.objection, m.answer
+     order by score desc, m.objection limit $4`,
     [agent.id, agent.language, text, limit],
   );
+}
+
+/** What a reply to one message is grounded on (the prompt may leave out the least relevant passages). */
+export interface Retrieved {
+  passages: RetrievedPassage[];
+  objections: MatchedObjection[];
+  script: StageScript | null;
+}
+
+/**
+ * Everything retrieval gives the prompt for `message`: passages for it and the visitor's previous message (the
+ * last `user` turn of `history`), the objection answers it triggers, and the script of `stage`.
+ */
+export async function groundingFor(
+  tx: Queryable,
+  agent: { id: string; language: string },
+  conversation: {
+    message: string;
+    history: readonly { role: string; content: string }[];
+    stage: ScriptStage;
+  },
+): Promise<Retrieved> {
+  const previous = conversation.history.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+  const [passages, objections, script] = await Promise.all([
+    retrieveKnowledge(tx, agent, conversation.message, previous),
+    matchObjections(tx, agent, conversation.message),
+    scriptFor(tx, agent.id, conversation.stage),
+  ]);
+  return { passages, objections, script };
 }
 
 /** Where a conversation stands, from how far it has come. */

@@ -28,7 +28,7 @@ export const agentsMessages = defineMessages({
     'agent.languageHint': 'The language it answers in and searches its knowledge with.',
     'agent.slug': 'Slug',
     'agent.slugHint':
-      "Lowercase letters, digits and dashes: the agent's name in the API (the `model` of the OpenAI-compatible endpoint).",
+      "Lowercase letters, digits and dashes: the agent's name in the API (the model name of the OpenAI-compatible endpoint).",
     'agent.description': 'Description',
     'agent.descriptionHint': 'For your team; visitors do not see it.',
     'agent.persona': 'Persona',
@@ -143,7 +143,7 @@ export const agentsMessages = defineMessages({
     'agent.languageHint': 'Язык ответов и поиска по базе знаний.',
     'agent.slug': 'Слаг',
     'agent.slugHint':
-      'Строчные латинские буквы, цифры и дефисы: имя агента в API (`model` в OpenAI-совместимом методе).',
+      'Строчные латинские буквы, цифры и дефисы: имя агента в API (имя модели в OpenAI-совместимом методе).',
     'agent.description': 'Описание',
     'agent.descriptionHint': 'Для вашей команды; посетители его не видят.',
     'agent.persona': 'Персона',
