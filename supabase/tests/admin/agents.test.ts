@@ -51,6 +51,33 @@ describe('POST /agents', () => {
     expect(row).toEqual({ persona: 'Вежливый консультант', allowed_origins: ['https://uyut.example'] });
   });
 
+  it("a new agent allows no origin yet: its publishable key's refusal says how to allow one", async () => {
+    const created = await asA<Agent>('POST', '/agents', { name: 'Fresh' });
+    expect(created.status).toBe(201);
+    expect(created.body.allowedOrigins).toEqual([]);
+    const visitor = api.as(created.body.publishableKey, { origin: 'https://shop.example' });
+    const refused = await visitor<{ error: { code: string; message: string } }>('GET', '/chat/config');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+    expect(refused.body.error.code).toBe('forbidden');
+    expect(refused.body.error.message).toContain('it allows none yet');
+    expect(refused.body.error.message).toContain(
+      `PATCH /agents/${created.body.id} {"allowedOrigins": ["https://shop.example"]}`,
+    );
+    // Following the advice works.
+    const patched = await asA('PATCH', `/agents/${created.body.id}`, {
+      allowedOrigins: ['https://shop.example'],
+    });
+    expect(patched.status).toBe(200);
+    expect((await visitor('GET', '/chat/config')).status).toBe(200);
+    const elsewhere = await api.as(created.body.publishableKey, { origin: 'https://other.example' })<{
+      error: { message: string };
+    }>('GET', '/chat/config');
+    expect(elsewhere.body.error.message).toMatch(
+      /^Origin https:\/\/other\.example is not in this agent's allowed origins\. Add it/,
+    );
+  });
+
   it('numbers a repeated name into a free slug, and refuses a taken explicit slug with 409', async () => {
     const first = await asA<Agent>('POST', '/agents', { name: 'Support' });
     const second = await asA<Agent>('POST', '/agents', { name: 'Support' });
