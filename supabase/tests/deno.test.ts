@@ -139,6 +139,15 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     const detail = await json(await fetch(`${fn.url}/${acme.conversationId}`, asAcme()));
     expect(detail).toMatchObject({ id: acme.conversationId, leadId: acme.leadId });
     expect((detail.messages as { content: string }[]).map((m) => m.content)).toEqual(['Hi']);
+    // The CSV export (csv-stringify under Deno), streamed.
+    const csv = await fetch(`${fn.url}/export?hasLead=true`, asAcme());
+    expect(csv.headers.get('content-disposition')).toBe('attachment; filename="conversations.csv"');
+    const bytes = new Uint8Array(await csv.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // the BOM
+    const rows = new TextDecoder().decode(bytes).split('\r\n');
+    expect(rows[0]).toMatch(/^conversationId,/);
+    expect(rows[1]).toContain(`${acme.conversationId},`);
+    expect(rows[1]).toMatch(/,Hi$/);
   },
   kommo: async (fn) => {
     expect(await json(await fetch(fn.url, asAcme()))).toMatchObject({
@@ -181,6 +190,9 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
   leads: async (fn) => {
     const lead = await json(await fetch(`${fn.url}/${acme.leadId}`, asAcme()));
     expect(lead).toMatchObject({ name: 'Ann', crm: { state: 'not_connected' } });
+    const csv = await fetch(`${fn.url}/export`, asAcme());
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(await csv.text()).toContain(`${acme.leadId},`);
   },
   chat: async (fn) => {
     // No LLM configured: the offline responder streams from the agent's knowledge, over real Postgres.

@@ -87,6 +87,15 @@ export type { CredentialOptions, SupabaseLike } from './core/credentials.ts';
 export * from './core/errors.ts';
 export type { RetryOptions, UploadProgress } from './core/http.ts';
 export { PageRequest } from './core/pagination.ts';
+export {
+  type ConversationFilters,
+  type ConversationListParams,
+  type CsvDownload,
+  csvFilename,
+  type DashboardParams,
+  type LeadFilters,
+  type LeadListParams,
+} from './resources/organization.ts';
 export type { ListParams, RequestOptions } from './resources/shared.ts';
 export {
   type CrawlParams,

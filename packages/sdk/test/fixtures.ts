@@ -155,6 +155,7 @@ export const messageFixture = {
   role: 'user' as const,
   content: 'Hi',
   status: 'complete' as const,
+  finishReason: null,
   model: null,
   usage: null,
   createdAt: now,

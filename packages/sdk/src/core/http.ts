@@ -51,6 +51,8 @@ export interface Http {
     init?: RequestInit,
   ): Promise<z.output<S>>;
   request(method: string, path: string, schema: null, init?: RequestInit): Promise<void>;
+  /** The successful response itself, its body unread (a download); failures throw as `request` does. */
+  request(method: string, path: string, schema: 'response', init?: RequestInit): Promise<Response>;
 }
 
 // Writes are retried only when the server refused before doing anything.
@@ -99,7 +101,7 @@ export function createHttp(options: HttpOptions): Http {
     async request(
       method: string,
       path: string,
-      schema: z.ZodMiniType | null,
+      schema: z.ZodMiniType | null | 'response',
       init: RequestInit = {},
     ): Promise<never> {
       const what = `${method} ${path}`;
@@ -127,6 +129,7 @@ export function createHttp(options: HttpOptions): Http {
         throw await translate(error, what, options.timeout);
       }
       if (!response) throw await translate(outcome.stopped, what, options.timeout);
+      if (schema === 'response') return response as never;
       if (response.status === 204 || !schema) return undefined as never;
       const data: unknown = await response.json();
       if (!options.validate) return data as never;

@@ -45,7 +45,8 @@ export const apiCors = cors({
     'x-client-info',
     'apikey',
   ],
-  exposeHeaders: ['x-request-id', 'retry-after', 'x-closer-stream-version'],
+  // content-disposition: the file name of a CSV export, read by a console served from another origin.
+  exposeHeaders: ['x-request-id', 'retry-after', 'x-closer-stream-version', 'content-disposition'],
   maxAge: 86400,
 });
 
