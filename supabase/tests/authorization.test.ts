@@ -22,7 +22,6 @@ const rules: Record<string, Rule> = {
   'POST /agents/:id/rotate-key': 'admin',
   'POST /agents/:id/retrieve': 'staff',
   'GET /agents/:id/embed-check': 'staff',
-  'POST /agents/:id/retrieve': 'staff',
   'GET /agents/:id/knowledge': 'staff',
   'POST /agents/:id/knowledge': 'staff',
   'DELETE /agents/:id/knowledge/:childId': 'staff',
