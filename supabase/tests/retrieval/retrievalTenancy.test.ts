@@ -132,7 +132,7 @@ describe.each(drivers)('retrieval tenancy on %s', (driver) => {
     const [fns] = await db.query<{ definers: string[] }>(
       `select array_agg(p.proname::text order by p.proname) as definers from pg_proc p
        where p.prosecdef and p.proname in
-         ('chunk_candidates', 'search_lexemes', 'count_terms', 'vocabulary_words', 'word_lexeme', 'retrieve_passages')`,
+         ('chunk_candidates', 'agent_chunks_matching', 'search_lexemes', 'count_terms', 'vocabulary_words', 'word_lexeme', 'retrieve_passages')`,
     );
     expect(fns?.definers).toEqual(['retrieve_passages']);
     const candidates = await withTenant(db, secret(a), (tx) =>
