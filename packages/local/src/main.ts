@@ -2,6 +2,7 @@
 // --data-dir <dir> (where PGlite and the demo key live; default .closer/).
 import { parseArgs } from 'node:util';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
+import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
@@ -74,6 +75,8 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
 
 // Kommo's outbox: on Supabase pg_cron runs the worker; here an interval does (it does nothing unconfigured).
 const leadSync = startKommoWorker({ db, env, fetch }, Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000);
+// Retention (docs/privacy.md): pg_cron runs it daily on Supabase; here, hourly in-process.
+const retention = startRetentionWorker(db);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -86,6 +89,7 @@ async function shutdown(signal: string) {
   );
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await leadSync.stop();
+  await retention.stop();
   clearTimeout(force);
   await db.close();
   console.log('Stopped cleanly.');

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts';
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
+import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
 import { createFunctionsHost, FUNCTIONS_PATH } from './host.ts';
@@ -35,6 +36,7 @@ const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings
 );
 const worker =
   settings.workerIntervalMs > 0 ? startKommoWorker({ db, env, fetch }, settings.workerIntervalMs) : null;
+const retention = settings.workerIntervalMs > 0 ? startRetentionWorker(db) : null;
 
 async function shutdown(signal: string): Promise<void> {
   if (draining) return;
@@ -47,6 +49,7 @@ async function shutdown(signal: string): Promise<void> {
   await closed;
   clearTimeout(grace);
   await worker?.stop();
+  await retention?.stop();
   await db.close();
   log({ msg: 'stopped', signal });
   process.exit(0);
