@@ -28,9 +28,18 @@ create index knowledge_terms_word_trgm_idx on public.knowledge_terms using gin (
 create index knowledge_terms_lexeme_idx on public.knowledge_terms (scope_id, lexeme);
 create index knowledge_terms_org_idx on public.knowledge_terms (org_id);
 alter table public.knowledge_terms enable row level security;
+-- The scope is checked too: retrieval reads the vocabulary by scope alone (as its owner), so a row of one
+-- organisation must never name another's agent or category.
 create policy knowledge_terms_tenant on public.knowledge_terms for all to authenticated
   using (org_id = (select public.current_org_id()))
-  with check (org_id = (select public.current_org_id()));
+  with check (
+    org_id = (select public.current_org_id())
+    and scope_id in (
+      select a.id from public.agents a where a.org_id = (select public.current_org_id())
+      union all
+      select k.id from public.knowledge_categories k where k.org_id = (select public.current_org_id())
+    )
+  );
 grant select, insert, update, delete on public.knowledge_terms to authenticated, service_role;
 select public.restrict_visitors('public.knowledge_terms', format(
   'scope_id = %1$s or scope_id in (select l.category_id from public.agent_knowledge_categories l where l.agent_id = %1$s)',

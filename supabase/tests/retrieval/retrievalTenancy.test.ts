@@ -148,6 +148,23 @@ describe.each(drivers)('retrieval tenancy on %s', (driver) => {
     await expect(poisoning).rejects.toMatchObject({ code: '42501' });
   });
 
+  it("refuses a vocabulary row of one organisation naming another's agent", async () => {
+    const forged = withTenant(db, secret(a), (tx) =>
+      tx.query(
+        `insert into public.knowledge_terms (org_id, scope_id, word, lexeme, passages) values ($1, $2, 'quokkas', 'kangaroo', 1)`,
+        [a.orgId, b.agentId],
+      ),
+    );
+    await expect(forged).rejects.toMatchObject({ code: '42501' });
+    const own = await withTenant(db, secret(a), (tx) =>
+      tx.query(
+        `insert into public.knowledge_terms (org_id, scope_id, word, lexeme, passages) values ($1, $2, 'koalas', 'koala', 1) returning word`,
+        [a.orgId, a.agentId],
+      ),
+    );
+    expect(own).toEqual([{ word: 'koalas' }]);
+  });
+
   it("leaves a tenant's unscoped read of the vocabulary to row-level security", async () => {
     const scopes = await withTenant(db, secret(a), (tx) =>
       tx.query<{ org_id: string }>('select distinct org_id from public.knowledge_terms'),
