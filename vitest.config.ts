@@ -14,7 +14,12 @@ export default defineConfig({
       { ...shared, test: { name: 'contract', include: ['packages/contract/test/**/*.test.ts'] } },
       {
         ...shared,
-        test: { name: 'sdk', include: ['packages/sdk/test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
+        test: {
+          name: 'sdk',
+          include: ['packages/sdk/test/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
       },
       {
         ...shared,
@@ -36,6 +41,25 @@ export default defineConfig({
         test: {
           name: 'widget-browser',
           include: ['packages/widget/test/browser/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        ...shared,
+        oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+        test: {
+          name: 'console',
+          include: ['packages/console/test/*.test.{ts,tsx}'],
+          environment: 'happy-dom',
+        },
+      },
+      {
+        ...shared,
+        oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+        test: {
+          name: 'console-browser',
+          include: ['packages/console/test/browser/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

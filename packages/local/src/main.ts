@@ -5,10 +5,11 @@ import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
+import { CONSOLE_PATH } from './consoleSite.ts';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
 import { DEMO_ORG_ID, ensureDemoKeys } from './demoKeys.ts';
 import { localJwtSecret } from './localSecret.ts';
-import { DEMO_OWNER, ensureDemoOwner, LOCAL_SIGN_IN_PATH } from './localSignIn.ts';
+import { DEMO_OWNER, ensureDemoOwner, LOCAL_SIGN_IN_PATH, OneTimeCodes } from './localSignIn.ts';
 import { defaultStateDir } from './paths.ts';
 import { keepServingOnFailures } from './processGuards.ts';
 import { createLocalApp, FUNCTIONS_PATH } from './server.ts';
@@ -49,7 +50,8 @@ const baseUrl = `http://${values.host === '0.0.0.0' ? 'localhost' : values.host}
 env.SUPABASE_URL ??= baseUrl;
 // The offline responder writes at a model's pace, so the demo page's widget visibly streams.
 env.CLOSER_OFFLINE_WORD_MS ??= '25';
-const app = createLocalApp(createRuntime(db, env), demo);
+const codes = new OneTimeCodes();
+const app = createLocalApp(createRuntime(db, env), demo, codes);
 
 const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
   const where =
@@ -63,6 +65,7 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
     `  database   ${where}; ${applied.length} migration(s) applied${seeded ? ', demo data seeded' : ''}`,
     `  functions  ${baseUrl}${FUNCTIONS_PATH}/<name>   (try ${baseUrl}${FUNCTIONS_PATH}/health/ready)`,
     `  demo page  ${baseUrl}/`,
+    `  console    ${baseUrl}${CONSOLE_PATH}/?local=${codes.issue(DEMO_OWNER.email)}   (signs in the demo owner once, within 15 minutes)`,
   ];
   if (demo.secretKey) lines.push(`  secret key ${demo.secretKey}   (server-side only; never in a page)`);
   lines.push(

@@ -512,6 +512,7 @@ describe('requests', () => {
         daily: [],
         agents: [],
         topObjections: [],
+        knowledgeGaps: [],
         leadOutcomes: { new: 0, inProgress: 0, won: 0, lost: 0 },
         crm: {
           status: 'connected',
@@ -519,6 +520,27 @@ describe('requests', () => {
           lastSyncAt: null,
           leads: { pending: 0, synced: 0, failed: 0 },
         },
+      },
+    ],
+    [
+      'dashboard.knowledgeGaps',
+      () => client.dashboard.knowledgeGaps({ from: '2026-03-01', to: '2026-03-31', agentId, limit: 5 }),
+      'get',
+      '/dashboard/knowledge-gaps',
+      `?from=2026-03-01&to=2026-03-31&agentId=${agentId}&limit=5`,
+      undefined,
+      {
+        data: [
+          {
+            agentId,
+            question: 'Do you install heat pumps?',
+            examples: ['heat pump prices?'],
+            terms: ['heat', 'pump'],
+            count: 2,
+            lastAskedAt: '2026-03-30T17:02:11.000Z',
+          },
+        ],
+        nextCursor: null,
       },
     ],
     [
@@ -636,6 +658,25 @@ describe('errors', () => {
     expect(error).toMatchObject({ status, code, requestId: 'req-test-123', message: 'POST /agents: Nope' });
     if (status === 422)
       expect((error as ValidationError).details).toEqual([{ path: ['name'], message: 'must not be empty' }]);
+  });
+
+  it('keeps the field a 409 names as taken, and an empty list when it names none', async () => {
+    route('patch', '/agents/:id', () =>
+      json(
+        envelope('conflict', 'Slug taken', [{ path: ['slug'], message: 'already used by another agent' }]),
+        409,
+      ),
+    );
+    const named = await client.agents.update('a1', { slug: 'maya' }).catch((e: unknown) => e);
+    expect(named).toBeInstanceOf(ConflictError);
+    expect((named as ConflictError).details).toEqual([
+      { path: ['slug'], message: 'already used by another agent' },
+    ]);
+    route('post', '/organizations/invitations', () => json(envelope('conflict', 'Already invited'), 409));
+    const bare = await client.organizations.invitations
+      .create({ email: 'sam@example.com' })
+      .catch((e: unknown) => e);
+    expect((bare as ConflictError).details).toEqual([]);
   });
 
   it('keeps an HTML error page out of the message', async () => {

@@ -7,8 +7,10 @@ import {
   dashboard,
   health,
   type InvitationCreate,
+  knowledgeGapPage,
   lead,
   type MemberUpdate,
+  type OrganizationUpdate,
   organization,
   organizationInvitation,
   organizationMember,
@@ -68,6 +70,12 @@ export function organizationsResource(http: Http) {
       http.request('GET', '/organizations', page(organization), options),
     current: (options: RequestOptions = {}) =>
       http.request('GET', '/organizations/current', organization, options),
+    /**
+     * Owners and admins (or a secret key): renames the organisation the client acts for.
+     * @throws ValidationError when `name` is empty or longer than 100 characters
+     */
+    update: (body: OrganizationUpdate, options: RequestOptions = {}) =>
+      http.request('PATCH', '/organizations/current', organization, { body, ...options }),
     members: membersResource(http),
     invitations: invitationsResource(http),
     apiKeys: {
@@ -127,10 +135,24 @@ export interface DashboardParams {
   agentId?: string;
 }
 
+export interface KnowledgeGapsParams extends DashboardParams {
+  /** How many gaps (groups of similar questions) to answer, 1–100. @default 20 */
+  limit?: number;
+}
+
 export function dashboardResource(http: Http) {
   return {
     retrieve: (params: DashboardParams, options: RequestOptions = {}) =>
       http.request('GET', '/dashboard', dashboard, { query: { ...params }, ...options }),
+    /**
+     * Questions the agents' knowledge could not answer in the period, grouped by their words of meaning, most
+     * asked first (`nextCursor` is always null: one page holds them all). 422 for a bad period or limit.
+     */
+    knowledgeGaps: (params: KnowledgeGapsParams, options: RequestOptions = {}) =>
+      http.request('GET', '/dashboard/knowledge-gaps', knowledgeGapPage, {
+        query: { ...params },
+        ...options,
+      }),
   };
 }
 

@@ -7,6 +7,7 @@ import { withTenant, withTenantAtOnce } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { ApiError, databaseUnavailable } from '../http/errors.ts';
+import { isKnowledgeGap, recordGapStatement } from '../knowledge/gaps.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
 import { UpstreamError } from '../llm/errors.ts';
 import type { Grounding, LlmMessage, LlmProvider, LlmToolCall } from '../llm/types.ts';
@@ -14,7 +15,7 @@ import { assemblePrompt } from '../prompt/assemble.ts';
 import { estimateTokens } from '../prompt/tokens.ts';
 import { groundingFor, type MatchedObjection, type StageScript } from '../retrieval/retrieve.ts';
 import { withIdleTimeout } from './idle.ts';
-import { CAPTURE_LEAD_TOOL, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
+import { CAPTURE_LEAD_TOOL, captureLeadAnswer, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
 import { ReplyText, replyCharLimit } from './replyText.ts';
 import {
   countTurn,
@@ -47,6 +48,8 @@ export interface GroundedPrompt {
   objections: MatchedObjection[];
   script: StageScript | null;
   offerTools: boolean;
+  /** Retrieval found nothing relevant for the visitor's question: recorded as a knowledge gap with the reply. */
+  knowledgeGap: boolean;
 }
 
 /** Retrieval and prompt assembly for one message, given the conversation so far. */
@@ -62,6 +65,7 @@ export async function groundedPrompt(
     extraInstructions?: string;
   },
 ): Promise<GroundedPrompt> {
+  const previousReply = conversation.history.findLast((m) => m.role === 'assistant')?.content;
   const { passages: knowledge, objections, script } = await groundingFor(tx, agent, conversation);
   const prompt = assemblePrompt({
     agent,
@@ -84,10 +88,17 @@ export async function groundedPrompt(
       script: script ? { stage: script.stage, content: script.content } : null,
       stage: conversation.stage,
       question: conversation.message,
+      persona: agent.persona,
+      firstReply: previousReply === undefined,
+      ...(previousReply === undefined ? {} : { previousReply }),
     },
     objections,
     script,
     offerTools: conversation.tools,
+    knowledgeGap: isKnowledgeGap(
+      { passages: knowledge.length, objections: objections.length },
+      { text: conversation.message, language: agent.language, agentName: agent.name },
+    ),
   };
 }
 
@@ -135,6 +146,8 @@ export interface ReplyRun {
   timings: ChatTimings;
   /** Named in every log line about this reply. */
   requestId: string;
+  /** The client's address bucket (null: unknown), for the per-address lead limit of capture_lead. */
+  clientAddress: string | null;
 }
 
 /** What the model produced, as far as it got. */
@@ -288,6 +301,8 @@ async function relay(
     if (!signal.aborted) relayed.failure = failure;
   } finally {
     signal.removeEventListener('abort', abortUpstream);
+    // Whatever ended the reply (a failure mid-stream included), the upstream request is over: free it.
+    upstream.abort();
   }
   return relayed;
 }
@@ -302,25 +317,30 @@ async function runTool(
 ): Promise<LlmMessage> {
   const answer = (content: string): LlmMessage => ({ role: 'tool', toolCallId: call.id, content });
   if (call.name !== CAPTURE_LEAD_TOOL.name) return answer(`Unknown tool ${call.name}`);
-  const fields = leadFieldsFromToolArguments(call.arguments);
-  if (!fields) {
-    return answer(
-      'Nothing saved: no valid name, email, phone, company or need was given. Ask again politely.',
-    );
-  }
+  const { fields, refused } = leadFieldsFromToolArguments(call.arguments);
+  if (!fields) return answer(captureLeadAnswer(null, refused));
   try {
     const { agent, turn } = prepared;
     const lead = await withTenant(run.db, run.claims, (tx) =>
-      upsertLead(tx, { orgId: agent.orgId, agentId: agent.id, conversationId: turn.conversationId, fields }),
+      upsertLead(tx, {
+        orgId: agent.orgId,
+        agentId: agent.id,
+        conversationId: turn.conversationId,
+        fields,
+        address: run.clientAddress,
+      }),
     );
     relayed.lead = lead;
     emit({ type: 'lead', data: { leadId: lead.id, fields } });
-    return answer('Saved. Thank the visitor and confirm the next step.');
+    return answer(captureLeadAnswer(fields, refused));
   } catch (failure) {
     logFailure(run, 'capture_lead', failure);
+    const why =
+      failure instanceof ApiError && failure.code === 'rate_limited'
+        ? 'too many contact details were sent from this conversation or address in the last hour'
+        : 'a technical problem stopped the details from being saved';
     return answer(
-      'NOT saved: a technical problem stopped the details from being saved. Do not say they were saved; ' +
-        'apologise and ask the visitor to send them again in a moment.',
+      `NOT saved: ${why}. Do not say they were saved; apologise and ask the visitor to send them again later.`,
     );
   }
 }
@@ -359,6 +379,17 @@ async function settle(
         usedObjectionIds: prepared.objections.map((o) => o.id),
         usedScriptIds: prepared.script ? [prepared.script.id] : [],
       }),
+      ...(prepared.knowledgeGap
+        ? [
+            recordGapStatement({
+              orgId: agent.orgId,
+              agentId: agent.id,
+              conversationId: turn.conversationId,
+              question: prepared.grounding.question,
+              language: agent.language,
+            }),
+          ]
+        : []),
     ]);
   } catch (failure) {
     // The reply's row stays as openTurn left it: empty and interrupted.
