@@ -155,6 +155,8 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     usage_counters: { column: 'org_id', ids: 'any' },
     knowledge_gaps: { column: 'id', ids: [] },
     privacy_audit: { column: 'id', ids: [] },
+    knowledge_sources: { column: 'id', ids: [] },
+    knowledge_source_runs: { column: 'id', ids: [] },
   });
 
   it('covers every tenant table', () => {
