@@ -140,6 +140,8 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     agents: { column: 'id', ids: [a.agentId] },
     company_knowledge: { column: 'agent_id', ids: [a.agentId] },
     knowledge_chunks: { column: 'agent_id', ids: [a.agentId] },
+    // The vocabulary of the agent's knowledge and of the categories it draws on.
+    knowledge_terms: { column: 'scope_id', ids: [a.agentId, a.categoryId] },
     sales_scripts: { column: 'agent_id', ids: [a.agentId] },
     objection_responses: { column: 'agent_id', ids: [a.agentId] },
     agent_knowledge_categories: { column: 'agent_id', ids: [a.agentId] },

@@ -9,9 +9,12 @@ const history = Array.from({ length: 15_000 }, (_, i) => ({
   content: `turn ${i} ${'x'.repeat(20)}`,
 }));
 const knowledge = Array.from({ length: 8 }, (_, i) => ({
+  kind: 'knowledge' as const,
+  id: crypto.randomUUID(),
   title: `Doc ${i}`,
   content: 'word '.repeat(400),
-  rank: 8 - i,
+  score: 8 - i,
+  matched: 'latest' as const,
 }));
 
 const rows: string[] = [];

@@ -3,6 +3,7 @@ import { chunkKnowledge } from '@closer/functions/_shared/knowledge/chunking.ts'
 import type { ChatAgent } from '@closer/functions/_shared/llm/agentModel.ts';
 import { assemblePrompt, fence, type PromptInput } from '@closer/functions/_shared/prompt/assemble.ts';
 import { contextWindow } from '@closer/functions/_shared/prompt/tokens.ts';
+import type { RetrievedPassage } from '@closer/functions/_shared/retrieval/retrieve.ts';
 import { describe, expect, it } from 'vitest';
 
 const agent: ChatAgent = {
@@ -22,11 +23,18 @@ const agent: ChatAgent = {
   updatedAt: new Date().toISOString(),
 };
 
+const passage = (p: Pick<RetrievedPassage, 'title' | 'content' | 'score'>): RetrievedPassage => ({
+  kind: 'knowledge',
+  id: crypto.randomUUID(),
+  matched: 'latest',
+  ...p,
+});
+
 const input = (over: Partial<PromptInput> = {}): PromptInput => ({
   agent,
   history: [],
   message: 'How much?',
-  knowledge: [{ title: 'Pricing', content: 'From $10 a month.', rank: 1 }],
+  knowledge: [passage({ title: 'Pricing', content: 'From $10 a month.', score: 1 })],
   objections: [],
   script: null,
   leadCaptured: false,
@@ -69,7 +77,7 @@ describe('prompt assembly', () => {
 
   it('trims the least relevant knowledge first, then the oldest turns, to fit the model', () => {
     expect(contextWindow(agent.model)).toBe(8192);
-    const big = (n: number) => ({ title: `Doc ${n}`, content: 'word '.repeat(2500), rank: 10 - n });
+    const big = (n: number) => passage({ title: `Doc ${n}`, content: 'word '.repeat(2500), score: 10 - n });
     const history = Array.from({ length: 16 }, (_, i) => ({
       role: (i % 2 ? 'assistant' : 'user') as 'user' | 'assistant',
       content: `turn ${i} ${'blah '.repeat(600)}`,

@@ -32,6 +32,7 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   company_knowledge: 'org_id',
   knowledge_chunks: 'org_id',
   knowledge_chunk_embeddings: 'org_id',
+  knowledge_terms: 'org_id',
   sales_scripts: 'org_id',
   objection_responses: 'org_id',
   knowledge_categories: 'org_id',

@@ -1,11 +1,19 @@
 // Retrieval over Postgres: what the agent knows that bears on the visitor's recent words.
 import type { ScriptStage } from '@closer/contract';
 import type { Queryable } from '../db/types.ts';
+import { searchableText } from './smallTalk.ts';
 
+/** A passage retrieval offers: a chunk of one of the agent's knowledge items, or a knowledge-base article. */
 export interface RetrievedPassage {
+  kind: 'knowledge' | 'article';
+  /** The knowledge item's id (for a chunk) or the article's. */
+  id: string;
   title: string;
   content: string;
-  rank: number;
+  /** Full-text rank: twice the match with the latest message plus the match with both messages. */
+  score: number;
+  /** Which message it answers: the latest, or only the previous one (ranked after every `latest`). */
+  matched: 'latest' | 'previous';
 }
 
 export interface MatchedObjection {
@@ -27,47 +35,36 @@ const ANY_LEXEME = `to_tsquery('simple', nullif(array_to_string(array(
     select quote_literal(lexeme) from unnest(tsvector_to_array(to_tsvector(public.fts_config($2), $3))) lexeme
   ), ' | '), ''))`;
 
-/** The same, over whichever text is given as `$n` (the agent's language is `$2`). */
-const anyLexemeOf = (param: string) =>
-  ANY_LEXEME.replace('public.fts_config($2), $3', `public.fts_config($2), ${param}`);
-
 /**
  * The best passages of the agent's knowledge and of its knowledge-base categories' published articles for
  * the visitor's latest message: passages matching it come first, then those matching only `context`
- * (their previous message), which keeps a short follow-up ("and financing?") on its own topic.
+ * (their previous message), which keeps a short follow-up ("and financing?") on its own topic. Small talk is
+ * not searched: a greeting or a thank-you alone runs no query. The search itself is the database's
+ * `retrieve_passages` (migration 20261201040000), which takes the organisation from the transaction's claims.
  */
 export async function retrieveKnowledge(
   tx: Queryable,
-  agent: { id: string; language: string },
+  agent: { id: string },
   latest: string,
   context = '',
   limit = 6,
 ): Promise<RetrievedPassage[]> {
-  const found = await tx.query<RetrievedPassage>(
-    `with q as (select ${anyLexemeOf('$3')} as latest, ${anyLexemeOf('$4')} as context),
-     query as (select latest, coalesce(latest || context, latest, context) as any from q)
-     (select k.title, c.content, coalesce(c.fts @@ query.latest, false) as on_latest,
-        (2 * ts_rank_cd(c.fts, coalesce(query.latest, ''::tsquery)) + ts_rank_cd(c.fts, query.any))::float8 as rank
-       from public.knowledge_chunks c join public.company_knowledge k on k.id = c.knowledge_id, query
-       where c.agent_id = $1 and c.fts @@ query.any)
-     union all
-     (select a.title, a.title || E'\\n' || a.content, coalesce(a.fts @@ query.latest, false) as on_latest,
-        (2 * ts_rank_cd(a.fts, coalesce(query.latest, ''::tsquery)) + ts_rank_cd(a.fts, query.any))::float8 as rank
-       from public.knowledge_articles a, query
-       where a.published and a.fts @@ query.any
-         and a.category_id in (select category_id from public.agent_knowledge_categories where agent_id = $1))
-     order by on_latest desc, rank desc limit $5`,
-    [agent.id, agent.language, latest, context, limit],
-  );
-  if (found.length > 0) return found;
-  // Short or misspelt questions rarely share a lexeme: fall back to trigram similarity.
-  return tx.query<RetrievedPassage>(
-    `select k.title, c.content, word_similarity($2, c.content)::float8 as rank
-     from public.knowledge_chunks c join public.company_knowledge k on k.id = c.knowledge_id
-     where c.agent_id = $1 and word_similarity($2, c.content) > 0.35
-     order by rank desc limit $3`,
-    [agent.id, latest, limit],
-  );
+  const latestWords = searchableText(latest);
+  if (latestWords === '') return [];
+  const rows = await tx.query<{
+    kind: 'knowledge' | 'article';
+    id: string;
+    title: string;
+    content: string;
+    score: number;
+    on_latest: boolean;
+  }>('select kind, id, title, content, score, on_latest from public.retrieve_passages($1, $2, $3, $4)', [
+    agent.id,
+    latestWords,
+    searchableText(context),
+    limit,
+  ]);
+  return rows.map(({ on_latest, ...row }) => ({ ...row, matched: on_latest ? 'latest' : 'previous' }));
 }
 
 /** Objection answers whose keywords appear in the visitor's words, or whose objection resembles them. */

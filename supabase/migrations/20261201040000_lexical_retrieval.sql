@@ -1,0 +1,268 @@
+-- Lexical retrieval the planner serves from indexes, with tenancy still enforced by the database.
+--
+-- Under a tenant's role, row-level security keeps non-leakproof operators (`@@`, `%`) from becoming index
+-- conditions, so a tenant's query scanned every chunk of its agent. Retrieval now runs in one security-definer
+-- function, `retrieve_passages`, whose organisation and agent come from the request's verified claims
+-- (`current_org_id()`, and for a publishable key `visitor_agent_id()`), never from what a caller may choose; its
+-- plans use the GIN indexes. Misspelt words are matched with trigrams against a small vocabulary (the distinct
+-- words of an agent's knowledge and of each knowledge-base category's published articles, titles included,
+-- kept by triggers) instead of against whole chunks.
+
+-- The vocabulary: each distinct word of a scope's passages (`simple` parse: lower case, unstemmed), its lexeme in
+-- the passage's language (stop words have none and are not kept), and in how many passages it appears (the
+-- document frequency: common lexemes are not used to find candidates, see retrieve_passages).
+create table public.knowledge_terms (
+  org_id uuid not null references public.organizations (id) on delete cascade,
+  -- The agent (its own knowledge chunks) or the knowledge-base category (its published articles).
+  scope_id uuid not null,
+  word text not null,
+  lexeme text not null,
+  passages integer not null check (passages > 0),
+  primary key (scope_id, word)
+);
+create index knowledge_terms_word_trgm_idx on public.knowledge_terms using gin (word gin_trgm_ops);
+create index knowledge_terms_lexeme_idx on public.knowledge_terms (scope_id, lexeme);
+create index knowledge_terms_org_idx on public.knowledge_terms (org_id);
+alter table public.knowledge_terms enable row level security;
+create policy knowledge_terms_tenant on public.knowledge_terms for all to authenticated
+  using (org_id = (select public.current_org_id()))
+  with check (org_id = (select public.current_org_id()));
+grant select, insert, update, delete on public.knowledge_terms to authenticated, service_role;
+select public.restrict_visitors('public.knowledge_terms', format(
+  'scope_id = %1$s or scope_id in (select l.category_id from public.agent_knowledge_categories l where l.agent_id = %1$s)',
+  '(select public.visitor_agent_id())'), 'false', 'false');
+
+-- The words of a text that the vocabulary keeps: `simple` tokens without digits or URL/e-mail punctuation.
+create or replace function public.vocabulary_words(content text) returns setof text
+language sql immutable parallel safe set search_path = public, pg_temp as $$
+  select w from unnest(tsvector_to_array(to_tsvector('simple', content))) w
+  where length(w) between 2 and 40 and w !~ '[0-9_./@:]'
+$$;
+
+-- The lexeme a single word stems to in `config`; null for a stop word.
+create or replace function public.word_lexeme(config regconfig, word text) returns text
+language sql immutable parallel safe set search_path = public, pg_temp as $$
+  select (tsvector_to_array(to_tsvector(config, word)))[1]
+$$;
+
+-- A passage's text in a vocabulary scope: what the vocabulary triggers hand to count_terms.
+create type public.scoped_text as (org_id uuid, scope_id uuid, language text, content text);
+
+-- Adds (sign 1) or removes (sign -1) passages' words. Words are written in order, so concurrent writers lock
+-- the vocabulary's rows in the same order.
+create or replace function public.count_terms(passages public.scoped_text[], sign integer) returns void
+language plpgsql security definer set search_path = public, pg_temp as $$
+begin
+  if cardinality(passages) is null then return; end if;
+  if sign > 0 then
+    insert into public.knowledge_terms as t (org_id, scope_id, word, lexeme, passages)
+    select s.org_id, s.scope_id, s.word, s.lexeme, s.n
+    from (
+      select g.*, public.word_lexeme(public.fts_config(g.language), g.word) as lexeme
+      from (
+        select p.org_id, p.scope_id, w.word, min(p.language) as language, count(*)::int as n
+        from unnest(passages) p, public.vocabulary_words(p.content) as w(word)
+        group by p.org_id, p.scope_id, w.word
+      ) g
+    ) s
+    where s.lexeme is not null
+    order by s.scope_id, s.word
+    on conflict (scope_id, word) do update set passages = t.passages + excluded.passages;
+  else
+    with gone as (
+      select p.scope_id, w.word, count(*)::int as n
+      from unnest(passages) p, public.vocabulary_words(p.content) as w(word)
+      group by p.scope_id, w.word
+    ), lowered as (
+      update public.knowledge_terms t set passages = greatest(t.passages - g.n, 0)
+      from gone g where t.scope_id = g.scope_id and t.word = g.word
+      returning t.scope_id, t.word, t.passages
+    )
+    delete from public.knowledge_terms t using lowered l
+    where t.scope_id = l.scope_id and t.word = l.word and l.passages = 0;
+  end if;
+end
+$$;
+revoke all on function public.count_terms(public.scoped_text[], integer) from public;
+
+-- Statement-level triggers: one vocabulary write per statement, however many rows. A trigger names its
+-- transition table `added` (sign 1) or `removed` (sign -1), passed as its argument.
+create or replace function public.knowledge_chunks_count_terms() returns trigger
+language plpgsql security definer set search_path = public, pg_temp as $$
+begin
+  if tg_argv[0] = 'added' then
+    perform public.count_terms(array(
+      select row(c.org_id, c.agent_id, c.language, c.content)::public.scoped_text from added c), 1);
+  else
+    perform public.count_terms(array(
+      select row(c.org_id, c.agent_id, c.language, c.content)::public.scoped_text from removed c), -1);
+  end if;
+  return null;
+end
+$$;
+create trigger knowledge_chunks_terms_insert after insert on public.knowledge_chunks
+  referencing new table as added for each statement execute function public.knowledge_chunks_count_terms('added');
+create trigger knowledge_chunks_terms_delete after delete on public.knowledge_chunks
+  referencing old table as removed for each statement execute function public.knowledge_chunks_count_terms('removed');
+create trigger knowledge_chunks_terms_update_old after update on public.knowledge_chunks
+  referencing old table as removed for each statement execute function public.knowledge_chunks_count_terms('removed');
+create trigger knowledge_chunks_terms_update_new after update on public.knowledge_chunks
+  referencing new table as added for each statement execute function public.knowledge_chunks_count_terms('added');
+
+-- Articles count in their category's vocabulary while published, title included (as in their `fts`).
+create or replace function public.knowledge_articles_count_terms() returns trigger
+language plpgsql security definer set search_path = public, pg_temp as $$
+begin
+  if tg_argv[0] = 'added' then
+    perform public.count_terms(array(
+      select row(a.org_id, a.category_id, a.language, a.title || ' ' || a.content)::public.scoped_text
+      from added a where a.published), 1);
+  else
+    perform public.count_terms(array(
+      select row(a.org_id, a.category_id, a.language, a.title || ' ' || a.content)::public.scoped_text
+      from removed a where a.published), -1);
+  end if;
+  return null;
+end
+$$;
+create trigger knowledge_articles_terms_insert after insert on public.knowledge_articles
+  referencing new table as added for each statement execute function public.knowledge_articles_count_terms('added');
+create trigger knowledge_articles_terms_delete after delete on public.knowledge_articles
+  referencing old table as removed for each statement execute function public.knowledge_articles_count_terms('removed');
+create trigger knowledge_articles_terms_update_old after update on public.knowledge_articles
+  referencing old table as removed for each statement execute function public.knowledge_articles_count_terms('removed');
+create trigger knowledge_articles_terms_update_new after update on public.knowledge_articles
+  referencing new table as added for each statement execute function public.knowledge_articles_count_terms('added');
+
+-- What is already there.
+select public.count_terms(array(
+  select row(c.org_id, c.agent_id, c.language, c.content)::public.scoped_text from public.knowledge_chunks c), 1);
+select public.count_terms(array(
+  select row(a.org_id, a.category_id, a.language, a.title || ' ' || a.content)::public.scoped_text
+  from public.knowledge_articles a where a.published), 1);
+
+-- Lexemes combined as alternatives; null for none.
+create or replace function public.any_lexeme(lexemes text[]) returns tsquery
+language sql immutable parallel safe set search_path = public, pg_temp as $$
+  select nullif(array_to_string(array(select distinct quote_literal(l) from unnest(lexemes) l order by 1), ' | '), '')::tsquery
+$$;
+
+-- The lexemes to search for a text: each word's own lexeme in `config` (stop words have none), and for a word of
+-- 4+ letters that no scope's vocabulary holds, the lexeme of its nearest vocabulary word by trigram similarity
+-- (`%`, served by the trigram index over the small vocabulary, never by a scan of passages).
+create or replace function public.search_lexemes(scopes uuid[], config regconfig, content text) returns text[]
+language plpgsql stable set search_path = public, extensions, pg_temp as $$
+declare
+  visitor_word text;
+  own text;
+  nearest text;
+  found text[] := '{}';
+begin
+  for visitor_word in select public.vocabulary_words(content) loop
+    own := public.word_lexeme(config, visitor_word);
+    if own is null then continue; end if;
+    found := found || own;
+    if length(visitor_word) >= 4 and not exists (
+      select 1 from public.knowledge_terms t where t.scope_id = any(scopes) and t.word = visitor_word
+    ) then
+      -- `is true` keeps the scope test a filter: the trigram index finds the few similar words.
+      nearest := (select t.word from public.knowledge_terms t
+        where t.word % visitor_word and (t.scope_id = any(scopes)) is true
+        order by similarity(t.word, visitor_word) desc, t.word limit 1);
+      if nearest is not null then found := found || public.word_lexeme(config, nearest); end if;
+    end if;
+  end loop;
+  return found;
+end
+$$;
+
+-- At most `n` of the agent's chunks holding any of `lexemes`, found through an index. Lexemes held by more than
+-- `common` of the agent's chunks would make a large share of them candidates (the full-text index would list them
+-- all before any limit applies): the rare ones find the candidates; when every lexeme is common, the agent's
+-- chunks are read in index order until `n` match, which stops early precisely because they are common.
+create or replace function public.chunk_candidates(
+  org uuid, agent uuid, lexemes text[], n integer, common integer default 2000
+) returns setof uuid
+language plpgsql stable set search_path = public, pg_temp as $$
+declare
+  rare tsquery := public.any_lexeme(array(
+    select l from unnest(lexemes) l
+    where coalesce((select max(t.passages) from public.knowledge_terms t where t.scope_id = agent and t.lexeme = l), 0)
+      <= common));
+  every tsquery := public.any_lexeme(lexemes);
+begin
+  if every is null then return; end if;
+  if rare is not null then
+    return query select c.id from public.knowledge_chunks c
+      where c.fts @@ rare and c.agent_id = agent and c.org_id = org limit n;
+  else
+    -- `is true`: not an index condition, so the agent's index is read, stopping at `n` matches.
+    return query select c.id from public.knowledge_chunks c
+      where (c.fts @@ every) is true and c.agent_id = agent and c.org_id = org limit n;
+  end if;
+end
+$$;
+
+-- The passages retrieval offers for a visitor's latest message and, ranked after them, for their previous one
+-- (`context`): the agent's knowledge chunks and the published articles of the knowledge-base categories it draws
+-- on. Tenancy comes from the request's claims: the organisation is current_org_id(), and a publishable key's
+-- request gets nothing for any agent but its own. Security definer so that the full-text and trigram indexes
+-- serve the plan (see the header); every statement filters by that organisation and agent.
+create or replace function public.retrieve_passages(
+  agent uuid, latest text, context text default '', max_passages integer default 6
+) returns table (kind text, id uuid, title text, content text, score double precision, on_latest boolean)
+language plpgsql stable security definer set search_path = public, extensions, pg_temp as $$
+declare
+  org uuid := public.current_org_id();
+  config regconfig;
+  scopes uuid[];
+  latest_lexemes text[];
+  context_lexemes text[];
+  latest_query tsquery;
+  any_query tsquery;
+  candidates constant integer := 100;
+begin
+  if org is null or (public.request_is_visitor() and agent is distinct from public.visitor_agent_id()) then
+    return;
+  end if;
+  config := (select public.fts_config(a.language) from public.agents a where a.id = agent and a.org_id = org);
+  if config is null then return; end if;
+  scopes := agent || array(select l.category_id from public.agent_knowledge_categories l
+    where l.agent_id = agent and l.org_id = org);
+  latest_lexemes := public.search_lexemes(scopes, config, coalesce(latest, ''));
+  context_lexemes := public.search_lexemes(scopes, config, coalesce(context, ''));
+  latest_query := public.any_lexeme(latest_lexemes);
+  any_query := public.any_lexeme(latest_lexemes || context_lexemes);
+  if any_query is null then return; end if;
+  return query
+  with chunk_ids as (
+    select public.chunk_candidates(org, agent, latest_lexemes, candidates) as id
+    union
+    select public.chunk_candidates(org, agent, context_lexemes, candidates)
+  ), found as (
+    select 'knowledge'::text as kind, c.knowledge_id as id, null::text as title, c.content, c.fts
+    from public.knowledge_chunks c where c.id in (select chunk_ids.id from chunk_ids) and c.org_id = org
+    union all
+    (select 'article', a.id, a.title, a.title || E'\n' || a.content, a.fts
+     from public.knowledge_articles a
+     where a.fts @@ any_query and a.category_id = any(scopes[2:]) and a.published and a.org_id = org
+     limit candidates)
+  ), ranked as (
+    select f.kind, f.id, f.title, f.content,
+      (case when latest_query is null then 0 else 2 * ts_rank_cd(f.fts, latest_query) end
+        + ts_rank_cd(f.fts, any_query))::float8 as score,
+      coalesce(f.fts @@ latest_query, false) as on_latest
+    from found f
+    order by on_latest desc, score desc, f.id
+    limit max_passages
+  )
+  select r.kind, r.id, coalesce(r.title, k.title), r.content, r.score, r.on_latest
+  from ranked r left join public.company_knowledge k on r.kind = 'knowledge' and k.id = r.id and k.org_id = org
+  order by r.on_latest desc, r.score desc, r.id;
+end
+$$;
+
+revoke all on function public.search_lexemes(uuid[], regconfig, text) from public;
+revoke all on function public.chunk_candidates(uuid, uuid, text[], integer, integer) from public;
+revoke all on function public.retrieve_passages(uuid, text, text, integer) from public;
+grant execute on function public.retrieve_passages(uuid, text, text, integer) to authenticated, service_role;
