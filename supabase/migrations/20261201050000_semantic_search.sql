@@ -74,7 +74,8 @@ end
 $$;
 
 -- The nearest passages to a question's embedding for one agent of the caller's organisation: its knowledge
--- chunks and its categories' published articles (best piece per article), closest first, `distance` being the
+-- chunks (`kind` 'knowledge', `id` the knowledge item's, as retrieve_passages names them) and its categories'
+-- published articles (best piece per article), closest first, `distance` being the
 -- cosine distance (0 same direction, 2 opposite). Security definer so that the HNSW index serves it (under RLS
 -- the planner may not use it); tenancy is enforced here instead: the organisation comes from the request's
 -- claims, a visitor may ask only for its own agent, and every row is filtered by organisation and agent.
@@ -113,7 +114,7 @@ begin
           where l.agent_id = $1 and a.org_id = $2 and a.published)
       order by 2 limit $5 * 3)
     select * from (
-      select 'chunk'::text, c.id, k.title, c.content, h.distance::float8
+      select 'knowledge'::text, c.knowledge_id, k.title, c.content, h.distance::float8
       from chunk_hits h
       join public.knowledge_chunks c on c.id = h.chunk_id and c.org_id = $2 and c.agent_id = $1
       join public.company_knowledge k on k.id = c.knowledge_id and k.org_id = $2
@@ -122,7 +123,7 @@ begin
       from article_hits h
       join public.knowledge_articles a on a.id = h.article_id and a.org_id = $2 and a.published
       group by a.id, a.title, a.content) found
-    order by 5, 2 limit $5
+    order by 5, 2, 4 limit $5
   $sql$, v_dims)
   using p_agent_id, v_org, p_model, p_embedding, v_limit;
 end

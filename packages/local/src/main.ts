@@ -1,6 +1,8 @@
 // `pnpm start`: the local stack. Flags: --memory (throwaway database), --port <n> (default 54321), --host <h>,
 // --data-dir <dir> (where PGlite and the demo key live; default .closer/).
 import { parseArgs } from 'node:util';
+import { startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
+import { describeEmbedder } from '@closer/functions/_shared/retrieval/embedders/config.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
@@ -48,7 +50,8 @@ const baseUrl = `http://${values.host === '0.0.0.0' ? 'localhost' : values.host}
 env.SUPABASE_URL ??= baseUrl;
 // The offline responder writes at a model's pace, so the demo page's widget visibly streams.
 env.CLOSER_OFFLINE_WORD_MS ??= '25';
-const app = createLocalApp(createRuntime(db, env), demo);
+const runtime = createRuntime(db, env);
+const app = createLocalApp(runtime, demo);
 
 const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
   const where =
@@ -61,6 +64,7 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
     `Closer local stack ready in ${Math.round(performance.now() - started)} ms`,
     `  database   ${where}; ${applied.length} migration(s) applied${seeded ? ', demo data seeded' : ''}`,
     `  functions  ${baseUrl}${FUNCTIONS_PATH}/<name>   (try ${baseUrl}${FUNCTIONS_PATH}/health/ready)`,
+    `  retrieval  ${runtime.semantic ? `hybrid: ${describeEmbedder(runtime.semantic.embedder)}` : 'lexical only (set EMBEDDING_* for semantic search)'}`,
     `  demo page  ${baseUrl}/`,
   ];
   if (demo.secretKey) lines.push(`  secret key ${demo.secretKey}   (server-side only; never in a page)`);
@@ -73,7 +77,12 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
 });
 
 // Kommo's outbox: on Supabase pg_cron runs the worker; here an interval does (it does nothing unconfigured).
-const leadSync = startKommoWorker({ db, env, fetch }, Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000);
+const workerEveryMs = Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000;
+const leadSync = startKommoWorker({ db, env, fetch }, workerEveryMs);
+// Knowledge embeddings, when an embedder is configured (EMBEDDING_*; docs/knowledge.md).
+const embeddings = runtime.semantic
+  ? startEmbeddingWorker({ db, search: runtime.semantic }, Math.min(workerEveryMs, 5000))
+  : null;
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -86,6 +95,7 @@ async function shutdown(signal: string) {
   );
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await leadSync.stop();
+  await embeddings?.stop();
   clearTimeout(force);
   await db.close();
   console.log('Stopped cleanly.');

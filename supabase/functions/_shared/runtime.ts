@@ -2,13 +2,21 @@
 import { createJwtVerifier, type JwtVerifier, jwtConfigFromEnv } from './auth/jwt.ts';
 import type { Database } from './db/types.ts';
 import type { Env } from './env.ts';
+import { type SemanticSearch, semanticSearchFromEnv } from './retrieval/semantic.ts';
 
 export interface Runtime {
   db: Database;
   env: Env;
   verifyJwt: JwtVerifier;
+  /** The deployment's embedder for semantic retrieval; null or absent: retrieval is lexical only. */
+  semantic?: SemanticSearch | null;
 }
 
 export function createRuntime(db: Database, env: Env): Runtime {
-  return { db, env, verifyJwt: createJwtVerifier(jwtConfigFromEnv(env)) };
+  return {
+    db,
+    env,
+    verifyJwt: createJwtVerifier(jwtConfigFromEnv(env)),
+    semantic: semanticSearchFromEnv(env),
+  };
 }

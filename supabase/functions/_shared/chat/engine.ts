@@ -19,6 +19,7 @@ import {
   type StageScript,
   scriptFor,
 } from '../retrieval/retrieve.ts';
+import type { QuestionEmbedding } from '../retrieval/semantic.ts';
 import { withIdleTimeout } from './idle.ts';
 import { CAPTURE_LEAD_TOOL, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
 import { ReplyText, replyCharLimit } from './replyText.ts';
@@ -66,6 +67,8 @@ export async function groundedPrompt(
     hasLead: boolean;
     tools: boolean;
     extraInstructions?: string;
+    /** The message's embedding, asked for before the transaction began (see embedQuestion). */
+    question?: Promise<QuestionEmbedding | null>;
   },
 ): Promise<GroundedPrompt> {
   const previousVisitorText = conversation.history
@@ -73,7 +76,14 @@ export async function groundedPrompt(
     .slice(-1)
     .map((m) => m.content);
   const [knowledge, objections, script] = await Promise.all([
-    retrieveKnowledge(tx, agent, conversation.message, previousVisitorText.join('\n')),
+    retrieveKnowledge(
+      tx,
+      agent,
+      conversation.message,
+      previousVisitorText.join('\n'),
+      6,
+      conversation.question,
+    ),
     matchObjections(tx, agent, conversation.message),
     scriptFor(tx, agent.id, conversation.stage),
   ]);
@@ -116,6 +126,7 @@ export async function prepareTurn(
   input: Omit<TurnInput, 'agent'>,
   provider: LlmProvider,
   agent: ChatAgent,
+  question?: Promise<QuestionEmbedding | null>,
 ): Promise<PreparedTurn> {
   const newToken = input.request.conversationId ? undefined : await newVisitorToken();
   return withTenant(db, claims, async (tx) => {
@@ -126,6 +137,7 @@ export async function prepareTurn(
       stage: turn.stage,
       hasLead: turn.hasLead,
       tools: provider.name !== 'offline' && agent.leadCapture.enabled,
+      ...(question ? { question } : {}),
     });
     await countTurn(tx, agent.orgId, turn);
     return { agent, turn, ...prompt };
