@@ -2,8 +2,8 @@
 // --data-dir <dir> (where PGlite and the demo key live; default .closer/).
 import { parseArgs } from 'node:util';
 import { startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
-import { describeEmbedder } from '@closer/functions/_shared/retrieval/embedders/config.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
+import { describeEmbedder } from '@closer/functions/_shared/retrieval/embedders/config.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';

@@ -86,7 +86,11 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     const claims = tenantClaims(c.var.principal);
     const provider = observeProvider(baseProvider, { requestId, audience: audienceOf(c) });
     // The question's embedding is asked for now, once per turn; it arrives while the turn is opened.
-    const question = embedQuestion(runtime.semantic, isSmallTalk(request.message) ? '' : request.message, requestId);
+    const question = embedQuestion(
+      runtime.semantic,
+      isSmallTalk(request.message) ? '' : request.message,
+      requestId,
+    );
     // Spend ceilings first: over one, nothing is stored and no model is called.
     const spend = await claimModelReply(runtime.db, claims, agent, orgCeilings);
     // The visitor's message is committed here, before any model is called.

@@ -17,7 +17,8 @@ export type DriverName = 'pglite' | 'postgres';
 export const drivers: DriverName[] = ['pglite', 'postgres'];
 
 export async function emptyDatabase(driver: DriverName): Promise<Database & { url?: string }> {
-  if (driver === 'pglite') return createPgliteDatabase(await PGlite.create({ extensions: { pg_trgm, vector } }));
+  if (driver === 'pglite')
+    return createPgliteDatabase(await PGlite.create({ extensions: { pg_trgm, vector } }));
   const adminUrl = inject('postgresUrl');
   const name = `t_${randomUUID().replaceAll('-', '')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });

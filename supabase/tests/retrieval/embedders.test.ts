@@ -65,7 +65,11 @@ describe('the OpenAI-compatible embedder against a stand-in server', () => {
   });
 
   it('turns 429 into a retryable error carrying Retry-After', async () => {
-    server.script({ status: 429, headers: { 'retry-after': '17' }, body: { error: { message: 'Rate limit' } } });
+    server.script({
+      status: 429,
+      headers: { 'retry-after': '17' },
+      body: { error: { message: 'Rate limit' } },
+    });
     const error = await failure(embedder().embed(['a']));
     expect(error).toMatchObject({ retryable: true, status: 429, retryAfterSeconds: 17 });
   });
@@ -195,7 +199,9 @@ describe('the embedder from the environment', () => {
     expect(embedderFromEnv({})).toBeNull();
     expect(embedderFromEnv({ EMBEDDING_PROVIDER: 'none', EMBEDDING_BASE_URL: 'http://x/v1' })).toBeNull();
     expect(() => embedderFromEnv({ EMBEDDING_BASE_URL: 'http://127.0.0.1/v1' })).toThrow(/EMBEDDING_MODEL/);
-    expect(() => embedderFromEnv({ EMBEDDING_MODEL: 'm' })).toThrow(/EMBEDDING_BASE_URL or OPENROUTER_API_KEY/);
+    expect(() => embedderFromEnv({ EMBEDDING_MODEL: 'm' })).toThrow(
+      /EMBEDDING_BASE_URL or OPENROUTER_API_KEY/,
+    );
     expect(() => embedderFromEnv({ EMBEDDING_PROVIDER: 'magic' })).toThrow(/EMBEDDING_PROVIDER/);
     expect(() => embedderFromEnv({ EMBEDDING_PROVIDER: 'supabase' })).toThrow(/edge runtime/);
     expect(() => embedderFromEnv({ EMBEDDING_PROVIDER: 'hashed', EMBEDDING_MIN_SIMILARITY: '2' })).toThrow(
@@ -205,16 +211,21 @@ describe('the embedder from the environment', () => {
 
   it('picks a server, OpenRouter, the hashed embedder, or the runtime model', () => {
     expect(
-      embedderFromEnv({ EMBEDDING_BASE_URL: 'http://127.0.0.1:11434/v1/', EMBEDDING_MODEL: 'nomic-embed-text' }),
+      embedderFromEnv({
+        EMBEDDING_BASE_URL: 'http://127.0.0.1:11434/v1/',
+        EMBEDDING_MODEL: 'nomic-embed-text',
+      }),
     ).toMatchObject({ provider: 'openai-compatible', model: 'nomic-embed-text', minSimilarity: 0.3 });
     expect(
       embedderFromEnv({ EMBEDDING_MODEL: 'openai/text-embedding-3-small', OPENROUTER_API_KEY: 'sk-or-x' }),
     ).toMatchObject({ provider: 'openrouter', model: 'openai/text-embedding-3-small' });
-    expect(embedderFromEnv({ EMBEDDING_PROVIDER: 'hashed', EMBEDDING_MIN_SIMILARITY: '0.25' })).toMatchObject({
-      provider: 'hashed',
-      model: 'closer-hashed-ngrams-v1@384',
-      minSimilarity: 0.25,
-    });
+    expect(embedderFromEnv({ EMBEDDING_PROVIDER: 'hashed', EMBEDDING_MIN_SIMILARITY: '0.25' })).toMatchObject(
+      {
+        provider: 'hashed',
+        model: 'closer-hashed-ngrams-v1@384',
+        minSimilarity: 0.25,
+      },
+    );
     class Session {
       async run() {
         return [1];

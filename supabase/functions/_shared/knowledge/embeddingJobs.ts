@@ -275,7 +275,12 @@ export async function queueStaleEmbeddings(db: Database, model: string): Promise
       [model],
     );
     for (const { id } of orgs) {
-      await enqueueJob(tx, { orgId: id, kind: EMBEDDING_JOB, dedupeKey: `${EMBEDDING_JOB}:${id}`, payload: {} });
+      await enqueueJob(tx, {
+        orgId: id,
+        kind: EMBEDDING_JOB,
+        dedupeKey: `${EMBEDDING_JOB}:${id}`,
+        payload: {},
+      });
     }
     return orgs.map((org) => org.id);
   });

@@ -81,12 +81,10 @@ export async function semanticPassages(
     title: string;
     content: string;
     distance: number;
-  }>('select kind, id, title, content, distance from public.semantic_passages($1, $2, $3::extensions.vector, $4)', [
-    agentId,
-    question.model,
-    vectorLiteral(question.vector),
-    limit,
-  ]);
+  }>(
+    'select kind, id, title, content, distance from public.semantic_passages($1, $2, $3::extensions.vector, $4)',
+    [agentId, question.model, vectorLiteral(question.vector), limit],
+  );
   return rows
     .map(({ distance, ...row }) => ({ ...row, similarity: 1 - Number(distance) }))
     .filter((row) => row.similarity >= question.minSimilarity);

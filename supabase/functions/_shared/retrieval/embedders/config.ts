@@ -52,7 +52,8 @@ function httpUrl(name: string, value: string): string {
   } catch {
     throw new Error(`${name} is not a URL: ${JSON.stringify(value)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`${name} must be an http(s) URL`);
   return url.toString().replace(/\/+$/, '');
 }
 
@@ -64,7 +65,10 @@ const PROVIDERS = ['openai-compatible', 'openrouter', 'supabase', 'hashed', 'non
  * `OPENROUTER_API_KEY` → OpenRouter; on Supabase's edge runtime → its built-in gte-small; else none.
  * Throws with a readable message when the configuration cannot work. `scope` is where `Supabase` is looked for.
  */
-export function embedderFromEnv(env: Env, options: { fetch?: typeof fetch; scope?: object } = {}): Embedder | null {
+export function embedderFromEnv(
+  env: Env,
+  options: { fetch?: typeof fetch; scope?: object } = {},
+): Embedder | null {
   const named = env.EMBEDDING_PROVIDER?.trim().toLowerCase();
   if (named && !(PROVIDERS as readonly string[]).includes(named)) {
     throw new Error(`EMBEDDING_PROVIDER must be one of ${PROVIDERS.join(', ')}`);
@@ -105,7 +109,11 @@ export function embedderFromEnv(env: Env, options: { fetch?: typeof fetch; scope
     case 'supabase':
       return supabase();
     case 'openrouter':
-      return remote('openrouter', httpUrl('EMBEDDING_BASE_URL', baseUrl || OPENROUTER_BASE_URL), apiKey ?? env.OPENROUTER_API_KEY);
+      return remote(
+        'openrouter',
+        httpUrl('EMBEDDING_BASE_URL', baseUrl || OPENROUTER_BASE_URL),
+        apiKey ?? env.OPENROUTER_API_KEY,
+      );
     case 'openai-compatible':
       if (!baseUrl) throw new Error('EMBEDDING_BASE_URL names the embeddings server (…/v1)');
       return remote('openai-compatible', httpUrl('EMBEDDING_BASE_URL', baseUrl), apiKey);
@@ -114,7 +122,8 @@ export function embedderFromEnv(env: Env, options: { fetch?: typeof fetch; scope
   if (model && env.OPENROUTER_API_KEY) {
     return remote('openrouter', OPENROUTER_BASE_URL, apiKey ?? env.OPENROUTER_API_KEY);
   }
-  if (model) throw new Error('EMBEDDING_MODEL is set but no EMBEDDING_BASE_URL or OPENROUTER_API_KEY says where');
+  if (model)
+    throw new Error('EMBEDDING_MODEL is set but no EMBEDDING_BASE_URL or OPENROUTER_API_KEY says where');
   return supabaseAiGlobal(options.scope) ? supabase() : null;
 }
 

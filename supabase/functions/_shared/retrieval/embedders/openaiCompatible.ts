@@ -1,6 +1,6 @@
 // Embeddings from any server speaking OpenAI's `POST /v1/embeddings` (OpenAI, OpenRouter, Ollama, vLLM, LM Studio).
 import { redact } from '../../llm/errors.ts';
-import { checkVectors, type Embedder, type EmbedOptions, EmbeddingError } from './embedder.ts';
+import { checkVectors, type Embedder, EmbeddingError, type EmbedOptions } from './embedder.ts';
 
 export interface OpenAiCompatibleEmbedderOptions {
   /** Up to the version segment, e.g. `https://api.openai.com/v1` (`/embeddings` is appended). */
@@ -24,9 +24,7 @@ interface EmbeddingsAnswer {
 /** Seconds from `Retry-After` (seconds or an HTTP date), capped at an hour; undefined when absent or unreadable. */
 export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
-  const seconds = /^\d+(\.\d+)?$/.test(value.trim())
-    ? Number(value)
-    : (Date.parse(value) - now) / 1000;
+  const seconds = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : (Date.parse(value) - now) / 1000;
   return Number.isFinite(seconds) ? Math.min(3600, Math.max(0, seconds)) : undefined;
 }
 
