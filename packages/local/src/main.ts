@@ -1,7 +1,7 @@
 // `pnpm start`: the local stack. Flags: --memory (throwaway database), --port <n> (default 54321), --host <h>,
 // --data-dir <dir> (where PGlite and the demo key live; default .closer/).
 import { parseArgs } from 'node:util';
-import { startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
+import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { describeEmbedder } from '@closer/functions/_shared/retrieval/embedders/config.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
@@ -81,7 +81,10 @@ const workerEveryMs = Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000;
 const leadSync = startKommoWorker({ db, env, fetch }, workerEveryMs);
 // Knowledge embeddings, when an embedder is configured (EMBEDDING_*; docs/knowledge.md).
 const embeddings = runtime.semantic
-  ? startEmbeddingWorker({ db, search: runtime.semantic }, Math.min(workerEveryMs, 5000))
+  ? startEmbeddingWorker(
+      { db, search: runtime.semantic, leaseMs: embeddingLeaseMs(env) },
+      Math.min(workerEveryMs, 5000),
+    )
   : null;
 
 let stopping = false;

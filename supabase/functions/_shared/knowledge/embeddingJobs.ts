@@ -5,6 +5,7 @@
 // continues at once in the next run). Failures are retried with backoff (Retry-After honoured); refusals fail it.
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
+import type { Env } from '../env.ts';
 import { logFailure } from '../log.ts';
 import {
   type ClaimedJob,
@@ -22,6 +23,12 @@ import { chunkKnowledge } from './chunking.ts';
 export const EMBEDDING_JOB = 'knowledge.embed';
 /** Attempts before a job that keeps failing is marked failed (new knowledge queues it again). */
 export const EMBEDDING_MAX_ATTEMPTS = 8;
+
+/** `CLOSER_JOB_LEASE_MS` (the outbox's lease, shared with Kommo's worker): default 120 000, at least 1 000. */
+export function embeddingLeaseMs(env: Env): number {
+  const value = Number(env.CLOSER_JOB_LEASE_MS);
+  return Number.isFinite(value) && value > 0 ? Math.max(1000, value) : 120_000;
+}
 
 export interface EmbeddingWorkerDeps {
   db: Database;
