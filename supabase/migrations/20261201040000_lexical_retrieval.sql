@@ -8,6 +8,10 @@
 -- words of an agent's knowledge and of each knowledge-base category's published articles, titles included,
 -- kept by triggers) instead of against whole chunks.
 
+-- Trigrams of whole chunks served only the old `word_similarity` fallback (which no index can serve anyway):
+-- the vocabulary below replaces it, and every chunk written no longer pays for it.
+drop index if exists public.knowledge_chunks_trgm_idx;
+
 -- The vocabulary: each distinct word of a scope's passages (`simple` parse: lower case, unstemmed), its lexeme in
 -- the passage's language (stop words have none and are not kept), and in how many passages it appears (the
 -- document frequency: common lexemes are not used to find candidates, see retrieve_passages).
@@ -32,16 +36,18 @@ select public.restrict_visitors('public.knowledge_terms', format(
   'scope_id = %1$s or scope_id in (select l.category_id from public.agent_knowledge_categories l where l.agent_id = %1$s)',
   '(select public.visitor_agent_id())'), 'false', 'false');
 
+-- Small helpers below name only built-in functions and carry no `search_path` setting, so that they are inlined.
+
 -- The words of a text that the vocabulary keeps: `simple` tokens without digits or URL/e-mail punctuation.
 create or replace function public.vocabulary_words(content text) returns setof text
-language sql immutable parallel safe set search_path = public, pg_temp as $$
+language sql immutable parallel safe as $$
   select w from unnest(tsvector_to_array(to_tsvector('simple', content))) w
   where length(w) between 2 and 40 and w !~ '[0-9_./@:]'
 $$;
 
 -- The lexeme a single word stems to in `config`; null for a stop word.
 create or replace function public.word_lexeme(config regconfig, word text) returns text
-language sql immutable parallel safe set search_path = public, pg_temp as $$
+language sql immutable parallel safe as $$
   select (tsvector_to_array(to_tsvector(config, word)))[1]
 $$;
 
@@ -67,19 +73,19 @@ begin
     ) s
     where s.lexeme is not null
     order by s.scope_id, s.word
-    on conflict (scope_id, word) do update set passages = t.passages + excluded.passages;
+    -- The lexeme too: a language change re-writes every chunk, and the new language stems differently.
+    on conflict (scope_id, word) do update set passages = t.passages + excluded.passages, lexeme = excluded.lexeme;
   else
     with gone as (
       select p.scope_id, w.word, count(*)::int as n
       from unnest(passages) p, public.vocabulary_words(p.content) as w(word)
       group by p.scope_id, w.word
-    ), lowered as (
-      update public.knowledge_terms t set passages = greatest(t.passages - g.n, 0)
-      from gone g where t.scope_id = g.scope_id and t.word = g.word
-      returning t.scope_id, t.word, t.passages
+    ), emptied as (
+      delete from public.knowledge_terms t using gone g
+      where t.scope_id = g.scope_id and t.word = g.word and t.passages <= g.n
     )
-    delete from public.knowledge_terms t using lowered l
-    where t.scope_id = l.scope_id and t.word = l.word and l.passages = 0;
+    update public.knowledge_terms t set passages = t.passages - g.n
+    from gone g where t.scope_id = g.scope_id and t.word = g.word and t.passages > g.n;
   end if;
 end
 $$;
@@ -143,36 +149,38 @@ select public.count_terms(array(
 
 -- Lexemes combined as alternatives; null for none.
 create or replace function public.any_lexeme(lexemes text[]) returns tsquery
-language sql immutable parallel safe set search_path = public, pg_temp as $$
+language sql immutable parallel safe as $$
   select nullif(array_to_string(array(select distinct quote_literal(l) from unnest(lexemes) l order by 1), ' | '), '')::tsquery
 $$;
 
--- The lexemes to search for a text: each word's own lexeme in `config` (stop words have none), and for a word of
--- 4+ letters that no scope's vocabulary holds, the lexeme of its nearest vocabulary word by trigram similarity
--- (`%`, served by the trigram index over the small vocabulary, never by a scan of passages).
+-- The lexemes to search for a text. A word whose lexeme (in `config`) the scopes' vocabulary holds is searched as
+-- itself; a word of 4+ letters that it does not hold, by the lexeme of its nearest vocabulary word by trigram
+-- similarity (`%`, served by the vocabulary's trigram index, never by a scan of passages); other words are
+-- dropped, as they would find nothing. Tokens with digits ("7", "5p") are kept as they are (not in the vocabulary).
 create or replace function public.search_lexemes(scopes uuid[], config regconfig, content text) returns text[]
 language plpgsql stable set search_path = public, extensions, pg_temp as $$
 declare
   visitor_word text;
   own text;
   nearest text;
-  found text[] := '{}';
+  found text[] := array(select l from unnest(tsvector_to_array(to_tsvector(config, content))) l where l ~ '[0-9]');
 begin
-  for visitor_word in select public.vocabulary_words(content) loop
+  for visitor_word in select v from public.vocabulary_words(content) v loop
     own := public.word_lexeme(config, visitor_word);
     if own is null then continue; end if;
-    found := found || own;
-    if length(visitor_word) >= 4 and not exists (
-      select 1 from public.knowledge_terms t where t.scope_id = any(scopes) and t.word = visitor_word
-    ) then
-      -- `is true` keeps the scope test a filter: the trigram index finds the few similar words.
-      nearest := (select t.word from public.knowledge_terms t
-        where t.word % visitor_word and (t.scope_id = any(scopes)) is true
-        order by similarity(t.word, visitor_word) desc, t.word limit 1);
-      if nearest is not null then found := found || public.word_lexeme(config, nearest); end if;
+    if exists (select 1 from public.knowledge_terms t where t.scope_id = any(scopes) and t.lexeme = own) then
+      found := found || own;
+    elsif length(visitor_word) >= 4 then
+      -- Planned for this word (EXECUTE), and `is true` keeps the scope a filter: the trigram index finds the few
+      -- similar words rather than the scope's whole vocabulary being tested one by one.
+      execute 'select t.lexeme from public.knowledge_terms t
+        where t.word % $1 and (t.scope_id = any($2)) is true
+        order by similarity(t.word, $1) desc, t.word limit 1'
+        into nearest using visitor_word, scopes;
+      if nearest is not null then found := found || nearest; end if;
     end if;
   end loop;
-  return found;
+  return array(select distinct l from unnest(found) l);
 end
 $$;
 
@@ -193,8 +201,9 @@ declare
 begin
   if every is null then return; end if;
   if rare is not null then
+    -- `is true`: the tenant tests stay filters, so the full-text index alone lists the few chunks to read.
     return query select c.id from public.knowledge_chunks c
-      where c.fts @@ rare and c.agent_id = agent and c.org_id = org limit n;
+      where c.fts @@ rare and (c.agent_id = agent and c.org_id = org) is true limit n;
   else
     -- `is true`: not an index condition, so the agent's index is read, stopping at `n` matches.
     return query select c.id from public.knowledge_chunks c
@@ -211,7 +220,8 @@ $$;
 create or replace function public.retrieve_passages(
   agent uuid, latest text, context text default '', max_passages integer default 6
 ) returns table (kind text, id uuid, title text, content text, score double precision, on_latest boolean)
-language plpgsql stable security definer set search_path = public, extensions, pg_temp as $$
+language plpgsql stable security definer set search_path = public, extensions, pg_temp set jit = off as $$
+#variable_conflict use_column
 declare
   org uuid := public.current_org_id();
   config regconfig;
@@ -221,6 +231,7 @@ declare
   latest_query tsquery;
   any_query tsquery;
   candidates constant integer := 100;
+  chunk_ids uuid[];
 begin
   if org is null or (public.request_is_visitor() and agent is distinct from public.visitor_agent_id()) then
     return;
@@ -234,14 +245,15 @@ begin
   latest_query := public.any_lexeme(latest_lexemes);
   any_query := public.any_lexeme(latest_lexemes || context_lexemes);
   if any_query is null then return; end if;
-  return query
-  with chunk_ids as (
-    select public.chunk_candidates(org, agent, latest_lexemes, candidates) as id
+  -- An array, not a join: the candidates are then read by primary key, a few rows each.
+  chunk_ids := array(
+    select public.chunk_candidates(org, agent, latest_lexemes, candidates)
     union
-    select public.chunk_candidates(org, agent, context_lexemes, candidates)
-  ), found as (
+    select public.chunk_candidates(org, agent, context_lexemes, candidates));
+  return query
+  with found as (
     select 'knowledge'::text as kind, c.knowledge_id as id, null::text as title, c.content, c.fts
-    from public.knowledge_chunks c where c.id in (select chunk_ids.id from chunk_ids) and c.org_id = org
+    from public.knowledge_chunks c where c.id = any(chunk_ids) and c.org_id = org
     union all
     (select 'article', a.id, a.title, a.title || E'\n' || a.content, a.fts
      from public.knowledge_articles a

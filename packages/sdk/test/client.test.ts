@@ -436,6 +436,33 @@ describe('requests', () => {
       agent,
     ],
     [
+      'agents.previewRetrieval',
+      () =>
+        client.agents.previewRetrieval(agentId, {
+          message: 'And financing?',
+          history: [{ role: 'user', content: 'How much is a 7 kW system?' }],
+        }),
+      'post',
+      `/agents/${agentId}/retrieve`,
+      '',
+      { message: 'And financing?', history: [{ role: 'user', content: 'How much is a 7 kW system?' }] },
+      {
+        passages: [
+          {
+            kind: 'knowledge',
+            id: agentId,
+            title: 'Financing options',
+            content: 'Financing options\nSolar loans from 5.99% APR.',
+            score: 0.6,
+            matched: 'latest',
+          },
+        ],
+        objections: [],
+        script: null,
+        stage: 'discovery',
+      },
+    ],
+    [
       'agents.knowledge.create',
       () => client.agents.knowledge.create(agentId, { title: 'T', content: 'C' }),
       'post',

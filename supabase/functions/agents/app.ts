@@ -11,6 +11,8 @@ import {
   objectionAnswerCreate,
   objectionAnswerUpdate,
   page,
+  retrieval,
+  retrievalRequest,
   salesScript,
   salesScriptCreate,
   salesScriptUpdate,
@@ -38,6 +40,9 @@ import {
   rotatePublishableKey,
   updateAgent,
 } from '../_shared/resources/agents.ts';
+import { groundingFor, stageFor } from '../_shared/retrieval/retrieve.ts';
+import { embedQuestion } from '../_shared/retrieval/semantic.ts';
+import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 import { registerChildRoutes } from './childRoutes.ts';
 
@@ -109,6 +114,33 @@ export function createAgentsApp(runtime: Runtime) {
   app.post('/:id/rotate-key', authorize(access.admin), rotateKey, async (c) => {
     const agentId = c.req.valid('param').id;
     return c.json(await tenant(c, (tx) => rotatePublishableKey(tx, agentId)));
+  });
+
+  // "Why this answer": what a reply to the message would be grounded on, for playgrounds and debugging.
+  const retrieveRoute = route({
+    summary:
+      'Show the passages, objection answers and script stage a reply to a message would use, with scores',
+    description:
+      "Runs the chat's retrieval for `message` (and the previous `user` turn of `history`) without storing " +
+      'anything or calling a model. The prompt may leave out the least relevant passages to fit the model.',
+    params: agentParam,
+    body: retrievalRequest,
+    responses: { 200: retrieval },
+  });
+  app.post('/:id/retrieve', retrieveRoute, async (c) => {
+    const agentId = c.req.valid('param').id;
+    const { message, history = [] } = c.req.valid('json');
+    const stage = stageFor(history.filter((turn) => turn.role === 'user').length + 1, false);
+    const question = embedQuestion(runtime.semantic, isSmallTalk(message) ? '' : message, c.var.requestId);
+    const found = await tenant(c, async (tx) =>
+      groundingFor(tx, await findAgent(tx, agentId), { message, history, stage, question }),
+    );
+    return c.json({
+      passages: found.passages,
+      objections: found.objections,
+      script: found.script,
+      stage,
+    });
   });
 
   registerChildRoutes(app, {

@@ -8,6 +8,8 @@ import {
   type ObjectionAnswerCreate,
   objectionAnswer,
   page,
+  type RetrievalRequest,
+  retrieval,
   type SalesScriptCreate,
   salesScript,
 } from '@closer/contract';
@@ -36,6 +38,14 @@ export function agentsResource(http: Http) {
     /** A new publishable key; the old one stops working at once. */
     rotateKey: (agentId: string, options: RequestOptions = {}) =>
       http.request('POST', at(agentId, '/rotate-key'), agent, options),
+    /**
+     * "Why this answer" (`POST /agents/:id/retrieve`): the passages, objection answers and script stage a reply to
+     * `body.message` would be grounded on, with scores; `body.history` (oldest first) gives the previous message
+     * and the stage. Stores nothing and calls no model. Publishable keys are refused (403); another
+     * organisation's agent is a 404.
+     */
+    previewRetrieval: (agentId: string, body: RetrievalRequest, options: RequestOptions = {}) =>
+      http.request('POST', at(agentId, '/retrieve'), retrieval, { body, ...options }),
 
     knowledge: {
       list: (agentId: string, params: ListParams = {}, options: RequestOptions = {}) =>

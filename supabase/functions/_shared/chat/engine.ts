@@ -12,13 +12,7 @@ import { UpstreamError } from '../llm/errors.ts';
 import type { Grounding, LlmMessage, LlmProvider, LlmToolCall } from '../llm/types.ts';
 import { assemblePrompt } from '../prompt/assemble.ts';
 import { estimateTokens } from '../prompt/tokens.ts';
-import {
-  type MatchedObjection,
-  matchObjections,
-  retrieveKnowledge,
-  type StageScript,
-  scriptFor,
-} from '../retrieval/retrieve.ts';
+import { groundingFor, type MatchedObjection, type StageScript } from '../retrieval/retrieve.ts';
 import type { QuestionEmbedding } from '../retrieval/semantic.ts';
 import { withIdleTimeout } from './idle.ts';
 import { CAPTURE_LEAD_TOOL, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
@@ -71,22 +65,7 @@ export async function groundedPrompt(
     question?: Promise<QuestionEmbedding | null>;
   },
 ): Promise<GroundedPrompt> {
-  const previousVisitorText = conversation.history
-    .filter((m) => m.role === 'user')
-    .slice(-1)
-    .map((m) => m.content);
-  const [knowledge, objections, script] = await Promise.all([
-    retrieveKnowledge(
-      tx,
-      agent,
-      conversation.message,
-      previousVisitorText.join('\n'),
-      6,
-      conversation.question,
-    ),
-    matchObjections(tx, agent, conversation.message),
-    scriptFor(tx, agent.id, conversation.stage),
-  ]);
+  const { passages: knowledge, objections, script } = await groundingFor(tx, agent, conversation);
   const prompt = assemblePrompt({
     agent,
     history: conversation.history,

@@ -21,6 +21,7 @@ const named: Record<string, z.ZodMiniType> = {
   Message: c.message,
   Lead: c.lead,
   Dashboard: c.dashboard,
+  Retrieval: c.retrieval,
   ChatReply: c.chatReply,
   ChatConfig: c.chatConfig,
   KommoConnection: c.kommoConnection,

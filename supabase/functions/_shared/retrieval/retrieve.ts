@@ -146,6 +146,37 @@ export async function matchObjections(
   );
 }
 
+/** What a reply to one message is grounded on (the prompt may leave out the least relevant passages). */
+export interface Retrieved {
+  passages: RetrievedPassage[];
+  objections: MatchedObjection[];
+  script: StageScript | null;
+}
+
+/**
+ * Everything retrieval gives the prompt for `message`: passages for it and the visitor's previous message (the
+ * last `user` turn of `history`), the objection answers it triggers, and the script of `stage`.
+ */
+export async function groundingFor(
+  tx: Queryable,
+  agent: { id: string; language: string },
+  conversation: {
+    message: string;
+    history: readonly { role: string; content: string }[];
+    stage: ScriptStage;
+    /** The message's embedding when semantic search is on (see embedQuestion); absent: lexical only. */
+    question?: Promise<QuestionEmbedding | null> | undefined;
+  },
+): Promise<Retrieved> {
+  const previous = conversation.history.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+  const [passages, objections, script] = await Promise.all([
+    retrieveKnowledge(tx, agent, conversation.message, previous, 6, conversation.question),
+    matchObjections(tx, agent, conversation.message),
+    scriptFor(tx, agent.id, conversation.stage),
+  ]);
+  return { passages, objections, script };
+}
+
 /** Where a conversation stands, from how far it has come. */
 export function stageFor(visitorMessages: number, hasLead: boolean): ScriptStage {
   if (hasLead) return 'follow_up';
