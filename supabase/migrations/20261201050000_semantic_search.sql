@@ -3,6 +3,19 @@
 -- pgvector lives in the `extensions` schema, as on Supabase; plain PostgreSQL needs the extension installed
 -- (.ci/run builds vendor/pgvector-0.8.6.tar.gz), PGlite loads @electric-sql/pglite-pgvector.
 create schema if not exists extensions;
+-- A project that enabled pgvector in another schema (often `public`) gets it moved where Supabase advises it be;
+-- pgvector is relocatable, and Supabase's search_path holds `extensions`, so unqualified uses keep working.
+do $$
+begin
+  if exists (
+    select 1 from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+    where e.extname = 'vector' and n.nspname <> 'extensions'
+  ) then
+    raise notice 'moving the vector extension to the extensions schema';
+    alter extension vector set schema extensions;
+  end if;
+end
+$$;
 create extension if not exists vector with schema extensions;
 grant usage on schema extensions to anon, authenticated, service_role;
 
