@@ -1,57 +1,21 @@
-// One HTTP app for the local stack: every function under /functions/v1/<name>, the demo page at /.
+// One HTTP app for the local stack: the production server's functions host (packages/server) plus what only a
+// developer's machine has — the local sign-in, the demo page at / and the widget's files.
 
 import { readFile } from 'node:fs/promises';
-import type { ServerBindings } from '@closer/functions/_shared/http/clientAddress.ts';
-import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
-import { allowedMethods } from '@closer/functions/_shared/http/methods.ts';
-import { securityHeaders } from '@closer/functions/_shared/http/securityHeaders.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
-import { getConnInfo } from '@hono/node-server/conninfo';
-import { type Context, Hono } from 'hono';
+import { createFunctionsHost } from '@closer/server/src/host.ts';
+import type { Hono } from 'hono';
 import type { DemoKeys } from './demoKeys.ts';
 import { demoPage } from './demoPage.ts';
-import { functionFactories } from './functions.ts';
 import { localSignInApp } from './localSignIn.ts';
 import { widgetDist } from './paths.ts';
 
-export const FUNCTIONS_PATH = '/functions/v1';
+export { FUNCTIONS_PATH } from '@closer/server/src/host.ts';
 
-/** Methods the Fetch standard forbids in a Request; Node still receives them from clients. */
-const UNREQUESTABLE_METHODS = ['TRACE', 'TRACK', 'CONNECT'];
+import { FUNCTIONS_PATH } from '@closer/server/src/host.ts';
 
 export function createLocalApp(runtime: Runtime, demo: DemoKeys | null = null): Hono {
-  const apps = new Map(Object.entries(functionFactories).map(([name, create]) => [name, create(runtime)]));
-  const root = new Hono();
-  // The root's own answers (TRACE, an unknown function, the local sign-in's token) get the functions' headers.
-  root.use('*', securityHeaders);
-  // Methods a fetch Request cannot carry (mount() would throw building one): answered here, as the function would.
-  root.on(UNREQUESTABLE_METHODS, [FUNCTIONS_PATH, `${FUNCTIONS_PATH}/*`], (c) => {
-    const path = c.req.path.slice(FUNCTIONS_PATH.length);
-    const app = apps.get(path.split('/')[1] ?? '');
-    const allow = app ? allowedMethods(app, path) : [];
-    return errorResponse(
-      c,
-      allow.length > 0
-        ? new ApiError('method_not_allowed', `${c.req.method} is not allowed on ${path}`, {
-            headers: { allow: allow.join(', ') },
-          })
-        : new ApiError('not_found', `No route for ${c.req.method} ${path}`),
-    );
-  });
-  // mount() strips /functions/v1, so each function sees /<name>/… as it does on Supabase; the connection's
-  // peer goes along as the runtime-neutral `clientAddress` binding.
-  root.mount(
-    FUNCTIONS_PATH,
-    (request, bindings: ServerBindings) => {
-      const name = new URL(request.url).pathname.split('/')[1] ?? '';
-      const app = apps.get(name);
-      if (app) return app.fetch(request, bindings);
-      return new Hono()
-        .all('*', (c) => errorResponse(c, new ApiError('not_found', `No function named "${name}"`)))
-        .fetch(request);
-    },
-    { optionHandler: (c) => ({ clientAddress: peerAddress(c) }) },
-  );
+  const root = createFunctionsHost(runtime);
   // Local only: an auth.users row and an access token for any e-mail (docs/local-development.md).
   root.route('/', localSignInApp(runtime));
   root.get('/', (c) => c.html(demoPage(demo, `${new URL(c.req.url).origin}${FUNCTIONS_PATH}`)));
@@ -68,14 +32,4 @@ export function createLocalApp(runtime: Runtime, demo: DemoKeys | null = null): 
     });
   });
   return root;
-}
-
-/**
- * The socket's peer under @hono/node-server; a caller of `app.fetch`/`app.request` (tests, benchmarks) may
- * name one with the `clientAddress` binding instead.
- */
-function peerAddress(c: Context): string | undefined {
-  const env = c.env as (ServerBindings & { incoming?: unknown }) | undefined;
-  if (env?.clientAddress) return env.clientAddress;
-  return env?.incoming ? getConnInfo(c).remote.address : undefined;
 }

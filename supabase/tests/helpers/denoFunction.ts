@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { denoEnv } from '../../../tools/deploy/functionBundles.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 // The binary itself: node_modules/.bin/deno is a shell shim, and a signal to the shim would orphan Deno.
@@ -22,24 +23,25 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startDenoFunction(name: string, env: Record<string, string>): Promise<DenoFunction> {
+/**
+ * Starts function `name` from its source (with supabase/functions/deno.json), or from `bundle`: a single file
+ * made by `deno bundle`, run with no configuration, lock or import map, as the platform runs a deployed one.
+ */
+export async function startDenoFunction(
+  name: string,
+  env: Record<string, string>,
+  options: { bundle?: string } = {},
+): Promise<DenoFunction> {
   const port = await freePort();
+  const entry = options.bundle
+    ? ['--no-config', '--no-lock', options.bundle]
+    : ['--config', `${repo}supabase/functions/deno.json`, `${repo}supabase/functions/${name}/index.ts`];
   const child: ChildProcess = spawn(
     denoBinary,
-    [
-      'run',
-      '--allow-net',
-      '--allow-env',
-      '--allow-read',
-      '--config',
-      `${repo}supabase/functions/deno.json`,
-      `${repo}supabase/functions/${name}/index.ts`,
-    ],
+    ['run', '--allow-net', '--allow-env', '--allow-read', ...entry],
     {
       env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        NO_COLOR: '1',
+        ...denoEnv(),
         ...env,
         PORT: String(port),
       },

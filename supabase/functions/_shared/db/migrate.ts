@@ -23,9 +23,24 @@ export async function readMigrations(dir: string): Promise<Migration[]> {
   );
 }
 
-/** Applies the migrations not yet recorded; returns the versions applied now. */
+// Several servers may start at once on one database: each migration's transaction first takes this
+// transaction-scoped advisory lock, then looks again whether another server applied it meanwhile.
+const MIGRATION_LOCK = 'select pg_advisory_xact_lock(7254110613);';
+const ALREADY_APPLIED = 'closer: migration already applied';
+
+const guard = (version: string) => `
+  do $guard$ begin
+    if exists (select 1 from supabase_migrations.schema_migrations where version = '${version}') then
+      raise exception '${ALREADY_APPLIED}';
+    end if;
+  end $guard$;`;
+
+/**
+ * Applies the migrations not yet recorded, each in a transaction of its own; returns the versions applied
+ * here. Safe when several servers migrate one database at once: a migration another applied is skipped.
+ */
 export async function migrate(db: Database, migrations: readonly Migration[]): Promise<string[]> {
-  await db.exec(`
+  await db.exec(`${MIGRATION_LOCK}
     create schema if not exists supabase_migrations;
     create table if not exists supabase_migrations.schema_migrations (
       version text primary key,
@@ -42,8 +57,9 @@ export async function migrate(db: Database, migrations: readonly Migration[]): P
     if (done.has(migration.version)) continue;
     const record = `insert into supabase_migrations.schema_migrations (version, name) values ('${migration.version}', '${migration.name}');`;
     try {
-      await db.exec(`${migration.sql}\n;\n${record}`);
+      await db.exec(`${MIGRATION_LOCK}${guard(migration.version)}\n${migration.sql}\n;\n${record}`);
     } catch (error) {
+      if ((error as Error).message.includes(ALREADY_APPLIED)) continue;
       throw new Error(`Migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`);
     }
     applied.push(migration.version);

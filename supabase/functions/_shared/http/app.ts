@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Principal } from '../auth/principal.ts';
 import type { Runtime } from '../runtime.ts';
+import { accessLog } from './accessLog.ts';
 import { clientAddress, clientAddressSettings, type ServerBindings } from './clientAddress.ts';
 import { ApiError, errorResponse, handleError } from './errors.ts';
 import { allowedMethods } from './methods.ts';
@@ -42,6 +43,7 @@ export function createFunctionApp(
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const app = new HonoApp<AppEnv>().basePath(`/${name}`);
   app.use('*', requestId);
+  if (runtime.env.CLOSER_ACCESS_LOG === 'json') app.use('*', accessLog());
   app.use('*', securityHeaders);
   app.use(
     '*',

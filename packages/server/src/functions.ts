@@ -1,0 +1,26 @@
+// Every edge function of supabase/functions, by name, as the production server, the local stack and the tests mount them.
+import type { FunctionApp } from '@closer/functions/_shared/http/app.ts';
+import type { Runtime } from '@closer/functions/_shared/runtime.ts';
+import { createAgentsApp } from '@closer/functions/agents/app.ts';
+import { createChatApp } from '@closer/functions/chat/app.ts';
+import { createConversationsApp } from '@closer/functions/conversations/app.ts';
+import { createDashboardApp } from '@closer/functions/dashboard/app.ts';
+import { createHealthApp } from '@closer/functions/health/app.ts';
+import { createKnowledgeBaseApp } from '@closer/functions/knowledge-base/app.ts';
+import { createKommoApp } from '@closer/functions/kommo/app.ts';
+import { createLeadsApp } from '@closer/functions/leads/app.ts';
+import { createOrganizationsApp } from '@closer/functions/organizations/app.ts';
+
+export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp> = {
+  agents: createAgentsApp,
+  chat: createChatApp,
+  conversations: createConversationsApp,
+  dashboard: createDashboardApp,
+  health: createHealthApp,
+  'knowledge-base': createKnowledgeBaseApp,
+  kommo: createKommoApp,
+  leads: createLeadsApp,
+  organizations: createOrganizationsApp,
+};
+
+export const functionNames = Object.keys(functionFactories);

@@ -1,0 +1,55 @@
+// `pnpm serve`: Closer as one production server on your own PostgreSQL, without Supabase. Every function under
+// /functions/v1, migrations applied at start (safe when several instances start at once), the outbox worker,
+// one JSON log line per request, and a graceful shutdown that lets running requests and chat streams finish.
+// No demo data and no local sign-in: members sign in with your Supabase Auth or any OIDC issuer (JWKS).
+import { fileURLToPath } from 'node:url';
+import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts';
+import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
+import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
+import { createRuntime } from '@closer/functions/_shared/runtime.ts';
+import { serve } from '@hono/node-server';
+import { createFunctionsHost, FUNCTIONS_PATH } from './host.ts';
+import { keepServingOnFailures } from './processGuards.ts';
+import { readServerSettings } from './settings.ts';
+
+const log = (fields: Record<string, unknown>) => console.log(JSON.stringify({ level: 'info', ...fields }));
+
+keepServingOnFailures();
+const env: Record<string, string | undefined> = { CLOSER_ACCESS_LOG: 'json', ...process.env };
+const settings = readServerSettings(env);
+
+const db = createPostgresDatabase(settings.databaseUrl, { max: settings.poolSize });
+const migrationsDir = fileURLToPath(new URL('../../../supabase/migrations/', import.meta.url));
+const applied = settings.migrate ? await migrate(db, await readMigrations(migrationsDir)) : [];
+if (!settings.memberSignIn)
+  log({ msg: 'no JWT issuer configured: members cannot sign in (secret and publishable keys work)' });
+
+let draining = false;
+const app = createFunctionsHost(createRuntime(db, env), { draining: () => draining });
+const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, (info) =>
+  log({
+    msg: 'listening',
+    url: `http://${settings.host}:${info.port}${FUNCTIONS_PATH}`,
+    migrationsApplied: applied.length,
+  }),
+);
+const worker =
+  settings.workerIntervalMs > 0 ? startKommoWorker({ db, env, fetch }, settings.workerIntervalMs) : null;
+
+async function shutdown(signal: string): Promise<void> {
+  if (draining) return;
+  draining = true;
+  log({ msg: 'draining', signal, graceMs: settings.shutdownGraceMs });
+  const http = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  http.closeIdleConnections();
+  const grace = setTimeout(() => http.closeAllConnections(), settings.shutdownGraceMs);
+  await closed;
+  clearTimeout(grace);
+  await worker?.stop();
+  await db.close();
+  log({ msg: 'stopped', signal });
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,157 @@
+// `pnpm serve` as a company runs it: two instances of the production server on one PostgreSQL 15, started at
+// once on an empty database, serving chat streams and API requests while one of them is restarted. Nothing a
+// client sent is lost: the stopping instance finishes its running streams before it exits, the other keeps
+// answering, and the restarted one comes back on the same schema.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
+import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyDatabase } from '../helpers/databases.ts';
+import { readSse, text } from '../helpers/sse.ts';
+import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+
+interface Instance {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startInstance(databaseUrl: string): Promise<Instance> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@closer/source', `${repo}packages/server/src/main.ts`],
+    {
+      cwd: repo,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        CLOSER_OFFLINE_WORD_MS: '40',
+        CLOSER_SHUTDOWN_GRACE_MS: '20000',
+      },
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  for (let attempt = 0; !output.includes('"msg":"listening"'); attempt++) {
+    if (child.exitCode !== null || attempt > 600) throw new Error(`the server did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { url: `http://127.0.0.1:${port}/functions/v1`, process: child, output: () => output, exited };
+}
+
+let db: Database;
+let databaseUrl: string;
+let tenant: TenantFixture;
+let a: Instance;
+let b: Instance;
+
+beforeAll(async () => {
+  const empty = await emptyDatabase('postgres');
+  databaseUrl = empty.url!;
+  await empty.close();
+  [a, b] = await Promise.all([startInstance(databaseUrl), startInstance(databaseUrl)]);
+  db = createPostgresDatabase(databaseUrl);
+  tenant = await createTenant(db, 'Acme');
+}, 120_000);
+
+afterAll(async () => {
+  for (const instance of [a, b]) if (instance?.process.exitCode === null) instance.process.kill('SIGKILL');
+  await db?.close();
+});
+
+const asTenant = (init: RequestInit = {}): RequestInit => ({
+  ...init,
+  headers: {
+    authorization: `Bearer ${tenant.secretKey}`,
+    'content-type': 'application/json',
+    ...init.headers,
+  },
+});
+
+async function chat(instance: Instance, message: string) {
+  const response = await fetch(
+    `${instance.url}/chat`,
+    asTenant({
+      method: 'POST',
+      headers: { accept: 'text/event-stream' },
+      body: JSON.stringify({ agentId: tenant.agentId, message }),
+    }),
+  );
+  const { events } = await readSse(response);
+  return { status: response.status, events };
+}
+
+describe('two production servers on one PostgreSQL', () => {
+  it('both came up from one empty database, each migration applied once between them', async () => {
+    const rows = await db.query<{ n: number; distinct_n: number }>(
+      'select count(*)::int as n, count(distinct version)::int as distinct_n from supabase_migrations.schema_migrations',
+    );
+    expect(rows[0]!.n).toBe(rows[0]!.distinct_n);
+    expect(rows[0]!.n).toBeGreaterThan(10);
+    const applied = [a, b].map((i) => Number(/"migrationsApplied":(\d+)/.exec(i.output())?.[1]));
+    expect(applied[0]! + applied[1]!).toBe(rows[0]!.n);
+  });
+
+  it('keeps serving while one restarts: running streams finish, no request fails', async () => {
+    const streams = [a, a, a, b, b].map((instance, i) => chat(instance, `How much does it cost? (${i})`));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stopping = a;
+    stopping.process.kill('SIGTERM');
+    // While A drains and stays down, B answers every request.
+    const answers: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      answers.push((await fetch(`${b.url}/agents`, asTenant())).status);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const finished = await Promise.all(streams);
+    expect(await stopping.exited).toBe(0);
+    a = await startInstance(databaseUrl);
+    expect(answers.every((status) => status === 200)).toBe(true);
+    for (const { status, events } of finished) {
+      expect(status).toBe(200);
+      expect(events.at(-1)?.event).toBe('done');
+      expect(text(events).length).toBeGreaterThan(0);
+    }
+    expect(stopping.output()).toContain('"msg":"draining"');
+    expect(stopping.output()).toContain('"msg":"stopped"');
+  }, 120_000);
+
+  it('the restarted instance applies nothing and serves the same data', async () => {
+    expect(a.output()).toContain('"migrationsApplied":0');
+    const response = await fetch(`${a.url}/agents/${tenant.agentId}`, asTenant());
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { id: string }).id).toBe(tenant.agentId);
+  });
+
+  it('logs one JSON line per request with the organisation and route pattern, and never the key', async () => {
+    const lines = b
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"request"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const agentsList = lines.find((line) => line.route === '/agents' && line.method === 'GET');
+    expect(agentsList).toMatchObject({ level: 'info', status: 200, org: tenant.orgId, principal: 'secret' });
+    expect(typeof agentsList?.requestId).toBe('string');
+    expect(typeof agentsList?.latencyMs).toBe('number');
+    expect(b.output()).not.toContain(tenant.secretKey);
+  });
+});
