@@ -191,7 +191,9 @@ $$;
 create or replace function public.chunk_candidates(
   org uuid, agent uuid, lexemes text[], n integer, common integer default 2000
 ) returns setof uuid
-language plpgsql stable set search_path = public, pg_temp as $$
+-- Its plans are generic (the tsquery is a parameter), and the planner could expect a table scan to meet `n`
+-- matches soon enough: at a million chunks it does not, so the table is never scanned here.
+language plpgsql stable set search_path = public, pg_temp set enable_seqscan = off set jit = off as $$
 declare
   rare tsquery := public.any_lexeme(array(
     select l from unnest(lexemes) l
@@ -205,9 +207,9 @@ begin
     return query select c.id from public.knowledge_chunks c
       where c.fts @@ rare and (c.agent_id = agent and c.org_id = org) is true limit n;
   else
-    -- `is true`: not an index condition, so the agent's index is read, stopping at `n` matches.
+    -- `is true` keeps the full-text and organisation tests filters: the agent's index is read, stopping at `n`.
     return query select c.id from public.knowledge_chunks c
-      where (c.fts @@ every) is true and c.agent_id = agent and c.org_id = org limit n;
+      where (c.fts @@ every) is true and c.agent_id = agent and (c.org_id = org) is true limit n;
   end if;
 end
 $$;

@@ -196,6 +196,11 @@ for (const name of DATABASES) {
     console.log(
       `\n## ${cluster ? 'PostgreSQL 15' : 'PGlite'}: ${fmt(AGENT_CHUNKS)} chunks in one agent, ${fmt(total)} in the database`,
     );
+    // The chat's first token before the corpus is loaded (the seed's few items), for comparison.
+    const baseline =
+      cluster && keys.secretKey
+        ? await chatOverhead(db, keys.secretKey, benchMessages(seeded(7), ['Solvora', 'Kelmax']).sentence)
+        : null;
     const products = await loadCorpus(db, total);
     const messages = benchMessages(seeded(7), products);
     console.log(`load average before timing: ${load()}`);
@@ -205,7 +210,8 @@ for (const name of DATABASES) {
     if (cluster) {
       const first = Object.fromEntries(Object.entries(messages).map(([kind, list]) => [kind, list[1]!]));
       for (const line of await planShapes(cluster.url, first)) console.log(line);
-      if (keys.secretKey) console.log(await chatOverhead(db, keys.secretKey, messages.sentence));
+      console.log(`before the corpus (the seed's items only): ${baseline}`);
+      if (keys.secretKey) console.log(`with the corpus: ${await chatOverhead(db, keys.secretKey, messages.sentence)}`);
     }
     await db.close();
   } finally {

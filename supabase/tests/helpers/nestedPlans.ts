@@ -5,7 +5,7 @@ import postgres from 'postgres';
 export interface NestedPlan {
   /** The statement's text, as auto_explain names it. */
   query: string;
-  /** The plan's nodes, one per line, without costs or timings ("Bitmap Heap Scan on knowledge_chunks c"). */
+  /** The plan's lines (nodes and their conditions), without costs or row counts. */
   nodes: string[];
 }
 
@@ -37,20 +37,18 @@ export async function nestedPlans(
     await sql.end();
   }
   return notices.flatMap((notice) => {
-    const query = /Query Text: ([\s\S]*?)\n(?=\S|\s*->|\s*[A-Z])/
-      .exec(notice)?.[1]
+    // "Query Text: <the statement, over as many lines as it has>", then the plan, whose first line has costs.
+    const lines = notice.split('\n');
+    const first = lines.findIndex((line) => /\(cost=/.test(line));
+    const query = /Query Text: ([\s\S]*)/
+      .exec(lines.slice(0, first).join('\n'))?.[1]
       ?.replace(/\s+/g, ' ')
       .trim();
-    if (!query || query === statement.replace(/\s+/g, ' ').trim()) return [];
-    const nodes = notice
-      .split('\n')
-      .slice(1)
-      .filter((line) =>
-        /^\s*(->\s*)?[A-Z][A-Za-z ]+(on|using|Scan|Join|Limit|Sort|Aggregate|Append|Unique|Result|Materialize|Hash|Loop|CTE|Subquery|SetOp|InitPlan|SubPlan)/.test(
-          line,
-        ),
-      )
-      .map((line) => line.replace(/\s*\((cost|actual|never).*$/, '').replace(/\s+$/, ''));
+    if (first < 0 || !query || query === statement.replace(/\s+/g, ' ').trim()) return [];
+    const nodes = lines
+      .slice(first)
+      .map((line) => line.replace(/\s*\((cost|actual|never executed)[^)]*\)/g, '').replace(/\s+$/, ''))
+      .filter((line) => line.trim() !== '');
     return [{ query, nodes }];
   });
 }
