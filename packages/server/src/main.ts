@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts';
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
+import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
@@ -25,16 +26,26 @@ if (!settings.memberSignIn)
   log({ msg: 'no JWT issuer configured: members cannot sign in (secret and publishable keys work)' });
 
 let draining = false;
-const app = createFunctionsHost(createRuntime(db, env), { draining: () => draining });
+const runtime = createRuntime(db, env);
+const app = createFunctionsHost(runtime, { draining: () => draining });
 const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, (info) =>
   log({
     msg: 'listening',
     url: `http://${settings.host}:${info.port}${FUNCTIONS_PATH}`,
     migrationsApplied: applied.length,
+    retrieval: runtime.semantic ? `hybrid (${runtime.semantic.embedder.model})` : 'lexical only',
   }),
 );
 const worker =
   settings.workerIntervalMs > 0 ? startKommoWorker({ db, env, fetch }, settings.workerIntervalMs) : null;
+// Knowledge embeddings, when an embedder is configured (EMBEDDING_*; docs/knowledge.md).
+const embeddings =
+  settings.workerIntervalMs > 0 && runtime.semantic
+    ? startEmbeddingWorker(
+        { db, search: runtime.semantic, leaseMs: embeddingLeaseMs(env) },
+        Math.min(settings.workerIntervalMs, 5000),
+      )
+    : null;
 
 async function shutdown(signal: string): Promise<void> {
   if (draining) return;
@@ -47,6 +58,7 @@ async function shutdown(signal: string): Promise<void> {
   await closed;
   clearTimeout(grace);
   await worker?.stop();
+  await embeddings?.stop();
   await db.close();
   log({ msg: 'stopped', signal });
   process.exit(0);
