@@ -5,7 +5,11 @@ import { timingSafeEqual } from '../_shared/crypto.ts';
 import type { FunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { type JsonSchema, route } from '../_shared/http/route.ts';
-import { embeddingLeaseMs, runEmbeddingJobs } from '../_shared/knowledge/embeddingJobs.ts';
+import {
+  embeddingLeaseMs,
+  queueStaleEmbeddings,
+  runEmbeddingJobs,
+} from '../_shared/knowledge/embeddingJobs.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 
 const count = { type: 'integer', minimum: 0 };
@@ -25,6 +29,9 @@ const embeddingWorkerReport: JsonSchema = {
 };
 
 export function registerEmbeddingWorker(app: FunctionApp, runtime: Runtime): void {
+  // The first run of each instance queues stale knowledge too (another model's vectors after a change), as a
+  // server does when it starts.
+  let staleQueued = false;
   const worker = route({
     summary:
       'Run the embedding outbox once (pg_cron, with CLOSER_WORKER_SECRET); nothing without an embedder',
@@ -51,6 +58,10 @@ export function registerEmbeddingWorker(app: FunctionApp, runtime: Runtime): voi
         embedded: 0,
         retrieval: 'lexical only',
       });
+    }
+    if (!staleQueued) {
+      await queueStaleEmbeddings(runtime.db, runtime.semantic.embedder.model);
+      staleQueued = true;
     }
     const report = await runEmbeddingJobs({
       db: runtime.db,
