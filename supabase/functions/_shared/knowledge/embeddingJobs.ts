@@ -94,9 +94,9 @@ async function runJob(
     // A batch is started only when its request fits in the lease.
     while (Date.now() + settings.timeoutMs < job.deadline) {
       const written =
-        (await embedChunks(tenant, deps.search, job, payload)) ||
+        (await embedChunks(tenant, deps.search, job, payload)) ??
         (await embedArticle(tenant, deps.search, job, payload));
-      if (written === 0) return await finish(tenant, job, { status: 'done', payload, error: null });
+      if (written === null) return await finish(tenant, job, { status: 'done', payload, error: null });
       count(written);
     }
     // Time is up with work left: the next run goes on from here at once, no attempt used.
@@ -118,13 +118,16 @@ interface StaleChunk {
   hash: string;
 }
 
-/** Embeds one batch of the organisation's stale chunks; returns how many vectors were written (0: none stale). */
+/**
+ * Embeds one batch of the organisation's stale chunks; returns how many vectors were written (texts changed
+ * meanwhile are not: they are stale again), or null when no chunk is stale.
+ */
 async function embedChunks(
   tenant: Tenant,
   { embedder, settings }: SemanticSearch,
   job: ClaimedJob<EmbedPayload>,
   payload: EmbedPayload,
-): Promise<number> {
+): Promise<number | null> {
   const stale = await tenant((tx) =>
     tx.query<StaleChunk>(
       `select c.id, c.content, md5(c.content) as hash from public.knowledge_chunks c
@@ -135,7 +138,7 @@ async function embedChunks(
       [embedder.model, settings.batchSize],
     ),
   );
-  if (stale.length === 0) return 0;
+  if (stale.length === 0) return null;
   const vectors = await embedder.embed(
     stale.map((chunk) => chunk.content),
     { timeoutMs: settings.timeoutMs },
@@ -146,30 +149,34 @@ async function embedChunks(
     embedding: vectorLiteral(vectors[i]!),
     dimensions: vectors[i]!.length,
   }));
-  await tenant(async (tx) => {
+  return tenant(async (tx) => {
     await saveProgress(tx, job, payload);
     // A chunk deleted or changed since it was read is left out (a changed one is stale again).
-    await tx.query(
+    const written = await tx.query(
       `insert into public.knowledge_chunk_embeddings
          (chunk_id, org_id, agent_id, model, dimensions, source_hash, embedding, embedded_at)
        select c.id, c.org_id, c.agent_id, $1, x.dimensions, x.hash, x.embedding::extensions.vector, now()
        from jsonb_to_recordset($2::jsonb) as x(id uuid, hash text, embedding text, dimensions int)
        join public.knowledge_chunks c on c.id = x.id and md5(c.content) = x.hash
        on conflict (chunk_id) do update set model = excluded.model, dimensions = excluded.dimensions,
-         source_hash = excluded.source_hash, embedding = excluded.embedding, embedded_at = excluded.embedded_at`,
+         source_hash = excluded.source_hash, embedding = excluded.embedding, embedded_at = excluded.embedded_at
+       returning chunk_id`,
       [embedder.model, JSON.stringify(rows)],
     );
+    return written.length;
   });
-  return rows.length;
 }
 
-/** Embeds every piece of one stale published article; returns how many vectors were written (0: none stale). */
+/**
+ * Embeds every piece of one stale published article; returns how many vectors were written (none when it changed
+ * meanwhile), or null when no article is stale.
+ */
 async function embedArticle(
   tenant: Tenant,
   { embedder, settings }: SemanticSearch,
   job: ClaimedJob<EmbedPayload>,
   payload: EmbedPayload,
-): Promise<number> {
+): Promise<number | null> {
   const [article] = await tenant((tx) =>
     tx.query<{ id: string; title: string; content: string; hash: string }>(
       `select a.id, a.title, a.content, md5(a.title || E'\\n' || a.content) as hash
@@ -181,7 +188,7 @@ async function embedArticle(
       [embedder.model],
     ),
   );
-  if (!article) return 0;
+  if (!article) return null;
   // Articles are embedded in pieces of a chunk's size: a model reads only so many tokens of one text.
   const pieces = chunkKnowledge(article.title, article.content);
   const vectors: number[][] = [];
@@ -195,7 +202,7 @@ async function embedArticle(
     embedding: vectorLiteral(vector),
     dimensions: vector.length,
   }));
-  await tenant(async (tx) => {
+  return tenant(async (tx) => {
     await saveProgress(tx, job, payload);
     const [current] = await tx.query(
       `select 1 from public.knowledge_articles a
@@ -203,7 +210,7 @@ async function embedArticle(
       [article.id, article.hash],
     );
     // Changed or deleted since it was read: it is picked up again, as it now is.
-    if (!current) return;
+    if (!current) return 0;
     await tx.query('delete from public.knowledge_article_embeddings where article_id = $1', [article.id]);
     await tx.query(
       `insert into public.knowledge_article_embeddings
@@ -213,8 +220,8 @@ async function embedArticle(
        join public.knowledge_articles a on a.id = $1`,
       [article.id, embedder.model, article.hash, JSON.stringify(rows)],
     );
+    return rows.length;
   });
-  return rows.length;
 }
 
 async function failed(
