@@ -32,9 +32,10 @@ export const readiness = z.object({
     llm: readinessCheck,
     /**
      * The embedder behind semantic retrieval: `lexical only` when none is configured. A failing embedder does
-     * not make the deployment unavailable (`status` stays `ok`): retrieval falls back to lexical.
+     * not make the deployment unavailable (`status` stays `ok`): retrieval falls back to lexical. Absent from
+     * servers older than semantic search.
      */
-    embeddings: readinessCheck,
+    embeddings: z.optional(readinessCheck),
   }),
 });
 export type Readiness = z.infer<typeof readiness>;

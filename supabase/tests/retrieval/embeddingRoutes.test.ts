@@ -81,7 +81,7 @@ describe('the embedder in /health/ready', () => {
     expect(failing.status).toBe(200);
     expect(failing.body.status).toBe('ok');
     expect(failing.body.checks.embeddings).toMatchObject({ ok: false, problem: 'upstream_error' });
-    expect(failing.body.checks.embeddings.detail).toContain('falls back to lexical');
+    expect(failing.body.checks.embeddings?.detail).toContain('falls back to lexical');
     const wrong = await ready({ EMBEDDING_MODEL: 'text-embedding-3-small' });
     expect(wrong.body.checks.embeddings).toMatchObject({ ok: false, problem: 'misconfigured' });
     vi.restoreAllMocks();
