@@ -104,7 +104,7 @@ export function embedderFromEnv(
     case 'hashed':
       return new HashedNgramEmbedder({
         ...(dimensions ? { dimensions } : {}),
-        minSimilarity: minSimilarity(env, 0.25),
+        minSimilarity: minSimilarity(env, 0.35),
       });
     case 'supabase':
       return supabase();

@@ -64,11 +64,11 @@ export class HashedNgramEmbedder implements Embedder {
 
   /**
    * @param dimensions vector length. @default 384
-   * @param minSimilarity cosine similarity that counts as a match. @default 0.25
+   * @param minSimilarity cosine similarity that counts as a match. @default 0.35
    */
   constructor(options: { dimensions?: number; minSimilarity?: number } = {}) {
     this.dimensions = options.dimensions ?? HASHED_NGRAMS_DIMENSIONS;
-    this.minSimilarity = options.minSimilarity ?? 0.25;
+    this.minSimilarity = options.minSimilarity ?? 0.35;
     this.model = `closer-hashed-ngrams-v1@${this.dimensions}`;
   }
 
