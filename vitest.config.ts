@@ -12,7 +12,10 @@ export default defineConfig({
     reporters: ['default', './tools/closingLineReporter.ts'],
     projects: [
       { ...shared, test: { name: 'contract', include: ['packages/contract/test/**/*.test.ts'] } },
-      { ...shared, test: { name: 'sdk', include: ['packages/sdk/test/**/*.test.ts'], testTimeout: 30_000 } },
+      {
+        ...shared,
+        test: { name: 'sdk', include: ['packages/sdk/test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
+      },
       {
         ...shared,
         test: {

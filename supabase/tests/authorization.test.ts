@@ -34,6 +34,8 @@ const rules: Record<string, Rule> = {
   'POST /chat': 'chat',
   'GET /chat/config': 'chat',
   'GET /chat/conversations/:id': 'chat',
+  'GET /chat/conversations/:id/export': 'chat',
+  'DELETE /chat/conversations/:id': 'chat',
   'POST /chat/lead': 'chat',
   'POST /chat/v1/chat/completions': 'server',
   'GET /chat/v1/models': 'server',
@@ -76,6 +78,11 @@ const rules: Record<string, Rule> = {
   'GET /organizations/api-keys': 'admin',
   'POST /organizations/api-keys': 'admin',
   'DELETE /organizations/api-keys/:id': 'admin',
+  'GET /privacy/retention': 'admin',
+  'PUT /privacy/retention': 'admin',
+  'POST /privacy/export': 'admin',
+  'POST /privacy/erase': 'admin',
+  'GET /privacy/audit': 'admin',
 };
 
 /** The roles each rule admits among members. */

@@ -3,7 +3,7 @@ import { withTenant } from '@closer/functions/_shared/db/tenant.ts';
 import type { Database, Row } from '@closer/functions/_shared/db/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drivers, migratedDatabase } from './helpers/databases.ts';
-import { createTenant, type TenantFixture, tenantTables } from './helpers/tenants.ts';
+import { appendOnlyTables, createTenant, type TenantFixture, tenantTables } from './helpers/tenants.ts';
 
 const keyClaims = (f: TenantFixture): TenantClaims => ({
   role: 'authenticated',
@@ -75,6 +75,15 @@ describe.each(drivers)('row-level security on %s', (driver) => {
       }));
       expect(updated).toEqual([]);
       expect(deleted).toEqual([]);
+      if (appendOnlyTables.has(table)) {
+        // Not even the tenant's own rows change or go.
+        const own = await withTenant(db, keyClaims(a), async (tx) => ({
+          updated: await tx.query(`update public.${table} set ${column} = ${column} returning 1`),
+          deleted: await tx.query(`delete from public.${table} returning 1`),
+        }));
+        expect(own).toEqual({ updated: [], deleted: [] });
+        return;
+      }
       const state = await sqlState(
         withTenant(db, keyClaims(a), (tx) =>
           tx.query(`update public.${table} set ${column} = $1 where ${column} = $2`, [b.orgId, a.orgId]),

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
+import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { describeEmbedder } from '@closer/functions/_shared/retrieval/embedders/config.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
@@ -79,6 +80,8 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
 // Kommo's outbox: on Supabase pg_cron runs the worker; here an interval does (it does nothing unconfigured).
 const workerEveryMs = Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000;
 const leadSync = startKommoWorker({ db, env, fetch }, workerEveryMs);
+// Retention (docs/privacy.md): pg_cron runs it daily on Supabase; here, hourly in-process.
+const retention = startRetentionWorker(db);
 // Knowledge embeddings, when an embedder is configured (EMBEDDING_*; docs/knowledge.md).
 const embeddings = runtime.semantic
   ? startEmbeddingWorker(
@@ -99,6 +102,7 @@ async function shutdown(signal: string) {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await leadSync.stop();
   await embeddings?.stop();
+  await retention.stop();
   clearTimeout(force);
   await db.close();
   console.log('Stopped cleanly.');

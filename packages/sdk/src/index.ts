@@ -16,6 +16,7 @@ import {
   leadsResource,
   organizationsResource,
 } from './resources/organization.ts';
+import { privacyResource } from './resources/privacy.ts';
 
 export interface ClientOptions extends CredentialOptions {
   /** The functions base URL: `https://<project>.supabase.co/functions/v1` (local: `http://localhost:54321/functions/v1`). */
@@ -73,6 +74,7 @@ export function createClient(options: ClientOptions) {
     leads: leadsResource(http),
     dashboard: dashboardResource(http),
     kommo: kommoResource(http),
+    privacy: privacyResource(http),
     chat,
     health: healthResource(http),
   };

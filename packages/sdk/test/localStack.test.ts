@@ -126,3 +126,38 @@ it('manages an agent, streams a chat, lets a browser chat with the publishable k
   const stats = await closer.dashboard.retrieve({ from: today, to: today });
   expect(stats.agents.find((a) => a.agentId === agent.id)?.conversations).toBe(2);
 }, 30_000);
+
+it('lets a visitor export and erase their conversation, and an admin find and erase a person', async () => {
+  const closer = createClient({ url, secretKey });
+  const agent = await closer.agents.create({
+    name: 'Privacy Shop',
+    allowedOrigins: ['https://privacy.example'],
+  });
+  const browser = createChatClient({
+    url,
+    publishableKey: agent.publishableKey,
+    headers: { origin: 'https://privacy.example' },
+  });
+  const chat = await browser.send({ message: 'Call me back please' });
+  await browser.submitLead({
+    conversationId: chat.conversationId,
+    fields: { name: 'Rosa', email: 'rosa@example.com' },
+  });
+  const mine = await browser.exportData(chat.conversationId);
+  expect(mine.leads.map((lead) => lead.email)).toEqual(['rosa@example.com']);
+  expect(mine.conversations[0]?.messages[0]?.content).toBe('Call me back please');
+
+  const dry = await closer.privacy.erase({ email: 'ROSA@example.com', dryRun: true });
+  expect(dry).toMatchObject({ dryRun: true, conversations: 1, leads: 1 });
+
+  await browser.erase(chat.conversationId);
+  await expect(closer.conversations.retrieve(chat.conversationId)).rejects.toBeInstanceOf(NotFoundError);
+  expect(await closer.privacy.erase({ email: 'rosa@example.com', dryRun: true })).toMatchObject({ leads: 0 });
+  const actions: string[] = [];
+  for await (const entry of closer.privacy.audit()) actions.push(`${entry.action}:${entry.actor.kind}`);
+  expect(actions).toContain('erase:visitor');
+  expect(await closer.privacy.retention.update({ retentionDays: 90 })).toMatchObject({
+    retentionDays: 90,
+    leadRetention: 'keep',
+  });
+});

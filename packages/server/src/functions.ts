@@ -10,6 +10,7 @@ import { createKnowledgeBaseApp } from '@closer/functions/knowledge-base/app.ts'
 import { createKommoApp } from '@closer/functions/kommo/app.ts';
 import { createLeadsApp } from '@closer/functions/leads/app.ts';
 import { createOrganizationsApp } from '@closer/functions/organizations/app.ts';
+import { createPrivacyApp } from '@closer/functions/privacy/app.ts';
 
 export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp> = {
   agents: createAgentsApp,
@@ -21,6 +22,7 @@ export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp
   kommo: createKommoApp,
   leads: createLeadsApp,
   organizations: createOrganizationsApp,
+  privacy: createPrivacyApp,
 };
 
 export const functionNames = Object.keys(functionFactories);

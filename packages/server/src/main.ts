@@ -7,6 +7,7 @@ import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
+import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
 import { createFunctionsHost, FUNCTIONS_PATH } from './host.ts';
@@ -46,6 +47,7 @@ const embeddings =
         Math.min(settings.workerIntervalMs, 5000),
       )
     : null;
+const retention = settings.workerIntervalMs > 0 ? startRetentionWorker(db) : null;
 
 async function shutdown(signal: string): Promise<void> {
   if (draining) return;
@@ -59,6 +61,7 @@ async function shutdown(signal: string): Promise<void> {
   clearTimeout(grace);
   await worker?.stop();
   await embeddings?.stop();
+  await retention?.stop();
   await db.close();
   log({ msg: 'stopped', signal });
   process.exit(0);

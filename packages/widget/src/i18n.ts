@@ -11,6 +11,9 @@ export interface Strings {
   stop: string;
   retry: string;
   newConversation: string;
+  /** The header button that erases the visitor's conversation on the server, and its confirmation. */
+  erase: string;
+  eraseConfirm: string;
   typing: string;
   offline: string;
   rateLimited: (seconds: number) => string;
@@ -42,6 +45,8 @@ const en: Strings = {
   stop: 'Stop',
   retry: 'Try again',
   newConversation: 'New conversation',
+  erase: 'Delete this conversation',
+  eraseConfirm: 'Delete this conversation and the details you left, for good?',
   typing: 'Typing…',
   offline: 'You are offline. Your message will be sent when you try again.',
   rateLimited: (s) => `Too many messages. Try again in ${s} s.`,
@@ -70,6 +75,8 @@ const ru: Strings = {
   stop: 'Остановить',
   retry: 'Повторить',
   newConversation: 'Новый разговор',
+  erase: 'Удалить этот разговор',
+  eraseConfirm: 'Удалить этот разговор и оставленные данные навсегда?',
   typing: 'Печатает…',
   offline: 'Нет соединения. Сообщение отправится, когда вы повторите.',
   rateLimited: (s) => `Слишком много сообщений. Повторите через ${s} с.`,
@@ -98,6 +105,8 @@ const es: Strings = {
   stop: 'Detener',
   retry: 'Reintentar',
   newConversation: 'Nueva conversación',
+  erase: 'Eliminar esta conversación',
+  eraseConfirm: '¿Eliminar esta conversación y los datos que dejaste para siempre?',
   typing: 'Escribiendo…',
   offline: 'Sin conexión. Tu mensaje se enviará cuando lo reintentes.',
   rateLimited: (s) => `Demasiados mensajes. Inténtalo de nuevo en ${s} s.`,
@@ -126,6 +135,8 @@ const pt: Strings = {
   stop: 'Parar',
   retry: 'Tentar de novo',
   newConversation: 'Nova conversa',
+  erase: 'Apagar esta conversa',
+  eraseConfirm: 'Apagar esta conversa e os dados que deixou, para sempre?',
   typing: 'Digitando…',
   offline: 'Sem conexão. Sua mensagem será enviada quando você tentar de novo.',
   rateLimited: (s) => `Muitas mensagens. Tente de novo em ${s} s.`,

@@ -14,6 +14,7 @@ import {
   id,
   type LeadField,
   lead as leadSchema,
+  privacyExport,
   VISITOR_TOKEN_HEADER,
 } from '@closer/contract';
 import * as z from 'zod/mini';
@@ -34,6 +35,7 @@ import { observeProvider } from '../_shared/llm/observe.ts';
 import { createLlmProvider } from '../_shared/llm/provider.ts';
 import type { LlmProvider } from '../_shared/llm/types.ts';
 import { chatEventStream, chatStreamDescription } from '../_shared/openapi/streams.ts';
+import { eraseSubject, exportSubject } from '../_shared/privacy/subject.ts';
 import {
   CONVERSATION_SELECT,
   conversationFromRow,
@@ -184,6 +186,61 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       return { ...conversationFromRow(row!), messages: messages.map(messageFromRow) };
     });
     return c.json(body);
+  });
+
+  const exportConversation = route({
+    summary:
+      "A visitor's own data as JSON: the conversation, its messages and the lead (visitor token required)",
+    params: { id: { schema: id, what: 'Conversation' } },
+    query: chatAgentQuery,
+    responses: { 200: privacyExport },
+  });
+  app.get('/conversations/:id/export', anyCredential, exportConversation, async (c) => {
+    const conversationId = c.req.valid('param').id;
+    const agent = await chatAgent(c, c.req.valid('query').agentId);
+    const body = await tenant(c, async (tx) => {
+      await findVisitorConversation(tx, {
+        id: conversationId,
+        agentId: agent.id,
+        token: c.req.header(VISITOR_TOKEN_HEADER),
+        requireToken: needsVisitorToken(c),
+      });
+      return exportSubject(tx, { conversationId }, null);
+    });
+    c.header('cache-control', 'no-store');
+    return c.json(body);
+  });
+
+  const eraseConversation = route({
+    summary: 'A visitor erases their conversation: messages, the lead and its queued CRM deliveries (logged)',
+    params: { id: { schema: id, what: 'Conversation' } },
+    query: chatAgentQuery,
+    responses: { 204: null },
+  });
+  app.delete('/conversations/:id', anyCredential, eraseConversation, async (c) => {
+    const conversationId = c.req.valid('param').id;
+    const agent = await chatAgent(c, c.req.valid('query').agentId);
+    const principal = c.var.principal;
+    await tenant(c, async (tx) => {
+      await findVisitorConversation(tx, {
+        id: conversationId,
+        agentId: agent.id,
+        token: c.req.header(VISITOR_TOKEN_HEADER),
+        requireToken: needsVisitorToken(c),
+      });
+      // A visitor may delete nothing directly: the database function erases the conversation their token opened.
+      if (principal.kind === 'publishable') await tx.query('select public.erase_visitor_conversation()');
+      else
+        await eraseSubject(
+          tx,
+          { conversationId },
+          principal.kind === 'member'
+            ? { kind: 'member', id: principal.userId }
+            : { kind: 'secret', id: principal.keyId },
+          false,
+        );
+    });
+    return c.body(null, 204);
   });
 
   const submitLead = route({

@@ -48,7 +48,11 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   rate_limits: 'org_id',
   usage_counters: 'org_id',
   jobs: 'org_id',
+  privacy_audit: 'org_id',
 };
+
+/** Tables a tenant may append to and read, never change: no update or delete policy at all. */
+export const appendOnlyTables = new Set(['privacy_audit']);
 
 export async function createTenant(
   db: Queryable,
@@ -176,5 +180,8 @@ export async function createTenant(
     [f.orgId, `fixture:${f.orgId}/hour`],
   );
   await q(`insert into public.jobs (org_id, kind) values ($1, 'kommo.sync_lead')`, [f.orgId]);
+  await q(`insert into public.privacy_audit (org_id, action, actor_kind) values ($1, 'export', 'worker')`, [
+    f.orgId,
+  ]);
   return f;
 }

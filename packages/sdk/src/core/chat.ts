@@ -7,6 +7,7 @@ import type {
   ConversationWithMessages,
   Lead,
   LeadFields,
+  PrivacyExport,
 } from '@closer/contract';
 import { type ChatResult, ChatStream } from '../stream/chatStream.ts';
 import type { Transport } from './transport.ts';
@@ -43,6 +44,19 @@ export interface ChatResource {
     conversationId: string,
     options?: RequestOptions & { visitorToken?: string; agentId?: string },
   ): Promise<ConversationWithMessages>;
+  /** The visitor's own data as JSON — the conversation, its messages and the lead (a right of access). */
+  exportData(
+    conversationId: string,
+    options?: RequestOptions & { visitorToken?: string; agentId?: string },
+  ): Promise<PrivacyExport>;
+  /**
+   * Erases the visitor's conversation: its messages, the lead and the lead's queued CRM deliveries; the
+   * remembered visitor token is forgotten. Logged in the organisation's privacy audit.
+   */
+  erase(
+    conversationId: string,
+    options?: RequestOptions & { visitorToken?: string; agentId?: string },
+  ): Promise<void>;
   /** The lead form: creates the conversation's lead, or fills it in. */
   submitLead(
     params: { conversationId: string; fields: LeadFields; agentId?: string; visitorToken?: string },
@@ -99,6 +113,26 @@ export function createChatResource(
         headers: tokenHeader(conversationId, visitorToken),
         ...(signal ? { signal } : {}),
       }),
+    exportData: (conversationId, { agentId, visitorToken, signal } = {}) =>
+      transport.json(
+        'GET',
+        `/chat/conversations/${encodeURIComponent(conversationId)}/export${query(agentId)}`,
+        {
+          headers: tokenHeader(conversationId, visitorToken),
+          ...(signal ? { signal } : {}),
+        },
+      ),
+    erase: async (conversationId, { agentId, visitorToken, signal } = {}) => {
+      await transport.json(
+        'DELETE',
+        `/chat/conversations/${encodeURIComponent(conversationId)}${query(agentId)}`,
+        {
+          headers: tokenHeader(conversationId, visitorToken),
+          ...(signal ? { signal } : {}),
+        },
+      );
+      tokens.set(conversationId, '');
+    },
     submitLead: ({ visitorToken, ...body }, { signal } = {}) =>
       transport.json('POST', '/chat/lead', {
         body,

@@ -43,6 +43,8 @@ export interface Session {
   /** Reads the saved conversation back (after a reload); false when there was none or it is gone. */
   restore(): Promise<boolean>;
   reset(): void;
+  /** Erases the conversation on the server (messages, lead), then starts afresh; a failure is shown. */
+  erase(): Promise<void>;
   submitLead(fields: LeadFields): Promise<void>;
   /** Details the page already knows (`Closer.identify`), sent with the next message. */
   identify(visitor: { name?: string; email?: string; phone?: string }): void;
@@ -311,6 +313,18 @@ export function createSession(options: {
       return saved ? load(saved) : false;
     },
     reset() {
+      clearLocal();
+      store.clear();
+    },
+    async erase() {
+      const id = conversationId.peek();
+      if (!id) return;
+      try {
+        await client.erase(id, visitorToken ? { visitorToken } : {});
+      } catch (error) {
+        failure.value = failureOf(error);
+        return;
+      }
       clearLocal();
       store.clear();
     },

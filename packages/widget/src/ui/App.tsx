@@ -4,7 +4,7 @@ import type { LeadFields } from '@closer/contract';
 import { useEffect, useRef } from 'preact/hooks';
 import type { WidgetModel } from '../model.ts';
 import { composition } from './composition.ts';
-import { CloseIcon, NewIcon, SendIcon, StopIcon } from './icons.tsx';
+import { CloseIcon, EraseIcon, NewIcon, SendIcon, StopIcon } from './icons.tsx';
 import { LeadForm } from './LeadForm.tsx';
 import { MessageView } from './MessageView.tsx';
 
@@ -89,6 +89,19 @@ export function App({ model }: { model: WidgetModel }) {
             >
               <NewIcon />
             </button>
+            {session.conversationId.value && (
+              <button
+                type="button"
+                class="icon"
+                aria-label={s.erase}
+                title={s.erase}
+                onClick={() => {
+                  if (confirm(s.eraseConfirm)) void session.erase();
+                }}
+              >
+                <EraseIcon />
+              </button>
+            )}
             {!model.inline && (
               <button
                 type="button"

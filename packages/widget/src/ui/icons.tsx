@@ -14,3 +14,6 @@ export const CloseIcon = svg(
 export const SendIcon = svg('M3 20.5 21 12 3 3.5v6.6L15 12 3 13.9z');
 export const StopIcon = svg('M7 7h10v10H7z');
 export const NewIcon = svg('M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z');
+export const EraseIcon = svg(
+  'M9 3h6l1 1h4v2H4V4h4l1-1zM6 7h12l-1 14H7L6 7zm4 3v8h1.5v-8H10zm2.5 0v8H14v-8h-1.5z',
+);

@@ -209,3 +209,31 @@ describe('the lead form while a reply streams', () => {
     await tab.context().close();
   });
 });
+
+describe('a visitor erases their conversation', () => {
+  it('asks first, then removes it on the server and starts afresh; cancelling keeps everything', async () => {
+    const { tab } = await openChat();
+    await sendAndWait(tab, 'Please delete me afterwards');
+    const stored = () =>
+      stack.db.query<{ id: string }>(
+        `select c.id from public.conversations c join public.messages m on m.conversation_id = c.id
+          where m.content = 'Please delete me afterwards'`,
+      );
+    expect(await stored()).toHaveLength(1);
+    const erase = tab.locator('closer-chat button[aria-label="Delete this conversation"]');
+
+    tab.once('dialog', (dialog) => void dialog.dismiss());
+    await erase.click();
+    expect(await stored()).toHaveLength(1);
+    expect(await tab.locator('closer-chat .msg.user').count()).toBe(1);
+
+    tab.once('dialog', (dialog) => void dialog.accept());
+    await erase.click();
+    await tab.locator('closer-chat .msg.user').first().waitFor({ state: 'detached' });
+    expect(await stored()).toHaveLength(0);
+    expect(await erase.count()).toBe(0);
+    const saved = await tab.evaluate(() => JSON.stringify(localStorage));
+    expect(saved).not.toContain('vt_');
+    await tab.context().close();
+  });
+});

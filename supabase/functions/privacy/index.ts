@@ -1,0 +1,4 @@
+import { serve } from '../_shared/serve.ts';
+import { createPrivacyApp } from './app.ts';
+
+serve(createPrivacyApp);
