@@ -56,8 +56,10 @@ create type public.scoped_text as (org_id uuid, scope_id uuid, language text, co
 
 -- Adds (sign 1) or removes (sign -1) passages' words. Words are written in order, so concurrent writers lock
 -- the vocabulary's rows in the same order.
+-- Not a security definer: the triggers below are, and it runs with their rights; called directly, it runs with
+-- the caller's, under row-level security.
 create or replace function public.count_terms(passages public.scoped_text[], sign integer) returns void
-language plpgsql security definer set search_path = public, pg_temp as $$
+language plpgsql set search_path = public, pg_temp as $$
 begin
   if cardinality(passages) is null then return; end if;
   if sign > 0 then
@@ -89,7 +91,6 @@ begin
   end if;
 end
 $$;
-revoke all on function public.count_terms(public.scoped_text[], integer) from public;
 
 -- Statement-level triggers: one vocabulary write per statement, however many rows. A trigger names its
 -- transition table `added` (sign 1) or `removed` (sign -1), passed as its argument.
@@ -160,27 +161,33 @@ $$;
 create or replace function public.search_lexemes(scopes uuid[], config regconfig, content text) returns text[]
 language plpgsql stable set search_path = public, extensions, pg_temp as $$
 declare
-  visitor_word text;
-  own text;
-  nearest text;
-  found text[] := array(select l from unnest(tsvector_to_array(to_tsvector(config, content))) l where l ~ '[0-9]');
+  known text[];
+  unknown text[];
+  nearest text[] := '{}';
+  numbers text[] := array(select l from unnest(tsvector_to_array(to_tsvector(config, content))) l where l ~ '[0-9]');
 begin
-  for visitor_word in select v from public.vocabulary_words(content) v loop
-    own := public.word_lexeme(config, visitor_word);
-    if own is null then continue; end if;
-    if exists (select 1 from public.knowledge_terms t where t.scope_id = any(scopes) and t.lexeme = own) then
-      found := found || own;
-    elsif length(visitor_word) >= 4 then
-      -- Planned for this word (EXECUTE), and `is true` keeps the scope a filter: the trigram index finds the few
-      -- similar words rather than the scope's whole vocabulary being tested one by one.
-      execute 'select t.lexeme from public.knowledge_terms t
-        where t.word % $1 and (t.scope_id = any($2)) is true
-        order by similarity(t.word, $1) desc, t.word limit 1'
-        into nearest using visitor_word, scopes;
-      if nearest is not null then found := found || nearest; end if;
-    end if;
-  end loop;
-  return array(select distinct l from unnest(found) l);
+  -- One statement for every word (`limit 1`: a probe of the (scope, lexeme) index per word, not a hash of the
+  -- scopes' whole vocabulary).
+  select coalesce(array_agg(w.own) filter (where w.known), '{}'),
+         coalesce(array_agg(w.word) filter (where not w.known and length(w.word) >= 4), '{}')
+  into known, unknown
+  from (
+    select v.word, v.own, (
+      select true from public.knowledge_terms t where t.scope_id = any(scopes) and t.lexeme = v.own limit 1
+    ) is not null as known
+    from (select x.word, public.word_lexeme(config, x.word) as own from public.vocabulary_words(content) x(word)) v
+    where v.own is not null
+  ) w;
+  if cardinality(unknown) > 0 then
+    -- Planned with the words at hand (EXECUTE), and `is true` keeps the scope a filter: the trigram index finds
+    -- the few similar words rather than the scopes' whole vocabulary being tested one by one.
+    execute 'select coalesce(array_agg(n.lexeme), ''{}'') from unnest($1) u(word), lateral (
+        select t.lexeme from public.knowledge_terms t
+        where t.word % u.word and (t.scope_id = any($2)) is true
+        order by similarity(t.word, u.word) desc, t.word limit 1) n'
+      into nearest using unknown, scopes;
+  end if;
+  return array(select distinct l from unnest(known || nearest || numbers) l);
 end
 $$;
 
@@ -276,7 +283,21 @@ begin
 end
 $$;
 
-revoke all on function public.search_lexemes(uuid[], regconfig, text) from public;
-revoke all on function public.chunk_candidates(uuid, uuid, text[], integer, integer) from public;
-revoke all on function public.retrieve_passages(uuid, text, text, integer) from public;
-grant execute on function public.retrieve_passages(uuid, text, text, integer) to authenticated, service_role;
+-- Privileges spelled out (anon reaches nothing). Only retrieve_passages runs with its owner's rights; the others,
+-- called directly, run with the caller's, under row-level security.
+do $$
+declare
+  fn text;
+begin
+  foreach fn in array array[
+    'public.vocabulary_words(text)', 'public.word_lexeme(regconfig, text)', 'public.any_lexeme(text[])',
+    'public.count_terms(public.scoped_text[], integer)', 'public.knowledge_chunks_count_terms()',
+    'public.knowledge_articles_count_terms()', 'public.search_lexemes(uuid[], regconfig, text)',
+    'public.chunk_candidates(uuid, uuid, text[], integer, integer)',
+    'public.retrieve_passages(uuid, text, text, integer)'
+  ] loop
+    execute format('revoke all on function %s from public', fn);
+    execute format('grant execute on function %s to authenticated, service_role', fn);
+  end loop;
+end
+$$;

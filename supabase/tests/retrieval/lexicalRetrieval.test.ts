@@ -173,4 +173,26 @@ describe.each(drivers)('lexical retrieval on %s', (driver) => {
     expect(row?.lexeme).toBe('financ');
     expect(await terms(a.agentId, 'the')).toBe(0);
   });
+
+  it("re-stems the vocabulary when the agent's knowledge changes language", async () => {
+    const lexeme = async () =>
+      (
+        await db.query<{ lexeme: string; passages: number }>(
+          `select lexeme, passages from public.knowledge_terms where scope_id = $1 and word = 'financing'`,
+          [a.agentId],
+        )
+      )[0];
+    // What PATCH /agents/:id with a new `language` does to the chunks.
+    const relanguage = (language: string) =>
+      withTenant(db, claims(a), (tx) =>
+        tx.query('update public.knowledge_chunks set language = $2 where agent_id = $1', [
+          a.agentId,
+          language,
+        ]),
+      );
+    await relanguage('xx');
+    expect(await lexeme()).toEqual({ lexeme: 'financing', passages: 1 });
+    await relanguage('en');
+    expect(await lexeme()).toEqual({ lexeme: 'financ', passages: 1 });
+  });
 });

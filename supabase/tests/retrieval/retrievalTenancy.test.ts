@@ -126,16 +126,26 @@ describe.each(drivers)('retrieval tenancy on %s', (driver) => {
     );
     expect(fn).toMatchObject({ definer: true, anon: false, tenant: true, everyone: false });
     expect(fn?.config).toContain('search_path=public, extensions, pg_temp');
-    // Its helpers take an organisation and an agent as arguments: no tenant may call them.
-    const helpers = await db.query<{ name: string; tenant: boolean }>(
-      `select p.proname as name, has_function_privilege('authenticated', p.oid, 'execute') as tenant
-       from pg_proc p where p.proname in ('chunk_candidates', 'search_lexemes', 'count_terms') order by 1`,
+  });
+
+  it("runs its helpers with the caller's rights: called directly, they reach no other tenant", async () => {
+    const [fns] = await db.query<{ definers: string[] }>(
+      `select array_agg(p.proname::text order by p.proname) as definers from pg_proc p
+       where p.prosecdef and p.proname in
+         ('chunk_candidates', 'search_lexemes', 'count_terms', 'vocabulary_words', 'word_lexeme', 'retrieve_passages')`,
     );
-    expect(helpers).toEqual([
-      { name: 'chunk_candidates', tenant: false },
-      { name: 'count_terms', tenant: false },
-      { name: 'search_lexemes', tenant: false },
-    ]);
+    expect(fns?.definers).toEqual(['retrieve_passages']);
+    const candidates = await withTenant(db, secret(a), (tx) =>
+      tx.query('select public.chunk_candidates($1, $2, $3, 10) as id', [b.orgId, b.agentId, ['quokka']]),
+    );
+    expect(candidates).toEqual([]);
+    const poisoning = withTenant(db, secret(a), (tx) =>
+      tx.query(
+        `select public.count_terms(array[row($1::uuid, $2::uuid, 'en', 'poison')::public.scoped_text], 1)`,
+        [b.orgId, b.agentId],
+      ),
+    );
+    await expect(poisoning).rejects.toMatchObject({ code: '42501' });
   });
 
   it("leaves a tenant's unscoped read of the vocabulary to row-level security", async () => {
