@@ -14,7 +14,12 @@ export default defineConfig({
       { ...shared, test: { name: 'contract', include: ['packages/contract/test/**/*.test.ts'] } },
       {
         ...shared,
-        test: { name: 'sdk', include: ['packages/sdk/test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
+        test: {
+          name: 'sdk',
+          include: ['packages/sdk/test/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
       },
       {
         ...shared,
