@@ -123,6 +123,24 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     expect(await json(await deliver(GLOBEX_WEBHOOK))).toMatchObject({ moved: 1 });
     expect(await readLeadStatus(globexLeadId)).toBe('won');
   },
+  privacy: async (fn) => {
+    // Retention's dry run is plpgsql over real Postgres under the tenant's claims; an erasure's dry run finds Ann.
+    expect(await json(await fetch(`${fn.url}/retention`, asAcme()))).toMatchObject({
+      retentionDays: null,
+      leadRetention: 'keep',
+      due: { conversations: 0, messages: 0, leads: 0 },
+    });
+    const found = await json(
+      await fetch(
+        `${fn.url}/erase`,
+        asAcme({
+          method: 'POST',
+          body: JSON.stringify({ conversationId: acme.conversationId, dryRun: true }),
+        }),
+      ),
+    );
+    expect(found).toMatchObject({ dryRun: true, conversations: 1, leads: 1 });
+  },
   leads: async (fn) => {
     const lead = await json(await fetch(`${fn.url}/${acme.leadId}`, asAcme()));
     expect(lead).toMatchObject({ name: 'Ann', crm: { state: 'not_connected' } });

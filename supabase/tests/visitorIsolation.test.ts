@@ -156,6 +156,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     jobs: { column: 'id', ids: [n.ownLeadJobId] },
     rate_limits: { column: 'org_id', ids: 'any' },
     usage_counters: { column: 'org_id', ids: 'any' },
+    knowledge_gaps: { column: 'id', ids: [] },
     privacy_audit: { column: 'id', ids: [] },
   });
 

@@ -512,6 +512,7 @@ describe('requests', () => {
         daily: [],
         agents: [],
         topObjections: [],
+        knowledgeGaps: [],
         leadOutcomes: { new: 0, inProgress: 0, won: 0, lost: 0 },
         crm: {
           status: 'connected',
@@ -519,6 +520,27 @@ describe('requests', () => {
           lastSyncAt: null,
           leads: { pending: 0, synced: 0, failed: 0 },
         },
+      },
+    ],
+    [
+      'dashboard.knowledgeGaps',
+      () => client.dashboard.knowledgeGaps({ from: '2026-03-01', to: '2026-03-31', agentId, limit: 5 }),
+      'get',
+      '/dashboard/knowledge-gaps',
+      `?from=2026-03-01&to=2026-03-31&agentId=${agentId}&limit=5`,
+      undefined,
+      {
+        data: [
+          {
+            agentId,
+            question: 'Do you install heat pumps?',
+            examples: ['heat pump prices?'],
+            terms: ['heat', 'pump'],
+            count: 2,
+            lastAskedAt: '2026-03-30T17:02:11.000Z',
+          },
+        ],
+        nextCursor: null,
       },
     ],
     [

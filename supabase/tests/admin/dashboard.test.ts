@@ -144,6 +144,7 @@ describe('GET /dashboard', () => {
         { objectionId: ids.o1, objection: 'Too expensive', uses: 3 },
         { objectionId: ids.o2, objection: 'Need to ask my wife', uses: 2 },
       ],
+      knowledgeGaps: [],
       leadOutcomes: { new: 1, inProgress: 0, won: 1, lost: 0 },
       crm: {
         status: 'reauth_required',

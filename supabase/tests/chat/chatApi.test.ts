@@ -199,7 +199,7 @@ describe('the offline responder through the chat', () => {
       agentId: ru.agentId,
       message: 'Какие гарантии вы даёте? Это не слишком дорого?',
     });
-    expect(reply.body.message.content).toContain('Офлайн-ответчик');
+    expect(reply.body.message.content).toContain('офлайн-ответчик');
     expect(reply.body.message.content).toContain('Смета фиксированная, оплата поэтапная.');
     expect(reply.body.message.content).toContain('гарантию 3 года');
     expect(reply.body.message.content).not.toContain('45 рабочих дней');

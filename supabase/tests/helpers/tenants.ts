@@ -48,6 +48,7 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   rate_limits: 'org_id',
   usage_counters: 'org_id',
   jobs: 'org_id',
+  knowledge_gaps: 'org_id',
   privacy_audit: 'org_id',
 };
 
@@ -180,6 +181,11 @@ export async function createTenant(
     [f.orgId, `fixture:${f.orgId}/hour`],
   );
   await q(`insert into public.jobs (org_id, kind) values ($1, 'kommo.sync_lead')`, [f.orgId]);
+  await q(
+    `insert into public.knowledge_gaps (org_id, agent_id, conversation_id, question, lexemes)
+     values ($1, $2, $3, 'Do you repair boats?', '{boat,repair}')`,
+    [f.orgId, f.agentId, f.conversationId],
+  );
   await q(`insert into public.privacy_audit (org_id, action, actor_kind) values ($1, 'export', 'worker')`, [
     f.orgId,
   ]);

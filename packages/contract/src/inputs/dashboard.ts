@@ -20,3 +20,9 @@ export const dashboardQuery = z.object({
   agentId: z.optional(id),
   tz: z._default(timeZone, 'UTC'),
 });
+
+/** `GET /dashboard/knowledge-gaps`: the dashboard's period, and how many gaps (groups) to answer. */
+export const knowledgeGapsQuery = z.extend(dashboardQuery, {
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20),
+});
+export type KnowledgeGapsQuery = z.infer<typeof knowledgeGapsQuery>;

@@ -7,6 +7,7 @@ import {
   dashboard,
   health,
   type InvitationCreate,
+  knowledgeGapPage,
   lead,
   type MemberUpdate,
   organization,
@@ -127,10 +128,24 @@ export interface DashboardParams {
   agentId?: string;
 }
 
+export interface KnowledgeGapsParams extends DashboardParams {
+  /** How many gaps (groups of similar questions) to answer, 1–100. @default 20 */
+  limit?: number;
+}
+
 export function dashboardResource(http: Http) {
   return {
     retrieve: (params: DashboardParams, options: RequestOptions = {}) =>
       http.request('GET', '/dashboard', dashboard, { query: { ...params }, ...options }),
+    /**
+     * Questions the agents' knowledge could not answer in the period, grouped by their words of meaning, most
+     * asked first (`nextCursor` is always null: one page holds them all). 422 for a bad period or limit.
+     */
+    knowledgeGaps: (params: KnowledgeGapsParams, options: RequestOptions = {}) =>
+      http.request('GET', '/dashboard/knowledge-gaps', knowledgeGapPage, {
+        query: { ...params },
+        ...options,
+      }),
   };
 }
 

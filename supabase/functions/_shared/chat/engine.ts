@@ -7,6 +7,7 @@ import { withTenant, withTenantAtOnce } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { ApiError, databaseUnavailable } from '../http/errors.ts';
+import { isKnowledgeGap, recordGapStatement } from '../knowledge/gaps.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
 import { UpstreamError } from '../llm/errors.ts';
 import type { Grounding, LlmMessage, LlmProvider, LlmToolCall } from '../llm/types.ts';
@@ -48,6 +49,8 @@ export interface GroundedPrompt {
   objections: MatchedObjection[];
   script: StageScript | null;
   offerTools: boolean;
+  /** Retrieval found nothing relevant for the visitor's question: recorded as a knowledge gap with the reply. */
+  knowledgeGap: boolean;
 }
 
 /** Retrieval and prompt assembly for one message, given the conversation so far. */
@@ -65,6 +68,7 @@ export async function groundedPrompt(
     question?: Promise<QuestionEmbedding | null>;
   },
 ): Promise<GroundedPrompt> {
+  const previousReply = conversation.history.findLast((m) => m.role === 'assistant')?.content;
   const { passages: knowledge, objections, script } = await groundingFor(tx, agent, conversation);
   const prompt = assemblePrompt({
     agent,
@@ -87,10 +91,17 @@ export async function groundedPrompt(
       script: script ? { stage: script.stage, content: script.content } : null,
       stage: conversation.stage,
       question: conversation.message,
+      persona: agent.persona,
+      firstReply: previousReply === undefined,
+      ...(previousReply === undefined ? {} : { previousReply }),
     },
     objections,
     script,
     offerTools: conversation.tools,
+    knowledgeGap: isKnowledgeGap(
+      { passages: knowledge.length, objections: objections.length },
+      { text: conversation.message, language: agent.language, agentName: agent.name },
+    ),
   };
 }
 
@@ -364,6 +375,17 @@ async function settle(
         usedObjectionIds: prepared.objections.map((o) => o.id),
         usedScriptIds: prepared.script ? [prepared.script.id] : [],
       }),
+      ...(prepared.knowledgeGap
+        ? [
+            recordGapStatement({
+              orgId: agent.orgId,
+              agentId: agent.id,
+              conversationId: turn.conversationId,
+              question: prepared.grounding.question,
+              language: agent.language,
+            }),
+          ]
+        : []),
     ]);
   } catch (failure) {
     // The reply's row stays as openTurn left it: empty and interrupted.

@@ -1,9 +1,13 @@
 // Dashboard figures for a period of whole days in the caller's time zone (DST-correct: days are local days).
 import type { Dashboard } from '@closer/contract';
 import type { Queryable } from '../db/types.ts';
+import { knowledgeGaps } from '../knowledge/gaps.ts';
 import { crmFigures } from './crm.ts';
 import type { DashboardPeriod } from './period.ts';
 import { IN_PERIOD, OF_AGENT, PERIOD, periodParams } from './period.ts';
+
+/** Knowledge gaps shown per agent; the whole list is GET /dashboard/knowledge-gaps. */
+const DASHBOARD_GAPS_PER_AGENT = 5;
 
 const rate = (leads: number, conversations: number) =>
   conversations === 0 ? 0 : Math.round((leads / conversations) * 10000) / 10000;
@@ -92,6 +96,10 @@ export async function dashboardStatistics(tx: Queryable, period: DashboardPeriod
   );
 
   const crm = await crmFigures(tx, period);
+  const gaps = await knowledgeGaps(tx, period, {
+    limit: DASHBOARD_GAPS_PER_AGENT * 100,
+    perAgent: DASHBOARD_GAPS_PER_AGENT,
+  });
 
   const t = totals ?? { conversations: 0, visitor_messages: 0, leads: 0, input_tokens: 0, output_tokens: 0 };
   return {
@@ -121,6 +129,7 @@ export async function dashboardStatistics(tx: Queryable, period: DashboardPeriod
       conversionRate: rate(a.leads, a.conversations),
     })),
     topObjections: objections.map((o) => ({ objectionId: o.id, objection: o.objection, uses: o.uses })),
+    knowledgeGaps: gaps,
     ...crm,
   };
 }

@@ -33,6 +33,12 @@ export interface Grounding {
   stage?: string;
   /** The visitor's latest message. */
   question: string;
+  /** The agent's persona: the offline responder reads the speaker's grammatical gender from it (and the name). */
+  persona?: string;
+  /** The agent's previous reply in this conversation, if any: never repeated verbatim. */
+  previousReply?: string;
+  /** No reply in this conversation yet: the offline responder says once what it is. Absent: true. */
+  firstReply?: boolean;
 }
 
 export interface LlmRequest {

@@ -33,12 +33,6 @@ export interface StageScript {
   content: string;
 }
 
-// Any of the text's lexemes, stemmed with the agent's configuration, then wrapped in `simple` so they are
-// not stemmed twice. A whole sentence ANDed (websearch_to_tsquery) would almost never match a passage.
-const ANY_LEXEME = `to_tsquery('simple', nullif(array_to_string(array(
-    select quote_literal(lexeme) from unnest(tsvector_to_array(to_tsvector(public.fts_config($2), $3))) lexeme
-  ), ' | '), ''))`;
-
 /**
  * The best passages of the agent's knowledge and of its knowledge-base categories' published articles for
  * the visitor's latest message: passages matching it come first, then those matching only `context`
@@ -125,7 +119,14 @@ export function fusePassages(
   return [...latest, ...previous].slice(0, limit);
 }
 
-/** Objection answers whose keywords appear in the visitor's words, or whose objection resembles them. */
+/**
+ * Objection answers whose cues the visitor's words hold, by phrase and stem in the agent's language: a keyword
+ * phrase's words of meaning in order, a one-word keyword as that word, or every word of the objection itself
+ * (rules and reasons: migration 20261201070000_objection_cues.sql, which also keeps each objection's cues ready
+ * in `cue_queries`). A cue of common words alone matches nothing.
+ * `score` adds up the matched cues' words of meaning, each counted 1/n when n of the agent's objections use it:
+ * the more specific match comes first ("частник … дешевле" is the cheaper crew, not "too expensive").
+ */
 export async function matchObjections(
   tx: Queryable,
   agent: { id: string; language: string },
@@ -133,15 +134,25 @@ export async function matchObjections(
   limit = 2,
 ): Promise<MatchedObjection[]> {
   return tx.query<MatchedObjection>(
-    `with q as (select ${ANY_LEXEME} as query),
-     scored as (
-       select o.id, o.objection, o.answer,
-         (select count(*) from unnest(o.keywords) k where position(lower(k) in lower($3)) > 0)::float8
-         + case when to_tsvector(public.fts_config($2), o.objection) @@ q.query then 0.5 else 0 end
-         + word_similarity(o.objection, $3) as score
-       from public.objection_responses o, q
-       where o.agent_id = $1)
-     select * from scored where score >= 0.6 order by score desc, objection limit $4`,
+    `with message as (select to_tsvector(public.fts_config_all_words($2), $3) as words),
+     objections as (
+       select o.id, o.objection, o.answer, o.cue_queries, o.cue_lexemes, o.meaning
+       from public.objection_responses o where o.agent_id = $1),
+     matched as (
+       select o.id, o.objection, o.answer, cue.lexemes
+       from objections o cross join lateral unnest(o.cue_queries, o.cue_lexemes) as cue(query, lexemes), message
+       where numnode(cue.query) > 0 and message.words @@ cue.query),
+     spread as (
+       select lexeme, count(*) as objections
+       from objections o, unnest(tsvector_to_array(o.meaning)) lexeme
+       where lexeme in (select unnest(tsvector_to_array(lexemes)) from matched)
+       group by lexeme)
+     select m.id, m.objection, m.answer,
+       sum(greatest(0.5, (select coalesce(sum(1.0 / s.objections), 0)
+         from unnest(tsvector_to_array(m.lexemes)) l join spread s on s.lexeme = l)))::float8 as score
+     from matched m
+     group by m.id, m.objection, m.answer
+     order by score desc, m.objection limit $4`,
     [agent.id, agent.language, text, limit],
   );
 }
