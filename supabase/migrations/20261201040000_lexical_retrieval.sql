@@ -28,9 +28,18 @@ create index knowledge_terms_word_trgm_idx on public.knowledge_terms using gin (
 create index knowledge_terms_lexeme_idx on public.knowledge_terms (scope_id, lexeme);
 create index knowledge_terms_org_idx on public.knowledge_terms (org_id);
 alter table public.knowledge_terms enable row level security;
+-- The scope is checked too: retrieval reads the vocabulary by scope alone (as its owner), so a row of one
+-- organisation must never name another's agent or category.
 create policy knowledge_terms_tenant on public.knowledge_terms for all to authenticated
   using (org_id = (select public.current_org_id()))
-  with check (org_id = (select public.current_org_id()));
+  with check (
+    org_id = (select public.current_org_id())
+    and scope_id in (
+      select a.id from public.agents a where a.org_id = (select public.current_org_id())
+      union all
+      select k.id from public.knowledge_categories k where k.org_id = (select public.current_org_id())
+    )
+  );
 grant select, insert, update, delete on public.knowledge_terms to authenticated, service_role;
 select public.restrict_visitors('public.knowledge_terms', format(
   'scope_id = %1$s or scope_id in (select l.category_id from public.agent_knowledge_categories l where l.agent_id = %1$s)',
@@ -191,6 +200,19 @@ begin
 end
 $$;
 
+-- The first `n` of the agent's chunks matching `query`, read in the agent's index order and stopping there: for
+-- common lexemes, which match early. `is true` keeps the full-text and organisation tests filters, and without
+-- bitmap scans the index is walked (a bitmap would first list all the agent's chunks).
+create or replace function public.agent_chunks_matching(org uuid, agent uuid, query tsquery, n integer)
+returns setof uuid
+language plpgsql stable set search_path = public, pg_temp set enable_seqscan = off set enable_bitmapscan = off
+set jit = off as $$
+begin
+  return query select c.id from public.knowledge_chunks c
+    where (c.fts @@ query) is true and c.agent_id = agent and (c.org_id = org) is true limit n;
+end
+$$;
+
 -- At most `n` of the agent's chunks holding any of `lexemes`, found through an index. Lexemes held by more than
 -- `common` of the agent's chunks would make a large share of them candidates (the full-text index would list them
 -- all before any limit applies): the rare ones find the candidates; when every lexeme is common, the agent's
@@ -214,9 +236,7 @@ begin
     return query select c.id from public.knowledge_chunks c
       where c.fts @@ rare and (c.agent_id = agent and c.org_id = org) is true limit n;
   else
-    -- `is true` keeps the full-text and organisation tests filters: the agent's index is read, stopping at `n`.
-    return query select c.id from public.knowledge_chunks c
-      where (c.fts @@ every) is true and c.agent_id = agent and (c.org_id = org) is true limit n;
+    return query select public.agent_chunks_matching(org, agent, every, n);
   end if;
 end
 $$;
@@ -294,6 +314,7 @@ begin
     'public.count_terms(public.scoped_text[], integer)', 'public.knowledge_chunks_count_terms()',
     'public.knowledge_articles_count_terms()', 'public.search_lexemes(uuid[], regconfig, text)',
     'public.chunk_candidates(uuid, uuid, text[], integer, integer)',
+    'public.agent_chunks_matching(uuid, uuid, tsquery, integer)',
     'public.retrieve_passages(uuid, text, text, integer)'
   ] loop
     execute format('revoke all on function %s from public', fn);

@@ -64,7 +64,7 @@ describe('retrieval plans on postgres', () => {
 
   it("reads a common word's candidates from the agent's index, stopping at the limit", async () => {
     const plans = await plansFor('widget');
-    const candidates = plans.find((p) => p.query.includes('(c.fts @@ every) is true'));
+    const candidates = plans.find((p) => p.query.includes('(c.fts @@ query) is true'));
     expect(candidates?.nodes.join('\n')).toMatch(
       /Limit\n\s*->\s*Index Scan using knowledge_chunks_agent_idx/,
     );

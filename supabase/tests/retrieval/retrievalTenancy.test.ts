@@ -132,7 +132,7 @@ describe.each(drivers)('retrieval tenancy on %s', (driver) => {
     const [fns] = await db.query<{ definers: string[] }>(
       `select array_agg(p.proname::text order by p.proname) as definers from pg_proc p
        where p.prosecdef and p.proname in
-         ('chunk_candidates', 'search_lexemes', 'count_terms', 'vocabulary_words', 'word_lexeme', 'retrieve_passages')`,
+         ('chunk_candidates', 'agent_chunks_matching', 'search_lexemes', 'count_terms', 'vocabulary_words', 'word_lexeme', 'retrieve_passages')`,
     );
     expect(fns?.definers).toEqual(['retrieve_passages']);
     const candidates = await withTenant(db, secret(a), (tx) =>
@@ -146,6 +146,23 @@ describe.each(drivers)('retrieval tenancy on %s', (driver) => {
       ),
     );
     await expect(poisoning).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it("refuses a vocabulary row of one organisation naming another's agent", async () => {
+    const forged = withTenant(db, secret(a), (tx) =>
+      tx.query(
+        `insert into public.knowledge_terms (org_id, scope_id, word, lexeme, passages) values ($1, $2, 'quokkas', 'kangaroo', 1)`,
+        [a.orgId, b.agentId],
+      ),
+    );
+    await expect(forged).rejects.toMatchObject({ code: '42501' });
+    const own = await withTenant(db, secret(a), (tx) =>
+      tx.query(
+        `insert into public.knowledge_terms (org_id, scope_id, word, lexeme, passages) values ($1, $2, 'koalas', 'koala', 1) returning word`,
+        [a.orgId, a.agentId],
+      ),
+    );
+    expect(own).toEqual([{ word: 'koalas' }]);
   });
 
   it("leaves a tenant's unscoped read of the vocabulary to row-level security", async () => {
