@@ -47,6 +47,25 @@ export default defineConfig({
       },
       {
         ...shared,
+        oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+        test: {
+          name: 'console',
+          include: ['packages/console/test/*.test.{ts,tsx}'],
+          environment: 'happy-dom',
+        },
+      },
+      {
+        ...shared,
+        oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+        test: {
+          name: 'console-browser',
+          include: ['packages/console/test/browser/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        ...shared,
         test: {
           name: 'local',
           include: ['packages/local/test/**/*.test.ts'],

@@ -5,6 +5,7 @@ import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { createHealthApp } from '@closer/functions/health/app.ts';
 import { PGlite } from '@electric-sql/pglite';
+import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { migratedDatabase } from './helpers/databases.ts';
@@ -126,6 +127,20 @@ describe('the provider probe of /health/ready', () => {
     expect(logs.warn.mock.calls.map((c) => String(c[0])).join('\n')).toContain(
       'does not serve \\"llama3.2\\"',
     );
+  });
+
+  it.each([
+    [
+      'an HTML page',
+      () => new HttpResponse('<html>Welcome</html>', { headers: { 'content-type': 'text/html' } }),
+    ],
+    ['data that is not a list', () => HttpResponse.json({ data: 'llama3.2' })],
+    ['null entries', () => HttpResponse.json({ object: 'list', data: [null, 7, { id: 'llama3.2' }] })],
+  ])('reads a model list answered as %s without calling the server unreachable', async (_, answer) => {
+    server.use(http.get(`${BASE}/models`, answer));
+    const { status, body } = await ready(createHealthApp(createRuntime(db, env)));
+    expect(status).toBe(200);
+    expect(body.checks.llm).toMatchObject({ ok: true });
   });
 
   it("checks the models agents name as well as the default, and accepts Ollama's :latest", async () => {

@@ -107,6 +107,11 @@ const agentRateLimitsShape = {
   leadsPerConversationPerHour: z._default(int(1, 100), 5),
   /** Lead writes an hour across all of this agent's conversations. @default 200 */
   leadsPerHour: z._default(int(1, 100_000), 200),
+  /**
+   * Lead writes an hour from one client address (an IPv6 /64) to this agent, so that one client cannot use up
+   * `leadsPerHour` for every visitor. Not applied when the deployment cannot tell the client's address. @default 20
+   */
+  leadsPerAddressPerHour: z._default(int(1, 100_000), 20),
 };
 export const agentRateLimits = z.object(agentRateLimitsShape);
 export type AgentRateLimits = z.infer<typeof agentRateLimits>;
@@ -118,6 +123,9 @@ export const agentThemeInput = z.strictObject(agentThemeShape);
 export const agentRateLimitsInput = z.strictObject(agentRateLimitsShape);
 
 export const agentStatus = z.enum(['active', 'paused']);
+
+/** The most tokens one reply may be given (an agent's `maxTokens`, a completion's `max_tokens`). */
+export const MAX_REPLY_TOKENS = 32_000;
 
 /** Each writable agent field with its rules; the request schemas in inputs/ build on these. */
 export const agentFields = {
@@ -140,7 +148,7 @@ export const agentFields = {
    */
   contextWindow: z.nullable(int(1024, 10_000_000)),
   temperature: z.number().check(z.gte(0), z.lte(2)),
-  maxTokens: int(16, 32000),
+  maxTokens: int(16, MAX_REPLY_TOKENS),
   greeting: upTo(1000),
   starterPrompts: z.array(text(1, 200)).check(z.maxLength(6)),
   leadCapture: leadCaptureSettingsInput,
@@ -165,3 +173,18 @@ export const agent = z.object({
   updatedAt: timestamp,
 });
 export type Agent = z.infer<typeof agent>;
+
+/**
+ * Whether the widget of an agent loads on a page (`GET /agents/:id/embed-check?pageUrl=`): the page's origin must
+ * be among the agent's allowed origins and the agent active.
+ */
+export const embedCheck = z.object({
+  pageUrl: z.string(),
+  /** The page's origin, as a browser sends it in `Origin`. */
+  origin: z.string(),
+  originAllowed: z.boolean(),
+  agentActive: z.boolean(),
+  /** Both of the above: the widget loads and chats on that page. */
+  loads: z.boolean(),
+});
+export type EmbedCheck = z.infer<typeof embedCheck>;

@@ -1,7 +1,8 @@
 // Local sign-in, never deployed: makes the Supabase Auth user (`auth.users` row) for an e-mail and signs an access
 // token for it with the local JWT secret, shaped as Supabase Auth signs one. With it you act as a member, accept
-// an invitation or create another organisation on the local stack (docs/local-development.md).
-import { randomUUID } from 'node:crypto';
+// an invitation or create another organisation on the local stack (docs/local-development.md). `pnpm start`
+// also prints a one-time console link: a single-use code, short-lived, that this route exchanges for a session.
+import { randomBytes, randomUUID } from 'node:crypto';
 import { jwtConfigFromEnv } from '@closer/functions/_shared/auth/jwt.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
@@ -17,12 +18,58 @@ export const DEMO_OWNER = { id: '00000000-0000-4000-8000-0000000000b1', email: '
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const MAX_EXPIRES_IN = 7 * 24 * 3600;
 
-/** `{ email, expiresIn? }` (seconds, 60 to a week, default 3600), or null when it is not that. */
-function signInRequest(body: unknown): { email: string; expiresIn: number } | null {
-  const { email, expiresIn = 3600 } = (body ?? {}) as { email?: unknown; expiresIn?: unknown };
-  if (typeof email !== 'string' || email.length > 320 || !EMAIL.test(email.trim())) return null;
+/** How long a printed console link works. */
+export const ONE_TIME_CODE_TTL_MS = 15 * 60 * 1000;
+
+/**
+ * Single-use sign-in codes for console links, kept in this process only: a code is gone once exchanged, after
+ * its expiry, and when the stack restarts.
+ */
+export class OneTimeCodes {
+  readonly #codes = new Map<string, { email: string; expiresAt: number }>();
+  constructor(
+    private readonly ttlMs = ONE_TIME_CODE_TTL_MS,
+    private readonly now = () => Date.now(),
+  ) {}
+
+  /** A new code (32 random bytes, base64url) that signs in `email` once. */
+  issue(email: string): string {
+    const code = randomBytes(32).toString('base64url');
+    this.#codes.set(code, { email, expiresAt: this.now() + this.ttlMs });
+    return code;
+  }
+
+  /** The e-mail the code was issued for, once; null for an unknown, used or expired code. */
+  redeem(code: string): string | null {
+    const entry = this.#codes.get(code);
+    this.#codes.delete(code);
+    for (const [other, { expiresAt }] of this.#codes) if (expiresAt <= this.now()) this.#codes.delete(other);
+    return entry && entry.expiresAt > this.now() ? entry.email : null;
+  }
+}
+
+type SignInRequest = { email: string; expiresIn: number } | { code: string; expiresIn: number };
+
+/**
+ * `{ email, expiresIn? }` or `{ code, expiresIn? }` (seconds, 60 to a week, default 3600), or null when it is
+ * neither.
+ */
+function signInRequest(body: unknown): SignInRequest | null {
+  const {
+    email,
+    code,
+    expiresIn = 3600,
+  } = (body ?? {}) as {
+    email?: unknown;
+    code?: unknown;
+    expiresIn?: unknown;
+  };
   if (!Number.isInteger(expiresIn) || (expiresIn as number) < 60 || (expiresIn as number) > MAX_EXPIRES_IN)
     return null;
+  if (code !== undefined && email !== undefined) return null;
+  if (typeof code === 'string' && email === undefined && code.length > 0 && code.length <= 100)
+    return { code, expiresIn: expiresIn as number };
+  if (typeof email !== 'string' || email.length > 320 || !EMAIL.test(email.trim())) return null;
   return { email, expiresIn: expiresIn as number };
 }
 
@@ -59,8 +106,12 @@ export async function ensureDemoOwner(db: Database, orgId: string): Promise<void
   );
 }
 
-/** `POST /local/sign-in {email, expiresIn?}` → a session for that e-mail, verified by the functions as usual. */
-export function localSignInApp(runtime: Runtime): Hono {
+/**
+ * `POST /local/sign-in {email, expiresIn?}` → a session for that e-mail, verified by the functions as usual;
+ * `{code, expiresIn?}` → a session for the e-mail a one-time code was issued for (401 when unknown, used or
+ * expired).
+ */
+export function localSignInApp(runtime: Runtime, codes = new OneTimeCodes()): Hono {
   const app = new Hono();
   app.post(LOCAL_SIGN_IN_PATH, async (c) => {
     const env = runtime.env;
@@ -81,10 +132,23 @@ export function localSignInApp(runtime: Runtime): Hono {
     if (!input) {
       return errorResponse(
         c,
-        new ApiError('validation_failed', 'Send {"email": "you@example.com", "expiresIn"?: 60..604800}'),
+        new ApiError(
+          'validation_failed',
+          'Send {"email": "you@example.com"} or {"code": "<one-time code>"}, with "expiresIn"?: 60..604800',
+        ),
       );
     }
-    const user = await localUser(runtime.db, input.email);
+    const email = 'code' in input ? codes.redeem(input.code) : input.email;
+    if (email === null) {
+      return errorResponse(
+        c,
+        new ApiError(
+          'unauthorized',
+          'This sign-in link was used or has expired: sign in with an e-mail instead',
+        ),
+      );
+    }
+    const user = await localUser(runtime.db, email);
     const config = jwtConfigFromEnv(env);
     const { expiresIn } = input;
     const now = Math.floor(Date.now() / 1000);

@@ -7,10 +7,11 @@ import { startRetentionWorker } from '@closer/functions/_shared/privacy/retentio
 import { describeEmbedder } from '@closer/functions/_shared/retrieval/embedders/config.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
+import { CONSOLE_PATH } from './consoleSite.ts';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
 import { DEMO_ORG_ID, ensureDemoKeys } from './demoKeys.ts';
 import { localJwtSecret } from './localSecret.ts';
-import { DEMO_OWNER, ensureDemoOwner, LOCAL_SIGN_IN_PATH } from './localSignIn.ts';
+import { DEMO_OWNER, ensureDemoOwner, LOCAL_SIGN_IN_PATH, OneTimeCodes } from './localSignIn.ts';
 import { defaultStateDir } from './paths.ts';
 import { keepServingOnFailures } from './processGuards.ts';
 import { createLocalApp, FUNCTIONS_PATH } from './server.ts';
@@ -51,8 +52,9 @@ const baseUrl = `http://${values.host === '0.0.0.0' ? 'localhost' : values.host}
 env.SUPABASE_URL ??= baseUrl;
 // The offline responder writes at a model's pace, so the demo page's widget visibly streams.
 env.CLOSER_OFFLINE_WORD_MS ??= '25';
+const codes = new OneTimeCodes();
 const runtime = createRuntime(db, env);
-const app = createLocalApp(runtime, demo);
+const app = createLocalApp(runtime, demo, codes);
 
 const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
   const where =
@@ -67,6 +69,7 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
     `  functions  ${baseUrl}${FUNCTIONS_PATH}/<name>   (try ${baseUrl}${FUNCTIONS_PATH}/health/ready)`,
     `  retrieval  ${runtime.semantic ? `hybrid: ${describeEmbedder(runtime.semantic.embedder)}` : 'lexical only (set EMBEDDING_* for semantic search)'}`,
     `  demo page  ${baseUrl}/`,
+    `  console    ${baseUrl}${CONSOLE_PATH}/?local=${codes.issue(DEMO_OWNER.email)}   (signs in the demo owner once, within 15 minutes)`,
   ];
   if (demo.secretKey) lines.push(`  secret key ${demo.secretKey}   (server-side only; never in a page)`);
   lines.push(

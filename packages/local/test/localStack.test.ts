@@ -24,9 +24,20 @@ describe('the local stack', () => {
 
     const ready = await app.request('/functions/v1/health/ready');
     expect(ready.status).toBe(200);
-    const unknown = await app.request('/functions/v1/nope');
+    // An unknown function is a 404 a browser can read: CORS, a preflight and the request id, like any function.
+    const unknown = await app.request('/functions/v1/nope', { headers: { origin: 'https://shop.example' } });
     expect(unknown.status).toBe(404);
-    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    expect(unknown.headers.get('access-control-allow-origin')).toBe('*');
+    expect(unknown.headers.get('access-control-expose-headers')).toContain('x-request-id');
+    const body = (await unknown.json()) as { error: { code: string; requestId: string } };
+    expect(body.error.code).toBe('not_found');
+    expect(body.error.requestId).toBe(unknown.headers.get('x-request-id'));
+    expect(unknown.headers.get('x-content-type-options')).toBe('nosniff');
+    const preflight = await app.request('/functions/v1/nope', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
 
     const page = await (await app.request('/')).text();
     for (const agent of demo.agents) expect(page).toContain(agent.publishableKey);

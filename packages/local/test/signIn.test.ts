@@ -2,7 +2,7 @@ import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, prepareDatabase } from '../src/database.ts';
 import { DEMO_ORG_ID } from '../src/demoKeys.ts';
-import { DEMO_OWNER, ensureDemoOwner, type LocalSession } from '../src/localSignIn.ts';
+import { DEMO_OWNER, ensureDemoOwner, type LocalSession, OneTimeCodes } from '../src/localSignIn.ts';
 import { createLocalApp } from '../src/server.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -12,20 +12,26 @@ afterEach(async () => {
 
 async function stack(
   env: Record<string, string> = { CLOSER_JWT_SECRET: 'local-secret-for-tests-0123456789abcdef' },
+  codes = new OneTimeCodes(),
 ) {
   const db = await openDatabase({ kind: 'memory' });
   cleanup.push(() => db.close());
   await prepareDatabase(db);
   await ensureDemoOwner(db, DEMO_ORG_ID);
-  const app = createLocalApp(createRuntime(db, { SUPABASE_URL: 'http://127.0.0.1:54321', ...env }));
-  const signIn = async (email: string) => {
+  const app = createLocalApp(
+    createRuntime(db, { SUPABASE_URL: 'http://127.0.0.1:54321', ...env }),
+    null,
+    codes,
+  );
+  const post = async (body: unknown) => {
     const response = await app.request('/local/sign-in', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email }),
+      body: JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as LocalSession };
   };
+  const signIn = (email: string) => post({ email });
   const call = (token: string, method: string, path: string, body?: unknown) =>
     app.request(`/functions/v1${path}`, {
       method,
@@ -35,7 +41,7 @@ async function stack(
       },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
-  return { db, signIn, call };
+  return { db, signIn, post, call };
 }
 
 describe('local sign-in', () => {
@@ -79,5 +85,36 @@ describe('local sign-in', () => {
     const bare = await stack({});
     const refused = await bare.signIn('a@b.example');
     expect(refused.status).toBe(503);
+  });
+});
+
+describe('one-time console links', () => {
+  it('exchanges a code for a session of its e-mail once; a used, unknown or expired code is refused', async () => {
+    let now = 1_000_000;
+    const codes = new OneTimeCodes(60_000, () => now);
+    const { post, call } = await stack(undefined, codes);
+    const code = codes.issue(DEMO_OWNER.email);
+    expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const first = await post({ code });
+    expect(first.status).toBe(200);
+    expect(first.body.user).toEqual(DEMO_OWNER);
+    const current = await call(first.body.accessToken, 'GET', '/organizations/current');
+    expect(current.status).toBe(200);
+
+    const again = await post({ code });
+    expect(again.status).toBe(401);
+    expect(JSON.stringify(again.body)).toContain('used or has expired');
+    expect((await post({ code: 'not-a-code' })).status).toBe(401);
+
+    const late = codes.issue('late@example.com');
+    now += 60_001;
+    expect((await post({ code: late })).status).toBe(401);
+  });
+
+  it('refuses a code and an e-mail together, and an empty code', async () => {
+    const codes = new OneTimeCodes();
+    const { post } = await stack(undefined, codes);
+    expect((await post({ code: codes.issue('a@example.com'), email: 'b@example.com' })).status).toBe(422);
+    expect((await post({ code: '' })).status).toBe(422);
   });
 });

@@ -51,6 +51,15 @@ it('serves health/ready, stops cleanly on Ctrl-C and keeps its data', async () =
   expect(secretKey).toBeTruthy();
   const ready = await fetch(`http://127.0.0.1:${port}/functions/v1/health/ready`);
   expect(ready.status).toBe(200);
+  // The printed console link signs the demo owner in, once.
+  const link = /console +(http:\/\/\S+)/.exec(first.output())?.[1];
+  expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/console/\\?local=[A-Za-z0-9_-]{43}$`));
+  const code = new URL(link!).searchParams.get('local');
+  const exchange = () =>
+    fetch(`http://127.0.0.1:${port}/local/sign-in`, { method: 'POST', body: JSON.stringify({ code }) });
+  const signedIn = await exchange();
+  expect(((await signedIn.json()) as { user: { email: string } }).user.email).toBe('owner@demo.closer.local');
+  expect((await exchange()).status).toBe(401);
 
   first.child.kill('SIGINT');
   expect(await exit(first.child)).toBe(0);

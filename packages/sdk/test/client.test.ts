@@ -660,6 +660,25 @@ describe('errors', () => {
       expect((error as ValidationError).details).toEqual([{ path: ['name'], message: 'must not be empty' }]);
   });
 
+  it('keeps the field a 409 names as taken, and an empty list when it names none', async () => {
+    route('patch', '/agents/:id', () =>
+      json(
+        envelope('conflict', 'Slug taken', [{ path: ['slug'], message: 'already used by another agent' }]),
+        409,
+      ),
+    );
+    const named = await client.agents.update('a1', { slug: 'maya' }).catch((e: unknown) => e);
+    expect(named).toBeInstanceOf(ConflictError);
+    expect((named as ConflictError).details).toEqual([
+      { path: ['slug'], message: 'already used by another agent' },
+    ]);
+    route('post', '/organizations/invitations', () => json(envelope('conflict', 'Already invited'), 409));
+    const bare = await client.organizations.invitations
+      .create({ email: 'sam@example.com' })
+      .catch((e: unknown) => e);
+    expect((bare as ConflictError).details).toEqual([]);
+  });
+
   it('keeps an HTML error page out of the message', async () => {
     route(
       'get',

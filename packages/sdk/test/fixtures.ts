@@ -40,6 +40,7 @@ export const agent: Agent = {
     tokensPerDay: 20_000_000,
     leadsPerConversationPerHour: 5,
     leadsPerHour: 200,
+    leadsPerAddressPerHour: 20,
   },
   proactiveOpenSeconds: null,
   publishableKey: 'pk_demo_1234567890',

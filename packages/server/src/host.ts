@@ -1,8 +1,10 @@
 // Every function under /functions/v1/<name> on one Node HTTP app, each seeing /<name>/… as it does on Supabase.
 // The production server (main.ts) and the local stack (packages/local) both start from this.
+import { apiCors } from '@closer/functions/_shared/http/app.ts';
 import type { ServerBindings } from '@closer/functions/_shared/http/clientAddress.ts';
 import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
 import { allowedMethods } from '@closer/functions/_shared/http/methods.ts';
+import { requestId } from '@closer/functions/_shared/http/requestId.ts';
 import { securityHeaders } from '@closer/functions/_shared/http/securityHeaders.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -52,7 +54,10 @@ export function createFunctionsHost(runtime: Runtime, options: HostOptions = {})
       const name = new URL(request.url).pathname.split('/')[1] ?? '';
       const app = apps.get(name);
       if (app) return app.fetch(request, bindings);
+      // An unknown function answers like a function would: request id and CORS (a browser would otherwise hide
+      // the 404 behind a CORS failure).
       return new Hono()
+        .use('*', requestId, apiCors)
         .all('*', (c) => errorResponse(c, new ApiError('not_found', `No function named "${name}"`)))
         .fetch(request);
     },

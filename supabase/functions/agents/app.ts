@@ -3,6 +3,8 @@ import {
   agent,
   agentCreate,
   agentUpdate,
+  embedCheck,
+  embedCheckQuery,
   id,
   knowledgeCreateBody,
   knowledgeItem,
@@ -20,6 +22,7 @@ import {
 import * as z from 'zod/mini';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
+import { originAllowed } from '../_shared/auth/publishableKeys.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
@@ -114,6 +117,23 @@ export function createAgentsApp(runtime: Runtime) {
   app.post('/:id/rotate-key', authorize(access.admin), rotateKey, async (c) => {
     const agentId = c.req.valid('param').id;
     return c.json(await tenant(c, (tx) => rotatePublishableKey(tx, agentId)));
+  });
+
+  // The same rule the chat routes apply to a publishable key's requests, asked for a page address.
+  const checkEmbed = route({
+    summary: "Whether the agent's widget loads on a page: its origin allowed and the agent active",
+    params: agentParam,
+    query: embedCheckQuery,
+    responses: { 200: embedCheck },
+  });
+  app.get('/:id/embed-check', checkEmbed, async (c) => {
+    const agentId = c.req.valid('param').id;
+    const { pageUrl } = c.req.valid('query');
+    const found = await tenant(c, (tx) => findAgent(tx, agentId));
+    const origin = new URL(pageUrl).origin;
+    const allowed = originAllowed(found.allowedOrigins, origin);
+    const active = found.status === 'active';
+    return c.json({ pageUrl, origin, originAllowed: allowed, agentActive: active, loads: allowed && active });
   });
 
   // "Why this answer": what a reply to the message would be grounded on, for playgrounds and debugging.

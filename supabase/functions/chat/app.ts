@@ -113,7 +113,14 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     const turnClaims = prepared.turn.visitorTokenHash
       ? { ...claims, visitor_token_hash: prepared.turn.visitorTokenHash }
       : claims;
-    const run = { db: runtime.db, claims: turnClaims, provider, timings, requestId: c.var.requestId };
+    const run = {
+      db: runtime.db,
+      claims: turnClaims,
+      provider,
+      timings,
+      requestId: c.var.requestId,
+      clientAddress: c.var.clientAddress,
+    };
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
       return sseResponse(
         c,
@@ -268,6 +275,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
         agentId: agent.id,
         conversationId: body.conversationId,
         fields: body.fields,
+        address: c.var.clientAddress,
       });
     });
     // Why a CRM sync failed is the organisation's business (dashboard, leads API), never a visitor's.

@@ -140,9 +140,12 @@ export function registerOpenAiRoutes(
         c.req.raw.signal.removeEventListener('abort', onGone);
       }
     };
+    // Whatever ended the reply (a failure mid-stream included), the upstream request is over: free it.
+    const releaseUpstream = () => upstream.abort();
 
     if (!body.stream) {
       const result = await relay(() => {});
+      releaseUpstream();
       if (result.error) throw failureToApiError(result.error, completion.requestId);
       return c.json({
         id: completion.id,
@@ -189,6 +192,7 @@ export function registerOpenAiRoutes(
       } finally {
         deltas.close();
         write('data: [DONE]\n\n');
+        releaseUpstream();
       }
     });
     for (const [name, value] of Object.entries(SSE_HEADERS)) response.headers.set(name, value);

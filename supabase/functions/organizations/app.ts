@@ -12,6 +12,7 @@ import {
   organizationCreate,
   organizationInvitation,
   organizationMember,
+  organizationUpdate,
   page,
 } from '@closer/contract';
 import type { MiddlewareHandler } from 'hono';
@@ -100,6 +101,21 @@ export function createOrganizationsApp(runtime: Runtime) {
   });
   app.get('/current', staff, current, async (c) => {
     const [row] = await tenant(c, (tx) => tx.query('select * from public.organizations'));
+    if (!row) throw notFound('Organization');
+    const role = c.var.principal.kind === 'member' ? c.var.principal.role : undefined;
+    return c.json(organizationFromRow({ ...row, role }));
+  });
+
+  const renameOrganization = route({
+    summary: 'Rename the organization this request acts for (owners and admins)',
+    body: organizationUpdate,
+    responses: { 200: organization },
+  });
+  app.patch('/current', admin, renameOrganization, async (c) => {
+    const { name } = c.req.valid('json');
+    const [row] = await tenant(c, (tx) =>
+      tx.query('update public.organizations set name = $1 returning *', [name]),
+    );
     if (!row) throw notFound('Organization');
     const role = c.var.principal.kind === 'member' ? c.var.principal.role : undefined;
     return c.json(organizationFromRow({ ...row, role }));

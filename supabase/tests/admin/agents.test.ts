@@ -1,4 +1,4 @@
-import type { Agent } from '@closer/contract';
+import type { Agent, EmbedCheck } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, type Caller, createApi, issuePaths } from '../helpers/api.ts';
@@ -49,6 +49,33 @@ describe('POST /agents', () => {
       [response.body.id],
     );
     expect(row).toEqual({ persona: 'Вежливый консультант', allowed_origins: ['https://uyut.example'] });
+  });
+
+  it("a new agent allows no origin yet: its publishable key's refusal says how to allow one", async () => {
+    const created = await asA<Agent>('POST', '/agents', { name: 'Fresh' });
+    expect(created.status).toBe(201);
+    expect(created.body.allowedOrigins).toEqual([]);
+    const visitor = api.as(created.body.publishableKey, { origin: 'https://shop.example' });
+    const refused = await visitor<{ error: { code: string; message: string } }>('GET', '/chat/config');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+    expect(refused.body.error.code).toBe('forbidden');
+    expect(refused.body.error.message).toContain('it allows none yet');
+    expect(refused.body.error.message).toContain(
+      `PATCH /agents/${created.body.id} {"allowedOrigins": ["https://shop.example"]}`,
+    );
+    // Following the advice works.
+    const patched = await asA('PATCH', `/agents/${created.body.id}`, {
+      allowedOrigins: ['https://shop.example'],
+    });
+    expect(patched.status).toBe(200);
+    expect((await visitor('GET', '/chat/config')).status).toBe(200);
+    const elsewhere = await api.as(created.body.publishableKey, { origin: 'https://other.example' })<{
+      error: { message: string };
+    }>('GET', '/chat/config');
+    expect(elsewhere.body.error.message).toMatch(
+      /^Origin https:\/\/other\.example is not in this agent's allowed origins\. Add it/,
+    );
   });
 
   it('numbers a repeated name into a free slug, and refuses a taken explicit slug with 409', async () => {
@@ -154,6 +181,47 @@ describe('GET, PATCH, DELETE /agents/:id', () => {
       [tenant.agentId],
     );
     expect(row?.publishable_key).toBe(rotated.body.publishableKey);
+  });
+
+  it("checks a page address against the agent's allowed origins and status, as the chat routes would", async () => {
+    const tenant = await createTenant(db, 'Embedder', {
+      allowedOrigins: ['https://shop.example', 'https://*.brand.example'],
+    });
+    const check = (pageUrl: string) =>
+      api.as(tenant.secretKey)<EmbedCheck>(
+        'GET',
+        `/agents/${tenant.agentId}/embed-check?pageUrl=${encodeURIComponent(pageUrl)}`,
+      );
+    expect((await check('https://shop.example/pricing?x=1#top')).body).toEqual({
+      pageUrl: 'https://shop.example/pricing?x=1#top',
+      origin: 'https://shop.example',
+      originAllowed: true,
+      agentActive: true,
+      loads: true,
+    });
+    expect((await check('https://eu.brand.example/')).body).toMatchObject({
+      originAllowed: true,
+      loads: true,
+    });
+    for (const elsewhere of [
+      'http://shop.example/',
+      'https://shop.example:8443/',
+      'https://a.b.brand.example/',
+    ])
+      expect((await check(elsewhere)).body).toMatchObject({ originAllowed: false, loads: false });
+    await db.query(`update agents set status = 'paused' where id = $1`, [tenant.agentId]);
+    expect((await check('https://shop.example/')).body).toMatchObject({
+      originAllowed: true,
+      agentActive: false,
+      loads: false,
+    });
+    expect(issuePaths(await check('ftp://shop.example/'))).toEqual([['pageUrl']]);
+    expect(
+      issuePaths(await api.as(tenant.secretKey)('GET', `/agents/${tenant.agentId}/embed-check`)),
+    ).toEqual([['pageUrl']]);
+    expect(
+      (await asA('GET', `/agents/${tenant.agentId}/embed-check?pageUrl=https://shop.example/`)).status,
+    ).toBe(404);
   });
 
   it('deletes an agent with its knowledge, scripts and objections, keeping conversations and leads', async () => {

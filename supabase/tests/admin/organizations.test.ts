@@ -128,4 +128,31 @@ describe('API keys', () => {
     );
     expect(response.status).toBe(403);
   });
+
+  it('renames the organisation for owners, admins and keys; a member and a bad name are refused', async () => {
+    const renamed = await api.as(a.secretKey)<Organization>('PATCH', '/organizations/current', {
+      name: 'Acme Solar',
+    });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ id: a.orgId, name: 'Acme Solar' });
+    const [row] = await db.query<{ name: string }>('select name from organizations where id = $1', [a.orgId]);
+    expect(row?.name).toBe('Acme Solar');
+    // a.userId is a plain member of Globex (added above): renaming Globex is not theirs to do.
+    const member = await api.as(await auth.legacyToken(a.userId), { 'x-organization-id': b.orgId })(
+      'PATCH',
+      '/organizations/current',
+      { name: 'Mine now' },
+    );
+    expect(member.status).toBe(403);
+    const [globex] = await db.query<{ name: string }>('select name from organizations where id = $1', [
+      b.orgId,
+    ]);
+    expect(globex?.name).toBe('Globex');
+    const empty = await api.as(a.secretKey)('PATCH', '/organizations/current', { name: '' });
+    expect(issuePaths(empty)).toEqual([['name']]);
+    const owner = await api.as(await auth.legacyToken(a.userId), {
+      'x-organization-id': a.orgId,
+    })<Organization>('PATCH', '/organizations/current', { name: 'Acme' });
+    expect(owner.body).toMatchObject({ name: 'Acme', role: 'owner' });
+  });
 });

@@ -116,6 +116,7 @@ describe.each(drivers)('model spend ceilings on %s', (driver: DriverName) => {
       tokensPerDay: 20_000_000,
       leadsPerConversationPerHour: 5,
       leadsPerHour: 10,
+      leadsPerAddressPerHour: 20,
     });
     expect((await visitor(tenant)('POST', '/chat', { message: 'Q1' })).status).toBe(200);
     expect((await visitor(tenant)('POST', '/chat', { message: 'Q2' })).status).toBe(429);
@@ -253,8 +254,8 @@ describe.each(drivers)('lead limits on %s', (driver: DriverName) => {
     ]);
     return tenant;
   }
-  async function conversation(tenant: TenantFixture) {
-    const reply = await api.as(tenant.publishableKey, { origin: ORIGIN })<ChatReply>('POST', '/chat', {
+  async function conversation(tenant: TenantFixture, from: Api = api) {
+    const reply = await from.as(tenant.publishableKey, { origin: ORIGIN })<ChatReply>('POST', '/chat', {
       message: 'I want a quote',
     });
     expect(reply.status).toBe(200);
@@ -263,7 +264,7 @@ describe.each(drivers)('lead limits on %s', (driver: DriverName) => {
       id: reply.body.conversationId,
       headers,
       sendLead: (fields: Record<string, string>) =>
-        api.as(tenant.publishableKey, headers)('POST', '/chat/lead', {
+        from.as(tenant.publishableKey, headers)('POST', '/chat/lead', {
           conversationId: reply.body.conversationId,
           fields,
         }),
@@ -293,6 +294,60 @@ describe.each(drivers)('lead limits on %s', (driver: DriverName) => {
     expect((await chats[1]!.sendLead({ name: 'Bob' })).status).toBe(201);
     expectRefused(await chats[2]!.sendLead({ name: 'Cy' }), 3600, /at most 2 an hour/);
     expect(await leadOf(chats[2]!.id)).toBeUndefined();
+  });
+
+  it("limits lead writes per client address, so one address cannot use up the agent's limit for everybody", async () => {
+    const tenant = await agentWith({ leadsPerAddressPerHour: 2, leadsPerHour: 3, ipPerMinute: 100 });
+    const spammer = [await conversation(tenant), await conversation(tenant), await conversation(tenant)];
+    expect((await spammer[0]!.sendLead({ name: 'Spam 1' })).status).toBe(201);
+    expect((await spammer[1]!.sendLead({ name: 'Spam 2' })).status).toBe(201);
+    expectRefused(
+      await spammer[2]!.sendLead({ name: 'Spam 3' }),
+      3600,
+      /from this address: at most 2 an hour/,
+    );
+    expect(await leadOf(spammer[2]!.id)).toBeUndefined();
+    // The refused write was not counted against the agent: a visitor elsewhere still gets the last place.
+    const elsewhere = createApi(db, LLM_ENV, { clientAddress: '198.51.100.7' });
+    const visitor = await conversation(tenant, elsewhere);
+    expect((await visitor.sendLead({ name: 'Real visitor' })).status).toBe(201);
+    expect(await leadOf(visitor.id)).toEqual({ name: 'Real visitor', email: null, phone: null });
+    // The same /64 is one address: another host of the spammer's IPv6 network is refused too.
+    const v6 = [
+      createApi(db, LLM_ENV, { clientAddress: '2001:db8:1:2::10' }),
+      createApi(db, LLM_ENV, { clientAddress: '2001:db8:1:2::11' }),
+    ] as const;
+    const sixTenant = await agentWith({ leadsPerAddressPerHour: 1 });
+    expect((await (await conversation(sixTenant, v6[0])).sendLead({ name: 'A' })).status).toBe(201);
+    expectRefused(
+      await (await conversation(sixTenant, v6[1])).sendLead({ name: 'B' }),
+      3600,
+      /from this address/,
+    );
+  });
+
+  it('counts capture_lead against the per-address limit and tells the model it was NOT saved', async () => {
+    const tenant = await agentWith({ leadsPerAddressPerHour: 1 });
+    const first = await conversation(tenant);
+    expect((await first.sendLead({ name: 'Ann' })).status).toBe(201);
+    const second = await conversation(tenant);
+    upstream.respond(
+      () => streamResponse(toolCallStream({ name: 'Mallory', phone: '+34 600 999 999' })),
+      () => streamResponse(recordedStream(['Sorry.'])),
+    );
+    const reply = await api.as(tenant.publishableKey, second.headers)('POST', '/chat', {
+      message: 'Call me',
+      conversationId: second.id,
+    });
+    expect(reply.status).toBe(200);
+    expect(await leadOf(second.id)).toBeUndefined();
+    const toolResult = (upstream.requests.at(-1)!.body.messages as { role: string; content: string }[]).at(
+      -1,
+    )!;
+    expect(toolResult).toMatchObject({
+      role: 'tool',
+      content: expect.stringMatching(/^NOT saved: too many/),
+    });
   });
 
   it("counts the model's capture_lead tool against the same limit", async () => {

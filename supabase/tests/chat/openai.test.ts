@@ -3,7 +3,7 @@ import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { setupServer } from 'msw/node';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Api, createApi } from '../helpers/api.ts';
+import { type Api, createApi, issuePaths } from '../helpers/api.ts';
 import { migratedDatabase } from '../helpers/databases.ts';
 import {
   chunk,
@@ -109,6 +109,20 @@ describe('POST /chat/v1/chat/completions', () => {
     expect(content.split('\n').at(-1)).toMatch(/^\(Offline responder: no AI model is connected/);
   });
 
+  it('refuses max_tokens above 32,000 with 422 naming the field, before any model is called', async () => {
+    const before = upstream.requests.length;
+    for (const field of ['max_tokens', 'max_completion_tokens']) {
+      const response = await api.as(a.secretKey)('POST', '/chat/v1/chat/completions', {
+        model: 'sales',
+        [field]: 1e15,
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
+      expect(response.status).toBe(422);
+      expect(issuePaths(response)).toEqual([[field]]);
+    }
+    expect(upstream.requests.length).toBe(before);
+  });
+
   it('refuses a publishable key, an unknown agent and a conversation with no user message', async () => {
     await expect(
       client(a.publishableKey).chat.completions.create({
@@ -183,5 +197,39 @@ describe('POST /chat/v1/chat/completions with a model that misbehaves (issue 11)
     expect(body).not.toContain('Secret musings');
     expect(body).toContain('"code":"upstream_error"');
     expect(body.trimEnd().endsWith('data: [DONE]')).toBe(true);
+  });
+
+  it('ends at once with upstream_error on a line that is not JSON, while the model server keeps sending', async () => {
+    upstream.respond(() =>
+      streamResponse(
+        [
+          chunk({ content: 'Part one. ' }),
+          'data: <html>502 Bad Gateway</html>\n\n',
+          chunk({ content: 'more' }),
+        ],
+        { stallAfter: true },
+      ),
+    );
+    // Before: the reply hung until the idle timeout (60 s), then blamed the model's silence.
+    const failure = await client(a.secretKey)
+      .chat.completions.create({ model: 'sales', messages: [{ role: 'user', content: 'Hi' }] })
+      .catch((e: unknown) => e);
+    expect((failure as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+  });
+
+  it('keeps <think> blocks out and names the finish reason as OpenAI does', async () => {
+    upstream.respond(() =>
+      streamResponse([
+        chunk({ content: '<think>Let me plan.</think>\n\nHello!' }),
+        chunk({}, 'end_turn\u0000'),
+        'data: [DONE]\n\n',
+      ]),
+    );
+    const completion = await client(a.secretKey).chat.completions.create({
+      model: 'sales',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe('Hello!');
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
   });
 });

@@ -136,6 +136,41 @@ describe('the OpenAI-compatible stream parser', () => {
     });
   });
 
+  // Issue 11 kind 6: DeepSeek-R1 / QwQ on Ollama or vLLM write their reasoning into `content` as <think>…</think>.
+  it.each([
+    [
+      'a think block before the answer',
+      ['<think>The visitor wants a price.</think>\n\nIt costs 5 €.'],
+      'It costs 5 €.',
+    ],
+    [
+      'tags split across every piece',
+      ['<th', 'ink>secret ', 'plan</th', 'ink>', '\n', 'Hello', ' <', 'b>'],
+      'Hello <b>',
+    ],
+    ['a think block in the middle', ['Sure. <THINK>hmm</think>Here it is.'], 'Sure. Here it is.'],
+    [
+      'an unclosed think at the end',
+      ['Answer first. <think>and then notes that never close'],
+      'Answer first. ',
+    ],
+    ['a tail that only looked like a tag', ['Use x <', 'thin'], 'Use x <thin'],
+    ['only thinking', ['<think>I should answer in Spanish.</think>', '\n\n'], ''],
+  ])('takes out %s, whatever the split', async (_, pieces, shown) => {
+    const parts = recordedStream(pieces);
+    const events = await collect(parseStream(sseBody(parts), new AbortController().signal));
+    expect(textOf(events)).toBe(shown);
+    expect(JSON.stringify(events)).not.toMatch(/secret|notes that never|visitor wants|Spanish/);
+    // Every byte boundary gives the same text.
+    const bytes = new TextEncoder().encode(parts.join(''));
+    for (let cut = 1; cut < bytes.length; cut += 7) {
+      const split = await collect(
+        parseStream(sseBody([bytes.slice(0, cut), bytes.slice(cut)]), new AbortController().signal),
+      );
+      expect(textOf(split), `cut at byte ${cut}`).toBe(shown);
+    }
+  });
+
   it('throws when the stream ends before a finish or [DONE]', async () => {
     const parts = recordedStream(['Cut']).slice(0, 3);
     await expect(collect(parseStream(sseBody(parts), new AbortController().signal))).rejects.toThrow(

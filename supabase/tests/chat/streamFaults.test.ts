@@ -6,6 +6,7 @@ import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { estimateTokens } from '@closer/functions/_shared/prompt/tokens.ts';
+import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
@@ -205,6 +206,25 @@ describe.each(drivers)('a reply the model gets wrong, on %s', (driver) => {
     expect(body.error).toMatchObject({ code: 'upstream_error', requestId: expect.any(String) });
   });
 
+  it('never shows or stores <think> blocks written inside content; a reply of only thinking is upstream_error', async () => {
+    upstream.respond(() =>
+      streamResponse(
+        recordedStream(['<think>The visitor ', 'asks the price.</th', 'ink>\n\nFrom ', '5,000 €.']),
+      ),
+    );
+    const { events } = await readSse(await chat(stack, { message: 'Price?' }));
+    expect(kinds(events)).toEqual(['start', 'delta', 'done']);
+    expect(text(events)).toBe('From 5,000 €.');
+    expect(await reply(stack, events)).toMatchObject({ content: 'From 5,000 €.', status: 'complete' });
+
+    upstream.respond(() => streamResponse(recordedStream(['<think>Only ', 'notes, never closed'])));
+    const thinking = await readSse(await chat(stack, { message: 'Price?' }));
+    expect(kinds(thinking.events)).toEqual(['start', 'error']);
+    expect(thinking.events[1]!.data).toMatchObject({ code: 'upstream_error' });
+    expect(JSON.stringify(thinking.events)).not.toContain('notes');
+    expect(await reply(stack, thinking.events)).toMatchObject({ content: '', status: 'interrupted' });
+  });
+
   it('answers an empty reply (only whitespace, or nothing) with upstream_error', async () => {
     for (const words of [[], [' ', '\n', '\u200B']]) {
       upstream.respond(() => streamResponse(recordedStream(words)));
@@ -272,6 +292,37 @@ describe.each(drivers)('a reply the model gets wrong, on %s', (driver) => {
     ).toEqual([{ name: 'Ann Lee', phone: '+34 600 123 456' }]);
   });
 
+  it('tells the model exactly which fields were saved and which were refused, and why', async () => {
+    const mixed = '{"name":"Ann Lee","email":"ann at example","phone":"","fax":"+1 555"}';
+    upstream.respond(
+      () => streamResponse(toolCall(mixed)),
+      () => streamResponse(recordedStream(['Thanks Ann, what is your email?'])),
+    );
+    const { events } = await readSse(await chat(stack, { message: "I'm Ann Lee, ann at example" }));
+    expect(kinds(events)).toEqual(['start', 'lead', 'delta', 'done']);
+    expect(events[1]!.data).toMatchObject({ fields: { name: 'Ann Lee' } });
+    const toolResult = (upstream.requests.at(-1)!.body.messages as { role: string; content: string }[]).at(
+      -1,
+    )!;
+    expect(toolResult.role).toBe('tool');
+    expect(toolResult.content).toMatch(/^Saved: name\. NOT saved: /);
+    expect(toolResult.content).toContain('email (must be an email address)');
+    expect(toolResult.content).toContain('phone (empty)');
+    expect(toolResult.content).toContain('fax (not a field this tool takes)');
+    expect(toolResult.content).not.toMatch(/Thank the visitor/);
+
+    // Nothing valid at all: nothing is saved and the model is told so, with the reasons.
+    upstream.respond(
+      () => streamResponse(toolCall('{"email":"nope"}')),
+      () => streamResponse(recordedStream(['Could you check the address?'])),
+    );
+    const none = await readSse(await chat(stack, { message: 'nope' }));
+    expect(kinds(none.events)).toEqual(['start', 'delta', 'done']);
+    expect(
+      (upstream.requests.at(-1)!.body.messages as { role: string; content: string }[]).at(-1)!.content,
+    ).toMatch(/^Nothing saved: refused email \(must be an email address\)\. Do not say/);
+  });
+
   it('tells the model the truth when the lead could not be saved, and logs why', async () => {
     await stack.db.exec(`
       create function public.refuse_leads() returns trigger language plpgsql as
@@ -304,6 +355,325 @@ describe.each(drivers)('a reply the model gets wrong, on %s', (driver) => {
     } finally {
       await stack.db.exec('drop trigger refuse_leads on public.leads; drop function public.refuse_leads();');
     }
+  });
+});
+
+/** A raw chat.completion.chunk line: whatever a model server may put in it. */
+const raw = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
+const capture = (index: unknown, args: unknown, extra: Record<string, unknown> = {}) => ({
+  index,
+  type: 'function',
+  function: { name: 'capture_lead', arguments: args },
+  ...extra,
+});
+const toolChunk = (...calls: unknown[]) => chunk({ tool_calls: calls });
+const annJson = '{"name":"Ann Lee","phone":"+34 600 123 456"}';
+
+/**
+ * Issue 11, kind 6: chunks as real and broken model servers send them. Each case says how the reply must end
+ * (`done` with the text and finish reason stored, or `upstream_error` stored interrupted) and, with tools,
+ * which lead is saved. None may end `internal`, and the app must answer afterwards.
+ */
+const modelServerCases: {
+  name: string;
+  parts: string[];
+  ends: 'done' | 'upstream_error';
+  text?: string;
+  finishReason?: string;
+  lead?: { name: string; phone: string };
+}[] = [
+  {
+    name: 'a NUL inside finish_reason',
+    parts: [chunk({ content: 'Hi.' }, 'stop\u0000'), 'data: [DONE]\n\n'],
+    ends: 'done',
+    text: 'Hi.',
+    finishReason: 'stop',
+  },
+  {
+    name: 'a 100 KB finish_reason',
+    parts: [chunk({ content: 'Hi.' }, 'x'.repeat(100_000)), 'data: [DONE]\n\n'],
+    ends: 'done',
+    text: 'Hi.',
+    finishReason: 'stop',
+  },
+  {
+    name: 'finish_reason "eos" (TGI) and "end_turn"',
+    parts: [chunk({ content: 'Hi.' }, 'eos'), chunk({}, 'end_turn'), 'data: [DONE]\n\n'],
+    ends: 'done',
+    text: 'Hi.',
+    finishReason: 'stop',
+  },
+  {
+    name: 'finish_reason "max_tokens"',
+    parts: [chunk({ content: 'Hi.' }, 'max_tokens'), 'data: [DONE]\n\n'],
+    ends: 'done',
+    text: 'Hi.',
+    finishReason: 'length',
+  },
+  {
+    name: 'a numeric finish_reason',
+    parts: [
+      raw({ choices: [{ delta: { content: 'Hi.' }, finish_reason: 7 }] }),
+      raw({ choices: [{ delta: {}, finish_reason: 'stop' }] }),
+    ],
+    ends: 'done',
+    text: 'Hi.',
+    finishReason: 'stop',
+  },
+  {
+    name: 'choices: [] only',
+    parts: [raw({ choices: [] }), raw({ choices: [] }), 'data: [DONE]\n\n'],
+    ends: 'upstream_error',
+  },
+  {
+    name: 'choices that are null, a string, [null], delta null',
+    parts: [
+      raw({ choices: null }),
+      raw({ choices: 'x' }),
+      raw({ choices: [null] }),
+      raw({ choices: [{ delta: null }] }),
+      chunk({ content: 'Still here.' }, 'stop'),
+      'data: [DONE]\n\n',
+    ],
+    ends: 'done',
+    text: 'Still here.',
+  },
+  {
+    name: 'data that is JSON but no chunk (null, 7, "x", [])',
+    parts: [
+      'data: null\n\n',
+      'data: 7\n\n',
+      'data: "x"\n\n',
+      'data: []\n\n',
+      chunk({ content: 'Fine.' }, 'stop'),
+      'data: [DONE]\n\n',
+    ],
+    ends: 'done',
+    text: 'Fine.',
+  },
+  {
+    name: 'empty data lines between chunks',
+    parts: [
+      chunk({ content: 'A' }),
+      'data: \n\n',
+      'data:\n\n',
+      chunk({ content: 'B' }, 'stop'),
+      'data: [DONE]\n\n',
+    ],
+    ends: 'done',
+    text: 'AB',
+  },
+  {
+    name: 'named keep-alive events (event: ping)',
+    parts: [
+      chunk({ content: 'A' }),
+      'event: ping\ndata: ping\n\n',
+      chunk({ content: 'B' }, 'stop'),
+      'data: [DONE]\n\n',
+    ],
+    ends: 'done',
+    text: 'AB',
+  },
+  {
+    name: 'a line that is not JSON',
+    parts: [
+      chunk({ content: 'A' }),
+      'data: <html>502 Bad Gateway</html>\n\n',
+      chunk({ content: 'B' }, 'stop'),
+    ],
+    ends: 'upstream_error',
+  },
+  {
+    name: 'no [DONE] after a finish',
+    parts: [chunk({ content: 'Done anyway.' }, 'stop')],
+    ends: 'done',
+    text: 'Done anyway.',
+  },
+  { name: 'no [DONE] and no finish', parts: [chunk({ content: 'Cut' })], ends: 'upstream_error' },
+  {
+    name: 'an error chunk whose message is an object',
+    parts: [chunk({ content: 'A' }), raw({ error: { message: { nested: 'x'.repeat(10_000) }, code: 502 } })],
+    ends: 'upstream_error',
+  },
+  {
+    name: 'tool calls at indexes 0 and 3 (a gap)',
+    parts: [
+      toolChunk(capture(0, '{"name":"Ann Lee"}', { id: 'call_a' })),
+      toolChunk(capture(3, '{"phone":"+34 600 123 456"}', { id: 'call_b' })),
+      chunk({}, 'tool_calls'),
+      'data: [DONE]\n\n',
+    ],
+    ends: 'done',
+    text: 'Thanks.',
+    lead: { name: 'Ann Lee', phone: '+34 600 123 456' },
+  },
+  {
+    name: 'a tool call with the index as a string',
+    parts: [
+      toolChunk(capture('0', '', { id: 'call_s' })),
+      toolChunk({ index: '0', function: { arguments: annJson } }),
+      chunk({}, 'tool_calls'),
+      'data: [DONE]\n\n',
+    ],
+    ends: 'done',
+    text: 'Thanks.',
+    lead: { name: 'Ann Lee', phone: '+34 600 123 456' },
+  },
+  {
+    name: 'whole tool calls without an index',
+    parts: [
+      toolChunk(capture(undefined, annJson, { id: 'call_x' })),
+      chunk({}, 'tool_calls'),
+      'data: [DONE]\n\n',
+    ],
+    ends: 'done',
+    text: 'Thanks.',
+    lead: { name: 'Ann Lee', phone: '+34 600 123 456' },
+  },
+  {
+    name: 'tool arguments sent as an object, and a numeric call id',
+    parts: [
+      toolChunk(capture(0, { name: 'Ann Lee', phone: '+34 600 123 456' }, { id: 42 })),
+      chunk({}, 'tool_calls'),
+      'data: [DONE]\n\n',
+    ],
+    ends: 'done',
+    text: 'Thanks.',
+    lead: { name: 'Ann Lee', phone: '+34 600 123 456' },
+  },
+  {
+    name: '5,000 tool calls in one round',
+    parts: [
+      toolChunk(...Array.from({ length: 5000 }, (_, i) => capture(i, annJson, { id: `call_${i}` }))),
+      chunk({}, 'tool_calls'),
+      'data: [DONE]\n\n',
+    ],
+    ends: 'done',
+    text: 'Thanks.',
+    lead: { name: 'Ann Lee', phone: '+34 600 123 456' },
+  },
+];
+
+/** Servers and proxies that answer a streaming request with something else than a stream. */
+const notAStream: {
+  name: string;
+  response: () => Response;
+  ends: 'done' | 'upstream_error';
+  text?: string;
+}[] = [
+  {
+    name: 'one whole chat.completion JSON (stream ignored)',
+    response: () =>
+      HttpResponse.json({
+        object: 'chat.completion',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: '<think>plan</think>Whole answer.' },
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 50, completion_tokens: 3 },
+      }),
+    ends: 'done',
+    text: 'Whole answer.',
+  },
+  {
+    name: 'a JSON error with status 200',
+    response: () => HttpResponse.json({ error: { message: 'model is loading', code: 503 } }),
+    ends: 'upstream_error',
+  },
+  {
+    name: 'an HTML page with status 200',
+    response: () =>
+      new HttpResponse('<html><body>Proxy login at http://10.0.0.1/</body></html>', {
+        headers: { 'content-type': 'text/html' },
+      }),
+    ends: 'upstream_error',
+  },
+  {
+    name: 'JSON that is not a completion',
+    response: () => HttpResponse.json({ hello: 'world' }),
+    ends: 'upstream_error',
+  },
+];
+
+describe.each(drivers)('model servers that do not stream, on %s', (driver) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await stackOn(await migratedDatabase(driver));
+  });
+  afterAll(async () => stack?.db.close());
+  afterEach(() => vi.restoreAllMocks());
+
+  it.each(notAStream.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    upstream.respond(c.response);
+    const { events } = await readSse(await chat(stack, { message: 'Hello' }));
+    const row = await reply(stack, events);
+    expect(JSON.stringify(events)).not.toMatch(/10\.0\.0\.1|loading|plan/);
+    if (c.ends === 'done') {
+      expect(kinds(events)).toEqual(['start', 'delta', 'done']);
+      expect(text(events)).toBe(c.text);
+      expect(row).toMatchObject({ content: c.text, status: 'complete', input_tokens: 50, output_tokens: 3 });
+    } else {
+      expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'upstream_error' } });
+      expect(row.status).toBe('interrupted');
+    }
+    await expectAlive(stack);
+  });
+});
+
+describe.each(drivers)('model server chunks as they really come, on %s', (driver) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await stackOn(await migratedDatabase(driver));
+    await stack.db.query(
+      `update agents set rate_limits = rate_limits || '{"leadsPerConversationPerHour": 100, "leadsPerAddressPerHour": 100000, "leadsPerHour": 100000}'`,
+    );
+  });
+  afterAll(async () => stack?.db.close());
+  afterEach(() => vi.restoreAllMocks());
+
+  it.each(modelServerCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    upstream.respond(
+      () => streamResponse(c.parts),
+      () => streamResponse(recordedStream(['Thanks.'])),
+    );
+    const before = upstream.requests.length;
+    const { events } = await readSse(await chat(stack, { message: 'Hello' }));
+    const last = events.at(-1)!;
+    const row = await reply(stack, events);
+    if (c.ends === 'done') {
+      expect(last.event, JSON.stringify(last.data)).toBe('done');
+      expect(text(events)).toBe(c.text);
+      expect(row).toMatchObject({ content: c.text, status: 'complete' });
+      if (c.finishReason) {
+        expect(row.finish_reason).toBe(c.finishReason);
+        expect(last.data).toMatchObject({ finishReason: c.finishReason });
+      }
+    } else {
+      expect(last).toMatchObject({ event: 'error', data: { code: 'upstream_error' } });
+      expect(row.status).toBe('interrupted');
+    }
+    const { conversationId } = events[0]!.data as { conversationId: string };
+    const leads = await stack.db.query('select name, phone from leads where conversation_id = $1', [
+      conversationId,
+    ]);
+    expect(leads).toEqual(c.lead ? [c.lead] : []);
+    if (c.lead) {
+      // The second round tells the model about every call it made, and no more than a few of them.
+      const second = upstream.requests[before + 1]!.body.messages as {
+        role: string;
+        tool_call_id?: unknown;
+      }[];
+      const results = second.filter((m) => m.role === 'tool');
+      expect(results.length).toBeGreaterThan(0);
+      expect(results.length).toBeLessThanOrEqual(8);
+      for (const result of results) expect(typeof result.tool_call_id).toBe('string');
+    }
+    await expectAlive(stack);
   });
 });
 

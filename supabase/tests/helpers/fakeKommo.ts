@@ -32,7 +32,7 @@ export class FakeKommo {
    * What the next lead creations do before (or instead of) answering normally. `{ delayMs }`: Kommo works on
    * it that long, then creates the lead and answers (to nobody, if the caller gave up meanwhile).
    */
-  createFailures: ('429' | '502' | 'lost-answer' | '400' | { delayMs: number })[] = [];
+  createFailures: ('429' | '502' | 'lost-answer' | '400' | '400-null' | { delayMs: number })[] = [];
   /** The same for notes: the note is added, then the answer is lost or comes late. */
   noteFailures: ('lost-answer' | { delayMs: number })[] = [];
   /** While set, the token endpoint holds refresh answers until it resolves. */
@@ -42,6 +42,11 @@ export class FakeKommo {
   /** Webhooks subscribed through the API; `refuseWebhooks` answers as for a plan or user without the right. */
   webhooks: { destination: string; settings: string[] }[] = [];
   refuseWebhooks = false;
+  /**
+   * Leads deleted in Kommo (a salesperson removed them), with how Kommo answers a read or an update of one:
+   * 404 problem+json, or 204 with no body (as it answers for an entity it no longer lists).
+   */
+  deletedLeads = new Map<number, 404 | 204>();
   /** The account's users, served in pages. */
   users = [{ id: 504141, name: 'Olga Petrova', email: 'olga@acme.example' as string | null, lang: 'ru' }];
 
@@ -55,6 +60,12 @@ export class FakeKommo {
       access_token: `access-${n}`,
       refresh_token: `refresh-${n}`,
     };
+  }
+
+  /** A salesperson deletes a lead in Kommo; later reads and updates of it answer `answer`. */
+  deleteLead(id: number, answer: 404 | 204): void {
+    this.leads = this.leads.filter((lead) => lead.id !== id);
+    this.deletedLeads.set(id, answer);
   }
 
   /** Kommo revokes a token (uninstall, secret regenerated): the API answers 401 to it. */
@@ -211,6 +222,12 @@ export class FakeKommo {
         const failure = this.createFailures.shift();
         if (failure === '429') return problem(429, 'Too Many Requests', 'Rate limit exceeded');
         if (failure === '502') return problem(502, 'Bad Gateway', 'Upstream error');
+        // A gateway in front of Kommo answering JSON `null` (or anything but a problem object).
+        if (failure === '400-null')
+          return new HttpResponse('null', {
+            status: 400,
+            headers: { 'content-type': 'application/problem+json' },
+          });
         if (failure === '400') {
           return HttpResponse.json(
             {
@@ -282,6 +299,8 @@ export class FakeKommo {
         this.apiCalls.push(path);
         if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
         const body = (await request.json()) as Record<string, unknown>;
+        if (params.entity === 'leads' && this.deletedLeads.get(Number(params.id)) === 204)
+          return new HttpResponse(null, { status: 204 });
         const target =
           params.entity === 'leads'
             ? this.leads.find((l) => l.id === Number(params.id))
@@ -390,6 +409,7 @@ export class FakeKommo {
         this.apiCalls.push('GET /api/v4/leads/:id');
         if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
         const lead = this.leads.find((l) => l.id === Number(params.id));
+        if (this.deletedLeads.get(Number(params.id)) === 204) return new HttpResponse(null, { status: 204 });
         if (!lead) return problem(404, 'Not Found', 'No such lead');
         const withContacts = (new URL(request.url).searchParams.get('with') ?? '').includes('contacts');
         return HttpResponse.json(this.leadJson(lead, withContacts), {

@@ -167,6 +167,16 @@ describe('lead sync to Kommo', () => {
     expect(job?.status).toBe('failed');
   });
 
+  it('reads a refusal whose body is not a problem object (JSON null) as the refusal it is', async () => {
+    kommo.createFailures.push('400-null');
+    const lead = await captureLead();
+    await worker();
+    expect(await leadRow(lead.id)).toMatchObject({
+      crm_state: 'failed',
+      crm_error: 'Kommo answered 400 to POST /api/v4/leads/complex: HTTP 400',
+    });
+  });
+
   it(`gives up after ${MAX_ATTEMPTS} attempts and says why`, async () => {
     kommo.createFailures.push('502', '502');
     const lead = await captureLead();
@@ -230,6 +240,44 @@ describe('lead sync to Kommo', () => {
     expect(kommoLead.name).toBe(`Ann Lee-Smith — ${leadMarker(lead.id)}`);
     expect(kommo.contacts[0]!.name).toBe('Ann Lee-Smith');
   });
+
+  // Issue 11 kind 7: a salesperson deleted the lead in Kommo before the visitor corrected it. Closer does not
+  // write to it, does not create it again, and does not retry: the lead is failed with a reason that says so.
+  it.each([
+    ['its name', 404, { name: 'Ann Lee-Smith' }],
+    ['its name', 204, { name: 'Ann Lee-Smith' }],
+    ['only its contact', 404, { name: 'Ann Lee', email: 'ann.lee@leefarms.example' }],
+    ['only its contact', 204, { name: 'Ann Lee', email: 'ann.lee@leefarms.example' }],
+  ] as const)(
+    'fails a correction of %s of a lead deleted in Kommo (answering %s) once, with the reason',
+    async (_, answer, fields) => {
+      const lead = await captureLead();
+      await worker();
+      const kommoLead = kommo.leads[0]!;
+      kommo.deleteLead(kommoLead.id, answer);
+      expect((await lead.correct(fields)).status).toBe(201);
+      const calls = kommo.apiCalls.length;
+      expect(await worker()).toMatchObject({ claimed: 1, failed: 1 });
+      // One look at the lead, nothing written: no PATCH took, no second lead, no second note.
+      expect(kommo.apiCalls.length - calls).toBe(1);
+      expect(kommo.patches).toEqual([]);
+      expect(kommo.leads).toEqual([]);
+      expect(kommo.notes).toHaveLength(1);
+      const row = await leadRow(lead.id);
+      expect(row).toMatchObject({ crm_state: 'failed', crm_external_id: String(kommoLead.id) });
+      expect(row!.crm_error).toMatch(
+        new RegExp(`^The lead was deleted in Kommo \\(Kommo lead ${kommoLead.id}\\)`),
+      );
+      // Never again by itself: the job is over, whatever the worker does later.
+      await due();
+      expect(await worker()).toMatchObject({ claimed: 0 });
+      const [job] = await db.query<{ status: string }>(
+        `select status from jobs where kind = 'kommo.sync_lead' and dedupe_key like $1`,
+        [`%${lead.id}`],
+      );
+      expect(job).toEqual({ status: 'failed' });
+    },
+  );
 
   it("runs no job on a visitor's request: not its own, not another organisation's", async () => {
     // The new organisation comes with a due job of its own (tenants.ts).

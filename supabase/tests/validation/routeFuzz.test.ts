@@ -89,6 +89,27 @@ const hostileStrings = [
   '😀'.repeat(700),
   'x'.repeat(5000),
   '<script>alert(1)</script>',
+  // Words Postgres reads as dates and times, and dates and zones at the edges of what parsers take.
+  'infinity',
+  '-infinity',
+  'epoch',
+  'now',
+  'allballs',
+  '+010000-01-01',
+  '2026-01-01T24:00:00Z',
+  '2026-01-01T23:59:60Z',
+  'Etc/GMT+1',
+  'posixrules',
+  'localtime',
+  'Factory',
+  // Numbers as JavaScript and Postgres spell them, and UUIDs in forms Postgres accepts and zod does not.
+  '1e2',
+  '0x10',
+  'NaN',
+  'Infinity',
+  '{00000000-0000-4000-8000-000000000000}',
+  '00000000000040008000000000000000',
+  '\u202e',
 ];
 const hostileString = fc.oneof(
   { arbitrary: fc.constantFrom(...unstorableStrings), weight: 4 },
@@ -97,19 +118,35 @@ const hostileString = fc.oneof(
   { arbitrary: fc.string({ maxLength: 20 }), weight: 1 },
 );
 const impossibleCursors = [
-  '2026-02-30T00:00:00.000000Z',
-  '0000-01-01T00:00:00.000000Z',
-  '2026-13-45T99:00:00Z',
-].map((at) =>
-  Buffer.from(JSON.stringify([at, '00000000-0000-4000-8000-000000000000'])).toString('base64url'),
-);
+  ...[
+    '2026-02-30T00:00:00.000000Z',
+    '0000-01-01T00:00:00.000000Z',
+    '2026-13-45T99:00:00Z',
+    'infinity',
+    '2026-01-01T00:00:00.1234567Z',
+  ].map((at) => [at, '00000000-0000-4000-8000-000000000000']),
+  [null, null],
+  ['2026-01-01T00:00:00Z'],
+  { at: 1 },
+  12,
+].map((cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url'));
 
 function hostileJson(ids: string[]): fc.Arbitrary<unknown> {
   const scalar = fc.oneof(
     { arbitrary: hostileString, weight: 5 },
     { arbitrary: fc.constantFrom(...ids, 'opening', 'en', 'active', 'https://shop.example'), weight: 2 },
     {
-      arbitrary: fc.constantFrom(0, -1, 1.5, 99999999999, 999999999999, 1e308, Number.MAX_SAFE_INTEGER + 2),
+      arbitrary: fc.constantFrom(
+        0,
+        -1,
+        1.5,
+        32001,
+        99999999999,
+        999999999999,
+        1e15,
+        1e308,
+        Number.MAX_SAFE_INTEGER + 2,
+      ),
       weight: 2,
     },
     { arbitrary: fc.constantFrom(true, false, null), weight: 1 },
@@ -173,7 +210,7 @@ const validBodies = (org: TenantFixture): Record<string, unknown>[] => [
   { categoryId: org.categoryId, title: 'Hours', content: 'Nine to five' },
   { agentId: org.agentId, message: 'Hi', visitor: { name: 'Ann' }, metadata: { page: '/pricing' } },
   { agentId: org.agentId, conversationId: org.conversationId, fields: { name: 'Ann', need: 'A demo' } },
-  { model: org.agentId, messages: [{ role: 'user', content: 'Hi' }] },
+  { model: org.agentId, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 100 },
   { tags: ['chat'], fieldMap: { company: null } },
   { returnUrl: 'https://app.example/settings' },
 ];

@@ -1,6 +1,7 @@
 // Requests that create or change an agent.
 import * as z from 'zod/mini';
 import { agentFields, agentStatus } from '../agent.ts';
+import { storable } from '../common.ts';
 
 export const agentCreate = z.strictObject({
   name: agentFields.name,
@@ -27,3 +28,10 @@ export type AgentCreate = z.input<typeof agentCreate>;
 
 export const agentUpdate = z.partial(z.strictObject(agentFields));
 export type AgentUpdate = z.input<typeof agentUpdate>;
+
+/** `GET /agents/:id/embed-check`: the address of a page where the widget should run. */
+export const embedCheckQuery = z.strictObject({
+  pageUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) page address' })
+    .check(z.maxLength(2000), storable),
+});

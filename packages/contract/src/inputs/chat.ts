@@ -1,6 +1,6 @@
 // Chat requests: a visitor's message, the widget's lead form, and the OpenAI-compatible request.
 import * as z from 'zod/mini';
-import { agentFields } from '../agent.ts';
+import { agentFields, MAX_REPLY_TOKENS } from '../agent.ts';
 import { MAX_MESSAGE_LENGTH } from '../chatEvents.ts';
 import { id, storableString, text } from '../common.ts';
 import { visitorInfoInput } from '../conversation.ts';
@@ -52,7 +52,8 @@ export const openAiChatRequest = z.looseObject({
   stream: z.optional(z.boolean()),
   stream_options: z.optional(z.nullable(z.looseObject({ include_usage: z.optional(z.boolean()) }))),
   temperature: z.optional(z.nullable(z.number().check(z.gte(0), z.lte(2)))),
-  max_tokens: z.optional(z.nullable(z.number().check(z.int(), z.gte(1)))),
-  max_completion_tokens: z.optional(z.nullable(z.number().check(z.int(), z.gte(1)))),
+  /** At most 32,000, like an agent's `maxTokens`: a larger value would be the model server's 400. */
+  max_tokens: z.optional(z.nullable(z.number().check(z.int(), z.gte(1), z.lte(MAX_REPLY_TOKENS)))),
+  max_completion_tokens: z.optional(z.nullable(z.number().check(z.int(), z.gte(1), z.lte(MAX_REPLY_TOKENS)))),
 });
 export type OpenAiChatRequest = z.input<typeof openAiChatRequest>;

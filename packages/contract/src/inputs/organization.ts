@@ -5,6 +5,10 @@ import { memberRole } from '../organization.ts';
 
 export const organizationCreate = z.strictObject({ name: name(100) });
 
+/** `PATCH /organizations/current`: the organisation's new name. */
+export const organizationUpdate = z.strictObject({ name: name(100) });
+export type OrganizationUpdate = z.input<typeof organizationUpdate>;
+
 export const apiKeyCreate = z.strictObject({ name: name(100) });
 
 /** `POST /organizations/invitations`: who to invite and as what (default `member`). */

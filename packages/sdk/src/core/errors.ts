@@ -40,8 +40,14 @@ export class AuthenticationError extends CloserError {}
 export class PermissionError extends CloserError {}
 /** 404: nothing with this id for this caller. */
 export class NotFoundError extends CloserError {}
-/** 409: a unique value is taken. */
-export class ConflictError extends CloserError {}
+/** 409: a unique value is taken; `details` names the field when the server knows it (e.g. `slug`). */
+export class ConflictError extends CloserError {
+  readonly details: FieldIssue[];
+  constructor(message: string, init: ErrorInit = {}) {
+    super(message, init);
+    this.details = init.details ?? [];
+  }
+}
 /** 422 (and 400): the request was refused as invalid; `details` names each field. */
 export class ValidationError extends CloserError {
   readonly details: FieldIssue[];

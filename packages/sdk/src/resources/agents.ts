@@ -3,6 +3,7 @@ import {
   type AgentCreate,
   type AgentUpdate,
   agent,
+  embedCheck,
   type KnowledgeItemCreate,
   knowledgeItem,
   type ObjectionAnswerCreate,
@@ -35,6 +36,12 @@ export function agentsResource(http: Http) {
     /** Deletes the agent with its knowledge, scripts and objection answers; conversations and leads stay. */
     delete: (agentId: string, options: RequestOptions = {}) =>
       http.request('DELETE', at(agentId), null, options),
+    /**
+     * Whether the agent's widget loads on the page at `pageUrl`: its origin allowed and the agent active.
+     * @throws ValidationError when `pageUrl` is not an http(s) address
+     */
+    checkEmbed: (agentId: string, params: { pageUrl: string }, options: RequestOptions = {}) =>
+      http.request('GET', at(agentId, '/embed-check'), embedCheck, { query: { ...params }, ...options }),
     /** A new publishable key; the old one stops working at once. */
     rotateKey: (agentId: string, options: RequestOptions = {}) =>
       http.request('POST', at(agentId, '/rotate-key'), agent, options),

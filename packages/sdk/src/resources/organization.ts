@@ -10,6 +10,7 @@ import {
   knowledgeGapPage,
   lead,
   type MemberUpdate,
+  type OrganizationUpdate,
   organization,
   organizationInvitation,
   organizationMember,
@@ -69,6 +70,12 @@ export function organizationsResource(http: Http) {
       http.request('GET', '/organizations', page(organization), options),
     current: (options: RequestOptions = {}) =>
       http.request('GET', '/organizations/current', organization, options),
+    /**
+     * Owners and admins (or a secret key): renames the organisation the client acts for.
+     * @throws ValidationError when `name` is empty or longer than 100 characters
+     */
+    update: (body: OrganizationUpdate, options: RequestOptions = {}) =>
+      http.request('PATCH', '/organizations/current', organization, { body, ...options }),
     members: membersResource(http),
     invitations: invitationsResource(http),
     apiKeys: {

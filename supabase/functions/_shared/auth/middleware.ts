@@ -97,12 +97,7 @@ async function resolvePrincipal(c: Context<AppEnv>, token: string, kind: Credent
       const agent = await findPublishableAgent(db, token);
       if (!agent) throw new ApiError('unauthorized', 'Invalid publishable key');
       if (!originAllowed(agent.allowedOrigins, origin)) {
-        throw new ApiError(
-          'forbidden',
-          origin === undefined
-            ? 'This publishable key is limited to its allowed origins and the request has no Origin header'
-            : `Origin ${origin} is not in this agent's allowed origins`,
-        );
+        throw new ApiError('forbidden', originRefusal(agent, origin));
       }
       const visitorToken = c.req.header(VISITOR_TOKEN_HEADER);
       return {
@@ -161,3 +156,26 @@ export function tenant<T>(c: Context<AppEnv>, fn: (tx: Queryable) => Promise<T>)
 }
 
 export type { TenantClaims };
+
+/**
+ * Why a publishable key was refused, and how to allow the page: a site owner reads this in the browser console
+ * (a new agent allows no origin until one is added).
+ */
+function originRefusal(
+  agent: { agentId: string; allowedOrigins: readonly string[] },
+  origin: string | undefined,
+) {
+  const howTo = (example: string) =>
+    `Add it to the agent's allowedOrigins (PATCH /agents/${agent.agentId} {"allowedOrigins": ["${example}"]} ` +
+    'with a secret key or a member token; a wildcard such as "https://*.example.com" or "*" also works).';
+  if (origin === undefined) {
+    return (
+      'This publishable key is limited to its allowed origins and the request has no Origin header: call it ' +
+      'from a web page whose origin is allowed, or use a secret key from a server.'
+    );
+  }
+  const shown = origin.slice(0, 200);
+  if (agent.allowedOrigins.length === 0)
+    return `Origin ${shown} is not in this agent's allowed origins: it allows none yet. ${howTo(shown)}`;
+  return `Origin ${shown} is not in this agent's allowed origins. ${howTo(shown)}`;
+}

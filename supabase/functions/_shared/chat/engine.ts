@@ -16,7 +16,7 @@ import { estimateTokens } from '../prompt/tokens.ts';
 import { groundingFor, type MatchedObjection, type StageScript } from '../retrieval/retrieve.ts';
 import type { QuestionEmbedding } from '../retrieval/semantic.ts';
 import { withIdleTimeout } from './idle.ts';
-import { CAPTURE_LEAD_TOOL, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
+import { CAPTURE_LEAD_TOOL, captureLeadAnswer, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
 import { ReplyText, replyCharLimit } from './replyText.ts';
 import {
   countTurn,
@@ -151,6 +151,8 @@ export interface ReplyRun {
   timings: ChatTimings;
   /** Named in every log line about this reply. */
   requestId: string;
+  /** The client's address bucket (null: unknown), for the per-address lead limit of capture_lead. */
+  clientAddress: string | null;
 }
 
 /** What the model produced, as far as it got. */
@@ -304,6 +306,8 @@ async function relay(
     if (!signal.aborted) relayed.failure = failure;
   } finally {
     signal.removeEventListener('abort', abortUpstream);
+    // Whatever ended the reply (a failure mid-stream included), the upstream request is over: free it.
+    upstream.abort();
   }
   return relayed;
 }
@@ -318,25 +322,30 @@ async function runTool(
 ): Promise<LlmMessage> {
   const answer = (content: string): LlmMessage => ({ role: 'tool', toolCallId: call.id, content });
   if (call.name !== CAPTURE_LEAD_TOOL.name) return answer(`Unknown tool ${call.name}`);
-  const fields = leadFieldsFromToolArguments(call.arguments);
-  if (!fields) {
-    return answer(
-      'Nothing saved: no valid name, email, phone, company or need was given. Ask again politely.',
-    );
-  }
+  const { fields, refused } = leadFieldsFromToolArguments(call.arguments);
+  if (!fields) return answer(captureLeadAnswer(null, refused));
   try {
     const { agent, turn } = prepared;
     const lead = await withTenant(run.db, run.claims, (tx) =>
-      upsertLead(tx, { orgId: agent.orgId, agentId: agent.id, conversationId: turn.conversationId, fields }),
+      upsertLead(tx, {
+        orgId: agent.orgId,
+        agentId: agent.id,
+        conversationId: turn.conversationId,
+        fields,
+        address: run.clientAddress,
+      }),
     );
     relayed.lead = lead;
     emit({ type: 'lead', data: { leadId: lead.id, fields } });
-    return answer('Saved. Thank the visitor and confirm the next step.');
+    return answer(captureLeadAnswer(fields, refused));
   } catch (failure) {
     logFailure(run, 'capture_lead', failure);
+    const why =
+      failure instanceof ApiError && failure.code === 'rate_limited'
+        ? 'too many contact details were sent from this conversation or address in the last hour'
+        : 'a technical problem stopped the details from being saved';
     return answer(
-      'NOT saved: a technical problem stopped the details from being saved. Do not say they were saved; ' +
-        'apologise and ask the visitor to send them again in a moment.',
+      `NOT saved: ${why}. Do not say they were saved; apologise and ask the visitor to send them again later.`,
     );
   }
 }

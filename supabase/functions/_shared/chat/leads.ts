@@ -77,17 +77,61 @@ function splitObjects(json: string): string[] {
   return pieces;
 }
 
-/** Parses the model's arguments; the fields that are missing or invalid are dropped, not guessed. */
-export function leadFieldsFromToolArguments(json: string): LeadFields | null {
+/** A field of the model's capture_lead call that was not saved, and why. */
+export interface RefusedLeadField {
+  field: string;
+  reason: string;
+}
+
+/** The lead fields a capture_lead call gives: the valid ones, and the others with the reason each was refused. */
+export interface ToolLeadFields {
+  /** Null when no field is valid (or the arguments are not an object). */
+  fields: LeadFields | null;
+  refused: RefusedLeadField[];
+}
+
+/** Refused fields named back to the model, at most (a runaway call could send thousands of keys). */
+const MAX_REFUSED_NAMED = 10;
+
+/** Parses the model's arguments; the fields that are missing or invalid are dropped, not guessed, and named. */
+export function leadFieldsFromToolArguments(json: string): ToolLeadFields {
   const raw = parseToolArguments(json);
-  if (!raw) return null;
+  if (!raw) return { fields: null, refused: [{ field: 'arguments', reason: 'not a JSON object' }] };
   const kept: Record<string, unknown> = {};
+  const refused: RefusedLeadField[] = [];
   for (const [key, value] of Object.entries(raw)) {
-    const field = leadFieldsObject.shape[key as keyof LeadFields];
-    if (field && value !== '' && field.safeParse(value).success) kept[key] = value;
+    const refuse = (reason: string) => refused.push({ field: key.slice(0, 40), reason });
+    if (!Object.hasOwn(leadFieldsObject.shape, key)) refuse('not a field this tool takes');
+    else if (value === '' || value === null) refuse('empty');
+    else {
+      const parsed = leadFieldsObject.shape[key as keyof LeadFields].safeParse(value);
+      if (parsed.success) kept[key] = parsed.data;
+      else refuse(parsed.error.issues[0]?.message ?? 'invalid');
+    }
   }
   const parsed = leadFields.safeParse(kept);
-  return parsed.success ? parsed.data : null;
+  return { fields: parsed.success ? parsed.data : null, refused };
+}
+
+/**
+ * The tool result the model reads: exactly which fields were saved and which were refused and why, so that it
+ * tells the visitor the truth (and asks again for what was refused).
+ */
+export function captureLeadAnswer(saved: LeadFields | null, refused: RefusedLeadField[]): string {
+  const refusedText = refused
+    .slice(0, MAX_REFUSED_NAMED)
+    .map((r) => `${r.field} (${r.reason})`)
+    .concat(refused.length > MAX_REFUSED_NAMED ? [`${refused.length - MAX_REFUSED_NAMED} more`] : [])
+    .join('; ');
+  const savedNames = saved
+    ? Object.keys(saved).filter((k) => saved[k as keyof LeadFields] !== undefined)
+    : [];
+  if (savedNames.length === 0) {
+    return `Nothing saved${refusedText ? `: refused ${refusedText}` : ': no name, email, phone, company or need was given'}. Do not say anything was saved; ask the visitor again politely.`;
+  }
+  const savedText = `Saved: ${savedNames.join(', ')}.`;
+  if (!refusedText) return `${savedText} Thank the visitor and confirm the next step.`;
+  return `${savedText} NOT saved: ${refusedText}. Tell the visitor only the saved details were recorded and ask again for the others.`;
 }
 
 /**
@@ -96,7 +140,14 @@ export function leadFieldsFromToolArguments(json: string): LeadFields | null {
  */
 export async function upsertLead(
   tx: Queryable,
-  lead: { orgId: string; agentId: string | null; conversationId: string; fields: LeadFields },
+  lead: {
+    orgId: string;
+    agentId: string | null;
+    conversationId: string;
+    fields: LeadFields;
+    /** The client's address bucket (null: unknown), for the per-address lead limit. */
+    address: string | null;
+  },
 ): Promise<Lead> {
   if (lead.agentId) await countLeadWrite(tx, { ...lead, agentId: lead.agentId });
   const f = lead.fields;

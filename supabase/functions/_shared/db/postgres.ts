@@ -56,7 +56,8 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
 
   return {
     driver: 'postgres',
-    query: <T = Row>(text: string, params: readonly unknown[] = []) => run<T>(sql, text, params).then(plain),
+    query: <T = Row>(text: string, params: readonly unknown[] = []) =>
+      onceMoreIfStale(() => run<T>(sql, text, params)).then(plain),
     transaction: (fn) => pipelinedTransaction(sql, run, watch, fn),
     atOnce: (statements) => transactionAtOnce(sql, run, statements),
     async exec(script: string) {
@@ -110,7 +111,7 @@ async function pipelinedTransaction<T>(
   watch: ClosedWatch,
   fn: (tx: Queryable) => Promise<T>,
 ): Promise<T> {
-  const connection = await sql.reserve();
+  const connection = await onceMoreIfStale(() => sql.reserve());
   // Set when the connection is gone (closed, or a statement failed without the server answering): postgres.js
   // would crash the process on a write to it (a null socket), so nothing more is sent on it and it is not
   // released (postgres.js reconnects it on its own).
@@ -155,7 +156,7 @@ async function transactionAtOnce(
   run: Run,
   statements: readonly Statement[],
 ): Promise<Row[][]> {
-  const connection = await sql.reserve();
+  const connection = await onceMoreIfStale(() => sql.reserve());
   let usable = true;
   try {
     const settled = await Promise.allSettled([
@@ -176,6 +177,22 @@ async function transactionAtOnce(
     return settled.slice(1, -1).map((r) => plain((r as PromiseFulfilledResult<Row[]>).value));
   } finally {
     if (usable) connection.release();
+  }
+}
+
+/**
+ * postgres.js 3.4.9 keeps the FATAL error of a backend that was terminated (pg_terminate_backend, SQLSTATE
+ * 57P01; a failover) mid-statement and replays it when that connection has reconnected, rejecting the first
+ * query or reservation of the new, healthy connection before any of it runs (porsager/postgres#1223). So a
+ * FATAL error is tried once more: a replayed one ran nothing, and a real one means the server ended the
+ * backend and rolled its statement back. Connection losses without a server answer are not retried.
+ */
+async function onceMoreIfStale<T>(attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (error instanceof postgres.PostgresError && error.severity === 'FATAL') return attempt();
+    throw error;
   }
 }
 

@@ -28,6 +28,27 @@ export interface AppEnv {
 
 export type FunctionApp = Hono<AppEnv>;
 
+/**
+ * CORS for every answer of the API, errors included (browsers hide a response without it), also those the
+ * local stack gives for a function that does not exist.
+ */
+export const apiCors = cors({
+  origin: '*',
+  allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
+  allowHeaders: [
+    'authorization',
+    'content-type',
+    'accept',
+    'x-organization-id',
+    'x-visitor-token',
+    'x-request-id',
+    'x-client-info',
+    'apikey',
+  ],
+  exposeHeaders: ['x-request-id', 'retry-after', 'x-closer-stream-version'],
+  maxAge: 86400,
+});
+
 /** Default request body limit: 1 MiB (a 500-item knowledge batch fits; an abuse does not). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
@@ -45,25 +66,7 @@ export function createFunctionApp(
   app.use('*', requestId);
   if (runtime.env.CLOSER_ACCESS_LOG === 'json') app.use('*', accessLog());
   app.use('*', securityHeaders);
-  app.use(
-    '*',
-    cors({
-      origin: '*',
-      allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
-      allowHeaders: [
-        'authorization',
-        'content-type',
-        'accept',
-        'x-organization-id',
-        'x-visitor-token',
-        'x-request-id',
-        'x-client-info',
-        'apikey',
-      ],
-      exposeHeaders: ['x-request-id', 'retry-after', 'x-closer-stream-version'],
-      maxAge: 86400,
-    }),
-  );
+  app.use('*', apiCors);
   app.use('*', async (c, next) => {
     c.set('runtime', runtime);
     await next();

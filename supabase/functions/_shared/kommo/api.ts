@@ -131,8 +131,17 @@ function noAnswer(error: unknown, method: string, path: string, timeoutMs: numbe
 
 /** Kommo errors are application/problem+json: `{ title, status, detail, validation-errors? }`. */
 async function kommoError(response: Response, method: string, path: string): Promise<ApiError> {
-  const problem = (await response.json().catch(() => ({}))) as { title?: string; detail?: string };
-  const why = [problem.title, problem.detail].filter(Boolean).join(': ') || `HTTP ${response.status}`;
+  // Anything may come back (a gateway's `null`, an HTML page): only a problem object's text fields are read.
+  const problem: unknown = await response.json().catch(() => null);
+  const { title, detail } = (typeof problem === 'object' && problem !== null ? problem : {}) as {
+    title?: unknown;
+    detail?: unknown;
+  };
+  const why =
+    [title, detail]
+      .filter((part): part is string => typeof part === 'string' && part !== '')
+      .map((part) => part.slice(0, 200))
+      .join(': ') || `HTTP ${response.status}`;
   return Object.assign(
     new ApiError('upstream_error', `Kommo answered ${response.status} to ${method} ${path}: ${why}`),
     {

@@ -90,6 +90,19 @@ interface LeadContext {
 class AwaitingKommo extends Error {}
 
 /**
+ * The lead was deleted in Kommo after it synced (Kommo answers 404, or 204 with no body). Closer does not create
+ * it again — someone removed it on purpose — and does not retry: the lead is marked failed with this reason.
+ */
+class KommoLeadGone extends Error {
+  constructor(kommoLeadId: number) {
+    super(
+      `The lead was deleted in Kommo (Kommo lead ${kommoLeadId}), so this correction was not sent and the lead is ` +
+        'not created again. Restore it in Kommo, then send the correction again, to sync it.',
+    );
+  }
+}
+
+/**
  * Runs due lead-sync jobs one at a time, each under its own lease, up to `limit` jobs or until half a lease has
  * passed (an edge function's wall clock is limited). Any number of workers may run at once.
  */
@@ -174,6 +187,7 @@ async function failed(
   if (error instanceof LeaseLostError) return lost(job, error);
   const status = (error as { kommoStatus?: number }).kommoStatus;
   const permanent =
+    error instanceof KommoLeadGone ||
     (status !== undefined && status >= 400 && status < 500 && status !== 429) ||
     (error as { code?: string }).code === 'conflict' ||
     (job.attempts >= MAX_ATTEMPTS && !(error instanceof AwaitingKommo));
@@ -346,7 +360,10 @@ async function ensureNote(step: SyncStep): Promise<void> {
   await step.save();
 }
 
-/** Sends what changed since Kommo last got the lead: its name and fields, and its contact (PATCH is idempotent). */
+/**
+ * Sends what changed since Kommo last got the lead: its name and fields, and its contact (PATCH is idempotent).
+ * A lead deleted in Kommo meanwhile is not written to (KommoLeadGone); a deleted contact stays deleted.
+ */
 async function sendCorrections(step: SyncStep): Promise<void> {
   const { payload, context, api } = step;
   const leadId = payload.kommoLeadId!;
@@ -354,21 +371,46 @@ async function sendCorrections(step: SyncStep): Promise<void> {
   const sent = payload.sent;
   const leadFields = kommoLeadFields(context.lead, context.settings);
   const leadPrint = await fingerprint(leadFields);
-  if (sent.lead !== leadPrint) {
-    await api.request('PATCH', `/api/v4/leads/${leadId}`, leadFields);
-    sent.lead = leadPrint;
-    await step.save();
-  }
   const contactFields = kommoContactFields(context.lead, context.settings);
   const contactPrint = await fingerprint(contactFields);
+  if (sent.lead === leadPrint && sent.contact === contactPrint) return;
+  if (sent.lead !== leadPrint) {
+    const updated = await whileLeadExists(leadId, () =>
+      api.request<{ id?: unknown }>('PATCH', `/api/v4/leads/${leadId}`, leadFields),
+    );
+    // Kommo answers an update with the entity's id; an empty answer updated nothing.
+    if (typeof updated?.id !== 'number') throw new KommoLeadGone(leadId);
+    sent.lead = leadPrint;
+    await step.save();
+  } else {
+    // Only the contact changed: make sure the lead it belongs to is still there (and learn its contact).
+    const contact = await leadContact(api, leadId);
+    if (payload.contactId === undefined) payload.contactId = contact;
+  }
   if (sent.contact !== contactPrint) {
-    if (payload.contactId === undefined) payload.contactId = await mainContactOf(api, leadId);
+    if (payload.contactId === undefined) payload.contactId = await leadContact(api, leadId);
     // A lead whose contact was removed in Kommo keeps it removed.
     if (payload.contactId !== null) {
-      await api.request('PATCH', `/api/v4/contacts/${payload.contactId}`, contactFields);
+      const updated = await api
+        .request<{ id?: unknown }>('PATCH', `/api/v4/contacts/${payload.contactId}`, contactFields)
+        .catch((error: unknown) => {
+          if ((error as { kommoStatus?: number }).kommoStatus === 404) return null;
+          throw error;
+        });
+      if (typeof updated?.id !== 'number') payload.contactId = null;
     }
     sent.contact = contactPrint;
     await step.save();
+  }
+}
+
+/** Runs a call about a Kommo lead; Kommo's 404 for it means the lead was deleted. */
+async function whileLeadExists<T>(kommoLeadId: number, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if ((error as { kommoStatus?: number }).kommoStatus === 404) throw new KommoLeadGone(kommoLeadId);
+    throw error;
   }
 }
 
@@ -393,12 +435,16 @@ async function findCreated(api: KommoApi, leadId: string) {
   return lead && { id: lead.id, contactId: mainContact(lead._embedded?.contacts) };
 }
 
-async function mainContactOf(api: KommoApi, kommoLeadId: number): Promise<number | null> {
-  const lead = await api.request<{ _embedded?: { contacts?: { id: number; is_main?: boolean }[] } }>(
-    'GET',
-    `/api/v4/leads/${kommoLeadId}?with=contacts`,
+/** The lead's main contact (null: none); KommoLeadGone when the lead was deleted (404, or 204 with no body). */
+async function leadContact(api: KommoApi, kommoLeadId: number): Promise<number | null> {
+  const lead = await whileLeadExists(kommoLeadId, () =>
+    api.request<{ id?: unknown; _embedded?: { contacts?: { id: number; is_main?: boolean }[] } }>(
+      'GET',
+      `/api/v4/leads/${kommoLeadId}?with=contacts`,
+    ),
   );
-  return mainContact(lead?._embedded?.contacts);
+  if (typeof lead?.id !== 'number') throw new KommoLeadGone(kommoLeadId);
+  return mainContact(lead._embedded?.contacts);
 }
 
 async function noteExists(api: KommoApi, kommoLeadId: number, marker: string): Promise<boolean> {

@@ -1,8 +1,12 @@
 // Streams chat completions from any OpenAI-compatible server (OpenAI, Ollama, vLLM, LM Studio, OpenRouter).
 import { createParser } from 'eventsource-parser';
 import { UpstreamError, upstreamErrorFrom } from './errors.ts';
-import type { LlmEvent, LlmMessage, LlmProvider, LlmRequest, LlmToolCall } from './types.ts';
+import { finishReasonOf } from './finishReason.ts';
+import { ThinkFilter } from './thinkTags.ts';
+import { ToolCallAssembler } from './toolCalls.ts';
+import type { LlmEvent, LlmMessage, LlmProvider, LlmRequest } from './types.ts';
 import { tokenCount } from './usage.ts';
+import { bodyKind, completionAsStream } from './wholeCompletion.ts';
 
 /**
  * The most one upstream stream may send, in bytes, before it is cut with an upstream error: far above an
@@ -19,16 +23,16 @@ export interface OpenAiCompatibleOptions {
   fetch?: typeof fetch;
 }
 
+/** A chat.completion.chunk as it may arrive: every field is checked before use. */
 interface Chunk {
-  error?: { message?: string; code?: number | string };
-  choices?: {
-    delta?: {
-      content?: string | null;
-      tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[];
-    };
-    finish_reason?: string | null;
-  }[];
+  error?: unknown;
+  choices?: unknown;
   usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
+}
+
+interface Choice {
+  delta?: { content?: unknown; tool_calls?: unknown } | null;
+  finish_reason?: unknown;
 }
 
 function wireMessage(message: LlmMessage): Record<string, unknown> {
@@ -93,9 +97,29 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
         });
       }
       if (!response.ok || !response.body) throw await upstreamErrorFrom(response);
-      yield* parseStream(response.body, signal);
+      const kind = bodyKind(response.headers.get('content-type'));
+      if (kind === 'other') {
+        // A proxy's HTML page, plain text: not the model's answer (its words stay out of every message).
+        void response.body.cancel().catch(() => undefined);
+        throw new UpstreamError(`answered ${contentTypeName(response)} instead of a stream`, { status: 200 });
+      }
+      const body =
+        kind === 'json' ? await completionAsStream(response.body, MAX_UPSTREAM_BYTES) : response.body;
+      yield* parseStream(body, signal);
     },
   };
+}
+
+/** The media type of an answer, without parameters, for messages (`text/html`). */
+function contentTypeName(response: Response): string {
+  const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().slice(0, 60);
+  return /^[\w.+-]+\/[\w.+-]+$/.test(type) ? type : 'something else';
+}
+
+/** The words of an error chunk (`{error: {message}}` or `{error: "…"}`), capped: a server may send anything. */
+function streamErrorMessage(error: unknown): string {
+  const message = typeof error === 'string' ? error : (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message !== '' ? message.slice(0, 300) : 'error inside the stream';
 }
 
 /** A delta carrying the model's reasoning (`reasoning`, `reasoning_content`, `reasoning_details`). */
@@ -140,17 +164,24 @@ export async function* parseStream(
   const maxBytes = options.maxBytes ?? MAX_UPSTREAM_BYTES;
   let received = 0;
   const pending: LlmEvent[] = [];
-  const calls = new Map<number, LlmToolCall>();
+  const calls = new ToolCallAssembler();
   let failure: UpstreamError | null = null;
   let done = false;
   let finish: string | null = null;
   // Usage is cumulative for the whole request, and some servers (vLLM's continuous usage stats) repeat it on
   // every chunk: the last report is the reply's, so it is yielded once at the end rather than added up.
   let usage: LlmEvent | null = null;
+  const thoughts = new ThinkFilter();
 
   const parser = createParser({
     onEvent(event) {
       if (done || failure) return;
+      // Keep-alives some servers and proxies send (`event: ping`, an empty `data:`) carry no chunk.
+      if (event.event && event.event !== 'message') {
+        if (event.event === 'error') failure = new UpstreamError('sent an error event', { status: 200 });
+        return;
+      }
+      if (event.data.trim() === '') return;
       if (event.data === '[DONE]') {
         done = true;
         return;
@@ -165,26 +196,20 @@ export async function* parseStream(
       if (typeof chunk !== 'object' || chunk === null) return;
       // OpenRouter reports a failure mid-stream inside a 200: one chunk with a top-level error.
       if (chunk.error) {
-        failure = new UpstreamError(chunk.error.message ?? 'error inside the stream', { status: 200 });
+        failure = new UpstreamError(streamErrorMessage(chunk.error), { status: 200 });
         return;
       }
-      for (const choice of Array.isArray(chunk.choices) ? chunk.choices : []) {
-        const delta = choice?.delta;
-        // Only `content` is visible text: `reasoning` / `reasoning_content` are the model's notes, never shown.
-        if (typeof delta?.content === 'string' && delta.content !== '')
-          pending.push({ type: 'text', text: delta.content });
-        else if (isReasoning(delta)) pending.push({ type: 'thinking' });
-        for (const part of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
-          if (typeof part !== 'object' || part === null) continue;
-          const call = calls.get(part.index) ?? { id: '', name: '', arguments: '' };
-          if (part.id) call.id = part.id;
-          // Some servers repeat the whole name on every piece of a call; only a new piece is appended.
-          const name = part.function?.name;
-          if (typeof name === 'string' && name !== call.name) call.name += name;
-          if (typeof part.function?.arguments === 'string') call.arguments += part.function.arguments;
-          calls.set(part.index, call);
-        }
-        if (typeof choice?.finish_reason === 'string') finish = choice.finish_reason;
+      for (const choice of (Array.isArray(chunk.choices) ? chunk.choices : []) as (Choice | null)[]) {
+        const delta = typeof choice?.delta === 'object' ? choice.delta : null;
+        // Only `content` is visible text: `reasoning` / `reasoning_content` are the model's notes, never shown,
+        // and so is thinking written inline as <think>…</think>.
+        if (typeof delta?.content === 'string' && delta.content !== '') {
+          const { visible, thinking } = thoughts.push(delta.content);
+          if (visible) pending.push({ type: 'text', text: visible });
+          else if (thinking) pending.push({ type: 'thinking' });
+        } else if (isReasoning(delta)) pending.push({ type: 'thinking' });
+        for (const part of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) calls.add(part);
+        finish = finishReasonOf(choice?.finish_reason) ?? finish;
       }
       // A usage report is believed only when both counts read as counts; otherwise the engine estimates.
       if (chunk.usage && typeof chunk.usage === 'object') {
@@ -219,14 +244,18 @@ export async function* parseStream(
     }
   } finally {
     signal.removeEventListener('abort', cancel);
-    if (!done) await reader.cancel().catch(() => undefined);
+    // Not awaited: cancelling a body that is still being sent can wait for the sender (it did, until the idle
+    // timeout, after a line that is not JSON); the caller aborts the request as well.
+    if (!done) void reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
   if (signal.aborted) return;
   if (finish === 'error')
     throw new UpstreamError('the model ended the stream with an error', { status: 200 });
+  const tail = thoughts.end();
+  if (tail) yield { type: 'text', text: tail };
   if (usage) yield usage;
-  for (const call of calls.values()) yield { type: 'tool_call', call };
+  for (const call of calls.calls()) yield { type: 'tool_call', call };
   if (!done && finish === null)
     throw new UpstreamError('the stream ended before the reply was complete', { status: 200 });
   yield { type: 'finish', reason: finish ?? 'stop' };

@@ -68,8 +68,13 @@ async function listModels(
     discard(response);
     return refused(response.status, `${config.baseUrl}/models`);
   }
-  const body = (await response.json().catch(() => null)) as { data?: { id?: unknown }[] } | null;
-  const ids = (body?.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+  // A list Closer cannot read (not JSON, `data` not an array) says nothing about the models: reachable, unverified.
+  const body: unknown = await response.json().catch(() => null);
+  const data = (body as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) return { ok: true };
+  const ids = data
+    .map((m) => (m as { id?: unknown } | null)?.id)
+    .filter((id): id is string => typeof id === 'string');
   return { ok: true, models: ids };
 }
 

@@ -1,0 +1,47 @@
+// The organisation's settings: its name, members and invitations, secret API keys, the Kommo connection. What a
+// role may not change is shown read-only or left out (the API decides; this only spares pointless clicks).
+import { useState } from 'preact/hooks';
+import { useSearch } from 'wouter-preact';
+import { type MessageKey, t } from '../../i18n/messages.ts';
+import { currentOrganization } from '../../organizations.ts';
+import { PageHeader } from '../../ui/PageHeader.tsx';
+import { Tabs } from '../../ui/Tabs.tsx';
+import { ApiKeysSection } from './ApiKeysSection.tsx';
+import { KommoSection } from './KommoSection.tsx';
+import { MembersSection } from './MembersSection.tsx';
+import { OrganizationSection } from './OrganizationSection.tsx';
+
+type TabKey = 'organization' | 'members' | 'apiKeys' | 'kommo';
+
+const labels: Record<TabKey, MessageKey> = {
+  organization: 'settings.tab.organization',
+  members: 'settings.tab.members',
+  apiKeys: 'settings.tab.apiKeys',
+  kommo: 'settings.tab.kommo',
+};
+
+export default function SettingsPage() {
+  const role = currentOrganization.value?.role ?? 'member';
+  const staffOnly = role === 'member';
+  const available: TabKey[] = staffOnly
+    ? ['organization', 'members']
+    : ['organization', 'members', 'apiKeys', 'kommo'];
+  const asked = new URLSearchParams(useSearch()).get('tab') as TabKey | null;
+  const [tab, setTab] = useState<TabKey>(asked && available.includes(asked) ? asked : 'organization');
+  return (
+    <>
+      <PageHeader title={t('settings.title')} />
+      <Tabs
+        label={t('settings.title')}
+        tabs={available.map((key) => ({ key, label: t(labels[key]) }))}
+        selected={tab}
+        onSelect={setTab}
+      >
+        {tab === 'organization' && <OrganizationSection />}
+        {tab === 'members' && <MembersSection />}
+        {tab === 'apiKeys' && <ApiKeysSection />}
+        {tab === 'kommo' && <KommoSection />}
+      </Tabs>
+    </>
+  );
+}

@@ -1,0 +1,83 @@
+// Some servers and proxies ignore `stream: true` and answer one whole `chat.completion` JSON object (or an
+// HTML page, or `{ "error": … }` with status 200). The JSON is read as the one chunk of a stream would be, so
+// everything the stream parser guards (thinking, tool calls, finish reasons, usage, size) applies to it too.
+import { UpstreamError } from './errors.ts';
+
+/** What kind of body a 200 answer to a streaming request carries, from its content type. */
+export function bodyKind(contentType: string | null): 'stream' | 'json' | 'other' {
+  const type = (contentType ?? '').toLowerCase();
+  if (type === '' || type.includes('text/event-stream')) return 'stream';
+  if (type.includes('json')) return 'json';
+  return 'other';
+}
+
+/**
+ * Reads a whole completion (at most `maxBytes`) and returns it as a stream of one chunk and `[DONE]`, for the
+ * stream parser. A body that is not a completion is an upstream error.
+ */
+export async function completionAsStream(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<ReadableStream<Uint8Array>> {
+  const text = await readAtMost(body, maxBytes);
+  let completion: unknown;
+  try {
+    completion = JSON.parse(text);
+  } catch {
+    throw new UpstreamError('answered JSON that does not parse instead of a stream', { status: 200 });
+  }
+  const { choices, usage, error } = (completion ?? {}) as {
+    choices?: unknown;
+    usage?: unknown;
+    error?: unknown;
+  };
+  if (error) return streamOf({ error });
+  if (!Array.isArray(choices))
+    throw new UpstreamError('answered JSON that is not a chat completion instead of a stream', {
+      status: 200,
+    });
+  const chunk = {
+    choices: choices.map((choice) => {
+      const { message, finish_reason } = (choice ?? {}) as { message?: unknown; finish_reason?: unknown };
+      return { delta: message, finish_reason };
+    }),
+    usage,
+  };
+  return streamOf(chunk);
+}
+
+function streamOf(chunk: unknown): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`);
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
+async function readAtMost(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let received = 0;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return text + decoder.decode();
+      received += value.byteLength;
+      if (received > maxBytes) {
+        void reader.cancel().catch(() => undefined);
+        throw new UpstreamError(`the answer grew past ${Math.round(maxBytes / 1024 / 1024)} MiB`, {
+          status: 200,
+        });
+      }
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch (error) {
+    if (error instanceof UpstreamError) throw error;
+    throw new UpstreamError('the connection broke while the answer was read', { status: 0, cause: error });
+  } finally {
+    reader.releaseLock();
+  }
+}
