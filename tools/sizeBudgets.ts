@@ -13,8 +13,8 @@ interface Budget {
 
 const budgets: Budget[] = [
   { entry: 'packages/sdk/dist/chat.js', label: '@closer/sdk/chat', maxBytes: 6 * 1024 },
-  // 21 KB since members, invitations and the relay guard joined the client (docs/benchmarks.md).
-  { entry: 'packages/sdk/dist/index.js', label: '@closer/sdk', maxBytes: 21 * 1024 },
+  // 22 KB since knowledge sources joined the client (21 KB with members and invitations; docs/benchmarks.md).
+  { entry: 'packages/sdk/dist/index.js', label: '@closer/sdk', maxBytes: 22 * 1024 },
   // What every page downloads before any visitor shows interest: the launcher (bubble, stub queue, badge,
   // proactive timer, configuration check).
   {

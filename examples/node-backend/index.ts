@@ -1,8 +1,9 @@
-// Create an agent, load its knowledge from ./knowledge/*.md (with progress), then stream a chat to the terminal.
+// Create an agent, load a folder of mixed files (PDF, DOCX, CSV, HTML, Markdown) as knowledge sources with a
+// progress bar, then stream a chat to the terminal.
 //   CLOSER_URL=http://localhost:54321/functions/v1 CLOSER_SECRET_KEY=sk_… pnpm start "Do you ship abroad?"
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { type CloserError, createClient, type KnowledgeItemCreate } from '@closer/sdk';
+import { join } from 'node:path';
+import { type CloserError, createClient, type KnowledgeSource, SourceFailedError } from '@closer/sdk';
 
 const url = process.env.CLOSER_URL ?? 'http://localhost:54321/functions/v1';
 const secretKey = process.env.CLOSER_SECRET_KEY;
@@ -13,20 +14,11 @@ if (!secretKey) {
 const question = process.argv[2] ?? 'What do you sell, and how do I order?';
 const closer = createClient({ url, secretKey });
 
-// One Markdown file = one knowledge item: the first "# heading" is the title, the rest the content.
 const dir = new URL('./knowledge/', import.meta.url).pathname;
-const files = (await readdir(dir)).filter((file) => file.endsWith('.md')).sort();
-const items: KnowledgeItemCreate[] = await Promise.all(
-  files.map(async (file) => {
-    const text = await readFile(join(dir, file), 'utf8');
-    const heading = /^#\s+(.+)$/m.exec(text);
-    return {
-      title: heading?.[1]?.trim() ?? basename(file, '.md'),
-      content: text.replace(/^#\s+.+$/m, '').trim(),
-      source: file,
-    };
-  }),
-);
+const files = (await readdir(dir)).filter((file) => /\.(pdf|docx|csv|html|md|txt)$/.test(file)).sort();
+
+const bar = (fraction: number) => '█'.repeat(Math.round(fraction * 20)).padEnd(20, '░');
+const line = (text: string) => process.stdout.write(`\r${text.padEnd(78)}`);
 
 try {
   const agent = await closer.agents.create({
@@ -36,17 +28,60 @@ try {
   });
   console.log(`Agent ${agent.name} (${agent.id}); widget key ${agent.publishableKey}`);
 
-  // Batches of up to 500 are stored all or nothing; small batches show progress.
-  const batch = 2;
-  for (let done = 0; done < items.length; done += batch) {
-    await closer.agents.knowledge.createMany(agent.id, items.slice(done, done + batch));
-    const loaded = Math.min(done + batch, items.length);
-    const bar = '█'.repeat(Math.round((loaded / items.length) * 20)).padEnd(20, '░');
-    process.stdout.write(`\rKnowledge ${bar} ${loaded}/${items.length}`);
+  // Each file becomes a source: sent with upload progress, then read by the server in the background.
+  const sources: KnowledgeSource[] = [];
+  for (const [index, file] of files.entries()) {
+    const bytes = await readFile(join(dir, file));
+    sources.push(
+      await closer.agents.sources.upload(agent.id, bytes, {
+        fileName: file,
+        onProgress: ({ percent }) => line(`Upload ${bar(percent)} ${index + 1}/${files.length} ${file}`),
+      }),
+    );
   }
-  process.stdout.write('\n\n');
+  line(`Upload ${bar(1)} ${files.length}/${files.length} files sent`);
+  process.stdout.write('\n');
 
-  console.log(`> ${question}\n`);
+  // Wait for every source; the bar counts the units read (pages, rows, sections) across all of them.
+  const progress = new Map(sources.map((source) => [source.id, source]));
+  const show = () => {
+    const all = [...progress.values()];
+    const done = all.reduce(
+      (sum, s) =>
+        sum + (s.status === 'ready' ? 1 : s.progress.total ? s.progress.done / s.progress.total : 0),
+      0,
+    );
+    line(
+      `Reading ${bar(done / all.length)} ${all.filter((s) => s.status === 'ready').length}/${all.length} ready`,
+    );
+  };
+  const results = await Promise.allSettled(
+    sources.map((source) =>
+      closer.agents.sources
+        .waitUntilReady(agent.id, source.id, {
+          intervalMs: 500,
+          onProgress: (current) => {
+            progress.set(current.id, current);
+            show();
+          },
+        })
+        .then((ready) => {
+          progress.set(ready.id, ready);
+          show();
+          return ready;
+        }),
+    ),
+  );
+  process.stdout.write('\n');
+  for (const result of results) {
+    if (result.status === 'fulfilled')
+      console.log(`  ✓ ${result.value.name}: ${result.value.itemCount} item(s)`);
+    else if (result.reason instanceof SourceFailedError)
+      console.log(`  ✗ ${result.reason.source.name}: ${result.reason.source.failureReason}`);
+    else throw result.reason;
+  }
+
+  console.log(`\n> ${question}\n`);
   const stream = closer.chat.stream({ agentId: agent.id, message: question });
   for await (const text of stream.textStream) process.stdout.write(text);
   const reply = await closer.conversations.list({ agentId: agent.id, limit: 1 });

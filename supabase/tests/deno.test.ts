@@ -1,12 +1,20 @@
 // Every edge function under real Deno, with postgres.js against a real PostgreSQL: what Supabase runs.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { Readiness } from '@closer/contract';
 import { sha256Hex } from '@closer/functions/_shared/crypto.ts';
+import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { functionNames } from '@closer/local/src/functions.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, createApi } from './helpers/api.ts';
 import { migratedDatabase } from './helpers/databases.ts';
 import { type DenoFunction, startDenoFunction } from './helpers/denoFunction.ts';
+import { docx, pdfWithPages } from './helpers/documents.ts';
+import { uploadFile } from './helpers/sources.ts';
 import { readSse, text } from './helpers/sse.ts';
 import { createTenant, type TenantFixture } from './helpers/tenants.ts';
+import { htmlPage, startTestSite, type TestSite } from './helpers/testSite.ts';
 
 let databaseUrl: string;
 let close: () => Promise<void>;
@@ -16,6 +24,9 @@ const GLOBEX_WEBHOOK = 'whk_deno-smoke-secret-0123456789';
 
 beforeAll(async () => {
   const db = await migratedDatabase('postgres');
+  uploadsDir = await mkdtemp(`${tmpdir()}/closer-deno-uploads-`);
+  sourcesDb = db;
+  sourcesApi = createApi(db, { CLOSER_UPLOADS_DIR: uploadsDir });
   databaseUrl = db.url ?? '';
   acme = await createTenant(db, 'Acme');
   const globex = await createTenant(db, 'Globex');
@@ -34,6 +45,32 @@ beforeAll(async () => {
     (await db.query<{ status: string }>('select status from leads where id = $1', [id]))[0]?.status;
 });
 let readLeadStatus: (id: string) => Promise<string | undefined>;
+
+// Knowledge sources: files uploaded through the Node stack into a directory the Deno worker reads, and a local
+// site it crawls, so every document library runs under Deno.
+const WORKER_SECRET = 'worker-secret-for-deno-0123456789';
+let uploadsDir: string;
+let site: TestSite;
+let sourcesDb: Database;
+let sourcesApi: Api;
+const extraEnv = (name: string): Record<string, string> =>
+  name === 'worker'
+    ? { CLOSER_UPLOADS_DIR: uploadsDir, CLOSER_WORKER_SECRET: WORKER_SECRET, ALLOW_PRIVATE_CRAWL: 'true' }
+    : {};
+beforeAll(async () => {
+  site = await startTestSite();
+  site.pages.set(
+    '/',
+    htmlPage('Deno shop', ['Heat pumps and solar panels, installed in a day.'], ['/hours', '/private/x']),
+  );
+  site.pages.set('/hours', htmlPage('Opening hours', ['Open nine to five, Monday to Saturday.']));
+  site.pages.set('/private/x', htmlPage('Private', ['Not for robots.']));
+  site.pages.set('/robots.txt', { contentType: 'text/plain', body: 'User-agent: *\nDisallow: /private/\n' });
+});
+afterAll(async () => {
+  await site?.close();
+  if (uploadsDir) await rm(uploadsDir, { recursive: true, force: true });
+});
 
 const asAcme = (init: RequestInit = {}): RequestInit => ({
   ...init,
@@ -102,6 +139,15 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     const detail = await json(await fetch(`${fn.url}/${acme.conversationId}`, asAcme()));
     expect(detail).toMatchObject({ id: acme.conversationId, leadId: acme.leadId });
     expect((detail.messages as { content: string }[]).map((m) => m.content)).toEqual(['Hi']);
+    // The CSV export (csv-stringify under Deno), streamed.
+    const csv = await fetch(`${fn.url}/export?hasLead=true`, asAcme());
+    expect(csv.headers.get('content-disposition')).toBe('attachment; filename="conversations.csv"');
+    const bytes = new Uint8Array(await csv.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // the BOM
+    const rows = new TextDecoder().decode(bytes).split('\r\n');
+    expect(rows[0]).toMatch(/^conversationId,/);
+    expect(rows[1]).toContain(`${acme.conversationId},`);
+    expect(rows[1]).toMatch(/,Hi$/);
   },
   kommo: async (fn) => {
     expect(await json(await fetch(fn.url, asAcme()))).toMatchObject({
@@ -144,6 +190,9 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
   leads: async (fn) => {
     const lead = await json(await fetch(`${fn.url}/${acme.leadId}`, asAcme()));
     expect(lead).toMatchObject({ name: 'Ann', crm: { state: 'not_connected' } });
+    const csv = await fetch(`${fn.url}/export`, asAcme());
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(await csv.text()).toContain(`${acme.leadId},`);
   },
   chat: async (fn) => {
     // No LLM configured: the offline responder streams from the agent's knowledge, over real Postgres.
@@ -165,6 +214,56 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     expect(text(events)).toContain('It costs money');
     expect(events.at(-1)?.event).toBe('done');
   },
+  worker: async (fn) => {
+    const upload = (bytes: Uint8Array | string, name: string) =>
+      uploadFile(sourcesApi, acme.secretKey, acme.agentId, { bytes, name });
+    const created = [
+      await upload(await pdfWithPages([['Deno reads this PDF page.']]), 'deno.pdf'),
+      await upload(await docx(['# Delivery', 'Deno reads this Word file.']), 'deno.docx'),
+      await upload('Product,Price\nPanel,210\n', 'deno.csv'),
+      await upload(
+        '<html><head><title>Deno page</title></head><body><p>Deno reads HTML.</p></body></html>',
+        'deno.html',
+      ),
+    ];
+    const crawl = await sourcesApi.as(acme.secretKey)<{ id: string }>(
+      'POST',
+      `/agents/${acme.agentId}/sources`,
+      {
+        kind: 'crawl',
+        url: `${site.origin}/`,
+      },
+    );
+    const refused = await fetch(`${fn.url}/sources`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope' },
+    });
+    expect(refused.status).toBe(401);
+    for (let round = 0; round < 20; round++) {
+      const report = (await (
+        await fetch(`${fn.url}/sources`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${WORKER_SECRET}` },
+        })
+      ).json()) as Record<string, number>;
+      if (report.stepped === 0 && report.finished === 0 && report.retrying === 0) break;
+    }
+    const rows = await sourcesDb.query<{ name: string; status: string; titles: string[] }>(
+      `select s.name, s.status, array(select k.title from company_knowledge k where k.source_id = s.id order by k.title) as titles
+       from knowledge_sources s where s.id = any($1::uuid[]) order by s.name`,
+      [[...created.map((c) => c.body.id), crawl.body.id]],
+    );
+    expect(rows).toEqual([
+      { name: 'deno.csv', status: 'ready', titles: ['deno.csv — Product: Panel'] },
+      { name: 'deno.docx', status: 'ready', titles: ['deno.docx — Delivery'] },
+      { name: 'deno.html', status: 'ready', titles: ['Deno page'] },
+      { name: 'deno.pdf', status: 'ready', titles: ['deno.pdf — page 1'] },
+      { name: `${site.origin}/`, status: 'ready', titles: ['Deno shop', 'Opening hours'] },
+    ]);
+    // robots.txt, read by robots-parser under Deno, kept the crawler out of /private/.
+    expect(site.requests).toContain('/robots.txt');
+    expect(site.requests).not.toContain('/private/x');
+  },
   dashboard: async (fn) => {
     // "Today" in the zone the dashboard is asked about, not in UTC: they differ for hours every night.
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Madrid' }).format(new Date());
@@ -182,7 +281,7 @@ describe('functions under Deno against PostgreSQL', () => {
   it.each(functionNames)(
     '%s serves over HTTP',
     async (name) => {
-      const fn = await startDenoFunction(name, { SUPABASE_DB_URL: databaseUrl });
+      const fn = await startDenoFunction(name, { SUPABASE_DB_URL: databaseUrl, ...extraEnv(name) });
       try {
         await smoke[name]?.(fn);
       } catch (error) {

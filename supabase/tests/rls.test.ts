@@ -110,6 +110,32 @@ describe.each(drivers)('row-level security on %s', (driver) => {
     expect(state).toBe('23503');
   });
 
+  it("a knowledge item or run cannot be hung onto another tenant's source", async () => {
+    const [foreign] = await db.query<{ id: string }>(
+      'select id from public.knowledge_sources where org_id = $1',
+      [b.orgId],
+    );
+    const item = await sqlState(
+      withTenant(db, keyClaims(a), (tx) =>
+        tx.query(
+          `insert into public.company_knowledge (org_id, agent_id, title, content, source_id, source_key)
+           values ($1, $2, 'x', 'y', $3, 'page:1')`,
+          [a.orgId, a.agentId, foreign?.id],
+        ),
+      ),
+    );
+    expect(item).toBe('23503');
+    const run = await sqlState(
+      withTenant(db, keyClaims(a), (tx) =>
+        tx.query(
+          `insert into public.knowledge_source_runs (org_id, source_id, trigger) values ($1, $2, 'manual')`,
+          [a.orgId, foreign?.id],
+        ),
+      ),
+    );
+    expect(run).toBe('23503');
+  });
+
   it('member claims admit the organisation only while the user is a member', async () => {
     const asMember = (orgId: string, userId: string) =>
       withTenant(db, { role: 'authenticated', org_id: orgId, sub: userId }, (tx) =>

@@ -20,6 +20,12 @@ export interface PageRoute {
 export const routes: PageRoute[] = [
   { path: '/agents', nav: 'nav.agents', load: () => import('./pages/agents/AgentsPage.tsx') },
   { path: '/agents/:agentId', load: () => import('./pages/agents/AgentPage.tsx') },
+  { path: '/dashboard', nav: 'nav.dashboard', load: () => import('./pages/dashboard/DashboardPage.tsx') },
+  { path: '/conversations', nav: 'nav.conversations', load: () => import('./pages/conversations/ConversationsPage.tsx') },
+  { path: '/conversations/:conversationId', load: () => import('./pages/conversations/TranscriptPage.tsx') },
+  { path: '/leads', nav: 'nav.leads', load: () => import('./pages/leads/LeadsPage.tsx') },
+  { path: '/knowledge', nav: 'nav.knowledge', load: () => import('./pages/knowledge/KnowledgePage.tsx') },
+  { path: '/scripts', nav: 'nav.scripts', load: () => import('./pages/scripts/ScriptsPage.tsx') },
   { path: '/settings', nav: 'nav.settings', load: () => import('./pages/settings/SettingsPage.tsx') },
 ];
 

@@ -18,6 +18,11 @@ export const message = z.object({
   role: messageRole,
   content: z.string(),
   status: messageStatus,
+  /**
+   * How the reply ended: the model's reason (`stop`, `length`, `tool_calls`, `content_filter`…), `interrupted`
+   * when it was cut short (the visitor left, the model or the database failed); null for a visitor's message.
+   */
+  finishReason: z.nullable(z.string()),
   model: z.nullable(z.string()),
   usage: z.nullable(usage),
   createdAt: timestamp,

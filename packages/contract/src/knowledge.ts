@@ -8,7 +8,10 @@ export const knowledgeItem = z.object({
   title: z.string(),
   content: z.string(),
   tags: z.array(z.string()),
+  /** Where it comes from: a URL, a file name (with its page), or what the writer put. */
   source: z.nullable(z.string()),
+  /** The knowledge source that produced it (and will update or remove it); null when written by hand. */
+  sourceId: z.nullable(id),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

@@ -1,7 +1,10 @@
 // `pnpm start`: the local stack. Flags: --memory (throwaway database), --port <n> (default 54321), --host <h>,
 // --data-dir <dir> (where PGlite and the demo key live; default .closer/).
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
+import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { describeEmbedder } from '@closer/functions/_shared/retrieval/embedders/config.ts';
@@ -52,8 +55,10 @@ const baseUrl = `http://${values.host === '0.0.0.0' ? 'localhost' : values.host}
 env.SUPABASE_URL ??= baseUrl;
 // The offline responder writes at a model's pace, so the demo page's widget visibly streams.
 env.CLOSER_OFFLINE_WORD_MS ??= '25';
-const codes = new OneTimeCodes();
+// Uploaded files for knowledge sources: beside the database, or a throwaway directory with --memory.
+env.CLOSER_UPLOADS_DIR ??= stateDir ? `${stateDir}/uploads` : await mkdtemp(`${tmpdir()}/closer-uploads-`);
 const runtime = createRuntime(db, env);
+const codes = new OneTimeCodes();
 const app = createLocalApp(runtime, demo, codes);
 
 const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
@@ -83,6 +88,11 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
 // Kommo's outbox: on Supabase pg_cron runs the worker; here an interval does (it does nothing unconfigured).
 const workerEveryMs = Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000;
 const leadSync = startKommoWorker({ db, env, fetch }, workerEveryMs);
+// Knowledge sources: small steps every CLOSER_SOURCES_INTERVAL_MS (default 2 s), as pg_cron does on Supabase.
+const sourceSync = startSourceWorker(
+  { db, env, fetch, uploads: runtime.uploads },
+  Number(env.CLOSER_SOURCES_INTERVAL_MS) || 2_000,
+);
 // Retention (docs/privacy.md): pg_cron runs it daily on Supabase; here, hourly in-process.
 const retention = startRetentionWorker(db);
 // Knowledge embeddings, when an embedder is configured (EMBEDDING_*; docs/knowledge.md).
@@ -105,6 +115,7 @@ async function shutdown(signal: string) {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await leadSync.stop();
   await embeddings?.stop();
+  await sourceSync.stop();
   await retention.stop();
   clearTimeout(force);
   await db.close();

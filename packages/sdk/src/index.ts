@@ -85,7 +85,22 @@ export type { ChatParams, ChatResource, StreamOptions, VisitorTokenStore } from 
 export { memoryTokenStore } from './core/chat.ts';
 export type { CredentialOptions, SupabaseLike } from './core/credentials.ts';
 export * from './core/errors.ts';
-export type { RetryOptions } from './core/http.ts';
+export type { RetryOptions, UploadProgress } from './core/http.ts';
 export { PageRequest } from './core/pagination.ts';
+export {
+  type ConversationFilters,
+  type ConversationListParams,
+  type CsvDownload,
+  csvFilename,
+  type DashboardParams,
+  type LeadFilters,
+  type LeadListParams,
+} from './resources/organization.ts';
 export type { ListParams, RequestOptions } from './resources/shared.ts';
+export {
+  type CrawlParams,
+  SourceFailedError,
+  type UploadOptions,
+  type WaitOptions,
+} from './resources/sources.ts';
 export { type ChatResult, ChatStream } from './stream/chatStream.ts';

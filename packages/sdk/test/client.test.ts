@@ -481,6 +481,16 @@ describe('requests', () => {
       null,
     ],
     ['leads.retrieve', () => client.leads.retrieve(lead.id), 'get', `/leads/${lead.id}`, '', undefined, lead],
+    ['leads.sync', () => client.leads.sync(lead.id), 'post', `/leads/${lead.id}/sync`, '', undefined, lead],
+    [
+      'conversations.list (has lead, text search)',
+      () => client.conversations.list({ hasLead: true, q: 'café & co' }),
+      'get',
+      '/conversations',
+      '?hasLead=true&q=caf%C3%A9+%26+co',
+      undefined,
+      { data: [conversationFixture], nextCursor: null },
+    ],
     [
       'leads.list',
       () => client.leads.list({ crmState: 'failed', agentId }),

@@ -9,7 +9,7 @@ import { createLocalApp } from '@closer/local/src/server.ts';
 import { type ServerType, serve } from '@hono/node-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createChatClient } from '../src/chat.ts';
-import { createClient, NotFoundError, PermissionError } from '../src/index.ts';
+import { ConflictError, createClient, csvFilename, NotFoundError, PermissionError } from '../src/index.ts';
 
 let db: Database;
 let stack: ServerType;
@@ -125,6 +125,37 @@ it('manages an agent, streams a chat, lets a browser chat with the publishable k
   const today = new Date().toISOString().slice(0, 10);
   const stats = await closer.dashboard.retrieve({ from: today, to: today });
   expect(stats.agents.find((a) => a.agentId === agent.id)?.conversations).toBe(2);
+}, 30_000);
+
+it('finds conversations by their words, exports them and the leads as CSV, and retries a lead’s sync', async () => {
+  const closer = createClient({ url, secretKey });
+  const agent = await closer.agents.create({ name: 'Export Desk' });
+  const from = new Date(Date.now() - 60_000).toISOString();
+  const first = await closer.chat.send({ agentId: agent.id, message: 'Do you deliver to Zaragoza?' });
+  await closer.chat.submitLead({
+    agentId: agent.id,
+    conversationId: first.conversationId,
+    fields: { name: '=SUM(A1)', email: 'ana@example.com' },
+  });
+  await closer.chat.send({ agentId: agent.id, message: 'Just browsing' });
+
+  const found = await closer.conversations.list({ agentId: agent.id, q: 'zaragoza' });
+  expect(found.data.map((c) => c.id)).toEqual([first.conversationId]);
+  const withoutLead = await closer.conversations.list({ agentId: agent.id, hasLead: false });
+  expect(withoutLead.data).toHaveLength(1);
+  expect(withoutLead.data[0]?.id).not.toBe(first.conversationId);
+
+  const conversations = await closer.conversations.export({ agentId: agent.id, from });
+  expect(csvFilename(conversations)).toBe(`conversations-from-${from.slice(0, 10)}.csv`);
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await conversations.arrayBuffer());
+  expect(text.startsWith('\uFEFFconversationId,')).toBe(true);
+  expect(text).toContain('Do you deliver to Zaragoza?');
+  expect(text.split('\r\n').filter((line) => line.includes(first.conversationId))).toHaveLength(2);
+
+  const leads = await (await closer.leads.export({ agentId: agent.id })).text();
+  expect(leads).toContain(",'=SUM(A1),ana@example.com,");
+  const [lead] = (await closer.leads.list({ agentId: agent.id })).data;
+  await expect(closer.leads.sync(lead!.id)).rejects.toBeInstanceOf(ConflictError);
 }, 30_000);
 
 it('lets a visitor export and erase their conversation, and an admin find and erase a person', async () => {

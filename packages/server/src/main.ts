@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts';
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
+import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
@@ -47,6 +48,11 @@ const embeddings =
         Math.min(settings.workerIntervalMs, 5000),
       )
     : null;
+// Knowledge sources: uploads need CLOSER_UPLOADS_DIR (or Supabase Storage); web sources need nothing more.
+const sourceWorker =
+  settings.sourcesIntervalMs > 0
+    ? startSourceWorker({ db, env, fetch, uploads: runtime.uploads }, settings.sourcesIntervalMs)
+    : null;
 const retention = settings.workerIntervalMs > 0 ? startRetentionWorker(db) : null;
 
 async function shutdown(signal: string): Promise<void> {
@@ -61,6 +67,7 @@ async function shutdown(signal: string): Promise<void> {
   clearTimeout(grace);
   await worker?.stop();
   await embeddings?.stop();
+  await sourceWorker?.stop();
   await retention?.stop();
   await db.close();
   log({ msg: 'stopped', signal });

@@ -14,6 +14,8 @@ export interface ServerSettings {
   migrate: boolean;
   /** CLOSER_WORKER_INTERVAL_MS: the outbox worker's period, default 15 000 ms; 0 runs no worker here. */
   workerIntervalMs: number;
+  /** CLOSER_SOURCES_INTERVAL_MS: the knowledge-sources worker's period, default 2 000 ms; 0 runs none here. */
+  sourcesIntervalMs: number;
   /** CLOSER_SHUTDOWN_GRACE_MS: how long running requests and streams may take to finish, default 30 000 ms. */
   shutdownGraceMs: number;
   /** Whether a JWT issuer is configured (SUPABASE_JWKS, CLOSER_JWKS_URL, SUPABASE_URL or CLOSER_JWT_SECRET). */
@@ -46,6 +48,7 @@ export function readServerSettings(env: Record<string, string | undefined>): Ser
     poolSize: integer(env, 'CLOSER_DB_POOL_SIZE', 10, 1, 500),
     migrate: env.CLOSER_MIGRATE !== 'off',
     workerIntervalMs: integer(env, 'CLOSER_WORKER_INTERVAL_MS', 15_000, 0, 3_600_000),
+    sourcesIntervalMs: integer(env, 'CLOSER_SOURCES_INTERVAL_MS', 2_000, 0, 3_600_000),
     shutdownGraceMs: integer(env, 'CLOSER_SHUTDOWN_GRACE_MS', 30_000, 0, 600_000),
     memberSignIn: Boolean(
       env.SUPABASE_JWKS ||

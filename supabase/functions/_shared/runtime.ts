@@ -3,6 +3,7 @@ import { createJwtVerifier, type JwtVerifier, jwtConfigFromEnv } from './auth/jw
 import type { Database } from './db/types.ts';
 import type { Env } from './env.ts';
 import { type SemanticSearch, semanticSearchFromEnv } from './retrieval/semantic.ts';
+import { type UploadStorage, uploadStorageFromEnv } from './storage/uploads.ts';
 
 export interface Runtime {
   db: Database;
@@ -10,6 +11,8 @@ export interface Runtime {
   verifyJwt: JwtVerifier;
   /** The deployment's embedder for semantic retrieval; null or absent: retrieval is lexical only. */
   semantic?: SemanticSearch | null;
+  /** Where uploaded files wait for the worker; null when not configured (file sources answer 503). */
+  uploads: UploadStorage | null;
 }
 
 export function createRuntime(db: Database, env: Env): Runtime {
@@ -18,5 +21,6 @@ export function createRuntime(db: Database, env: Env): Runtime {
     env,
     verifyJwt: createJwtVerifier(jwtConfigFromEnv(env)),
     semantic: semanticSearchFromEnv(env),
+    uploads: uploadStorageFromEnv(env),
   };
 }

@@ -27,6 +27,7 @@ import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
 import { route } from '../_shared/http/route.ts';
+import { storedFilesOf } from '../_shared/knowledge/sources/sources.ts';
 import {
   insertKnowledge,
   insertObjection,
@@ -48,11 +49,14 @@ import { embedQuestion } from '../_shared/retrieval/semantic.ts';
 import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 import { registerChildRoutes } from './childRoutes.ts';
+import { registerSourceRoutes, removeStoredFiles, UPLOAD_BODY_BYTES, UPLOAD_PATH } from './sources.ts';
 
 const agentParam = { id: { schema: id, what: 'Agent' } };
 
 export function createAgentsApp(runtime: Runtime) {
-  const app = createFunctionApp('agents', runtime);
+  const app = createFunctionApp('agents', runtime, {
+    largeBodies: [{ path: UPLOAD_PATH, mediaType: 'multipart/form-data', maxBytes: UPLOAD_BODY_BYTES }],
+  });
   app.use('*', authorize(access.staff));
 
   const listAgents = route({ summary: 'List agents', query: listQuery, responses: { 200: page(agent) } });
@@ -96,16 +100,19 @@ export function createAgentsApp(runtime: Runtime) {
   // Knowledge, scripts and objections go with the agent; its conversations and leads stay (agentId null).
   const deleteAgent = route({
     summary:
-      'Delete an agent with its knowledge, scripts and objection answers; conversations and leads stay',
+      'Delete an agent with its knowledge, sources, scripts and objection answers; conversations and leads stay',
     params: agentParam,
     responses: { 204: null },
   });
   app.delete('/:id', deleteAgent, async (c) => {
     const agentId = c.req.valid('param').id;
-    const deleted = await tenant(c, (tx) =>
-      tx.query('delete from public.agents where id = $1 returning id', [agentId]),
-    );
+    const { deleted, files } = await tenant(c, async (tx) => ({
+      files: await storedFilesOf(tx, agentId),
+      deleted: await tx.query('delete from public.agents where id = $1 returning id', [agentId]),
+    }));
     if (deleted.length === 0) throw notFound('Agent');
+    // The sources went with the agent; their uploaded files go too (a failure is only logged: nothing points there).
+    await removeStoredFiles(c, files);
     return c.body(null, 204);
   });
 
@@ -206,5 +213,6 @@ export function createAgentsApp(runtime: Runtime) {
       columns: { objection: 'objection', keywords: 'keywords', answer: 'answer' },
     },
   });
+  registerSourceRoutes(app);
   return app;
 }

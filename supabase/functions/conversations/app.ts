@@ -2,6 +2,7 @@
 import {
   type ConversationWithMessages,
   conversation,
+  conversationExportQuery,
   conversationListQuery,
   conversationWithMessages,
   id,
@@ -9,11 +10,17 @@ import {
 } from '@closer/contract';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
+import {
+  CONVERSATION_COLUMNS,
+  conversationBatch,
+  type MessageKey,
+} from '../_shared/exports/conversations.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
+import { csvDownloadResponse, csvFilename, csvResponse } from '../_shared/http/csv.ts';
 import { notFound } from '../_shared/http/errors.ts';
-import { Filters } from '../_shared/http/filters.ts';
 import { listPage } from '../_shared/http/pagination.ts';
 import { route } from '../_shared/http/route.ts';
+import { conversationFilters } from '../_shared/resources/conversationFilters.ts';
 import {
   CONVERSATION_SELECT,
   conversationFromRow,
@@ -32,11 +39,7 @@ export function createConversationsApp(runtime: Runtime) {
   });
   app.get('/', listConversations, async (c) => {
     const query = c.req.valid('query');
-    const filters = new Filters()
-      .add('t.agent_id = $?', query.agentId)
-      .add('t.status = $?', query.status)
-      .add('t.created_at >= $?::timestamptz', query.from)
-      .add('t.created_at < $?::timestamptz', query.to);
+    const filters = conversationFilters(query);
     return c.json(
       await tenant(c, (tx) =>
         listPage(tx, {
@@ -49,6 +52,28 @@ export function createConversationsApp(runtime: Runtime) {
         }),
       ),
     );
+  });
+
+  const exportConversations = route({
+    summary: 'Download the conversations with their messages as CSV (the filters of the list), oldest first',
+    description:
+      'One row per message, in the order written, each with its conversation, agent, visitor and lead; a ' +
+      'conversation without messages has one row. UTF-8 with a byte order mark, comma-separated, CRLF line ' +
+      'ends, a header row; cells that would start with =, +, -, @, a tab or a carriage return are prefixed with ' +
+      'an apostrophe so spreadsheets show them as text. Streamed: any number of conversations. Times are ISO ' +
+      '8601 in UTC.',
+    query: conversationExportQuery,
+    responses: { 200: csvDownloadResponse('One row per message', CONVERSATION_COLUMNS) },
+  });
+  app.get('/export', exportConversations, async (c) => {
+    const query = c.req.valid('query');
+    const filters = conversationFilters(query);
+    return csvResponse<MessageKey>({
+      filename: csvFilename('conversations', query),
+      columns: CONVERSATION_COLUMNS,
+      read: (after) => tenant(c, (tx) => conversationBatch(tx, filters, after)),
+      requestId: c.var.requestId,
+    });
   });
 
   const readConversation = route({

@@ -58,7 +58,12 @@ export function createApi(
         const text = await response.text();
         return {
           status: response.status,
-          body: text ? JSON.parse(text) : null,
+          // A CSV download (or any other text) stays text.
+          body: text
+            ? (response.headers.get('content-type') ?? '').includes('json')
+              ? JSON.parse(text)
+              : text
+            : null,
           headers: response.headers,
         } as never;
       },

@@ -32,6 +32,8 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   company_knowledge: 'org_id',
   knowledge_chunks: 'org_id',
   knowledge_chunk_embeddings: 'org_id',
+  knowledge_sources: 'org_id',
+  knowledge_source_runs: 'org_id',
   knowledge_terms: 'org_id',
   sales_scripts: 'org_id',
   objection_responses: 'org_id',
@@ -181,6 +183,15 @@ export async function createTenant(
     [f.orgId, `fixture:${f.orgId}/hour`],
   );
   await q(`insert into public.jobs (org_id, kind) values ($1, 'kommo.sync_lead')`, [f.orgId]);
+  const [source] = await db.query<{ id: string }>(
+    `insert into public.knowledge_sources (org_id, agent_id, kind, name, settings, status)
+     values ($1, $2, 'url', 'https://example.com/', '{"urls":["https://example.com/"]}', 'ready') returning id`,
+    [f.orgId, f.agentId],
+  );
+  await q(
+    `insert into public.knowledge_source_runs (org_id, source_id, trigger, status) values ($1, $2, 'created', 'succeeded')`,
+    [f.orgId, source?.id],
+  );
   await q(
     `insert into public.knowledge_gaps (org_id, agent_id, conversation_id, question, lexemes)
      values ($1, $2, $3, 'Do you repair boats?', '{boat,repair}')`,

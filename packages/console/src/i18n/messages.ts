@@ -1,6 +1,11 @@
 // Every area's catalog in one typed table: a page adds one import and one spread line here.
 import { agentsMessages } from '../pages/agents/messages.ts';
+import { conversationsMessages } from '../pages/conversations/messages.ts';
+import { dashboardMessages } from '../pages/dashboard/messages.ts';
+import { knowledgeMessages } from '../pages/knowledge/messages.ts';
+import { leadsMessages } from '../pages/leads/messages.ts';
 import { onboardingMessages } from '../pages/onboarding/messages.ts';
+import { scriptsMessages } from '../pages/scripts/messages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
 import { commonMessages } from './common.ts';
@@ -13,6 +18,11 @@ const areas = [
   onboardingMessages,
   agentsMessages,
   settingsMessages,
+  conversationsMessages,
+  leadsMessages,
+  dashboardMessages,
+  knowledgeMessages,
+  scriptsMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import { language } from '../agent.ts';
 import { id, name, text, upTo } from '../common.ts';
-import { listQuery } from './list.ts';
+import { listQuery, queryBoolean } from './list.ts';
 
 const categoryFields = { name: name(100), description: upTo(1000) };
 export const knowledgeCategoryCreate = z.strictObject({
@@ -27,11 +27,6 @@ export const knowledgeArticleUpdate = z.partial(z.strictObject(articleFields));
 
 export const knowledgeArticleListQuery = z.extend(listQuery, {
   categoryId: z.optional(id),
-  published: z.optional(
-    z.pipe(
-      z.enum(['true', 'false']),
-      z.transform((v) => v === 'true'),
-    ),
-  ),
+  published: z.optional(queryBoolean),
   q: z.optional(text(1, 200)),
 });

@@ -8,3 +8,9 @@ export const listQuery = z.object({
   cursor: z.optional(storableString().check(z.minLength(1), z.maxLength(500))),
 });
 export type ListQuery = z.infer<typeof listQuery>;
+
+/** A boolean query parameter: `true` or `false`. */
+export const queryBoolean = z.pipe(
+  z.enum(['true', 'false']),
+  z.transform((value) => value === 'true'),
+);

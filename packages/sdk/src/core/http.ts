@@ -25,9 +25,21 @@ export interface HttpOptions extends TransportOptions {
 
 type Query = Record<string, string | number | boolean | undefined>;
 
+/** How much of a request body has been sent. */
+export interface UploadProgress {
+  /** 0..1 (an estimate for multipart bodies until the end). */
+  percent: number;
+  transferredBytes: number;
+  totalBytes: number;
+}
+
 export interface RequestInit {
   query?: Query | undefined;
   body?: unknown;
+  /** A multipart body (sent as is, never retried: a stream cannot be sent twice). */
+  form?: FormData | undefined;
+  /** Progress of the body as it is sent; needs request streams (Node >= 22, Deno; browsers over HTTP/2). */
+  onUploadProgress?: ((progress: UploadProgress) => void) | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -39,6 +51,8 @@ export interface Http {
     init?: RequestInit,
   ): Promise<z.output<S>>;
   request(method: string, path: string, schema: null, init?: RequestInit): Promise<void>;
+  /** The successful response itself, its body unread (a download); failures throw as `request` does. */
+  request(method: string, path: string, schema: 'response', init?: RequestInit): Promise<Response>;
 }
 
 // Writes are retried only when the server refused before doing anything.
@@ -87,7 +101,7 @@ export function createHttp(options: HttpOptions): Http {
     async request(
       method: string,
       path: string,
-      schema: z.ZodMiniType | null,
+      schema: z.ZodMiniType | null | 'response',
       init: RequestInit = {},
     ): Promise<never> {
       const what = `${method} ${path}`;
@@ -105,12 +119,17 @@ export function createHttp(options: HttpOptions): Http {
           searchParams,
           context: { outcome },
           ...(init.body === undefined ? {} : { json: init.body }),
+          ...(init.form ? { body: init.form, retry: { limit: 0 } } : {}),
+          ...(init.onUploadProgress
+            ? { onUploadProgress: (progress) => init.onUploadProgress?.(progress) }
+            : {}),
           ...(init.signal ? { signal: init.signal } : {}),
         });
       } catch (error) {
         throw await translate(error, what, options.timeout);
       }
       if (!response) throw await translate(outcome.stopped, what, options.timeout);
+      if (schema === 'response') return response as never;
       if (response.status === 204 || !schema) return undefined as never;
       const data: unknown = await response.json();
       if (!options.validate) return data as never;

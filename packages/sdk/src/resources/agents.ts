@@ -14,10 +14,12 @@ import {
   type SalesScriptCreate,
   salesScript,
 } from '@closer/contract';
+import type * as z from 'zod/mini';
 import type { Http } from '../core/http.ts';
 import type { PageRequest } from '../core/pagination.ts';
 import type { ListParams, RequestOptions } from './shared.ts';
 import { list } from './shared.ts';
+import { sourcesResource } from './sources.ts';
 
 const at = (agentId: string, rest = '') => `/agents/${encodeURIComponent(agentId)}${rest}`;
 
@@ -70,26 +72,40 @@ export function agentsResource(http: Http) {
       delete: (agentId: string, knowledgeId: string, options: RequestOptions = {}) =>
         http.request('DELETE', at(agentId, `/knowledge/${encodeURIComponent(knowledgeId)}`), null, options),
     },
-    scripts: childResource<SalesScriptCreate>(http, 'scripts', salesScript),
-    objections: childResource<ObjectionAnswerCreate>(http, 'objections', objectionAnswer),
+    /** Files and web pages the agent learns from (see docs/knowledge.md). */
+    sources: sourcesResource(http),
+    scripts: childResource<SalesScriptCreate, typeof salesScript>(http, 'scripts', salesScript),
+    objections: childResource<ObjectionAnswerCreate, typeof objectionAnswer>(
+      http,
+      'objections',
+      objectionAnswer,
+    ),
   };
 }
 
-function childResource<Create>(http: Http, path: string, item: typeof salesScript | typeof objectionAnswer) {
+function childResource<Create, S extends typeof salesScript | typeof objectionAnswer>(
+  http: Http,
+  path: string,
+  item: S,
+) {
   const itemPage = page(item);
-  type Item = (typeof item)['_zod']['output'];
+  // Each resource's own item type (a script, or an objection answer), not the union of both.
+  type Item = z.output<S>;
   return {
     list: (agentId: string, params: ListParams = {}, options: RequestOptions = {}): PageRequest<Item> =>
-      list(http, at(agentId, `/${path}`), itemPage, params, options),
+      list(http, at(agentId, `/${path}`), itemPage, params, options) as PageRequest<Item>,
     create: (agentId: string, body: Create, options: RequestOptions = {}): Promise<Item> =>
-      http.request('POST', at(agentId, `/${path}`), item, { body, ...options }),
+      http.request('POST', at(agentId, `/${path}`), item, { body, ...options }) as Promise<Item>,
     update: (
       agentId: string,
       id: string,
       body: Partial<Create>,
       options: RequestOptions = {},
     ): Promise<Item> =>
-      http.request('PATCH', at(agentId, `/${path}/${encodeURIComponent(id)}`), item, { body, ...options }),
+      http.request('PATCH', at(agentId, `/${path}/${encodeURIComponent(id)}`), item, {
+        body,
+        ...options,
+      }) as Promise<Item>,
     delete: (agentId: string, id: string, options: RequestOptions = {}): Promise<void> =>
       http.request('DELETE', at(agentId, `/${path}/${encodeURIComponent(id)}`), null, options),
   };

@@ -90,12 +90,32 @@ export function organizationsResource(http: Http) {
   };
 }
 
-export interface ConversationListParams extends ListParams {
+/** The conversation list's filters, also those of its CSV export. */
+export interface ConversationFilters {
   agentId?: string;
   status?: 'active' | 'closed';
-  /** ISO 8601 instants; `to` is exclusive. */
+  /** ISO 8601 instants of the conversation's start; `to` is exclusive. */
   from?: string;
   to?: string;
+  /** `true`: only conversations that produced a lead; `false`: only those that did not. */
+  hasLead?: boolean;
+  /** 1–200 characters found case-insensitively in the messages or the visitor's name, e-mail or phone. */
+  q?: string;
+}
+
+export interface ConversationListParams extends ListParams, ConversationFilters {}
+
+/**
+ * A CSV download as the API answered it, its body unread: stream `response.body` to a file, or `await
+ * response.blob()` in a browser. UTF-8 with a BOM; the file name is in `Content-Disposition`
+ * (see `csvFilename`).
+ */
+export type CsvDownload = Response;
+
+/** The file name a CSV download offers (`leads-from-2026-03-01-to-2026-04-01.csv`), or `fallback`. */
+export function csvFilename(response: Response, fallback = 'export.csv'): string {
+  const disposition = response.headers.get('content-disposition') ?? '';
+  return /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallback;
 }
 
 export function conversationsResource(http: Http) {
@@ -105,16 +125,26 @@ export function conversationsResource(http: Http) {
       list(http, '/conversations', conversationPage, params, options),
     retrieve: (id: string, options: RequestOptions = {}) =>
       http.request('GET', `/conversations/${encodeURIComponent(id)}`, conversationWithMessages, options),
+    /**
+     * Every matching conversation with its messages as CSV (one row per message, oldest first), streamed by the
+     * server. Resolves when the headers arrive; the body is read by the caller.
+     */
+    export: (params: ConversationFilters = {}, options: RequestOptions = {}): Promise<CsvDownload> =>
+      http.request('GET', '/conversations/export', 'response', { query: { ...params }, ...options }),
   };
 }
 
-export interface LeadListParams extends ListParams {
+/** The lead list's filters, also those of its CSV export. */
+export interface LeadFilters {
   agentId?: string;
   status?: 'new' | 'in_progress' | 'won' | 'lost';
   crmState?: 'not_connected' | 'pending' | 'synced' | 'failed';
+  /** ISO 8601 instants of the capture; `to` is exclusive. */
   from?: string;
   to?: string;
 }
+
+export interface LeadListParams extends ListParams, LeadFilters {}
 
 export function leadsResource(http: Http) {
   const leadPage = page(lead);
@@ -123,6 +153,16 @@ export function leadsResource(http: Http) {
       list(http, '/leads', leadPage, params, options),
     retrieve: (id: string, options: RequestOptions = {}) =>
       http.request('GET', `/leads/${encodeURIComponent(id)}`, lead, options),
+    /** Every matching lead as CSV, oldest first, streamed by the server (see `conversations.export`). */
+    export: (params: LeadFilters = {}, options: RequestOptions = {}): Promise<CsvDownload> =>
+      http.request('GET', '/leads/export', 'response', { query: { ...params }, ...options }),
+    /**
+     * Sends the lead to Kommo again (after a failed sync, or one captured before Kommo was connected) and
+     * resolves the lead, now `pending`.
+     * @throws ConflictError when Kommo is not connected or the lead is already synced
+     */
+    sync: (id: string, options: RequestOptions = {}) =>
+      http.request('POST', `/leads/${encodeURIComponent(id)}/sync`, lead, options),
   };
 }
 

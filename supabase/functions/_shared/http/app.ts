@@ -45,7 +45,8 @@ export const apiCors = cors({
     'x-client-info',
     'apikey',
   ],
-  exposeHeaders: ['x-request-id', 'retry-after', 'x-closer-stream-version'],
+  // content-disposition: the file name of a CSV export, read by a console served from another origin.
+  exposeHeaders: ['x-request-id', 'retry-after', 'x-closer-stream-version', 'content-disposition'],
   maxAge: 86400,
 });
 
@@ -54,6 +55,8 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 export interface FunctionAppOptions {
   maxBodyBytes?: number;
+  /** A larger limit for some bodies (file uploads): the first entry matching the path and media type wins. */
+  largeBodies?: { path: RegExp; mediaType: string; maxBytes: number }[];
 }
 
 export function createFunctionApp(
@@ -72,22 +75,30 @@ export function createFunctionApp(
     await next();
   });
   app.use('*', clientAddress(clientAddressSettings(runtime.env)));
-  app.use(
-    '*',
+  const limitOf = (limit: number) =>
     bodyLimit({
-      maxSize: maxBodyBytes,
+      maxSize: limit,
       onError: async (c) => {
         const drained = await discardBody(c.req.raw);
         return errorResponse(
           c,
-          new ApiError('payload_too_large', `The request body is larger than ${maxBodyBytes} bytes`, {
+          new ApiError('payload_too_large', `The request body is larger than ${limit} bytes`, {
             // A body left unread would make the server drop the connection under the client's next request.
             headers: drained ? {} : { connection: 'close' },
           }),
         );
       },
-    }),
-  );
+    });
+  const defaultLimit = limitOf(maxBodyBytes);
+  const largeLimits = (options.largeBodies ?? []).map((large) => ({
+    ...large,
+    limit: limitOf(large.maxBytes),
+  }));
+  app.use('*', (c, next) => {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const large = largeLimits.find((entry) => entry.path.test(c.req.path) && entry.mediaType === type);
+    return (large?.limit ?? defaultLimit)(c, next);
+  });
   app.use('*', async (c, next) => {
     await next();
     // An answer given without reading the body (a refused key, a 403, a 404) must still consume it: left

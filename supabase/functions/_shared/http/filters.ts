@@ -11,4 +11,10 @@ export class Filters {
     this.where.push(condition.replaceAll('$?', `$${this.params.length}`));
     return this;
   }
+
+  /** Adds `condition` as it is (no parameter) when `wanted` is true. */
+  addIf(condition: string, wanted: boolean): this {
+    if (wanted) this.where.push(condition);
+    return this;
+  }
 }

@@ -45,7 +45,10 @@ export interface RouteSpec<
   query?: Q;
   /** The JSON body; answered 400 when it is not JSON, 422 when it does not match. */
   body?: B;
-  /** A body the handler reads itself (not JSON): described only. */
+  /**
+   * A body the handler reads itself (not JSON): described only. Beside `body`, it is a second media type the
+   * route accepts: a request of that type skips JSON validation and goes to the handler as it is.
+   */
   rawBody?: { mediaType: string; schema: JsonSchema; description: string };
   /** Credentials this route checks itself (not through `authenticate`), as OpenAPI security requirements. */
   security?: SecurityRequirement[];
@@ -95,6 +98,10 @@ function responseObject(status: number, spec: ResponseSpec) {
   return { ...spec, content };
 }
 
+/** True when a Content-Type header names `mediaType` (parameters such as `boundary` aside). */
+export const isOfMediaType = (header: string | undefined, mediaType: string) =>
+  (header ?? '').split(';')[0]!.trim().toLowerCase() === mediaType;
+
 /** The OpenAPI operation of a route, built when the description is generated (never on a request). */
 export function operationOf(spec: RouteSpec) {
   const parameters = [
@@ -111,13 +118,16 @@ export function operationOf(spec: RouteSpec) {
       schema: inputSchema(schema as z.ZodMiniType),
     })),
   ];
-  const requestBody = spec.body
-    ? { required: true, content: { 'application/json': { schema: contentSchema(spec.body, 'input') } } }
-    : spec.rawBody
+  const content = {
+    ...(spec.body ? { 'application/json': { schema: contentSchema(spec.body, 'input') } } : {}),
+    ...(spec.rawBody ? { [spec.rawBody.mediaType]: { schema: spec.rawBody.schema } } : {}),
+  };
+  const requestBody =
+    spec.body || spec.rawBody
       ? {
           required: true,
-          description: spec.rawBody.description,
-          content: { [spec.rawBody.mediaType]: { schema: spec.rawBody.schema } },
+          ...(spec.rawBody ? { description: spec.rawBody.description } : {}),
+          content,
         }
       : undefined;
   return {
@@ -158,7 +168,9 @@ export function route<
       c.req.addValidatedData('param', values);
     }
     if (spec.query) c.req.addValidatedData('query', readQuery(c, spec.query) as object);
-    if (spec.body) c.req.addValidatedData('json', (await readJson(c, spec.body)) as object);
+    if (spec.body && !(spec.rawBody && isOfMediaType(c.req.header('content-type'), spec.rawBody.mediaType))) {
+      c.req.addValidatedData('json', (await readJson(c, spec.body)) as object);
+    }
     await next();
   };
   return describedBy(middleware, () => operationOf(spec as RouteSpec));

@@ -151,3 +151,8 @@ export async function finishJob<P>(
   if (!row) throw new LeaseLostError(job.id);
   return row.status;
 }
+
+/** Removes the job of `dedupeKey` (its subject is gone); a worker running it loses its lease and writes nothing. */
+export async function cancelJob(tx: Queryable, dedupeKey: string): Promise<void> {
+  await tx.query('delete from public.jobs where dedupe_key = $1', [dedupeKey]);
+}

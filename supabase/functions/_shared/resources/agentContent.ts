@@ -20,6 +20,7 @@ export function knowledgeFromRow(row: Row): KnowledgeItem {
     content: row.content as string,
     tags: row.tags as string[],
     source: (row.source as string | null) ?? null,
+    sourceId: (row.source_id as string | null) ?? null,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

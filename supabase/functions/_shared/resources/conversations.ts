@@ -29,6 +29,7 @@ export function messageFromRow(row: Row): Message {
     role: row.role as Message['role'],
     content: row.content as string,
     status: row.status as Message['status'],
+    finishReason: (row.finish_reason as string | null) ?? null,
     model: (row.model as string | null) ?? null,
     usage: hasUsage
       ? { inputTokens: row.input_tokens as number, outputTokens: (row.output_tokens as number | null) ?? 0 }

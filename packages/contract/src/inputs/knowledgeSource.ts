@@ -1,0 +1,69 @@
+// Requests that create or change a knowledge source (files arrive as multipart/form-data: MAX_UPLOAD_BYTES, acceptedFileTypes).
+import * as z from 'zod/mini';
+import { int, storable, text } from '../common.ts';
+import { syncSchedule } from '../knowledgeSource.ts';
+
+/** Largest file a source accepts, in bytes (20 MiB). Larger uploads are answered 413. */
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+
+/** The file types a source reads, by media type, with their file name extensions. Others are answered 415. */
+export const acceptedFileTypes = {
+  'application/pdf': ['.pdf'],
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': ['.docx'],
+  'text/html': ['.html', '.htm'],
+  'text/markdown': ['.md', '.markdown'],
+  'text/plain': ['.txt'],
+  'text/csv': ['.csv'],
+} as const;
+export type AcceptedMediaType = keyof typeof acceptedFileTypes;
+
+const webUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .check(z.maxLength(2000), storable);
+
+const common = {
+  /** A name for the source; defaults to the (first) URL. */
+  name: z.optional(text(1, 200)),
+  schedule: z._default(syncSchedule, 'off'),
+};
+
+/** One page or a list of pages, read as they are (links not followed). */
+export const urlSourceCreate = z.strictObject({
+  kind: z.literal('url'),
+  urls: z.array(webUrl).check(z.minLength(1), z.maxLength(100)),
+  ...common,
+});
+
+/** Every page a sitemap (or a sitemap index) lists, up to `maxPages`. */
+export const sitemapSourceCreate = z.strictObject({
+  kind: z.literal('sitemap'),
+  url: webUrl,
+  maxPages: z._default(int(1, 1000), 200),
+  ...common,
+});
+
+/** The start page and the same-origin pages it links to, up to `maxDepth` links away and `maxPages` pages. */
+export const crawlSourceCreate = z.strictObject({
+  kind: z.literal('crawl'),
+  url: webUrl,
+  maxDepth: z._default(int(0, 5), 2),
+  maxPages: z._default(int(1, 1000), 50),
+  ...common,
+});
+
+/** `POST /agents/:id/sources` as JSON: a web source (a file goes to the same route as multipart/form-data). */
+export const webSourceCreate = z.discriminatedUnion('kind', [
+  urlSourceCreate,
+  sitemapSourceCreate,
+  crawlSourceCreate,
+]);
+export type WebSourceCreate = z.input<typeof webSourceCreate>;
+
+/** `PATCH /agents/:id/sources/:sourceId`. */
+export const knowledgeSourceUpdate = z.partial(
+  z.strictObject({ name: text(1, 200), schedule: syncSchedule }),
+);
+export type KnowledgeSourceUpdate = z.input<typeof knowledgeSourceUpdate>;
+
+/** The text fields of a file upload's form, next to its `file` part. */
+export const fileSourceFields = z.strictObject({ name: z.optional(text(1, 200)) });

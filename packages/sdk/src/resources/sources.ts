@@ -1,0 +1,151 @@
+// client.agents.sources: files and web pages an agent learns from, synced in the background; upload with
+// progress, crawl, re-sync, run logs, and a helper that waits until a source is ready.
+import {
+  type KnowledgeSource,
+  type KnowledgeSourceUpdate,
+  knowledgeSource,
+  knowledgeSourceRun,
+  page,
+  type SyncSchedule,
+  type WebSourceCreate,
+} from '@closer/contract';
+import { CloserError, TimeoutError } from '../core/errors.ts';
+import type { Http, UploadProgress } from '../core/http.ts';
+import type { ListParams, RequestOptions } from './shared.ts';
+import { list } from './shared.ts';
+
+/** A source's sync ended `failed`: `source.failureReason` says why (an encrypted PDF, an unreachable site…). */
+export class SourceFailedError extends CloserError {
+  readonly source: KnowledgeSource;
+  constructor(source: KnowledgeSource) {
+    super(`Knowledge source "${source.name}" failed: ${source.failureReason ?? 'no reason given'}`, {
+      code: 'source_failed',
+    });
+    this.source = source;
+  }
+}
+
+export interface UploadOptions extends RequestOptions {
+  /** The source's name. Default: the file name. */
+  name?: string;
+  /** The file name, when `file` is bytes or a Blob without one (its extension tells text types apart). */
+  fileName?: string;
+  /** The file's media type, when `file` is bytes. Default: read from the content and the name by the server. */
+  mediaType?: string;
+  /**
+   * Called as the file is sent. Needs request streams (Node >= 22, Deno, Bun; browsers only over HTTP/2);
+   * elsewhere leave it out.
+   */
+  onProgress?: (progress: UploadProgress) => void;
+}
+
+export interface CrawlParams {
+  /** The start page (http or https). */
+  url: string;
+  /** Links followed from the start page, 0–5. Default 2. */
+  maxDepth?: number;
+  /** Most pages read, 1–1000. Default 50. */
+  maxPages?: number;
+  /** Default: the URL. */
+  name?: string;
+  /** Default `off`. */
+  schedule?: SyncSchedule;
+}
+
+export interface WaitOptions extends RequestOptions {
+  /** Between two reads of the source, in ms. Default 1000. */
+  intervalMs?: number;
+  /** Gives up (TimeoutError) after this long, in ms. Default 600 000 (10 minutes). */
+  timeoutMs?: number;
+  /** Called with the source after each read while it is queued or processing (`progress.done` of `total`). */
+  onProgress?: (source: KnowledgeSource) => void;
+}
+
+const at = (agentId: string, rest = '') => `/agents/${encodeURIComponent(agentId)}/sources${rest}`;
+const one = (agentId: string, sourceId: string, rest = '') =>
+  at(agentId, `/${encodeURIComponent(sourceId)}${rest}`);
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+export function sourcesResource(http: Http) {
+  const sourcePage = page(knowledgeSource);
+  const runPage = page(knowledgeSourceRun);
+  const retrieve = (agentId: string, sourceId: string, options: RequestOptions = {}) =>
+    http.request('GET', one(agentId, sourceId), knowledgeSource, options);
+  const create = (agentId: string, body: WebSourceCreate, options: RequestOptions = {}) =>
+    http.request('POST', at(agentId), knowledgeSource, { body, ...options });
+  return {
+    /** The agent's sources with status, progress and item counts; iterate with `for await` for every page. */
+    list: (agentId: string, params: ListParams = {}, options: RequestOptions = {}) =>
+      list(http, at(agentId), sourcePage, params, options),
+    retrieve,
+    /** Adds pages (`url`), a sitemap or a crawl; answers the source `queued`. */
+    create,
+    /** Adds a crawl from `url` over same-origin links (robots.txt and noindex respected). */
+    crawl: (agentId: string, params: CrawlParams, options: RequestOptions = {}) =>
+      create(agentId, { kind: 'crawl', ...params }, options),
+    /**
+     * Uploads a PDF, DOCX, HTML, Markdown, text or CSV file (≤ 20 MiB) as a new source, answered `queued`.
+     * Over the limit: ApiError 413; another type: ApiError 415 naming the accepted ones.
+     */
+    upload: (
+      agentId: string,
+      file: Blob | Uint8Array | ArrayBuffer,
+      options: UploadOptions = {},
+    ): Promise<KnowledgeSource> => {
+      const fileName = options.fileName ?? (file instanceof File ? file.name : 'upload');
+      const blob =
+        file instanceof Blob ? file : new Blob([file as BlobPart], { type: options.mediaType ?? '' });
+      const form = new FormData();
+      form.set('file', blob, fileName);
+      if (options.name) form.set('name', options.name);
+      return http.request('POST', at(agentId), knowledgeSource, {
+        form,
+        onUploadProgress: options.onProgress,
+        signal: options.signal,
+      });
+    },
+    /** Renames a source or changes its schedule (`daily`, `weekly`, `off`). */
+    update: (agentId: string, sourceId: string, body: KnowledgeSourceUpdate, options: RequestOptions = {}) =>
+      http.request('PATCH', one(agentId, sourceId), knowledgeSource, { body, ...options }),
+    /** Syncs again now; ConflictError while it is queued or processing. */
+    resync: (agentId: string, sourceId: string, options: RequestOptions = {}) =>
+      http.request('POST', one(agentId, sourceId, '/sync'), knowledgeSource, options),
+    /** The source's runs, newest first: counts and first errors. */
+    runs: (agentId: string, sourceId: string, params: ListParams = {}, options: RequestOptions = {}) =>
+      list(http, one(agentId, sourceId, '/runs'), runPage, params, options),
+    /** Deletes the source with its knowledge items, runs and stored file. */
+    delete: (agentId: string, sourceId: string, options: RequestOptions = {}): Promise<void> =>
+      http.request('DELETE', one(agentId, sourceId), null, options),
+    /**
+     * Reads the source until its sync ends: resolves with it when `ready`, rejects with SourceFailedError when
+     * `failed`, with TimeoutError after `timeoutMs`.
+     */
+    waitUntilReady: async (agentId: string, sourceId: string, options: WaitOptions = {}) => {
+      const deadline = Date.now() + (options.timeoutMs ?? 600_000);
+      for (;;) {
+        const source = await retrieve(agentId, sourceId, options.signal ? { signal: options.signal } : {});
+        if (source.status === 'ready') return source;
+        if (source.status === 'failed') throw new SourceFailedError(source);
+        options.onProgress?.(source);
+        if (Date.now() >= deadline) {
+          throw new TimeoutError(
+            `Knowledge source "${source.name}" was not ready within ${options.timeoutMs ?? 600_000} ms`,
+          );
+        }
+        await sleep(options.intervalMs ?? 1000, options.signal);
+      }
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// SSRF guard: a crawl may reach only public unicast addresses, checked after DNS resolution, unless the local
+// development flag ALLOW_PRIVATE_CRAWL=true lets it reach this machine and private networks (tests, `pnpm start`).
+import { lookup } from 'node:dns/promises';
+import ipaddr from 'ipaddr.js';
+import type { Env } from '../../env.ts';
+
+/** Resolves a host name to its addresses (every family). */
+export type ResolveHost = (hostname: string) => Promise<string[]>;
+
+export const resolveWithDns: ResolveHost = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
+
+/** True when ALLOW_PRIVATE_CRAWL is `true`: private, loopback and link-local addresses may be crawled. */
+export const privateCrawlAllowed = (env: Env) => env.ALLOW_PRIVATE_CRAWL === 'true';
+
+/** A URL the crawler will not fetch, with the reason. */
+export class RefusedUrl extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusedUrl';
+  }
+}
+
+/** `private`, `loopback`, `linkLocal`… for an address that is not public unicast; null for a public one. */
+export function nonPublicRange(address: string): string | null {
+  if (!ipaddr.isValid(address)) return 'invalid';
+  const range = ipaddr.process(address).range();
+  return range === 'unicast' ? null : range;
+}
+
+/** Throws RefusedUrl unless every address `url`'s host resolves to is public (or the flag allows any). */
+export async function checkAddress(url: URL, resolve: ResolveHost, allowPrivate: boolean): Promise<void> {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new RefusedUrl(`Only http and https pages are read (${url.protocol.slice(0, -1)} given)`);
+  }
+  if (url.username || url.password) throw new RefusedUrl('URLs with a user name or password are not read');
+  if (allowPrivate) return;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  try {
+    addresses = ipaddr.isValid(host) ? [host] : await resolve(host);
+  } catch {
+    throw new RefusedUrl(`The host ${host} could not be resolved`);
+  }
+  if (addresses.length === 0) throw new RefusedUrl(`The host ${host} could not be resolved`);
+  for (const address of addresses) {
+    const range = nonPublicRange(address);
+    if (range) {
+      throw new RefusedUrl(
+        `${host} resolves to a ${range} address (${address}); only public addresses are crawled (ALLOW_PRIVATE_CRAWL=true allows others in local development)`,
+      );
+    }
+  }
+}

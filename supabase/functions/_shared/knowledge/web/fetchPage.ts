@@ -1,0 +1,126 @@
+// Fetches one page or file for the crawler: address checked at every hop, redirects followed by hand only within
+// the site, a timeout over the whole exchange and a cap on the body.
+import { checkAddress, RefusedUrl, type ResolveHost } from './addresses.ts';
+
+export interface PageFetcher {
+  fetch: typeof fetch;
+  resolve: ResolveHost;
+  allowPrivate: boolean;
+  /** Per page, headers and body (ms). */
+  timeoutMs: number;
+}
+
+export interface FetchedPage {
+  /** Where the page was found after redirects. */
+  url: URL;
+  status: number;
+  mediaType: string;
+  headers: Headers;
+  text: string;
+}
+
+/** A page that could not be read. `vanished`: the site says it is gone (404, 410), so its item goes too. */
+export class PageFailure extends Error {
+  constructor(
+    message: string,
+    readonly vanished = false,
+  ) {
+    super(message);
+    this.name = 'PageFailure';
+  }
+}
+
+export const USER_AGENT = 'CloserBot/1.0 (+https://github.com/closer; knowledge sources)';
+const MAX_REDIRECTS = 5;
+/** Largest body read (5 MiB); larger pages are refused. */
+export const MAX_PAGE_BYTES = 5 * 1024 * 1024;
+
+/** Two URLs are one site when their hosts match, `www.` aside. */
+export const sameSite = (a: URL, b: URL) =>
+  a.hostname.replace(/^www\./, '') === b.hostname.replace(/^www\./, '');
+
+async function readCapped(response: Response, signal: AbortSignal): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > MAX_PAGE_BYTES) {
+    await response.body?.cancel();
+    throw new PageFailure(`The page is larger than ${MAX_PAGE_BYTES} bytes`);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    if (signal.aborted) throw signal.reason;
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_PAGE_BYTES) {
+      await reader.cancel();
+      throw new PageFailure(`The page is larger than ${MAX_PAGE_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder('utf-8').decode(bytes).replace(/\0/g, '');
+}
+
+/**
+ * GETs `start`, following redirects within its site. `accept` lists the media types wanted; another type is a
+ * PageFailure ("not HTML"). Every failure is a PageFailure or a RefusedUrl with a message for the run log.
+ */
+export async function fetchPage(
+  start: URL,
+  fetcher: PageFetcher,
+  accept: readonly string[] = ['text/html', 'application/xhtml+xml'],
+): Promise<FetchedPage> {
+  const signal = AbortSignal.timeout(fetcher.timeoutMs);
+  let url = start;
+  try {
+    for (let hop = 0; ; hop++) {
+      await checkAddress(url, fetcher.resolve, fetcher.allowPrivate);
+      const response = await fetcher.fetch(url, {
+        redirect: 'manual',
+        signal,
+        headers: { 'user-agent': USER_AGENT, accept: `${accept.join(', ')};q=1, */*;q=0.1` },
+      });
+      if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
+        await response.body?.cancel();
+        if (hop >= MAX_REDIRECTS) throw new PageFailure(`More than ${MAX_REDIRECTS} redirects`);
+        const next = new URL(response.headers.get('location')!, url);
+        if (!sameSite(next, start))
+          throw new PageFailure(`Redirected off-site to ${next.origin}: not followed`);
+        url = next;
+        continue;
+      }
+      if (response.status === 404 || response.status === 410) {
+        await response.body?.cancel();
+        throw new PageFailure(`The page is gone (HTTP ${response.status})`, true);
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new PageFailure(`The site answered HTTP ${response.status}`);
+      }
+      const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!accept.includes(mediaType)) {
+        await response.body?.cancel();
+        throw new PageFailure(`Not an HTML page (${mediaType || 'no content type'})`);
+      }
+      return {
+        url,
+        status: response.status,
+        mediaType,
+        headers: response.headers,
+        text: await readCapped(response, signal),
+      };
+    }
+  } catch (error) {
+    if (error instanceof PageFailure || error instanceof RefusedUrl) throw error;
+    if (signal.aborted) throw new PageFailure(`No complete answer within ${fetcher.timeoutMs} ms`);
+    throw new PageFailure(`The site could not be reached (${(error as Error).message})`);
+  }
+}

@@ -1,0 +1,78 @@
+// Uploads in a private Supabase Storage bucket, spoken to over its HTTP API (storage/v1) with the service key.
+import type { UploadStorage } from './uploads.ts';
+
+export interface SupabaseStorageOptions {
+  /** The project URL (`SUPABASE_URL`). */
+  url: string;
+  /** A secret or service-role key: the bucket is private. */
+  serviceKey: string;
+  bucket: string;
+  fetch: typeof fetch;
+}
+
+/** A failure of the Storage API, with its status and the message it gave (never the key). */
+export class StorageError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
+/** Storage answers `{ statusCode, error, message }`; older versions say "not found" as HTTP 400, statusCode "404". */
+async function failureOf(response: Response, what: string): Promise<{ status: number; message: string }> {
+  const text = await response.text().catch(() => '');
+  let body: { statusCode?: string | number; message?: string; error?: string } = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON (a gateway page): the status says enough.
+  }
+  const status = Number(body.statusCode) || response.status;
+  return {
+    status,
+    message: `${what}: Storage answered ${status} ${body.message ?? body.error ?? ''}`.trim(),
+  };
+}
+
+export function supabaseStorage(options: SupabaseStorageOptions): UploadStorage {
+  const base = `${options.url.replace(/\/+$/, '')}/storage/v1/object`;
+  const headers = { authorization: `Bearer ${options.serviceKey}`, apikey: options.serviceKey };
+  const objectUrl = (key: string) =>
+    `${base}/${encodeURIComponent(options.bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  return {
+    async put(key, bytes, mediaType) {
+      const response = await options.fetch(objectUrl(key), {
+        method: 'POST',
+        headers: { ...headers, 'content-type': mediaType, 'x-upsert': 'true', 'cache-control': 'no-store' },
+        body: bytes as Uint8Array<ArrayBuffer>,
+      });
+      if (!response.ok) {
+        const failure = await failureOf(response, `Storing ${key}`);
+        throw new StorageError(failure.status, failure.message);
+      }
+      await response.text(); // A small JSON answer: read, so the connection is reused.
+    },
+    async get(key) {
+      const response = await options.fetch(objectUrl(key), { headers });
+      if (response.ok) return new Uint8Array(await response.arrayBuffer());
+      const failure = await failureOf(response, `Reading ${key}`);
+      if (failure.status === 404) return null;
+      throw new StorageError(failure.status, failure.message);
+    },
+    async delete(key) {
+      const response = await options.fetch(`${base}/${encodeURIComponent(options.bucket)}`, {
+        method: 'DELETE',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ prefixes: [key] }),
+      });
+      if (!response.ok) {
+        const failure = await failureOf(response, `Removing ${key}`);
+        if (failure.status !== 404) throw new StorageError(failure.status, failure.message);
+      }
+      await response.text(); // A small JSON answer: read, so the connection is reused.
+    },
+  };
+}

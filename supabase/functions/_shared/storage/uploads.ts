@@ -1,0 +1,53 @@
+// Where uploaded files wait for the worker: a private Supabase Storage bucket on Supabase, a local directory in the
+// local stack. One small interface; keys are `<orgId>/<sourceId>` so a bucket policy can scope them by tenant.
+import type { Env } from '../env.ts';
+import { directoryStorage } from './directory.ts';
+import { supabaseStorage } from './supabase.ts';
+
+export interface UploadStorage {
+  /** Stores `bytes` under `key`, replacing what was there. */
+  put(key: string, bytes: Uint8Array, mediaType: string): Promise<void>;
+  /** The bytes under `key`; null when nothing is stored there. */
+  get(key: string): Promise<Uint8Array | null>;
+  /** Removes `key`; removing a missing key is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+/** The private bucket uploads go to on Supabase (created by migration 20261201060100). */
+export const UPLOADS_BUCKET = 'knowledge-uploads';
+
+export const uploadKey = (orgId: string, sourceId: string) => `${orgId}/${sourceId}`;
+
+/** The service key Supabase gives every function: the new secret key, else the legacy service-role key. */
+function supabaseServiceKey(env: Env): string | undefined {
+  if (env.SUPABASE_SECRET_KEYS) {
+    try {
+      const keys = JSON.parse(env.SUPABASE_SECRET_KEYS) as Record<string, string>;
+      const first = keys.default ?? Object.values(keys)[0];
+      if (first) return first;
+    } catch {
+      // Not JSON: fall back to the legacy key.
+    }
+  }
+  return env.SUPABASE_SERVICE_ROLE_KEY;
+}
+
+/**
+ * `CLOSER_UPLOADS_DIR` → that directory (the local stack sets it); else on Supabase (its URL and service key
+ * set) → the private bucket; else null: file sources are refused with 503 until storage is configured.
+ */
+export function uploadStorageFromEnv(env: Env, fetcher?: typeof fetch): UploadStorage | null {
+  if (env.CLOSER_UPLOADS_DIR) return directoryStorage(env.CLOSER_UPLOADS_DIR);
+  const key = supabaseServiceKey(env);
+  if (env.SUPABASE_URL && key) {
+    // The global fetch is looked up at each call, never captured (hosts and tests may replace it).
+    const fetchAtCall: typeof fetch = (input, init) => (fetcher ?? globalThis.fetch)(input, init);
+    return supabaseStorage({
+      url: env.SUPABASE_URL,
+      serviceKey: key,
+      bucket: UPLOADS_BUCKET,
+      fetch: fetchAtCall,
+    });
+  }
+  return null;
+}

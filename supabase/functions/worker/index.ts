@@ -1,0 +1,4 @@
+import { serve } from '../_shared/serve.ts';
+import { createWorkerApp } from './app.ts';
+
+serve(createWorkerApp);
