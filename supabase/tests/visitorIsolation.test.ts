@@ -140,6 +140,9 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     agents: { column: 'id', ids: [a.agentId] },
     company_knowledge: { column: 'agent_id', ids: [a.agentId] },
     knowledge_chunks: { column: 'agent_id', ids: [a.agentId] },
+    // Vectors are reached only through semantic_passages(), never read.
+    knowledge_chunk_embeddings: { column: 'chunk_id', ids: [] },
+    knowledge_article_embeddings: { column: 'article_id', ids: [] },
     // The vocabulary of the agent's knowledge and of the categories it draws on.
     knowledge_terms: { column: 'scope_id', ids: [a.agentId, a.categoryId] },
     sales_scripts: { column: 'agent_id', ids: [a.agentId] },

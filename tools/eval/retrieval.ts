@@ -5,12 +5,13 @@
 import { openDatabase, prepareDatabase } from '../../packages/local/src/database.ts';
 import { withTenant } from '../../supabase/functions/_shared/db/tenant.ts';
 import type { Database } from '../../supabase/functions/_shared/db/types.ts';
+import { describeEmbedder } from '../../supabase/functions/_shared/retrieval/embedders/config.ts';
 import { startPostgresCluster } from '../../supabase/tests/helpers/postgresCluster.ts';
 import { type Answered, misses, type Scores, score } from './metrics.ts';
 import { sunpeakSolar } from './questions/sunpeakSolar.ts';
 import type { LabelledAgent } from './questions/types.ts';
 import { uyutnyDom } from './questions/uyutnyDom.ts';
-import { availableRetrievers, type Retriever } from './retrievers.ts';
+import { availableRetrievers, embedKnowledge, evalSemanticSearch, type Retriever } from './retrievers.ts';
 
 const LABELLED: LabelledAgent[] = [sunpeakSolar, uyutnyDom];
 /** Time of each objection match (one statement inside the tenant's transaction), ms. */
@@ -50,8 +51,11 @@ const cluster = process.env.EVAL_DATABASE === 'postgres' ? await startPostgresCl
 const db = await openDatabase(cluster ? { kind: 'postgres', url: cluster.url } : { kind: 'memory' });
 try {
   await prepareDatabase(db);
-  const { run, skipped } = availableRetrievers();
+  const search = evalSemanticSearch(process.env);
+  const embedded = await embedKnowledge(db, search);
+  const { run, skipped } = availableRetrievers(search);
   console.log(`database: ${cluster ? 'PostgreSQL (throwaway cluster)' : 'PGlite (in memory)'}`);
+  console.log(`embedder: ${describeEmbedder(search.embedder)} (${embedded} passages embedded)`);
   for (const note of skipped) console.log(`skipped ${note}`);
   console.log(
     '\n| agent | retriever | questions | recall@3 | MRR | objection precision (answers given) | objection recall (labelled) | off-topic with nothing retrieved |',

@@ -27,6 +27,15 @@ export const readinessCheck = z.object({
 export const readiness = z.object({
   status: z.enum(['ok', 'unavailable']),
   version: z.string(),
-  checks: z.object({ database: readinessCheck, llm: readinessCheck }),
+  checks: z.object({
+    database: readinessCheck,
+    llm: readinessCheck,
+    /**
+     * The embedder behind semantic retrieval: `lexical only` when none is configured. A failing embedder does
+     * not make the deployment unavailable (`status` stays `ok`): retrieval falls back to lexical. Absent from
+     * servers older than semantic search.
+     */
+    embeddings: z.optional(readinessCheck),
+  }),
 });
 export type Readiness = z.infer<typeof readiness>;

@@ -11,10 +11,18 @@ export const retrievedPassage = z.object({
   title: z.string(),
   /** The passage as the prompt receives it (a chunk starts with its item's title). */
   content: z.string(),
-  /** Relevance; higher is better. Lexical: twice the full-text rank against the latest message plus the rank against both. */
+  /**
+   * Full-text relevance; higher is better: twice the rank against the latest message plus the rank against both.
+   * 0 for a passage found only by meaning.
+   */
   score: z.number(),
   /** The message it answers: the latest, or only the previous one (ranked after every `latest` passage). */
   matched: z.enum(['latest', 'previous']),
+  /**
+   * With semantic search on: the cosine similarity (−1…1) of the passage to the latest message, when it is among
+   * the nearest. Passages found both ways are fused by reciprocal rank and come first.
+   */
+  similarity: z.optional(z.number()),
 });
 export type RetrievedPassage = z.infer<typeof retrievedPassage>;
 

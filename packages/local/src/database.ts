@@ -6,6 +6,7 @@ import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { vector } from '@electric-sql/pglite-pgvector';
 import { migrationsDir, seedFile } from './paths.ts';
 
 export type DatabaseTarget =
@@ -16,7 +17,7 @@ export type DatabaseTarget =
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') return createPostgresDatabase(target.url, { max: 10 });
   const pg = await PGlite.create(target.kind === 'pglite' ? target.dataDir : undefined, {
-    extensions: { pg_trgm },
+    extensions: { pg_trgm, vector },
   });
   return createPgliteDatabase(pg);
 }

@@ -3,9 +3,11 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
+import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
 import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
+import { describeEmbedder } from '@closer/functions/_shared/retrieval/embedders/config.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
 import { CONSOLE_PATH } from './consoleSite.ts';
@@ -70,6 +72,7 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
     `Closer local stack ready in ${Math.round(performance.now() - started)} ms`,
     `  database   ${where}; ${applied.length} migration(s) applied${seeded ? ', demo data seeded' : ''}`,
     `  functions  ${baseUrl}${FUNCTIONS_PATH}/<name>   (try ${baseUrl}${FUNCTIONS_PATH}/health/ready)`,
+    `  retrieval  ${runtime.semantic ? `hybrid: ${describeEmbedder(runtime.semantic.embedder)}` : 'lexical only (set EMBEDDING_* for semantic search)'}`,
     `  demo page  ${baseUrl}/`,
     `  console    ${baseUrl}${CONSOLE_PATH}/?local=${codes.issue(DEMO_OWNER.email)}   (signs in the demo owner once, within 15 minutes)`,
   ];
@@ -83,7 +86,8 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
 });
 
 // Kommo's outbox: on Supabase pg_cron runs the worker; here an interval does (it does nothing unconfigured).
-const leadSync = startKommoWorker({ db, env, fetch }, Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000);
+const workerEveryMs = Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000;
+const leadSync = startKommoWorker({ db, env, fetch }, workerEveryMs);
 // Knowledge sources: small steps every CLOSER_SOURCES_INTERVAL_MS (default 2 s), as pg_cron does on Supabase.
 const sourceSync = startSourceWorker(
   { db, env, fetch, uploads: runtime.uploads },
@@ -91,6 +95,13 @@ const sourceSync = startSourceWorker(
 );
 // Retention (docs/privacy.md): pg_cron runs it daily on Supabase; here, hourly in-process.
 const retention = startRetentionWorker(db);
+// Knowledge embeddings, when an embedder is configured (EMBEDDING_*; docs/knowledge.md).
+const embeddings = runtime.semantic
+  ? startEmbeddingWorker(
+      { db, search: runtime.semantic, leaseMs: embeddingLeaseMs(env) },
+      Math.min(workerEveryMs, 5000),
+    )
+  : null;
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -103,6 +114,7 @@ async function shutdown(signal: string) {
   );
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await leadSync.stop();
+  await embeddings?.stop();
   await sourceSync.stop();
   await retention.stop();
   clearTimeout(force);

@@ -166,6 +166,7 @@ export const readinessFixture = {
   checks: {
     database: { ok: true, detail: 'postgres reachable' },
     llm: { ok: true, detail: 'offline responder' },
+    embeddings: { ok: true, detail: 'lexical only (no embedder configured)' },
   },
 };
 export const chatConfigFixture = {

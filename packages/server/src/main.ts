@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts';
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
+import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
 import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
@@ -34,10 +35,19 @@ const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings
     msg: 'listening',
     url: `http://${settings.host}:${info.port}${FUNCTIONS_PATH}`,
     migrationsApplied: applied.length,
+    retrieval: runtime.semantic ? `hybrid (${runtime.semantic.embedder.model})` : 'lexical only',
   }),
 );
 const worker =
   settings.workerIntervalMs > 0 ? startKommoWorker({ db, env, fetch }, settings.workerIntervalMs) : null;
+// Knowledge embeddings, when an embedder is configured (EMBEDDING_*; docs/knowledge.md).
+const embeddings =
+  settings.workerIntervalMs > 0 && runtime.semantic
+    ? startEmbeddingWorker(
+        { db, search: runtime.semantic, leaseMs: embeddingLeaseMs(env) },
+        Math.min(settings.workerIntervalMs, 5000),
+      )
+    : null;
 // Knowledge sources: uploads need CLOSER_UPLOADS_DIR (or Supabase Storage); web sources need nothing more.
 const sourceWorker =
   settings.sourcesIntervalMs > 0
@@ -56,6 +66,7 @@ async function shutdown(signal: string): Promise<void> {
   await closed;
   clearTimeout(grace);
   await worker?.stop();
+  await embeddings?.stop();
   await sourceWorker?.stop();
   await retention?.stop();
   await db.close();

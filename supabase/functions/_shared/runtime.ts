@@ -2,12 +2,15 @@
 import { createJwtVerifier, type JwtVerifier, jwtConfigFromEnv } from './auth/jwt.ts';
 import type { Database } from './db/types.ts';
 import type { Env } from './env.ts';
+import { type SemanticSearch, semanticSearchFromEnv } from './retrieval/semantic.ts';
 import { type UploadStorage, uploadStorageFromEnv } from './storage/uploads.ts';
 
 export interface Runtime {
   db: Database;
   env: Env;
   verifyJwt: JwtVerifier;
+  /** The deployment's embedder for semantic retrieval; null or absent: retrieval is lexical only. */
+  semantic?: SemanticSearch | null;
   /** Where uploaded files wait for the worker; null when not configured (file sources answer 503). */
   uploads: UploadStorage | null;
 }
@@ -17,6 +20,7 @@ export function createRuntime(db: Database, env: Env): Runtime {
     db,
     env,
     verifyJwt: createJwtVerifier(jwtConfigFromEnv(env)),
+    semantic: semanticSearchFromEnv(env),
     uploads: uploadStorageFromEnv(env),
   };
 }

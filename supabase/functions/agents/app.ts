@@ -45,6 +45,8 @@ import {
   updateAgent,
 } from '../_shared/resources/agents.ts';
 import { groundingFor, stageFor } from '../_shared/retrieval/retrieve.ts';
+import { embedQuestion } from '../_shared/retrieval/semantic.ts';
+import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 import { registerChildRoutes } from './childRoutes.ts';
 import { registerSourceRoutes, removeStoredFiles, UPLOAD_BODY_BYTES, UPLOAD_PATH } from './sources.ts';
@@ -156,8 +158,9 @@ export function createAgentsApp(runtime: Runtime) {
     const agentId = c.req.valid('param').id;
     const { message, history = [] } = c.req.valid('json');
     const stage = stageFor(history.filter((turn) => turn.role === 'user').length + 1, false);
+    const question = embedQuestion(runtime.semantic, isSmallTalk(message) ? '' : message, c.var.requestId);
     const found = await tenant(c, async (tx) =>
-      groundingFor(tx, await findAgent(tx, agentId), { message, history, stage }),
+      groundingFor(tx, await findAgent(tx, agentId), { message, history, stage, question }),
     );
     return c.json({
       passages: found.passages,

@@ -41,6 +41,8 @@ import {
   conversationFromRow,
   messageFromRow,
 } from '../_shared/resources/conversations.ts';
+import { embedQuestion } from '../_shared/retrieval/semantic.ts';
+import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 import { audienceOf, chatAgent, needsVisitorToken } from './agent.ts';
 import { registerModelRoutes } from './models.ts';
@@ -85,6 +87,12 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     );
     const claims = tenantClaims(c.var.principal);
     const provider = observeProvider(baseProvider, { requestId, audience: audienceOf(c) });
+    // The question's embedding is asked for now, once per turn; it arrives while the turn is opened.
+    const question = embedQuestion(
+      runtime.semantic,
+      isSmallTalk(request.message) ? '' : request.message,
+      requestId,
+    );
     // Spend ceilings first: over one, nothing is stored and no model is called.
     const spend = await claimModelReply(runtime.db, claims, agent, orgCeilings);
     // The visitor's message is committed here, before any model is called.
@@ -99,6 +107,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       },
       provider,
       agent,
+      question,
     ).catch(spend.giveBack);
     // A conversation this turn started is the visitor's from now on: its token joins the claims.
     const turnClaims = prepared.turn.visitorTokenHash

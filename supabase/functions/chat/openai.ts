@@ -25,6 +25,8 @@ import { MAX_PROMPT_HISTORY } from '../_shared/prompt/assemble.ts';
 import { estimateTokens } from '../_shared/prompt/tokens.ts';
 import { findAgentByRef } from '../_shared/resources/agents.ts';
 import { stageFor } from '../_shared/retrieval/retrieve.ts';
+import { embedQuestion } from '../_shared/retrieval/semantic.ts';
+import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
 
 type Content = string | { type: string; text?: string | undefined }[] | null | undefined;
 const text = (content: Content) =>
@@ -85,8 +87,10 @@ export function registerOpenAiRoutes(
     // Spend ceilings before the prompt is built: over one, no model is called.
     const spend = await claimModelReply(c.var.runtime.db, tenantClaims(c.var.principal), agent, orgCeilings);
     const visitorTurns = body.messages.slice(0, lastUser).filter((m) => m.role === 'user').length + 1;
+    const question = embedQuestion(c.var.runtime.semantic, isSmallTalk(message) ? '' : message, requestId);
     const prompt = await tenant(c, (tx) =>
       groundedPrompt(tx, agent, {
+        question,
         history,
         message,
         stage: stageFor(visitorTurns, false),

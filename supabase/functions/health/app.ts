@@ -1,4 +1,5 @@
-// `health`: liveness, readiness (database, and the model provider really probed) and the OpenAPI document.
+// `health`: liveness, readiness (database, and the model provider and embedder really probed) and the OpenAPI
+// document.
 // The readiness report is public: it names the kind of each problem; the detail goes to the server log.
 import { type Health, health, type Readiness, readiness } from '@closer/contract';
 // Generated from every function's routes by `pnpm openapi`; a test keeps it equal to the routes.
@@ -9,6 +10,8 @@ import { route } from '../_shared/http/route.ts';
 import { type LlmDefaults, llmConfigFromEnv, llmDefaultsFromEnv } from '../_shared/llm/config.ts';
 import { type ProviderProbe, probeProvider, problemText } from '../_shared/llm/probe.ts';
 import { logFailure } from '../_shared/log.ts';
+import { embedderFromEnv } from '../_shared/retrieval/embedders/config.ts';
+import { type EmbedderProbe, probeEmbedder } from '../_shared/retrieval/embedders/probe.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 
 type Check = Readiness['checks']['database'];
@@ -48,9 +51,9 @@ const PROBE_TTL_MS = 30_000;
 const PROBE_TIMEOUT_MS = 3_000;
 
 /** One probe per distinct question at a time, its answer kept for PROBE_TTL_MS. */
-function cachedProbe() {
-  let last: { key: string; at: number; result: Promise<ProviderProbe> } | null = null;
-  return (key: string, run: () => Promise<ProviderProbe>) => {
+function cachedProbe<T>() {
+  let last: { key: string; at: number; result: Promise<T> } | null = null;
+  return (key: string, run: () => Promise<T>) => {
     if (!last || last.key !== key || performance.now() - last.at > PROBE_TTL_MS) {
       last = { key, at: performance.now(), result: run() };
     }
@@ -65,7 +68,7 @@ function milliseconds(value: string | undefined, fallback: number) {
 async function llmCheck(
   runtime: Runtime,
   requestId: string,
-  probe: ReturnType<typeof cachedProbe>,
+  probe: ReturnType<typeof cachedProbe<ProviderProbe>>,
 ): Promise<Check> {
   let config: ReturnType<typeof llmConfigFromEnv>;
   let defaults: LlmDefaults;
@@ -106,27 +109,65 @@ async function llmCheck(
   };
 }
 
+/** The embedder, probed like the model provider (cached 30 s); a broken configuration is `misconfigured`. */
+async function embeddingsCheck(
+  runtime: Runtime,
+  requestId: string,
+  cache: ReturnType<typeof cachedProbe<EmbedderProbe>>,
+): Promise<Check> {
+  try {
+    embedderFromEnv(runtime.env);
+  } catch (error) {
+    logFailure(error, { where: 'health/ready embeddings configuration', requestId });
+    return {
+      ok: false,
+      problem: 'misconfigured',
+      detail: `embeddings: ${problemText.misconfigured}; retrieval is lexical only`,
+    };
+  }
+  const embedder = runtime.semantic?.embedder ?? null;
+  const timeoutMs = milliseconds(runtime.env.CLOSER_LLM_PROBE_TIMEOUT_MS, PROBE_TIMEOUT_MS);
+  const result = await cache(embedder?.model ?? '', () => probeEmbedder(embedder, timeoutMs));
+  if (!result.ok) {
+    logFailure(new Error(result.logDetail ?? result.detail), {
+      level: 'warn',
+      where: 'health/ready embeddings',
+      requestId,
+      problem: result.problem,
+    });
+  }
+  return {
+    ok: result.ok,
+    detail: result.detail,
+    ...(result.problem ? { problem: result.problem } : {}),
+    ...(result.latencyMs === undefined ? {} : { latencyMs: result.latencyMs }),
+  };
+}
+
 export function createHealthApp(runtime: Runtime) {
   const app = createFunctionApp('health', runtime);
-  const probe = cachedProbe();
+  const probe = cachedProbe<ProviderProbe>();
+  const embeddingsProbe = cachedProbe<EmbedderProbe>();
   const liveness = route({ summary: 'Liveness and version', responses: { 200: health } });
   app.get('/', liveness, (c) => c.json({ status: 'ok', version: VERSION } satisfies Health));
   const ready = route({
     summary:
-      'Readiness of the database and the model provider (probed, cached 30 s); no detail, only the kind',
+      'Readiness of the database, the model provider and the embedder (probed, cached 30 s); no detail, only the kind',
     responses: { 200: readiness, 503: readiness },
   });
   app.get('/ready', ready, async (c) => {
     const requestId = c.var.requestId;
-    const [database, llm] = await Promise.all([
+    const [database, llm, embeddings] = await Promise.all([
       databaseCheck(runtime, requestId),
       llmCheck(runtime, requestId, probe),
+      embeddingsCheck(runtime, requestId, embeddingsProbe),
     ]);
+    // Without its embedder the chat still answers (lexically): readiness rests on the database and the model.
     const ok = database.ok && llm.ok;
     const body: Readiness = {
       status: ok ? 'ok' : 'unavailable',
       version: VERSION,
-      checks: { database, llm },
+      checks: { database, llm, embeddings },
     };
     return c.json(body, ok ? 200 : 503);
   });

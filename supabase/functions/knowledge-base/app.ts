@@ -20,6 +20,7 @@ import { listPage } from '../_shared/http/pagination.ts';
 import { route } from '../_shared/http/route.ts';
 import { articleFromRow, categoryFromRow } from '../_shared/resources/knowledgeBase.ts';
 import type { Runtime } from '../_shared/runtime.ts';
+import { registerEmbeddingWorker } from './worker.ts';
 
 const categoryColumns = { name: 'name', description: 'description' };
 const articleColumns = {
@@ -34,6 +35,8 @@ const articleParam = { id: { schema: id, what: 'Article' } };
 
 export function createKnowledgeBaseApp(runtime: Runtime) {
   const app = createFunctionApp('knowledge-base', runtime);
+  // Before the members' routes: the worker's credential is CLOSER_WORKER_SECRET, not a member or a key.
+  registerEmbeddingWorker(app, runtime);
   app.use('*', authorize(access.staff));
 
   const listCategories = route({

@@ -6,6 +6,7 @@ import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { vector } from '@electric-sql/pglite-pgvector';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 
@@ -16,7 +17,8 @@ export type DriverName = 'pglite' | 'postgres';
 export const drivers: DriverName[] = ['pglite', 'postgres'];
 
 export async function emptyDatabase(driver: DriverName): Promise<Database & { url?: string }> {
-  if (driver === 'pglite') return createPgliteDatabase(await PGlite.create({ extensions: { pg_trgm } }));
+  if (driver === 'pglite')
+    return createPgliteDatabase(await PGlite.create({ extensions: { pg_trgm, vector } }));
   const adminUrl = inject('postgresUrl');
   const name = `t_${randomUUID().replaceAll('-', '')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });

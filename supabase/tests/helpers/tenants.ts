@@ -31,6 +31,7 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   agents: 'org_id',
   company_knowledge: 'org_id',
   knowledge_chunks: 'org_id',
+  knowledge_chunk_embeddings: 'org_id',
   knowledge_sources: 'org_id',
   knowledge_source_runs: 'org_id',
   knowledge_terms: 'org_id',
@@ -38,6 +39,7 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   objection_responses: 'org_id',
   knowledge_categories: 'org_id',
   knowledge_articles: 'org_id',
+  knowledge_article_embeddings: 'org_id',
   agent_knowledge_categories: 'org_id',
   conversations: 'org_id',
   messages: 'org_id',
@@ -116,6 +118,11 @@ export async function createTenant(
     [f.orgId, f.agentId, f.knowledgeId],
   );
   await q(
+    `insert into public.knowledge_chunk_embeddings (chunk_id, org_id, agent_id, model, dimensions, source_hash, embedding)
+     select id, org_id, agent_id, 'fixture', 3, md5(content), '[1,0,0]' from public.knowledge_chunks where knowledge_id = $1`,
+    [f.knowledgeId],
+  );
+  await q(
     `insert into public.sales_scripts (org_id, agent_id, stage, name, content) values ($1, $2, 'opening', 'Hello', 'Say hello')`,
     [f.orgId, f.agentId],
   );
@@ -130,6 +137,12 @@ export async function createTenant(
   await q(
     `insert into public.knowledge_articles (org_id, category_id, title, content) values ($1, $2, 'Hours', 'Nine to five')`,
     [f.orgId, f.categoryId],
+  );
+  await q(
+    `insert into public.knowledge_article_embeddings (article_id, position, org_id, model, dimensions, source_hash, embedding)
+     select id, 0, org_id, 'fixture', 3, md5(title || E'\\n' || content), '[0,1,0]'
+     from public.knowledge_articles where category_id = $1`,
+    [f.categoryId],
   );
   await q(
     'insert into public.agent_knowledge_categories (org_id, agent_id, category_id) values ($1, $2, $3)',

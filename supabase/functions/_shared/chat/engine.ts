@@ -14,6 +14,7 @@ import type { Grounding, LlmMessage, LlmProvider, LlmToolCall } from '../llm/typ
 import { assemblePrompt } from '../prompt/assemble.ts';
 import { estimateTokens } from '../prompt/tokens.ts';
 import { groundingFor, type MatchedObjection, type StageScript } from '../retrieval/retrieve.ts';
+import type { QuestionEmbedding } from '../retrieval/semantic.ts';
 import { withIdleTimeout } from './idle.ts';
 import { CAPTURE_LEAD_TOOL, captureLeadAnswer, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
 import { ReplyText, replyCharLimit } from './replyText.ts';
@@ -63,6 +64,8 @@ export async function groundedPrompt(
     hasLead: boolean;
     tools: boolean;
     extraInstructions?: string;
+    /** The message's embedding, asked for before the transaction began (see embedQuestion). */
+    question?: Promise<QuestionEmbedding | null>;
   },
 ): Promise<GroundedPrompt> {
   const previousReply = conversation.history.findLast((m) => m.role === 'assistant')?.content;
@@ -113,6 +116,7 @@ export async function prepareTurn(
   input: Omit<TurnInput, 'agent'>,
   provider: LlmProvider,
   agent: ChatAgent,
+  question?: Promise<QuestionEmbedding | null>,
 ): Promise<PreparedTurn> {
   const newToken = input.request.conversationId ? undefined : await newVisitorToken();
   return withTenant(db, claims, async (tx) => {
@@ -123,6 +127,7 @@ export async function prepareTurn(
       stage: turn.stage,
       hasLead: turn.hasLead,
       tools: provider.name !== 'offline' && agent.leadCapture.enabled,
+      ...(question ? { question } : {}),
     });
     await countTurn(tx, agent.orgId, turn);
     return { agent, turn, ...prompt };

@@ -1,6 +1,8 @@
 // Retrieval over Postgres: what the agent knows that bears on the visitor's recent words.
 import type { ScriptStage } from '@closer/contract';
 import type { Queryable } from '../db/types.ts';
+import { reciprocalRankFusion } from './fusion.ts';
+import { type QuestionEmbedding, type SemanticPassage, semanticPassages } from './semantic.ts';
 import { searchableText } from './smallTalk.ts';
 
 /** A passage retrieval offers: a chunk of one of the agent's knowledge items, or a knowledge-base article. */
@@ -14,6 +16,8 @@ export interface RetrievedPassage {
   score: number;
   /** Which message it answers: the latest, or only the previous one (ranked after every `latest`). */
   matched: 'latest' | 'previous';
+  /** Cosine similarity to the latest message, when semantic search found it too. */
+  similarity?: number;
 }
 
 export interface MatchedObjection {
@@ -35,6 +39,10 @@ export interface StageScript {
  * (their previous message), which keeps a short follow-up ("and financing?") on its own topic. Small talk is
  * not searched: a greeting or a thank-you alone runs no query. The search itself is the database's
  * `retrieve_passages` (migration 20261201040000), which takes the organisation from the transaction's claims.
+ *
+ * With `question` (the latest message's embedding, see embedQuestion) the passages nearest in meaning
+ * (`semantic_passages`) join the lexical ones by reciprocal-rank fusion; a passage found by meaning counts as
+ * matching the latest message. A null question (no embedder, or it failed) leaves retrieval lexical.
  */
 export async function retrieveKnowledge(
   tx: Queryable,
@@ -42,9 +50,29 @@ export async function retrieveKnowledge(
   latest: string,
   context = '',
   limit = 6,
+  question?: Promise<QuestionEmbedding | null> | QuestionEmbedding | null,
 ): Promise<RetrievedPassage[]> {
   const latestWords = searchableText(latest);
   if (latestWords === '') return [];
+  // Each list offers more than `limit` when there are two, so that fusion has something to choose from.
+  const pool = question ? limit * 2 : limit;
+  const lexical = lexicalPassages(tx, agent.id, latestWords, searchableText(context), pool);
+  const embedding = await question;
+  if (!embedding) return lexical;
+  const [lexicalFound, semanticFound] = await Promise.all([
+    lexical,
+    semanticPassages(tx, agent.id, embedding, pool),
+  ]);
+  return fusePassages(lexicalFound, semanticFound, limit);
+}
+
+async function lexicalPassages(
+  tx: Queryable,
+  agentId: string,
+  latestWords: string,
+  contextWords: string,
+  limit: number,
+): Promise<RetrievedPassage[]> {
   const rows = await tx.query<{
     kind: 'knowledge' | 'article';
     id: string;
@@ -53,12 +81,42 @@ export async function retrieveKnowledge(
     score: number;
     on_latest: boolean;
   }>('select kind, id, title, content, score, on_latest from public.retrieve_passages($1, $2, $3, $4)', [
-    agent.id,
+    agentId,
     latestWords,
-    searchableText(context),
+    contextWords,
     limit,
   ]);
   return rows.map(({ on_latest, ...row }) => ({ ...row, matched: on_latest ? 'latest' : 'previous' }));
+}
+
+/** The same passage in both lists: one chunk of a knowledge item (items have several), or one article. */
+const passageKey = (p: { kind: string; id: string; content: string }) => `${p.kind}:${p.id}:${p.content}`;
+
+/**
+ * Lexical and semantic candidates fused by reciprocal rank, then the existing preference: passages matching the
+ * latest message (lexically or by meaning) before those matching only the previous one.
+ */
+export function fusePassages(
+  lexical: readonly RetrievedPassage[],
+  semantic: readonly SemanticPassage[],
+  limit: number,
+): RetrievedPassage[] {
+  const found: RetrievedPassage[] = semantic.map(({ similarity, ...p }) => ({
+    ...p,
+    score: 0,
+    matched: 'latest',
+    similarity,
+  }));
+  const fused = reciprocalRankFusion<RetrievedPassage>([lexical, found], passageKey).map(
+    ({ item, ranks }) => {
+      const byMeaning = ranks[1] === undefined ? undefined : found[ranks[1] - 1];
+      if (!byMeaning || ranks[0] === undefined) return item;
+      return { ...item, matched: 'latest' as const, similarity: byMeaning.similarity ?? 0 };
+    },
+  );
+  const latest = fused.filter((p) => p.matched === 'latest');
+  const previous = fused.filter((p) => p.matched === 'previous');
+  return [...latest, ...previous].slice(0, limit);
 }
 
 /**
@@ -117,11 +175,13 @@ export async function groundingFor(
     message: string;
     history: readonly { role: string; content: string }[];
     stage: ScriptStage;
+    /** The message's embedding when semantic search is on (see embedQuestion); absent: lexical only. */
+    question?: Promise<QuestionEmbedding | null> | undefined;
   },
 ): Promise<Retrieved> {
   const previous = conversation.history.filter((m) => m.role === 'user').at(-1)?.content ?? '';
   const [passages, objections, script] = await Promise.all([
-    retrieveKnowledge(tx, agent, conversation.message, previous),
+    retrieveKnowledge(tx, agent, conversation.message, previous, 6, conversation.question),
     matchObjections(tx, agent, conversation.message),
     scriptFor(tx, agent.id, conversation.stage),
   ]);

@@ -1,0 +1,103 @@
+// Embeddings from any server speaking OpenAI's `POST /v1/embeddings` (OpenAI, OpenRouter, Ollama, vLLM, LM Studio).
+import { redact } from '../../llm/errors.ts';
+import { checkVectors, type Embedder, EmbeddingError, type EmbedOptions } from './embedder.ts';
+
+export interface OpenAiCompatibleEmbedderOptions {
+  /** Up to the version segment, e.g. `https://api.openai.com/v1` (`/embeddings` is appended). */
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  /** Asked of the server (`dimensions`, OpenAI's text-embedding-3 models) and checked in every answer. */
+  dimensions?: number;
+  minSimilarity: number;
+  /** Per request, ms. @default 15000 */
+  timeoutMs?: number;
+  provider?: 'openai-compatible' | 'openrouter';
+  /** Resolved at call time (tests pass a stand-in). */
+  fetch?: typeof fetch;
+}
+
+interface EmbeddingsAnswer {
+  data?: { embedding?: unknown; index?: number }[];
+}
+
+/** Seconds from `Retry-After` (seconds or an HTTP date), capped at an hour; undefined when absent or unreadable. */
+export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : (Date.parse(value) - now) / 1000;
+  return Number.isFinite(seconds) ? Math.min(3600, Math.max(0, seconds)) : undefined;
+}
+
+export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedderOptions): Embedder {
+  const url = `${options.baseUrl.replace(/\/+$/, '')}/embeddings`;
+  const who = `The embeddings server (${options.model})`;
+  let learned: number | null = options.dimensions ?? null;
+  const model = options.dimensions ? `${options.model}@${options.dimensions}` : options.model;
+
+  async function post(texts: readonly string[], call: EmbedOptions): Promise<Response> {
+    const timeout = AbortSignal.timeout(call.timeoutMs ?? options.timeoutMs ?? 15_000);
+    const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+    try {
+      return await (options.fetch ?? globalThis.fetch)(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+        },
+        body: JSON.stringify({
+          model: options.model,
+          input: texts,
+          encoding_format: 'float',
+          ...(options.dimensions ? { dimensions: options.dimensions } : {}),
+        }),
+        signal,
+      });
+    } catch (error) {
+      const timedOut = timeout.aborted && !call.signal?.aborted;
+      throw new EmbeddingError(
+        timedOut ? `${who} did not answer in time` : `${who} could not be reached: ${String(error)}`,
+        { retryable: true, cause: error },
+      );
+    }
+  }
+
+  return {
+    provider: options.provider ?? 'openai-compatible',
+    model,
+    get dimensions() {
+      return learned;
+    },
+    minSimilarity: options.minSimilarity,
+    async embed(texts, call = {}) {
+      if (texts.length === 0) return [];
+      const response = await post(texts, call);
+      if (!response.ok) {
+        const text = await response.text().catch(() => '');
+        const status = response.status;
+        throw new EmbeddingError(`${who} answered HTTP ${status}: ${redact(text.trim().slice(0, 300))}`, {
+          retryable: status === 408 || status === 409 || status === 429 || status >= 500,
+          status,
+          ...optionalRetryAfter(retryAfterSeconds(response.headers.get('retry-after'))),
+        });
+      }
+      let answer: EmbeddingsAnswer;
+      try {
+        answer = (await response.json()) as EmbeddingsAnswer;
+      } catch (error) {
+        throw new EmbeddingError(`${who} answered with something other than JSON`, {
+          retryable: true,
+          cause: error,
+        });
+      }
+      const rows = Array.isArray(answer?.data) ? [...answer.data] : [];
+      // `index` says which input a vector belongs to; servers may answer out of order.
+      rows.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+      const vectors = rows.map((row) => row.embedding);
+      learned = checkVectors(vectors, texts.length, learned, who);
+      return vectors as number[][];
+    },
+  };
+}
+
+const optionalRetryAfter = (seconds: number | undefined) =>
+  seconds === undefined ? {} : { retryAfterSeconds: seconds };
