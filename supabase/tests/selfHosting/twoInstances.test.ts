@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyDatabase } from '../helpers/databases.ts';
 import { readSse, text } from '../helpers/sse.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
+import { htmlPage, startTestSite, type TestSite } from '../helpers/testSite.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -44,6 +45,9 @@ async function startInstance(databaseUrl: string): Promise<Instance> {
         HOST: '127.0.0.1',
         CLOSER_OFFLINE_WORD_MS: '40',
         CLOSER_SHUTDOWN_GRACE_MS: '20000',
+        // Both instances run the outbox workers; the web sources read a site on 127.0.0.1.
+        CLOSER_SOURCES_INTERVAL_MS: '200',
+        ALLOW_PRIVATE_CRAWL: 'true',
       },
     },
   );
@@ -59,6 +63,7 @@ async function startInstance(databaseUrl: string): Promise<Instance> {
 }
 
 let db: Database;
+let site: TestSite;
 let databaseUrl: string;
 let tenant: TenantFixture;
 let a: Instance;
@@ -74,6 +79,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await site?.close();
   for (const instance of [a, b]) if (instance?.process.exitCode === null) instance.process.kill('SIGKILL');
   await db?.close();
 });
@@ -141,6 +147,55 @@ describe('two production servers on one PostgreSQL', () => {
     expect(response.status).toBe(200);
     expect(((await response.json()) as { id: string }).id).toBe(tenant.agentId);
   });
+
+  it('runs each outbox job once between them: 30 web sources, each page read once, each item stored once', async () => {
+    site = await startTestSite();
+    const urls = Array.from({ length: 30 }, (_, i) => `/page-${i}`);
+    for (const [i, path] of urls.entries())
+      site.pages.set(path, htmlPage(`Page ${i}`, [`Solar fact number ${i}. `.repeat(30)]));
+    const created = await Promise.all(
+      urls.map((path, i) =>
+        fetch(
+          `${(i % 2 ? a : b).url}/agents/${tenant.agentId}/sources`,
+          asTenant({
+            method: 'POST',
+            body: JSON.stringify({ kind: 'url', urls: [`${site.origin}${path}`] }),
+          }),
+        ),
+      ),
+    );
+    expect(created.map((r) => r.status)).toEqual(urls.map(() => 201));
+    const ids = await Promise.all(created.map(async (r) => ((await r.json()) as { id: string }).id));
+    let statuses: string[] = [];
+    for (let attempt = 0; attempt < 300; attempt++) {
+      statuses = (
+        await db.query<{ status: string }>(
+          'select status from public.knowledge_sources where id = any ($1::uuid[])',
+          [ids],
+        )
+      ).map((row) => row.status);
+      if (statuses.length === 30 && statuses.every((status) => status === 'ready' || status === 'failed'))
+        break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(statuses.filter((status) => status === 'ready')).toHaveLength(30);
+    for (const path of urls)
+      expect(
+        site.requests.filter((request) => request === path),
+        path,
+      ).toHaveLength(1);
+    const items = await db.query<{ n: number; distinct_n: number }>(
+      `select count(*)::int as n, count(distinct source_id)::int as distinct_n from public.company_knowledge
+        where source_id = any ($1::uuid[])`,
+      [ids],
+    );
+    expect(items[0]).toEqual({ n: 30, distinct_n: 30 });
+    const runs = await db.query<{ n: number }>(
+      `select count(*)::int as n from public.knowledge_source_runs where status = 'succeeded' and source_id = any ($1::uuid[])`,
+      [ids],
+    );
+    expect(runs[0]!.n).toBe(30);
+  }, 120_000);
 
   it('logs one JSON line per request with the organisation and route pattern, and never the key', async () => {
     const lines = b
