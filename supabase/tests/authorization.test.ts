@@ -75,6 +75,7 @@ const rules: Record<string, Rule> = {
   'POST /kommo/sync': 'admin',
   'GET /kommo/pipelines': 'admin',
   'POST /kommo/worker': 'open',
+  'POST /knowledge-base/worker': 'open',
   'POST /worker/sources': 'open',
   'GET /leads': 'staff',
   'GET /leads/export': 'staff',

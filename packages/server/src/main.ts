@@ -17,13 +17,33 @@ import { readServerSettings } from './settings.ts';
 
 const log = (fields: Record<string, unknown>) => console.log(JSON.stringify({ level: 'info', ...fields }));
 
-keepServingOnFailures();
-const env: Record<string, string | undefined> = { CLOSER_ACCESS_LOG: 'json', ...process.env };
-const settings = readServerSettings(env);
+// Users of your own issuer get their auth.users row on first sign-in (there is no Supabase Auth to make it).
+const env: Record<string, string | undefined> = {
+  CLOSER_ACCESS_LOG: 'json',
+  CLOSER_PROVISION_USERS: 'true',
+  ...process.env,
+};
 
+/** A server that cannot start says why and exits 1, so a supervisor (systemd, Kubernetes) sees the failure. */
+function failedStart(error: unknown): never {
+  console.error(JSON.stringify({ level: 'error', msg: 'start failed', error: String(error) }));
+  process.exit(1);
+}
+
+const settings = (() => {
+  try {
+    return readServerSettings(env);
+  } catch (error) {
+    return failedStart(error);
+  }
+})();
 const db = createPostgresDatabase(settings.databaseUrl, { max: settings.poolSize });
 const migrationsDir = fileURLToPath(new URL('../../../supabase/migrations/', import.meta.url));
-const applied = settings.migrate ? await migrate(db, await readMigrations(migrationsDir)) : [];
+const applied = settings.migrate
+  ? await migrate(db, await readMigrations(migrationsDir)).catch(failedStart)
+  : await db.query('select 1').then(() => [], failedStart);
+// From here on one request's failure must not take the other tenants down with the process.
+keepServingOnFailures();
 if (!settings.memberSignIn)
   log({ msg: 'no JWT issuer configured: members cannot sign in (secret and publishable keys work)' });
 

@@ -43,6 +43,11 @@ import {
 } from '../_shared/resources/conversations.ts';
 import { embedQuestion } from '../_shared/retrieval/semantic.ts';
 import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
+import {
+  conversationForVisitor,
+  exportForVisitor,
+  leadForVisitor,
+} from '../_shared/resources/visitorView.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 import { audienceOf, chatAgent, needsVisitorToken } from './agent.ts';
 import { registerModelRoutes } from './models.ts';
@@ -192,7 +197,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       );
       return { ...conversationFromRow(row!), messages: messages.map(messageFromRow) };
     });
-    return c.json(body);
+    return c.json(c.var.principal.kind === 'publishable' ? conversationForVisitor(body) : body);
   });
 
   const exportConversation = route({
@@ -214,8 +219,9 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       });
       return exportSubject(tx, { conversationId }, null);
     });
+    const shown = c.var.principal.kind === 'publishable' ? exportForVisitor(body) : body;
     c.header('cache-control', 'no-store');
-    return c.json(body);
+    return c.json(shown);
   });
 
   const eraseConversation = route({
@@ -279,9 +285,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       });
     });
     // Why a CRM sync failed is the organisation's business (dashboard, leads API), never a visitor's.
-    const shown =
-      c.var.principal.kind === 'publishable' ? { ...lead, crm: { ...lead.crm, error: null } } : lead;
-    return c.json(shown, 201);
+    return c.json(c.var.principal.kind === 'publishable' ? leadForVisitor(lead) : lead, 201);
   });
 
   registerOpenAiRoutes(app, baseProvider, timings, orgCeilings);

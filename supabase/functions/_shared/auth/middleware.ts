@@ -144,6 +144,9 @@ function admitUser(): MiddlewareHandler<AppEnv> {
       throw new ApiError('forbidden', 'Only a signed-in user (a Supabase access token) can do this');
     }
     const { userId, claims } = await c.var.runtime.verifyJwt(token);
+    // Outside Supabase (`pnpm serve` on your own PostgreSQL, with any OIDC issuer) nothing fills auth.users: the
+    // verified user's row is made on first sign-in. Supabase Auth owns that table, so it is never written there.
+    if (c.var.runtime.env.CLOSER_PROVISION_USERS === 'true') await provisionUser(c.var.runtime.db, userId, claims);
     await acceptInvitations(c.var.runtime.db, userId, claims);
     c.set('userId', userId);
     await next();
@@ -178,4 +181,9 @@ function originRefusal(
   if (agent.allowedOrigins.length === 0)
     return `Origin ${shown} is not in this agent's allowed origins: it allows none yet. ${howTo(shown)}`;
   return `Origin ${shown} is not in this agent's allowed origins. ${howTo(shown)}`;
+}
+
+async function provisionUser(db: Queryable, userId: string, claims: Record<string, unknown>): Promise<void> {
+  const email = typeof claims.email === 'string' && claims.email.length <= 320 ? claims.email.toLowerCase() : null;
+  await db.query('insert into auth.users (id, email) values ($1, $2) on conflict do nothing', [userId, email]);
 }

@@ -1,0 +1,23 @@
+// What a visitor (publishable key) is shown of their own rows: their words, the replies and their own details —
+// never the company's CRM state, Kommo ids and stages, sync errors, model names or token counts.
+import type { ConversationWithMessages, Lead, Message, PrivacyExport } from '@closer/contract';
+
+export function leadForVisitor(lead: Lead): Lead {
+  return {
+    ...lead,
+    crm: { provider: null, state: lead.crm.state, externalId: null, error: null, syncedAt: null, stage: null },
+  };
+}
+
+export const messageForVisitor = (message: Message): Message => ({ ...message, model: null, usage: null });
+
+export const conversationForVisitor = (conversation: ConversationWithMessages): ConversationWithMessages => ({
+  ...conversation,
+  messages: conversation.messages.map(messageForVisitor),
+});
+
+export const exportForVisitor = (data: PrivacyExport): PrivacyExport => ({
+  ...data,
+  conversations: data.conversations.map(conversationForVisitor),
+  leads: data.leads.map(leadForVisitor),
+});
