@@ -35,7 +35,7 @@ export function WhyPanel({ agentId, turns }: { agentId: string; turns: Turn[] })
   }, [turns]);
   const asked = turns.flatMap((turn, index) => (turn.role === 'user' ? [index] : [])).reverse();
   return (
-    <section class="card playground-why" aria-labelledby="playground-why" aria-live="polite">
+    <section class="card playground-why" aria-labelledby="playground-why">
       <h2 id="playground-why">{t('playground.why')}</h2>
       {asked.length === 0 ? (
         <p class="muted">{t('playground.whyEmpty')}</p>
