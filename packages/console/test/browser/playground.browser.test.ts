@@ -72,6 +72,23 @@ describe('Playground', () => {
     await done();
   });
 
+  it('says why there is no chat when the console’s origin is not allowed', async () => {
+    const { createClient } = await import('@closer/sdk');
+    const closer = createClient({ url: `${stack.base}/functions/v1`, secretKey: stack.demo.secretKey! });
+    const other = stack.demo.agents.find((a) => a.language === 'ru')!;
+    await closer.agents.update(other.id, { allowedOrigins: ['https://shop.example.com'] });
+    try {
+      const { tab, done } = await visit();
+      await tab.getByLabel('Agent').selectOption(other.id);
+      const chat = tab.getByRole('region', { name: 'Chat' });
+      await expect.poll(() => chat.textContent()).toContain(`cannot chat from ${stack.base}`);
+      expect(await tab.locator('.playground-widget closer-chat').count()).toBe(0);
+      await done();
+    } finally {
+      await closer.agents.update(other.id, { allowedOrigins: ['*'] });
+    }
+  });
+
   it.each(['light', 'dark'] as const)(
     'has no axe violations in %s, with an answer explained',
     async (theme) => {

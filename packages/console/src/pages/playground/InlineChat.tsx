@@ -2,11 +2,11 @@
 // load), in the console's theme and language. Every message it sends or receives is reported as a turn.
 import type { Agent } from '@closer/contract';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { config } from '../../api.ts';
+import { api, config, currentOrgId } from '../../api.ts';
 import { locale } from '../../i18n/i18n.ts';
 import { t } from '../../i18n/messages.ts';
 import { themeChoice } from '../../theme.ts';
-import { ErrorState, Loading } from '../../ui/states.tsx';
+import { ErrorState, Loaded, Loading, useLoad } from '../../ui/states.tsx';
 
 /** One message of the playground's conversation, oldest first. */
 export interface Turn {
@@ -14,7 +14,34 @@ export interface Turn {
   text: string;
 }
 
+/**
+ * The widget, once the API confirms it may chat from this page (the console's origin allowed, the agent
+ * active); otherwise why not, instead of an empty box.
+ */
 export function InlineChat({ agent, onTurn }: { agent: Agent; onTurn: (turn: Turn) => void }) {
+  const check = useLoad(
+    () => api().agents.checkEmbed(agent.id, { pageUrl: location.href }),
+    [agent.id, currentOrgId.value],
+  );
+  return (
+    <section class="card playground-chat" aria-labelledby="playground-chat">
+      <h2 id="playground-chat">{t('playground.chat')}</h2>
+      <Loaded load={check}>
+        {(embed) =>
+          !embed.agentActive ? (
+            <p class="form-error">{t('playground.paused')}</p>
+          ) : !embed.originAllowed ? (
+            <p class="form-error">{t('playground.originRefused', { origin: embed.origin })}</p>
+          ) : (
+            <Widget agent={agent} onTurn={onTurn} />
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+function Widget({ agent, onTurn }: { agent: Agent; onTurn: (turn: Turn) => void }) {
   const target = useRef<HTMLDivElement>(null);
   const [state, setState] = useState<'loading' | 'ready' | { error: unknown }>('loading');
   const [attempt, setAttempt] = useState(0);
@@ -50,13 +77,12 @@ export function InlineChat({ agent, onTurn }: { agent: Agent; onTurn: (turn: Tur
     };
   }, [agent.id, agent.publishableKey, theme, language, attempt]);
   return (
-    <section class="card playground-chat" aria-labelledby="playground-chat">
-      <h2 id="playground-chat">{t('playground.chat')}</h2>
+    <>
       {state === 'loading' && <Loading />}
       {typeof state === 'object' && (
         <ErrorState error={state.error} onRetry={() => setAttempt((n) => n + 1)} />
       )}
       <div ref={target} class="playground-widget" />
-    </section>
+    </>
   );
 }

@@ -7,6 +7,9 @@ export const playgroundMessages = defineMessages({
     'playground.realNote':
       'Chat with the agent as a visitor would. These are real conversations of the agent: they appear under Conversations, and a lead you leave here is a real lead.',
     'playground.chat': 'Chat',
+    'playground.paused': 'The agent is paused: make it active on its page to chat with it.',
+    'playground.originRefused':
+      'The widget cannot chat from {origin}: add it to the agent’s allowed origins (Access and limits) to use the playground.',
     'playground.why': 'Why this answer',
     'playground.whyEmpty':
       'Send a message: what the reply is grounded on (passages, objection answers, script stage) appears here with its scores.',
@@ -30,6 +33,9 @@ export const playgroundMessages = defineMessages({
     'playground.realNote':
       'Поговорите с агентом так, как это сделает посетитель. Это настоящие разговоры агента: они видны в разделе «Диалоги», а оставленная здесь заявка — настоящая заявка.',
     'playground.chat': 'Чат',
+    'playground.paused': 'Агент приостановлен: включите его на странице агента, чтобы поговорить с ним.',
+    'playground.originRefused':
+      'Виджет не может работать на {origin}: добавьте этот адрес в разрешённые источники агента («Доступ и лимиты»), чтобы пользоваться песочницей.',
     'playground.why': 'Почему такой ответ',
     'playground.whyEmpty':
       'Отправьте сообщение: здесь появится, на чём основан ответ (фрагменты, ответы на возражения, этап скрипта), с оценками.',
