@@ -26,6 +26,7 @@ export const routes: PageRoute[] = [
   { path: '/leads', nav: 'nav.leads', load: () => import('./pages/leads/LeadsPage.tsx') },
   { path: '/knowledge', nav: 'nav.knowledge', load: () => import('./pages/knowledge/KnowledgePage.tsx') },
   { path: '/scripts', nav: 'nav.scripts', load: () => import('./pages/scripts/ScriptsPage.tsx') },
+  { path: '/playground', nav: 'nav.playground', load: () => import('./pages/playground/PlaygroundPage.tsx') },
   { path: '/settings', nav: 'nav.settings', load: () => import('./pages/settings/SettingsPage.tsx') },
 ];
 

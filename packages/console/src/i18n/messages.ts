@@ -5,6 +5,7 @@ import { dashboardMessages } from '../pages/dashboard/messages.ts';
 import { knowledgeMessages } from '../pages/knowledge/messages.ts';
 import { leadsMessages } from '../pages/leads/messages.ts';
 import { onboardingMessages } from '../pages/onboarding/messages.ts';
+import { playgroundMessages } from '../pages/playground/messages.ts';
 import { scriptsMessages } from '../pages/scripts/messages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
@@ -23,6 +24,7 @@ const areas = [
   dashboardMessages,
   knowledgeMessages,
   scriptsMessages,
+  playgroundMessages,
 ] as const;
 
 type Area = (typeof areas)[number];
