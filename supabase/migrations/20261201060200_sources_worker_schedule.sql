@@ -20,7 +20,8 @@ declare
   $job$;
 begin
   if exists (select 1 from pg_available_extensions where name = 'pg_cron')
-     and exists (select 1 from pg_available_extensions where name = 'pg_net') then
+     and exists (select 1 from pg_available_extensions where name = 'pg_net')
+     and coalesce(current_setting('shared_preload_libraries', true), '') like '%pg_cron%' then
     create extension if not exists pg_cron;
     create extension if not exists pg_net;
     begin

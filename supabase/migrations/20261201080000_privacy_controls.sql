@@ -124,10 +124,12 @@ grant execute on function public.anonymize_leads(uuid[]) to authenticated, servi
 grant execute on function public.apply_retention(boolean) to authenticated, service_role;
 
 -- Daily on Supabase (pg_cron is pure SQL here: no HTTP call needed); the local stack and `pnpm serve` run it
--- from their worker loop instead.
+-- from their worker loop instead. pg_cron works only when the server preloads it (Supabase does); an installed
+-- but not preloaded pg_cron would fail the migration, so it is left alone then.
 do $$
 begin
-  if exists (select 1 from pg_available_extensions where name = 'pg_cron') then
+  if exists (select 1 from pg_available_extensions where name = 'pg_cron')
+     and coalesce(current_setting('shared_preload_libraries', true), '') like '%pg_cron%' then
     create extension if not exists pg_cron;
     perform cron.schedule('closer-retention', '17 3 * * *', 'select count(*) from public.apply_retention(false)');
   end if;

@@ -41,13 +41,13 @@ import {
   conversationFromRow,
   messageFromRow,
 } from '../_shared/resources/conversations.ts';
-import { embedQuestion } from '../_shared/retrieval/semantic.ts';
-import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
 import {
   conversationForVisitor,
   exportForVisitor,
   leadForVisitor,
 } from '../_shared/resources/visitorView.ts';
+import { embedQuestion } from '../_shared/retrieval/semantic.ts';
+import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 import { audienceOf, chatAgent, needsVisitorToken } from './agent.ts';
 import { registerModelRoutes } from './models.ts';

@@ -64,6 +64,22 @@ describe.each(drivers)('privacy on %s', (driver) => {
     expect(exported.body.conversations).toHaveLength(1);
     expect(exported.body.conversations[0]!.messages.map((m) => m.content)).toContain('I want a quote');
     expect(exported.body.leads).toMatchObject([{ name: 'Vera', phone: '+7 912 345-67-89' }]);
+    // The company's CRM state and the model's details are not the visitor's: shown nowhere to them.
+    await db.query(
+      `update public.leads set crm_external_id = '777', crm_error = 'Kommo 400 at acme-internal.kommo.com' where id = $1`,
+      [mine.leadId],
+    );
+    await db.query(`update public.messages set model = 'secret-model' where conversation_id = $1`, [
+      mine.conversationId,
+    ]);
+    for (const path of [
+      `/chat/conversations/${mine.conversationId}/export`,
+      `/chat/conversations/${mine.conversationId}`,
+    ]) {
+      const seen = await visitor('GET', path, undefined, mine.token);
+      expect(seen.status).toBe(200);
+      expect(JSON.stringify(seen.body)).not.toMatch(/777|acme-internal|secret-model/);
+    }
     const guessed = await visitor('GET', `/chat/conversations/${mine.conversationId}/export`, undefined, {
       'x-visitor-token': 'vt_guess',
     });

@@ -36,7 +36,7 @@ const refusal: Record<CredentialKind, string> = {
   secret: 'A secret key cannot be used here',
   member: 'A member access token cannot be used here',
   publishable:
-    'A publishable key can only chat (GET /chat/config, POST /chat, POST /chat/lead, GET /chat/conversations/:id); use a secret key or a member access token for this route',
+    'A publishable key can only chat (GET /chat/config, POST /chat, POST /chat/lead, GET /chat/conversations/:id, GET /chat/conversations/:id/export, DELETE /chat/conversations/:id); use a secret key or a member access token for this route',
 };
 
 interface Membership {
@@ -146,7 +146,8 @@ function admitUser(): MiddlewareHandler<AppEnv> {
     const { userId, claims } = await c.var.runtime.verifyJwt(token);
     // Outside Supabase (`pnpm serve` on your own PostgreSQL, with any OIDC issuer) nothing fills auth.users: the
     // verified user's row is made on first sign-in. Supabase Auth owns that table, so it is never written there.
-    if (c.var.runtime.env.CLOSER_PROVISION_USERS === 'true') await provisionUser(c.var.runtime.db, userId, claims);
+    if (c.var.runtime.env.CLOSER_PROVISION_USERS === 'true')
+      await provisionUser(c.var.runtime.db, userId, claims);
     await acceptInvitations(c.var.runtime.db, userId, claims);
     c.set('userId', userId);
     await next();
@@ -184,6 +185,10 @@ function originRefusal(
 }
 
 async function provisionUser(db: Queryable, userId: string, claims: Record<string, unknown>): Promise<void> {
-  const email = typeof claims.email === 'string' && claims.email.length <= 320 ? claims.email.toLowerCase() : null;
-  await db.query('insert into auth.users (id, email) values ($1, $2) on conflict do nothing', [userId, email]);
+  const email =
+    typeof claims.email === 'string' && claims.email.length <= 320 ? claims.email.toLowerCase() : null;
+  await db.query('insert into auth.users (id, email) values ($1, $2) on conflict do nothing', [
+    userId,
+    email,
+  ]);
 }

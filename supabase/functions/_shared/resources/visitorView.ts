@@ -5,7 +5,14 @@ import type { ConversationWithMessages, Lead, Message, PrivacyExport } from '@cl
 export function leadForVisitor(lead: Lead): Lead {
   return {
     ...lead,
-    crm: { provider: null, state: lead.crm.state, externalId: null, error: null, syncedAt: null, stage: null },
+    crm: {
+      provider: null,
+      state: lead.crm.state,
+      externalId: null,
+      error: null,
+      syncedAt: null,
+      stage: null,
+    },
   };
 }
 
