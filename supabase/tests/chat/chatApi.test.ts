@@ -238,3 +238,19 @@ describe('the offline responder through the chat', () => {
     expect(pricing === -1 || financing < pricing).toBe(true);
   });
 });
+
+describe("a page on the API's own origin", () => {
+  it('is admitted without an Origin header when the browser says the request is same-origin', async () => {
+    const own = await createTenant(db, 'SameOrigin', { allowedOrigins: ['http://localhost'] });
+    const call = (headers: Record<string, string>) =>
+      api.as(own.publishableKey, headers)('GET', '/chat/config');
+    // Browsers leave Origin out of a same-origin GET; Sec-Fetch-Site tells the server.
+    expect((await call({ 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    expect((await call({ 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await call({})).status).toBe(403);
+    const other = await createTenant(db, 'OtherSite', { allowedOrigins: ['https://shop.example'] });
+    expect(
+      (await api.as(other.publishableKey, { 'sec-fetch-site': 'same-origin' })('GET', '/chat/config')).status,
+    ).toBe(403);
+  });
+});

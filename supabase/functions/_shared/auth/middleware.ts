@@ -96,8 +96,12 @@ async function resolvePrincipal(c: Context<AppEnv>, token: string, kind: Credent
     case 'publishable': {
       const agent = await findPublishableAgent(db, token);
       if (!agent) throw new ApiError('unauthorized', 'Invalid publishable key');
-      if (!originAllowed(agent.allowedOrigins, origin)) {
-        throw new ApiError('forbidden', originRefusal(agent, origin));
+      // A browser sends no Origin on a same-origin GET (the console's playground, a widget served from the API's
+      // own host); Sec-Fetch-Site says so, and the page's origin is then the request's own.
+      const pageOrigin =
+        origin ?? (c.req.header('sec-fetch-site') === 'same-origin' ? new URL(c.req.url).origin : undefined);
+      if (!originAllowed(agent.allowedOrigins, pageOrigin)) {
+        throw new ApiError('forbidden', originRefusal(agent, pageOrigin));
       }
       const visitorToken = c.req.header(VISITOR_TOKEN_HEADER);
       return {
