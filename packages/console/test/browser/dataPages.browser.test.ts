@@ -197,7 +197,7 @@ describe('Knowledge', () => {
     await dialog
       .getByLabel('Items as Markdown')
       .fill('# Warranty\n25 years on panels.\n# Permits\nWe file them for you.');
-    await dialog.getByRole('button', { name: 'Add 2 items' }).click();
+    await dialog.getByRole('button', { name: 'Add items (2)' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await tab.getByRole('heading', { name: 'Permits' }).waitFor();
 

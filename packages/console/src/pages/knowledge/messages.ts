@@ -25,7 +25,7 @@ export const knowledgeMessages = defineMessages({
     'knowledge.emptyHint':
       'Add what visitors ask about: prices, delivery, guarantees. The agent answers from it.',
     'knowledge.noMatch': 'No item matches “{query}”',
-    'knowledge.count': '{count} items',
+    'knowledge.count': 'Items: {count}',
     'knowledge.deleteTitle': 'Delete “{title}”?',
     'knowledge.deleteMessage': 'The agent stops using it at once. This cannot be undone.',
     'knowledge.deleted': 'Deleted',
@@ -33,9 +33,9 @@ export const knowledgeMessages = defineMessages({
     'knowledge.pasteLabel': 'Items as Markdown',
     'knowledge.pasteHint':
       'Start each item with a line “# Title”; the lines below it are its content. Up to 500 items.',
-    'knowledge.pasteFound': '{count} items found',
+    'knowledge.pasteFound': 'Items found: {count}',
     'knowledge.pasteUntitled': '{count} lines before the first “# ” heading will not be imported.',
-    'knowledge.pasteAdd': 'Add {count} items',
+    'knowledge.pasteAdd': 'Add items ({count})',
     'knowledge.pasteNone': 'No item found: start each one with “# Title”.',
     'knowledge.pasteItemError': 'Item {n} (“{title}”): {field} {message}',
     'base.categories': 'Categories',
