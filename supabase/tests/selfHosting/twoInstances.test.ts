@@ -3,12 +3,12 @@
 // client sent is lost: the stopping instance finishes its running streams before it exits, the other keeps
 // answering, and the restarted one comes back on the same schema.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyDatabase } from '../helpers/databases.ts';
+import { freePort } from '../helpers/denoFunction.ts';
 import { readSse, text } from '../helpers/sse.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 import { htmlPage, startTestSite, type TestSite } from '../helpers/testSite.ts';
@@ -20,14 +20,6 @@ interface Instance {
   process: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function startInstance(databaseUrl: string): Promise<Instance> {

@@ -12,6 +12,7 @@ import { agentName, useAgents } from '../../ui/agentNames.ts';
 import { type FieldErrors, validate } from '../../ui/errors.ts';
 import { Field } from '../../ui/Field.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
+import { PeriodFields } from '../../ui/PeriodFields.tsx';
 import { periodInstants } from '../../ui/period.ts';
 import { Empty, ErrorState, Loading, useLoad } from '../../ui/states.tsx';
 import { type Column, Table } from '../../ui/Table.tsx';
@@ -240,26 +241,7 @@ function ConversationFilterFields({
           </select>
         )}
       </Field>
-      <Field label={t('filters.from')} error={errors.from}>
-        {(control) => (
-          <input
-            {...control}
-            type="date"
-            value={form.from}
-            onInput={(e) => set({ from: e.currentTarget.value })}
-          />
-        )}
-      </Field>
-      <Field label={t('filters.to')} error={errors.to}>
-        {(control) => (
-          <input
-            {...control}
-            type="date"
-            value={form.to}
-            onInput={(e) => set({ to: e.currentTarget.value })}
-          />
-        )}
-      </Field>
+      <PeriodFields from={form.from} to={form.to} errors={errors} onChange={set} />
     </div>
   );
 }

@@ -11,6 +11,7 @@ import { useAgents } from '../../ui/agentNames.ts';
 import { type FieldErrors, validate } from '../../ui/errors.ts';
 import { Field } from '../../ui/Field.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
+import { PeriodFields } from '../../ui/PeriodFields.tsx';
 import { lastDays } from '../../ui/period.ts';
 import { Empty, Loaded, useLoad } from '../../ui/states.tsx';
 import { type Column, Table } from '../../ui/Table.tsx';
@@ -70,26 +71,7 @@ export default function DashboardPage() {
       <PageHeader title={t('nav.dashboard')} />
       <form class="card filters" aria-label={t('dashboard.controls')} noValidate onSubmit={show}>
         <div class="filter-grid">
-          <Field label={t('filters.from')} error={errors.from}>
-            {(control) => (
-              <input
-                {...control}
-                type="date"
-                value={form.from}
-                onInput={(e) => set({ from: e.currentTarget.value })}
-              />
-            )}
-          </Field>
-          <Field label={t('filters.to')} error={errors.to}>
-            {(control) => (
-              <input
-                {...control}
-                type="date"
-                value={form.to}
-                onInput={(e) => set({ to: e.currentTarget.value })}
-              />
-            )}
-          </Field>
+          <PeriodFields from={form.from} to={form.to} errors={errors} onChange={set} />
           <Field label={t('dashboard.timeZone')} hint={t('dashboard.timeZoneHint')} error={errors.tz}>
             {(control) => (
               <select {...control} value={form.tz} onChange={(e) => set({ tz: e.currentTarget.value })}>
