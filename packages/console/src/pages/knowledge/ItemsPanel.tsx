@@ -10,6 +10,7 @@ import { useState } from 'preact/hooks';
 import { api, currentOrgId } from '../../api.ts';
 import { formatNumber } from '../../i18n/i18n.ts';
 import { t } from '../../i18n/messages.ts';
+import { AgentSelect } from '../../ui/AgentSelect.tsx';
 import type { useAgents } from '../../ui/agentNames.ts';
 import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
@@ -29,17 +30,7 @@ export function ItemsPanel({ agents }: { agents: Agents }) {
   if (agents.data && list.length === 0) return <Empty title={t('knowledge.noAgents')} />;
   return (
     <>
-      <Field label={t('knowledge.agent')}>
-        {(control) => (
-          <select {...control} value={chosen} onChange={(e) => setAgentId(e.currentTarget.value)}>
-            {list.map((agent) => (
-              <option key={agent.id} value={agent.id}>
-                {agent.name}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <AgentSelect agents={list} value={chosen} onChange={setAgentId} />
       {chosen && <AgentItems key={chosen} agentId={chosen} />}
     </>
   );

@@ -3,8 +3,8 @@
 import type { Agent } from '@closer/contract';
 import { useState } from 'preact/hooks';
 import { t } from '../../i18n/messages.ts';
+import { AgentSelect } from '../../ui/AgentSelect.tsx';
 import { useAgents } from '../../ui/agentNames.ts';
-import { Field } from '../../ui/Field.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Empty, ErrorState, Loading } from '../../ui/states.tsx';
 import { InlineChat, type Turn } from './InlineChat.tsx';
@@ -28,17 +28,7 @@ export default function PlaygroundPage() {
         <Empty title={t('knowledge.noAgents')} />
       ) : (
         <>
-          <Field label={t('knowledge.agent')}>
-            {(control) => (
-              <select {...control} value={agent.id} onChange={(e) => setAgentId(e.currentTarget.value)}>
-                {list.map((a) => (
-                  <option key={a.id} value={a.id}>
-                    {a.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <AgentSelect agents={list} value={agent.id} onChange={setAgentId} />
           <Playground key={agent.id} agent={agent} />
         </>
       )}

@@ -9,6 +9,7 @@ import {
 import { useState } from 'preact/hooks';
 import { api, currentOrgId } from '../../api.ts';
 import { t } from '../../i18n/messages.ts';
+import { AgentSelect } from '../../ui/AgentSelect.tsx';
 import { useAgents } from '../../ui/agentNames.ts';
 import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
@@ -35,17 +36,7 @@ export default function ScriptsPage() {
         <Empty title={t('knowledge.noAgents')} />
       ) : (
         <>
-          <Field label={t('knowledge.agent')}>
-            {(control) => (
-              <select {...control} value={chosen} onChange={(e) => setAgentId(e.currentTarget.value)}>
-                {list.map((agent) => (
-                  <option key={agent.id} value={agent.id}>
-                    {agent.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <AgentSelect agents={list} value={chosen} onChange={setAgentId} />
           {chosen && <Scripts key={`s-${chosen}`} agentId={chosen} />}
           {chosen && <Objections key={`o-${chosen}`} agentId={chosen} />}
         </>
