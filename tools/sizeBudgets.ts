@@ -13,8 +13,9 @@ interface Budget {
 
 const budgets: Budget[] = [
   { entry: 'packages/sdk/dist/chat.js', label: '@closer/sdk/chat', maxBytes: 6 * 1024 },
-  // 22 KB since knowledge sources joined the client (21 KB with members and invitations; docs/benchmarks.md).
-  { entry: 'packages/sdk/dist/index.js', label: '@closer/sdk', maxBytes: 22 * 1024 },
+  // The full client is for apps, servers and the console, not for visitors (they get /chat): it grows by about
+  // 1 KB per API area, so its budget is set per planned area, not squeezed per feature (docs/benchmarks.md).
+  { entry: 'packages/sdk/dist/index.js', label: '@closer/sdk', maxBytes: 30 * 1024 },
   // What every page downloads before any visitor shows interest: the launcher (bubble, stub queue, badge,
   // proactive timer, configuration check).
   {
