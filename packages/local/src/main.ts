@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
 import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
+import { privateCrawlAllowed } from '@closer/functions/_shared/knowledge/web/addresses.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { describeEmbedder } from '@closer/functions/_shared/retrieval/embedders/config.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
+import { crawlFetch } from '@closer/server/src/crawlFetch.ts';
 import { serve } from '@hono/node-server';
 import { CONSOLE_PATH } from './consoleSite.ts';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
@@ -90,7 +92,7 @@ const workerEveryMs = Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000;
 const leadSync = startKommoWorker({ db, env, fetch }, workerEveryMs);
 // Knowledge sources: small steps every CLOSER_SOURCES_INTERVAL_MS (default 2 s), as pg_cron does on Supabase.
 const sourceSync = startSourceWorker(
-  { db, env, fetch, uploads: runtime.uploads },
+  { db, env, fetch: crawlFetch({ allowPrivate: privateCrawlAllowed(env) }), uploads: runtime.uploads },
   Number(env.CLOSER_SOURCES_INTERVAL_MS) || 2_000,
 );
 // Retention (docs/privacy.md): pg_cron runs it daily on Supabase; here, hourly in-process.

@@ -1,5 +1,6 @@
 // Every edge function of supabase/functions, by name, as the production server, the local stack and the tests mount them.
 import type { FunctionApp } from '@closer/functions/_shared/http/app.ts';
+import { privateCrawlAllowed } from '@closer/functions/_shared/knowledge/web/addresses.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { createAgentsApp } from '@closer/functions/agents/app.ts';
 import { createChatApp } from '@closer/functions/chat/app.ts';
@@ -12,6 +13,7 @@ import { createLeadsApp } from '@closer/functions/leads/app.ts';
 import { createOrganizationsApp } from '@closer/functions/organizations/app.ts';
 import { createPrivacyApp } from '@closer/functions/privacy/app.ts';
 import { createWorkerApp } from '@closer/functions/worker/app.ts';
+import { crawlFetch } from './crawlFetch.ts';
 
 export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp> = {
   agents: createAgentsApp,
@@ -23,7 +25,9 @@ export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp
   kommo: createKommoApp,
   leads: createLeadsApp,
   organizations: createOrganizationsApp,
-  worker: (runtime) => createWorkerApp(runtime),
+  // The crawl connects only to checked addresses (crawlFetch.ts).
+  worker: (runtime) =>
+    createWorkerApp(runtime, crawlFetch({ allowPrivate: privateCrawlAllowed(runtime.env) })),
   privacy: createPrivacyApp,
 };
 

@@ -7,10 +7,12 @@ import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
 import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
+import { privateCrawlAllowed } from '@closer/functions/_shared/knowledge/web/addresses.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { serve } from '@hono/node-server';
+import { crawlFetch } from './crawlFetch.ts';
 import { createFunctionsHost, FUNCTIONS_PATH } from './host.ts';
 import { keepServingOnFailures } from './processGuards.ts';
 import { readServerSettings } from './settings.ts';
@@ -71,7 +73,10 @@ const embeddings =
 // Knowledge sources: uploads need CLOSER_UPLOADS_DIR (or Supabase Storage); web sources need nothing more.
 const sourceWorker =
   settings.sourcesIntervalMs > 0
-    ? startSourceWorker({ db, env, fetch, uploads: runtime.uploads }, settings.sourcesIntervalMs)
+    ? startSourceWorker(
+        { db, env, fetch: crawlFetch({ allowPrivate: privateCrawlAllowed(env) }), uploads: runtime.uploads },
+        settings.sourcesIntervalMs,
+      )
     : null;
 const retention = settings.workerIntervalMs > 0 ? startRetentionWorker(db) : null;
 

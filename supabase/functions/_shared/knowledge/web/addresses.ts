@@ -42,6 +42,14 @@ export async function checkAddress(url: URL, resolve: ResolveHost, allowPrivate:
   } catch {
     throw new RefusedUrl(`The host ${host} could not be resolved`);
   }
+  refuseNonPublic(host, addresses);
+}
+
+/**
+ * Throws RefusedUrl unless `addresses` (what `host` resolved to) are all public unicast; none at all is refused
+ * too. The check every connection of the crawl goes through, at resolution and again at connect time.
+ */
+export function refuseNonPublic(host: string, addresses: readonly string[]): void {
   if (addresses.length === 0) throw new RefusedUrl(`The host ${host} could not be resolved`);
   for (const address of addresses) {
     const range = nonPublicRange(address);

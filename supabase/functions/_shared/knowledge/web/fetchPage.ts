@@ -120,6 +120,9 @@ export async function fetchPage(
     }
   } catch (error) {
     if (error instanceof PageFailure || error instanceof RefusedUrl) throw error;
+    // A fetch pinned to checked addresses refuses at connect time (DNS rebinding): fetch's TypeError holds why.
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof RefusedUrl) throw cause;
     if (signal.aborted) throw new PageFailure(`No complete answer within ${fetcher.timeoutMs} ms`);
     throw new PageFailure(`The site could not be reached (${(error as Error).message})`);
   }
