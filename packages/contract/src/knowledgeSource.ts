@@ -71,3 +71,20 @@ export const knowledgeSourceRun = z.object({
   failureReason: z.nullable(z.string()),
 });
 export type KnowledgeSourceRun = z.infer<typeof knowledgeSourceRun>;
+
+/**
+ * Where to send a big file (`POST …/sources/uploads`): `PUT` its bytes to `url` with `headers` and the file's
+ * media type as `content-type`, before `expiresAt`, once; then create the source with `{ kind: 'file', upload }`.
+ */
+export const sourceUpload = z.object({
+  /** Names the uploaded file in `POST …/sources`. */
+  upload: id,
+  /** Absolute URL, signed: it needs no other credential. */
+  url: z.string(),
+  method: z.literal('PUT'),
+  headers: z.record(z.string(), z.string()),
+  /** Largest file the URL accepts, in bytes. */
+  maxBytes: z.number(),
+  expiresAt: timestamp,
+});
+export type SourceUpload = z.infer<typeof sourceUpload>;

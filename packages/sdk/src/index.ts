@@ -99,6 +99,7 @@ export {
 export type { ListParams, RequestOptions } from './resources/shared.ts';
 export {
   type CrawlParams,
+  SIGNED_UPLOAD_ABOVE,
   SourceFailedError,
   type UploadOptions,
   type WaitOptions,

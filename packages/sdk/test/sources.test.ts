@@ -146,3 +146,62 @@ it('rejects with errors a caller can tell apart: a failed sync, an unsupported t
   expect(refused).toBeInstanceOf(ApiError);
   expect(refused).toMatchObject({ status: 415, code: 'unsupported_media_type' });
 });
+
+it('sends a file above signedUploadAbove through a signed upload to the local directory, with progress', async () => {
+  const requests: string[] = [];
+  const recording: typeof fetch = (input, init) => {
+    const request = input instanceof Request ? input : new Request(input, init);
+    requests.push(`${request.method} ${new URL(request.url).pathname.replace(/[^/]{30,}$/, '<token>')}`);
+    return fetch(input, init);
+  };
+  const client = createClient({ url, secretKey, fetch: recording });
+  const {
+    data: [agent],
+  } = await client.agents.list();
+  const text = `# Delivery\n${'We deliver heat pumps within ten days. '.repeat(3000)}\n`;
+  const bytes = new TextEncoder().encode(text);
+  const progress: UploadProgress[] = [];
+  const source = await client.agents.sources.upload(agent!.id, bytes, {
+    fileName: 'delivery.md',
+    signedUploadAbove: 1024,
+    onProgress: (p) => progress.push(p),
+  });
+  expect(requests).toEqual([
+    'GET /functions/v1/agents',
+    `POST /functions/v1/agents/${agent!.id}/sources/uploads`,
+    'PUT /local-uploads/<token>',
+    `POST /functions/v1/agents/${agent!.id}/sources`,
+  ]);
+  expect(source).toMatchObject({
+    kind: 'file',
+    name: 'delivery.md',
+    settings: { fileName: 'delivery.md', mediaType: 'text/markdown', byteSize: bytes.byteLength },
+  });
+  expect(progress.at(-1)).toMatchObject({ percent: 1, transferredBytes: bytes.byteLength });
+  await client.agents.sources.waitUntilReady(agent!.id, source.id, { intervalMs: 20 });
+  const items = (await client.agents.knowledge.list(agent!.id, { limit: 100 })).data.filter(
+    (item) => item.sourceId === source.id,
+  );
+  expect(items.map((item) => item.title).sort()).toEqual([
+    'delivery.md — Delivery (part 1)',
+    'delivery.md — Delivery (part 2)',
+  ]);
+});
+
+it('checks a signed upload as it checks a form: 415 for a stored image, 413 before signing an oversize file', async () => {
+  const client = createClient({ url, secretKey });
+  const {
+    data: [agent],
+  } = await client.agents.list();
+  const refused = await client.agents.sources
+    .upload(agent!.id, new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a]), {
+      fileName: 'logo.png',
+      signedUploadAbove: 0,
+    })
+    .catch((e) => e);
+  expect(refused).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+  const tooBig = await client.agents.sources
+    .upload(agent!.id, new Blob([new Uint8Array(20 * 1024 * 1024 + 1)]), { fileName: 'huge.txt' })
+    .catch((e) => e);
+  expect(tooBig).toMatchObject({ status: 413, code: 'payload_too_large' });
+});

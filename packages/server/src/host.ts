@@ -10,6 +10,7 @@ import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { functionFactories } from './functions.ts';
+import { localUploadsApp } from './localUploads.ts';
 
 export const FUNCTIONS_PATH = '/functions/v1';
 
@@ -47,6 +48,8 @@ export function createFunctionsHost(runtime: Runtime, options: HostOptions = {})
         : new ApiError('not_found', `No route for ${c.req.method} ${path}`),
     );
   });
+  // Files PUT to the URLs a directory storage signed (big uploads; docs/knowledge.md).
+  root.route('/', localUploadsApp(runtime));
   // mount() strips /functions/v1; the connection's peer goes along as the runtime-neutral `clientAddress` binding.
   root.mount(
     FUNCTIONS_PATH,

@@ -9,8 +9,9 @@ import {
   listQuery,
   MAX_UPLOAD_BYTES,
   page,
-  type WebSourceCreate,
-  webSourceCreate,
+  type SourceCreate,
+  sourceCreate,
+  type webSourceCreate,
 } from '@closer/contract';
 import type { Context, MiddlewareHandler } from 'hono';
 import type * as z from 'zod/mini';
@@ -33,6 +34,7 @@ import {
 import { logFailure } from '../_shared/log.ts';
 import { findAgent } from '../_shared/resources/agents.ts';
 import { uploadKey } from '../_shared/storage/uploads.ts';
+import { createUploadedFileSource, registerSourceUploadRoutes } from './sourceUploads.ts';
 
 const agentParam = { id: { schema: id, what: 'Agent' } };
 const sourceParams = { ...agentParam, sourceId: { schema: id, what: 'Knowledge source' } };
@@ -57,6 +59,7 @@ function webSourceOf(body: z.output<typeof webSourceCreate>) {
 }
 
 export function registerSourceRoutes(app: FunctionApp) {
+  registerSourceUploadRoutes(app);
   const list = route({
     summary: "List an agent's knowledge sources with their sync status, progress and item counts",
     params: agentParam,
@@ -83,9 +86,9 @@ export function registerSourceRoutes(app: FunctionApp) {
 
   const create = route({
     summary: `Add a source: web pages (JSON) or a file up to ${MIB} MiB (multipart/form-data); synced in the background`,
-    description: `**Web** (JSON): pages as they are (\`url\`), every page of a sitemap or sitemap index (\`sitemap\`), or same-origin links followed from a start page to \`maxDepth\` links and \`maxPages\` pages (\`crawl\`); robots.txt and \`noindex\` are respected; private, loopback and link-local addresses are refused unless ALLOW_PRIVATE_CRAWL=true. **File** (multipart/form-data): PDF, DOCX, HTML, Markdown, plain text or CSV in the \`file\` part, an optional \`name\` part; larger than ${MIB} MiB is answered 413, another type 415. The answer is the source, \`queued\`; its status and progress tell when its knowledge is ready.`,
+    description: `**Web** (JSON): pages as they are (\`url\`), every page of a sitemap or sitemap index (\`sitemap\`), or same-origin links followed from a start page to \`maxDepth\` links and \`maxPages\` pages (\`crawl\`); robots.txt and \`noindex\` are respected; private, loopback and link-local addresses are refused unless ALLOW_PRIVATE_CRAWL=true. **File** (multipart/form-data): PDF, DOCX, HTML, Markdown, plain text or CSV in the \`file\` part, an optional \`name\` part; larger than ${MIB} MiB is answered 413, another type 415. **Big file** (JSON): \`{ "kind": "file", "upload", "fileName" }\` after a signed upload (\`POST /agents/{id}/sources/uploads\`), checked the same way. The answer is the source, \`queued\`; its status and progress tell when its knowledge is ready.`,
     params: agentParam,
-    body: webSourceCreate,
+    body: sourceCreate,
     rawBody: {
       mediaType: 'multipart/form-data',
       description: `A web source as JSON, or a file (\`file\`, up to ${MAX_UPLOAD_BYTES} bytes) with an optional \`name\``,
@@ -105,7 +108,8 @@ export function registerSourceRoutes(app: FunctionApp) {
     if (isOfMediaType(c.req.header('content-type'), 'multipart/form-data')) {
       return c.json(await createFileSource(c, agentId), 201);
     }
-    const body = c.req.valid('json') as z.output<typeof webSourceCreate> & WebSourceCreate;
+    const body = c.req.valid('json') as z.output<typeof sourceCreate> & SourceCreate;
+    if (body.kind === 'file') return c.json(await createUploadedFileSource(c, agentId, body), 201);
     const { name, settings } = webSourceOf(body);
     const source = await tenant(c, async (tx) => {
       const agent = await findAgent(tx, agentId);
@@ -312,13 +316,30 @@ async function readUpload(request: Request): Promise<Upload> {
     });
   }
   const bytes = new Uint8Array(await file.arrayBuffer());
-  const fileName = (file.name || 'upload').replace(/[\0/\\]/g, '_').slice(0, 200);
-  const mediaType = mediaTypeOf(fileName, file.type, bytes);
+  const checked = checkFile(bytes, file.name, file.type);
+  return { bytes, ...checked, name: fields.data.name ?? checked.fileName };
+}
+
+/**
+ * The checks every file gets, sent in a form or through a signed upload: 413 over MAX_UPLOAD_BYTES, 422 empty,
+ * 415 a type not read. Answers the cleaned file name and the media type.
+ */
+export function checkFile(bytes: Uint8Array, name: string, declaredType: string | undefined) {
+  if (bytes.byteLength > MAX_UPLOAD_BYTES) {
+    throw new ApiError('payload_too_large', `The file is larger than ${MIB} MiB (${MAX_UPLOAD_BYTES} bytes)`);
+  }
+  if (bytes.byteLength === 0) {
+    throw new ApiError('validation_failed', 'The upload is not valid', {
+      details: [{ path: ['file'], message: 'is empty' }],
+    });
+  }
+  const fileName = (name || 'upload').replace(/[\0/\\]/g, '_').slice(0, 200);
+  const mediaType = mediaTypeOf(fileName, declaredType ?? '', bytes);
   if (!mediaType) {
     throw new ApiError(
       'unsupported_media_type',
       `This file type is not read; accepted: ${acceptedTypesText}`,
     );
   }
-  return { bytes, fileName, name: fields.data.name ?? fileName, mediaType };
+  return { fileName, mediaType };
 }

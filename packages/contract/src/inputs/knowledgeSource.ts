@@ -1,6 +1,6 @@
 // Requests that create or change a knowledge source (files arrive as multipart/form-data: MAX_UPLOAD_BYTES, acceptedFileTypes).
 import * as z from 'zod/mini';
-import { int, storable, text } from '../common.ts';
+import { id, int, storable, text } from '../common.ts';
 import { syncSchedule } from '../knowledgeSource.ts';
 
 /** Largest file a source accepts, in bytes (20 MiB). Larger uploads are answered 413. */
@@ -58,6 +58,37 @@ export const webSourceCreate = z.discriminatedUnion('kind', [
   crawlSourceCreate,
 ]);
 export type WebSourceCreate = z.input<typeof webSourceCreate>;
+
+/**
+ * A file already sent through a signed upload (`POST …/sources/uploads`, then `PUT` to its URL): `upload` names
+ * it. The stored file is checked as a multipart upload is (413 over MAX_UPLOAD_BYTES, 415 another type).
+ */
+export const uploadedFileSourceCreate = z.strictObject({
+  kind: z.literal('file'),
+  upload: id,
+  /** The file's name: its extension tells text types apart (`.md`, `.csv`…). */
+  fileName: text(1, 200),
+  /** The file's media type, if known; PDF and DOCX are recognised from their content anyway. */
+  mediaType: z.optional(text(1, 200)),
+  /** A name for the source; defaults to the file name. */
+  name: z.optional(text(1, 200)),
+});
+
+/** `POST /agents/:id/sources` as JSON: a web source, or a file sent through a signed upload. */
+export const sourceCreate = z.discriminatedUnion('kind', [
+  urlSourceCreate,
+  sitemapSourceCreate,
+  crawlSourceCreate,
+  uploadedFileSourceCreate,
+]);
+export type SourceCreate = z.input<typeof sourceCreate>;
+
+/** `POST /agents/:id/sources/uploads`: where to send a big file. `byteSize` over MAX_UPLOAD_BYTES is answered 413. */
+export const sourceUploadCreate = z.strictObject({
+  /** The file's size in bytes, if known: refused at once when too large. */
+  byteSize: z.optional(int(1, Number.MAX_SAFE_INTEGER)),
+});
+export type SourceUploadCreate = z.input<typeof sourceUploadCreate>;
 
 /** `PATCH /agents/:id/sources/:sourceId`. */
 export const knowledgeSourceUpdate = z.partial(

@@ -53,6 +53,17 @@ export interface Http {
   request(method: string, path: string, schema: null, init?: RequestInit): Promise<void>;
   /** The successful response itself, its body unread (a download); failures throw as `request` does. */
   request(method: string, path: string, schema: 'response', init?: RequestInit): Promise<Response>;
+  /**
+   * PUTs `body` to an absolute, signed URL (a big file's upload), without the client's credentials and never
+   * retried. A refusal throws ApiError with the status (Storage's `statusCode` when it gives one).
+   */
+  put(url: string, body: Blob, init: SignedPutInit): Promise<void>;
+}
+
+export interface SignedPutInit {
+  headers: Record<string, string>;
+  onUploadProgress?: ((progress: UploadProgress) => void) | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 // Writes are retried only when the server refused before doing anything.
@@ -98,6 +109,24 @@ export function createHttp(options: HttpOptions): Http {
   });
 
   return {
+    async put(url, body, init) {
+      try {
+        await ky(url, {
+          method: 'PUT',
+          body,
+          headers: { 'content-type': body.type || 'application/octet-stream', ...init.headers },
+          retry: 0,
+          timeout: options.timeout,
+          fetch: (input, requestInit) => (options.fetch ?? globalThis.fetch)(input, requestInit),
+          ...(init.onUploadProgress ? { onUploadProgress: init.onUploadProgress } : {}),
+          ...(init.signal ? { signal: init.signal } : {}),
+        });
+      } catch (error) {
+        throw error instanceof HTTPError
+          ? await uploadRefused(error.response)
+          : await translate(error, 'PUT upload', options.timeout);
+      }
+    },
     async request(
       method: string,
       path: string,
@@ -147,6 +176,13 @@ export function createHttp(options: HttpOptions): Http {
       return parsed.data as never;
     },
   };
+}
+
+/** A signed upload refused: Storage answers `{ statusCode, error, message }` (older versions with HTTP 400). */
+async function uploadRefused(response: Response): Promise<CloserError> {
+  const body = (await response.json().catch(() => ({}))) as { statusCode?: string; message?: string };
+  const status = Number(body.statusCode) || response.status;
+  return new ApiError(`PUT upload: ${body.message ?? `HTTP ${status}`}`, { status, code: `http_${status}` });
 }
 
 async function translate(error: unknown, what: string, timeout: number): Promise<CloserError> {

@@ -6,8 +6,9 @@ import {
   knowledgeSource,
   knowledgeSourceRun,
   page,
+  type SourceCreate,
   type SyncSchedule,
-  type WebSourceCreate,
+  sourceUpload,
 } from '@closer/contract';
 import { CloserError, TimeoutError } from '../core/errors.ts';
 import type { Http, UploadProgress } from '../core/http.ts';
@@ -37,7 +38,18 @@ export interface UploadOptions extends RequestOptions {
    * elsewhere leave it out.
    */
   onProgress?: (progress: UploadProgress) => void;
+  /**
+   * Files larger than this many bytes go through a signed upload: the SDK asks for a URL
+   * (`POST …/sources/uploads`), PUTs the file straight to storage (Supabase Storage, or the local directory) and
+   * then creates the source from it, so a big file never passes through a function. Smaller files are sent as
+   * `multipart/form-data`. `0` always signs; `Infinity` never does.
+   * @default 4194304 (4 MiB)
+   */
+  signedUploadAbove?: number;
 }
+
+/** Default `signedUploadAbove`: 4 MiB. */
+export const SIGNED_UPLOAD_ABOVE = 4 * 1024 * 1024;
 
 export interface CrawlParams {
   /** The start page (http or https). */
@@ -83,23 +95,24 @@ export function sourcesResource(http: Http) {
   const runPage = page(knowledgeSourceRun);
   const retrieve = (agentId: string, sourceId: string, options: RequestOptions = {}) =>
     http.request('GET', one(agentId, sourceId), knowledgeSource, options);
-  const create = (agentId: string, body: WebSourceCreate, options: RequestOptions = {}) =>
+  const create = (agentId: string, body: SourceCreate, options: RequestOptions = {}) =>
     http.request('POST', at(agentId), knowledgeSource, { body, ...options });
   return {
     /** The agent's sources with status, progress and item counts; iterate with `for await` for every page. */
     list: (agentId: string, params: ListParams = {}, options: RequestOptions = {}) =>
       list(http, at(agentId), sourcePage, params, options),
     retrieve,
-    /** Adds pages (`url`), a sitemap or a crawl; answers the source `queued`. */
+    /** Adds pages (`url`), a sitemap, a crawl, or a file already sent (`file`); answers the source `queued`. */
     create,
     /** Adds a crawl from `url` over same-origin links (robots.txt and noindex respected). */
     crawl: (agentId: string, params: CrawlParams, options: RequestOptions = {}) =>
       create(agentId, { kind: 'crawl', ...params }, options),
     /**
-     * Uploads a PDF, DOCX, HTML, Markdown, text or CSV file (≤ 20 MiB) as a new source, answered `queued`.
-     * Over the limit: ApiError 413; another type: ApiError 415 naming the accepted ones.
+     * Uploads a PDF, DOCX, HTML, Markdown, text or CSV file (≤ 20 MiB) as a new source, answered `queued`:
+     * as `multipart/form-data`, or above `signedUploadAbove` (4 MiB) through a signed upload, progress reported
+     * either way. Over the limit: ApiError 413; another type: ApiError 415 naming the accepted ones.
      */
-    upload: (
+    upload: async (
       agentId: string,
       file: Blob | Uint8Array | ArrayBuffer,
       options: UploadOptions = {},
@@ -107,6 +120,29 @@ export function sourcesResource(http: Http) {
       const fileName = options.fileName ?? (file instanceof File ? file.name : 'upload');
       const blob =
         file instanceof Blob ? file : new Blob([file as BlobPart], { type: options.mediaType ?? '' });
+      const signal = options.signal;
+      if (blob.size > (options.signedUploadAbove ?? SIGNED_UPLOAD_ABOVE)) {
+        const target = await http.request('POST', at(agentId, '/uploads'), sourceUpload, {
+          body: { byteSize: blob.size },
+          signal,
+        });
+        await http.put(target.url, blob, {
+          headers: target.headers,
+          onUploadProgress: options.onProgress,
+          signal,
+        });
+        return create(
+          agentId,
+          {
+            kind: 'file',
+            upload: target.upload,
+            fileName,
+            ...(blob.type ? { mediaType: blob.type } : {}),
+            ...(options.name ? { name: options.name } : {}),
+          },
+          signal ? { signal } : {},
+        );
+      }
       const form = new FormData();
       form.set('file', blob, fileName);
       if (options.name) form.set('name', options.name);

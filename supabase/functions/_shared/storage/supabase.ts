@@ -37,12 +37,40 @@ async function failureOf(response: Response, what: string): Promise<{ status: nu
   };
 }
 
+/** How long Storage keeps a signed upload URL valid (storage-js: "valid for 2 hours"). */
+export const SIGNED_UPLOAD_TTL_MS = 2 * 60 * 60 * 1000;
+
 export function supabaseStorage(options: SupabaseStorageOptions): UploadStorage {
-  const base = `${options.url.replace(/\/+$/, '')}/storage/v1/object`;
+  const root = `${options.url.replace(/\/+$/, '')}/storage/v1`;
+  const base = `${root}/object`;
   const headers = { authorization: `Bearer ${options.serviceKey}`, apikey: options.serviceKey };
-  const objectUrl = (key: string) =>
-    `${base}/${encodeURIComponent(options.bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const objectPath = (key: string) =>
+    `${encodeURIComponent(options.bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const objectUrl = (key: string) => `${base}/${objectPath(key)}`;
   return {
+    // Storage's signed upload: POST /object/upload/sign/<bucket>/<key> answers `{ url }`, a path under
+    // /storage/v1 with a `token` parameter; the client PUTs the file there, without any key. Not upserting, so
+    // a URL stores one file once; the bucket's file_size_limit refuses a larger one (413).
+    async createUploadUrl(key) {
+      const response = await options.fetch(`${base}/upload/sign/${objectPath(key)}`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      if (!response.ok) {
+        const failure = await failureOf(response, `Signing an upload to ${key}`);
+        throw new StorageError(failure.status, failure.message);
+      }
+      const body = (await response.json().catch(() => ({}))) as { url?: unknown };
+      if (typeof body.url !== 'string' || !new URL(body.url, root).searchParams.get('token')) {
+        throw new StorageError(502, `Signing an upload to ${key}: Storage answered no signed URL`);
+      }
+      return {
+        url: `${root}${body.url.startsWith('/') ? '' : '/'}${body.url}`,
+        headers: { 'x-upsert': 'false' },
+        expiresAt: new Date(Date.now() + SIGNED_UPLOAD_TTL_MS),
+      };
+    },
     async put(key, bytes, mediaType) {
       const response = await options.fetch(objectUrl(key), {
         method: 'POST',

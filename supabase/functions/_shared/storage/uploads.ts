@@ -4,7 +4,29 @@ import type { Env } from '../env.ts';
 import { directoryStorage } from './directory.ts';
 import { supabaseStorage } from './supabase.ts';
 
+/** Where a client sends one file itself, so that a big file never passes through a function. */
+export interface SignedUpload {
+  /** Absolute URL: `PUT` the file's bytes there, with the file's media type as `content-type`. */
+  url: string;
+  /** More headers the PUT must carry. */
+  headers: Record<string, string>;
+  /** After this the URL is refused. */
+  expiresAt: Date;
+}
+
+export interface SignedUploadRequest {
+  /** Largest file the URL accepts, in bytes. */
+  maxBytes: number;
+  /** The origin the client reached the API at (the local stack serves the URL there). */
+  origin: string;
+}
+
 export interface UploadStorage {
+  /**
+   * A single-use URL that stores one file under `key`; absent where the storage cannot sign one. Supabase
+   * Storage enforces the bucket's size limit, the local directory `maxBytes`.
+   */
+  createUploadUrl?(key: string, request: SignedUploadRequest): Promise<SignedUpload>;
   /** Stores `bytes` under `key`, replacing what was there. */
   put(key: string, bytes: Uint8Array, mediaType: string): Promise<void>;
   /** The bytes under `key`; null when nothing is stored there. */

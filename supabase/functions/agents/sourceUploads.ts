@@ -1,0 +1,125 @@
+// Big files for knowledge sources: `POST /agents/:id/sources/uploads` signs a URL the client PUTs the file to
+// (Supabase Storage's signed upload, or the local directory's), then `POST /agents/:id/sources` with
+// `{ kind: 'file', upload }` checks the stored file as a form upload is checked and makes it a source.
+import {
+  id,
+  MAX_UPLOAD_BYTES,
+  sourceUpload,
+  sourceUploadCreate,
+  type uploadedFileSourceCreate,
+} from '@closer/contract';
+import type { Context } from 'hono';
+import type * as z from 'zod/mini';
+import { tenant } from '../_shared/auth/middleware.ts';
+import type { AppEnv, FunctionApp } from '../_shared/http/app.ts';
+import { ApiError, notFound } from '../_shared/http/errors.ts';
+import { route } from '../_shared/http/route.ts';
+import { createSource } from '../_shared/knowledge/sources/sources.ts';
+import { logFailure } from '../_shared/log.ts';
+import { findAgent } from '../_shared/resources/agents.ts';
+import { type UploadStorage, uploadKey } from '../_shared/storage/uploads.ts';
+import { checkFile } from './sources.ts';
+
+const agentParam = { id: { schema: id, what: 'Agent' } };
+
+/** Upload storage that can sign URLs, or 503 saying what is missing. */
+function signingStorage(c: Context<AppEnv>): Required<UploadStorage> {
+  const uploads = c.var.runtime.uploads;
+  if (!uploads?.createUploadUrl) {
+    throw new ApiError(
+      'unavailable',
+      'File uploads need storage: set CLOSER_UPLOADS_DIR or deploy on Supabase',
+    );
+  }
+  return uploads as Required<UploadStorage>;
+}
+
+const unavailable = (c: Context<AppEnv>, failure: unknown) => {
+  logFailure(failure, { where: 'upload storage', requestId: c.var.requestId });
+  return new ApiError('unavailable', 'The upload storage did not answer just now; try again');
+};
+
+export function registerSourceUploadRoutes(app: FunctionApp) {
+  const sign = route({
+    summary: 'Get a signed URL to PUT a big file to, then create its source with `{ kind: "file", upload }`',
+    description: `For files too big to send through a function comfortably (the SDK uses it above 4 MiB). \`PUT\` the file's bytes to \`url\` with \`headers\` and the file's media type as \`content-type\`, once, before \`expiresAt\` (Supabase Storage: 2 hours; the local directory: 1 hour); the URL takes no other credential and refuses more than ${MAX_UPLOAD_BYTES} bytes. Then \`POST /agents/{id}/sources\` with \`{ "kind": "file", "upload": "<upload>", "fileName": "…" }\`. A \`byteSize\` over the limit is answered 413 at once.`,
+    params: agentParam,
+    body: sourceUploadCreate,
+    responses: { 201: sourceUpload },
+  });
+  app.post('/:id/sources/uploads', sign, async (c) => {
+    const agentId = c.req.valid('param').id;
+    const body = c.req.valid('json');
+    if (body.byteSize !== undefined && body.byteSize > MAX_UPLOAD_BYTES) {
+      throw new ApiError('payload_too_large', `The file is larger than ${MAX_UPLOAD_BYTES} bytes`);
+    }
+    const agent = await tenant(c, (tx) => findAgent(tx, agentId));
+    const uploads = signingStorage(c);
+    const upload = crypto.randomUUID();
+    const signed = await uploads
+      .createUploadUrl(uploadKey(agent.orgId, upload), {
+        maxBytes: MAX_UPLOAD_BYTES,
+        origin: new URL(c.req.url).origin,
+      })
+      .catch((failure: unknown) => {
+        throw unavailable(c, failure);
+      });
+    return c.json(
+      {
+        upload,
+        url: signed.url,
+        method: 'PUT' as const,
+        headers: signed.headers,
+        maxBytes: MAX_UPLOAD_BYTES,
+        expiresAt: signed.expiresAt.toISOString(),
+      },
+      201,
+    );
+  });
+}
+
+/**
+ * The source for a file sent through a signed upload. The upload's key is built from the caller's organisation,
+ * so an upload of another organisation is simply not found. The source takes the upload's id, so one upload
+ * makes one source (409 the second time); a file refused (413, 415, empty) is removed.
+ */
+export async function createUploadedFileSource(
+  c: Context<AppEnv>,
+  agentId: string,
+  body: z.output<typeof uploadedFileSourceCreate>,
+) {
+  const agent = await tenant(c, (tx) => findAgent(tx, agentId));
+  const uploads = signingStorage(c);
+  const storageKey = uploadKey(agent.orgId, body.upload);
+  const taken = await tenant(c, (tx) =>
+    tx.query('select 1 from public.knowledge_sources where id = $1', [body.upload]),
+  );
+  if (taken.length > 0) throw new ApiError('conflict', 'This upload is a source already');
+  const bytes = await uploads.get(storageKey).catch((failure: unknown) => {
+    throw unavailable(c, failure);
+  });
+  if (!bytes) throw notFound('Uploaded file');
+  let checked: ReturnType<typeof checkFile>;
+  try {
+    checked = checkFile(bytes, body.fileName, body.mediaType);
+  } catch (error) {
+    await uploads.delete(storageKey).catch((failure: unknown) => unavailable(c, failure));
+    throw error;
+  }
+  return tenant(c, (tx) =>
+    createSource(tx, {
+      id: body.upload,
+      orgId: agent.orgId,
+      agentId,
+      kind: 'file',
+      name: body.name ?? checked.fileName,
+      settings: {
+        fileName: checked.fileName,
+        mediaType: checked.mediaType,
+        byteSize: bytes.byteLength,
+        storageKey,
+      },
+      schedule: 'off',
+    }),
+  );
+}
