@@ -22,7 +22,10 @@ export function localUploadsApp(runtime: Runtime): Hono {
     } catch (error) {
       if (error instanceof ApiError) return errorResponse(c, error);
       logFailure(error, { where: 'signed upload', requestId: requestIdOf(c) });
-      return errorResponse(c, new ApiError('unavailable', 'The file could not be stored just now; ask for a new URL'));
+      return errorResponse(
+        c,
+        new ApiError('unavailable', 'The file could not be stored just now; ask for a new URL'),
+      );
     }
   });
   return app;

@@ -56,11 +56,13 @@ export function directoryStorage(directory: string, now: () => number = Date.now
       // Single use: the token is spent as soon as a PUT presents it, whatever happens next.
       pending.delete(token);
       if (!entry) throw new ApiError('not_found', 'This upload URL is unknown or was used already');
-      if (entry.expiresAt <= now()) throw new ApiError('forbidden', 'This upload URL has expired; ask for a new one');
+      if (entry.expiresAt <= now())
+        throw new ApiError('forbidden', 'This upload URL has expired; ask for a new one');
       const path = pathOf(entry.key);
       await ensureFolder(path);
       const file = await open(path, 'wx').catch((error: { code?: string }) => {
-        if (error.code === 'EEXIST') throw new ApiError('conflict', 'A file was stored with this URL already');
+        if (error.code === 'EEXIST')
+          throw new ApiError('conflict', 'A file was stored with this URL already');
         throw error;
       });
       let bytes = 0;
