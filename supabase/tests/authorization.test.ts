@@ -35,6 +35,7 @@ const rules: Record<string, Rule> = {
   'DELETE /agents/:id/objections/:childId': 'staff',
   'GET /agents/:id/sources': 'staff',
   'POST /agents/:id/sources': 'staff',
+  'POST /agents/:id/sources/uploads': 'staff',
   'GET /agents/:id/sources/:sourceId': 'staff',
   'PATCH /agents/:id/sources/:sourceId': 'staff',
   'DELETE /agents/:id/sources/:sourceId': 'staff',
