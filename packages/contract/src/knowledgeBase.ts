@@ -19,6 +19,10 @@ export const knowledgeArticle = z.object({
   /** Drives the article's full-text configuration. */
   language: z.string(),
   published: z.boolean(),
+  /** The knowledge-base source that wrote the article (re-synced with it); null for an article written by hand. */
+  sourceId: z.nullable(id),
+  /** Where a source's article came from: the page's URL, or the file's name and page or row. */
+  source: z.nullable(z.string()),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

@@ -30,7 +30,13 @@ export type KnowledgeSourceSettings = z.infer<typeof knowledgeSourceSettings>;
 
 export const knowledgeSource = z.object({
   id,
-  agentId: id,
+  /** The agent whose knowledge the source feeds; null for a knowledge-base source. */
+  agentId: z.nullable(id),
+  /**
+   * The knowledge-base category the source's articles go to (every agent drawing on the category retrieves
+   * them); null for an agent's source.
+   */
+  categoryId: z.nullable(id),
   kind: knowledgeSourceKind,
   name: z.string(),
   settings: knowledgeSourceSettings,

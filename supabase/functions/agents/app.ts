@@ -49,7 +49,13 @@ import { embedQuestion } from '../_shared/retrieval/semantic.ts';
 import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 import { registerChildRoutes } from './childRoutes.ts';
-import { registerSourceRoutes, removeStoredFiles, UPLOAD_BODY_BYTES, UPLOAD_PATH } from './sources.ts';
+import {
+  agentSources,
+  registerSourceRoutes,
+  removeStoredFiles,
+  UPLOAD_BODY_BYTES,
+  UPLOAD_PATH,
+} from './sources.ts';
 
 const agentParam = { id: { schema: id, what: 'Agent' } };
 
@@ -213,6 +219,6 @@ export function createAgentsApp(runtime: Runtime) {
       columns: { objection: 'objection', keywords: 'keywords', answer: 'answer' },
     },
   });
-  registerSourceRoutes(app);
+  registerSourceRoutes(app, agentSources);
   return app;
 }

@@ -18,8 +18,16 @@ import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
 import { route } from '../_shared/http/route.ts';
+import {
+  registerSourceRoutes,
+  removeStoredFiles,
+  UPLOAD_BODY_BYTES,
+  UPLOAD_PATH,
+} from '../_shared/knowledge/sources/routes.ts';
+import { storedFilesOf } from '../_shared/knowledge/sources/sources.ts';
 import { articleFromRow, categoryFromRow } from '../_shared/resources/knowledgeBase.ts';
 import type { Runtime } from '../_shared/runtime.ts';
+import { categorySources } from './sources.ts';
 import { registerEmbeddingWorker } from './worker.ts';
 
 const categoryColumns = { name: 'name', description: 'description' };
@@ -34,7 +42,9 @@ const categoryParam = { id: { schema: id, what: 'Category' } };
 const articleParam = { id: { schema: id, what: 'Article' } };
 
 export function createKnowledgeBaseApp(runtime: Runtime) {
-  const app = createFunctionApp('knowledge-base', runtime);
+  const app = createFunctionApp('knowledge-base', runtime, {
+    largeBodies: [{ path: UPLOAD_PATH, mediaType: 'multipart/form-data', maxBytes: UPLOAD_BODY_BYTES }],
+  });
   // Before the members' routes: the worker's credential is CLOSER_WORKER_SECRET, not a member or a key.
   registerEmbeddingWorker(app, runtime);
   app.use('*', authorize(access.staff));
@@ -90,20 +100,28 @@ export function createKnowledgeBaseApp(runtime: Runtime) {
     return c.json(categoryFromRow(row));
   });
 
-  // Its articles go with it, and agents simply stop drawing on them.
+  // Its articles and sources go with it, and agents simply stop drawing on them.
   const deleteCategory = route({
-    summary: 'Delete a category and its articles',
+    summary: 'Delete a category with its articles and sources (and their stored files)',
     params: categoryParam,
     responses: { 204: null },
   });
   app.delete('/categories/:id', deleteCategory, async (c) => {
     const categoryId = c.req.valid('param').id;
-    const deleted = await tenant(c, (tx) =>
-      tx.query('delete from public.knowledge_categories where id = $1 returning id', [categoryId]),
-    );
-    if (deleted.length === 0) throw notFound('Category');
+    const storedFiles = await tenant(c, async (tx) => {
+      const files = await storedFilesOf(tx, { categoryId });
+      const deleted = await tx.query('delete from public.knowledge_categories where id = $1 returning id', [
+        categoryId,
+      ]);
+      if (deleted.length === 0) throw notFound('Category');
+      return files;
+    });
+    await removeStoredFiles(c, storedFiles);
     return c.body(null, 204);
   });
+
+  // The category's sources: files and web pages whose content becomes the category's articles.
+  registerSourceRoutes(app, categorySources);
 
   const listArticles = route({
     summary: 'List articles, filtered by category and state or searched by `q`',

@@ -8,18 +8,19 @@ import {
 } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import type { Api } from './api.ts';
 
-/** POSTs a file as multipart/form-data to the agent's sources. */
+/** POSTs a file as multipart/form-data to the agent's sources (or to `owner`, a path such as a category's sources). */
 export async function uploadFile(
   api: Api,
   credential: string,
-  agentId: string,
+  owner: string,
   file: { bytes: Uint8Array | string; name: string; type?: string },
   fields: Record<string, string> = {},
 ) {
   const form = new FormData();
   form.set('file', new File([file.bytes as BlobPart], file.name, { type: file.type ?? '' }));
   for (const [key, value] of Object.entries(fields)) form.set(key, value);
-  const response = await api.fetch(`/agents/${agentId}/sources`, {
+  const path = owner.startsWith('/') ? owner : `/agents/${owner}/sources`;
+  const response = await api.fetch(path, {
     method: 'POST',
     headers: { authorization: `Bearer ${credential}` },
     body: form,

@@ -21,6 +21,8 @@ export function articleFromRow(row: Row): KnowledgeArticle {
     content: row.content as string,
     language: row.language as string,
     published: row.published as boolean,
+    sourceId: (row.source_id as string | null) ?? null,
+    source: (row.citation as string | null) ?? null,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

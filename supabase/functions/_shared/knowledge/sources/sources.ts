@@ -9,10 +9,19 @@ import { iso } from '../../resources/time.ts';
 export const SOURCE_SYNC_JOB = 'knowledge.sync_source';
 export const sourceJobKey = (sourceId: string) => `${SOURCE_SYNC_JOB}:${sourceId}`;
 
-/** The columns a source is read with: the table's, and how many items it holds now. */
+/** The columns a source is read with: the table's, and how many items (or articles) it holds now. */
 export const SOURCE_SELECT = `select t.*,
-  (select count(*) from public.company_knowledge k where k.source_id = t.id)::int as item_count
+  (case when t.category_id is null
+        then (select count(*) from public.company_knowledge k where k.source_id = t.id)
+        else (select count(*) from public.knowledge_articles a where a.source_id = t.id) end)::int as item_count
   from public.knowledge_sources t`;
+
+/** Whose a source is: an agent's, or a knowledge-base category's (the organisation's knowledge base). */
+export type SourceOwner = { agentId: string } | { categoryId: string };
+
+/** The owner's column and id, for `where t.<column> = $n`. */
+export const ownerColumn = (owner: SourceOwner): [column: 'agent_id' | 'category_id', id: string] =>
+  'agentId' in owner ? ['agent_id', owner.agentId] : ['category_id', owner.categoryId];
 
 export interface StoredSettings {
   urls?: string[];
@@ -29,7 +38,8 @@ export function sourceFromRow(row: Row): KnowledgeSource {
   const { storageKey: _, ...settings } = row.settings as StoredSettings;
   return {
     id: row.id as string,
-    agentId: row.agent_id as string,
+    agentId: (row.agent_id as string | null) ?? null,
+    categoryId: (row.category_id as string | null) ?? null,
     kind: row.kind as KnowledgeSource['kind'],
     name: row.name as string,
     settings,
@@ -66,7 +76,7 @@ export function runFromRow(row: Row): KnowledgeSourceRun {
 export interface NewSource {
   id?: string;
   orgId: string;
-  agentId: string;
+  owner: SourceOwner;
   kind: KnowledgeSource['kind'];
   name: string;
   settings: StoredSettings;
@@ -76,12 +86,13 @@ export interface NewSource {
 /** Stores a source and starts its first run. */
 export async function createSource(tx: Queryable, source: NewSource): Promise<KnowledgeSource> {
   const [row] = await tx.query<{ id: string }>(
-    `insert into public.knowledge_sources (id, org_id, agent_id, kind, name, settings, schedule)
-     values (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6::jsonb, $7) returning id`,
+    `insert into public.knowledge_sources (id, org_id, agent_id, category_id, kind, name, settings, schedule)
+     values (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7::jsonb, $8) returning id`,
     [
       source.id ?? null,
       source.orgId,
-      source.agentId,
+      'agentId' in source.owner ? source.owner.agentId : null,
+      'categoryId' in source.owner ? source.owner.categoryId : null,
       source.kind,
       source.name,
       JSON.stringify(source.settings),
@@ -89,11 +100,16 @@ export async function createSource(tx: Queryable, source: NewSource): Promise<Kn
     ],
   );
   await startRun(tx, row!.id, 'created');
-  return findSource(tx, source.agentId, row!.id);
+  return findSource(tx, source.owner, row!.id);
 }
 
-export async function findSource(tx: Queryable, agentId: string, sourceId: string): Promise<KnowledgeSource> {
-  const [row] = await tx.query(`${SOURCE_SELECT} where t.id = $1 and t.agent_id = $2`, [sourceId, agentId]);
+export async function findSource(
+  tx: Queryable,
+  owner: SourceOwner,
+  sourceId: string,
+): Promise<KnowledgeSource> {
+  const [column, ownerId] = ownerColumn(owner);
+  const [row] = await tx.query(`${SOURCE_SELECT} where t.id = $1 and t.${column} = $2`, [sourceId, ownerId]);
   if (!row) throw notFound('Knowledge source');
   return sourceFromRow(row);
 }
@@ -128,22 +144,31 @@ export async function startRun(
 }
 
 /** Deletes a source with its items and runs; answers its storage key (a file to remove) or null. */
-export async function deleteSource(tx: Queryable, agentId: string, sourceId: string): Promise<string | null> {
+export async function deleteSource(
+  tx: Queryable,
+  owner: SourceOwner,
+  sourceId: string,
+): Promise<string | null> {
+  const [column, ownerId] = ownerColumn(owner);
   const [row] = await tx.query<{ settings: StoredSettings }>(
-    'delete from public.knowledge_sources where id = $1 and agent_id = $2 returning settings',
-    [sourceId, agentId],
+    `delete from public.knowledge_sources where id = $1 and ${column} = $2 returning settings`,
+    [sourceId, ownerId],
   );
   if (!row) throw notFound('Knowledge source');
   await cancelJob(tx, sourceJobKey(sourceId));
   return row.settings.storageKey ?? null;
 }
 
-/** The storage keys of an agent's uploaded files, read before the agent (and so its sources) is deleted. */
-export async function storedFilesOf(tx: Queryable, agentId: string): Promise<string[]> {
+/**
+ * The storage keys of an agent's (or a category's) uploaded files, read before the agent or category (and so its
+ * sources) is deleted. A bare id is an agent's, as before.
+ */
+export async function storedFilesOf(tx: Queryable, owner: SourceOwner | string): Promise<string[]> {
+  const [column, ownerId] = ownerColumn(typeof owner === 'string' ? { agentId: owner } : owner);
   const rows = await tx.query<{ key: string }>(
     `select settings ->> 'storageKey' as key from public.knowledge_sources
-     where agent_id = $1 and kind = 'file' and settings ? 'storageKey'`,
-    [agentId],
+     where ${column} = $1 and kind = 'file' and settings ? 'storageKey'`,
+    [ownerId],
   );
   return rows.map((row) => row.key);
 }
@@ -159,7 +184,7 @@ export const nextSyncSql = (schedule: string) =>
 /** Changes a source's name or schedule; a new schedule counts from now. */
 export async function updateSource(
   tx: Queryable,
-  agentId: string,
+  owner: SourceOwner,
   sourceId: string,
   patch: { name?: string | undefined; schedule?: SyncSchedule | undefined },
 ): Promise<KnowledgeSource> {
@@ -168,9 +193,9 @@ export async function updateSource(
        next_sync_at = case when $4::text is null then next_sync_at
                            when $4 = 'daily' then now() + interval '1 day'
                            when $4 = 'weekly' then now() + interval '7 days' else null end
-     where id = $1 and agent_id = $2 returning id`,
-    [sourceId, agentId, patch.name ?? null, patch.schedule ?? null],
+     where id = $1 and ${ownerColumn(owner)[0]} = $2 returning id`,
+    [sourceId, ownerColumn(owner)[1], patch.name ?? null, patch.schedule ?? null],
   );
   if (rows.length === 0) throw notFound('Knowledge source');
-  return findSource(tx, agentId, sourceId);
+  return findSource(tx, owner, sourceId);
 }

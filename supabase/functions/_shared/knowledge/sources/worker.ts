@@ -60,10 +60,17 @@ interface LoadedRun {
 
 async function loadRun(tx: Queryable, sourceId: string): Promise<LoadedRun | null> {
   const [row] = await tx.query<Record<string, unknown>>(
-    `select s.id, s.org_id, s.agent_id, s.kind, s.name, s.schedule, s.settings, a.language,
+    `select s.id, s.org_id, s.agent_id, s.category_id, s.kind, s.name, s.schedule, s.settings,
+       -- A knowledge-base source writes in the language most agents drawing on its category speak.
+       coalesce(a.language,
+         (select ag.language from public.agent_knowledge_categories akc
+          join public.agents ag on ag.id = akc.agent_id
+          where akc.category_id = s.category_id
+          group by ag.language order by count(*) desc, ag.language limit 1),
+         'en') as language,
        r.id as run_id, r.state, r.errors
      from public.knowledge_sources s
-     join public.agents a on a.id = s.agent_id
+     left join public.agents a on a.id = s.agent_id
      join lateral (select * from public.knowledge_source_runs r
                    where r.source_id = s.id and r.status = 'running' order by r.created_at desc limit 1) r on true
      where s.id = $1`,
@@ -85,7 +92,8 @@ async function loadRun(tx: Queryable, sourceId: string): Promise<LoadedRun | nul
     },
     scope: {
       orgId: row.org_id as string,
-      agentId: row.agent_id as string,
+      agentId: (row.agent_id as string | null) ?? null,
+      categoryId: (row.category_id as string | null) ?? null,
       sourceId: row.id as string,
       runId: row.run_id as string,
       language: row.language as string,

@@ -1,5 +1,5 @@
-// Big files for knowledge sources: `POST /agents/:id/sources/uploads` signs a URL the client PUTs the file to
-// (Supabase Storage's signed upload, or the local directory's), then `POST /agents/:id/sources` with
+// Big files for knowledge sources: `POST …/sources/uploads` signs a URL the client PUTs the file to
+// (Supabase Storage's signed upload, or the local directory's), then `POST …/sources` with
 // `{ kind: 'file', upload }` checks the stored file as a form upload is checked and makes it a source.
 import {
   id,
@@ -10,17 +10,15 @@ import {
 } from '@closer/contract';
 import type { Context } from 'hono';
 import type * as z from 'zod/mini';
-import { tenant } from '../_shared/auth/middleware.ts';
-import type { AppEnv, FunctionApp } from '../_shared/http/app.ts';
-import { ApiError, notFound } from '../_shared/http/errors.ts';
-import { route } from '../_shared/http/route.ts';
-import { createSource } from '../_shared/knowledge/sources/sources.ts';
-import { logFailure } from '../_shared/log.ts';
-import { findAgent } from '../_shared/resources/agents.ts';
-import { type UploadStorage, uploadKey } from '../_shared/storage/uploads.ts';
-import { checkFile } from './sources.ts';
-
-const agentParam = { id: { schema: id, what: 'Agent' } };
+import { tenant } from '../../auth/middleware.ts';
+import type { AppEnv, FunctionApp } from '../../http/app.ts';
+import { ApiError, notFound } from '../../http/errors.ts';
+import { route } from '../../http/route.ts';
+import { logFailure } from '../../log.ts';
+import { type UploadStorage, uploadKey } from '../../storage/uploads.ts';
+import type { SourceRoutesScope } from './routes.ts';
+import { checkFile } from './routes.ts';
+import { createSource } from './sources.ts';
 
 /** Upload storage that can sign URLs, or 503 saying what is missing. */
 function signingStorage(c: Context<AppEnv>): Required<UploadStorage> {
@@ -39,25 +37,25 @@ const unavailable = (c: Context<AppEnv>, failure: unknown) => {
   return new ApiError('unavailable', 'The upload storage did not answer just now; try again');
 };
 
-export function registerSourceUploadRoutes(app: FunctionApp) {
+export function registerSourceUploadRoutes(app: FunctionApp, scope: SourceRoutesScope) {
   const sign = route({
     summary: 'Get a signed URL to PUT a big file to, then create its source with `{ kind: "file", upload }`',
-    description: `For files too big to send through a function comfortably (the SDK uses it above 4 MiB). \`PUT\` the file's bytes to \`url\` with \`headers\` and the file's media type as \`content-type\`, once, before \`expiresAt\` (Supabase Storage: 2 hours; the local directory: 1 hour); the URL takes no other credential and refuses more than ${MAX_UPLOAD_BYTES} bytes. Then \`POST /agents/{id}/sources\` with \`{ "kind": "file", "upload": "<upload>", "fileName": "…" }\`. A \`byteSize\` over the limit is answered 413 at once.`,
-    params: agentParam,
+    description: `For files too big to send through a function comfortably (the SDK uses it above 4 MiB). \`PUT\` the file's bytes to \`url\` with \`headers\` and the file's media type as \`content-type\`, once, before \`expiresAt\` (Supabase Storage: 2 hours; the local directory: 1 hour); the URL takes no other credential and refuses more than ${MAX_UPLOAD_BYTES} bytes. Then \`POST …/sources\` with \`{ "kind": "file", "upload": "<upload>", "fileName": "…" }\`. A \`byteSize\` over the limit is answered 413 at once.`,
+    params: { id: { schema: id, what: scope.what } },
     body: sourceUploadCreate,
     responses: { 201: sourceUpload },
   });
-  app.post('/:id/sources/uploads', sign, async (c) => {
-    const agentId = c.req.valid('param').id;
+  app.post(`${scope.path}/uploads`, sign, async (c) => {
+    const ownerId = c.req.valid('param').id;
     const body = c.req.valid('json');
     if (body.byteSize !== undefined && body.byteSize > MAX_UPLOAD_BYTES) {
       throw new ApiError('payload_too_large', `The file is larger than ${MAX_UPLOAD_BYTES} bytes`);
     }
-    const agent = await tenant(c, (tx) => findAgent(tx, agentId));
+    const { orgId } = await tenant(c, (tx) => scope.find(tx, ownerId));
     const uploads = signingStorage(c);
     const upload = crypto.randomUUID();
     const signed = await uploads
-      .createUploadUrl(uploadKey(agent.orgId, upload), {
+      .createUploadUrl(uploadKey(orgId, upload), {
         maxBytes: MAX_UPLOAD_BYTES,
         origin: new URL(c.req.url).origin,
       })
@@ -85,12 +83,13 @@ export function registerSourceUploadRoutes(app: FunctionApp) {
  */
 export async function createUploadedFileSource(
   c: Context<AppEnv>,
-  agentId: string,
+  scope: SourceRoutesScope,
+  ownerId: string,
   body: z.output<typeof uploadedFileSourceCreate>,
 ) {
-  const agent = await tenant(c, (tx) => findAgent(tx, agentId));
+  const { orgId, owner } = await tenant(c, (tx) => scope.find(tx, ownerId));
   const uploads = signingStorage(c);
-  const storageKey = uploadKey(agent.orgId, body.upload);
+  const storageKey = uploadKey(orgId, body.upload);
   const taken = await tenant(c, (tx) =>
     tx.query('select 1 from public.knowledge_sources where id = $1', [body.upload]),
   );
@@ -109,8 +108,8 @@ export async function createUploadedFileSource(
   return tenant(c, (tx) =>
     createSource(tx, {
       id: body.upload,
-      orgId: agent.orgId,
-      agentId,
+      orgId,
+      owner,
       kind: 'file',
       name: body.name ?? checked.fileName,
       settings: {
