@@ -205,3 +205,40 @@ it('checks a signed upload as it checks a form: 415 for a stored image, 413 befo
     .catch((e) => e);
   expect(tooBig).toMatchObject({ status: 413, code: 'payload_too_large' });
 });
+
+it("keeps the organisation's knowledge base fed: client.knowledgeBase.sources, per category", async () => {
+  const client = createClient({ url, secretKey });
+  const category = await client.knowledgeBase.categories.create({ name: `Site ${crypto.randomUUID()}` });
+  const site = await client.knowledgeBase.sources.crawl(category.id, { url: `${siteOrigin}/`, maxDepth: 1 });
+  expect(site).toMatchObject({ categoryId: category.id, agentId: null, kind: 'crawl' });
+  const progress: UploadProgress[] = [];
+  const file = await client.knowledgeBase.sources.upload(
+    category.id,
+    new TextEncoder().encode('# Financing\nPay in twelve instalments at 0 %.\n'),
+    { fileName: 'financing.md', signedUploadAbove: 0, onProgress: (p) => progress.push(p) },
+  );
+  expect(progress.at(-1)).toMatchObject({ percent: 1 });
+  for (const source of [site, file]) {
+    await client.knowledgeBase.sources.waitUntilReady(category.id, source.id, { intervalMs: 20 });
+  }
+  const articles = [];
+  for await (const article of client.knowledgeBase.articles.list({ categoryId: category.id })) {
+    articles.push([
+      article.title,
+      article.source,
+      article.sourceId === file.id || article.sourceId === site.id,
+    ]);
+  }
+  expect(articles.sort()).toEqual([
+    ['Home', `${siteOrigin}/`, true],
+    ['Prices', `${siteOrigin}/prices`, true],
+    ['financing.md — Financing', 'financing.md, Financing', true],
+  ]);
+  const runs = [];
+  for await (const run of client.knowledgeBase.sources.runs(category.id, site.id)) runs.push(run.added);
+  expect(runs).toEqual([2]);
+  await client.knowledgeBase.sources.delete(category.id, site.id);
+  const listed = [];
+  for await (const source of client.knowledgeBase.sources.list(category.id)) listed.push(source.id);
+  expect(listed).toEqual([file.id]);
+});

@@ -2,6 +2,7 @@
 import { knowledgeArticle, knowledgeCategory, page } from '@closer/contract';
 import type { Http } from '../core/http.ts';
 import { type ListParams, list, type RequestOptions } from './shared.ts';
+import { categorySourcesPath, sourcesResource } from './sources.ts';
 
 export interface CategoryCreate {
   name: string;
@@ -27,6 +28,13 @@ export function knowledgeBaseResource(http: Http) {
   const category = (id: string) => `/knowledge-base/categories/${encodeURIComponent(id)}`;
   const article = (id: string) => `/knowledge-base/articles/${encodeURIComponent(id)}`;
   return {
+    /**
+     * The knowledge base's own sources, per category: files and web pages whose content becomes published
+     * articles of the category, retrieved by every agent drawing on it. The same methods as
+     * `client.agents.sources`, with the category's id first: `upload(categoryId, file)`, `crawl(categoryId, …)`,
+     * `resync`, `runs`, `waitUntilReady`, `delete`…
+     */
+    sources: sourcesResource(http, categorySourcesPath),
     categories: {
       list: (params: ListParams = {}, options: RequestOptions = {}) =>
         list(http, '/knowledge-base/categories', categoryPage, params, options),
@@ -34,7 +42,7 @@ export function knowledgeBaseResource(http: Http) {
         http.request('POST', '/knowledge-base/categories', knowledgeCategory, { body, ...options }),
       update: (id: string, body: Partial<CategoryCreate>, options: RequestOptions = {}) =>
         http.request('PATCH', category(id), knowledgeCategory, { body, ...options }),
-      /** Deletes the category and its articles. */
+      /** Deletes the category with its articles and sources. */
       delete: (id: string, options: RequestOptions = {}) =>
         http.request('DELETE', category(id), null, options),
     },

@@ -1,5 +1,6 @@
-// client.agents.sources: files and web pages an agent learns from, synced in the background; upload with
-// progress, crawl, re-sync, run logs, and a helper that waits until a source is ready.
+// Knowledge sources, one resource for both owners: client.agents.sources (an agent's, by agent id) and
+// client.knowledgeBase.sources (a knowledge-base category's, by category id). Files and web pages synced in the
+// background; upload with progress, crawl, re-sync, run logs, and a helper that waits until a source is ready.
 import {
   type KnowledgeSource,
   type KnowledgeSourceUpdate,
@@ -73,9 +74,11 @@ export interface WaitOptions extends RequestOptions {
   onProgress?: (source: KnowledgeSource) => void;
 }
 
-const at = (agentId: string, rest = '') => `/agents/${encodeURIComponent(agentId)}/sources${rest}`;
-const one = (agentId: string, sourceId: string, rest = '') =>
-  at(agentId, `/${encodeURIComponent(sourceId)}${rest}`);
+/** The sources of an agent. */
+export const agentSourcesPath = (agentId: string) => `/agents/${encodeURIComponent(agentId)}/sources`;
+/** The sources of a knowledge-base category. */
+export const categorySourcesPath = (categoryId: string) =>
+  `/knowledge-base/categories/${encodeURIComponent(categoryId)}/sources`;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -90,30 +93,37 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
-export function sourcesResource(http: Http) {
+/**
+ * The sources of one kind of owner; `sourcesOf` gives the owner's sources path. Every method's first argument is
+ * the owner's id (the agent's, or the category's).
+ */
+export function sourcesResource(http: Http, sourcesOf: (ownerId: string) => string = agentSourcesPath) {
+  const at = (ownerId: string, rest = '') => `${sourcesOf(ownerId)}${rest}`;
+  const one = (ownerId: string, sourceId: string, rest = '') =>
+    at(ownerId, `/${encodeURIComponent(sourceId)}${rest}`);
   const sourcePage = page(knowledgeSource);
   const runPage = page(knowledgeSourceRun);
-  const retrieve = (agentId: string, sourceId: string, options: RequestOptions = {}) =>
-    http.request('GET', one(agentId, sourceId), knowledgeSource, options);
-  const create = (agentId: string, body: SourceCreate, options: RequestOptions = {}) =>
-    http.request('POST', at(agentId), knowledgeSource, { body, ...options });
+  const retrieve = (ownerId: string, sourceId: string, options: RequestOptions = {}) =>
+    http.request('GET', one(ownerId, sourceId), knowledgeSource, options);
+  const create = (ownerId: string, body: SourceCreate, options: RequestOptions = {}) =>
+    http.request('POST', at(ownerId), knowledgeSource, { body, ...options });
   return {
     /** The agent's sources with status, progress and item counts; iterate with `for await` for every page. */
-    list: (agentId: string, params: ListParams = {}, options: RequestOptions = {}) =>
-      list(http, at(agentId), sourcePage, params, options),
+    list: (ownerId: string, params: ListParams = {}, options: RequestOptions = {}) =>
+      list(http, at(ownerId), sourcePage, params, options),
     retrieve,
     /** Adds pages (`url`), a sitemap, a crawl, or a file already sent (`file`); answers the source `queued`. */
     create,
     /** Adds a crawl from `url` over same-origin links (robots.txt and noindex respected). */
-    crawl: (agentId: string, params: CrawlParams, options: RequestOptions = {}) =>
-      create(agentId, { kind: 'crawl', ...params }, options),
+    crawl: (ownerId: string, params: CrawlParams, options: RequestOptions = {}) =>
+      create(ownerId, { kind: 'crawl', ...params }, options),
     /**
      * Uploads a PDF, DOCX, HTML, Markdown, text or CSV file (≤ 20 MiB) as a new source, answered `queued`:
      * as `multipart/form-data`, or above `signedUploadAbove` (4 MiB) through a signed upload, progress reported
      * either way. Over the limit: ApiError 413; another type: ApiError 415 naming the accepted ones.
      */
     upload: async (
-      agentId: string,
+      ownerId: string,
       file: Blob | Uint8Array | ArrayBuffer,
       options: UploadOptions = {},
     ): Promise<KnowledgeSource> => {
@@ -122,7 +132,7 @@ export function sourcesResource(http: Http) {
         file instanceof Blob ? file : new Blob([file as BlobPart], { type: options.mediaType ?? '' });
       const signal = options.signal;
       if (blob.size > (options.signedUploadAbove ?? SIGNED_UPLOAD_ABOVE)) {
-        const target = await http.request('POST', at(agentId, '/uploads'), sourceUpload, {
+        const target = await http.request('POST', at(ownerId, '/uploads'), sourceUpload, {
           body: { byteSize: blob.size },
           signal,
         });
@@ -132,7 +142,7 @@ export function sourcesResource(http: Http) {
           signal,
         });
         return create(
-          agentId,
+          ownerId,
           {
             kind: 'file',
             upload: target.upload,
@@ -146,32 +156,32 @@ export function sourcesResource(http: Http) {
       const form = new FormData();
       form.set('file', blob, fileName);
       if (options.name) form.set('name', options.name);
-      return http.request('POST', at(agentId), knowledgeSource, {
+      return http.request('POST', at(ownerId), knowledgeSource, {
         form,
         onUploadProgress: options.onProgress,
         signal: options.signal,
       });
     },
     /** Renames a source or changes its schedule (`daily`, `weekly`, `off`). */
-    update: (agentId: string, sourceId: string, body: KnowledgeSourceUpdate, options: RequestOptions = {}) =>
-      http.request('PATCH', one(agentId, sourceId), knowledgeSource, { body, ...options }),
+    update: (ownerId: string, sourceId: string, body: KnowledgeSourceUpdate, options: RequestOptions = {}) =>
+      http.request('PATCH', one(ownerId, sourceId), knowledgeSource, { body, ...options }),
     /** Syncs again now; ConflictError while it is queued or processing. */
-    resync: (agentId: string, sourceId: string, options: RequestOptions = {}) =>
-      http.request('POST', one(agentId, sourceId, '/sync'), knowledgeSource, options),
+    resync: (ownerId: string, sourceId: string, options: RequestOptions = {}) =>
+      http.request('POST', one(ownerId, sourceId, '/sync'), knowledgeSource, options),
     /** The source's runs, newest first: counts and first errors. */
-    runs: (agentId: string, sourceId: string, params: ListParams = {}, options: RequestOptions = {}) =>
-      list(http, one(agentId, sourceId, '/runs'), runPage, params, options),
+    runs: (ownerId: string, sourceId: string, params: ListParams = {}, options: RequestOptions = {}) =>
+      list(http, one(ownerId, sourceId, '/runs'), runPage, params, options),
     /** Deletes the source with its knowledge items, runs and stored file. */
-    delete: (agentId: string, sourceId: string, options: RequestOptions = {}): Promise<void> =>
-      http.request('DELETE', one(agentId, sourceId), null, options),
+    delete: (ownerId: string, sourceId: string, options: RequestOptions = {}): Promise<void> =>
+      http.request('DELETE', one(ownerId, sourceId), null, options),
     /**
      * Reads the source until its sync ends: resolves with it when `ready`, rejects with SourceFailedError when
      * `failed`, with TimeoutError after `timeoutMs`.
      */
-    waitUntilReady: async (agentId: string, sourceId: string, options: WaitOptions = {}) => {
+    waitUntilReady: async (ownerId: string, sourceId: string, options: WaitOptions = {}) => {
       const deadline = Date.now() + (options.timeoutMs ?? 600_000);
       for (;;) {
-        const source = await retrieve(agentId, sourceId, options.signal ? { signal: options.signal } : {});
+        const source = await retrieve(ownerId, sourceId, options.signal ? { signal: options.signal } : {});
         if (source.status === 'ready') return source;
         if (source.status === 'failed') throw new SourceFailedError(source);
         options.onProgress?.(source);
