@@ -2,6 +2,7 @@
 // through the API appear, a transcript shows how replies ended, the CSV export downloads and parses back, the
 // dashboard shows the figures; axe in light and dark; screenshots at 768 and 1280 px for docs/console.md.
 import { mkdir, readFile } from 'node:fs/promises';
+import { runSourceJobs } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { createClient } from '@closer/sdk';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -228,6 +229,33 @@ describe('Knowledge', () => {
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await tab.getByRole('button', { name: 'Edit Financing' }).waitFor();
+    await done();
+  });
+});
+
+describe('Knowledge base sources', () => {
+  it('adds a page to a category, shows it syncing then ready, its runs, and deletes it', async () => {
+    const closer = createClient({ url: `${stack.base}/functions/v1`, secretKey: stack.demo.secretKey! });
+    const category = await closer.knowledgeBase.categories.create({ name: 'Website pages' });
+    const { tab, done } = await visit('/knowledge');
+    await tab.getByRole('tab', { name: 'Knowledge base' }).click();
+    const section = tab.getByRole('region', { name: 'Sources' });
+    await section.getByLabel('Category').selectOption(category.id);
+    await section.getByText('No sources in this category yet').waitFor();
+    await section.getByLabel('Address').fill(`${stack.base}/site/page`);
+    await section.getByRole('button', { name: 'Add the source' }).click();
+    await section.getByText('Waiting to be read').waitFor();
+    // The worker runs here (the stack runs none); the list reads itself again while a source syncs.
+    await runSourceJobs({ db: stack.db, env: { ALLOW_PRIVATE_CRAWL: 'true' }, fetch, uploads: null });
+    await section.getByText('Ready: 1 articles').waitFor({ timeout: 10_000 });
+    await section.getByRole('button', { name: `Runs ${stack.base}/site/page` }).click();
+    await section.getByText(/succeeded: 1 added, 0 updated, 0 removed, 0 failed/).waitFor();
+    const [article] = (await closer.knowledgeBase.articles.list({ categoryId: category.id })).data;
+    expect(article).toMatchObject({ title: 'Sunny Solar', source: `${stack.base}/site/page` });
+    await section.getByRole('button', { name: `Delete ${stack.base}/site/page` }).click();
+    await tab.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await section.getByText('No sources in this category yet').waitFor();
+    expect((await closer.knowledgeBase.articles.list({ categoryId: category.id })).data).toEqual([]);
     await done();
   });
 });

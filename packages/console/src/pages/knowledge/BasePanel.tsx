@@ -18,6 +18,7 @@ import { Empty, Loaded, Loading, useLoad } from '../../ui/states.tsx';
 import { Tabs } from '../../ui/Tabs.tsx';
 import { toast } from '../../ui/Toast.tsx';
 import { languageOptions } from '../agents/options.ts';
+import { BaseSources } from './BaseSources.tsx';
 
 export function BasePanel({ agents }: { agents: ReturnType<typeof useAgents> }) {
   const categories = useLoad(async () => {
@@ -31,6 +32,7 @@ export function BasePanel({ agents }: { agents: ReturnType<typeof useAgents> }) 
         <>
           <Categories categories={list} onChange={categories.reload} />
           {list.length > 0 && <Articles categories={list} />}
+          {list.length > 0 && <BaseSources categories={list} />}
           {list.length > 0 && agents.data && agents.data.length > 0 && (
             <AgentCategories agents={agents.data} categories={list} onChange={agents.reload} />
           )}
