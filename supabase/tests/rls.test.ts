@@ -136,6 +136,32 @@ describe.each(drivers)('row-level security on %s', (driver) => {
     expect(run).toBe('23503');
   });
 
+  it("a knowledge-base source or its article cannot be hung onto another tenant's category or source", async () => {
+    const source = await sqlState(
+      withTenant(db, keyClaims(a), (tx) =>
+        tx.query(
+          `insert into public.knowledge_sources (org_id, category_id, kind, name) values ($1, $2, 'url', 'x')`,
+          [a.orgId, b.categoryId],
+        ),
+      ),
+    );
+    expect(source).toBe('23503');
+    const [foreign] = await db.query<{ id: string }>(
+      'select id from public.knowledge_sources where org_id = $1 and category_id is not null',
+      [b.orgId],
+    );
+    const article = await sqlState(
+      withTenant(db, keyClaims(a), (tx) =>
+        tx.query(
+          `insert into public.knowledge_articles (org_id, category_id, title, content, source_id, source_key)
+           values ($1, $2, 'x', 'y', $3, 'page:1')`,
+          [a.orgId, a.categoryId, foreign?.id],
+        ),
+      ),
+    );
+    expect(article).toBe('23503');
+  });
+
   it('member claims admit the organisation only while the user is a member', async () => {
     const asMember = (orgId: string, userId: string) =>
       withTenant(db, { role: 'authenticated', org_id: orgId, sub: userId }, (tx) =>
