@@ -120,6 +120,8 @@ export const article = {
   content: '9 to 5',
   language: 'en',
   published: true,
+  sourceId: null,
+  source: null,
   createdAt: now,
   updatedAt: now,
 };
