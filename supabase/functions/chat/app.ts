@@ -21,6 +21,7 @@ import * as z from 'zod/mini';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
 import { tenantClaims } from '../_shared/auth/principal.ts';
+import { billedProvider } from '../_shared/billing/usage.ts';
 import { type ChatTimings, prepareTurn, streamReply } from '../_shared/chat/engine.ts';
 import { upsertLead } from '../_shared/chat/leads.ts';
 import { claimModelReply, orgCeilingsFromEnv } from '../_shared/chat/modelCeilings.ts';
@@ -91,7 +92,11 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       requestId,
     );
     const claims = tenantClaims(c.var.principal);
-    const provider = observeProvider(baseProvider, { requestId, audience: audienceOf(c) });
+    // Billing (off without STRIPE_SECRET_KEY): a reply over the plan's allowance degrades as the plan says.
+    const provider = observeProvider(await billedProvider(runtime, claims, baseProvider), {
+      requestId,
+      audience: audienceOf(c),
+    });
     // The question's embedding is asked for now, once per turn; it arrives while the turn is opened.
     const question = embedQuestion(
       runtime.semantic,
