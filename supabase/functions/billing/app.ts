@@ -11,7 +11,7 @@ import {
 import { access, authorize } from '../_shared/auth/access.ts';
 import { bearerToken, tenant } from '../_shared/auth/middleware.ts';
 import { readUsage } from '../_shared/billing/account.ts';
-import { openPortal, startCheckout } from '../_shared/billing/checkout.ts';
+import { checkoutPlan, openPortal, portalCustomer, startCheckout } from '../_shared/billing/checkout.ts';
 import { type BillingConfig, billingConfigFromEnv } from '../_shared/billing/config.ts';
 import { reportMeteredUsage } from '../_shared/billing/meters.ts';
 import { listPlans, planFromRow } from '../_shared/billing/plans.ts';
@@ -61,18 +61,13 @@ export function createBillingApp(runtime: Runtime) {
     const settings = config();
     const input = c.req.valid('json');
     const orgId = c.var.principal.orgId;
-    const url = await tenant(c, async (tx) => {
+    const { orgName, plan } = await tenant(c, async (tx) => {
       const [org] = await tx.query<{ name: string }>('select name from public.organizations where id = $1', [
         orgId,
       ]);
-      return startCheckout(
-        tx,
-        runtime.db,
-        settings,
-        { orgId, orgName: org?.name ?? orgId, email: null },
-        input,
-      );
+      return { orgName: org?.name ?? orgId, plan: await checkoutPlan(tx, input.planId) };
     });
+    const url = await startCheckout(runtime.db, settings, { orgId, orgName, email: null }, plan, input);
     return c.json({ url });
   });
 
@@ -84,7 +79,8 @@ export function createBillingApp(runtime: Runtime) {
   app.post('/portal', admin, portalRoute, async (c) => {
     const settings = config();
     const input = c.req.valid('json');
-    return c.json({ url: await tenant(c, (tx) => openPortal(tx, settings, input)) });
+    const customer = await tenant(c, portalCustomer);
+    return c.json({ url: await openPortal(settings, customer, input) });
   });
 
   // Stripe's deliveries: the signature over the raw body is the credential. A bad signature is 400 (Stripe

@@ -37,30 +37,41 @@ async function customerFor(db: Database, config: BillingConfig, caller: BillingC
   return customer.id;
 }
 
-/** A Checkout Session subscribing the organisation to `planId`; 409 while a subscription is in force. */
-export async function startCheckout(
-  tx: Queryable,
-  db: Database,
-  config: BillingConfig,
-  caller: BillingCaller,
-  input: BillingCheckoutRequest,
-): Promise<string> {
-  const [plan] = await tx.query<PlanRow>('select * from public.billing_plans where id = $1', [input.planId]);
-  if (!plan) throw new ApiError('not_found', `Plan ${input.planId} not found`);
-  if (!plan.stripe_price_id) {
-    throw new ApiError('conflict', `The ${plan.name} plan needs no subscription`);
-  }
+/** What a Checkout needs from the database, read in the caller's transaction: the plan and the known customer. */
+export interface CheckoutPlan {
+  plan: PlanRow & { stripe_price_id: string };
+  customerId: string | null;
+}
+
+/** The plan to subscribe to; 404 for an unknown plan, 409 for the free plan or while a subscription is in force. */
+export async function checkoutPlan(tx: Queryable, planId: string): Promise<CheckoutPlan> {
+  const [plan] = await tx.query<PlanRow>('select * from public.billing_plans where id = $1', [planId]);
+  if (!plan) throw new ApiError('not_found', `Plan ${planId} not found`);
+  if (!plan.stripe_price_id) throw new ApiError('conflict', `The ${plan.name} plan needs no subscription`);
   const account = await readAccount(tx);
-  if (
-    account?.subscription_status &&
-    !['canceled', 'incomplete_expired'].includes(account.subscription_status)
-  ) {
+  if (account?.subscription_status && !ENDED.includes(account.subscription_status)) {
     throw new ApiError(
       'conflict',
       'The organisation already has a subscription: change its plan in the billing portal (POST /billing/portal)',
     );
   }
-  const customer = await customerFor(db, config, caller, account?.stripe_customer_id ?? null);
+  return {
+    plan: { ...plan, stripe_price_id: plan.stripe_price_id },
+    customerId: account?.stripe_customer_id ?? null,
+  };
+}
+
+const ENDED = ['canceled', 'incomplete_expired'];
+
+/** A Checkout Session subscribing the organisation to the plan (outside any transaction: it calls Stripe). */
+export async function startCheckout(
+  db: Database,
+  config: BillingConfig,
+  caller: BillingCaller,
+  { plan, customerId }: CheckoutPlan,
+  input: BillingCheckoutRequest,
+): Promise<string> {
+  const customer = await customerFor(db, config, caller, customerId);
   const metadata = { orgId: caller.orgId, planId: plan.id };
   const session = await stripeClient(config).checkout.sessions.create({
     mode: 'subscription',
@@ -79,12 +90,8 @@ export async function startCheckout(
   return session.url;
 }
 
-/** A Customer Portal session for the organisation's customer; 409 before its first subscription. */
-export async function openPortal(
-  tx: Queryable,
-  config: BillingConfig,
-  input: BillingPortalRequest,
-): Promise<string> {
+/** The organisation's Stripe customer, for the portal; 409 before its first Checkout. */
+export async function portalCustomer(tx: Queryable): Promise<string> {
   const account = await readAccount(tx);
   if (!account?.stripe_customer_id) {
     throw new ApiError(
@@ -92,8 +99,17 @@ export async function openPortal(
       'The organisation has no Stripe customer yet: subscribe first (POST /billing/checkout)',
     );
   }
+  return account.stripe_customer_id;
+}
+
+/** A Customer Portal session for the customer (plan, payment method, cancelling, invoices). */
+export async function openPortal(
+  config: BillingConfig,
+  customer: string,
+  input: BillingPortalRequest,
+): Promise<string> {
   const session = await stripeClient(config).billingPortal.sessions.create({
-    customer: account.stripe_customer_id,
+    customer,
     return_url: input.returnUrl,
   });
   return session.url;
