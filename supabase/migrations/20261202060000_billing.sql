@@ -1,11 +1,17 @@
 -- Plans, subscriptions and usage for deployments that sell Closer (docs/billing.md). Nothing here acts unless the
 -- functions run with STRIPE_SECRET_KEY: with billing off these tables stay empty (but for the plans) and unread.
 
+-- Deployment-wide settings and Stripe's bookkeeping live in their own schema: not tenant data, never reached
+-- through Supabase's REST API (only `public` is exposed), and outside the tenant-table rules of `public`.
+create schema if not exists billing;
+revoke all on schema billing from public, anon;
+grant usage on schema billing to authenticated, service_role;
+
 -- The deployment's plans. A limit left null is unlimited. `stripe_price_id` is the recurring price Checkout
 -- subscribes to (null: the free plan, which needs no subscription); `meter_event_name` names the Stripe Billing
 -- Meter that counts a usage-based plan's replies. `over_allowance`: what a chat over the message allowance gets —
 -- the offline responder, a polite "unavailable", or (usage-based plans) the reply, metered.
-create table public.billing_plans (
+create table billing.plans (
   id text primary key check (id ~ '^[a-z0-9][a-z0-9_-]{0,39}$'),
   name text not null check (length(btrim(name)) between 1 and 100),
   stripe_price_id text unique check (length(stripe_price_id) <= 255),
@@ -19,14 +25,22 @@ create table public.billing_plans (
   position integer not null default 0,
   created_at timestamptz not null default now()
 );
-insert into public.billing_plans (id, name, max_agents, max_messages, max_knowledge_bytes, max_members, kommo)
+insert into billing.plans (id, name, max_agents, max_messages, max_knowledge_bytes, max_members, kommo)
 values ('free', 'Free', 1, 200, 1048576, 2, false);
-alter table public.billing_plans enable row level security;
-create policy billing_plans_read on public.billing_plans for select to authenticated using (true);
-select public.restrict_visitors('public.billing_plans'::regclass, 'false', 'false', 'false');
-revoke all on public.billing_plans from public, anon;
-grant select on public.billing_plans to authenticated;
-grant select, insert, update, delete on public.billing_plans to service_role;
+revoke all on billing.plans from public, anon;
+grant select on billing.plans to authenticated;
+grant select, insert, update, delete on billing.plans to service_role;
+
+-- Stripe events applied, by id: a delivery seen before is acknowledged and changes nothing. The server's own.
+create table billing.stripe_events (
+  id text primary key check (length(id) <= 255),
+  type text not null check (length(type) <= 100),
+  created timestamptz not null,
+  org_id uuid references public.organizations (id) on delete set null,
+  received_at timestamptz not null default now()
+);
+revoke all on billing.stripe_events from public, anon, authenticated;
+grant select, insert, update, delete on billing.stripe_events to service_role;
 
 -- One organisation's subscription as Stripe last told it. Written only by the Stripe webhooks (the connection's
 -- owner); a tenant reads its own. `stripe_event_at` is the `created` of the newest event applied to the
@@ -34,7 +48,7 @@ grant select, insert, update, delete on public.billing_plans to service_role;
 -- `grace_until`; then, or when the subscription ends, the organisation is on the free plan.
 create table public.billing_accounts (
   org_id uuid primary key references public.organizations (id) on delete cascade,
-  plan_id text not null default 'free' references public.billing_plans (id),
+  plan_id text not null default 'free' references billing.plans (id),
   stripe_customer_id text unique check (length(stripe_customer_id) <= 255),
   stripe_subscription_id text unique check (length(stripe_subscription_id) <= 255),
   subscription_status text check (length(subscription_status) <= 40),
@@ -78,19 +92,6 @@ select public.restrict_visitors('public.billing_usage'::regclass, 'false', 'fals
 revoke all on public.billing_usage from public, anon;
 grant select, insert, update, delete on public.billing_usage to authenticated, service_role;
 
--- Stripe events applied, by id: a delivery seen before is acknowledged and changes nothing.
-create table public.stripe_events (
-  id text primary key check (length(id) <= 255),
-  type text not null check (length(type) <= 100),
-  created timestamptz not null,
-  org_id uuid references public.organizations (id) on delete set null,
-  received_at timestamptz not null default now()
-);
-alter table public.stripe_events enable row level security;
-select public.restrict_visitors('public.stripe_events'::regclass, 'false', 'false', 'false');
-revoke all on public.stripe_events from public, anon, authenticated;
-grant select, insert, update, delete on public.stripe_events to service_role;
-
 -- The plan the caller's organisation is on now: its subscription's while active, trialing or within the grace
 -- period after a failed payment; otherwise the free plan. These functions read the organisation from the
 -- request's claims, never from an argument, so no tenant can ask about another.
@@ -127,14 +128,14 @@ language plpgsql security definer set search_path = '' as $$
 #variable_conflict use_column
 declare
   v_org uuid := public.current_org_id();
-  v_plan public.billing_plans;
+  v_plan billing.plans;
   v_period timestamptz;
   v_quantity bigint;
 begin
   if v_org is null then
     raise exception using errcode = '42501', message = 'no organisation in the request claims';
   end if;
-  select * into v_plan from public.billing_plans p where p.id = public.billing_plan();
+  select * into v_plan from billing.plans p where p.id = public.billing_plan();
   v_period := public.billing_period_start();
   insert into public.billing_usage as u (org_id, metric, period_start, quantity)
   values (v_org, 'messages', v_period, 1)

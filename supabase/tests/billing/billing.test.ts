@@ -27,10 +27,10 @@ beforeEach(() => {
 afterAll(() => server.close());
 
 const PLANS = `
-  update public.billing_plans set max_messages = 2, max_knowledge_bytes = 2000, over_allowance = 'offline' where id = 'free';
-  insert into public.billing_plans (id, name, stripe_price_id, max_agents, max_messages, max_knowledge_bytes, max_members, kommo, over_allowance, position)
+  update billing.plans set max_messages = 2, max_knowledge_bytes = 2000, over_allowance = 'offline' where id = 'free';
+  insert into billing.plans (id, name, stripe_price_id, max_agents, max_messages, max_knowledge_bytes, max_members, kommo, over_allowance, position)
   values ('pro', 'Pro', 'price_pro_monthly', 5, 3, 10000000, 10, true, 'unavailable', 1);
-  insert into public.billing_plans (id, name, stripe_price_id, meter_event_name, max_agents, max_messages, kommo, over_allowance, position)
+  insert into billing.plans (id, name, stripe_price_id, meter_event_name, max_agents, max_messages, kommo, over_allowance, position)
   values ('scale', 'Scale', 'price_scale_metered', 'closer_replies', null, 1, true, 'metered', 2);`;
 
 describe.each(drivers)('billing on %s', (driver) => {
@@ -45,7 +45,13 @@ describe.each(drivers)('billing on %s', (driver) => {
   });
   afterAll(async () => db?.close());
 
-  const tenant = () => createTenant(db, `Customer${++tenants}`, { allowedOrigins: ['*'] });
+  /** A new organisation with one agent, as billing first sees it: no account, no usage yet. */
+  async function tenant() {
+    const t = await createTenant(db, `Customer${++tenants}`, { allowedOrigins: ['*'] });
+    await db.query('delete from public.billing_usage where org_id = $1', [t.orgId]);
+    await db.query('delete from public.billing_accounts where org_id = $1', [t.orgId]);
+    return t;
+  }
 
   async function deliver(event: unknown, options: { secret?: string; tamper?: boolean } = {}) {
     const { payload, header } = signed(event, options.secret);
@@ -246,7 +252,7 @@ describe.each(drivers)('billing on %s', (driver) => {
     expect(usage.body.plan.id).toBe('free');
     expect(usage.body.warnings.map((w) => w.code)).toEqual(['canceled']);
     const [events] = await db.query<{ n: number }>(
-      'select count(*)::int as n from public.stripe_events where org_id = $1',
+      'select count(*)::int as n from billing.stripe_events where org_id = $1',
       [t.orgId],
     );
     expect(events?.n).toBe(6);
@@ -316,7 +322,7 @@ describe.each(drivers)('billing on %s', (driver) => {
       body: JSON.stringify(event),
     });
     expect(unsigned.status).toBe(400);
-    expect(await db.query('select 1 from public.stripe_events where id = $1', [event.id])).toEqual([]);
+    expect(await db.query('select 1 from billing.stripe_events where id = $1', [event.id])).toEqual([]);
     expect(await account(t.orgId)).toBeUndefined();
   });
 

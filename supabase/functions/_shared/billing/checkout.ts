@@ -45,7 +45,7 @@ export interface CheckoutPlan {
 
 /** The plan to subscribe to; 404 for an unknown plan, 409 for the free plan or while a subscription is in force. */
 export async function checkoutPlan(tx: Queryable, planId: string): Promise<CheckoutPlan> {
-  const [plan] = await tx.query<PlanRow>('select * from public.billing_plans where id = $1', [planId]);
+  const [plan] = await tx.query<PlanRow>('select * from billing.plans where id = $1', [planId]);
   if (!plan) throw new ApiError('not_found', `Plan ${planId} not found`);
   if (!plan.stripe_price_id) throw new ApiError('conflict', `The ${plan.name} plan needs no subscription`);
   const account = await readAccount(tx);

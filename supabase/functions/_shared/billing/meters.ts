@@ -31,7 +31,7 @@ export async function reportMeteredUsage(
     `select u.org_id, u.period_start, u.quantity, u.reported, a.stripe_customer_id, p.meter_event_name
      from public.billing_usage u
      join public.billing_accounts a on a.org_id = u.org_id and a.stripe_customer_id is not null
-     join public.billing_plans p on p.id = a.plan_id and p.meter_event_name is not null
+     join billing.plans p on p.id = a.plan_id and p.meter_event_name is not null
      where u.metric = 'messages' and u.quantity > u.reported
      order by u.updated_at limit $1`,
     [limit],

@@ -36,13 +36,11 @@ export function planFromRow(row: PlanRow): BillingPlan {
 
 /** The plan the caller's organisation is on now (billing_plan(): subscription, grace period, else free). */
 export async function currentPlan(tx: Queryable): Promise<PlanRow> {
-  const [plan] = await tx.query<PlanRow>(
-    'select * from public.billing_plans where id = public.billing_plan()',
-  );
+  const [plan] = await tx.query<PlanRow>('select * from billing.plans where id = public.billing_plan()');
   if (!plan) throw new Error('billing_plans has no free plan: restore it (docs/billing.md)');
   return plan;
 }
 
 export function listPlans(tx: Queryable): Promise<PlanRow[]> {
-  return tx.query<PlanRow>('select * from public.billing_plans order by position, id');
+  return tx.query<PlanRow>('select * from billing.plans order by position, id');
 }

@@ -24,14 +24,14 @@ export function applyStripeEvent(
 ): Promise<WebhookOutcome> {
   return db.transaction(async (tx) => {
     const [fresh] = await tx.query(
-      `insert into public.stripe_events (id, type, created) values ($1, $2, $3)
+      `insert into billing.stripe_events (id, type, created) values ($1, $2, $3)
        on conflict (id) do nothing returning id`,
       [event.id, event.type, at(event.created)],
     );
     if (!fresh) return { applied: false, reason: 'duplicate' };
     const outcome = await applyEvent(tx, config, event);
     if (outcome.orgId) {
-      await tx.query('update public.stripe_events set org_id = $2 where id = $1', [event.id, outcome.orgId]);
+      await tx.query('update billing.stripe_events set org_id = $2 where id = $1', [event.id, outcome.orgId]);
     }
     return outcome.reason ? { applied: false, reason: outcome.reason } : { applied: true };
   });
@@ -98,8 +98,8 @@ async function lockAccount(
 
 async function planIdFor(tx: Queryable, priceId: string | null, named: string | undefined) {
   const [plan] = await tx.query<{ id: string }>(
-    `select id from public.billing_plans where stripe_price_id = $1
-     union all select id from public.billing_plans where id = $2 limit 1`,
+    `select id from billing.plans where stripe_price_id = $1
+     union all select id from billing.plans where id = $2 limit 1`,
     [priceId, named ?? null],
   );
   return plan?.id ?? null;
