@@ -88,7 +88,11 @@ export function createBillingApp(runtime: Runtime) {
   const webhook = route({
     summary: "Stripe's webhook events, verified by their Stripe-Signature",
     security: [{ stripeSignature: [] }],
-    rawBody: { mediaType: 'application/json', schema: stripeEvent, description: 'As Stripe sends it' },
+    rawBody: {
+      mediaType: 'application/json; charset=utf-8',
+      schema: stripeEvent,
+      description: 'As Stripe sends it',
+    },
     responses: { 200: { description: 'Received', content: { 'application/json': webhookReceipt } } },
   });
   app.post('/webhooks/stripe', webhook, async (c) => {

@@ -2,17 +2,14 @@
 // Closer's own wire shapes live in @closer/contract.
 import type { JsonSchema } from '../_shared/http/route.ts';
 
-/** A Stripe Event object (docs.stripe.com/api/events/object), signed in the `Stripe-Signature` header. */
+/**
+ * A Stripe Event object (docs.stripe.com/api/events/object: `id`, `type`, `created`, `data.object`), as Stripe
+ * sends it: `application/json; charset=utf-8`, signed in the `Stripe-Signature` header. Read as raw text, since
+ * the signature covers the exact bytes.
+ */
 export const stripeEvent: JsonSchema = {
   type: 'object',
-  properties: {
-    id: { type: 'string' },
-    object: { const: 'event' },
-    type: { type: 'string' },
-    created: { type: 'integer', description: 'seconds since the epoch' },
-    data: { type: 'object', properties: { object: { type: 'object' } } },
-  },
-  required: ['id', 'type', 'created', 'data'],
+  description: 'A Stripe Event object, unchanged: the signature covers its exact bytes',
 };
 
 export const webhookReceipt: JsonSchema = {
