@@ -2,8 +2,12 @@
 // signs them: plan limits refuse creations with 402, subscribing raises them, a reply over the allowance degrades
 // as the plan says, a failed payment gives a grace period and then the free plan, duplicate and out-of-order
 // events change nothing twice, forged ones are refused. With billing off none of it happens.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { BillingRedirect, BillingUsage, ChatReply } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { directoryStorage } from '@closer/functions/_shared/storage/directory.ts';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
@@ -11,6 +15,7 @@ import { drivers, migratedDatabase } from '../helpers/databases.ts';
 import { KOMMO_ENV } from '../helpers/fakeKommo.ts';
 import { fakeUpstream, OPENROUTER_BASE_URL, recordedStream, streamResponse } from '../helpers/fakeLlm.ts';
 import { FakeStripe, STRIPE_ENV, signed, stripeEvent, subscription } from '../helpers/fakeStripe.ts';
+import { uploadFile, workUntilIdle } from '../helpers/sources.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
 const server = setupServer();
@@ -37,13 +42,19 @@ describe.each(drivers)('billing on %s', (driver) => {
   let db: Database;
   let api: Api;
   let tenants = 0;
+  let uploadsDir: string;
+  const env = () => ({ ...LLM_ENV, ...STRIPE_ENV, ...KOMMO_ENV, CLOSER_UPLOADS_DIR: uploadsDir });
 
   beforeAll(async () => {
     db = await migratedDatabase(driver);
     await db.exec(PLANS);
-    api = createApi(db, { ...LLM_ENV, ...STRIPE_ENV, ...KOMMO_ENV });
+    uploadsDir = await mkdtemp(`${tmpdir()}/closer-billing-uploads-`);
+    api = createApi(db, env());
   });
-  afterAll(async () => db?.close());
+  afterAll(async () => {
+    await db?.close();
+    if (uploadsDir) await rm(uploadsDir, { recursive: true, force: true });
+  });
 
   /** A new organisation with one agent, as billing first sees it: no account, no usage yet. */
   async function tenant() {
@@ -168,6 +179,32 @@ describe.each(drivers)('billing on %s', (driver) => {
       allowance: 1,
     });
     expect(usage.body.subscription).toBeNull();
+  });
+
+  it('a source whose sync would pass the knowledge limit fails with the reason and stores nothing', async () => {
+    const t = await tenant();
+    const text = `# Warranty\n\n${'Every panel carries a twenty-five year warranty. '.repeat(60)}`;
+    const created = await uploadFile(api, t.secretKey, t.agentId, { bytes: text, name: 'warranty.md' });
+    expect(created.status).toBe(201);
+    const deps = { db, env: env(), fetch, uploads: directoryStorage(uploadsDir) };
+    await workUntilIdle(deps);
+    const [source] = await db.query<{ status: string; failure_reason: string }>(
+      'select status, failure_reason from public.knowledge_sources where id = $1',
+      [created.body.id],
+    );
+    expect(source?.status).toBe('failed');
+    expect(source?.failure_reason).toMatch(/^The Free plan allows 2000 bytes of knowledge text/);
+    const items = await db.query('select 1 from public.company_knowledge where source_id = $1', [
+      created.body.id,
+    ]);
+    expect(items).toEqual([]);
+    // Already at the limit: a new source is refused at once.
+    await db.query(`update public.company_knowledge set content = repeat('x', 2000) where org_id = $1`, [
+      t.orgId,
+    ]);
+    const refused = await uploadFile(api, t.secretKey, t.agentId, { bytes: 'More text', name: 'more.txt' });
+    expect(refused.status).toBe(402);
+    expect(refused.body.error?.code).toBe('payment_required');
   });
 
   it('subscribing through Checkout raises the limits', async () => {
