@@ -34,7 +34,8 @@ const day = (iso: string) => formatDateTime(iso).split(',')[0];
 
 function BillingView({ usage, plans }: { usage: BillingUsage; plans: BillingPlan[] }) {
   const [busy, setBusy] = useState(false);
-  const here = window.location.href;
+  // Stripe sends the admin back to this tab.
+  const here = `${window.location.origin}${window.location.pathname}?tab=billing`;
   const go = async (open: () => Promise<{ url: string }>) => {
     setBusy(true);
     try {
