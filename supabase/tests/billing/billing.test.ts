@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { BillingRedirect, BillingUsage, ChatReply } from '@closer/contract';
+import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { directoryStorage } from '@closer/functions/_shared/storage/directory.ts';
 import { setupServer } from 'msw/node';
@@ -39,7 +40,7 @@ const PLANS = `
   values ('scale', 'Scale', 'price_scale_metered', 'closer_replies', null, 1, true, 'metered', 2);`;
 
 describe.each(drivers)('billing on %s', (driver) => {
-  let db: Database;
+  let db: Database & { url?: string };
   let api: Api;
   let tenants = 0;
   let uploadsDir: string;
@@ -444,6 +445,49 @@ describe.each(drivers)('billing on %s', (driver) => {
     const usage = await api.as(t.secretKey)<BillingUsage>('GET', '/billing/usage');
     expect(usage.body.warnings).toEqual([]);
     expect(usage.body.plan.usageBased).toBe(true);
+  });
+
+  it('two function instances (two pools) creating at once stay within the plan, and apply a redelivered event once', async () => {
+    const t = await tenant();
+    const { customer, subscriptionId, created } = await subscribe(t); // Pro: 5 agents, 1 exists
+    const secondDb = driver === 'postgres' ? createPostgresDatabase(db.url!) : db;
+    const instances = [api, createApi(secondDb, env())];
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          instances[i % 2]!.as(t.secretKey)('POST', '/agents', { name: `Agent ${i}` }).then((r) => r.status),
+        ),
+      );
+      expect(statuses.filter((s) => s === 201)).toHaveLength(4);
+      expect(statuses.filter((s) => s === 402)).toHaveLength(4);
+      // Stripe redelivers one event to both instances at once: applied by one, acknowledged by the other.
+      const failed = stripeEvent(
+        'invoice.payment_failed',
+        { id: 'in_2', object: 'invoice', customer },
+        created + 5,
+      );
+      const { payload, header } = signed(failed);
+      const receipts = await Promise.all(
+        instances.map(async (instance) => {
+          const response = await instance.fetch('/billing/webhooks/stripe', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'stripe-signature': header },
+            body: payload,
+          });
+          return (await response.json()) as { applied: boolean; reason?: string };
+        }),
+      );
+      expect(receipts.map((r) => r.applied).sort()).toEqual([false, true]);
+      expect(receipts.find((r) => !r.applied)?.reason).toBe('duplicate');
+    } finally {
+      if (secondDb !== db) await secondDb.close();
+    }
+    const [count] = await db.query<{ n: number }>(
+      'select count(*)::int as n from public.agents where org_id = $1',
+      [t.orgId],
+    );
+    expect(count?.n).toBe(5);
+    expect(subscriptionId).toMatch(/^sub_/);
   });
 
   it("lists the deployment's plans, the free one not purchasable", async () => {
