@@ -122,7 +122,7 @@ grant execute on function public.billing_period_start() to authenticated, servic
 -- ledger themselves) and says whether it is over the plan's allowance; the first reply over it is remembered
 -- for the owner's warning.
 create function public.meter_reply() returns table (
-  plan_id text, quantity bigint, allowance integer, over_allowance text
+  plan_id text, period_start timestamptz, quantity bigint, allowance integer, over_allowance text
 )
 language plpgsql security definer set search_path = '' as $$
 #variable_conflict use_column
@@ -146,11 +146,20 @@ begin
     on conflict (org_id) do update set over_allowance_at = now()
       where a.over_allowance_at is null or a.over_allowance_at < v_period;
   end if;
-  return query select v_plan.id, v_quantity, v_plan.max_messages, v_plan.over_allowance;
+  return query select v_plan.id, v_period, v_quantity, v_plan.max_messages, v_plan.over_allowance;
 end;
 $$;
 revoke all on function public.meter_reply() from public, anon;
 grant execute on function public.meter_reply() to authenticated, service_role;
+
+-- Takes back a reply counted by meter_reply() whose turn was then refused or failed before the model was asked.
+create function public.unmeter_reply(p_period timestamptz) returns void
+language sql security definer set search_path = '' as $$
+  update public.billing_usage set quantity = greatest(quantity - 1, 0), updated_at = now()
+  where org_id = public.current_org_id() and metric = 'messages' and period_start = p_period
+$$;
+revoke all on function public.unmeter_reply(timestamptz) from public, anon;
+grant execute on function public.unmeter_reply(timestamptz) to authenticated, service_role;
 
 -- Text bytes (UTF-8) of the caller's organisation's knowledge: its agents' items (sources' included) and its
 -- articles, unpublished ones too.

@@ -430,6 +430,12 @@ describe.each(drivers)('billing on %s', (driver) => {
       const reply = await visitor<ChatReply>('POST', '/chat', { message: 'Tell me more' });
       expect(reply.body.message.content).toBe('Hello there');
     }
+    // A turn refused after it was counted (an unknown conversation: 404) is taken back: not a reply.
+    const refused = await visitor('POST', '/chat', {
+      message: 'Hello?',
+      conversationId: crypto.randomUUID(),
+    });
+    expect(refused.status).toBe(404);
     const worker = (secret = STRIPE_ENV.CLOSER_WORKER_SECRET) =>
       api.as(secret)<{ reported: number; failed: number }>('POST', '/billing/worker');
     expect((await worker('wrong')).status).toBe(401);

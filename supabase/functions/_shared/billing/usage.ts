@@ -86,26 +86,55 @@ export function planAllowance(plan: PlanRow, limit: Exclude<BillingLimit, 'kommo
   return value === null ? null : Number(value);
 }
 
+/** A model reply counted against the plan, and the provider that should give it. */
+export interface BilledReply {
+  provider: LlmProvider;
+  /**
+   * For the turn failing before the model is asked (`prepare().catch(billed.giveBack)`): the count is taken back
+   * and the failure thrown on, so refused requests never spend the allowance.
+   */
+  giveBack(failure: unknown): Promise<never>;
+}
+
 /**
  * Counts one model reply in the usage ledger and answers with the provider that should give it: the same one
  * within the allowance (or on a usage-based plan), the offline responder over it when the plan says `offline`;
  * over it with `unavailable`, a polite 503 (the admins see the warning in GET /billing/usage).
  */
-export async function billedProvider(
+export async function meterReply(
   runtime: Runtime,
   claims: TenantClaims,
   provider: LlmProvider,
-): Promise<LlmProvider> {
-  if (!billingEnabled(runtime.env)) return provider;
-  const [meter] = await withTenant(runtime.db, claims, (tx) =>
-    tx.query<{ quantity: string | number; allowance: number | null; over_allowance: string }>(
-      'select quantity, allowance, over_allowance from public.meter_reply()',
-    ),
-  );
-  if (!meter || meter.allowance === null || Number(meter.quantity) <= meter.allowance) return provider;
-  if (meter.over_allowance === 'metered') return provider;
-  if (meter.over_allowance === 'offline') {
-    return createOfflineProvider({ wordDelayMs: Number(runtime.env.CLOSER_OFFLINE_WORD_MS ?? 0) || 0 });
+): Promise<BilledReply> {
+  if (!billingEnabled(runtime.env)) {
+    return { provider, giveBack: (failure) => Promise.reject(failure) };
   }
-  throw new ApiError('unavailable', UNAVAILABLE_TO_VISITORS);
+  const [meter] = await withTenant(runtime.db, claims, (tx) =>
+    tx.query<{
+      period_start: Date;
+      quantity: string | number;
+      allowance: number | null;
+      over_allowance: string;
+    }>('select period_start, quantity, allowance, over_allowance from public.meter_reply()'),
+  );
+  const giveBack = async (failure: unknown): Promise<never> => {
+    await withTenant(runtime.db, claims, (tx) =>
+      tx.query('select public.unmeter_reply($1)', [meter?.period_start]),
+    ).catch((error) =>
+      console.error(
+        JSON.stringify({ level: 'error', where: 'billing', message: 'take back', error: String(error) }),
+      ),
+    );
+    throw failure;
+  };
+  const within = !meter || meter.allowance === null || Number(meter.quantity) <= meter.allowance;
+  if (within || meter.over_allowance === 'metered') return { provider, giveBack };
+  if (meter.over_allowance === 'offline') {
+    const offline = createOfflineProvider({
+      wordDelayMs: Number(runtime.env.CLOSER_OFFLINE_WORD_MS ?? 0) || 0,
+    });
+    return { provider: offline, giveBack };
+  }
+  // Refused: the reply is not given, so it is not counted either.
+  return giveBack(new ApiError('unavailable', UNAVAILABLE_TO_VISITORS));
 }
