@@ -13,7 +13,7 @@ import type { Runtime } from '../runtime.ts';
 import { billingEnabled } from './config.ts';
 import { currentPlan, type PlanRow } from './plans.ts';
 
-/** The limits a creation can run into (messages are a period's allowance, metered by `billedProvider`). */
+/** The limits a creation can run into (messages are a period's allowance, metered by `meterReply`). */
 export type RoomLimit = Exclude<BillingLimit, 'messages'>;
 
 /** What a visitor reads when the organisation's allowance is spent and its plan says `unavailable`. */
