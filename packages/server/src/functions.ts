@@ -3,6 +3,7 @@ import type { FunctionApp } from '@closer/functions/_shared/http/app.ts';
 import { privateCrawlAllowed } from '@closer/functions/_shared/knowledge/web/addresses.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { createAgentsApp } from '@closer/functions/agents/app.ts';
+import { createBillingApp } from '@closer/functions/billing/app.ts';
 import { createChatApp } from '@closer/functions/chat/app.ts';
 import { createConversationsApp } from '@closer/functions/conversations/app.ts';
 import { createDashboardApp } from '@closer/functions/dashboard/app.ts';
@@ -29,6 +30,7 @@ export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp
   worker: (runtime) =>
     createWorkerApp(runtime, crawlFetch({ allowPrivate: privateCrawlAllowed(runtime.env) })),
   privacy: createPrivacyApp,
+  billing: createBillingApp,
 };
 
 export const functionNames = Object.keys(functionFactories);

@@ -17,6 +17,7 @@ import {
 import type { Context, MiddlewareHandler } from 'hono';
 import type * as z from 'zod/mini';
 import { tenant } from '../../auth/middleware.ts';
+import { requireRoom } from '../../billing/usage.ts';
 import type { Queryable } from '../../db/types.ts';
 import type { AppEnv, FunctionApp } from '../../http/app.ts';
 import { ApiError } from '../../http/errors.ts';
@@ -129,6 +130,7 @@ export function registerSourceRoutes(app: FunctionApp, scope: SourceRoutesScope)
     if (body.kind === 'file') return c.json(await createUploadedFileSource(c, scope, ownerId, body), 201);
     const { name, settings } = webSourceOf(body);
     const source = await tenant(c, async (tx) => {
+      await requireRoom(tx, c.var.runtime.env, 'knowledgeBytes');
       const { orgId, owner } = await scope.find(tx, ownerId);
       return createSource(tx, {
         orgId,
@@ -254,7 +256,10 @@ const refuseOtherBodies: MiddlewareHandler<AppEnv> = async (c, next) => {
 async function createFileSource(c: Context<AppEnv>, scope: SourceRoutesScope, ownerId: string) {
   const runtime = c.var.runtime;
   const file = await readUpload(c.req.raw);
-  const { orgId, owner } = await tenant(c, (tx) => scope.find(tx, ownerId));
+  const { orgId, owner } = await tenant(c, async (tx) => {
+    await requireRoom(tx, runtime.env, 'knowledgeBytes');
+    return scope.find(tx, ownerId);
+  });
   if (!runtime.uploads) {
     throw new ApiError(
       'unavailable',

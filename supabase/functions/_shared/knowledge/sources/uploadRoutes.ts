@@ -11,6 +11,7 @@ import {
 import type { Context } from 'hono';
 import type * as z from 'zod/mini';
 import { tenant } from '../../auth/middleware.ts';
+import { requireRoom } from '../../billing/usage.ts';
 import type { AppEnv, FunctionApp } from '../../http/app.ts';
 import { ApiError, notFound } from '../../http/errors.ts';
 import { route } from '../../http/route.ts';
@@ -51,7 +52,10 @@ export function registerSourceUploadRoutes(app: FunctionApp, scope: SourceRoutes
     if (body.byteSize !== undefined && body.byteSize > MAX_UPLOAD_BYTES) {
       throw new ApiError('payload_too_large', `The file is larger than ${MAX_UPLOAD_BYTES} bytes`);
     }
-    const { orgId } = await tenant(c, (tx) => scope.find(tx, ownerId));
+    const { orgId } = await tenant(c, async (tx) => {
+      await requireRoom(tx, c.var.runtime.env, 'knowledgeBytes');
+      return scope.find(tx, ownerId);
+    });
     const uploads = signingStorage(c);
     const upload = crypto.randomUUID();
     const signed = await uploads
@@ -87,7 +91,10 @@ export async function createUploadedFileSource(
   ownerId: string,
   body: z.output<typeof uploadedFileSourceCreate>,
 ) {
-  const { orgId, owner } = await tenant(c, (tx) => scope.find(tx, ownerId));
+  const { orgId, owner } = await tenant(c, async (tx) => {
+    await requireRoom(tx, c.var.runtime.env, 'knowledgeBytes');
+    return scope.find(tx, ownerId);
+  });
   const uploads = signingStorage(c);
   const storageKey = uploadKey(orgId, body.upload);
   const taken = await tenant(c, (tx) =>
