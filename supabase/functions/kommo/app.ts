@@ -21,8 +21,8 @@ import { connectionFromRow, fetchCatalog, storeCatalog } from '../_shared/kommo/
 import { runKommoJobs } from '../_shared/kommo/leadSync.ts';
 import { completeOauth, startOauth } from '../_shared/kommo/oauth.ts';
 import { oauthResultPage } from '../_shared/kommo/resultPage.ts';
-import { checkSettings, mergeSettings } from '../_shared/kommo/settings.ts';
 import { humanReplySettings } from '../_shared/kommo/salesbot/humanReplies.ts';
+import { checkSettings, mergeSettings } from '../_shared/kommo/settings.ts';
 import { receiveDelivery } from '../_shared/kommo/webhookInbox.ts';
 import { revealWebhookUrl, unregisterWebhook } from '../_shared/kommo/webhookRegistration.ts';
 import type { LlmProvider } from '../_shared/llm/types.ts';

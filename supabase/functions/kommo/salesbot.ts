@@ -55,7 +55,7 @@ export function registerSalesbotRoutes(app: FunctionApp, runtime: Runtime, optio
   const deliver = route({
     summary: "Kommo Salesbot's widget_request: acknowledged at once, the agent's reply continues the bot",
     description:
-      'Kommo signs `token` (HS512, the integration secret). Answered 200 within Kommo\'s 2 seconds; the reply is ' +
+      "Kommo signs `token` (HS512, the integration secret). Answered 200 within Kommo's 2 seconds; the reply is " +
       'produced afterwards and sent to `return_url` (POST /api/v4/salesbot/{bot_id}/continue/{continue_id}).',
     query: deliveryQuery,
     body: salesbotRequest,
@@ -92,7 +92,9 @@ export function registerSalesbotRoutes(app: FunctionApp, runtime: Runtime, optio
   const setup = route({
     summary: 'The Salesbot to paste in Kommo (looping widget step calling this agent) and its URL',
     query: agentQuery,
-    responses: { 200: { description: 'The bot and its URL', content: { 'application/json': salesbotSetup } } },
+    responses: {
+      200: { description: 'The bot and its URL', content: { 'application/json': salesbotSetup } },
+    },
   });
   app.get('/salesbot/setup', admin, setup, async (c) => {
     const { agentId } = c.req.valid('query');
@@ -102,10 +104,14 @@ export function registerSalesbotRoutes(app: FunctionApp, runtime: Runtime, optio
   });
 
   const widget = route({
-    summary: 'The widget archive (manifest.json, script.js) a private integration uploads for the Salesbot step',
+    summary:
+      'The widget archive (manifest.json, script.js) a private integration uploads for the Salesbot step',
     query: agentQuery,
     responses: {
-      200: { description: 'widget.zip', content: { 'application/zip': { type: 'string', format: 'binary' } } },
+      200: {
+        description: 'widget.zip',
+        content: { 'application/zip': { type: 'string', format: 'binary' } },
+      },
     },
   });
   app.get('/salesbot/widget', admin, widget, async (c) => {

@@ -108,7 +108,8 @@ async function replyFor(
   const message = delivery.data.message?.trim() ?? '';
   // A person in Kommo has the talk (humanReplies.ts): the customer's message waits for them.
   const paused = talk.pausedUntil !== null && talk.pausedUntil > new Date();
-  if (paused || agent.status !== 'active' || message === '') return { body: silentContinue(), kind: 'paused' };
+  if (paused || agent.status !== 'active' || message === '')
+    return { body: silentContinue(), kind: 'paused' };
   const reply = await agentReply(deps, claims, talk, agent, message, requestId);
   if (reply !== null) return { body: replyContinue(reply, shape), kind: 'answered' };
   await withTenant(deps.db, claims, (tx) => flagForPerson(tx, talk.id));

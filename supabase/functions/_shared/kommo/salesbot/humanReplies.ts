@@ -73,7 +73,13 @@ export async function applyHumanReplies(
            and m.created_at > now() - interval '30 minutes' and $5 <> ''
            and position($5 in regexp_replace(m.content, '\\s+', ' ', 'g')) > 0)
        returning t.id`,
-      [connectionId, lead, message.talk_id ?? null, Math.max(1, Math.round(settings.pauseMinutes)), text.replace(/\s+/g, ' ')],
+      [
+        connectionId,
+        lead,
+        message.talk_id ?? null,
+        Math.max(1, Math.round(settings.pauseMinutes)),
+        text.replace(/\s+/g, ' '),
+      ],
     );
     paused += rows.length;
   }

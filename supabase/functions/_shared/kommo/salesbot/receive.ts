@@ -57,7 +57,12 @@ export async function receiveSalesbotRequest(
         connection.org_id,
         connection.id,
         messageKey,
-        JSON.stringify({ kind: 'salesbot', token, data: { ...request.data, message: undefined }, continue: target.path }),
+        JSON.stringify({
+          kind: 'salesbot',
+          token,
+          data: { ...request.data, message: undefined },
+          continue: target.path,
+        }),
       ],
     ),
   );
