@@ -5,7 +5,7 @@
 import { backgroundSettled } from '@closer/functions/_shared/background.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { runKommoJobs } from '@closer/functions/_shared/kommo/leadSync.ts';
-import { HttpResponse, http } from 'msw';
+import { http } from 'msw';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Api } from '../helpers/api.ts';
 import { type DriverName, drivers } from '../helpers/databases.ts';
