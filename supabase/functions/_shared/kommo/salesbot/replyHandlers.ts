@@ -56,9 +56,7 @@ function wrapWords(sentence: string, max: number): string[] {
   const parts: string[] = [];
   let line = '';
   for (const word of sentence.split(' ')) {
-    const chars = [...word];
-    for (let i = 0; i < chars.length; i += max) {
-      const chunk = chars.slice(i, i + max).join('');
+    for (const chunk of chunks(word, max)) {
       if (!line) line = chunk;
       else if (line.length + 1 + chunk.length <= max) line += ` ${chunk}`;
       else {
@@ -69,6 +67,21 @@ function wrapWords(sentence: string, max: number): string[] {
   }
   if (line) parts.push(line);
   return parts;
+}
+
+/** `word` in pieces of at most `max` UTF-16 units, never splitting a code point. */
+function chunks(word: string, max: number): string[] {
+  const out: string[] = [];
+  let piece = '';
+  for (const ch of word) {
+    if (piece.length + ch.length > max) {
+      out.push(piece);
+      piece = '';
+    }
+    piece += ch;
+  }
+  if (piece) out.push(piece);
+  return out;
 }
 
 /** The continue body that says `reply` in the chat, then lets the bot wait for the customer's next message. */
