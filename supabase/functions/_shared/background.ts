@@ -11,7 +11,8 @@ const pending = new Set<Promise<void>>();
 
 /** Runs `work` past the response; `where` names it in the log line of a failure. */
 export function runInBackground(work: () => Promise<unknown>, where: string): void {
-  const settled: Promise<void> = Promise.resolve()
+  // Started on a later turn of the event loop: the response that scheduled it goes out first.
+  const settled: Promise<void> = new Promise((resolve) => setTimeout(resolve, 0))
     .then(work)
     .then(
       () => {},

@@ -10,6 +10,7 @@ import { orgCeilingsFromEnv } from '../_shared/chat/modelCeilings.ts';
 import type { FunctionApp } from '../_shared/http/app.ts';
 import { route } from '../_shared/http/route.ts';
 import type { KommoConfig } from '../_shared/kommo/config.ts';
+import { AcknowledgementsFirst } from '../_shared/kommo/salesbot/acknowledgementsFirst.ts';
 import { answerDelivery } from '../_shared/kommo/salesbot/answer.ts';
 import { receiveSalesbotRequest } from '../_shared/kommo/salesbot/receive.ts';
 import { DEFAULT_REPLY_SHAPE, type ReplyShape } from '../_shared/kommo/salesbot/replyHandlers.ts';
@@ -61,7 +62,8 @@ export function registerSalesbotRoutes(app: FunctionApp, runtime: Runtime, optio
     body: salesbotRequest,
     responses: { 200: { description: 'Received', content: { 'application/json': salesbotAck } } },
   });
-  app.post('/salesbot', deliver, async (c) => {
+  const acknowledgements = new AcknowledgementsFirst();
+  app.post('/salesbot', acknowledgements.counting, deliver, async (c) => {
     const query = c.req.valid('query');
     const config = options.config();
     const receipt = await receiveSalesbotRequest(runtime.db, config, query.agent, c.req.valid('json'));
@@ -82,7 +84,10 @@ export function registerSalesbotRoutes(app: FunctionApp, runtime: Runtime, optio
       ...(options.delayScale === undefined ? {} : { delayScale: options.delayScale }),
     };
     const requestId = c.var.requestId;
-    runInBackground(() => answerDelivery(deps, receipt.delivery, shape, requestId), 'kommo salesbot');
+    runInBackground(async () => {
+      await acknowledgements.quiet();
+      await answerDelivery(deps, receipt.delivery, shape, requestId);
+    }, 'kommo salesbot');
     return c.json({ received: true, duplicate: false });
   });
 

@@ -17,11 +17,28 @@ const positiveId = (value: unknown): number | null => {
   return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : null;
 };
 
+/** The secret as an HMAC key, imported once per secret (not once per request). */
+const keys = new Map<string, Promise<CryptoKey>>();
+const hmacKey = (secret: string) => {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-512' },
+      false,
+      ['verify'],
+    );
+    keys.set(secret, key);
+  }
+  return key;
+};
+
 /** Verifies `token`; 401 `unauthorized` when it is not Kommo's for this integration, naming why in the message. */
 export async function verifySalesbotToken(token: string, clientSecret: string): Promise<SalesbotClaims> {
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, new TextEncoder().encode(clientSecret), {
+    ({ payload } = await jwtVerify(token, await hmacKey(clientSecret), {
       algorithms: ['HS512'],
       requiredClaims: ['exp'],
       clockTolerance: 30,
