@@ -248,6 +248,12 @@ describe.each(drivers)('Kommo Salesbot on %s', (driver: DriverName) => {
       [org.orgId],
     );
     expect(talk!.needs_person).toBe(true);
+    const flagged = await conversationOfLead();
+    const { body: shownConversation } = await api.as(org.secretKey)<{ metadata: Record<string, unknown> }>(
+      'GET',
+      `/conversations/${flagged.conversation_id}`,
+    );
+    expect(shownConversation.metadata).toMatchObject({ source: 'kommo', needsPerson: true });
     // The customer's message is kept; the failed reply is stored as interrupted, not shown as said.
     const { conversation_id } = await conversationOfLead();
     const messages = await db.query<{ role: string; content: string; status: string }>(
@@ -391,6 +397,24 @@ describe.each(drivers)('Kommo Salesbot on %s', (driver: DriverName) => {
       [org.orgId],
     );
     expect(outcomes.map((o) => o.outcome)).toEqual(['answered', 'continue_refused', 'continue_uncertain']);
+  });
+
+  it('goes on in a new conversation when the talk’s conversation is full', async () => {
+    replyWith('Primera.', 'Segunda.');
+    await deliver({ message: 'Uno' });
+    await backgroundSettled();
+    const before = await conversationOfLead();
+    await db.query('update conversations set message_count = 399 where id = $1', [before.conversation_id]);
+    await deliver({ message: 'Dos' });
+    await backgroundSettled();
+    const after = await conversationOfLead();
+    expect(after.conversation_id).not.toBe(before.conversation_id);
+    expect(shown(1)).toEqual(['Segunda.']);
+    const messages = await db.query<{ content: string }>(
+      `select content from messages where conversation_id = $1 and role = 'user'`,
+      [after.conversation_id],
+    );
+    expect(messages.map((m) => m.content)).toEqual(['Dos']);
   });
 
   it('refuses tokens that are not Kommo’s for this integration and return URLs off the account', async () => {

@@ -57,10 +57,17 @@ export async function applyHumanReplies(
     const text = (message.text ?? '').trim();
     const match = `t.connection_id = $1 and ((t.entity_type = 2 and t.entity_id = $2) or t.talk_id = $3)`;
     if (text.toLowerCase() === settings.resumeKeyword) {
-      const rows = await tx.query(
-        `update public.kommo_talks t set paused_until = null, needs_person = false where ${match} returning t.id`,
+      const rows = await tx.query<{ conversation_id: string }>(
+        `update public.kommo_talks t set paused_until = null, needs_person = false where ${match}
+         returning t.conversation_id`,
         [connectionId, lead, message.talk_id ?? null],
       );
+      if (rows.length) {
+        await tx.query(
+          `update public.conversations set metadata = metadata - 'needsPerson' where id = any($1::uuid[])`,
+          [rows.map((r) => r.conversation_id)],
+        );
+      }
       resumed += rows.length;
       continue;
     }

@@ -1,6 +1,8 @@
 // Kommo talks in Closer: one conversation per Kommo lead (or customer) the bot runs for, with the contact's name
 // and the messenger it writes from, and whether a person in Kommo has taken it over (paused) or should look at
 // it (needs_person).
+
+import { MAX_CONVERSATION_MESSAGES } from '../../chat/turn.ts';
 import { randomToken, sha256Hex } from '../../crypto.ts';
 import type { Queryable } from '../../db/types.ts';
 
@@ -29,6 +31,7 @@ interface TalkRow {
   paused_until: Date | string | null;
   needs_person: boolean;
   agent_id: string | null;
+  message_count: number;
 }
 
 const talkFrom = (row: TalkRow): KommoTalk => ({
@@ -38,20 +41,22 @@ const talkFrom = (row: TalkRow): KommoTalk => ({
   needsPerson: row.needs_person,
 });
 
-const TALK_SELECT = `select t.id, t.conversation_id, t.paused_until, t.needs_person, c.agent_id
+const TALK_SELECT = `select t.id, t.conversation_id, t.paused_until, t.needs_person, c.agent_id, c.message_count
   from public.kommo_talks t join public.conversations c on c.id = t.conversation_id`;
 
 /**
  * The talk of this Kommo entity, started with its conversation the first time; later calls refresh what Kommo
  * tells about the contact and channel. A talk whose conversation belongs to another agent (the bot was pointed
- * at another agent) gets a new conversation with that agent.
+ * at another agent), or is full, goes on in a new conversation.
  */
 export async function openTalk(tx: Queryable, opening: TalkOpening): Promise<KommoTalk> {
   const [found] = await tx.query<TalkRow>(
     `${TALK_SELECT} where t.connection_id = $1 and t.entity_type = $2 and t.entity_id = $3 for update of t`,
     [opening.connectionId, opening.entityType, opening.entityId],
   );
-  if (found && found.agent_id === opening.agentId) {
+  const usable =
+    found && found.agent_id === opening.agentId && found.message_count + 2 <= MAX_CONVERSATION_MESSAGES;
+  if (usable) {
     await tx.query(
       `update public.kommo_talks set talk_id = coalesce($2, talk_id), kommo_contact_id = coalesce($3, kommo_contact_id),
          contact_name = coalesce($4, contact_name), origin = coalesce($5, origin)
@@ -70,7 +75,7 @@ export async function openTalk(tx: Queryable, opening: TalkOpening): Promise<Kom
        kommo_contact_id = coalesce(excluded.kommo_contact_id, kommo_talks.kommo_contact_id),
        contact_name = coalesce(excluded.contact_name, kommo_talks.contact_name),
        origin = coalesce(excluded.origin, kommo_talks.origin)
-     returning id, conversation_id, paused_until, needs_person, $10::uuid as agent_id`,
+     returning id, conversation_id, paused_until, needs_person, $10::uuid as agent_id, 0 as message_count`,
     [
       opening.orgId,
       opening.connectionId,
@@ -114,12 +119,13 @@ async function startConversation(tx: Queryable, opening: TalkOpening): Promise<s
 
 /** The agent could not answer this talk: a person should (shown on the talk; the bot got a holding message). */
 export async function flagForPerson(tx: Queryable, talkId: string): Promise<void> {
-  await tx.query('update public.kommo_talks set needs_person = true where id = $1', [talkId]);
-}
-
-/** The talk answers again (the resume keyword): no pause, nothing to look at. */
-export async function resumeTalk(tx: Queryable, talkId: string): Promise<void> {
-  await tx.query('update public.kommo_talks set paused_until = null, needs_person = false where id = $1', [
-    talkId,
-  ]);
+  const [talk] = await tx.query<{ conversation_id: string }>(
+    'update public.kommo_talks set needs_person = true where id = $1 returning conversation_id',
+    [talkId],
+  );
+  // Shown with the conversation (API, console) as `metadata.needsPerson`.
+  await tx.query(
+    `update public.conversations set metadata = metadata || '{"needsPerson": true}'::jsonb where id = $1`,
+    [talk?.conversation_id],
+  );
 }
