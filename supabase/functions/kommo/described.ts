@@ -49,13 +49,3 @@ export const salesbotAck: JsonSchema = {
   },
   required: ['received', 'duplicate'],
 };
-
-export const salesbotSetup: JsonSchema = {
-  type: 'object',
-  properties: {
-    agentId: { type: 'string', format: 'uuid' },
-    url: { type: 'string', description: "the agent's Salesbot URL, called by the widget step" },
-    salesbot: { type: 'array', description: 'the bot source to paste in Kommo (Salesbot → View source)' },
-  },
-  required: ['agentId', 'url', 'salesbot'],
-};

@@ -1,6 +1,6 @@
 // Salesbot routes of `kommo`: Kommo's `widget_request` deliveries (acknowledged at once, answered in the
 // background), and for administrators the bot to paste and the widget archive to upload.
-import { id } from '@closer/contract';
+import { id, kommoSalesbotSetup } from '@closer/contract';
 import * as z from 'zod/mini';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
@@ -20,7 +20,7 @@ import { createLlmProvider } from '../_shared/llm/provider.ts';
 import type { LlmProvider } from '../_shared/llm/types.ts';
 import { findAgent } from '../_shared/resources/agents.ts';
 import type { Runtime } from '../_shared/runtime.ts';
-import { salesbotAck, salesbotSetup } from './described.ts';
+import { salesbotAck } from './described.ts';
 
 export interface SalesbotRouteOptions {
   config: () => KommoConfig;
@@ -97,9 +97,7 @@ export function registerSalesbotRoutes(app: FunctionApp, runtime: Runtime, optio
   const setup = route({
     summary: 'The Salesbot to paste in Kommo (looping widget step calling this agent) and its URL',
     query: agentQuery,
-    responses: {
-      200: { description: 'The bot and its URL', content: { 'application/json': salesbotSetup } },
-    },
+    responses: { 200: kommoSalesbotSetup },
   });
   app.get('/salesbot/setup', admin, setup, async (c) => {
     const { agentId } = c.req.valid('query');
