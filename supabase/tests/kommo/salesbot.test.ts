@@ -3,11 +3,13 @@
 // texts) and records every continue: WhatsApp conversations in Russian and Spanish, long replies, duplicates, a
 // slow and a failing model, a person taking the talk over, expired and failing continues, and refused tokens.
 import { backgroundSettled } from '@closer/functions/_shared/background.ts';
+import { withTenant } from '@closer/functions/_shared/db/tenant.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { runKommoJobs } from '@closer/functions/_shared/kommo/leadSync.ts';
+import { type KommoTalk, openTalk } from '@closer/functions/_shared/kommo/salesbot/talks.ts';
 import { http } from 'msw';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Api } from '../helpers/api.ts';
+import { type Api, createApi } from '../helpers/api.ts';
 import { type DriverName, drivers } from '../helpers/databases.ts';
 import { type FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
 import {
@@ -482,5 +484,126 @@ describe.each(drivers)('Kommo Salesbot on %s', (driver: DriverName) => {
     expect(
       (await api.as(org.publishableKey)('GET', `/kommo/salesbot/setup?agentId=${org.agentId}`)).status,
     ).toBe(403);
+  });
+});
+
+describe('Kommo Salesbot on two function instances (PostgreSQL)', () => {
+  let harness: KommoHarness;
+  let apis: Api[];
+  let db: Database;
+
+  beforeAll(async () => {
+    harness = await startKommoHarness('postgres', ENV);
+    db = harness.db;
+    apis = [harness.api, createApi(harness.anotherPool(), ENV)];
+  });
+  afterAll(async () => harness?.close());
+
+  it("opens one conversation when a new lead's first messages reach two instances at once", async () => {
+    const upstream = fakeUpstream(OPENROUTER_BASE_URL);
+    upstream.respond(() => streamResponse(recordedStream(['Hola, ', 'le ', 'ayudo.'])));
+    const { kommo, org } = await harness.freshOrg({ handlers: upstream.handlers });
+    await connectKommo(apis[0]!, org.secretKey);
+    await apis[0]!.as(org.secretKey)('POST', '/kommo/sync');
+    const post = async (api: Api, continueId: number, message: string) =>
+      api.fetch(`/kommo/salesbot?agent=${org.agentId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          token: await kommo.salesbotToken({ entity_id: 8880001 }),
+          data: { message, contact_name: 'Lucía', origin: 'instagram_business' },
+          return_url: `https://acme.kommo.com/api/v4/salesbot/55/continue/${continueId}`,
+        }),
+      });
+    // The same message delivered to both instances, and a second message, all at once.
+    const answers = await Promise.all([
+      post(apis[0]!, 1, 'Hola'),
+      post(apis[1]!, 1, 'Hola'),
+      post(apis[1]!, 2, '¿Tienen envío a Sevilla?'),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    await backgroundSettled();
+    const talks = await db.query<{ conversation_id: string }>(
+      'select conversation_id from kommo_talks where org_id = $1 and entity_id = 8880001',
+      [org.orgId],
+    );
+    expect(talks).toHaveLength(1);
+    const conversations = await db.query<{ id: string }>('select id from conversations where org_id = $1', [
+      org.orgId,
+    ]);
+    // The fixture's own conversation, and the talk's: no orphan from the race.
+    expect(conversations.map((c) => c.id)).toContain(talks[0]!.conversation_id);
+    expect(conversations).toHaveLength(2);
+    const questions = await db.query<{ content: string }>(
+      `select content from messages where conversation_id = $1 and role = 'user' order by content`,
+      [talks[0]!.conversation_id],
+    );
+    expect(questions.map((q) => q.content)).toEqual(['Hola', '¿Tienen envío a Sevilla?']);
+    expect(kommo.continues.map((c) => c.continueId).sort()).toEqual([1, 2]);
+    expect(upstream.requests).toHaveLength(2);
+  });
+});
+
+describe('opening a talk while another instance opens it (PostgreSQL)', () => {
+  let harness: KommoHarness;
+  beforeAll(async () => {
+    harness = await startKommoHarness('postgres', ENV);
+  });
+  afterAll(async () => harness?.close());
+
+  it('joins the conversation the other instance opened, leaving no orphan', async () => {
+    const { org } = await harness.freshOrg();
+    await connectKommo(harness.api, org.secretKey);
+    const [connection] = await harness.db.query<{ id: string }>(
+      'select id from kommo_connections where org_id = $1',
+      [org.orgId],
+    );
+    const opening = {
+      orgId: org.orgId,
+      connectionId: connection!.id,
+      agentId: org.agentId,
+      entityType: 2 as const,
+      entityId: 8880002,
+      talkId: null,
+      contactId: null,
+      contactName: 'Lucía',
+      origin: 'telegram',
+    };
+    const claims = { role: 'authenticated' as const, org_id: org.orgId };
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let first!: (talk: KommoTalk) => void;
+    const firstOpened = new Promise<KommoTalk>((resolve) => {
+      first = resolve;
+    });
+    // Instance one opens the talk and keeps its transaction open; instance two opens it meanwhile.
+    const one = withTenant(harness.db, claims, async (tx) => {
+      first(await openTalk(tx, opening));
+      await held;
+    });
+    const talkOne = await firstOpened;
+    const two = withTenant(harness.anotherPool(), claims, (tx) => openTalk(tx, opening));
+    // Two reaches the talk's unique key and waits for one's transaction.
+    await expect
+      .poll(
+        async () =>
+          (
+            await harness.db.query<{ n: number }>('select count(*)::int as n from pg_locks where not granted')
+          )[0]!.n,
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThan(0);
+    release();
+    await one;
+    const talkTwo = await two;
+    expect(talkTwo.id).toBe(talkOne.id);
+    expect(talkTwo.conversationId).toBe(talkOne.conversationId);
+    const conversations = await harness.db.query<{ id: string }>(
+      `select id from conversations where org_id = $1 and metadata ->> 'kommoLeadId' = '8880002'`,
+      [org.orgId],
+    );
+    expect(conversations.map((c) => c.id)).toEqual([talkOne.conversationId]);
   });
 });

@@ -66,15 +66,19 @@ export async function openTalk(tx: Queryable, opening: TalkOpening): Promise<Kom
     return talkFrom(found);
   }
   const conversationId = await startConversation(tx, opening);
+  if (found) {
+    // Another agent's, or full: the talk goes on in the new conversation.
+    await tx.query('update public.kommo_talks set conversation_id = $2 where id = $1', [
+      found.id,
+      conversationId,
+    ]);
+    return talkFrom({ ...found, conversation_id: conversationId });
+  }
   const [row] = await tx.query<TalkRow>(
     `insert into public.kommo_talks (org_id, connection_id, entity_type, entity_id, talk_id, kommo_contact_id,
        contact_name, origin, conversation_id)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     on conflict (connection_id, entity_type, entity_id) do update set conversation_id = excluded.conversation_id,
-       talk_id = coalesce(excluded.talk_id, kommo_talks.talk_id),
-       kommo_contact_id = coalesce(excluded.kommo_contact_id, kommo_talks.kommo_contact_id),
-       contact_name = coalesce(excluded.contact_name, kommo_talks.contact_name),
-       origin = coalesce(excluded.origin, kommo_talks.origin)
+     on conflict (connection_id, entity_type, entity_id) do nothing
      returning id, conversation_id, paused_until, needs_person, $10::uuid as agent_id, 0 as message_count`,
     [
       opening.orgId,
@@ -89,7 +93,15 @@ export async function openTalk(tx: Queryable, opening: TalkOpening): Promise<Kom
       opening.agentId,
     ],
   );
-  return talkFrom(row!);
+  if (row) return talkFrom(row);
+  // The lead's first two messages arrived together and the other one opened the talk (its insert committed
+  // first): this turn joins that conversation.
+  await tx.query('delete from public.conversations where id = $1', [conversationId]);
+  const [opened] = await tx.query<TalkRow>(
+    `${TALK_SELECT} where t.connection_id = $1 and t.entity_type = $2 and t.entity_id = $3 for update of t`,
+    [opening.connectionId, opening.entityType, opening.entityId],
+  );
+  return talkFrom(opened!);
 }
 
 /** A conversation as the widget's, its visitor being the Kommo contact; no one holds its visitor token. */
