@@ -268,6 +268,38 @@ describe.each(drivers)('Kommo Salesbot on %s', (driver: DriverName) => {
     ]);
   });
 
+  it('still continues the bot with a holding message when the database fails before the reply', async () => {
+    // A failure in the reply part (after the acknowledgement): storing this lead's talk raises.
+    await db.query(`create or replace function test_fail_talk() returns trigger language plpgsql as $$
+      begin if new.entity_id = 6660001 then raise exception 'simulated database failure'; end if; return new; end $$`);
+    await db.query(`create trigger test_fail_talk before insert on kommo_talks
+      for each row execute function test_fail_talk()`);
+    try {
+      const { response } = await deliver({
+        token: await kommo.salesbotToken({ entity_id: 6660001 }),
+        message: 'Hello?',
+      });
+      expect(response.status).toBe(200);
+      await backgroundSettled();
+    } finally {
+      await db.query('drop trigger test_fail_talk on kommo_talks');
+      await db.query('drop function test_fail_talk()');
+    }
+    expect(kommo.continues).toHaveLength(1);
+    expect(kommo.continues[0]!.body.data).toEqual({ status: 'answered', needs_person: 'true' });
+    expect(shown(0)).toEqual(['Thank you for your message! A colleague will answer you shortly.']);
+    expect(upstream.requests).toHaveLength(0);
+    const [event] = await db.query<{ outcome: string; error: string }>(
+      `select payload ->> 'outcome' as outcome, payload ->> 'error' as error from webhook_events
+       where org_id = $1 and dedupe_key like 'salesbot:%'`,
+      [org.orgId],
+    );
+    expect(event).toEqual({
+      outcome: 'fallback',
+      error: expect.stringContaining('simulated database failure'),
+    });
+  });
+
   it('captures the lead into the existing Kommo lead and contact, with the transcript note once', async () => {
     upstream.respond(
       () =>

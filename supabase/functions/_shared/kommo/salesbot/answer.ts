@@ -64,6 +64,7 @@ export async function answerDelivery(
   let outcome: SalesbotOutcome = 'failed';
   let conversationId: string | null = null;
   let error: string | null = null;
+  let continued = false;
   try {
     const { talk, agent } = await withTenant(deps.db, claims, async (tx) => ({
       talk: await openTalk(tx, talkOpening(delivery)),
@@ -72,11 +73,21 @@ export async function answerDelivery(
     conversationId = talk.conversationId;
     const { body, kind } = await replyFor(deps, claims, delivery, talk, agent, shape, requestId);
     outcome = kind;
+    continued = true;
     const sent = await sendContinue(deps, delivery, body);
     if (sent !== 'sent') outcome = sent;
   } catch (failure) {
     error = String((failure as Error)?.message ?? failure).slice(0, 500);
     logFailure(failure, { where: 'kommo salesbot', requestId, eventId: delivery.eventId });
+    // The bot must not wait for ever (the database failed, the agent was deleted): a holding message, once.
+    if (!continued) {
+      const body = replyContinue(fallbackText('en'), { mode: 'auto', maxShows: 9 });
+      const sent = await sendContinue(deps, delivery, {
+        ...body,
+        data: { ...body.data, needs_person: 'true' },
+      }).catch(() => 'continue_uncertain' as const);
+      if (sent === 'sent') outcome = 'fallback';
+    }
   }
   await record(deps.db, claims, delivery.eventId, { outcome, conversationId, error }).catch((failure) =>
     logFailure(failure, { where: 'kommo salesbot record', requestId }),
