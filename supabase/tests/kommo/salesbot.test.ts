@@ -412,6 +412,40 @@ describe.each(drivers)('Kommo Salesbot on %s', (driver: DriverName) => {
     expect(shown(2)).toEqual(['De nuevo con usted.']);
   });
 
+  it('hands the talk back when a change of the lead carries the resume tag', async () => {
+    replyWith('Hola.', 'Aquí estoy de nuevo.');
+    await deliver({ message: 'Hola' });
+    await backgroundSettled();
+    expect(await chatMessage('outgoing', 'user', 'Le atiendo yo, soy Olga.')).toMatchObject({ paused: 1 });
+    const { body: connection } = await api.as(org.secretKey)<{ webhookUrl: string }>('GET', '/kommo');
+    const leadChange = (tags: string[]) =>
+      api.fetch(new URL(connection.webhookUrl).pathname.replace('/functions/v1', ''), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams([
+          ['leads[update][0][id]', String(LEAD_ID)],
+          ['leads[update][0][name]', 'WhatsApp +34 600 111 222'],
+          ['leads[update][0][status_id]', '32392159'],
+          ['leads[update][0][pipeline_id]', '3177727'],
+          ['leads[update][0][updated_at]', String(Math.floor(Date.now() / 1000))],
+          ...tags.flatMap((name, i): [string, string][] => [
+            [`leads[update][0][tags][${i}][id]`, String(9000 + i)],
+            [`leads[update][0][tags][${i}][name]`, name],
+          ]),
+          ['account[id]', '28805383'],
+          ['account[subdomain]', 'acme'],
+        ]).toString(),
+      });
+    expect(await (await leadChange(['VIP'])).json()).toMatchObject({ resumed: 0 });
+    await deliver({ message: '¿Hola?' });
+    await backgroundSettled();
+    expect(kommo.continues[1]!.body.data).toEqual({ status: 'paused' });
+    expect(await (await leadChange(['VIP', 'Closer-AI'])).json()).toMatchObject({ resumed: 1 });
+    await deliver({ message: '¿Siguen ahí?' });
+    await backgroundSettled();
+    expect(shown(2)).toEqual(['Aquí estoy de nuevo.']);
+  });
+
   it('sends a continue once: 429 is retried, an expired return_url and a 5xx are not sent again', async () => {
     replyWith('Uno.', 'Dos.', 'Tres.');
     kommo.continueFailures = ['429'];

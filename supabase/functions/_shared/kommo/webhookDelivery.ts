@@ -63,6 +63,8 @@ const deliverySchema = z.object({
             pipeline_id: z.optional(kommoId),
             last_modified: unixSeconds,
             updated_at: unixSeconds,
+            // The lead's tags as they are now (salesbot/humanReplies.ts: the resume tag).
+            tags: z.optional(z.array(z.object({ name: z.optional(z.string()) }))),
           }),
         ),
       ),

@@ -1,7 +1,8 @@
 // A person answering in Kommo takes the talk over: an outgoing message by a Kommo user (from the message webhook)
 // pauses the agent for that talk for `KOMMO_HUMAN_PAUSE_MINUTES` (60); the same person writing the resume keyword
-// (`KOMMO_RESUME_KEYWORD`, "/bot") hands it back. The bot's own messages (author type `bot`, or text the agent
-// just sent) and the customer's (author type `external`) change nothing.
+// (`KOMMO_RESUME_KEYWORD`, "/bot"), or a change of the lead that carries the resume tag (`KOMMO_RESUME_TAG`,
+// "closer-ai"), hands it back. The bot's own messages (author type `bot`, or text the agent just sent) and the
+// customer's (author type `external`) change nothing.
 import type { Queryable } from '../../db/types.ts';
 import type { Env } from '../../env.ts';
 
@@ -20,6 +21,8 @@ export interface KommoChatMessage {
 export interface HumanReplySettings {
   pauseMinutes: number;
   resumeKeyword: string;
+  /** Lower case. */
+  resumeTag: string;
 }
 
 export function humanReplySettings(env: Env): HumanReplySettings {
@@ -27,6 +30,7 @@ export function humanReplySettings(env: Env): HumanReplySettings {
   return {
     pauseMinutes: Number.isFinite(minutes) && minutes > 0 ? minutes : 60,
     resumeKeyword: (env.KOMMO_RESUME_KEYWORD ?? '/bot').trim().toLowerCase(),
+    resumeTag: (env.KOMMO_RESUME_TAG ?? 'closer-ai').trim().toLowerCase(),
   };
 }
 
@@ -91,4 +95,31 @@ export async function applyHumanReplies(
     paused += rows.length;
   }
   return { paused, resumed };
+}
+
+/** Paused talks of leads whose change carries the resume tag answer again; returns how many. */
+export async function applyResumeTags(
+  tx: Queryable,
+  connectionId: string,
+  leads: { id: number; tags?: { name?: string | undefined }[] | undefined }[],
+  settings: HumanReplySettings,
+): Promise<number> {
+  const tagged = leads
+    .filter((lead) => (lead.tags ?? []).some((tag) => tag.name?.trim().toLowerCase() === settings.resumeTag))
+    .map((lead) => lead.id);
+  if (tagged.length === 0) return 0;
+  const rows = await tx.query<{ conversation_id: string }>(
+    `update public.kommo_talks set paused_until = null, needs_person = false
+     where connection_id = $1 and entity_type = 2 and entity_id = any($2::bigint[])
+       and (paused_until > now() or needs_person)
+     returning conversation_id`,
+    [connectionId, tagged],
+  );
+  if (rows.length) {
+    await tx.query(
+      `update public.conversations set metadata = metadata - 'needsPerson' where id = any($1::uuid[])`,
+      [rows.map((r) => r.conversation_id)],
+    );
+  }
+  return rows.length;
 }
