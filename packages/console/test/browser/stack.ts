@@ -43,7 +43,10 @@ export interface ConsoleStack {
   close(): Promise<void>;
 }
 
-export async function startConsoleStack(): Promise<ConsoleStack> {
+/** `env`: extra settings of the stack's functions (e.g. billing's Stripe keys). */
+export async function startConsoleStack(
+  options: { env?: Record<string, string> } = {},
+): Promise<ConsoleStack> {
   if (!existsSync(`${consoleDist}index.html`))
     throw new Error('Build the console first: pnpm --filter @closer/console build');
   if (!existsSync(`${widgetDist}closer.js`))
@@ -64,6 +67,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     KOMMO_CLIENT_SECRET: 'console-tests-integration-secret',
     KOMMO_REDIRECT_URI: 'https://closer.example/functions/v1/kommo/oauth/callback',
     CLOSER_ENCRYPTION_KEY: btoa(String.fromCharCode(...new Uint8Array(32).map((_, i) => i + 11))),
+    ...options.env,
   };
   const app = createLocalApp(createRuntime(db, { ...env, SUPABASE_URL: 'http://127.0.0.1' }), demo, codes);
   app.get('/site/page', (c) =>
