@@ -5,6 +5,7 @@ import { queueLeadSync } from '../kommo/leadQueue.ts';
 import type { LlmTool } from '../llm/types.ts';
 import { leadFromRow } from '../resources/conversations.ts';
 import { countLeadWrite } from './leadLimit.ts';
+import { publishLeadEvent } from '../events/leads.ts';
 
 export const CAPTURE_LEAD_TOOL: LlmTool = {
   name: 'capture_lead',
@@ -160,7 +161,7 @@ export async function upsertLead(
        phone = coalesce(excluded.phone, leads.phone),
        company = coalesce(excluded.company, leads.company),
        need = coalesce(excluded.need, leads.need)
-     returning *`,
+     returning *, (xmax = 0) as inserted`,
     [
       lead.orgId,
       lead.agentId,
@@ -173,5 +174,7 @@ export async function upsertLead(
     ],
   );
   // A capture, or a correction of a lead Kommo already has, goes to Kommo through the outbox.
-  return leadFromRow((await queueLeadSync(tx, lead.orgId, row!.id as string)) ?? row!);
+  const saved = (await queueLeadSync(tx, lead.orgId, row!.id as string)) ?? row!;
+  await publishLeadEvent(tx, row!.inserted ? 'lead.created' : 'lead.updated', saved);
+  return leadFromRow(saved);
 }
