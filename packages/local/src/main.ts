@@ -7,9 +7,9 @@ import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_share
 import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
-import { startWebhookWorker } from '@closer/functions/_shared/webhooks/worker.ts';
 import { describeEmbedder } from '@closer/functions/_shared/retrieval/embedders/config.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
+import { startWebhookWorker } from '@closer/functions/_shared/webhooks/worker.ts';
 import { serve } from '@hono/node-server';
 import { CONSOLE_PATH } from './consoleSite.ts';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';

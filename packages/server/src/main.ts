@@ -9,8 +9,8 @@ import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_share
 import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
-import { startWebhookWorker } from '@closer/functions/_shared/webhooks/worker.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
+import { startWebhookWorker } from '@closer/functions/_shared/webhooks/worker.ts';
 import { serve } from '@hono/node-server';
 import { createFunctionsHost, FUNCTIONS_PATH } from './host.ts';
 import { keepServingOnFailures } from './processGuards.ts';

@@ -73,7 +73,8 @@ export function createWebhooksApp(runtime: Runtime) {
 
   const update = route({
     summary: "Change a webhook endpoint's URL, events, description, or turn it on or off",
-    description: 'Turning it on clears the reason it was turned off; deliveries given up meanwhile can be replayed.',
+    description:
+      'Turning it on clears the reason it was turned off; deliveries given up meanwhile can be replayed.',
     params: endpointParam,
     body: webhookEndpointUpdate,
     responses: { 200: webhookEndpoint },

@@ -211,8 +211,9 @@ export async function createTenant(
 /** An endpoint with its secret, one delivery and its attempt (outbound webhooks). */
 async function addWebhookRows(db: Queryable, f: TenantFixture): Promise<void> {
   const [endpoint] = await db.query<{ id: string }>(
-    `insert into public.webhook_endpoints (org_id, url, event_types) values ($1, 'https://hooks.example.com/closer', '{lead.created}')
-     returning id`,
+    // Disabled: other tests' leads queue no deliveries for it.
+    `insert into public.webhook_endpoints (org_id, url, event_types, enabled, disabled_reason)
+     values ($1, 'https://hooks.example.com/closer', '{lead.created}', false, 'Disabled by a person') returning id`,
     [f.orgId],
   );
   await db.query(

@@ -1,11 +1,11 @@
 // Leads captured in chat: the capture_lead tool, and the one upsert both the tool and the form use.
 import { type Lead, type LeadFields, leadFields, leadFieldsObject } from '@closer/contract';
 import type { Queryable } from '../db/types.ts';
+import { publishLeadEvent } from '../events/leads.ts';
 import { queueLeadSync } from '../kommo/leadQueue.ts';
 import type { LlmTool } from '../llm/types.ts';
 import { leadFromRow } from '../resources/conversations.ts';
 import { countLeadWrite } from './leadLimit.ts';
-import { publishLeadEvent } from '../events/leads.ts';
 
 export const CAPTURE_LEAD_TOOL: LlmTool = {
   name: 'capture_lead',

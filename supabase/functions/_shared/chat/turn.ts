@@ -5,8 +5,8 @@ import { randomToken, sha256Hex } from '../crypto.ts';
 import { inOrder, type Statement } from '../db/pipeline.ts';
 import { bindVisitorTokenStatement } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
-import { ApiError } from '../http/errors.ts';
 import { conversationStartedStatement, messageCreatedStatement } from '../events/chat.ts';
+import { ApiError } from '../http/errors.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
 import { stageFor } from '../retrieval/retrieve.ts';
 import {

@@ -8,6 +8,7 @@ import { sha256Hex } from '../crypto.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable, Row } from '../db/types.ts';
 import type { Env } from '../env.ts';
+import { publishLeadEvent } from '../events/leads.ts';
 import {
   type ClaimedJob,
   claimNextJob,
@@ -27,7 +28,6 @@ import {
   transcriptText,
 } from './leadBody.ts';
 import { LEAD_SYNC_JOB } from './leadQueue.ts';
-import { publishLeadEvent } from '../events/leads.ts';
 
 export { leadMarker } from './leadBody.ts';
 

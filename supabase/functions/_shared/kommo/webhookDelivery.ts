@@ -5,8 +5,8 @@ import { storableString } from '@closer/contract';
 import qs from 'qs';
 import * as z from 'zod/mini';
 import type { Queryable } from '../db/types.ts';
-import { ApiError, zodIssues } from '../http/errors.ts';
 import { publishLeadEvent } from '../events/leads.ts';
+import { ApiError, zodIssues } from '../http/errors.ts';
 
 /** Kommo's fixed stage ids, the same in every pipeline. */
 export const WON_STATUS_ID = 142;

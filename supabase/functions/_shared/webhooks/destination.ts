@@ -21,7 +21,8 @@ export function endpointUrlProblem(url: string, allowPrivate: boolean): string |
   const parsed = new URL(url);
   if (parsed.username || parsed.password) return 'must not hold a user name or password';
   if (allowPrivate) return null;
-  if (parsed.protocol !== 'https:') return `must be an https URL (http only with ${PRIVATE_WEBHOOKS_FLAG}=true)`;
+  if (parsed.protocol !== 'https:')
+    return `must be an https URL (http only with ${PRIVATE_WEBHOOKS_FLAG}=true)`;
   const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return 'must not point at this machine';
   const range = /^[\d.]+$|:/.test(host) ? nonPublicRange(host) : null;
@@ -75,7 +76,10 @@ async function readExcerpt(response: Response): Promise<string> {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes.subarray(0, RESPONSE_READ_BYTES)).replace(/\0/g, '').slice(0, RESPONSE_EXCERPT_CHARS);
+  return new TextDecoder()
+    .decode(bytes.subarray(0, RESPONSE_READ_BYTES))
+    .replace(/\0/g, '')
+    .slice(0, RESPONSE_EXCERPT_CHARS);
 }
 
 /** POSTs `body` to `url`; never throws: every failure is a result with its reason. 2xx succeeds, nothing else. */
@@ -118,7 +122,8 @@ export async function sendWebhook(
   } catch (failure) {
     if (failure instanceof RefusedUrl) return result({ error: failure.message });
     if (signal.aborted) return result({ error: `No answer within ${sender.timeoutMs} ms` });
-    const cause = failure instanceof Error ? (failure.cause instanceof Error ? failure.cause : failure) : null;
+    const cause =
+      failure instanceof Error ? (failure.cause instanceof Error ? failure.cause : failure) : null;
     return result({ error: `The request failed: ${cause?.message ?? String(failure)}`.slice(0, 500) });
   }
 }

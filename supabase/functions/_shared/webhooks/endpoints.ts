@@ -108,7 +108,9 @@ export async function updateEndpoint(
 
 export async function deleteEndpoint(tx: Queryable, endpointId: string): Promise<void> {
   // Its deliveries go with it (cascade); their queued jobs find nothing and end.
-  const rows = await tx.query('delete from public.webhook_endpoints where id = $1 returning id', [endpointId]);
+  const rows = await tx.query('delete from public.webhook_endpoints where id = $1 returning id', [
+    endpointId,
+  ]);
   if (rows.length === 0) throw notFound('Webhook endpoint');
 }
 
@@ -122,7 +124,9 @@ export async function rotateSecret(
   endpointId: string,
   overlapSeconds: number,
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
-  const [found] = await tx.query('select id from public.webhook_endpoints where id = $1 for update', [endpointId]);
+  const [found] = await tx.query('select id from public.webhook_endpoints where id = $1 for update', [
+    endpointId,
+  ]);
   if (!found) throw notFound('Webhook endpoint');
   await tx.query(
     `update public.webhook_secrets
@@ -130,7 +134,9 @@ export async function rotateSecret(
      where endpoint_id = $1`,
     [endpointId, overlapSeconds],
   );
-  await tx.query('delete from public.webhook_secrets where endpoint_id = $1 and expires_at <= now()', [endpointId]);
+  await tx.query('delete from public.webhook_secrets where endpoint_id = $1 and expires_at <= now()', [
+    endpointId,
+  ]);
   const secret = newSigningSecret();
   await tx.query('insert into public.webhook_secrets (org_id, endpoint_id, secret) values ($1, $2, $3)', [
     orgId,
@@ -201,7 +207,8 @@ export async function replayDelivery(
     [endpointId],
   );
   if (!endpoint) throw notFound('Webhook endpoint');
-  if (!endpoint.enabled) throw new ApiError('conflict', 'The endpoint is disabled: enable it before replaying');
+  if (!endpoint.enabled)
+    throw new ApiError('conflict', 'The endpoint is disabled: enable it before replaying');
   const [row] = await tx.query(
     `update public.webhook_deliveries set status = 'pending', next_attempt_at = now()
      where id = $1 and endpoint_id = $2 returning id`,

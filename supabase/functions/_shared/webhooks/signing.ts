@@ -16,7 +16,12 @@ export interface SignedHeaders {
 }
 
 /** The three headers for `body` sent as event `eventId` at `at`, signed with every secret in `secrets`. */
-export function signedHeaders(eventId: string, at: Date, body: string, secrets: readonly string[]): SignedHeaders {
+export function signedHeaders(
+  eventId: string,
+  at: Date,
+  body: string,
+  secrets: readonly string[],
+): SignedHeaders {
   if (secrets.length === 0) throw new Error('an endpoint without a signing secret cannot be sent to');
   return {
     'webhook-id': eventId,

@@ -6,7 +6,7 @@
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
-import { resolveWithDns, type ResolveHost } from '../knowledge/web/addresses.ts';
+import { type ResolveHost, resolveWithDns } from '../knowledge/web/addresses.ts';
 import { logFailure } from '../log.ts';
 import { type ClaimedJob, claimNextJob, finishJob, LeaseLostError } from '../outbox/jobs.ts';
 import { privateWebhooksAllowed, type SendResult, sendWebhook } from './destination.ts';
