@@ -77,6 +77,7 @@ const rules: Record<string, Rule> = {
   'POST /kommo/worker': 'open',
   'POST /knowledge-base/worker': 'open',
   'POST /worker/sources': 'open',
+  'POST /worker/webhooks': 'open',
   'GET /leads': 'staff',
   'GET /leads/export': 'staff',
   'GET /leads/:id': 'staff',
@@ -99,6 +100,14 @@ const rules: Record<string, Rule> = {
   'POST /privacy/export': 'admin',
   'POST /privacy/erase': 'admin',
   'GET /privacy/audit': 'admin',
+  'GET /webhooks': 'admin',
+  'POST /webhooks': 'admin',
+  'GET /webhooks/:id': 'admin',
+  'PATCH /webhooks/:id': 'admin',
+  'DELETE /webhooks/:id': 'admin',
+  'POST /webhooks/:id/rotate-secret': 'admin',
+  'GET /webhooks/:id/deliveries': 'admin',
+  'POST /webhooks/:id/deliveries/:deliveryId/replay': 'admin',
 };
 
 /** The roles each rule admits among members. */

@@ -30,12 +30,14 @@ describe.each(drivers)('signed webhooks on %s', (driver) => {
     db = await migratedDatabase(driver);
     api = createApi(db, LOCAL);
   });
-  afterAll(async () => db?.close());
+  afterAll(async () => {
+    await receiver?.close();
+    await db?.close();
+  });
   beforeEach(async () => {
     await receiver?.close();
     receiver = await startWebhookReceiver();
   });
-  afterAll(async () => receiver?.close());
 
   const worker = (overrides: Partial<WebhookWorkerDeps> = {}): WebhookWorkerDeps => ({
     db,
