@@ -17,6 +17,7 @@ import {
   organizationsResource,
 } from './resources/organization.ts';
 import { privacyResource } from './resources/privacy.ts';
+import { webhooksResource } from './resources/webhooks.ts';
 
 export interface ClientOptions extends CredentialOptions {
   /** The functions base URL: `https://<project>.supabase.co/functions/v1` (local: `http://localhost:54321/functions/v1`). */
@@ -75,6 +76,7 @@ export function createClient(options: ClientOptions) {
     dashboard: dashboardResource(http),
     kommo: kommoResource(http),
     privacy: privacyResource(http),
+    webhooks: webhooksResource(http),
     chat,
     health: healthResource(http),
   };

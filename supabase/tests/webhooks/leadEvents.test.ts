@@ -60,7 +60,8 @@ async function captureLead(fields: Record<string, string>) {
   return { lead: lead.body, submit };
 }
 
-const worker = () => runKommoJobs({ db, env: ENV, fetch: (input, init) => fetch(input, init), delayScale: 0 });
+const worker = () =>
+  runKommoJobs({ db, env: ENV, fetch: (input, init) => fetch(input, init), delayScale: 0 });
 
 describe('lead events', () => {
   it('publishes lead.created from the form, lead.updated on a correction, lead.crm_synced after Kommo', async () => {
