@@ -139,7 +139,7 @@ export function WebhooksSection() {
 function EndpointStatus({ endpoint }: { endpoint: WebhookEndpoint }) {
   return (
     <>
-      <span class={endpoint.enabled ? 'badge badge-active' : 'badge badge-paused'}>
+      <span class={endpoint.enabled ? 'badge' : 'badge badge-paused'}>
         {endpoint.enabled ? t('webhooks.enabled') : t('webhooks.disabled')}
       </span>
       {endpoint.disabledReason && <div class="muted">{endpoint.disabledReason}</div>}
