@@ -1,7 +1,7 @@
 // Lead events from the places leads change: a visitor's form (lead.created, then lead.updated on a correction),
 // the Kommo sync (lead.crm_synced, lead.crm_failed), each queued for the organisation's subscribed endpoint in
 // the transaction of the change, with the lead as the API answers it.
-import type { ChatReply, Lead } from '@closer/contract';
+import type { ChatReply, KommoConnection, Lead } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { runKommoJobs } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -80,6 +80,33 @@ describe('lead events', () => {
       state: 'synced',
       externalId: String(kommo.leads[0]!.id),
       error: null,
+    });
+  });
+
+  it('publishes lead.updated when Kommo moves the lead to another stage', async () => {
+    const { lead } = await captureLead({ name: 'Ann Lee', email: 'ann@example.com' });
+    await worker();
+    const connection = (await api.as(a.secretKey)<KommoConnection>('GET', '/kommo')).body;
+    const at = 'leads[status][0]';
+    const moved = await api.fetch(new URL(connection.webhookUrl!).pathname.replace('/functions/v1', ''), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams([
+        [`${at}[id]`, String(kommo.leads[0]!.id)],
+        [`${at}[status_id]`, '142'],
+        [`${at}[old_status_id]`, '32392159'],
+        [`${at}[pipeline_id]`, '3177727'],
+        [`${at}[last_modified]`, String(Math.floor(Date.now() / 1000))],
+        ['account[id]', '28805383'],
+      ]).toString(),
+    });
+    expect(moved.status).toBe(200);
+    const updated = (await queued()).filter((e) => e.type === 'lead.updated');
+    expect(updated).toHaveLength(1);
+    expect(updated[0]!.event.data).toMatchObject({
+      id: lead.id,
+      status: 'won',
+      crm: { stage: { pipelineId: 3177727, statusId: 142 } },
     });
   });
 
