@@ -43,8 +43,9 @@ create table public.webhook_deliveries (
   -- The `webhook-id` header: one per event, the same on every attempt and replay.
   event_id text not null check (event_id ~ '^msg_[0-9a-f]{32}$'),
   event_type text not null check (length(event_type) between 1 and 100),
-  -- The exact bytes signed and sent: `{"type","timestamp","data"}` as the publisher wrote them.
-  body text not null check (length(body) <= 262144),
+  -- The exact bytes signed and sent: `{"type","timestamp","data"}` as the publisher wrote them. Generous: a
+  -- longest reply (32 000 tokens) fits many times, so publishing never fails the change it reports.
+  body text not null check (length(body) <= 4194304),
   status text not null default 'pending' check (status in ('pending', 'succeeded', 'failed')),
   attempts integer not null default 0 check (attempts >= 0),
   last_status_code integer,
@@ -57,6 +58,8 @@ create table public.webhook_deliveries (
 );
 create index webhook_deliveries_endpoint_idx on public.webhook_deliveries (endpoint_id, created_at desc, id desc);
 create index webhook_deliveries_org_idx on public.webhook_deliveries (org_id);
+-- The log is kept 30 days (the worker prunes it).
+create index webhook_deliveries_created_idx on public.webhook_deliveries (created_at);
 create trigger webhook_deliveries_touch before update on public.webhook_deliveries
   for each row execute function public.touch_updated_at();
 

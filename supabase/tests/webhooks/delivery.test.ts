@@ -9,7 +9,12 @@ import { type TenantClaims, withTenant } from '@closer/functions/_shared/db/tena
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { publishEvent } from '@closer/functions/_shared/events/publish.ts';
 import { leadFromRow } from '@closer/functions/_shared/resources/conversations.ts';
-import { runWebhookJobs, type WebhookWorkerDeps } from '@closer/functions/_shared/webhooks/worker.ts';
+import {
+  DELIVERY_LOG_DAYS,
+  pruneDeliveryLog,
+  runWebhookJobs,
+  type WebhookWorkerDeps,
+} from '@closer/functions/_shared/webhooks/worker.ts';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
@@ -325,5 +330,40 @@ describe.each(drivers)('signed webhooks on %s', (driver) => {
     }
     const listed = await api.as(other.secretKey)<{ data: WebhookEndpoint[] }>('GET', '/webhooks');
     expect(listed.body.data.map((e) => e.url)).toEqual(['https://hooks.example.com/closer']);
+  });
+});
+
+describe('the delivery log', () => {
+  it(`keeps ${DELIVERY_LOG_DAYS} days of finished deliveries, and every pending one`, async () => {
+    const db = await migratedDatabase('pglite');
+    try {
+      const t = await createTenant(db, 'Pruned');
+      const [endpoint] = await db.query<{ id: string }>(
+        'select id from public.webhook_endpoints where org_id = $1',
+        [t.orgId],
+      );
+      const add = (status: string, daysAgo: number) =>
+        db.query(
+          `insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, body, status, created_at)
+           values ($1, $2, $3, 'lead.updated', '{}', $4, now() - make_interval(days => $5))`,
+          [t.orgId, endpoint!.id, `msg_${crypto.randomUUID().replaceAll('-', '')}`, status, daysAgo],
+        );
+      await add('succeeded', 31);
+      await add('failed', 45);
+      await add('pending', 40);
+      await add('succeeded', 29);
+      expect(await pruneDeliveryLog(db)).toBe(2);
+      const left = await db.query<{ status: string }>(
+        `select status from public.webhook_deliveries where org_id = $1 and event_type = 'lead.updated' order by status`,
+        [t.orgId],
+      );
+      expect(left.map((row) => row.status)).toEqual(['pending', 'succeeded']);
+      // The fixture's delivery (today) and its attempt stay.
+      expect(
+        await db.query('select id from public.webhook_attempts where org_id = $1', [t.orgId]),
+      ).toHaveLength(1);
+    } finally {
+      await db.close();
+    }
   });
 });
