@@ -46,6 +46,9 @@ create table public.webhook_deliveries (
   -- The exact bytes signed and sent: `{"type","timestamp","data"}` as the publisher wrote them. Generous: a
   -- longest reply (32 000 tokens) fits many times, so publishing never fails the change it reports.
   body text not null check (length(body) <= 4194304),
+  -- The conversation the event is about, if any: erasing or expiring it (privacy) removes its events too.
+  conversation_id uuid,
+  foreign key (conversation_id, org_id) references public.conversations (id, org_id) on delete cascade,
   status text not null default 'pending' check (status in ('pending', 'succeeded', 'failed')),
   attempts integer not null default 0 check (attempts >= 0),
   last_status_code integer,
@@ -58,6 +61,7 @@ create table public.webhook_deliveries (
 );
 create index webhook_deliveries_endpoint_idx on public.webhook_deliveries (endpoint_id, created_at desc, id desc);
 create index webhook_deliveries_org_idx on public.webhook_deliveries (org_id);
+create index webhook_deliveries_conversation_idx on public.webhook_deliveries (conversation_id);
 -- The log is kept 30 days (the worker prunes it).
 create index webhook_deliveries_created_idx on public.webhook_deliveries (created_at);
 create trigger webhook_deliveries_touch before update on public.webhook_deliveries
@@ -109,13 +113,28 @@ create function public.publish_event(org uuid, event_id text, event_type text, b
 language plpgsql volatile security definer set search_path = '' as $$
 declare
   queued integer;
+  data jsonb;
+  conversation text;
 begin
   if org is distinct from public.current_org_id() then
     raise exception 'an event is published only for the organization of the request' using errcode = '42501';
   end if;
+  if not exists (select 1 from public.webhook_endpoints e
+                 where e.org_id = publish_event.org and e.enabled and publish_event.event_type = any (e.event_types)) then
+    return 0;
+  end if;
+  data := publish_event.body::jsonb -> 'data';
+  conversation := coalesce(data ->> 'conversationId',
+                           case when publish_event.event_type like 'conversation.%' then data ->> 'id' end);
+  if conversation !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+     or not exists (select 1 from public.conversations c
+                    where c.id = conversation::uuid and c.org_id = publish_event.org) then
+    conversation := null;
+  end if;
   with deliveries as (
-    insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, body)
-    select e.org_id, e.id, publish_event.event_id, publish_event.event_type, publish_event.body
+    insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, body, conversation_id)
+    select e.org_id, e.id, publish_event.event_id, publish_event.event_type, publish_event.body,
+      conversation::uuid
     from public.webhook_endpoints e
     where e.org_id = publish_event.org and e.enabled and publish_event.event_type = any (e.event_types)
     returning id, org_id

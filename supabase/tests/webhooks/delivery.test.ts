@@ -367,3 +367,45 @@ describe('the delivery log', () => {
     }
   });
 });
+
+describe('erasing a conversation', () => {
+  it.each(drivers)('removes the events about it from the delivery log on %s', async (driver) => {
+    const db = await migratedDatabase(driver);
+    try {
+      const t = await createTenant(db, 'Erased');
+      const api = createApi(db, LOCAL);
+      const created = await api.as(t.secretKey)<WebhookEndpointWithSecret>('POST', '/webhooks', {
+        url: 'https://hooks.example.org/closer',
+        eventTypes: ['conversation.started', 'message.created', 'lead.updated'],
+      });
+      expect(created.status).toBe(201);
+      const chat = await api.as(t.secretKey)<{ conversationId: string }>('POST', '/chat', {
+        message: 'My e-mail is maria@example.com',
+        agentId: t.agentId,
+      });
+      await withTenant(db, { role: 'authenticated', kind: 'secret', org_id: t.orgId }, async (tx) => {
+        const [row] = await tx.query('select * from public.leads where id = $1', [t.leadId]);
+        await publishEvent(tx, { orgId: t.orgId, type: 'lead.updated', data: leadFromRow(row!) });
+      });
+      const logged = () =>
+        db.query<{ event_type: string; conversation_id: string | null }>(
+          'select event_type, conversation_id from public.webhook_deliveries where endpoint_id = $1 order by event_type',
+          [created.body.id],
+        );
+      expect(await logged()).toEqual([
+        { event_type: 'conversation.started', conversation_id: chat.body.conversationId },
+        { event_type: 'lead.updated', conversation_id: t.conversationId },
+        { event_type: 'message.created', conversation_id: chat.body.conversationId },
+        { event_type: 'message.created', conversation_id: chat.body.conversationId },
+      ]);
+      const erased = await api.as(t.secretKey)('POST', '/privacy/erase', {
+        conversationId: chat.body.conversationId,
+        dryRun: false,
+      });
+      expect(erased.status).toBe(200);
+      expect(await logged()).toEqual([{ event_type: 'lead.updated', conversation_id: t.conversationId }]);
+    } finally {
+      await db.close();
+    }
+  });
+});
