@@ -108,6 +108,12 @@ const rules: Record<string, Rule> = {
   'POST /webhooks/:id/rotate-secret': 'admin',
   'GET /webhooks/:id/deliveries': 'admin',
   'POST /webhooks/:id/deliveries/:deliveryId/replay': 'admin',
+  'GET /billing/plans': 'admin',
+  'GET /billing/usage': 'admin',
+  'POST /billing/checkout': 'admin',
+  'POST /billing/portal': 'admin',
+  'POST /billing/webhooks/stripe': 'open',
+  'POST /billing/worker': 'open',
 };
 
 /** The roles each rule admits among members. */

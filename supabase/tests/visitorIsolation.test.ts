@@ -164,6 +164,8 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     webhook_secrets: { column: 'id', ids: [] },
     webhook_deliveries: { column: 'id', ids: [] },
     webhook_attempts: { column: 'id', ids: [] },
+    billing_accounts: { column: 'org_id', ids: [] },
+    billing_usage: { column: 'org_id', ids: [] },
   });
 
   it('covers every tenant table', () => {

@@ -56,10 +56,12 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   webhook_secrets: 'org_id',
   webhook_deliveries: 'org_id',
   webhook_attempts: 'org_id',
+  billing_accounts: 'org_id',
+  billing_usage: 'org_id',
 };
 
-/** Tables a tenant may append to and read, never change: no update or delete policy at all. */
-export const appendOnlyTables = new Set(['privacy_audit']);
+/** Tables a tenant may at most append to and read, never change: no update or delete policy at all. */
+export const appendOnlyTables = new Set(['privacy_audit', 'billing_accounts', 'billing_usage']);
 
 export async function createTenant(
   db: Queryable,
@@ -205,6 +207,11 @@ export async function createTenant(
     f.orgId,
   ]);
   await addWebhookRows(db, f);
+  await q('insert into public.billing_accounts (org_id) values ($1)', [f.orgId]);
+  await q(
+    `insert into public.billing_usage (org_id, metric, period_start, quantity) values ($1, 'messages', date_trunc('month', now()), 1)`,
+    [f.orgId],
+  );
   return f;
 }
 
