@@ -66,7 +66,7 @@ it('delivers every event once from the receiver’s side, with two workers on tw
   const loop = async (pool: Database) => {
     for (let round = 0; round < 60; round++) {
       const report = await runWebhookJobs(
-        { db: pool, env: ENV, fetch: trackingFetch, retrySchedule: [0, 0, 0, 0, 0], timeoutMs: 200 },
+        { db: pool, env: ENV, fetch: trackingFetch, retrySchedule: [0, 0, 0, 0, 0], timeoutMs: 1000 },
         { maxDeliveries: 5 },
       );
       if (report.delivered + report.retrying + report.failed + report.lost === 0) {
