@@ -11,6 +11,7 @@ import { scriptsMessages } from '../pages/scripts/messages.ts';
 import { kommoChatMessages } from '../pages/settings/kommoChatMessages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
+import { webhooksMessages } from '../pages/webhooks/messages.ts';
 import { commonMessages } from './common.ts';
 import { fill, type Locale, locale } from './i18n.ts';
 
@@ -27,6 +28,7 @@ const areas = [
   knowledgeMessages,
   scriptsMessages,
   playgroundMessages,
+  webhooksMessages,
   billingMessages,
   kommoChatMessages,
 ] as const;

@@ -67,6 +67,8 @@ export async function startConsoleStack(
     KOMMO_CLIENT_SECRET: 'console-tests-integration-secret',
     KOMMO_REDIRECT_URI: 'https://closer.example/functions/v1/kommo/oauth/callback',
     CLOSER_ENCRYPTION_KEY: btoa(String.fromCharCode(...new Uint8Array(32).map((_, i) => i + 11))),
+    // Webhook endpoints on 127.0.0.1 (the tests' receivers).
+    ALLOW_PRIVATE_WEBHOOKS: 'true',
     ...options.env,
   };
   const app = createLocalApp(createRuntime(db, { ...env, SUPABASE_URL: 'http://127.0.0.1' }), demo, codes);
