@@ -137,6 +137,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     kommo_connections: { column: 'id', ids: [] },
     oauth_states: { column: 'id', ids: [] },
     webhook_events: { column: 'id', ids: [] },
+    kommo_talks: { column: 'id', ids: [] },
     agents: { column: 'id', ids: [a.agentId] },
     company_knowledge: { column: 'agent_id', ids: [a.agentId] },
     knowledge_chunks: { column: 'agent_id', ids: [a.agentId] },
@@ -160,6 +161,10 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     privacy_audit: { column: 'id', ids: [] },
     knowledge_sources: { column: 'id', ids: [] },
     knowledge_source_runs: { column: 'id', ids: [] },
+    webhook_endpoints: { column: 'id', ids: [] },
+    webhook_secrets: { column: 'id', ids: [] },
+    webhook_deliveries: { column: 'id', ids: [] },
+    webhook_attempts: { column: 'id', ids: [] },
     billing_accounts: { column: 'org_id', ids: [] },
     billing_usage: { column: 'org_id', ids: [] },
   });

@@ -13,6 +13,7 @@ import { createKommoApp } from '@closer/functions/kommo/app.ts';
 import { createLeadsApp } from '@closer/functions/leads/app.ts';
 import { createOrganizationsApp } from '@closer/functions/organizations/app.ts';
 import { createPrivacyApp } from '@closer/functions/privacy/app.ts';
+import { createWebhooksApp } from '@closer/functions/webhooks/app.ts';
 import { createWorkerApp } from '@closer/functions/worker/app.ts';
 import { crawlFetch } from './crawlFetch.ts';
 
@@ -30,6 +31,7 @@ export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp
   worker: (runtime) =>
     createWorkerApp(runtime, crawlFetch({ allowPrivate: privateCrawlAllowed(runtime.env) })),
   privacy: createPrivacyApp,
+  webhooks: createWebhooksApp,
   billing: createBillingApp,
 };
 

@@ -11,6 +11,7 @@ import { privateCrawlAllowed } from '@closer/functions/_shared/knowledge/web/add
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
+import { startWebhookWorker } from '@closer/functions/_shared/webhooks/worker.ts';
 import { serve } from '@hono/node-server';
 import { crawlFetch } from './crawlFetch.ts';
 import { createFunctionsHost, FUNCTIONS_PATH } from './host.ts';
@@ -79,6 +80,11 @@ const sourceWorker =
       )
     : null;
 const retention = settings.workerIntervalMs > 0 ? startRetentionWorker(db) : null;
+// Signed outbound webhooks (docs/webhooks.md).
+const webhooks =
+  settings.workerIntervalMs > 0
+    ? startWebhookWorker({ db, env, fetch }, Math.min(settings.workerIntervalMs, 2_000))
+    : null;
 
 async function shutdown(signal: string): Promise<void> {
   if (draining) return;
@@ -94,6 +100,7 @@ async function shutdown(signal: string): Promise<void> {
   await embeddings?.stop();
   await sourceWorker?.stop();
   await retention?.stop();
+  await webhooks?.stop();
   await db.close();
   log({ msg: 'stopped', signal });
   process.exit(0);

@@ -47,11 +47,16 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   kommo_connections: 'org_id',
   oauth_states: 'org_id',
   webhook_events: 'org_id',
+  kommo_talks: 'org_id',
   rate_limits: 'org_id',
   usage_counters: 'org_id',
   jobs: 'org_id',
   knowledge_gaps: 'org_id',
   privacy_audit: 'org_id',
+  webhook_endpoints: 'org_id',
+  webhook_secrets: 'org_id',
+  webhook_deliveries: 'org_id',
+  webhook_attempts: 'org_id',
   billing_accounts: 'org_id',
   billing_usage: 'org_id',
 };
@@ -175,6 +180,11 @@ export async function createTenant(
     `insert into public.webhook_events (org_id, connection_id, dedupe_key, payload) values ($1, $2, 'k', '{}')`,
     [f.orgId, connection?.id],
   );
+  await q(
+    `insert into public.kommo_talks (org_id, connection_id, entity_type, entity_id, conversation_id)
+     values ($1, $2, 2, 1, $3)`,
+    [f.orgId, connection?.id, f.conversationId],
+  );
   await q(`insert into public.rate_limits (org_id, bucket, window_start, hits) values ($1, $2, now(), 1)`, [
     f.orgId,
     `visitor:${f.orgId}`,
@@ -208,10 +218,34 @@ export async function createTenant(
   await q(`insert into public.privacy_audit (org_id, action, actor_kind) values ($1, 'export', 'worker')`, [
     f.orgId,
   ]);
+  await addWebhookRows(db, f);
   await q('insert into public.billing_accounts (org_id) values ($1)', [f.orgId]);
   await q(
     `insert into public.billing_usage (org_id, metric, period_start, quantity) values ($1, 'messages', date_trunc('month', now()), 1)`,
     [f.orgId],
   );
   return f;
+}
+
+/** An endpoint with its secret, one delivery and its attempt (outbound webhooks). */
+async function addWebhookRows(db: Queryable, f: TenantFixture): Promise<void> {
+  const [endpoint] = await db.query<{ id: string }>(
+    // Disabled: other tests' leads queue no deliveries for it.
+    `insert into public.webhook_endpoints (org_id, url, event_types, enabled, disabled_reason)
+     values ($1, 'https://hooks.example.com/closer', '{lead.created}', false, 'Disabled by a person') returning id`,
+    [f.orgId],
+  );
+  await db.query(
+    `insert into public.webhook_secrets (org_id, endpoint_id, secret) values ($1, $2, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')`,
+    [f.orgId, endpoint!.id],
+  );
+  const [delivery] = await db.query<{ id: string }>(
+    `insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, body)
+     values ($1, $2, $3, 'lead.created', '{}') returning id`,
+    [f.orgId, endpoint!.id, `msg_${randomUUID().replaceAll('-', '')}`],
+  );
+  await db.query(
+    `insert into public.webhook_attempts (org_id, delivery_id, status_code, latency_ms, succeeded) values ($1, $2, 200, 12, true)`,
+    [f.orgId, delivery!.id],
+  );
 }

@@ -55,7 +55,7 @@ describe('the crawl against DNS rebinding', () => {
     );
     expect(failure).toBeInstanceOf(RefusedUrl);
     expect((failure as Error).message).toBe(
-      'rebind.test resolves to a loopback address (127.0.0.1); only public addresses are crawled (ALLOW_PRIVATE_CRAWL=true allows others in local development)',
+      'rebind.test resolves to a loopback address (127.0.0.1); only public addresses are reached (ALLOW_PRIVATE_CRAWL=true allows others in local development)',
     );
     // fetchPage's check passed on the public answer; the connection looked up again, got 127.0.0.1, was not made.
     expect(dns.asked).toEqual(['rebind.test', 'rebind.test']);

@@ -8,8 +8,10 @@ import { leadsMessages } from '../pages/leads/messages.ts';
 import { onboardingMessages } from '../pages/onboarding/messages.ts';
 import { playgroundMessages } from '../pages/playground/messages.ts';
 import { scriptsMessages } from '../pages/scripts/messages.ts';
+import { kommoChatMessages } from '../pages/settings/kommoChatMessages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
+import { webhooksMessages } from '../pages/webhooks/messages.ts';
 import { commonMessages } from './common.ts';
 import { fill, type Locale, locale } from './i18n.ts';
 
@@ -26,7 +28,9 @@ const areas = [
   knowledgeMessages,
   scriptsMessages,
   playgroundMessages,
+  webhooksMessages,
   billingMessages,
+  kommoChatMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

@@ -8,6 +8,7 @@ import { sha256Hex } from '../crypto.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable, Row } from '../db/types.ts';
 import type { Env } from '../env.ts';
+import { publishLeadEvent } from '../events/leads.ts';
 import {
   type ClaimedJob,
   claimNextJob,
@@ -76,6 +77,11 @@ interface SyncPayload {
   noteSentAt?: number;
   /** Hashes of the lead's and the contact's fields as Kommo has them; absent when unknown. */
   sent?: { lead?: string; contact?: string };
+  /**
+   * The lead was captured in a Kommo chat (Salesbot): Kommo's own lead and contact are updated, never renamed,
+   * and no lead is created.
+   */
+  fromKommoChat?: boolean;
 }
 
 type Tenant = <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>;
@@ -84,6 +90,8 @@ interface LeadContext {
   lead: Row | undefined;
   settings: Record<string, unknown>;
   transcript: { role: string; content: string }[];
+  /** The Kommo lead whose chat the conversation is (Salesbot), with its contact; null for the widget's. */
+  kommoChat: { leadId: number; contactId: number | null } | null;
 }
 
 /** A write whose answer was lost has not shown up in Kommo yet: look again later, do not send it again. */
@@ -167,10 +175,7 @@ async function runJob(
     await ensureNote(step);
     await sendCorrections(step);
     return await finish(tenant, job, { status: 'done', payload, error: null }, (tx) =>
-      tx.query(
-        `update public.leads set crm_state = 'synced', crm_synced_at = now(), crm_error = null where id = $1`,
-        [payload.leadId],
-      ),
+      markLead(tx, payload.leadId, 'synced', null),
     );
   } catch (error) {
     return failed(tenant, job, payload, error, timings);
@@ -195,10 +200,7 @@ async function failed(
   try {
     if (permanent) {
       return await finish(tenant, job, { status: 'failed', payload, error: message }, (tx) =>
-        tx.query(`update public.leads set crm_state = 'failed', crm_error = $2 where id = $1`, [
-          payload.leadId,
-          message,
-        ]),
+        markLead(tx, payload.leadId, 'failed', message),
       );
     }
     // Backoff with jitter: 30 s × 2ⁿ, at most an hour; a write awaiting confirmation is looked for again by the
@@ -231,6 +233,17 @@ function lost(job: ClaimedJob<SyncPayload>, error: LeaseLostError): 'lost' {
 }
 
 /** Writes the outcome (and the lead's side of it) in one transaction, only while the lease holds. */
+/** Records how the lead's sync ended and tells the organisation's webhooks (`lead.crm_synced` / `lead.crm_failed`). */
+async function markLead(tx: Queryable, leadId: string, state: 'synced' | 'failed', error: string | null) {
+  const [row] = await tx.query(
+    `update public.leads set crm_state = $2, crm_error = $3,
+       crm_synced_at = case when $2 = 'synced' then now() else crm_synced_at end
+     where id = $1 returning *`,
+    [leadId, state, error],
+  );
+  if (row) await publishLeadEvent(tx, state === 'synced' ? 'lead.crm_synced' : 'lead.crm_failed', row);
+}
+
 async function finish(
   tenant: Tenant,
   job: ClaimedJob<SyncPayload>,
@@ -256,7 +269,19 @@ async function loadLead(tenant: Tenant, leadId: string): Promise<LeadContext> {
           [lead.conversation_id],
         )
       : [];
-    return { lead, settings: connection?.settings ?? {}, transcript };
+    const [talk] = lead?.conversation_id
+      ? await tx.query<{ entity_id: string; kommo_contact_id: string | null }>(
+          `select entity_id, kommo_contact_id from public.kommo_talks where conversation_id = $1 and entity_type = 2`,
+          [lead.conversation_id],
+        )
+      : [];
+    const kommoChat = talk
+      ? {
+          leadId: Number(talk.entity_id),
+          contactId: talk.kommo_contact_id === null ? null : Number(talk.kommo_contact_id),
+        }
+      : null;
+    return { lead, settings: connection?.settings ?? {}, transcript, kommoChat };
   });
 }
 
@@ -312,6 +337,14 @@ async function ensureKommoLead(step: SyncStep): Promise<void> {
     payload.kommoLeadId = Number(context.lead.crm_external_id);
   }
   if (payload.kommoLeadId !== undefined) return;
+  if (context.kommoChat) {
+    // Captured in the Kommo chat of an existing lead: that lead and its contact are the ones to update.
+    payload.kommoLeadId = context.kommoChat.leadId;
+    if (context.kommoChat.contactId !== null) payload.contactId = context.kommoChat.contactId;
+    payload.fromKommoChat = true;
+    payload.sent = {};
+    return step.save();
+  }
   if (payload.createSentAt !== undefined) {
     const found = await findCreated(api, payload.leadId);
     if (found) {
@@ -369,11 +402,18 @@ async function sendCorrections(step: SyncStep): Promise<void> {
   const leadId = payload.kommoLeadId!;
   payload.sent ??= {};
   const sent = payload.sent;
-  const leadFields = kommoLeadFields(context.lead, context.settings);
+  const leadFields = kommoLeadFields(context.lead, context.settings, { keepName: payload.fromKommoChat });
   const leadPrint = await fingerprint(leadFields);
-  const contactFields = kommoContactFields(context.lead, context.settings);
+  const contactFields = kommoContactFields(context.lead, context.settings, {
+    keepName: payload.fromKommoChat && !context.lead.name,
+  });
   const contactPrint = await fingerprint(contactFields);
   if (sent.lead === leadPrint && sent.contact === contactPrint) return;
+  if (sent.lead !== leadPrint && Object.keys(leadFields).length === 0) {
+    // Nothing of the lead's own to send (a Kommo-chat lead keeps its name): only the contact changes.
+    sent.lead = leadPrint;
+    await step.save();
+  }
   if (sent.lead !== leadPrint) {
     const updated = await whileLeadExists(leadId, () =>
       api.request<{ id?: unknown }>('PATCH', `/api/v4/leads/${leadId}`, leadFields),

@@ -5,6 +5,7 @@ import { storableString } from '@closer/contract';
 import qs from 'qs';
 import * as z from 'zod/mini';
 import type { Queryable } from '../db/types.ts';
+import { publishLeadEvent } from '../events/leads.ts';
 import { ApiError, zodIssues } from '../http/errors.ts';
 
 /** Kommo's fixed stage ids, the same in every pipeline. */
@@ -37,6 +38,17 @@ const stageChange = z.object({
   updated_at: unixSeconds,
 });
 const leadRef = z.object({ id: kommoId });
+/** One chat message of the "incoming/outgoing message" events (salesbot/humanReplies.ts reads them). */
+const chatMessage = z.object({
+  talk_id: z.optional(kommoId),
+  entity_id: z.optional(kommoId),
+  element_id: z.optional(kommoId),
+  entity_type: z.optional(z.string()),
+  element_type: z.optional(z.string()),
+  type: z.optional(z.string()),
+  text: z.optional(z.string()),
+  author: z.optional(z.object({ type: z.optional(z.string()) })),
+});
 
 /** The parts Closer reads; unknown sections and fields (contacts, tasks, custom fields…) are dropped. */
 const deliverySchema = z.object({
@@ -52,12 +64,15 @@ const deliverySchema = z.object({
             pipeline_id: z.optional(kommoId),
             last_modified: unixSeconds,
             updated_at: unixSeconds,
+            // The lead's tags as they are now (salesbot/humanReplies.ts: the resume tag).
+            tags: z.optional(z.array(z.object({ name: z.optional(z.string()) }))),
           }),
         ),
       ),
       delete: z.optional(z.array(leadRef)),
     }),
   ),
+  message: z.optional(z.object({ add: z.optional(z.array(chatMessage)) })),
   account: z.optional(z.object({ id: z.optional(kommoId), subdomain: z.optional(storableString()) })),
 });
 export type KommoDelivery = z.output<typeof deliverySchema>;
@@ -164,10 +179,12 @@ export async function applyDelivery(
            as c(id text, pipeline_id bigint, status_id bigint, name text, changed_at timestamptz)
          where l.crm_provider = 'kommo' and l.crm_external_id = c.id
            and (l.crm_stage_changed_at is null or l.crm_stage_changed_at <= c.changed_at)
-         returning l.id`,
+         returning l.*`,
         [JSON.stringify([...latest.values()])],
       )
     : [];
+  // Kommo moved these leads: the organisation's other systems hear of it as `lead.updated`.
+  for (const lead of moved) await publishLeadEvent(tx, 'lead.updated', lead);
   const deletedIds = (delivery.leads?.delete ?? []).map((lead) => String(lead.id));
   const deleted = deletedIds.length
     ? await tx.query(

@@ -28,8 +28,16 @@ export function nonPublicRange(address: string): string | null {
   return range === 'unicast' ? null : range;
 }
 
-/** Throws RefusedUrl unless every address `url`'s host resolves to is public (or the flag allows any). */
-export async function checkAddress(url: URL, resolve: ResolveHost, allowPrivate: boolean): Promise<void> {
+/**
+ * Throws RefusedUrl unless every address `url`'s host resolves to is public (or the flag allows any). `flag`
+ * names the setting that allows others, for the message (outbound webhooks have their own).
+ */
+export async function checkAddress(
+  url: URL,
+  resolve: ResolveHost,
+  allowPrivate: boolean,
+  flag = 'ALLOW_PRIVATE_CRAWL',
+): Promise<void> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new RefusedUrl(`Only http and https pages are read (${url.protocol.slice(0, -1)} given)`);
   }
@@ -42,20 +50,24 @@ export async function checkAddress(url: URL, resolve: ResolveHost, allowPrivate:
   } catch {
     throw new RefusedUrl(`The host ${host} could not be resolved`);
   }
-  refuseNonPublic(host, addresses);
+  refuseNonPublic(host, addresses, flag);
 }
 
 /**
  * Throws RefusedUrl unless `addresses` (what `host` resolved to) are all public unicast; none at all is refused
  * too. The check every connection of the crawl goes through, at resolution and again at connect time.
  */
-export function refuseNonPublic(host: string, addresses: readonly string[]): void {
+export function refuseNonPublic(
+  host: string,
+  addresses: readonly string[],
+  flag = 'ALLOW_PRIVATE_CRAWL',
+): void {
   if (addresses.length === 0) throw new RefusedUrl(`The host ${host} could not be resolved`);
   for (const address of addresses) {
     const range = nonPublicRange(address);
     if (range) {
       throw new RefusedUrl(
-        `${host} resolves to a ${range} address (${address}); only public addresses are crawled (ALLOW_PRIVATE_CRAWL=true allows others in local development)`,
+        `${host} resolves to a ${range} address (${address}); only public addresses are reached (${flag}=true allows others in local development)`,
       );
     }
   }
