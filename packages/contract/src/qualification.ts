@@ -78,7 +78,12 @@ const planRules = z.superRefine<QualificationPlan>((plan, ctx) => {
   plan.criteria.forEach((criterion, index) => {
     if (criterion.type === 'choice' && criterion.options.length < 2) {
       const path = ['criteria', index, 'options'];
-      ctx.issues.push({ code: 'custom', input: criterion, path, message: 'a choice needs at least two options' });
+      ctx.issues.push({
+        code: 'custom',
+        input: criterion,
+        path,
+        message: 'a choice needs at least two options',
+      });
     }
   });
   if (plan.thresholds.warm >= plan.thresholds.hot) {
@@ -97,7 +102,9 @@ export const qualificationPlanInput = z
     enabled: z._default(z.boolean(), false),
     criteria: z._default(
       z
-        .array(z.strictObject({ ...criterionShape, options: choiceOptions(z.strictObject(choiceOptionShape)) }))
+        .array(
+          z.strictObject({ ...criterionShape, options: choiceOptions(z.strictObject(choiceOptionShape)) }),
+        )
         .check(z.maxLength(12)),
       [],
     ),

@@ -74,7 +74,8 @@ export function createLeadsApp(runtime: Runtime) {
 
   const readQualification = route({
     summary: "Read a lead's qualification: score, band, answers and reason, with the history of changes",
-    description: 'The history is newest first, at most 100 changes. `current` is null until an answer is gathered.',
+    description:
+      'The history is newest first, at most 100 changes. `current` is null until an answer is gathered.',
     params: { id: { schema: id, what: 'Lead' } },
     responses: { 200: leadQualificationHistory },
   });

@@ -13,8 +13,8 @@ import { UpstreamError } from '../llm/errors.ts';
 import type { Grounding, LlmMessage, LlmProvider, LlmToolCall } from '../llm/types.ts';
 import { assemblePrompt } from '../prompt/assemble.ts';
 import { qualificationSection } from '../prompt/qualification.ts';
-import { qualificationForTurn, type TurnQualification } from '../qualification/gather.ts';
 import { estimateTokens } from '../prompt/tokens.ts';
+import { qualificationForTurn, type TurnQualification } from '../qualification/gather.ts';
 import { groundingFor, type MatchedObjection, type StageScript } from '../retrieval/retrieve.ts';
 import type { QuestionEmbedding } from '../retrieval/semantic.ts';
 import { withIdleTimeout } from './idle.ts';
@@ -107,10 +107,12 @@ export async function groundedPrompt(
     objections,
     script,
     // A visitor answering the agent's question asked nothing the knowledge could miss.
-    knowledgeGap: !qualification?.answeredQuestion && isKnowledgeGap(
-      { passages: knowledge.length, objections: objections.length },
-      { text: conversation.message, language: agent.language, agentName: agent.name },
-    ),
+    knowledgeGap:
+      !qualification?.answeredQuestion &&
+      isKnowledgeGap(
+        { passages: knowledge.length, objections: objections.length },
+        { text: conversation.message, language: agent.language, agentName: agent.name },
+      ),
   };
 }
 

@@ -11,7 +11,9 @@ const NO = /^(no|nope|not really|not yet|i'm not|i am not|нет|неа|não|nei
 
 /** A number as people write it: `5000`, `5 000`, `5,000`, `1.5k`, `2m`, `10 тыс`. Null when there is none. */
 export function readNumber(text: string): number | null {
-  const match = /(\d{1,3}(?:[ \u00a0,.]\d{3})+|\d+(?:[.,]\d+)?)\s*(k|m|тыс\.?|млн|thousand|million)?/i.exec(text);
+  const match = /(\d{1,3}(?:[ \u00a0,.]\d{3})+|\d+(?:[.,]\d+)?)\s*(k|m|тыс\.?|млн|thousand|million)?/i.exec(
+    text,
+  );
   if (!match) return null;
   let digits = match[1]!;
   // Separators of thousands (space, comma or dot between groups of three) are not decimals.

@@ -8,7 +8,7 @@ import { readIntent } from '../retrieval/intent.ts';
 import { alreadySaid } from './alreadySaid.ts';
 import { valueFromReply } from './answers.ts';
 import { loadPlan } from './plan.ts';
-import { type QualificationState, loadState, recordQualification } from './record.ts';
+import { loadState, type QualificationState, recordQualification } from './record.ts';
 import type { AnswerValue } from './scoring.ts';
 
 export interface TurnQualification {
@@ -32,7 +32,10 @@ export interface TurnInput {
 }
 
 /** Null when the agent's plan is off or has no criteria. */
-export async function qualificationForTurn(tx: Queryable, input: TurnInput): Promise<TurnQualification | null> {
+export async function qualificationForTurn(
+  tx: Queryable,
+  input: TurnInput,
+): Promise<TurnQualification | null> {
   const plan = await loadPlan(tx, input.agent.id);
   if (!plan.enabled || plan.criteria.length === 0) return null;
   let state = await loadState(tx, input.conversationId);
@@ -43,9 +46,10 @@ export async function qualificationForTurn(tx: Queryable, input: TurnInput): Pro
   const pending = plan.criteria.find((c) => c.key === state.pendingKey);
   const reply = pending && !state.answers[pending.key] ? valueFromReply(pending, input.message) : null;
   if (pending && reply !== null) found[pending.key] = reply;
-  const visitorText = [...input.history.filter((m) => m.role === 'user').map((m) => m.content), input.message].join(
-    '\n',
-  );
+  const visitorText = [
+    ...input.history.filter((m) => m.role === 'user').map((m) => m.content),
+    input.message,
+  ].join('\n');
   for (const criterion of plan.criteria) {
     if (state.answers[criterion.key] || found[criterion.key] !== undefined) continue;
     const said = alreadySaid(criterion, visitorText);

@@ -7,7 +7,10 @@ import { iso } from '../resources/time.ts';
 
 const HISTORY_LIMIT = 100;
 
-export async function leadQualificationHistory(tx: Queryable, leadId: string): Promise<LeadQualificationHistory> {
+export async function leadQualificationHistory(
+  tx: Queryable,
+  leadId: string,
+): Promise<LeadQualificationHistory> {
   const [lead] = await tx.query('select * from public.leads where id = $1', [leadId]);
   if (!lead) throw notFound('Lead');
   const rows = lead.conversation_id

@@ -52,7 +52,10 @@ export interface QualificationWrite {
  * Stores new answers (an answer to the same criterion replaces the old one) and the score they give, appends the
  * change to the history when the answers changed, and queues the conversation's lead for Kommo. Returns the state.
  */
-export async function recordQualification(tx: Queryable, write: QualificationWrite): Promise<QualificationState> {
+export async function recordQualification(
+  tx: Queryable,
+  write: QualificationWrite,
+): Promise<QualificationState> {
   const now = new Date().toISOString();
   const answers: Answers = { ...write.state.answers };
   let changed = false;
@@ -92,7 +95,15 @@ export async function recordQualification(tx: Queryable, write: QualificationWri
   await tx.query(
     `insert into public.qualification_changes (org_id, conversation_id, score, band, reason, answers, source)
      values ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
-    [write.orgId, write.conversationId, score.score, score.band, score.reason, JSON.stringify(answers), write.source],
+    [
+      write.orgId,
+      write.conversationId,
+      score.score,
+      score.band,
+      score.reason,
+      JSON.stringify(answers),
+      write.source,
+    ],
   );
   const [lead] = await tx.query<{ id: string }>('select id from public.leads where conversation_id = $1', [
     write.conversationId,

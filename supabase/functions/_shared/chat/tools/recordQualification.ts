@@ -70,7 +70,10 @@ export const recordQualificationTool: ChatTool = {
         for (const [key, raw] of pairs.slice(0, 20)) {
           const criterion = plan.criteria.find((c) => c.key === key);
           const value = criterion ? valueFromTool(criterion, raw) : null;
-          if (value === null) refused.push(`${String(key).slice(0, 40)} (${criterion ? `not a ${criterion.type} answer` : 'no such item'})`);
+          if (value === null)
+            refused.push(
+              `${String(key).slice(0, 40)} (${criterion ? `not a ${criterion.type} answer` : 'no such item'})`,
+            );
           else kept[key] = value;
         }
         const after = await recordQualification(tx, {
@@ -87,7 +90,9 @@ export const recordQualificationTool: ChatTool = {
           content: [
             Object.keys(kept).length ? `Recorded: ${Object.keys(kept).join(', ')}.` : 'Nothing recorded.',
             refused.length ? `Refused: ${refused.join('; ')}.` : '',
-            open.length ? `Still open: ${open.join(', ')} (at most one question per reply).` : 'Every item is answered.',
+            open.length
+              ? `Still open: ${open.join(', ')} (at most one question per reply).`
+              : 'Every item is answered.',
             'Do not mention scores to the visitor.',
           ]
             .filter(Boolean)
