@@ -160,6 +160,10 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     privacy_audit: { column: 'id', ids: [] },
     knowledge_sources: { column: 'id', ids: [] },
     knowledge_source_runs: { column: 'id', ids: [] },
+    // The agent's plan; the qualification of the visitor's own conversation; no history.
+    qualification_plans: { column: 'agent_id', ids: [a.agentId] },
+    qualifications: { column: 'conversation_id', ids: [a.conversationId] },
+    qualification_changes: { column: 'id', ids: [] },
   });
 
   it('covers every tenant table', () => {
