@@ -81,9 +81,9 @@ create policy qualification_changes_append on public.qualification_changes for i
 -- A visitor's chat appends to its own conversation's history and reads none of it.
 select public.restrict_visitors('public.qualification_changes', 'false',
   'conversation_id = (select public.visitor_conversation_id())', 'false');
+-- Granted like every table (the policies above admit no update or delete).
 revoke all on public.qualification_changes from public, anon;
-grant select, insert on public.qualification_changes to authenticated;
-grant select, insert, update, delete on public.qualification_changes to service_role;
+grant select, insert, update, delete on public.qualification_changes to authenticated, service_role;
 
 -- The lead's view of its conversation's qualification, as the API shows it (null: nothing gathered yet).
 alter table public.leads add column qualification jsonb;
