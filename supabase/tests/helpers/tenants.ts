@@ -203,10 +203,10 @@ export async function createTenant(
   await q(`insert into public.privacy_audit (org_id, action, actor_kind) values ($1, 'export', 'worker')`, [
     f.orgId,
   ]);
-  await q(`insert into public.qualification_plans (agent_id, org_id, plan) values ($1, $2, '{"enabled":true}')`, [
-    f.agentId,
-    f.orgId,
-  ]);
+  await q(
+    `insert into public.qualification_plans (agent_id, org_id, plan) values ($1, $2, '{"enabled":true}')`,
+    [f.agentId, f.orgId],
+  );
   await q(
     `insert into public.qualifications (conversation_id, org_id, agent_id, answers, score, band, reason)
      values ($1, $2, $3, '{"budget":{"value":9000,"answeredAt":"2026-11-30T10:00:00.000Z"}}', 75, 'hot', 'budget: 9000')`,
