@@ -170,7 +170,12 @@ export function leadsResource(http: Http) {
      * @throws NotFoundError for an unknown lead
      */
     qualification: (id: string, options: RequestOptions = {}) =>
-      http.request('GET', `/leads/${encodeURIComponent(id)}/qualification`, leadQualificationHistory, options),
+      http.request(
+        'GET',
+        `/leads/${encodeURIComponent(id)}/qualification`,
+        leadQualificationHistory,
+        options,
+      ),
   };
 }
 
