@@ -345,7 +345,8 @@ export class FakeKommo {
           tags_to_delete?: { name: string }[];
         };
         if ('body' in target && (add || remove)) {
-          const embedded = (target.body._embedded ??= {}) as { tags?: { name: string }[] };
+          target.body._embedded ??= {};
+          const embedded = target.body._embedded as { tags?: { name: string }[] };
           const names = new Set((embedded.tags ?? []).map((t) => t.name));
           for (const tag of remove ?? []) names.delete(tag.name);
           for (const tag of add ?? []) names.add(tag.name);
