@@ -7,12 +7,13 @@ import type { AnswerValue } from './scoring.ts';
 
 const MONEY =
   /(?:[$€£₽]\s?\d[\d\s.,]*\s*(?:k|m|тыс|млн)?|\d[\d\s.,]*\s*(?:k|m|тыс\.?|млн)?\s*(?:[$€£₽]|usd|eur|gbp|rub|dollars?|euros?|pounds?|руб\w*|долл\w*|евро))|(?:budget|бюджет)\D{0,20}\d[\d\s.,]*\s*(?:k|m|тыс\.?|млн)?/i;
+// Word edges that know Cyrillic (JavaScript's \b knows only ASCII letters).
 const DECIDER =
-  /\b(i(?:'m| am) the (?:owner|founder|ceo|director|decision[- ]maker|head)|i decide|i make the decision|my decision|я (?:владелец|директор|руководитель|основатель)|решаю я|я решаю)/i;
+  /(?<![\p{L}\p{N}])(i(?:'m| am) the (?:owner|founder|ceo|director|decision[- ]maker|head)|i decide|i make the decision|my decision|я (?:владелец|директор|руководитель|основатель)|решаю я|я решаю)(?![\p{L}\p{N}])/iu;
 const NEED =
   /(?:^|[.!?]\s*)((?:we|i) (?:need|want|are looking for|am looking for|would like)[^.!?]{3,200}|(?:нам|мне) нужн[^.!?]{3,200}|(?:ищем|ищу) [^.!?]{3,200})/i;
 const WHEN =
-  /\b(asap|as soon as possible|right away|urgently|today|tomorrow|(?:this|next) (?:week|month|quarter|year)|within (?:a|an|one|two|three|\d+) (?:days?|weeks?|months?)|in (?:a|an|one|two|three|\d+) (?:days?|weeks?|months?)|срочно|сегодня|завтра|на этой неделе|в этом месяце|в следующем месяце|через \d+ (?:дн\w*|недел\w*|месяц\w*))\b/i;
+  /(?<![\p{L}\p{N}])(asap|as soon as possible|right away|urgently|today|tomorrow|(?:this|next) (?:week|month|quarter|year)|within (?:a|an|one|two|three|\d+) (?:days?|weeks?|months?)|in (?:a|an|one|two|three|\d+) (?:days?|weeks?|months?)|срочно|сегодня|завтра|на этой неделе|в этом месяце|в следующем месяце|через \d+ (?:дн\p{L}*|недел\p{L}*|месяц\p{L}*))(?![\p{L}\p{N}])/iu;
 
 /** A preset criterion's answer found in what the visitor wrote, read as the criterion's type; else null. */
 export function alreadySaid(criterion: QualificationCriterion, visitorText: string): AnswerValue | null {

@@ -6,8 +6,8 @@ import type { AnswerValue } from './scoring.ts';
 const MAX_TEXT = 500;
 
 const YES =
-  /^(yes|yeah|yep|yup|sure|of course|correct|right|i am|i do|we do|definitely|absolutely|да|ага|конечно|верно|sí|si|claro|sim|ja|oui|sì|evet)\b/i;
-const NO = /^(no|nope|not really|not yet|i'm not|i am not|нет|неа|não|nein|non|hayır)\b/i;
+  /^(yes|yeah|yep|yup|sure|of course|correct|right|i am|i do|we do|definitely|absolutely|да|ага|конечно|верно|sí|si|claro|sim|ja|oui|sì|evet)(?=$|[^\p{L}\p{N}])/iu;
+const NO = /^(no|nope|not really|not yet|i'm not|i am not|нет|неа|não|nein|non|hayır)(?=$|[^\p{L}\p{N}])/iu;
 
 /** A number as people write it: `5000`, `5 000`, `5,000`, `1.5k`, `2m`, `10 тыс`. Null when there is none. */
 export function readNumber(text: string): number | null {
