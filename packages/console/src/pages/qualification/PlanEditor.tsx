@@ -84,7 +84,7 @@ function PlanForm({ agentId, initial }: { agentId: string; initial: Qualificatio
       </label>
       <p class="field-hint">{t('qualification.enabledHint')}</p>
 
-      <h3>{t('qualification.criteria')}</h3>
+      <h2>{t('qualification.criteria')}</h2>
       {plan.criteria.map((criterion, index) => (
         <fieldset class="card qualification-criterion" key={index}>
           <legend>{criterion.key}</legend>
@@ -124,7 +124,7 @@ function PlanForm({ agentId, initial }: { agentId: string; initial: Qualificatio
         </button>
       </div>
 
-      <h3>{t('qualification.thresholds')}</h3>
+      <h2>{t('qualification.thresholds')}</h2>
       <NumberField
         label={t('qualification.hot')}
         value={plan.thresholds.hot}
@@ -138,7 +138,7 @@ function PlanForm({ agentId, initial }: { agentId: string; initial: Qualificatio
         onInput={(warm) => set({ thresholds: { ...plan.thresholds, warm: warm ?? 0 } })}
       />
 
-      <h3>{t('qualification.kommo')}</h3>
+      <h2>{t('qualification.kommo')}</h2>
       <NumberField
         label={t('qualification.hotPipeline')}
         value={plan.kommo.hotPipelineId}
