@@ -124,3 +124,20 @@ revoke all on function public.lead_takes_qualification() from public, anon;
 grant execute on function public.lead_takes_qualification() to authenticated, service_role;
 create trigger leads_take_qualification before insert on public.leads
   for each row execute function public.lead_takes_qualification();
+
+-- Retention anonymises a lead: its qualification keeps score and band (the dashboard counts them) and loses the
+-- answers and the reason, which repeat what the person said. (20261201080000 defined it without qualification.)
+create or replace function public.anonymize_leads(p_ids uuid[]) returns integer
+language sql security invoker set search_path = public as $$
+  with done as (
+    update public.leads
+       set name = 'Anonymised', email = null, phone = null, company = null, need = null, crm_error = null,
+           qualification = case when qualification is null then null
+                                else qualification || '{"answers": {}, "reason": ""}'::jsonb end
+     where id = any (p_ids) and name is distinct from 'Anonymised'
+    returning 1
+  )
+  select count(*)::int from done
+$$;
+revoke execute on function public.anonymize_leads(uuid[]) from public, anon;
+grant execute on function public.anonymize_leads(uuid[]) to authenticated, service_role;

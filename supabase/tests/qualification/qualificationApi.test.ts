@@ -163,6 +163,15 @@ describe.each(drivers)('qualification through the API on %s', (driver) => {
     expect(listed.body.data.find((l) => l.id === a.leadId)?.qualification?.score).toBe(75);
   });
 
+  it('an anonymised lead keeps its score and band, not the answers or the reason', async () => {
+    await db.query('select public.anonymize_leads($1::uuid[])', [[a.leadId]]);
+    const [row] = await db.query<{ qualification: Record<string, unknown> }>(
+      'select qualification from leads where id = $1',
+      [a.leadId],
+    );
+    expect(row?.qualification).toMatchObject({ score: 75, band: 'hot', answers: {}, reason: '' });
+  });
+
   it('the dashboard spreads the period’s leads over the bands, per agent', async () => {
     const leo = await db.query<{ id: string }>(
       `insert into agents (org_id, name, slug, publishable_key) values ($1, 'Leo', 'leo-q', 'pk_qualification_leo') returning id`,
