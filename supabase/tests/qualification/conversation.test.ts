@@ -162,7 +162,9 @@ describe.each(drivers)('a qualifying conversation on %s', (driver) => {
 
     // Contact details with budget and authority known: warm, sent to Kommo in the ordinary stage.
     const lead = await ann.leaveContact();
-    expect(lead.qualification).toMatchObject({ score: 63, band: 'warm' });
+    // The visitor is never shown the score; the organisation sees it.
+    expect(lead.qualification).toBeNull();
+    expect((await readLead(lead.id)).qualification).toMatchObject({ score: 63, band: 'warm' });
     expect(await worker()).toMatchObject({ synced: 1, failed: 0 });
     const created = kommo.leads[0]!;
     expect(created.body).toMatchObject({ pipeline_id: PIPELINE, status_id: INCOMING });
