@@ -279,7 +279,7 @@ describe.each(drivers)('a qualifying conversation on %s', (driver) => {
     expect(third[0]!.content).not.toContain('- budget:');
 
     const lead = await cleo.leaveContact();
-    expect(lead.qualification).toMatchObject({
+    expect((await readLead(lead.id)).qualification).toMatchObject({
       score: 88,
       band: 'hot',
       answers: { timeline: { value: 'This month' } },
