@@ -173,6 +173,8 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     qualification_plans: { column: 'agent_id', ids: [a.agentId] },
     qualifications: { column: 'conversation_id', ids: [a.conversationId] },
     qualification_changes: { column: 'id', ids: [] },
+    billing_accounts: { column: 'org_id', ids: [] },
+    billing_usage: { column: 'org_id', ids: [] },
   });
 
   it('covers every tenant table', () => {

@@ -55,10 +55,17 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   qualification_plans: 'org_id',
   qualifications: 'org_id',
   qualification_changes: 'org_id',
+  billing_accounts: 'org_id',
+  billing_usage: 'org_id',
 };
 
-/** Tables a tenant may append to and read, never change: no update or delete policy at all. */
-export const appendOnlyTables = new Set(['privacy_audit', 'qualification_changes']);
+/** Tables a tenant may at most append to and read, never change: no update or delete policy at all. */
+export const appendOnlyTables = new Set([
+  'privacy_audit',
+  'billing_accounts',
+  'billing_usage',
+  'qualification_changes',
+]);
 
 export async function createTenant(
   db: Queryable,
@@ -216,6 +223,11 @@ export async function createTenant(
     `insert into public.qualification_changes (org_id, conversation_id, score, band, reason, answers, source)
      values ($1, $2, 75, 'hot', 'budget: 9000', '{}', 'reply')`,
     [f.orgId, f.conversationId],
+  );
+  await q('insert into public.billing_accounts (org_id) values ($1)', [f.orgId]);
+  await q(
+    `insert into public.billing_usage (org_id, metric, period_start, quantity) values ($1, 'messages', date_trunc('month', now()), 1)`,
+    [f.orgId],
   );
   return f;
 }
