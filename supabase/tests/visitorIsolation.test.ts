@@ -173,6 +173,10 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     qualification_plans: { column: 'agent_id', ids: [a.agentId] },
     qualifications: { column: 'conversation_id', ids: [a.conversationId] },
     qualification_changes: { column: 'id', ids: [] },
+    webhook_endpoints: { column: 'id', ids: [] },
+    webhook_secrets: { column: 'id', ids: [] },
+    webhook_deliveries: { column: 'id', ids: [] },
+    webhook_attempts: { column: 'id', ids: [] },
     billing_accounts: { column: 'org_id', ids: [] },
     billing_usage: { column: 'org_id', ids: [] },
   });

@@ -11,6 +11,7 @@ import { qualificationMessages } from '../pages/qualification/messages.ts';
 import { scriptsMessages } from '../pages/scripts/messages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
+import { webhooksMessages } from '../pages/webhooks/messages.ts';
 import { commonMessages } from './common.ts';
 import { fill, type Locale, locale } from './i18n.ts';
 
@@ -28,6 +29,7 @@ const areas = [
   scriptsMessages,
   playgroundMessages,
   qualificationMessages,
+  webhooksMessages,
   billingMessages,
 ] as const;
 
