@@ -9,6 +9,7 @@ import { onboardingMessages } from '../pages/onboarding/messages.ts';
 import { playgroundMessages } from '../pages/playground/messages.ts';
 import { qualificationMessages } from '../pages/qualification/messages.ts';
 import { scriptsMessages } from '../pages/scripts/messages.ts';
+import { kommoChatMessages } from '../pages/settings/kommoChatMessages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
 import { webhooksMessages } from '../pages/webhooks/messages.ts';
@@ -31,6 +32,7 @@ const areas = [
   qualificationMessages,
   webhooksMessages,
   billingMessages,
+  kommoChatMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

@@ -24,7 +24,8 @@ type CustomFieldValue =
 
 /** The lead's own fields a correction may change (not its pipeline, stage or owner: the sales team moves those). */
 export interface KommoLeadFields {
-  name: string;
+  /** Absent for a lead that lives in Kommo already (a Kommo chat): the sales team named it. */
+  name?: string;
   custom_fields_values?: CustomFieldValue[];
   /** The qualification band's tag (see qualificationBody.ts); absent for a lead without qualification. */
   tags_to_add?: { name: string }[];
@@ -33,7 +34,7 @@ export interface KommoLeadFields {
 
 /** The contact's fields: name, `PHONE`, `EMAIL` and the custom fields mapped to the contact. */
 export interface KommoContactFields {
-  name: string;
+  name?: string;
   custom_fields_values: CustomFieldValue[];
 }
 
@@ -50,24 +51,33 @@ function mappedFields(lead: Row, settings: KommoSettings, entity: 'lead' | 'cont
 
 const visitorName = (lead: Row) => (lead.name ?? lead.phone ?? lead.email ?? 'Website visitor') as string;
 
-export function kommoLeadFields(
-  lead: Row,
-  stored: unknown,
-  plan: QualificationPlan | null = null,
-): KommoLeadFields {
-  const onLead = [...mappedFields(lead, settingsFromRow(stored), 'lead'), ...answerFields(lead, plan)];
+/** `keepName`: the Kommo entity exists already and keeps its own name; `plan`: the agent's qualification plan. */
+interface FieldOptions {
+  keepName?: boolean | undefined;
+  plan?: QualificationPlan | null | undefined;
+}
+
+export function kommoLeadFields(lead: Row, stored: unknown, options: FieldOptions = {}): KommoLeadFields {
+  const onLead = [
+    ...mappedFields(lead, settingsFromRow(stored), 'lead'),
+    ...answerFields(lead, options.plan ?? null),
+  ];
   return {
-    name: `${visitorName(lead)} — ${leadMarker(lead.id as string)}`,
+    ...(options.keepName ? {} : { name: `${visitorName(lead)} — ${leadMarker(lead.id as string)}` }),
     ...(onLead.length ? { custom_fields_values: onLead } : {}),
     ...bandTagChange(lead),
   };
 }
 
-export function kommoContactFields(lead: Row, stored: unknown): KommoContactFields {
+export function kommoContactFields(
+  lead: Row,
+  stored: unknown,
+  options: FieldOptions = {},
+): KommoContactFields {
   const standard = (code: 'PHONE' | 'EMAIL', value: unknown): CustomFieldValue[] =>
     typeof value === 'string' && value ? [{ field_code: code, values: [{ value, enum_code: 'WORK' }] }] : [];
   return {
-    name: (lead.name as string | null) ?? visitorName(lead),
+    ...(options.keepName ? {} : { name: (lead.name as string | null) ?? visitorName(lead) }),
     custom_fields_values: [
       ...standard('PHONE', lead.phone),
       ...standard('EMAIL', lead.email),
@@ -80,7 +90,7 @@ export function kommoContactFields(lead: Row, stored: unknown): KommoContactFiel
 export function kommoLeadCreate(lead: Row, stored: unknown, plan: QualificationPlan | null = null) {
   const settings = settingsFromRow(stored);
   const tags = [{ name: 'Closer' }, ...settings.tags.map((name) => ({ name })), ...bandTags(lead)];
-  const { tags_to_add: _add, tags_to_delete: _delete, ...fields } = kommoLeadFields(lead, stored, plan);
+  const { tags_to_add: _add, tags_to_delete: _delete, ...fields } = kommoLeadFields(lead, stored, { plan });
   // A lead hot already when it is first sent starts in the plan's hot stage.
   const hot = hotHandOff(lead, plan);
   const pipelineId = (hot?.statusId && hot.pipelineId) || settings.pipelineId;

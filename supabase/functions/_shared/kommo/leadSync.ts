@@ -86,6 +86,11 @@ interface SyncPayload {
   taskSentAt?: number;
   /** Hashes of the lead's and the contact's fields as Kommo has them; absent when unknown. */
   sent?: { lead?: string; contact?: string };
+  /**
+   * The lead was captured in a Kommo chat (Salesbot): Kommo's own lead and contact are updated, never renamed,
+   * and no lead is created.
+   */
+  fromKommoChat?: boolean;
 }
 
 type Tenant = <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>;
@@ -96,6 +101,8 @@ interface LeadContext {
   transcript: { role: string; content: string }[];
   /** The qualification plan of the lead's agent (null: no agent). */
   plan: QualificationPlan | null;
+  /** The Kommo lead whose chat the conversation is (Salesbot), with its contact; null for the widget's. */
+  kommoChat: { leadId: number; contactId: number | null } | null;
 }
 
 /** A write whose answer was lost has not shown up in Kommo yet: look again later, do not send it again. */
@@ -279,10 +286,23 @@ async function loadLead(tenant: Tenant, leadId: string): Promise<LeadContext> {
           lead.agent_id,
         ])
       : [];
+    const [talk] = lead?.conversation_id
+      ? await tx.query<{ entity_id: string; kommo_contact_id: string | null }>(
+          `select entity_id, kommo_contact_id from public.kommo_talks where conversation_id = $1 and entity_type = 2`,
+          [lead.conversation_id],
+        )
+      : [];
+    const kommoChat = talk
+      ? {
+          leadId: Number(talk.entity_id),
+          contactId: talk.kommo_contact_id === null ? null : Number(talk.kommo_contact_id),
+        }
+      : null;
     return {
       lead,
       settings: connection?.settings ?? {},
       transcript,
+      kommoChat,
       plan: lead?.agent_id ? planFromStored(plan?.plan) : null,
     };
   });
@@ -338,6 +358,14 @@ async function ensureKommoLead(step: SyncStep): Promise<void> {
     payload.kommoLeadId = Number(context.lead.crm_external_id);
   }
   if (payload.kommoLeadId !== undefined) return;
+  if (context.kommoChat) {
+    // Captured in the Kommo chat of an existing lead: that lead and its contact are the ones to update.
+    payload.kommoLeadId = context.kommoChat.leadId;
+    if (context.kommoChat.contactId !== null) payload.contactId = context.kommoChat.contactId;
+    payload.fromKommoChat = true;
+    payload.sent = {};
+    return step.save();
+  }
   if (payload.createSentAt !== undefined) {
     const found = await findCreated(api, payload.leadId);
     if (found) {
@@ -360,7 +388,7 @@ async function ensureKommoLead(step: SyncStep): Promise<void> {
   // Sent hot: it starts in the hot stage (see kommoLeadCreate).
   if (hotHandOff(context.lead, context.plan)) payload.hotMoved = true;
   payload.sent = {
-    lead: await fingerprint(kommoLeadFields(context.lead, context.settings, context.plan)),
+    lead: await fingerprint(kommoLeadFields(context.lead, context.settings, { plan: context.plan })),
     contact: await fingerprint(kommoContactFields(context.lead, context.settings)),
   };
   await step.save();
@@ -397,11 +425,21 @@ async function sendCorrections(step: SyncStep): Promise<void> {
   const leadId = payload.kommoLeadId!;
   payload.sent ??= {};
   const sent = payload.sent;
-  const leadFields = kommoLeadFields(context.lead, context.settings, context.plan);
+  const leadFields = kommoLeadFields(context.lead, context.settings, {
+    keepName: payload.fromKommoChat,
+    plan: context.plan,
+  });
   const leadPrint = await fingerprint(leadFields);
-  const contactFields = kommoContactFields(context.lead, context.settings);
+  const contactFields = kommoContactFields(context.lead, context.settings, {
+    keepName: payload.fromKommoChat && !context.lead.name,
+  });
   const contactPrint = await fingerprint(contactFields);
   if (sent.lead === leadPrint && sent.contact === contactPrint) return;
+  if (sent.lead !== leadPrint && Object.keys(leadFields).length === 0) {
+    // Nothing of the lead's own to send (a Kommo-chat lead keeps its name): only the contact changes.
+    sent.lead = leadPrint;
+    await step.save();
+  }
   if (sent.lead !== leadPrint) {
     const updated = await whileLeadExists(leadId, () =>
       api.request<{ id?: unknown }>('PATCH', `/api/v4/leads/${leadId}`, leadFields),
