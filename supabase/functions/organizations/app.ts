@@ -225,7 +225,7 @@ export function createOrganizationsApp(runtime: Runtime) {
           principal.orgId,
           input.name,
           secretKeyPrefix(secret),
-          await hashSecretKey(secret),
+          hashSecretKey(secret),
           principal.kind === 'member' ? principal.userId : null,
         ],
       ),

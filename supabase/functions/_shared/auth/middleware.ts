@@ -108,7 +108,7 @@ async function resolvePrincipal(c: Context<AppEnv>, token: string, kind: Credent
         kind: 'publishable',
         orgId: agent.orgId,
         agentId: agent.agentId,
-        ...(visitorToken ? { visitorTokenHash: await sha256Hex(visitorToken) } : {}),
+        ...(visitorToken ? { visitorTokenHash: sha256Hex(visitorToken) } : {}),
       };
     }
   }

@@ -24,7 +24,7 @@ export interface VerifiedSecretKey {
 /** Finds the live key matching `key`; null when unknown or revoked. Runs outside any tenant (no org yet). */
 export async function verifySecretKey(db: Queryable, key: string): Promise<VerifiedSecretKey | null> {
   if (!SECRET_KEY_PATTERN.test(key)) return null;
-  const hash = knownHashes.get(key) ?? (await hashSecretKey(key));
+  const hash = knownHashes.get(key) ?? hashSecretKey(key);
   const candidates = await db.query<{ id: string; org_id: string; key_hash: string }>(
     'select id, org_id, key_hash from public.api_keys where prefix = $1 and revoked_at is null',
     [secretKeyPrefix(key)],
