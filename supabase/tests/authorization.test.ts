@@ -99,6 +99,12 @@ const rules: Record<string, Rule> = {
   'POST /privacy/export': 'admin',
   'POST /privacy/erase': 'admin',
   'GET /privacy/audit': 'admin',
+  'GET /billing/plans': 'admin',
+  'GET /billing/usage': 'admin',
+  'POST /billing/checkout': 'admin',
+  'POST /billing/portal': 'admin',
+  'POST /billing/webhooks/stripe': 'open',
+  'POST /billing/worker': 'open',
 };
 
 /** The roles each rule admits among members. */

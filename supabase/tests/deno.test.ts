@@ -11,6 +11,7 @@ import { type Api, createApi } from './helpers/api.ts';
 import { migratedDatabase } from './helpers/databases.ts';
 import { type DenoFunction, startDenoFunction } from './helpers/denoFunction.ts';
 import { docx, pdfWithPages } from './helpers/documents.ts';
+import { STRIPE_ENV, signed, stripeEvent, subscription } from './helpers/fakeStripe.ts';
 import { uploadFile } from './helpers/sources.ts';
 import { readSse, text } from './helpers/sse.ts';
 import { createTenant, type TenantFixture } from './helpers/tenants.ts';
@@ -56,7 +57,9 @@ let sourcesApi: Api;
 const extraEnv = (name: string): Record<string, string> =>
   name === 'worker'
     ? { CLOSER_UPLOADS_DIR: uploadsDir, CLOSER_WORKER_SECRET: WORKER_SECRET, ALLOW_PRIVATE_CRAWL: 'true' }
-    : {};
+    : name === 'billing'
+      ? STRIPE_ENV
+      : {};
 beforeAll(async () => {
   site = await startTestSite();
   site.pages.set(
@@ -263,6 +266,38 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     // robots.txt, read by robots-parser under Deno, kept the crawler out of /private/.
     expect(site.requests).toContain('/robots.txt');
     expect(site.requests).not.toContain('/private/x');
+  },
+  billing: async (fn) => {
+    // The stripe library under Deno: a signed delivery verified with SubtleCrypto and applied over postgres.js;
+    // a tampered one refused. (Stripe's API itself is not reachable from here.)
+    const event = stripeEvent(
+      'customer.subscription.created',
+      subscription({
+        id: 'sub_deno',
+        customer: 'cus_deno',
+        status: 'active',
+        price: 'price_unknown',
+        orgId: acme.orgId,
+        periodStart: Math.floor(Date.now() / 1000),
+      }),
+      Math.floor(Date.now() / 1000),
+    );
+    const { payload, header } = signed(event);
+    const deliver = (body: string) =>
+      fetch(`${fn.url}/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': header },
+        body,
+      });
+    expect((await deliver(payload.replace('"active"', '"trialing"'))).status).toBe(400);
+    expect(await json(await deliver(payload))).toEqual({ received: true, applied: true });
+    expect(await json(await deliver(payload))).toEqual({
+      received: true,
+      applied: false,
+      reason: 'duplicate',
+    });
+    const usage = await json(await fetch(`${fn.url}/usage`, asAcme()));
+    expect(usage.subscription).toMatchObject({ status: 'active', planId: 'free' });
   },
   dashboard: async (fn) => {
     // "Today" in the zone the dashboard is asked about, not in UTC: they differ for hours every night.

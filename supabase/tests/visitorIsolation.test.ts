@@ -160,6 +160,8 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     privacy_audit: { column: 'id', ids: [] },
     knowledge_sources: { column: 'id', ids: [] },
     knowledge_source_runs: { column: 'id', ids: [] },
+    billing_accounts: { column: 'org_id', ids: [] },
+    billing_usage: { column: 'org_id', ids: [] },
   });
 
   it('covers every tenant table', () => {

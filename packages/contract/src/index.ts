@@ -1,5 +1,6 @@
 // The Closer wire contract: the only place a request, response, error or stream event shape is written down.
 export * from './agent.ts';
+export * from './billing.ts';
 export * from './chat.ts';
 export * from './common.ts';
 export * from './conversation.ts';
@@ -7,6 +8,7 @@ export * from './dashboard.ts';
 export * from './errors.ts';
 export * from './health.ts';
 export * from './inputs/agent.ts';
+export * from './inputs/billing.ts';
 export * from './inputs/chat.ts';
 export * from './inputs/conversation.ts';
 export * from './inputs/dashboard.ts';

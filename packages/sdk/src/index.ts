@@ -7,6 +7,7 @@ import { StreamError } from './core/errors.ts';
 import { createHttp, type RetryOptions } from './core/http.ts';
 import { createTransport } from './core/transport.ts';
 import { agentsResource } from './resources/agents.ts';
+import { billingResource } from './resources/billing.ts';
 import { knowledgeBaseResource } from './resources/knowledgeBase.ts';
 import { kommoResource } from './resources/kommo.ts';
 import {
@@ -75,6 +76,7 @@ export function createClient(options: ClientOptions) {
     dashboard: dashboardResource(http),
     kommo: kommoResource(http),
     privacy: privacyResource(http),
+    billing: billingResource(http),
     chat,
     health: healthResource(http),
   };

@@ -2,6 +2,7 @@
 import type { FunctionApp } from '@closer/functions/_shared/http/app.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { createAgentsApp } from '@closer/functions/agents/app.ts';
+import { createBillingApp } from '@closer/functions/billing/app.ts';
 import { createChatApp } from '@closer/functions/chat/app.ts';
 import { createConversationsApp } from '@closer/functions/conversations/app.ts';
 import { createDashboardApp } from '@closer/functions/dashboard/app.ts';
@@ -25,6 +26,7 @@ export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp
   organizations: createOrganizationsApp,
   worker: (runtime) => createWorkerApp(runtime),
   privacy: createPrivacyApp,
+  billing: createBillingApp,
 };
 
 export const functionNames = Object.keys(functionFactories);

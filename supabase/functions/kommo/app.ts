@@ -10,6 +10,7 @@ import {
 import * as z from 'zod/mini';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { bearerToken, tenant } from '../_shared/auth/middleware.ts';
+import { requireRoom } from '../_shared/billing/usage.ts';
 import { timingSafeEqual } from '../_shared/crypto.ts';
 import type { Row } from '../_shared/db/types.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
@@ -39,7 +40,16 @@ const catalogOf = ({ pipelines, users, customFields }: KommoCatalog): KommoCatal
 });
 
 export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) {
-  const app = createFunctionApp('kommo', runtime);
+  const app = createFunctionApp('kommo', runtime, {
+    // A delivery of a few thousand stage changes (see webhookDelivery.ts's field limit) is a few MB of form.
+    largeBodies: [
+      {
+        path: /\/kommo\/webhooks\/[^/]+$/,
+        mediaType: 'application/x-www-form-urlencoded',
+        maxBytes: 4 * 1024 * 1024,
+      },
+    ],
+  });
   const fetcher: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
   // Connection, webhook secret, settings and disconnecting are an owner's or admin's business.
   const admin = authorize(access.admin);
@@ -63,7 +73,10 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
   app.post('/oauth/start', admin, oauthStart, async (c) => {
     const { returnUrl } = c.req.valid('json');
     const cfg = config();
-    const url = await tenant(c, (tx) => startOauth(tx, cfg, c.var.principal.orgId, returnUrl ?? null));
+    const url = await tenant(c, async (tx) => {
+      await requireRoom(tx, runtime.env, 'kommo');
+      return startOauth(tx, cfg, c.var.principal.orgId, returnUrl ?? null);
+    });
     return c.json({ url });
   });
 

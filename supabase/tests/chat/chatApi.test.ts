@@ -81,7 +81,8 @@ describe('rate limits kept in Postgres', () => {
     const third = await continueWith('Three');
     expect(third.status).toBe(429);
     expect(Number(third.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(Number(third.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    // A sliding minute: at most until the previous minute's hits have slid out of the next one.
+    expect(Number(third.headers.get('retry-after'))).toBeLessThanOrEqual(120);
     expect(JSON.stringify(third.body)).toContain('at most 2 a minute');
     // The refused message was not stored; a new conversation is a new visitor.
     const stored = await db.query(
@@ -90,7 +91,8 @@ describe('rate limits kept in Postgres', () => {
     );
     expect(stored.map((m) => m.content)).toEqual(['One', 'Two']);
   });
-  // Per-address limits (trusted proxies, sockets, rotation): clientAddress.test.ts.
+  // Per-address limits (trusted proxies, sockets, rotation): clientAddress.test.ts; the sliding minute:
+  // rateLimit.test.ts.
 });
 
 describe('GET /chat/config', () => {

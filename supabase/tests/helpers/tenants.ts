@@ -52,10 +52,12 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   jobs: 'org_id',
   knowledge_gaps: 'org_id',
   privacy_audit: 'org_id',
+  billing_accounts: 'org_id',
+  billing_usage: 'org_id',
 };
 
-/** Tables a tenant may append to and read, never change: no update or delete policy at all. */
-export const appendOnlyTables = new Set(['privacy_audit']);
+/** Tables a tenant may at most append to and read, never change: no update or delete policy at all. */
+export const appendOnlyTables = new Set(['privacy_audit', 'billing_accounts', 'billing_usage']);
 
 export async function createTenant(
   db: Queryable,
@@ -200,5 +202,10 @@ export async function createTenant(
   await q(`insert into public.privacy_audit (org_id, action, actor_kind) values ($1, 'export', 'worker')`, [
     f.orgId,
   ]);
+  await q('insert into public.billing_accounts (org_id) values ($1)', [f.orgId]);
+  await q(
+    `insert into public.billing_usage (org_id, metric, period_start, quantity) values ($1, 'messages', date_trunc('month', now()), 1)`,
+    [f.orgId],
+  );
   return f;
 }

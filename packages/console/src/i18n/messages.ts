@@ -1,5 +1,6 @@
 // Every area's catalog in one typed table: a page adds one import and one spread line here.
 import { agentsMessages } from '../pages/agents/messages.ts';
+import { billingMessages } from '../pages/billing/messages.ts';
 import { conversationsMessages } from '../pages/conversations/messages.ts';
 import { dashboardMessages } from '../pages/dashboard/messages.ts';
 import { knowledgeMessages } from '../pages/knowledge/messages.ts';
@@ -25,6 +26,7 @@ const areas = [
   knowledgeMessages,
   scriptsMessages,
   playgroundMessages,
+  billingMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

@@ -16,8 +16,8 @@ import { estimateTokens } from '../prompt/tokens.ts';
 import { groundingFor, type MatchedObjection, type StageScript } from '../retrieval/retrieve.ts';
 import type { QuestionEmbedding } from '../retrieval/semantic.ts';
 import { withIdleTimeout } from './idle.ts';
-import { CAPTURE_LEAD_TOOL, captureLeadAnswer, leadFieldsFromToolArguments, upsertLead } from './leads.ts';
 import { ReplyText, replyCharLimit } from './replyText.ts';
+import { type ChatTool, offeredTools, runToolCall, toolDefinitions } from './tools/index.ts';
 import {
   countTurn,
   finishReplyStatement,
@@ -39,6 +39,8 @@ export interface ChatTimings {
 export interface PreparedTurn extends GroundedPrompt {
   agent: ChatAgent;
   turn: OpenedTurn;
+  /** The tools offered to the model in this turn (see tools/index.ts). */
+  tools: ChatTool[];
 }
 
 const MAX_TOOL_ROUNDS = 2;
@@ -48,7 +50,6 @@ export interface GroundedPrompt {
   grounding: Grounding;
   objections: MatchedObjection[];
   script: StageScript | null;
-  offerTools: boolean;
   /** Retrieval found nothing relevant for the visitor's question: recorded as a knowledge gap with the reply. */
   knowledgeGap: boolean;
 }
@@ -97,7 +98,6 @@ export async function groundedPrompt(
     },
     objections,
     script,
-    offerTools: conversation.tools,
     knowledgeGap: isKnowledgeGap(
       { passages: knowledge.length, objections: objections.length },
       { text: conversation.message, language: agent.language, agentName: agent.name },
@@ -119,6 +119,7 @@ export async function prepareTurn(
   question?: Promise<QuestionEmbedding | null>,
 ): Promise<PreparedTurn> {
   const newToken = input.request.conversationId ? undefined : newVisitorToken();
+  const tools = offeredTools({ agent, provider: provider.name });
   return withTenant(db, claims, async (tx) => {
     const turn = await openTurn(tx, { ...input, agent, ...(newToken ? { newToken } : {}) });
     const prompt = await groundedPrompt(tx, agent, {
@@ -126,11 +127,11 @@ export async function prepareTurn(
       message: input.request.message,
       stage: turn.stage,
       hasLead: turn.hasLead,
-      tools: provider.name !== 'offline' && agent.leadCapture.enabled,
+      tools: provider.name !== 'offline',
       ...(question ? { question } : {}),
     });
     await countTurn(tx, agent.orgId, turn);
-    return { agent, turn, ...prompt };
+    return { agent, turn, tools, ...prompt };
   });
 }
 
@@ -236,7 +237,7 @@ async function relay(
     failure: null,
   };
   let messages = prepared.messages;
-  let tools = prepared.offerTools ? [CAPTURE_LEAD_TOOL] : undefined;
+  let tools = prepared.tools.length > 0 ? toolDefinitions(prepared.tools) : undefined;
   const timeouts = {
     firstEventMs: run.timings.firstTokenTimeoutMs,
     idleMs: run.timings.idleTimeoutMs,
@@ -320,34 +321,18 @@ async function runTool(
   relayed: Relayed,
   emit: (event: ChatEvent) => void,
 ): Promise<LlmMessage> {
-  const answer = (content: string): LlmMessage => ({ role: 'tool', toolCallId: call.id, content });
-  if (call.name !== CAPTURE_LEAD_TOOL.name) return answer(`Unknown tool ${call.name}`);
-  const { fields, refused } = leadFieldsFromToolArguments(call.arguments);
-  if (!fields) return answer(captureLeadAnswer(null, refused));
-  try {
-    const { agent, turn } = prepared;
-    const lead = await withTenant(run.db, run.claims, (tx) =>
-      upsertLead(tx, {
-        orgId: agent.orgId,
-        agentId: agent.id,
-        conversationId: turn.conversationId,
-        fields,
-        address: run.clientAddress,
-      }),
-    );
-    relayed.lead = lead;
-    emit({ type: 'lead', data: { leadId: lead.id, fields } });
-    return answer(captureLeadAnswer(fields, refused));
-  } catch (failure) {
-    logFailure(run, 'capture_lead', failure);
-    const why =
-      failure instanceof ApiError && failure.code === 'rate_limited'
-        ? 'too many contact details were sent from this conversation or address in the last hour'
-        : 'a technical problem stopped the details from being saved';
-    return answer(
-      `NOT saved: ${why}. Do not say they were saved; apologise and ask the visitor to send them again later.`,
-    );
-  }
+  const context = {
+    db: run.db,
+    claims: run.claims,
+    agent: prepared.agent,
+    turn: prepared.turn,
+    clientAddress: run.clientAddress,
+    emit,
+    logFailure: (what: string, failure: unknown) => logFailure(run, what, failure),
+  };
+  const result = await runToolCall(prepared.tools, context, call);
+  if (result.lead) relayed.lead = result.lead;
+  return { role: 'tool', toolCallId: call.id, content: result.content };
 }
 
 /** Decides how the reply ended and stores it; a store that fails is logged and becomes the error. */

@@ -1,4 +1,7 @@
-// Fixed one-minute windows counted in Postgres, so a limit holds across every function instance.
+// Per-minute limits counted in Postgres, so a limit holds across every function instance. Windows are fixed
+// minutes, but a request is judged by a sliding minute: the current window's hits plus the previous window's,
+// weighted by how much of it the last 60 s still cover. Fixed windows alone admit twice the limit across a
+// minute's boundary (the whole limit at 12:00:59 and again at 12:01:00).
 import type { Statement } from '../db/pipeline.ts';
 import type { Queryable, Row } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
@@ -10,30 +13,72 @@ export interface RateLimit {
   what: string;
 }
 
-/** Counts one hit in each bucket (one statement for all) and refuses with 429 when any is over its limit. */
-export async function countHits(tx: Queryable, orgId: string, limits: RateLimit[]): Promise<void> {
-  const rows = await tx.query<HitRow>(
-    `insert into public.rate_limits (org_id, bucket, window_start, hits)
-     select $1, bucket, date_trunc('minute', now()), 1 from unnest($2::text[]) as bucket
-     on conflict (bucket, window_start) do update set hits = public.rate_limits.hits + 1
-     returning bucket, hits, ceil(extract(epoch from date_trunc('minute', now()) + interval '1 minute' - now()))::int as retry_after`,
-    [orgId, limits.map((l) => l.bucket)],
-  );
-  refuseOver(rows, limits, 0);
-}
+const WINDOW_S = 60;
 
-interface HitRow {
+/** One bucket's counts: hits in this minute and the one before, and the seconds gone in this minute. */
+export interface WindowCounts {
   bucket: string;
   hits: number;
-  retry_after: number;
+  previous_hits: number;
+  elapsed_s: number;
 }
 
-/** Throws 429 for the first limit whose bucket would be over it with `more` hits added. */
-function refuseOver(rows: HitRow[], limits: RateLimit[], more: number): void {
+// The previous window's hits and the position in the current one, beside each bucket's current hits.
+const withPreviousWindow = (current: string) => `
+  select c.bucket, c.hits, coalesce(p.hits, 0) as previous_hits,
+         extract(epoch from now() - date_trunc('minute', now()))::float8 as elapsed_s
+  from ${current} c
+  left join public.rate_limits p
+    on p.bucket = c.bucket and p.window_start = date_trunc('minute', now()) - interval '1 minute'`;
+
+/** Counts one hit in each bucket (one statement for all) and refuses with 429 when any is over its limit. */
+export async function countHits(tx: Queryable, orgId: string, limits: RateLimit[]): Promise<void> {
+  const rows = await tx.query<WindowCounts>(
+    `with counted as (
+       insert into public.rate_limits (org_id, bucket, window_start, hits)
+       select $1, bucket, date_trunc('minute', now()), 1 from unnest($2::text[]) as bucket
+       on conflict (bucket, window_start) do update set hits = public.rate_limits.hits + 1
+       returning bucket, hits
+     ) ${withPreviousWindow('counted')}`,
+    [orgId, limits.map((l) => l.bucket)],
+  );
+  // This hit is in the rows already; a refusal rolls the transaction, and so the hit, back.
+  refuseOver(
+    rows.map((r) => ({ ...r, hits: r.hits - 1 })),
+    limits,
+  );
+}
+
+/** The sliding minute's estimate of hits, with one more. */
+export function slidingHits(counts: Omit<WindowCounts, 'bucket'>): number {
+  const previousShare = Math.max(0, 1 - counts.elapsed_s / WINDOW_S);
+  return counts.previous_hits * previousShare + counts.hits + 1;
+}
+
+/**
+ * Seconds until one more hit fits, if nothing else arrives: while this minute's own hits leave room, until
+ * enough of the previous minute has slid out; otherwise into the next minute, where this one becomes the previous.
+ */
+export function secondsUntilRoom(counts: Omit<WindowCounts, 'bucket'>, limit: number): number {
+  const room = limit - 1;
+  if (room < 0) return WINDOW_S;
+  let wait: number;
+  if (counts.hits <= room && counts.previous_hits > 0) {
+    wait = WINDOW_S * (1 - (room - counts.hits) / counts.previous_hits) - counts.elapsed_s;
+  } else {
+    const intoNext = counts.hits > 0 ? WINDOW_S * (1 - room / counts.hits) : 0;
+    wait = WINDOW_S - counts.elapsed_s + Math.max(0, intoNext);
+  }
+  // A hair below a whole second is float noise (60 × (1 − 2/3) is 20.000000000000004), not a second more.
+  return Math.max(1, Math.ceil(wait - 1e-9));
+}
+
+/** Throws 429 for the first limit whose bucket has no room for one more hit in the sliding minute. */
+function refuseOver(rows: WindowCounts[], limits: RateLimit[]): void {
   for (const limit of limits) {
     const row = rows.find((r) => r.bucket === limit.bucket);
-    if (row && row.hits + more > limit.limit) {
-      const wait = Math.max(1, row.retry_after);
+    if (row && slidingHits(row) > limit.limit) {
+      const wait = secondsUntilRoom(row, limit.limit);
       throw new ApiError(
         'rate_limited',
         `Too many messages ${limit.what}: at most ${limit.limit} a minute. Try again in ${wait} s.`,
@@ -44,20 +89,22 @@ function refuseOver(rows: HitRow[], limits: RateLimit[], more: number): void {
 }
 
 /**
- * Reads the current windows without counting or locking (sent with a turn's first statements): a bucket already
- * at its limit is refused at once, before the turn does any work. countHits, at the end, is what holds exactly.
+ * Reads the windows without counting or locking (sent with a turn's first statements): a bucket already at its
+ * limit is refused at once, before the turn does any work. countHits, at the end, is what holds exactly.
  */
 export function peekHitsStatement(limits: RateLimit[]): Statement {
   return {
-    text: `select bucket, hits, ceil(extract(epoch from date_trunc('minute', now()) + interval '1 minute' - now()))::int as retry_after
-     from public.rate_limits where bucket = any($1::text[]) and window_start = date_trunc('minute', now())`,
+    text: `with current_window as (
+       select b.bucket, coalesce(r.hits, 0) as hits from unnest($1::text[]) as b (bucket)
+       left join public.rate_limits r on r.bucket = b.bucket and r.window_start = date_trunc('minute', now())
+     ) ${withPreviousWindow('current_window')}`,
     params: [limits.map((l) => l.bucket)],
   };
 }
 
 /** Refuses (429) when peekHitsStatement's rows show a bucket with no room for one more hit. */
 export function refuseWhenFull(rows: Row[], limits: RateLimit[]): void {
-  refuseOver(rows as unknown as HitRow[], limits, 1);
+  refuseOver(rows as unknown as WindowCounts[], limits);
 }
 
 /** Old windows are of no use; sweep them now and then rather than on every request. */

@@ -1,0 +1,43 @@
+// What a tool the model may call needs from the engine, and what it gives back.
+import type { ChatEvent, Lead } from '@closer/contract';
+import type { TenantClaims } from '../../db/tenant.ts';
+import type { Database } from '../../db/types.ts';
+import type { ChatAgent } from '../../llm/agentModel.ts';
+import type { LlmTool } from '../../llm/types.ts';
+import type { OpenedTurn } from '../turn.ts';
+
+/** The turn a tool call belongs to. */
+export interface ToolCallContext {
+  db: Database;
+  claims: TenantClaims;
+  agent: ChatAgent;
+  turn: OpenedTurn;
+  /** The client's address bucket (null: unknown), for per-address limits. */
+  clientAddress: string | null;
+  /** Sends a stream event to the client (e.g. `lead`). */
+  emit: (event: ChatEvent) => void;
+  /** Logs a failure with the request id; the tool then tells the model the truth. */
+  logFailure: (what: string, failure: unknown) => void;
+}
+
+/** What the model is told, and what the turn learnt. */
+export interface ToolResult {
+  /** The tool message the model reads next: the truth, a failure included. */
+  content: string;
+  /** A lead saved or updated by the call. */
+  lead?: Lead;
+}
+
+/** Whether a tool is offered is decided per turn, before the model is called. */
+export interface ToolOffer {
+  agent: ChatAgent;
+  /** The provider's name: `offline` calls no tools. */
+  provider: string;
+}
+
+/** A tool the model may call during a reply. `run` never throws: a failure becomes the result's content. */
+export interface ChatTool {
+  definition: LlmTool;
+  offered(offer: ToolOffer): boolean;
+  run(context: ToolCallContext, argumentsJson: string): Promise<ToolResult>;
+}
