@@ -18,6 +18,7 @@ import {
   organizationsResource,
 } from './resources/organization.ts';
 import { privacyResource } from './resources/privacy.ts';
+import { webhooksResource } from './resources/webhooks.ts';
 
 export interface ClientOptions extends CredentialOptions {
   /** The functions base URL: `https://<project>.supabase.co/functions/v1` (local: `http://localhost:54321/functions/v1`). */
@@ -76,6 +77,7 @@ export function createClient(options: ClientOptions) {
     dashboard: dashboardResource(http),
     kommo: kommoResource(http),
     privacy: privacyResource(http),
+    webhooks: webhooksResource(http),
     billing: billingResource(http),
     chat,
     health: healthResource(http),

@@ -12,6 +12,7 @@ import { createKommoApp } from '@closer/functions/kommo/app.ts';
 import { createLeadsApp } from '@closer/functions/leads/app.ts';
 import { createOrganizationsApp } from '@closer/functions/organizations/app.ts';
 import { createPrivacyApp } from '@closer/functions/privacy/app.ts';
+import { createWebhooksApp } from '@closer/functions/webhooks/app.ts';
 import { createWorkerApp } from '@closer/functions/worker/app.ts';
 
 export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp> = {
@@ -26,6 +27,7 @@ export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp
   organizations: createOrganizationsApp,
   worker: (runtime) => createWorkerApp(runtime),
   privacy: createPrivacyApp,
+  webhooks: createWebhooksApp,
   billing: createBillingApp,
 };
 

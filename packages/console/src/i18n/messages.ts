@@ -10,6 +10,7 @@ import { playgroundMessages } from '../pages/playground/messages.ts';
 import { scriptsMessages } from '../pages/scripts/messages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
+import { webhooksMessages } from '../pages/webhooks/messages.ts';
 import { commonMessages } from './common.ts';
 import { fill, type Locale, locale } from './i18n.ts';
 
@@ -26,6 +27,7 @@ const areas = [
   knowledgeMessages,
   scriptsMessages,
   playgroundMessages,
+  webhooksMessages,
   billingMessages,
 ] as const;
 

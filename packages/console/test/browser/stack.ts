@@ -62,6 +62,8 @@ export async function startConsoleStack(
   const env = {
     CLOSER_OFFLINE_WORD_MS: '5',
     CLOSER_JWT_SECRET: 'console-browser-tests-secret-0123456789abcdef',
+    // Webhook endpoints on 127.0.0.1 (the tests' receivers).
+    ALLOW_PRIVATE_WEBHOOKS: 'true',
     ...options.env,
   };
   const app = createLocalApp(createRuntime(db, { ...env, SUPABASE_URL: 'http://127.0.0.1' }), demo, codes);

@@ -7,18 +7,20 @@ import { currentOrganization } from '../../organizations.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Tabs } from '../../ui/Tabs.tsx';
 import { BillingSection } from '../billing/BillingSection.tsx';
+import { WebhooksSection } from '../webhooks/WebhooksSection.tsx';
 import { ApiKeysSection } from './ApiKeysSection.tsx';
 import { KommoSection } from './KommoSection.tsx';
 import { MembersSection } from './MembersSection.tsx';
 import { OrganizationSection } from './OrganizationSection.tsx';
 
-type TabKey = 'organization' | 'members' | 'apiKeys' | 'kommo' | 'billing';
+type TabKey = 'organization' | 'members' | 'apiKeys' | 'kommo' | 'webhooks' | 'billing';
 
 const labels: Record<TabKey, MessageKey> = {
   organization: 'settings.tab.organization',
   members: 'settings.tab.members',
   apiKeys: 'settings.tab.apiKeys',
   kommo: 'settings.tab.kommo',
+  webhooks: 'settings.tab.webhooks',
   billing: 'settings.tab.billing',
 };
 
@@ -27,7 +29,7 @@ export default function SettingsPage() {
   const staffOnly = role === 'member';
   const available: TabKey[] = staffOnly
     ? ['organization', 'members']
-    : ['organization', 'members', 'apiKeys', 'kommo', 'billing'];
+    : ['organization', 'members', 'apiKeys', 'kommo', 'webhooks', 'billing'];
   const asked = new URLSearchParams(useSearch()).get('tab') as TabKey | null;
   const [tab, setTab] = useState<TabKey>(asked && available.includes(asked) ? asked : 'organization');
   return (
@@ -43,6 +45,7 @@ export default function SettingsPage() {
         {tab === 'members' && <MembersSection />}
         {tab === 'apiKeys' && <ApiKeysSection />}
         {tab === 'kommo' && <KommoSection />}
+        {tab === 'webhooks' && <WebhooksSection />}
         {tab === 'billing' && <BillingSection />}
       </Tabs>
     </>
