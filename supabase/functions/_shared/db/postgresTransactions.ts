@@ -76,12 +76,16 @@ class Held {
   }
 
   private settled<R>(answer: Promise<R>): Promise<R> {
-    return Promise.race([answer, this.gone]).catch((error: unknown) => {
+    const outcome = Promise.race([answer, this.gone]).catch((error: unknown) => {
       // A FATAL may be postgres.js replaying an old backend's error on a live connection (porsager/postgres#1223):
       // the connection is lost only when it closes (the watch) or fails without any answer.
       if (!(error instanceof postgres.PostgresError)) this.lose(error);
       throw error;
     });
+    // Whoever awaits a statement gets its failure; one nobody awaits any more (its transaction already failed
+    // on an earlier one) must not become an unhandled rejection once the connection is lost.
+    outcome.catch(() => {});
+    return outcome;
   }
 
   /**
