@@ -15,6 +15,7 @@ import { assemblePrompt } from '../prompt/assemble.ts';
 import { estimateTokens } from '../prompt/tokens.ts';
 import { groundingFor, type MatchedObjection, type StageScript } from '../retrieval/retrieve.ts';
 import type { QuestionEmbedding } from '../retrieval/semantic.ts';
+import { offlineHandoff } from '../handoff/offline.ts';
 import { withIdleTimeout } from './idle.ts';
 import { ReplyText, replyCharLimit } from './replyText.ts';
 import { type ChatTool, offeredTools, runToolCall, toolDefinitions } from './tools/index.ts';
@@ -44,6 +45,14 @@ export interface PreparedTurn extends GroundedPrompt {
 }
 
 const MAX_TOOL_ROUNDS = 2;
+
+const HELD_PROMPT: GroundedPrompt = {
+  messages: [],
+  grounding: { agentName: '', language: 'en', knowledge: [], objections: [], script: null, question: '' },
+  objections: [],
+  script: null,
+  knowledgeGap: false,
+};
 
 export interface GroundedPrompt {
   messages: LlmMessage[];
@@ -122,6 +131,12 @@ export async function prepareTurn(
   const tools = offeredTools({ agent, provider: provider.name });
   return withTenant(db, claims, async (tx) => {
     const turn = await openTurn(tx, { ...input, agent, ...(newToken ? { newToken } : {}) });
+    if (turn.held) {
+      // A person holds the conversation: nothing to retrieve, no model to ask.
+      await countTurn(tx, agent.orgId, turn);
+      return { agent, turn, tools: [], ...HELD_PROMPT };
+    }
+    const personAsked = await offlineHandoff(tx, { agent, provider, turn, message: input.request.message });
     const prompt = await groundedPrompt(tx, agent, {
       history: turn.history,
       message: input.request.message,
@@ -131,6 +146,7 @@ export async function prepareTurn(
       ...(question ? { question } : {}),
     });
     await countTurn(tx, agent.orgId, turn);
+    if (personAsked) prompt.grounding.handoff = 'requested';
     return { agent, turn, tools, ...prompt };
   });
 }
