@@ -41,18 +41,21 @@ create table public.conversation_events (
 );
 create index conversation_events_conversation_idx on public.conversation_events (conversation_id, id);
 alter table public.conversation_events enable row level security;
-create policy conversation_events_tenant on public.conversation_events for all to authenticated
-  using (org_id = (select public.current_org_id()))
+-- Appended and read, never changed by a tenant (they go with their conversation).
+create policy conversation_events_read on public.conversation_events for select to authenticated
+  using (org_id = (select public.current_org_id()));
+create policy conversation_events_append on public.conversation_events for insert to authenticated
   with check (org_id = (select public.current_org_id()));
--- A visitor reads and writes (asking for a person, a message while a person holds it) only its own
--- conversation's events; nobody but the owner deletes them (they go with the conversation).
+-- A visitor reads and appends to (asking for a person, a message while a person holds it) only its own
+-- conversation's events.
 select public.restrict_visitors(
   'public.conversation_events'::regclass,
   'conversation_id = (select public.visitor_conversation_id())',
   'conversation_id = (select public.visitor_conversation_id())',
   'false');
-grant select, insert on public.conversation_events to authenticated, service_role;
-grant delete on public.conversation_events to service_role;
+-- Privileges as every table's (20261201090000): the policies above admit no update or delete.
+revoke all on public.conversation_events from public, anon;
+grant select, insert, update, delete on public.conversation_events to authenticated, service_role;
 
 -- Fan-out across instances: each server LISTENs once and wakes the streams of that conversation. The payload
 -- names the event, never its data (NOTIFY payloads are limited to 8000 bytes; readers fetch under RLS).
