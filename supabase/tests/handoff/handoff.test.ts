@@ -1,6 +1,7 @@
 // Handoff to a person through the API, on both database drivers: the visitor asks (offline responder), the agent
 // falls silent, an operator claims and answers with their name, hands back and closes (docs/handoff.md).
 import type { ChatReply, ConversationWithMessages, Message } from '@closer/contract';
+import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, type Caller, createApi, issuePaths } from '../helpers/api.ts';
@@ -156,6 +157,32 @@ describe.each(drivers)('handoff on %s', (driver) => {
     expect((await api.as(b.secretKey)('POST', `/conversations/${id}/messages`, { content: 'Hi' })).status).toBe(404);
     // A visitor's key is no operator.
     expect((await visitor('POST', `/conversations/${id}/claim`, {})).status).toBe(403);
+  });
+
+  it('lets exactly one of two operators claiming at once hold the conversation (two pools on PostgreSQL)', async () => {
+    const { id } = await startConversation();
+    const second = driver === 'postgres' ? createPostgresDatabase((db as Database & { url: string }).url) : db;
+    try {
+      const auth = await fakeSupabaseAuth();
+      const olga = createApi(db).as(await auth.legacyToken(a.userId), { 'x-organization-id': a.orgId });
+      const key = createApi(second).as(a.secretKey);
+      const [byOlga, byKey] = await Promise.all([
+        olga('POST', `/conversations/${id}/messages`, { content: 'Olga here', displayName: 'Olga' }),
+        key('POST', `/conversations/${id}/messages`, { content: 'Support here' }),
+      ]);
+      expect([byOlga.status, byKey.status].sort()).toEqual([201, 409]);
+      const winner = byOlga.status === 201 ? 'Olga' : 'Support';
+      const now = await read(id);
+      expect(now.body.handoff?.assignee?.name).toBe(winner);
+      expect(now.body.messages.filter((m) => m.role === 'operator').map((m) => m.author?.name)).toEqual([winner]);
+      const states = await db.query<{ n: number }>(
+        `select count(*)::int as n from conversation_events where conversation_id = $1 and type = 'state'`,
+        [id],
+      );
+      expect(states[0]?.n).toBe(1);
+    } finally {
+      if (second !== db) await second.close();
+    }
   });
 
   it('does not hand over when the agent does not offer people', async () => {
