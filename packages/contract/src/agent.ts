@@ -181,7 +181,8 @@ export const agent = z.object({
   leadCapture: leadCaptureSettings,
   theme: agentTheme,
   rateLimits: agentRateLimits,
-  handoff: agentHandoff,
+  /** Absent from servers older than this setting: read as not enabled. */
+  handoff: z.prefault(agentHandoff, {}),
   publishableKey: z.string(),
   createdAt: timestamp,
   updatedAt: timestamp,

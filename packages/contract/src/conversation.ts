@@ -53,8 +53,11 @@ export const conversation = z.object({
   metadata: z.record(z.string(), metadataValue),
   messageCount: z.number(),
   leadId: z.nullable(id),
-  /** Set while a person is asked for or holds the conversation (`handoff_requested`, `human`). */
-  handoff: z.nullable(conversationHandoff),
+  /**
+   * Set while a person is asked for or holds the conversation (`handoff_requested`, `human`); null otherwise
+   * (and from servers older than handoffs).
+   */
+  handoff: z._default(z.nullable(conversationHandoff), null),
   createdAt: timestamp,
   lastMessageAt: timestamp,
 });
