@@ -76,15 +76,15 @@ it('follows a handoff live: the visitor asks, an operator answers, across stream
   await expect(
     closer.conversations.claim(conversationId, { displayName: 'Someone else' }),
   ).resolves.toMatchObject({ status: 'human' }); // the same key holds it: claiming again changes nothing
-  await closer.conversations.sendMessage(conversationId, { content: 'What can I do for you?', displayName: 'Olga' });
+  await closer.conversations.sendMessage(conversationId, {
+    content: 'What can I do for you?',
+    displayName: 'Olga',
+  });
   const seen = await messages;
 
-  expect(seen.map((e) => (e.type === 'state' ? `state:${e.data.status}` : `${e.type}:${e.data.role}`))).toEqual([
-    'state:handoff_requested',
-    'state:human',
-    'message:operator',
-    'message:operator',
-  ]);
+  expect(
+    seen.map((e) => (e.type === 'state' ? `state:${e.data.status}` : `${e.type}:${e.data.role}`)),
+  ).toEqual(['state:handoff_requested', 'state:human', 'message:operator', 'message:operator']);
   const ids = seen.map((e) => BigInt(e.id!));
   expect([...ids].sort((x, y) => (x < y ? -1 : 1))).toEqual(ids);
   expect(new Set(ids).size).toBe(ids.length);
@@ -101,9 +101,9 @@ it('follows a handoff live: the visitor asks, an operator answers, across stream
   await closer.conversations.release(conversationId);
   const back = await browser.send({ message: 'Hello again', conversationId });
   expect(back.finishReason).toBe('stop');
-  await expect(
-    createClient({ url, secretKey }).conversations.close(conversationId),
-  ).resolves.toMatchObject({ status: 'closed' });
+  await expect(createClient({ url, secretKey }).conversations.close(conversationId)).resolves.toMatchObject({
+    status: 'closed',
+  });
   await expect(closer.conversations.sendMessage(conversationId, { content: 'Late' })).rejects.toBeInstanceOf(
     ConflictError,
   );

@@ -15,13 +15,12 @@ import type { AppEnv } from '../_shared/http/app.ts';
 import { ApiError, notFound } from '../_shared/http/errors.ts';
 import { route } from '../_shared/http/route.ts';
 import {
-  conversationEventStream as eventStreamSchema,
   conversationEventStreamDescription,
+  conversationEventStream as eventStreamSchema,
 } from '../_shared/openapi/streams.ts';
 import { messageFromRow } from '../_shared/resources/conversations.ts';
 import { messageForVisitor } from '../_shared/resources/visitorView.ts';
 import type { Runtime } from '../_shared/runtime.ts';
-import { needsVisitorToken } from './agent.ts';
 
 const seconds = (value: string | undefined, fallback: number) =>
   value && Number(value) > 0 ? Number(value) * 1000 : fallback;
@@ -110,10 +109,17 @@ export async function heldTurnResponse(
     return sseResponse(
       c,
       async (emit) => {
-        emit({ type: 'start', data: { conversationId: turn.conversationId, messageId: turn.userMessageId, status } });
+        emit({
+          type: 'start',
+          data: { conversationId: turn.conversationId, messageId: turn.userMessageId, status },
+        });
         emit({
           type: 'done',
-          data: { messageId: turn.userMessageId, finishReason: 'handoff', usage: { inputTokens: 0, outputTokens: 0 } },
+          data: {
+            messageId: turn.userMessageId,
+            finishReason: 'handoff',
+            usage: { inputTokens: 0, outputTokens: 0 },
+          },
         });
       },
       { pingMs, requestId: c.var.requestId },

@@ -119,9 +119,10 @@ export function registerHandoffRoutes(app: Hono<AppEnv>): void {
     const conversationId = c.req.valid('param').id;
     const body = c.req.valid('json');
     await tenant(c, async (tx) => {
-      const [row] = await tx.query<{ status: string }>('select status from public.conversations where id = $1', [
-        conversationId,
-      ]);
+      const [row] = await tx.query<{ status: string }>(
+        'select status from public.conversations where id = $1',
+        [conversationId],
+      );
       if (!row) throw notFound('Conversation');
       if (row.status === 'closed') throw new ApiError('conflict', 'This conversation is closed');
       const operator = await operatorOf(tx, c.var.principal, body);

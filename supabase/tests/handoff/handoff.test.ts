@@ -45,7 +45,10 @@ describe.each(drivers)('handoff on %s', (driver) => {
 
   it('hands over when the visitor asks for a person, and the agent stays silent while a person is involved', async () => {
     const { id, as } = await startConversation();
-    const ask = await as<ChatReply>('POST', '/chat', { message: 'Can I talk to a human?', conversationId: id });
+    const ask = await as<ChatReply>('POST', '/chat', {
+      message: 'Can I talk to a human?',
+      conversationId: id,
+    });
     expect(ask.status).toBe(200);
     expect(ask.body.message.role).toBe('assistant');
     expect(ask.body.message.content).toMatch(/colleague to join/);
@@ -62,7 +65,13 @@ describe.each(drivers)('handoff on %s', (driver) => {
     expect(held.body.status).toBe('handoff_requested');
     expect(held.body.message).toMatchObject({ role: 'user', content: 'Anyone there?' });
     const after = await read(id);
-    expect(after.body.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
+    expect(after.body.messages.map((m) => m.role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+      'user',
+    ]);
     expect(after.body.messageCount).toBe(5);
   });
 
@@ -100,7 +109,10 @@ describe.each(drivers)('handoff on %s', (driver) => {
       author: { name: 'Olga', avatarUrl: 'https://cdn.acme.example/olga.png' },
     });
     expect(history.body.messages.at(-1)?.author).not.toHaveProperty('id');
-    expect(history.body.handoff?.assignee).toEqual({ name: 'Olga', avatarUrl: 'https://cdn.acme.example/olga.png' });
+    expect(history.body.handoff?.assignee).toEqual({
+      name: 'Olga',
+      avatarUrl: 'https://cdn.acme.example/olga.png',
+    });
 
     // While she holds it, the visitor's message waits for her; a secret key cannot answer over her.
     const held = await as<ChatReply>('POST', '/chat', { message: 'I need a quote', conversationId: id });
@@ -124,7 +136,10 @@ describe.each(drivers)('handoff on %s', (driver) => {
     expect((await member('POST', `/conversations/${id}/claim`, {})).status).toBe(200);
 
     await member('POST', `/conversations/${id}/release`);
-    const answered = await as<ChatReply>('POST', '/chat', { message: 'What does it cost?', conversationId: id });
+    const answered = await as<ChatReply>('POST', '/chat', {
+      message: 'What does it cost?',
+      conversationId: id,
+    });
     expect(answered.body.status).toBeUndefined();
     expect(answered.body.message.role).toBe('assistant');
 
@@ -150,18 +165,24 @@ describe.each(drivers)('handoff on %s', (driver) => {
     ]);
     expect(
       issuePaths(
-        await member('POST', `/conversations/${id}/messages`, { content: 'Hi', avatarUrl: 'http://x.test/a.png' }),
+        await member('POST', `/conversations/${id}/messages`, {
+          content: 'Hi',
+          avatarUrl: 'http://x.test/a.png',
+        }),
       ),
     ).toEqual([['avatarUrl']]);
     expect((await member('POST', `/conversations/${b.conversationId}/claim`, {})).status).toBe(404);
-    expect((await api.as(b.secretKey)('POST', `/conversations/${id}/messages`, { content: 'Hi' })).status).toBe(404);
+    expect(
+      (await api.as(b.secretKey)('POST', `/conversations/${id}/messages`, { content: 'Hi' })).status,
+    ).toBe(404);
     // A visitor's key is no operator.
     expect((await visitor('POST', `/conversations/${id}/claim`, {})).status).toBe(403);
   });
 
   it('lets exactly one of two operators claiming at once hold the conversation (two pools on PostgreSQL)', async () => {
     const { id } = await startConversation();
-    const second = driver === 'postgres' ? createPostgresDatabase((db as Database & { url: string }).url) : db;
+    const second =
+      driver === 'postgres' ? createPostgresDatabase((db as Database & { url: string }).url) : db;
     try {
       const auth = await fakeSupabaseAuth();
       const olga = createApi(db).as(await auth.legacyToken(a.userId), { 'x-organization-id': a.orgId });
@@ -174,7 +195,9 @@ describe.each(drivers)('handoff on %s', (driver) => {
       const winner = byOlga.status === 201 ? 'Olga' : 'Support';
       const now = await read(id);
       expect(now.body.handoff?.assignee?.name).toBe(winner);
-      expect(now.body.messages.filter((m) => m.role === 'operator').map((m) => m.author?.name)).toEqual([winner]);
+      expect(now.body.messages.filter((m) => m.role === 'operator').map((m) => m.author?.name)).toEqual([
+        winner,
+      ]);
       const states = await db.query<{ n: number }>(
         `select count(*)::int as n from conversation_events where conversation_id = $1 and type = 'state'`,
         [id],
@@ -186,10 +209,21 @@ describe.each(drivers)('handoff on %s', (driver) => {
   });
 
   it('does not hand over when the agent does not offer people', async () => {
-    const reply = await api.as(b.publishableKey, { origin: 'https://globex.example' })<ChatReply>('POST', '/chat', {
-      message: 'Can I talk to a human?',
-    });
+    const reply = await api.as(b.publishableKey, { origin: 'https://globex.example' })<ChatReply>(
+      'POST',
+      '/chat',
+      {
+        message: 'Can I talk to a human?',
+      },
+    );
     expect(reply.body.message.content).toMatch(/call you back/);
-    expect((await api.as(b.secretKey)<ConversationWithMessages>('GET', `/conversations/${reply.body.conversationId}`)).body.status).toBe('active');
+    expect(
+      (
+        await api.as(b.secretKey)<ConversationWithMessages>(
+          'GET',
+          `/conversations/${reply.body.conversationId}`,
+        )
+      ).body.status,
+    ).toBe('active');
   });
 });

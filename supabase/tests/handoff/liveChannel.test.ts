@@ -64,7 +64,11 @@ function liveReader(response: Response) {
     },
     done,
     next: (): Promise<LiveEvent | null> =>
-      queue.length > 0 ? Promise.resolve(queue.shift()!) : ended ? Promise.resolve(null) : new Promise((r) => waiting.push(r)),
+      queue.length > 0
+        ? Promise.resolve(queue.shift()!)
+        : ended
+          ? Promise.resolve(null)
+          : new Promise((r) => waiting.push(r)),
     close: () => reader.cancel().catch(() => undefined),
   };
 }
@@ -126,7 +130,10 @@ describe.each(drivers)('the live channel on %s', (driver) => {
       id: undefined,
       data: { role: 'operator', typing: true, name: 'acme' },
     });
-    const sent = await operator('POST', `/conversations/${id}/messages`, { content: 'Olga here', displayName: 'Olga' });
+    const sent = await operator('POST', `/conversations/${id}/messages`, {
+      content: 'Olga here',
+      displayName: 'Olga',
+    });
     expect(sent.status).toBe(201);
     const state = await live.next();
     expect(state).toMatchObject({
@@ -177,7 +184,10 @@ describe.each(drivers)('the live channel on %s', (driver) => {
     const auth = await fakeSupabaseAuth();
     const console = liveReader(
       await api.fetch(`/chat/conversations/${id}/events`, {
-        headers: { authorization: `Bearer ${await auth.legacyToken(a.userId)}`, 'x-organization-id': a.orgId },
+        headers: {
+          authorization: `Bearer ${await auth.legacyToken(a.userId)}`,
+          'x-organization-id': a.orgId,
+        },
       }),
     );
     expect((await console.next())?.data).toMatchObject({ status: 'human' });

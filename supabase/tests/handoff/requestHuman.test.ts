@@ -29,7 +29,9 @@ function requestHumanCall(reason: string): string[] {
     chunk({
       role: 'assistant',
       content: null,
-      tool_calls: [{ index: 0, id: 'call_h1', type: 'function', function: { name: 'request_human', arguments: '' } }],
+      tool_calls: [
+        { index: 0, id: 'call_h1', type: 'function', function: { name: 'request_human', arguments: '' } },
+      ],
     }),
     chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(0, 10) } }] }),
     chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(10) } }] }),
@@ -68,7 +70,9 @@ describe.each(drivers)('request_human on %s', (driver) => {
       body: JSON.stringify(body),
     });
   const toolNames = (index: number) =>
-    ((upstream.requests[index]?.body.tools ?? []) as { function: { name: string } }[]).map((t) => t.function.name);
+    ((upstream.requests[index]?.body.tools ?? []) as { function: { name: string } }[]).map(
+      (t) => t.function.name,
+    );
 
   it('is not offered while the agent does not hand over to people', async () => {
     await db.query(`update agents set handoff = '{"enabled": false}' where id = $1`, [a.agentId]);
@@ -93,17 +97,28 @@ describe.each(drivers)('request_human on %s', (driver) => {
     expect(toolResult).toMatchObject({ role: 'tool', content: expect.stringMatching(/^Done: a person/) });
 
     const start = asked.events[0]!.data as { conversationId: string; visitorToken: string };
-    const conversation = await api.as(a.secretKey)<ConversationWithMessages>('GET', `/conversations/${start.conversationId}`);
+    const conversation = await api.as(a.secretKey)<ConversationWithMessages>(
+      'GET',
+      `/conversations/${start.conversationId}`,
+    );
     expect(conversation.body.status).toBe('handoff_requested');
     expect(conversation.body.handoff?.reason).toBe('wants a custom quote from a person');
 
     // While a person is asked for, the model is not called; the stream says why.
     const calls = upstream.requests.length;
-    const held = await readSse(await chat({ message: 'Hello?', conversationId: start.conversationId }, start.visitorToken));
+    const held = await readSse(
+      await chat({ message: 'Hello?', conversationId: start.conversationId }, start.visitorToken),
+    );
     expect(upstream.requests.length).toBe(calls);
     expect(held.events.map((e) => e.event)).toEqual(['start', 'done']);
-    expect(held.events[0]!.data).toMatchObject({ conversationId: start.conversationId, status: 'handoff_requested' });
-    expect(held.events[1]!.data).toMatchObject({ finishReason: 'handoff', usage: { inputTokens: 0, outputTokens: 0 } });
+    expect(held.events[0]!.data).toMatchObject({
+      conversationId: start.conversationId,
+      status: 'handoff_requested',
+    });
+    expect(held.events[1]!.data).toMatchObject({
+      finishReason: 'handoff',
+      usage: { inputTokens: 0, outputTokens: 0 },
+    });
 
     // Handed back, the model answers again; asking twice in one reply changes nothing the second time.
     await api.as(a.secretKey)('POST', `/conversations/${start.conversationId}/release`);
@@ -114,10 +129,15 @@ describe.each(drivers)('request_human on %s', (driver) => {
     );
     const before = upstream.requests.length;
     const again = await readSse(
-      await chat({ message: 'Get me a person please', conversationId: start.conversationId }, start.visitorToken),
+      await chat(
+        { message: 'Get me a person please', conversationId: start.conversationId },
+        start.visitorToken,
+      ),
     );
     expect(text(again.events)).toBe('Someone is on the way.');
-    const secondResult = (upstream.requests[before + 2]!.body.messages as { role: string; content: string }[]).at(-1);
+    const secondResult = (
+      upstream.requests[before + 2]!.body.messages as { role: string; content: string }[]
+    ).at(-1);
     expect(secondResult?.content).toMatch(/^A person has already been asked for/);
     const states = await db.query<{ status: string }>(
       `select data ->> 'status' as status from conversation_events where conversation_id = $1 and type = 'state' order by id`,

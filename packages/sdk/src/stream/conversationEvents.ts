@@ -80,7 +80,14 @@ export class ConversationEvents implements AsyncIterable<ConversationEvent> {
         }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, wait);
-          signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            { once: true },
+          );
         });
       }
     } finally {
@@ -133,7 +140,8 @@ export class ConversationEvents implements AsyncIterable<ConversationEvent> {
             yield event;
           }
           // The server ended the stream over a failure of its own (the database): reconnect after a pause.
-          if (ended) throw new StreamError(String((ended as { message?: unknown }).message ?? 'stream error'));
+          if (ended)
+            throw new StreamError(String((ended as { message?: unknown }).message ?? 'stream error'));
         }
       } finally {
         reader.cancel().catch(() => undefined);

@@ -5,6 +5,8 @@ import { randomToken, sha256Hex } from '../crypto.ts';
 import { inOrder, type Statement } from '../db/pipeline.ts';
 import { bindVisitorTokenStatement } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
+import { messageEventStatement } from '../handoff/events.ts';
+import { isHeld } from '../handoff/states.ts';
 import { ApiError } from '../http/errors.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
 import { stageFor } from '../retrieval/retrieve.ts';
@@ -16,8 +18,6 @@ import {
   sweepOldWindows,
 } from './rateLimit.ts';
 import { findVisitorConversation, type VisitorConversation } from './visitor.ts';
-import { messageEventStatement } from '../handoff/events.ts';
-import { isHeld } from '../handoff/states.ts';
 
 /** Turns kept for the prompt; older ones stay stored but are not sent to the model. */
 export const HISTORY_TURNS = 40;

@@ -31,8 +31,8 @@ export class LiveConversations {
 
   /** Calls `listener` for each note about the conversation until the returned function is called. */
   async subscribe(conversationId: string, listener: Listener): Promise<() => void> {
-    let set = this.listeners.get(conversationId);
-    if (!set) this.listeners.set(conversationId, (set = new Set()));
+    const set = this.listeners.get(conversationId) ?? new Set<Listener>();
+    this.listeners.set(conversationId, set);
     set.add(listener);
     await this.start();
     return () => {
@@ -65,7 +65,9 @@ export class LiveConversations {
         // Streams still work, by re-reading on a timer; the next subscription tries again.
         this.listening = false;
         this.started = null;
-        console.error(JSON.stringify({ level: 'warn', where: 'live channel listen', error: String(failure) }));
+        console.error(
+          JSON.stringify({ level: 'warn', where: 'live channel listen', error: String(failure) }),
+        );
       });
     return this.started;
   }
@@ -88,12 +90,15 @@ const hubs = new WeakMap<Database, LiveConversations>();
 
 /** The instance's one hub for this database. */
 export function liveConversations(db: Database): LiveConversations {
-  let hub = hubs.get(db);
-  if (!hub) hubs.set(db, (hub = new LiveConversations(db)));
+  const hub = hubs.get(db) ?? new LiveConversations(db);
+  hubs.set(db, hub);
   return hub;
 }
 
 /** Tells every instance's streams of the conversation that someone is typing (not stored, not replayed). */
 export async function notifyTyping(tx: Queryable, conversationId: string, data: TypingData): Promise<void> {
-  await tx.query('select pg_notify($1, $2)', [EVENTS_CHANNEL, JSON.stringify({ c: conversationId, t: data })]);
+  await tx.query('select pg_notify($1, $2)', [
+    EVENTS_CHANNEL,
+    JSON.stringify({ c: conversationId, t: data }),
+  ]);
 }

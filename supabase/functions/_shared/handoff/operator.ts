@@ -25,7 +25,8 @@ export async function operatorOf(
       name: identity.displayName ?? SECRET_KEY_OPERATOR_NAME,
       avatarUrl,
     };
-  if (principal.kind !== 'member') throw new ApiError('forbidden', 'Only the organisation can answer as a person');
+  if (principal.kind !== 'member')
+    throw new ApiError('forbidden', 'Only the organisation can answer as a person');
   let name = identity.displayName;
   if (!name) {
     const [member] = await tx.query<{ email: string | null }>(

@@ -73,13 +73,21 @@ export async function requestHandoff(
 function ensureClaimable(row: Locked, operator: Operator): void {
   if (row.status === 'closed') throw new ApiError('conflict', 'This conversation is closed');
   if (row.status === 'human' && row.assignee_id !== operator.id)
-    throw new ApiError('conflict', `${row.assignee_name ?? 'Another person'} already holds this conversation`, {
-      details: [{ path: ['assignee'], message: 'release it first (POST /conversations/:id/release)' }],
-    });
+    throw new ApiError(
+      'conflict',
+      `${row.assignee_name ?? 'Another person'} already holds this conversation`,
+      {
+        details: [{ path: ['assignee'], message: 'release it first (POST /conversations/:id/release)' }],
+      },
+    );
 }
 
 /** `operator` takes the conversation over: the agent falls silent. Claiming one's own again changes nothing. */
-export async function claimConversation(tx: Queryable, conversationId: string, operator: Operator): Promise<void> {
+export async function claimConversation(
+  tx: Queryable,
+  conversationId: string,
+  operator: Operator,
+): Promise<void> {
   const row = await lock(tx, conversationId);
   ensureClaimable(row, operator);
   if (row.status === 'human') return;

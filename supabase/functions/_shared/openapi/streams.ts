@@ -30,16 +30,15 @@ export const chatStreamDescription =
 /** `GET /chat/conversations/:id/events`: one message as `{ event, id?, data }`. */
 export const conversationEventStream = z.union(
   Object.entries({ ...conversationEventSchemas, error: chatEventSchemas.error }).map(
-    ([event, data]): z.ZodMiniType =>
-      z.object({ event: z.literal(event), id: z.optional(z.string()), data }),
+    ([event, data]): z.ZodMiniType => z.object({ event: z.literal(event), id: z.optional(z.string()), data }),
   ),
 );
 
 export const conversationEventStreamDescription =
   'Server-Sent Events of the conversation: `message` {messageId, role, content, author?, createdAt} (operator ' +
-  'messages; the visitor\'s while a person is involved), `state` {status, assignee} and `typing` {role, typing, ' +
+  "messages; the visitor's while a person is involved), `state` {status, assignee} and `typing` {role, typing, " +
   'name?}. Stored events (`message`, `state`) carry an `id`: reconnect with `Last-Event-ID` to get everything ' +
-  'after it (without it, the conversation\'s events from the start). The stream ends by itself after ' +
+  "after it (without it, the conversation's events from the start). The stream ends by itself after " +
   'CLOSER_EVENTS_STREAM_SECONDS (120 s) and sends `retry`; `error` {code, message} ends it when the database fails. ' +
   '`: ping` comments keep an idle stream open.';
 

@@ -3,10 +3,10 @@ import {
   type Agent,
   type AgentUpdate,
   type agentCreate,
+  agentHandoff,
   agentRateLimits,
   agentTheme,
   leadCaptureSettings,
-  agentHandoff,
 } from '@closer/contract';
 import type * as z from 'zod/mini';
 import { generatePublishableKey } from '../auth/publishableKeys.ts';

@@ -17,7 +17,10 @@ export function leadForVisitor(lead: Lead): Lead {
 }
 
 /** An operator as the visitor sees them: a name and a picture, not which member or key it was. */
-const operatorForVisitor = (person: Operator): Operator => ({ name: person.name, avatarUrl: person.avatarUrl });
+const operatorForVisitor = (person: Operator): Operator => ({
+  name: person.name,
+  avatarUrl: person.avatarUrl,
+});
 
 export const messageForVisitor = (message: Message): Message => ({
   ...message,

@@ -79,10 +79,7 @@ const patterns: Record<string, Patterns> = {
   es: {
     greeting: new RegExp(`${start}(hola|buen(os|as) (días|dias|tardes|noches)|saludos)${end}`, 'iu'),
     thanks: new RegExp(`${start}(gracias|muchas gracias)${end}`, 'iu'),
-    contact: [
-      /ll[aá]m(e|en)me|llamarme/iu,
-      /cont[aá]ct(e|en)me/iu,
-    ],
+    contact: [/ll[aá]m(e|en)me|llamarme/iu, /cont[aá]ct(e|en)me/iu],
     person: [/hablar con (una persona|un humano|alguien|un agente|un asesor)/iu],
     pleasantry: /qu[eé] tal|c[oó]mo est[aá]s?/giu,
     filler: /^(a|todos|de|nuevo|mil)$/iu,
@@ -90,10 +87,7 @@ const patterns: Record<string, Patterns> = {
   pt: {
     greeting: new RegExp(`${start}(olá|ola|oi|bom dia|boa tarde|boa noite)${end}`, 'iu'),
     thanks: new RegExp(`${start}(obrigad[oa]|valeu)${end}`, 'iu'),
-    contact: [
-      /me ligue|ligar para mim|me liga/iu,
-      /entr(e|em) em contato comigo/iu,
-    ],
+    contact: [/me ligue|ligar para mim|me liga/iu, /entr(e|em) em contato comigo/iu],
     person: [/falar com (uma pessoa|um humano|algu[eé]m|um atendente|um consultor)/iu],
     pleasantry: /tudo bem|como vai/giu,
     filler: /^(a|todos|de|novo|muito)$/iu,

@@ -19,7 +19,8 @@ export const requestHumanTool: ChatTool = {
   offered: ({ agent, provider }) => provider !== 'offline' && agent.handoff.enabled,
   async run(context, argumentsJson) {
     const given = parseToolArguments(argumentsJson)?.reason;
-    const reason = typeof given === 'string' && given.trim() ? given.trim() : 'the visitor asked for a person';
+    const reason =
+      typeof given === 'string' && given.trim() ? given.trim() : 'the visitor asked for a person';
     const { agent, turn } = context;
     try {
       const asked = await askForPersonIn(context.db, context.claims, {
