@@ -4,6 +4,7 @@
 import type { ChatReply } from '@closer/contract';
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { liveConversations } from '@closer/functions/_shared/handoff/live.ts';
 import { createParser } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, type Caller, createApi } from '../helpers/api.ts';
@@ -198,6 +199,8 @@ describe.each(drivers)('the live channel on %s', (driver) => {
     expect((await visitor.next())?.data).toEqual({ status: 'active', assignee: null });
     await console.close();
     await visitor.close();
+    // A client that leaves frees its subscription (nothing keeps a departed visitor's stream alive).
+    await expect.poll(() => liveConversations(db).size, { timeout: 5000 }).toBe(0);
   });
 
   it('refuses a wrong token, another tenant and a malformed Last-Event-ID before the stream starts', async () => {
