@@ -61,7 +61,7 @@ export interface ChatResource {
   /**
    * The conversation's live channel (docs/handoff.md): operator messages, typing and state changes, as an async
    * iterable that reconnects by itself and resumes after the last event (keep `lastEventId` to resume after a
-   * reload). Leaving the loop, or `abort()`, closes it. Refused credentials or an unknown conversation reject the
+   * reload). Leaving the loop, or `abort()`, closes it. Refused credentials, an unknown conversation or a bad request (400, 401, 403, 404, 422) reject the
    * loop with the matching error; anything else is retried.
    */
   events(conversationId: string, options?: EventsOptions): ConversationEvents;

@@ -3,7 +3,7 @@
 // spell — resuming with Last-Event-ID, so no stored event is lost or seen twice. Leaving the loop stops it.
 import type { ConversationEvent } from '@closer/contract';
 import { createParser } from 'eventsource-parser';
-import { CloserError, RateLimitError, StreamError } from '../core/errors.ts';
+import { CloserError, StreamError } from '../core/errors.ts';
 
 export interface ConversationEventsOptions {
   /** The last event id already seen (e.g. kept across a page reload); absent: every event from the start. */
@@ -23,11 +23,7 @@ const KNOWN = new Set(['message', 'state', 'typing']);
 
 /** An error that reconnecting cannot fix: credentials refused, conversation not found, a bad request. */
 const isFinal = (error: unknown) =>
-  error instanceof CloserError &&
-  error.status >= 400 &&
-  error.status < 500 &&
-  !(error instanceof RateLimitError) &&
-  error.status !== 408;
+  error instanceof CloserError && [400, 401, 403, 404, 422].includes(error.status);
 
 type Open = (signal: AbortSignal, lastEventId: string | undefined) => Promise<Response>;
 
@@ -60,7 +56,7 @@ export class ConversationEvents implements AsyncIterable<ConversationEvent> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<ConversationEvent> {
-    if (this.#consumed) throw new StreamError('These conversation events are already being read');
+    if (this.#consumed) throw new StreamError('Already read: call events() again');
     this.#consumed = true;
     const signal = this.controller.signal;
     let failures = 0;
@@ -149,7 +145,7 @@ export class ConversationEvents implements AsyncIterable<ConversationEvent> {
     } catch (error) {
       // A quiet spell is a reason to reconnect, like a broken connection; the caller's abort ends quietly.
       if (this.controller.signal.aborted) return;
-      if (quiet) throw new CloserError('The live channel went quiet: reconnecting', { cause: error });
+      if (quiet) throw new CloserError('The live channel went quiet', { cause: error });
       throw error;
     } finally {
       clearTimeout(idle);
