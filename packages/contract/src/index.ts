@@ -1,5 +1,6 @@
 // The Closer wire contract: the only place a request, response, error or stream event shape is written down.
 export * from './agent.ts';
+export * from './billing.ts';
 export * from './chat.ts';
 export * from './common.ts';
 export * from './conversation.ts';
@@ -9,6 +10,7 @@ export * from './errors.ts';
 export * from './handoff.ts';
 export * from './health.ts';
 export * from './inputs/agent.ts';
+export * from './inputs/billing.ts';
 export * from './inputs/chat.ts';
 export * from './inputs/conversation.ts';
 export * from './inputs/dashboard.ts';
@@ -20,6 +22,7 @@ export * from './inputs/list.ts';
 export * from './inputs/organization.ts';
 export * from './inputs/privacy.ts';
 export * from './inputs/retrieval.ts';
+export * from './inputs/webhook.ts';
 export * from './knowledge.ts';
 export * from './knowledgeBase.ts';
 export * from './knowledgeSource.ts';
@@ -28,3 +31,4 @@ export * from './openAiCompletion.ts';
 export * from './organization.ts';
 export * from './privacy.ts';
 export * from './retrieval.ts';
+export * from './webhook.ts';

@@ -208,6 +208,33 @@ describe.each(drivers)('handoff on %s', (driver) => {
     }
   });
 
+  it('publishes conversation.handoff_requested and conversation.closed to subscribed webhook endpoints', async () => {
+    const endpoint = await server('POST', '/webhooks', {
+      url: 'https://hooks.crm.example/closer',
+      eventTypes: ['conversation.handoff_requested', 'conversation.closed'],
+    });
+    expect(endpoint.status).toBe(201);
+    const { id, as } = await startConversation();
+    await as('POST', '/chat', { message: 'I want to speak to a manager', conversationId: id });
+    await as('POST', '/chat', { message: 'Can I talk to a human?', conversationId: id }); // already asked: once
+    await member('POST', `/conversations/${id}/close`);
+    await member('POST', `/conversations/${id}/close`); // already closed: once
+    const queued = await db.query<{ event_type: string; body: string }>(
+      `select event_type, body from webhook_deliveries
+       where org_id = $1 and event_type like 'conversation.%' order by created_at, id`,
+      [a.orgId],
+    );
+    const events = queued.map(
+      (row) => JSON.parse(row.body) as { type: string; data: Record<string, unknown> },
+    );
+    expect(events.map((e) => [e.type, e.data.id, e.data.status])).toEqual([
+      ['conversation.handoff_requested', id, 'handoff_requested'],
+      ['conversation.closed', id, 'closed'],
+    ]);
+    expect(events[0]!.data.reason).toBe('the visitor asked for a person');
+    await server('DELETE', `/webhooks/${(endpoint.body as { id: string }).id}`);
+  });
+
   it('does not hand over when the agent does not offer people', async () => {
     const reply = await api.as(b.publishableKey, { origin: 'https://globex.example' })<ChatReply>(
       'POST',

@@ -1,5 +1,6 @@
 // Every area's catalog in one typed table: a page adds one import and one spread line here.
 import { agentsMessages } from '../pages/agents/messages.ts';
+import { billingMessages } from '../pages/billing/messages.ts';
 import { conversationsMessages } from '../pages/conversations/messages.ts';
 import { dashboardMessages } from '../pages/dashboard/messages.ts';
 import { knowledgeMessages } from '../pages/knowledge/messages.ts';
@@ -9,6 +10,7 @@ import { playgroundMessages } from '../pages/playground/messages.ts';
 import { scriptsMessages } from '../pages/scripts/messages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
+import { webhooksMessages } from '../pages/webhooks/messages.ts';
 import { commonMessages } from './common.ts';
 import { fill, type Locale, locale } from './i18n.ts';
 
@@ -25,6 +27,8 @@ const areas = [
   knowledgeMessages,
   scriptsMessages,
   playgroundMessages,
+  webhooksMessages,
+  billingMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

@@ -43,7 +43,10 @@ export interface ConsoleStack {
   close(): Promise<void>;
 }
 
-export async function startConsoleStack(): Promise<ConsoleStack> {
+/** `env`: extra settings of the stack's functions (e.g. billing's Stripe keys). */
+export async function startConsoleStack(
+  options: { env?: Record<string, string> } = {},
+): Promise<ConsoleStack> {
   if (!existsSync(`${consoleDist}index.html`))
     throw new Error('Build the console first: pnpm --filter @closer/console build');
   if (!existsSync(`${widgetDist}closer.js`))
@@ -59,6 +62,9 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
   const env = {
     CLOSER_OFFLINE_WORD_MS: '5',
     CLOSER_JWT_SECRET: 'console-browser-tests-secret-0123456789abcdef',
+    // Webhook endpoints on 127.0.0.1 (the tests' receivers).
+    ALLOW_PRIVATE_WEBHOOKS: 'true',
+    ...options.env,
   };
   const app = createLocalApp(createRuntime(db, { ...env, SUPABASE_URL: 'http://127.0.0.1' }), demo, codes);
   app.get('/site/page', (c) =>

@@ -6,6 +6,7 @@ import type { TenantClaims } from '../db/tenant.ts';
 import { withTenant, withTenantAtOnce } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { messageCreatedStatement } from '../events/chat.ts';
 import { offlineHandoff } from '../handoff/offline.ts';
 import { ApiError, databaseUnavailable } from '../http/errors.ts';
 import { isKnowledgeGap, recordGapStatement } from '../knowledge/gaps.ts';
@@ -396,6 +397,17 @@ async function settle(
             }),
           ]
         : []),
+      messageCreatedStatement(agent.orgId, {
+        id: turn.replyId,
+        conversationId: turn.conversationId,
+        role: 'assistant',
+        content,
+        status: complete ? 'complete' : 'interrupted',
+        finishReason,
+        model: agent.model,
+        usage,
+        createdAt: new Date().toISOString(),
+      }),
     ]);
   } catch (failure) {
     // The reply's row stays as openTurn left it: empty and interrupted.

@@ -8,6 +8,7 @@ import { inOrder } from '../db/pipeline.ts';
 import type { Queryable, Row } from '../db/types.ts';
 import { ApiError, notFound } from '../http/errors.ts';
 import { eventStatement, messageEventStatement } from './events.ts';
+import { conversationClosed } from './published.ts';
 
 /** The agent stays silent in these states: the visitor's messages wait for a person. */
 export const HELD_STATES: readonly string[] = ['handoff_requested', 'human'];
@@ -177,4 +178,5 @@ export async function closeConversation(tx: Queryable, conversationId: string): 
     },
     stateEvent(row, 'closed', null),
   ]);
+  await conversationClosed(tx, row.org_id, row.id);
 }
