@@ -79,6 +79,7 @@ export const lead: Lead = {
     syncedAt: null,
     stage: null,
   },
+  qualification: null,
   createdAt: now,
   updatedAt: now,
 };

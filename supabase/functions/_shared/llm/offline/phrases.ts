@@ -16,6 +16,8 @@ export interface OfflinePhrases {
   handoffRequested: [string, string];
   /** Leads in a passage given again, so no reply repeats the previous one verbatim. */
   again: string;
+  /** The visitor answered the agent's qualification question: thanks, without searching the knowledge. */
+  noted: string;
   /** What to ask next at each script stage: a script is an instruction to the agent, not text for the visitor. */
   nextStep: Record<string, string>;
 }
@@ -40,6 +42,7 @@ const english: Build = () => ({
     'A person from the team has been asked to join and will answer you here shortly.',
   ],
   again: 'To repeat the main point:',
+  noted: 'Thank you, noted.',
   nextStep: {
     opening: 'What would you like to know?',
     discovery: 'Could you tell me a little more about what you need?',
@@ -82,6 +85,7 @@ const russian: Build = (g) => ({
     'Специалиста уже пригласили в чат: он ответит вам здесь в ближайшее время.',
   ],
   again: g('Как я уже писала:', 'Как я уже писал:', 'Повторю главное:'),
+  noted: g('Спасибо, записала.', 'Спасибо, записал.', 'Спасибо, записано.'),
   nextStep: {
     opening: 'Что бы вы хотели узнать?',
     discovery: 'Расскажите, пожалуйста, подробнее, что вам нужно?',
@@ -109,6 +113,7 @@ const spanish: Build = () => ({
     'Una persona del equipo ya ha sido avisada y le responderá aquí en breve.',
   ],
   again: 'Repito lo principal:',
+  noted: 'Gracias, lo anoto.',
   nextStep: {
     opening: '¿Qué le gustaría saber?',
     discovery: '¿Podría contarme un poco más sobre lo que necesita?',
@@ -135,6 +140,7 @@ const portuguese: Build = () => ({
     'Uma pessoa da equipe já foi chamada e vai responder você aqui em breve.',
   ],
   again: 'Repetindo o principal:',
+  noted: 'Obrigado, anotado.',
   nextStep: {
     opening: 'O que você gostaria de saber?',
     discovery: 'Pode me contar um pouco mais sobre o que precisa?',
