@@ -31,7 +31,7 @@ async function addNeighbours(db: Queryable, f: TenantFixture): Promise<Neighbour
   const token = `vt_${randomUUID()}`;
   await db.query('update public.conversations set visitor_token_hash = $2 where id = $1', [
     f.conversationId,
-    await sha256Hex(token),
+    sha256Hex(token),
   ]);
   const n = {
     token,
@@ -81,7 +81,7 @@ async function addNeighbours(db: Queryable, f: TenantFixture): Promise<Neighbour
   // Another visitor of the very same agent.
   await q(
     'insert into public.conversations (id, org_id, agent_id, visitor_token_hash) values ($1, $2, $3, $4)',
-    [n.otherConversationId, f.orgId, f.agentId, await sha256Hex('vt_someone_else')],
+    [n.otherConversationId, f.orgId, f.agentId, sha256Hex('vt_someone_else')],
   );
   await q(
     `insert into public.messages (org_id, conversation_id, role, content) values ($1, $2, 'user', 'My address is…')`,
@@ -134,7 +134,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
       kind: 'publishable',
       org_id: a.orgId,
       agent_id: a.agentId,
-      visitor_token_hash: await sha256Hex(n.token),
+      visitor_token_hash: sha256Hex(n.token),
     };
   });
   afterAll(async () => db?.close());
@@ -210,7 +210,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
 
   it('sees no conversation at all without a visitor token, nor with a forged one', async () => {
     const { visitor_token_hash: _, ...tokenless } = visitor;
-    for (const claims of [tokenless, { ...visitor, visitor_token_hash: await sha256Hex('vt_guess') }]) {
+    for (const claims of [tokenless, { ...visitor, visitor_token_hash: sha256Hex('vt_guess') }]) {
       for (const table of ['conversations', 'messages', 'leads', 'jobs']) {
         expect(await unscoped(claims, table), table).toEqual([]);
       }
@@ -283,7 +283,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
 
   it('lets a new conversation be written once its token is bound to the transaction', async () => {
     const token = `vt_${randomUUID()}`;
-    const hash = await sha256Hex(token);
+    const hash = sha256Hex(token);
     const { visitor_token_hash: _, ...fresh } = visitor;
     const id = randomUUID();
     const written = await withTenant(db, fresh, async (tx) => {

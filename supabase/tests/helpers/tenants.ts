@@ -113,7 +113,7 @@ export async function createTenant(
     f.orgId,
     `${name} key`,
     secretKeyPrefix(f.secretKey),
-    await hashSecretKey(f.secretKey),
+    hashSecretKey(f.secretKey),
   ]);
   await q(
     `insert into public.agents (id, org_id, name, slug, publishable_key, allowed_origins)
@@ -189,7 +189,7 @@ export async function createTenant(
   );
   await q(
     `insert into public.oauth_states (org_id, nonce_hash, expires_at) values ($1, $2, now() + interval '10 minutes')`,
-    [f.orgId, await sha256Hex(`${name} oauth state`)],
+    [f.orgId, sha256Hex(`${name} oauth state`)],
   );
   await q(
     `insert into public.webhook_events (org_id, connection_id, dedupe_key, payload) values ($1, $2, 'k', '{}')`,

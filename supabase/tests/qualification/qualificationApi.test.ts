@@ -113,14 +113,14 @@ describe.each(drivers)('qualification through the API on %s', (driver) => {
     const token = 'vt_qualification_visitor';
     await db.query('update conversations set visitor_token_hash = $2 where id = $1', [
       a.conversationId,
-      await sha256Hex(token),
+      sha256Hex(token),
     ]);
     const visitor = {
       role: 'authenticated' as const,
       kind: 'publishable' as const,
       org_id: a.orgId,
       agent_id: a.agentId,
-      visitor_token_hash: await sha256Hex(token),
+      visitor_token_hash: sha256Hex(token),
     };
     const seen = await withTenant(db, visitor, async (tx) => ({
       plans: await tx.query('select agent_id from qualification_plans'),

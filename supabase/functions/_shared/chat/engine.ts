@@ -139,7 +139,7 @@ export async function prepareTurn(
   agent: ChatAgent,
   question?: Promise<QuestionEmbedding | null>,
 ): Promise<PreparedTurn> {
-  const newToken = input.request.conversationId ? undefined : await newVisitorToken();
+  const newToken = input.request.conversationId ? undefined : newVisitorToken();
   return withTenant(db, claims, async (tx) => {
     const turn = await openTurn(tx, { ...input, agent, ...(newToken ? { newToken } : {}) });
     if (turn.held) {
