@@ -222,6 +222,42 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(0);
     expect(text(events)).toContain('It costs money');
     expect(events.at(-1)?.event).toBe('done');
+    // The live channel under Deno: an operator's message written by another runtime (the Node stack) reaches
+    // it through LISTEN/NOTIFY (docs/handoff.md).
+    const { conversationId, visitorToken } = events[0]!.data as {
+      conversationId: string;
+      visitorToken: string;
+    };
+    const leave = new AbortController();
+    const live = await fetch(`${fn.url}/conversations/${conversationId}/events`, {
+      headers: {
+        authorization: `Bearer ${acme.publishableKey}`,
+        origin: 'https://acme.example',
+        'x-visitor-token': visitorToken,
+      },
+      signal: leave.signal,
+    });
+    expect(live.status).toBe(200);
+    const reader = live.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = decoder.decode((await reader.read()).value); // the first bytes: subscribed
+    const sent = await sourcesApi.as(acme.secretKey)('POST', `/conversations/${conversationId}/messages`, {
+      content: 'Olga answers from another runtime',
+      displayName: 'Olga',
+    });
+    expect(sent.status).toBe(201);
+    while (!received.includes('Olga answers from another runtime')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += decoder.decode(value, { stream: true });
+    }
+    const message = received.split('\n\n').find((block) => block.includes('Olga answers'));
+    expect(message?.split('\n').sort()).toEqual([
+      expect.stringMatching(/^data: \{.*"role":"operator".*\}$/),
+      'event: message',
+      expect.stringMatching(/^id: \d+$/),
+    ]);
+    leave.abort();
   },
   worker: async (fn) => {
     const upload = (bytes: Uint8Array | string, name: string) =>

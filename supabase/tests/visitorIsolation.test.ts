@@ -88,6 +88,11 @@ async function addNeighbours(db: Queryable, f: TenantFixture): Promise<Neighbour
     [f.orgId, n.otherConversationId],
   );
   await q(
+    `insert into public.conversation_events (org_id, conversation_id, type, data)
+     values ($1, $2, 'message', '{"messageId":"x","role":"operator","content":"Your address is noted"}')`,
+    [f.orgId, n.otherConversationId],
+  );
+  await q(
     `insert into public.leads (id, org_id, agent_id, conversation_id, name) values ($1, $2, $3, $4, 'Bob')`,
     [n.otherLeadId, f.orgId, f.agentId, n.otherConversationId],
   );
@@ -162,6 +167,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     knowledge_articles: { column: 'title', ids: ['Hours'] },
     conversations: { column: 'id', ids: [a.conversationId] },
     messages: { column: 'conversation_id', ids: [a.conversationId] },
+    conversation_events: { column: 'conversation_id', ids: [a.conversationId] },
     leads: { column: 'id', ids: [a.leadId] },
     jobs: { column: 'id', ids: [n.ownLeadJobId] },
     rate_limits: { column: 'org_id', ids: 'any' },

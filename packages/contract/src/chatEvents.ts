@@ -11,6 +11,11 @@ export const chatStartEvent = z.looseObject({
   conversationId: z.string(),
   messageId: z.string(),
   visitorToken: z.optional(z.string()),
+  /**
+   * `handoff_requested` or `human` when a person is involved: the agent does not answer (`done` follows with
+   * finishReason `handoff`) and `messageId` is the visitor's stored message.
+   */
+  status: z.optional(z.string()),
 });
 export const chatDeltaEvent = z.looseObject({ text: z.string() });
 export const chatLeadEvent = z.looseObject({

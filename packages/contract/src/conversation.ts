@@ -1,6 +1,7 @@
 // Conversations between a visitor and an agent, their messages and the leads they produce.
 import * as z from 'zod/mini';
 import { id, text, timestamp } from './common.ts';
+import { conversationHandoff, conversationStatus, operator } from './handoff.ts';
 import { leadQualification } from './qualification.ts';
 
 export const usage = z.object({
@@ -9,7 +10,8 @@ export const usage = z.object({
 });
 export type Usage = z.infer<typeof usage>;
 
-export const messageRole = z.enum(['user', 'assistant']);
+/** `operator`: a person of the organisation answering through the API or the console (docs/handoff.md). */
+export const messageRole = z.enum(['user', 'assistant', 'operator']);
 /** `interrupted`: the reply was cut short (client gone, upstream failed) and is stored as far as it got. */
 export const messageStatus = z.enum(['complete', 'interrupted']);
 
@@ -26,6 +28,8 @@ export const message = z.object({
   finishReason: z.nullable(z.string()),
   model: z.nullable(z.string()),
   usage: z.nullable(usage),
+  /** Who wrote an `operator` message (absent on the visitor's and the agent's). */
+  author: z.optional(operator),
   createdAt: timestamp,
 });
 export type Message = z.infer<typeof message>;
@@ -42,7 +46,6 @@ export const visitorInfoInput = z.strictObject(visitorInfoShape);
 
 const metadataValue = z.union([z.string(), z.number(), z.boolean()]);
 
-export const conversationStatus = z.enum(['active', 'closed']);
 export const conversation = z.object({
   id,
   agentId: z.nullable(id),
@@ -51,6 +54,11 @@ export const conversation = z.object({
   metadata: z.record(z.string(), metadataValue),
   messageCount: z.number(),
   leadId: z.nullable(id),
+  /**
+   * Set while a person is asked for or holds the conversation (`handoff_requested`, `human`); null otherwise
+   * (and from servers older than handoffs).
+   */
+  handoff: z._default(z.nullable(conversationHandoff), null),
   createdAt: timestamp,
   lastMessageAt: timestamp,
 });

@@ -85,7 +85,13 @@ export function createClient(options: ClientOptions) {
 }
 
 export type * from '@closer/contract';
-export type { ChatParams, ChatResource, StreamOptions, VisitorTokenStore } from './core/chat.ts';
+export type {
+  ChatParams,
+  ChatResource,
+  EventsOptions,
+  StreamOptions,
+  VisitorTokenStore,
+} from './core/chat.ts';
 export { memoryTokenStore } from './core/chat.ts';
 export type { CredentialOptions, SupabaseLike } from './core/credentials.ts';
 export * from './core/errors.ts';
@@ -109,3 +115,4 @@ export {
   type WaitOptions,
 } from './resources/sources.ts';
 export { type ChatResult, ChatStream } from './stream/chatStream.ts';
+export { ConversationEvents } from './stream/conversationEvents.ts';

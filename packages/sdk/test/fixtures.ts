@@ -43,6 +43,7 @@ export const agent: Agent = {
     leadsPerAddressPerHour: 20,
   },
   proactiveOpenSeconds: null,
+  handoff: { enabled: false },
   publishableKey: 'pk_demo_1234567890',
   createdAt: now,
   updatedAt: now,
@@ -151,6 +152,7 @@ export const conversationFixture = {
   leadId: null,
   createdAt: now,
   lastMessageAt: now,
+  handoff: null,
 };
 export const messageFixture = {
   id: '88888888-8888-4888-8888-888888888888',

@@ -43,6 +43,7 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   agent_knowledge_categories: 'org_id',
   conversations: 'org_id',
   messages: 'org_id',
+  conversation_events: 'org_id',
   leads: 'org_id',
   kommo_connections: 'org_id',
   oauth_states: 'org_id',
@@ -67,6 +68,7 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
 /** Tables a tenant may at most append to and read, never change: no update or delete policy at all. */
 export const appendOnlyTables = new Set([
   'privacy_audit',
+  'conversation_events',
   'billing_accounts',
   'billing_usage',
   'qualification_changes',
@@ -169,6 +171,11 @@ export async function createTenant(
   );
   await q(
     `insert into public.messages (org_id, conversation_id, role, content) values ($1, $2, 'user', 'Hi')`,
+    [f.orgId, f.conversationId],
+  );
+  await q(
+    `insert into public.conversation_events (org_id, conversation_id, type, data)
+     values ($1, $2, 'state', '{"status":"human","assignee":{"name":"Olga","avatarUrl":null}}')`,
     [f.orgId, f.conversationId],
   );
   await q(

@@ -23,6 +23,7 @@ export const agentCreate = z.strictObject({
   knowledgeCategoryIds: z._default(agentFields.knowledgeCategoryIds, []),
   rateLimits: z.prefault(agentFields.rateLimits, {}),
   proactiveOpenSeconds: z._default(agentFields.proactiveOpenSeconds, null),
+  handoff: z.prefault(agentFields.handoff, {}),
 });
 export type AgentCreate = z.input<typeof agentCreate>;
 

@@ -4,7 +4,7 @@
 // Tabs of one site share one conversation: a tab adopts the newest stored one before sending, follows the others
 // through `storage` events (their messages show here too) and never writes back an older one.
 import type { ChatConfig, LeadFields } from '@closer/contract';
-import type { ChatResource, ChatStream } from '@closer/sdk/chat';
+import type { ChatResource, ChatStream, ConversationEvents } from '@closer/sdk/chat';
 import { batch, type Signal, signal } from '@preact/signals';
 import { type Failure, failureOf, failureOfEvent } from './failure.ts';
 import type { ConversationStore, SavedConversation } from './persistence.ts';
@@ -14,9 +14,12 @@ export type MessageStatus = 'sending' | 'streaming' | 'complete' | 'stopped' | '
 
 export interface ChatMessage {
   id: string;
-  role: 'user' | 'assistant';
+  /** `operator`: a person of the company answering (docs/handoff.md). */
+  role: 'user' | 'assistant' | 'operator';
   text: Signal<string>;
   status: Signal<MessageStatus>;
+  /** Who answers, on operator messages: a name and an optional https picture. */
+  author?: { name: string; avatarUrl: string | null } | undefined;
 }
 
 export type Phase = 'idle' | 'waiting' | 'streaming';
@@ -48,6 +51,12 @@ export interface Session {
   submitLead(fields: LeadFields): Promise<void>;
   /** Details the page already knows (`Closer.identify`), sent with the next message. */
   identify(visitor: { name?: string; email?: string; phone?: string }): void;
+  /** The conversation's state: `handoff_requested` or `human` while a person is involved. */
+  handoff: Signal<string>;
+  /** An operator is typing. */
+  typing: Signal<boolean>;
+  /** Follows the live channel (operator messages, typing, state) while `on`; off closes it. */
+  live(on: boolean): void;
 }
 
 let nextLocalId = 0;
@@ -84,12 +93,51 @@ export function createSession(options: {
   /** Another tab changed the conversation while this one was busy: follow it once idle. */
   let behind = false;
 
-  const message = (role: ChatMessage['role'], text: string, status: MessageStatus): ChatMessage => ({
-    id: localId(),
-    role,
-    text: signal(text),
-    status: signal(status),
-  });
+  const handoff = signal('active');
+  const typing = signal(false);
+  let channel: ConversationEvents | null = null;
+  let channelId: string | null = null;
+  const message = (
+    role: ChatMessage['role'],
+    text: string,
+    status: MessageStatus,
+    id = localId(),
+    author?: ChatMessage['author'],
+  ): ChatMessage => ({ id, role, text: signal(text), status: signal(status), author });
+
+  /** Operator messages arrive here; one already shown (the history after a reload) is not shown twice. */
+  function live(on: boolean) {
+    const id = conversationId.peek();
+    if (channel && (!on || channelId !== id)) {
+      channel.abort();
+      channel = null;
+    }
+    if (!on || !id || channel) return;
+    const events = client.events(id, visitorToken ? { visitorToken } : {});
+    channel = events;
+    channelId = id;
+    void (async () => {
+      for await (const event of events) {
+        if (event.type === 'typing') typing.value = event.data.typing;
+        else if (event.type === 'state') handoff.value = event.data.status;
+        else if (
+          event.data.role === 'operator' &&
+          !messages.peek().some((m) => m.id === event.data.messageId)
+        ) {
+          const data = event.data;
+          batch(() => {
+            typing.value = false;
+            messages.value = [
+              ...messages.value,
+              message('operator', data.content, 'complete', data.messageId, data.author),
+            ];
+          });
+          // The page's `message` listeners and the unread badge hear it as the company's answer.
+          emit('message', { role: 'assistant', text: data.content });
+        }
+      }
+    })().catch(() => undefined);
+  }
   const userMessageCount = () => messages.value.filter((m) => m.role === 'user').length;
 
   // Messages go one at a time: one sent while a reply is still streaming (Closer.send from the page) waits.
@@ -142,6 +190,7 @@ export function createSession(options: {
             conversationId.value = event.data.conversationId;
           });
           if (event.data.visitorToken) visitorToken = event.data.visitorToken;
+          if (event.data.status) handoff.value = event.data.status;
           saveUnlessOlder(startedAt);
         } else if (event.type === 'delta') {
           if (phase.peek() === 'waiting') {
@@ -175,7 +224,7 @@ export function createSession(options: {
       // Ended without `done`: stopped by the visitor, or cut short on the way; what arrived stays, marked.
       if (reply.status.value === 'streaming')
         reply.status.value = stoppedByVisitor ? 'stopped' : 'interrupted';
-      if (reply.status.value === 'complete') {
+      if (reply.status.value === 'complete' && reply.text.value) {
         emit('message', { role: 'assistant', text: reply.text.value });
         const after = config.value?.leadForm;
         if (
@@ -241,17 +290,20 @@ export function createSession(options: {
       batch(() => {
         messages.value = [
           ...history.messages
-            .filter((m) => (m.role === 'user' || m.role === 'assistant') && m.content !== '')
+            .filter((m) => m.content !== '')
             .map((m) =>
               message(
-                m.role as 'user' | 'assistant',
+                m.role,
                 m.content,
                 m.status === 'interrupted' ? 'interrupted' : 'complete',
+                m.id,
+                m.author,
               ),
             ),
           ...unsent,
         ];
         conversationId.value = saved.conversationId;
+        handoff.value = history.status;
         leadForm.value = history.leadId ? 'sent' : leadForm.peek() === 'sent' ? 'hidden' : leadForm.peek();
       });
       visitorToken = saved.visitorToken;
@@ -267,9 +319,12 @@ export function createSession(options: {
 
   function clearLocal() {
     current?.abort();
+    live(false);
     visitorToken = undefined;
     lastText = null;
     batch(() => {
+      handoff.value = 'active';
+      typing.value = false;
       messages.value = [];
       conversationId.value = null;
       failure.value = null;
@@ -302,6 +357,7 @@ export function createSession(options: {
     dispose() {
       unsubscribe();
       current?.abort();
+      live(false);
     },
     async retry() {
       const failed = messages.value.findLast((m) => m.role === 'user' && m.status.value === 'failed');
@@ -342,5 +398,8 @@ export function createSession(options: {
     identify(details) {
       visitor = { ...visitor, ...details };
     },
+    handoff,
+    typing,
+    live,
   };
 }

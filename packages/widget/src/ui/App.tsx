@@ -41,6 +41,11 @@ export function App({ model }: { model: WidgetModel }) {
     };
   }, [open]);
 
+  // The live channel is open while the panel is, or while a person is involved (their reply must not be missed).
+  useEffect(() => {
+    session.live(Boolean(session.conversationId.value) && (open || session.handoff.value !== 'active'));
+  }, [open, session.conversationId.value, session.handoff.value]);
+
   // The newest message stays in view as replies grow and as the lead form or an alert takes room, unless the
   // visitor has scrolled up to read.
   useEffect(() => {
@@ -124,7 +129,7 @@ export function App({ model }: { model: WidgetModel }) {
             {session.messages.value.map((message) => (
               <MessageView key={message.id} message={message} strings={s} />
             ))}
-            {session.phase.value === 'waiting' && (
+            {(session.phase.value === 'waiting' || session.typing.value) && (
               <div class="typing" role="status" aria-label={s.typing}>
                 <span />
                 <span />

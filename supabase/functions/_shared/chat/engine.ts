@@ -7,6 +7,7 @@ import { withTenant, withTenantAtOnce } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { messageCreatedStatement } from '../events/chat.ts';
+import { offlineHandoff } from '../handoff/offline.ts';
 import { ApiError, databaseUnavailable } from '../http/errors.ts';
 import { isKnowledgeGap, recordGapStatement } from '../knowledge/gaps.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
@@ -47,6 +48,14 @@ export interface PreparedTurn extends GroundedPrompt {
 }
 
 const MAX_TOOL_ROUNDS = 2;
+
+const HELD_PROMPT: GroundedPrompt = {
+  messages: [],
+  grounding: { agentName: '', language: 'en', knowledge: [], objections: [], script: null, question: '' },
+  objections: [],
+  script: null,
+  knowledgeGap: false,
+};
 
 export interface GroundedPrompt {
   messages: LlmMessage[];
@@ -133,6 +142,12 @@ export async function prepareTurn(
   const newToken = input.request.conversationId ? undefined : newVisitorToken();
   return withTenant(db, claims, async (tx) => {
     const turn = await openTurn(tx, { ...input, agent, ...(newToken ? { newToken } : {}) });
+    if (turn.held) {
+      // A person holds the conversation: nothing to retrieve, no model to ask.
+      await countTurn(tx, agent.orgId, turn);
+      return { agent, turn, tools: [], ...HELD_PROMPT };
+    }
+    const personAsked = await offlineHandoff(tx, { agent, provider, turn, message: input.request.message });
     const qualification = await qualificationForTurn(tx, {
       agent,
       conversationId: turn.conversationId,
@@ -151,6 +166,7 @@ export async function prepareTurn(
       ...(question ? { question } : {}),
     });
     await countTurn(tx, agent.orgId, turn);
+    if (personAsked) prompt.grounding.handoff = 'requested';
     return { agent, turn, tools, ...prompt };
   });
 }

@@ -46,6 +46,7 @@ export interface AgentDraft {
   rateLimits: Record<(typeof rateLimitKeys)[number], string>;
   /** Empty: never opens by itself. */
   proactiveOpenSeconds: string;
+  handoff: Agent['handoff'];
 }
 
 const text = (value: number | null) => (value === null ? '' : String(value));
@@ -77,6 +78,7 @@ export function draftOf(agent: Agent): AgentDraft {
       rateLimitKeys.map((key) => [key, String(agent.rateLimits[key])]),
     ) as AgentDraft['rateLimits'],
     proactiveOpenSeconds: text(agent.proactiveOpenSeconds),
+    handoff: { ...agent.handoff },
   };
 }
 
@@ -110,6 +112,7 @@ export function bodyOf(draft: AgentDraft): EditableFields {
       rateLimitKeys.map((key) => [key, number(draft.rateLimits[key])]),
     ) as EditableFields['rateLimits'],
     proactiveOpenSeconds: numberOrNull(draft.proactiveOpenSeconds),
+    handoff: draft.handoff,
   };
 }
 

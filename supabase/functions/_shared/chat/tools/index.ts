@@ -2,11 +2,12 @@
 import type { LlmTool } from '../../llm/types.ts';
 import { captureLeadTool } from './captureLead.ts';
 import { recordQualificationTool } from './recordQualification.ts';
+import { requestHumanTool } from './requestHuman.ts';
 import type { ChatTool, ToolCallContext, ToolOffer, ToolResult } from './types.ts';
 
 export type { ChatTool, ToolCallContext, ToolOffer, ToolResult } from './types.ts';
 
-const CHAT_TOOLS: readonly ChatTool[] = [captureLeadTool, recordQualificationTool];
+const CHAT_TOOLS: readonly ChatTool[] = [captureLeadTool, recordQualificationTool, requestHumanTool];
 
 /** The tools offered in a turn (an empty list: the model is called without tools). */
 export function offeredTools(offer: ToolOffer): ChatTool[] {
