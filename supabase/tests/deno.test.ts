@@ -17,6 +17,7 @@ import { docx, pdfWithPages } from './helpers/documents.ts';
 import { STRIPE_ENV, signed, stripeEvent, subscription } from './helpers/fakeStripe.ts';
 import { uploadFile } from './helpers/sources.ts';
 import { readSse, text } from './helpers/sse.ts';
+import { TEST_ENCRYPTION_KEY } from './helpers/encryptionKey.ts';
 import { createTenant, type TenantFixture } from './helpers/tenants.ts';
 import { htmlPage, startTestSite, type TestSite } from './helpers/testSite.ts';
 import { startWebhookReceiver } from './helpers/webhookReceiver.ts';
@@ -62,7 +63,7 @@ const extraEnv = (name: string): Record<string, string> =>
   name === 'worker'
     ? { CLOSER_UPLOADS_DIR: uploadsDir, CLOSER_WORKER_SECRET: WORKER_SECRET, ALLOW_PRIVATE_CRAWL: 'true' }
     : name === 'webhooks'
-      ? { ALLOW_PRIVATE_WEBHOOKS: 'true' }
+      ? { ALLOW_PRIVATE_WEBHOOKS: 'true', CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }
       : name === 'billing'
         ? STRIPE_ENV
         : {};
@@ -281,6 +282,7 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
       SUPABASE_DB_URL: databaseUrl,
       CLOSER_WORKER_SECRET: WORKER_SECRET,
       ALLOW_PRIVATE_WEBHOOKS: 'true',
+      CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     });
     try {
       const endpoint = (await json(

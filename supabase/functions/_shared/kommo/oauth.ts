@@ -5,7 +5,7 @@ import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { kommoClient } from './client.ts';
 import type { KommoConfig } from './config.ts';
-import { sign, verify } from './secrets.ts';
+import { sign, verify } from '../secrets/sealed.ts';
 import { exchangeCode, storeTokens } from './tokens.ts';
 import { ensureWebhookToken, registerWebhook, webhookUrlFor } from './webhookRegistration.ts';
 

@@ -5,7 +5,7 @@ import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
 import type { KommoConfig } from './config.ts';
-import { decryptSecret, encryptSecret } from './secrets.ts';
+import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
 
 export interface KommoTokens {
   accessToken: string;
