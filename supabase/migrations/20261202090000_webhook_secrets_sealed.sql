@@ -16,4 +16,4 @@ delete from public.webhook_secrets;
 alter table public.webhook_secrets drop column secret;
 alter table public.webhook_secrets
   add column secret_enc text not null
-  check (secret_enc ~ '^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{40,400}$');
+  check (secret_enc ~ '^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{40,}$' and length(secret_enc) <= 600);
