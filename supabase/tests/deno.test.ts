@@ -14,10 +14,10 @@ import { type Api, createApi } from './helpers/api.ts';
 import { migratedDatabase } from './helpers/databases.ts';
 import { type DenoFunction, startDenoFunction } from './helpers/denoFunction.ts';
 import { docx, pdfWithPages } from './helpers/documents.ts';
+import { TEST_ENCRYPTION_KEY } from './helpers/encryptionKey.ts';
 import { STRIPE_ENV, signed, stripeEvent, subscription } from './helpers/fakeStripe.ts';
 import { uploadFile } from './helpers/sources.ts';
 import { readSse, text } from './helpers/sse.ts';
-import { TEST_ENCRYPTION_KEY } from './helpers/encryptionKey.ts';
 import { createTenant, type TenantFixture } from './helpers/tenants.ts';
 import { htmlPage, startTestSite, type TestSite } from './helpers/testSite.ts';
 import { startWebhookReceiver } from './helpers/webhookReceiver.ts';
@@ -296,6 +296,12 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
         201,
       )) as unknown as WebhookEndpointWithSecret;
       receiver.secrets = [endpoint.secret];
+      // Sealed under Deno's Web Crypto: the table holds no signing secret.
+      const stored = await sourcesDb.query<{ secret_enc: string }>(
+        'select secret_enc from public.webhook_secrets where endpoint_id = $1',
+        [endpoint.id],
+      );
+      expect(stored.map((row) => row.secret_enc)).toEqual([expect.stringMatching(/^v1\./)]);
       await withTenant(sourcesDb, { role: 'authenticated', org_id: acme.orgId }, async (tx) => {
         const [row] = await tx.query('select * from public.leads where id = $1', [acme.leadId]);
         await publishEvent(tx, { orgId: acme.orgId, type: 'lead.updated', data: leadFromRow(row!) });

@@ -87,7 +87,9 @@ for (let n = 0; n < 2000; n++) {
 console.log(`| sign one body with 2 secrets (2000 runs) | ${quantiles(signTimes)} |`);
 
 // What sealing at rest adds to each delivery: opening the endpoint's secrets (AES-256-GCM, HKDF each time).
-const [sealedEndpoint] = await db.query<{ id: string }>('select endpoint_id as id from webhook_secrets limit 1');
+const [sealedEndpoint] = await db.query<{ id: string }>(
+  'select endpoint_id as id from webhook_secrets limit 1',
+);
 const sealed = await sealedSigningSecrets(db, sealedEndpoint!.id);
 const openTimes: number[] = [];
 for (let n = 0; n < 2000; n++) {
@@ -101,10 +103,7 @@ console.log(`| open one sealed secret (2000 runs) | ${quantiles(openTimes)} |`);
 const started = performance.now();
 let delivered = 0;
 for (;;) {
-  const report = await runWebhookJobs(
-    { db, env, fetch: globalThis.fetch },
-    { maxDeliveries: 100 },
-  );
+  const report = await runWebhookJobs({ db, env, fetch: globalThis.fetch }, { maxDeliveries: 100 });
   delivered += report.delivered;
   if (report.delivered + report.retrying + report.failed === 0) break;
 }

@@ -23,9 +23,7 @@ describe('sealed secrets', () => {
     expect(sealed).not.toContain('whsec_');
     expect(await decryptSecret(TEST_ENCRYPTION_KEY_BYTES, sealed, 'webhook-secret:e1:s1')).toBe('whsec_abc');
     await expect(decryptSecret(TEST_ENCRYPTION_KEY_BYTES, sealed, 'webhook-secret:e2:s1')).rejects.toThrow();
-    await expect(
-      decryptSecret(new Uint8Array(32).fill(9), sealed, 'webhook-secret:e1:s1'),
-    ).rejects.toThrow();
+    await expect(decryptSecret(new Uint8Array(32).fill(9), sealed, 'webhook-secret:e1:s1')).rejects.toThrow();
     const [version, iv, data] = sealed.split('.');
     const flipped = `${version}.${iv}.${data!.startsWith('A') ? 'B' : 'A'}${data!.slice(1)}`;
     await expect(decryptSecret(TEST_ENCRYPTION_KEY_BYTES, flipped, 'webhook-secret:e1:s1')).rejects.toThrow();

@@ -131,7 +131,9 @@ describe.each(drivers)('sealed webhook signing secrets on %s', (driver) => {
     const request = receiver.requests.at(-1)!;
     expect(request.headers['webhook-signature']!.split(' ')).toHaveLength(2);
     for (const secret of [endpoint.secret, rotated.secret]) {
-      expect(new Webhook(secret).verify(request.body, request.headers)).toMatchObject({ type: 'lead.updated' });
+      expect(new Webhook(secret).verify(request.body, request.headers)).toMatchObject({
+        type: 'lead.updated',
+      });
     }
   });
 
@@ -167,10 +169,10 @@ describe.each(drivers)('sealed webhook signing secrets on %s', (driver) => {
     );
 
     // With only the copy left, nothing can sign: nothing is sent, the log says why, the endpoint stays on.
-    await db.query(
-      'delete from public.webhook_secrets where endpoint_id = $1 and secret_enc <> $2',
-      [target.id, copied!.secret_enc],
-    );
+    await db.query('delete from public.webhook_secrets where endpoint_id = $1 and secret_enc <> $2', [
+      target.id,
+      copied!.secret_enc,
+    ]);
     await db.query('update public.webhook_secrets set expires_at = null where endpoint_id = $1', [target.id]);
     const sent = receiver.requests.length;
     await publishLeadUpdated(t);
@@ -195,13 +197,15 @@ describe.each(drivers)('sealed webhook signing secrets on %s', (driver) => {
     expect(refused.status).toBe(503);
     expect(refused.body.error).toMatchObject({
       code: 'unavailable',
-      message: 'Webhook signing secrets are encrypted at rest: set CLOSER_ENCRYPTION_KEY (openssl rand -base64 32)',
+      message:
+        'Webhook signing secrets are encrypted at rest: set CLOSER_ENCRYPTION_KEY (openssl rand -base64 32)',
     });
-    const malformed = await createApi(db, { ...ENV, CLOSER_ENCRYPTION_KEY: 'c2hvcnQ=' })
-      .as(t.secretKey)<{ error: { message: string } }>('POST', '/webhooks', {
-        url: receiver.url,
-        eventTypes: ['lead.updated'],
-      });
+    const malformed = await createApi(db, { ...ENV, CLOSER_ENCRYPTION_KEY: 'c2hvcnQ=' }).as(t.secretKey)<{
+      error: { message: string };
+    }>('POST', '/webhooks', {
+      url: receiver.url,
+      eventTypes: ['lead.updated'],
+    });
     expect(malformed.status).toBe(503);
     expect(malformed.body.error.message).toBe('CLOSER_ENCRYPTION_KEY must be 32 bytes of base64, not 5');
     // The fixture's endpoint is the only one: nothing was created half-way.
@@ -215,7 +219,10 @@ describe.each(drivers)('sealed webhook signing secrets on %s', (driver) => {
 
     receiver.secrets = [endpoint.secret];
     await publishLeadUpdated(t);
-    const report = await runWebhookJobs({ ...worker({ ALLOW_PRIVATE_WEBHOOKS: 'true' }), retrySchedule: [60] });
+    const report = await runWebhookJobs({
+      ...worker({ ALLOW_PRIVATE_WEBHOOKS: 'true' }),
+      retrySchedule: [60],
+    });
     expect(report).toMatchObject({ delivered: 0, retrying: 1 });
     expect(receiver.requests).toEqual([]);
     const [waiting] = await deliveries(t, endpoint.id);

@@ -42,7 +42,9 @@ describe.each(drivers)('sealing webhook secrets on %s', (driver) => {
       );
       expect(endpoints.find((e) => e.id === withSecret)).toMatchObject({
         enabled: false,
-        disabled_reason: expect.stringMatching(/^Signing secret removed when secrets became encrypted at rest/),
+        disabled_reason: expect.stringMatching(
+          /^Signing secret removed when secrets became encrypted at rest/,
+        ),
       });
       expect(endpoints.find((e) => e.id === without)).toMatchObject({ enabled: true, disabled_reason: null });
       const columns = await db.query<{ column_name: string }>(

@@ -1,7 +1,8 @@
 // Signing secrets at rest: each sealed with CLOSER_ENCRYPTION_KEY (AES-256-GCM) and bound to its endpoint and
 // its own row, so the table never holds a usable secret and a row copied elsewhere does not open.
-import type { Env } from '../env.ts';
+
 import type { Queryable } from '../db/types.ts';
+import type { Env } from '../env.ts';
 import { requireEncryptionKey } from '../secrets/encryptionKey.ts';
 import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
 import { newSigningSecret } from './signing.ts';
@@ -37,7 +38,10 @@ export interface SealedSigningSecret {
 }
 
 /** The secrets that sign now, still sealed: the current one first, then any still in their overlap. */
-export async function sealedSigningSecrets(tx: Queryable, endpointId: string): Promise<SealedSigningSecret[]> {
+export async function sealedSigningSecrets(
+  tx: Queryable,
+  endpointId: string,
+): Promise<SealedSigningSecret[]> {
   return tx.query<SealedSigningSecret>(
     `select id, secret_enc as sealed from public.webhook_secrets
      where endpoint_id = $1 and (expires_at is null or expires_at > now())
