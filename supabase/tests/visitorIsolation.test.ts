@@ -137,6 +137,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     kommo_connections: { column: 'id', ids: [] },
     oauth_states: { column: 'id', ids: [] },
     webhook_events: { column: 'id', ids: [] },
+    kommo_talks: { column: 'id', ids: [] },
     agents: { column: 'id', ids: [a.agentId] },
     company_knowledge: { column: 'agent_id', ids: [a.agentId] },
     knowledge_chunks: { column: 'agent_id', ids: [a.agentId] },

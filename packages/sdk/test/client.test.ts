@@ -107,6 +107,19 @@ describe('requests', () => {
     ['kommo.sync', () => client.kommo.sync(), 'post', '/kommo/sync', '', undefined, kommoCatalogFixture],
     ['kommo.disconnect', () => client.kommo.disconnect(), 'delete', '/kommo', '', undefined, null],
     [
+      'kommo.salesbotSetup',
+      () => client.kommo.salesbotSetup(agentId),
+      'get',
+      '/kommo/salesbot/setup',
+      `?agentId=${agentId}`,
+      undefined,
+      {
+        agentId,
+        url: `https://demo.supabase.co/functions/v1/kommo/salesbot?agent=${agentId}`,
+        salesbot: [{ question: [{ handler: 'widget_request' }], answer: [] }],
+      },
+    ],
+    [
       'agents.knowledge.list',
       () => client.agents.knowledge.list(agentId, { limit: 3 }),
       'get',

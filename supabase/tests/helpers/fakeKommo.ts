@@ -1,5 +1,6 @@
 // A stand-in for one Kommo account (acme.kommo.com), from Kommo's API v4 documentation: OAuth token endpoint
 // with refresh-token rotation, hal+json reads, problem+json errors, and switches for storms and revocations.
+import { SignJWT } from 'jose';
 import { HttpResponse, http } from 'msw';
 import { TEST_ENCRYPTION_KEY } from './encryptionKey.ts';
 
@@ -11,6 +12,19 @@ export const KOMMO_ENV = {
 };
 
 const BASE = 'https://acme.kommo.com';
+export const KOMMO_ACCOUNT_ID = 28805383;
+
+/** A continue of a Salesbot run as the stand-in received it. */
+export interface ReceivedContinue {
+  botId: number;
+  continueId: number;
+  body: {
+    data?: Record<string, string>;
+    execute_handlers?: { handler: string; params: { type?: string; value?: string; step?: number } }[];
+  };
+  /** What the stand-in answered: 200 accepted, else refused or failed. */
+  status: number;
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class FakeKommo {
@@ -48,6 +62,13 @@ export class FakeKommo {
    * 404 problem+json, or 204 with no body (as it answers for an entity it no longer lists).
    */
   deletedLeads = new Map<number, 404 | 204>();
+  /** Every continue of a Salesbot run received, in order (accepted or not). */
+  continues: ReceivedContinue[] = [];
+  /**
+   * What the next continues answer instead of accepting: 429 (nothing happened), 502 (Kommo failed after
+   * continuing the bot: the reply went out), or `expired` (the bot no longer waits at that continue id).
+   */
+  continueFailures: ('429' | '502' | 'expired')[] = [];
   /** The account's users, served in pages. */
   users = [{ id: 504141, name: 'Olga Petrova', email: 'olga@acme.example' as string | null, lang: 'ru' }];
 
@@ -67,6 +88,31 @@ export class FakeKommo {
   deleteLead(id: number, answer: 404 | 204): void {
     this.leads = this.leads.filter((lead) => lead.id !== id);
     this.deletedLeads.set(id, answer);
+  }
+
+  /**
+   * The token a Salesbot `widget_request` carries: HS512 with the integration's secret, Kommo's claims. Options
+   * make the bad ones: another algorithm or secret, already expired.
+   */
+  async salesbotToken(
+    claims: Record<string, unknown> = {},
+    options: { alg?: 'HS512' | 'HS256'; secret?: string; expiresInSeconds?: number } = {},
+  ): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({
+      iss: BASE,
+      subdomain: 'acme',
+      account_id: KOMMO_ACCOUNT_ID,
+      client_uuid: KOMMO_ENV.KOMMO_CLIENT_ID,
+      entity_id: 7770001,
+      entity_type: 2,
+      bot_type: 'salesbot',
+      ...claims,
+    })
+      .setProtectedHeader({ alg: options.alg ?? 'HS512', typ: 'JWT' })
+      .setIssuedAt(now)
+      .setExpirationTime(now + (options.expiresInSeconds ?? 600))
+      .sign(new TextEncoder().encode(options.secret ?? KOMMO_ENV.KOMMO_CLIENT_SECRET));
   }
 
   /** Kommo revokes a token (uninstall, secret regenerated): the API answers 401 to it. */
@@ -327,6 +373,47 @@ export class FakeKommo {
         return HttpResponse.json({
           _embedded: { notes: notes.map((n, i) => ({ id: 700 + i, entity_id: n.entity_id })) },
         });
+      }),
+      // Salesbot's continue: Kommo's limits enforced (≤ 10 handlers, `show` text ≤ 80 characters, ≤ 25 buttons);
+      // a continue id is good for one continue.
+      http.post(`${BASE}/api/v4/salesbot/:botId/continue/:continueId`, async ({ request, params }) => {
+        this.apiCalls.push('POST /api/v4/salesbot/continue');
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const body = (await request.json()) as ReceivedContinue['body'];
+        const received: ReceivedContinue = {
+          botId: Number(params.botId),
+          continueId: Number(params.continueId),
+          body,
+          status: 200,
+        };
+        this.continues.push(received);
+        const answer = (status: number, detail: string) => {
+          received.status = status;
+          return status === 429
+            ? HttpResponse.json(
+                { title: 'Too Many Requests', status },
+                { status, headers: { 'content-type': 'application/problem+json', 'retry-after': '0' } },
+              )
+            : problem(status, status === 404 ? 'Not Found' : 'Bad Request', detail);
+        };
+        const failure = this.continueFailures.shift();
+        if (failure === '429') return answer(429, 'Rate limit exceeded');
+        if (failure === 'expired') return answer(404, 'Bot not found or already finished');
+        const handlers = body.execute_handlers ?? [];
+        if (handlers.length > 10) return answer(400, 'execute_handlers: at most 10 handlers');
+        for (const h of handlers) {
+          if (h.handler === 'show' && (h.params.value ?? '').length > 80)
+            return answer(400, 'show: value must not exceed 80 characters');
+        }
+        const earlier = this.continues.filter(
+          (c) => c !== received && c.continueId === received.continueId && c.status === 200,
+        );
+        if (earlier.length) return answer(404, 'Bot not found or already finished');
+        if (failure === '502') {
+          received.status = 502;
+          return problem(502, 'Bad Gateway', 'Upstream error');
+        }
+        return HttpResponse.json({}, { headers: { 'content-type': 'application/hal+json' } });
       }),
       http.post(`${BASE}/api/v4/webhooks`, async ({ request }) => {
         this.apiCalls.push('POST /api/v4/webhooks');

@@ -49,6 +49,7 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   kommo_connections: 'org_id',
   oauth_states: 'org_id',
   webhook_events: 'org_id',
+  kommo_talks: 'org_id',
   rate_limits: 'org_id',
   usage_counters: 'org_id',
   jobs: 'org_id',
@@ -180,6 +181,11 @@ export async function createTenant(
   await q(
     `insert into public.webhook_events (org_id, connection_id, dedupe_key, payload) values ($1, $2, 'k', '{}')`,
     [f.orgId, connection?.id],
+  );
+  await q(
+    `insert into public.kommo_talks (org_id, connection_id, entity_type, entity_id, conversation_id)
+     values ($1, $2, 2, 1, $3)`,
+    [f.orgId, connection?.id, f.conversationId],
   );
   await q(`insert into public.rate_limits (org_id, bucket, window_start, hits) values ($1, $2, now(), 1)`, [
     f.orgId,

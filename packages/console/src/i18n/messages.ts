@@ -8,6 +8,7 @@ import { leadsMessages } from '../pages/leads/messages.ts';
 import { onboardingMessages } from '../pages/onboarding/messages.ts';
 import { playgroundMessages } from '../pages/playground/messages.ts';
 import { scriptsMessages } from '../pages/scripts/messages.ts';
+import { kommoChatMessages } from '../pages/settings/kommoChatMessages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
 import { webhooksMessages } from '../pages/webhooks/messages.ts';
@@ -29,6 +30,7 @@ const areas = [
   playgroundMessages,
   webhooksMessages,
   billingMessages,
+  kommoChatMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

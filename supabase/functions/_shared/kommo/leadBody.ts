@@ -15,13 +15,14 @@ type CustomFieldValue =
 
 /** The lead's own fields a correction may change (not its pipeline, stage or owner: the sales team moves those). */
 export interface KommoLeadFields {
-  name: string;
+  /** Absent for a lead that lives in Kommo already (a Kommo chat): the sales team named it. */
+  name?: string;
   custom_fields_values?: CustomFieldValue[];
 }
 
 /** The contact's fields: name, `PHONE`, `EMAIL` and the custom fields mapped to the contact. */
 export interface KommoContactFields {
-  name: string;
+  name?: string;
   custom_fields_values: CustomFieldValue[];
 }
 
@@ -38,19 +39,28 @@ function mappedFields(lead: Row, settings: KommoSettings, entity: 'lead' | 'cont
 
 const visitorName = (lead: Row) => (lead.name ?? lead.phone ?? lead.email ?? 'Website visitor') as string;
 
-export function kommoLeadFields(lead: Row, stored: unknown): KommoLeadFields {
+/** `keepName`: the Kommo entity exists already and keeps its own name. */
+interface FieldOptions {
+  keepName?: boolean | undefined;
+}
+
+export function kommoLeadFields(lead: Row, stored: unknown, options: FieldOptions = {}): KommoLeadFields {
   const onLead = mappedFields(lead, settingsFromRow(stored), 'lead');
   return {
-    name: `${visitorName(lead)} — ${leadMarker(lead.id as string)}`,
+    ...(options.keepName ? {} : { name: `${visitorName(lead)} — ${leadMarker(lead.id as string)}` }),
     ...(onLead.length ? { custom_fields_values: onLead } : {}),
   };
 }
 
-export function kommoContactFields(lead: Row, stored: unknown): KommoContactFields {
+export function kommoContactFields(
+  lead: Row,
+  stored: unknown,
+  options: FieldOptions = {},
+): KommoContactFields {
   const standard = (code: 'PHONE' | 'EMAIL', value: unknown): CustomFieldValue[] =>
     typeof value === 'string' && value ? [{ field_code: code, values: [{ value, enum_code: 'WORK' }] }] : [];
   return {
-    name: (lead.name as string | null) ?? visitorName(lead),
+    ...(options.keepName ? {} : { name: (lead.name as string | null) ?? visitorName(lead) }),
     custom_fields_values: [
       ...standard('PHONE', lead.phone),
       ...standard('EMAIL', lead.email),

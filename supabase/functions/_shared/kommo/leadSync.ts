@@ -77,6 +77,11 @@ interface SyncPayload {
   noteSentAt?: number;
   /** Hashes of the lead's and the contact's fields as Kommo has them; absent when unknown. */
   sent?: { lead?: string; contact?: string };
+  /**
+   * The lead was captured in a Kommo chat (Salesbot): Kommo's own lead and contact are updated, never renamed,
+   * and no lead is created.
+   */
+  fromKommoChat?: boolean;
 }
 
 type Tenant = <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>;
@@ -85,6 +90,8 @@ interface LeadContext {
   lead: Row | undefined;
   settings: Record<string, unknown>;
   transcript: { role: string; content: string }[];
+  /** The Kommo lead whose chat the conversation is (Salesbot), with its contact; null for the widget's. */
+  kommoChat: { leadId: number; contactId: number | null } | null;
 }
 
 /** A write whose answer was lost has not shown up in Kommo yet: look again later, do not send it again. */
@@ -262,7 +269,19 @@ async function loadLead(tenant: Tenant, leadId: string): Promise<LeadContext> {
           [lead.conversation_id],
         )
       : [];
-    return { lead, settings: connection?.settings ?? {}, transcript };
+    const [talk] = lead?.conversation_id
+      ? await tx.query<{ entity_id: string; kommo_contact_id: string | null }>(
+          `select entity_id, kommo_contact_id from public.kommo_talks where conversation_id = $1 and entity_type = 2`,
+          [lead.conversation_id],
+        )
+      : [];
+    const kommoChat = talk
+      ? {
+          leadId: Number(talk.entity_id),
+          contactId: talk.kommo_contact_id === null ? null : Number(talk.kommo_contact_id),
+        }
+      : null;
+    return { lead, settings: connection?.settings ?? {}, transcript, kommoChat };
   });
 }
 
@@ -318,6 +337,14 @@ async function ensureKommoLead(step: SyncStep): Promise<void> {
     payload.kommoLeadId = Number(context.lead.crm_external_id);
   }
   if (payload.kommoLeadId !== undefined) return;
+  if (context.kommoChat) {
+    // Captured in the Kommo chat of an existing lead: that lead and its contact are the ones to update.
+    payload.kommoLeadId = context.kommoChat.leadId;
+    if (context.kommoChat.contactId !== null) payload.contactId = context.kommoChat.contactId;
+    payload.fromKommoChat = true;
+    payload.sent = {};
+    return step.save();
+  }
   if (payload.createSentAt !== undefined) {
     const found = await findCreated(api, payload.leadId);
     if (found) {
@@ -375,11 +402,18 @@ async function sendCorrections(step: SyncStep): Promise<void> {
   const leadId = payload.kommoLeadId!;
   payload.sent ??= {};
   const sent = payload.sent;
-  const leadFields = kommoLeadFields(context.lead, context.settings);
+  const leadFields = kommoLeadFields(context.lead, context.settings, { keepName: payload.fromKommoChat });
   const leadPrint = await fingerprint(leadFields);
-  const contactFields = kommoContactFields(context.lead, context.settings);
+  const contactFields = kommoContactFields(context.lead, context.settings, {
+    keepName: payload.fromKommoChat && !context.lead.name,
+  });
   const contactPrint = await fingerprint(contactFields);
   if (sent.lead === leadPrint && sent.contact === contactPrint) return;
+  if (sent.lead !== leadPrint && Object.keys(leadFields).length === 0) {
+    // Nothing of the lead's own to send (a Kommo-chat lead keeps its name): only the contact changes.
+    sent.lead = leadPrint;
+    await step.save();
+  }
   if (sent.lead !== leadPrint) {
     const updated = await whileLeadExists(leadId, () =>
       api.request<{ id?: unknown }>('PATCH', `/api/v4/leads/${leadId}`, leadFields),
