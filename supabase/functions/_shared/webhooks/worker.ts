@@ -1,8 +1,8 @@
 // The webhooks worker: sends due deliveries through the outbox, one job per delivery. A run opens the endpoint's
-// current secrets (sealed at rest: sealedSecrets.ts), signs the stored body with them, sends it outside any transaction, then logs the attempt and decides what
-// follows in one transaction fenced on the job's lease: done, a retry after the backoff, or — when the schedule
-// is used up and the endpoint has not succeeded since the event — the end of the delivery and the endpoint
-// disabled with the reason.
+// current secrets (sealed at rest: sealedSecrets.ts), signs the stored body with them, sends it outside any
+// transaction, then logs the attempt and decides what follows in one transaction fenced on the job's lease:
+// done, a retry after the backoff, or — when the schedule is used up and the endpoint has not succeeded since
+// the event — the end of the delivery and the endpoint disabled with the reason.
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
