@@ -39,7 +39,7 @@ beforeAll(async () => {
   // Globex is connected to Kommo with a webhook secret, and one of its leads was sent there.
   await db.query(
     `update kommo_connections set status = 'connected', webhook_token_hash = $2 where org_id = $1`,
-    [globex.orgId, await sha256Hex(GLOBEX_WEBHOOK)],
+    [globex.orgId, sha256Hex(GLOBEX_WEBHOOK)],
   );
   await db.query(
     `update leads set crm_provider = 'kommo', crm_state = 'synced', crm_external_id = '777' where id = $1`,

@@ -31,7 +31,7 @@ async function addNeighbours(db: Queryable, f: TenantFixture): Promise<Neighbour
   const token = `vt_${randomUUID()}`;
   await db.query('update public.conversations set visitor_token_hash = $2 where id = $1', [
     f.conversationId,
-    await sha256Hex(token),
+    sha256Hex(token),
   ]);
   const n = {
     token,
@@ -81,7 +81,7 @@ async function addNeighbours(db: Queryable, f: TenantFixture): Promise<Neighbour
   // Another visitor of the very same agent.
   await q(
     'insert into public.conversations (id, org_id, agent_id, visitor_token_hash) values ($1, $2, $3, $4)',
-    [n.otherConversationId, f.orgId, f.agentId, await sha256Hex('vt_someone_else')],
+    [n.otherConversationId, f.orgId, f.agentId, sha256Hex('vt_someone_else')],
   );
   await q(
     `insert into public.messages (org_id, conversation_id, role, content) values ($1, $2, 'user', 'My address is…')`,
@@ -90,6 +90,15 @@ async function addNeighbours(db: Queryable, f: TenantFixture): Promise<Neighbour
   await q(
     `insert into public.leads (id, org_id, agent_id, conversation_id, name) values ($1, $2, $3, $4, 'Bob')`,
     [n.otherLeadId, f.orgId, f.agentId, n.otherConversationId],
+  );
+  // Another agent's qualification plan, and the other visitor's qualification.
+  await q(`insert into public.qualification_plans (agent_id, org_id, plan) values ($1, $2, '{}')`, [
+    n.otherAgentId,
+    f.orgId,
+  ]);
+  await q(
+    `insert into public.qualifications (conversation_id, org_id, agent_id, score, band) values ($1, $2, $3, 10, 'cold')`,
+    [n.otherConversationId, f.orgId, f.agentId],
   );
   const [job] = await db.query<{ id: string }>(
     `insert into public.jobs (org_id, kind, payload) values ($1, 'kommo.sync_lead', jsonb_build_object('leadId', $2::text))
@@ -120,7 +129,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
       kind: 'publishable',
       org_id: a.orgId,
       agent_id: a.agentId,
-      visitor_token_hash: await sha256Hex(n.token),
+      visitor_token_hash: sha256Hex(n.token),
     };
   });
   afterAll(async () => db?.close());
@@ -161,6 +170,10 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     privacy_audit: { column: 'id', ids: [] },
     knowledge_sources: { column: 'id', ids: [] },
     knowledge_source_runs: { column: 'id', ids: [] },
+    // The agent's plan; the qualification of the visitor's own conversation; no history.
+    qualification_plans: { column: 'agent_id', ids: [a.agentId] },
+    qualifications: { column: 'conversation_id', ids: [a.conversationId] },
+    qualification_changes: { column: 'id', ids: [] },
     webhook_endpoints: { column: 'id', ids: [] },
     webhook_secrets: { column: 'id', ids: [] },
     webhook_deliveries: { column: 'id', ids: [] },
@@ -191,7 +204,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
 
   it('sees no conversation at all without a visitor token, nor with a forged one', async () => {
     const { visitor_token_hash: _, ...tokenless } = visitor;
-    for (const claims of [tokenless, { ...visitor, visitor_token_hash: await sha256Hex('vt_guess') }]) {
+    for (const claims of [tokenless, { ...visitor, visitor_token_hash: sha256Hex('vt_guess') }]) {
       for (const table of ['conversations', 'messages', 'leads', 'jobs']) {
         expect(await unscoped(claims, table), table).toEqual([]);
       }
@@ -264,7 +277,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
 
   it('lets a new conversation be written once its token is bound to the transaction', async () => {
     const token = `vt_${randomUUID()}`;
-    const hash = await sha256Hex(token);
+    const hash = sha256Hex(token);
     const { visitor_token_hash: _, ...fresh } = visitor;
     const id = randomUUID();
     const written = await withTenant(db, fresh, async (tx) => {

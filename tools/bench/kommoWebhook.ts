@@ -13,7 +13,7 @@ await prepareDatabase(db);
 await db.query(
   `insert into kommo_connections (org_id, subdomain, status, webhook_token_hash, pipelines)
    values ($1, 'acme', 'connected', $2, '[{"id": 1, "name": "Sales", "isMain": true, "statuses": [{"id": 10, "name": "New", "sort": 1}]}]')`,
-  [DEMO_ORG_ID, await sha256Hex(TOKEN)],
+  [DEMO_ORG_ID, sha256Hex(TOKEN)],
 );
 await db.query(
   `insert into leads (org_id, name, crm_provider, crm_state, crm_external_id)

@@ -1,6 +1,7 @@
 // Conversations between a visitor and an agent, their messages and the leads they produce.
 import * as z from 'zod/mini';
 import { id, text, timestamp } from './common.ts';
+import { leadQualification } from './qualification.ts';
 
 export const usage = z.object({
   inputTokens: z.number().check(z.int(), z.gte(0)),
@@ -82,6 +83,8 @@ export const lead = z.object({
       z.object({ pipelineId: z.number(), statusId: z.number(), name: z.nullable(z.string()) }),
     ),
   }),
+  /** The score the conversation's answers earned (see the agent's qualification plan); null: none gathered. */
+  qualification: z._default(z.nullable(leadQualification), null),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

@@ -49,7 +49,7 @@ export async function ensureDemoKeys(db: Database, env: Env, stateDir: string | 
     secretKey = fixed ?? (await rememberedSecret(stateDir)) ?? generateSecretKey();
     await db.query('update public.api_keys set key_hash = $2, prefix = $3, revoked_at = null where id = $1', [
       DEMO_KEY_ID,
-      await hashSecretKey(secretKey),
+      hashSecretKey(secretKey),
       secretKeyPrefix(secretKey),
     ]);
     if (stateDir) {

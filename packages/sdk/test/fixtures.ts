@@ -78,6 +78,7 @@ export const lead: Lead = {
     syncedAt: null,
     stage: null,
   },
+  qualification: null,
   createdAt: now,
   updatedAt: now,
 };

@@ -1,10 +1,13 @@
-// Hashing, random tokens and constant-time comparison on Web Crypto only (Deno, Node, edge runtimes).
+// Hashing, random tokens and constant-time comparison, the same in Deno, Supabase's edge runtime and Node.
+// SHA-256 comes from `node:crypto`, which all three provide: it answers synchronously, where Web Crypto's digest
+// is a promise settled on another thread (≈ 0.4 ms a hash under load, on every chat turn).
+import { createHash } from 'node:crypto';
 
 const encoder = new TextEncoder();
 
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(text));
-  return toHex(new Uint8Array(digest));
+/** SHA-256 of the text's UTF-8 bytes, as 64 lowercase hex digits. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 export function toHex(bytes: Uint8Array): string {

@@ -227,7 +227,7 @@ export function createOrganizationsApp(runtime: Runtime) {
           principal.orgId,
           input.name,
           secretKeyPrefix(secret),
-          await hashSecretKey(secret),
+          hashSecretKey(secret),
           principal.kind === 'member' ? principal.userId : null,
         ],
       ),
@@ -237,7 +237,8 @@ export function createOrganizationsApp(runtime: Runtime) {
   });
 
   const revokeKey = route({
-    summary: 'Revoke a secret key at once (owners and admins)',
+    summary:
+      'Revoke a secret key: refused from the next request, by every instance within 5 s (owners and admins)',
     params: { id: { schema: id, what: 'API key' } },
     responses: { 204: null },
   });
@@ -250,6 +251,7 @@ export function createOrganizationsApp(runtime: Runtime) {
       ),
     );
     if (revoked.length === 0) throw notFound('API key');
+    c.var.runtime.trustedKeys.forget(keyId);
     return c.body(null, 204);
   });
 

@@ -111,14 +111,14 @@ describe.each(drivers)('knowledge gaps on %s', (driver) => {
     const token = 'vt_gaps_visitor';
     const [own] = await db.query<{ id: string }>(
       'insert into conversations (org_id, agent_id, visitor_token_hash) values ($1, $2, $3) returning id',
-      [a.orgId, a.agentId, await sha256Hex(token)],
+      [a.orgId, a.agentId, sha256Hex(token)],
     );
     const visitor: TenantClaims = {
       role: 'authenticated',
       kind: 'publishable',
       org_id: a.orgId,
       agent_id: a.agentId,
-      visitor_token_hash: await sha256Hex(token),
+      visitor_token_hash: sha256Hex(token),
     };
     const record = (conversationId: string) =>
       withTenant(db, visitor, (tx) => {

@@ -41,6 +41,17 @@ export class FakeKommo {
   leads: { id: number; name: string; body: Record<string, unknown>; contactId: number }[] = [];
   contacts: { id: number; name: string; custom_fields_values: unknown[] }[] = [];
   notes: { entity_id: number; note_type: string; params: { text: string } }[] = [];
+  /** Tasks added through `POST /api/v4/tasks`, with the id Kommo gave each. */
+  tasks: {
+    id: number;
+    text: string;
+    entity_id: number;
+    entity_type: string;
+    complete_till: number;
+    responsible_user_id?: number;
+  }[] = [];
+  /** The same as noteFailures, for tasks. */
+  taskFailures: 'lost-answer'[] = [];
   /** Every PATCH of a lead or a contact, in order: `PATCH /api/v4/contacts/30000001` and its body. */
   patches: { path: string; body: Record<string, unknown> }[] = [];
   /**
@@ -82,6 +93,22 @@ export class FakeKommo {
       access_token: `access-${n}`,
       refresh_token: `refresh-${n}`,
     };
+  }
+
+  /** The tag names a lead has now (created with, then changed by tags_to_add / tags_to_delete). */
+  tagsOf(id: number): string[] {
+    const lead = this.leads.find((l) => l.id === id);
+    return ((lead?.body._embedded as { tags?: { name: string }[] } | undefined)?.tags ?? []).map(
+      (t) => t.name,
+    );
+  }
+
+  /** The stage a lead is in now: created in, or moved to by a PATCH. */
+  stageOf(id: number): number | undefined {
+    const lead = this.leads.find((l) => l.id === id) as
+      | { status_id?: number; body: { status_id?: number } }
+      | undefined;
+    return lead?.status_id ?? lead?.body.status_id;
   }
 
   /** A salesperson deletes a lead in Kommo; later reads and updates of it answer `answer`. */
@@ -356,7 +383,23 @@ export class FakeKommo {
               : undefined;
         if (!target) return problem(404, 'Not Found', 'No such entity');
         this.patches.push({ path, body });
-        Object.assign(target, body);
+        const {
+          tags_to_add: add,
+          tags_to_delete: remove,
+          ...rest
+        } = body as {
+          tags_to_add?: { name: string }[];
+          tags_to_delete?: { name: string }[];
+        };
+        if ('body' in target && (add || remove)) {
+          target.body._embedded ??= {};
+          const embedded = target.body._embedded as { tags?: { name: string }[] };
+          const names = new Set((embedded.tags ?? []).map((t) => t.name));
+          for (const tag of remove ?? []) names.delete(tag.name);
+          for (const tag of add ?? []) names.add(tag.name);
+          embedded.tags = [...names].map((name) => ({ name }));
+        }
+        Object.assign(target, rest);
         return HttpResponse.json(
           { id: target.id, updated_at: Math.floor(Date.now() / 1000), _links: {} },
           { headers: { 'content-type': 'application/hal+json' } },
@@ -373,6 +416,36 @@ export class FakeKommo {
         return HttpResponse.json({
           _embedded: { notes: notes.map((n, i) => ({ id: 700 + i, entity_id: n.entity_id })) },
         });
+      }),
+      http.post(`${BASE}/api/v4/tasks`, async ({ request }) => {
+        this.apiCalls.push('POST /api/v4/tasks');
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const tasks = (await request.json()) as Omit<FakeKommo['tasks'][number], 'id'>[];
+        const missing = tasks.findIndex((t) => !t.text || !t.complete_till);
+        if (missing !== -1)
+          return problem(400, 'Bad Request', `Task ${missing}: text and complete_till are required`);
+        const added = tasks.map((task, i) => ({ id: 9100 + this.tasks.length + i, ...task }));
+        this.tasks.push(...added);
+        if (this.taskFailures.shift() === 'lost-answer') return HttpResponse.error();
+        return HttpResponse.json(
+          { _embedded: { tasks: added.map((t, i) => ({ id: t.id, request_id: String(i) })) } },
+          { headers: { 'content-type': 'application/hal+json' } },
+        );
+      }),
+      http.get(`${BASE}/api/v4/tasks`, ({ request }) => {
+        this.apiCalls.push('GET /api/v4/tasks');
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const url = new URL(request.url);
+        const type = url.searchParams.get('filter[entity_type]');
+        const entity = url.searchParams.get('filter[entity_id]');
+        const found = this.tasks.filter(
+          (t) => (!type || t.entity_type === type) && (!entity || t.entity_id === Number(entity)),
+        );
+        if (found.length === 0) return new HttpResponse(null, { status: 204 });
+        return HttpResponse.json(
+          { _embedded: { tasks: found } },
+          { headers: { 'content-type': 'application/hal+json' } },
+        );
       }),
       // Salesbot's continue: Kommo's limits enforced (≤ 10 handlers, `show` text ≤ 80 characters, ≤ 25 buttons);
       // a continue id is good for one continue.

@@ -55,6 +55,9 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   jobs: 'org_id',
   knowledge_gaps: 'org_id',
   privacy_audit: 'org_id',
+  qualification_plans: 'org_id',
+  qualifications: 'org_id',
+  qualification_changes: 'org_id',
   webhook_endpoints: 'org_id',
   webhook_secrets: 'org_id',
   webhook_deliveries: 'org_id',
@@ -64,7 +67,12 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
 };
 
 /** Tables a tenant may at most append to and read, never change: no update or delete policy at all. */
-export const appendOnlyTables = new Set(['privacy_audit', 'billing_accounts', 'billing_usage']);
+export const appendOnlyTables = new Set([
+  'privacy_audit',
+  'billing_accounts',
+  'billing_usage',
+  'qualification_changes',
+]);
 
 export async function createTenant(
   db: Queryable,
@@ -105,7 +113,7 @@ export async function createTenant(
     f.orgId,
     `${name} key`,
     secretKeyPrefix(f.secretKey),
-    await hashSecretKey(f.secretKey),
+    hashSecretKey(f.secretKey),
   ]);
   await q(
     `insert into public.agents (id, org_id, name, slug, publishable_key, allowed_origins)
@@ -176,7 +184,7 @@ export async function createTenant(
   );
   await q(
     `insert into public.oauth_states (org_id, nonce_hash, expires_at) values ($1, $2, now() + interval '10 minutes')`,
-    [f.orgId, await sha256Hex(`${name} oauth state`)],
+    [f.orgId, sha256Hex(`${name} oauth state`)],
   );
   await q(
     `insert into public.webhook_events (org_id, connection_id, dedupe_key, payload) values ($1, $2, 'k', '{}')`,
@@ -214,6 +222,20 @@ export async function createTenant(
   await q(`insert into public.privacy_audit (org_id, action, actor_kind) values ($1, 'export', 'worker')`, [
     f.orgId,
   ]);
+  await q(
+    `insert into public.qualification_plans (agent_id, org_id, plan) values ($1, $2, '{"enabled":true}')`,
+    [f.agentId, f.orgId],
+  );
+  await q(
+    `insert into public.qualifications (conversation_id, org_id, agent_id, answers, score, band, reason)
+     values ($1, $2, $3, '{"budget":{"value":9000,"answeredAt":"2026-11-30T10:00:00.000Z"}}', 75, 'hot', 'budget: 9000')`,
+    [f.conversationId, f.orgId, f.agentId],
+  );
+  await q(
+    `insert into public.qualification_changes (org_id, conversation_id, score, band, reason, answers, source)
+     values ($1, $2, 75, 'hot', 'budget: 9000', '{}', 'reply')`,
+    [f.orgId, f.conversationId],
+  );
   await addWebhookRows(db, f);
   await q('insert into public.billing_accounts (org_id) values ($1)', [f.orgId]);
   await q(

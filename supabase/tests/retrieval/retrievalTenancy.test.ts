@@ -94,7 +94,7 @@ describe.each(drivers)('retrieval tenancy on %s', (driver) => {
       kind: 'publishable',
       org_id: a.orgId,
       agent_id: a.agentId,
-      visitor_token_hash: await sha256Hex('vt_test'),
+      visitor_token_hash: sha256Hex('vt_test'),
     };
     expect(await passages(visitor, a.agentId, 'kangaroo')).toEqual([
       { kind: 'knowledge', title: 'Kangaroo tours' },

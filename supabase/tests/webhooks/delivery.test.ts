@@ -117,7 +117,7 @@ describe.each(drivers)('signed webhooks on %s', (driver) => {
       kind: 'publishable',
       org_id: t.orgId,
       agent_id: t.agentId,
-      visitor_token_hash: await sha256Hex(chat.body.visitorToken),
+      visitor_token_hash: sha256Hex(chat.body.visitorToken),
     };
     const capture = (fields: Record<string, string>) =>
       withTenant(db, visitor, (tx) =>

@@ -7,6 +7,7 @@ import { knowledgeMessages } from '../pages/knowledge/messages.ts';
 import { leadsMessages } from '../pages/leads/messages.ts';
 import { onboardingMessages } from '../pages/onboarding/messages.ts';
 import { playgroundMessages } from '../pages/playground/messages.ts';
+import { qualificationMessages } from '../pages/qualification/messages.ts';
 import { scriptsMessages } from '../pages/scripts/messages.ts';
 import { kommoChatMessages } from '../pages/settings/kommoChatMessages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
@@ -28,6 +29,7 @@ const areas = [
   knowledgeMessages,
   scriptsMessages,
   playgroundMessages,
+  qualificationMessages,
   webhooksMessages,
   billingMessages,
   kommoChatMessages,

@@ -72,7 +72,7 @@ async function memberOrganization(
 }
 
 async function resolvePrincipal(c: Context<AppEnv>, token: string, kind: CredentialKind): Promise<Principal> {
-  const { db, verifyJwt } = c.var.runtime;
+  const { db, verifyJwt, trustedKeys } = c.var.runtime;
   const origin = c.req.header('origin');
   switch (kind) {
     case 'secret': {
@@ -83,7 +83,7 @@ async function resolvePrincipal(c: Context<AppEnv>, token: string, kind: Credent
             'Call the API from your server, or use the agent publishable key in web pages.',
         );
       }
-      const key = await verifySecretKey(db, token);
+      const key = await verifySecretKey(db, token, trustedKeys);
       if (!key) throw new ApiError('unauthorized', 'Invalid API key: unknown or revoked');
       return { kind: 'secret', orgId: key.orgId, keyId: key.keyId };
     }
@@ -108,7 +108,7 @@ async function resolvePrincipal(c: Context<AppEnv>, token: string, kind: Credent
         kind: 'publishable',
         orgId: agent.orgId,
         agentId: agent.agentId,
-        ...(visitorToken ? { visitorTokenHash: await sha256Hex(visitorToken) } : {}),
+        ...(visitorToken ? { visitorTokenHash: sha256Hex(visitorToken) } : {}),
       };
     }
   }

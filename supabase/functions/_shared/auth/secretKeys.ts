@@ -21,10 +21,53 @@ export interface VerifiedSecretKey {
   orgId: string;
 }
 
-/** Finds the live key matching `key`; null when unknown or revoked. Runs outside any tenant (no org yet). */
-export async function verifySecretKey(db: Queryable, key: string): Promise<VerifiedSecretKey | null> {
+/**
+ * The live keys an instance has seen, trusted for `KEY_TRUST_MS` before the database is asked again: the key
+ * check is then no database round trip for most requests. A key revoked through this instance is forgotten at
+ * once; one revoked elsewhere (another function, another instance) is refused everywhere within `KEY_TRUST_MS`.
+ * At most 1,000 keys are held (all are dropped when full).
+ */
+export class TrustedKeys {
+  private readonly entries = new Map<string, { key: VerifiedSecretKey; until: number }>();
+
+  /** The key as found live less than `KEY_TRUST_MS` ago; null when unknown or older. */
+  get(secret: string): VerifiedSecretKey | null {
+    const entry = this.entries.get(secret);
+    if (!entry) return null;
+    if (entry.until > Date.now()) return entry.key;
+    this.entries.delete(secret);
+    return null;
+  }
+
+  trust(secret: string, key: VerifiedSecretKey): void {
+    remember(this.entries, secret, { key, until: Date.now() + KEY_TRUST_MS });
+  }
+
+  /** A key revoked here: refused from the next request on. */
+  forget(keyId: string): void {
+    for (const [secret, entry] of this.entries) if (entry.key.keyId === keyId) this.entries.delete(secret);
+  }
+}
+
+/** How long an instance trusts a secret key it found live (5 s): the most a revocation takes to reach it. */
+export const KEY_TRUST_MS = 5_000;
+
+/**
+ * Finds the live key matching `key`; null when unknown or revoked. Runs outside any tenant (no org yet). A key in
+ * `trusted` is not looked up again (see TrustedKeys).
+ */
+export async function verifySecretKey(
+  db: Queryable,
+  key: string,
+  trusted: TrustedKeys,
+): Promise<VerifiedSecretKey | null> {
   if (!SECRET_KEY_PATTERN.test(key)) return null;
-  const hash = knownHashes.get(key) ?? (await hashSecretKey(key));
+  const known = trusted.get(key);
+  if (known) {
+    await touch(db, known.keyId);
+    return known;
+  }
+  const hash = hashSecretKey(key);
   const candidates = await db.query<{ id: string; org_id: string; key_hash: string }>(
     'select id, org_id, key_hash from public.api_keys where prefix = $1 and revoked_at is null',
     [secretKeyPrefix(key)],
@@ -34,17 +77,15 @@ export async function verifySecretKey(db: Queryable, key: string): Promise<Verif
     if (timingSafeEqual(candidate.key_hash, hash)) match = { keyId: candidate.id, orgId: candidate.org_id };
   }
   if (match) {
-    remember(knownHashes, key, hash);
+    trusted.trust(key, match);
     await touch(db, match.keyId);
   }
   return match;
 }
 
-// Per instance, bounded: a live key's hash (Web Crypto's SHA-256 costs ~0.5 ms under load, on every request) and
-// when this instance last wrote its `last_used_at`. Revocation is still read from the database on every request.
+// Per instance, bounded: when this instance last wrote a key's `last_used_at`.
 const REMEMBERED = 1_000;
 const TOUCH_EVERY_MS = 60_000;
-const knownHashes = new Map<string, string>();
 const lastTouched = new Map<string, number>();
 
 function remember<V>(map: Map<string, V>, key: string, value: V): void {

@@ -61,9 +61,9 @@ export interface NewVisitorToken {
 }
 
 /** A visitor token and its hash, made before the turn's transaction so hashing does not hold it open. */
-export async function newVisitorToken(): Promise<NewVisitorToken> {
+export function newVisitorToken(): NewVisitorToken {
   const token = `vt_${randomToken(24)}`;
-  return { token, hash: await sha256Hex(token) };
+  return { token, hash: sha256Hex(token) };
 }
 
 export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedTurn> {
@@ -109,7 +109,7 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
     });
   } else {
     conversationId = crypto.randomUUID();
-    const made = input.newToken ?? (await newVisitorToken());
+    const made = input.newToken ?? newVisitorToken();
     visitorToken = made.token;
     visitorTokenHash = made.hash;
     // A visitor's transaction reaches only the conversation its token opens: from here on, this one.

@@ -32,7 +32,7 @@ export async function findVisitorConversation(
   );
   if (!row) throw notFound('Conversation');
   if (options.requireToken) {
-    const sent = options.token ? await sha256Hex(options.token) : '';
+    const sent = options.token ? sha256Hex(options.token) : '';
     if (!timingSafeEqual(sent, row.visitor_token_hash)) throw notFound('Conversation');
   }
   return { id: row.id, message_count: row.message_count, has_lead: row.has_lead };

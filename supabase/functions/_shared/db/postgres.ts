@@ -1,7 +1,13 @@
 // The postgres.js driver: Supabase (SUPABASE_DB_URL), any PostgreSQL (DATABASE_URL), the Supavisor pooler.
 import postgres from 'postgres';
-import type { Statement } from './pipeline.ts';
-import type { Database, Queryable, Row } from './types.ts';
+import {
+  ClosedWatch,
+  onceMoreIfStale,
+  pipelinedTransaction,
+  plain,
+  transactionAtOnce,
+} from './postgresTransactions.ts';
+import type { Database, Row } from './types.ts';
 
 export interface PostgresOptions {
   /** Connections in the pool (default 5: an edge function instance serves few requests at once). */
@@ -17,7 +23,7 @@ export function usesPooler(url: string): boolean {
 export function createPostgresDatabase(url: string, options: PostgresOptions = {}): Database {
   const watch = new ClosedWatch();
   const sql = postgres(url, {
-    onclose: (id: number) => watch.closed(id),
+    onclose: watch.notify,
     max: options.max ?? 5,
     prepare: !usesPooler(url),
     idle_timeout: 20,
@@ -59,151 +65,10 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
     query: <T = Row>(text: string, params: readonly unknown[] = []) =>
       onceMoreIfStale(() => run<T>(sql, text, params)).then(plain),
     transaction: (fn) => pipelinedTransaction(sql, run, watch, fn),
-    atOnce: (statements) => transactionAtOnce(sql, run, statements),
+    atOnce: (statements) => transactionAtOnce(sql, run, watch, statements),
     async exec(script: string) {
       await sql.begin((tx) => tx.unsafe(script).simple());
     },
     close: () => sql.end({ timeout: 5 }),
   };
-}
-
-type Run = <T>(target: postgres.Sql, text: string, params: readonly unknown[]) => Promise<T[]>;
-
-/**
- * A transaction on a reserved connection whose BEGIN is written together with its first statements (postgres.js's
- * own `begin` waits for BEGIN's answer first): one round trip and one socket write fewer per transaction. A
- * connection that failed without the server answering (closed, reset) is not handed back: postgres.js has
- * already set it aside and reconnects it when needed; released, it would stay in the pool broken.
- */
-/**
- * Tells a transaction that its reserved connection closed, even between two statements (postgres.js reports a
- * close only to statements in flight): the id is learnt when BEGIN is written (`onexecute`).
- */
-class ClosedWatch {
-  private holders = new Map<number, (error: Error) => void>();
-  closed(id: number): void {
-    this.holders.get(id)?.(new Error('the database connection closed'));
-  }
-  begin(
-    connection: postgres.Sql,
-    onClose: (error: Error) => void,
-  ): { started: Promise<unknown>; done(): void } {
-    let id: number | null = null;
-    const started = connection.unsafe('begin', [], {
-      onexecute: (c: { id: number }) => {
-        id = c.id;
-        this.holders.set(id, onClose);
-        return true;
-      },
-    } as never) as unknown as Promise<unknown>;
-    return {
-      started,
-      done: () => {
-        if (id !== null) this.holders.delete(id);
-      },
-    };
-  }
-}
-
-async function pipelinedTransaction<T>(
-  sql: postgres.Sql,
-  run: Run,
-  watch: ClosedWatch,
-  fn: (tx: Queryable) => Promise<T>,
-): Promise<T> {
-  const connection = await onceMoreIfStale(() => sql.reserve());
-  // Set when the connection is gone (closed, or a statement failed without the server answering): postgres.js
-  // would crash the process on a write to it (a null socket), so nothing more is sent on it and it is not
-  // released (postgres.js reconnects it on its own).
-  let lost: unknown = null;
-  const send = <R>(text: string, params: readonly unknown[]): Promise<R[]> => {
-    if (lost) return Promise.reject(lost);
-    return run<R>(connection, text, params).catch((error: unknown) => {
-      if (!answered(error)) lost ??= error;
-      throw error;
-    });
-  };
-  const began = watch.begin(connection, (closed) => {
-    lost ??= closed;
-  });
-  const begun = began.started.catch((error: unknown) => {
-    if (!answered(error)) lost ??= error;
-    throw error;
-  });
-  try {
-    begun.catch(() => {});
-    let result: T;
-    try {
-      result = await fn({
-        pipelines: true,
-        query: <R = Row>(text: string, params: readonly unknown[] = []) => send<R>(text, params).then(plain),
-      });
-      await begun;
-    } catch (error) {
-      if (!lost) await send('rollback', []).catch(() => {});
-      throw error;
-    }
-    await send('commit', []);
-    return result;
-  } finally {
-    began.done();
-    if (!lost) connection.release();
-  }
-}
-
-async function transactionAtOnce(
-  sql: postgres.Sql,
-  run: Run,
-  statements: readonly Statement[],
-): Promise<Row[][]> {
-  const connection = await onceMoreIfStale(() => sql.reserve());
-  let usable = true;
-  try {
-    const settled = await Promise.allSettled([
-      run<Row>(connection, 'begin', []),
-      ...statements.map((s) => run<Row>(connection, s.text, s.params ?? [])),
-      run<Row>(connection, 'commit', []), // in a failed transaction, COMMIT rolls back
-    ]);
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) {
-      usable = settled.every((r) => r.status === 'fulfilled' || answered(r.reason));
-      if (usable && settled.at(-1)?.status === 'rejected') {
-        await run(connection, 'rollback', []).catch((error: unknown) => {
-          usable = answered(error);
-        });
-      }
-      throw failed.reason;
-    }
-    return settled.slice(1, -1).map((r) => plain((r as PromiseFulfilledResult<Row[]>).value));
-  } finally {
-    if (usable) connection.release();
-  }
-}
-
-/**
- * postgres.js 3.4.9 keeps the FATAL error of a backend that was terminated (pg_terminate_backend, SQLSTATE
- * 57P01; a failover) mid-statement and replays it when that connection has reconnected, rejecting the first
- * query or reservation of the new, healthy connection before any of it runs (porsager/postgres#1223). So a
- * FATAL error is tried once more: a replayed one ran nothing, and a real one means the server ended the
- * backend and rolled its statement back. Connection losses without a server answer are not retried.
- */
-async function onceMoreIfStale<T>(attempt: () => Promise<T>): Promise<T> {
-  try {
-    return await attempt();
-  } catch (error) {
-    if (error instanceof postgres.PostgresError && error.severity === 'FATAL') return attempt();
-    throw error;
-  }
-}
-
-/**
- * The server refused the statement and the connection still works, as opposed to a lost connection (closed,
- * reset) or a FATAL error, after which the server closes it (e.g. 57P01, the backend terminated).
- */
-const answered = (failure: unknown) =>
-  failure instanceof postgres.PostgresError && failure.severity !== 'FATAL' && failure.severity !== 'PANIC';
-
-// postgres.js returns an array subclass carrying statement metadata; callers get a plain array.
-function plain<T>(rows: T[]): T[] {
-  return Array.from(rows);
 }

@@ -30,7 +30,7 @@ export async function startOauth(
   const expires = Date.now() + STATE_TTL_MS;
   await tx.query(
     `insert into public.oauth_states (org_id, nonce_hash, return_url, expires_at) values ($1, $2, $3, $4)`,
-    [orgId, await sha256Hex(nonce), returnUrl, new Date(expires).toISOString()],
+    [orgId, sha256Hex(nonce), returnUrl, new Date(expires).toISOString()],
   );
   const state = await sign(config.encryptionKey, { o: orgId, n: nonce, e: expires } satisfies StatePayload);
   const url = new URL(`https://www.${config.baseDomain}/oauth`);
@@ -67,7 +67,7 @@ export async function completeOauth(
     tx.query<{ return_url: string | null }>(
       `update public.oauth_states set used_at = now()
        where nonce_hash = $1 and org_id = $2 and used_at is null and expires_at > now() returning return_url`,
-      [await sha256Hex(payload.n), payload.o],
+      [sha256Hex(payload.n), payload.o],
     ),
   );
   if (!spent || payload.e < Date.now()) {

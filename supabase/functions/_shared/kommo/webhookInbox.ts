@@ -32,7 +32,7 @@ export async function receiveDelivery(
   const [connection] = await db.query<WebhookConnection>(
     `select id, org_id, account_id, subdomain, pipelines from public.kommo_connections
      where webhook_token_hash = $1 and status <> 'disconnected'`,
-    [await sha256Hex(token)],
+    [sha256Hex(token)],
   );
   if (!connection) throw notFound('Webhook');
   const delivery = parseDelivery(contentType, raw);
@@ -50,7 +50,7 @@ export async function receiveDelivery(
     const [fresh] = await tx.query(
       `insert into public.webhook_events (org_id, connection_id, dedupe_key, payload, processed_at)
        values ($1, $2, $3, $4::jsonb, now()) on conflict (connection_id, dedupe_key) do nothing returning id`,
-      [connection.org_id, connection.id, await sha256Hex(raw), JSON.stringify(delivery)],
+      [connection.org_id, connection.id, sha256Hex(raw), JSON.stringify(delivery)],
     );
     if (!fresh) return { received: true, duplicate: true, moved: 0, deleted: 0 };
     const applied = await applyDelivery(tx, delivery, connection.pipelines, new Date());

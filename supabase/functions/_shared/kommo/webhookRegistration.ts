@@ -28,7 +28,7 @@ export async function ensureWebhookToken(
   await tx.query(
     `update public.kommo_connections set webhook_token_hash = $2, webhook_token_enc = $3, webhook_registered = false
      where id = $1`,
-    [connectionId, await sha256Hex(token), await encryptSecret(config.encryptionKey, token, connectionId)],
+    [connectionId, sha256Hex(token), await encryptSecret(config.encryptionKey, token, connectionId)],
   );
   return token;
 }

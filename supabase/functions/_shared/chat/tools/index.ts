@@ -1,11 +1,12 @@
 // Every tool the chat model may call. A new skill adds its module here; the engine knows none by name.
 import type { LlmTool } from '../../llm/types.ts';
 import { captureLeadTool } from './captureLead.ts';
+import { recordQualificationTool } from './recordQualification.ts';
 import type { ChatTool, ToolCallContext, ToolOffer, ToolResult } from './types.ts';
 
 export type { ChatTool, ToolCallContext, ToolOffer, ToolResult } from './types.ts';
 
-const CHAT_TOOLS: readonly ChatTool[] = [captureLeadTool];
+const CHAT_TOOLS: readonly ChatTool[] = [captureLeadTool, recordQualificationTool];
 
 /** The tools offered in a turn (an empty list: the model is called without tools). */
 export function offeredTools(offer: ToolOffer): ChatTool[] {

@@ -123,7 +123,7 @@ async function startConversation(tx: Queryable, opening: TalkOpening): Promise<s
       opening.agentId,
       JSON.stringify(visitor),
       JSON.stringify(metadata),
-      await sha256Hex(randomToken(24)),
+      sha256Hex(randomToken(24)),
     ],
   );
   return row!.id;

@@ -1,0 +1,106 @@
+// A pooled connection lost under a transaction (issue 11, kinds 1 and 9): on PostgreSQL a backend terminated while
+// its connection sits idle in the pool, or while a statement runs. A transaction of which nothing ran is tried once
+// more and succeeds; one whose statements may have run fails with a connection error (a 503 to a client), is not
+// run twice, and leaves no connection broken or held in the pool.
+import { execFileSync } from 'node:child_process';
+import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
+import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { isDatabaseUnavailable } from '@closer/functions/_shared/db/unavailable.ts';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyDatabase } from '../helpers/databases.ts';
+
+// Pools of two: postgres.js 3.4.9 may replay a lost backend's FATAL onto the reconnected connection's reservation
+// and then keep that connection from the pool (porsager/postgres#1223); that is its bug, not covered here.
+describe('a transaction whose connection is lost, on PostgreSQL', () => {
+  let url: string;
+  let admin: postgres.Sql;
+  beforeAll(async () => {
+    const made = await emptyDatabase('postgres');
+    url = (made as Database & { url: string }).url;
+    await made.exec('create table written (id serial primary key, what text not null)');
+    await made.close();
+    admin = postgres(url, { max: 1, onnotice: () => {} });
+  });
+  afterAll(async () => {
+    await admin?.end();
+  });
+
+  /** Terminates this database's backends that match `where`, other than the admin's own. */
+  const terminate = async (where: string) =>
+    (
+      await admin.unsafe(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+         where datname = current_database() and pid <> pg_backend_pid() and ${where}`,
+      )
+    ).length;
+  /**
+   * Terminates the idle backends from another process while this one's event loop is held, so the pool has not
+   * yet read the close when the next statement is written to the dead connection.
+   */
+  const terminateIdleUnnoticed = () =>
+    execFileSync('psql', [
+      url,
+      '-Atc',
+      `select count(pg_terminate_backend(pid)) from pg_stat_activity
+       where datname = current_database() and pid <> pg_backend_pid() and state = 'idle'
+         and backend_type = 'client backend'`,
+    ])
+      .toString()
+      .trim();
+  const rows = async (what: string) =>
+    (await admin.unsafe('select count(*)::int as n from written where what = $1', [what]))[0]?.n;
+
+  it('runs a transaction once more when its pooled connection died before anything of it ran', async () => {
+    const db = createPostgresDatabase(url, { max: 2 });
+    try {
+      await db.transaction((tx) => tx.query('select 1'));
+      let runs = 0;
+      const held = admin.unsafe('select pg_sleep(0.5)');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(terminateIdleUnnoticed()).toBe('1');
+      // Written before the pool has read the close: the first try meets the dead connection.
+      const [inserted] = await db.transaction((tx) => {
+        runs++;
+        return tx.query<{ id: number }>(`insert into written (what) values ('retried') returning id`);
+      });
+      await held;
+      expect(runs).toBe(2);
+      expect(inserted?.id).toBeGreaterThan(0);
+      expect(await rows('retried')).toBe(1);
+      // The pool serves on: nothing broken or held back in it.
+      for (let i = 0; i < 3; i++) expect(await db.query('select 1 as one')).toEqual([{ one: 1 }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('fails with a connection error, and does not run again, when the backend dies mid-statement', async () => {
+    const db = createPostgresDatabase(url, { max: 2 });
+    try {
+      let runs = 0;
+      const pending = db.transaction(async (tx) => {
+        runs++;
+        await tx.query(`insert into written (what) values ('interrupted')`);
+        await tx.query('select pg_sleep(30)');
+      });
+      let terminated = 0;
+      for (let i = 0; i < 200 && terminated === 0; i++) {
+        terminated = await terminate(`wait_event = 'PgSleep'`);
+        if (terminated === 0) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(terminated).toBe(1);
+      const failure = await pending.then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(failure).not.toBeNull();
+      expect(isDatabaseUnavailable(failure)).toBe(true);
+      expect(runs).toBe(1);
+      expect(await rows('interrupted')).toBe(0);
+      expect(await db.transaction((tx) => tx.query('select 2 as two'))).toEqual([{ two: 2 }]);
+    } finally {
+      await db.close();
+    }
+  });
+});
