@@ -14,6 +14,7 @@ import { type Api, createApi } from './helpers/api.ts';
 import { migratedDatabase } from './helpers/databases.ts';
 import { type DenoFunction, startDenoFunction } from './helpers/denoFunction.ts';
 import { docx, pdfWithPages } from './helpers/documents.ts';
+import { TEST_ENCRYPTION_KEY } from './helpers/encryptionKey.ts';
 import { STRIPE_ENV, signed, stripeEvent, subscription } from './helpers/fakeStripe.ts';
 import { uploadFile } from './helpers/sources.ts';
 import { readSse, text } from './helpers/sse.ts';
@@ -62,7 +63,7 @@ const extraEnv = (name: string): Record<string, string> =>
   name === 'worker'
     ? { CLOSER_UPLOADS_DIR: uploadsDir, CLOSER_WORKER_SECRET: WORKER_SECRET, ALLOW_PRIVATE_CRAWL: 'true' }
     : name === 'webhooks'
-      ? { ALLOW_PRIVATE_WEBHOOKS: 'true' }
+      ? { ALLOW_PRIVATE_WEBHOOKS: 'true', CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }
       : name === 'billing'
         ? STRIPE_ENV
         : {};
@@ -317,6 +318,7 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
       SUPABASE_DB_URL: databaseUrl,
       CLOSER_WORKER_SECRET: WORKER_SECRET,
       ALLOW_PRIVATE_WEBHOOKS: 'true',
+      CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     });
     try {
       const endpoint = (await json(
@@ -330,6 +332,12 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
         201,
       )) as unknown as WebhookEndpointWithSecret;
       receiver.secrets = [endpoint.secret];
+      // Sealed under Deno's Web Crypto: the table holds no signing secret.
+      const stored = await sourcesDb.query<{ secret_enc: string }>(
+        'select secret_enc from public.webhook_secrets where endpoint_id = $1',
+        [endpoint.id],
+      );
+      expect(stored.map((row) => row.secret_enc)).toEqual([expect.stringMatching(/^v1\./)]);
       await withTenant(sourcesDb, { role: 'authenticated', org_id: acme.orgId }, async (tx) => {
         const [row] = await tx.query('select * from public.leads where id = $1', [acme.leadId]);
         await publishEvent(tx, { orgId: acme.orgId, type: 'lead.updated', data: leadFromRow(row!) });

@@ -8,6 +8,8 @@ import {
 } from '@closer/functions/_shared/auth/secretKeys.ts';
 import { sha256Hex } from '@closer/functions/_shared/crypto.ts';
 import type { Queryable } from '@closer/functions/_shared/db/types.ts';
+import { addSigningSecret } from '@closer/functions/_shared/webhooks/sealedSecrets.ts';
+import { TEST_ENCRYPTION_KEY_BYTES } from './encryptionKey.ts';
 
 export interface TenantFixture {
   orgId: string;
@@ -264,10 +266,7 @@ async function addWebhookRows(db: Queryable, f: TenantFixture): Promise<void> {
      values ($1, 'https://hooks.example.com/closer', '{lead.created}', false, 'Disabled by a person') returning id`,
     [f.orgId],
   );
-  await db.query(
-    `insert into public.webhook_secrets (org_id, endpoint_id, secret) values ($1, $2, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')`,
-    [f.orgId, endpoint!.id],
-  );
+  await addSigningSecret(db, TEST_ENCRYPTION_KEY_BYTES, f.orgId, endpoint!.id);
   const [delivery] = await db.query<{ id: string }>(
     `insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, body)
      values ($1, $2, $3, 'lead.created', '{}') returning id`,
