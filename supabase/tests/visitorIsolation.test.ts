@@ -135,6 +135,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     organization_invitations: { column: 'id', ids: [] },
     api_keys: { column: 'id', ids: [] },
     kommo_connections: { column: 'id', ids: [] },
+    booking_connections: { column: 'id', ids: [] },
     oauth_states: { column: 'id', ids: [] },
     webhook_events: { column: 'id', ids: [] },
     agents: { column: 'id', ids: [a.agentId] },

@@ -1,5 +1,6 @@
 // Agents: who the sales agent is, how it talks, where it may be embedded.
 import * as z from 'zod/mini';
+import { stageSuggestions } from './booking.ts';
 import { id, int, name, storableString, text, timestamp, upTo } from './common.ts';
 
 /** Languages with a Postgres full-text configuration; any other code falls back to `simple`. */
@@ -159,6 +160,8 @@ export const agentFields = {
   rateLimits: agentRateLimitsInput,
   /** Seconds after page load before the widget opens itself (null: never). */
   proactiveOpenSeconds: z.nullable(int(1, 600)),
+  /** Quick replies shown under every reply in a script stage (e.g. "Book a call" in `closing`). */
+  stageSuggestions,
 };
 
 export const agent = z.object({

@@ -1,6 +1,7 @@
 // Conversations between a visitor and an agent, their messages and the leads they produce.
 import * as z from 'zod/mini';
 import { id, text, timestamp } from './common.ts';
+import { leadMeeting } from './booking.ts';
 
 export const usage = z.object({
   inputTokens: z.number().check(z.int(), z.gte(0)),
@@ -70,6 +71,8 @@ export const lead = z.object({
   phone: z.nullable(z.string()),
   company: z.nullable(z.string()),
   need: z.nullable(z.string()),
+  /** The meeting booked in the conversation (see docs/sales-skills.md); null: none. */
+  meeting: z.nullable(leadMeeting),
   status: leadStatus,
   crm: z.object({
     provider: z.nullable(z.literal('kommo')),

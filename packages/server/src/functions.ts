@@ -2,6 +2,7 @@
 import type { FunctionApp } from '@closer/functions/_shared/http/app.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { createAgentsApp } from '@closer/functions/agents/app.ts';
+import { createBookingApp } from '@closer/functions/booking/app.ts';
 import { createChatApp } from '@closer/functions/chat/app.ts';
 import { createConversationsApp } from '@closer/functions/conversations/app.ts';
 import { createDashboardApp } from '@closer/functions/dashboard/app.ts';
@@ -15,6 +16,7 @@ import { createWorkerApp } from '@closer/functions/worker/app.ts';
 
 export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp> = {
   agents: createAgentsApp,
+  booking: createBookingApp,
   chat: createChatApp,
   conversations: createConversationsApp,
   dashboard: createDashboardApp,
