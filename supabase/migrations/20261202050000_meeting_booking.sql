@@ -46,3 +46,7 @@ alter table public.leads add column meeting jsonb check (meeting is null or json
 -- `{stage: [{label, message?, action?}]}`, at most four per stage (the contract checks each item).
 alter table public.agents add column stage_suggestions jsonb not null default '{}'::jsonb
   check (jsonb_typeof(stage_suggestions) = 'object');
+
+-- A time the visitor picked before giving an email: `{start, timeZone}`, booked when the email arrives.
+alter table public.conversations add column pending_booking jsonb
+  check (pending_booking is null or jsonb_typeof(pending_booking) = 'object');

@@ -6,7 +6,7 @@ import { bindVisitorToken, type TenantClaims, withTenant } from '@closer/functio
 import type { Database, Queryable, Row } from '@closer/functions/_shared/db/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drivers, migratedDatabase } from './helpers/databases.ts';
-import { createTenant, type TenantFixture, tenantTables } from './helpers/tenants.ts';
+import { addBookingConnection, createTenant, type TenantFixture, tenantTables } from './helpers/tenants.ts';
 
 async function sqlState(promise: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -114,6 +114,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     db = await migratedDatabase(driver);
     a = await createTenant(db, 'Acme');
     b = await createTenant(db, 'Globex');
+    for (const tenant of [a, b]) await addBookingConnection(db, tenant);
     n = await addNeighbours(db, a);
     visitor = {
       role: 'authenticated',

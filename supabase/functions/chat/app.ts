@@ -125,6 +125,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       timings,
       requestId: c.var.requestId,
       clientAddress: c.var.clientAddress,
+      env: runtime.env,
     };
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
       return sseResponse(
