@@ -7,6 +7,7 @@ import { StreamError } from './core/errors.ts';
 import { createHttp, type RetryOptions } from './core/http.ts';
 import { createTransport } from './core/transport.ts';
 import { agentsResource } from './resources/agents.ts';
+import { bookingResource } from './resources/booking.ts';
 import { knowledgeBaseResource } from './resources/knowledgeBase.ts';
 import { kommoResource } from './resources/kommo.ts';
 import {
@@ -74,6 +75,7 @@ export function createClient(options: ClientOptions) {
     leads: leadsResource(http),
     dashboard: dashboardResource(http),
     kommo: kommoResource(http),
+    booking: bookingResource(http),
     privacy: privacyResource(http),
     chat,
     health: healthResource(http),

@@ -43,6 +43,7 @@ export const agent: Agent = {
     leadsPerAddressPerHour: 20,
   },
   proactiveOpenSeconds: null,
+  stageSuggestions: {},
   publishableKey: 'pk_demo_1234567890',
   createdAt: now,
   updatedAt: now,
@@ -69,6 +70,7 @@ export const lead: Lead = {
   phone: '+34 600 123 456',
   company: null,
   need: null,
+  meeting: null,
   status: 'new',
   crm: {
     provider: null,
