@@ -26,6 +26,10 @@ export class FakeKommo {
   leads: { id: number; name: string; body: Record<string, unknown>; contactId: number }[] = [];
   contacts: { id: number; name: string; custom_fields_values: unknown[] }[] = [];
   notes: { entity_id: number; note_type: string; params: { text: string } }[] = [];
+  /** Tasks added through POST /api/v4/tasks. */
+  tasks: { task_type_id: number; text: string; complete_till: number; entity_id: number; entity_type: string }[] = [];
+  /** The same for tasks: the task is added, then the answer is lost. */
+  taskFailures: 'lost-answer'[] = [];
   /** Every PATCH of a lead or a contact, in order: `PATCH /api/v4/contacts/30000001` and its body. */
   patches: { path: string; body: Record<string, unknown> }[] = [];
   /**
@@ -326,6 +330,31 @@ export class FakeKommo {
         return HttpResponse.json({
           _embedded: { notes: notes.map((n, i) => ({ id: 700 + i, entity_id: n.entity_id })) },
         });
+      }),
+      http.post(`${BASE}/api/v4/tasks`, async ({ request }) => {
+        this.apiCalls.push('/api/v4/tasks');
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const tasks = (await request.json()) as FakeKommo['tasks'];
+        if (tasks.some((t) => !t.text || !t.complete_till || !t.entity_id || !t.entity_type)) {
+          return problem(400, 'Bad Request', 'text, complete_till, entity_id and entity_type are required');
+        }
+        this.tasks.push(...tasks);
+        if (this.taskFailures.shift() === 'lost-answer') return HttpResponse.error();
+        return HttpResponse.json({
+          _embedded: { tasks: tasks.map((t, i) => ({ id: 900 + i, request_id: String(i) })) },
+        });
+      }),
+      http.get(`${BASE}/api/v4/tasks`, ({ request }) => {
+        this.apiCalls.push('GET /api/v4/tasks');
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const query = new URL(request.url).searchParams;
+        const entity = Number(query.get('filter[entity_id][]'));
+        const found = this.tasks.filter((t) => !entity || t.entity_id === entity);
+        if (found.length === 0) return new HttpResponse(null, { status: 204 });
+        return HttpResponse.json(
+          { _embedded: { tasks: found.map((t, i) => ({ id: 900 + i, ...t })) } },
+          { headers: { 'content-type': 'application/hal+json' } },
+        );
       }),
       http.post(`${BASE}/api/v4/webhooks`, async ({ request }) => {
         this.apiCalls.push('POST /api/v4/webhooks');

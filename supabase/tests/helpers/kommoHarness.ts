@@ -2,6 +2,7 @@
 // the functions over it, a new organisation with no Kommo connection, and the real OAuth flow to connect it.
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { http, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { type Api, createApi } from './api.ts';
 import { migratedDatabase } from './databases.ts';
@@ -41,7 +42,8 @@ export async function startKommoHarness(
     api: createApi(db, env),
     async freshOrg(options = {}) {
       const kommo = new FakeKommo();
-      server.resetHandlers(...kommo.handlers);
+      // Stand-ins on this machine (Cal.com's) are reached for real.
+      server.resetHandlers(...kommo.handlers, http.all(/^http:\/\/127\.0\.0\.1[:/]/, () => passthrough()));
       const org = await createTenant(db, `Org${crypto.randomUUID().slice(0, 6)}`, options);
       await db.query('delete from kommo_connections where org_id = $1', [org.orgId]);
       return { kommo, org };
