@@ -10,8 +10,16 @@ import { SECRET, URL_BASE } from './fixtures.ts';
 const CONVERSATION = '2b6f5a3e-8c1d-4e9f-9a7b-3c2d1e0f9a8b';
 const MESSAGE = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 const SLOTS = [
-  { label: 'Thu 3 Dec, 09:00', message: 'Book Thu 3 Dec, 09:00 (America/New_York)', action: { type: 'book_slot', start: '2026-12-03T14:00:00.000Z' } },
-  { label: 'Another day', message: 'Another day, please', action: { type: 'find_slots', from: '2026-12-04' } },
+  {
+    label: 'Thu 3 Dec, 09:00',
+    message: 'Book Thu 3 Dec, 09:00 (America/New_York)',
+    action: { type: 'book_slot', start: '2026-12-03T14:00:00.000Z' },
+  },
+  {
+    label: 'Another day',
+    message: 'Another day, please',
+    action: { type: 'find_slots', from: '2026-12-04' },
+  },
 ];
 
 const reply = (suggestions: string) =>
@@ -73,7 +81,9 @@ describe('suggestions in the chat stream', () => {
   });
 
   it('skips a version it does not know, as an old client skips the whole event', async () => {
-    stream(reply(`event: suggestions\ndata: ${JSON.stringify({ version: 2, items: [{ kind: 'carousel' }] })}\n\n`));
+    stream(
+      reply(`event: suggestions\ndata: ${JSON.stringify({ version: 2, items: [{ kind: 'carousel' }] })}\n\n`),
+    );
     const result = await createClient({ url: URL_BASE, secretKey: SECRET })
       .chat.stream({ agentId: 'maya', message: 'Hi' })
       .finalMessage();
@@ -103,9 +113,17 @@ describe('client.booking', () => {
       }),
     );
     const client = createClient({ url: URL_BASE, secretKey: SECRET });
-    const saved = await client.booking.connect({ provider: 'calcom', apiKey: 'cal_live_0123456789abcdef', eventTypeId: 1207 });
+    const saved = await client.booking.connect({
+      provider: 'calcom',
+      apiKey: 'cal_live_0123456789abcdef',
+      eventTypeId: 1207,
+    });
     expect(saved).toEqual(connection);
-    expect(await requests[0]!.json()).toEqual({ provider: 'calcom', apiKey: 'cal_live_0123456789abcdef', eventTypeId: 1207 });
+    expect(await requests[0]!.json()).toEqual({
+      provider: 'calcom',
+      apiKey: 'cal_live_0123456789abcdef',
+      eventTypeId: 1207,
+    });
   });
 
   it('raises NotFoundError when nothing is connected and ValidationError for a refused key', async () => {

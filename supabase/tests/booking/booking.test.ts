@@ -21,7 +21,11 @@ const tomorrowAt = (hour: number) => {
   return `${day}T${String(hour).padStart(2, '0')}:00:00.000Z`;
 };
 
-type Suggestion = { label: string; message?: string; action?: { type: string; start?: string; from?: string } };
+type Suggestion = {
+  label: string;
+  message?: string;
+  action?: { type: string; start?: string; from?: string };
+};
 
 describe.each(drivers)('meeting booking on %s', (driver) => {
   let db: Database;
@@ -60,8 +64,12 @@ describe.each(drivers)('meeting booking on %s', (driver) => {
     });
     expect(response.status).toBe(200);
     const { events } = await readSse(response);
-    const start = events.find((e) => e.event === 'start')!.data as { conversationId: string; visitorToken?: string };
-    const suggestions = (events.find((e) => e.event === 'suggestions')?.data.suggestions ?? []) as Suggestion[];
+    const start = events.find((e) => e.event === 'start')!.data as {
+      conversationId: string;
+      visitorToken?: string;
+    };
+    const suggestions = (events.find((e) => e.event === 'suggestions')?.data.suggestions ??
+      []) as Suggestion[];
     return { events, reply: text(events), suggestions, start, last: events.at(-1) as ReadEvent };
   }
 
@@ -69,13 +77,25 @@ describe.each(drivers)('meeting booking on %s', (driver) => {
     const admin = api.as(a.secretKey);
     expect((await admin('GET', '/booking/connection')).status).toBe(404);
     const base = { provider: 'calcom', apiUrl: calcom.url, bookerUrl: 'https://cal.example' };
-    const wrongKey = await admin('PUT', '/booking/connection', { ...base, apiKey: 'cal_live_wrong', eventTypeId: 1 });
+    const wrongKey = await admin('PUT', '/booking/connection', {
+      ...base,
+      apiKey: 'cal_live_wrong',
+      eventTypeId: 1,
+    });
     expect(wrongKey.status).toBe(422);
     expect(issuePaths(wrongKey)).toEqual([['apiKey']]);
-    const wrongType = await admin('PUT', '/booking/connection', { ...base, apiKey: CALCOM_KEY, eventTypeId: 99 });
+    const wrongType = await admin('PUT', '/booking/connection', {
+      ...base,
+      apiKey: CALCOM_KEY,
+      eventTypeId: 99,
+    });
     expect(issuePaths(wrongType)).toEqual([['eventTypeId']]);
     calcom.failures.push(503);
-    const down = await admin('PUT', '/booking/connection', { ...base, apiKey: CALCOM_KEY, eventTypeId: EVENT_TYPE.id });
+    const down = await admin('PUT', '/booking/connection', {
+      ...base,
+      apiKey: CALCOM_KEY,
+      eventTypeId: EVENT_TYPE.id,
+    });
     expect(down.status).toBe(502);
     expect(JSON.stringify(down.body)).not.toContain('cloudflare');
 
@@ -94,7 +114,9 @@ describe.each(drivers)('meeting booking on %s', (driver) => {
       bookerUrl: 'https://cal.example',
     });
     expect(JSON.stringify(saved.body)).not.toContain(CALCOM_KEY);
-    const [row] = await db.query<{ api_key_enc: string }>('select api_key_enc from public.booking_connections');
+    const [row] = await db.query<{ api_key_enc: string }>(
+      'select api_key_enc from public.booking_connections',
+    );
     expect(row!.api_key_enc).toMatch(/^v1\./);
     expect(row!.api_key_enc).not.toContain(CALCOM_KEY);
     expect((await admin('GET', '/booking/connection')).body).toEqual(saved.body);
@@ -102,15 +124,21 @@ describe.each(drivers)('meeting booking on %s', (driver) => {
     expect(types.body.data.map((t) => t.id)).toEqual([EVENT_TYPE.id, 1208]);
     // Another organisation has none; a publishable key may not touch it.
     expect((await api.as(b.secretKey)('GET', '/booking/connection')).status).toBe(404);
-    expect((await api.as(a.publishableKey, { origin: ORIGIN })('GET', '/booking/connection')).status).toBe(403);
-    expect(calcom.calls.filter((c) => c.path === '/v2/event-types').every((c) => c.version === '2024-06-14')).toBe(
-      true,
+    expect((await api.as(a.publishableKey, { origin: ORIGIN })('GET', '/booking/connection')).status).toBe(
+      403,
     );
+    expect(
+      calcom.calls.filter((c) => c.path === '/v2/event-types').every((c) => c.version === '2024-06-14'),
+    ).toBe(true);
   });
 
   it('offers three times in the visitor zone, asks for the email, then books and records the meeting', async () => {
     const starts = calcom.offer(tomorrowAt(14), 5);
-    const offered = await chat({ message: 'Book a call', action: { type: 'find_slots' }, timeZone: 'America/New_York' });
+    const offered = await chat({
+      message: 'Book a call',
+      action: { type: 'find_slots' },
+      timeZone: 'America/New_York',
+    });
     expect(offered.last.event).toBe('done');
     expect(offered.reply).toContain('America/New_York');
     // 14:00 UTC is 09:00 in New York in December (UTC−5).
@@ -134,7 +162,10 @@ describe.each(drivers)('meeting booking on %s', (driver) => {
     expect(asked.reply).toMatch(/email/i);
     expect(calcom.bookings).toHaveLength(0);
 
-    const booked = await chat({ message: 'It is ann@acme-buyer.example', conversationId, timeZone: 'America/New_York' }, token);
+    const booked = await chat(
+      { message: 'It is ann@acme-buyer.example', conversationId, timeZone: 'America/New_York' },
+      token,
+    );
     expect(booked.last.event).toBe('done');
     expect(calcom.bookings).toHaveLength(1);
     const made = calcom.bookings[0]!;
@@ -187,7 +218,11 @@ describe.each(drivers)('meeting booking on %s', (driver) => {
   it('offers a call-back through the contact form when Cal.com is down, and the stream ends cleanly', async () => {
     calcom.offer(tomorrowAt(16), 3);
     calcom.failures.push(503);
-    const down = await chat({ message: 'Book a call', action: { type: 'find_slots' }, timeZone: 'Asia/Tokyo' });
+    const down = await chat({
+      message: 'Book a call',
+      action: { type: 'find_slots' },
+      timeZone: 'Asia/Tokyo',
+    });
     expect(down.last.event).toBe('done');
     expect(down.reply).toMatch(/call you back/);
     expect(down.reply).not.toMatch(/503|cloudflare|127\.0\.0\.1/);
@@ -198,7 +233,10 @@ describe.each(drivers)('meeting booking on %s', (driver) => {
 
   it('lets the offline responder offer times when a visitor asks for a meeting in words', async () => {
     calcom.offer(tomorrowAt(9), 4);
-    const asked = await chat({ message: 'Can I book a demo call with your team?', timeZone: 'Europe/Madrid' });
+    const asked = await chat({
+      message: 'Can I book a demo call with your team?',
+      timeZone: 'Europe/Madrid',
+    });
     expect(asked.reply).toContain('Europe/Madrid');
     expect(asked.suggestions.filter((s) => s.action?.type === 'book_slot')).toHaveLength(3);
   });

@@ -46,7 +46,8 @@ describe.each(drivers)('a booked meeting in Kommo on %s', (driver) => {
     expect(connected.status).toBe(200);
   });
 
-  const worker = () => runKommoJobs({ db, env: ENV, fetch: (input, init) => fetch(input, init), delayScale: 0 });
+  const worker = () =>
+    runKommoJobs({ db, env: ENV, fetch: (input, init) => fetch(input, init), delayScale: 0 });
 
   async function book(email: string) {
     const day = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);

@@ -105,7 +105,10 @@ export class FakeCalcom {
     }
     if (req.method === 'GET' && url.pathname === '/v2/event-types') {
       if (version !== '2024-06-14') return error(400, 'BadRequestException', 'cal-api-version');
-      return success(200, [EVENT_TYPE, { id: 1208, title: '60 Min Workshop', slug: 'workshop', lengthInMinutes: 60 }]);
+      return success(200, [
+        EVENT_TYPE,
+        { id: 1208, title: '60 Min Workshop', slug: 'workshop', lengthInMinutes: 60 },
+      ]);
     }
     if (req.method === 'GET' && url.pathname === '/v2/slots') {
       if (version !== '2024-09-04') return error(400, 'BadRequestException', 'cal-api-version');
@@ -129,13 +132,21 @@ export class FakeCalcom {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
       const attendee = body.attendee as FakeBooking['attendee'] | undefined;
       if (!attendee?.name || !attendee.email || !attendee.timeZone || body.eventTypeId !== EVENT_TYPE.id) {
-        return error(400, 'BadRequestException', 'attendee name, email and timeZone, and eventTypeId, are required');
+        return error(
+          400,
+          'BadRequestException',
+          'attendee name, email and timeZone, and eventTypeId, are required',
+        );
       }
       const start = new Date(String(body.start)).toISOString();
       for (const taken of this.takenMeanwhile) this.free.delete(taken);
       this.takenMeanwhile.clear();
       if (!this.free.has(start)) {
-        return error(400, 'BadRequestException', 'User either already has booking at this time or is not available');
+        return error(
+          400,
+          'BadRequestException',
+          'User either already has booking at this time or is not available',
+        );
       }
       this.free.delete(start);
       const uid = `bk_${this.bookings.length + 1}_${Math.random().toString(36).slice(2, 10)}`;
@@ -145,7 +156,15 @@ export class FakeCalcom {
         uid,
         title: `${EVENT_TYPE.title} between Acme and ${attendee.name}`,
         description: '',
-        hosts: [{ id: 1, name: 'Jane Host', email: 'jane@acme.example', username: 'jane', timeZone: 'Europe/London' }],
+        hosts: [
+          {
+            id: 1,
+            name: 'Jane Host',
+            email: 'jane@acme.example',
+            username: 'jane',
+            timeZone: 'Europe/London',
+          },
+        ],
         status: 'accepted',
         start,
         end: new Date(Date.parse(start) + EVENT_TYPE.lengthInMinutes * 60_000).toISOString(),

@@ -27,7 +27,13 @@ export class FakeKommo {
   contacts: { id: number; name: string; custom_fields_values: unknown[] }[] = [];
   notes: { entity_id: number; note_type: string; params: { text: string } }[] = [];
   /** Tasks added through POST /api/v4/tasks. */
-  tasks: { task_type_id: number; text: string; complete_till: number; entity_id: number; entity_type: string }[] = [];
+  tasks: {
+    task_type_id: number;
+    text: string;
+    complete_till: number;
+    entity_id: number;
+    entity_type: string;
+  }[] = [];
   /** The same for tasks: the task is added, then the answer is lost. */
   taskFailures: 'lost-answer'[] = [];
   /** Every PATCH of a lead or a contact, in order: `PATCH /api/v4/contacts/30000001` and its body. */

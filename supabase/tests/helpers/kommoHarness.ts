@@ -43,7 +43,10 @@ export async function startKommoHarness(
     async freshOrg(options = {}) {
       const kommo = new FakeKommo();
       // Stand-ins on this machine (Cal.com's) are reached for real.
-      server.resetHandlers(...kommo.handlers, http.all(/^http:\/\/127\.0\.0\.1[:/]/, () => passthrough()));
+      server.resetHandlers(
+        ...kommo.handlers,
+        http.all(/^http:\/\/127\.0\.0\.1[:/]/, () => passthrough()),
+      );
       const org = await createTenant(db, `Org${crypto.randomUUID().slice(0, 6)}`, options);
       await db.query('delete from kommo_connections where org_id = $1', [org.orgId]);
       return { kommo, org };
