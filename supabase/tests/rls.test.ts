@@ -3,7 +3,13 @@ import { withTenant } from '@closer/functions/_shared/db/tenant.ts';
 import type { Database, Row } from '@closer/functions/_shared/db/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drivers, migratedDatabase } from './helpers/databases.ts';
-import { addBookingConnection, appendOnlyTables, createTenant, type TenantFixture, tenantTables } from './helpers/tenants.ts';
+import {
+  addBookingConnection,
+  appendOnlyTables,
+  createTenant,
+  type TenantFixture,
+  tenantTables,
+} from './helpers/tenants.ts';
 
 const keyClaims = (f: TenantFixture): TenantClaims => ({
   role: 'authenticated',

@@ -6,9 +6,7 @@ import { int, text, timestamp } from './common.ts';
 export const bookingProvider = z.enum(['calcom']);
 export type BookingProvider = z.infer<typeof bookingProvider>;
 
-const httpsUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an http(s) address' })
-  .check(z.maxLength(300));
+const httpsUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) address' }).check(z.maxLength(300));
 
 /**
  * `PUT /booking/connection`: connects Cal.com with an API key (Settings → Developer → API keys, `cal_live_…`)

@@ -1,7 +1,7 @@
 // Conversations between a visitor and an agent, their messages and the leads they produce.
 import * as z from 'zod/mini';
-import { id, text, timestamp } from './common.ts';
 import { leadMeeting } from './booking.ts';
+import { id, text, timestamp } from './common.ts';
 
 export const usage = z.object({
   inputTokens: z.number().check(z.int(), z.gte(0)),

@@ -1,10 +1,6 @@
 // `booking`: the organisation's meeting-booking provider (Cal.com): connect with an API key and an event type,
 // read the connection (never the key), list the key's event types, disconnect. Owners and admins, or a secret key.
-import {
-  bookingConnection,
-  bookingConnectionInput,
-  bookingEventTypeList,
-} from '@closer/contract';
+import { bookingConnection, bookingConnectionInput, bookingEventTypeList } from '@closer/contract';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
 import {
@@ -56,7 +52,7 @@ export function createBookingApp(runtime: Runtime) {
   });
 
   const eventTypesRoute = route({
-    summary: "The event types the connected key may book, as Cal.com lists them",
+    summary: 'The event types the connected key may book, as Cal.com lists them',
     responses: { 200: bookingEventTypeList },
   });
   app.get('/event-types', eventTypesRoute, async (c) => {

@@ -3,9 +3,9 @@
 import { type Agent, VISITOR_TOKEN_HEADER } from '@closer/contract';
 import type { Context } from 'hono';
 import { tenantClaims } from '../_shared/auth/principal.ts';
+import { bookingConnectedStatement } from '../_shared/booking/connection.ts';
 import { withTenantAtOnce } from '../_shared/db/tenant.ts';
 import type { AppEnv } from '../_shared/http/app.ts';
-import { bookingConnectedStatement } from '../_shared/booking/connection.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { agentByRefStatement, agentFound } from '../_shared/resources/agents.ts';
 

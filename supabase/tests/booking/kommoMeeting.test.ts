@@ -1,7 +1,7 @@
 // A meeting booked in chat reaches Kommo through the outbox: the lead first (the lead sync), then a note with the
 // meeting's details and a Meeting task due at its start, each exactly once, a lost answer looked up before it is
 // sent again. Stand-in Kommo (msw) and stand-in Cal.com (127.0.0.1), both database drivers.
-import type { ReadEvent } from '../helpers/sse.ts';
+
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { runKommoJobs } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { KOMMO_MEETING_TASK_TYPE, meetingMarker } from '@closer/functions/_shared/kommo/meetingSync.ts';
@@ -11,6 +11,7 @@ import { drivers } from '../helpers/databases.ts';
 import { CALCOM_KEY, EVENT_TYPE, FakeCalcom } from '../helpers/fakeCalcom.ts';
 import { type FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
 import { connectKommo, type KommoHarness, startKommoHarness } from '../helpers/kommoHarness.ts';
+import type { ReadEvent } from '../helpers/sse.ts';
 import { readSse, text } from '../helpers/sse.ts';
 import type { TenantFixture } from '../helpers/tenants.ts';
 

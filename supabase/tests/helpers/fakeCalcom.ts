@@ -123,7 +123,7 @@ export class FakeCalcom {
         const local = withOffset(start, zone);
         const day = local.slice(0, 10);
         if (day < from || day > to) continue;
-        (days[day] ??= []).push({ start: local });
+        days[day] = [...(days[day] ?? []), { start: local }];
       }
       return success(200, days);
     }

@@ -347,7 +347,7 @@ export class FakeKommo {
         this.tasks.push(...tasks);
         if (this.taskFailures.shift() === 'lost-answer') return HttpResponse.error();
         return HttpResponse.json({
-          _embedded: { tasks: tasks.map((t, i) => ({ id: 900 + i, request_id: String(i) })) },
+          _embedded: { tasks: tasks.map((_task, i) => ({ id: 900 + i, request_id: String(i) })) },
         });
       }),
       http.get(`${BASE}/api/v4/tasks`, ({ request }) => {

@@ -7,6 +7,7 @@ import { leadsMessages } from '../pages/leads/messages.ts';
 import { onboardingMessages } from '../pages/onboarding/messages.ts';
 import { playgroundMessages } from '../pages/playground/messages.ts';
 import { scriptsMessages } from '../pages/scripts/messages.ts';
+import { bookingMessages } from '../pages/settings/bookingMessages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
 import { commonMessages } from './common.ts';
@@ -25,6 +26,7 @@ const areas = [
   knowledgeMessages,
   scriptsMessages,
   playgroundMessages,
+  bookingMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

@@ -1,9 +1,5 @@
 // client.booking: the organisation's meeting-booking provider (Cal.com): connect, read, list event types, disconnect.
-import {
-  type BookingConnectionInput,
-  bookingConnection,
-  bookingEventTypeList,
-} from '@closer/contract';
+import { type BookingConnectionInput, bookingConnection, bookingEventTypeList } from '@closer/contract';
 import type { Http } from '../core/http.ts';
 import type { RequestOptions } from './shared.ts';
 
@@ -22,6 +18,7 @@ export function bookingResource(http: Http) {
     eventTypes: (options: RequestOptions = {}) =>
       http.request('GET', '/booking/event-types', bookingEventTypeList, options),
     /** Disconnects and deletes the stored key. */
-    disconnect: (options: RequestOptions = {}) => http.request('DELETE', '/booking/connection', null, options),
+    disconnect: (options: RequestOptions = {}) =>
+      http.request('DELETE', '/booking/connection', null, options),
   };
 }

@@ -132,6 +132,7 @@ export function App({ model }: { model: WidgetModel }) {
               </div>
             )}
             {!busy && session.suggestions.value.length > 0 && (
+              // biome-ignore lint/a11y/useSemanticElements: independent buttons, not form fields; a fieldset would need its borders undone in CSS
               <div class="starters suggestions" role="group" aria-label={s.suggested}>
                 {session.suggestions.value.map((suggestion) => (
                   <button

@@ -56,14 +56,21 @@ export function calcomClient(options: CalcomOptions): BookingClient {
     const text = await response.text().catch(() => '');
     if (!response.ok) {
       const kind = response.status >= 500 || response.status === 429 ? 'unavailable' : 'refused';
-      throw new BookingFailure(kind, `Cal.com answered ${what} with ${response.status}: ${errorMessage(text)}`, response.status);
+      throw new BookingFailure(
+        kind,
+        `Cal.com answered ${what} with ${response.status}: ${errorMessage(text)}`,
+        response.status,
+      );
     }
     try {
       const body = JSON.parse(text) as Json;
       if (body.status !== 'success') throw new Error(`status ${String(body.status)}`);
       return body.data;
     } catch (error) {
-      throw new BookingFailure('unavailable', `Cal.com answered ${what} with an unreadable body (${String(error)})`);
+      throw new BookingFailure(
+        'unavailable',
+        `Cal.com answered ${what} with an unreadable body (${String(error)})`,
+      );
     }
   }
 
@@ -90,7 +97,8 @@ export function calcomClient(options: CalcomOptions): BookingClient {
     provider: 'calcom',
     async eventTypes(): Promise<BookingEventType[]> {
       const data = await dataOf(await call('GET', '/v2/event-types', VERSIONS.eventTypes), 'the event types');
-      if (!Array.isArray(data)) throw new BookingFailure('unavailable', 'Cal.com listed no event types array');
+      if (!Array.isArray(data))
+        throw new BookingFailure('unavailable', 'Cal.com listed no event types array');
       return (data as Json[])
         .filter((e) => typeof e.id === 'number')
         .map((e) => ({
@@ -113,9 +121,15 @@ export function calcomClient(options: CalcomOptions): BookingClient {
         data = (await dataOf(response, 'the booking')) as Json;
       } catch (failure) {
         // A refusal of a time that is no longer free: Cal.com names it in words only, so ask its calendar.
-        if (failure instanceof BookingFailure && failure.kind === 'refused' && ![401, 403].includes(failure.status ?? 0)) {
+        if (
+          failure instanceof BookingFailure &&
+          failure.kind === 'refused' &&
+          ![401, 403].includes(failure.status ?? 0)
+        ) {
           const day = start.slice(0, 10);
-          const free = await slots({ from: previousDay(day), to: nextDay(day), timeZone: 'UTC' }).catch(() => null);
+          const free = await slots({ from: previousDay(day), to: nextDay(day), timeZone: 'UTC' }).catch(
+            () => null,
+          );
           if (free && !free.includes(new Date(start).toISOString())) {
             throw new BookingFailure('slot_taken', `The slot ${start} is no longer free`, failure.status);
           }

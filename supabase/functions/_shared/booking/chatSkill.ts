@@ -3,12 +3,12 @@
 // `meeting` and queued for Kommo. Failures are said plainly: a time taken meanwhile brings the next ones, a
 // calendar that cannot be reached brings the call-back offer. Nothing here throws to the engine.
 import { type ChatSuggestion, type Lead, type LeadMeeting, leadFieldsObject } from '@closer/contract';
+import { upsertLead } from '../chat/leads.ts';
 import { type TenantClaims, withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
 import { queueMeetingSync } from '../kommo/meetingQueue.ts';
 import { leadFromRow } from '../resources/conversations.ts';
-import { upsertLead } from '../chat/leads.ts';
 import { nextDay } from './calcom.ts';
 import { bookingSettingsFromEnv, chatBookingClient } from './connection.ts';
 import { bookingPhrases, dayIn, knownTimeZone, slotLabel } from './phrases.ts';
@@ -83,7 +83,8 @@ export async function offerSlots(turn: BookingTurn, from?: string, lead = ''): P
         from: starts.length ? nextDay(dayIn(starts.at(-1)!, zone)) : nextDay(last),
       },
     };
-    if (starts.length === 0) return { text: [lead, p.noTimes(zone)].filter(Boolean).join(' '), suggestions: [later] };
+    if (starts.length === 0)
+      return { text: [lead, p.noTimes(zone)].filter(Boolean).join(' '), suggestions: [later] };
     const labels = starts.map((start) => slotLabel(start, zone, turn.agent.language));
     return {
       text: [lead, p.offer(zone, labels)].filter(Boolean).join(' '),
@@ -121,7 +122,9 @@ export async function bookSlot(
   const label = slotLabel(start, zone, turn.agent.language);
   if (!(Date.parse(start) >= Date.now() + NOTICE_MS)) return offerSlots(turn, dayIn(new Date(), zone));
   try {
-    const known = await withTenant(turn.db, turn.claims, (tx) => visitorContact(tx, turn.turn.conversationId));
+    const known = await withTenant(turn.db, turn.claims, (tx) =>
+      visitorContact(tx, turn.turn.conversationId),
+    );
     const email = given.email ?? known.lead?.email ?? known.visitorEmail;
     if (!email) {
       await withTenant(turn.db, turn.claims, (tx) =>
@@ -132,7 +135,9 @@ export async function bookSlot(
       );
       return {
         text: p.askEmail(`${label} (${zone})`),
-        suggestions: [{ label: p.leaveNumber, message: p.leaveNumberMessage, action: { type: 'leave_contact' } }],
+        suggestions: [
+          { label: p.leaveNumber, message: p.leaveNumberMessage, action: { type: 'leave_contact' } },
+        ],
       };
     }
     const name = given.name ?? known.lead?.name ?? known.visitorName ?? email.split('@')[0]!;
@@ -207,9 +212,10 @@ export function emailIn(message: string): string | null {
 }
 
 async function visitorContact(tx: Queryable, conversationId: string) {
-  const [lead] = await tx.query<LeadRow>('select id, name, email from public.leads where conversation_id = $1', [
-    conversationId,
-  ]);
+  const [lead] = await tx.query<LeadRow>(
+    'select id, name, email from public.leads where conversation_id = $1',
+    [conversationId],
+  );
   const [conversation] = await tx.query<{ visitor: Record<string, unknown> | null }>(
     'select visitor from public.conversations where id = $1',
     [conversationId],

@@ -137,7 +137,11 @@ export async function chatBookingClient(
 ): Promise<(BookingClient & { lengthInMinutes: number | null }) | null> {
   const [row] = await tx.query('select * from public.chat_booking_connection()');
   if (!row) return null;
-  const apiKey = await decryptSecret(settings.encryptionKey, row.api_key_enc as string, sealedFor(row.id as string));
+  const apiKey = await decryptSecret(
+    settings.encryptionKey,
+    row.api_key_enc as string,
+    sealedFor(row.id as string),
+  );
   return {
     ...calcomClient({
       apiKey,

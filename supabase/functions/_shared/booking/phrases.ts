@@ -7,7 +7,13 @@ export interface BookingPhrases {
   noTimes: (zone: string) => string;
   taken: string;
   askEmail: (time: string) => string;
-  booked: (details: { title: string; time: string; email: string; reschedule: string; cancel: string }) => string;
+  booked: (details: {
+    title: string;
+    time: string;
+    email: string;
+    reschedule: string;
+    cancel: string;
+  }) => string;
   callBack: string;
   leaveNumber: string;
   leaveNumberMessage: string;
@@ -67,9 +73,12 @@ export function slotLabel(start: string, timeZone: string, language: string): st
 
 /** The calendar day (`YYYY-MM-DD`) of an instant in a time zone. */
 export function dayIn(instant: Date | string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone }).format(
-    new Date(instant),
-  );
+  return new Intl.DateTimeFormat('en-CA', {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    timeZone,
+  }).format(new Date(instant));
 }
 
 /** A zone the runtime knows, else UTC (the zone is always named beside the times, so the visitor can tell). */

@@ -7,14 +7,14 @@ import {
   type ChatRequest,
   type ChatSuggestion,
   type Lead,
-  SUGGESTIONS_VERSION,
   type ScriptStage,
+  SUGGESTIONS_VERSION,
 } from '@closer/contract';
 import type { TenantClaims } from '../db/tenant.ts';
 import { withTenant, withTenantAtOnce } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
-import type { Env } from '../env.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import type { Env } from '../env.ts';
 import { ApiError, databaseUnavailable } from '../http/errors.ts';
 import { isKnowledgeGap, recordGapStatement } from '../knowledge/gaps.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
@@ -357,7 +357,11 @@ async function relay(
 }
 
 /** What a tool (or a scripted reply) gets of the turn. */
-function toolContext(run: ReplyRun, prepared: PreparedTurn, emit: (event: ChatEvent) => void): ToolCallContext {
+function toolContext(
+  run: ReplyRun,
+  prepared: PreparedTurn,
+  emit: (event: ChatEvent) => void,
+): ToolCallContext {
   return {
     db: run.db,
     claims: run.claims,

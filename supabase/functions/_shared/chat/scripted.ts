@@ -13,7 +13,10 @@ export interface ScriptedTurn {
   provider: string;
 }
 
-export async function scriptedReply(context: ToolCallContext, turn: ScriptedTurn): Promise<SkillReply | null> {
+export async function scriptedReply(
+  context: ToolCallContext,
+  turn: ScriptedTurn,
+): Promise<SkillReply | null> {
   if (context.agent.bookingConnected !== true) return null;
   if (turn.action?.type === 'find_slots') return offerSlots(context, turn.action.from);
   if (turn.action?.type === 'book_slot') return bookSlot(context, new Date(turn.action.start).toISOString());

@@ -66,7 +66,12 @@ async function runMeetingJob(
     );
   try {
     const [lead] = await tenant((tx) =>
-      tx.query<{ crm_external_id: string | null; meeting: LeadMeeting | null; name: string | null; settings: unknown }>(
+      tx.query<{
+        crm_external_id: string | null;
+        meeting: LeadMeeting | null;
+        name: string | null;
+        settings: unknown;
+      }>(
         `select l.crm_external_id, l.meeting, l.name,
            (select k.settings from public.kommo_connections k limit 1) as settings
          from public.leads l where l.id = $1`,
@@ -74,7 +79,8 @@ async function runMeetingJob(
       ),
     );
     const meeting = lead?.meeting;
-    if (!meeting || meeting.bookingId !== payload.bookingId) return await end({ status: 'done', payload, error: null });
+    if (!meeting || meeting.bookingId !== payload.bookingId)
+      return await end({ status: 'done', payload, error: null });
     if (!lead.crm_external_id) {
       // The lead sync creates the Kommo lead first: wait for it without using up attempts.
       return await end({
@@ -86,7 +92,14 @@ async function runMeetingJob(
       });
     }
     const step = {
-      api: kommoClient({ db: deps.db, orgId: job.orgId, config, fetch: deps.fetch, delayScale: deps.delayScale, deadline: job.deadline }),
+      api: kommoClient({
+        db: deps.db,
+        orgId: job.orgId,
+        config,
+        fetch: deps.fetch,
+        delayScale: deps.delayScale,
+        deadline: job.deadline,
+      }),
       kommoLeadId: Number(lead.crm_external_id),
       meeting,
       responsible: (lead.settings as { responsibleUserId?: number | null } | null)?.responsibleUserId ?? null,
@@ -99,7 +112,8 @@ async function runMeetingJob(
     if (error instanceof LeaseLostError) return 'lost';
     const status = (error as { kommoStatus?: number }).kommoStatus;
     const permanent =
-      (status !== undefined && status >= 400 && status < 500 && status !== 429) || job.attempts >= MAX_ATTEMPTS;
+      (status !== undefined && status >= 400 && status < 500 && status !== 429) ||
+      job.attempts >= MAX_ATTEMPTS;
     const message = String((error as Error).message ?? error).slice(0, 500);
     try {
       return await end({

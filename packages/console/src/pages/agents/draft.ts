@@ -46,6 +46,8 @@ export interface AgentDraft {
   rateLimits: Record<(typeof rateLimitKeys)[number], string>;
   /** Empty: never opens by itself. */
   proactiveOpenSeconds: string;
+  /** Quick replies per script stage (set through the API; kept as they are here). */
+  stageSuggestions: Agent['stageSuggestions'];
 }
 
 const text = (value: number | null) => (value === null ? '' : String(value));
@@ -77,6 +79,7 @@ export function draftOf(agent: Agent): AgentDraft {
       rateLimitKeys.map((key) => [key, String(agent.rateLimits[key])]),
     ) as AgentDraft['rateLimits'],
     proactiveOpenSeconds: text(agent.proactiveOpenSeconds),
+    stageSuggestions: agent.stageSuggestions,
   };
 }
 
@@ -110,6 +113,7 @@ export function bodyOf(draft: AgentDraft): EditableFields {
       rateLimitKeys.map((key) => [key, number(draft.rateLimits[key])]),
     ) as EditableFields['rateLimits'],
     proactiveOpenSeconds: numberOrNull(draft.proactiveOpenSeconds),
+    stageSuggestions: draft.stageSuggestions,
   };
 }
 

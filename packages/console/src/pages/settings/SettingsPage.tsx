@@ -7,17 +7,19 @@ import { currentOrganization } from '../../organizations.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Tabs } from '../../ui/Tabs.tsx';
 import { ApiKeysSection } from './ApiKeysSection.tsx';
+import { BookingSection } from './BookingSection.tsx';
 import { KommoSection } from './KommoSection.tsx';
 import { MembersSection } from './MembersSection.tsx';
 import { OrganizationSection } from './OrganizationSection.tsx';
 
-type TabKey = 'organization' | 'members' | 'apiKeys' | 'kommo';
+type TabKey = 'organization' | 'members' | 'apiKeys' | 'kommo' | 'booking';
 
 const labels: Record<TabKey, MessageKey> = {
   organization: 'settings.tab.organization',
   members: 'settings.tab.members',
   apiKeys: 'settings.tab.apiKeys',
   kommo: 'settings.tab.kommo',
+  booking: 'settings.tab.booking',
 };
 
 export default function SettingsPage() {
@@ -25,7 +27,7 @@ export default function SettingsPage() {
   const staffOnly = role === 'member';
   const available: TabKey[] = staffOnly
     ? ['organization', 'members']
-    : ['organization', 'members', 'apiKeys', 'kommo'];
+    : ['organization', 'members', 'apiKeys', 'kommo', 'booking'];
   const asked = new URLSearchParams(useSearch()).get('tab') as TabKey | null;
   const [tab, setTab] = useState<TabKey>(asked && available.includes(asked) ? asked : 'organization');
   return (
@@ -41,6 +43,7 @@ export default function SettingsPage() {
         {tab === 'members' && <MembersSection />}
         {tab === 'apiKeys' && <ApiKeysSection />}
         {tab === 'kommo' && <KommoSection />}
+        {tab === 'booking' && <BookingSection />}
       </Tabs>
     </>
   );

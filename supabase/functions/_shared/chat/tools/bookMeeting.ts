@@ -23,7 +23,9 @@ export const bookMeetingTool: ChatTool = {
   async run(context, argumentsJson) {
     const args = parseToolArguments(argumentsJson) ?? {};
     if (typeof args.start !== 'string' || !Number.isFinite(Date.parse(args.start))) {
-      return { content: 'NOT booked: `start` must be one of the times find_slots returned. Call find_slots first.' };
+      return {
+        content: 'NOT booked: `start` must be one of the times find_slots returned. Call find_slots first.',
+      };
     }
     const given = {
       ...(typeof args.email === 'string' && args.email.includes('@') ? { email: args.email.trim() } : {}),

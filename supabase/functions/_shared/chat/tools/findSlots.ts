@@ -7,7 +7,7 @@ export const findSlotsTool: ChatTool = {
   definition: {
     name: 'find_slots',
     description:
-      'Find up to three free times for a meeting or call with the sales team, in the visitor\'s time zone. Use it when the visitor wants to book a call, meeting or demo, or asks for another day. The times are shown to the visitor as buttons.',
+      "Find up to three free times for a meeting or call with the sales team, in the visitor's time zone. Use it when the visitor wants to book a call, meeting or demo, or asks for another day. The times are shown to the visitor as buttons.",
     parameters: {
       type: 'object',
       properties: {
