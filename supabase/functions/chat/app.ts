@@ -45,6 +45,7 @@ import {
   conversationForVisitor,
   exportForVisitor,
   leadForVisitor,
+  messageForVisitor,
 } from '../_shared/resources/visitorView.ts';
 import { embedQuestion } from '../_shared/retrieval/semantic.ts';
 import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
@@ -143,11 +144,13 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     const [row] = await withTenant(runtime.db, turnClaims, (tx) =>
       tx.query('select * from public.messages where id = $1', [prepared.turn.replyId]),
     );
+    const visitor = c.var.principal.kind === 'publishable';
+    const message = messageFromRow(row!);
     const reply: ChatReply = {
       conversationId: prepared.turn.conversationId,
       ...(prepared.turn.visitorToken ? { visitorToken: prepared.turn.visitorToken } : {}),
-      message: messageFromRow(row!),
-      ...(outcome.lead ? { lead: outcome.lead } : {}),
+      message: visitor ? messageForVisitor(message) : message,
+      ...(outcome.lead ? { lead: visitor ? leadForVisitor(outcome.lead) : outcome.lead } : {}),
     };
     return c.json(reply);
   });

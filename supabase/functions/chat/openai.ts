@@ -51,6 +51,9 @@ const completions = route({
   },
 });
 
+/** The caller's instructions join the agent's prompt: as much as an agent's persona may hold, no more. */
+const MAX_EXTRA_INSTRUCTIONS = 8000;
+
 export function registerOpenAiRoutes(
   app: FunctionApp,
   provider: LlmProvider,
@@ -76,6 +79,12 @@ export function registerOpenAiRoutes(
       .map((m) => text(m.content))
       .join('\n')
       .trim();
+    if (extraInstructions.length > MAX_EXTRA_INSTRUCTIONS) {
+      throw invalid(
+        ['messages'],
+        `system and developer messages must total at most ${MAX_EXTRA_INSTRUCTIONS} characters (${extraInstructions.length} given)`,
+      );
+    }
 
     const requestId = c.var.requestId;
     const defaults = deploymentDefaults(c.var.runtime.env, requestId);

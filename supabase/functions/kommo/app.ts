@@ -39,7 +39,16 @@ const catalogOf = ({ pipelines, users, customFields }: KommoCatalog): KommoCatal
 });
 
 export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) {
-  const app = createFunctionApp('kommo', runtime);
+  const app = createFunctionApp('kommo', runtime, {
+    // A delivery of a few thousand stage changes (see webhookDelivery.ts's field limit) is a few MB of form.
+    largeBodies: [
+      {
+        path: /\/kommo\/webhooks\/[^/]+$/,
+        mediaType: 'application/x-www-form-urlencoded',
+        maxBytes: 4 * 1024 * 1024,
+      },
+    ],
+  });
   const fetcher: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
   // Connection, webhook secret, settings and disconnecting are an owner's or admin's business.
   const admin = authorize(access.admin);

@@ -322,11 +322,18 @@ describe('POST /chat as JSON', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as ChatReply;
     expect(body.visitorToken).toMatch(/^vt_/);
+    // The visitor sees the reply, not the company's model or token counts; both are stored for the company.
     expect(body.message).toMatchObject({
       role: 'assistant',
       content: 'Hello from JSON.',
       status: 'complete',
-      usage: { inputTokens: 120, outputTokens: 8 },
+      model: null,
+      usage: null,
+    });
+    expect((await messagesOf(body.conversationId)).at(-1)).toMatchObject({
+      model: 'anthropic/claude-3.5-haiku',
+      input_tokens: 120,
+      output_tokens: 8,
     });
   });
 

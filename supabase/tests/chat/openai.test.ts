@@ -123,6 +123,22 @@ describe('POST /chat/v1/chat/completions', () => {
     expect(upstream.requests.length).toBe(before);
   });
 
+  it('refuses system messages longer than a persona may be with 422, before any model is called', async () => {
+    const before = upstream.requests.length;
+    const response = await api.as(a.secretKey)('POST', '/chat/v1/chat/completions', {
+      model: 'sales',
+      messages: [
+        { role: 'system', content: 'x'.repeat(5000) },
+        { role: 'developer', content: 'y'.repeat(5000) },
+        { role: 'user', content: 'Hi' },
+      ],
+    });
+    expect(response.status).toBe(422);
+    expect(issuePaths(response)).toEqual([['messages']]);
+    expect(JSON.stringify(response.body)).toContain('at most 8000 characters');
+    expect(upstream.requests.length).toBe(before);
+  });
+
   it('refuses a publishable key, an unknown agent and a conversation with no user message', async () => {
     await expect(
       client(a.publishableKey).chat.completions.create({

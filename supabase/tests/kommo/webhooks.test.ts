@@ -180,6 +180,26 @@ describe('webhook deliveries', () => {
     expect(statuses).toEqual(ids.map((_, i) => (i % 2 ? 'won' : 'lost')));
   });
 
+  it('applies a delivery of more than 1,000 changes, and refuses one too big to read with 413', async () => {
+    const { path } = await connect();
+    const ids = Array.from({ length: 1200 }, (_, i) => 19200000 + i);
+    const leads = await Promise.all(ids.slice(-3).map(syncedLead));
+    const body = ids.flatMap((id, i) => statusChange(id, 142, 1764001000, i));
+    const response = await deliver(path, [...body, ...account]);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ moved: 3 });
+    expect(await Promise.all(leads.map(async (id) => (await readLead(id)).status))).toEqual([
+      'won',
+      'won',
+      'won',
+    ]);
+    const huge = Array.from({ length: 3000 }, (_, i) => 19300000 + i).flatMap((id, i) =>
+      statusChange(id, 142, 1764001000, i),
+    );
+    const refused = await deliver(path, [...huge, ...account]);
+    expect(refused.status).toBe(413);
+  });
+
   it('changes nothing for a repeated delivery or one older than what the lead shows', async () => {
     const { path } = await connect();
     const lead = await syncedLead(19000002);

@@ -62,18 +62,47 @@ const deliverySchema = z.object({
 });
 export type KommoDelivery = z.output<typeof deliverySchema>;
 
+/** Form fields in one delivery: about 2,900 leads of ~17 fields each. */
+const MAX_FIELDS = 50_000;
+
+function countFields(body: string): number {
+  let fields = 1;
+  for (let at = body.indexOf('&'); at !== -1; at = body.indexOf('&', at + 1)) fields++;
+  return fields;
+}
+
+/**
+ * qs keeps indexes above its arrayLimit as object keys (so `a[99999999]` allocates nothing); a delivery of more
+ * than 1,000 leads arrives that way. An object whose keys are all indexes is read back as the list, in order.
+ */
+function listsFromIndexes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(listsFromIndexes);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  const indexed = entries.length > 0 && entries.every(([key]) => /^(0|[1-9]\d{0,8})$/.test(key));
+  if (indexed) {
+    return entries.sort(([a], [b]) => Number(a) - Number(b)).map(([, item]) => listsFromIndexes(item));
+  }
+  return Object.fromEntries(entries.map(([key, item]) => [key, listsFromIndexes(item)]));
+}
+
 /** Parses a raw body; anything that is not a Kommo form delivery is a 400 with the fields at fault. */
 export function parseDelivery(contentType: string | undefined, body: string): KommoDelivery {
   if (!(contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     throw new ApiError('bad_request', 'Kommo webhooks are application/x-www-form-urlencoded');
   }
   if (body.trim() === '') throw new ApiError('bad_request', 'The webhook body is empty');
-  const fields = qs.parse(body, {
+  // qs would silently drop the fields past its limit, and with them stage changes: Kommo is told instead.
+  if (countFields(body) > MAX_FIELDS) {
+    throw new ApiError('payload_too_large', `A Kommo delivery may carry at most ${MAX_FIELDS} fields`);
+  }
+  const parsed = qs.parse(body, {
     depth: 8,
     arrayLimit: 1000,
-    parameterLimit: 50_000,
+    parameterLimit: MAX_FIELDS,
     allowPrototypes: false,
   });
+  const fields = listsFromIndexes(parsed) as Record<string, unknown>;
   if (Object.keys(fields).length === 0) throw new ApiError('bad_request', 'The webhook body has no fields');
   const result = z.safeParse(deliverySchema, fields);
   if (!result.success) {
