@@ -11,6 +11,8 @@ import { type Api, createApi } from './helpers/api.ts';
 import { migratedDatabase } from './helpers/databases.ts';
 import { type DenoFunction, startDenoFunction } from './helpers/denoFunction.ts';
 import { docx, pdfWithPages } from './helpers/documents.ts';
+import { CALCOM_KEY, EVENT_TYPE, FakeCalcom } from './helpers/fakeCalcom.ts';
+import { KOMMO_ENV } from './helpers/fakeKommo.ts';
 import { uploadFile } from './helpers/sources.ts';
 import { readSse, text } from './helpers/sse.ts';
 import { createTenant, type TenantFixture } from './helpers/tenants.ts';
@@ -56,8 +58,12 @@ let sourcesApi: Api;
 const extraEnv = (name: string): Record<string, string> =>
   name === 'worker'
     ? { CLOSER_UPLOADS_DIR: uploadsDir, CLOSER_WORKER_SECRET: WORKER_SECRET, ALLOW_PRIVATE_CRAWL: 'true' }
-    : {};
+    : name === 'booking'
+      ? { CLOSER_ENCRYPTION_KEY: KOMMO_ENV.CLOSER_ENCRYPTION_KEY }
+      : {};
+const calcom = new FakeCalcom();
 beforeAll(async () => {
+  await calcom.start();
   site = await startTestSite();
   site.pages.set(
     '/',
@@ -68,6 +74,7 @@ beforeAll(async () => {
   site.pages.set('/robots.txt', { contentType: 'text/plain', body: 'User-agent: *\nDisallow: /private/\n' });
 });
 afterAll(async () => {
+  await calcom.stop();
   await site?.close();
   if (uploadsDir) await rm(uploadsDir, { recursive: true, force: true });
 });
@@ -148,6 +155,28 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     expect(rows[0]).toMatch(/^conversationId,/);
     expect(rows[1]).toContain(`${acme.conversationId},`);
     expect(rows[1]).toMatch(/,Hi$/);
+  },
+  booking: async (fn) => {
+    expect((await fetch(`${fn.url}/connection`, asAcme())).status).toBe(404);
+    // The key checked against a stand-in Cal.com, sealed with Web Crypto under Deno, never shown.
+    const connected = await json(
+      await fetch(
+        `${fn.url}/connection`,
+        asAcme({
+          method: 'PUT',
+          body: JSON.stringify({
+            provider: 'calcom',
+            apiKey: CALCOM_KEY,
+            eventTypeId: EVENT_TYPE.id,
+            apiUrl: calcom.url,
+          }),
+        }),
+      ),
+    );
+    expect(connected).toMatchObject({ eventTypeId: EVENT_TYPE.id, apiKeyHint: CALCOM_KEY.slice(-4) });
+    const types = await json(await fetch(`${fn.url}/event-types`, asAcme()));
+    expect((types.data as { id: number }[]).map((t) => t.id)).toContain(EVENT_TYPE.id);
+    expect((await fetch(`${fn.url}/connection`, asAcme({ method: 'DELETE' }))).status).toBe(204);
   },
   kommo: async (fn) => {
     expect(await json(await fetch(fn.url, asAcme()))).toMatchObject({
