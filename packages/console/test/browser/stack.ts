@@ -59,6 +59,8 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
   const env = {
     CLOSER_OFFLINE_WORD_MS: '5',
     CLOSER_JWT_SECRET: 'console-browser-tests-secret-0123456789abcdef',
+    // Seals stored provider keys (meeting booking); a fixed test key.
+    CLOSER_ENCRYPTION_KEY: btoa(String.fromCharCode(...new Uint8Array(32).map((_, i) => i * 5 + 3))),
   };
   const app = createLocalApp(createRuntime(db, { ...env, SUPABASE_URL: 'http://127.0.0.1' }), demo, codes);
   app.get('/site/page', (c) =>
