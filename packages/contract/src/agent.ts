@@ -171,6 +171,8 @@ export const agent = z.object({
   leadCapture: leadCaptureSettings,
   theme: agentTheme,
   rateLimits: agentRateLimits,
+  // Absent from servers older than quick replies: read as none.
+  stageSuggestions: z._default(stageSuggestions, {}),
   publishableKey: z.string(),
   createdAt: timestamp,
   updatedAt: timestamp,

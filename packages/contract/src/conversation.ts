@@ -72,7 +72,7 @@ export const lead = z.object({
   company: z.nullable(z.string()),
   need: z.nullable(z.string()),
   /** The meeting booked in the conversation (see docs/sales-skills.md); null: none. */
-  meeting: z.nullable(leadMeeting),
+  meeting: z._default(z.nullable(leadMeeting), null),
   status: leadStatus,
   crm: z.object({
     provider: z.nullable(z.literal('kommo')),
