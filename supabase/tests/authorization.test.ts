@@ -81,6 +81,7 @@ const rules: Record<string, Rule> = {
   'GET /booking/event-types': 'admin',
   'POST /knowledge-base/worker': 'open',
   'POST /worker/sources': 'open',
+  'POST /worker/webhooks': 'open',
   'GET /leads': 'staff',
   'GET /leads/export': 'staff',
   'GET /leads/:id': 'staff',
@@ -103,6 +104,20 @@ const rules: Record<string, Rule> = {
   'POST /privacy/export': 'admin',
   'POST /privacy/erase': 'admin',
   'GET /privacy/audit': 'admin',
+  'GET /webhooks': 'admin',
+  'POST /webhooks': 'admin',
+  'GET /webhooks/:id': 'admin',
+  'PATCH /webhooks/:id': 'admin',
+  'DELETE /webhooks/:id': 'admin',
+  'POST /webhooks/:id/rotate-secret': 'admin',
+  'GET /webhooks/:id/deliveries': 'admin',
+  'POST /webhooks/:id/deliveries/:deliveryId/replay': 'admin',
+  'GET /billing/plans': 'admin',
+  'GET /billing/usage': 'admin',
+  'POST /billing/checkout': 'admin',
+  'POST /billing/portal': 'admin',
+  'POST /billing/webhooks/stripe': 'open',
+  'POST /billing/worker': 'open',
 };
 
 /** The roles each rule admits among members. */

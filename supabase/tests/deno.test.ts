@@ -2,9 +2,12 @@
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import type { Readiness } from '@closer/contract';
+import type { Readiness, WebhookEndpointWithSecret } from '@closer/contract';
 import { sha256Hex } from '@closer/functions/_shared/crypto.ts';
+import { withTenant } from '@closer/functions/_shared/db/tenant.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { publishEvent } from '@closer/functions/_shared/events/publish.ts';
+import { leadFromRow } from '@closer/functions/_shared/resources/conversations.ts';
 import { functionNames } from '@closer/local/src/functions.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, createApi } from './helpers/api.ts';
@@ -13,10 +16,12 @@ import { type DenoFunction, startDenoFunction } from './helpers/denoFunction.ts'
 import { docx, pdfWithPages } from './helpers/documents.ts';
 import { CALCOM_KEY, EVENT_TYPE, FakeCalcom } from './helpers/fakeCalcom.ts';
 import { KOMMO_ENV } from './helpers/fakeKommo.ts';
+import { STRIPE_ENV, signed, stripeEvent, subscription } from './helpers/fakeStripe.ts';
 import { uploadFile } from './helpers/sources.ts';
 import { readSse, text } from './helpers/sse.ts';
 import { createTenant, type TenantFixture } from './helpers/tenants.ts';
 import { htmlPage, startTestSite, type TestSite } from './helpers/testSite.ts';
+import { startWebhookReceiver } from './helpers/webhookReceiver.ts';
 
 let databaseUrl: string;
 let close: () => Promise<void>;
@@ -58,9 +63,13 @@ let sourcesApi: Api;
 const extraEnv = (name: string): Record<string, string> =>
   name === 'worker'
     ? { CLOSER_UPLOADS_DIR: uploadsDir, CLOSER_WORKER_SECRET: WORKER_SECRET, ALLOW_PRIVATE_CRAWL: 'true' }
-    : name === 'booking'
-      ? { CLOSER_ENCRYPTION_KEY: KOMMO_ENV.CLOSER_ENCRYPTION_KEY }
-      : {};
+    : name === 'webhooks'
+      ? { ALLOW_PRIVATE_WEBHOOKS: 'true' }
+      : name === 'billing'
+        ? STRIPE_ENV
+        : name === 'booking'
+          ? { CLOSER_ENCRYPTION_KEY: KOMMO_ENV.CLOSER_ENCRYPTION_KEY }
+          : {};
 const calcom = new FakeCalcom();
 beforeAll(async () => {
   await calcom.start();
@@ -292,6 +301,80 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     // robots.txt, read by robots-parser under Deno, kept the crawler out of /private/.
     expect(site.requests).toContain('/robots.txt');
     expect(site.requests).not.toContain('/private/x');
+  },
+  webhooks: async (fn) => {
+    // An endpoint made through the function under Deno; an event signed and sent by the worker under Deno
+    // (the standardwebhooks library in Deno), verified in Node by the same library.
+    const receiver = await startWebhookReceiver();
+    const worker = await startDenoFunction('worker', {
+      SUPABASE_DB_URL: databaseUrl,
+      CLOSER_WORKER_SECRET: WORKER_SECRET,
+      ALLOW_PRIVATE_WEBHOOKS: 'true',
+    });
+    try {
+      const endpoint = (await json(
+        await fetch(
+          fn.url,
+          asAcme({
+            method: 'POST',
+            body: JSON.stringify({ url: receiver.url, eventTypes: ['lead.updated'] }),
+          }),
+        ),
+        201,
+      )) as unknown as WebhookEndpointWithSecret;
+      receiver.secrets = [endpoint.secret];
+      await withTenant(sourcesDb, { role: 'authenticated', org_id: acme.orgId }, async (tx) => {
+        const [row] = await tx.query('select * from public.leads where id = $1', [acme.leadId]);
+        await publishEvent(tx, { orgId: acme.orgId, type: 'lead.updated', data: leadFromRow(row!) });
+      });
+      const run = await fetch(`${worker.url}/webhooks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${WORKER_SECRET}` },
+      });
+      expect(await run.json()).toMatchObject({ delivered: 1, retrying: 0, failed: 0 });
+      expect(receiver.requests.map((r) => r.verified)).toEqual([true]);
+      expect([...receiver.processed.values()][0]).toMatchObject({
+        type: 'lead.updated',
+        data: { id: acme.leadId, name: 'Ann' },
+      });
+      const log = await json(await fetch(`${fn.url}/${endpoint.id}/deliveries`, asAcme()));
+      expect(log.data.map((d) => d.status)).toEqual(['succeeded']);
+    } finally {
+      await worker.stop();
+      await receiver.close();
+    }
+  },
+  billing: async (fn) => {
+    // The stripe library under Deno: a signed delivery verified with SubtleCrypto and applied over postgres.js;
+    // a tampered one refused. (Stripe's API itself is not reachable from here.)
+    const event = stripeEvent(
+      'customer.subscription.created',
+      subscription({
+        id: 'sub_deno',
+        customer: 'cus_deno',
+        status: 'active',
+        price: 'price_unknown',
+        orgId: acme.orgId,
+        periodStart: Math.floor(Date.now() / 1000),
+      }),
+      Math.floor(Date.now() / 1000),
+    );
+    const { payload, header } = signed(event);
+    const deliver = (body: string) =>
+      fetch(`${fn.url}/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': header },
+        body,
+      });
+    expect((await deliver(payload.replace('"active"', '"trialing"'))).status).toBe(400);
+    expect(await json(await deliver(payload))).toEqual({ received: true, applied: true });
+    expect(await json(await deliver(payload))).toEqual({
+      received: true,
+      applied: false,
+      reason: 'duplicate',
+    });
+    const usage = await json(await fetch(`${fn.url}/usage`, asAcme()));
+    expect(usage.subscription).toMatchObject({ status: 'active', planId: 'free' });
   },
   dashboard: async (fn) => {
     // "Today" in the zone the dashboard is asked about, not in UTC: they differ for hours every night.

@@ -172,6 +172,7 @@ describe('the API description, generated from the routes', () => {
       'organizationId',
       'publishableKey',
       'workerSecret',
+      'stripeSignature',
     ]);
     const admin = document.paths['/agents']?.get as Operation;
     expect(admin.security).toEqual([

@@ -162,6 +162,12 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     privacy_audit: { column: 'id', ids: [] },
     knowledge_sources: { column: 'id', ids: [] },
     knowledge_source_runs: { column: 'id', ids: [] },
+    webhook_endpoints: { column: 'id', ids: [] },
+    webhook_secrets: { column: 'id', ids: [] },
+    webhook_deliveries: { column: 'id', ids: [] },
+    webhook_attempts: { column: 'id', ids: [] },
+    billing_accounts: { column: 'org_id', ids: [] },
+    billing_usage: { column: 'org_id', ids: [] },
   });
 
   it('covers every tenant table', () => {

@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 export const errorCode = z.enum([
   'bad_request',
   'unauthorized',
+  'payment_required',
   'forbidden',
   'not_found',
   'method_not_allowed',
@@ -22,6 +23,7 @@ export type ErrorCode = z.infer<typeof errorCode>;
 export const errorStatus = {
   bad_request: 400,
   unauthorized: 401,
+  payment_required: 402,
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,

@@ -1,5 +1,6 @@
 // The Closer wire contract: the only place a request, response, error or stream event shape is written down.
 export * from './agent.ts';
+export * from './billing.ts';
 export * from './booking.ts';
 export * from './chat.ts';
 export * from './common.ts';
@@ -8,6 +9,7 @@ export * from './dashboard.ts';
 export * from './errors.ts';
 export * from './health.ts';
 export * from './inputs/agent.ts';
+export * from './inputs/billing.ts';
 export * from './inputs/chat.ts';
 export * from './inputs/conversation.ts';
 export * from './inputs/dashboard.ts';
@@ -19,6 +21,7 @@ export * from './inputs/list.ts';
 export * from './inputs/organization.ts';
 export * from './inputs/privacy.ts';
 export * from './inputs/retrieval.ts';
+export * from './inputs/webhook.ts';
 export * from './knowledge.ts';
 export * from './knowledgeBase.ts';
 export * from './knowledgeSource.ts';
@@ -27,3 +30,4 @@ export * from './openAiCompletion.ts';
 export * from './organization.ts';
 export * from './privacy.ts';
 export * from './retrieval.ts';
+export * from './webhook.ts';

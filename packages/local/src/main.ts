@@ -9,6 +9,7 @@ import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { describeEmbedder } from '@closer/functions/_shared/retrieval/embedders/config.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
+import { startWebhookWorker } from '@closer/functions/_shared/webhooks/worker.ts';
 import { serve } from '@hono/node-server';
 import { CONSOLE_PATH } from './consoleSite.ts';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
@@ -93,6 +94,8 @@ const sourceSync = startSourceWorker(
   { db, env, fetch, uploads: runtime.uploads },
   Number(env.CLOSER_SOURCES_INTERVAL_MS) || 2_000,
 );
+// Signed outbound webhooks (docs/webhooks.md): due deliveries every 2 s, as pg_cron does every 15 s on Supabase.
+const webhooks = startWebhookWorker({ db, env, fetch }, Math.min(workerEveryMs, 2_000));
 // Retention (docs/privacy.md): pg_cron runs it daily on Supabase; here, hourly in-process.
 const retention = startRetentionWorker(db);
 // Knowledge embeddings, when an embedder is configured (EMBEDDING_*; docs/knowledge.md).
@@ -117,6 +120,7 @@ async function shutdown(signal: string) {
   await embeddings?.stop();
   await sourceSync.stop();
   await retention.stop();
+  await webhooks.stop();
   clearTimeout(force);
   await db.close();
   console.log('Stopped cleanly.');

@@ -7,6 +7,7 @@ import { StreamError } from './core/errors.ts';
 import { createHttp, type RetryOptions } from './core/http.ts';
 import { createTransport } from './core/transport.ts';
 import { agentsResource } from './resources/agents.ts';
+import { billingResource } from './resources/billing.ts';
 import { bookingResource } from './resources/booking.ts';
 import { knowledgeBaseResource } from './resources/knowledgeBase.ts';
 import { kommoResource } from './resources/kommo.ts';
@@ -18,6 +19,7 @@ import {
   organizationsResource,
 } from './resources/organization.ts';
 import { privacyResource } from './resources/privacy.ts';
+import { webhooksResource } from './resources/webhooks.ts';
 
 export interface ClientOptions extends CredentialOptions {
   /** The functions base URL: `https://<project>.supabase.co/functions/v1` (local: `http://localhost:54321/functions/v1`). */
@@ -77,6 +79,8 @@ export function createClient(options: ClientOptions) {
     kommo: kommoResource(http),
     booking: bookingResource(http),
     privacy: privacyResource(http),
+    webhooks: webhooksResource(http),
+    billing: billingResource(http),
     chat,
     health: healthResource(http),
   };

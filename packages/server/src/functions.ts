@@ -2,6 +2,7 @@
 import type { FunctionApp } from '@closer/functions/_shared/http/app.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { createAgentsApp } from '@closer/functions/agents/app.ts';
+import { createBillingApp } from '@closer/functions/billing/app.ts';
 import { createBookingApp } from '@closer/functions/booking/app.ts';
 import { createChatApp } from '@closer/functions/chat/app.ts';
 import { createConversationsApp } from '@closer/functions/conversations/app.ts';
@@ -12,6 +13,7 @@ import { createKommoApp } from '@closer/functions/kommo/app.ts';
 import { createLeadsApp } from '@closer/functions/leads/app.ts';
 import { createOrganizationsApp } from '@closer/functions/organizations/app.ts';
 import { createPrivacyApp } from '@closer/functions/privacy/app.ts';
+import { createWebhooksApp } from '@closer/functions/webhooks/app.ts';
 import { createWorkerApp } from '@closer/functions/worker/app.ts';
 
 export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp> = {
@@ -27,6 +29,8 @@ export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp
   organizations: createOrganizationsApp,
   worker: (runtime) => createWorkerApp(runtime),
   privacy: createPrivacyApp,
+  webhooks: createWebhooksApp,
+  billing: createBillingApp,
 };
 
 export const functionNames = Object.keys(functionFactories);

@@ -10,6 +10,7 @@ import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/w
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
+import { startWebhookWorker } from '@closer/functions/_shared/webhooks/worker.ts';
 import { serve } from '@hono/node-server';
 import { createFunctionsHost, FUNCTIONS_PATH } from './host.ts';
 import { keepServingOnFailures } from './processGuards.ts';
@@ -74,6 +75,11 @@ const sourceWorker =
     ? startSourceWorker({ db, env, fetch, uploads: runtime.uploads }, settings.sourcesIntervalMs)
     : null;
 const retention = settings.workerIntervalMs > 0 ? startRetentionWorker(db) : null;
+// Signed outbound webhooks (docs/webhooks.md).
+const webhooks =
+  settings.workerIntervalMs > 0
+    ? startWebhookWorker({ db, env, fetch }, Math.min(settings.workerIntervalMs, 2_000))
+    : null;
 
 async function shutdown(signal: string): Promise<void> {
   if (draining) return;
@@ -89,6 +95,7 @@ async function shutdown(signal: string): Promise<void> {
   await embeddings?.stop();
   await sourceWorker?.stop();
   await retention?.stop();
+  await webhooks?.stop();
   await db.close();
   log({ msg: 'stopped', signal });
   process.exit(0);

@@ -23,6 +23,7 @@ import * as z from 'zod/mini';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
 import { originAllowed } from '../_shared/auth/publishableKeys.ts';
+import { requireRoom, textBytes } from '../_shared/billing/usage.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
@@ -76,7 +77,13 @@ export function createAgentsApp(runtime: Runtime) {
   });
   app.post('/', createAgentRoute, async (c) => {
     const input = c.req.valid('json');
-    return c.json(await tenant(c, (tx) => createAgent(tx, c.var.principal.orgId, input)), 201);
+    return c.json(
+      await tenant(c, async (tx) => {
+        await requireRoom(tx, runtime.env, 'agents');
+        return createAgent(tx, c.var.principal.orgId, input);
+      }),
+      201,
+    );
   });
 
   const readAgent = route({ summary: 'Read an agent', params: agentParam, responses: { 200: agent } });
@@ -180,10 +187,17 @@ export function createAgentsApp(runtime: Runtime) {
     fromRow: knowledgeFromRow,
     createBody: knowledgeCreateBody,
     // One item answers the item; a batch (all or nothing) answers them as a list.
-    create: async (tx, agent, body) =>
-      'items' in body
-        ? { data: await insertKnowledge(tx, agent, body.items), nextCursor: null }
-        : (await insertKnowledge(tx, agent, [body]))[0],
+    create: async (tx, agent, body) => {
+      const items = 'items' in body ? body.items : [body];
+      await requireRoom(
+        tx,
+        runtime.env,
+        'knowledgeBytes',
+        textBytes(...items.flatMap((i) => [i.title, i.content])),
+      );
+      const created = await insertKnowledge(tx, agent, items);
+      return 'items' in body ? { data: created, nextCursor: null } : created[0];
+    },
   });
   registerChildRoutes(app, {
     path: 'scripts',

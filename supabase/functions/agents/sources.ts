@@ -15,6 +15,7 @@ import {
 import type { Context, MiddlewareHandler } from 'hono';
 import type * as z from 'zod/mini';
 import { tenant } from '../_shared/auth/middleware.ts';
+import { requireRoom } from '../_shared/billing/usage.ts';
 import type { AppEnv, FunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
@@ -108,6 +109,7 @@ export function registerSourceRoutes(app: FunctionApp) {
     const body = c.req.valid('json') as z.output<typeof webSourceCreate> & WebSourceCreate;
     const { name, settings } = webSourceOf(body);
     const source = await tenant(c, async (tx) => {
+      await requireRoom(tx, c.var.runtime.env, 'knowledgeBytes');
       const agent = await findAgent(tx, agentId);
       return createSource(tx, {
         orgId: agent.orgId,
@@ -228,7 +230,10 @@ const refuseOtherBodies: MiddlewareHandler<AppEnv> = async (c, next) => {
 async function createFileSource(c: Context<AppEnv>, agentId: string) {
   const runtime = c.var.runtime;
   const file = await readUpload(c.req.raw);
-  const agent = await tenant(c, (tx) => findAgent(tx, agentId));
+  const agent = await tenant(c, async (tx) => {
+    await requireRoom(tx, runtime.env, 'knowledgeBytes');
+    return findAgent(tx, agentId);
+  });
   if (!runtime.uploads) {
     throw new ApiError(
       'unavailable',

@@ -21,6 +21,7 @@ import * as z from 'zod/mini';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
 import { tenantClaims } from '../_shared/auth/principal.ts';
+import { meterReply } from '../_shared/billing/usage.ts';
 import { type ChatTimings, prepareTurn, streamReply } from '../_shared/chat/engine.ts';
 import { upsertLead } from '../_shared/chat/leads.ts';
 import { claimModelReply, orgCeilingsFromEnv } from '../_shared/chat/modelCeilings.ts';
@@ -92,7 +93,6 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       requestId,
     );
     const claims = tenantClaims(c.var.principal);
-    const provider = observeProvider(baseProvider, { requestId, audience: audienceOf(c) });
     // The question's embedding is asked for now, once per turn; it arrives while the turn is opened.
     const question = embedQuestion(
       runtime.semantic,
@@ -101,6 +101,9 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     );
     // Spend ceilings first: over one, nothing is stored and no model is called.
     const spend = await claimModelReply(runtime.db, claims, agent, orgCeilings);
+    // Billing (off without STRIPE_SECRET_KEY): counted against the plan; over its allowance, as the plan says.
+    const billed = await meterReply(runtime, claims, baseProvider).catch(spend.giveBack);
+    const provider = observeProvider(billed.provider, { requestId, audience: audienceOf(c) });
     // The visitor's message is committed here, before any model is called.
     const prepared = await prepareTurn(
       runtime.db,
@@ -114,7 +117,9 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       provider,
       agent,
       question,
-    ).catch(spend.giveBack);
+    )
+      .catch(billed.giveBack)
+      .catch(spend.giveBack);
     // A conversation this turn started is the visitor's from now on: its token joins the claims.
     const turnClaims = prepared.turn.visitorTokenHash
       ? { ...claims, visitor_token_hash: prepared.turn.visitorTokenHash }

@@ -6,6 +6,7 @@ import { streamSSE } from 'hono/streaming';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
 import { tenantClaims } from '../_shared/auth/principal.ts';
+import { meterReply } from '../_shared/billing/usage.ts';
 import { coalesceDeltas } from '../_shared/chat/coalesce.ts';
 import { type ChatTimings, groundedPrompt } from '../_shared/chat/engine.ts';
 import { withIdleTimeout } from '../_shared/chat/idle.ts';
@@ -95,6 +96,10 @@ export function registerOpenAiRoutes(
     });
     // Spend ceilings before the prompt is built: over one, no model is called.
     const spend = await claimModelReply(c.var.runtime.db, tenantClaims(c.var.principal), agent, orgCeilings);
+    // Billing (off without STRIPE_SECRET_KEY): counted against the plan; over its allowance, as the plan says.
+    const billed = await meterReply(c.var.runtime, tenantClaims(c.var.principal), provider).catch(
+      spend.giveBack,
+    );
     const visitorTurns = body.messages.slice(0, lastUser).filter((m) => m.role === 'user').length + 1;
     const question = embedQuestion(c.var.runtime.semantic, isSmallTalk(message) ? '' : message, requestId);
     const prompt = await tenant(c, (tx) =>
@@ -107,12 +112,14 @@ export function registerOpenAiRoutes(
         tools: false,
         ...(extraInstructions ? { extraInstructions } : {}),
       }),
-    ).catch(spend.giveBack);
+    )
+      .catch(billed.giveBack)
+      .catch(spend.giveBack);
 
     const upstream = new AbortController();
     const onGone = () => upstream.abort();
     c.req.raw.signal.addEventListener('abort', onGone, { once: true });
-    const observed = observeProvider(provider, { requestId, audience: 'organization' });
+    const observed = observeProvider(billed.provider, { requestId, audience: 'organization' });
     const events = withIdleTimeout(
       observed.stream(
         {

@@ -13,6 +13,7 @@ import {
 } from '@closer/contract';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
+import { requireRoom, textBytes } from '../_shared/billing/usage.ts';
 import { patchRow } from '../_shared/db/patch.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
@@ -155,6 +156,7 @@ export function createKnowledgeBaseApp(runtime: Runtime) {
         input.categoryId,
       ]);
       if (category.length === 0) throw notFound('Category');
+      await requireRoom(tx, runtime.env, 'knowledgeBytes', textBytes(input.title, input.content));
       return tx.query(
         `insert into public.knowledge_articles (org_id, category_id, title, content, language, published)
          values ($1, $2, $3, $4, $5, $6) returning *`,

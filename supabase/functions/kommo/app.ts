@@ -10,6 +10,7 @@ import {
 import * as z from 'zod/mini';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { bearerToken, tenant } from '../_shared/auth/middleware.ts';
+import { requireRoom } from '../_shared/billing/usage.ts';
 import { timingSafeEqual } from '../_shared/crypto.ts';
 import type { Row } from '../_shared/db/types.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
@@ -72,7 +73,10 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
   app.post('/oauth/start', admin, oauthStart, async (c) => {
     const { returnUrl } = c.req.valid('json');
     const cfg = config();
-    const url = await tenant(c, (tx) => startOauth(tx, cfg, c.var.principal.orgId, returnUrl ?? null));
+    const url = await tenant(c, async (tx) => {
+      await requireRoom(tx, runtime.env, 'kommo');
+      return startOauth(tx, cfg, c.var.principal.orgId, returnUrl ?? null);
+    });
     return c.json({ url });
   });
 

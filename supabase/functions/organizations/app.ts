@@ -25,6 +25,7 @@ import {
   tenant,
 } from '../_shared/auth/middleware.ts';
 import { generateSecretKey, hashSecretKey, secretKeyPrefix } from '../_shared/auth/secretKeys.ts';
+import { requireRoom } from '../_shared/billing/usage.ts';
 import { type AppEnv, createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
@@ -173,9 +174,10 @@ export function createOrganizationsApp(runtime: Runtime) {
     const input = c.req.valid('json');
     const { principal } = c.var;
     if (principal.kind !== 'member') throw new Error('owner routes admit members only');
-    const invitation = await tenant(c, (tx) =>
-      inviteMember(tx, { ...input, orgId: principal.orgId, invitedBy: principal.userId }),
-    );
+    const invitation = await tenant(c, async (tx) => {
+      await requireRoom(tx, runtime.env, 'members');
+      return inviteMember(tx, { ...input, orgId: principal.orgId, invitedBy: principal.userId });
+    });
     return c.json(invitation, 201);
   });
 

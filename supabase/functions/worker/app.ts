@@ -1,5 +1,5 @@
 // `worker`: background work run over HTTP by pg_cron on Supabase (CLOSER_WORKER_SECRET as the credential): the
-// knowledge sources' syncs, a few small steps per call. The local stack runs the same code on an interval.
+// knowledge sources' syncs, a few small steps per call, and the signed webhooks' deliveries. The local stack runs the same code on an interval.
 import { bearerToken } from '../_shared/auth/middleware.ts';
 import { timingSafeEqual } from '../_shared/crypto.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
@@ -7,6 +7,7 @@ import { ApiError } from '../_shared/http/errors.ts';
 import { type JsonSchema, route } from '../_shared/http/route.ts';
 import { runSourceJobs } from '../_shared/knowledge/sources/worker.ts';
 import type { Runtime } from '../_shared/runtime.ts';
+import { runWebhookJobs } from '../_shared/webhooks/worker.ts';
 
 const count = { type: 'integer', minimum: 0 };
 const sourcesReport: JsonSchema = {
@@ -15,8 +16,21 @@ const sourcesReport: JsonSchema = {
   required: ['scheduled', 'stepped', 'finished', 'retrying', 'lost'],
 };
 
+const webhooksReport: JsonSchema = {
+  type: 'object',
+  properties: { delivered: count, retrying: count, failed: count, lost: count },
+  required: ['delivered', 'retrying', 'failed', 'lost'],
+};
+
 export function createWorkerApp(runtime: Runtime, fetcher: typeof fetch = fetch) {
   const app = createFunctionApp('worker', runtime);
+  const checkSecret = (header: string | undefined) => {
+    const secret = runtime.env.CLOSER_WORKER_SECRET;
+    if (!secret) throw new ApiError('unavailable', 'Set CLOSER_WORKER_SECRET to run the worker over HTTP');
+    if (!timingSafeEqual(bearerToken(header), secret)) {
+      throw new ApiError('unauthorized', 'Invalid worker secret');
+    }
+  };
 
   const sources = route({
     summary: 'Run due knowledge-source syncs for a while (pg_cron, with CLOSER_WORKER_SECRET)',
@@ -26,14 +40,22 @@ export function createWorkerApp(runtime: Runtime, fetcher: typeof fetch = fetch)
     responses: { 200: { description: 'What the run did', content: { 'application/json': sourcesReport } } },
   });
   app.post('/sources', sources, async (c) => {
-    const secret = runtime.env.CLOSER_WORKER_SECRET;
-    if (!secret) throw new ApiError('unavailable', 'Set CLOSER_WORKER_SECRET to run the worker over HTTP');
-    if (!timingSafeEqual(bearerToken(c.req.header('authorization')), secret)) {
-      throw new ApiError('unauthorized', 'Invalid worker secret');
-    }
+    checkSecret(c.req.header('authorization'));
     return c.json(
       await runSourceJobs({ db: runtime.db, env: runtime.env, fetch: fetcher, uploads: runtime.uploads }),
     );
+  });
+
+  const webhooks = route({
+    summary: 'Send due webhook deliveries for a while (pg_cron, with CLOSER_WORKER_SECRET)',
+    description:
+      'Sends due deliveries, retrying failed ones on their backoff, until half a job lease (CLOSER_JOB_LEASE_MS) has passed.',
+    security: [{ workerSecret: [] }],
+    responses: { 200: { description: 'What the run did', content: { 'application/json': webhooksReport } } },
+  });
+  app.post('/webhooks', webhooks, async (c) => {
+    checkSecret(c.req.header('authorization'));
+    return c.json(await runWebhookJobs({ db: runtime.db, env: runtime.env, fetch: fetcher }));
   });
   return app;
 }

@@ -53,10 +53,16 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   knowledge_gaps: 'org_id',
   privacy_audit: 'org_id',
   booking_connections: 'org_id',
+  webhook_endpoints: 'org_id',
+  webhook_secrets: 'org_id',
+  webhook_deliveries: 'org_id',
+  webhook_attempts: 'org_id',
+  billing_accounts: 'org_id',
+  billing_usage: 'org_id',
 };
 
-/** Tables a tenant may append to and read, never change: no update or delete policy at all. */
-export const appendOnlyTables = new Set(['privacy_audit']);
+/** Tables a tenant may at most append to and read, never change: no update or delete policy at all. */
+export const appendOnlyTables = new Set(['privacy_audit', 'billing_accounts', 'billing_usage']);
 
 /**
  * A booking connection row for the table-by-table isolation tests (not made by createTenant: a connected calendar
@@ -214,5 +220,34 @@ export async function createTenant(
   await q(`insert into public.privacy_audit (org_id, action, actor_kind) values ($1, 'export', 'worker')`, [
     f.orgId,
   ]);
+  await addWebhookRows(db, f);
+  await q('insert into public.billing_accounts (org_id) values ($1)', [f.orgId]);
+  await q(
+    `insert into public.billing_usage (org_id, metric, period_start, quantity) values ($1, 'messages', date_trunc('month', now()), 1)`,
+    [f.orgId],
+  );
   return f;
+}
+
+/** An endpoint with its secret, one delivery and its attempt (outbound webhooks). */
+async function addWebhookRows(db: Queryable, f: TenantFixture): Promise<void> {
+  const [endpoint] = await db.query<{ id: string }>(
+    // Disabled: other tests' leads queue no deliveries for it.
+    `insert into public.webhook_endpoints (org_id, url, event_types, enabled, disabled_reason)
+     values ($1, 'https://hooks.example.com/closer', '{lead.created}', false, 'Disabled by a person') returning id`,
+    [f.orgId],
+  );
+  await db.query(
+    `insert into public.webhook_secrets (org_id, endpoint_id, secret) values ($1, $2, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')`,
+    [f.orgId, endpoint!.id],
+  );
+  const [delivery] = await db.query<{ id: string }>(
+    `insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, body)
+     values ($1, $2, $3, 'lead.created', '{}') returning id`,
+    [f.orgId, endpoint!.id, `msg_${randomUUID().replaceAll('-', '')}`],
+  );
+  await db.query(
+    `insert into public.webhook_attempts (org_id, delivery_id, status_code, latency_ms, succeeded) values ($1, $2, 200, 12, true)`,
+    [f.orgId, delivery!.id],
+  );
 }

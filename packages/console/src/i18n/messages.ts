@@ -1,5 +1,6 @@
 // Every area's catalog in one typed table: a page adds one import and one spread line here.
 import { agentsMessages } from '../pages/agents/messages.ts';
+import { billingMessages } from '../pages/billing/messages.ts';
 import { conversationsMessages } from '../pages/conversations/messages.ts';
 import { dashboardMessages } from '../pages/dashboard/messages.ts';
 import { knowledgeMessages } from '../pages/knowledge/messages.ts';
@@ -10,6 +11,7 @@ import { scriptsMessages } from '../pages/scripts/messages.ts';
 import { bookingMessages } from '../pages/settings/bookingMessages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
+import { webhooksMessages } from '../pages/webhooks/messages.ts';
 import { commonMessages } from './common.ts';
 import { fill, type Locale, locale } from './i18n.ts';
 
@@ -27,6 +29,8 @@ const areas = [
   scriptsMessages,
   playgroundMessages,
   bookingMessages,
+  webhooksMessages,
+  billingMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

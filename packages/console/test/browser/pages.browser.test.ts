@@ -51,6 +51,7 @@ const views: View[] = [
   { name: 'settings-members', open: tab('Members') },
   { name: 'settings-api-keys', open: tab('API keys') },
   { name: 'settings-kommo', open: tab('Kommo CRM') },
+  { name: 'settings-webhooks', open: tab('Webhooks') },
   {
     name: 'onboarding',
     open: go('/console/onboarding', (p) => p.getByRole('heading', { name: 'Welcome to Closer' }).waitFor()),

@@ -43,7 +43,10 @@ export interface ConsoleStack {
   close(): Promise<void>;
 }
 
-export async function startConsoleStack(): Promise<ConsoleStack> {
+/** `env`: extra settings of the stack's functions (e.g. billing's Stripe keys). */
+export async function startConsoleStack(
+  options: { env?: Record<string, string> } = {},
+): Promise<ConsoleStack> {
   if (!existsSync(`${consoleDist}index.html`))
     throw new Error('Build the console first: pnpm --filter @closer/console build');
   if (!existsSync(`${widgetDist}closer.js`))
@@ -61,6 +64,9 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     CLOSER_JWT_SECRET: 'console-browser-tests-secret-0123456789abcdef',
     // Seals stored provider keys (meeting booking); a fixed test key.
     CLOSER_ENCRYPTION_KEY: btoa(String.fromCharCode(...new Uint8Array(32).map((_, i) => i * 5 + 3))),
+    // Webhook endpoints on 127.0.0.1 (the tests' receivers).
+    ALLOW_PRIVATE_WEBHOOKS: 'true',
+    ...options.env,
   };
   const app = createLocalApp(createRuntime(db, { ...env, SUPABASE_URL: 'http://127.0.0.1' }), demo, codes);
   app.get('/site/page', (c) =>

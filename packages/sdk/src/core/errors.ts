@@ -36,6 +36,14 @@ export class CloserError extends Error {
 
 /** 401: the key or token is missing, unknown, revoked or expired. */
 export class AuthenticationError extends CloserError {}
+/** 402: the organisation's plan does not allow this; `limit` names which (`agents`, `knowledgeBytes`, …). */
+export class PaymentRequiredError extends CloserError {
+  readonly limit: string | undefined;
+  constructor(message: string, init: ErrorInit = {}) {
+    super(message, init);
+    this.limit = init.details?.[0]?.path[0]?.toString();
+  }
+}
 /** 403: the credential is real but may not do this (e.g. a publishable key on an admin route). */
 export class PermissionError extends CloserError {}
 /** 404: nothing with this id for this caller. */
@@ -103,6 +111,8 @@ export async function errorFromResponse(response: Response, what: string): Promi
       return new ValidationError(message, init);
     case 401:
       return new AuthenticationError(message, init);
+    case 402:
+      return new PaymentRequiredError(message, init);
     case 403:
       return new PermissionError(message, init);
     case 404:

@@ -15,6 +15,7 @@ import { withTenant, withTenantAtOnce } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Env } from '../env.ts';
+import { messageCreatedStatement } from '../events/chat.ts';
 import { ApiError, databaseUnavailable } from '../http/errors.ts';
 import { isKnowledgeGap, recordGapStatement } from '../knowledge/gaps.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
@@ -461,6 +462,17 @@ async function settle(
             }),
           ]
         : []),
+      messageCreatedStatement(agent.orgId, {
+        id: turn.replyId,
+        conversationId: turn.conversationId,
+        role: 'assistant',
+        content,
+        status: complete ? 'complete' : 'interrupted',
+        finishReason,
+        model: agent.model,
+        usage,
+        createdAt: new Date().toISOString(),
+      }),
     ]);
   } catch (failure) {
     // The reply's row stays as openTurn left it: empty and interrupted.

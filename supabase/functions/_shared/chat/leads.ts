@@ -1,6 +1,7 @@
 // Leads captured in chat: the capture_lead tool, and the one upsert both the tool and the form use.
 import { type Lead, type LeadFields, leadFields, leadFieldsObject } from '@closer/contract';
 import type { Queryable } from '../db/types.ts';
+import { publishLeadEvent } from '../events/leads.ts';
 import { queueLeadSync } from '../kommo/leadQueue.ts';
 import type { LlmTool } from '../llm/types.ts';
 import { leadFromRow } from '../resources/conversations.ts';
@@ -160,7 +161,7 @@ export async function upsertLead(
        phone = coalesce(excluded.phone, leads.phone),
        company = coalesce(excluded.company, leads.company),
        need = coalesce(excluded.need, leads.need)
-     returning *`,
+     returning *, (xmax = 0) as inserted`,
     [
       lead.orgId,
       lead.agentId,
@@ -173,5 +174,7 @@ export async function upsertLead(
     ],
   );
   // A capture, or a correction of a lead Kommo already has, goes to Kommo through the outbox.
-  return leadFromRow((await queueLeadSync(tx, lead.orgId, row!.id as string)) ?? row!);
+  const saved = (await queueLeadSync(tx, lead.orgId, row!.id as string)) ?? row!;
+  await publishLeadEvent(tx, row!.inserted ? 'lead.created' : 'lead.updated', saved);
+  return leadFromRow(saved);
 }

@@ -5,6 +5,7 @@ import { randomToken, sha256Hex } from '../crypto.ts';
 import { inOrder, type Statement } from '../db/pipeline.ts';
 import { bindVisitorTokenStatement } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
+import { conversationStartedStatement, messageCreatedStatement } from '../events/chat.ts';
 import { ApiError } from '../http/errors.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
 import { stageFor } from '../retrieval/retrieve.ts';
@@ -82,6 +83,9 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
   let hasLead = false;
   // Statements sent in one go (see pipeline.ts), after a look at the rate limits; a 429 rolls them all back.
   const statements: Statement[] = [];
+  // Events of this turn (webhooks), sent last with its statements.
+  const events: Statement[] = [];
+  const now = new Date().toISOString();
   if (conversationId) {
     const row = await findVisitorConversation(tx, {
       id: conversationId,
@@ -121,17 +125,32 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
         visitorTokenHash,
       ],
     });
+    events.push(
+      conversationStartedStatement(agent.orgId, {
+        id: conversationId,
+        agentId: agent.id,
+        status: 'active',
+        visitor: request.visitor ?? {},
+        metadata: request.metadata ?? {},
+        messageCount: 2,
+        leadId: null,
+        createdAt: now,
+        lastMessageAt: now,
+      }),
+    );
   }
   if (Math.random() < 0.02) await sweepOldWindows(tx);
 
   const stage = stageFor(earlierTurns + 1, hasLead);
+  const userMessageId = crypto.randomUUID();
+  const messagesAt = statements.length;
   statements.push(
     // The visitor's message, and the reply's row marked interrupted until it is complete.
     {
-      text: `insert into public.messages (org_id, conversation_id, role, content, status, model)
-     values ($1, $2, 'user', $3, 'complete', null), ($1, $2, 'assistant', '', 'interrupted', $4)
+      text: `insert into public.messages (id, org_id, conversation_id, role, content, status, model)
+     values ($5, $1, $2, 'user', $3, 'complete', null), (default, $1, $2, 'assistant', '', 'interrupted', $4)
      returning id, role`,
-      params: [agent.orgId, conversationId, request.message, agent.model],
+      params: [agent.orgId, conversationId, request.message, agent.model, userMessageId],
     },
     {
       text: `update public.conversations set message_count = message_count + 2, last_message_at = now(), script_stage = $2,
@@ -141,11 +160,28 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
       params: [conversationId, stage, JSON.stringify(request.visitor ?? {})],
     },
   );
+  events.push(
+    messageCreatedStatement(agent.orgId, {
+      id: userMessageId,
+      conversationId,
+      role: 'user',
+      content: request.message,
+      status: 'complete',
+      finishReason: null,
+      model: null,
+      usage: null,
+      createdAt: now,
+    }),
+  );
   const turnLimits = rateLimits(conversationId);
-  const [peeked = [], ...results] = await inOrder(tx, [peekHitsStatement(turnLimits), ...statements]);
+  const [peeked = [], ...results] = await inOrder(tx, [
+    peekHitsStatement(turnLimits),
+    ...statements,
+    ...events,
+  ]);
   refuseWhenFull(peeked, turnLimits);
   const history = (request.conversationId ? results[0] : []) as OpenedTurn['history'];
-  const inserted = results.at(-2) as { id: string; role: string }[];
+  const inserted = results[messagesAt] as { id: string; role: string }[];
   return {
     conversationId,
     ...(visitorToken ? { visitorToken } : {}),

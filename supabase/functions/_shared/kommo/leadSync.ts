@@ -8,6 +8,7 @@ import { sha256Hex } from '../crypto.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable, Row } from '../db/types.ts';
 import type { Env } from '../env.ts';
+import { publishLeadEvent } from '../events/leads.ts';
 import {
   type ClaimedJob,
   claimNextJob,
@@ -170,10 +171,7 @@ async function runJob(
     await ensureNote(step);
     await sendCorrections(step);
     return await finish(tenant, job, { status: 'done', payload, error: null }, (tx) =>
-      tx.query(
-        `update public.leads set crm_state = 'synced', crm_synced_at = now(), crm_error = null where id = $1`,
-        [payload.leadId],
-      ),
+      markLead(tx, payload.leadId, 'synced', null),
     );
   } catch (error) {
     return failed(tenant, job, payload, error, timings);
@@ -198,10 +196,7 @@ async function failed(
   try {
     if (permanent) {
       return await finish(tenant, job, { status: 'failed', payload, error: message }, (tx) =>
-        tx.query(`update public.leads set crm_state = 'failed', crm_error = $2 where id = $1`, [
-          payload.leadId,
-          message,
-        ]),
+        markLead(tx, payload.leadId, 'failed', message),
       );
     }
     // Backoff with jitter: 30 s × 2ⁿ, at most an hour; a write awaiting confirmation is looked for again by the
@@ -234,6 +229,17 @@ function lost(job: ClaimedJob<SyncPayload>, error: LeaseLostError): 'lost' {
 }
 
 /** Writes the outcome (and the lead's side of it) in one transaction, only while the lease holds. */
+/** Records how the lead's sync ended and tells the organisation's webhooks (`lead.crm_synced` / `lead.crm_failed`). */
+async function markLead(tx: Queryable, leadId: string, state: 'synced' | 'failed', error: string | null) {
+  const [row] = await tx.query(
+    `update public.leads set crm_state = $2, crm_error = $3,
+       crm_synced_at = case when $2 = 'synced' then now() else crm_synced_at end
+     where id = $1 returning *`,
+    [leadId, state, error],
+  );
+  if (row) await publishLeadEvent(tx, state === 'synced' ? 'lead.crm_synced' : 'lead.crm_failed', row);
+}
+
 async function finish(
   tenant: Tenant,
   job: ClaimedJob<SyncPayload>,

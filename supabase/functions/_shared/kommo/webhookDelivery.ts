@@ -5,6 +5,7 @@ import { storableString } from '@closer/contract';
 import qs from 'qs';
 import * as z from 'zod/mini';
 import type { Queryable } from '../db/types.ts';
+import { publishLeadEvent } from '../events/leads.ts';
 import { ApiError, zodIssues } from '../http/errors.ts';
 
 /** Kommo's fixed stage ids, the same in every pipeline. */
@@ -164,10 +165,12 @@ export async function applyDelivery(
            as c(id text, pipeline_id bigint, status_id bigint, name text, changed_at timestamptz)
          where l.crm_provider = 'kommo' and l.crm_external_id = c.id
            and (l.crm_stage_changed_at is null or l.crm_stage_changed_at <= c.changed_at)
-         returning l.id`,
+         returning l.*`,
         [JSON.stringify([...latest.values()])],
       )
     : [];
+  // Kommo moved these leads: the organisation's other systems hear of it as `lead.updated`.
+  for (const lead of moved) await publishLeadEvent(tx, 'lead.updated', lead);
   const deletedIds = (delivery.leads?.delete ?? []).map((lead) => String(lead.id));
   const deleted = deletedIds.length
     ? await tx.query(

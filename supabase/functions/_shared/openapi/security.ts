@@ -32,6 +32,12 @@ export const securitySchemes = {
     scheme: 'bearer',
     description: 'CLOSER_WORKER_SECRET, for the scheduler that runs the outbox.',
   },
+  stripeSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Stripe-Signature',
+    description: "Stripe's signature of a webhook delivery, made with STRIPE_WEBHOOK_SECRET.",
+  },
 } as const;
 
 export type SecurityRequirement = Partial<Record<keyof typeof securitySchemes, string[]>>;

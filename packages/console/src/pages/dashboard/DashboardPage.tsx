@@ -15,6 +15,7 @@ import { PeriodFields } from '../../ui/PeriodFields.tsx';
 import { lastDays } from '../../ui/period.ts';
 import { Empty, Loaded, useLoad } from '../../ui/states.tsx';
 import { type Column, Table } from '../../ui/Table.tsx';
+import { DashboardBillingWarnings } from '../billing/BillingWarnings.tsx';
 import { DailyChart } from './DailyChart.tsx';
 import '../../ui/listPages.css';
 import './dashboard.css';
@@ -69,6 +70,7 @@ export default function DashboardPage() {
   return (
     <>
       <PageHeader title={t('nav.dashboard')} />
+      <DashboardBillingWarnings />
       <form class="card filters" aria-label={t('dashboard.controls')} noValidate onSubmit={show}>
         <div class="filter-grid">
           <PeriodFields from={form.from} to={form.to} errors={errors} onChange={set} />

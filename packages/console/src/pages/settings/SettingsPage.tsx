@@ -1,4 +1,4 @@
-// The organisation's settings: its name, members and invitations, secret API keys, the Kommo connection. What a
+// The organisation's settings: its name, members and invitations, secret API keys, the Kommo connection, billing. What a
 // role may not change is shown read-only or left out (the API decides; this only spares pointless clicks).
 import { useState } from 'preact/hooks';
 import { useSearch } from 'wouter-preact';
@@ -6,13 +6,15 @@ import { type MessageKey, t } from '../../i18n/messages.ts';
 import { currentOrganization } from '../../organizations.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Tabs } from '../../ui/Tabs.tsx';
+import { BillingSection } from '../billing/BillingSection.tsx';
+import { WebhooksSection } from '../webhooks/WebhooksSection.tsx';
 import { ApiKeysSection } from './ApiKeysSection.tsx';
 import { BookingSection } from './BookingSection.tsx';
 import { KommoSection } from './KommoSection.tsx';
 import { MembersSection } from './MembersSection.tsx';
 import { OrganizationSection } from './OrganizationSection.tsx';
 
-type TabKey = 'organization' | 'members' | 'apiKeys' | 'kommo' | 'booking';
+type TabKey = 'organization' | 'members' | 'apiKeys' | 'kommo' | 'booking' | 'webhooks' | 'billing';
 
 const labels: Record<TabKey, MessageKey> = {
   organization: 'settings.tab.organization',
@@ -20,6 +22,8 @@ const labels: Record<TabKey, MessageKey> = {
   apiKeys: 'settings.tab.apiKeys',
   kommo: 'settings.tab.kommo',
   booking: 'settings.tab.booking',
+  webhooks: 'settings.tab.webhooks',
+  billing: 'settings.tab.billing',
 };
 
 export default function SettingsPage() {
@@ -27,7 +31,7 @@ export default function SettingsPage() {
   const staffOnly = role === 'member';
   const available: TabKey[] = staffOnly
     ? ['organization', 'members']
-    : ['organization', 'members', 'apiKeys', 'kommo', 'booking'];
+    : ['organization', 'members', 'apiKeys', 'kommo', 'booking', 'webhooks', 'billing'];
   const asked = new URLSearchParams(useSearch()).get('tab') as TabKey | null;
   const [tab, setTab] = useState<TabKey>(asked && available.includes(asked) ? asked : 'organization');
   return (
@@ -44,6 +48,8 @@ export default function SettingsPage() {
         {tab === 'apiKeys' && <ApiKeysSection />}
         {tab === 'kommo' && <KommoSection />}
         {tab === 'booking' && <BookingSection />}
+        {tab === 'webhooks' && <WebhooksSection />}
+        {tab === 'billing' && <BillingSection />}
       </Tabs>
     </>
   );

@@ -3,6 +3,7 @@
 // the run's state in one transaction fenced on the lease — a crashed step leaves nothing half-written, and the
 // next claim resumes from the last saved state. Scheduled syncs are started here too.
 
+import { roomRefusal } from '../../billing/usage.ts';
 import { withTenant } from '../../db/tenant.ts';
 import type { Database, Queryable } from '../../db/types.ts';
 import type { Env } from '../../env.ts';
@@ -152,6 +153,9 @@ async function recordStep(tx: Queryable, loaded: LoadedRun, step: StepResult): P
 
 type Outcome = 'stepped' | 'finished' | 'retrying' | 'lost';
 
+/** The step's items would take the organisation's knowledge past its plan: the run fails with the reason. */
+class KnowledgeFull extends Error {}
+
 async function runStep(deps: SourceWorkerDeps, job: ClaimedJob<{ sourceId?: unknown }>): Promise<Outcome> {
   const tenant = <T>(fn: (tx: Queryable) => Promise<T>) =>
     withTenant(deps.db, { role: 'authenticated', org_id: job.orgId }, fn);
@@ -196,6 +200,9 @@ async function runStep(deps: SourceWorkerDeps, job: ClaimedJob<{ sourceId?: unkn
     }
     await tenant(async (tx) => {
       await recordStep(tx, current, step);
+      // Billing (off without STRIPE_SECRET_KEY): a step that takes the knowledge past the plan is not kept.
+      const refusal = await roomRefusal(tx, deps.env, 'knowledgeBytes', 0);
+      if (refusal) throw new KnowledgeFull(refusal);
       await finishJob(
         tx,
         job,
@@ -206,6 +213,14 @@ async function runStep(deps: SourceWorkerDeps, job: ClaimedJob<{ sourceId?: unkn
     });
     return step.finished ? 'finished' : 'stepped';
   } catch (error) {
+    if (error instanceof KnowledgeFull && loaded) {
+      const run = loaded;
+      await tenant(async (tx) => {
+        await failRun(tx, run, error.message);
+        await finishJob(tx, job, { status: 'done', payload, error: null });
+      });
+      return 'finished';
+    }
     if (error instanceof LeaseLostError) return 'lost';
     return retryLater(tenant, job, loaded, error);
   }

@@ -28,8 +28,16 @@ export function nonPublicRange(address: string): string | null {
   return range === 'unicast' ? null : range;
 }
 
-/** Throws RefusedUrl unless every address `url`'s host resolves to is public (or the flag allows any). */
-export async function checkAddress(url: URL, resolve: ResolveHost, allowPrivate: boolean): Promise<void> {
+/**
+ * Throws RefusedUrl unless every address `url`'s host resolves to is public (or the flag allows any). `flag`
+ * names the setting that allows others, for the message (outbound webhooks have their own).
+ */
+export async function checkAddress(
+  url: URL,
+  resolve: ResolveHost,
+  allowPrivate: boolean,
+  flag = 'ALLOW_PRIVATE_CRAWL',
+): Promise<void> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new RefusedUrl(`Only http and https pages are read (${url.protocol.slice(0, -1)} given)`);
   }
@@ -47,7 +55,7 @@ export async function checkAddress(url: URL, resolve: ResolveHost, allowPrivate:
     const range = nonPublicRange(address);
     if (range) {
       throw new RefusedUrl(
-        `${host} resolves to a ${range} address (${address}); only public addresses are crawled (ALLOW_PRIVATE_CRAWL=true allows others in local development)`,
+        `${host} resolves to a ${range} address (${address}); only public addresses are reached (${flag}=true allows others in local development)`,
       );
     }
   }

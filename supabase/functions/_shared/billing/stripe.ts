@@ -1,0 +1,40 @@
+// The official Stripe client, over `fetch` and SubtleCrypto so the same code runs in Deno and Node.
+import Stripe from 'stripe';
+import type { BillingConfig } from './config.ts';
+
+/** Stripe's API version this code is written against (the library's own). */
+export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
+
+const clients = new Map<string, Stripe>();
+
+/** One client per key. `fetch` is looked up at call time, so a test's interceptor (msw) sees every request. */
+export function stripeClient(config: BillingConfig): Stripe {
+  let client = clients.get(config.secretKey);
+  if (!client) {
+    client = new Stripe(config.secretKey, {
+      apiVersion: STRIPE_API_VERSION,
+      httpClient: Stripe.createFetchHttpClient((input, init) => fetch(input, init)),
+      maxNetworkRetries: 1,
+      timeout: 20_000,
+    });
+    clients.set(config.secretKey, client);
+  }
+  return client;
+}
+
+/** Verifies a webhook delivery's `Stripe-Signature` (HMAC-SHA256 over the raw body, 5-minute tolerance). */
+export function verifyWebhook(
+  config: BillingConfig & { webhookSecret: string },
+  body: string,
+  signature: string,
+): Promise<Stripe.Event> {
+  return stripeClient(config).webhooks.constructEventAsync(
+    body,
+    signature,
+    config.webhookSecret,
+    undefined,
+    Stripe.createSubtleCryptoProvider(),
+  );
+}
+
+export type { Stripe };

@@ -1,0 +1,4 @@
+import { serve } from '../_shared/serve.ts';
+import { createBillingApp } from './app.ts';
+
+serve(createBillingApp);

@@ -1,0 +1,4 @@
+import { serve } from '../_shared/serve.ts';
+import { createWebhooksApp } from './app.ts';
+
+serve(createWebhooksApp);
