@@ -133,6 +133,11 @@ describe.each(drivers)('meeting booking on %s', (driver) => {
   });
 
   it('offers three times in the visitor zone, asks for the email, then books and records the meeting', async () => {
+    const endpoint = await api.as(a.secretKey)('POST', '/webhooks', {
+      url: 'https://hooks.acme.example/closer',
+      eventTypes: ['meeting.booked'],
+    });
+    expect(endpoint.status).toBe(201);
     const starts = calcom.offer(tomorrowAt(14), 5);
     const offered = await chat({
       message: 'Book a call',
@@ -187,6 +192,13 @@ describe.each(drivers)('meeting booking on %s', (driver) => {
       rescheduleUrl: `https://cal.example/reschedule/${made.uid}`,
       cancelUrl: `https://cal.example/booking/${made.uid}?cancel=true`,
     });
+    // The booking is published to the endpoint subscribed to it, with the lead and its meeting.
+    const deliveries = await db.query<{ body: string }>(
+      `select body from public.webhook_deliveries where event_type = 'meeting.booked' and org_id = $1`,
+      [a.orgId],
+    );
+    expect(deliveries).toHaveLength(1);
+    expect(JSON.parse(deliveries[0]!.body).data.meeting).toMatchObject({ bookingId: made.uid });
     const [pending] = await db.query<{ pending_booking: unknown }>(
       'select pending_booking from public.conversations where id = $1',
       [conversationId],

@@ -7,6 +7,7 @@ import { upsertLead } from '../chat/leads.ts';
 import { type TenantClaims, withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
+import { publishLeadEvent } from '../events/leads.ts';
 import { queueMeetingSync } from '../kommo/meetingQueue.ts';
 import { leadFromRow } from '../resources/conversations.ts';
 import { nextDay } from './calcom.ts';
@@ -257,6 +258,7 @@ async function recordMeeting(
       JSON.stringify(meeting),
     ]);
     await queueMeetingSync(tx, agent.orgId, leadId, meeting.bookingId);
+    await publishLeadEvent(tx, 'meeting.booked', row!);
     return leadFromRow(row!);
   });
 }
