@@ -91,6 +91,15 @@ async function addNeighbours(db: Queryable, f: TenantFixture): Promise<Neighbour
     `insert into public.leads (id, org_id, agent_id, conversation_id, name) values ($1, $2, $3, $4, 'Bob')`,
     [n.otherLeadId, f.orgId, f.agentId, n.otherConversationId],
   );
+  // Another agent's qualification plan, and the other visitor's qualification.
+  await q(`insert into public.qualification_plans (agent_id, org_id, plan) values ($1, $2, '{}')`, [
+    n.otherAgentId,
+    f.orgId,
+  ]);
+  await q(
+    `insert into public.qualifications (conversation_id, org_id, agent_id, score, band) values ($1, $2, $3, 10, 'cold')`,
+    [n.otherConversationId, f.orgId, f.agentId],
+  );
   const [job] = await db.query<{ id: string }>(
     `insert into public.jobs (org_id, kind, payload) values ($1, 'kommo.sync_lead', jsonb_build_object('leadId', $2::text))
      returning id`,
@@ -139,6 +148,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     booking_connections: { column: 'id', ids: [] },
     oauth_states: { column: 'id', ids: [] },
     webhook_events: { column: 'id', ids: [] },
+    kommo_talks: { column: 'id', ids: [] },
     agents: { column: 'id', ids: [a.agentId] },
     company_knowledge: { column: 'agent_id', ids: [a.agentId] },
     knowledge_chunks: { column: 'agent_id', ids: [a.agentId] },
@@ -162,6 +172,10 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     privacy_audit: { column: 'id', ids: [] },
     knowledge_sources: { column: 'id', ids: [] },
     knowledge_source_runs: { column: 'id', ids: [] },
+    // The agent's plan; the qualification of the visitor's own conversation; no history.
+    qualification_plans: { column: 'agent_id', ids: [a.agentId] },
+    qualifications: { column: 'conversation_id', ids: [a.conversationId] },
+    qualification_changes: { column: 'id', ids: [] },
     webhook_endpoints: { column: 'id', ids: [] },
     webhook_secrets: { column: 'id', ids: [] },
     webhook_deliveries: { column: 'id', ids: [] },

@@ -2,6 +2,7 @@
 import * as z from 'zod/mini';
 import { leadMeeting } from './booking.ts';
 import { id, text, timestamp } from './common.ts';
+import { leadQualification } from './qualification.ts';
 
 export const usage = z.object({
   inputTokens: z.number().check(z.int(), z.gte(0)),
@@ -85,6 +86,8 @@ export const lead = z.object({
       z.object({ pipelineId: z.number(), statusId: z.number(), name: z.nullable(z.string()) }),
     ),
   }),
+  /** The score the conversation's answers earned (see the agent's qualification plan); null: none gathered. */
+  qualification: z._default(z.nullable(leadQualification), null),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

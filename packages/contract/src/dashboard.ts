@@ -46,6 +46,24 @@ export const dashboard = z.object({
   topObjections: z.array(z.object({ objectionId: id, objection: z.string(), uses: z.number() })),
   /** Each agent's five most frequent knowledge gaps in the period, most asked first. */
   knowledgeGaps: z.array(knowledgeGap),
+  /**
+   * Per agent with leads in the period: how many are hot, warm, cold or not scored (see the agent's qualification
+   * plan), their average score (null: none scored), and `scoreBuckets`: counts of scores 0–9, 10–19, … 90–100.
+   */
+  qualification: z._default(
+    z.array(
+      z.object({
+        agentId: id,
+        hot: z.number(),
+        warm: z.number(),
+        cold: z.number(),
+        unscored: z.number(),
+        averageScore: z.nullable(z.number()),
+        scoreBuckets: z.array(z.number()),
+      }),
+    ),
+    [],
+  ),
   /** Where the period's leads stand, as the CRM reports them back (Kommo webhooks: won 142, lost 143). */
   leadOutcomes: z.object({ new: z.number(), inProgress: z.number(), won: z.number(), lost: z.number() }),
   /** The CRM connection (`reauth_required` means an admin must connect Kommo again) and the period's leads' sync. */

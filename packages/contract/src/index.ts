@@ -29,5 +29,6 @@ export * from './kommo.ts';
 export * from './openAiCompletion.ts';
 export * from './organization.ts';
 export * from './privacy.ts';
+export * from './qualification.ts';
 export * from './retrieval.ts';
 export * from './webhook.ts';

@@ -1,6 +1,6 @@
 // The Kommo CRM connection as the API shows it: state, account, pipelines and the lead-sync settings.
 import * as z from 'zod/mini';
-import { timestamp } from './common.ts';
+import { id, timestamp } from './common.ts';
 
 /** Where a lead field goes in Kommo: a text custom field of the Kommo lead or of its contact. */
 const kommoFieldTargetShape = {
@@ -69,3 +69,15 @@ export const kommoCatalog = z.object({
 export type KommoCatalog = z.infer<typeof kommoCatalog>;
 
 export const kommoOauthStart = z.object({ url: z.string() });
+
+/**
+ * `GET /kommo/salesbot/setup`: what an administrator pastes into Kommo so the agent answers its chats
+ * (docs/kommo-chat.md). `url` is the agent's Salesbot URL, called by the bot's `widget_request` step; `salesbot`
+ * is the bot's source (Kommo's Salesbot JSON: steps of `question` and `answer` handlers), pasted as it is.
+ */
+export const kommoSalesbotSetup = z.object({
+  agentId: id,
+  url: z.string(),
+  salesbot: z.array(z.record(z.string(), z.unknown())),
+});
+export type KommoSalesbotSetup = z.infer<typeof kommoSalesbotSetup>;

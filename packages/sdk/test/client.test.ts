@@ -53,7 +53,7 @@ afterEach(() => {
 afterAll(() => server.close());
 
 /** Answers `reply` for `method path`, recording the request. */
-function route(method: 'get' | 'post' | 'patch' | 'delete', path: string, reply: () => Response) {
+function route(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, reply: () => Response) {
   server.use(
     http[method](`${URL_BASE}${path}`, async ({ request }) => {
       const url = new URL(request.url);
@@ -73,6 +73,25 @@ function route(method: 'get' | 'post' | 'patch' | 'delete', path: string, reply:
 const client = createClient({ url: URL_BASE, secretKey: SECRET, retry: { limit: 2, backoffLimit: 20 } });
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
   HttpResponse.json(body as never, { status, headers });
+
+const PLAN_FIXTURE = {
+  enabled: true,
+  criteria: [
+    {
+      key: 'seats',
+      preset: null,
+      question: 'How many seats?',
+      type: 'number',
+      weight: 2,
+      options: [],
+      minimum: 10,
+      expected: true,
+      kommoFieldId: null,
+    },
+  ],
+  thresholds: { hot: 70, warm: 40 },
+  kommo: { hotPipelineId: null, hotStatusId: 142, hotTaskText: 'Call', hotTaskDueHours: 2 },
+};
 
 describe('requests', () => {
   it.each([
@@ -106,6 +125,19 @@ describe('requests', () => {
     ],
     ['kommo.sync', () => client.kommo.sync(), 'post', '/kommo/sync', '', undefined, kommoCatalogFixture],
     ['kommo.disconnect', () => client.kommo.disconnect(), 'delete', '/kommo', '', undefined, null],
+    [
+      'kommo.salesbotSetup',
+      () => client.kommo.salesbotSetup(agentId),
+      'get',
+      '/kommo/salesbot/setup',
+      `?agentId=${agentId}`,
+      undefined,
+      {
+        agentId,
+        url: `https://demo.supabase.co/functions/v1/kommo/salesbot?agent=${agentId}`,
+        salesbot: [{ question: [{ handler: 'widget_request' }], answer: [] }],
+      },
+    ],
     [
       'agents.knowledge.list',
       () => client.agents.knowledge.list(agentId, { limit: 3 }),
@@ -483,6 +515,31 @@ describe('requests', () => {
     ['leads.retrieve', () => client.leads.retrieve(lead.id), 'get', `/leads/${lead.id}`, '', undefined, lead],
     ['leads.sync', () => client.leads.sync(lead.id), 'post', `/leads/${lead.id}/sync`, '', undefined, lead],
     [
+      'leads.qualification',
+      () => client.leads.qualification(lead.id),
+      'get',
+      `/leads/${lead.id}/qualification`,
+      '',
+      undefined,
+      { current: null, history: [] },
+    ],
+    [
+      'agents.qualification.update',
+      () =>
+        client.agents.qualification.update(agentId, {
+          enabled: true,
+          criteria: [{ key: 'seats', question: 'How many seats?', type: 'number', minimum: 10, weight: 2 }],
+        }),
+      'put',
+      `/agents/${agentId}/qualification`,
+      '',
+      {
+        enabled: true,
+        criteria: [{ key: 'seats', question: 'How many seats?', type: 'number', minimum: 10, weight: 2 }],
+      },
+      PLAN_FIXTURE,
+    ],
+    [
       'conversations.list (has lead, text search)',
       () => client.conversations.list({ hasLead: true, q: 'café & co' }),
       'get',
@@ -523,6 +580,7 @@ describe('requests', () => {
         agents: [],
         topObjections: [],
         knowledgeGaps: [],
+        qualification: [],
         leadOutcomes: { new: 0, inProgress: 0, won: 0, lost: 0 },
         crm: {
           status: 'connected',

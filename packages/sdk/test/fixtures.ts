@@ -80,6 +80,7 @@ export const lead: Lead = {
     syncedAt: null,
     stage: null,
   },
+  qualification: null,
   createdAt: now,
   updatedAt: now,
 };

@@ -50,6 +50,7 @@ import { embedQuestion } from '../_shared/retrieval/semantic.ts';
 import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 import { registerChildRoutes } from './childRoutes.ts';
+import { registerQualificationRoutes } from './qualification.ts';
 import { registerSourceRoutes, removeStoredFiles, UPLOAD_BODY_BYTES, UPLOAD_PATH } from './sources.ts';
 
 const agentParam = { id: { schema: id, what: 'Agent' } };
@@ -132,6 +133,8 @@ export function createAgentsApp(runtime: Runtime) {
     const agentId = c.req.valid('param').id;
     return c.json(await tenant(c, (tx) => rotatePublishableKey(tx, agentId)));
   });
+
+  registerQualificationRoutes(app);
 
   // The same rule the chat routes apply to a publishable key's requests, asked for a page address.
   const checkEmbed = route({

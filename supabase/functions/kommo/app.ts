@@ -22,15 +22,20 @@ import { connectionFromRow, fetchCatalog, storeCatalog } from '../_shared/kommo/
 import { runKommoJobs } from '../_shared/kommo/leadSync.ts';
 import { completeOauth, startOauth } from '../_shared/kommo/oauth.ts';
 import { oauthResultPage } from '../_shared/kommo/resultPage.ts';
+import { humanReplySettings } from '../_shared/kommo/salesbot/humanReplies.ts';
 import { checkSettings, mergeSettings } from '../_shared/kommo/settings.ts';
 import { receiveDelivery } from '../_shared/kommo/webhookInbox.ts';
 import { revealWebhookUrl, unregisterWebhook } from '../_shared/kommo/webhookRegistration.ts';
+import type { LlmProvider } from '../_shared/llm/types.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 import { oauthCallbackQuery, webhookForm, webhookReceipt, workerReport } from './described.ts';
+import { registerSalesbotRoutes } from './salesbot.ts';
 
 export interface KommoAppOptions {
   /** Used for every call to Kommo (tests pass a fake; default: the global fetch at call time). */
   fetch?: typeof fetch;
+  /** The model Salesbot replies come from (default: the deployment's, from the environment). */
+  provider?: LlmProvider;
 }
 
 const catalogOf = ({ pipelines, users, customFields }: KommoCatalog): KommoCatalog => ({
@@ -183,6 +188,7 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
         c.req.param('token'),
         c.req.header('content-type'),
         await c.req.text(),
+        humanReplySettings(runtime.env),
       ),
     ),
   );
@@ -241,5 +247,6 @@ export function createKommoApp(runtime: Runtime, options: KommoAppOptions = {}) 
     return c.json(await runKommoJobs({ db: runtime.db, env: runtime.env, fetch: fetcher }));
   });
 
+  registerSalesbotRoutes(app, runtime, { config, fetch: fetcher, provider: options.provider });
   return app;
 }

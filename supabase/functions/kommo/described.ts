@@ -39,3 +39,13 @@ export const workerReport: JsonSchema = {
   properties: { claimed: count, synced: count, retrying: count, failed: count },
   required: ['claimed', 'synced', 'retrying', 'failed'],
 };
+
+/** The acknowledgement of a Salesbot request (the reply follows through `return_url`). */
+export const salesbotAck: JsonSchema = {
+  type: 'object',
+  properties: {
+    received: { const: true },
+    duplicate: { type: 'boolean', description: 'this message was received before and is answered once' },
+  },
+  required: ['received', 'duplicate'],
+};

@@ -1,5 +1,5 @@
 // `leads`: the contacts agents captured, with their CRM sync state.
-import { id, lead, leadExportQuery, leadListQuery, page } from '@closer/contract';
+import { id, lead, leadExportQuery, leadListQuery, leadQualificationHistory, page } from '@closer/contract';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
 import { type ExportKey, LEAD_COLUMNS, leadBatch } from '../_shared/exports/leads.ts';
@@ -10,6 +10,7 @@ import { Filters } from '../_shared/http/filters.ts';
 import { listPage } from '../_shared/http/pagination.ts';
 import { route } from '../_shared/http/route.ts';
 import { queueLeadSync } from '../_shared/kommo/leadQueue.ts';
+import { leadQualificationHistory as qualificationOf } from '../_shared/qualification/history.ts';
 import { leadFromRow } from '../_shared/resources/conversations.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 
@@ -69,6 +70,18 @@ export function createLeadsApp(runtime: Runtime) {
     const [row] = await tenant(c, (tx) => tx.query('select * from public.leads where id = $1', [leadId]));
     if (!row) throw notFound('Lead');
     return c.json(leadFromRow(row));
+  });
+
+  const readQualification = route({
+    summary: "Read a lead's qualification: score, band, answers and reason, with the history of changes",
+    description:
+      'The history is newest first, at most 100 changes. `current` is null until an answer is gathered.',
+    params: { id: { schema: id, what: 'Lead' } },
+    responses: { 200: leadQualificationHistory },
+  });
+  app.get('/:id/qualification', readQualification, async (c) => {
+    const leadId = c.req.valid('param').id;
+    return c.json(await tenant(c, (tx) => qualificationOf(tx, leadId)));
   });
 
   const syncLead = route({

@@ -145,6 +145,16 @@ describe('GET /dashboard', () => {
         { objectionId: ids.o2, objection: 'Need to ask my wife', uses: 2 },
       ],
       knowledgeGaps: [],
+      // One lead each, neither qualified (in agent id order).
+      qualification: [ids.maya!, ids.leo!].sort().map((agentId) => ({
+        agentId,
+        hot: 0,
+        warm: 0,
+        cold: 0,
+        unscored: 1,
+        averageScore: null,
+        scoreBuckets: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+      })),
       leadOutcomes: { new: 1, inProgress: 0, won: 1, lost: 0 },
       crm: {
         status: 'reauth_required',

@@ -1,5 +1,6 @@
 // A stand-in for one Kommo account (acme.kommo.com), from Kommo's API v4 documentation: OAuth token endpoint
 // with refresh-token rotation, hal+json reads, problem+json errors, and switches for storms and revocations.
+import { SignJWT } from 'jose';
 import { HttpResponse, http } from 'msw';
 
 export const KOMMO_ENV = {
@@ -10,6 +11,19 @@ export const KOMMO_ENV = {
 };
 
 const BASE = 'https://acme.kommo.com';
+export const KOMMO_ACCOUNT_ID = 28805383;
+
+/** A continue of a Salesbot run as the stand-in received it. */
+export interface ReceivedContinue {
+  botId: number;
+  continueId: number;
+  body: {
+    data?: Record<string, string>;
+    execute_handlers?: { handler: string; params: { type?: string; value?: string; step?: number } }[];
+  };
+  /** What the stand-in answered: 200 accepted, else refused or failed. */
+  status: number;
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class FakeKommo {
@@ -26,15 +40,16 @@ export class FakeKommo {
   leads: { id: number; name: string; body: Record<string, unknown>; contactId: number }[] = [];
   contacts: { id: number; name: string; custom_fields_values: unknown[] }[] = [];
   notes: { entity_id: number; note_type: string; params: { text: string } }[] = [];
-  /** Tasks added through POST /api/v4/tasks. */
+  /** Tasks added through `POST /api/v4/tasks`, with the id Kommo gave each. */
   tasks: {
-    task_type_id: number;
+    id: number;
     text: string;
-    complete_till: number;
     entity_id: number;
     entity_type: string;
+    complete_till: number;
+    responsible_user_id?: number;
   }[] = [];
-  /** The same for tasks: the task is added, then the answer is lost. */
+  /** The same as noteFailures, for tasks. */
   taskFailures: 'lost-answer'[] = [];
   /** Every PATCH of a lead or a contact, in order: `PATCH /api/v4/contacts/30000001` and its body. */
   patches: { path: string; body: Record<string, unknown> }[] = [];
@@ -57,6 +72,13 @@ export class FakeKommo {
    * 404 problem+json, or 204 with no body (as it answers for an entity it no longer lists).
    */
   deletedLeads = new Map<number, 404 | 204>();
+  /** Every continue of a Salesbot run received, in order (accepted or not). */
+  continues: ReceivedContinue[] = [];
+  /**
+   * What the next continues answer instead of accepting: 429 (nothing happened), 502 (Kommo failed after
+   * continuing the bot: the reply went out), or `expired` (the bot no longer waits at that continue id).
+   */
+  continueFailures: ('429' | '502' | 'expired')[] = [];
   /** The account's users, served in pages. */
   users = [{ id: 504141, name: 'Olga Petrova', email: 'olga@acme.example' as string | null, lang: 'ru' }];
 
@@ -72,10 +94,51 @@ export class FakeKommo {
     };
   }
 
+  /** The tag names a lead has now (created with, then changed by tags_to_add / tags_to_delete). */
+  tagsOf(id: number): string[] {
+    const lead = this.leads.find((l) => l.id === id);
+    return ((lead?.body._embedded as { tags?: { name: string }[] } | undefined)?.tags ?? []).map(
+      (t) => t.name,
+    );
+  }
+
+  /** The stage a lead is in now: created in, or moved to by a PATCH. */
+  stageOf(id: number): number | undefined {
+    const lead = this.leads.find((l) => l.id === id) as
+      | { status_id?: number; body: { status_id?: number } }
+      | undefined;
+    return lead?.status_id ?? lead?.body.status_id;
+  }
+
   /** A salesperson deletes a lead in Kommo; later reads and updates of it answer `answer`. */
   deleteLead(id: number, answer: 404 | 204): void {
     this.leads = this.leads.filter((lead) => lead.id !== id);
     this.deletedLeads.set(id, answer);
+  }
+
+  /**
+   * The token a Salesbot `widget_request` carries: HS512 with the integration's secret, Kommo's claims. Options
+   * make the bad ones: another algorithm or secret, already expired.
+   */
+  async salesbotToken(
+    claims: Record<string, unknown> = {},
+    options: { alg?: 'HS512' | 'HS256'; secret?: string; expiresInSeconds?: number } = {},
+  ): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({
+      iss: BASE,
+      subdomain: 'acme',
+      account_id: KOMMO_ACCOUNT_ID,
+      client_uuid: KOMMO_ENV.KOMMO_CLIENT_ID,
+      entity_id: 7770001,
+      entity_type: 2,
+      bot_type: 'salesbot',
+      ...claims,
+    })
+      .setProtectedHeader({ alg: options.alg ?? 'HS512', typ: 'JWT' })
+      .setIssuedAt(now)
+      .setExpirationTime(now + (options.expiresInSeconds ?? 600))
+      .sign(new TextEncoder().encode(options.secret ?? KOMMO_ENV.KOMMO_CLIENT_SECRET));
   }
 
   /** Kommo revokes a token (uninstall, secret regenerated): the API answers 401 to it. */
@@ -319,7 +382,23 @@ export class FakeKommo {
               : undefined;
         if (!target) return problem(404, 'Not Found', 'No such entity');
         this.patches.push({ path, body });
-        Object.assign(target, body);
+        const {
+          tags_to_add: add,
+          tags_to_delete: remove,
+          ...rest
+        } = body as {
+          tags_to_add?: { name: string }[];
+          tags_to_delete?: { name: string }[];
+        };
+        if ('body' in target && (add || remove)) {
+          target.body._embedded ??= {};
+          const embedded = target.body._embedded as { tags?: { name: string }[] };
+          const names = new Set((embedded.tags ?? []).map((t) => t.name));
+          for (const tag of remove ?? []) names.delete(tag.name);
+          for (const tag of add ?? []) names.add(tag.name);
+          embedded.tags = [...names].map((name) => ({ name }));
+        }
+        Object.assign(target, rest);
         return HttpResponse.json(
           { id: target.id, updated_at: Math.floor(Date.now() / 1000), _links: {} },
           { headers: { 'content-type': 'application/hal+json' } },
@@ -338,29 +417,75 @@ export class FakeKommo {
         });
       }),
       http.post(`${BASE}/api/v4/tasks`, async ({ request }) => {
-        this.apiCalls.push('/api/v4/tasks');
+        this.apiCalls.push('POST /api/v4/tasks');
         if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
-        const tasks = (await request.json()) as FakeKommo['tasks'];
-        if (tasks.some((t) => !t.text || !t.complete_till || !t.entity_id || !t.entity_type)) {
-          return problem(400, 'Bad Request', 'text, complete_till, entity_id and entity_type are required');
-        }
-        this.tasks.push(...tasks);
+        const tasks = (await request.json()) as Omit<FakeKommo['tasks'][number], 'id'>[];
+        const missing = tasks.findIndex((t) => !t.text || !t.complete_till);
+        if (missing !== -1)
+          return problem(400, 'Bad Request', `Task ${missing}: text and complete_till are required`);
+        const added = tasks.map((task, i) => ({ id: 9100 + this.tasks.length + i, ...task }));
+        this.tasks.push(...added);
         if (this.taskFailures.shift() === 'lost-answer') return HttpResponse.error();
-        return HttpResponse.json({
-          _embedded: { tasks: tasks.map((_task, i) => ({ id: 900 + i, request_id: String(i) })) },
-        });
+        return HttpResponse.json(
+          { _embedded: { tasks: added.map((t, i) => ({ id: t.id, request_id: String(i) })) } },
+          { headers: { 'content-type': 'application/hal+json' } },
+        );
       }),
       http.get(`${BASE}/api/v4/tasks`, ({ request }) => {
         this.apiCalls.push('GET /api/v4/tasks');
         if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
-        const query = new URL(request.url).searchParams;
-        const entity = Number(query.get('filter[entity_id][]'));
-        const found = this.tasks.filter((t) => !entity || t.entity_id === entity);
+        const url = new URL(request.url);
+        const type = url.searchParams.get('filter[entity_type]');
+        const entity = url.searchParams.get('filter[entity_id]');
+        const found = this.tasks.filter(
+          (t) => (!type || t.entity_type === type) && (!entity || t.entity_id === Number(entity)),
+        );
         if (found.length === 0) return new HttpResponse(null, { status: 204 });
         return HttpResponse.json(
-          { _embedded: { tasks: found.map((t, i) => ({ id: 900 + i, ...t })) } },
+          { _embedded: { tasks: found } },
           { headers: { 'content-type': 'application/hal+json' } },
         );
+      }),
+      // Salesbot's continue: Kommo's limits enforced (≤ 10 handlers, `show` text ≤ 80 characters, ≤ 25 buttons);
+      // a continue id is good for one continue.
+      http.post(`${BASE}/api/v4/salesbot/:botId/continue/:continueId`, async ({ request, params }) => {
+        this.apiCalls.push('POST /api/v4/salesbot/continue');
+        if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
+        const body = (await request.json()) as ReceivedContinue['body'];
+        const received: ReceivedContinue = {
+          botId: Number(params.botId),
+          continueId: Number(params.continueId),
+          body,
+          status: 200,
+        };
+        this.continues.push(received);
+        const answer = (status: number, detail: string) => {
+          received.status = status;
+          return status === 429
+            ? HttpResponse.json(
+                { title: 'Too Many Requests', status },
+                { status, headers: { 'content-type': 'application/problem+json', 'retry-after': '0' } },
+              )
+            : problem(status, status === 404 ? 'Not Found' : 'Bad Request', detail);
+        };
+        const failure = this.continueFailures.shift();
+        if (failure === '429') return answer(429, 'Rate limit exceeded');
+        if (failure === 'expired') return answer(404, 'Bot not found or already finished');
+        const handlers = body.execute_handlers ?? [];
+        if (handlers.length > 10) return answer(400, 'execute_handlers: at most 10 handlers');
+        for (const h of handlers) {
+          if (h.handler === 'show' && (h.params.value ?? '').length > 80)
+            return answer(400, 'show: value must not exceed 80 characters');
+        }
+        const earlier = this.continues.filter(
+          (c) => c !== received && c.continueId === received.continueId && c.status === 200,
+        );
+        if (earlier.length) return answer(404, 'Bot not found or already finished');
+        if (failure === '502') {
+          received.status = 502;
+          return problem(502, 'Bad Gateway', 'Upstream error');
+        }
+        return HttpResponse.json({}, { headers: { 'content-type': 'application/hal+json' } });
       }),
       http.post(`${BASE}/api/v4/webhooks`, async ({ request }) => {
         this.apiCalls.push('POST /api/v4/webhooks');

@@ -2,7 +2,7 @@
 // the functions over it, a new organisation with no Kommo connection, and the real OAuth flow to connect it.
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
-import { http, passthrough } from 'msw';
+import { http, passthrough, type RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import { type Api, createApi } from './api.ts';
 import { migratedDatabase } from './databases.ts';
@@ -13,7 +13,11 @@ export interface KommoHarness {
   db: Database;
   api: Api;
   /** For `beforeEach`: a fresh stand-in Kommo and an organisation not yet connected. */
-  freshOrg(options?: { allowedOrigins?: string[] }): Promise<{ kommo: FakeKommo; org: TenantFixture }>;
+  freshOrg(options?: {
+    allowedOrigins?: string[];
+    /** More stand-ins for the test (a model server), beside Kommo's. */
+    handlers?: RequestHandler[];
+  }): Promise<{ kommo: FakeKommo; org: TenantFixture }>;
   /**
    * PostgreSQL only: another pool of connections to the same database, as a second function instance has
    * (closed with the harness).
@@ -45,9 +49,12 @@ export async function startKommoHarness(
       // Stand-ins on this machine (Cal.com's) are reached for real.
       server.resetHandlers(
         ...kommo.handlers,
+        ...(options.handlers ?? []),
         http.all(/^http:\/\/127\.0\.0\.1[:/]/, () => passthrough()),
       );
-      const org = await createTenant(db, `Org${crypto.randomUUID().slice(0, 6)}`, options);
+      const org = await createTenant(db, `Org${crypto.randomUUID().slice(0, 6)}`, {
+        ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+      });
       await db.query('delete from kommo_connections where org_id = $1', [org.orgId]);
       return { kommo, org };
     },

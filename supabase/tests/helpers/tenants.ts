@@ -47,12 +47,16 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   kommo_connections: 'org_id',
   oauth_states: 'org_id',
   webhook_events: 'org_id',
+  kommo_talks: 'org_id',
   rate_limits: 'org_id',
   usage_counters: 'org_id',
   jobs: 'org_id',
   knowledge_gaps: 'org_id',
   privacy_audit: 'org_id',
   booking_connections: 'org_id',
+  qualification_plans: 'org_id',
+  qualifications: 'org_id',
+  qualification_changes: 'org_id',
   webhook_endpoints: 'org_id',
   webhook_secrets: 'org_id',
   webhook_deliveries: 'org_id',
@@ -62,7 +66,12 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
 };
 
 /** Tables a tenant may at most append to and read, never change: no update or delete policy at all. */
-export const appendOnlyTables = new Set(['privacy_audit', 'billing_accounts', 'billing_usage']);
+export const appendOnlyTables = new Set([
+  'privacy_audit',
+  'billing_accounts',
+  'billing_usage',
+  'qualification_changes',
+]);
 
 /**
  * A booking connection row for the table-by-table isolation tests (not made by createTenant: a connected calendar
@@ -192,6 +201,11 @@ export async function createTenant(
     `insert into public.webhook_events (org_id, connection_id, dedupe_key, payload) values ($1, $2, 'k', '{}')`,
     [f.orgId, connection?.id],
   );
+  await q(
+    `insert into public.kommo_talks (org_id, connection_id, entity_type, entity_id, conversation_id)
+     values ($1, $2, 2, 1, $3)`,
+    [f.orgId, connection?.id, f.conversationId],
+  );
   await q(`insert into public.rate_limits (org_id, bucket, window_start, hits) values ($1, $2, now(), 1)`, [
     f.orgId,
     `visitor:${f.orgId}`,
@@ -220,6 +234,20 @@ export async function createTenant(
   await q(`insert into public.privacy_audit (org_id, action, actor_kind) values ($1, 'export', 'worker')`, [
     f.orgId,
   ]);
+  await q(
+    `insert into public.qualification_plans (agent_id, org_id, plan) values ($1, $2, '{"enabled":true}')`,
+    [f.agentId, f.orgId],
+  );
+  await q(
+    `insert into public.qualifications (conversation_id, org_id, agent_id, answers, score, band, reason)
+     values ($1, $2, $3, '{"budget":{"value":9000,"answeredAt":"2026-11-30T10:00:00.000Z"}}', 75, 'hot', 'budget: 9000')`,
+    [f.conversationId, f.orgId, f.agentId],
+  );
+  await q(
+    `insert into public.qualification_changes (org_id, conversation_id, score, band, reason, answers, source)
+     values ($1, $2, 75, 'hot', 'budget: 9000', '{}', 'reply')`,
+    [f.orgId, f.conversationId],
+  );
   await addWebhookRows(db, f);
   await q('insert into public.billing_accounts (org_id) values ($1)', [f.orgId]);
   await q(

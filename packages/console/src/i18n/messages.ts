@@ -7,8 +7,10 @@ import { knowledgeMessages } from '../pages/knowledge/messages.ts';
 import { leadsMessages } from '../pages/leads/messages.ts';
 import { onboardingMessages } from '../pages/onboarding/messages.ts';
 import { playgroundMessages } from '../pages/playground/messages.ts';
+import { qualificationMessages } from '../pages/qualification/messages.ts';
 import { scriptsMessages } from '../pages/scripts/messages.ts';
 import { bookingMessages } from '../pages/settings/bookingMessages.ts';
+import { kommoChatMessages } from '../pages/settings/kommoChatMessages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
 import { webhooksMessages } from '../pages/webhooks/messages.ts';
@@ -29,8 +31,10 @@ const areas = [
   scriptsMessages,
   playgroundMessages,
   bookingMessages,
+  qualificationMessages,
   webhooksMessages,
   billingMessages,
+  kommoChatMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

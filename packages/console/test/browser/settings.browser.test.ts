@@ -3,7 +3,7 @@
 import { DEMO_ORG_ID } from '@closer/local/src/demoKeys.ts';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleStack, openConsole, startConsoleStack } from './stack.ts';
+import { axeViolations, type ConsoleStack, openConsole, startConsoleStack } from './stack.ts';
 
 let stack: ConsoleStack;
 let page: Page;
@@ -108,6 +108,37 @@ describe('settings', () => {
     await page.getByRole('tab', { name: 'Kommo CRM' }).click();
     expect(await page.getByTestId('kommo-status').textContent()).toBe('Not connected');
     await page.getByRole('button', { name: 'Connect Kommo' }).waitFor();
+    expect(problems).toEqual([]);
+  });
+
+  it('gives a connected account the Salesbot URL, the bot to paste and the widget for the chosen agent', async () => {
+    await stack.db.query(
+      `insert into kommo_connections (org_id, subdomain, account_id, status, last_sync_at) values ($1, 'acme', 1, 'connected', now())
+       on conflict (org_id) do update set status = 'connected', subdomain = 'acme', last_sync_at = now()`,
+      [DEMO_ORG_ID],
+    );
+    await page.getByRole('tab', { name: 'Organisation' }).click();
+    await page.getByRole('tab', { name: 'Kommo CRM' }).click();
+    const section = page.getByTestId('kommo-chat');
+    await section.getByRole('heading', { name: "Answer Kommo's chats" }).waitFor();
+    const agents = await stack.db.query<{ id: string; name: string }>(
+      'select id, name from agents where org_id = $1 order by created_at, id',
+      [DEMO_ORG_ID],
+    );
+    const url = (id: string) => `https://closer.example/functions/v1/kommo/salesbot?agent=${id}`;
+    const shownUrl = () => section.getByTestId('salesbot-url').textContent();
+    await expect.poll(shownUrl).toMatch(/kommo\/salesbot\?agent=/);
+    const other = agents[1]!; // the demo's second agent (the first is chosen at first)
+    await section.getByLabel('Agent').selectOption(other.id);
+    await expect.poll(shownUrl).toBe(url(other.id));
+    const bot = JSON.parse((await section.getByTestId('salesbot-source').textContent())!);
+    expect(bot[0].question[0]).toMatchObject({ handler: 'widget_request', params: { url: url(other.id) } });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      section.getByRole('button', { name: 'Download the widget' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('closer-salesbot-widget.zip');
+    expect(await axeViolations(page)).toEqual([]);
     expect(problems).toEqual([]);
   });
 });

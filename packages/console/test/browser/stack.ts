@@ -62,8 +62,11 @@ export async function startConsoleStack(
   const env = {
     CLOSER_OFFLINE_WORD_MS: '5',
     CLOSER_JWT_SECRET: 'console-browser-tests-secret-0123456789abcdef',
-    // Seals stored provider keys (meeting booking); a fixed test key.
-    CLOSER_ENCRYPTION_KEY: btoa(String.fromCharCode(...new Uint8Array(32).map((_, i) => i * 5 + 3))),
+    // Kommo configured (never called): the settings show a connection the tests set in the database.
+    KOMMO_CLIENT_ID: 'console-tests-integration',
+    KOMMO_CLIENT_SECRET: 'console-tests-integration-secret',
+    KOMMO_REDIRECT_URI: 'https://closer.example/functions/v1/kommo/oauth/callback',
+    CLOSER_ENCRYPTION_KEY: btoa(String.fromCharCode(...new Uint8Array(32).map((_, i) => i + 11))),
     // Webhook endpoints on 127.0.0.1 (the tests' receivers).
     ALLOW_PRIVATE_WEBHOOKS: 'true',
     ...options.env,

@@ -9,6 +9,8 @@ import {
   type ObjectionAnswerCreate,
   objectionAnswer,
   page,
+  type QualificationPlanInput,
+  qualificationPlan,
   type RetrievalRequest,
   retrieval,
   type SalesScriptCreate,
@@ -55,6 +57,18 @@ export function agentsResource(http: Http) {
      */
     previewRetrieval: (agentId: string, body: RetrievalRequest, options: RequestOptions = {}) =>
       http.request('POST', at(agentId, '/retrieve'), retrieval, { body, ...options }),
+    /** The agent's qualification plan (criteria, weights, thresholds, Kommo hand-off; see docs/sales-skills.md). */
+    qualification: {
+      /** The plan as stored, defaults filled in (switched off until one is saved). */
+      retrieve: (agentId: string, options: RequestOptions = {}) =>
+        http.request('GET', at(agentId, '/qualification'), qualificationPlan, options),
+      /**
+       * Replaces the whole plan.
+       * @throws ValidationError for repeated keys, a choice with fewer than two options, warm not below hot
+       */
+      update: (agentId: string, body: QualificationPlanInput, options: RequestOptions = {}) =>
+        http.request('PUT', at(agentId, '/qualification'), qualificationPlan, { body, ...options }),
+    },
 
     knowledge: {
       list: (agentId: string, params: ListParams = {}, options: RequestOptions = {}) =>

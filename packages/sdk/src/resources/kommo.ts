@@ -1,5 +1,11 @@
 // client.kommo: connect Kommo (OAuth), read and change the connection, and its pipelines.
-import { type KommoSettingsUpdate, kommoCatalog, kommoConnection, kommoOauthStart } from '@closer/contract';
+import {
+  type KommoSettingsUpdate,
+  kommoCatalog,
+  kommoConnection,
+  kommoOauthStart,
+  kommoSalesbotSetup,
+} from '@closer/contract';
 import type { Http } from '../core/http.ts';
 import type { RequestOptions } from './shared.ts';
 
@@ -17,6 +23,15 @@ export function kommoResource(http: Http) {
       http.request('GET', '/kommo/pipelines', kommoCatalog, options),
     /** Reads pipelines, stages and users from Kommo again. */
     sync: (options: RequestOptions = {}) => http.request('POST', '/kommo/sync', kommoCatalog, options),
+    /**
+     * The agent's Salesbot URL and the bot to paste into Kommo, so the agent answers Kommo's chats
+     * (docs/kommo-chat.md). Owners and admins.
+     */
+    salesbotSetup: (agentId: string, options: RequestOptions = {}) =>
+      http.request('GET', '/kommo/salesbot/setup', kommoSalesbotSetup, { query: { agentId }, ...options }),
+    /** The widget archive (`application/zip`, body unread) a private integration uploads for the bot step. */
+    salesbotWidget: (agentId: string, options: RequestOptions = {}) =>
+      http.request('GET', '/kommo/salesbot/widget', 'response', { query: { agentId }, ...options }),
     /** Disconnects and erases the stored tokens. */
     disconnect: (options: RequestOptions = {}) => http.request('DELETE', '/kommo', null, options),
   };

@@ -9,6 +9,7 @@ import {
   type InvitationCreate,
   knowledgeGapPage,
   lead,
+  leadQualificationHistory,
   type MemberUpdate,
   type OrganizationUpdate,
   organization,
@@ -163,6 +164,18 @@ export function leadsResource(http: Http) {
      */
     sync: (id: string, options: RequestOptions = {}) =>
       http.request('POST', `/leads/${encodeURIComponent(id)}/sync`, lead, options),
+    /**
+     * The lead's qualification (score 0–100, band, answers, reason; null until an answer is gathered) and the
+     * history of its changes, newest first (at most 100). The lead itself carries the current one too.
+     * @throws NotFoundError for an unknown lead
+     */
+    qualification: (id: string, options: RequestOptions = {}) =>
+      http.request(
+        'GET',
+        `/leads/${encodeURIComponent(id)}/qualification`,
+        leadQualificationHistory,
+        options,
+      ),
   };
 }
 

@@ -22,7 +22,9 @@ import type { ChatAgent } from '../llm/agentModel.ts';
 import { UpstreamError } from '../llm/errors.ts';
 import type { Grounding, LlmMessage, LlmProvider, LlmToolCall } from '../llm/types.ts';
 import { assemblePrompt } from '../prompt/assemble.ts';
+import { qualificationSection } from '../prompt/qualification.ts';
 import { estimateTokens } from '../prompt/tokens.ts';
+import { qualificationForTurn, type TurnQualification } from '../qualification/gather.ts';
 import { groundingFor, type MatchedObjection, type StageScript } from '../retrieval/retrieve.ts';
 import type { QuestionEmbedding } from '../retrieval/semantic.ts';
 import { withIdleTimeout } from './idle.ts';
@@ -87,12 +89,15 @@ export async function groundedPrompt(
     hasLead: boolean;
     tools: boolean;
     extraInstructions?: string;
+    /** The turn's qualification (null or absent: the agent's plan is off). */
+    qualification?: TurnQualification | null;
     /** The message's embedding, asked for before the transaction began (see embedQuestion). */
     question?: Promise<QuestionEmbedding | null>;
   },
 ): Promise<GroundedPrompt> {
   const previousReply = conversation.history.findLast((m) => m.role === 'assistant')?.content;
   const { passages: knowledge, objections, script } = await groundingFor(tx, agent, conversation);
+  const qualification = conversation.qualification ?? null;
   const prompt = assemblePrompt({
     agent,
     history: conversation.history,
@@ -102,6 +107,7 @@ export async function groundedPrompt(
     script,
     leadCaptured: conversation.hasLead,
     toolsOffered: conversation.tools,
+    ...(qualification ? { qualification: qualificationPrompt(qualification, conversation.tools) } : {}),
     ...(conversation.extraInstructions ? { extraInstructions: conversation.extraInstructions } : {}),
   });
   return {
@@ -117,13 +123,18 @@ export async function groundedPrompt(
       persona: agent.persona,
       firstReply: previousReply === undefined,
       ...(previousReply === undefined ? {} : { previousReply }),
+      ...(qualification?.question ? { qualificationQuestion: qualification.question } : {}),
+      ...(qualification?.answeredQuestion ? { answeredQualification: true } : {}),
     },
     objections,
     script,
-    knowledgeGap: isKnowledgeGap(
-      { passages: knowledge.length, objections: objections.length },
-      { text: conversation.message, language: agent.language, agentName: agent.name },
-    ),
+    // A visitor answering the agent's question asked nothing the knowledge could miss.
+    knowledgeGap:
+      !qualification?.answeredQuestion &&
+      isKnowledgeGap(
+        { passages: knowledge.length, objections: objections.length },
+        { text: conversation.message, language: agent.language, agentName: agent.name },
+      ),
   };
 }
 
@@ -141,15 +152,23 @@ export async function prepareTurn(
   question?: Promise<QuestionEmbedding | null>,
 ): Promise<PreparedTurn> {
   const newToken = input.request.conversationId ? undefined : await newVisitorToken();
-  const tools = offeredTools({ agent, provider: provider.name });
   return withTenant(db, claims, async (tx) => {
     const turn = await openTurn(tx, { ...input, agent, ...(newToken ? { newToken } : {}) });
+    const qualification = await qualificationForTurn(tx, {
+      agent,
+      conversationId: turn.conversationId,
+      message: input.request.message,
+      history: turn.history,
+      toolsOffered: provider.name !== 'offline',
+    });
+    const tools = offeredTools({ agent, provider: provider.name, qualification });
     const prompt = await groundedPrompt(tx, agent, {
       history: turn.history,
       message: input.request.message,
       stage: turn.stage,
       hasLead: turn.hasLead,
       tools: provider.name !== 'offline',
+      qualification,
       ...(question ? { question } : {}),
     });
     await countTurn(tx, agent.orgId, turn);
@@ -161,6 +180,15 @@ export async function prepareTurn(
       timeZone: input.request.timeZone ?? null,
       action: input.request.action,
     };
+  });
+}
+
+function qualificationPrompt(qualification: TurnQualification, toolsOffered: boolean): string {
+  return qualificationSection({
+    open: qualification.open,
+    known: qualification.state.answers,
+    toolsOffered,
+    question: qualification.question,
   });
 }
 

@@ -5,6 +5,7 @@ import { knowledgeGaps } from '../knowledge/gaps.ts';
 import { crmFigures } from './crm.ts';
 import type { DashboardPeriod } from './period.ts';
 import { IN_PERIOD, OF_AGENT, PERIOD, periodParams } from './period.ts';
+import { qualificationFigures } from './qualification.ts';
 
 /** Knowledge gaps shown per agent; the whole list is GET /dashboard/knowledge-gaps. */
 const DASHBOARD_GAPS_PER_AGENT = 5;
@@ -96,6 +97,7 @@ export async function dashboardStatistics(tx: Queryable, period: DashboardPeriod
   );
 
   const crm = await crmFigures(tx, period);
+  const qualification = await qualificationFigures(tx, period);
   const gaps = await knowledgeGaps(tx, period, {
     limit: DASHBOARD_GAPS_PER_AGENT * 100,
     perAgent: DASHBOARD_GAPS_PER_AGENT,
@@ -130,6 +132,7 @@ export async function dashboardStatistics(tx: Queryable, period: DashboardPeriod
     })),
     topObjections: objections.map((o) => ({ objectionId: o.id, objection: o.objection, uses: o.uses })),
     knowledgeGaps: gaps,
+    qualification,
     ...crm,
   };
 }

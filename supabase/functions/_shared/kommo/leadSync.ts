@@ -3,6 +3,7 @@
 // lease of its own; no call to Kommo starts that could outlast it, and every write back is fenced on it. A write
 // whose answer never came is looked up in Kommo before it is sent again, and is sent again only when Kommo has
 // not shown it within the confirmation window. Permanent failures are recorded on the lead.
+import type { QualificationPlan } from '@closer/contract';
 import { sweepOldWindows } from '../chat/rateLimit.ts';
 import { sha256Hex } from '../crypto.ts';
 import { withTenant } from '../db/tenant.ts';
@@ -17,9 +18,11 @@ import {
   LeaseLostError,
   saveProgress,
 } from '../outbox/jobs.ts';
+import { planFromStored } from '../qualification/plan.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import { type KommoConfig, kommoConfigFromEnv, millisecondsFrom } from './config.ts';
+import { settingsFromRow } from './connection.ts';
 import {
   kommoContactFields,
   kommoLeadCreate,
@@ -29,6 +32,7 @@ import {
 } from './leadBody.ts';
 import { LEAD_SYNC_JOB } from './leadQueue.ts';
 import { runMeetingJobs } from './meetingSync.ts';
+import { hotHandOff } from './qualificationBody.ts';
 
 export { leadMarker } from './leadBody.ts';
 
@@ -76,8 +80,18 @@ interface SyncPayload {
   createSentAt?: number;
   noteAdded?: boolean;
   noteSentAt?: number;
+  /** The lead turned hot and is in the plan's hot stage (or the plan names none). */
+  hotMoved?: boolean;
+  /** The hot lead's task for the responsible user is in Kommo; `taskSentAt` while its answer is awaited. */
+  hotTaskAdded?: boolean;
+  taskSentAt?: number;
   /** Hashes of the lead's and the contact's fields as Kommo has them; absent when unknown. */
   sent?: { lead?: string; contact?: string };
+  /**
+   * The lead was captured in a Kommo chat (Salesbot): Kommo's own lead and contact are updated, never renamed,
+   * and no lead is created.
+   */
+  fromKommoChat?: boolean;
 }
 
 type Tenant = <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>;
@@ -86,6 +100,10 @@ interface LeadContext {
   lead: Row | undefined;
   settings: Record<string, unknown>;
   transcript: { role: string; content: string }[];
+  /** The qualification plan of the lead's agent (null: no agent). */
+  plan: QualificationPlan | null;
+  /** The Kommo lead whose chat the conversation is (Salesbot), with its contact; null for the widget's. */
+  kommoChat: { leadId: number; contactId: number | null } | null;
 }
 
 /** A write whose answer was lost has not shown up in Kommo yet: look again later, do not send it again. */
@@ -170,6 +188,7 @@ async function runJob(
     await ensureKommoLead(step);
     await ensureNote(step);
     await sendCorrections(step);
+    await ensureHotHandOff(step);
     return await finish(tenant, job, { status: 'done', payload, error: null }, (tx) =>
       markLead(tx, payload.leadId, 'synced', null),
     );
@@ -265,7 +284,30 @@ async function loadLead(tenant: Tenant, leadId: string): Promise<LeadContext> {
           [lead.conversation_id],
         )
       : [];
-    return { lead, settings: connection?.settings ?? {}, transcript };
+    const [plan] = lead?.agent_id
+      ? await tx.query<{ plan: unknown }>('select plan from public.qualification_plans where agent_id = $1', [
+          lead.agent_id,
+        ])
+      : [];
+    const [talk] = lead?.conversation_id
+      ? await tx.query<{ entity_id: string; kommo_contact_id: string | null }>(
+          `select entity_id, kommo_contact_id from public.kommo_talks where conversation_id = $1 and entity_type = 2`,
+          [lead.conversation_id],
+        )
+      : [];
+    const kommoChat = talk
+      ? {
+          leadId: Number(talk.entity_id),
+          contactId: talk.kommo_contact_id === null ? null : Number(talk.kommo_contact_id),
+        }
+      : null;
+    return {
+      lead,
+      settings: connection?.settings ?? {},
+      transcript,
+      kommoChat,
+      plan: lead?.agent_id ? planFromStored(plan?.plan) : null,
+    };
   });
 }
 
@@ -282,11 +324,7 @@ interface SyncStep {
  * Sends a write that must not happen twice. `sentAt` is saved before sending, so whoever runs the job next
  * knows it may have happened; it is cleared when Kommo answered, or refused (nothing happened).
  */
-async function sendOnce<T>(
-  step: SyncStep,
-  key: 'createSentAt' | 'noteSentAt',
-  send: () => Promise<T>,
-): Promise<T> {
+async function sendOnce<T>(step: SyncStep, key: SentAtKey, send: () => Promise<T>): Promise<T> {
   step.payload[key] = Date.now();
   await step.save();
   try {
@@ -304,10 +342,12 @@ async function sendOnce<T>(
  * (Kommo can finish it after the answer was lost), so this run stops and looks again later; after it, the write
  * is taken as never made and may be sent again.
  */
-function notShownYet(step: SyncStep, key: 'createSentAt' | 'noteSentAt', sentAt: number): void {
+type SentAtKey = 'createSentAt' | 'noteSentAt' | 'taskSentAt';
+
+function notShownYet(step: SyncStep, key: SentAtKey, sentAt: number): void {
   const age = Date.now() - sentAt;
   if (age < step.timings.confirmWindowMs) {
-    const what = key === 'createSentAt' ? 'lead' : 'note';
+    const what = key === 'createSentAt' ? 'lead' : key === 'noteSentAt' ? 'note' : 'task';
     throw new AwaitingKommo(
       `Kommo has not shown the ${what} sent ${Math.round(age / 1000)} s ago without an answer yet; looking again before sending it again`,
     );
@@ -321,6 +361,14 @@ async function ensureKommoLead(step: SyncStep): Promise<void> {
     payload.kommoLeadId = Number(context.lead.crm_external_id);
   }
   if (payload.kommoLeadId !== undefined) return;
+  if (context.kommoChat) {
+    // Captured in the Kommo chat of an existing lead: that lead and its contact are the ones to update.
+    payload.kommoLeadId = context.kommoChat.leadId;
+    if (context.kommoChat.contactId !== null) payload.contactId = context.kommoChat.contactId;
+    payload.fromKommoChat = true;
+    payload.sent = {};
+    return step.save();
+  }
   if (payload.createSentAt !== undefined) {
     const found = await findCreated(api, payload.leadId);
     if (found) {
@@ -332,7 +380,7 @@ async function ensureKommoLead(step: SyncStep): Promise<void> {
     }
     notShownYet(step, 'createSentAt', payload.createSentAt);
   }
-  const body = kommoLeadCreate(context.lead, context.settings);
+  const body = kommoLeadCreate(context.lead, context.settings, context.plan);
   const created = await sendOnce(step, 'createSentAt', () =>
     api.request<{ id: number; contact_id?: number | null }[]>('POST', '/api/v4/leads/complex', [body]),
   );
@@ -340,8 +388,10 @@ async function ensureKommoLead(step: SyncStep): Promise<void> {
   if (first?.id === undefined) throw new Error('Kommo answered the lead creation without a lead');
   payload.kommoLeadId = first.id;
   payload.contactId = first.contact_id ?? null;
+  // Sent hot: it starts in the hot stage (see kommoLeadCreate).
+  if (hotHandOff(context.lead, context.plan)) payload.hotMoved = true;
   payload.sent = {
-    lead: await fingerprint(kommoLeadFields(context.lead, context.settings)),
+    lead: await fingerprint(kommoLeadFields(context.lead, context.settings, { plan: context.plan })),
     contact: await fingerprint(kommoContactFields(context.lead, context.settings)),
   };
   await step.save();
@@ -378,11 +428,21 @@ async function sendCorrections(step: SyncStep): Promise<void> {
   const leadId = payload.kommoLeadId!;
   payload.sent ??= {};
   const sent = payload.sent;
-  const leadFields = kommoLeadFields(context.lead, context.settings);
+  const leadFields = kommoLeadFields(context.lead, context.settings, {
+    keepName: payload.fromKommoChat,
+    plan: context.plan,
+  });
   const leadPrint = await fingerprint(leadFields);
-  const contactFields = kommoContactFields(context.lead, context.settings);
+  const contactFields = kommoContactFields(context.lead, context.settings, {
+    keepName: payload.fromKommoChat && !context.lead.name,
+  });
   const contactPrint = await fingerprint(contactFields);
   if (sent.lead === leadPrint && sent.contact === contactPrint) return;
+  if (sent.lead !== leadPrint && Object.keys(leadFields).length === 0) {
+    // Nothing of the lead's own to send (a Kommo-chat lead keeps its name): only the contact changes.
+    sent.lead = leadPrint;
+    await step.save();
+  }
   if (sent.lead !== leadPrint) {
     const updated = await whileLeadExists(leadId, () =>
       api.request<{ id?: unknown }>('PATCH', `/api/v4/leads/${leadId}`, leadFields),
@@ -411,6 +471,62 @@ async function sendCorrections(step: SyncStep): Promise<void> {
     sent.contact = contactPrint;
     await step.save();
   }
+}
+
+/**
+ * A lead that turned hot: moved to the plan's hot stage once (a salesperson may move it on), and a task for the
+ * responsible user, created once (a task whose answer was lost is looked for by the marker in its text).
+ */
+async function ensureHotHandOff(step: SyncStep): Promise<void> {
+  const { payload, context, api } = step;
+  const hot = hotHandOff(context.lead, context.plan);
+  if (!hot) return;
+  const leadId = payload.kommoLeadId!;
+  if (!payload.hotMoved) {
+    if (hot.statusId) {
+      const stage = { status_id: hot.statusId, ...(hot.pipelineId ? { pipeline_id: hot.pipelineId } : {}) };
+      const moved = await whileLeadExists(leadId, () =>
+        api.request<{ id?: unknown }>('PATCH', `/api/v4/leads/${leadId}`, stage),
+      );
+      if (typeof moved?.id !== 'number') throw new KommoLeadGone(leadId);
+    }
+    payload.hotMoved = true;
+    await step.save();
+  }
+  if (payload.hotTaskAdded || !hot.taskText) return;
+  const marker = leadMarker(payload.leadId);
+  if (payload.taskSentAt !== undefined) {
+    if (await taskExists(api, leadId, marker)) {
+      payload.hotTaskAdded = true;
+      delete payload.taskSentAt;
+      return step.save();
+    }
+    notShownYet(step, 'taskSentAt', payload.taskSentAt);
+  }
+  const responsible = settingsFromRow(context.settings).responsibleUserId;
+  const task = {
+    text: `${hot.taskText} (${marker})`,
+    complete_till: Math.floor(Date.now() / 1000) + hot.taskDueHours * 3600,
+    entity_id: leadId,
+    entity_type: 'leads',
+    ...(responsible ? { responsible_user_id: responsible } : {}),
+  };
+  await sendOnce(step, 'taskSentAt', () => api.request('POST', '/api/v4/tasks', [task]));
+  payload.hotTaskAdded = true;
+  await step.save();
+}
+
+async function taskExists(api: KommoApi, kommoLeadId: number, marker: string): Promise<boolean> {
+  const query = new URLSearchParams({
+    'filter[entity_type]': 'leads',
+    'filter[entity_id]': String(kommoLeadId),
+    limit: '250',
+  });
+  const tasks = await api.request<{ _embedded?: { tasks?: { text?: string }[] } }>(
+    'GET',
+    `/api/v4/tasks?${query}`,
+  );
+  return (tasks?._embedded?.tasks ?? []).some((task) => task.text?.includes(marker));
 }
 
 /** Runs a call about a Kommo lead; Kommo's 404 for it means the lead was deleted. */

@@ -38,6 +38,17 @@ const stageChange = z.object({
   updated_at: unixSeconds,
 });
 const leadRef = z.object({ id: kommoId });
+/** One chat message of the "incoming/outgoing message" events (salesbot/humanReplies.ts reads them). */
+const chatMessage = z.object({
+  talk_id: z.optional(kommoId),
+  entity_id: z.optional(kommoId),
+  element_id: z.optional(kommoId),
+  entity_type: z.optional(z.string()),
+  element_type: z.optional(z.string()),
+  type: z.optional(z.string()),
+  text: z.optional(z.string()),
+  author: z.optional(z.object({ type: z.optional(z.string()) })),
+});
 
 /** The parts Closer reads; unknown sections and fields (contacts, tasks, custom fields…) are dropped. */
 const deliverySchema = z.object({
@@ -53,12 +64,15 @@ const deliverySchema = z.object({
             pipeline_id: z.optional(kommoId),
             last_modified: unixSeconds,
             updated_at: unixSeconds,
+            // The lead's tags as they are now (salesbot/humanReplies.ts: the resume tag).
+            tags: z.optional(z.array(z.object({ name: z.optional(z.string()) }))),
           }),
         ),
       ),
       delete: z.optional(z.array(leadRef)),
     }),
   ),
+  message: z.optional(z.object({ add: z.optional(z.array(chatMessage)) })),
   account: z.optional(z.object({ id: z.optional(kommoId), subdomain: z.optional(storableString()) })),
 });
 export type KommoDelivery = z.output<typeof deliverySchema>;

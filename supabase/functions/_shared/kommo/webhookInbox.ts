@@ -5,11 +5,12 @@ import { sha256Hex } from '../crypto.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database } from '../db/types.ts';
 import { notFound } from '../http/errors.ts';
+import { applyHumanReplies, applyResumeTags, type HumanReplySettings } from './salesbot/humanReplies.ts';
 import { applyDelivery, parseDelivery } from './webhookDelivery.ts';
 
 export type DeliveryOutcome =
   | { received: true; ignored: string }
-  | { received: true; duplicate: boolean; moved: number; deleted: number };
+  | { received: true; duplicate: boolean; moved: number; deleted: number; paused?: number; resumed?: number };
 
 interface WebhookConnection {
   id: string;
@@ -24,6 +25,7 @@ export async function receiveDelivery(
   token: string,
   contentType: string | undefined,
   raw: string,
+  humanReplies: HumanReplySettings = { pauseMinutes: 60, resumeKeyword: '/bot', resumeTag: 'closer-ai' },
 ): Promise<DeliveryOutcome> {
   if (!/^whk_[A-Za-z0-9_-]{16,128}$/.test(token)) throw notFound('Webhook');
   // Before any tenant is known: looked up as the connection's owner, by the secret's hash.
@@ -52,6 +54,12 @@ export async function receiveDelivery(
     );
     if (!fresh) return { received: true, duplicate: true, moved: 0, deleted: 0 };
     const applied = await applyDelivery(tx, delivery, connection.pipelines, new Date());
-    return { received: true, duplicate: false, ...applied };
+    const messages = delivery.message?.add ?? [];
+    const updates = delivery.leads?.update ?? [];
+    if (messages.length === 0 && updates.length === 0)
+      return { received: true, duplicate: false, ...applied };
+    const talks = await applyHumanReplies(tx, connection.id, messages, humanReplies);
+    talks.resumed += await applyResumeTags(tx, connection.id, updates, humanReplies);
+    return { received: true, duplicate: false, ...applied, ...talks };
   });
 }

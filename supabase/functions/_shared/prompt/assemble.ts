@@ -18,6 +18,8 @@ export interface PromptInput {
   script: StageScript | null;
   leadCaptured: boolean;
   toolsOffered: boolean;
+  /** The qualification section (prompt/qualification.ts); absent or empty: none. */
+  qualification?: string;
   /** System text an integrator sends through the OpenAI-compatible endpoint (a trusted secret-key holder). */
   extraInstructions?: string;
 }
@@ -66,6 +68,7 @@ function systemPrompt(input: PromptInput, knowledge: RetrievedPassage[]): string
     agent.persona.trim() || `You are ${agent.name}, a helpful sales assistant.`,
     agent.goal.trim() ? `Your goal in this conversation: ${agent.goal.trim()}` : '',
     rules(input),
+    input.qualification ?? '',
     input.extraInstructions ? `Additional instructions from the integrator:\n${input.extraInstructions}` : '',
     input.script ? `Current stage: ${input.script.stage}. Follow this script:\n${input.script.content}` : '',
     knowledge.length

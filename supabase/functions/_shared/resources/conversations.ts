@@ -1,5 +1,5 @@
 // Conversations, messages and leads between rows and the wire; shared by the admin API and the chat.
-import type { Conversation, Lead, Message } from '@closer/contract';
+import type { Conversation, Lead, LeadQualification, Message } from '@closer/contract';
 import type { Row } from '../db/types.ts';
 import { iso, isoOrNull } from './time.ts';
 
@@ -65,7 +65,21 @@ export function leadFromRow(row: Row): Lead {
               name: (row.crm_stage_name as string | null) ?? null,
             },
     },
+    qualification: qualificationFromColumn(row.qualification),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
+  };
+}
+
+/** `leads.qualification` (kept by the database from the conversation's qualification) as the API shows it. */
+function qualificationFromColumn(value: unknown): LeadQualification | null {
+  if (!value || typeof value !== 'object') return null;
+  const stored = value as Omit<LeadQualification, 'updatedAt'> & { updatedAt: string };
+  return {
+    score: Number(stored.score),
+    band: stored.band,
+    reason: stored.reason,
+    answers: stored.answers ?? {},
+    updatedAt: iso(stored.updatedAt),
   };
 }

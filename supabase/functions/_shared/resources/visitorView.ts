@@ -1,5 +1,6 @@
 // What a visitor (publishable key) is shown of their own rows: their words, the replies and their own details —
-// never the company's CRM state, Kommo ids and stages, sync errors, model names or token counts.
+// never the company's CRM state, Kommo ids and stages, sync errors, model names, token counts or the lead's
+// qualification score.
 import type { ConversationWithMessages, Lead, Message, PrivacyExport } from '@closer/contract';
 
 export function leadForVisitor(lead: Lead): Lead {
@@ -13,6 +14,7 @@ export function leadForVisitor(lead: Lead): Lead {
       syncedAt: null,
       stage: null,
     },
+    qualification: null,
   };
 }
 

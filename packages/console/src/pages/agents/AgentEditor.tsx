@@ -9,6 +9,7 @@ import { errorMessage, type FieldErrors, serverFieldErrors } from '../../ui/erro
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { type TabItem, Tabs } from '../../ui/Tabs.tsx';
 import { toast } from '../../ui/Toast.tsx';
+import { PlanEditor } from '../qualification/PlanEditor.tsx';
 import { type AgentDraft, changes, draftOf } from './draft.ts';
 import { InstallPanel } from './install/InstallPanel.tsx';
 import { AccessSection } from './sections/AccessSection.tsx';
@@ -16,7 +17,7 @@ import { AppearanceSection } from './sections/AppearanceSection.tsx';
 import { ConversationSection } from './sections/ConversationSection.tsx';
 import { LeadsSection } from './sections/LeadsSection.tsx';
 
-type TabKey = 'conversation' | 'leads' | 'appearance' | 'access' | 'install';
+type TabKey = 'conversation' | 'leads' | 'qualification' | 'appearance' | 'access' | 'install';
 
 /** Which tab shows a field, by the first part of its path. */
 const tabOfField: Record<string, TabKey> = {
@@ -100,6 +101,7 @@ export function AgentEditor({ agent: initial }: { agent: Agent }) {
     [
       ['conversation', 'agent.tab.conversation'],
       ['leads', 'agent.tab.leads'],
+      ['qualification', 'agent.tab.qualification'],
       ['appearance', 'agent.tab.appearance'],
       ['access', 'agent.tab.access'],
       ['install', 'agent.tab.install'],
@@ -119,6 +121,8 @@ export function AgentEditor({ agent: initial }: { agent: Agent }) {
       <Tabs label={t('agent.tabs')} tabs={tabs} selected={tab} onSelect={setTab}>
         {tab === 'install' ? (
           <InstallPanel agent={agent} onRotated={(rotated) => setAgent(rotated)} />
+        ) : tab === 'qualification' ? (
+          <PlanEditor agentId={agent.id} />
         ) : (
           <form noValidate onSubmit={save} aria-label={t('agent.form')}>
             {tab === 'conversation' && <ConversationSection draft={draft} set={set} errors={errors} />}

@@ -143,6 +143,7 @@ function Figures({ data }: { data: Dashboard }) {
         <Outcomes data={data} />
         <CrmHealth data={data} />
         {data.agents.length > 1 && <ByAgent data={data} />}
+        <QualificationByAgent data={data} />
       </div>
     </>
   );
@@ -255,6 +256,34 @@ function CrmHealth({ data }: { data: Dashboard }) {
         columns={[
           { header: t('leads.crmState'), cell: (r) => t(`crm.${r.key as 'pending' | 'synced' | 'failed'}`) },
           { header: t('dashboard.count'), numeric: true, cell: (r) => formatNumber(r.value) },
+        ]}
+      />
+    </section>
+  );
+}
+
+function QualificationByAgent({ data }: { data: Dashboard }) {
+  if (data.qualification.length === 0) return null;
+  const name = (id: string) => data.agents.find((a) => a.agentId === id)?.name ?? id;
+  const count = (n: number) => formatNumber(n);
+  return (
+    <section class="card dashboard-wide" aria-labelledby="dashboard-qualification">
+      <h2 id="dashboard-qualification">{t('qualification.byAgent')}</h2>
+      <Table
+        caption={t('qualification.byAgent')}
+        rows={data.qualification}
+        rowKey={(q) => q.agentId}
+        columns={[
+          { header: t('dashboard.agent'), cell: (q) => name(q.agentId) },
+          { header: t('qualification.band.hot'), numeric: true, cell: (q) => count(q.hot) },
+          { header: t('qualification.band.warm'), numeric: true, cell: (q) => count(q.warm) },
+          { header: t('qualification.band.cold'), numeric: true, cell: (q) => count(q.cold) },
+          { header: t('qualification.unscored'), numeric: true, cell: (q) => count(q.unscored) },
+          {
+            header: t('qualification.average'),
+            numeric: true,
+            cell: (q) => (q.averageScore === null ? '—' : count(q.averageScore)),
+          },
         ]}
       />
     </section>

@@ -5,6 +5,7 @@ import { api } from '../../api.ts';
 import { t } from '../../i18n/messages.ts';
 import { errorMessage } from '../../ui/errors.ts';
 import { toast } from '../../ui/Toast.tsx';
+import { LeadQualification } from '../qualification/LeadQualification.tsx';
 
 /** Whether a lead may be sent again: never reached Kommo, or failed to. */
 export const canRetrySync = (lead: Lead) => lead.crm.state === 'failed' || lead.crm.state === 'not_connected';
@@ -65,6 +66,7 @@ export function LeadSummary({ lead, onChange }: { lead: Lead; onChange: () => vo
             </div>
           ))}
       </dl>
+      <LeadQualification lead={lead} />
       <h3>{t('lead.crm')}</h3>
       <CrmState lead={lead} onChange={onChange} />
     </>

@@ -12,6 +12,7 @@ import { ConfirmDialog } from '../../ui/Dialog.tsx';
 import { errorMessage } from '../../ui/errors.ts';
 import { ErrorState, Loading, useLoad } from '../../ui/states.tsx';
 import { toast } from '../../ui/Toast.tsx';
+import { KommoChatSection } from './KommoChatSection.tsx';
 import { KommoMapping } from './KommoMapping.tsx';
 import { connectInPopup, type KommoOutcome, takeReturnOutcome } from './kommoPopup.ts';
 
@@ -115,6 +116,7 @@ function KommoConnectionView({ connection, reload }: { connection: KommoConnecti
       </div>
       {connected && <Webhook connection={connection} />}
       {connected && <Mapping connection={connection} onSaved={reload} />}
+      {connected && <KommoChatSection />}
       <ConfirmDialog
         open={disconnecting}
         title={t('kommo.disconnect')}

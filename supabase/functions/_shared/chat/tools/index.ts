@@ -3,11 +3,17 @@ import type { LlmTool } from '../../llm/types.ts';
 import { bookMeetingTool } from './bookMeeting.ts';
 import { captureLeadTool } from './captureLead.ts';
 import { findSlotsTool } from './findSlots.ts';
+import { recordQualificationTool } from './recordQualification.ts';
 import type { ChatTool, ToolCallContext, ToolOffer, ToolResult } from './types.ts';
 
 export type { ChatTool, ToolCallContext, ToolOffer, ToolResult } from './types.ts';
 
-const CHAT_TOOLS: readonly ChatTool[] = [captureLeadTool, findSlotsTool, bookMeetingTool];
+const CHAT_TOOLS: readonly ChatTool[] = [
+  captureLeadTool,
+  recordQualificationTool,
+  findSlotsTool,
+  bookMeetingTool,
+];
 
 /** The tools offered in a turn (an empty list: the model is called without tools). */
 export function offeredTools(offer: ToolOffer): ChatTool[] {

@@ -5,6 +5,7 @@ import type { Database } from '../../db/types.ts';
 import type { Env } from '../../env.ts';
 import type { ChatAgent } from '../../llm/agentModel.ts';
 import type { LlmTool } from '../../llm/types.ts';
+import type { TurnQualification } from '../../qualification/gather.ts';
 import type { OpenedTurn } from '../turn.ts';
 
 /** The turn a tool call belongs to. */
@@ -40,6 +41,8 @@ export interface ToolOffer {
   agent: ChatAgent;
   /** The provider's name: `offline` calls no tools. */
   provider: string;
+  /** The agent's qualification this turn (null or absent: its plan is off). */
+  qualification?: TurnQualification | null;
 }
 
 /** A tool the model may call during a reply. `run` never throws: a failure becomes the result's content. */

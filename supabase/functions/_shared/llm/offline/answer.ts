@@ -24,12 +24,18 @@ function compose(grounding: Grounding, p: OfflinePhrases, best: string | undefin
   if (intent.thanks) parts.push(p.welcome[wording]);
   const objection = intent.contactRequest ? undefined : grounding.objections[0];
   const passage = intent.contactRequest || intent.smallTalkOnly ? undefined : best;
-  const body = [objection?.answer, passage].filter((part): part is string => Boolean(part));
-  if (body.length > 0) parts.push(...(again ? [p.again, ...body] : body));
+  // A reply to the agent's qualification question is thanked, not looked up.
+  const answered = grounding.answeredQualification === true && !intent.contactRequest;
+  const body = answered
+    ? [p.noted]
+    : [objection?.answer, passage].filter((part): part is string => Boolean(part));
+  if (body.length > 0) parts.push(...(again && !answered ? [p.again, ...body] : body));
   if (intent.contactRequest) parts.push(p.contactOffer[wording]);
   else if (body.length === 0 && !intent.smallTalkOnly) parts.push(p.notFound[wording]);
   if (!intent.contactRequest)
-    parts.push(nextStep(grounding, p, intent.thanks && intent.smallTalkOnly, again));
+    parts.push(
+      grounding.qualificationQuestion ?? nextStep(grounding, p, intent.thanks && intent.smallTalkOnly, again),
+    );
   if (grounding.firstReply !== false) parts.push(p.offlineNote);
   return parts.join('\n\n');
 }

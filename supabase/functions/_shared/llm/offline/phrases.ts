@@ -14,6 +14,8 @@ export interface OfflinePhrases {
   contactOffer: [string, string];
   /** Leads in a passage given again, so no reply repeats the previous one verbatim. */
   again: string;
+  /** The visitor answered the agent's qualification question: thanks, without searching the knowledge. */
+  noted: string;
   /** What to ask next at each script stage: a script is an instruction to the agent, not text for the visitor. */
   nextStep: Record<string, string>;
 }
@@ -34,6 +36,7 @@ const english: Build = () => ({
     'A person from the team will call you back: the form below takes your name and phone number (or type them here).',
   ],
   again: 'To repeat the main point:',
+  noted: 'Thank you, noted.',
   nextStep: {
     opening: 'What would you like to know?',
     discovery: 'Could you tell me a little more about what you need?',
@@ -68,6 +71,7 @@ const russian: Build = (g) => ({
     'Специалист вам перезвонит: оставьте имя и телефон в форме ниже (или напишите их здесь).',
   ],
   again: g('Как я уже писала:', 'Как я уже писал:', 'Повторю главное:'),
+  noted: g('Спасибо, записала.', 'Спасибо, записал.', 'Спасибо, записано.'),
   nextStep: {
     opening: 'Что бы вы хотели узнать?',
     discovery: 'Расскажите, пожалуйста, подробнее, что вам нужно?',
@@ -91,6 +95,7 @@ const spanish: Build = () => ({
     'Una persona del equipo le llamará: deje su nombre y teléfono en el formulario de abajo (o escríbalos aquí).',
   ],
   again: 'Repito lo principal:',
+  noted: 'Gracias, lo anoto.',
   nextStep: {
     opening: '¿Qué le gustaría saber?',
     discovery: '¿Podría contarme un poco más sobre lo que necesita?',
@@ -113,6 +118,7 @@ const portuguese: Build = () => ({
     'Uma pessoa da equipe vai ligar para você: deixe seu nome e telefone no formulário abaixo (ou escreva aqui).',
   ],
   again: 'Repetindo o principal:',
+  noted: 'Obrigado, anotado.',
   nextStep: {
     opening: 'O que você gostaria de saber?',
     discovery: 'Pode me contar um pouco mais sobre o que precisa?',

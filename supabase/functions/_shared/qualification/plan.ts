@@ -1,0 +1,40 @@
+// An agent's qualification plan in Postgres (one row per agent; none: the default, switched off).
+import {
+  type QualificationPlan,
+  type QualificationPlanInput,
+  qualificationPlan,
+  qualificationPlanInput,
+} from '@closer/contract';
+import type { Queryable } from '../db/types.ts';
+
+export const DEFAULT_PLAN: QualificationPlan = qualificationPlan.parse(
+  qualificationPlanInput.parse({}),
+) as QualificationPlan;
+
+/** The stored plan with today's defaults filled in; a plan stored by an older version never breaks a chat. */
+export function planFromStored(stored: unknown): QualificationPlan {
+  const parsed = qualificationPlanInput.safeParse(stored ?? {});
+  return parsed.success ? (parsed.data as QualificationPlan) : DEFAULT_PLAN;
+}
+
+export async function loadPlan(tx: Queryable, agentId: string): Promise<QualificationPlan> {
+  const [row] = await tx.query<{ plan: unknown }>(
+    'select plan from public.qualification_plans where agent_id = $1',
+    [agentId],
+  );
+  return planFromStored(row?.plan);
+}
+
+export async function savePlan(
+  tx: Queryable,
+  agent: { id: string; orgId: string },
+  input: QualificationPlanInput,
+): Promise<QualificationPlan> {
+  const plan = qualificationPlanInput.parse(input) as QualificationPlan;
+  await tx.query(
+    `insert into public.qualification_plans (agent_id, org_id, plan) values ($1, $2, $3::jsonb)
+     on conflict (agent_id) do update set plan = excluded.plan`,
+    [agent.id, agent.orgId, JSON.stringify(plan)],
+  );
+  return plan;
+}
