@@ -15,6 +15,8 @@ import { migratedDatabase } from './helpers/databases.ts';
 import { type DenoFunction, startDenoFunction } from './helpers/denoFunction.ts';
 import { docx, pdfWithPages } from './helpers/documents.ts';
 import { TEST_ENCRYPTION_KEY } from './helpers/encryptionKey.ts';
+import { CALCOM_KEY, EVENT_TYPE, FakeCalcom } from './helpers/fakeCalcom.ts';
+import { KOMMO_ENV } from './helpers/fakeKommo.ts';
 import { STRIPE_ENV, signed, stripeEvent, subscription } from './helpers/fakeStripe.ts';
 import { uploadFile } from './helpers/sources.ts';
 import { readSse, text } from './helpers/sse.ts';
@@ -66,8 +68,12 @@ const extraEnv = (name: string): Record<string, string> =>
       ? { ALLOW_PRIVATE_WEBHOOKS: 'true', CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }
       : name === 'billing'
         ? STRIPE_ENV
-        : {};
+        : name === 'booking'
+          ? { CLOSER_ENCRYPTION_KEY: KOMMO_ENV.CLOSER_ENCRYPTION_KEY }
+          : {};
+const calcom = new FakeCalcom();
 beforeAll(async () => {
+  await calcom.start();
   site = await startTestSite();
   site.pages.set(
     '/',
@@ -78,6 +84,7 @@ beforeAll(async () => {
   site.pages.set('/robots.txt', { contentType: 'text/plain', body: 'User-agent: *\nDisallow: /private/\n' });
 });
 afterAll(async () => {
+  await calcom.stop();
   await site?.close();
   if (uploadsDir) await rm(uploadsDir, { recursive: true, force: true });
 });
@@ -158,6 +165,28 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     expect(rows[0]).toMatch(/^conversationId,/);
     expect(rows[1]).toContain(`${acme.conversationId},`);
     expect(rows[1]).toMatch(/,Hi$/);
+  },
+  booking: async (fn) => {
+    expect((await fetch(`${fn.url}/connection`, asAcme())).status).toBe(404);
+    // The key checked against a stand-in Cal.com, sealed with Web Crypto under Deno, never shown.
+    const connected = await json(
+      await fetch(
+        `${fn.url}/connection`,
+        asAcme({
+          method: 'PUT',
+          body: JSON.stringify({
+            provider: 'calcom',
+            apiKey: CALCOM_KEY,
+            eventTypeId: EVENT_TYPE.id,
+            apiUrl: calcom.url,
+          }),
+        }),
+      ),
+    );
+    expect(connected).toMatchObject({ eventTypeId: EVENT_TYPE.id, apiKeyHint: CALCOM_KEY.slice(-4) });
+    const types = await json(await fetch(`${fn.url}/event-types`, asAcme()));
+    expect((types.data as { id: number }[]).map((t) => t.id)).toContain(EVENT_TYPE.id);
+    expect((await fetch(`${fn.url}/connection`, asAcme({ method: 'DELETE' }))).status).toBe(204);
   },
   kommo: async (fn) => {
     expect(await json(await fetch(fn.url, asAcme()))).toMatchObject({

@@ -6,7 +6,7 @@ import { bindVisitorToken, type TenantClaims, withTenant } from '@closer/functio
 import type { Database, Queryable, Row } from '@closer/functions/_shared/db/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drivers, migratedDatabase } from './helpers/databases.ts';
-import { createTenant, type TenantFixture, tenantTables } from './helpers/tenants.ts';
+import { addBookingConnection, createTenant, type TenantFixture, tenantTables } from './helpers/tenants.ts';
 
 async function sqlState(promise: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -128,6 +128,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     db = await migratedDatabase(driver);
     a = await createTenant(db, 'Acme');
     b = await createTenant(db, 'Globex');
+    for (const tenant of [a, b]) await addBookingConnection(db, tenant);
     n = await addNeighbours(db, a);
     visitor = {
       role: 'authenticated',
@@ -149,6 +150,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     organization_invitations: { column: 'id', ids: [] },
     api_keys: { column: 'id', ids: [] },
     kommo_connections: { column: 'id', ids: [] },
+    booking_connections: { column: 'id', ids: [] },
     oauth_states: { column: 'id', ids: [] },
     webhook_events: { column: 'id', ids: [] },
     kommo_talks: { column: 'id', ids: [] },

@@ -1,5 +1,6 @@
 // Agents: who the sales agent is, how it talks, where it may be embedded.
 import * as z from 'zod/mini';
+import { stageSuggestions } from './booking.ts';
 import { id, int, name, storableString, text, timestamp, upTo } from './common.ts';
 
 /** Languages with a Postgres full-text configuration; any other code falls back to `simple`. */
@@ -172,6 +173,8 @@ export const agentFields = {
   /** Seconds after page load before the widget opens itself (null: never). */
   proactiveOpenSeconds: z.nullable(int(1, 600)),
   handoff: agentHandoffInput,
+  /** Quick replies shown under every reply in a script stage (e.g. "Book a call" in `closing`). */
+  stageSuggestions,
 };
 
 export const agent = z.object({
@@ -183,6 +186,8 @@ export const agent = z.object({
   rateLimits: agentRateLimits,
   /** Absent from servers older than this setting: read as not enabled. */
   handoff: z.prefault(agentHandoff, {}),
+  // Absent from servers older than quick replies: read as none.
+  stageSuggestions: z._default(stageSuggestions, {}),
   publishableKey: z.string(),
   createdAt: timestamp,
   updatedAt: timestamp,

@@ -1,5 +1,6 @@
 // Conversations between a visitor and an agent, their messages and the leads they produce.
 import * as z from 'zod/mini';
+import { leadMeeting } from './booking.ts';
 import { id, text, timestamp } from './common.ts';
 import { conversationHandoff, conversationStatus, operator } from './handoff.ts';
 import { leadQualification } from './qualification.ts';
@@ -79,6 +80,8 @@ export const lead = z.object({
   phone: z.nullable(z.string()),
   company: z.nullable(z.string()),
   need: z.nullable(z.string()),
+  /** The meeting booked in the conversation (see docs/sales-skills.md); null: none. */
+  meeting: z._default(z.nullable(leadMeeting), null),
   status: leadStatus,
   crm: z.object({
     provider: z.nullable(z.literal('kommo')),

@@ -1,6 +1,7 @@
 // The Closer wire contract: the only place a request, response, error or stream event shape is written down.
 export * from './agent.ts';
 export * from './billing.ts';
+export * from './booking.ts';
 export * from './chat.ts';
 export * from './common.ts';
 export * from './conversation.ts';

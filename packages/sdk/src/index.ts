@@ -8,6 +8,7 @@ import { createHttp, type RetryOptions } from './core/http.ts';
 import { createTransport } from './core/transport.ts';
 import { agentsResource } from './resources/agents.ts';
 import { billingResource } from './resources/billing.ts';
+import { bookingResource } from './resources/booking.ts';
 import { knowledgeBaseResource } from './resources/knowledgeBase.ts';
 import { kommoResource } from './resources/kommo.ts';
 import {
@@ -76,6 +77,7 @@ export function createClient(options: ClientOptions) {
     leads: leadsResource(http),
     dashboard: dashboardResource(http),
     kommo: kommoResource(http),
+    booking: bookingResource(http),
     privacy: privacyResource(http),
     webhooks: webhooksResource(http),
     billing: billingResource(http),

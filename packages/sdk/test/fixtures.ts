@@ -44,6 +44,7 @@ export const agent: Agent = {
   },
   proactiveOpenSeconds: null,
   handoff: { enabled: false },
+  stageSuggestions: {},
   publishableKey: 'pk_demo_1234567890',
   createdAt: now,
   updatedAt: now,
@@ -70,6 +71,7 @@ export const lead: Lead = {
   phone: '+34 600 123 456',
   company: null,
   need: null,
+  meeting: null,
   status: 'new',
   crm: {
     provider: null,

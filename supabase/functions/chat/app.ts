@@ -132,6 +132,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       timings,
       requestId: c.var.requestId,
       clientAddress: c.var.clientAddress,
+      env: runtime.env,
     };
     if (prepared.turn.held) {
       // A person is involved: no model reply was given, so none is counted.

@@ -56,6 +56,7 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   jobs: 'org_id',
   knowledge_gaps: 'org_id',
   privacy_audit: 'org_id',
+  booking_connections: 'org_id',
   qualification_plans: 'org_id',
   qualifications: 'org_id',
   qualification_changes: 'org_id',
@@ -75,6 +76,18 @@ export const appendOnlyTables = new Set([
   'billing_usage',
   'qualification_changes',
 ]);
+
+/**
+ * A booking connection row for the table-by-table isolation tests (not made by createTenant: a connected calendar
+ * changes the tools a chat offers). Its key is no real ciphertext.
+ */
+export async function addBookingConnection(db: Queryable, f: { orgId: string }): Promise<void> {
+  await db.query(
+    `insert into public.booking_connections (org_id, provider, api_key_enc, api_key_hint, event_type_id, api_url, booker_url)
+     values ($1, 'calcom', 'v1.fixture.sealed', 'abcd', 42, 'https://api.cal.com', 'https://cal.com')`,
+    [f.orgId],
+  );
+}
 
 export async function createTenant(
   db: Queryable,
@@ -212,6 +225,7 @@ export async function createTenant(
     [f.orgId, `fixture:${f.orgId}/hour`],
   );
   await q(`insert into public.jobs (org_id, kind) values ($1, 'kommo.sync_lead')`, [f.orgId]);
+
   const [source] = await db.query<{ id: string }>(
     `insert into public.knowledge_sources (org_id, agent_id, kind, name, settings, status)
      values ($1, $2, 'url', 'https://example.com/', '{"urls":["https://example.com/"]}', 'ready') returning id`,

@@ -24,6 +24,7 @@ export const agentCreate = z.strictObject({
   rateLimits: z.prefault(agentFields.rateLimits, {}),
   proactiveOpenSeconds: z._default(agentFields.proactiveOpenSeconds, null),
   handoff: z.prefault(agentFields.handoff, {}),
+  stageSuggestions: z._default(agentFields.stageSuggestions, {}),
 });
 export type AgentCreate = z.input<typeof agentCreate>;
 

@@ -3,7 +3,7 @@
 // The visitor's words are never dropped: a message that could not be sent stays, marked, with a retry.
 // Tabs of one site share one conversation: a tab adopts the newest stored one before sending, follows the others
 // through `storage` events (their messages show here too) and never writes back an older one.
-import type { ChatConfig, LeadFields } from '@closer/contract';
+import type { ChatAction, ChatConfig, ChatSuggestion, LeadFields } from '@closer/contract';
 import type { ChatResource, ChatStream, ConversationEvents } from '@closer/sdk/chat';
 import { batch, type Signal, signal } from '@preact/signals';
 import { type Failure, failureOf, failureOfEvent } from './failure.ts';
@@ -38,7 +38,11 @@ export interface Session {
   conversationId: Signal<string | null>;
   /** The lead form: hidden, asked for (by the agent, the settings or the page), or done. */
   leadForm: Signal<'hidden' | 'open' | 'sent'>;
+  /** Quick replies offered under the last reply (the `suggestions` event); cleared by the next message. */
+  suggestions: Signal<ChatSuggestion[]>;
   send(text: string): Promise<void>;
+  /** A suggestion picked: its text sent with its action, or (`leave_contact`) the contact form opened. */
+  choose(suggestion: ChatSuggestion): Promise<void>;
   stop(): void;
   /** Stops following the other tabs and aborts what is in flight (the widget is being removed). */
   dispose(): void;
@@ -85,11 +89,15 @@ export function createSession(options: {
   const failure = signal<Failure | null>(null);
   const conversationId = signal<string | null>(saved?.conversationId ?? null);
   const leadForm = signal<'hidden' | 'open' | 'sent'>('hidden');
+  const suggestions = signal<ChatSuggestion[]>([]);
+  // Meeting times are offered in the visitor's own zone.
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   let visitorToken = saved?.visitorToken;
   let visitor: { name?: string; email?: string; phone?: string } | undefined;
   let current: ChatStream | null = null;
   let stoppedByVisitor = false;
   let lastText: string | null = null;
+  let lastAction: ChatAction | undefined;
   /** Another tab changed the conversation while this one was busy: follow it once idle. */
   let behind = false;
 
@@ -142,17 +150,18 @@ export function createSession(options: {
 
   // Messages go one at a time: one sent while a reply is still streaming (Closer.send from the page) waits.
   let queue: Promise<void> = Promise.resolve();
-  function send(text: string, replacing?: ChatMessage): Promise<void> {
-    const run = queue.then(() => sendNow(text, replacing));
+  function send(text: string, replacing?: ChatMessage, action?: ChatAction): Promise<void> {
+    const run = queue.then(() => sendNow(text, replacing, action));
     queue = run.catch(() => undefined);
     return run;
   }
 
-  async function sendNow(text: string, replacing?: ChatMessage) {
+  async function sendNow(text: string, replacing?: ChatMessage, action?: ChatAction) {
     const trimmed = text.trim();
     if (!trimmed) return;
     await adoptNewer(store.load());
     lastText = trimmed;
+    lastAction = action;
     stoppedByVisitor = false;
     const startedAt = Date.now();
     const mine = replacing ?? message('user', trimmed, 'sending');
@@ -160,6 +169,7 @@ export function createSession(options: {
     batch(() => {
       mine.status.value = 'sending';
       failure.value = null;
+      suggestions.value = [];
       messages.value = [...messages.value.filter((m) => m !== mine), mine];
       phase.value = 'waiting';
     });
@@ -169,6 +179,8 @@ export function createSession(options: {
       ...(conversationId.value ? { conversationId: conversationId.value } : {}),
       ...(visitorToken ? { visitorToken } : {}),
       ...(visitor ? { visitor } : {}),
+      ...(timeZone ? { timeZone } : {}),
+      ...(action ? { action } : {}),
     });
     current = stream;
     let pending = '';
@@ -210,6 +222,8 @@ export function createSession(options: {
             leadId: event.data.leadId,
             fields: event.data.fields as Record<string, string | undefined>,
           });
+        } else if (event.type === 'suggestions') {
+          suggestions.value = event.data.suggestions.slice(0, 4);
         } else if (event.type === 'done') {
           flush();
           reply.status.value = 'complete';
@@ -329,6 +343,7 @@ export function createSession(options: {
       conversationId.value = null;
       failure.value = null;
       leadForm.value = 'hidden';
+      suggestions.value = [];
     });
   }
 
@@ -349,7 +364,24 @@ export function createSession(options: {
     failure,
     conversationId,
     leadForm,
+    suggestions,
     send: (text) => send(text),
+    choose(picked) {
+      const type = picked.action?.type;
+      if (type === 'leave_contact' && config.value?.leadForm.enabled) {
+        suggestions.value = [];
+        leadForm.value = 'open';
+        return Promise.resolve();
+      }
+      const from = picked.action?.from;
+      const action: ChatAction | undefined =
+        type === 'book_slot' && picked.action?.start
+          ? { type: 'book_slot', start: picked.action.start }
+          : type === 'find_slots'
+            ? { type: 'find_slots', ...(from ? { from } : {}) }
+            : undefined;
+      return send(picked.message ?? picked.label, undefined, action);
+    },
     stop() {
       stoppedByVisitor = true;
       current?.abort();
@@ -361,8 +393,8 @@ export function createSession(options: {
     },
     async retry() {
       const failed = messages.value.findLast((m) => m.role === 'user' && m.status.value === 'failed');
-      if (failed) return send(failed.text.value, failed);
-      if (lastText) return send(lastText);
+      if (failed) return send(failed.text.value, failed, lastAction);
+      if (lastText) return send(lastText, undefined, lastAction);
     },
     async restore() {
       const saved = store.load();

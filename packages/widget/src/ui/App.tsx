@@ -136,6 +136,25 @@ export function App({ model }: { model: WidgetModel }) {
                 <span />
               </div>
             )}
+            {!busy && session.suggestions.value.length > 0 && (
+              // biome-ignore lint/a11y/useSemanticElements: independent buttons, not form fields; a fieldset would need its borders undone in CSS
+              <div class="starters suggestions" role="group" aria-label={s.suggested}>
+                {session.suggestions.value.map((suggestion) => (
+                  <button
+                    key={suggestion.label}
+                    type="button"
+                    class="chip"
+                    dir="auto"
+                    onClick={() => {
+                      input.current?.focus();
+                      void session.choose(suggestion);
+                    }}
+                  >
+                    {suggestion.label}
+                  </button>
+                ))}
+              </div>
+            )}
             {userCount === 0 && (config.value?.starterPrompts.length ?? 0) > 0 && (
               <div class="starters">
                 {config.value!.starterPrompts.map((prompt) => (
@@ -228,6 +247,11 @@ export function App({ model }: { model: WidgetModel }) {
       )}
       <div class="sr" aria-live="polite" aria-atomic="true">
         {model.announcement.value}
+      </div>
+      <div class="sr" aria-live="polite" aria-atomic="true">
+        {!busy && session.suggestions.value.length > 0
+          ? `${s.suggested}: ${session.suggestions.value.map((x) => x.label).join(', ')}`
+          : ''}
       </div>
     </>
   );

@@ -46,6 +46,7 @@ export function agentFromRow(row: Row): Agent {
     rateLimits: agentRateLimits.parse(row.rate_limits ?? {}),
     handoff: agentHandoff.parse(row.handoff ?? {}),
     proactiveOpenSeconds: (row.proactive_open_seconds as number | null) ?? null,
+    stageSuggestions: (row.stage_suggestions as Agent['stageSuggestions'] | undefined) ?? {},
     publishableKey: row.publishable_key as string,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
@@ -182,9 +183,9 @@ export async function createAgent(
   const [row] = await tx.query<{ id: string }>(
     `insert into public.agents (org_id, name, slug, description, persona, goal, language, model, temperature,
        max_tokens, greeting, starter_prompts, lead_capture, allowed_origins, theme, status, publishable_key,
-       rate_limits, proactive_open_seconds, context_window, handoff)
+       rate_limits, proactive_open_seconds, context_window, handoff, stage_suggestions)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15::jsonb, $16, $17, $18::jsonb, $19,
-       $20, $21::jsonb)
+       $20, $21::jsonb, $22::jsonb)
      returning id`,
     [
       orgId,
@@ -208,6 +209,7 @@ export async function createAgent(
       input.proactiveOpenSeconds,
       input.contextWindow,
       JSON.stringify(input.handoff),
+      JSON.stringify(input.stageSuggestions),
     ],
   );
   await setCategories(tx, orgId, row!.id, input.knowledgeCategoryIds);
@@ -234,6 +236,7 @@ const columns: Record<Exclude<keyof AgentUpdate, 'knowledgeCategoryIds'>, [strin
   rateLimits: ['rate_limits', 'jsonb'],
   proactiveOpenSeconds: ['proactive_open_seconds'],
   handoff: ['handoff', 'jsonb'],
+  stageSuggestions: ['stage_suggestions', 'jsonb'],
 };
 
 export async function updateAgent(tx: Queryable, id: string, patch: AgentUpdate): Promise<Agent> {

@@ -69,6 +69,7 @@ export function leadFromRow(row: Row): Lead {
     phone: (row.phone as string | null) ?? null,
     company: (row.company as string | null) ?? null,
     need: (row.need as string | null) ?? null,
+    meeting: (row.meeting as Lead['meeting'] | undefined) ?? null,
     status: row.status as Lead['status'],
     crm: {
       provider: (row.crm_provider as 'kommo' | null) ?? null,

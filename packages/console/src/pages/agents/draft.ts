@@ -47,6 +47,8 @@ export interface AgentDraft {
   /** Empty: never opens by itself. */
   proactiveOpenSeconds: string;
   handoff: Agent['handoff'];
+  /** Quick replies per script stage (set through the API; kept as they are here). */
+  stageSuggestions: Agent['stageSuggestions'];
 }
 
 const text = (value: number | null) => (value === null ? '' : String(value));
@@ -79,6 +81,7 @@ export function draftOf(agent: Agent): AgentDraft {
     ) as AgentDraft['rateLimits'],
     proactiveOpenSeconds: text(agent.proactiveOpenSeconds),
     handoff: { ...agent.handoff },
+    stageSuggestions: agent.stageSuggestions,
   };
 }
 
@@ -113,6 +116,7 @@ export function bodyOf(draft: AgentDraft): EditableFields {
     ) as EditableFields['rateLimits'],
     proactiveOpenSeconds: numberOrNull(draft.proactiveOpenSeconds),
     handoff: draft.handoff,
+    stageSuggestions: draft.stageSuggestions,
   };
 }
 
