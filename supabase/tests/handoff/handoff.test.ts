@@ -6,6 +6,7 @@ import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, type Caller, createApi, issuePaths } from '../helpers/api.ts';
 import { drivers, migratedDatabase } from '../helpers/databases.ts';
+import { TEST_ENCRYPTION_KEY } from '../helpers/encryptionKey.ts';
 import { fakeSupabaseAuth } from '../helpers/supabaseAuth.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
@@ -25,7 +26,8 @@ describe.each(drivers)('handoff on %s', (driver) => {
     a = await createTenant(db, 'Acme');
     b = await createTenant(db, 'Globex');
     await db.query(`update agents set handoff = '{"enabled": true}' where id = $1`, [a.agentId]);
-    api = createApi(db);
+    // Webhook endpoints (the handoff's events) keep their signing secrets sealed with this key.
+    api = createApi(db, { CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
     visitor = api.as(a.publishableKey, { origin: ORIGIN });
     server = api.as(a.secretKey);
     const auth = await fakeSupabaseAuth();
