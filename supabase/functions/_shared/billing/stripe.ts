@@ -1,5 +1,7 @@
 // The official Stripe client, over `fetch` and SubtleCrypto so the same code runs in Deno and Node.
 import Stripe from 'stripe';
+import { ApiError } from '../http/errors.ts';
+import { logFailure } from '../log.ts';
 import type { BillingConfig } from './config.ts';
 
 /** Stripe's API version this code is written against (the library's own). */
@@ -35,6 +37,22 @@ export function verifyWebhook(
     undefined,
     Stripe.createSubtleCryptoProvider(),
   );
+}
+
+/**
+ * Stripe's refusal (a price it does not have, a key without the permission) or silence, during an admin's
+ * request: a 502 saying what Stripe said, never a 500. Only owners and admins reach these routes.
+ */
+export async function askStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof Stripe.errors.StripeError)) throw error;
+    logFailure(error, { level: 'warn', where: `stripe ${what}` });
+    const said =
+      error.type === 'StripeConnectionError' ? 'could not be reached' : `refused: ${error.message}`;
+    throw new ApiError('upstream_error', `Stripe ${said} (${what})`);
+  }
 }
 
 export type { Stripe };
