@@ -12,12 +12,13 @@ import { createTenant } from '../helpers/tenants.ts';
 
 const server = setupServer();
 const stripe = new FakeStripe(['price_pro_monthly']);
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterAll(() => server.close());
 
 describe('billing edges (review)', () => {
   let db: Database;
   let api: Api;
   beforeAll(async () => {
-    server.listen({ onUnhandledRequest: 'error' });
     db = await migratedDatabase('pglite');
     await db.exec(`
       update billing.plans set max_knowledge_bytes = 2000 where id = 'free';
@@ -27,10 +28,7 @@ describe('billing edges (review)', () => {
     api = createApi(db, STRIPE_ENV);
   });
   beforeEach(() => server.resetHandlers(...stripe.handlers));
-  afterAll(async () => {
-    server.close();
-    await db?.close();
-  });
+  afterAll(async () => db?.close());
 
   const tenant = async () => {
     const t = await createTenant(db, `Edge${crypto.randomUUID().slice(0, 6)}`);
@@ -101,5 +99,60 @@ describe('billing edges (review)', () => {
     });
     expect(portal.status).toBe(502);
     await backgroundSettled();
+  });
+});
+
+describe('Billing Meter reports (review)', () => {
+  let db: Database;
+  let api: Api;
+  beforeAll(async () => {
+    db = await migratedDatabase('pglite');
+    await db.exec(`insert into billing.plans (id, name, stripe_price_id, meter_event_name, max_messages, over_allowance)
+      values ('scale', 'Scale', 'price_scale', 'closer_replies', 1, 'metered')`);
+    api = createApi(db, STRIPE_ENV);
+  });
+  afterAll(async () => db?.close());
+
+  it('two worker runs at once, with a reply counted between them, bill each reply once', async () => {
+    const meter = new FakeStripe(['price_scale']);
+    const t = await createTenant(db, `Meter${crypto.randomUUID().slice(0, 6)}`);
+    await db.query('delete from public.billing_usage where org_id = $1', [t.orgId]);
+    await db.query(
+      `insert into public.billing_accounts (org_id, plan_id, stripe_customer_id, subscription_status)
+       values ($1, 'scale', 'cus_meter_race', 'active')
+       on conflict (org_id) do update set plan_id = 'scale', stripe_customer_id = 'cus_meter_race', subscription_status = 'active'`,
+      [t.orgId],
+    );
+    const period = `date_trunc('month', now(), 'UTC')`;
+    await db.query(
+      `insert into public.billing_usage (org_id, metric, period_start, quantity) values ($1, 'messages', ${period}, 10)`,
+      [t.orgId],
+    );
+    // The first run's meter event is slow to answer; meanwhile a reply is counted and a second run starts.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let first = true;
+    // Holds the first meter event, then lets the stand-in answer it (a resolver returning nothing falls through).
+    server.resetHandlers(
+      http.post('https://api.stripe.com/v1/billing/meter_events', async () => {
+        if (first) {
+          first = false;
+          await held;
+        }
+      }),
+      ...meter.handlers,
+    );
+    const worker = () => api.as(STRIPE_ENV.CLOSER_WORKER_SECRET)('POST', '/billing/worker');
+    const one = worker();
+    while (first) await new Promise((resolve) => setTimeout(resolve, 10));
+    await db.query(`update public.billing_usage set quantity = quantity + 1 where org_id = $1`, [t.orgId]);
+    const two = await worker();
+    release();
+    await one;
+    expect(two.status).toBe(200);
+    const billed = meter.meterEvents.reduce((sum, e) => sum + Number(e.value), 0);
+    expect(billed).toBe(11);
   });
 });
