@@ -86,6 +86,21 @@ describe('billing edges (review)', () => {
     expect(ghost.status).toBe(502);
     expect(ghost.body.error.code).toBe('upstream_error');
     expect(ghost.body.error.message).toContain('price_not_in_stripe');
+    // A key Stripe refuses: Stripe's message quotes part of the operator's key; the tenant's admin does not see it.
+    server.use(
+      http.post('https://api.stripe.com/v1/checkout/sessions', () =>
+        HttpResponse.json(
+          { error: { type: 'invalid_request_error', message: 'Invalid API Key provided: sk_test_****0000' } },
+          { status: 401 },
+        ),
+      ),
+    );
+    const badKey = await admin<{ error: { code: string; message: string } }>('POST', '/billing/checkout', {
+      planId: 'pro',
+      ...urls,
+    });
+    expect(badKey.status).toBe(502);
+    expect(badKey.body.error.message).not.toMatch(/sk_|\*\*\*\*/);
     server.use(http.post('https://api.stripe.com/v1/checkout/sessions', () => HttpResponse.error()));
     const down = await admin<{ error: { code: string } }>('POST', '/billing/checkout', {
       planId: 'pro',

@@ -41,7 +41,7 @@ export function verifyWebhook(
 
 /**
  * Stripe's refusal (a price it does not have, a key without the permission) or silence, during an admin's
- * request: a 502 saying what Stripe said, never a 500. Only owners and admins reach these routes.
+ * request: a 502 `upstream_error`, never a 500. Only owners and admins reach these routes.
  */
 export async function askStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
@@ -49,8 +49,14 @@ export async function askStripe<T>(what: string, call: () => Promise<T>): Promis
   } catch (error) {
     if (!(error instanceof Stripe.errors.StripeError)) throw error;
     logFailure(error, { level: 'warn', where: `stripe ${what}` });
+    // A request Stripe found wrong (a price it does not have) is the operator's to fix and says so; any other
+    // refusal (the key: Stripe's message quotes part of it) stays in the log.
     const said =
-      error.type === 'StripeConnectionError' ? 'could not be reached' : `refused: ${error.message}`;
+      error.type === 'StripeConnectionError'
+        ? 'could not be reached'
+        : error.type === 'StripeInvalidRequestError'
+          ? `refused: ${error.message}`
+          : 'refused the request (see the server log)';
     throw new ApiError('upstream_error', `Stripe ${said} (${what})`);
   }
 }
