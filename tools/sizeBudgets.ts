@@ -27,7 +27,9 @@ const budgets: Budget[] = [
   {
     entry: 'packages/widget/dist/closer-panel.js',
     label: '@closer/widget panel (closer-panel.js)',
-    maxBytes: 20 * 1024,
+    // 22 KB since a person can answer in it (live channel, operator messages, typing) and quick replies and
+    // meeting times joined it; the launcher, what every page pays, is unchanged (docs/benchmarks.md).
+    maxBytes: 22 * 1024,
   },
   {
     entry: 'packages/widget/dist/index.js',

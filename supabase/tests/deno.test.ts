@@ -14,6 +14,9 @@ import { type Api, createApi } from './helpers/api.ts';
 import { migratedDatabase } from './helpers/databases.ts';
 import { type DenoFunction, startDenoFunction } from './helpers/denoFunction.ts';
 import { docx, pdfWithPages } from './helpers/documents.ts';
+import { TEST_ENCRYPTION_KEY } from './helpers/encryptionKey.ts';
+import { CALCOM_KEY, EVENT_TYPE, FakeCalcom } from './helpers/fakeCalcom.ts';
+import { KOMMO_ENV } from './helpers/fakeKommo.ts';
 import { STRIPE_ENV, signed, stripeEvent, subscription } from './helpers/fakeStripe.ts';
 import { uploadFile } from './helpers/sources.ts';
 import { readSse, text } from './helpers/sse.ts';
@@ -62,11 +65,15 @@ const extraEnv = (name: string): Record<string, string> =>
   name === 'worker'
     ? { CLOSER_UPLOADS_DIR: uploadsDir, CLOSER_WORKER_SECRET: WORKER_SECRET, ALLOW_PRIVATE_CRAWL: 'true' }
     : name === 'webhooks'
-      ? { ALLOW_PRIVATE_WEBHOOKS: 'true' }
+      ? { ALLOW_PRIVATE_WEBHOOKS: 'true', CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }
       : name === 'billing'
         ? STRIPE_ENV
-        : {};
+        : name === 'booking'
+          ? { CLOSER_ENCRYPTION_KEY: KOMMO_ENV.CLOSER_ENCRYPTION_KEY }
+          : {};
+const calcom = new FakeCalcom();
 beforeAll(async () => {
+  await calcom.start();
   site = await startTestSite();
   site.pages.set(
     '/',
@@ -77,6 +84,7 @@ beforeAll(async () => {
   site.pages.set('/robots.txt', { contentType: 'text/plain', body: 'User-agent: *\nDisallow: /private/\n' });
 });
 afterAll(async () => {
+  await calcom.stop();
   await site?.close();
   if (uploadsDir) await rm(uploadsDir, { recursive: true, force: true });
 });
@@ -158,6 +166,28 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     expect(rows[1]).toContain(`${acme.conversationId},`);
     expect(rows[1]).toMatch(/,Hi$/);
   },
+  booking: async (fn) => {
+    expect((await fetch(`${fn.url}/connection`, asAcme())).status).toBe(404);
+    // The key checked against a stand-in Cal.com, sealed with Web Crypto under Deno, never shown.
+    const connected = await json(
+      await fetch(
+        `${fn.url}/connection`,
+        asAcme({
+          method: 'PUT',
+          body: JSON.stringify({
+            provider: 'calcom',
+            apiKey: CALCOM_KEY,
+            eventTypeId: EVENT_TYPE.id,
+            apiUrl: calcom.url,
+          }),
+        }),
+      ),
+    );
+    expect(connected).toMatchObject({ eventTypeId: EVENT_TYPE.id, apiKeyHint: CALCOM_KEY.slice(-4) });
+    const types = await json(await fetch(`${fn.url}/event-types`, asAcme()));
+    expect((types.data as { id: number }[]).map((t) => t.id)).toContain(EVENT_TYPE.id);
+    expect((await fetch(`${fn.url}/connection`, asAcme({ method: 'DELETE' }))).status).toBe(204);
+  },
   kommo: async (fn) => {
     expect(await json(await fetch(fn.url, asAcme()))).toMatchObject({
       status: 'disconnected',
@@ -222,6 +252,42 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(0);
     expect(text(events)).toContain('It costs money');
     expect(events.at(-1)?.event).toBe('done');
+    // The live channel under Deno: an operator's message written by another runtime (the Node stack) reaches
+    // it through LISTEN/NOTIFY (docs/handoff.md).
+    const { conversationId, visitorToken } = events[0]!.data as {
+      conversationId: string;
+      visitorToken: string;
+    };
+    const leave = new AbortController();
+    const live = await fetch(`${fn.url}/conversations/${conversationId}/events`, {
+      headers: {
+        authorization: `Bearer ${acme.publishableKey}`,
+        origin: 'https://acme.example',
+        'x-visitor-token': visitorToken,
+      },
+      signal: leave.signal,
+    });
+    expect(live.status).toBe(200);
+    const reader = live.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = decoder.decode((await reader.read()).value); // the first bytes: subscribed
+    const sent = await sourcesApi.as(acme.secretKey)('POST', `/conversations/${conversationId}/messages`, {
+      content: 'Olga answers from another runtime',
+      displayName: 'Olga',
+    });
+    expect(sent.status).toBe(201);
+    while (!received.includes('Olga answers from another runtime')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += decoder.decode(value, { stream: true });
+    }
+    const message = received.split('\n\n').find((block) => block.includes('Olga answers'));
+    expect(message?.split('\n').sort()).toEqual([
+      expect.stringMatching(/^data: \{.*"role":"operator".*\}$/),
+      'event: message',
+      expect.stringMatching(/^id: \d+$/),
+    ]);
+    leave.abort();
   },
   worker: async (fn) => {
     const upload = (bytes: Uint8Array | string, name: string) =>
@@ -281,6 +347,7 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
       SUPABASE_DB_URL: databaseUrl,
       CLOSER_WORKER_SECRET: WORKER_SECRET,
       ALLOW_PRIVATE_WEBHOOKS: 'true',
+      CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     });
     try {
       const endpoint = (await json(
@@ -294,6 +361,12 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
         201,
       )) as unknown as WebhookEndpointWithSecret;
       receiver.secrets = [endpoint.secret];
+      // Sealed under Deno's Web Crypto: the table holds no signing secret.
+      const stored = await sourcesDb.query<{ secret_enc: string }>(
+        'select secret_enc from public.webhook_secrets where endpoint_id = $1',
+        [endpoint.id],
+      );
+      expect(stored.map((row) => row.secret_enc)).toEqual([expect.stringMatching(/^v1\./)]);
       await withTenant(sourcesDb, { role: 'authenticated', org_id: acme.orgId }, async (tx) => {
         const [row] = await tx.query('select * from public.leads where id = $1', [acme.leadId]);
         await publishEvent(tx, { orgId: acme.orgId, type: 'lead.updated', data: leadFromRow(row!) });

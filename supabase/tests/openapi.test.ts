@@ -148,6 +148,7 @@ describe('the API description, generated from the routes', () => {
       'start',
       'delta',
       'lead',
+      'suggestions',
       'done',
       'error',
     ]);

@@ -3,7 +3,13 @@ import { withTenant } from '@closer/functions/_shared/db/tenant.ts';
 import type { Database, Row } from '@closer/functions/_shared/db/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drivers, migratedDatabase } from './helpers/databases.ts';
-import { appendOnlyTables, createTenant, type TenantFixture, tenantTables } from './helpers/tenants.ts';
+import {
+  addBookingConnection,
+  appendOnlyTables,
+  createTenant,
+  type TenantFixture,
+  tenantTables,
+} from './helpers/tenants.ts';
 
 const keyClaims = (f: TenantFixture): TenantClaims => ({
   role: 'authenticated',
@@ -29,6 +35,7 @@ describe.each(drivers)('row-level security on %s', (driver) => {
     db = await migratedDatabase(driver);
     a = await createTenant(db, 'Acme');
     b = await createTenant(db, 'Globex');
+    for (const tenant of [a, b]) await addBookingConnection(db, tenant);
   });
   afterAll(async () => db?.close());
 

@@ -6,7 +6,7 @@ import { bindVisitorToken, type TenantClaims, withTenant } from '@closer/functio
 import type { Database, Queryable, Row } from '@closer/functions/_shared/db/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drivers, migratedDatabase } from './helpers/databases.ts';
-import { createTenant, type TenantFixture, tenantTables } from './helpers/tenants.ts';
+import { addBookingConnection, createTenant, type TenantFixture, tenantTables } from './helpers/tenants.ts';
 
 async function sqlState(promise: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -88,6 +88,11 @@ async function addNeighbours(db: Queryable, f: TenantFixture): Promise<Neighbour
     [f.orgId, n.otherConversationId],
   );
   await q(
+    `insert into public.conversation_events (org_id, conversation_id, type, data)
+     values ($1, $2, 'message', '{"messageId":"x","role":"operator","content":"Your address is noted"}')`,
+    [f.orgId, n.otherConversationId],
+  );
+  await q(
     `insert into public.leads (id, org_id, agent_id, conversation_id, name) values ($1, $2, $3, $4, 'Bob')`,
     [n.otherLeadId, f.orgId, f.agentId, n.otherConversationId],
   );
@@ -123,6 +128,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     db = await migratedDatabase(driver);
     a = await createTenant(db, 'Acme');
     b = await createTenant(db, 'Globex');
+    for (const tenant of [a, b]) await addBookingConnection(db, tenant);
     n = await addNeighbours(db, a);
     visitor = {
       role: 'authenticated',
@@ -144,6 +150,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     organization_invitations: { column: 'id', ids: [] },
     api_keys: { column: 'id', ids: [] },
     kommo_connections: { column: 'id', ids: [] },
+    booking_connections: { column: 'id', ids: [] },
     oauth_states: { column: 'id', ids: [] },
     webhook_events: { column: 'id', ids: [] },
     kommo_talks: { column: 'id', ids: [] },
@@ -162,6 +169,7 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
     knowledge_articles: { column: 'title', ids: ['Hours'] },
     conversations: { column: 'id', ids: [a.conversationId] },
     messages: { column: 'conversation_id', ids: [a.conversationId] },
+    conversation_events: { column: 'conversation_id', ids: [a.conversationId] },
     leads: { column: 'id', ids: [a.leadId] },
     jobs: { column: 'id', ids: [n.ownLeadJobId] },
     rate_limits: { column: 'org_id', ids: 'any' },

@@ -7,9 +7,16 @@ import { openDatabase, prepareDatabase } from '../../packages/local/src/database
 import { DEMO_ORG_ID } from '../../packages/local/src/demoKeys.ts';
 import { withTenant } from '../../supabase/functions/_shared/db/tenant.ts';
 import { publishEvent } from '../../supabase/functions/_shared/events/publish.ts';
+import {
+  addSigningSecret,
+  openSigningSecrets,
+  sealedSigningSecrets,
+} from '../../supabase/functions/_shared/webhooks/sealedSecrets.ts';
 import { newSigningSecret, signedHeaders } from '../../supabase/functions/_shared/webhooks/signing.ts';
 import { runWebhookJobs } from '../../supabase/functions/_shared/webhooks/worker.ts';
 
+const key = crypto.getRandomValues(new Uint8Array(32));
+const env = { ALLOW_PRIVATE_WEBHOOKS: 'true', CLOSER_ENCRYPTION_KEY: btoa(String.fromCharCode(...key)) };
 const db = await openDatabase({ kind: 'memory' });
 await prepareDatabase(db);
 const claims = { role: 'authenticated', kind: 'secret', org_id: DEMO_ORG_ID } as const;
@@ -61,11 +68,7 @@ for (let i = 0; i < 3; i++) {
     `insert into webhook_endpoints (org_id, url, event_types) values ($1, $2, '{message.created}') returning id`,
     [DEMO_ORG_ID, url],
   );
-  await db.query('insert into webhook_secrets (org_id, endpoint_id, secret) values ($1, $2, $3)', [
-    DEMO_ORG_ID,
-    endpoint!.id,
-    newSigningSecret(),
-  ]);
+  await addSigningSecret(db, key, DEMO_ORG_ID, endpoint!.id);
 }
 await publishing('3 endpoints subscribed', 200);
 
@@ -83,14 +86,24 @@ for (let n = 0; n < 2000; n++) {
 }
 console.log(`| sign one body with 2 secrets (2000 runs) | ${quantiles(signTimes)} |`);
 
+// What sealing at rest adds to each delivery: opening the endpoint's secrets (AES-256-GCM, HKDF each time).
+const [sealedEndpoint] = await db.query<{ id: string }>(
+  'select endpoint_id as id from webhook_secrets limit 1',
+);
+const sealed = await sealedSigningSecrets(db, sealedEndpoint!.id);
+const openTimes: number[] = [];
+for (let n = 0; n < 2000; n++) {
+  const started = performance.now();
+  await openSigningSecrets(key, sealedEndpoint!.id, sealed);
+  openTimes.push(performance.now() - started);
+}
+console.log(`| open one sealed secret (2000 runs) | ${quantiles(openTimes)} |`);
+
 // 600 deliveries queued by the 200 publishes above: one worker sends them in turn.
 const started = performance.now();
 let delivered = 0;
 for (;;) {
-  const report = await runWebhookJobs(
-    { db, env: { ALLOW_PRIVATE_WEBHOOKS: 'true' }, fetch: globalThis.fetch },
-    { maxDeliveries: 100 },
-  );
+  const report = await runWebhookJobs({ db, env, fetch: globalThis.fetch }, { maxDeliveries: 100 });
   delivered += report.delivered;
   if (report.delivered + report.retrying + report.failed === 0) break;
 }

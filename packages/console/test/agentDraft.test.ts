@@ -26,6 +26,7 @@ const saved: Agent = agentSchema.parse({
   knowledgeCategoryIds: ['00000000-0000-4000-8000-0000000000c1'],
   rateLimits: {},
   proactiveOpenSeconds: null,
+  handoff: { enabled: false },
   publishableKey: 'pk_demo_0123456789',
   createdAt: '2026-12-01T00:00:00.000Z',
   updatedAt: '2026-12-01T00:00:00.000Z',

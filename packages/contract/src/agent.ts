@@ -1,5 +1,6 @@
 // Agents: who the sales agent is, how it talks, where it may be embedded.
 import * as z from 'zod/mini';
+import { stageSuggestions } from './booking.ts';
 import { id, int, name, storableString, text, timestamp, upTo } from './common.ts';
 
 /** Languages with a Postgres full-text configuration; any other code falls back to `simple`. */
@@ -116,11 +117,23 @@ const agentRateLimitsShape = {
 export const agentRateLimits = z.object(agentRateLimitsShape);
 export type AgentRateLimits = z.infer<typeof agentRateLimits>;
 
+/** Handoff to a person (docs/handoff.md). */
+const agentHandoffShape = {
+  /**
+   * The agent may hand a conversation to a person: the model gets the `request_human` tool, the offline responder
+   * recognises a visitor asking for a person. Operators may claim any conversation either way. @default false
+   */
+  enabled: z._default(z.boolean(), false),
+};
+export const agentHandoff = z.object(agentHandoffShape);
+export type AgentHandoff = z.infer<typeof agentHandoff>;
+
 // Requests refuse keys they do not know (a typo must not vanish); responses stay loose, so fields added later
 // never break an older client.
 export const leadCaptureSettingsInput = z.strictObject(leadCaptureShape(z.strictObject(leadFieldRule)));
 export const agentThemeInput = z.strictObject(agentThemeShape);
 export const agentRateLimitsInput = z.strictObject(agentRateLimitsShape);
+export const agentHandoffInput = z.strictObject(agentHandoffShape);
 
 export const agentStatus = z.enum(['active', 'paused']);
 
@@ -159,6 +172,9 @@ export const agentFields = {
   rateLimits: agentRateLimitsInput,
   /** Seconds after page load before the widget opens itself (null: never). */
   proactiveOpenSeconds: z.nullable(int(1, 600)),
+  handoff: agentHandoffInput,
+  /** Quick replies shown under every reply in a script stage (e.g. "Book a call" in `closing`). */
+  stageSuggestions,
 };
 
 export const agent = z.object({
@@ -168,6 +184,10 @@ export const agent = z.object({
   leadCapture: leadCaptureSettings,
   theme: agentTheme,
   rateLimits: agentRateLimits,
+  /** Absent from servers older than this setting: read as not enabled. */
+  handoff: z.prefault(agentHandoff, {}),
+  // Absent from servers older than quick replies: read as none.
+  stageSuggestions: z._default(stageSuggestions, {}),
   publishableKey: z.string(),
   createdAt: timestamp,
   updatedAt: timestamp,

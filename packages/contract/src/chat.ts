@@ -10,8 +10,14 @@ export * from './chatEvents.ts';
 export const chatReply = z.object({
   conversationId: id,
   visitorToken: z.optional(z.string()),
+  /** The stored reply; while a person is involved (`status` set), the visitor's stored message instead. */
   message,
   lead: z.optional(lead),
+  /**
+   * Set when a person is asked for or holds the conversation (`handoff_requested`, `human`): the agent did not
+   * answer; the person's reply arrives on the live channel (`GET /chat/conversations/:id/events`).
+   */
+  status: z.optional(z.enum(['handoff_requested', 'human'])),
 });
 export type ChatReply = z.infer<typeof chatReply>;
 

@@ -1,6 +1,8 @@
 // Conversations between a visitor and an agent, their messages and the leads they produce.
 import * as z from 'zod/mini';
+import { leadMeeting } from './booking.ts';
 import { id, text, timestamp } from './common.ts';
+import { conversationHandoff, conversationStatus, operator } from './handoff.ts';
 import { leadQualification } from './qualification.ts';
 
 export const usage = z.object({
@@ -9,7 +11,8 @@ export const usage = z.object({
 });
 export type Usage = z.infer<typeof usage>;
 
-export const messageRole = z.enum(['user', 'assistant']);
+/** `operator`: a person of the organisation answering through the API or the console (docs/handoff.md). */
+export const messageRole = z.enum(['user', 'assistant', 'operator']);
 /** `interrupted`: the reply was cut short (client gone, upstream failed) and is stored as far as it got. */
 export const messageStatus = z.enum(['complete', 'interrupted']);
 
@@ -26,6 +29,8 @@ export const message = z.object({
   finishReason: z.nullable(z.string()),
   model: z.nullable(z.string()),
   usage: z.nullable(usage),
+  /** Who wrote an `operator` message (absent on the visitor's and the agent's). */
+  author: z.optional(operator),
   createdAt: timestamp,
 });
 export type Message = z.infer<typeof message>;
@@ -42,7 +47,6 @@ export const visitorInfoInput = z.strictObject(visitorInfoShape);
 
 const metadataValue = z.union([z.string(), z.number(), z.boolean()]);
 
-export const conversationStatus = z.enum(['active', 'closed']);
 export const conversation = z.object({
   id,
   agentId: z.nullable(id),
@@ -51,6 +55,11 @@ export const conversation = z.object({
   metadata: z.record(z.string(), metadataValue),
   messageCount: z.number(),
   leadId: z.nullable(id),
+  /**
+   * Set while a person is asked for or holds the conversation (`handoff_requested`, `human`); null otherwise
+   * (and from servers older than handoffs).
+   */
+  handoff: z._default(z.nullable(conversationHandoff), null),
   createdAt: timestamp,
   lastMessageAt: timestamp,
 });
@@ -71,6 +80,8 @@ export const lead = z.object({
   phone: z.nullable(z.string()),
   company: z.nullable(z.string()),
   need: z.nullable(z.string()),
+  /** The meeting booked in the conversation (see docs/sales-skills.md); null: none. */
+  meeting: z._default(z.nullable(leadMeeting), null),
   status: leadStatus,
   crm: z.object({
     provider: z.nullable(z.literal('kommo')),

@@ -1,11 +1,14 @@
 // The Closer wire contract: the only place a request, response, error or stream event shape is written down.
 export * from './agent.ts';
 export * from './billing.ts';
+export * from './booking.ts';
 export * from './chat.ts';
 export * from './common.ts';
 export * from './conversation.ts';
+export * from './conversationEvents.ts';
 export * from './dashboard.ts';
 export * from './errors.ts';
+export * from './handoff.ts';
 export * from './health.ts';
 export * from './inputs/agent.ts';
 export * from './inputs/billing.ts';

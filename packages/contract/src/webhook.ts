@@ -16,6 +16,7 @@ export const webhookEventTypes = [
   'lead.updated',
   'lead.crm_synced',
   'lead.crm_failed',
+  'meeting.booked',
   'message.created',
 ] as const;
 export const webhookEventType = z.enum(webhookEventTypes);
@@ -31,6 +32,8 @@ export const webhookEventData = {
   'lead.updated': lead,
   'lead.crm_synced': lead,
   'lead.crm_failed': lead,
+  /** The lead with its `meeting` (docs/sales-skills.md). */
+  'meeting.booked': lead,
   'message.created': message,
 } as const satisfies Record<WebhookEventType, z.ZodMiniType>;
 export type WebhookEventData<T extends WebhookEventType> = z.infer<(typeof webhookEventData)[T]>;

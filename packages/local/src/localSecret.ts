@@ -1,15 +1,25 @@
-// The local stack's JWT secret: remembered in .closer/ so tokens outlive a restart, fresh for --memory.
+// The local stack's own secrets: remembered in .closer/ so they outlive a restart, fresh for --memory.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export async function localJwtSecret(stateDir: string | null): Promise<string> {
-  if (!stateDir) return randomBytes(32).toString('base64url');
-  const file = join(stateDir, 'jwt-secret');
-  const saved = (await readFile(file, 'utf8').catch(() => '')).trim();
-  if (saved.length >= 32) return saved;
-  const secret = randomBytes(32).toString('base64url');
+async function remembered(stateDir: string | null, file: string, make: () => string, minLength: number) {
+  if (!stateDir) return make();
+  const path = join(stateDir, file);
+  const saved = (await readFile(path, 'utf8').catch(() => '')).trim();
+  if (saved.length >= minLength) return saved;
+  const secret = make();
   await mkdir(stateDir, { recursive: true });
-  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  await writeFile(path, `${secret}\n`, { mode: 0o600 });
   return secret;
+}
+
+/** Signs the local sign-in's member tokens. */
+export function localJwtSecret(stateDir: string | null): Promise<string> {
+  return remembered(stateDir, 'jwt-secret', () => randomBytes(32).toString('base64url'), 32);
+}
+
+/** CLOSER_ENCRYPTION_KEY of the local stack (32 bytes, base64): seals webhook signing secrets and Kommo tokens. */
+export function localEncryptionKey(stateDir: string | null): Promise<string> {
+  return remembered(stateDir, 'encryption-key', () => randomBytes(32).toString('base64'), 44);
 }

@@ -16,7 +16,7 @@ import { serve } from '@hono/node-server';
 import { CONSOLE_PATH } from './consoleSite.ts';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
 import { DEMO_ORG_ID, ensureDemoKeys } from './demoKeys.ts';
-import { localJwtSecret } from './localSecret.ts';
+import { localEncryptionKey, localJwtSecret } from './localSecret.ts';
 import { DEMO_OWNER, ensureDemoOwner, LOCAL_SIGN_IN_PATH, OneTimeCodes } from './localSignIn.ts';
 import { defaultStateDir } from './paths.ts';
 import { keepServingOnFailures } from './processGuards.ts';
@@ -54,6 +54,11 @@ const demo = await ensureDemoKeys(db, env, stateDir);
 await ensureDemoOwner(db, DEMO_ORG_ID);
 // Member tokens of the local sign-in are signed with this secret, and verified with it by the functions.
 env.CLOSER_JWT_SECRET ??= await localJwtSecret(stateDir);
+// Seals webhook signing secrets (and Kommo's tokens) at rest: kept in the data directory unless the database is
+// thrown away too (--memory), since a lost key leaves every sealed secret unreadable.
+env.CLOSER_ENCRYPTION_KEY ??= await localEncryptionKey(
+  target.kind === 'memory' ? null : (values['data-dir'] ?? defaultStateDir),
+);
 const baseUrl = `http://${values.host === '0.0.0.0' ? 'localhost' : values.host}:${port}`;
 env.SUPABASE_URL ??= baseUrl;
 // The offline responder writes at a model's pace, so the demo page's widget visibly streams.

@@ -1,6 +1,6 @@
 // `pnpm start` as a user runs it: a real process, a real port, Ctrl-C, and the data still there afterwards.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,14 @@ it('serves health/ready, stops cleanly on Ctrl-C and keeps its data', async () =
   const signedIn = await exchange();
   expect(((await signedIn.json()) as { user: { email: string } }).user.email).toBe('owner@demo.closer.local');
   expect((await exchange()).status).toBe(401);
+  // A webhook endpoint can be made: the stack seals its secret with the key it remembers in the data directory.
+  const endpoint = await fetch(`http://127.0.0.1:${port}/functions/v1/webhooks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ url: 'https://hooks.example.com/closer', eventTypes: ['lead.created'] }),
+  });
+  expect(endpoint.status).toBe(201);
+  const key = await readFile(join(stateDir, 'encryption-key'), 'utf8');
 
   first.child.kill('SIGINT');
   expect(await exit(first.child)).toBe(0);
@@ -69,6 +77,7 @@ it('serves health/ready, stops cleanly on Ctrl-C and keeps its data', async () =
   await second.ready;
   expect(second.output()).toMatch(/0 migration\(s\) applied\n/);
   expect(second.output()).toContain(`secret key ${secretKey}`);
+  expect(await readFile(join(stateDir, 'encryption-key'), 'utf8')).toBe(key);
   second.child.kill('SIGTERM');
   expect(await exit(second.child)).toBe(0);
 }, 60_000);

@@ -30,8 +30,15 @@ export function createChatClient(options: ChatClientOptions): ChatResource {
   return createChatResource(transport, { tokens: options.visitorTokens });
 }
 
-export type { ChatConfig, ChatEvent, ChatRequest } from '@closer/contract';
-export type { ChatParams, ChatResource, RequestOptions, VisitorTokenStore } from './core/chat.ts';
+export type { ChatConfig, ChatEvent, ChatRequest, ConversationEvent } from '@closer/contract';
+export type {
+  ChatParams,
+  ChatResource,
+  EventsOptions,
+  RequestOptions,
+  VisitorTokenStore,
+} from './core/chat.ts';
 export { memoryTokenStore } from './core/chat.ts';
 export * from './core/errors.ts';
 export { type ChatResult, ChatStream } from './stream/chatStream.ts';
+export { ConversationEvents } from './stream/conversationEvents.ts';

@@ -8,6 +8,7 @@ import { createHttp, type RetryOptions } from './core/http.ts';
 import { createTransport } from './core/transport.ts';
 import { agentsResource } from './resources/agents.ts';
 import { billingResource } from './resources/billing.ts';
+import { bookingResource } from './resources/booking.ts';
 import { knowledgeBaseResource } from './resources/knowledgeBase.ts';
 import { kommoResource } from './resources/kommo.ts';
 import {
@@ -76,6 +77,7 @@ export function createClient(options: ClientOptions) {
     leads: leadsResource(http),
     dashboard: dashboardResource(http),
     kommo: kommoResource(http),
+    booking: bookingResource(http),
     privacy: privacyResource(http),
     webhooks: webhooksResource(http),
     /** Plans, usage and the Stripe subscription (owners, admins, secret keys; deployments that bill only). */
@@ -86,7 +88,13 @@ export function createClient(options: ClientOptions) {
 }
 
 export type * from '@closer/contract';
-export type { ChatParams, ChatResource, StreamOptions, VisitorTokenStore } from './core/chat.ts';
+export type {
+  ChatParams,
+  ChatResource,
+  EventsOptions,
+  StreamOptions,
+  VisitorTokenStore,
+} from './core/chat.ts';
 export { memoryTokenStore } from './core/chat.ts';
 export type { CredentialOptions, SupabaseLike } from './core/credentials.ts';
 export * from './core/errors.ts';
@@ -110,3 +118,4 @@ export {
   type WaitOptions,
 } from './resources/sources.ts';
 export { type ChatResult, ChatStream } from './stream/chatStream.ts';
+export { ConversationEvents } from './stream/conversationEvents.ts';

@@ -43,6 +43,8 @@ export const agent: Agent = {
     leadsPerAddressPerHour: 20,
   },
   proactiveOpenSeconds: null,
+  handoff: { enabled: false },
+  stageSuggestions: {},
   publishableKey: 'pk_demo_1234567890',
   createdAt: now,
   updatedAt: now,
@@ -69,6 +71,7 @@ export const lead: Lead = {
   phone: '+34 600 123 456',
   company: null,
   need: null,
+  meeting: null,
   status: 'new',
   crm: {
     provider: null,
@@ -151,6 +154,7 @@ export const conversationFixture = {
   leadId: null,
   createdAt: now,
   lastMessageAt: now,
+  handoff: null,
 };
 export const messageFixture = {
   id: '88888888-8888-4888-8888-888888888888',

@@ -4,6 +4,7 @@ import { privateCrawlAllowed } from '@closer/functions/_shared/knowledge/web/add
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { createAgentsApp } from '@closer/functions/agents/app.ts';
 import { createBillingApp } from '@closer/functions/billing/app.ts';
+import { createBookingApp } from '@closer/functions/booking/app.ts';
 import { createChatApp } from '@closer/functions/chat/app.ts';
 import { createConversationsApp } from '@closer/functions/conversations/app.ts';
 import { createDashboardApp } from '@closer/functions/dashboard/app.ts';
@@ -19,6 +20,7 @@ import { crawlFetch } from './crawlFetch.ts';
 
 export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp> = {
   agents: createAgentsApp,
+  booking: createBookingApp,
   chat: createChatApp,
   conversations: createConversationsApp,
   dashboard: createDashboardApp,

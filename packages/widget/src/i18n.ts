@@ -35,6 +35,8 @@ export interface Strings {
   fields: Record<'name' | 'email' | 'phone' | 'company' | 'need', string>;
   you: string;
   agent: string;
+  /** Names the quick replies under a reply, and announces them. */
+  suggested: string;
 }
 
 const en: Strings = {
@@ -65,6 +67,7 @@ const en: Strings = {
   fields: { name: 'Name', email: 'Email', phone: 'Phone', company: 'Company', need: 'What do you need?' },
   you: 'You',
   agent: 'Assistant',
+  suggested: 'Suggested replies',
 };
 
 const ru: Strings = {
@@ -95,6 +98,7 @@ const ru: Strings = {
   fields: { name: 'Имя', email: 'Email', phone: 'Телефон', company: 'Компания', need: 'Что вам нужно?' },
   you: 'Вы',
   agent: 'Ассистент',
+  suggested: 'Варианты ответа',
 };
 
 const es: Strings = {
@@ -125,6 +129,7 @@ const es: Strings = {
   fields: { name: 'Nombre', email: 'Email', phone: 'Teléfono', company: 'Empresa', need: '¿Qué necesitas?' },
   you: 'Tú',
   agent: 'Asistente',
+  suggested: 'Respuestas sugeridas',
 };
 
 const pt: Strings = {
@@ -161,6 +166,7 @@ const pt: Strings = {
   },
   you: 'Você',
   agent: 'Assistente',
+  suggested: 'Respostas sugeridas',
 };
 
 const catalog: Record<string, Strings> = { en, ru, es, pt };

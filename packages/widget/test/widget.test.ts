@@ -5,6 +5,7 @@ import { waitFor } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mount, type Widget } from '../src/index.ts';
 
+const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const CONFIG = {
   agentId: '00000000-0000-4000-8000-0000000000e1',
   name: 'Maya',
@@ -121,7 +122,10 @@ describe('streaming a reply', () => {
     type('How much does a 7 kW system cost?');
     await waitFor(() => expect($('.typing')).toBeTruthy());
     expect(texts('.msg.user')).toEqual(['You: How much does a 7 kW system cost?']);
-    expect(stand.requests.at(-1)?.body).toEqual({ message: 'How much does a 7 kW system cost?' });
+    expect(stand.requests.at(-1)?.body).toEqual({
+      message: 'How much does a 7 kW system cost?',
+      timeZone: BROWSER_ZONE,
+    });
 
     stand.stream!.push('start', { conversationId: 'c-1', messageId: 'm-1', visitorToken: 'vt-1' });
     stand.stream!.push('delta', { text: 'A 7 kW ' });
@@ -146,7 +150,11 @@ describe('streaming a reply', () => {
     // And the next message continues it.
     type('And with a battery?');
     await waitFor(() =>
-      expect(stand.requests.at(-1)?.body).toEqual({ message: 'And with a battery?', conversationId: 'c-1' }),
+      expect(stand.requests.at(-1)?.body).toEqual({
+        message: 'And with a battery?',
+        conversationId: 'c-1',
+        timeZone: BROWSER_ZONE,
+      }),
     );
     expect(stand.requests.at(-1)?.headers.get('x-visitor-token')).toBe('vt-1');
   });
@@ -178,8 +186,8 @@ describe('when sending fails, the visitor’s words stay', () => {
     $<HTMLButtonElement>('.alert button')!.click();
     await waitFor(() => expect(stand.stream).toBeTruthy());
     expect(stand.requests.filter((r) => r.path === '/chat').map((r) => r.body)).toEqual([
-      { message: 'Hello?' },
-      { message: 'Hello?' },
+      { message: 'Hello?', timeZone: BROWSER_ZONE },
+      { message: 'Hello?', timeZone: BROWSER_ZONE },
     ]);
     expect(texts('.msg.user')).toEqual(['You: Hello?']);
     expect($('.alert')).toBeNull();
@@ -211,6 +219,7 @@ describe('when sending fails, the visitor’s words stay', () => {
     await waitFor(() => expect(offline.stand.stream).toBeTruthy());
     expect(offline.stand.requests.find((r) => r.path === '/chat')?.body).toEqual({
       message: 'Are you there?',
+      timeZone: BROWSER_ZONE,
     });
   });
 
@@ -473,8 +482,8 @@ describe('messages sent while a reply streams', () => {
     await first;
     await waitFor(() => expect(stand.stream).not.toBe(firstStream));
     expect(stand.requests.filter((r) => r.path === '/chat').map((r) => r.body)).toEqual([
-      { message: 'First question' },
-      { message: 'Second question', conversationId: 'c-6' },
+      { message: 'First question', timeZone: BROWSER_ZONE },
+      { message: 'Second question', conversationId: 'c-6', timeZone: BROWSER_ZONE },
     ]);
     stand.stream!.push('start', { conversationId: 'c-6', messageId: 'm-3' });
     stand.stream!.push('done', {
@@ -485,5 +494,71 @@ describe('messages sent while a reply streams', () => {
     stand.stream!.close();
     await second;
     expect(texts('.msg.user')).toEqual(['You: First question', 'You: Second question']);
+  });
+});
+
+describe('suggestions under a reply', () => {
+  const SUGGESTIONS = [
+    {
+      label: 'Thu 3 Dec, 09:00',
+      message: 'Book Thu 3 Dec, 09:00 (UTC)',
+      action: { type: 'book_slot', start: '2026-12-03T09:00:00.000Z' },
+    },
+    {
+      label: 'Another day',
+      message: 'Another day, please',
+      action: { type: 'find_slots', from: '2026-12-04' },
+    },
+    { label: 'Leave my number', action: { type: 'leave_contact' } },
+    { label: 'Prices' },
+  ];
+
+  async function replyWithSuggestions(stand: Stand, conversationId: string) {
+    await waitFor(() => expect(stand.stream).toBeTruthy());
+    stand.stream!.push('start', { conversationId, messageId: `m-${conversationId}`, visitorToken: 'vt-s' });
+    stand.stream!.push('delta', { text: 'Here are the next free times.' });
+    stand.stream!.push('suggestions', { version: 1, suggestions: SUGGESTIONS });
+    stand.stream!.push('done', {
+      messageId: `m-${conversationId}`,
+      finishReason: 'stop',
+      usage: { inputTokens: 1, outputTokens: 1 },
+    });
+    stand.stream!.close();
+    await waitFor(() => expect(texts('.suggestions button')).toHaveLength(4));
+  }
+
+  it('shows them as a named group of buttons, announced, and a slot sends its text with its action', async () => {
+    const stand = await openWidget();
+    type('Book a call');
+    await replyWithSuggestions(stand, 'c-s1');
+    expect($('.suggestions')!.getAttribute('role')).toBe('group');
+    expect($('.suggestions')!.getAttribute('aria-label')).toBe('Suggested replies');
+    expect(texts('.suggestions button')).toEqual(SUGGESTIONS.map((s) => s.label));
+    const live = [...shadow().querySelectorAll('[aria-live="polite"]')].map((el) => el.textContent);
+    expect(live).toContain('Suggested replies: Thu 3 Dec, 09:00, Another day, Leave my number, Prices');
+
+    shadow().querySelectorAll<HTMLButtonElement>('.suggestions button')[0]!.click();
+    await waitFor(() => expect(stand.requests.filter((r) => r.path === '/chat')).toHaveLength(2));
+    expect(stand.requests.at(-1)?.body).toEqual({
+      message: 'Book Thu 3 Dec, 09:00 (UTC)',
+      conversationId: 'c-s1',
+      timeZone: BROWSER_ZONE,
+      action: { type: 'book_slot', start: '2026-12-03T09:00:00.000Z' },
+    });
+    // Gone once a message is on its way; a plain suggestion sends only its label.
+    expect($('.suggestions')).toBeNull();
+  });
+
+  it('opens the contact form for "Leave my number" without sending anything', async () => {
+    const stand = await openWidget();
+    type('Book a call');
+    await replyWithSuggestions(stand, 'c-s2');
+    const posts = stand.requests.filter((r) => r.path === '/chat').length;
+    const leave = [...shadow().querySelectorAll<HTMLButtonElement>('.suggestions button')].find(
+      (b) => b.textContent === 'Leave my number',
+    )!;
+    leave.click();
+    await waitFor(() => expect($('form.lead')).toBeTruthy());
+    expect(stand.requests.filter((r) => r.path === '/chat')).toHaveLength(posts);
   });
 });

@@ -3,23 +3,28 @@
 import { type Agent, VISITOR_TOKEN_HEADER } from '@closer/contract';
 import type { Context } from 'hono';
 import { tenantClaims } from '../_shared/auth/principal.ts';
+import { bookingConnectedStatement } from '../_shared/booking/connection.ts';
 import { withTenantAtOnce } from '../_shared/db/tenant.ts';
 import type { AppEnv } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { agentByRefStatement, agentFound } from '../_shared/resources/agents.ts';
 
-/** One statement, its transaction sent whole: this runs before every reply's first token. */
-async function lookUp(c: Context<AppEnv>, ref: string, what: string): Promise<Agent> {
-  const [rows] = await withTenantAtOnce(c.var.runtime.db, tenantClaims(c.var.principal), [
+/** The agent and whether a calendar is connected, one transaction sent whole: this runs before every first token. */
+async function lookUp(c: Context<AppEnv>, ref: string, what: string): Promise<ChatAgentRow> {
+  const [rows, booking] = await withTenantAtOnce(c.var.runtime.db, tenantClaims(c.var.principal), [
     agentByRefStatement(ref),
+    bookingConnectedStatement(),
   ]);
-  return agentFound(rows ?? [], what);
+  return { ...agentFound(rows ?? [], what), bookingConnected: booking?.[0]?.connected === true };
 }
 
+/** An agent as the chat reads it: with whether its organisation can book meetings. */
+export type ChatAgentRow = Agent & { bookingConnected: boolean };
+
 /** The agent the request names, validated against the credential; a paused agent does not chat (403). */
-export async function chatAgent(c: Context<AppEnv>, requested: string | undefined): Promise<Agent> {
+export async function chatAgent(c: Context<AppEnv>, requested: string | undefined): Promise<ChatAgentRow> {
   const principal = c.var.principal;
-  let agent: Agent;
+  let agent: ChatAgentRow;
   if (principal.kind === 'publishable') {
     agent = await lookUp(c, principal.agentId, 'Agent');
     if (requested !== undefined && requested !== agent.id && requested !== agent.slug) {

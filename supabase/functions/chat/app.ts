@@ -52,6 +52,7 @@ import { embedQuestion } from '../_shared/retrieval/semantic.ts';
 import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
 import type { Runtime } from '../_shared/runtime.ts';
 import { audienceOf, chatAgent, needsVisitorToken } from './agent.ts';
+import { heldTurnResponse, registerEventRoutes } from './events.ts';
 import { registerModelRoutes } from './models.ts';
 import { registerOpenAiRoutes } from './openai.ts';
 
@@ -131,7 +132,13 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       timings,
       requestId: c.var.requestId,
       clientAddress: c.var.clientAddress,
+      env: runtime.env,
     };
+    if (prepared.turn.held) {
+      // A person is involved: no model reply was given, so none is counted.
+      await spend.giveBack(null).catch(() => undefined);
+      return heldTurnResponse(c, runtime.db, turnClaims, prepared.turn, timings.pingMs);
+    }
     if ((c.req.header('accept') ?? '').includes('text/event-stream')) {
       return sseResponse(
         c,
@@ -296,6 +303,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
     return c.json(c.var.principal.kind === 'publishable' ? leadForVisitor(lead) : lead, 201);
   });
 
+  registerEventRoutes(app, runtime, timings);
   registerOpenAiRoutes(app, baseProvider, timings, orgCeilings);
   registerModelRoutes(app);
   return app;

@@ -27,6 +27,7 @@ import {
   messageFromRow,
 } from '../_shared/resources/conversations.ts';
 import type { Runtime } from '../_shared/runtime.ts';
+import { registerHandoffRoutes } from './handoff.ts';
 
 export function createConversationsApp(runtime: Runtime) {
   const app = createFunctionApp('conversations', runtime);
@@ -95,5 +96,6 @@ export function createConversationsApp(runtime: Runtime) {
     return c.json(body);
   });
 
+  registerHandoffRoutes(app);
   return app;
 }

@@ -33,6 +33,7 @@ import {
   rotateSecret,
   updateEndpoint,
 } from '../_shared/webhooks/endpoints.ts';
+import { signingSecretKey } from '../_shared/webhooks/sealedSecrets.ts';
 
 const endpointParam = { id: { schema: id, what: 'Webhook endpoint' } };
 
@@ -50,15 +51,16 @@ export function createWebhooksApp(runtime: Runtime) {
 
   const create = route({
     summary: 'Add a webhook endpoint; the answer holds its signing secret, shown only this once',
-    description: `https only (http and private addresses only with ALLOW_PRIVATE_WEBHOOKS=true, for local development); at most ${MAX_ENDPOINTS} per organization (409).`,
+    description: `https only (http and private addresses only with ALLOW_PRIVATE_WEBHOOKS=true, for local development); at most ${MAX_ENDPOINTS} per organization (409). The secret is stored encrypted with CLOSER_ENCRYPTION_KEY: unset, 503 \`unavailable\` naming it.`,
     body: webhookEndpointCreate,
     responses: { 201: webhookEndpointWithSecret },
   });
   app.post('/', create, async (c) => {
     const input = c.req.valid('json');
     checkEndpointUrl(input.url, runtime.env);
+    const key = signingSecretKey(runtime.env);
     const { orgId } = c.var.principal;
-    const { endpoint, secret } = await tenant(c, (tx) => createEndpoint(tx, orgId, input));
+    const { endpoint, secret } = await tenant(c, (tx) => createEndpoint(tx, key, orgId, input));
     return c.json({ ...endpoint, secret } satisfies WebhookEndpointWithSecret, 201);
   });
 
@@ -99,16 +101,18 @@ export function createWebhooksApp(runtime: Runtime) {
     summary: "Rotate an endpoint's signing secret; the answer holds the new one, shown only this once",
     description:
       'The secrets signing until now keep signing beside the new one for `overlapSeconds` (default 24 hours): ' +
-      '`webhook-signature` carries a signature for each, so receivers switch without missing an event.',
+      '`webhook-signature` carries a signature for each, so receivers switch without missing an event. ' +
+      'Like creation, 503 `unavailable` while CLOSER_ENCRYPTION_KEY is unset.',
     params: endpointParam,
     body: webhookSecretRotate,
     responses: { 200: webhookEndpointWithSecret },
   });
   app.post('/:id/rotate-secret', rotate, async (c) => {
     const { overlapSeconds = DEFAULT_OVERLAP_SECONDS } = c.req.valid('json');
+    const key = signingSecretKey(runtime.env);
     const { orgId } = c.var.principal;
     const { endpoint, secret } = await tenant(c, (tx) =>
-      rotateSecret(tx, orgId, c.req.valid('param').id, overlapSeconds),
+      rotateSecret(tx, key, orgId, c.req.valid('param').id, overlapSeconds),
     );
     return c.json({ ...endpoint, secret } satisfies WebhookEndpointWithSecret);
   });

@@ -2,12 +2,13 @@
 // with refresh-token rotation, hal+json reads, problem+json errors, and switches for storms and revocations.
 import { SignJWT } from 'jose';
 import { HttpResponse, http } from 'msw';
+import { TEST_ENCRYPTION_KEY } from './encryptionKey.ts';
 
 export const KOMMO_ENV = {
   KOMMO_CLIENT_ID: 'b3f1c2a0-integration-id',
   KOMMO_CLIENT_SECRET: 'integration-secret-value',
   KOMMO_REDIRECT_URI: 'https://demo-project.supabase.co/functions/v1/kommo/oauth/callback',
-  CLOSER_ENCRYPTION_KEY: btoa(String.fromCharCode(...new Uint8Array(32).map((_, i) => i * 7 + 1))),
+  CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
 };
 
 const BASE = 'https://acme.kommo.com';

@@ -2,7 +2,7 @@
 // the functions over it, a new organisation with no Kommo connection, and the real OAuth flow to connect it.
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
-import type { RequestHandler } from 'msw';
+import { http, passthrough, type RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import { type Api, createApi } from './api.ts';
 import { migratedDatabase } from './databases.ts';
@@ -46,7 +46,12 @@ export async function startKommoHarness(
     api: createApi(db, env),
     async freshOrg(options = {}) {
       const kommo = new FakeKommo();
-      server.resetHandlers(...kommo.handlers, ...(options.handlers ?? []));
+      // Stand-ins on this machine (Cal.com's) are reached for real.
+      server.resetHandlers(
+        ...kommo.handlers,
+        ...(options.handlers ?? []),
+        http.all(/^http:\/\/127\.0\.0\.1[:/]/, () => passthrough()),
+      );
       const org = await createTenant(db, `Org${crypto.randomUUID().slice(0, 6)}`, {
         ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
       });

@@ -8,6 +8,8 @@ import {
 } from '@closer/functions/_shared/auth/secretKeys.ts';
 import { sha256Hex } from '@closer/functions/_shared/crypto.ts';
 import type { Queryable } from '@closer/functions/_shared/db/types.ts';
+import { addSigningSecret } from '@closer/functions/_shared/webhooks/sealedSecrets.ts';
+import { TEST_ENCRYPTION_KEY_BYTES } from './encryptionKey.ts';
 
 export interface TenantFixture {
   orgId: string;
@@ -43,6 +45,7 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   agent_knowledge_categories: 'org_id',
   conversations: 'org_id',
   messages: 'org_id',
+  conversation_events: 'org_id',
   leads: 'org_id',
   kommo_connections: 'org_id',
   oauth_states: 'org_id',
@@ -53,6 +56,7 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
   jobs: 'org_id',
   knowledge_gaps: 'org_id',
   privacy_audit: 'org_id',
+  booking_connections: 'org_id',
   qualification_plans: 'org_id',
   qualifications: 'org_id',
   qualification_changes: 'org_id',
@@ -67,10 +71,23 @@ export const tenantTables: Record<string, 'org_id' | 'id'> = {
 /** Tables a tenant may at most append to and read, never change: no update or delete policy at all. */
 export const appendOnlyTables = new Set([
   'privacy_audit',
+  'conversation_events',
   'billing_accounts',
   'billing_usage',
   'qualification_changes',
 ]);
+
+/**
+ * A booking connection row for the table-by-table isolation tests (not made by createTenant: a connected calendar
+ * changes the tools a chat offers). Its key is no real ciphertext.
+ */
+export async function addBookingConnection(db: Queryable, f: { orgId: string }): Promise<void> {
+  await db.query(
+    `insert into public.booking_connections (org_id, provider, api_key_enc, api_key_hint, event_type_id, api_url, booker_url)
+     values ($1, 'calcom', 'v1.fixture.sealed', 'abcd', 42, 'https://api.cal.com', 'https://cal.com')`,
+    [f.orgId],
+  );
+}
 
 export async function createTenant(
   db: Queryable,
@@ -172,6 +189,11 @@ export async function createTenant(
     [f.orgId, f.conversationId],
   );
   await q(
+    `insert into public.conversation_events (org_id, conversation_id, type, data)
+     values ($1, $2, 'state', '{"status":"human","assignee":{"name":"Olga","avatarUrl":null}}')`,
+    [f.orgId, f.conversationId],
+  );
+  await q(
     `insert into public.leads (id, org_id, agent_id, conversation_id, name) values ($1, $2, $3, $4, 'Ann')`,
     [f.leadId, f.orgId, f.agentId, f.conversationId],
   );
@@ -203,6 +225,7 @@ export async function createTenant(
     [f.orgId, `fixture:${f.orgId}/hour`],
   );
   await q(`insert into public.jobs (org_id, kind) values ($1, 'kommo.sync_lead')`, [f.orgId]);
+
   const [source] = await db.query<{ id: string }>(
     `insert into public.knowledge_sources (org_id, agent_id, kind, name, settings, status)
      values ($1, $2, 'url', 'https://example.com/', '{"urls":["https://example.com/"]}', 'ready') returning id`,
@@ -257,10 +280,7 @@ async function addWebhookRows(db: Queryable, f: TenantFixture): Promise<void> {
      values ($1, 'https://hooks.example.com/closer', '{lead.created}', false, 'Disabled by a person') returning id`,
     [f.orgId],
   );
-  await db.query(
-    `insert into public.webhook_secrets (org_id, endpoint_id, secret) values ($1, $2, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')`,
-    [f.orgId, endpoint!.id],
-  );
+  await addSigningSecret(db, TEST_ENCRYPTION_KEY_BYTES, f.orgId, endpoint!.id);
   const [delivery] = await db.query<{ id: string }>(
     `insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, body)
      values ($1, $2, $3, 'lead.created', '{}') returning id`,

@@ -19,10 +19,11 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
 import { drivers, migratedDatabase } from '../helpers/databases.ts';
+import { TEST_ENCRYPTION_KEY } from '../helpers/encryptionKey.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhookReceiver.ts';
 
-const LOCAL = { ALLOW_PRIVATE_WEBHOOKS: 'true' };
+const LOCAL = { ALLOW_PRIVATE_WEBHOOKS: 'true', CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY };
 // Long enough that a loaded machine never times out a prompt answer; only the stalled ones run into it.
 const TIMEOUT_MS = 2000;
 
@@ -273,7 +274,7 @@ describe.each(drivers)('signed webhooks on %s', (driver) => {
 
   it('refuses http, private and loopback destinations unless ALLOW_PRIVATE_WEBHOOKS=true, after DNS too', async () => {
     const t = await newTenant();
-    const production = createApi(db, {});
+    const production = createApi(db, { CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
     const caller = production.as(t.secretKey);
     for (const url of [
       'http://hooks.example.com/x',
@@ -293,7 +294,7 @@ describe.each(drivers)('signed webhooks on %s', (driver) => {
     const asked: string[] = [];
     await drain(
       worker({
-        env: {},
+        env: { CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY },
         retrySchedule: [],
         resolve: async () => ['127.0.0.1'],
         fetch: async (input) => {

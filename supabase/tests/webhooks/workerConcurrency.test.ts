@@ -10,10 +10,11 @@ import { runWebhookJobs } from '@closer/functions/_shared/webhooks/worker.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApi } from '../helpers/api.ts';
 import { migratedDatabase } from '../helpers/databases.ts';
+import { TEST_ENCRYPTION_KEY } from '../helpers/encryptionKey.ts';
 import { createTenant } from '../helpers/tenants.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhookReceiver.ts';
 
-const ENV = { ALLOW_PRIVATE_WEBHOOKS: 'true' };
+const ENV = { ALLOW_PRIVATE_WEBHOOKS: 'true', CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY };
 const EVENTS = 40;
 let db: Database & { url?: string };
 let pools: Database[];

@@ -9,6 +9,7 @@ import { onboardingMessages } from '../pages/onboarding/messages.ts';
 import { playgroundMessages } from '../pages/playground/messages.ts';
 import { qualificationMessages } from '../pages/qualification/messages.ts';
 import { scriptsMessages } from '../pages/scripts/messages.ts';
+import { bookingMessages } from '../pages/settings/bookingMessages.ts';
 import { kommoChatMessages } from '../pages/settings/kommoChatMessages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
@@ -29,6 +30,7 @@ const areas = [
   knowledgeMessages,
   scriptsMessages,
   playgroundMessages,
+  bookingMessages,
   qualificationMessages,
   webhooksMessages,
   billingMessages,

@@ -23,6 +23,8 @@ export const agentCreate = z.strictObject({
   knowledgeCategoryIds: z._default(agentFields.knowledgeCategoryIds, []),
   rateLimits: z.prefault(agentFields.rateLimits, {}),
   proactiveOpenSeconds: z._default(agentFields.proactiveOpenSeconds, null),
+  handoff: z.prefault(agentFields.handoff, {}),
+  stageSuggestions: z._default(agentFields.stageSuggestions, {}),
 });
 export type AgentCreate = z.input<typeof agentCreate>;
 

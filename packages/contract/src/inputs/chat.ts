@@ -2,9 +2,20 @@
 import * as z from 'zod/mini';
 import { agentFields, MAX_REPLY_TOKENS } from '../agent.ts';
 import { MAX_MESSAGE_LENGTH } from '../chatEvents.ts';
-import { id, storableString, text } from '../common.ts';
+import { calendarDate, id, storableString, text } from '../common.ts';
 import { visitorInfoInput } from '../conversation.ts';
 import { leadFields } from './conversation.ts';
+import { timeZone } from './dashboard.ts';
+
+/**
+ * What a suggestion button asks for, sent with its text: meeting times (`find_slots`, from a day `YYYY-MM-DD` in
+ * the visitor's time zone) or the booking of one (`book_slot`, its start in UTC ISO 8601).
+ */
+export const chatAction = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('find_slots'), from: z.optional(calendarDate) }),
+  z.strictObject({ type: z.literal('book_slot'), start: z.iso.datetime({ offset: true }) }),
+]);
+export type ChatAction = z.infer<typeof chatAction>;
 
 /** Names an agent of the caller's organisation: its id or its slug (`"sales"`). */
 export const agentRef = z.union([id, agentFields.slug]);
@@ -15,6 +26,10 @@ export const chatRequest = z.strictObject({
   /** The agent's id or slug. Required with a secret key or member token; a publishable key may only name its own. */
   agentId: z.optional(agentRef),
   visitor: z.optional(visitorInfoInput),
+  /** The visitor's IANA time zone (the widget sends the browser's): meeting times are offered in it. */
+  timeZone: z.optional(timeZone),
+  /** A suggestion's action (a `suggestions` event), sent with the suggestion's text. */
+  action: z.optional(chatAction),
   metadata: z.optional(
     z
       .record(

@@ -1,7 +1,8 @@
 // List filters of conversations and leads, and the fields of a lead as a visitor or the model gives them.
 import * as z from 'zod/mini';
 import { id, instant, storableString, text } from '../common.ts';
-import { conversationStatus, crmSyncState, leadStatus } from '../conversation.ts';
+import { crmSyncState, leadStatus } from '../conversation.ts';
+import { conversationStatus } from '../handoff.ts';
 import { listQuery, queryBoolean } from './list.ts';
 
 /** The filters of the conversation list and its CSV export. */

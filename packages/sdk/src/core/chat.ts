@@ -10,6 +10,7 @@ import type {
   PrivacyExport,
 } from '@closer/contract';
 import { type ChatResult, ChatStream } from '../stream/chatStream.ts';
+import { ConversationEvents } from '../stream/conversationEvents.ts';
 import type { Transport } from './transport.ts';
 
 /** Where visitor tokens are kept: in memory by default; the widget passes one backed by localStorage. */
@@ -57,11 +58,29 @@ export interface ChatResource {
     conversationId: string,
     options?: RequestOptions & { visitorToken?: string; agentId?: string },
   ): Promise<void>;
+  /**
+   * The conversation's live channel (docs/handoff.md): operator messages, typing and state changes, as an async
+   * iterable that reconnects by itself and resumes after the last event (keep `lastEventId` to resume after a
+   * reload). Leaving the loop, or `abort()`, closes it. Refused credentials, an unknown conversation or a bad request (400, 401, 403, 404, 422) reject the
+   * loop with the matching error; anything else is retried.
+   */
+  events(conversationId: string, options?: EventsOptions): ConversationEvents;
   /** The lead form: creates the conversation's lead, or fills it in. */
   submitLead(
     params: { conversationId: string; fields: LeadFields; agentId?: string; visitorToken?: string },
     options?: RequestOptions,
   ): Promise<Lead>;
+}
+
+export interface EventsOptions extends RequestOptions {
+  visitorToken?: string;
+  /** Resume after this event id (from `ConversationEvents.lastEventId`); absent: every event from the start. */
+  lastEventId?: string;
+  /**
+   * First wait before reconnecting after a failure, in ms (doubled on each failure in a row, up to 30 s).
+   * @default 1000
+   */
+  retryMs?: number;
 }
 
 export function memoryTokenStore(): VisitorTokenStore {
@@ -133,6 +152,21 @@ export function createChatResource(
       );
       tokens.set(conversationId, '');
     },
+    events: (conversationId, { visitorToken, lastEventId, retryMs, signal } = {}) =>
+      new ConversationEvents(
+        (attempt, last) =>
+          transport.send('GET', `/chat/conversations/${encodeURIComponent(conversationId)}/events`, {
+            headers: {
+              accept: 'text/event-stream',
+              ...tokenHeader(conversationId, visitorToken),
+              ...(last ? { 'last-event-id': last } : {}),
+            },
+            signal: attempt,
+            timeout: false,
+          }),
+        { lastEventId, idleTimeoutMs: transport.options.timeout, retryMs },
+        signal,
+      ),
     submitLead: ({ visitorToken, ...body }, { signal } = {}) =>
       transport.json('POST', '/chat/lead', {
         body,

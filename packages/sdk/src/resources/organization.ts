@@ -19,6 +19,7 @@ import {
   readiness,
 } from '@closer/contract';
 import type { Http } from '../core/http.ts';
+import { handoffMethods } from './handoff.ts';
 import { type ListParams, list, type RequestOptions } from './shared.ts';
 
 /** `client.organizations.members`: callable as before (`members()` lists them), with the owner's operations. */
@@ -94,7 +95,8 @@ export function organizationsResource(http: Http) {
 /** The conversation list's filters, also those of its CSV export. */
 export interface ConversationFilters {
   agentId?: string;
-  status?: 'active' | 'closed';
+  /** `handoff_requested`: waiting for a person; `human`: a person holds it (docs/handoff.md). */
+  status?: 'active' | 'handoff_requested' | 'human' | 'closed';
   /** ISO 8601 instants of the conversation's start; `to` is exclusive. */
   from?: string;
   to?: string;
@@ -132,6 +134,7 @@ export function conversationsResource(http: Http) {
      */
     export: (params: ConversationFilters = {}, options: RequestOptions = {}): Promise<CsvDownload> =>
       http.request('GET', '/conversations/export', 'response', { query: { ...params }, ...options }),
+    ...handoffMethods(http),
   };
 }
 

@@ -14,6 +14,8 @@ export interface ChatResult {
   finishReason: string;
   usage: { inputTokens: number; outputTokens: number };
   lead?: Extract<ChatEvent, { type: 'lead' }>['data'];
+  /** Quick replies offered for the next message (a `suggestions` event); absent when none came. */
+  suggestions?: Extract<ChatEvent, { type: 'suggestions' }>['data']['suggestions'];
 }
 
 export interface ChatStreamOptions {
@@ -152,8 +154,10 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
       let text = '';
       let start: Extract<ChatEvent, { type: 'start' }>['data'] | undefined;
       let lead: ChatResult['lead'];
+      let suggestions: ChatResult['suggestions'];
       for await (const event of this) {
         if (event.type === 'start') start = event.data;
+        else if (event.type === 'suggestions') suggestions = event.data.suggestions;
         else if (event.type === 'delta') text += event.data.text;
         else if (event.type === 'lead') lead = event.data;
         else if (event.type === 'error') throw streamFailure(event.data);
@@ -166,6 +170,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
             finishReason: event.data.finishReason,
             usage: event.data.usage,
             ...(lead ? { lead } : {}),
+            ...(suggestions ? { suggestions } : {}),
           };
         }
       }

@@ -9,6 +9,8 @@ const guards: Record<ChatEventType, (d: Record<string, unknown>) => boolean> = {
   start: (d) => isString(d.conversationId) && isString(d.messageId),
   delta: (d) => isString(d.text),
   lead: (d) => isString(d.leadId) && isObject(d.fields),
+  // Versions this SDK does not know are skipped like an unknown event (see toChatEvent).
+  suggestions: (d) => Array.isArray(d.suggestions),
   done: (d) => isString(d.messageId) && isObject(d.usage),
   error: (d) => isString(d.code) && isString(d.message),
 };
@@ -18,6 +20,7 @@ export function toChatEvent(type: string | undefined, data: string): ChatEvent |
   const guard = guards[(type ?? '') as ChatEventType];
   if (!guard) return null;
   const parsed: unknown = JSON.parse(data);
+  if (type === 'suggestions' && isObject(parsed) && parsed.version !== 1) return null;
   if (!isObject(parsed) || !guard(parsed)) throw new Error(`malformed "${type}" event`);
   return { type, data: parsed } as ChatEvent;
 }

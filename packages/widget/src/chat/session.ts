@@ -3,8 +3,8 @@
 // The visitor's words are never dropped: a message that could not be sent stays, marked, with a retry.
 // Tabs of one site share one conversation: a tab adopts the newest stored one before sending, follows the others
 // through `storage` events (their messages show here too) and never writes back an older one.
-import type { ChatConfig, LeadFields } from '@closer/contract';
-import type { ChatResource, ChatStream } from '@closer/sdk/chat';
+import type { ChatAction, ChatConfig, ChatSuggestion, LeadFields } from '@closer/contract';
+import type { ChatResource, ChatStream, ConversationEvents } from '@closer/sdk/chat';
 import { batch, type Signal, signal } from '@preact/signals';
 import { type Failure, failureOf, failureOfEvent } from './failure.ts';
 import type { ConversationStore, SavedConversation } from './persistence.ts';
@@ -14,9 +14,12 @@ export type MessageStatus = 'sending' | 'streaming' | 'complete' | 'stopped' | '
 
 export interface ChatMessage {
   id: string;
-  role: 'user' | 'assistant';
+  /** `operator`: a person of the company answering (docs/handoff.md). */
+  role: 'user' | 'assistant' | 'operator';
   text: Signal<string>;
   status: Signal<MessageStatus>;
+  /** Who answers, on operator messages: a name and an optional https picture. */
+  author?: { name: string; avatarUrl: string | null } | undefined;
 }
 
 export type Phase = 'idle' | 'waiting' | 'streaming';
@@ -35,7 +38,11 @@ export interface Session {
   conversationId: Signal<string | null>;
   /** The lead form: hidden, asked for (by the agent, the settings or the page), or done. */
   leadForm: Signal<'hidden' | 'open' | 'sent'>;
+  /** Quick replies offered under the last reply (the `suggestions` event); cleared by the next message. */
+  suggestions: Signal<ChatSuggestion[]>;
   send(text: string): Promise<void>;
+  /** A suggestion picked: its text sent with its action, or (`leave_contact`) the contact form opened. */
+  choose(suggestion: ChatSuggestion): Promise<void>;
   stop(): void;
   /** Stops following the other tabs and aborts what is in flight (the widget is being removed). */
   dispose(): void;
@@ -48,6 +55,12 @@ export interface Session {
   submitLead(fields: LeadFields): Promise<void>;
   /** Details the page already knows (`Closer.identify`), sent with the next message. */
   identify(visitor: { name?: string; email?: string; phone?: string }): void;
+  /** The conversation's state: `handoff_requested` or `human` while a person is involved. */
+  handoff: Signal<string>;
+  /** An operator is typing. */
+  typing: Signal<boolean>;
+  /** Follows the live channel (operator messages, typing, state) while `on`; off closes it. */
+  live(on: boolean): void;
 }
 
 let nextLocalId = 0;
@@ -76,35 +89,79 @@ export function createSession(options: {
   const failure = signal<Failure | null>(null);
   const conversationId = signal<string | null>(saved?.conversationId ?? null);
   const leadForm = signal<'hidden' | 'open' | 'sent'>('hidden');
+  const suggestions = signal<ChatSuggestion[]>([]);
+  // Meeting times are offered in the visitor's own zone.
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   let visitorToken = saved?.visitorToken;
   let visitor: { name?: string; email?: string; phone?: string } | undefined;
   let current: ChatStream | null = null;
   let stoppedByVisitor = false;
   let lastText: string | null = null;
+  let lastAction: ChatAction | undefined;
   /** Another tab changed the conversation while this one was busy: follow it once idle. */
   let behind = false;
 
-  const message = (role: ChatMessage['role'], text: string, status: MessageStatus): ChatMessage => ({
-    id: localId(),
-    role,
-    text: signal(text),
-    status: signal(status),
-  });
+  const handoff = signal('active');
+  const typing = signal(false);
+  let channel: ConversationEvents | null = null;
+  let channelId: string | null = null;
+  const message = (
+    role: ChatMessage['role'],
+    text: string,
+    status: MessageStatus,
+    id = localId(),
+    author?: ChatMessage['author'],
+  ): ChatMessage => ({ id, role, text: signal(text), status: signal(status), author });
+
+  /** Operator messages arrive here; one already shown (the history after a reload) is not shown twice. */
+  function live(on: boolean) {
+    const id = conversationId.peek();
+    if (channel && (!on || channelId !== id)) {
+      channel.abort();
+      channel = null;
+    }
+    if (!on || !id || channel) return;
+    const events = client.events(id, visitorToken ? { visitorToken } : {});
+    channel = events;
+    channelId = id;
+    void (async () => {
+      for await (const event of events) {
+        if (event.type === 'typing') typing.value = event.data.typing;
+        else if (event.type === 'state') handoff.value = event.data.status;
+        else if (
+          event.data.role === 'operator' &&
+          !messages.peek().some((m) => m.id === event.data.messageId)
+        ) {
+          const data = event.data;
+          batch(() => {
+            typing.value = false;
+            messages.value = [
+              ...messages.value,
+              message('operator', data.content, 'complete', data.messageId, data.author),
+            ];
+          });
+          // The page's `message` listeners and the unread badge hear it as the company's answer.
+          emit('message', { role: 'assistant', text: data.content });
+        }
+      }
+    })().catch(() => undefined);
+  }
   const userMessageCount = () => messages.value.filter((m) => m.role === 'user').length;
 
   // Messages go one at a time: one sent while a reply is still streaming (Closer.send from the page) waits.
   let queue: Promise<void> = Promise.resolve();
-  function send(text: string, replacing?: ChatMessage): Promise<void> {
-    const run = queue.then(() => sendNow(text, replacing));
+  function send(text: string, replacing?: ChatMessage, action?: ChatAction): Promise<void> {
+    const run = queue.then(() => sendNow(text, replacing, action));
     queue = run.catch(() => undefined);
     return run;
   }
 
-  async function sendNow(text: string, replacing?: ChatMessage) {
+  async function sendNow(text: string, replacing?: ChatMessage, action?: ChatAction) {
     const trimmed = text.trim();
     if (!trimmed) return;
     await adoptNewer(store.load());
     lastText = trimmed;
+    lastAction = action;
     stoppedByVisitor = false;
     const startedAt = Date.now();
     const mine = replacing ?? message('user', trimmed, 'sending');
@@ -112,6 +169,7 @@ export function createSession(options: {
     batch(() => {
       mine.status.value = 'sending';
       failure.value = null;
+      suggestions.value = [];
       messages.value = [...messages.value.filter((m) => m !== mine), mine];
       phase.value = 'waiting';
     });
@@ -121,6 +179,8 @@ export function createSession(options: {
       ...(conversationId.value ? { conversationId: conversationId.value } : {}),
       ...(visitorToken ? { visitorToken } : {}),
       ...(visitor ? { visitor } : {}),
+      ...(timeZone ? { timeZone } : {}),
+      ...(action ? { action } : {}),
     });
     current = stream;
     let pending = '';
@@ -142,6 +202,7 @@ export function createSession(options: {
             conversationId.value = event.data.conversationId;
           });
           if (event.data.visitorToken) visitorToken = event.data.visitorToken;
+          if (event.data.status) handoff.value = event.data.status;
           saveUnlessOlder(startedAt);
         } else if (event.type === 'delta') {
           if (phase.peek() === 'waiting') {
@@ -161,6 +222,8 @@ export function createSession(options: {
             leadId: event.data.leadId,
             fields: event.data.fields as Record<string, string | undefined>,
           });
+        } else if (event.type === 'suggestions') {
+          suggestions.value = event.data.suggestions.slice(0, 4);
         } else if (event.type === 'done') {
           flush();
           reply.status.value = 'complete';
@@ -175,7 +238,7 @@ export function createSession(options: {
       // Ended without `done`: stopped by the visitor, or cut short on the way; what arrived stays, marked.
       if (reply.status.value === 'streaming')
         reply.status.value = stoppedByVisitor ? 'stopped' : 'interrupted';
-      if (reply.status.value === 'complete') {
+      if (reply.status.value === 'complete' && reply.text.value) {
         emit('message', { role: 'assistant', text: reply.text.value });
         const after = config.value?.leadForm;
         if (
@@ -241,17 +304,20 @@ export function createSession(options: {
       batch(() => {
         messages.value = [
           ...history.messages
-            .filter((m) => (m.role === 'user' || m.role === 'assistant') && m.content !== '')
+            .filter((m) => m.content !== '')
             .map((m) =>
               message(
-                m.role as 'user' | 'assistant',
+                m.role,
                 m.content,
                 m.status === 'interrupted' ? 'interrupted' : 'complete',
+                m.id,
+                m.author,
               ),
             ),
           ...unsent,
         ];
         conversationId.value = saved.conversationId;
+        handoff.value = history.status;
         leadForm.value = history.leadId ? 'sent' : leadForm.peek() === 'sent' ? 'hidden' : leadForm.peek();
       });
       visitorToken = saved.visitorToken;
@@ -267,13 +333,17 @@ export function createSession(options: {
 
   function clearLocal() {
     current?.abort();
+    live(false);
     visitorToken = undefined;
     lastText = null;
     batch(() => {
+      handoff.value = 'active';
+      typing.value = false;
       messages.value = [];
       conversationId.value = null;
       failure.value = null;
       leadForm.value = 'hidden';
+      suggestions.value = [];
     });
   }
 
@@ -294,7 +364,24 @@ export function createSession(options: {
     failure,
     conversationId,
     leadForm,
+    suggestions,
     send: (text) => send(text),
+    choose(picked) {
+      const type = picked.action?.type;
+      if (type === 'leave_contact' && config.value?.leadForm.enabled) {
+        suggestions.value = [];
+        leadForm.value = 'open';
+        return Promise.resolve();
+      }
+      const from = picked.action?.from;
+      const action: ChatAction | undefined =
+        type === 'book_slot' && picked.action?.start
+          ? { type: 'book_slot', start: picked.action.start }
+          : type === 'find_slots'
+            ? { type: 'find_slots', ...(from ? { from } : {}) }
+            : undefined;
+      return send(picked.message ?? picked.label, undefined, action);
+    },
     stop() {
       stoppedByVisitor = true;
       current?.abort();
@@ -302,11 +389,12 @@ export function createSession(options: {
     dispose() {
       unsubscribe();
       current?.abort();
+      live(false);
     },
     async retry() {
       const failed = messages.value.findLast((m) => m.role === 'user' && m.status.value === 'failed');
-      if (failed) return send(failed.text.value, failed);
-      if (lastText) return send(lastText);
+      if (failed) return send(failed.text.value, failed, lastAction);
+      if (lastText) return send(lastText, undefined, lastAction);
     },
     async restore() {
       const saved = store.load();
@@ -342,5 +430,8 @@ export function createSession(options: {
     identify(details) {
       visitor = { ...visitor, ...details };
     },
+    handoff,
+    typing,
+    live,
   };
 }

@@ -41,6 +41,11 @@ export function App({ model }: { model: WidgetModel }) {
     };
   }, [open]);
 
+  // The live channel is open while the panel is, or while a person is involved (their reply must not be missed).
+  useEffect(() => {
+    session.live(Boolean(session.conversationId.value) && (open || session.handoff.value !== 'active'));
+  }, [open, session.conversationId.value, session.handoff.value]);
+
   // The newest message stays in view as replies grow and as the lead form or an alert takes room, unless the
   // visitor has scrolled up to read.
   useEffect(() => {
@@ -124,11 +129,30 @@ export function App({ model }: { model: WidgetModel }) {
             {session.messages.value.map((message) => (
               <MessageView key={message.id} message={message} strings={s} />
             ))}
-            {session.phase.value === 'waiting' && (
+            {(session.phase.value === 'waiting' || session.typing.value) && (
               <div class="typing" role="status" aria-label={s.typing}>
                 <span />
                 <span />
                 <span />
+              </div>
+            )}
+            {!busy && session.suggestions.value.length > 0 && (
+              // biome-ignore lint/a11y/useSemanticElements: independent buttons, not form fields; a fieldset would need its borders undone in CSS
+              <div class="starters suggestions" role="group" aria-label={s.suggested}>
+                {session.suggestions.value.map((suggestion) => (
+                  <button
+                    key={suggestion.label}
+                    type="button"
+                    class="chip"
+                    dir="auto"
+                    onClick={() => {
+                      input.current?.focus();
+                      void session.choose(suggestion);
+                    }}
+                  >
+                    {suggestion.label}
+                  </button>
+                ))}
               </div>
             )}
             {userCount === 0 && (config.value?.starterPrompts.length ?? 0) > 0 && (
@@ -223,6 +247,11 @@ export function App({ model }: { model: WidgetModel }) {
       )}
       <div class="sr" aria-live="polite" aria-atomic="true">
         {model.announcement.value}
+      </div>
+      <div class="sr" aria-live="polite" aria-atomic="true">
+        {!busy && session.suggestions.value.length > 0
+          ? `${s.suggested}: ${session.suggestions.value.map((x) => x.label).join(', ')}`
+          : ''}
       </div>
     </>
   );

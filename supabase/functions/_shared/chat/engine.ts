@@ -1,12 +1,22 @@
 // The chat engine: a turn is prepared (visitor's message committed, knowledge retrieved, prompt built),
 // then the reply is streamed from the provider, leads captured through the tool, and the reply stored
 // as far as it got, whatever happens to the client or the upstream.
-import type { ChatEvent, ChatRequest, Lead, ScriptStage } from '@closer/contract';
+import {
+  type ChatAction,
+  type ChatEvent,
+  type ChatRequest,
+  type ChatSuggestion,
+  type Lead,
+  type ScriptStage,
+  SUGGESTIONS_VERSION,
+} from '@closer/contract';
 import type { TenantClaims } from '../db/tenant.ts';
 import { withTenant, withTenantAtOnce } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import type { Env } from '../env.ts';
 import { messageCreatedStatement } from '../events/chat.ts';
+import { offlineHandoff } from '../handoff/offline.ts';
 import { ApiError, databaseUnavailable } from '../http/errors.ts';
 import { isKnowledgeGap, recordGapStatement } from '../knowledge/gaps.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
@@ -20,7 +30,15 @@ import { groundingFor, type MatchedObjection, type StageScript } from '../retrie
 import type { QuestionEmbedding } from '../retrieval/semantic.ts';
 import { withIdleTimeout } from './idle.ts';
 import { ReplyText, replyCharLimit } from './replyText.ts';
-import { type ChatTool, offeredTools, runToolCall, toolDefinitions } from './tools/index.ts';
+import { scriptedReply } from './scripted.ts';
+import { replySuggestions } from './suggestions.ts';
+import {
+  type ChatTool,
+  offeredTools,
+  runToolCall,
+  type ToolCallContext,
+  toolDefinitions,
+} from './tools/index.ts';
 import {
   countTurn,
   finishReplyStatement,
@@ -44,9 +62,21 @@ export interface PreparedTurn extends GroundedPrompt {
   turn: OpenedTurn;
   /** The tools offered to the model in this turn (see tools/index.ts). */
   tools: ChatTool[];
+  /** The visitor's time zone from the request (null: not sent). */
+  timeZone: string | null;
+  /** A suggestion's action sent with the message (a scripted reply answers it, see scripted.ts). */
+  action: ChatAction | undefined;
 }
 
 const MAX_TOOL_ROUNDS = 2;
+
+const HELD_PROMPT: GroundedPrompt = {
+  messages: [],
+  grounding: { agentName: '', language: 'en', knowledge: [], objections: [], script: null, question: '' },
+  objections: [],
+  script: null,
+  knowledgeGap: false,
+};
 
 export interface GroundedPrompt {
   messages: LlmMessage[];
@@ -133,6 +163,20 @@ export async function prepareTurn(
   const newToken = input.request.conversationId ? undefined : newVisitorToken();
   return withTenant(db, claims, async (tx) => {
     const turn = await openTurn(tx, { ...input, agent, ...(newToken ? { newToken } : {}) });
+    if (turn.held) {
+      // A person holds the conversation: nothing to retrieve, no model to ask.
+      await countTurn(tx, agent.orgId, turn);
+      // A button's action is for the agent too: while a person holds the conversation it is only a message.
+      return {
+        agent,
+        turn,
+        tools: [],
+        ...HELD_PROMPT,
+        timeZone: input.request.timeZone ?? null,
+        action: undefined,
+      };
+    }
+    const personAsked = await offlineHandoff(tx, { agent, provider, turn, message: input.request.message });
     const qualification = await qualificationForTurn(tx, {
       agent,
       conversationId: turn.conversationId,
@@ -151,7 +195,15 @@ export async function prepareTurn(
       ...(question ? { question } : {}),
     });
     await countTurn(tx, agent.orgId, turn);
-    return { agent, turn, tools, ...prompt };
+    if (personAsked) prompt.grounding.handoff = 'requested';
+    return {
+      agent,
+      turn,
+      tools,
+      ...prompt,
+      timeZone: input.request.timeZone ?? null,
+      action: input.request.action,
+    };
   });
 }
 
@@ -171,6 +223,8 @@ export interface ReplyOutcome {
   usage: { inputTokens: number; outputTokens: number };
   lead: Lead | null;
   error: ApiError | null;
+  /** Quick replies offered after the reply (sent as a `suggestions` event before `done`). */
+  suggestions: ChatSuggestion[];
 }
 
 /** What a reply runs with besides the prepared turn. */
@@ -183,6 +237,8 @@ export interface ReplyRun {
   requestId: string;
   /** The client's address bucket (null: unknown), for the per-address lead limit of capture_lead. */
   clientAddress: string | null;
+  /** The deployment's settings, for tools that need them (the booking provider's key). */
+  env?: Env;
 }
 
 /** What the model produced, as far as it got. */
@@ -192,6 +248,7 @@ interface Relayed {
   usage: { inputTokens: number; outputTokens: number } | null;
   lead: Lead | null;
   failure: unknown;
+  suggestions: ChatSuggestion[];
 }
 
 /**
@@ -213,6 +270,7 @@ export async function streamReply(
     usage: { inputTokens: 0, outputTokens: 0 },
     lead: null,
     error: null,
+    suggestions: [],
   };
   try {
     emit({
@@ -239,6 +297,10 @@ export async function streamReply(
       },
     });
   } else if (outcome.complete) {
+    const suggestions = replySuggestions(prepared.agent, turn.stage, outcome.suggestions);
+    if (suggestions.length > 0) {
+      emit({ type: 'suggestions', data: { version: SUGGESTIONS_VERSION, suggestions } });
+    }
     emit({
       type: 'done',
       data: { messageId: turn.replyId, finishReason: outcome.finishReason, usage: outcome.usage },
@@ -264,7 +326,12 @@ async function relay(
     usage: null,
     lead: null,
     failure: null,
+    suggestions: [],
   };
+  if (await answeredByScript(run, prepared, relayed, emit)) {
+    signal.removeEventListener('abort', abortUpstream);
+    return relayed;
+  }
   let messages = prepared.messages;
   let tools = prepared.tools.length > 0 ? toolDefinitions(prepared.tools) : undefined;
   const timeouts = {
@@ -342,6 +409,52 @@ async function relay(
   return relayed;
 }
 
+/** What a tool (or a scripted reply) gets of the turn. */
+function toolContext(
+  run: ReplyRun,
+  prepared: PreparedTurn,
+  emit: (event: ChatEvent) => void,
+): ToolCallContext {
+  return {
+    db: run.db,
+    claims: run.claims,
+    agent: prepared.agent,
+    turn: prepared.turn,
+    clientAddress: run.clientAddress,
+    timeZone: prepared.timeZone,
+    env: run.env ?? {},
+    emit,
+    logFailure: (what: string, failure: unknown) => logFailure(run, what, failure),
+  };
+}
+
+/** A reply the server writes itself (scripted.ts) instead of the model; true when it answered the turn. */
+async function answeredByScript(
+  run: ReplyRun,
+  prepared: PreparedTurn,
+  relayed: Relayed,
+  emit: (event: ChatEvent) => void,
+): Promise<boolean> {
+  try {
+    const scripted = await scriptedReply(toolContext(run, prepared, emit), {
+      message: prepared.grounding.question,
+      action: prepared.action,
+      provider: run.provider.name,
+    });
+    if (!scripted) return false;
+    // A button's text ("Book Tue 10:00") is not a question the knowledge failed to answer.
+    prepared.knowledgeGap = false;
+    const piece = relayed.reply.append(scripted.text);
+    if (piece) emit({ type: 'delta', data: { text: piece } });
+    relayed.suggestions = scripted.suggestions;
+    relayed.usage = { inputTokens: 0, outputTokens: 0 };
+    if (scripted.lead) relayed.lead = scripted.lead;
+  } catch (failure) {
+    relayed.failure = failure;
+  }
+  return true;
+}
+
 /** Runs one tool call; the result tells the model the truth, a failed save included. */
 async function runTool(
   run: ReplyRun,
@@ -350,17 +463,9 @@ async function runTool(
   relayed: Relayed,
   emit: (event: ChatEvent) => void,
 ): Promise<LlmMessage> {
-  const context = {
-    db: run.db,
-    claims: run.claims,
-    agent: prepared.agent,
-    turn: prepared.turn,
-    clientAddress: run.clientAddress,
-    emit,
-    logFailure: (what: string, failure: unknown) => logFailure(run, what, failure),
-  };
-  const result = await runToolCall(prepared.tools, context, call);
+  const result = await runToolCall(prepared.tools, toolContext(run, prepared, emit), call);
   if (result.lead) relayed.lead = result.lead;
+  if (result.suggestions) relayed.suggestions = result.suggestions;
   return { role: 'tool', toolCallId: call.id, content: result.content };
 }
 
@@ -433,6 +538,7 @@ async function settle(
     usage,
     lead: relayed.lead,
     error,
+    suggestions: relayed.suggestions,
   };
 }
 

@@ -6,6 +6,8 @@ import { inOrder, type Statement } from '../db/pipeline.ts';
 import { bindVisitorTokenStatement } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { conversationStartedStatement, messageCreatedStatement } from '../events/chat.ts';
+import { messageEventStatement } from '../handoff/events.ts';
+import { isHeld } from '../handoff/states.ts';
 import { ApiError } from '../http/errors.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
 import { stageFor } from '../retrieval/retrieve.ts';
@@ -16,7 +18,7 @@ import {
   refuseWhenFull,
   sweepOldWindows,
 } from './rateLimit.ts';
-import { findVisitorConversation } from './visitor.ts';
+import { findVisitorConversation, type VisitorConversation } from './visitor.ts';
 
 /** Turns kept for the prompt; older ones stay stored but are not sent to the model. */
 export const HISTORY_TURNS = 40;
@@ -39,6 +41,11 @@ export interface OpenedTurn {
   history: { role: 'user' | 'assistant'; content: string }[];
   stage: ScriptStage;
   hasLead: boolean;
+  /**
+   * A person is asked for or holds the conversation (`handoff_requested`, `human`): the visitor's message is
+   * stored for them (with its live event) and the agent does not answer; `replyId` is then the visitor's message.
+   */
+  held?: 'handoff_requested' | 'human';
 }
 
 export interface TurnInput {
@@ -97,11 +104,12 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
     if (row.message_count + 2 > MAX_CONVERSATION_MESSAGES) {
       throw new ApiError('conflict', 'This conversation is full: start a new one (omit conversationId)');
     }
+    if (isHeld(row.status)) return openHeldTurn(tx, input, row, rateLimits(conversationId));
     earlierTurns = Math.floor(row.message_count / 2);
     hasLead = row.has_lead;
     // Read before this turn's messages are written (it goes first).
     statements.push({
-      text: `select role, content from (
+      text: `select case when role = 'operator' then 'assistant' else role end as role, content from (
          select role, content, seq from public.messages
          where conversation_id = $1 and content <> '' order by seq desc limit $2
        ) recent order by seq`,
@@ -134,6 +142,7 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
         metadata: request.metadata ?? {},
         messageCount: 2,
         leadId: null,
+        handoff: null,
         createdAt: now,
         lastMessageAt: now,
       }),
@@ -192,6 +201,42 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
     history,
     stage,
     hasLead,
+  };
+}
+
+/** A visitor's message while a person is involved: stored, shown to operators live, not answered by the agent. */
+async function openHeldTurn(
+  tx: Queryable,
+  input: TurnInput,
+  row: VisitorConversation,
+  turnLimits: RateLimit[],
+): Promise<OpenedTurn> {
+  const messageId = crypto.randomUUID();
+  const [peeked = []] = await inOrder(tx, [
+    peekHitsStatement(turnLimits),
+    {
+      text: `insert into public.messages (id, org_id, conversation_id, role, content, status)
+       values ($1, $2, $3, 'user', $4, 'complete')`,
+      params: [messageId, input.agent.orgId, row.id, input.request.message],
+    },
+    {
+      text: `update public.conversations set message_count = message_count + 1, last_message_at = now(),
+         visitor = case when $2::jsonb = '{}'::jsonb then visitor else visitor || $2::jsonb end
+       where id = $1`,
+      params: [row.id, JSON.stringify(input.request.visitor ?? {})],
+    },
+    messageEventStatement(messageId),
+  ]);
+  refuseWhenFull(peeked, turnLimits);
+  return {
+    conversationId: row.id,
+    rateLimits: turnLimits,
+    userMessageId: messageId,
+    replyId: messageId,
+    history: [],
+    stage: 'opening',
+    hasLead: row.has_lead,
+    held: row.status as 'handoff_requested' | 'human',
   };
 }
 

@@ -7,6 +7,8 @@ export interface VisitorConversation {
   id: string;
   message_count: number;
   has_lead: boolean;
+  /** `active`, `handoff_requested`, `human` or `closed` (docs/handoff.md). */
+  status: string;
 }
 
 /**
@@ -24,7 +26,7 @@ export async function findVisitorConversation(
   },
 ): Promise<VisitorConversation> {
   const [row] = await tx.query<VisitorConversation & { visitor_token_hash: string }>(
-    `select c.id, c.message_count, c.visitor_token_hash,
+    `select c.id, c.message_count, c.visitor_token_hash, c.status,
        exists (select 1 from public.leads l where l.conversation_id = c.id) as has_lead
      from public.conversations c
      where c.id = $1 and c.agent_id = $2 ${options.forUpdate ? 'for update of c' : ''}`,
@@ -35,5 +37,5 @@ export async function findVisitorConversation(
     const sent = options.token ? sha256Hex(options.token) : '';
     if (!timingSafeEqual(sent, row.visitor_token_hash)) throw notFound('Conversation');
   }
-  return { id: row.id, message_count: row.message_count, has_lead: row.has_lead };
+  return { id: row.id, message_count: row.message_count, has_lead: row.has_lead, status: row.status };
 }

@@ -16,6 +16,12 @@ export function createPgliteDatabase(pg: PGlite): Database {
     async exec(script: string) {
       await pg.transaction((tx) => tx.exec(script));
     },
+    // One connection: it receives its own notifications, at commit, as Postgres delivers them.
+    async listen(channel, onNotify, onListening) {
+      const stop = await pg.listen(channel, onNotify);
+      onListening?.();
+      return stop;
+    },
     close: () => pg.close(),
   };
 }

@@ -69,6 +69,12 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
     async exec(script: string) {
       await sql.begin((tx) => tx.unsafe(script).simple());
     },
+    // postgres.js keeps a connection of its own for LISTEN (outside the pool) and re-listens after a reconnect.
+    // A transaction-mode pooler (Supavisor 6543) cannot hold a LISTEN: use the direct URL for live channels.
+    async listen(channel, onNotify, onListening) {
+      const subscription = await sql.listen(channel, onNotify, onListening);
+      return () => subscription.unlisten();
+    },
     close: () => sql.end({ timeout: 5 }),
   };
 }

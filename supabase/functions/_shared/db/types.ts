@@ -23,6 +23,16 @@ export interface Database extends Queryable {
    * pipeline leave it out (see tenant.ts `withTenantAtOnce`).
    */
   atOnce?(statements: readonly Statement[]): Promise<Row[][]>;
+  /**
+   * LISTENs on `channel` on a connection of its own and calls `onNotify` with each payload; `onListening` runs
+   * each time the listen is (re)established (notifications sent while it was down are lost: re-read then).
+   * Resolves to a function that stops listening.
+   */
+  listen?(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onListening?: () => void,
+  ): Promise<() => Promise<void>>;
   /** Runs a script of several statements (migrations, seed) in one transaction of its own. */
   exec(script: string): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 // The Kommo integration's settings, from the environment (`supabase secrets set …`).
 import type { Env } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
+import { encryptionKeyFrom } from '../secrets/encryptionKey.ts';
 
 export interface KommoConfig {
   clientId: string;
@@ -50,20 +51,4 @@ export function kommoConfigFromEnv(env: Env): KommoConfig {
       millisecondsFrom(env, 'KOMMO_REQUEST_TIMEOUT_MS', KOMMO_REQUEST_TIMEOUT_MS),
     ),
   };
-}
-
-export function encryptionKeyFrom(base64: string): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = Uint8Array.from(atob(base64.trim()), (ch) => ch.charCodeAt(0));
-  } catch {
-    throw new ApiError('unavailable', 'CLOSER_ENCRYPTION_KEY must be base64 (openssl rand -base64 32)');
-  }
-  if (bytes.length !== 32) {
-    throw new ApiError(
-      'unavailable',
-      `CLOSER_ENCRYPTION_KEY must be 32 bytes of base64, not ${bytes.length}`,
-    );
-  }
-  return bytes;
 }

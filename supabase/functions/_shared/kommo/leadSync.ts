@@ -31,6 +31,7 @@ import {
   transcriptText,
 } from './leadBody.ts';
 import { LEAD_SYNC_JOB } from './leadQueue.ts';
+import { runMeetingJobs } from './meetingSync.ts';
 import { hotHandOff } from './qualificationBody.ts';
 
 export { leadMarker } from './leadBody.ts';
@@ -142,6 +143,8 @@ export async function runKommoJobs(deps: WorkerDeps, limit = 10): Promise<Worker
     if (report.claimed++ === 0) await deps.db.transaction((tx) => sweepOldWindows(tx));
     report[await runJob(deps, config, timings, job)]++;
   }
+  // Meetings go after the leads they belong to (a meeting waits for its lead to be in Kommo).
+  await runMeetingJobs(deps, config, timings, report, limit);
   return report;
 }
 

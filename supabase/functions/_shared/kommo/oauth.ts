@@ -3,9 +3,9 @@
 import { randomToken, sha256Hex } from '../crypto.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
+import { sign, verify } from '../secrets/sealed.ts';
 import { kommoClient } from './client.ts';
 import type { KommoConfig } from './config.ts';
-import { sign, verify } from './secrets.ts';
 import { exchangeCode, storeTokens } from './tokens.ts';
 import { ensureWebhookToken, registerWebhook, webhookUrlFor } from './webhookRegistration.ts';
 

@@ -4,8 +4,8 @@
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
+import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
 import type { KommoConfig } from './config.ts';
-import { decryptSecret, encryptSecret } from './secrets.ts';
 
 export interface KommoTokens {
   accessToken: string;

@@ -2,9 +2,9 @@
 // connection and encrypted to show the URL to the organisation's admins; registered in Kommo when allowed.
 import { randomToken, sha256Hex } from '../crypto.ts';
 import type { Queryable, Row } from '../db/types.ts';
+import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
 import type { KommoApi } from './api.ts';
 import type { KommoConfig } from './config.ts';
-import { decryptSecret, encryptSecret } from './secrets.ts';
 
 /** The lead events Closer reads: stage changes (won, lost, any stage) and deletions. */
 export const WEBHOOK_EVENTS = ['status_lead', 'delete_lead'] as const;

@@ -12,6 +12,8 @@ export type ChatAgent = Omit<Agent, 'model' | 'contextWindow'> & {
   model: string;
   /** Tokens the prompt plus the reply may use. */
   contextWindow: number;
+  /** The organisation has a booking provider connected (read with the agent for a chat turn). */
+  bookingConnected?: boolean;
 };
 
 /** Settles model and window; null model with no deployment default throws 503 `unavailable`. */

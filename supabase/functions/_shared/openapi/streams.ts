@@ -1,6 +1,7 @@
 // The two Server-Sent Event streams as response content: the chat protocol and the OpenAI-compatible one.
 import {
   chatEventSchemas,
+  conversationEventSchemas,
   openAiChatCompletionChunk,
   openAiStreamError,
   VISITOR_TOKEN_HEADER,
@@ -25,6 +26,21 @@ export const chatStreamDescription =
   '`error` {code, message, retryAfter?}; `: ping` comments keep an idle stream open. The text/event-stream ' +
   'schema below describes one event as { event, data }. Keep the visitorToken and send it back in ' +
   `${VISITOR_TOKEN_HEADER} to continue the conversation.`;
+
+/** `GET /chat/conversations/:id/events`: one message as `{ event, id?, data }`. */
+export const conversationEventStream = z.union(
+  Object.entries({ ...conversationEventSchemas, error: chatEventSchemas.error }).map(
+    ([event, data]): z.ZodMiniType => z.object({ event: z.literal(event), id: z.optional(z.string()), data }),
+  ),
+);
+
+export const conversationEventStreamDescription =
+  'Server-Sent Events of the conversation: `message` {messageId, role, content, author?, createdAt} (operator ' +
+  "messages; the visitor's while a person is involved), `state` {status, assignee} and `typing` {role, typing, " +
+  'name?}. Stored events (`message`, `state`) carry an `id`: reconnect with `Last-Event-ID` to get everything ' +
+  "after it (without it, the conversation's events from the start). The stream ends by itself after " +
+  'CLOSER_EVENTS_STREAM_SECONDS (120 s) and sends `retry`; `error` {code, message} ends it when the database fails. ' +
+  '`: ping` comments keep an idle stream open.';
 
 /** `stream: true`: `data: <chunk>` lines, an error line if the reply failed, then `data: [DONE]`. */
 export const openAiEventStream = z.union([openAiChatCompletionChunk, openAiStreamError, z.literal('[DONE]')]);

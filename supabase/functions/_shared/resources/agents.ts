@@ -3,6 +3,7 @@ import {
   type Agent,
   type AgentUpdate,
   type agentCreate,
+  agentHandoff,
   agentRateLimits,
   agentTheme,
   leadCaptureSettings,
@@ -43,7 +44,9 @@ export function agentFromRow(row: Row): Agent {
     status: row.status as Agent['status'],
     knowledgeCategoryIds: (row.knowledge_category_ids as string[] | null) ?? [],
     rateLimits: agentRateLimits.parse(row.rate_limits ?? {}),
+    handoff: agentHandoff.parse(row.handoff ?? {}),
     proactiveOpenSeconds: (row.proactive_open_seconds as number | null) ?? null,
+    stageSuggestions: (row.stage_suggestions as Agent['stageSuggestions'] | undefined) ?? {},
     publishableKey: row.publishable_key as string,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
@@ -180,9 +183,9 @@ export async function createAgent(
   const [row] = await tx.query<{ id: string }>(
     `insert into public.agents (org_id, name, slug, description, persona, goal, language, model, temperature,
        max_tokens, greeting, starter_prompts, lead_capture, allowed_origins, theme, status, publishable_key,
-       rate_limits, proactive_open_seconds, context_window)
+       rate_limits, proactive_open_seconds, context_window, handoff, stage_suggestions)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15::jsonb, $16, $17, $18::jsonb, $19,
-       $20)
+       $20, $21::jsonb, $22::jsonb)
      returning id`,
     [
       orgId,
@@ -205,6 +208,8 @@ export async function createAgent(
       JSON.stringify(input.rateLimits),
       input.proactiveOpenSeconds,
       input.contextWindow,
+      JSON.stringify(input.handoff),
+      JSON.stringify(input.stageSuggestions),
     ],
   );
   await setCategories(tx, orgId, row!.id, input.knowledgeCategoryIds);
@@ -230,6 +235,8 @@ const columns: Record<Exclude<keyof AgentUpdate, 'knowledgeCategoryIds'>, [strin
   status: ['status'],
   rateLimits: ['rate_limits', 'jsonb'],
   proactiveOpenSeconds: ['proactive_open_seconds'],
+  handoff: ['handoff', 'jsonb'],
+  stageSuggestions: ['stage_suggestions', 'jsonb'],
 };
 
 export async function updateAgent(tx: Queryable, id: string, patch: AgentUpdate): Promise<Agent> {

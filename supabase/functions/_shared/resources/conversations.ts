@@ -1,5 +1,5 @@
 // Conversations, messages and leads between rows and the wire; shared by the admin API and the chat.
-import type { Conversation, Lead, LeadQualification, Message } from '@closer/contract';
+import type { Conversation, Lead, LeadQualification, Message, Operator } from '@closer/contract';
 import type { Row } from '../db/types.ts';
 import { iso, isoOrNull } from './time.ts';
 
@@ -16,6 +16,7 @@ export function conversationFromRow(row: Row): Conversation {
     metadata: (row.metadata as Conversation['metadata']) ?? {},
     messageCount: row.message_count as number,
     leadId: (row.lead_id as string | null) ?? null,
+    handoff: handoffFromRow(row),
     createdAt: iso(row.created_at),
     lastMessageAt: iso(row.last_message_at),
   };
@@ -34,7 +35,27 @@ export function messageFromRow(row: Row): Message {
     usage: hasUsage
       ? { inputTokens: row.input_tokens as number, outputTokens: (row.output_tokens as number | null) ?? 0 }
       : null,
+    ...(row.author_id ? { author: personFromRow(row, 'author') } : {}),
     createdAt: iso(row.created_at),
+  };
+}
+
+/** The operator named by `<prefix>_kind`, `_id`, `_name` and `_avatar_url` columns. */
+export function personFromRow(row: Row, prefix: 'author' | 'assignee'): Operator {
+  return {
+    kind: row[`${prefix}_kind`] as Operator['kind'],
+    id: row[`${prefix}_id`] as string,
+    name: row[`${prefix}_name`] as string,
+    avatarUrl: (row[`${prefix}_avatar_url`] as string | null) ?? null,
+  };
+}
+
+function handoffFromRow(row: Row): Conversation['handoff'] {
+  if (row.status !== 'handoff_requested' && row.status !== 'human') return null;
+  return {
+    reason: (row.handoff_reason as string | null) ?? null,
+    requestedAt: isoOrNull(row.handoff_requested_at),
+    assignee: row.assignee_id ? personFromRow(row, 'assignee') : null,
   };
 }
 
@@ -48,6 +69,7 @@ export function leadFromRow(row: Row): Lead {
     phone: (row.phone as string | null) ?? null,
     company: (row.company as string | null) ?? null,
     need: (row.need as string | null) ?? null,
+    meeting: (row.meeting as Lead['meeting'] | undefined) ?? null,
     status: row.status as Lead['status'],
     crm: {
       provider: (row.crm_provider as 'kommo' | null) ?? null,

@@ -1,7 +1,7 @@
 // What a visitor (publishable key) is shown of their own rows: their words, the replies and their own details —
 // never the company's CRM state, Kommo ids and stages, sync errors, model names, token counts or the lead's
 // qualification score.
-import type { ConversationWithMessages, Lead, Message, PrivacyExport } from '@closer/contract';
+import type { ConversationWithMessages, Lead, Message, Operator, PrivacyExport } from '@closer/contract';
 
 export function leadForVisitor(lead: Lead): Lead {
   return {
@@ -18,10 +18,26 @@ export function leadForVisitor(lead: Lead): Lead {
   };
 }
 
-export const messageForVisitor = (message: Message): Message => ({ ...message, model: null, usage: null });
+/** An operator as the visitor sees them: a name and a picture, not which member or key it was. */
+const operatorForVisitor = (person: Operator): Operator => ({
+  name: person.name,
+  avatarUrl: person.avatarUrl,
+});
+
+export const messageForVisitor = (message: Message): Message => ({
+  ...message,
+  model: null,
+  usage: null,
+  ...(message.author ? { author: operatorForVisitor(message.author) } : {}),
+});
 
 export const conversationForVisitor = (conversation: ConversationWithMessages): ConversationWithMessages => ({
   ...conversation,
+  handoff: conversation.handoff && {
+    reason: null,
+    requestedAt: conversation.handoff.requestedAt,
+    assignee: conversation.handoff.assignee && operatorForVisitor(conversation.handoff.assignee),
+  },
   messages: conversation.messages.map(messageForVisitor),
 });
 

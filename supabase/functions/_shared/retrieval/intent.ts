@@ -10,6 +10,8 @@ export interface MessageIntent {
   thanks: boolean;
   /** Asks for a person, a call or to be contacted ("Can I talk to a human?", "Перезвоните мне"). */
   contactRequest: boolean;
+  /** Asks for a person to talk to here and now ("Can I talk to a human?", «Позовите оператора»), not a call-back. */
+  personRequest: boolean;
   /** Nothing but small talk ("ok", "yes"), a greeting or thanks (and a name): there is no question to answer. */
   smallTalkOnly: boolean;
 }
@@ -17,7 +19,10 @@ export interface MessageIntent {
 interface Patterns {
   greeting: RegExp;
   thanks: RegExp;
+  /** A call-back or being contacted later. */
   contact: RegExp[];
+  /** A person to talk to. */
+  person: RegExp[];
   /** Pleasantries that are no question ("how are you?"). */
   pleasantry: RegExp;
   /** Words that may go with a greeting or thanks without making it a question ("there", "a lot"). */
@@ -38,12 +43,15 @@ const patterns: Record<string, Patterns> = {
     contact: [
       /\b(call|ring|phone) me\b/i,
       /\b(request|want|need|schedule|arrange|get|like|have) (a )?call ?back\b/i,
-      /\b(talk|speak|chat) (to|with) (a |an |some |your )?(real )?(human|person|people|someone|somebody|agent|manager|representative|rep|operator|salesperson|sales rep|consultant|advisor|team member)\b/i,
-      /\b(human|live) (agent|being|person|support)\b/i,
-      /\breal person\b/i,
       /\b(contact|reach) me\b/i,
       /\bhave (someone|somebody|a person) (call|contact|reach)\b/i,
       /\bget in touch with me\b/i,
+    ],
+    person: [
+      /\b(talk|speak|chat) (to|with) (a |an |some |your )?(real )?(human|person|people|someone|somebody|agent|manager|representative|rep|operator|salesperson|sales rep|consultant|advisor|team member)\b/i,
+      /\b(human|live) (agent|being|person|support)\b/i,
+      /\breal person\b/i,
+      /\b(connect|transfer|put) me (to|through to|with) (a |an |some |your )?(human|person|agent|manager|operator|representative)\b/i,
     ],
     pleasantry: /how are you( doing)?|how's it going|nice to meet you/giu,
     filler:
@@ -59,6 +67,8 @@ const patterns: Record<string, Patterns> = {
       /перезвон/iu,
       /(позвоните|наберите|звякните) мне/iu,
       /свяж(итесь|ись) со мной|связаться со мной/iu,
+    ],
+    person: [
       /(поговорить|пообщаться|связаться|соедините|переключите)( меня)? (с|со) (живым )?(человеком|оператором|менеджером|специалистом|консультантом|сотрудником)/iu,
       /(позовите|нужен|нужна|хочу|дайте) (живого )?(человека|оператора|менеджера|специалиста|консультанта|сотрудника)/iu,
       /живо(й|го|м) человек/iu,
@@ -69,22 +79,16 @@ const patterns: Record<string, Patterns> = {
   es: {
     greeting: new RegExp(`${start}(hola|buen(os|as) (días|dias|tardes|noches)|saludos)${end}`, 'iu'),
     thanks: new RegExp(`${start}(gracias|muchas gracias)${end}`, 'iu'),
-    contact: [
-      /ll[aá]m(e|en)me|llamarme/iu,
-      /hablar con (una persona|un humano|alguien|un agente|un asesor)/iu,
-      /cont[aá]ct(e|en)me/iu,
-    ],
+    contact: [/ll[aá]m(e|en)me|llamarme/iu, /cont[aá]ct(e|en)me/iu],
+    person: [/hablar con (una persona|un humano|alguien|un agente|un asesor)/iu],
     pleasantry: /qu[eé] tal|c[oó]mo est[aá]s?/giu,
     filler: /^(a|todos|de|nuevo|mil)$/iu,
   },
   pt: {
     greeting: new RegExp(`${start}(olá|ola|oi|bom dia|boa tarde|boa noite)${end}`, 'iu'),
     thanks: new RegExp(`${start}(obrigad[oa]|valeu)${end}`, 'iu'),
-    contact: [
-      /me ligue|ligar para mim|me liga/iu,
-      /falar com (uma pessoa|um humano|algu[eé]m|um atendente|um consultor)/iu,
-      /entr(e|em) em contato comigo/iu,
-    ],
+    contact: [/me ligue|ligar para mim|me liga/iu, /entr(e|em) em contato comigo/iu],
+    person: [/falar com (uma pessoa|um humano|algu[eé]m|um atendente|um consultor)/iu],
     pleasantry: /tudo bem|como vai/giu,
     filler: /^(a|todos|de|novo|muito)$/iu,
   },
@@ -103,7 +107,9 @@ export function readIntent(message: string, language: string, agentName = ''): M
   const opener = (kind: 'greeting' | 'thanks') => sets.find((p) => p[kind].test(message));
   const greeting = opener('greeting');
   const thanks = opener('thanks');
-  const contactRequest = sets.some((p) => p.contact.some((pattern) => pattern.test(message)));
+  const personRequest = sets.some((p) => p.person.some((pattern) => pattern.test(message)));
+  const contactRequest =
+    personRequest || sets.some((p) => p.contact.some((pattern) => pattern.test(message)));
   let rest = message;
   for (const p of sets)
     rest = rest.replace(p.greeting, ' ').replace(p.thanks, ' ').replace(p.pleasantry, ' ');
@@ -114,6 +120,7 @@ export function readIntent(message: string, language: string, agentName = ''): M
     greeting: Boolean(greeting),
     thanks: Boolean(thanks),
     contactRequest,
+    personRequest,
     smallTalkOnly:
       !contactRequest && (isSmallTalk(message) || (Boolean(greeting || thanks) && words.every(filler))),
   };

@@ -1,5 +1,5 @@
-// The organisation's webhook endpoints and their signing secrets, read and written in the caller's tenant
-// transaction (RLS admits owners, admins, secret keys and the worker).
+// The organisation's webhook endpoints and their signing secrets (sealed: sealedSecrets.ts), read and written in
+// the caller's tenant transaction (RLS admits owners, admins, secret keys and the worker).
 import type {
   WebhookDelivery,
   WebhookEndpoint,
@@ -11,7 +11,7 @@ import type { Queryable, Row } from '../db/types.ts';
 import { ApiError, notFound } from '../http/errors.ts';
 import { enqueueJob } from '../outbox/jobs.ts';
 import { iso, isoOrNull } from '../resources/time.ts';
-import { newSigningSecret } from './signing.ts';
+import { addSigningSecret } from './sealedSecrets.ts';
 
 export const WEBHOOK_DELIVERY_JOB = 'webhooks.deliver';
 /** An organisation has at most this many endpoints. */
@@ -52,9 +52,13 @@ export async function readEndpoint(tx: Queryable, endpointId: string): Promise<W
   return endpointFromRow(row);
 }
 
-/** Creates an endpoint with a fresh secret; answers both (the secret is never shown again). */
+/**
+ * Creates an endpoint with a fresh secret, stored sealed under `key` (signingSecretKey); answers both (the secret
+ * is never shown again).
+ */
 export async function createEndpoint(
   tx: Queryable,
+  key: Uint8Array,
   orgId: string,
   input: WebhookEndpointCreate,
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
@@ -71,12 +75,7 @@ export async function createEndpoint(
      values ($1, $2, $3, $4::text[], $5) returning id`,
     [orgId, input.url, input.description ?? '', [...new Set(input.eventTypes)], input.enabled ?? true],
   );
-  const secret = newSigningSecret();
-  await tx.query('insert into public.webhook_secrets (org_id, endpoint_id, secret) values ($1, $2, $3)', [
-    orgId,
-    row!.id,
-    secret,
-  ]);
+  const secret = await addSigningSecret(tx, key, orgId, row!.id);
   return { endpoint: await readEndpoint(tx, row!.id), secret };
 }
 
@@ -116,10 +115,12 @@ export async function deleteEndpoint(tx: Queryable, endpointId: string): Promise
 
 /**
  * Makes a new current secret; the secrets signing until now keep signing for `overlapSeconds` more (at most),
- * so receivers can switch without missing an event. Secrets past their overlap are removed.
+ * so receivers can switch without missing an event. Secrets past their overlap are removed. The new one is
+ * stored sealed under `key`, like every other.
  */
 export async function rotateSecret(
   tx: Queryable,
+  key: Uint8Array,
   orgId: string,
   endpointId: string,
   overlapSeconds: number,
@@ -137,24 +138,8 @@ export async function rotateSecret(
   await tx.query('delete from public.webhook_secrets where endpoint_id = $1 and expires_at <= now()', [
     endpointId,
   ]);
-  const secret = newSigningSecret();
-  await tx.query('insert into public.webhook_secrets (org_id, endpoint_id, secret) values ($1, $2, $3)', [
-    orgId,
-    endpointId,
-    secret,
-  ]);
+  const secret = await addSigningSecret(tx, key, orgId, endpointId);
   return { endpoint: await readEndpoint(tx, endpointId), secret };
-}
-
-/** The secrets that sign now: the current one first, then any still in their overlap. */
-export async function signingSecrets(tx: Queryable, endpointId: string): Promise<string[]> {
-  const rows = await tx.query<{ secret: string }>(
-    `select secret from public.webhook_secrets
-     where endpoint_id = $1 and (expires_at is null or expires_at > now())
-     order by expires_at is null desc, created_at desc`,
-    [endpointId],
-  );
-  return rows.map((row) => row.secret);
 }
 
 const ATTEMPTS_SHOWN = 10;

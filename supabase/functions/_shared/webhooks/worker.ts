@@ -1,8 +1,8 @@
-// The webhooks worker: sends due deliveries through the outbox, one job per delivery. A run signs the stored body
-// with the endpoint's current secrets, sends it outside any transaction, then logs the attempt and decides what
-// follows in one transaction fenced on the job's lease: done, a retry after the backoff, or — when the schedule
-// is used up and the endpoint has not succeeded since the event — the end of the delivery and the endpoint
-// disabled with the reason.
+// The webhooks worker: sends due deliveries through the outbox, one job per delivery. A run opens the endpoint's
+// current secrets (sealed at rest: sealedSecrets.ts), signs the stored body with them, sends it outside any
+// transaction, then logs the attempt and decides what follows in one transaction fenced on the job's lease:
+// done, a retry after the backoff, or — when the schedule is used up and the endpoint has not succeeded since
+// the event — the end of the delivery and the endpoint disabled with the reason.
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
@@ -10,7 +10,13 @@ import { type ResolveHost, resolveWithDns } from '../knowledge/web/addresses.ts'
 import { logFailure } from '../log.ts';
 import { type ClaimedJob, claimNextJob, finishJob, LeaseLostError } from '../outbox/jobs.ts';
 import { privateWebhooksAllowed, type SendResult, sendWebhook } from './destination.ts';
-import { signingSecrets, WEBHOOK_DELIVERY_JOB } from './endpoints.ts';
+import { WEBHOOK_DELIVERY_JOB } from './endpoints.ts';
+import {
+  openSigningSecrets,
+  type SealedSigningSecret,
+  sealedSigningSecrets,
+  signingSecretKey,
+} from './sealedSecrets.ts';
 import { signedHeaders } from './signing.ts';
 
 /**
@@ -55,7 +61,7 @@ interface LoadedDelivery {
   body: string;
   createdAt: Date;
   lastSuccessAt: Date | null;
-  secrets: string[];
+  secrets: SealedSigningSecret[];
 }
 
 async function loadDelivery(tx: Queryable, deliveryId: string): Promise<LoadedDelivery | null> {
@@ -75,7 +81,7 @@ async function loadDelivery(tx: Queryable, deliveryId: string): Promise<LoadedDe
     body: row.body as string,
     createdAt: new Date(row.created_at as string),
     lastSuccessAt: row.last_success_at ? new Date(row.last_success_at as string) : null,
-    secrets: await signingSecrets(tx, row.endpoint_id as string),
+    secrets: await sealedSigningSecrets(tx, row.endpoint_id as string),
   };
 }
 
@@ -110,6 +116,40 @@ async function giveUp(tx: Queryable, delivery: LoadedDelivery, error: string, di
   );
 }
 
+/**
+ * The delivery's signing secrets in plain text, or why it cannot be signed (CLOSER_ENCRYPTION_KEY unset, or
+ * none of the secrets opens: the key changed, or a row was moved). Secrets that do not open are logged and left
+ * out; the others still sign.
+ */
+async function openSecrets(
+  env: Env,
+  delivery: LoadedDelivery,
+  jobId: string,
+): Promise<string[] | { error: string }> {
+  let key: Uint8Array;
+  try {
+    key = signingSecretKey(env);
+  } catch (error) {
+    logFailure(error, { where: 'webhooks worker', jobId, endpointId: delivery.endpointId });
+    return { error: 'Not sent: CLOSER_ENCRYPTION_KEY is not set (or not 32 bytes), so it cannot be signed' };
+  }
+  const { secrets, unopened } = await openSigningSecrets(key, delivery.endpointId, delivery.secrets);
+  if (unopened.length > 0) {
+    logFailure(new Error('webhook signing secrets that do not open under CLOSER_ENCRYPTION_KEY'), {
+      level: 'warn',
+      where: 'webhooks worker',
+      jobId,
+      endpointId: delivery.endpointId,
+      secretIds: unopened,
+    });
+  }
+  if (secrets.length > 0) return secrets;
+  return {
+    error:
+      'Not sent: the signing secret does not decrypt with CLOSER_ENCRYPTION_KEY (was the key changed?); rotate the secret',
+  };
+}
+
 async function runDelivery(
   deps: WebhookWorkerDeps,
   job: ClaimedJob<{ deliveryId?: unknown }>,
@@ -126,8 +166,11 @@ async function runDelivery(
     return 'failed';
   }
   if (!delivery.enabled || delivery.secrets.length === 0) {
+    const reason = delivery.enabled
+      ? 'The endpoint has no signing secret: rotate it to make one'
+      : 'The endpoint is disabled';
     await tenant(async (tx) => {
-      await giveUp(tx, delivery, 'The endpoint is disabled', false);
+      await giveUp(tx, delivery, reason, false);
       await finishJob(tx, job, done);
     });
     return 'failed';
@@ -137,13 +180,21 @@ async function runDelivery(
     deps.timeoutMs ?? (Number(deps.env.WEBHOOK_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS),
     Math.floor(leaseMs / 2),
   );
-  const headers = signedHeaders(delivery.eventId, new Date(), delivery.body, delivery.secrets);
-  const sent = await sendWebhook(delivery.url, { ...headers }, delivery.body, {
-    fetch: deps.fetch,
-    resolve: deps.resolve ?? resolveWithDns,
-    allowPrivate: privateWebhooksAllowed(deps.env),
-    timeoutMs,
-  });
+  const secrets = await openSecrets(deps.env, delivery, job.id);
+  // Not signable is Closer's fault, not the receiver's: it is logged and retried, and never disables the endpoint.
+  const sent: SendResult = Array.isArray(secrets)
+    ? await sendWebhook(
+        delivery.url,
+        { ...signedHeaders(delivery.eventId, new Date(), delivery.body, secrets) },
+        delivery.body,
+        {
+          fetch: deps.fetch,
+          resolve: deps.resolve ?? resolveWithDns,
+          allowPrivate: privateWebhooksAllowed(deps.env),
+          timeoutMs,
+        },
+      )
+    : { statusCode: null, latencyMs: 0, responseExcerpt: '', error: secrets.error, succeeded: false };
   const schedule = deps.retrySchedule ?? RETRY_SCHEDULE_SECONDS;
   const waitSeconds = schedule[job.attempts - 1];
   return tenant(async (tx) => {
@@ -163,7 +214,7 @@ async function runDelivery(
       return 'delivered';
     }
     if (waitSeconds === undefined) {
-      await giveUp(tx, delivery, sent.error ?? 'failed', true);
+      await giveUp(tx, delivery, sent.error ?? 'failed', Array.isArray(secrets));
       await finishJob(tx, job, { status: 'failed', payload, error: sent.error });
       return 'failed';
     }

@@ -46,6 +46,9 @@ export interface AgentDraft {
   rateLimits: Record<(typeof rateLimitKeys)[number], string>;
   /** Empty: never opens by itself. */
   proactiveOpenSeconds: string;
+  handoff: Agent['handoff'];
+  /** Quick replies per script stage (set through the API; kept as they are here). */
+  stageSuggestions: Agent['stageSuggestions'];
 }
 
 const text = (value: number | null) => (value === null ? '' : String(value));
@@ -77,6 +80,8 @@ export function draftOf(agent: Agent): AgentDraft {
       rateLimitKeys.map((key) => [key, String(agent.rateLimits[key])]),
     ) as AgentDraft['rateLimits'],
     proactiveOpenSeconds: text(agent.proactiveOpenSeconds),
+    handoff: { ...agent.handoff },
+    stageSuggestions: agent.stageSuggestions,
   };
 }
 
@@ -110,6 +115,8 @@ export function bodyOf(draft: AgentDraft): EditableFields {
       rateLimitKeys.map((key) => [key, number(draft.rateLimits[key])]),
     ) as EditableFields['rateLimits'],
     proactiveOpenSeconds: numberOrNull(draft.proactiveOpenSeconds),
+    handoff: draft.handoff,
+    stageSuggestions: draft.stageSuggestions,
   };
 }
 

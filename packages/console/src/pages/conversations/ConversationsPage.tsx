@@ -16,12 +16,13 @@ import { PeriodFields } from '../../ui/PeriodFields.tsx';
 import { periodInstants } from '../../ui/period.ts';
 import { Empty, ErrorState, Loading, useLoad } from '../../ui/states.tsx';
 import { type Column, Table } from '../../ui/Table.tsx';
+import { StatusBadge } from './StatusBadge.tsx';
 import '../../ui/listPages.css';
 import './conversations.css';
 
 export interface ConversationFilterForm {
   agentId: string;
-  status: '' | 'active' | 'closed';
+  status: '' | Conversation['status'];
   from: string;
   to: string;
   hasLead: '' | 'true' | 'false';
@@ -120,9 +121,12 @@ export default function ConversationsPage() {
     {
       header: t('conversations.status'),
       cell: (c) => (
-        <span class={c.status === 'active' ? 'badge' : 'badge badge-paused'}>
-          {t(c.status === 'active' ? 'conversations.active' : 'conversations.closed')}
-        </span>
+        <>
+          <StatusBadge status={c.status} />
+          {c.status === 'handoff_requested' && c.handoff?.requestedAt && (
+            <span class="muted"> {formatDateTime(c.handoff.requestedAt)}</span>
+          )}
+        </>
       ),
     },
     {
@@ -224,6 +228,8 @@ function ConversationFilterFields({
           >
             <option value="">{t('filters.any')}</option>
             <option value="active">{t('conversations.active')}</option>
+            <option value="handoff_requested">{t('conversations.handoff_requested')}</option>
+            <option value="human">{t('conversations.human')}</option>
             <option value="closed">{t('conversations.closed')}</option>
           </select>
         )}

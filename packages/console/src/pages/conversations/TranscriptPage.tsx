@@ -13,6 +13,8 @@ import { PageHeader } from '../../ui/PageHeader.tsx';
 import { ErrorState, Loaded, useLoad } from '../../ui/states.tsx';
 import { LeadSummary } from '../leads/LeadSummary.tsx';
 import { visitorLabel } from './ConversationsPage.tsx';
+import { OperatorPanel } from './OperatorPanel.tsx';
+import { StatusBadge } from './StatusBadge.tsx';
 import '../../ui/listPages.css';
 import './conversations.css';
 
@@ -30,7 +32,8 @@ export default function TranscriptPage({ params }: PageProps) {
     const lead = read.leadId ? await api().leads.retrieve(read.leadId) : null;
     return { conversation: read, lead };
   }, [id, currentOrgId.value]);
-  const active = conversation.data?.conversation.status === 'active';
+  // Read again every few seconds while it is open: replies, and a visitor waiting for a person.
+  const active = (conversation.data?.conversation.status ?? 'closed') !== 'closed';
   const reload = conversation.reload;
   useEffect(() => {
     if (!active) return;
@@ -57,12 +60,9 @@ export default function TranscriptPage({ params }: PageProps) {
             <PageHeader title={t('transcript.title', { visitor: visitorLabel(c) })} />
             <p class="muted">
               {agentName(agents.data, c.agentId, t('conversations.deletedAgent'))} ·{' '}
-              {formatDateTime(c.createdAt)} ·{' '}
-              <span class={c.status === 'active' ? 'badge' : 'badge badge-paused'}>
-                {t(c.status === 'active' ? 'conversations.active' : 'conversations.closed')}
-              </span>
+              {formatDateTime(c.createdAt)} · <StatusBadge status={c.status} />
             </p>
-            {c.status === 'active' && <p class="muted live-note">{t('transcript.live')}</p>}
+            {c.status !== 'closed' && <p class="muted live-note">{t('transcript.live')}</p>}
             <div class="split transcript-split">
               <section aria-labelledby="transcript-log">
                 <h2 id="transcript-log" class="visually-hidden">
@@ -77,6 +77,7 @@ export default function TranscriptPage({ params }: PageProps) {
                 </div>
               </section>
               <div>
+                {c.status !== 'closed' && <OperatorPanel conversation={c} onChange={reload} />}
                 <VisitorCard conversation={c} />
                 <section class="card" aria-labelledby="transcript-lead">
                   <h2 id="transcript-lead">{t('transcript.lead')}</h2>
@@ -120,11 +121,13 @@ export function replyNote(
 function MessageItem({ message }: { message: Message }) {
   const note = replyNote(message);
   const visitor = message.role === 'user';
+  const who = message.author
+    ? `${t('transcript.operator')} ${message.author.name}`
+    : t(visitor ? 'transcript.you' : 'transcript.agent');
   return (
     <li class={`transcript-message ${visitor ? 'from-visitor' : 'from-agent'}${note ? ' has-note' : ''}`}>
       <div class="transcript-meta">
-        <strong>{t(visitor ? 'transcript.you' : 'transcript.agent')}</strong>{' '}
-        <time dateTime={message.createdAt}>{formatDateTime(message.createdAt)}</time>
+        <strong>{who}</strong> <time dateTime={message.createdAt}>{formatDateTime(message.createdAt)}</time>
         {message.usage && (
           <span class="muted">
             {' · '}

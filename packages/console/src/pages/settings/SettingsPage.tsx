@@ -9,17 +9,19 @@ import { Tabs } from '../../ui/Tabs.tsx';
 import { BillingSection } from '../billing/BillingSection.tsx';
 import { WebhooksSection } from '../webhooks/WebhooksSection.tsx';
 import { ApiKeysSection } from './ApiKeysSection.tsx';
+import { BookingSection } from './BookingSection.tsx';
 import { KommoSection } from './KommoSection.tsx';
 import { MembersSection } from './MembersSection.tsx';
 import { OrganizationSection } from './OrganizationSection.tsx';
 
-type TabKey = 'organization' | 'members' | 'apiKeys' | 'kommo' | 'webhooks' | 'billing';
+type TabKey = 'organization' | 'members' | 'apiKeys' | 'kommo' | 'booking' | 'webhooks' | 'billing';
 
 const labels: Record<TabKey, MessageKey> = {
   organization: 'settings.tab.organization',
   members: 'settings.tab.members',
   apiKeys: 'settings.tab.apiKeys',
   kommo: 'settings.tab.kommo',
+  booking: 'settings.tab.booking',
   webhooks: 'settings.tab.webhooks',
   billing: 'settings.tab.billing',
 };
@@ -29,7 +31,7 @@ export default function SettingsPage() {
   const staffOnly = role === 'member';
   const available: TabKey[] = staffOnly
     ? ['organization', 'members']
-    : ['organization', 'members', 'apiKeys', 'kommo', 'webhooks', 'billing'];
+    : ['organization', 'members', 'apiKeys', 'kommo', 'booking', 'webhooks', 'billing'];
   const asked = new URLSearchParams(useSearch()).get('tab') as TabKey | null;
   const [tab, setTab] = useState<TabKey>(asked && available.includes(asked) ? asked : 'organization');
   return (
@@ -45,6 +47,7 @@ export default function SettingsPage() {
         {tab === 'members' && <MembersSection />}
         {tab === 'apiKeys' && <ApiKeysSection />}
         {tab === 'kommo' && <KommoSection />}
+        {tab === 'booking' && <BookingSection />}
         {tab === 'webhooks' && <WebhooksSection />}
         {tab === 'billing' && <BillingSection />}
       </Tabs>

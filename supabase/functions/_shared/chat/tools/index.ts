@@ -1,12 +1,21 @@
 // Every tool the chat model may call. A new skill adds its module here; the engine knows none by name.
 import type { LlmTool } from '../../llm/types.ts';
+import { bookMeetingTool } from './bookMeeting.ts';
 import { captureLeadTool } from './captureLead.ts';
+import { findSlotsTool } from './findSlots.ts';
 import { recordQualificationTool } from './recordQualification.ts';
+import { requestHumanTool } from './requestHuman.ts';
 import type { ChatTool, ToolCallContext, ToolOffer, ToolResult } from './types.ts';
 
 export type { ChatTool, ToolCallContext, ToolOffer, ToolResult } from './types.ts';
 
-const CHAT_TOOLS: readonly ChatTool[] = [captureLeadTool, recordQualificationTool];
+const CHAT_TOOLS: readonly ChatTool[] = [
+  captureLeadTool,
+  recordQualificationTool,
+  requestHumanTool,
+  findSlotsTool,
+  bookMeetingTool,
+];
 
 /** The tools offered in a turn (an empty list: the model is called without tools). */
 export function offeredTools(offer: ToolOffer): ChatTool[] {

@@ -1,7 +1,8 @@
 // What a tool the model may call needs from the engine, and what it gives back.
-import type { ChatEvent, Lead } from '@closer/contract';
+import type { ChatEvent, ChatSuggestion, Lead } from '@closer/contract';
 import type { TenantClaims } from '../../db/tenant.ts';
 import type { Database } from '../../db/types.ts';
+import type { Env } from '../../env.ts';
 import type { ChatAgent } from '../../llm/agentModel.ts';
 import type { LlmTool } from '../../llm/types.ts';
 import type { TurnQualification } from '../../qualification/gather.ts';
@@ -15,6 +16,10 @@ export interface ToolCallContext {
   turn: OpenedTurn;
   /** The client's address bucket (null: unknown), for per-address limits. */
   clientAddress: string | null;
+  /** The visitor's IANA time zone from the chat request (null: not sent). */
+  timeZone: string | null;
+  /** The deployment's settings (e.g. CLOSER_ENCRYPTION_KEY for the booking provider's key). */
+  env: Env;
   /** Sends a stream event to the client (e.g. `lead`). */
   emit: (event: ChatEvent) => void;
   /** Logs a failure with the request id; the tool then tells the model the truth. */
@@ -27,6 +32,8 @@ export interface ToolResult {
   content: string;
   /** A lead saved or updated by the call. */
   lead?: Lead;
+  /** Quick replies for the visitor (a `suggestions` event after the reply). */
+  suggestions?: ChatSuggestion[];
 }
 
 /** Whether a tool is offered is decided per turn, before the model is called. */

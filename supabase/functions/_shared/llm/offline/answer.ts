@@ -1,6 +1,7 @@
 // The offline responder's reply: the answer to the question asked (an objection answer only when the objection is
-// there, then the best passage), a greeting back, the lead form for a visitor asking for a person, never the
-// previous reply again word for word, and once per conversation a line saying what is answering.
+// there, then the best passage), a greeting back, the lead form for a visitor asking for a person (word that one
+// is coming when the agent hands over to people), never the previous reply again word for word, and once per
+// conversation a line saying what is answering.
 import { readIntent } from '../../retrieval/intent.ts';
 import type { Grounding } from '../types.ts';
 import { speakerGender } from './gender.ts';
@@ -21,6 +22,12 @@ function compose(grounding: Grounding, p: OfflinePhrases, best: string | undefin
   const wording = again ? 1 : 0;
   const parts: string[] = [];
   if (intent.greeting) parts.push(p.greeting[wording]);
+  if (grounding.handoff === 'requested') {
+    // A person is on the way: no passage, no next question, only that.
+    parts.push(p.handoffRequested[wording]);
+    if (grounding.firstReply !== false) parts.push(p.offlineNote);
+    return parts.join('\n\n');
+  }
   if (intent.thanks) parts.push(p.welcome[wording]);
   const objection = intent.contactRequest ? undefined : grounding.objections[0];
   const passage = intent.contactRequest || intent.smallTalkOnly ? undefined : best;

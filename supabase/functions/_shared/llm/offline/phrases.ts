@@ -12,6 +12,8 @@ export interface OfflinePhrases {
   notFound: [string, string];
   /** A visitor asks for a person or a call-back: the lead form, not "I couldn't find that". */
   contactOffer: [string, string];
+  /** A visitor asked for a person and one has been asked to join this chat (docs/handoff.md). */
+  handoffRequested: [string, string];
   /** Leads in a passage given again, so no reply repeats the previous one verbatim. */
   again: string;
   /** The visitor answered the agent's qualification question: thanks, without searching the knowledge. */
@@ -34,6 +36,10 @@ const english: Build = () => ({
   contactOffer: [
     'Of course. Leave your name and phone number in the form below (or type them here) and a person from the team will call you back.',
     'A person from the team will call you back: the form below takes your name and phone number (or type them here).',
+  ],
+  handoffRequested: [
+    "Of course. I've asked a colleague to join: a person from the team will answer you here in this chat.",
+    'A person from the team has been asked to join and will answer you here shortly.',
   ],
   again: 'To repeat the main point:',
   noted: 'Thank you, noted.',
@@ -70,6 +76,14 @@ const russian: Build = (g) => ({
     'Конечно. Оставьте имя и телефон в форме ниже (или напишите их здесь) — специалист вам перезвонит.',
     'Специалист вам перезвонит: оставьте имя и телефон в форме ниже (или напишите их здесь).',
   ],
+  handoffRequested: [
+    g(
+      'Конечно. Я позвала коллегу: специалист ответит вам здесь, в этом чате.',
+      'Конечно. Я позвал коллегу: специалист ответит вам здесь, в этом чате.',
+      'Конечно. Коллегу уже позвали: специалист ответит вам здесь, в этом чате.',
+    ),
+    'Специалиста уже пригласили в чат: он ответит вам здесь в ближайшее время.',
+  ],
   again: g('Как я уже писала:', 'Как я уже писал:', 'Повторю главное:'),
   noted: g('Спасибо, записала.', 'Спасибо, записал.', 'Спасибо, записано.'),
   nextStep: {
@@ -94,6 +108,10 @@ const spanish: Build = () => ({
     'Por supuesto. Deje su nombre y teléfono en el formulario de abajo (o escríbalos aquí) y una persona del equipo le llamará.',
     'Una persona del equipo le llamará: deje su nombre y teléfono en el formulario de abajo (o escríbalos aquí).',
   ],
+  handoffRequested: [
+    'Por supuesto. He pedido a un compañero que se una: una persona del equipo le responderá aquí, en este chat.',
+    'Una persona del equipo ya ha sido avisada y le responderá aquí en breve.',
+  ],
   again: 'Repito lo principal:',
   noted: 'Gracias, lo anoto.',
   nextStep: {
@@ -116,6 +134,10 @@ const portuguese: Build = () => ({
   contactOffer: [
     'Claro. Deixe seu nome e telefone no formulário abaixo (ou escreva aqui) e uma pessoa da equipe vai ligar para você.',
     'Uma pessoa da equipe vai ligar para você: deixe seu nome e telefone no formulário abaixo (ou escreva aqui).',
+  ],
+  handoffRequested: [
+    'Claro. Chamei um colega: uma pessoa da equipe vai responder você aqui, neste chat.',
+    'Uma pessoa da equipe já foi chamada e vai responder você aqui em breve.',
   ],
   again: 'Repetindo o principal:',
   noted: 'Obrigado, anotado.',

@@ -1,4 +1,5 @@
-// Tokens encrypted at rest with AES-256-GCM, and OAuth states signed with HMAC-SHA-256, on Web Crypto.
+// Secrets sealed at rest with AES-256-GCM (Kommo's OAuth tokens, webhook signing secrets), and Kommo's OAuth
+// states signed with HMAC-SHA-256, on Web Crypto, under CLOSER_ENCRYPTION_KEY (see encryptionKey.ts).
 
 const encoder = new TextEncoder();
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
@@ -6,7 +7,9 @@ const unb64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeA
 const b64url = (bytes: Uint8Array) => b64(bytes).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 const unb64url = (text: string) => unb64(text.replaceAll('-', '+').replaceAll('_', '/'));
 
-// Separate keys for the two jobs, derived from the one secret, so a signature can never be a ciphertext.
+// Separate keys for the two jobs, derived from the one secret, so a signature can never be a ciphertext. The
+// `info` strings name Kommo, the first user, and must stay as they are: every stored ciphertext depends on them.
+// Features are kept apart by what each ciphertext is bound to (`boundTo`), not by the key.
 async function subkey(key: Uint8Array, purpose: 'encrypt' | 'sign'): Promise<CryptoKey> {
   const base = await crypto.subtle.importKey('raw', key as BufferSource, 'HKDF', false, ['deriveKey']);
   const params = {
@@ -23,7 +26,10 @@ async function subkey(key: Uint8Array, purpose: 'encrypt' | 'sign'): Promise<Cry
       ]);
 }
 
-/** `v1.<iv>.<ciphertext>`; the connection id is bound as associated data, so a token cannot be moved to another row. */
+/**
+ * `v1.<iv>.<ciphertext>` (base64url, 12-byte IV, GCM tag appended). `boundTo` (the row's id, or ids) is bound as
+ * associated data, so a sealed value copied to another row does not open there.
+ */
 export async function encryptSecret(key: Uint8Array, plaintext: string, boundTo: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const sealed = await crypto.subtle.encrypt(
@@ -34,6 +40,7 @@ export async function encryptSecret(key: Uint8Array, plaintext: string, boundTo:
   return `v1.${b64url(iv)}.${b64url(new Uint8Array(sealed))}`;
 }
 
+/** The plaintext of `encryptSecret`; throws when the key or `boundTo` differ, or the value was altered. */
 export async function decryptSecret(key: Uint8Array, sealed: string, boundTo: string): Promise<string> {
   const [version, iv, data] = sealed.split('.');
   if (version !== 'v1' || !iv || !data) throw new Error('not a sealed secret');

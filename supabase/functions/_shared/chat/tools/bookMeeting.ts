@@ -1,0 +1,44 @@
+// book_meeting: the model books a time find_slots offered; the result holds the confirmation to pass on.
+import { bookSlot } from '../../booking/chatSkill.ts';
+import { parseToolArguments } from '../leads.ts';
+import type { ChatTool } from './types.ts';
+
+export const bookMeetingTool: ChatTool = {
+  definition: {
+    name: 'book_meeting',
+    description:
+      'Book a meeting at a start time find_slots returned, for the visitor. Needs their email (pass it when they gave it in the chat); without one the visitor is asked for it.',
+    parameters: {
+      type: 'object',
+      properties: {
+        start: { type: 'string', description: 'The slot start exactly as find_slots gave it (UTC ISO 8601)' },
+        email: { type: 'string', description: "The visitor's email, if they gave it" },
+        name: { type: 'string', description: "The visitor's name, if they gave it" },
+      },
+      required: ['start'],
+      additionalProperties: false,
+    },
+  },
+  offered: ({ agent, provider }) => provider !== 'offline' && agent.bookingConnected === true,
+  async run(context, argumentsJson) {
+    const args = parseToolArguments(argumentsJson) ?? {};
+    if (typeof args.start !== 'string' || !Number.isFinite(Date.parse(args.start))) {
+      return {
+        content: 'NOT booked: `start` must be one of the times find_slots returned. Call find_slots first.',
+      };
+    }
+    const given = {
+      ...(typeof args.email === 'string' && args.email.includes('@') ? { email: args.email.trim() } : {}),
+      ...(typeof args.name === 'string' && args.name.trim() ? { name: args.name.trim().slice(0, 200) } : {}),
+    };
+    const reply = await bookSlot(context, new Date(args.start).toISOString(), given);
+    const outcome = reply.booked
+      ? 'BOOKED. Confirm it to the visitor with these exact details and links:'
+      : 'NOT booked. Tell the visitor:';
+    return {
+      content: `${outcome}\n${reply.text}`,
+      suggestions: reply.suggestions,
+      ...(reply.lead ? { lead: reply.lead } : {}),
+    };
+  },
+};

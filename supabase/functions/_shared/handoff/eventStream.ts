@@ -1,0 +1,130 @@
+// A conversation's live channel as Server-Sent Events, over Hono's streamSSE like the chat stream: stored events
+// after `Last-Event-ID` first, then each new one as its notification arrives, typing as it happens, `: ping`
+// while idle. The stream ends by itself before the edge runtime's wall-clock limit (clients reconnect with
+// Last-Event-ID and miss nothing); a database failure ends it with one `error` event, logged with the request id.
+import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { SSE_HEADERS } from '../chat/sse.ts';
+import { type TenantClaims, withTenant } from '../db/tenant.ts';
+import type { Database } from '../db/types.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { EVENT_PAGE, eventsAfter } from './events.ts';
+import { type LiveNote, liveConversations } from './live.ts';
+
+export interface EventStreamTimings {
+  /** Idle time before a `: ping` comment (15 s). */
+  pingMs: number;
+  /** How long one stream stays open before it ends for the client to reconnect (120 s). */
+  maxMs: number;
+  /** How often a stream re-reads when the instance could not LISTEN (2 s). */
+  pollMs: number;
+  /** The reconnection delay sent as the stream's `retry` field (1 s). */
+  retryMs: number;
+}
+
+export interface EventStreamInput {
+  db: Database;
+  claims: TenantClaims;
+  conversationId: string;
+  /** The last event the client has (`Last-Event-ID`); "0": from the start. */
+  afterId: string;
+  timings: EventStreamTimings;
+  requestId: string;
+}
+
+export function conversationEventStream(c: Context, input: EventStreamInput): Response {
+  const { db, claims, conversationId, timings } = input;
+  const hub = liveConversations(db);
+  const response = streamSSE(c, async (stream) => {
+    let last = input.afterId;
+    let lastWrite = performance.now();
+    let finish = () => {};
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    stream.onAbort(() => finish());
+    const send = async (message: { event: string; data: unknown; id?: string }) => {
+      lastWrite = performance.now();
+      await stream.writeSSE({ ...message, data: JSON.stringify(message.data) });
+    };
+
+    // Reads are serialised: a note that arrives during a read makes one more read after it.
+    let reading: Promise<void> | null = null;
+    let again = false;
+    const readOnce = async () => {
+      const events = await withTenant(db, claims, (tx) => eventsAfter(tx, conversationId, last));
+      for (const event of events) {
+        await send({ event: event.type, data: event.data, id: event.id });
+        last = event.id;
+      }
+      return events.length === EVENT_PAGE;
+    };
+    const readNew = (): Promise<void> => {
+      if (reading) {
+        again = true;
+        return reading;
+      }
+      reading = (async () => {
+        do {
+          again = false;
+          if (await readOnce()) again = true;
+        } while (again && !stream.aborted);
+      })()
+        .catch(async (failure: unknown) => {
+          console.error(
+            JSON.stringify({
+              level: 'error',
+              where: 'conversation events',
+              requestId: input.requestId,
+              error: String(failure),
+            }),
+          );
+          const code = isDatabaseUnavailable(failure) ? 'unavailable' : 'internal';
+          await send({
+            event: 'error',
+            data: { code, message: `The live channel stopped (request ${input.requestId}); reconnect` },
+          }).catch(() => undefined);
+          finish();
+        })
+        .finally(() => {
+          reading = null;
+        });
+      return reading;
+    };
+
+    const onNote = (note: LiveNote) => {
+      if (note.type === 'typing') send({ event: 'typing', data: note.data }).catch(() => undefined);
+      else void readNew();
+    };
+    const unsubscribe = await hub.subscribe(conversationId, onNote);
+    const timers = [
+      setTimeout(finish, timings.maxMs),
+      setInterval(
+        () => {
+          if (performance.now() - lastWrite >= timings.pingMs) {
+            lastWrite = performance.now();
+            stream.write(': ping\n\n').catch(() => undefined);
+          }
+          if (!hub.listening) void readNew();
+        },
+        Math.max(10, Math.min(timings.pollMs, Math.floor(timings.pingMs / 3))),
+      ),
+    ];
+    try {
+      await stream.write(`retry: ${timings.retryMs}\n: live channel open\n\n`);
+      await readNew();
+      await finished;
+    } finally {
+      unsubscribe();
+      clearTimeout(timers[0]);
+      clearInterval(timers[1]);
+    }
+  });
+  for (const [name, value] of Object.entries(SSE_HEADERS)) {
+    c.header(name, value);
+    response.headers.set(name, value);
+  }
+  response.headers.delete('connection');
+  response.headers.delete('transfer-encoding');
+  return response;
+}

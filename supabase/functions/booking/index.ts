@@ -1,0 +1,4 @@
+import { serve } from '../_shared/serve.ts';
+import { createBookingApp } from './app.ts';
+
+serve(createBookingApp);

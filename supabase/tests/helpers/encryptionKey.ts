@@ -1,0 +1,3 @@
+// The tests' CLOSER_ENCRYPTION_KEY (not a secret: 32 fixed bytes), as bytes and as the setting's base64.
+export const TEST_ENCRYPTION_KEY_BYTES = new Uint8Array(32).map((_, i) => i * 7 + 1);
+export const TEST_ENCRYPTION_KEY = btoa(String.fromCharCode(...TEST_ENCRYPTION_KEY_BYTES));
