@@ -80,6 +80,7 @@ export function createClient(options: ClientOptions) {
     booking: bookingResource(http),
     privacy: privacyResource(http),
     webhooks: webhooksResource(http),
+    /** Plans, usage and the Stripe subscription (owners, admins, secret keys; deployments that bill only). */
     billing: billingResource(http),
     chat,
     health: healthResource(http),

@@ -15,6 +15,7 @@ import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
 import { requireRoom, textBytes } from '../_shared/billing/usage.ts';
 import { patchRow } from '../_shared/db/patch.ts';
+import type { Queryable } from '../_shared/db/types.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { listPage } from '../_shared/http/pagination.ts';
@@ -211,6 +212,22 @@ export function createKnowledgeBaseApp(runtime: Runtime) {
     body: knowledgeArticleUpdate,
     responses: { 200: knowledgeArticle },
   });
+  // An update that lengthens the text counts against the knowledge limit like a creation; shortening never does.
+  const requireGrowthRoom = async (
+    tx: Queryable,
+    articleId: string,
+    patch: { title?: string | undefined; content?: string | undefined },
+  ) => {
+    if (patch.title === undefined && patch.content === undefined) return;
+    const [now] = await tx.query<{ title: string; content: string }>(
+      'select title, content from public.knowledge_articles where id = $1',
+      [articleId],
+    );
+    if (!now) return;
+    const growth =
+      textBytes(patch.title ?? now.title, patch.content ?? now.content) - textBytes(now.title, now.content);
+    if (growth > 0) await requireRoom(tx, runtime.env, 'knowledgeBytes', growth);
+  };
   app.patch('/articles/:id', updateArticle, async (c) => {
     const articleId = c.req.valid('param').id;
     const patch = c.req.valid('json');
@@ -221,6 +238,7 @@ export function createKnowledgeBaseApp(runtime: Runtime) {
         ]);
         if (category.length === 0) throw notFound('Category');
       }
+      await requireGrowthRoom(tx, articleId, patch);
       return patchRow(tx, 'knowledge_articles', { id: articleId }, patch, articleColumns);
     });
     if (!row) throw notFound('Article');

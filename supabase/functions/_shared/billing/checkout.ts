@@ -6,7 +6,7 @@ import { ApiError } from '../http/errors.ts';
 import { readAccount } from './account.ts';
 import type { BillingConfig } from './config.ts';
 import type { PlanRow } from './plans.ts';
-import { stripeClient } from './stripe.ts';
+import { askStripe, stripeClient } from './stripe.ts';
 
 export interface BillingCaller {
   orgId: string;
@@ -21,13 +21,15 @@ export interface BillingCaller {
  */
 async function customerFor(db: Database, config: BillingConfig, caller: BillingCaller, known: string | null) {
   if (known) return known;
-  const customer = await stripeClient(config).customers.create(
-    {
-      name: caller.orgName,
-      ...(caller.email ? { email: caller.email } : {}),
-      metadata: { orgId: caller.orgId },
-    },
-    { idempotencyKey: `closer-customer-${caller.orgId}` },
+  const customer = await askStripe('creating the customer', () =>
+    stripeClient(config).customers.create(
+      {
+        name: caller.orgName,
+        ...(caller.email ? { email: caller.email } : {}),
+        metadata: { orgId: caller.orgId },
+      },
+      { idempotencyKey: `closer-customer-${caller.orgId}` },
+    ),
   );
   await db.query(
     `insert into public.billing_accounts (org_id, stripe_customer_id) values ($1, $2)
@@ -73,19 +75,23 @@ export async function startCheckout(
 ): Promise<string> {
   const customer = await customerFor(db, config, caller, customerId);
   const metadata = { orgId: caller.orgId, planId: plan.id };
-  const session = await stripeClient(config).checkout.sessions.create({
-    mode: 'subscription',
-    customer,
-    client_reference_id: caller.orgId,
-    // A metered price has no quantity: Stripe bills what the meter counted.
-    line_items: [
-      plan.meter_event_name ? { price: plan.stripe_price_id } : { price: plan.stripe_price_id, quantity: 1 },
-    ],
-    success_url: input.successUrl,
-    cancel_url: input.cancelUrl,
-    metadata,
-    subscription_data: { metadata },
-  });
+  const session = await askStripe('starting Checkout', () =>
+    stripeClient(config).checkout.sessions.create({
+      mode: 'subscription',
+      customer,
+      client_reference_id: caller.orgId,
+      // A metered price has no quantity: Stripe bills what the meter counted.
+      line_items: [
+        plan.meter_event_name
+          ? { price: plan.stripe_price_id }
+          : { price: plan.stripe_price_id, quantity: 1 },
+      ],
+      success_url: input.successUrl,
+      cancel_url: input.cancelUrl,
+      metadata,
+      subscription_data: { metadata },
+    }),
+  );
   if (!session.url) throw new ApiError('upstream_error', 'Stripe returned a Checkout Session without a URL');
   return session.url;
 }
@@ -108,9 +114,8 @@ export async function openPortal(
   customer: string,
   input: BillingPortalRequest,
 ): Promise<string> {
-  const session = await stripeClient(config).billingPortal.sessions.create({
-    customer,
-    return_url: input.returnUrl,
-  });
+  const session = await askStripe('opening the portal', () =>
+    stripeClient(config).billingPortal.sessions.create({ customer, return_url: input.returnUrl }),
+  );
   return session.url;
 }

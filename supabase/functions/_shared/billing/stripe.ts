@@ -1,5 +1,7 @@
 // The official Stripe client, over `fetch` and SubtleCrypto so the same code runs in Deno and Node.
 import Stripe from 'stripe';
+import { ApiError } from '../http/errors.ts';
+import { logFailure } from '../log.ts';
 import type { BillingConfig } from './config.ts';
 
 /** Stripe's API version this code is written against (the library's own). */
@@ -35,6 +37,28 @@ export function verifyWebhook(
     undefined,
     Stripe.createSubtleCryptoProvider(),
   );
+}
+
+/**
+ * Stripe's refusal (a price it does not have, a key without the permission) or silence, during an admin's
+ * request: a 502 `upstream_error`, never a 500. Only owners and admins reach these routes.
+ */
+export async function askStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof Stripe.errors.StripeError)) throw error;
+    logFailure(error, { level: 'warn', where: `stripe ${what}` });
+    // A request Stripe found wrong (a price it does not have) is the operator's to fix and says so; any other
+    // refusal (the key: Stripe's message quotes part of it) stays in the log.
+    const said =
+      error.type === 'StripeConnectionError'
+        ? 'could not be reached'
+        : error.type === 'StripeInvalidRequestError'
+          ? `refused: ${error.message}`
+          : 'refused the request (see the server log)';
+    throw new ApiError('upstream_error', `Stripe ${said} (${what})`);
+  }
 }
 
 export type { Stripe };

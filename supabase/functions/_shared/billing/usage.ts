@@ -102,7 +102,7 @@ export interface BilledReply {
  * over it with `unavailable`, a polite 503 (the admins see the warning in GET /billing/usage).
  */
 export async function meterReply(
-  runtime: Runtime,
+  runtime: Pick<Runtime, 'db' | 'env'>,
   claims: TenantClaims,
   provider: LlmProvider,
 ): Promise<BilledReply> {

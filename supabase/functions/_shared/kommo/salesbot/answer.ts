@@ -4,6 +4,7 @@
 // a talk a person has taken over gets no reply. The continue is sent once: a 429 is retried (nothing happened),
 // an expired return_url or a 5xx is recorded, never sent again.
 import type { Agent } from '@closer/contract';
+import { meterReply } from '../../billing/usage.ts';
 import { type ChatTimings, prepareTurn, streamReply } from '../../chat/engine.ts';
 import { claimModelReply, type OrgCeilings } from '../../chat/modelCeilings.ts';
 import { type TenantClaims, withTenant } from '../../db/tenant.ts';
@@ -139,8 +140,15 @@ async function agentReply(
 ): Promise<string | null> {
   try {
     const agent = withDeploymentModel(stored, deploymentDefaults(deps.env, requestId), requestId);
-    const provider = observeProvider(deps.provider, { requestId, audience: 'organization' });
     const spend = await claimModelReply(deps.db, claims, agent, deps.orgCeilings);
+    // Counted against the plan like any reply; over the allowance: the offline responder, or (unavailable) the
+    // holding message below.
+    const billed = await meterReply(
+      deps,
+      claims,
+      observeProvider(deps.provider, { requestId, audience: 'organization' }),
+    ).catch(spend.giveBack);
+    const provider = billed.provider;
     const prepared = await prepareTurn(
       deps.db,
       claims,
@@ -152,7 +160,9 @@ async function agentReply(
       },
       provider,
       agent,
-    ).catch(spend.giveBack);
+    )
+      .catch(billed.giveBack)
+      .catch(spend.giveBack);
     const run = { db: deps.db, claims, provider, timings: deps.timings, requestId, clientAddress: null };
     const outcome = await streamReply(run, prepared, () => {}, new AbortController().signal);
     await spend.settle(outcome.usage);
