@@ -20,7 +20,8 @@ import {
   type WebhookEvent,
 } from '../src/index.ts';
 
-const ENV = { ALLOW_PRIVATE_WEBHOOKS: 'true' };
+// Signing secrets are sealed at rest: any 32 bytes of base64 will do for a test.
+const ENV = { ALLOW_PRIVATE_WEBHOOKS: 'true', CLOSER_ENCRYPTION_KEY: btoa('k'.repeat(32)) };
 let db: Database;
 let stack: ServerType;
 let receiver: Server;
