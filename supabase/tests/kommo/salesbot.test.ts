@@ -446,6 +446,57 @@ describe.each(drivers)('Kommo Salesbot on %s', (driver: DriverName) => {
     expect(shown(2)).toEqual(['Aquí estoy de nuevo.']);
   });
 
+  it('stays quiet when a person in Kommo answers while the reply is being produced', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let modelAsked!: () => void;
+    const asked = new Promise<void>((resolve) => {
+      modelAsked = resolve;
+    });
+    const slow = http.post(`${OPENROUTER_BASE_URL}/chat/completions`, async () => {
+      modelAsked();
+      await gate;
+      return streamResponse(recordedStream(['Le ', 'respondo ', 'yo.']));
+    });
+    ({ kommo, org } = await harness.freshOrg({ handlers: [slow] }));
+    await connectKommo(api, org.secretKey);
+    await api.as(org.secretKey)('POST', '/kommo/sync');
+    await deliver({ message: 'Hola, ¿precio?' });
+    await asked;
+    // Olga answers in Kommo while the model is still thinking: the agent's reply must not follow hers.
+    expect(await chatMessage('outgoing', 'user', 'Buenas, soy Olga, le ayudo yo.')).toMatchObject({
+      paused: 1,
+    });
+    release();
+    await backgroundSettled();
+    expect(kommo.continues[0]!.body).toEqual({ data: { status: 'paused' }, execute_handlers: [] });
+    const outcomes = await db.query<{ outcome: string }>(
+      `select payload ->> 'outcome' as outcome from webhook_events
+       where org_id = $1 and dedupe_key like 'salesbot:%'`,
+      [org.orgId],
+    );
+    expect(outcomes.map((o) => o.outcome)).toEqual(['paused']);
+  });
+
+  it('takes NUL characters in what the bot step sends without failing', async () => {
+    replyWith('Hola María.');
+    const { response, body } = await deliver({
+      message: 'Hola\u0000 ¿hay stock?',
+      data: { contact_name: 'Ma\u0000ría', message_id: 'm\u00001' },
+    });
+    expect(response.status).toBe(200);
+    expect(body).toEqual({ received: true, duplicate: false });
+    await backgroundSettled();
+    expect(shown(0)).toEqual(['Hola María.']);
+    const [talk] = await db.query<{ contact_name: string }>(
+      'select contact_name from kommo_talks where org_id = $1',
+      [org.orgId],
+    );
+    expect(talk!.contact_name).toBe('María');
+  });
+
   it('sends a continue once: 429 is retried, an expired return_url and a 5xx are not sent again', async () => {
     replyWith('Uno.', 'Dos.', 'Tres.');
     kommo.continueFailures = ['429'];
