@@ -557,6 +557,61 @@ describe.each(drivers)('Kommo Salesbot on %s', (driver: DriverName) => {
     expect(kommo.continues).toHaveLength(0);
   });
 
+  it('refuses unsigned, algorithm-confused and exp-less tokens, and return URLs that only look like the account', async () => {
+    const refused = async (delivery: Delivery, status: number, message: RegExp) => {
+      const { response, body } = await deliver(delivery);
+      expect(response.status).toBe(status);
+      expect(body.error.message).toMatch(message);
+    };
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      subdomain: 'acme',
+      account_id: 28805383,
+      entity_id: LEAD_ID,
+      entity_type: 2,
+      exp: now + 600,
+    };
+    const signed = async (header: Record<string, unknown>, payload: Record<string, unknown>) => {
+      const input = `${b64(header)}.${b64(payload)}`;
+      const key = await crypto.subtle.importKey(
+        'raw',
+        new TextEncoder().encode(KOMMO_ENV.KOMMO_CLIENT_SECRET),
+        { name: 'HMAC', hash: 'SHA-512' },
+        false,
+        ['sign'],
+      );
+      const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(input));
+      return `${input}.${Buffer.from(mac).toString('base64url')}`;
+    };
+    await refused({ token: `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.` }, 401, /HS512|not signed/);
+    // RS256 in the header, the secret used as the HMAC key: the classic confusion.
+    await refused({ token: await signed({ alg: 'RS256', typ: 'JWT' }, claims) }, 401, /HS512/);
+    const { exp: _exp, ...noExp } = claims;
+    await refused({ token: await signed({ alg: 'HS512', typ: 'JWT' }, noExp) }, 401, /not signed|expired/);
+    // A well-signed token of another account of the same integration: not connected here.
+    await refused(
+      {
+        token: await kommo.salesbotToken({ subdomain: 'other', account_id: 1 }),
+        returnUrl: 'https://other.kommo.com/api/v4/salesbot/1/continue/2',
+      },
+      401,
+      /not connected/,
+    );
+    for (const returnUrl of [
+      'https://acme.kommo.com.evil.example/api/v4/salesbot/1/continue/2',
+      'https://acme.kommo.com@evil.example/api/v4/salesbot/1/continue/2',
+      'http://acme.kommo.com/api/v4/salesbot/1/continue/2',
+      'https://acme.kommo.com:8443/api/v4/salesbot/1/continue/2',
+      'https://acme.kommo.com/api/v4/salesbot/1/continue/2?to=https://evil.example',
+      'https://acme.kommo.com/api/v4/leads/1',
+    ]) {
+      await refused({ returnUrl }, 400, /return_url must be/);
+    }
+    expect(upstream.requests).toHaveLength(0);
+    expect(kommo.continues).toHaveLength(0);
+  });
+
   it('gives administrators the bot to paste and the widget archive to upload', async () => {
     const { status, body } = await api.as(org.secretKey)<{
       url: string;
