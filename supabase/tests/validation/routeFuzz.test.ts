@@ -335,7 +335,16 @@ async function learnFittingBodies(target: Target): Promise<void> {
   }
 }
 
+/** A route's path as a pattern matching the paths it serves (`:name` is one segment, a literal too). */
+const patternOf = (routePath: string) =>
+  new RegExp(`^${routePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}$`);
+
 async function expectNoServerError(response: Response, route: Route) {
+  if (response.status < 300 && response.headers.get('content-type')?.includes('text/event-stream')) {
+    // A live channel stays open by design (until its time limit): the status and headers are the answer.
+    await response.body?.cancel();
+    return;
+  }
   const text = await response.text();
   const where = `${route.method} ${route.path} → ${response.status} ${text.slice(0, 300)}`;
   expect(response.status, where).toBeLessThan(500);
@@ -424,6 +433,9 @@ describe.each(drivers)('every route with hostile input on %s', (driver) => {
       byPath.set(route.path, (byPath.get(route.path) ?? new Set()).add(route.method));
     for (const [path, methods] of byPath) {
       for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => !methods.has(m))) {
+        // `/agents/:id/sources/uploads` is also `/agents/:id/sources/:sourceId`: that route answers, not a 405.
+        if (routes.some((r) => r.method === method && r.path !== path && patternOf(r.path).test(path)))
+          continue;
         const concrete = path.replace(/:[A-Za-z]+/g, crypto.randomUUID());
         const response = await target.harness.api.fetch(concrete, {
           method,
