@@ -72,7 +72,11 @@ describe.each(drivers)('the whole sales journey with the offline responder on %s
     await connectKommo(api, org.secretKey);
     const admin = api.as(org.secretKey);
     await admin('POST', '/kommo/sync');
-    await admin('POST', '/kommo', { pipelineId: PIPELINE, statusId: INCOMING, responsibleUserId: RESPONSIBLE });
+    await admin('POST', '/kommo', {
+      pipelineId: PIPELINE,
+      statusId: INCOMING,
+      responsibleUserId: RESPONSIBLE,
+    });
     expect((await admin('PUT', `/agents/${org.agentId}/qualification`, PLAN)).status).toBe(200);
     const connected = await admin('PUT', '/booking/connection', {
       provider: 'calcom',
@@ -195,7 +199,9 @@ describe.each(drivers)('the whole sales journey with the offline responder on %s
     // The outbox: the lead (created hot), then the meeting's note and task. Runs as the worker's
     // timer would (a retry, should a loaded machine need one, comes due at once).
     for (let run = 0; run < 3; run++) {
-      await db.query(`update jobs set run_after = now() where status = 'pending' and org_id = $1`, [org.orgId]);
+      await db.query(`update jobs set run_after = now() where status = 'pending' and org_id = $1`, [
+        org.orgId,
+      ]);
       await worker();
     }
     // The lead's own jobs (the tenant fixture seeds an unrelated one): both done, none waiting.
@@ -213,11 +219,18 @@ describe.each(drivers)('the whole sales journey with the offline responder on %s
     expect(kommo.stageOf(kommoLead.id)).toBe(HOT_STAGE);
     expect(kommoLead.body).toMatchObject({ pipeline_id: PIPELINE });
     expect(kommo.tagsOf(kommoLead.id)).toContain('Closer: hot');
-    expect(kommoLead.body.custom_fields_values).toContainEqual({ field_id: BUDGET_FIELD, values: [{ value: 8000 }] });
+    expect(kommoLead.body.custom_fields_values).toContainEqual({
+      field_id: BUDGET_FIELD,
+      values: [{ value: 8000 }],
+    });
 
     const hotTasks = kommo.tasks.filter((t) => t.text === `Call the hot lead today (${leadMarker(lead.id)})`);
     expect(hotTasks).toEqual([
-      expect.objectContaining({ entity_id: kommoLead.id, entity_type: 'leads', responsible_user_id: RESPONSIBLE }),
+      expect.objectContaining({
+        entity_id: kommoLead.id,
+        entity_type: 'leads',
+        responsible_user_id: RESPONSIBLE,
+      }),
     ]);
     const meetingTasks = kommo.tasks.filter((t) => t.task_type_id === KOMMO_MEETING_TASK_TYPE);
     expect(meetingTasks).toEqual([
