@@ -251,4 +251,41 @@ describe.each(drivers)('the whole sales journey with the offline responder on %s
     expect(kommo.tasks).toHaveLength(2);
     expect(kommo.notes.filter((n) => n.params.text.includes(meetingMarker(made.uid)))).toHaveLength(1);
   }, 120_000);
+
+  it('an open text question does not swallow the booking messages as its answer', async () => {
+    // A free-text criterion left open: any words could read as its answer, so the booking's must not.
+    const need = { ...QUALIFICATION_PRESETS.need, weight: 1 };
+    const admin = api.as(org.secretKey);
+    const saved = await admin('PUT', `/agents/${org.agentId}/qualification`, {
+      ...PLAN,
+      criteria: [...PLAN.criteria!, need],
+    });
+    expect(saved.status).toBe(200);
+    const starts = calcom.offer(inTwoDaysAt(10), 3);
+    const bob = visitor();
+    await bob.say('Hi! Do you install solar panels on flat roofs?');
+    await bob.say('About 8,000 dollars');
+    await bob.say('Yes, I decide');
+    const fourth = await bob.say('This month');
+    expect(fourth.reply).toContain(need.question);
+
+    const offered = await bob.say('Can we book a call?');
+    expect(offered.reply).not.toContain(need.question);
+    const pick = offered.suggestions[0]!;
+    expect(pick.action).toEqual({ type: 'book_slot', start: starts[0] });
+    const asked = await bob.say(pick.message ?? pick.label, pick.action);
+    expect(asked.reply).not.toContain(need.question);
+    const booked = await bob.say('bob@sunpeak-buyer.example');
+    expect(booked.reply).not.toContain(need.question);
+    expect(calcom.bookings.at(-1)).toMatchObject({
+      start: starts[0],
+      attendee: { email: 'bob@sunpeak-buyer.example' },
+    });
+
+    const [row] = await db.query<{ answers: Record<string, unknown> }>(
+      'select answers from qualifications where conversation_id = $1',
+      [bob.conversationId],
+    );
+    expect(Object.keys(row!.answers).sort()).toEqual(['authority', 'budget', 'timeline']);
+  }, 120_000);
 });
