@@ -232,7 +232,9 @@ describe.each(drivers)('the whole sales journey with the offline responder on %s
         responsible_user_id: RESPONSIBLE,
       }),
     ]);
-    const meetingTasks = kommo.tasks.filter((t) => t.task_type_id === KOMMO_MEETING_TASK_TYPE);
+    const meetingTasks = kommo.tasks.filter(
+      (t) => 'task_type_id' in t && t.task_type_id === KOMMO_MEETING_TASK_TYPE,
+    );
     expect(meetingTasks).toEqual([
       expect.objectContaining({
         entity_id: kommoLead.id,

@@ -7,7 +7,7 @@ import type { Lead } from '@closer/contract';
 import { QUALIFICATION_PRESETS } from '@closer/contract';
 import { leadMarker, runKommoJobs } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { KOMMO_MEETING_TASK_TYPE, meetingMarker } from '@closer/functions/_shared/kommo/meetingSync.ts';
-import { HttpResponse, http, passthrough } from 'msw';
+import { http, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -151,7 +151,9 @@ it('qualifies, books the pressed time, and the lead reaches Kommo hot with its m
   expect(
     kommo.tasks.filter((t) => t.text === `Call the hot lead today (${leadMarker(lead.id)})`),
   ).toHaveLength(1);
-  expect(kommo.tasks.filter((t) => t.task_type_id === KOMMO_MEETING_TASK_TYPE)).toEqual([
+  expect(
+    kommo.tasks.filter((t) => 'task_type_id' in t && t.task_type_id === KOMMO_MEETING_TASK_TYPE),
+  ).toEqual([
     expect.objectContaining({
       entity_id: kommoLead.id,
       complete_till: Math.floor(Date.parse(starts[1]!) / 1000),
