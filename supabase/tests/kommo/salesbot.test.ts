@@ -446,6 +446,57 @@ describe.each(drivers)('Kommo Salesbot on %s', (driver: DriverName) => {
     expect(shown(2)).toEqual(['Aquí estoy de nuevo.']);
   });
 
+  it('stays quiet when a person in Kommo answers while the reply is being produced', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let modelAsked!: () => void;
+    const asked = new Promise<void>((resolve) => {
+      modelAsked = resolve;
+    });
+    const slow = http.post(`${OPENROUTER_BASE_URL}/chat/completions`, async () => {
+      modelAsked();
+      await gate;
+      return streamResponse(recordedStream(['Le ', 'respondo ', 'yo.']));
+    });
+    ({ kommo, org } = await harness.freshOrg({ handlers: [slow] }));
+    await connectKommo(api, org.secretKey);
+    await api.as(org.secretKey)('POST', '/kommo/sync');
+    await deliver({ message: 'Hola, ¿precio?' });
+    await asked;
+    // Olga answers in Kommo while the model is still thinking: the agent's reply must not follow hers.
+    expect(await chatMessage('outgoing', 'user', 'Buenas, soy Olga, le ayudo yo.')).toMatchObject({
+      paused: 1,
+    });
+    release();
+    await backgroundSettled();
+    expect(kommo.continues[0]!.body).toEqual({ data: { status: 'paused' }, execute_handlers: [] });
+    const outcomes = await db.query<{ outcome: string }>(
+      `select payload ->> 'outcome' as outcome from webhook_events
+       where org_id = $1 and dedupe_key like 'salesbot:%'`,
+      [org.orgId],
+    );
+    expect(outcomes.map((o) => o.outcome)).toEqual(['paused']);
+  });
+
+  it('takes NUL characters in what the bot step sends without failing', async () => {
+    replyWith('Hola María.');
+    const { response, body } = await deliver({
+      message: 'Hola\u0000 ¿hay stock?',
+      data: { contact_name: 'Ma\u0000ría', message_id: 'm\u00001' },
+    });
+    expect(response.status).toBe(200);
+    expect(body).toEqual({ received: true, duplicate: false });
+    await backgroundSettled();
+    expect(shown(0)).toEqual(['Hola María.']);
+    const [talk] = await db.query<{ contact_name: string }>(
+      'select contact_name from kommo_talks where org_id = $1',
+      [org.orgId],
+    );
+    expect(talk!.contact_name).toBe('María');
+  });
+
   it('sends a continue once: 429 is retried, an expired return_url and a 5xx are not sent again', async () => {
     replyWith('Uno.', 'Dos.', 'Tres.');
     kommo.continueFailures = ['429'];
@@ -502,6 +553,61 @@ describe.each(drivers)('Kommo Salesbot on %s', (driver: DriverName) => {
       400,
       /return_url must be https:\/\/acme\.kommo\.com/,
     );
+    expect(upstream.requests).toHaveLength(0);
+    expect(kommo.continues).toHaveLength(0);
+  });
+
+  it('refuses unsigned, algorithm-confused and exp-less tokens, and return URLs that only look like the account', async () => {
+    const refused = async (delivery: Delivery, status: number, message: RegExp) => {
+      const { response, body } = await deliver(delivery);
+      expect(response.status).toBe(status);
+      expect(body.error.message).toMatch(message);
+    };
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      subdomain: 'acme',
+      account_id: 28805383,
+      entity_id: LEAD_ID,
+      entity_type: 2,
+      exp: now + 600,
+    };
+    const signed = async (header: Record<string, unknown>, payload: Record<string, unknown>) => {
+      const input = `${b64(header)}.${b64(payload)}`;
+      const key = await crypto.subtle.importKey(
+        'raw',
+        new TextEncoder().encode(KOMMO_ENV.KOMMO_CLIENT_SECRET),
+        { name: 'HMAC', hash: 'SHA-512' },
+        false,
+        ['sign'],
+      );
+      const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(input));
+      return `${input}.${Buffer.from(mac).toString('base64url')}`;
+    };
+    await refused({ token: `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.` }, 401, /HS512|not signed/);
+    // RS256 in the header, the secret used as the HMAC key: the classic confusion.
+    await refused({ token: await signed({ alg: 'RS256', typ: 'JWT' }, claims) }, 401, /HS512/);
+    const { exp: _exp, ...noExp } = claims;
+    await refused({ token: await signed({ alg: 'HS512', typ: 'JWT' }, noExp) }, 401, /not signed|expired/);
+    // A well-signed token of another account of the same integration: not connected here.
+    await refused(
+      {
+        token: await kommo.salesbotToken({ subdomain: 'other', account_id: 1 }),
+        returnUrl: 'https://other.kommo.com/api/v4/salesbot/1/continue/2',
+      },
+      401,
+      /not connected/,
+    );
+    for (const returnUrl of [
+      'https://acme.kommo.com.evil.example/api/v4/salesbot/1/continue/2',
+      'https://acme.kommo.com@evil.example/api/v4/salesbot/1/continue/2',
+      'http://acme.kommo.com/api/v4/salesbot/1/continue/2',
+      'https://acme.kommo.com:8443/api/v4/salesbot/1/continue/2',
+      'https://acme.kommo.com/api/v4/salesbot/1/continue/2?to=https://evil.example',
+      'https://acme.kommo.com/api/v4/leads/1',
+    ]) {
+      await refused({ returnUrl }, 400, /return_url must be/);
+    }
     expect(upstream.requests).toHaveLength(0);
     expect(kommo.continues).toHaveLength(0);
   });

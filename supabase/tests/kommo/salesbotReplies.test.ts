@@ -52,6 +52,26 @@ describe('splitting a reply for Salesbot', () => {
     );
   });
 
+  it('stays within 10 handlers and 80-character show texts for any reply and any reply shape', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 1500, unit: 'binary' }),
+        fc.constantFrom<'auto' | 'data'>('auto', 'data'),
+        fc.integer({ min: -5, max: 50 }),
+        (text, mode, maxShows) => {
+          const body = replyContinue(text, { mode, maxShows });
+          expect(body.execute_handlers.length).toBeLessThanOrEqual(MAX_HANDLERS);
+          for (const h of body.execute_handlers) {
+            if (h.handler === 'show') {
+              expect(h.params.value.length).toBeGreaterThan(0);
+              expect(h.params.value.length).toBeLessThanOrEqual(SHOW_MAX_CHARS);
+            }
+          }
+        },
+      ),
+    );
+  });
+
   it('sends a reply that needs more than the allowed show handlers as data.reply', () => {
     const reply = 'Una frase bastante larga que ocupa casi todo el espacio de un mensaje corto. '.repeat(5);
     expect(replyContinue(reply, { mode: 'auto', maxShows: 4 })).toEqual({

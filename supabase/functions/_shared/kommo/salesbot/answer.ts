@@ -20,7 +20,7 @@ import type { KommoConfig } from '../config.ts';
 import type { SalesbotDelivery } from './receive.ts';
 import { type ContinueBody, type ReplyShape, replyContinue, silentContinue } from './replyHandlers.ts';
 import { kommoIdOf } from './request.ts';
-import { flagForPerson, type KommoTalk, openTalk } from './talks.ts';
+import { flagForPerson, isPaused, type KommoTalk, openTalk } from './talks.ts';
 
 export interface SalesbotDeps {
   db: Database;
@@ -75,7 +75,7 @@ export async function answerDelivery(
     const { body, kind } = await replyFor(deps, claims, delivery, talk, agent, shape, requestId);
     outcome = kind;
     continued = true;
-    const sent = await sendContinue(deps, delivery, body);
+    const sent = await sendContinue(deps, delivery, body, requestId);
     if (sent !== 'sent') outcome = sent;
   } catch (failure) {
     error = String((failure as Error)?.message ?? failure).slice(0, 500);
@@ -83,10 +83,12 @@ export async function answerDelivery(
     // The bot must not wait for ever (the database failed, the agent was deleted): a holding message, once.
     if (!continued) {
       const body = replyContinue(fallbackText('en'), { mode: 'auto', maxShows: 9 });
-      const sent = await sendContinue(deps, delivery, {
-        ...body,
-        data: { ...body.data, needs_person: 'true' },
-      }).catch(() => 'continue_uncertain' as const);
+      const sent = await sendContinue(
+        deps,
+        delivery,
+        { ...body, data: { ...body.data, needs_person: 'true' } },
+        requestId,
+      ).catch(() => 'continue_uncertain' as const);
       if (sent === 'sent') outcome = 'fallback';
     }
   }
@@ -123,6 +125,9 @@ async function replyFor(
   if (paused || agent.status !== 'active' || message === '')
     return { body: silentContinue(), kind: 'paused' };
   const reply = await agentReply(deps, claims, talk, agent, message, requestId);
+  // A person may have answered in Kommo while the model was busy: their message stands alone.
+  if (await withTenant(deps.db, claims, (tx) => isPaused(tx, talk.id)))
+    return { body: silentContinue(), kind: 'paused' };
   if (reply !== null) return { body: replyContinue(reply, shape), kind: 'answered' };
   await withTenant(deps.db, claims, (tx) => flagForPerson(tx, talk.id));
   const body = replyContinue(fallbackText(agent.language), { mode: 'auto', maxShows: 9 });
@@ -183,6 +188,7 @@ async function sendContinue(
   deps: SalesbotDeps,
   delivery: SalesbotDelivery,
   body: ContinueBody,
+  requestId: string,
 ): Promise<'sent' | 'continue_refused' | 'continue_uncertain'> {
   const api = kommoClient({
     db: deps.db,
@@ -196,7 +202,12 @@ async function sendContinue(
     return 'sent';
   } catch (failure) {
     const status = (failure as { kommoStatus?: number }).kommoStatus;
-    logFailure(failure, { level: 'warn', where: 'kommo salesbot continue', eventId: delivery.eventId });
+    logFailure(failure, {
+      level: 'warn',
+      where: 'kommo salesbot continue',
+      requestId,
+      eventId: delivery.eventId,
+    });
     return status !== undefined && status < 500 ? 'continue_refused' : 'continue_uncertain';
   }
 }

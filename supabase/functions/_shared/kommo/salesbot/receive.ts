@@ -4,7 +4,7 @@
 import type { Database } from '../../db/types.ts';
 import { ApiError } from '../../http/errors.ts';
 import type { KommoConfig } from '../config.ts';
-import { type ContinueTarget, continueTarget, type SalesbotRequest } from './request.ts';
+import { type ContinueTarget, continueTarget, type SalesbotRequest, withoutNul } from './request.ts';
 import { type SalesbotClaims, verifySalesbotToken } from './token.ts';
 
 /** A delivery accepted for an answer: everything the background part needs. */
@@ -33,8 +33,9 @@ export async function receiveSalesbotRequest(
   if (!UUID.test(agentId)) throw new ApiError('not_found', 'Agent not found');
   // The return_url must be the account's own continue method (its access token goes there).
   const target = continueTarget(request.return_url, config, token.subdomain);
-  const messageKey = request.data.message_id
-    ? `salesbot:message:${request.data.message_id}`
+  const data = withoutNul(request.data);
+  const messageKey = data.message_id
+    ? `salesbot:message:${data.message_id}`
     : `salesbot:continue:${target.botId}:${target.continueId}`;
   // One statement, before any tenant is known (as the owner): the connection of the verified account whose
   // organisation owns the agent in the URL, and the delivery recorded there once.
@@ -58,7 +59,7 @@ export async function receiveSalesbotRequest(
       JSON.stringify({
         kind: 'salesbot',
         token,
-        data: { ...request.data, message: undefined },
+        data: { ...data, message: undefined },
         continue: target.path,
       }),
     ],
@@ -80,7 +81,7 @@ export async function receiveSalesbotRequest(
       agentId,
       eventId: event.id,
       token,
-      data: request.data,
+      data,
       target,
     },
   };

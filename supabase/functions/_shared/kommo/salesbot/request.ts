@@ -31,6 +31,15 @@ export const salesbotRequest = z.object({
 });
 export type SalesbotRequest = z.output<typeof salesbotRequest>;
 
+/** `value` without NUL characters: PostgreSQL text and jsonb cannot hold them, and no person wrote them. */
+export function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '') as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+  return value;
+}
+
 /** Where to continue the bot: a path on the account (`/api/v4/salesbot/{bot_id}/continue/{continue_id}`). */
 export interface ContinueTarget {
   path: string;

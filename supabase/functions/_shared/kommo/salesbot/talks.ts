@@ -129,6 +129,15 @@ async function startConversation(tx: Queryable, opening: TalkOpening): Promise<s
   return row!.id;
 }
 
+/** Whether a person in Kommo has the talk now (a reply produced meanwhile must not follow theirs). */
+export async function isPaused(tx: Queryable, talkId: string): Promise<boolean> {
+  const [row] = await tx.query<{ paused: boolean }>(
+    'select coalesce(paused_until > now(), false) as paused from public.kommo_talks where id = $1',
+    [talkId],
+  );
+  return row?.paused === true;
+}
+
 /** The agent could not answer this talk: a person should (shown on the talk; the bot got a holding message). */
 export async function flagForPerson(tx: Queryable, talkId: string): Promise<void> {
   const [talk] = await tx.query<{ conversation_id: string }>(
