@@ -290,4 +290,36 @@ describe.each(drivers)('the whole sales journey with the offline responder on %s
     );
     expect(Object.keys(row!.answers).sort()).toEqual(['authority', 'budget', 'timeline']);
   }, 120_000);
+
+  it('a question the booking reply left out is asked after the booking, not lost', async () => {
+    const roof = { key: 'roof_owner', question: 'Do you own the roof?', type: 'yes_no' as const, weight: 1 };
+    const admin = api.as(org.secretKey);
+    const saved = await admin('PUT', `/agents/${org.agentId}/qualification`, {
+      ...PLAN,
+      criteria: [...PLAN.criteria!, { ...QUALIFICATION_PRESETS.need, weight: 1 }, roof],
+    });
+    expect(saved.status).toBe(200);
+    calcom.offer(inTwoDaysAt(10), 3);
+    const cy = visitor();
+    await cy.say('Hi! Do you install solar panels on flat roofs?');
+    await cy.say('About 8,000 dollars');
+    await cy.say('Yes, I decide');
+    expect((await cy.say('This month')).reply).toContain(QUALIFICATION_PRESETS.need.question);
+    // The times are offered instead of the next question: the roof question is still to come.
+    const offered = await cy.say('Can we book a call?');
+    expect(offered.reply).not.toContain(roof.question);
+    const pick = offered.suggestions[0]!;
+    await cy.say(pick.message ?? pick.label, pick.action);
+    const booked = await cy.say('cy@sunpeak-buyer.example');
+    expect(booked.reply).toContain('Booked');
+    expect(booked.reply).not.toContain(roof.question);
+    const after = await cy.say('Do you also clean panels?');
+    expect(after.reply).toContain(roof.question);
+    expect((await cy.say('Yes')).reply).toContain('Thank you, noted.');
+    const [row] = await db.query<{ answers: Record<string, { value: unknown }> }>(
+      'select answers from qualifications where conversation_id = $1',
+      [cy.conversationId],
+    );
+    expect(row!.answers.roof_owner).toMatchObject({ value: true });
+  }, 120_000);
 });
