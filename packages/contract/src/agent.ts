@@ -1,6 +1,7 @@
 // Agents: who the sales agent is, how it talks, where it may be embedded.
 import * as z from 'zod/mini';
 import { stageSuggestions } from './booking.ts';
+import { businessHoursInput } from './businessHours.ts';
 import { id, int, name, storableString, text, timestamp, upTo } from './common.ts';
 
 /** Languages with a Postgres full-text configuration; any other code falls back to `simple`. */
@@ -124,6 +125,21 @@ const agentHandoffShape = {
    * recognises a visitor asking for a person. Operators may claim any conversation either way. @default false
    */
   enabled: z._default(z.boolean(), false),
+  /**
+   * When people answer; outside them a request for a person is answered at once with the hours and the lead form
+   * (docs/handoff.md#business-hours). null: always. @default null
+   */
+  hours: z._default(z.nullable(businessHoursInput), null),
+  /**
+   * Seconds a request for a person may wait unclaimed before the visitor is told the same (30–86400); null: it
+   * waits until someone claims it. @default null
+   */
+  pickupTimeoutSeconds: z._default(z.nullable(int(30, 86_400)), null),
+  /**
+   * After telling the visitor nobody is there: `resume` hands the conversation back to the agent (`active`),
+   * `silent` leaves it waiting for a person (`handoff_requested`). @default 'resume'
+   */
+  whenUnanswered: z._default(z.enum(['resume', 'silent']), 'resume'),
 };
 export const agentHandoff = z.object(agentHandoffShape);
 export type AgentHandoff = z.infer<typeof agentHandoff>;

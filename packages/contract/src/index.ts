@@ -2,6 +2,7 @@
 export * from './agent.ts';
 export * from './billing.ts';
 export * from './booking.ts';
+export * from './businessHours.ts';
 export * from './chat.ts';
 export * from './common.ts';
 export * from './conversation.ts';

@@ -43,7 +43,7 @@ export const agent: Agent = {
     leadsPerAddressPerHour: 20,
   },
   proactiveOpenSeconds: null,
-  handoff: { enabled: false },
+  handoff: { enabled: false, hours: null, pickupTimeoutSeconds: null, whenUnanswered: 'resume' },
   stageSuggestions: {},
   publishableKey: 'pk_demo_1234567890',
   createdAt: now,

@@ -82,6 +82,35 @@ describe.each(drivers)('request_human on %s', (driver) => {
     expect(toolNames(0)).toEqual(['capture_lead']);
   });
 
+  it('outside business hours tells the model the team is offline, with the hours, and offers the lead form', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const handoff = {
+      enabled: true,
+      hours: { timeZone: 'UTC', weekly: { mon: ['09:00-17:00'] }, holidays: [today] },
+    };
+    await db.query('update agents set handoff = $2 where id = $1', [a.agentId, JSON.stringify(handoff)]);
+    upstream.requests.length = 0;
+    upstream.respond(
+      () => streamResponse(requestHumanCall('wants a person')),
+      () => streamResponse(recordedStream(['Our team is offline now.'])),
+    );
+    const asked = await readSse(await chat({ message: 'I want to speak with a person' }));
+    const toolResult = (upstream.requests[1]!.body.messages as { role: string; content: string }[]).at(-1);
+    expect(toolResult).toMatchObject({
+      role: 'tool',
+      content: expect.stringMatching(/^NOT now: the team is offline \(hours: mon 09:00–17:00 \(UTC\)\)/),
+    });
+    expect(asked.events.find((e) => e.event === 'suggestions')?.data.suggestions).toEqual([
+      { label: 'Leave my number', message: 'Please call me back', action: { type: 'leave_contact' } },
+    ]);
+    const start = asked.events[0]!.data as { conversationId: string };
+    const conversation = await api.as(a.secretKey)<ConversationWithMessages>(
+      'GET',
+      `/conversations/${start.conversationId}`,
+    );
+    expect(conversation.body.status).toBe('active');
+  });
+
   it('hands the conversation to a person, tells the model so, and stops calling it', async () => {
     await db.query(`update agents set handoff = '{"enabled": true}' where id = $1`, [a.agentId]);
     upstream.requests.length = 0;

@@ -34,6 +34,8 @@ export interface ConsoleStack {
   /** `http://localhost:<port>`: the same server reached as another origin, for the customer's site. */
   siteOrigin: string;
   db: Database;
+  /** The environment the stack's functions run with (for workers a test runs itself). */
+  env: Record<string, string>;
   codes: OneTimeCodes;
   browser: Browser;
   /** The body of the customer's page at `${siteOrigin}/site/page` (set it before opening the page). */
@@ -88,6 +90,7 @@ export async function startConsoleStack(
     base,
     siteOrigin: `http://localhost:${port}`,
     db,
+    env,
     codes,
     browser,
     sitePage,

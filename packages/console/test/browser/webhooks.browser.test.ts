@@ -40,8 +40,7 @@ afterAll(async () => {
   receiver?.close();
 });
 
-const deliver = () =>
-  runWebhookJobs({ db: stack.db, env: { ALLOW_PRIVATE_WEBHOOKS: 'true' }, fetch: globalThis.fetch });
+const deliver = () => runWebhookJobs({ db: stack.db, env: stack.env, fetch: globalThis.fetch });
 
 it('adds an endpoint with its secret shown once, shows the signed deliveries, replays, disables and rotates', async () => {
   await page.getByLabel('URL', { exact: true }).fill(hookUrl);

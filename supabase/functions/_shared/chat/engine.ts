@@ -17,6 +17,7 @@ import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Env } from '../env.ts';
 import { messageCreatedStatement } from '../events/chat.ts';
 import { offlineHandoff } from '../handoff/offline.ts';
+import { leaveContactSuggestion } from '../handoff/unanswered.ts';
 import { ApiError, databaseUnavailable } from '../http/errors.ts';
 import { isKnowledgeGap, recordGapStatement } from '../knowledge/gaps.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
@@ -198,7 +199,9 @@ export async function prepareTurn(
       ...(question ? { question } : {}),
     });
     await countTurn(tx, agent.orgId, turn);
-    if (personAsked) prompt.grounding.handoff = 'requested';
+    if (personAsked?.outcome === 'outside_hours')
+      Object.assign(prompt.grounding, { handoff: 'outside_hours', teamHours: personAsked.hours });
+    else if (personAsked) prompt.grounding.handoff = 'requested';
     return {
       agent,
       turn,
@@ -303,7 +306,11 @@ export async function streamReply(
       },
     });
   } else if (outcome.complete) {
-    const suggestions = replySuggestions(prepared.agent, turn.stage, outcome.suggestions);
+    const offered =
+      prepared.grounding.handoff === 'outside_hours'
+        ? [leaveContactSuggestion(prepared.agent.language)]
+        : outcome.suggestions;
+    const suggestions = replySuggestions(prepared.agent, turn.stage, offered);
     if (suggestions.length > 0) {
       emit({ type: 'suggestions', data: { version: SUGGESTIONS_VERSION, suggestions } });
     }

@@ -4,9 +4,9 @@ import type { Queryable } from '../db/types.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
 import type { LlmProvider } from '../llm/types.ts';
 import { readIntent } from '../retrieval/intent.ts';
-import { askForPerson } from './request.ts';
+import { askForPerson, type PersonAsked } from './request.ts';
 
-/** True when this turn asked for a person (the offline reply then says one is coming). */
+/** What came of this turn's request for a person, or null when it asked for none. */
 export async function offlineHandoff(
   tx: Queryable,
   turn: {
@@ -15,15 +15,19 @@ export async function offlineHandoff(
     turn: { conversationId: string };
     message: string;
   },
-): Promise<boolean> {
+): Promise<PersonAsked | null> {
   const { agent } = turn;
-  if (turn.provider.name !== 'offline' || !agent.handoff.enabled) return false;
-  if (!readIntent(turn.message, agent.language, agent.name).personRequest) return false;
-  return askForPerson(tx, {
-    orgId: agent.orgId,
-    agentId: agent.id,
-    conversationId: turn.turn.conversationId,
-    reason: 'the visitor asked for a person',
-    by: 'offline_responder',
-  });
+  if (turn.provider.name !== 'offline' || !agent.handoff.enabled) return null;
+  if (!readIntent(turn.message, agent.language, agent.name).personRequest) return null;
+  return askForPerson(
+    tx,
+    {
+      orgId: agent.orgId,
+      agentId: agent.id,
+      conversationId: turn.turn.conversationId,
+      reason: 'the visitor asked for a person',
+      by: 'offline_responder',
+    },
+    agent.handoff,
+  );
 }

@@ -39,8 +39,13 @@ export interface Grounding {
   previousReply?: string;
   /** No reply in this conversation yet: the offline responder says once what it is. Absent: true. */
   firstReply?: boolean;
-  /** The visitor asked for a person and one has been asked to join (docs/handoff.md). */
-  handoff?: 'requested';
+  /**
+   * The visitor asked for a person: one has been asked to join, or nobody is there now (`teamHours` says when
+   * they are) (docs/handoff.md).
+   */
+  handoff?: 'requested' | 'outside_hours';
+  /** The business hours in one line, with `handoff: 'outside_hours'`. */
+  teamHours?: string;
   /** The qualification question this reply ends with, instead of the stage's next-step question. */
   qualificationQuestion?: string;
   /** The visitor's message answered the agent's last qualification question: thank, do not search. */

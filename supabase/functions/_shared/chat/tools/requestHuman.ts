@@ -1,5 +1,6 @@
 // request_human: the model hands the conversation to a person when the visitor asks for one (docs/handoff.md).
-import { askForPersonIn } from '../../handoff/request.ts';
+import { askForPersonIn, type PersonAsked } from '../../handoff/request.ts';
+import { leaveContactSuggestion } from '../../handoff/unanswered.ts';
 import { parseToolArguments } from '../leads.ts';
 import type { ChatTool } from './types.ts';
 
@@ -23,18 +24,21 @@ export const requestHumanTool: ChatTool = {
       typeof given === 'string' && given.trim() ? given.trim() : 'the visitor asked for a person';
     const { agent, turn } = context;
     try {
-      const asked = await askForPersonIn(context.db, context.claims, {
-        orgId: agent.orgId,
-        agentId: agent.id,
-        conversationId: turn.conversationId,
-        reason,
-        by: 'model',
-      });
-      return {
-        content: asked
-          ? 'Done: a person from the team has been asked to join this chat. Tell the visitor briefly that a colleague will answer here; do not answer further questions yourself.'
-          : 'A person has already been asked for and will answer in this chat. Tell the visitor so, briefly.',
-      };
+      const asked = await askForPersonIn(
+        context.db,
+        context.claims,
+        {
+          orgId: agent.orgId,
+          agentId: agent.id,
+          conversationId: turn.conversationId,
+          reason,
+          by: 'model',
+        },
+        agent.handoff,
+      );
+      return asked.outcome === 'outside_hours'
+        ? { content: toolAnswer(asked), suggestions: [leaveContactSuggestion(agent.language)] }
+        : { content: toolAnswer(asked) };
     } catch (failure) {
       context.logFailure('request_human', failure);
       return {
@@ -44,3 +48,12 @@ export const requestHumanTool: ChatTool = {
     }
   },
 };
+
+/** What the model is told, so that it never promises a person who is not coming. */
+function toolAnswer(asked: PersonAsked): string {
+  if (asked.outcome === 'asked')
+    return 'Done: a person from the team has been asked to join this chat. Tell the visitor briefly that a colleague will answer here; do not answer further questions yourself.';
+  if (asked.outcome === 'already')
+    return 'A person has already been asked for and will answer in this chat. Tell the visitor so, briefly.';
+  return `NOT now: the team is offline (hours: ${asked.hours}). Tell the visitor plainly that the team is offline now, give these hours, and ask them to leave their name and phone number in the form below so the team gets back to them.`;
+}

@@ -22,6 +22,12 @@ function compose(grounding: Grounding, p: OfflinePhrases, best: string | undefin
   const wording = again ? 1 : 0;
   const parts: string[] = [];
   if (intent.greeting) parts.push(p.greeting[wording]);
+  if (grounding.handoff === 'outside_hours') {
+    // Nobody is there now: say so plainly, with the hours, and offer the lead form.
+    parts.push(p.teamOffline.replace('{hours}', grounding.teamHours ?? ''));
+    if (grounding.firstReply !== false) parts.push(p.offlineNote);
+    return parts.join('\n\n');
+  }
   if (grounding.handoff === 'requested') {
     // A person is on the way: no passage, no next question, only that.
     parts.push(p.handoffRequested[wording]);

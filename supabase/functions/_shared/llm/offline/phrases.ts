@@ -14,6 +14,8 @@ export interface OfflinePhrases {
   contactOffer: [string, string];
   /** A visitor asked for a person and one has been asked to join this chat (docs/handoff.md). */
   handoffRequested: [string, string];
+  /** A visitor asked for a person outside the business hours (`{hours}`: when people answer). */
+  teamOffline: string;
   /** Leads in a passage given again, so no reply repeats the previous one verbatim. */
   again: string;
   /** The visitor answered the agent's qualification question: thanks, without searching the knowledge. */
@@ -41,6 +43,8 @@ const english: Build = () => ({
     "Of course. I've asked a colleague to join: a person from the team will answer you here in this chat.",
     'A person from the team has been asked to join and will answer you here shortly.',
   ],
+  teamOffline:
+    'Our team is offline now (hours: {hours}). Leave your contact in the form below and we will get back to you.',
   again: 'To repeat the main point:',
   noted: 'Thank you, noted.',
   nextStep: {
@@ -84,6 +88,8 @@ const russian: Build = (g) => ({
     ),
     'Специалиста уже пригласили в чат: он ответит вам здесь в ближайшее время.',
   ],
+  teamOffline:
+    'Сейчас наша команда не на связи (часы работы: {hours}). Оставьте контакты в форме ниже — мы с вами свяжемся.',
   again: g('Как я уже писала:', 'Как я уже писал:', 'Повторю главное:'),
   noted: g('Спасибо, записала.', 'Спасибо, записал.', 'Спасибо, записано.'),
   nextStep: {
@@ -112,6 +118,8 @@ const spanish: Build = () => ({
     'Por supuesto. He pedido a un compañero que se una: una persona del equipo le responderá aquí, en este chat.',
     'Una persona del equipo ya ha sido avisada y le responderá aquí en breve.',
   ],
+  teamOffline:
+    'Nuestro equipo no está disponible ahora (horario: {hours}). Deje sus datos de contacto en el formulario de abajo y le responderemos.',
   again: 'Repito lo principal:',
   noted: 'Gracias, lo anoto.',
   nextStep: {
@@ -139,6 +147,8 @@ const portuguese: Build = () => ({
     'Claro. Chamei um colega: uma pessoa da equipe vai responder você aqui, neste chat.',
     'Uma pessoa da equipe já foi chamada e vai responder você aqui em breve.',
   ],
+  teamOffline:
+    'Nossa equipe está offline agora (horário: {hours}). Deixe seu contato no formulário abaixo e retornaremos.',
   again: 'Repetindo o principal:',
   noted: 'Obrigado, anotado.',
   nextStep: {
