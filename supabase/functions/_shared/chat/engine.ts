@@ -27,6 +27,7 @@ import { assemblePrompt } from '../prompt/assemble.ts';
 import { qualificationSection } from '../prompt/qualification.ts';
 import { estimateTokens } from '../prompt/tokens.ts';
 import { qualificationForTurn, type TurnQualification } from '../qualification/gather.ts';
+import { withdrawQuestion } from '../qualification/record.ts';
 import { groundingFor, type MatchedObjection, type StageScript } from '../retrieval/retrieve.ts';
 import type { QuestionEmbedding } from '../retrieval/semantic.ts';
 import { withIdleTimeout } from './idle.ts';
@@ -67,6 +68,8 @@ export interface PreparedTurn extends GroundedPrompt {
   timeZone: string | null;
   /** A suggestion's action sent with the message (a scripted reply answers it, see scripted.ts). */
   action: ChatAction | undefined;
+  /** The qualification question's key the reply is to end with (tool-less replies); withdrawn if it does not. */
+  qualificationAsked?: string;
 }
 
 const MAX_TOOL_ROUNDS = 2;
@@ -206,6 +209,9 @@ export async function prepareTurn(
       ...prompt,
       timeZone: input.request.timeZone ?? null,
       action: input.request.action,
+      ...(qualification?.question && qualification.state.pendingKey
+        ? { qualificationAsked: qualification.state.pendingKey }
+        : {}),
     };
   });
 }
@@ -449,6 +455,14 @@ async function answeredByScript(
       provider: run.provider.name,
     });
     if (!scripted) return false;
+    // The scripted reply replaces the one that would have asked the qualification question: ask it later.
+    const asked = prepared.qualificationAsked;
+    if (asked) {
+      // Best effort: the visitor's booking is made either way; at worst the question is not asked again.
+      await withTenant(run.db, run.claims, (tx) =>
+        withdrawQuestion(tx, prepared.turn.conversationId, asked),
+      ).catch((failure) => logFailure(run, 'qualification question withdrawal', failure));
+    }
     // A button's text ("Book Tue 10:00") is not a question the knowledge failed to answer.
     prepared.knowledgeGap = false;
     const piece = relayed.reply.append(scripted.text);

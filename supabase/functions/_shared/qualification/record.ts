@@ -111,3 +111,15 @@ export async function recordQualification(
   if (lead) await queueLeadSync(tx, write.orgId, lead.id);
   return state;
 }
+
+/**
+ * Takes back the question chosen for a reply that did not carry it (a scripted booking reply answered the turn
+ * instead): it is no longer awaited, nor counted as asked, so a later reply asks it.
+ */
+export async function withdrawQuestion(tx: Queryable, conversationId: string, key: string): Promise<void> {
+  await tx.query(
+    `update public.qualifications set pending_key = null, asked_keys = array_remove(asked_keys, $2)
+     where conversation_id = $1 and pending_key = $2`,
+    [conversationId, key],
+  );
+}
