@@ -86,7 +86,11 @@ describe.each(drivers)('a request for a person outside business hours on %s', (d
 
   it('hands over as before inside the hours', async () => {
     await useSettings({
-      hours: { timeZone: 'Asia/Tokyo', weekly: Object.fromEntries(DAYS.map((d) => [d, ['00:00-24:00']])) },
+      hours: {
+        timeZone: 'Asia/Tokyo',
+        weekly: Object.fromEntries(DAYS.map((d) => [d, ['00:00-24:00']])),
+        holidays: [],
+      },
     });
     const { reply, suggestions, conversation } = await askForPerson();
     expect(reply).toMatch(/colleague to join/);
