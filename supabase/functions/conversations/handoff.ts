@@ -41,6 +41,18 @@ async function readBack(tx: Queryable, conversationId: string): Promise<Conversa
   return { ...conversationFromRow(row), messages: messages.map(messageFromRow) };
 }
 
+/** A state change in the tenant's transaction, then the conversation as it now is. */
+function changed(
+  c: Parameters<typeof tenant>[0],
+  conversationId: string,
+  change: (tx: Queryable) => Promise<unknown>,
+): Promise<ConversationWithMessages> {
+  return tenant(c, async (tx) => {
+    await change(tx);
+    return readBack(tx, conversationId);
+  });
+}
+
 export function registerHandoffRoutes(app: Hono<AppEnv>): void {
   const sendMessage = route({
     summary: "An operator's message to the visitor (claims the conversation when no one holds it)",
@@ -72,10 +84,9 @@ export function registerHandoffRoutes(app: Hono<AppEnv>): void {
     const conversationId = c.req.valid('param').id;
     const body = c.req.valid('json');
     return c.json(
-      await tenant(c, async (tx) => {
-        await claimConversation(tx, conversationId, await operatorOf(tx, c.var.principal, body));
-        return readBack(tx, conversationId);
-      }),
+      await changed(c, conversationId, async (tx) =>
+        claimConversation(tx, conversationId, await operatorOf(tx, c.var.principal, body)),
+      ),
     );
   });
 
@@ -86,12 +97,7 @@ export function registerHandoffRoutes(app: Hono<AppEnv>): void {
   });
   app.post('/:id/release', release, async (c) => {
     const conversationId = c.req.valid('param').id;
-    return c.json(
-      await tenant(c, async (tx) => {
-        await releaseConversation(tx, conversationId);
-        return readBack(tx, conversationId);
-      }),
-    );
+    return c.json(await changed(c, conversationId, (tx) => releaseConversation(tx, conversationId)));
   });
 
   const close = route({
@@ -101,12 +107,7 @@ export function registerHandoffRoutes(app: Hono<AppEnv>): void {
   });
   app.post('/:id/close', close, async (c) => {
     const conversationId = c.req.valid('param').id;
-    return c.json(
-      await tenant(c, async (tx) => {
-        await closeConversation(tx, conversationId);
-        return readBack(tx, conversationId);
-      }),
-    );
+    return c.json(await changed(c, conversationId, (tx) => closeConversation(tx, conversationId)));
   });
 
   const typing = route({
