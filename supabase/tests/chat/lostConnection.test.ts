@@ -10,8 +10,6 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyDatabase } from '../helpers/databases.ts';
 
-// Pools of two: postgres.js 3.4.9 may replay a lost backend's FATAL onto the reconnected connection's reservation
-// and then keep that connection from the pool (porsager/postgres#1223); that is its bug, not covered here.
 describe('a transaction whose connection is lost, on PostgreSQL', () => {
   let url: string;
   let admin: postgres.Sql;
@@ -103,4 +101,33 @@ describe('a transaction whose connection is lost, on PostgreSQL', () => {
       await db.close();
     }
   });
+
+  it('keeps serving transactions when postgres.js replays a dead backend onto a reservation', async () => {
+    // One connection: postgres.js 3.4.9 replays the terminated backend's FATAL onto the reservation that
+    // reconnects it and then keeps that connection out of the pool (porsager/postgres#1223). Without a
+    // renewed pool the next transaction would wait forever.
+    const db = createPostgresDatabase(url, { max: 1 });
+    try {
+      const sleeping = db.query('select pg_sleep(30)').then(
+        () => null,
+        (error: unknown) => error,
+      );
+      let terminated = 0;
+      for (let i = 0; i < 200 && terminated === 0; i++) {
+        terminated = await terminate(`wait_event = 'PgSleep'`);
+        if (terminated === 0) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(terminated).toBe(1);
+      expect(isDatabaseUnavailable(await sleeping)).toBe(true);
+      for (let i = 0; i < 3; i++) {
+        const [row] = await db.transaction((tx) => tx.query<{ n: number }>('select $1::int as n', [i]));
+        expect(row?.n).toBe(i);
+      }
+      expect(await db.atOnce?.([{ text: `insert into written (what) values ('after replay')` }])).toHaveLength(1);
+      expect(await rows('after replay')).toBe(1);
+      expect(await db.query('select 1 as one')).toEqual([{ one: 1 }]);
+    } finally {
+      await db.close();
+    }
+  }, 20_000);
 });

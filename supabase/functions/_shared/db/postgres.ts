@@ -7,6 +7,7 @@ import {
   plain,
   transactionAtOnce,
 } from './postgresTransactions.ts';
+import { RenewablePool } from './renewablePool.ts';
 import type { Database, Row } from './types.ts';
 
 export interface PostgresOptions {
@@ -22,7 +23,7 @@ export function usesPooler(url: string): boolean {
 
 export function createPostgresDatabase(url: string, options: PostgresOptions = {}): Database {
   const watch = new ClosedWatch();
-  const sql = postgres(url, {
+  const settings: postgres.Options<Record<string, postgres.PostgresType>> = {
     onclose: watch.notify,
     max: options.max ?? 5,
     prepare: !usesPooler(url),
@@ -53,7 +54,12 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
         parse: (value: string) => Number(value),
       },
     },
-  });
+  };
+  const pool = new RenewablePool(() => postgres(url, settings));
+  // LISTEN lives outside the pool (postgres.js keeps a connection of its own for it), so renewing the pool
+  // leaves live channels listening.
+  const listener = postgres(url, settings);
+  const reserve = () => pool.reserve();
   // `unsafe` does not prepare unless told: each statement would then be parsed and described (a round trip
   // and a socket write of its own) before it runs. Prepared once per connection, it is one write, pipelined.
   const prepare = !usesPooler(url);
@@ -63,18 +69,20 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
   return {
     driver: 'postgres',
     query: <T = Row>(text: string, params: readonly unknown[] = []) =>
-      onceMoreIfStale(() => run<T>(sql, text, params)).then(plain),
-    transaction: (fn) => pipelinedTransaction(sql, run, watch, fn),
-    atOnce: (statements) => transactionAtOnce(sql, run, watch, statements),
+      onceMoreIfStale(() => run<T>(pool.sql, text, params)).then(plain),
+    transaction: (fn) => pipelinedTransaction(reserve, run, watch, fn),
+    atOnce: (statements) => transactionAtOnce(reserve, run, watch, statements),
     async exec(script: string) {
-      await sql.begin((tx) => tx.unsafe(script).simple());
+      await pool.sql.begin((tx) => tx.unsafe(script).simple());
     },
     // postgres.js keeps a connection of its own for LISTEN (outside the pool) and re-listens after a reconnect.
     // A transaction-mode pooler (Supavisor 6543) cannot hold a LISTEN: use the direct URL for live channels.
     async listen(channel, onNotify, onListening) {
-      const subscription = await sql.listen(channel, onNotify, onListening);
+      const subscription = await listener.listen(channel, onNotify, onListening);
       return () => subscription.unlisten();
     },
-    close: () => sql.end({ timeout: 5 }),
+    close: async () => {
+      await Promise.all([pool.end(5), listener.end({ timeout: 5 })]);
+    },
   };
 }

@@ -7,6 +7,8 @@ import type { Statement } from './pipeline.ts';
 import type { Queryable, Row } from './types.ts';
 
 export type Run = <T>(target: postgres.Sql, text: string, params: readonly unknown[]) => Promise<T[]>;
+/** A connection of the pool reserved for one transaction (RenewablePool.reserve). */
+export type Reserve = () => Promise<postgres.ReservedSql>;
 
 /**
  * Tells a transaction that its reserved connection closed, even between two statements (postgres.js reports a
@@ -71,21 +73,19 @@ class Held {
   }
 
   send<R = Row>(text: string, params: readonly unknown[] = []): Promise<R[]> {
-    if (this.lostBy !== null) return Promise.reject(this.lostBy);
+    if (this.lostBy !== null) return quiet(Promise.reject(this.lostBy));
     return this.settled(this.run<R>(this.connection, text, params));
   }
 
   private settled<R>(answer: Promise<R>): Promise<R> {
-    const outcome = Promise.race([answer, this.gone]).catch((error: unknown) => {
-      // A FATAL may be postgres.js replaying an old backend's error on a live connection (porsager/postgres#1223):
-      // the connection is lost only when it closes (the watch) or fails without any answer.
-      if (!(error instanceof postgres.PostgresError)) this.lose(error);
-      throw error;
-    });
-    // Whoever awaits a statement gets its failure; one nobody awaits any more (its transaction already failed
-    // on an earlier one) must not become an unhandled rejection once the connection is lost.
-    outcome.catch(() => {});
-    return outcome;
+    return quiet(
+      Promise.race([answer, this.gone]).catch((error: unknown) => {
+        // A FATAL may be postgres.js replaying an old backend's error on a live connection (porsager/postgres#1223):
+        // the connection is lost only when it closes (the watch) or fails without any answer.
+        if (!(error instanceof postgres.PostgresError)) this.lose(error);
+        throw error;
+      }),
+    );
   }
 
   /**
@@ -100,6 +100,15 @@ class Held {
       this.unwatch();
     }
   }
+}
+
+/**
+ * Whoever awaits a statement gets its failure; one nobody awaits any more (its transaction already failed on an
+ * earlier one, or a pipelined statement written after it) must not become an unhandled rejection.
+ */
+function quiet<T>(statement: Promise<T>): Promise<T> {
+  statement.catch(() => {});
+  return statement;
 }
 
 /** Thrown by an attempt of which nothing ran: the transaction may be tried again (`cause` is the failure). */
@@ -126,13 +135,13 @@ async function onceMoreIfNothingRan<T>(attempt: () => Promise<T>): Promise<T> {
  * that, nothing of the transaction was kept and it is run once more, `fn` included, on another connection.
  */
 export function pipelinedTransaction<T>(
-  sql: postgres.Sql,
+  reserve: Reserve,
   run: Run,
   closes: ClosedWatch,
   fn: (tx: Queryable) => Promise<T>,
 ): Promise<T> {
   return onceMoreIfNothingRan(async () => {
-    const held = new Held(await onceMoreIfStale(() => sql.reserve()), run, closes);
+    const held = new Held(await reserve(), run, closes);
     let begun = false;
     const began = held.begin().then(() => {
       begun = true;
@@ -142,7 +151,7 @@ export function pipelinedTransaction<T>(
     try {
       const result = await fn({
         pipelines: true,
-        query: <R = Row>(text: string, params?: readonly unknown[]) => held.send<R>(text, params).then(plain),
+        query: <R = Row>(text: string, params?: readonly unknown[]) => quiet(held.send<R>(text, params).then(plain)),
       });
       await began;
       await held.send('commit');
@@ -169,13 +178,13 @@ export function pipelinedTransaction<T>(
  * after a FATAL on BEGIN (a replayed error, porsager/postgres#1223) means the transaction ran and committed.
  */
 export function transactionAtOnce(
-  sql: postgres.Sql,
+  reserve: Reserve,
   run: Run,
   closes: ClosedWatch,
   statements: readonly Statement[],
 ): Promise<Row[][]> {
   return onceMoreIfNothingRan(async () => {
-    const held = new Held(await onceMoreIfStale(() => sql.reserve()), run, closes);
+    const held = new Held(await reserve(), run, closes);
     let failed = true;
     try {
       const [begin, ...rest] = await Promise.allSettled([
