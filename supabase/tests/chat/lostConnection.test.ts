@@ -123,7 +123,9 @@ describe('a transaction whose connection is lost, on PostgreSQL', () => {
         const [row] = await db.transaction((tx) => tx.query<{ n: number }>('select $1::int as n', [i]));
         expect(row?.n).toBe(i);
       }
-      expect(await db.atOnce?.([{ text: `insert into written (what) values ('after replay')` }])).toHaveLength(1);
+      expect(
+        await db.atOnce?.([{ text: `insert into written (what) values ('after replay')` }]),
+      ).toHaveLength(1);
       expect(await rows('after replay')).toBe(1);
       expect(await db.query('select 1 as one')).toEqual([{ one: 1 }]);
     } finally {

@@ -151,7 +151,8 @@ export function pipelinedTransaction<T>(
     try {
       const result = await fn({
         pipelines: true,
-        query: <R = Row>(text: string, params?: readonly unknown[]) => quiet(held.send<R>(text, params).then(plain)),
+        query: <R = Row>(text: string, params?: readonly unknown[]) =>
+          quiet(held.send<R>(text, params).then(plain)),
       });
       await began;
       await held.send('commit');
