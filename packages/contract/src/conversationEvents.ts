@@ -1,6 +1,7 @@
 // The live channel's events (`GET /chat/conversations/:id/events`), on their own so a browser bundle that only
 // chats carries nothing else. Loose objects: fields added later never break an older client.
 import * as z from 'zod/mini';
+import { chatSuggestion } from './chatEvents.ts';
 
 /** Who the visitor sees answering: a name and an optional https avatar. */
 export const eventAuthor = z.looseObject({ name: z.string(), avatarUrl: z.nullable(z.string()) });
@@ -13,6 +14,11 @@ export const conversationMessageEvent = z.looseObject({
   /** Set on `operator` messages. */
   author: z.optional(eventAuthor),
   createdAt: z.string(),
+  /**
+   * Quick replies under an `assistant` message the server wrote itself (nobody picked up: "Leave my number",
+   * action `leave_contact`); absent otherwise.
+   */
+  suggestions: z.optional(z.array(chatSuggestion)),
 });
 
 /** The conversation's state changed (docs/handoff.md). */
