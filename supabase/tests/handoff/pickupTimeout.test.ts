@@ -12,7 +12,8 @@ import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
 const ORIGIN = 'https://acme.example';
 const WORKER_SECRET = 'pickup-worker-secret';
-const NOBODY_EN = /^Sorry, nobody from the team has been able to answer yet\. Leave your contact in the form below/;
+const NOBODY_EN =
+  /^Sorry, nobody from the team has been able to answer yet\. Leave your contact in the form below/;
 const LEAVE_NUMBER = {
   label: 'Leave my number',
   message: 'Please call me back',
@@ -164,7 +165,10 @@ describe.each(drivers)('a request for a person nobody picks up, on %s', (driver)
 
     // Handed back and asked for again: a new request, told again when nobody picks that one up.
     expect((await server('POST', `/conversations/${id}/release`, {})).status).toBe(200);
-    const again = await as<ChatReply>('POST', '/chat', { message: 'Can I talk to a human?', conversationId: id });
+    const again = await as<ChatReply>('POST', '/chat', {
+      message: 'Can I talk to a human?',
+      conversationId: id,
+    });
     expect(again.body.message.content).toMatch(/colleague/);
     await waited(id, 31);
     expect(await runWorker()).toEqual({ told: 1, resumed: 0 });
@@ -227,7 +231,9 @@ describe.each(drivers)('a request for a person nobody picks up, on %s', (driver)
        and data ->> 'role' = 'assistant' order by id desc limit 1`,
       [id],
     );
-    expect(event?.data.content).toMatch(/^Извините, пока никто из команды не смог ответить\. Оставьте контакты/);
+    expect(event?.data.content).toMatch(
+      /^Извините, пока никто из команды не смог ответить\. Оставьте контакты/,
+    );
     expect(event?.data.suggestions).toEqual([
       { label: 'Оставить номер', message: 'Перезвоните мне, пожалуйста', action: { type: 'leave_contact' } },
     ]);
