@@ -102,6 +102,7 @@ const rules: Record<string, Rule> = {
   'POST /knowledge-base/worker': 'open',
   'POST /worker/sources': 'open',
   'POST /worker/webhooks': 'open',
+  'POST /worker/handoffs': 'open',
   'GET /leads': 'staff',
   'GET /leads/export': 'staff',
   'GET /leads/:id': 'staff',

@@ -1,11 +1,11 @@
 // The agent's rules hand a conversation to a person by themselves (docs/handoff.md#rules): at the Nth reply in a
 // row without relevant knowledge, and once the visitor's contact details are first saved (the lead form, the
 // model's capture_lead). Offline responder and a stand-in OpenRouter, both database drivers.
-import type { AgentHandoff, ChatReply, ConversationWithMessages } from '@closer/contract';
+import type { Agent, AgentHandoff, ChatReply, ConversationWithMessages } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Api, type Caller, createApi } from '../helpers/api.ts';
+import { type Api, type Caller, createApi, issuePaths } from '../helpers/api.ts';
 import { drivers, migratedDatabase } from '../helpers/databases.ts';
 import {
   fakeUpstream,
@@ -73,6 +73,28 @@ describe.each(drivers)('the agent’s handoff rules on %s', (driver) => {
       },
     };
   }
+
+  it('stores the rules, and refuses bad values with 422 naming the field', async () => {
+    const stored = await server<Agent>('PATCH', `/agents/${a.agentId}`, {
+      handoff: { enabled: true, afterLeadCaptured: true, afterUnansweredReplies: 3 },
+    });
+    expect(stored.status).toBe(200);
+    expect(stored.body.handoff).toMatchObject({ afterLeadCaptured: true, afterUnansweredReplies: 3 });
+    for (const [bad, path] of [
+      [{ afterUnansweredReplies: 0 }, ['handoff', 'afterUnansweredReplies']],
+      [{ afterUnansweredReplies: 21 }, ['handoff', 'afterUnansweredReplies']],
+      [{ afterUnansweredReplies: 1.5 }, ['handoff', 'afterUnansweredReplies']],
+      [{ afterUnansweredReplies: '2' }, ['handoff', 'afterUnansweredReplies']],
+      [{ afterLeadCaptured: 'yes' }, ['handoff', 'afterLeadCaptured']],
+      [{ afterLeadCapture: true }, ['handoff', 'afterLeadCapture']],
+    ] as const) {
+      const refused = await server('PATCH', `/agents/${a.agentId}`, { handoff: { enabled: true, ...bad } });
+      expect(refused.status).toBe(422);
+      expect(issuePaths(refused)).toContainEqual(path);
+    }
+    const after = await server<Agent>('GET', `/agents/${a.agentId}`);
+    expect(after.body.handoff).toMatchObject({ afterLeadCaptured: true, afterUnansweredReplies: 3 });
+  });
 
   it('hands over at the Nth reply in a row without relevant knowledge, not before', async () => {
     await useSettings({ enabled: true, afterUnansweredReplies: 2 });
