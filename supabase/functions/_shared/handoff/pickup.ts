@@ -41,8 +41,8 @@ async function dueConversations(db: Database, limit: number) {
 }
 
 /**
- * Tells one visitor, under the conversation's lock; false when it is no longer due (claimed, released, told by
- * another worker meanwhile) or another worker holds it now.
+ * Tells one visitor, under the conversation's lock; null when it is no longer due (claimed, released, told by
+ * another worker meanwhile) or someone else holds its row now (a claim, another worker): skipped, not waited for.
  */
 async function tellVisitor(tx: Queryable, conversationId: string): Promise<'told' | 'resumed' | null> {
   const [row] = await tx.query<{ org_id: string; language: string; handoff: unknown }>(
