@@ -1,5 +1,6 @@
 // client.organizations, client.conversations, client.leads, client.dashboard, client.health.
 import {
+  type OrganizationEvent,
   apiKey,
   apiKeyCreated,
   conversation,
@@ -19,6 +20,8 @@ import {
   readiness,
 } from '@closer/contract';
 import type { Http } from '../core/http.ts';
+import type { Transport } from '../core/transport.ts';
+import { ConversationEvents } from '../stream/conversationEvents.ts';
 import { handoffMethods } from './handoff.ts';
 import { type ListParams, list, type RequestOptions } from './shared.ts';
 
@@ -121,9 +124,28 @@ export function csvFilename(response: Response, fallback = 'export.csv'): string
   return /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallback;
 }
 
-export function conversationsResource(http: Http) {
+export function conversationsResource(http: Http, transport: Transport) {
   const conversationPage = page(conversation);
   return {
+    /**
+     * The organisation's live channel (members and secret keys; docs/handoff.md): every conversation's stored
+     * events — `message` (operator messages; the visitor's while a person is involved) and `state` (e.g. a
+     * visitor now waiting for a person: `handoff_requested`) — each with its `conversationId`. An async iterable
+     * that reconnects by itself and resumes after the last event; without `lastEventId` it starts with the next
+     * event. Leaving the loop, or `abort()`, closes it. 400, 401, 403, 404 and 422 reject the loop; anything else
+     * is retried (the first wait `retryMs`, default 1000 ms, doubled on each failure in a row up to 30 s).
+     */
+    events: (options: OrganizationEventsOptions = {}): ConversationEvents<OrganizationEvent> =>
+      new ConversationEvents<OrganizationEvent>(
+        (signal, last) =>
+          transport.send('GET', '/conversations/events', {
+            headers: { accept: 'text/event-stream', ...(last ? { 'last-event-id': last } : {}) },
+            signal,
+            timeout: false,
+          }),
+        { lastEventId: options.lastEventId, idleTimeoutMs: transport.options.timeout, retryMs: options.retryMs },
+        options.signal,
+      ),
     list: (params: ConversationListParams = {}, options: RequestOptions = {}) =>
       list(http, '/conversations', conversationPage, params, options),
     retrieve: (id: string, options: RequestOptions = {}) =>
@@ -136,6 +158,13 @@ export function conversationsResource(http: Http) {
       http.request('GET', '/conversations/export', 'response', { query: { ...params }, ...options }),
     ...handoffMethods(http),
   };
+}
+
+export interface OrganizationEventsOptions extends RequestOptions {
+  /** Resume after this event id (from `lastEventId` of an earlier channel); absent: from the next event. */
+  lastEventId?: string;
+  /** First wait before reconnecting after a failure, in ms. @default 1000 */
+  retryMs?: number;
 }
 
 /** The lead list's filters, also those of its CSV export. */

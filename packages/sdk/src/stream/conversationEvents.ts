@@ -27,7 +27,13 @@ const isFinal = (error: unknown) =>
 
 type Open = (signal: AbortSignal, lastEventId: string | undefined) => Promise<Response>;
 
-export class ConversationEvents implements AsyncIterable<ConversationEvent> {
+/** Any live channel's event: a conversation's, or the organisation's (`conversations.events()`). */
+interface LiveEvent {
+  type: string;
+  id?: string | undefined;
+}
+
+export class ConversationEvents<E extends LiveEvent = ConversationEvent> implements AsyncIterable<E> {
   readonly controller = new AbortController();
   #open: Open;
   #options: ConversationEventsOptions;
@@ -55,7 +61,7 @@ export class ConversationEvents implements AsyncIterable<ConversationEvent> {
     this.controller.abort();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ConversationEvent> {
+  async *[Symbol.asyncIterator](): AsyncIterator<E> {
     if (this.#consumed) throw new StreamError('Already read: call events() again');
     this.#consumed = true;
     const signal = this.controller.signal;
@@ -92,7 +98,7 @@ export class ConversationEvents implements AsyncIterable<ConversationEvent> {
   }
 
   /** One connection: its events until the server ends it or it fails (thrown). */
-  async *#connect(): AsyncGenerator<ConversationEvent> {
+  async *#connect(): AsyncGenerator<E> {
     const attempt = new AbortController();
     const stop = () => attempt.abort();
     this.controller.signal.addEventListener('abort', stop, { once: true });
@@ -108,14 +114,14 @@ export class ConversationEvents implements AsyncIterable<ConversationEvent> {
     try {
       awake();
       const response = await this.#open(attempt.signal, this.#lastEventId);
-      const queue: ConversationEvent[] = [];
+      const queue: E[] = [];
       let ended: Record<string, unknown> | null = null;
       const parser = createParser({
         onEvent: ({ event, id, data }) => {
           const parsed: unknown = JSON.parse(data);
           if (event === 'error' && isObject(parsed)) ended = parsed;
           if (!event || !KNOWN.has(event) || !isObject(parsed)) return;
-          queue.push({ type: event, ...(id ? { id } : {}), data: parsed } as ConversationEvent);
+          queue.push({ type: event, ...(id ? { id } : {}), data: parsed } as unknown as E);
         },
         onRetry: (ms) => {
           this.#retry = ms;
