@@ -5,10 +5,7 @@ import { tenantClaims } from '../_shared/auth/principal.ts';
 import { withTenant } from '../_shared/db/tenant.ts';
 import { eventStreamTimings, lastEventId, liveEventStream } from '../_shared/handoff/eventStream.ts';
 import { liveConversations } from '../_shared/handoff/live.ts';
-import {
-  newestOrganizationEvent,
-  organizationEventsAfter,
-} from '../_shared/handoff/organizationEvents.ts';
+import { newestOrganizationEvent, organizationEventsAfter } from '../_shared/handoff/organizationEvents.ts';
 import type { AppEnv } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { route } from '../_shared/http/route.ts';
@@ -37,7 +34,8 @@ export function registerOrganizationEventRoutes(app: Hono<AppEnv>, runtime: Runt
   });
   app.get('/events', readEvents, async (c) => {
     const principal = c.var.principal;
-    if (principal.kind === 'publishable') throw new ApiError('forbidden', 'This credential cannot be used here');
+    if (principal.kind === 'publishable')
+      throw new ApiError('forbidden', 'This credential cannot be used here');
     const orgId = principal.orgId;
     const claims = tenantClaims(principal);
     const sent = c.req.header('last-event-id')?.trim();

@@ -75,7 +75,10 @@ describe.each(drivers)("the organisation's live channel on %s", (driver) => {
     });
     expect(state?.id).toMatch(/^\d+$/);
 
-    await operatorA('POST', `/conversations/${waiting.id}/messages`, { content: 'Olga here', displayName: 'Olga' });
+    await operatorA('POST', `/conversations/${waiting.id}/messages`, {
+      content: 'Olga here',
+      displayName: 'Olga',
+    });
     const claimed = await live.next();
     expect(claimed).toMatchObject({
       event: 'state',
@@ -86,10 +89,14 @@ describe.each(drivers)("the organisation's live channel on %s", (driver) => {
       data: { conversationId: waiting.id, role: 'operator', content: 'Olga here', author: { name: 'Olga' } },
     });
     // The visitor's next message, while a person holds the conversation.
-    await otherApi.as(a.publishableKey, { origin: ORIGIN, 'x-visitor-token': waiting.token })('POST', '/chat', {
-      conversationId: waiting.id,
-      message: 'Thanks!',
-    });
+    await otherApi.as(a.publishableKey, { origin: ORIGIN, 'x-visitor-token': waiting.token })(
+      'POST',
+      '/chat',
+      {
+        conversationId: waiting.id,
+        message: 'Thanks!',
+      },
+    );
     const reply = await live.next();
     expect(reply).toMatchObject({
       event: 'message',

@@ -1,6 +1,7 @@
 // Every area's catalog in one typed table: a page adds one import and one spread line here.
 import { agentsMessages } from '../pages/agents/messages.ts';
 import { billingMessages } from '../pages/billing/messages.ts';
+import { conversationsLiveMessages } from '../pages/conversations/liveMessages.ts';
 import { conversationsMessages } from '../pages/conversations/messages.ts';
 import { dashboardMessages } from '../pages/dashboard/messages.ts';
 import { knowledgeMessages } from '../pages/knowledge/messages.ts';
@@ -35,6 +36,7 @@ const areas = [
   webhooksMessages,
   billingMessages,
   kommoChatMessages,
+  conversationsLiveMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

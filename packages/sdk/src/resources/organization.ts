@@ -1,6 +1,5 @@
 // client.organizations, client.conversations, client.leads, client.dashboard, client.health.
 import {
-  type OrganizationEvent,
   apiKey,
   apiKeyCreated,
   conversation,
@@ -12,6 +11,7 @@ import {
   lead,
   leadQualificationHistory,
   type MemberUpdate,
+  type OrganizationEvent,
   type OrganizationUpdate,
   organization,
   organizationInvitation,
@@ -143,7 +143,11 @@ export function conversationsResource(http: Http, transport: Transport) {
             signal,
             timeout: false,
           }),
-        { lastEventId: options.lastEventId, idleTimeoutMs: transport.options.timeout, retryMs: options.retryMs },
+        {
+          lastEventId: options.lastEventId,
+          idleTimeoutMs: transport.options.timeout,
+          retryMs: options.retryMs,
+        },
         options.signal,
       ),
     list: (params: ConversationListParams = {}, options: RequestOptions = {}) =>

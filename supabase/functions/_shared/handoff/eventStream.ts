@@ -7,15 +7,18 @@ import { streamSSE } from 'hono/streaming';
 import { SSE_HEADERS } from '../chat/sse.ts';
 import { type TenantClaims, withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
-import { ApiError } from '../http/errors.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { ApiError } from '../http/errors.ts';
 import { EVENT_PAGE, eventsAfter } from './events.ts';
 import { type LiveNote, liveConversations } from './live.ts';
 
 const seconds = (value: string | undefined, fallback: number) =>
   value && Number(value) > 0 ? Number(value) * 1000 : fallback;
 
-export function eventStreamTimings(env: Record<string, string | undefined>, pingMs: number): EventStreamTimings {
+export function eventStreamTimings(
+  env: Record<string, string | undefined>,
+  pingMs: number,
+): EventStreamTimings {
   return {
     pingMs,
     // Supabase ends a function's request at 150 s (free plan): end well before, cleanly.

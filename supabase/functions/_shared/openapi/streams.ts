@@ -61,5 +61,5 @@ export const organizationEventStreamDescription =
   "Server-Sent Events of every conversation of the organisation: each conversation's stored events (`message`, " +
   '`state`, as on GET /chat/conversations/{id}/events) with its `conversationId` added; no typing. Each carries ' +
   'an `id`: reconnect with `Last-Event-ID` to get everything after it; without it the stream starts with the ' +
-  "next event. Ends by itself after CLOSER_EVENTS_STREAM_SECONDS (120 s) and sends `retry`; `error` {code, " +
+  'next event. Ends by itself after CLOSER_EVENTS_STREAM_SECONDS (120 s) and sends `retry`; `error` {code, ' +
   'message} ends it when the database fails. `: ping` comments keep an idle stream open.';

@@ -1,0 +1,79 @@
+// The conversations pages follow the API's live channels (docs/handoff.md) instead of asking again: one
+// conversation's (`chat.events`, as a member) and the organisation's (`conversations.events`). The SDK reconnects
+// and resumes with Last-Event-ID; leaving the page (or changing what is followed) aborts the channel.
+import type { ConversationEvent, OrganizationEvent } from '@closer/contract';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, currentOrgId } from '../../api.ts';
+
+type Typing = Extract<ConversationEvent, { type: 'typing' }>['data'];
+
+/** Hands each event of an SDK live channel to `on` until the component leaves (or `deps` change). */
+function useChannel<E>(
+  open: (() => AsyncIterable<E> & { abort(): void }) | null,
+  on: (event: E) => void,
+  deps: unknown[],
+) {
+  const handler = useRef(on);
+  handler.current = on;
+  useEffect(() => {
+    if (!open) return;
+    const channel = open();
+    void (async () => {
+      for await (const event of channel) handler.current(event);
+    })().catch(() => {
+      // Refused for good (signed out, gone): the page's own reads show why.
+    });
+    return () => channel.abort();
+  }, deps);
+}
+
+/** One conversation's stored events (`onStored`) and who is typing (null when nobody). */
+export function useConversationChannel(conversationId: string, onStored: () => void): Typing | null {
+  const [typing, setTyping] = useState<Typing | null>(null);
+  const clear = useRef<ReturnType<typeof setTimeout>>();
+  useChannel<ConversationEvent>(
+    conversationId ? () => api().chat.events(conversationId) : null,
+    (event) => {
+      if (event.type !== 'typing') {
+        if (event.type === 'message') setTyping(null);
+        return onStored();
+      }
+      clearTimeout(clear.current);
+      setTyping(event.data.typing ? event.data : null);
+      // A typing indicator nobody turns off (a closed tab) goes by itself.
+      if (event.data.typing) clear.current = setTimeout(() => setTyping(null), TYPING_SHOWN_MS);
+    },
+    [conversationId, currentOrgId.value],
+  );
+  useEffect(() => () => clearTimeout(clear.current), []);
+  return typing;
+}
+
+/** How long a typing indicator stays without news, ms. */
+export const TYPING_SHOWN_MS = 8000;
+
+/** Every conversation's stored events of the organisation, from now on. */
+export function useOrganizationChannel(on: (event: OrganizationEvent) => void): void {
+  useChannel<OrganizationEvent>(() => api().conversations.events(), on, [currentOrgId.value]);
+}
+
+/** The current time, updated every `everyMs` (for waiting times that tick). */
+export function useNow(everyMs = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs]);
+  return now;
+}
+
+/** A waiting time as `m:ss`, or `h:mm:ss` from an hour on. */
+export function formatWaiting(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+/** The same as an ISO 8601 duration, for `<time dateTime>`. */
+export const isoDuration = (ms: number) => `PT${Math.max(0, Math.floor(ms / 1000))}S`;
