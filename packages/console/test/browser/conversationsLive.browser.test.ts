@@ -1,0 +1,74 @@
+// The conversations pages follow the live channels in Chromium against the local stack (docs/console.md): a new
+// visitor waiting for a person appears in the list without a reload, its waiting time ticking and the tab's title
+// counting it; on the transcript the visitor's new message and the operator typing appear without a reload or
+// polling, and leaving the page closes its channel (docs/handoff.md).
+import type { ChatReply } from '@closer/contract';
+import { liveConversations } from '@closer/functions/_shared/handoff/live.ts';
+import { type CloserClient, createClient } from '@closer/sdk';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type PagesStack, startPagesStack } from './pagesStack.ts';
+import { axeViolations } from './stack.ts';
+
+let stack: PagesStack;
+let closer: CloserClient;
+let agentId = '';
+
+beforeAll(async () => {
+  stack = await startPagesStack();
+  agentId = stack.demo.agents.find((a) => a.language === 'en')!.id;
+  await stack.db.query(`update agents set handoff = '{"enabled": true}' where id = $1`, [agentId]);
+  closer = createClient({ url: `${stack.base}/functions/v1`, secretKey: stack.demo.secretKey! });
+}, 120_000);
+afterAll(async () => stack?.close());
+
+it('shows a new waiting visitor, their message and the operator typing live, and closes the channel on leaving', async () => {
+  const { page, problems } = await stack.open('/conversations');
+  const queue = page.getByRole('region', { name: /Waiting for a person/ });
+  await queue.getByText(/Nobody is waiting/).waitFor();
+  // Everything after this is live: no request of the page reads the conversation again unless an event says so.
+  const reads: string[] = [];
+  page.on('request', (request) => {
+    if (/\/functions\/v1\/conversations\/[0-9a-f-]{36}$/.test(request.url())) reads.push(request.url());
+  });
+
+  const asked: ChatReply = await closer.chat.send({
+    agentId,
+    message: 'Can I talk to a human?',
+    visitor: { name: 'Marta Kowalska' },
+  });
+  const link = queue.getByRole('link', { name: 'Marta Kowalska' });
+  await link.waitFor();
+  const waited = queue.getByTestId('waiting-time');
+  const first = await waited.textContent();
+  await expect.poll(() => waited.textContent(), { timeout: 5000 }).not.toBe(first);
+  await expect.poll(() => page.title()).toMatch(/^\(1\) /);
+  expect(await axeViolations(page)).toEqual([]);
+
+  await link.click();
+  await page.getByRole('heading', { name: 'Answer as a person' }).waitFor();
+  await page.getByText(/Live: messages, typing and changes appear as they happen/).waitFor();
+  await expect.poll(() => liveConversations(stack.db).size).toBe(1);
+  const readsBefore = reads.length;
+
+  // The visitor writes again (waiting for a person: the agent is silent), and an operator elsewhere types.
+  const visitor = createClient({ url: `${stack.base}/functions/v1`, secretKey: stack.demo.secretKey! });
+  await visitor.chat.send({ agentId, conversationId: asked.conversationId, message: 'Is anyone there?' });
+  await page.getByRole('log').getByText('Is anyone there?').waitFor();
+  await closer.conversations.typing(asked.conversationId, { typing: true, displayName: 'Olga' });
+  await page.getByTestId('typing').getByText('Olga is typing…').waitFor();
+  // One read for the one stored event (the visitor's message): nothing polled.
+  expect(reads.length - readsBefore).toBe(1);
+  expect(await axeViolations(page)).toEqual([]);
+
+  // Leaving the transcript closes its channel; the list opens the organisation's instead.
+  await page.getByRole('link', { name: 'All conversations' }).click();
+  await queue.getByRole('link', { name: 'Marta Kowalska' }).waitFor();
+  await expect.poll(() => liveConversations(stack.db).size).toBe(1);
+  await closer.conversations.claim(asked.conversationId, { displayName: 'Olga' });
+  await queue.getByText(/Nobody is waiting/).waitFor();
+  await expect.poll(() => page.title()).not.toMatch(/^\(\d+\) /);
+  await page.getByRole('link', { name: 'Agents' }).first().click();
+  await expect.poll(() => liveConversations(stack.db).size).toBe(0);
+  expect(problems).toEqual([]);
+  await page.context().close();
+});
