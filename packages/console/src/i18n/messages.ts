@@ -1,4 +1,5 @@
 // Every area's catalog in one typed table: a page adds one import and one spread line here.
+import { handoffSettingsMessages } from '../pages/agents/handoff/messages.ts';
 import { agentsMessages } from '../pages/agents/messages.ts';
 import { billingMessages } from '../pages/billing/messages.ts';
 import { conversationsLiveMessages } from '../pages/conversations/liveMessages.ts';
@@ -37,6 +38,7 @@ const areas = [
   billingMessages,
   kommoChatMessages,
   conversationsLiveMessages,
+  handoffSettingsMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

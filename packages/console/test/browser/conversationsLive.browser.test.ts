@@ -2,7 +2,6 @@
 // visitor waiting for a person appears in the list without a reload, its waiting time ticking and the tab's title
 // counting it; on the transcript the visitor's new message and the operator typing appear without a reload or
 // polling, and leaving the page closes its channel (docs/handoff.md).
-import type { ChatReply } from '@closer/contract';
 import { liveConversations } from '@closer/functions/_shared/handoff/live.ts';
 import { type CloserClient, createClient } from '@closer/sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -31,7 +30,7 @@ it('shows a new waiting visitor, their message and the operator typing live, and
     if (/\/functions\/v1\/conversations\/[0-9a-f-]{36}$/.test(request.url())) reads.push(request.url());
   });
 
-  const asked: ChatReply = await closer.chat.send({
+  const asked = await closer.chat.send({
     agentId,
     message: 'Can I talk to a human?',
     visitor: { name: 'Marta Kowalska' },
