@@ -6,7 +6,7 @@ import { liveConversations } from '@closer/functions/_shared/handoff/live.ts';
 import { type CloserClient, createClient } from '@closer/sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type PagesStack, startPagesStack } from './pagesStack.ts';
-import { axeViolations } from './stack.ts';
+import { axeViolations, screenshotDir } from './stack.ts';
 
 let stack: PagesStack;
 let closer: CloserClient;
@@ -69,5 +69,21 @@ it('shows a new waiting visitor, their message and the operator typing live, and
   await page.getByRole('link', { name: 'Agents' }).first().click();
   await expect.poll(() => liveConversations(stack.db).size).toBe(0);
   expect(problems).toEqual([]);
+  await page.context().close();
+});
+
+it.each([768, 1280])('draws the waiting list at %i px for the docs', async (width) => {
+  if (width === 768)
+    await closer.chat.send({
+      agentId,
+      message: 'I want to speak to a person',
+      visitor: { name: 'Lena Vogel' },
+    });
+  const { page } = await stack.open('/conversations', { width });
+  await page
+    .getByRole('region', { name: /Waiting for a person/ })
+    .getByRole('link', { name: 'Lena Vogel' })
+    .waitFor();
+  await page.screenshot({ path: `${screenshotDir}conversations-waiting-${width}.png` });
   await page.context().close();
 });

@@ -5,7 +5,7 @@
 import { createClient } from '@closer/sdk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type PagesStack, startPagesStack } from './pagesStack.ts';
-import { axeViolations } from './stack.ts';
+import { axeViolations, screenshotDir } from './stack.ts';
 
 let stack: PagesStack;
 let agentId = '';
@@ -78,11 +78,19 @@ it('stores business hours, the pickup timeout and what happens unanswered', asyn
   const dark = await stack.open(`/agents/${agentId}`, { theme: 'dark' });
   await dark.page.getByRole('tab', { name: 'Handoff' }).click();
   expect(await dark.page.getByLabel('Time zone').inputValue()).toBe('Europe/Berlin');
-  expect(await dark.page.getByRole('group', { name: 'Saturday, hours 1' }).getByLabel('To').inputValue()).toBe(
-    '00:00',
-  );
+  expect(
+    await dark.page.getByRole('group', { name: 'Saturday, hours 1' }).getByLabel('To').inputValue(),
+  ).toBe('00:00');
   expect(await dark.page.getByLabel('Wait for a person at most').inputValue()).toBe('3');
   expect(await axeViolations(dark.page)).toEqual([]);
   expect([...problems, ...dark.problems]).toEqual([]);
   await dark.page.context().close();
+});
+
+it.each([768, 1280])('draws the Handoff tab at %i px for the docs', async (width) => {
+  const { page } = await stack.open(`/agents/${agentId}`, { width });
+  await page.getByRole('tab', { name: 'Handoff' }).click();
+  await page.getByLabel('Time zone').waitFor();
+  await page.screenshot({ path: `${screenshotDir}agent-handoff-${width}.png`, fullPage: true });
+  await page.context().close();
 });
