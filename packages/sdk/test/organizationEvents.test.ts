@@ -63,7 +63,8 @@ it("brings a member the organisation's events live, across stream ends, and one 
     headers: { origin: 'https://lumen.example' },
   });
   // The organisation has no events yet: from the first one ("0"), so nothing depends on when the stream opens.
-  const channel = member.conversations.events({ lastEventId: '0' });
+  let opened = 0;
+  const channel = member.conversations.events({ lastEventId: '0', onOpen: () => opened++ });
   const seen: OrganizationEvent[] = [];
   const followed = (async () => {
     for await (const event of channel) {
@@ -85,6 +86,8 @@ it("brings a member the organisation's events live, across stream ends, and one 
   ]);
   expect(seen.every((e) => e.data.conversationId === conversationId)).toBe(true);
   expect(channel.lastEventId).toBe(seen.at(-1)!.id);
+  // Streams end every 0.4 s: each reconnection was told.
+  expect(opened).toBeGreaterThanOrEqual(2);
 
   // The conversation's own channel, read with the member's bearer token: everything from the start.
   const own = [];

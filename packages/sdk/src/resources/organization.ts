@@ -147,6 +147,7 @@ export function conversationsResource(http: Http, transport: Transport) {
           lastEventId: options.lastEventId,
           idleTimeoutMs: transport.options.timeout,
           retryMs: options.retryMs,
+          onOpen: options.onOpen,
         },
         options.signal,
       ),
@@ -169,6 +170,11 @@ export interface OrganizationEventsOptions extends RequestOptions {
   lastEventId?: string;
   /** First wait before reconnecting after a failure, in ms. @default 1000 */
   retryMs?: number;
+  /**
+   * Told each time the server answers a connection. Without `lastEventId` the channel starts after the newest
+   * event at that moment: read the list again here and nothing falls between the list and the channel.
+   */
+  onOpen?: () => void;
 }
 
 /** The lead list's filters, also those of its CSV export. */

@@ -16,6 +16,8 @@ export interface ConversationEventsOptions {
    * @default 1000
    */
   retryMs?: number | undefined;
+  /** Told each time a connection is answered (the first, and every reconnection). */
+  onOpen?: (() => void) | undefined;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -114,6 +116,7 @@ export class ConversationEvents<E extends LiveEvent = ConversationEvent> impleme
     try {
       awake();
       const response = await this.#open(attempt.signal, this.#lastEventId);
+      this.#options.onOpen?.();
       const queue: E[] = [];
       let ended: Record<string, unknown> | null = null;
       const parser = createParser({

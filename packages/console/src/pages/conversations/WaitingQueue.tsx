@@ -24,7 +24,7 @@ export function WaitingQueue({ onStateChange }: { onStateChange?: (event: Organi
     if (event.type !== 'state') return;
     waiting.reload();
     onStateChange?.(event);
-  });
+  }, waiting.reload);
   const now = useNow(1000);
   const rows = [...(waiting.data?.data ?? [])].sort((x, y) => since(x) - since(y));
   useTitleCount(rows.length);

@@ -52,9 +52,16 @@ export function useConversationChannel(conversationId: string, onStored: () => v
 /** How long a typing indicator stays without news, ms. */
 export const TYPING_SHOWN_MS = 8000;
 
-/** Every conversation's stored events of the organisation, from now on. */
-export function useOrganizationChannel(on: (event: OrganizationEvent) => void): void {
-  useChannel<OrganizationEvent>(() => api().conversations.events(), on, [currentOrgId.value]);
+/**
+ * Every conversation's stored events of the organisation, from now on; `onOpen` each time the server answers
+ * (read the list again there: nothing falls between the list and the channel).
+ */
+export function useOrganizationChannel(on: (event: OrganizationEvent) => void, onOpen: () => void): void {
+  const opened = useRef(onOpen);
+  opened.current = onOpen;
+  useChannel<OrganizationEvent>(() => api().conversations.events({ onOpen: () => opened.current() }), on, [
+    currentOrgId.value,
+  ]);
 }
 
 /** The current time, updated every `everyMs` (for waiting times that tick). */
