@@ -1,6 +1,6 @@
 // The conversations pages follow the live channels in Chromium against the local stack (docs/console.md): a new
-// visitor waiting for a person appears in the list without a reload, its waiting time ticking and the tab's title
-// counting it; on the transcript the visitor's new message and the operator typing appear without a reload or
+// visitor waiting for a person appears in the list without a reload, its waiting time ticking, the tab's title
+// counting it and a chime playing (turned on); on the transcript the visitor's new message and the operator typing appear without a reload or
 // polling, and leaving the page closes its channel (docs/handoff.md).
 import { liveConversations } from '@closer/functions/_shared/handoff/live.ts';
 import { type CloserClient, createClient } from '@closer/sdk';
@@ -22,8 +22,19 @@ afterAll(async () => stack?.close());
 
 it('shows a new waiting visitor, their message and the operator typing live, and closes the channel on leaving', async () => {
   const { page, problems } = await stack.open('/conversations');
+  // Tones the page starts (the chime), counted.
+  await page.evaluate(() => {
+    const started = AudioScheduledSourceNode.prototype.start;
+    Object.assign(window, { tones: 0 });
+    AudioScheduledSourceNode.prototype.start = function (...args) {
+      (window as unknown as { tones: number }).tones++;
+      return started.apply(this, args);
+    };
+  });
+  const tones = () => page.evaluate(() => (window as unknown as { tones: number }).tones);
   const queue = page.getByRole('region', { name: /Waiting for a person/ });
   await queue.getByText(/Nobody is waiting/).waitFor();
+  await queue.getByLabel('Play a sound when a visitor starts waiting').check();
   // Everything after this is live: no request of the page reads the conversation again unless an event says so.
   const reads: string[] = [];
   page.on('request', (request) => {
@@ -41,6 +52,7 @@ it('shows a new waiting visitor, their message and the operator typing live, and
   const first = await waited.textContent();
   await expect.poll(() => waited.textContent(), { timeout: 5000 }).not.toBe(first);
   await expect.poll(() => page.title()).toMatch(/^\(1\) /);
+  expect(await tones()).toBe(2);
   expect(await axeViolations(page)).toEqual([]);
 
   await link.click();

@@ -1,6 +1,6 @@
 // Visitors waiting for a person (docs/handoff.md), longest wait first, with their waiting time ticking. The list is
 // read again whenever the organisation's live channel tells of a state change (a new request, a claim): no polling.
-// The tab's title counts them, so a new one shows in a background tab.
+// The tab's title counts them, so a new one shows in a background tab; a chime plays for a new one if turned on.
 import type { Conversation, OrganizationEvent } from '@closer/contract';
 import { useEffect } from 'preact/hooks';
 import { Link } from 'wouter-preact';
@@ -9,6 +9,7 @@ import { t } from '../../i18n/messages.ts';
 import { agentName, useAgents } from '../../ui/agentNames.ts';
 import { ErrorState, Loading, useLoad } from '../../ui/states.tsx';
 import { visitorLabel } from './ConversationsPage.tsx';
+import { chime, chimeOn, setChime } from './chime.ts';
 import { formatWaiting, isoDuration, useNow, useOrganizationChannel } from './live.ts';
 
 /** Most shown at once; the status filter lists them all. */
@@ -22,6 +23,7 @@ export function WaitingQueue({ onStateChange }: { onStateChange?: (event: Organi
   );
   useOrganizationChannel((event) => {
     if (event.type !== 'state') return;
+    if (event.data.status === 'handoff_requested') chime();
     waiting.reload();
     onStateChange?.(event);
   }, waiting.reload);
@@ -34,6 +36,14 @@ export function WaitingQueue({ onStateChange }: { onStateChange?: (event: Organi
       <h2 id="waiting-title">
         {t('waiting.title')} <span class="badge">{rows.length}</span>
       </h2>
+      <label class="check waiting-sound">
+        <input
+          type="checkbox"
+          checked={chimeOn.value}
+          onChange={(event) => setChime(event.currentTarget.checked)}
+        />
+        {t('waiting.sound')}
+      </label>
       {waiting.status === 'error' && !waiting.data ? (
         <ErrorState error={waiting.error} onRetry={waiting.reload} />
       ) : !waiting.data ? (
