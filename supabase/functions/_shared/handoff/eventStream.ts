@@ -1,4 +1,5 @@
-// A conversation's live channel as Server-Sent Events, over Hono's streamSSE like the chat stream: stored events
+// A live channel as Server-Sent Events — one conversation's, or the organisation's (every conversation's stored
+// events, organizationEvents.ts) — over Hono's streamSSE like the chat stream: stored events
 // after `Last-Event-ID` first, then each new one as its notification arrives, typing as it happens, `: ping`
 // while idle. The stream ends by itself before the edge runtime's wall-clock limit (clients reconnect with
 // Last-Event-ID and miss nothing); a database failure ends it with one `error` event, logged with the request id.
@@ -15,6 +16,7 @@ import { type LiveNote, liveConversations } from './live.ts';
 const seconds = (value: string | undefined, fallback: number) =>
   value && Number(value) > 0 ? Number(value) * 1000 : fallback;
 
+/** The channels' timings from the environment (`CLOSER_EVENTS_STREAM_SECONDS`) and the chat's ping interval. */
 export function eventStreamTimings(
   env: Record<string, string | undefined>,
   pingMs: number,
