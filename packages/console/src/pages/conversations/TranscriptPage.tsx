@@ -15,7 +15,7 @@ import { PageHeader } from '../../ui/PageHeader.tsx';
 import { ErrorState, Loaded, useLoad } from '../../ui/states.tsx';
 import { LeadSummary } from '../leads/LeadSummary.tsx';
 import { visitorLabel } from './ConversationsPage.tsx';
-import { useConversationChannel } from './live.ts';
+import { type Shown, useConversationChannel } from './live.ts';
 import { OperatorPanel } from './OperatorPanel.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import '../../ui/listPages.css';
@@ -36,7 +36,7 @@ export default function TranscriptPage({ params }: PageProps) {
     return { conversation: read, lead };
   }, [id, currentOrgId.value]);
   const reload = conversation.reload;
-  const typing = useConversationChannel(id, reload);
+  const typing = useConversationChannel(id, shownOf(conversation.data?.conversation), reload);
   const active = conversation.data?.conversation.status === 'active';
   useEffect(() => {
     if (!active) return;
@@ -105,6 +105,16 @@ export default function TranscriptPage({ params }: PageProps) {
       </Loaded>
     </>
   );
+}
+
+/** What the page shows, for the live channel to tell news from a replay. */
+function shownOf(c: ConversationWithMessages | undefined): Shown | null {
+  if (!c) return null;
+  return {
+    messageIds: new Set(c.messages.map((m) => m.id)),
+    status: c.status,
+    assignee: c.handoff?.assignee?.name ?? null,
+  };
 }
 
 function BackLink() {

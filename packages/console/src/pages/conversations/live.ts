@@ -27,27 +27,77 @@ function useChannel<E>(
   }, deps);
 }
 
-/** One conversation's stored events (`onStored`) and who is typing (null when nobody). */
-export function useConversationChannel(conversationId: string, onStored: () => void): Typing | null {
+type Stored = Exclude<ConversationEvent, { type: 'typing' }>;
+type StateData = Extract<ConversationEvent, { type: 'state' }>['data'];
+
+/** What the page shows: the messages' ids and who holds the conversation. */
+export interface Shown {
+  messageIds: ReadonlySet<string>;
+  status: string;
+  assignee: string | null;
+}
+
+/** Whether a stored message event is something the page does not show yet. */
+export const isNewMessage = (event: Stored, shown: Shown) =>
+  event.type === 'message' && !shown.messageIds.has(event.data.messageId);
+
+/** Whether the conversation's latest state differs from the one shown. */
+export const isNewState = (state: StateData, shown: Shown) =>
+  state.status !== shown.status || (state.assignee?.name ?? null) !== shown.assignee;
+
+/**
+ * One conversation's channel, opened once the page has read the conversation (`shown`): `onNews` when it has
+ * something the page does not show (a new message, a changed state), and who is typing (null when nobody). The
+ * channel replays the conversation's events when it opens: messages already shown are skipped, and states are
+ * judged by the last of a burst, so opening costs no read, and whatever happened since the read is news.
+ */
+export function useConversationChannel(
+  conversationId: string,
+  shown: Shown | null,
+  onNews: () => void,
+): Typing | null {
   const [typing, setTyping] = useState<Typing | null>(null);
   const clear = useRef<ReturnType<typeof setTimeout>>();
+  const settle = useRef<ReturnType<typeof setTimeout>>();
+  const current = useRef(shown);
+  current.current = shown;
   useChannel<ConversationEvent>(
-    conversationId ? () => api().chat.events(conversationId) : null,
+    conversationId && shown ? () => api().chat.events(conversationId) : null,
     (event) => {
-      if (event.type !== 'typing') {
-        if (event.type === 'message') setTyping(null);
-        return onStored();
+      if (event.type === 'state') {
+        clearTimeout(settle.current);
+        settle.current = setTimeout(
+          () => current.current && isNewState(event.data, current.current) && onNews(),
+          STATE_SETTLE_MS,
+        );
+        return;
+      }
+      if (event.type === 'message') {
+        if (current.current && isNewMessage(event, current.current)) {
+          setTyping(null);
+          onNews();
+        }
+        return;
       }
       clearTimeout(clear.current);
       setTyping(event.data.typing ? event.data : null);
       // A typing indicator nobody turns off (a closed tab) goes by itself.
       if (event.data.typing) clear.current = setTimeout(() => setTyping(null), TYPING_SHOWN_MS);
     },
-    [conversationId, currentOrgId.value],
+    [conversationId, currentOrgId.value, shown !== null],
   );
-  useEffect(() => () => clearTimeout(clear.current), []);
+  useEffect(
+    () => () => {
+      clearTimeout(clear.current);
+      clearTimeout(settle.current);
+    },
+    [],
+  );
   return typing;
 }
+
+/** How long a burst of state events (a replay) is waited out before the last one is compared, ms. */
+const STATE_SETTLE_MS = 150;
 
 /** How long a typing indicator stays without news, ms. */
 export const TYPING_SHOWN_MS = 8000;
