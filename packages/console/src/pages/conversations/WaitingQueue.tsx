@@ -34,7 +34,11 @@ export function WaitingQueue({ onStateChange }: { onStateChange?: (event: Organi
   return (
     <section class="card waiting-queue" aria-labelledby="waiting-title">
       <h2 id="waiting-title">
-        {t('waiting.title')} <span class="badge">{rows.length}</span>
+        {/* Announced when the count changes; the ticking times are not (they would speak every second). */}
+        {t('waiting.title')}{' '}
+        <span class="badge" aria-live="polite">
+          {rows.length}
+        </span>
       </h2>
       <label class="check waiting-sound">
         <input
@@ -51,7 +55,7 @@ export function WaitingQueue({ onStateChange }: { onStateChange?: (event: Organi
       ) : rows.length === 0 ? (
         <p class="muted">{t('waiting.nobody')}</p>
       ) : (
-        <ul class="waiting-list" aria-live="polite">
+        <ul class="waiting-list">
           {rows.map((c) => (
             <li key={c.id}>
               <Link href={`/conversations/${c.id}`}>{visitorLabel(c)}</Link>
