@@ -165,6 +165,28 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     expect(rows[0]).toMatch(/^conversationId,/);
     expect(rows[1]).toContain(`${acme.conversationId},`);
     expect(rows[1]).toMatch(/,Hi$/);
+    // The organisation's live channel under Deno: a claim made by another runtime (the Node stack) arrives.
+    const leave = new AbortController();
+    const live = await fetch(`${fn.url}/events`, { ...asAcme(), signal: leave.signal });
+    expect(live.status).toBe(200);
+    const reader = live.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = decoder.decode((await reader.read()).value); // the first bytes: subscribed
+    const claimed = await sourcesApi.as(acme.secretKey)(
+      'POST',
+      `/conversations/${acme.conversationId}/claim`,
+      {
+        displayName: 'Olga',
+      },
+    );
+    expect(claimed.status).toBe(200);
+    while (!received.includes('"status":"human"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += decoder.decode(value, { stream: true });
+    }
+    expect(received).toContain(`"conversationId":"${acme.conversationId}"`);
+    leave.abort();
   },
   booking: async (fn) => {
     expect((await fetch(`${fn.url}/connection`, asAcme())).status).toBe(404);

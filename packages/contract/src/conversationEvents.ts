@@ -48,3 +48,15 @@ export type ConversationEvent =
   | { type: 'state'; id: string; data: z.infer<typeof conversationStateEvent> }
   | { type: 'typing'; id?: undefined; data: z.infer<typeof conversationTypingEvent> };
 export type ConversationEventType = ConversationEvent['type'];
+
+/** The organisation's live channel (`GET /conversations/events`): stored events of every conversation. */
+const withConversation = { conversationId: z.string() };
+export const organizationEventSchemas = {
+  message: z.extend(conversationMessageEvent, withConversation),
+  state: z.extend(conversationStateEvent, withConversation),
+} as const;
+
+/** One event of the organisation's live channel: a conversation's stored event, naming the conversation. */
+export type OrganizationEvent =
+  | { type: 'message'; id: string; data: z.infer<typeof organizationEventSchemas.message> }
+  | { type: 'state'; id: string; data: z.infer<typeof organizationEventSchemas.state> };
