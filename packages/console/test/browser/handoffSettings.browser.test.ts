@@ -16,7 +16,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => stack?.close());
 
-it('stores business hours, the pickup timeout and what happens unanswered', async () => {
+it('stores business hours, the pickup timeout, what happens unanswered and the hand-over rules', async () => {
   const { page, problems } = await stack.open(`/agents/${agentId}`);
   await page.getByRole('tab', { name: 'Handoff' }).click();
   await page.getByLabel('The agent may hand a conversation to a person').check();
@@ -41,6 +41,8 @@ it('stores business hours, the pickup timeout and what happens unanswered', asyn
   await page.getByLabel('Holiday 1', { exact: true }).fill('2026-12-24');
   await page.getByLabel('Wait for a person at most').fill('3');
   await page.getByLabel('The agent stays silent; the conversation waits for a person').check();
+  await page.getByLabel('When a visitor leaves their contact details').check();
+  await page.getByLabel('After this many replies in a row without knowledge').fill('3');
 
   // Tuesday reversed: refused beside its range, nothing saved, nothing typed lost.
   const tuesday = page.getByRole('group', { name: 'Tuesday, hours 1' });
@@ -71,6 +73,8 @@ it('stores business hours, the pickup timeout and what happens unanswered', asyn
     },
     pickupTimeoutSeconds: 180,
     whenUnanswered: 'silent',
+    afterLeadCaptured: true,
+    afterUnansweredReplies: 3,
   });
 
   // Read back after a reload, in the dark theme: as stored, axe-clean.
@@ -82,6 +86,10 @@ it('stores business hours, the pickup timeout and what happens unanswered', asyn
     await dark.page.getByRole('group', { name: 'Saturday, hours 1' }).getByLabel('To').inputValue(),
   ).toBe('00:00');
   expect(await dark.page.getByLabel('Wait for a person at most').inputValue()).toBe('3');
+  expect(await dark.page.getByLabel('When a visitor leaves their contact details').isChecked()).toBe(true);
+  expect(await dark.page.getByLabel('After this many replies in a row without knowledge').inputValue()).toBe(
+    '3',
+  );
   expect(await axeViolations(dark.page)).toEqual([]);
   expect([...problems, ...dark.problems]).toEqual([]);
   await dark.page.context().close();

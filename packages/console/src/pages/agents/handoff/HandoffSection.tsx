@@ -1,5 +1,5 @@
 // Handoff to a person (docs/handoff.md): on or off, when people answer (business hours), how long a request may
-// wait unclaimed and what the agent does then. Fields of `handoff` this form does not know are kept as they are.
+// wait unclaimed and what the agent does then, and the agent's own rules for handing over. Fields of `handoff` this form does not know are kept as they are.
 import type { AgentHandoff, BusinessHours } from '@closer/contract';
 import { useRef, useState } from 'preact/hooks';
 import { t } from '../../../i18n/messages.ts';
@@ -59,20 +59,59 @@ export function HandoffSection({ draft, set, errors }: SectionProps) {
           <HoursEditor hours={handoff.hours} onChange={(hours) => setHandoff({ hours })} errors={errors} />
         )}
       </div>
+      <RulesCard handoff={handoff} setHandoff={setHandoff} errors={errors} />
       <UnansweredCard handoff={handoff} setHandoff={setHandoff} errors={errors} />
     </>
   );
 }
 
-function UnansweredCard({
-  handoff,
-  setHandoff,
-  errors,
-}: {
+type CardProps = {
   handoff: AgentHandoff;
   setHandoff: (patch: Partial<AgentHandoff>) => void;
   errors: SectionProps['errors'];
-}) {
+};
+
+/** The agent's own rules for handing over (docs/handoff.md#the-agents-rules). */
+function RulesCard({ handoff, setHandoff, errors }: CardProps) {
+  const [replies, setReplies] = useState(() => handoff.afterUnansweredReplies?.toString() ?? '');
+  const changeReplies = (text: string) => {
+    setReplies(text);
+    const n = Number(text);
+    setHandoff({ afterUnansweredReplies: text.trim() === '' ? null : Number.isFinite(n) ? n : Number.NaN });
+  };
+  return (
+    <div class="card">
+      <h2>{t('handoff.rules')}</h2>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={handoff.afterLeadCaptured}
+          onChange={(event) => setHandoff({ afterLeadCaptured: event.currentTarget.checked })}
+        />
+        {t('handoff.afterLead')}
+      </label>
+      <Field
+        label={t('handoff.afterReplies')}
+        hint={t('handoff.afterRepliesHint')}
+        error={errors['handoff.afterUnansweredReplies']}
+      >
+        {(control) => (
+          <input
+            {...control}
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={20}
+            value={replies}
+            onInput={(event) => changeReplies(event.currentTarget.value)}
+          />
+        )}
+      </Field>
+    </div>
+  );
+}
+
+function UnansweredCard({ handoff, setHandoff, errors }: CardProps) {
   const [timeout, setTimeoutText] = useState(() => timeoutParts(handoff.pickupTimeoutSeconds));
   const changeTimeout = (next: typeof timeout) => {
     setTimeoutText(next);

@@ -32,6 +32,10 @@ export const handoffSettingsMessages = defineMessages({
     'handoff.holidaysHint': 'Dates closed all day, in the zone above.',
     'handoff.holiday': 'Holiday {n}',
     'handoff.addHoliday': 'Add a holiday',
+    'handoff.rules': 'The agent hands over by itself',
+    'handoff.afterLead': 'When a visitor leaves their contact details',
+    'handoff.afterReplies': 'After this many replies in a row without knowledge',
+    'handoff.afterRepliesHint': 'Empty: never. From 1 to 20 questions the knowledge base could not answer.',
     'handoff.unanswered': 'When nobody answers',
     'handoff.timeout': 'Wait for a person at most',
     'handoff.timeoutHint':
@@ -72,6 +76,10 @@ export const handoffSettingsMessages = defineMessages({
     'handoff.holidaysHint': 'Дни, когда никто не отвечает, по времени этого пояса.',
     'handoff.holiday': 'Праздник {n}',
     'handoff.addHoliday': 'Добавить праздник',
+    'handoff.rules': 'Агент передаёт диалог сам',
+    'handoff.afterLead': 'Когда посетитель оставил контакты',
+    'handoff.afterReplies': 'После стольких ответов подряд без знаний',
+    'handoff.afterRepliesHint': 'Пусто — никогда. От 1 до 20 вопросов, на которые база знаний не ответила.',
     'handoff.unanswered': 'Если никто не ответил',
     'handoff.timeout': 'Ждать человека не дольше',
     'handoff.timeoutHint':
