@@ -5,74 +5,14 @@ import type { ChatReply } from '@closer/contract';
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { liveConversations } from '@closer/functions/_shared/handoff/live.ts';
-import { createParser } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, type Caller, createApi } from '../helpers/api.ts';
 import { drivers, migratedDatabase } from '../helpers/databases.ts';
+import { liveReader } from '../helpers/liveEvents.ts';
 import { fakeSupabaseAuth } from '../helpers/supabaseAuth.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
 const ORIGIN = 'https://acme.example';
-
-interface LiveEvent {
-  event: string;
-  id: string | undefined;
-  data: Record<string, unknown>;
-}
-
-/** An open event stream read as a client would: `next()` waits for the next event; `ended` when the server closes. */
-function liveReader(response: Response) {
-  const queue: LiveEvent[] = [];
-  const waiting: ((event: LiveEvent | null) => void)[] = [];
-  let ended = false;
-  let opened!: () => void;
-  const open = new Promise<void>((resolve) => {
-    opened = resolve;
-  });
-  let retry: number | undefined;
-  const parser = createParser({
-    onEvent: (e) => {
-      const event = { event: e.event ?? 'message', id: e.id, data: JSON.parse(e.data) };
-      const waiter = waiting.shift();
-      if (waiter) waiter(event);
-      else queue.push(event);
-    },
-    onRetry: (ms) => {
-      retry = ms;
-    },
-  });
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  const done = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) break;
-      opened();
-      parser.feed(decoder.decode(value, { stream: true }));
-    }
-    ended = true;
-    opened();
-    for (const waiter of waiting.splice(0)) waiter(null);
-  })();
-  return {
-    /** Resolves once the server has subscribed (its first bytes). */
-    open,
-    get retry() {
-      return retry;
-    },
-    get ended() {
-      return ended;
-    },
-    done,
-    next: (): Promise<LiveEvent | null> =>
-      queue.length > 0
-        ? Promise.resolve(queue.shift()!)
-        : ended
-          ? Promise.resolve(null)
-          : new Promise((r) => waiting.push(r)),
-    close: () => reader.cancel().catch(() => undefined),
-  };
-}
 
 describe.each(drivers)('the live channel on %s', (driver) => {
   let db: Database & { url?: string };
