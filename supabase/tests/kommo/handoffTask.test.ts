@@ -6,9 +6,16 @@ import type { ChatReply } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { runKommoJobs } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Api, Caller } from '../helpers/api.ts';
+import { type Api, type Caller, createApi } from '../helpers/api.ts';
 import { drivers } from '../helpers/databases.ts';
 import { type FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
+import {
+  fakeUpstream,
+  OPENROUTER_BASE_URL,
+  recordedStream,
+  requestHumanCall,
+  streamResponse,
+} from '../helpers/fakeLlm.ts';
 import { connectKommo, type KommoHarness, startKommoHarness } from '../helpers/kommoHarness.ts';
 import type { TenantFixture } from '../helpers/tenants.ts';
 
@@ -16,6 +23,8 @@ const CONSOLE = 'https://closer.example/console';
 // No confirmation window: a task sent without an answer that Kommo does not show is sent again at the next run.
 const ENV = { ...KOMMO_ENV, KOMMO_CONFIRM_WINDOW_MS: '0', CLOSER_CONSOLE_URL: `${CONSOLE}/` };
 const ORIGIN = 'https://shop.example';
+/** A stand-in OpenRouter, for the model's request_human. */
+const upstream = fakeUpstream(OPENROUTER_BASE_URL);
 /** The user the settings name for handoffs; the stand-in's other user (504141) owns leads by default. */
 const HANDOFF_USER = 504177;
 
@@ -31,7 +40,7 @@ describe.each(drivers)('Kommo task for a handoff on %s', (driver) => {
     ({ db, api } = harness);
   });
   beforeEach(async () => {
-    ({ kommo, org: a } = await harness.freshOrg({ allowedOrigins: ['*'] }));
+    ({ kommo, org: a } = await harness.freshOrg({ allowedOrigins: ['*'], handlers: upstream.handlers }));
     // The worker runs every organisation's jobs: none of an earlier test's may reach this test's stand-in.
     await db.query(`delete from jobs where kind like 'kommo.%'`);
     kommo.users.push({ id: HANDOFF_USER, name: 'Ivan Sidorov', email: 'ivan@acme.example', lang: 'ru' });
@@ -159,6 +168,22 @@ describe.each(drivers)('Kommo task for a handoff on %s', (driver) => {
       responsible_user_id: 504141,
       complete_till: (await requestedAt(conversation.id)) + 5 * 60,
     });
+  });
+
+  it("names the model's reason when the model hands over (request_human)", async () => {
+    const withModel = createApi(db, { ...ENV, OPENROUTER_API_KEY: 'sk-or-v1-test', OPENROUTER_BASE_URL });
+    upstream.respond(
+      () => streamResponse(requestHumanCall('wants a custom quote for 40 panels')),
+      () => streamResponse(recordedStream(['A colleague will answer you here.'])),
+    );
+    const asked = await withModel.as(a.publishableKey, { origin: ORIGIN })<ChatReply>('POST', '/chat', {
+      message: 'I need your sales manager',
+    });
+    expect(asked.status).toBe(200);
+    await worker();
+    expect(kommo.tasks).toHaveLength(1);
+    expect(kommo.tasks[0]!.text).toContain('Reason: wants a custom quote for 40 panels');
+    expect(kommo.tasks[0]!.text).toContain(`${CONSOLE}/conversations/${asked.body.conversationId}`);
   });
 
   it('makes a new task for a new request after the conversation went back to the agent, not for a repeat', async () => {
