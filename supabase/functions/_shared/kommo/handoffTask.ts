@@ -23,7 +23,7 @@ import type { WorkerDeps, WorkerReport, WorkerTimings } from './leadSync.ts';
 export const KOMMO_FOLLOW_UP_TASK_TYPE = 1;
 const MAX_ATTEMPTS = 8;
 /** How long a task waits for the conversation's lead (captured, on its way to Kommo) before going out unbound. */
-export const LEAD_WAIT_MS = 5 * 60_000;
+const LEAD_WAIT_MS = 5 * 60_000;
 
 interface HandoffTaskPayload {
   conversationId: string;
@@ -77,75 +77,102 @@ async function runHandoffTaskJob(
   timings: WorkerTimings,
   job: ClaimedJob<HandoffTaskPayload>,
 ): Promise<Outcome> {
-  const tenant = <T>(fn: (tx: Queryable) => Promise<T>) =>
-    withTenant(deps.db, { role: 'authenticated', org_id: job.orgId }, fn);
+  const tenant: Tenant = (fn) => withTenant(deps.db, { role: 'authenticated', org_id: job.orgId }, fn);
   const payload: HandoffTaskPayload = { ...job.payload };
   const end = (outcome: JobOutcome<HandoffTaskPayload>): Promise<Outcome> =>
     tenant((tx) => finishJob(tx, job, outcome)).then((status) =>
       status === 'done' ? 'synced' : status === 'failed' ? 'failed' : 'retrying',
     );
   try {
-    if (payload.taskAdded) return await end({ status: 'done', payload, error: null });
-    const [waiting] = await tenant((tx) => readWaiting(tx, payload));
-    if (!waiting) return await end({ status: 'done', payload, error: 'the conversation was erased' });
-    if (payload.taskSentAt === undefined && !stillWaiting(waiting)) {
-      // Picked up, handed back or closed before the task went out: nobody needs reminding.
-      return await end({ status: 'done', payload, error: 'answered before the task was sent' });
-    }
-    const api = kommoClient({
-      db: deps.db,
-      orgId: job.orgId,
-      config,
-      fetch: deps.fetch,
-      delayScale: deps.delayScale,
-      deadline: job.deadline,
-    });
-    if (!payload.target) {
-      if (waitsForLead(waiting, payload)) {
-        return await end({
-          status: 'pending',
-          payload,
-          error: 'waiting for the lead to reach Kommo',
-          retryInSeconds: 20,
-          countsAsAttempt: false,
-        });
-      }
-      payload.target = await chooseTarget(api, waiting);
-    }
-    const save = () => tenant((tx) => saveProgress(tx, job, payload));
-    if (payload.taskSentAt !== undefined) {
-      if (await taskShown(api, payload, handoffMarker(job.id))) {
-        payload.taskAdded = true;
-        delete payload.taskSentAt;
-        return await end({ status: 'done', payload, error: null });
-      }
-      const age = Date.now() - payload.taskSentAt;
-      if (age < timings.confirmWindowMs) {
-        return await end({
-          status: 'pending',
-          payload,
-          error: `Kommo has not shown the task sent ${Math.round(age / 1000)} s ago without an answer yet`,
-          retryInSeconds: Math.max(1, (timings.confirmWindowMs - age) / 1000 + 1),
-          countsAsAttempt: false,
-        });
-      }
-    }
-    const task = handoffTaskBody(waiting, payload, job.id, deps.env.CLOSER_CONSOLE_URL);
-    payload.taskSentAt = Date.now();
-    await save();
-    try {
-      await api.request('POST', '/api/v4/tasks', [task]);
-    } catch (error) {
-      // Refused (a 4xx, or nothing sent at all): Kommo has nothing, so there is nothing to look for.
-      if (!(error as { uncertain?: boolean }).uncertain) delete payload.taskSentAt;
-      throw error;
-    }
-    payload.taskAdded = true;
-    delete payload.taskSentAt;
-    return await end({ status: 'done', payload, error: null });
+    const step: TaskStep = {
+      job,
+      payload,
+      timings,
+      consoleUrl: deps.env.CLOSER_CONSOLE_URL,
+      tenant,
+      api: () =>
+        kommoClient({
+          db: deps.db,
+          orgId: job.orgId,
+          config,
+          fetch: deps.fetch,
+          delayScale: deps.delayScale,
+          deadline: job.deadline,
+        }),
+    };
+    return await end(await runStep(step));
   } catch (error) {
     return failed(job, payload, error, end);
   }
+}
+
+type Tenant = <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>;
+
+interface TaskStep {
+  job: ClaimedJob<HandoffTaskPayload>;
+  payload: HandoffTaskPayload;
+  timings: WorkerTimings;
+  consoleUrl: string | undefined;
+  tenant: Tenant;
+  api(): KommoApi;
+}
+
+/** One run of the job: how it ends (thrown: Kommo failed, see `failed`). */
+async function runStep(step: TaskStep): Promise<JobOutcome<HandoffTaskPayload>> {
+  const { payload } = step;
+  const done = (error: string | null) => ({ status: 'done' as const, payload, error });
+  if (payload.taskAdded) return done(null);
+  const [waiting] = await step.tenant((tx) => readWaiting(tx, payload));
+  if (!waiting) return done('the conversation was erased');
+  // Picked up, handed back or closed before the task went out: nobody needs reminding.
+  if (payload.taskSentAt === undefined && !stillWaiting(waiting))
+    return done('answered before the task was sent');
+  const api = step.api();
+  if (!payload.target) {
+    if (waitsForLead(waiting, payload)) return waitFor(payload, 'waiting for the lead to reach Kommo', 20);
+    payload.target = await chooseTarget(api, waiting);
+  }
+  if (payload.taskSentAt !== undefined) {
+    if (await taskShown(api, payload, handoffMarker(step.job.id))) {
+      payload.taskAdded = true;
+      delete payload.taskSentAt;
+      return done(null);
+    }
+    const age = Date.now() - payload.taskSentAt;
+    const left = step.timings.confirmWindowMs - age;
+    if (left > 0) {
+      const why = `Kommo has not shown the task sent ${Math.round(age / 1000)} s ago without an answer yet`;
+      return waitFor(payload, why, Math.max(1, left / 1000 + 1));
+    }
+  }
+  await sendTask(step, api, waiting);
+  return done(null);
+}
+
+/** Waits without using up an attempt: for the lead, or for a task sent without an answer to show. */
+const waitFor = (payload: HandoffTaskPayload, why: string, seconds: number) => ({
+  status: 'pending' as const,
+  payload,
+  error: why,
+  retryInSeconds: seconds,
+  countsAsAttempt: false,
+});
+
+/** Sends the task; `taskSentAt` is saved first, so a lost answer is looked for before sending again. */
+async function sendTask(step: TaskStep, api: KommoApi, waiting: Waiting): Promise<void> {
+  const { payload } = step;
+  const task = handoffTaskBody(waiting, payload, step.job.id, step.consoleUrl);
+  payload.taskSentAt = Date.now();
+  await step.tenant((tx) => saveProgress(tx, step.job, payload));
+  try {
+    await api.request('POST', '/api/v4/tasks', [task]);
+  } catch (error) {
+    // Refused (a 4xx, or nothing sent at all): Kommo has nothing, so there is nothing to look for.
+    if (!(error as { uncertain?: boolean }).uncertain) delete payload.taskSentAt;
+    throw error;
+  }
+  payload.taskAdded = true;
+  delete payload.taskSentAt;
 }
 
 async function failed(
@@ -236,7 +263,7 @@ async function chooseTarget(
 }
 
 /** The task as Kommo's `POST /api/v4/tasks` takes it. */
-export function handoffTaskBody(
+function handoffTaskBody(
   waiting: Waiting,
   payload: HandoffTaskPayload,
   jobId: string,
@@ -254,7 +281,7 @@ export function handoffTaskBody(
 }
 
 /** The console's page of the conversation; null when `CLOSER_CONSOLE_URL` is not set. */
-export function conversationLink(consoleUrl: string | undefined, conversationId: string): string | null {
+function conversationLink(consoleUrl: string | undefined, conversationId: string): string | null {
   const base = consoleUrl?.trim().replace(/\/+$/, '');
   return base ? `${base}/conversations/${conversationId}` : null;
 }
