@@ -77,21 +77,24 @@ describe('a transaction whose connection is lost, on PostgreSQL', () => {
     const db = createPostgresDatabase(url, { max: 2 });
     try {
       let runs = 0;
-      const pending = db.transaction(async (tx) => {
-        runs++;
-        await tx.query(`insert into written (what) values ('interrupted')`);
-        await tx.query('select pg_sleep(30)');
-      });
+      // Its failure is taken at once: it may come before the terminating statement's answer.
+      const outcome = db
+        .transaction(async (tx) => {
+          runs++;
+          await tx.query(`insert into written (what) values ('interrupted')`);
+          await tx.query('select pg_sleep(30)');
+        })
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
       let terminated = 0;
       for (let i = 0; i < 200 && terminated === 0; i++) {
         terminated = await terminate(`wait_event = 'PgSleep'`);
         if (terminated === 0) await new Promise((resolve) => setTimeout(resolve, 25));
       }
       expect(terminated).toBe(1);
-      const failure = await pending.then(
-        () => null,
-        (error: unknown) => error,
-      );
+      const failure = await outcome;
       expect(failure).not.toBeNull();
       expect(isDatabaseUnavailable(failure)).toBe(true);
       expect(runs).toBe(1);
