@@ -55,6 +55,7 @@ const rules: Record<string, Rule> = {
   'GET /chat/v1/models/:model': 'server',
   'GET /conversations': 'staff',
   'GET /conversations/export': 'staff',
+  'GET /conversations/events': 'staff',
   'GET /conversations/:id': 'staff',
   'POST /conversations/:id/messages': 'staff',
   'POST /conversations/:id/claim': 'staff',
@@ -102,6 +103,7 @@ const rules: Record<string, Rule> = {
   'POST /knowledge-base/worker': 'open',
   'POST /worker/sources': 'open',
   'POST /worker/webhooks': 'open',
+  'POST /worker/handoffs': 'open',
   'GET /leads': 'staff',
   'GET /leads/export': 'staff',
   'GET /leads/:id': 'staff',
@@ -245,6 +247,8 @@ describe('authorization', () => {
           method,
           concrete,
           method === 'GET' || method === 'DELETE' ? undefined : {},
+          // An admitted live channel would stream on; a malformed Last-Event-ID answers at once (422).
+          { 'last-event-id': 'not-an-id' },
         );
         if (admits[rule].includes(role)) {
           expect(response.status, JSON.stringify(response.body)).not.toBe(403);

@@ -165,6 +165,28 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     expect(rows[0]).toMatch(/^conversationId,/);
     expect(rows[1]).toContain(`${acme.conversationId},`);
     expect(rows[1]).toMatch(/,Hi$/);
+    // The organisation's live channel under Deno: a claim made by another runtime (the Node stack) arrives.
+    const leave = new AbortController();
+    const live = await fetch(`${fn.url}/events`, { ...asAcme(), signal: leave.signal });
+    expect(live.status).toBe(200);
+    const reader = live.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = decoder.decode((await reader.read()).value); // the first bytes: subscribed
+    const claimed = await sourcesApi.as(acme.secretKey)(
+      'POST',
+      `/conversations/${acme.conversationId}/claim`,
+      {
+        displayName: 'Olga',
+      },
+    );
+    expect(claimed.status).toBe(200);
+    while (!received.includes('"status":"human"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += decoder.decode(value, { stream: true });
+    }
+    expect(received).toContain(`"conversationId":"${acme.conversationId}"`);
+    leave.abort();
   },
   booking: async (fn) => {
     expect((await fetch(`${fn.url}/connection`, asAcme())).status).toBe(404);
@@ -338,6 +360,7 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     // robots.txt, read by robots-parser under Deno, kept the crawler out of /private/.
     expect(site.requests).toContain('/robots.txt');
     expect(site.requests).not.toContain('/private/x');
+    await nobodyPickedUpUnderDeno(fn.url);
   },
   webhooks: async (fn) => {
     // An endpoint made through the function under Deno; an event signed and sent by the worker under Deno
@@ -428,6 +451,31 @@ const smoke: Record<string, (fn: DenoFunction) => Promise<void>> = {
     expect((stats.totals as { conversations: number }).conversations).toBeGreaterThanOrEqual(1);
   },
 };
+
+/** The handoff's pickup timeout run by the worker under Deno: the visitor is told, the agent resumes. */
+async function nobodyPickedUpUnderDeno(workerUrl: string) {
+  await sourcesDb.query(
+    `update agents set handoff = '{"enabled": true, "pickupTimeoutSeconds": 30}' where id = $1`,
+    [acme.agentId],
+  );
+  const [waiting] = await sourcesDb.query<{ id: string }>(
+    `insert into conversations (org_id, agent_id, visitor_token_hash, status, handoff_reason, handoff_requested_at)
+     values ($1, $2, encode(sha256('deno-pickup'::bytea), 'hex'), 'handoff_requested', 'asked', now() - interval '1 minute')
+     returning id`,
+    [acme.orgId, acme.agentId],
+  );
+  const run = await fetch(`${workerUrl}/handoffs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${WORKER_SECRET}` },
+  });
+  expect(await run.json()).toEqual({ told: 1, resumed: 1 });
+  const [after] = await sourcesDb.query<{ status: string; content: string }>(
+    `select c.status, m.content from conversations c join messages m on m.conversation_id = c.id
+     where c.id = $1 and m.finish_reason = 'handoff_unanswered'`,
+    [waiting!.id],
+  );
+  expect(after).toEqual({ status: 'active', content: expect.stringMatching(/^Sorry, nobody from the team/) });
+}
 
 describe('functions under Deno against PostgreSQL', () => {
   it('has a smoke check for every function', () => {

@@ -140,6 +140,17 @@ const agentHandoffShape = {
    * `silent` leaves it waiting for a person (`handoff_requested`). @default 'resume'
    */
   whenUnanswered: z._default(z.enum(['resume', 'silent']), 'resume'),
+  /**
+   * Hand the conversation to a person as soon as the visitor's contact details are first saved (the lead form,
+   * the model's capture_lead, a booking). Acts only with `enabled`. @default false
+   */
+  afterLeadCaptured: z._default(z.boolean(), false),
+  /**
+   * Hand the conversation to a person at the Nth reply in a row (1–20) for which retrieval found no relevant
+   * knowledge (no passage, no objection answer; greetings and thanks do not count, nor break the run). null: never.
+   * Acts only with `enabled`. @default null
+   */
+  afterUnansweredReplies: z._default(z.nullable(int(1, 20)), null),
 };
 export const agentHandoff = z.object(agentHandoffShape);
 export type AgentHandoff = z.infer<typeof agentHandoff>;

@@ -3,6 +3,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
+import { startHandoffWorker } from '@closer/functions/_shared/handoff/pickup.ts';
 import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
 import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { privateCrawlAllowed } from '@closer/functions/_shared/knowledge/web/addresses.ts';
@@ -105,6 +106,9 @@ const sourceSync = startSourceWorker(
 );
 // Signed outbound webhooks (docs/webhooks.md): due deliveries every 2 s, as pg_cron does every 15 s on Supabase.
 const webhooks = startWebhookWorker({ db, env, fetch }, Math.min(workerEveryMs, 2_000));
+// Requests for a person nobody picked up in time (docs/handoff.md#nobody-picks-up): every 5 s, as pg_cron does
+// every 15 s on Supabase.
+const handoffs = startHandoffWorker({ db }, Math.min(workerEveryMs, 5_000));
 // Retention (docs/privacy.md): pg_cron runs it daily on Supabase; here, hourly in-process.
 const retention = startRetentionWorker(db);
 // Knowledge embeddings, when an embedder is configured (EMBEDDING_*; docs/knowledge.md).
@@ -130,6 +134,7 @@ async function shutdown(signal: string) {
   await sourceSync.stop();
   await retention.stop();
   await webhooks.stop();
+  await handoffs.stop();
   clearTimeout(force);
   await db.close();
   console.log('Stopped cleanly.');

@@ -73,7 +73,7 @@ export function createClient(options: ClientOptions) {
     agents: agentsResource(http),
     knowledgeBase: knowledgeBaseResource(http),
     organizations: organizationsResource(http),
-    conversations: conversationsResource(http),
+    conversations: conversationsResource(http, transport),
     leads: leadsResource(http),
     dashboard: dashboardResource(http),
     kommo: kommoResource(http),
@@ -108,6 +108,7 @@ export {
   type DashboardParams,
   type LeadFilters,
   type LeadListParams,
+  type OrganizationEventsOptions,
 } from './resources/organization.ts';
 export type { ListParams, RequestOptions } from './resources/shared.ts';
 export {

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts';
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
+import { startHandoffWorker } from '@closer/functions/_shared/handoff/pickup.ts';
 import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
 import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { privateCrawlAllowed } from '@closer/functions/_shared/knowledge/web/addresses.ts';
@@ -85,6 +86,11 @@ const webhooks =
   settings.workerIntervalMs > 0
     ? startWebhookWorker({ db, env, fetch }, Math.min(settings.workerIntervalMs, 2_000))
     : null;
+// Requests for a person nobody picked up in time (docs/handoff.md#nobody-picks-up).
+const handoffs =
+  settings.workerIntervalMs > 0
+    ? startHandoffWorker({ db }, Math.min(settings.workerIntervalMs, 5_000))
+    : null;
 
 async function shutdown(signal: string): Promise<void> {
   if (draining) return;
@@ -101,6 +107,7 @@ async function shutdown(signal: string): Promise<void> {
   await sourceWorker?.stop();
   await retention?.stop();
   await webhooks?.stop();
+  await handoffs?.stop();
   await db.close();
   log({ msg: 'stopped', signal });
   process.exit(0);

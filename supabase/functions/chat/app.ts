@@ -28,6 +28,7 @@ import { claimModelReply, orgCeilingsFromEnv } from '../_shared/chat/modelCeilin
 import { sseResponse } from '../_shared/chat/sse.ts';
 import { findVisitorConversation } from '../_shared/chat/visitor.ts';
 import { withTenant } from '../_shared/db/tenant.ts';
+import { handoffOnLeadCaptured } from '../_shared/handoff/rules.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { route } from '../_shared/http/route.ts';
@@ -297,6 +298,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
         conversationId: body.conversationId,
         fields: body.fields,
         address: c.var.clientAddress,
+        afterCreated: (tx) => handoffOnLeadCaptured(tx, agent, body.conversationId),
       });
     });
     // Why a CRM sync failed is the organisation's business (dashboard, leads API), never a visitor's.

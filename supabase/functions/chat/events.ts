@@ -10,9 +10,9 @@ import type { OpenedTurn } from '../_shared/chat/turn.ts';
 import { findVisitorConversation } from '../_shared/chat/visitor.ts';
 import { type TenantClaims, withTenant } from '../_shared/db/tenant.ts';
 import type { Database } from '../_shared/db/types.ts';
-import { conversationEventStream, type EventStreamTimings } from '../_shared/handoff/eventStream.ts';
+import { conversationEventStream, eventStreamTimings, lastEventId } from '../_shared/handoff/eventStream.ts';
 import type { AppEnv } from '../_shared/http/app.ts';
-import { ApiError, notFound } from '../_shared/http/errors.ts';
+import { notFound } from '../_shared/http/errors.ts';
 import { route } from '../_shared/http/route.ts';
 import {
   conversationEventStreamDescription,
@@ -21,30 +21,6 @@ import {
 import { messageFromRow } from '../_shared/resources/conversations.ts';
 import { messageForVisitor } from '../_shared/resources/visitorView.ts';
 import type { Runtime } from '../_shared/runtime.ts';
-
-const seconds = (value: string | undefined, fallback: number) =>
-  value && Number(value) > 0 ? Number(value) * 1000 : fallback;
-
-export function eventStreamTimings(env: Runtime['env'], pingMs: number): EventStreamTimings {
-  return {
-    pingMs,
-    // Supabase ends a function's request at 150 s (free plan): end well before, cleanly.
-    maxMs: seconds(env.CLOSER_EVENTS_STREAM_SECONDS, 120_000),
-    pollMs: 2000,
-    retryMs: 1000,
-  };
-}
-
-/** `Last-Event-ID`: a stored event's id (digits); absent: from the start. */
-function lastEventId(c: Context<AppEnv>): string {
-  const sent = c.req.header('last-event-id')?.trim();
-  if (!sent) return '0';
-  if (!/^\d{1,18}$/.test(sent))
-    throw new ApiError('validation_failed', 'The request is not valid', {
-      details: [{ path: ['Last-Event-ID'], message: 'must be the id of an event this stream sent' }],
-    });
-  return sent;
-}
 
 export function registerEventRoutes(app: Hono<AppEnv>, runtime: Runtime, chat: ChatTimings): void {
   const timings = eventStreamTimings(runtime.env, chat.pingMs);

@@ -27,6 +27,7 @@ import {
   messageFromRow,
 } from '../_shared/resources/conversations.ts';
 import type { Runtime } from '../_shared/runtime.ts';
+import { registerOrganizationEventRoutes } from './events.ts';
 import { registerHandoffRoutes } from './handoff.ts';
 
 export function createConversationsApp(runtime: Runtime) {
@@ -76,6 +77,8 @@ export function createConversationsApp(runtime: Runtime) {
       requestId: c.var.requestId,
     });
   });
+
+  registerOrganizationEventRoutes(app, runtime);
 
   const readConversation = route({
     summary: 'Read a conversation with its messages',

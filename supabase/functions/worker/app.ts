@@ -1,7 +1,9 @@
 // `worker`: background work run over HTTP by pg_cron on Supabase (CLOSER_WORKER_SECRET as the credential): the
-// knowledge sources' syncs, a few small steps per call, and the signed webhooks' deliveries. The local stack runs the same code on an interval.
+// knowledge sources' syncs, a few small steps per call, the signed webhooks' deliveries, and the handoff's pickup
+// timeouts. The local stack runs the same code on an interval.
 import { bearerToken } from '../_shared/auth/middleware.ts';
 import { timingSafeEqual } from '../_shared/crypto.ts';
+import { runPickupTimeouts } from '../_shared/handoff/pickup.ts';
 import { createFunctionApp } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
 import { type JsonSchema, route } from '../_shared/http/route.ts';
@@ -20,6 +22,12 @@ const webhooksReport: JsonSchema = {
   type: 'object',
   properties: { delivered: count, retrying: count, failed: count, lost: count },
   required: ['delivered', 'retrying', 'failed', 'lost'],
+};
+
+const handoffsReport: JsonSchema = {
+  type: 'object',
+  properties: { told: count, resumed: count },
+  required: ['told', 'resumed'],
 };
 
 export function createWorkerApp(runtime: Runtime, fetcher: typeof fetch = fetch) {
@@ -56,6 +64,19 @@ export function createWorkerApp(runtime: Runtime, fetcher: typeof fetch = fetch)
   app.post('/webhooks', webhooks, async (c) => {
     checkSecret(c.req.header('authorization'));
     return c.json(await runWebhookJobs({ db: runtime.db, env: runtime.env, fetch: fetcher }));
+  });
+
+  const handoffs = route({
+    summary: 'Tell visitors nobody picked up their request for a person (pg_cron, with CLOSER_WORKER_SECRET)',
+    description:
+      "Answers each request for a person left unclaimed past its agent's handoff.pickupTimeoutSeconds, once: a stored reply with the lead form, sent live; then the agent resumes or stays silent per whenUnanswered. `told` counts visitors told, `resumed` those handed back to the agent.",
+    security: [{ workerSecret: [] }],
+    responses: { 200: { description: 'What the run did', content: { 'application/json': handoffsReport } } },
+  });
+  app.post('/handoffs', handoffs, async (c) => {
+    checkSecret(c.req.header('authorization'));
+    const budgetMs = Math.max(1000, Number(runtime.env.CLOSER_JOB_LEASE_MS) || 120_000);
+    return c.json(await runPickupTimeouts({ db: runtime.db }, { budgetMs }));
   });
   return app;
 }

@@ -30,6 +30,8 @@ describe.each(drivers)('handoff settings on %s', (driver) => {
       hours: null,
       pickupTimeoutSeconds: null,
       whenUnanswered: 'resume',
+      afterLeadCaptured: false,
+      afterUnansweredReplies: null,
     });
   });
 
@@ -46,13 +48,14 @@ describe.each(drivers)('handoff settings on %s', (driver) => {
     };
     const patched = await server<Agent>('PATCH', `/agents/${a.agentId}`, { handoff });
     expect(patched.status).toBe(200);
-    expect(patched.body.handoff).toEqual(handoff);
+    const stored = { ...handoff, afterLeadCaptured: false, afterUnansweredReplies: null };
+    expect(patched.body.handoff).toEqual(stored);
     const [row] = await db.query<{ handoff: { hours: { timeZone: string } } }>(
       'select handoff from agents where id = $1',
       [a.agentId],
     );
     expect(row!.handoff.hours.timeZone).toBe('America/Sao_Paulo');
-    expect((await server<Agent>('GET', `/agents/${a.agentId}`)).body.handoff).toEqual(handoff);
+    expect((await server<Agent>('GET', `/agents/${a.agentId}`)).body.handoff).toEqual(stored);
   });
 
   it('refuses an unknown time zone, a malformed range and an out-of-range timeout with 422 naming the field', async () => {

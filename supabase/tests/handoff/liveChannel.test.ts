@@ -8,7 +8,7 @@ import { liveConversations } from '@closer/functions/_shared/handoff/live.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, type Caller, createApi } from '../helpers/api.ts';
 import { drivers, migratedDatabase } from '../helpers/databases.ts';
-import { liveReader } from '../helpers/liveEvents.ts';
+import { liveReader } from '../helpers/liveReader.ts';
 import { fakeSupabaseAuth } from '../helpers/supabaseAuth.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 

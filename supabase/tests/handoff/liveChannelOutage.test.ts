@@ -9,7 +9,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Api, type Caller, createApi } from '../helpers/api.ts';
 import { migratedDatabase } from '../helpers/databases.ts';
-import { type LiveEvent, liveReader } from '../helpers/liveEvents.ts';
+import { type LiveEvent, liveReader } from '../helpers/liveReader.ts';
 import { fakeSupabaseAuth } from '../helpers/supabaseAuth.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 

@@ -1,4 +1,5 @@
-// An open live channel (`GET /chat/conversations/:id/events`) read as a client would, event by event.
+// Reads an open live channel (`GET /chat/conversations/:id/events`) as a widget would: `until(n)` resolves with
+// the next `n` events once they arrive, then stops reading.
 import { createParser } from 'eventsource-parser';
 
 export interface LiveEvent {
@@ -7,69 +8,39 @@ export interface LiveEvent {
   data: Record<string, unknown>;
 }
 
-/** An open event stream read as a client would: `next()` waits for the next event; `ended` when the server closes. */
-export function liveReader(response: Response) {
-  const queue: LiveEvent[] = [];
-  const waiting: ((event: LiveEvent | null) => void)[] = [];
-  let ended = false;
-  let opened!: () => void;
-  const open = new Promise<void>((resolve) => {
-    opened = resolve;
-  });
-  let retry: number | undefined;
-  /** Everything the server sent, as text (to check what a client could see). */
-  let raw = '';
-  const comments: string[] = [];
+export function liveEvents(response: Response) {
+  const events: LiveEvent[] = [];
+  let wake: () => void = () => undefined;
   const parser = createParser({
-    onComment: (comment) => {
-      comments.push(comment.trim());
-    },
     onEvent: (e) => {
-      const event = { event: e.event ?? 'message', id: e.id, data: JSON.parse(e.data) };
-      const waiter = waiting.shift();
-      if (waiter) waiter(event);
-      else queue.push(event);
-    },
-    onRetry: (ms) => {
-      retry = ms;
+      events.push({ event: e.event ?? 'message', id: e.id, data: JSON.parse(e.data) });
+      wake();
     },
   });
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
-  const done = (async () => {
+  let ended = false;
+  let opened: () => void = () => undefined;
+  const open = new Promise<void>((resolve) => {
+    opened = resolve;
+  });
+  void (async () => {
     for (;;) {
       const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) break;
       opened();
-      const text = decoder.decode(value, { stream: true });
-      raw += text;
-      parser.feed(text);
+      if (done) break;
+      parser.feed(decoder.decode(value, { stream: true }));
     }
     ended = true;
-    opened();
-    for (const waiter of waiting.splice(0)) waiter(null);
+    wake();
   })();
   return {
     /** Resolves once the server has subscribed (its first bytes). */
     open,
-    get retry() {
-      return retry;
+    async until(count: number): Promise<LiveEvent[]> {
+      while (events.length < count && !ended) await new Promise<void>((resolve) => (wake = resolve));
+      await reader.cancel().catch(() => undefined);
+      return events.slice(0, count);
     },
-    get ended() {
-      return ended;
-    },
-    get raw() {
-      return raw;
-    },
-    /** Comment lines received (`live channel open`, `ping`). */
-    comments,
-    done,
-    next: (): Promise<LiveEvent | null> =>
-      queue.length > 0
-        ? Promise.resolve(queue.shift()!)
-        : ended
-          ? Promise.resolve(null)
-          : new Promise((r) => waiting.push(r)),
-    close: () => reader.cancel().catch(() => undefined),
   };
 }

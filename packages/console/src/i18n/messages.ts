@@ -1,6 +1,8 @@
 // Every area's catalog in one typed table: a page adds one import and one spread line here.
+import { handoffSettingsMessages } from '../pages/agents/handoff/messages.ts';
 import { agentsMessages } from '../pages/agents/messages.ts';
 import { billingMessages } from '../pages/billing/messages.ts';
+import { conversationsLiveMessages } from '../pages/conversations/liveMessages.ts';
 import { conversationsMessages } from '../pages/conversations/messages.ts';
 import { dashboardMessages } from '../pages/dashboard/messages.ts';
 import { knowledgeMessages } from '../pages/knowledge/messages.ts';
@@ -35,6 +37,8 @@ const areas = [
   webhooksMessages,
   billingMessages,
   kommoChatMessages,
+  conversationsLiveMessages,
+  handoffSettingsMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

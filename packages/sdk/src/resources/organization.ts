@@ -11,6 +11,7 @@ import {
   lead,
   leadQualificationHistory,
   type MemberUpdate,
+  type OrganizationEvent,
   type OrganizationUpdate,
   organization,
   organizationInvitation,
@@ -19,6 +20,8 @@ import {
   readiness,
 } from '@closer/contract';
 import type { Http } from '../core/http.ts';
+import type { Transport } from '../core/transport.ts';
+import { ConversationEvents } from '../stream/conversationEvents.ts';
 import { handoffMethods } from './handoff.ts';
 import { type ListParams, list, type RequestOptions } from './shared.ts';
 
@@ -121,9 +124,33 @@ export function csvFilename(response: Response, fallback = 'export.csv'): string
   return /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallback;
 }
 
-export function conversationsResource(http: Http) {
+export function conversationsResource(http: Http, transport: Transport) {
   const conversationPage = page(conversation);
   return {
+    /**
+     * The organisation's live channel (members and secret keys; docs/handoff.md): every conversation's stored
+     * events — `message` (operator messages; the visitor's while a person is involved) and `state` (e.g. a
+     * visitor now waiting for a person: `handoff_requested`) — each with its `conversationId`. An async iterable
+     * that reconnects by itself and resumes after the last event; without `lastEventId` it starts with the next
+     * event. Leaving the loop, or `abort()`, closes it. 400, 401, 403, 404 and 422 reject the loop; anything else
+     * is retried (the first wait `retryMs`, default 1000 ms, doubled on each failure in a row up to 30 s).
+     */
+    events: (options: OrganizationEventsOptions = {}): ConversationEvents<OrganizationEvent> =>
+      new ConversationEvents<OrganizationEvent>(
+        (signal, last) =>
+          transport.send('GET', '/conversations/events', {
+            headers: { accept: 'text/event-stream', ...(last ? { 'last-event-id': last } : {}) },
+            signal,
+            timeout: false,
+          }),
+        {
+          lastEventId: options.lastEventId,
+          idleTimeoutMs: transport.options.timeout,
+          retryMs: options.retryMs,
+          onOpen: options.onOpen,
+        },
+        options.signal,
+      ),
     list: (params: ConversationListParams = {}, options: RequestOptions = {}) =>
       list(http, '/conversations', conversationPage, params, options),
     retrieve: (id: string, options: RequestOptions = {}) =>
@@ -136,6 +163,18 @@ export function conversationsResource(http: Http) {
       http.request('GET', '/conversations/export', 'response', { query: { ...params }, ...options }),
     ...handoffMethods(http),
   };
+}
+
+export interface OrganizationEventsOptions extends RequestOptions {
+  /** Resume after this event id (from `lastEventId` of an earlier channel); absent: from the next event. */
+  lastEventId?: string;
+  /** First wait before reconnecting after a failure, in ms. @default 1000 */
+  retryMs?: number;
+  /**
+   * Told each time the server answers a connection. Without `lastEventId` the channel starts after the newest
+   * event at that moment: read the list again here and nothing falls between the list and the channel.
+   */
+  onOpen?: () => void;
 }
 
 /** The lead list's filters, also those of its CSV export. */

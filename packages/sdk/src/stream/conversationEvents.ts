@@ -16,6 +16,8 @@ export interface ConversationEventsOptions {
    * @default 1000
    */
   retryMs?: number | undefined;
+  /** Told each time a connection is answered (the first, and every reconnection). */
+  onOpen?: (() => void) | undefined;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -27,7 +29,13 @@ const isFinal = (error: unknown) =>
 
 type Open = (signal: AbortSignal, lastEventId: string | undefined) => Promise<Response>;
 
-export class ConversationEvents implements AsyncIterable<ConversationEvent> {
+/** Any live channel's event: a conversation's, or the organisation's (`conversations.events()`). */
+interface LiveEvent {
+  type: string;
+  id?: string | undefined;
+}
+
+export class ConversationEvents<E extends LiveEvent = ConversationEvent> implements AsyncIterable<E> {
   readonly controller = new AbortController();
   #open: Open;
   #options: ConversationEventsOptions;
@@ -55,7 +63,7 @@ export class ConversationEvents implements AsyncIterable<ConversationEvent> {
     this.controller.abort();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ConversationEvent> {
+  async *[Symbol.asyncIterator](): AsyncIterator<E> {
     if (this.#consumed) throw new StreamError('Already read: call events() again');
     this.#consumed = true;
     const signal = this.controller.signal;
@@ -92,7 +100,7 @@ export class ConversationEvents implements AsyncIterable<ConversationEvent> {
   }
 
   /** One connection: its events until the server ends it or it fails (thrown). */
-  async *#connect(): AsyncGenerator<ConversationEvent> {
+  async *#connect(): AsyncGenerator<E> {
     const attempt = new AbortController();
     const stop = () => attempt.abort();
     this.controller.signal.addEventListener('abort', stop, { once: true });
@@ -108,14 +116,15 @@ export class ConversationEvents implements AsyncIterable<ConversationEvent> {
     try {
       awake();
       const response = await this.#open(attempt.signal, this.#lastEventId);
-      const queue: ConversationEvent[] = [];
+      this.#options.onOpen?.();
+      const queue: E[] = [];
       let ended: Record<string, unknown> | null = null;
       const parser = createParser({
         onEvent: ({ event, id, data }) => {
           const parsed: unknown = JSON.parse(data);
           if (event === 'error' && isObject(parsed)) ended = parsed;
           if (!event || !KNOWN.has(event) || !isObject(parsed)) return;
-          queue.push({ type: event, ...(id ? { id } : {}), data: parsed } as ConversationEvent);
+          queue.push({ type: event, ...(id ? { id } : {}), data: parsed } as unknown as E);
         },
         onRetry: (ms) => {
           this.#retry = ms;

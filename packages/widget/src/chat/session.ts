@@ -128,17 +128,18 @@ export function createSession(options: {
       for await (const event of events) {
         if (event.type === 'typing') typing.value = event.data.typing;
         else if (event.type === 'state') handoff.value = event.data.status;
-        else if (
-          event.data.role === 'operator' &&
-          !messages.peek().some((m) => m.id === event.data.messageId)
-        ) {
+        else if (event.data.role !== 'user' && !messages.peek().some((m) => m.id === event.data.messageId)) {
+          // An operator's message, or one the server wrote as the agent's (nobody picked up, with the lead form).
           const data = event.data;
           batch(() => {
             typing.value = false;
             messages.value = [
               ...messages.value,
-              message('operator', data.content, 'complete', data.messageId, data.author),
+              data.role === 'operator'
+                ? message('operator', data.content, 'complete', data.messageId, data.author)
+                : message('assistant', data.content, 'complete', data.messageId),
             ];
+            suggestions.value = (data.suggestions ?? []).slice(0, 4);
           });
           // The page's `message` listeners and the unread badge hear it as the company's answer.
           emit('message', { role: 'assistant', text: data.content });

@@ -2,12 +2,19 @@
 // request), the booking made with the visitor's email (asked for first when missing), recorded on the lead as
 // `meeting` and queued for Kommo. Failures are said plainly: a time taken meanwhile brings the next ones, a
 // calendar that cannot be reached brings the call-back offer. Nothing here throws to the engine.
-import { type ChatSuggestion, type Lead, type LeadMeeting, leadFieldsObject } from '@closer/contract';
+import {
+  type AgentHandoff,
+  type ChatSuggestion,
+  type Lead,
+  type LeadMeeting,
+  leadFieldsObject,
+} from '@closer/contract';
 import { upsertLead } from '../chat/leads.ts';
 import { type TenantClaims, withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
 import { publishLeadEvent } from '../events/leads.ts';
+import { handoffOnLeadCaptured } from '../handoff/rules.ts';
 import { queueMeetingSync } from '../kommo/meetingQueue.ts';
 import { leadFromRow } from '../resources/conversations.ts';
 import { nextDay } from './calcom.ts';
@@ -26,7 +33,8 @@ const NOTICE_MS = 10 * 60_000;
 export interface BookingTurn {
   db: Database;
   claims: TenantClaims;
-  agent: { id: string; orgId: string; name: string; language: string };
+  /** `handoff`: the agent's settings, for its rule on a captured lead (absent: no rule). */
+  agent: { id: string; orgId: string; name: string; language: string; handoff?: AgentHandoff };
   turn: { conversationId: string };
   /** The visitor's IANA time zone from the chat request; null: UTC, named beside every time. */
   timeZone: string | null;
@@ -246,6 +254,7 @@ async function recordMeeting(
         conversationId: turn.turn.conversationId,
         fields: { email: fields.email, ...(fields.name ? { name: fields.name } : {}) },
         address: turn.clientAddress,
+        afterCreated: (tx) => handoffOnLeadCaptured(tx, agent, turn.turn.conversationId),
       });
       leadId = saved.id;
       turn.emit({ type: 'lead', data: { leadId, fields: { email: fields.email } } });

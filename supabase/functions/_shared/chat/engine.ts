@@ -17,6 +17,7 @@ import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Env } from '../env.ts';
 import { messageCreatedStatement } from '../events/chat.ts';
 import { offlineHandoff } from '../handoff/offline.ts';
+import { handoffOnUnansweredReplies, withRuleNote } from '../handoff/rules.ts';
 import { leaveContactSuggestion } from '../handoff/unanswered.ts';
 import { ApiError, databaseUnavailable } from '../http/errors.ts';
 import { isKnowledgeGap, recordGapStatement } from '../knowledge/gaps.ts';
@@ -198,10 +199,19 @@ export async function prepareTurn(
       qualification,
       ...(question ? { question } : {}),
     });
+    // The agent's rule: the Nth reply in a row without relevant knowledge hands over (handoff/rules.ts).
+    const ruled = personAsked
+      ? null
+      : await handoffOnUnansweredReplies(tx, agent, turn.conversationId, {
+          found: prompt.grounding.knowledge.length + prompt.objections.length > 0,
+          gap: prompt.knowledgeGap && !input.request.action,
+        });
+    if (ruled && provider.name !== 'offline') prompt.messages = withRuleNote(prompt.messages, ruled);
     await countTurn(tx, agent.orgId, turn);
-    if (personAsked?.outcome === 'outside_hours')
-      Object.assign(prompt.grounding, { handoff: 'outside_hours', teamHours: personAsked.hours });
-    else if (personAsked) prompt.grounding.handoff = 'requested';
+    const asked = personAsked ?? ruled;
+    if (asked?.outcome === 'outside_hours')
+      Object.assign(prompt.grounding, { handoff: 'outside_hours', teamHours: asked.hours });
+    else if (asked) prompt.grounding.handoff = ruled ? 'rule' : 'requested';
     return {
       agent,
       turn,

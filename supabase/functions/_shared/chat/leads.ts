@@ -148,6 +148,8 @@ export async function upsertLead(
     fields: LeadFields;
     /** The client's address bucket (null: unknown), for the per-address lead limit. */
     address: string | null;
+    /** Runs in the same transaction when this call created the lead (the agent's handoff rule). */
+    afterCreated?: (tx: Queryable) => Promise<unknown>;
   },
 ): Promise<Lead> {
   if (lead.agentId) await countLeadWrite(tx, { ...lead, agentId: lead.agentId });
@@ -176,5 +178,6 @@ export async function upsertLead(
   // A capture, or a correction of a lead Kommo already has, goes to Kommo through the outbox.
   const saved = (await queueLeadSync(tx, lead.orgId, row!.id as string)) ?? row!;
   await publishLeadEvent(tx, row!.inserted ? 'lead.created' : 'lead.updated', saved);
+  if (row!.inserted) await lead.afterCreated?.(tx);
   return leadFromRow(saved);
 }

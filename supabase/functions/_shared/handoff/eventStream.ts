@@ -1,4 +1,5 @@
-// A conversation's live channel as Server-Sent Events, over Hono's streamSSE like the chat stream: stored events
+// A live channel as Server-Sent Events — one conversation's, or the organisation's (every conversation's stored
+// events, organizationEvents.ts) — over Hono's streamSSE like the chat stream: stored events
 // after `Last-Event-ID` first, then each new one as its notification arrives, typing as it happens, `: ping`
 // while idle. The stream ends by itself before the edge runtime's wall-clock limit (clients reconnect with
 // Last-Event-ID and miss nothing); a database failure ends it with one `error` event, logged with the request id.
@@ -6,10 +7,39 @@ import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { SSE_HEADERS } from '../chat/sse.ts';
 import { type TenantClaims, withTenant } from '../db/tenant.ts';
-import type { Database } from '../db/types.ts';
+import type { Database, Queryable } from '../db/types.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { ApiError } from '../http/errors.ts';
 import { EVENT_PAGE, eventsAfter } from './events.ts';
 import { type LiveNote, liveConversations } from './live.ts';
+
+const seconds = (value: string | undefined, fallback: number) =>
+  value && Number(value) > 0 ? Number(value) * 1000 : fallback;
+
+/** The channels' timings from the environment (`CLOSER_EVENTS_STREAM_SECONDS`) and the chat's ping interval. */
+export function eventStreamTimings(
+  env: Record<string, string | undefined>,
+  pingMs: number,
+): EventStreamTimings {
+  return {
+    pingMs,
+    // Supabase ends a function's request at 150 s (free plan): end well before, cleanly.
+    maxMs: seconds(env.CLOSER_EVENTS_STREAM_SECONDS, 120_000),
+    pollMs: 2000,
+    retryMs: 1000,
+  };
+}
+
+/** `Last-Event-ID`: a stored event's id (digits); absent: from the start. */
+export function lastEventId(c: Context): string {
+  const sent = c.req.header('last-event-id')?.trim();
+  if (!sent) return '0';
+  if (!/^\d{1,18}$/.test(sent))
+    throw new ApiError('validation_failed', 'The request is not valid', {
+      details: [{ path: ['Last-Event-ID'], message: 'must be the id of an event this stream sent' }],
+    });
+  return sent;
+}
 
 export interface EventStreamTimings {
   /** Idle time before a `: ping` comment (15 s). */
@@ -22,6 +52,12 @@ export interface EventStreamTimings {
   retryMs: number;
 }
 
+interface StreamedEvent {
+  id: string;
+  type: string;
+  data: unknown;
+}
+
 export interface EventStreamInput {
   db: Database;
   claims: TenantClaims;
@@ -32,9 +68,33 @@ export interface EventStreamInput {
   requestId: string;
 }
 
+/** One conversation's stored events after the client's last, then each new one; typing as it happens. */
 export function conversationEventStream(c: Context, input: EventStreamInput): Response {
-  const { db, claims, conversationId, timings } = input;
-  const hub = liveConversations(db);
+  const hub = liveConversations(input.db);
+  return liveEventStream(c, {
+    ...input,
+    listening: () => hub.listening,
+    subscribe: (listener) => hub.subscribe(input.conversationId, listener),
+    read: (tx, after) => eventsAfter(tx, input.conversationId, after),
+  });
+}
+
+export interface LiveEventSource {
+  db: Database;
+  claims: TenantClaims;
+  afterId: string;
+  timings: EventStreamTimings;
+  requestId: string;
+  /** Whether notifications arrive (otherwise the stream re-reads every `pollMs`). */
+  listening: () => boolean;
+  subscribe: (listener: (note: LiveNote) => void) => Promise<() => void>;
+  /** The stored events after an id, oldest first, at most EVENT_PAGE, read under the client's claims. */
+  read: (tx: Queryable, afterId: string) => Promise<StreamedEvent[]>;
+}
+
+/** Stored events after `afterId`, then each new one as its notification arrives (re-read under RLS). */
+export function liveEventStream(c: Context, input: LiveEventSource): Response {
+  const { db, claims, timings } = input;
   const response = streamSSE(c, async (stream) => {
     let last = input.afterId;
     let lastWrite = performance.now();
@@ -52,7 +112,7 @@ export function conversationEventStream(c: Context, input: EventStreamInput): Re
     let reading: Promise<void> | null = null;
     let again = false;
     const readOnce = async () => {
-      const events = await withTenant(db, claims, (tx) => eventsAfter(tx, conversationId, last));
+      const events = await withTenant(db, claims, (tx) => input.read(tx, last));
       for (const event of events) {
         await send({ event: event.type, data: event.data, id: event.id });
         last = event.id;
@@ -96,7 +156,7 @@ export function conversationEventStream(c: Context, input: EventStreamInput): Re
       if (note.type === 'typing') send({ event: 'typing', data: note.data }).catch(() => undefined);
       else void readNew();
     };
-    const unsubscribe = await hub.subscribe(conversationId, onNote);
+    const unsubscribe = await input.subscribe(onNote);
     const timers = [
       setTimeout(finish, timings.maxMs),
       setInterval(
@@ -105,7 +165,7 @@ export function conversationEventStream(c: Context, input: EventStreamInput): Re
             lastWrite = performance.now();
             stream.write(': ping\n\n').catch(() => undefined);
           }
-          if (!hub.listening) void readNew();
+          if (!input.listening()) void readNew();
         },
         Math.max(10, Math.min(timings.pollMs, Math.floor(timings.pingMs / 3))),
       ),

@@ -22,9 +22,10 @@ export function eventStatement(
 
 /**
  * A stored message's event, built from its row in the same statement (the message's id and time are the
- * database's). `author` only on operator messages: a name and an avatar, never which member or key it was.
+ * database's). `author` only on operator messages: a name and an avatar, never which member or key it was;
+ * `extra` is merged in (a server-written reply's `suggestions`).
  */
-export function messageEventStatement(messageId: string): Statement {
+export function messageEventStatement(messageId: string, extra: Record<string, unknown> = {}): Statement {
   return {
     text: `insert into public.conversation_events (org_id, conversation_id, type, data)
      select m.org_id, m.conversation_id, 'message', jsonb_build_object(
@@ -32,9 +33,9 @@ export function messageEventStatement(messageId: string): Statement {
          'createdAt', to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
        || case when m.role = 'operator'
          then jsonb_build_object('author', jsonb_build_object('name', m.author_name, 'avatarUrl', m.author_avatar_url))
-         else '{}'::jsonb end
+         else '{}'::jsonb end || $2::jsonb
      from public.messages m where m.id = $1`,
-    params: [messageId],
+    params: [messageId, JSON.stringify(extra)],
   };
 }
 

@@ -13,6 +13,8 @@ export type LiveNote = { type: 'stored' } | { type: 'typing'; data: TypingData }
 type Listener = (note: LiveNote) => void;
 
 interface Payload {
+  /** Organisation id (stored events only). */
+  o?: string;
   /** Conversation id. */
   c?: string;
   /** A stored event's id (the stream re-reads after its own last id). */
@@ -23,6 +25,8 @@ interface Payload {
 
 export class LiveConversations {
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** Organisation-wide streams (the console's list), keyed by organisation id: stored events only. */
+  private readonly organizations = new Map<string, Set<Listener>>();
   private started: Promise<void> | null = null;
   /** False until the LISTEN is established (or when it could not be): streams then re-read on a timer. */
   listening = false;
@@ -41,10 +45,23 @@ export class LiveConversations {
     };
   }
 
+  /** Calls `listener` for each stored event of the organisation (any conversation) until unsubscribed. */
+  async subscribeOrganization(orgId: string, listener: Listener): Promise<() => void> {
+    const set = this.organizations.get(orgId) ?? new Set<Listener>();
+    this.organizations.set(orgId, set);
+    set.add(listener);
+    await this.start();
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.organizations.get(orgId) === set) this.organizations.delete(orgId);
+    };
+  }
+
   /** Open subscriptions (the bench and tests read it). */
   get size(): number {
     let count = 0;
     for (const set of this.listeners.values()) count += set.size;
+    for (const set of this.organizations.values()) count += set.size;
     return count;
   }
 
@@ -57,7 +74,8 @@ export class LiveConversations {
         () => {
           // (Re)established: anything notified while it was down is found by re-reading.
           this.listening = true;
-          for (const set of this.listeners.values()) for (const listener of set) listener({ type: 'stored' });
+          for (const set of [...this.listeners.values(), ...this.organizations.values()])
+            for (const listener of set) listener({ type: 'stored' });
         },
       )
       .then(() => undefined)
@@ -79,10 +97,11 @@ export class LiveConversations {
     } catch {
       return;
     }
-    const set = payload.c ? this.listeners.get(payload.c) : undefined;
-    if (!set) return;
     const note: LiveNote = payload.t ? { type: 'typing', data: payload.t } : { type: 'stored' };
-    for (const listener of [...set]) listener(note);
+    const set = payload.c ? this.listeners.get(payload.c) : undefined;
+    if (set) for (const listener of [...set]) listener(note);
+    const organization = payload.o && !payload.t ? this.organizations.get(payload.o) : undefined;
+    if (organization) for (const listener of [...organization]) listener(note);
   }
 }
 

@@ -11,8 +11,11 @@ export interface HandoffRequested {
   agentId: string;
   conversationId: string;
   reason: string;
-  /** Who asked: the model's tool call, or the offline responder recognising the visitor's words. */
-  by: 'model' | 'offline_responder';
+  /**
+   * Who asked: the model's tool call, the offline responder recognising the visitor's words, or one of the
+   * agent's rules (rules.ts).
+   */
+  by: 'model' | 'offline_responder' | 'rule';
 }
 
 /** The conversation as the API answers it, inside `tx` (after the change, so its new status). */

@@ -30,7 +30,14 @@ export async function askForPerson(
     return { outcome: 'outside_hours', hours: describeHours(settings.hours!) };
   const changed = await requestHandoff(tx, request.conversationId, request.reason);
   if (changed) await handoffRequested(tx, request);
-  if (!open) return { outcome: 'outside_hours', hours: describeHours(settings.hours!) };
+  if (!open) {
+    // Told the team is offline already: the pickup timeout (pickup.ts) does not tell the visitor again.
+    if (changed)
+      await tx.query('update public.conversations set handoff_unanswered_at = now() where id = $1', [
+        request.conversationId,
+      ]);
+    return { outcome: 'outside_hours', hours: describeHours(settings.hours!) };
+  }
   return { outcome: changed ? 'asked' : 'already' };
 }
 

@@ -61,7 +61,7 @@ export async function requestHandoff(
     {
       text: `update public.conversations set status = 'handoff_requested', handoff_reason = $2,
          handoff_requested_at = now(), assignee_kind = null, assignee_id = null, assignee_name = null,
-         assignee_avatar_url = null
+         assignee_avatar_url = null, handoff_unanswered_at = null, replies_without_knowledge = 0
        where id = $1`,
       params: [conversationId, reason.slice(0, 500)],
     },

@@ -41,6 +41,8 @@ export const apiCors = cors({
     'accept',
     'x-organization-id',
     'x-visitor-token',
+    // The live channel resumes with it (the SDK sends it when it reconnects from another origin).
+    'last-event-id',
     'x-request-id',
     'x-client-info',
     'apikey',

@@ -40,10 +40,10 @@ export interface Grounding {
   /** No reply in this conversation yet: the offline responder says once what it is. Absent: true. */
   firstReply?: boolean;
   /**
-   * The visitor asked for a person: one has been asked to join, or nobody is there now (`teamHours` says when
-   * they are) (docs/handoff.md).
+   * The visitor asked for a person (`requested`), or the agent's rule did (`rule`: no "of course"): one has been
+   * asked to join, or nobody is there now (`teamHours` says when they are) (docs/handoff.md).
    */
-  handoff?: 'requested' | 'outside_hours';
+  handoff?: 'requested' | 'outside_hours' | 'rule';
   /** The business hours in one line, with `handoff: 'outside_hours'`. */
   teamHours?: string;
   /** The qualification question this reply ends with, instead of the stage's next-step question. */

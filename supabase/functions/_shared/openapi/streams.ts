@@ -1,9 +1,10 @@
-// The two Server-Sent Event streams as response content: the chat protocol and the OpenAI-compatible one.
+// The Server-Sent Event streams as response content: the chat protocol and the OpenAI-compatible one.
 import {
   chatEventSchemas,
   conversationEventSchemas,
   openAiChatCompletionChunk,
   openAiStreamError,
+  organizationEventSchemas,
   VISITOR_TOKEN_HEADER,
 } from '@closer/contract';
 import * as z from 'zod/mini';
@@ -48,3 +49,17 @@ export const openAiEventStream = z.union([openAiChatCompletionChunk, openAiStrea
 export const openAiStreamDescription =
   'The chat.completion object, or with `stream: true` Server-Sent Events whose `data:` lines are ' +
   'chat.completion.chunk objects (an `{ error }` object if the reply fails), ending with `data: [DONE]`.';
+
+/** `GET /conversations/events`: one message as `{ event, id?, data }`. */
+export const organizationEventStream = z.union(
+  Object.entries({ ...organizationEventSchemas, error: chatEventSchemas.error }).map(
+    ([event, data]): z.ZodMiniType => z.object({ event: z.literal(event), id: z.optional(z.string()), data }),
+  ),
+);
+
+export const organizationEventStreamDescription =
+  "Server-Sent Events of every conversation of the organisation: each conversation's stored events (`message`, " +
+  '`state`, as on GET /chat/conversations/{id}/events) with its `conversationId` added; no typing. Each carries ' +
+  'an `id`: reconnect with `Last-Event-ID` to get everything after it; without it the stream starts with the ' +
+  'next event. Ends by itself after CLOSER_EVENTS_STREAM_SECONDS (120 s) and sends `retry`; `error` {code, ' +
+  'message} ends it when the database fails. `: ping` comments keep an idle stream open.';

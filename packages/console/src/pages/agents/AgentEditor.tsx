@@ -11,13 +11,14 @@ import { type TabItem, Tabs } from '../../ui/Tabs.tsx';
 import { toast } from '../../ui/Toast.tsx';
 import { PlanEditor } from '../qualification/PlanEditor.tsx';
 import { type AgentDraft, changes, draftOf } from './draft.ts';
+import { HandoffSection } from './handoff/HandoffSection.tsx';
 import { InstallPanel } from './install/InstallPanel.tsx';
 import { AccessSection } from './sections/AccessSection.tsx';
 import { AppearanceSection } from './sections/AppearanceSection.tsx';
 import { ConversationSection } from './sections/ConversationSection.tsx';
 import { LeadsSection } from './sections/LeadsSection.tsx';
 
-type TabKey = 'conversation' | 'leads' | 'qualification' | 'appearance' | 'access' | 'install';
+type TabKey = 'conversation' | 'leads' | 'qualification' | 'handoff' | 'appearance' | 'access' | 'install';
 
 /** Which tab shows a field, by the first part of its path. */
 const tabOfField: Record<string, TabKey> = {
@@ -39,6 +40,7 @@ const tabOfField: Record<string, TabKey> = {
   status: 'access',
   allowedOrigins: 'access',
   rateLimits: 'access',
+  handoff: 'handoff',
 };
 
 export interface SectionProps {
@@ -102,6 +104,7 @@ export function AgentEditor({ agent: initial }: { agent: Agent }) {
       ['conversation', 'agent.tab.conversation'],
       ['leads', 'agent.tab.leads'],
       ['qualification', 'agent.tab.qualification'],
+      ['handoff', 'agent.tab.handoff'],
       ['appearance', 'agent.tab.appearance'],
       ['access', 'agent.tab.access'],
       ['install', 'agent.tab.install'],
@@ -129,6 +132,7 @@ export function AgentEditor({ agent: initial }: { agent: Agent }) {
             {tab === 'leads' && <LeadsSection draft={draft} set={set} errors={errors} />}
             {tab === 'appearance' && <AppearanceSection draft={draft} set={set} errors={errors} />}
             {tab === 'access' && <AccessSection draft={draft} set={set} errors={errors} />}
+            {tab === 'handoff' && <HandoffSection draft={draft} set={set} errors={errors} />}
             <div class="save-bar">
               <button type="submit" class="button button-primary" disabled={saving}>
                 {saving ? t('action.saving') : t('action.save')}

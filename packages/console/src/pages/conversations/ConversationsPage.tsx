@@ -1,5 +1,5 @@
 // Conversations: filter by agent, status, period, lead and words; newest first, a page at a time. The filters are
-// kept while the user opens a transcript and comes back.
+// kept while the user opens a transcript and comes back. Above them, the visitors waiting for a person, live.
 import { type Conversation, conversationListQuery } from '@closer/contract';
 import type { ConversationFilters } from '@closer/sdk';
 import { signal } from '@preact/signals';
@@ -17,6 +17,7 @@ import { periodInstants } from '../../ui/period.ts';
 import { Empty, ErrorState, Loading, useLoad } from '../../ui/states.tsx';
 import { type Column, Table } from '../../ui/Table.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
+import { WaitingQueue } from './WaitingQueue.tsx';
 import '../../ui/listPages.css';
 import './conversations.css';
 
@@ -141,6 +142,8 @@ export default function ConversationsPage() {
   return (
     <>
       <PageHeader title={t('nav.conversations')} />
+      {/* A state change anywhere re-reads the list too, unless the user has paged on (kept as shown). */}
+      <WaitingQueue onStateChange={() => more === undefined && list.reload()} />
       <form class="card filters" aria-label={t('filters.label')} noValidate onSubmit={apply}>
         <ConversationFilterFields agents={agents.data ?? []} errors={errors} />
         <div class="actions">

@@ -1,11 +1,14 @@
 // A person answers the visitor from the transcript (docs/handoff.md): take the conversation over, reply, hand it
 // back to the agent or close it. Replying takes it over too; the agent is silent until it is handed back.
 import type { ConversationWithMessages } from '@closer/contract';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { formatDateTime } from '../../i18n/i18n.ts';
 import { t } from '../../i18n/messages.ts';
 import { ErrorState } from '../../ui/states.tsx';
+
+/** How often typing is told while the operator writes, ms (the widget hides it after a few quiet seconds). */
+const TYPING_EVERY_MS = 3000;
 
 export function OperatorPanel({
   conversation,
@@ -32,10 +35,29 @@ export function OperatorPanel({
       setBusy(false);
     }
   };
+  // The visitor's widget shows that someone is typing: told at most every few seconds while the text changes.
+  const lastTyping = useRef(0);
+  const typed = (text: string) => {
+    setReply(text);
+    if (!text.trim() || status === 'closed' || Date.now() - lastTyping.current < TYPING_EVERY_MS) return;
+    lastTyping.current = Date.now();
+    api()
+      .conversations.typing(id, { typing: true })
+      .catch(() => undefined);
+  };
+  const stoppedTyping = () => {
+    if (!lastTyping.current) return;
+    lastTyping.current = 0;
+    api()
+      .conversations.typing(id, { typing: false })
+      .catch(() => undefined);
+  };
   const send = async (event: Event) => {
     event.preventDefault();
-    if (reply.trim() && (await run(() => api().conversations.sendMessage(id, { content: reply }))))
+    if (reply.trim() && (await run(() => api().conversations.sendMessage(id, { content: reply })))) {
       setReply('');
+      lastTyping.current = 0;
+    }
   };
   return (
     <section class="card" aria-labelledby="operator-title">
@@ -54,7 +76,8 @@ export function OperatorPanel({
           rows={3}
           maxLength={4000}
           value={reply}
-          onInput={(e) => setReply(e.currentTarget.value)}
+          onInput={(e) => typed(e.currentTarget.value)}
+          onBlur={stoppedTyping}
         />
         <p class="muted">{t('operator.hint')}</p>
         <div class="actions">

@@ -1,5 +1,7 @@
-// One conversation: its messages with how each reply ended, the visitor's details and the lead. While the
-// conversation is active the page asks again every few seconds (polling; only while the tab is visible).
+// One conversation: its messages with how each reply ended, the visitor's details and the lead. It follows the
+// conversation's live channel: every stored event (a visitor's or an operator's message, a state change) reads it
+// again, typing shows as it happens. The agent's own turns are not on the channel, so while the agent answers
+// (`active`) the page also reads again every few seconds (only while the tab is visible).
 import type { ConversationWithMessages, Lead, Message } from '@closer/contract';
 import { NotFoundError } from '@closer/sdk';
 import { useEffect } from 'preact/hooks';
@@ -13,12 +15,13 @@ import { PageHeader } from '../../ui/PageHeader.tsx';
 import { ErrorState, Loaded, useLoad } from '../../ui/states.tsx';
 import { LeadSummary } from '../leads/LeadSummary.tsx';
 import { visitorLabel } from './ConversationsPage.tsx';
+import { type Shown, useConversationChannel } from './live.ts';
 import { OperatorPanel } from './OperatorPanel.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import '../../ui/listPages.css';
 import './conversations.css';
 
-/** How often an active conversation is read again, in ms. */
+/** How often a conversation the agent answers is read again, in ms. */
 export const LIVE_REFRESH_MS = 4000;
 
 export default function TranscriptPage({ params }: PageProps) {
@@ -32,9 +35,9 @@ export default function TranscriptPage({ params }: PageProps) {
     const lead = read.leadId ? await api().leads.retrieve(read.leadId) : null;
     return { conversation: read, lead };
   }, [id, currentOrgId.value]);
-  // Read again every few seconds while it is open: replies, and a visitor waiting for a person.
-  const active = (conversation.data?.conversation.status ?? 'closed') !== 'closed';
   const reload = conversation.reload;
+  const typing = useConversationChannel(id, shownOf(conversation.data?.conversation), reload);
+  const active = conversation.data?.conversation.status === 'active';
   useEffect(() => {
     if (!active) return;
     const timer = setInterval(() => {
@@ -62,7 +65,9 @@ export default function TranscriptPage({ params }: PageProps) {
               {agentName(agents.data, c.agentId, t('conversations.deletedAgent'))} ·{' '}
               {formatDateTime(c.createdAt)} · <StatusBadge status={c.status} />
             </p>
-            {c.status !== 'closed' && <p class="muted live-note">{t('transcript.live')}</p>}
+            {c.status !== 'closed' && (
+              <p class="muted live-note">{t(c.status === 'active' ? 'live.agent' : 'live.held')}</p>
+            )}
             <div class="split transcript-split">
               <section aria-labelledby="transcript-log">
                 <h2 id="transcript-log" class="visually-hidden">
@@ -75,6 +80,12 @@ export default function TranscriptPage({ params }: PageProps) {
                     ))}
                   </ol>
                 </div>
+                <p class="muted typing-note" aria-live="polite" data-testid="typing">
+                  {typing &&
+                    (typing.role === 'user'
+                      ? t('live.visitorTyping')
+                      : t('live.typing', { name: typing.name ?? t('transcript.operator') }))}
+                </p>
               </section>
               <div>
                 {c.status !== 'closed' && <OperatorPanel conversation={c} onChange={reload} />}
@@ -94,6 +105,16 @@ export default function TranscriptPage({ params }: PageProps) {
       </Loaded>
     </>
   );
+}
+
+/** What the page shows, for the live channel to tell news from a replay. */
+function shownOf(c: ConversationWithMessages | undefined): Shown | null {
+  if (!c) return null;
+  return {
+    messageIds: new Set(c.messages.map((m) => m.id)),
+    status: c.status,
+    assignee: c.handoff?.assignee?.name ?? null,
+  };
 }
 
 function BackLink() {

@@ -51,7 +51,6 @@ export const conversationsMessages = defineMessages({
     'transcript.visitor': 'Visitor',
     'transcript.you': 'Visitor',
     'transcript.agent': 'Agent',
-    'transcript.live': 'Active: new messages appear every few seconds.',
     'transcript.interrupted':
       'Interrupted: the reply was cut short (the visitor left, or the model or the server failed).',
     'transcript.noReply': 'No reply was produced.',
@@ -117,7 +116,6 @@ export const conversationsMessages = defineMessages({
     'transcript.visitor': 'Посетитель',
     'transcript.you': 'Посетитель',
     'transcript.agent': 'Агент',
-    'transcript.live': 'Диалог идёт: новые сообщения появляются каждые несколько секунд.',
     'transcript.interrupted': 'Прервано: ответ оборвался (посетитель ушёл, либо сбой модели или сервера).',
     'transcript.noReply': 'Ответа не было.',
     'transcript.length': 'Остановлено на пределе длины ответа агента.',

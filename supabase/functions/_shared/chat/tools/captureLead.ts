@@ -1,5 +1,7 @@
 // capture_lead: the model saves the contact details a visitor shared.
 import { withTenant } from '../../db/tenant.ts';
+import type { PersonAsked } from '../../handoff/request.ts';
+import { handoffOnLeadCaptured } from '../../handoff/rules.ts';
 import { ApiError } from '../../http/errors.ts';
 import { CAPTURE_LEAD_TOOL, captureLeadAnswer, leadFieldsFromToolArguments, upsertLead } from '../leads.ts';
 import type { ChatTool } from './types.ts';
@@ -11,6 +13,7 @@ export const captureLeadTool: ChatTool = {
     const { fields, refused } = leadFieldsFromToolArguments(argumentsJson);
     if (!fields) return { content: captureLeadAnswer(null, refused) };
     const { agent, turn } = context;
+    let asked: PersonAsked | null = null;
     try {
       const lead = await withTenant(context.db, context.claims, (tx) =>
         upsertLead(tx, {
@@ -19,10 +22,14 @@ export const captureLeadTool: ChatTool = {
           conversationId: turn.conversationId,
           fields,
           address: context.clientAddress,
+          afterCreated: async (tx) => {
+            asked = await handoffOnLeadCaptured(tx, agent, turn.conversationId);
+          },
         }),
       );
       context.emit({ type: 'lead', data: { leadId: lead.id, fields } });
-      return { content: captureLeadAnswer(fields, refused), lead };
+      const answer = captureLeadAnswer(fields, refused);
+      return { content: asked ? `${answer} ${leadHandoffNote(asked)}` : answer, lead };
     } catch (failure) {
       context.logFailure('capture_lead', failure);
       const why =
@@ -35,3 +42,10 @@ export const captureLeadTool: ChatTool = {
     }
   },
 };
+
+/** What the model is told when the agent's rule asked for a person once the lead was saved. */
+function leadHandoffNote(asked: PersonAsked): string {
+  return asked.outcome === 'outside_hours'
+    ? `The team is offline now (hours: ${asked.hours}): tell the visitor the team will get back to them.`
+    : 'A person from the team has been asked to join this chat: tell the visitor a colleague will answer here.';
+}

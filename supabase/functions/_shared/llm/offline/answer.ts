@@ -28,9 +28,9 @@ function compose(grounding: Grounding, p: OfflinePhrases, best: string | undefin
     if (grounding.firstReply !== false) parts.push(p.offlineNote);
     return parts.join('\n\n');
   }
-  if (grounding.handoff === 'requested') {
-    // A person is on the way: no passage, no next question, only that.
-    parts.push(p.handoffRequested[wording]);
+  if (grounding.handoff === 'requested' || grounding.handoff === 'rule') {
+    // A person is on the way: no passage, no next question, only that (unasked for: without "of course").
+    parts.push(p.handoffRequested[grounding.handoff === 'rule' ? 1 : wording]);
     if (grounding.firstReply !== false) parts.push(p.offlineNote);
     return parts.join('\n\n');
   }
