@@ -272,6 +272,10 @@ describe.each(drivers)('a publishable key under row-level security on %s', (driv
       'a job about another lead',
       `insert into public.jobs (org_id, kind, payload) values ($1, 'kommo.sync_lead', jsonb_build_object('leadId', '${'{lead}'}'))`,
     ],
+    [
+      'a job about another conversation',
+      `insert into public.jobs (org_id, kind, payload, dedupe_key) values ($1, 'kommo.handoff_task', jsonb_build_object('conversationId', '${'{other}'}'), 'x')`,
+    ],
     ['a member', `insert into public.organization_members (org_id, user_id) values ($1, '${'{user}'}')`],
   ])('refuses to write %s', async (_, template) => {
     const sql = template

@@ -62,6 +62,8 @@ env.CLOSER_ENCRYPTION_KEY ??= await localEncryptionKey(
 );
 const baseUrl = `http://${values.host === '0.0.0.0' ? 'localhost' : values.host}:${port}`;
 env.SUPABASE_URL ??= baseUrl;
+// Links to a conversation (the Kommo task of a handoff) open this stack's console.
+env.CLOSER_CONSOLE_URL ??= `${baseUrl}${CONSOLE_PATH}`;
 // The offline responder writes at a model's pace, so the demo page's widget visibly streams.
 env.CLOSER_OFFLINE_WORD_MS ??= '25';
 // Uploaded files for knowledge sources: beside the database, or a throwaway directory with --memory.

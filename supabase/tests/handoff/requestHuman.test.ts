@@ -8,12 +8,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
 import { drivers, migratedDatabase } from '../helpers/databases.ts';
 import {
-  chunk,
   fakeUpstream,
   OPENROUTER_BASE_URL,
   recordedStream,
+  requestHumanCall,
   streamResponse,
-  usageChunk,
 } from '../helpers/fakeLlm.ts';
 import { readSse, text } from '../helpers/sse.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
@@ -21,25 +20,6 @@ import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 const server = setupServer();
 const upstream = fakeUpstream(OPENROUTER_BASE_URL);
 const ORIGIN = 'https://acme.example';
-
-/** A request_human call as OpenAI-style servers stream it: the name first, the arguments in two pieces. */
-function requestHumanCall(reason: string): string[] {
-  const json = JSON.stringify({ reason });
-  return [
-    chunk({
-      role: 'assistant',
-      content: null,
-      tool_calls: [
-        { index: 0, id: 'call_h1', type: 'function', function: { name: 'request_human', arguments: '' } },
-      ],
-    }),
-    chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(0, 10) } }] }),
-    chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(10) } }] }),
-    chunk({}, 'tool_calls'),
-    usageChunk(150, 12),
-    'data: [DONE]\n\n',
-  ];
-}
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 beforeEach(() => server.resetHandlers(...upstream.handlers));

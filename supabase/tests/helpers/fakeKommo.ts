@@ -45,13 +45,19 @@ export class FakeKommo {
   tasks: {
     id: number;
     text: string;
-    entity_id: number;
-    entity_type: string;
+    /** Both or neither: a task may belong to no entity. */
+    entity_id?: number;
+    entity_type?: string;
+    task_type_id?: number;
     complete_till: number;
     responsible_user_id?: number;
+    updated_at: number;
   }[] = [];
-  /** The same as noteFailures, for tasks. */
-  taskFailures: 'lost-answer'[] = [];
+  /**
+   * What the next task additions do: `lost-answer` (added, the answer lost), `502` (Kommo failed, nothing added)
+   * or `400` (refused: a validation error naming the field, nothing added).
+   */
+  taskFailures: ('lost-answer' | '502' | '400')[] = [];
   /** Every PATCH of a lead or a contact, in order: `PATCH /api/v4/contacts/30000001` and its body. */
   patches: { path: string; body: Record<string, unknown> }[] = [];
   /**
@@ -420,13 +426,42 @@ export class FakeKommo {
       http.post(`${BASE}/api/v4/tasks`, async ({ request }) => {
         this.apiCalls.push('POST /api/v4/tasks');
         if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
-        const tasks = (await request.json()) as Omit<FakeKommo['tasks'][number], 'id'>[];
+        const tasks = (await request.json()) as Omit<FakeKommo['tasks'][number], 'id' | 'updated_at'>[];
         const missing = tasks.findIndex((t) => !t.text || !t.complete_till);
         if (missing !== -1)
           return problem(400, 'Bad Request', `Task ${missing}: text and complete_till are required`);
-        const added = tasks.map((task, i) => ({ id: 9100 + this.tasks.length + i, ...task }));
+        const unpaired = tasks.findIndex(
+          (t) => (t.entity_id === undefined) !== (t.entity_type === undefined),
+        );
+        if (unpaired !== -1)
+          return problem(400, 'Bad Request', `Task ${unpaired}: entity_id and entity_type go together`);
+        const failure = this.taskFailures.shift();
+        if (failure === '502') return problem(502, 'Bad Gateway', 'Upstream error');
+        if (failure === '400') {
+          return HttpResponse.json(
+            {
+              title: 'Bad Request',
+              status: 400,
+              'validation-errors': [
+                {
+                  request_id: '0',
+                  errors: [
+                    { code: 'NotSupportedChoice', path: 'responsible_user_id', detail: 'User not found' },
+                  ],
+                },
+              ],
+            },
+            { status: 400, headers: { 'content-type': 'application/problem+json' } },
+          );
+        }
+        const now = Math.floor(Date.now() / 1000);
+        const added = tasks.map((task, i) => ({
+          id: 9100 + this.tasks.length + i,
+          ...task,
+          updated_at: now,
+        }));
         this.tasks.push(...added);
-        if (this.taskFailures.shift() === 'lost-answer') return HttpResponse.error();
+        if (failure === 'lost-answer') return HttpResponse.error();
         return HttpResponse.json(
           { _embedded: { tasks: added.map((t, i) => ({ id: t.id, request_id: String(i) })) } },
           { headers: { 'content-type': 'application/hal+json' } },
@@ -437,9 +472,16 @@ export class FakeKommo {
         if (!authorised(request)) return problem(401, 'Unauthorized', 'Invalid access token');
         const url = new URL(request.url);
         const type = url.searchParams.get('filter[entity_type]');
-        const entity = url.searchParams.get('filter[entity_id]');
+        const entity =
+          url.searchParams.get('filter[entity_id]') ?? url.searchParams.get('filter[entity_id][]');
+        const taskType = url.searchParams.get('filter[task_type]');
+        const since = url.searchParams.get('filter[updated_at][from]');
         const found = this.tasks.filter(
-          (t) => (!type || t.entity_type === type) && (!entity || t.entity_id === Number(entity)),
+          (t) =>
+            (!type || t.entity_type === type) &&
+            (!entity || t.entity_id === Number(entity)) &&
+            (!taskType || t.task_type_id === Number(taskType)) &&
+            (!since || t.updated_at >= Number(since)),
         );
         if (found.length === 0) return new HttpResponse(null, { status: 204 });
         return HttpResponse.json(
@@ -582,9 +624,12 @@ export class FakeKommo {
 
   /** A lead as Kommo lists it; `with=contacts` embeds its contacts (id and whether it is the main one). */
   private leadJson(lead: FakeKommo['leads'][number], withContacts: boolean) {
+    const owner = (lead as { responsible_user_id?: number }).responsible_user_id;
     return {
       id: lead.id,
       name: lead.name,
+      // Kommo always names one: the user who created the lead when nobody was given.
+      responsible_user_id: owner ?? (lead.body.responsible_user_id as number | undefined) ?? 504141,
       ...(withContacts ? { _embedded: { contacts: [{ id: lead.contactId, is_main: true }] } } : {}),
     };
   }

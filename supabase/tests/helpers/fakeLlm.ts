@@ -206,3 +206,22 @@ export async function startResettingUpstream(
       }),
   };
 }
+
+/** A request_human call as OpenAI-style servers stream it: the name first, the arguments in two pieces. */
+export function requestHumanCall(reason: string): string[] {
+  const json = JSON.stringify({ reason });
+  return [
+    chunk({
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { index: 0, id: 'call_h1', type: 'function', function: { name: 'request_human', arguments: '' } },
+      ],
+    }),
+    chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(0, 10) } }] }),
+    chunk({ tool_calls: [{ index: 0, function: { arguments: json.slice(10) } }] }),
+    chunk({}, 'tool_calls'),
+    usageChunk(150, 12),
+    'data: [DONE]\n\n',
+  ];
+}

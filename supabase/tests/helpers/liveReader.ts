@@ -17,7 +17,13 @@ export function liveReader(response: Response) {
     opened = resolve;
   });
   let retry: number | undefined;
+  /** Everything the server sent, as text (to check what a client could see). */
+  let raw = '';
+  const comments: string[] = [];
   const parser = createParser({
+    onComment: (comment) => {
+      comments.push(comment.trim());
+    },
     onEvent: (e) => {
       const event = { event: e.event ?? 'message', id: e.id, data: JSON.parse(e.data) };
       const waiter = waiting.shift();
@@ -35,7 +41,9 @@ export function liveReader(response: Response) {
       const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
       if (done) break;
       opened();
-      parser.feed(decoder.decode(value, { stream: true }));
+      const text = decoder.decode(value, { stream: true });
+      raw += text;
+      parser.feed(text);
     }
     ended = true;
     opened();
@@ -50,6 +58,11 @@ export function liveReader(response: Response) {
     get ended() {
       return ended;
     },
+    get raw() {
+      return raw;
+    },
+    /** Comment lines received (`live channel open`, `ping`). */
+    comments,
     done,
     next: (): Promise<LiveEvent | null> =>
       queue.length > 0

@@ -176,6 +176,8 @@ describe('pipelines, settings and tokens', () => {
       responsibleUserId: 504141,
       tags: ['website'],
       fieldMap: { company: null, need: null },
+      handoffTaskUserId: null,
+      handoffTaskDueMinutes: 15,
     });
     expect((await asA<KommoCatalog>('GET', '/kommo/pipelines')).body.pipelines).toHaveLength(2);
   });

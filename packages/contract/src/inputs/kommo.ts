@@ -16,6 +16,10 @@ export const kommoSettingsUpdate = z.partial(
     statusId: z.number().check(z.int(), z.gt(0)),
     responsibleUserId: z.nullable(z.number().check(z.int(), z.gt(0))),
     tags: z.array(text(1, 50)).check(z.maxLength(10)),
+    /** A user of the Kommo account (see `pipelines().users`), or null. */
+    handoffTaskUserId: z.nullable(z.number().check(z.int(), z.gt(0))),
+    /** 1–1440 minutes. */
+    handoffTaskDueMinutes: z.number().check(z.int(), z.gte(1), z.lte(1440)),
     /** Only the keys given change; null removes a mapping. */
     fieldMap: z.partial(
       z.strictObject({ company: z.nullable(kommoFieldTargetInput), need: z.nullable(kommoFieldTargetInput) }),

@@ -23,13 +23,25 @@ const CONNECTION_CODES = new Set([
  */
 const UNAVAILABLE_STATE = /^(08...|57P0[1-3]|53300)$/;
 
+/**
+ * A FATAL (or PANIC) from the server ends the session: the server refused or dropped the connection (a database
+ * not accepting connections is 55000, FATAL, while connecting), never a query of ours that is wrong (ERROR).
+ */
+const SESSION_ENDING = new Set(['FATAL', 'PANIC']);
+
 /** PGlite's own words for a closed instance. */
 const PGLITE_CLOSED = /^PGlite is clos(ed|ing)/;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { code, message, name } = error as { code?: unknown; message?: unknown; name?: unknown };
+  const { code, message, name, severity } = error as {
+    code?: unknown;
+    message?: unknown;
+    name?: unknown;
+    severity?: unknown;
+  };
   if (typeof code === 'string' && (CONNECTION_CODES.has(code) || UNAVAILABLE_STATE.test(code))) return true;
+  if (typeof severity === 'string' && SESSION_ENDING.has(severity)) return true;
   // Deno reports a refused socket as ConnectionRefused / ConnectionReset errors.
   if (name === 'ConnectionRefused' || name === 'ConnectionReset' || name === 'BrokenPipe') return true;
   return typeof message === 'string' && PGLITE_CLOSED.test(message);

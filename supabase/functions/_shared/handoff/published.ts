@@ -3,6 +3,7 @@
 
 import type { Queryable } from '../db/types.ts';
 import { publishEvent } from '../events/publish.ts';
+import { queueHandoffTask } from '../kommo/handoffQueue.ts';
 import { CONVERSATION_SELECT, conversationFromRow } from '../resources/conversations.ts';
 
 export interface HandoffRequested {
@@ -26,6 +27,7 @@ async function conversationNow(tx: Queryable, conversationId: string) {
 /**
  * Publishes `conversation.handoff_requested`, inside the transaction that moved the conversation to
  * `handoff_requested`: once per request for a person (a repeated request while one is pending does not call it).
+ * With Kommo connected, also queues the task for a person there (kommo/handoffQueue.ts).
  */
 export async function handoffRequested(tx: Queryable, event: HandoffRequested): Promise<void> {
   const conversation = await conversationNow(tx, event.conversationId);
@@ -35,6 +37,13 @@ export async function handoffRequested(tx: Queryable, event: HandoffRequested): 
     type: 'conversation.handoff_requested',
     data: { ...conversation, reason: event.reason },
   });
+  if (conversation.handoff?.requestedAt) {
+    await queueHandoffTask(tx, {
+      orgId: event.orgId,
+      conversationId: event.conversationId,
+      requestedAt: conversation.handoff.requestedAt,
+    });
+  }
 }
 
 /** Publishes `conversation.closed`, inside the transaction that closed it. */

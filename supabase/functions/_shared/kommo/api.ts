@@ -133,12 +133,13 @@ function noAnswer(error: unknown, method: string, path: string, timeoutMs: numbe
 async function kommoError(response: Response, method: string, path: string): Promise<ApiError> {
   // Anything may come back (a gateway's `null`, an HTML page): only a problem object's text fields are read.
   const problem: unknown = await response.json().catch(() => null);
-  const { title, detail } = (typeof problem === 'object' && problem !== null ? problem : {}) as {
+  const { title, detail, ...rest } = (typeof problem === 'object' && problem !== null ? problem : {}) as {
     title?: unknown;
     detail?: unknown;
+    'validation-errors'?: unknown;
   };
   const why =
-    [title, detail]
+    [title, detail, fieldErrors(rest['validation-errors'])]
       .filter((part): part is string => typeof part === 'string' && part !== '')
       .map((part) => part.slice(0, 200))
       .join(': ') || `HTTP ${response.status}`;
@@ -149,4 +150,15 @@ async function kommoError(response: Response, method: string, path: string): Pro
       uncertain: response.status >= 500 && method !== 'GET',
     },
   );
+}
+
+/** Kommo's `validation-errors[].errors[{ path, detail }]` as `path: detail; …` (which field it refused, and why). */
+function fieldErrors(errors: unknown): string | null {
+  if (!Array.isArray(errors)) return null;
+  const parts = errors
+    .flatMap((entry) => (Array.isArray(entry?.errors) ? (entry.errors as unknown[]) : []))
+    .map((error) => error as { path?: unknown; detail?: unknown })
+    .filter((error) => typeof error.path === 'string' || typeof error.detail === 'string')
+    .map((error) => [error.path, error.detail].filter((part) => typeof part === 'string').join(': '));
+  return parts.length ? parts.slice(0, 5).join('; ') : null;
 }

@@ -15,6 +15,8 @@ export const noSettings: KommoSettings = {
   statusId: null,
   responsibleUserId: null,
   tags: [],
+  handoffTaskUserId: null,
+  handoffTaskDueMinutes: 15,
   fieldMap: { company: null, need: null },
 };
 

@@ -23,6 +23,7 @@ import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import { type KommoConfig, kommoConfigFromEnv, millisecondsFrom } from './config.ts';
 import { settingsFromRow } from './connection.ts';
+import { runHandoffTaskJobs } from './handoffTask.ts';
 import {
   kommoContactFields,
   kommoLeadCreate,
@@ -145,6 +146,8 @@ export async function runKommoJobs(deps: WorkerDeps, limit = 10): Promise<Worker
   }
   // Meetings go after the leads they belong to (a meeting waits for its lead to be in Kommo).
   await runMeetingJobs(deps, config, timings, report, limit);
+  // Tasks for a person go after the leads too: one whose lead is being synced lands on it.
+  await runHandoffTaskJobs(deps, config, timings, report, limit);
   return report;
 }
 

@@ -28,6 +28,9 @@ export function checkSettings(settings: KommoSettings, catalog: KommoCatalog): v
   if (settings.responsibleUserId != null && !catalog.users.some((u) => u.id === settings.responsibleUserId)) {
     details.push({ path: ['responsibleUserId'], message: 'is not a user of this Kommo account' });
   }
+  if (settings.handoffTaskUserId != null && !catalog.users.some((u) => u.id === settings.handoffTaskUserId)) {
+    details.push({ path: ['handoffTaskUserId'], message: 'is not a user of this Kommo account' });
+  }
   for (const [key, target] of Object.entries(settings.fieldMap)) {
     if (!target) continue;
     const field = catalog.customFields.find((f) => f.id === target.fieldId && f.entity === target.entity);
