@@ -3,7 +3,9 @@
 -- event of conversation A committing after a newer one of B was never delivered (the stream, and a client
 -- resuming with Last-Event-ID, were already past it). Each insert now takes the organisation's transaction-level
 -- advisory lock and only then draws its id: an organisation's event-writing transactions commit one after another
--- from their first event on (they are short: the model is never called inside one).
+-- from their first event on. They are short (the model is never called inside one); the longest is a chat turn in
+-- which the offline responder asks for a person, which goes on to retrieval and may wait for the question's
+-- embedding (bounded by its timeout) before it commits.
 create function public.order_conversation_event() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
