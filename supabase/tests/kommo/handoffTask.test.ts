@@ -4,6 +4,7 @@
 // through 502s, lost answers and re-runs; nothing without Kommo.
 import type { ChatReply } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { runPickupTimeouts } from '@closer/functions/_shared/handoff/pickup.ts';
 import { runKommoJobs } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Api, type Caller, createApi } from '../helpers/api.ts';
@@ -211,6 +212,63 @@ describe.each(drivers)('Kommo task for a handoff on %s', (driver) => {
     await conversation.ask();
     const claim = await api.as(a.secretKey)('POST', `/conversations/${conversation.id}/claim`, {});
     expect(claim.status).toBe(200);
+    await worker();
+    expect(kommo.tasks).toEqual([]);
+    expect(await taskJobs()).toEqual([
+      { status: 'done', last_error: 'answered before the task was sent', attempts: 1 },
+    ]);
+  });
+
+  it('still sends the task when nobody picked up and the agent resumed before the worker ran', async () => {
+    // The Kommo worker runs every minute on Supabase, the pickup worker every 15 s: a 30 s timeout comes first.
+    await db.query(
+      `update agents set handoff = '{"enabled": true, "pickupTimeoutSeconds": 30, "whenUnanswered": "resume"}'
+       where id = $1`,
+      [a.agentId],
+    );
+    const conversation = await visitorConversation();
+    await conversation.ask();
+    await db.query(
+      `update conversations set handoff_requested_at = handoff_requested_at - interval '1 minute' where id = $1`,
+      [conversation.id],
+    );
+    await db.query(
+      `update jobs set payload = jsonb_set(payload, '{requestedAt}', to_jsonb(to_char(
+         (select handoff_requested_at from conversations where id = $2) at time zone 'UTC',
+         'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))) where org_id = $1 and kind = 'kommo.handoff_task'`,
+      [a.orgId, conversation.id],
+    );
+    expect(await runPickupTimeouts({ db })).toMatchObject({ told: 1, resumed: 1 });
+    await worker();
+    expect(kommo.tasks).toHaveLength(1);
+    expect(kommo.tasks[0]!.text).toContain(conversation.id);
+    expect(await taskJobs()).toEqual([{ status: 'done', last_error: null, attempts: 1 }]);
+  });
+
+  it('sends nothing for a request nobody picked up once the visitor was answered by a person since', async () => {
+    await db.query(
+      `update agents set handoff = '{"enabled": true, "pickupTimeoutSeconds": 30, "whenUnanswered": "resume"}'
+       where id = $1`,
+      [a.agentId],
+    );
+    const conversation = await visitorConversation();
+    await conversation.ask();
+    await db.query(
+      `update conversations set handoff_requested_at = handoff_requested_at - interval '1 minute' where id = $1`,
+      [conversation.id],
+    );
+    await db.query(
+      `update jobs set payload = jsonb_set(payload, '{requestedAt}', to_jsonb(to_char(
+         (select handoff_requested_at from conversations where id = $2) at time zone 'UTC',
+         'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))) where org_id = $1 and kind = 'kommo.handoff_task'`,
+      [a.orgId, conversation.id],
+    );
+    expect(await runPickupTimeouts({ db })).toMatchObject({ told: 1, resumed: 1 });
+    const answered = await api.as(a.secretKey)('POST', `/conversations/${conversation.id}/messages`, {
+      content: 'Sorry for the wait, Olga here',
+      displayName: 'Olga',
+    });
+    expect(answered.status).toBe(201);
     await worker();
     expect(kommo.tasks).toEqual([]);
     expect(await taskJobs()).toEqual([

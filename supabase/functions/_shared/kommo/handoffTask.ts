@@ -38,6 +38,8 @@ interface HandoffTaskPayload {
 interface Waiting {
   status: string;
   same_request: boolean;
+  /** Handed back to the agent by the pickup timeout (nobody picked up) and answered by no person since. */
+  unanswered: boolean;
   handoff_reason: string | null;
   agent_name: string | null;
   lead_name: string | null;
@@ -215,6 +217,9 @@ function readWaiting(tx: Queryable, payload: HandoffTaskPayload) {
   return tx.query<Waiting>(
     `select c.status, c.handoff_reason, a.name as agent_name,
        date_trunc('milliseconds', c.handoff_requested_at) is not distinct from $2::timestamptz as same_request,
+       (c.status = 'active' and c.handoff_requested_at is null and c.handoff_unanswered_at >= $2::timestamptz
+        and not exists (select 1 from public.messages m where m.conversation_id = c.id and m.role = 'operator'
+                        and m.created_at >= $2::timestamptz)) as unanswered,
        l.name as lead_name, l.email as lead_email, l.phone as lead_phone, l.crm_state as lead_crm_state,
        l.crm_external_id as lead_crm_external_id,
        (select t.entity_id::text from public.kommo_talks t where t.conversation_id = c.id and t.entity_type = 2
@@ -228,8 +233,12 @@ function readWaiting(tx: Queryable, payload: HandoffTaskPayload) {
   );
 }
 
-/** Still `handoff_requested` by the same request (not picked up, handed back, closed, asked again or erased). */
-const stillWaiting = (waiting: Waiting) => waiting.status === 'handoff_requested' && waiting.same_request;
+/**
+ * Still `handoff_requested` by the same request (not picked up, handed back, closed, asked again or erased), or
+ * handed back to the agent because nobody picked it up (pickup.ts): the visitor still waits for someone to call.
+ */
+const stillWaiting = (waiting: Waiting) =>
+  (waiting.status === 'handoff_requested' && waiting.same_request) || waiting.unanswered === true;
 
 /** The conversation's lead was captured and is on its way to Kommo: the task waits for it, a few minutes at most. */
 function waitsForLead(waiting: Waiting, payload: HandoffTaskPayload): boolean {
