@@ -21,9 +21,9 @@ export const kommoSettings = z.object({
    * Who gets the Kommo task when a visitor asks for a person and the conversation has no lead in Kommo (with
    * one, the lead's responsible user gets it); null: `responsibleUserId`, else the user who connected Kommo.
    */
-  handoffTaskUserId: z.nullable(z.number()),
-  /** How many minutes after the visitor asked for a person that task is due (default 15). */
-  handoffTaskDueMinutes: z.number(),
+  handoffTaskUserId: z._default(z.nullable(z.number()), null),
+  /** How many minutes after the visitor asked for a person that task is due. @default 15 */
+  handoffTaskDueMinutes: z._default(z.number(), 15),
   /**
    * Which lead fields go where beyond the standard ones (name → contact name, phone and email → the contact's
    * PHONE and EMAIL): `company` and `need` to a custom field, or null to leave them in the transcript note only.

@@ -202,6 +202,8 @@ export const kommoConnectionFixture = {
     statusId: 32392159,
     responsibleUserId: null,
     tags: [],
+    handoffTaskUserId: null,
+    handoffTaskDueMinutes: 15,
     fieldMap: { company: null, need: { entity: 'lead', fieldId: 1119323 } },
   },
   lastSyncAt: now,
