@@ -242,6 +242,8 @@ describe.each(drivers)('Kommo task for a handoff on %s', (driver) => {
     await worker();
     expect(kommo.tasks).toHaveLength(1);
     expect(kommo.tasks[0]!.text).toContain(conversation.id);
+    // Handing back cleared the conversation's reason; the job kept it.
+    expect(kommo.tasks[0]!.text).toContain('Reason: the visitor asked for a person');
     expect(await taskJobs()).toEqual([{ status: 'done', last_error: null, attempts: 1 }]);
   });
 

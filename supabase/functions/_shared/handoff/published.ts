@@ -42,6 +42,7 @@ export async function handoffRequested(tx: Queryable, event: HandoffRequested): 
       orgId: event.orgId,
       conversationId: event.conversationId,
       requestedAt: conversation.handoff.requestedAt,
+      reason: event.reason,
     });
   }
 }

@@ -10,6 +10,8 @@ export interface HandoffTaskRequest {
   conversationId: string;
   /** When the visitor asked (the conversation's `handoff.requestedAt`): names this request among later ones. */
   requestedAt: string;
+  /** Why a person was asked for, kept with the job: handing the conversation back clears it there. */
+  reason: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export async function queueHandoffTask(tx: Queryable, request: HandoffTaskReques
     orgId: request.orgId,
     kind: HANDOFF_TASK_JOB,
     dedupeKey: `${HANDOFF_TASK_JOB}:${request.conversationId}:${requestedAt}`,
-    payload: { conversationId: request.conversationId, requestedAt },
+    payload: { conversationId: request.conversationId, requestedAt, reason: request.reason },
   });
   return true;
 }

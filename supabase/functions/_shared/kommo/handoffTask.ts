@@ -29,6 +29,9 @@ interface HandoffTaskPayload {
   conversationId: string;
   /** ISO time the visitor asked: the task is due `handoffTaskDueMinutes` after it. */
   requestedAt: string;
+  /** Why a person was asked for (absent in jobs queued before it was kept): the conversation's own is cleared when
+   * it is handed back, e.g. by the pickup timeout. */
+  reason?: string;
   /** What the task was sent as (kept, so a task sent again after a lost answer is the same task). */
   target?: { kommoLeadId: number | null; responsibleUserId: number | null };
   taskSentAt?: number;
@@ -282,7 +285,7 @@ function handoffTaskBody(
   const dueMinutes = settingsFromRow(waiting.settings).handoffTaskDueMinutes;
   return {
     task_type_id: KOMMO_FOLLOW_UP_TASK_TYPE,
-    text: handoffTaskText(waiting, payload.conversationId, jobId, consoleUrl),
+    text: handoffTaskText(waiting, payload, jobId, consoleUrl),
     complete_till: Math.floor(Date.parse(payload.requestedAt) / 1000) + dueMinutes * 60,
     ...(target.kommoLeadId ? { entity_id: target.kommoLeadId, entity_type: 'leads' } : {}),
     ...(target.responsibleUserId ? { responsible_user_id: target.responsibleUserId } : {}),
@@ -297,7 +300,7 @@ function conversationLink(consoleUrl: string | undefined, conversationId: string
 
 function handoffTaskText(
   waiting: Waiting,
-  conversationId: string,
+  { conversationId, reason }: HandoffTaskPayload,
   jobId: string,
   consoleUrl: string | undefined,
 ): string {
@@ -309,7 +312,7 @@ function handoffTaskText(
   return [
     `A visitor asks for a person in the website chat${waiting.agent_name ? ` (${waiting.agent_name})` : ''} ${handoffMarker(jobId)}`,
     `Visitor: ${visitor}`,
-    `Reason: ${waiting.handoff_reason ?? 'not given'}`,
+    `Reason: ${reason ?? waiting.handoff_reason ?? 'not given'}`,
     ...(link ? [`Conversation: ${link}`] : []),
   ].join('\n');
 }
