@@ -4,20 +4,12 @@
 // answer is looked for in Kommo (by its marker) before it is sent again.
 import { withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
-import {
-  type ClaimedJob,
-  claimNextJob,
-  finishJob,
-  type JobOutcome,
-  LeaseLostError,
-  saveProgress,
-} from '../outbox/jobs.ts';
+import { type ClaimedJob, finishJob, type JobOutcome, LeaseLostError, saveProgress } from '../outbox/jobs.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import type { KommoConfig } from './config.ts';
 import { settingsFromRow } from './connection.ts';
-import { HANDOFF_TASK_JOB } from './handoffQueue.ts';
-import type { WorkerDeps, WorkerReport, WorkerTimings } from './leadSync.ts';
+import type { WorkerDeps, WorkerTimings } from './leadSync.ts';
 
 /** Kommo's predefined task type "Follow-up" (developers.kommo.com/reference/tasks). */
 export const KOMMO_FOLLOW_UP_TASK_TYPE = 1;
@@ -25,7 +17,7 @@ const MAX_ATTEMPTS = 8;
 /** How long a task waits for the conversation's lead (captured, on its way to Kommo) before going out unbound. */
 const LEAD_WAIT_MS = 5 * 60_000;
 
-interface HandoffTaskPayload {
+export interface HandoffTaskPayload {
   conversationId: string;
   /** ISO time the visitor asked: the task is due `handoffTaskDueMinutes` after it. */
   requestedAt: string;
@@ -59,24 +51,8 @@ type Outcome = 'synced' | 'retrying' | 'failed' | 'lost';
 /** The marker a handoff task carries, to be found again after a lost answer. */
 export const handoffMarker = (jobId: string) => `[closer-handoff:${jobId}]`;
 
-/** Runs due handoff-task jobs, like runKommoJobs runs lead syncs (called from it, after leads and meetings). */
-export async function runHandoffTaskJobs(
-  deps: WorkerDeps,
-  config: KommoConfig,
-  timings: WorkerTimings,
-  report: WorkerReport,
-  limit: number,
-): Promise<void> {
-  const started = Date.now();
-  for (let n = 0; n < limit && Date.now() - started < timings.leaseMs / 2; n++) {
-    const job = await claimNextJob<HandoffTaskPayload>(deps.db, HANDOFF_TASK_JOB, timings.leaseMs);
-    if (!job) return;
-    report.claimed++;
-    report[await runHandoffTaskJob(deps, config, timings, job)]++;
-  }
-}
-
-async function runHandoffTaskJob(
+/** Runs one claimed handoff-task job (runKommoJobs runs the due ones after the lead syncs). */
+export async function runHandoffTaskJob(
   deps: WorkerDeps,
   config: KommoConfig,
   timings: WorkerTimings,

@@ -23,7 +23,8 @@ import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import { type KommoConfig, kommoConfigFromEnv, millisecondsFrom } from './config.ts';
 import { settingsFromRow } from './connection.ts';
-import { runHandoffTaskJobs } from './handoffTask.ts';
+import { HANDOFF_TASK_JOB } from './handoffQueue.ts';
+import { type HandoffTaskPayload, runHandoffTaskJob } from './handoffTask.ts';
 import {
   kommoContactFields,
   kommoLeadCreate,
@@ -32,7 +33,8 @@ import {
   transcriptText,
 } from './leadBody.ts';
 import { LEAD_SYNC_JOB } from './leadQueue.ts';
-import { runMeetingJobs } from './meetingSync.ts';
+import { MEETING_SYNC_JOB } from './meetingQueue.ts';
+import { type MeetingPayload, runMeetingJob } from './meetingSync.ts';
 import { hotHandOff } from './qualificationBody.ts';
 
 export { leadMarker } from './leadBody.ts';
@@ -145,10 +147,32 @@ export async function runKommoJobs(deps: WorkerDeps, limit = 10): Promise<Worker
     report[await runJob(deps, config, timings, job)]++;
   }
   // Meetings go after the leads they belong to (a meeting waits for its lead to be in Kommo).
-  await runMeetingJobs(deps, config, timings, report, limit);
+  await runDueJobs<MeetingPayload>(deps, MEETING_SYNC_JOB, timings, report, limit, (job) =>
+    runMeetingJob(deps, config, job),
+  );
   // Tasks for a person go after the leads too: one whose lead is being synced lands on it.
-  await runHandoffTaskJobs(deps, config, timings, report, limit);
+  await runDueJobs<HandoffTaskPayload>(deps, HANDOFF_TASK_JOB, timings, report, limit, (job) =>
+    runHandoffTaskJob(deps, config, timings, job),
+  );
   return report;
+}
+
+/** Runs due jobs of one kind, each under its own lease, up to `limit` of them or until half a lease has passed. */
+async function runDueJobs<P>(
+  deps: WorkerDeps,
+  kind: string,
+  timings: WorkerTimings,
+  report: WorkerReport,
+  limit: number,
+  run: (job: ClaimedJob<P>) => Promise<'synced' | 'retrying' | 'failed' | 'lost'>,
+): Promise<void> {
+  const started = Date.now();
+  for (let n = 0; n < limit && Date.now() - started < timings.leaseMs / 2; n++) {
+    const job = await claimNextJob<P>(deps.db, kind, timings.leaseMs);
+    if (!job) return;
+    report.claimed++;
+    report[await run(job)]++;
+  }
 }
 
 async function runJob(

@@ -4,25 +4,17 @@
 import type { LeadMeeting } from '@closer/contract';
 import { withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
-import {
-  type ClaimedJob,
-  claimNextJob,
-  finishJob,
-  type JobOutcome,
-  LeaseLostError,
-  saveProgress,
-} from '../outbox/jobs.ts';
+import { type ClaimedJob, finishJob, type JobOutcome, LeaseLostError, saveProgress } from '../outbox/jobs.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import type { KommoConfig } from './config.ts';
-import type { WorkerDeps, WorkerReport, WorkerTimings } from './leadSync.ts';
-import { MEETING_SYNC_JOB } from './meetingQueue.ts';
+import type { WorkerDeps } from './leadSync.ts';
 
 /** Kommo's predefined task type "Meeting" (developers.kommo.com/reference/tasks). */
 export const KOMMO_MEETING_TASK_TYPE = 2;
 const MAX_ATTEMPTS = 8;
 
-interface MeetingPayload {
+export interface MeetingPayload {
   leadId: string;
   bookingId: string;
   noteAdded?: boolean;
@@ -36,24 +28,8 @@ type Tenant = <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>;
 /** The marker a note and a task carry, to be found again after a lost answer. */
 export const meetingMarker = (bookingId: string) => `[closer-meeting:${bookingId}]`;
 
-/** Runs due meeting jobs, like runKommoJobs runs lead syncs (called from it, after them). */
-export async function runMeetingJobs(
-  deps: WorkerDeps,
-  config: KommoConfig,
-  timings: WorkerTimings,
-  report: WorkerReport,
-  limit: number,
-): Promise<void> {
-  const started = Date.now();
-  for (let n = 0; n < limit && Date.now() - started < timings.leaseMs / 2; n++) {
-    const job = await claimNextJob<MeetingPayload>(deps.db, MEETING_SYNC_JOB, timings.leaseMs);
-    if (!job) return;
-    report.claimed++;
-    report[await runMeetingJob(deps, config, job)]++;
-  }
-}
-
-async function runMeetingJob(
+/** Runs one claimed meeting job (runKommoJobs runs the due ones after the lead syncs). */
+export async function runMeetingJob(
   deps: WorkerDeps,
   config: KommoConfig,
   job: ClaimedJob<MeetingPayload>,
