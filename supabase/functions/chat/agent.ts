@@ -1,25 +1,37 @@
 // Which agent a chat request talks to: the publishable key's own, or the agent (id or slug) a server credential
 // names.
-import { type Agent, VISITOR_TOKEN_HEADER } from '@closer/contract';
+import { type Agent, type QualificationPlan, VISITOR_TOKEN_HEADER } from '@closer/contract';
 import type { Context } from 'hono';
 import { tenantClaims } from '../_shared/auth/principal.ts';
 import { bookingConnectedStatement } from '../_shared/booking/connection.ts';
 import { withTenantAtOnce } from '../_shared/db/tenant.ts';
 import type { AppEnv } from '../_shared/http/app.ts';
 import { ApiError } from '../_shared/http/errors.ts';
+import { planByAgentRefStatement, planFromStored } from '../_shared/qualification/plan.ts';
 import { agentByRefStatement, agentFound } from '../_shared/resources/agents.ts';
 
-/** The agent and whether a calendar is connected, one transaction sent whole: this runs before every first token. */
+/**
+ * The agent, whether a calendar is connected and its qualification plan, one transaction sent whole: this runs
+ * before every first token.
+ */
 async function lookUp(c: Context<AppEnv>, ref: string, what: string): Promise<ChatAgentRow> {
-  const [rows, booking] = await withTenantAtOnce(c.var.runtime.db, tenantClaims(c.var.principal), [
+  const [rows, booking, plan] = await withTenantAtOnce(c.var.runtime.db, tenantClaims(c.var.principal), [
     agentByRefStatement(ref),
     bookingConnectedStatement(),
+    planByAgentRefStatement(ref),
   ]);
-  return { ...agentFound(rows ?? [], what), bookingConnected: booking?.[0]?.connected === true };
+  return {
+    ...agentFound(rows ?? [], what),
+    bookingConnected: booking?.[0]?.connected === true,
+    qualificationPlan: planFromStored(plan?.[0]?.plan),
+  };
 }
 
-/** An agent as the chat reads it: with whether its organisation can book meetings. */
-export type ChatAgentRow = Agent & { bookingConnected: boolean };
+/**
+ * An agent as the chat reads it: with whether its organisation can book meetings, and its qualification plan (a
+ * turn that knows it up front can send its statements and COMMIT together, see engine.ts prepareTurn).
+ */
+export type ChatAgentRow = Agent & { bookingConnected: boolean; qualificationPlan: QualificationPlan };
 
 /** The agent the request names, validated against the credential; a paused agent does not chat (403). */
 export async function chatAgent(c: Context<AppEnv>, requested: string | undefined): Promise<ChatAgentRow> {

@@ -16,7 +16,7 @@ import type { Database, Queryable } from '../db/types.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Env } from '../env.ts';
 import { messageCreatedStatement } from '../events/chat.ts';
-import { offlineHandoff } from '../handoff/offline.ts';
+import { asksOfflineHandoff, offlineHandoff } from '../handoff/offline.ts';
 import { handoffOnUnansweredReplies, withRuleNote } from '../handoff/rules.ts';
 import { leaveContactSuggestion } from '../handoff/unanswered.ts';
 import { ApiError, databaseUnavailable } from '../http/errors.ts';
@@ -27,7 +27,11 @@ import type { Grounding, LlmMessage, LlmProvider, LlmToolCall } from '../llm/typ
 import { assemblePrompt } from '../prompt/assemble.ts';
 import { qualificationSection } from '../prompt/qualification.ts';
 import { estimateTokens } from '../prompt/tokens.ts';
-import { qualificationForTurn, type TurnQualification } from '../qualification/gather.ts';
+import {
+  qualificationForTurn,
+  qualificationWrites,
+  type TurnQualification,
+} from '../qualification/gather.ts';
 import { withdrawQuestion } from '../qualification/record.ts';
 import { groundingFor, type MatchedObjection, type StageScript } from '../retrieval/retrieve.ts';
 import type { QuestionEmbedding } from '../retrieval/semantic.ts';
@@ -45,10 +49,12 @@ import {
 import {
   countTurn,
   finishReplyStatement,
+  firstTurn,
   newVisitorToken,
   type OpenedTurn,
   openTurn,
   type TurnInput,
+  turnRateLimits,
 } from './turn.ts';
 
 export interface ChatTimings {
@@ -106,7 +112,7 @@ export async function groundedPrompt(
     /** The turn's qualification (null or absent: the agent's plan is off). */
     qualification?: TurnQualification | null;
     /** The message's embedding, asked for before the transaction began (see embedQuestion). */
-    question?: Promise<QuestionEmbedding | null>;
+    question?: Promise<QuestionEmbedding | null> | QuestionEmbedding | null;
   },
 ): Promise<GroundedPrompt> {
   const previousReply = conversation.history.findLast((m) => m.role === 'assistant')?.content;
@@ -153,9 +159,11 @@ export async function groundedPrompt(
 }
 
 /**
- * Commits the visitor's message and gathers what the reply needs, in one transaction (one pool connection,
- * one round of BEGIN/claims/COMMIT: this is the part before the first token). The per-minute limits are counted
- * last, so their hot rows are locked only until COMMIT. Throws ApiError (rate limit, 404, …).
+ * Commits the visitor's message and gathers what the reply needs, in one transaction (one pool connection: this
+ * is the part before the first token). The per-minute limits are counted last, with COMMIT written right behind
+ * them where the driver pipelines, so their hot rows are locked only while the server runs the end of the turn.
+ * A new conversation's turn that has nothing to read before its last statements is sent whole (startsAtOnce).
+ * Throws ApiError (rate limit, 404, …).
  */
 export async function prepareTurn(
   db: Database,
@@ -165,65 +173,155 @@ export async function prepareTurn(
   agent: ChatAgent,
   question?: Promise<QuestionEmbedding | null>,
 ): Promise<PreparedTurn> {
-  const newToken = input.request.conversationId ? undefined : newVisitorToken();
-  return withTenant(db, claims, async (tx) => {
-    const turn = await openTurn(tx, { ...input, agent, ...(newToken ? { newToken } : {}) });
-    if (turn.held) {
-      // A person holds the conversation: nothing to retrieve, no model to ask.
-      await countTurn(tx, agent.orgId, turn);
-      // A button's action is for the agent too: while a person holds the conversation it is only a message.
-      return {
-        agent,
-        turn,
-        tools: [],
-        ...HELD_PROMPT,
-        timeZone: input.request.timeZone ?? null,
-        action: undefined,
-      };
-    }
-    const personAsked = await offlineHandoff(tx, { agent, provider, turn, message: input.request.message });
-    const qualification = await qualificationForTurn(tx, {
-      agent,
-      conversationId: turn.conversationId,
-      message: input.request.message,
-      history: turn.history,
-      toolsOffered: provider.name !== 'offline',
-    });
-    const tools = offeredTools({ agent, provider: provider.name, qualification });
-    const prompt = await groundedPrompt(tx, agent, {
-      history: turn.history,
-      message: input.request.message,
-      stage: turn.stage,
-      hasLead: turn.hasLead,
-      tools: provider.name !== 'offline',
-      qualification,
-      ...(question ? { question } : {}),
-    });
-    // The agent's rule: the Nth reply in a row without relevant knowledge hands over (handoff/rules.ts).
-    const ruled = personAsked
-      ? null
-      : await handoffOnUnansweredReplies(tx, agent, turn.conversationId, {
-          found: prompt.grounding.knowledge.length + prompt.objections.length > 0,
-          gap: prompt.knowledgeGap && !input.request.action,
-        });
-    if (ruled && provider.name !== 'offline') prompt.messages = withRuleNote(prompt.messages, ruled);
+  const newConversation = input.request.conversationId ? null : { id: crypto.randomUUID() };
+  const turnInput: TurnInput = {
+    ...input,
+    agent,
+    ...(newConversation ? { newToken: newVisitorToken(), newConversationId: newConversation.id } : {}),
+  };
+  return withTenant(db, claims, (tx) =>
+    newConversation && startsAtOnce(turnInput, provider)
+      ? firstTurnAtOnce(tx, turnInput, newConversation.id, provider, question)
+      : turnStepByStep(tx, turnInput, provider, question),
+  );
+}
+
+/**
+ * A new conversation's turn reads nothing it must wait for before its last statement when no person is asked
+ * for (the offline responder's recognised request, the unanswered-replies rule) and qualification writes nothing.
+ */
+function startsAtOnce(input: TurnInput, provider: LlmProvider): boolean {
+  const { agent } = input;
+  if (asksOfflineHandoff({ agent, provider, message: input.request.message })) return false;
+  const plan = agent.qualificationPlan;
+  if (qualificationWrites({ ...(plan ? { plan } : {}), toolsOffered: provider.name !== 'offline' }))
+    return false;
+  return !(agent.handoff.enabled && agent.handoff.afterUnansweredReplies !== null);
+}
+
+/**
+ * A new conversation's turn sent whole where the driver pipelines: its writes, retrieval, the per-minute count and
+ * COMMIT are issued before any answer is awaited (one round trip; with semantic search, the question's embedding is
+ * awaited between the writes and retrieval). Elsewhere the same steps run one after another.
+ */
+async function firstTurnAtOnce(
+  tx: Queryable,
+  input: TurnInput,
+  conversationId: string,
+  provider: LlmProvider,
+  question: Promise<QuestionEmbedding | null> | undefined,
+): Promise<PreparedTurn> {
+  const { agent, request } = input;
+  const toolsOffered = provider.name !== 'offline';
+  const pending = <T>(step: Promise<T>) => {
+    step.catch(() => {}); // awaited below, in the order the statements run: the first failure is the cause
+    return tx.pipelines ? null : step;
+  };
+  // openTurn issues a new conversation's statements before it first awaits.
+  const opened = openTurn(tx, input);
+  await pending(opened);
+  const qualification = await qualificationForTurn(tx, {
+    agent,
+    conversationId,
+    message: request.message,
+    history: [],
+    toolsOffered,
+    ...(agent.qualificationPlan ? { plan: agent.qualificationPlan } : {}),
+    fresh: true,
+  });
+  const embedding = question ? await question : null;
+  const grounded = groundedPrompt(tx, agent, {
+    ...firstTurn(),
+    message: request.message,
+    tools: toolsOffered,
+    qualification,
+    question: embedding,
+  });
+  await pending(grounded);
+  const counted = countTurn(tx, agent.orgId, { rateLimits: turnRateLimits(input, conversationId) });
+  counted.catch(() => {});
+  const turn = await opened;
+  const prompt = await grounded;
+  await counted;
+  return {
+    agent,
+    turn,
+    tools: offeredTools({ agent, provider: provider.name, qualification }),
+    ...prompt,
+    timeZone: request.timeZone ?? null,
+    action: request.action,
+    ...(qualification?.question && qualification.state.pendingKey
+      ? { qualificationAsked: qualification.state.pendingKey }
+      : {}),
+  };
+}
+
+/** Any other turn: each step waits for what the one before it read. */
+async function turnStepByStep(
+  tx: Queryable,
+  input: TurnInput,
+  provider: LlmProvider,
+  question: Promise<QuestionEmbedding | null> | undefined,
+): Promise<PreparedTurn> {
+  const { agent } = input;
+  const turn = await openTurn(tx, input);
+  if (turn.held) {
+    // A person holds the conversation: nothing to retrieve, no model to ask.
     await countTurn(tx, agent.orgId, turn);
-    const asked = personAsked ?? ruled;
-    if (asked?.outcome === 'outside_hours')
-      Object.assign(prompt.grounding, { handoff: 'outside_hours', teamHours: asked.hours });
-    else if (asked) prompt.grounding.handoff = ruled ? 'rule' : 'requested';
+    // A button's action is for the agent too: while a person holds the conversation it is only a message.
     return {
       agent,
       turn,
-      tools,
-      ...prompt,
+      tools: [],
+      ...HELD_PROMPT,
       timeZone: input.request.timeZone ?? null,
-      action: input.request.action,
-      ...(qualification?.question && qualification.state.pendingKey
-        ? { qualificationAsked: qualification.state.pendingKey }
-        : {}),
+      action: undefined,
     };
+  }
+  const personAsked = await offlineHandoff(tx, { agent, provider, turn, message: input.request.message });
+  const qualification = await qualificationForTurn(tx, {
+    agent,
+    conversationId: turn.conversationId,
+    message: input.request.message,
+    history: turn.history,
+    toolsOffered: provider.name !== 'offline',
+    ...(agent.qualificationPlan ? { plan: agent.qualificationPlan } : {}),
+    fresh: turn.visitorToken !== undefined,
   });
+  const tools = offeredTools({ agent, provider: provider.name, qualification });
+  const prompt = await groundedPrompt(tx, agent, {
+    history: turn.history,
+    message: input.request.message,
+    stage: turn.stage,
+    hasLead: turn.hasLead,
+    tools: provider.name !== 'offline',
+    qualification,
+    ...(question ? { question } : {}),
+  });
+  // The agent's rule: the Nth reply in a row without relevant knowledge hands over (handoff/rules.ts).
+  const ruled = personAsked
+    ? null
+    : await handoffOnUnansweredReplies(tx, agent, turn.conversationId, {
+        found: prompt.grounding.knowledge.length + prompt.objections.length > 0,
+        gap: prompt.knowledgeGap && !input.request.action,
+      });
+  if (ruled && provider.name !== 'offline') prompt.messages = withRuleNote(prompt.messages, ruled);
+  await countTurn(tx, agent.orgId, turn);
+  const asked = personAsked ?? ruled;
+  if (asked?.outcome === 'outside_hours')
+    Object.assign(prompt.grounding, { handoff: 'outside_hours', teamHours: asked.hours });
+  else if (asked) prompt.grounding.handoff = ruled ? 'rule' : 'requested';
+  return {
+    agent,
+    turn,
+    tools,
+    ...prompt,
+    timeZone: input.request.timeZone ?? null,
+    action: input.request.action,
+    ...(qualification?.question && qualification.state.pendingKey
+      ? { qualificationAsked: qualification.state.pendingKey }
+      : {}),
+  };
 }
 
 function qualificationPrompt(qualification: TurnQualification, toolsOffered: boolean): string {

@@ -2,7 +2,7 @@
 // minutes, but a request is judged by a sliding minute: the current window's hits plus the previous window's,
 // weighted by how much of it the last 60 s still cover. Fixed windows alone admit twice the limit across a
 // minute's boundary (the whole limit at 12:00:59 and again at 12:01:00).
-import type { Statement } from '../db/pipeline.ts';
+import { inOrder, type Statement } from '../db/pipeline.ts';
 import type { Queryable, Row } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
 
@@ -31,22 +31,31 @@ const withPreviousWindow = (current: string) => `
   left join public.rate_limits p
     on p.bucket = c.bucket and p.window_start = date_trunc('minute', now()) - interval '1 minute'`;
 
-/** Counts one hit in each bucket (one statement for all) and refuses with 429 when any is over its limit. */
-export async function countHits(tx: Queryable, orgId: string, limits: RateLimit[]): Promise<void> {
-  const rows = await tx.query<WindowCounts>(
-    `with counted as (
-       insert into public.rate_limits (org_id, bucket, window_start, hits)
-       select $1, bucket, date_trunc('minute', now()), 1 from unnest($2::text[]) as bucket
-       on conflict (bucket, window_start) do update set hits = public.rate_limits.hits + 1
-       returning bucket, hits
-     ) ${withPreviousWindow('counted')}`,
-    [orgId, limits.map((l) => l.bucket)],
-  );
-  // This hit is in the rows already; a refusal rolls the transaction, and so the hit, back.
-  refuseOver(
-    rows.map((r) => ({ ...r, hits: r.hits - 1 })),
-    limits,
-  );
+/**
+ * Counts one hit in each bucket, one statement for all (SQL function count_hits, migration 20261202170000). The
+ * statement itself fails when a bucket has no room, so the transaction it ends rolls back whole, also when COMMIT
+ * was written behind it; `refusedByLimits` turns that failure into the 429.
+ */
+export function countHitsStatement(orgId: string, limits: RateLimit[]): Statement {
+  return {
+    text: 'select counted_bucket, counted_hits from public.count_hits($1, $2::text[], $3::int[])',
+    params: [orgId, limits.map((l) => l.bucket), limits.map((l) => l.limit)],
+  };
+}
+
+/** count_hits' refusal: SQLSTATE CL429, "<index>:<hits>:<previous hits>:<seconds gone>". */
+const FULL_BUCKET = /^(\d+):(\d+):(\d+):([\d.e+-]+)$/;
+
+/** Rethrows count_hits' refusal as 429 `rate_limited` with Retry-After; any other failure as it is. */
+export function refusedByLimits(limits: RateLimit[]): (error: unknown) => never {
+  return (error) => {
+    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+    const full = code === 'CL429' ? FULL_BUCKET.exec(String(message)) : null;
+    const limit = full ? limits[Number(full[1]) - 1] : undefined;
+    if (!full || !limit) throw error;
+    const counts = { hits: Number(full[2]), previous_hits: Number(full[3]), elapsed_s: Number(full[4]) };
+    throw tooMany(limit, secondsUntilRoom(counts, limit.limit));
+  };
 }
 
 /** The sliding minute's estimate of hits, with one more. */
@@ -77,20 +86,20 @@ export function secondsUntilRoom(counts: Omit<WindowCounts, 'bucket'>, limit: nu
 function refuseOver(rows: WindowCounts[], limits: RateLimit[]): void {
   for (const limit of limits) {
     const row = rows.find((r) => r.bucket === limit.bucket);
-    if (row && slidingHits(row) > limit.limit) {
-      const wait = secondsUntilRoom(row, limit.limit);
-      throw new ApiError(
-        'rate_limited',
-        `Too many messages ${limit.what}: at most ${limit.limit} a minute. Try again in ${wait} s.`,
-        { headers: { 'retry-after': String(wait) } },
-      );
-    }
+    if (row && slidingHits(row) > limit.limit) throw tooMany(limit, secondsUntilRoom(row, limit.limit));
   }
 }
 
+const tooMany = (limit: RateLimit, wait: number) =>
+  new ApiError(
+    'rate_limited',
+    `Too many messages ${limit.what}: at most ${limit.limit} a minute. Try again in ${wait} s.`,
+    { headers: { 'retry-after': String(wait) } },
+  );
+
 /**
  * Reads the windows without counting or locking (sent with a turn's first statements): a bucket already at its
- * limit is refused at once, before the turn does any work. countHits, at the end, is what holds exactly.
+ * limit is refused at once, before the turn does any work. count_hits, at the end, is what holds exactly.
  */
 export function peekHitsStatement(limits: RateLimit[]): Statement {
   return {
@@ -109,6 +118,11 @@ export function refuseWhenFull(rows: Row[], limits: RateLimit[]): void {
 
 /** Old windows are of no use; sweep them now and then rather than on every request. */
 export async function sweepOldWindows(tx: Queryable): Promise<void> {
-  await tx.query(`delete from public.rate_limits where window_start < now() - interval '10 minutes'`);
-  await tx.query(`delete from public.usage_counters where window_end < now() - interval '1 hour'`);
+  await inOrder(tx, SWEEP_OLD_WINDOWS);
 }
+
+/** sweepOldWindows' statements, to be sent with others. */
+export const SWEEP_OLD_WINDOWS: readonly Statement[] = [
+  { text: `delete from public.rate_limits where window_start < now() - interval '10 minutes'` },
+  { text: `delete from public.usage_counters where window_end < now() - interval '1 hour'` },
+];

@@ -2,7 +2,7 @@
 // is called, and the reply written back when it is done or cut short.
 import type { ChatRequest, ScriptStage } from '@closer/contract';
 import { randomToken, sha256Hex } from '../crypto.ts';
-import { inOrder, type Statement } from '../db/pipeline.ts';
+import { inOrder, lastBeforeCommit, type Statement } from '../db/pipeline.ts';
 import { bindVisitorTokenStatement } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { conversationStartedStatement, messageCreatedStatement } from '../events/chat.ts';
@@ -12,11 +12,12 @@ import { ApiError } from '../http/errors.ts';
 import type { ChatAgent } from '../llm/agentModel.ts';
 import { stageFor } from '../retrieval/retrieve.ts';
 import {
-  countHits,
+  countHitsStatement,
   peekHitsStatement,
   type RateLimit,
+  refusedByLimits,
   refuseWhenFull,
-  sweepOldWindows,
+  SWEEP_OLD_WINDOWS,
 } from './rateLimit.ts';
 import { findVisitorConversation, type VisitorConversation } from './visitor.ts';
 
@@ -59,6 +60,8 @@ export interface TurnInput {
   ip: string | null;
   /** The token for a conversation this turn starts, made before the transaction (newVisitorToken). */
   newToken?: NewVisitorToken;
+  /** The id of the conversation this turn starts, when the caller chose it (default: a new UUID). */
+  newConversationId?: string;
 }
 
 export interface NewVisitorToken {
@@ -73,15 +76,31 @@ export function newVisitorToken(): NewVisitorToken {
   return { token, hash: sha256Hex(token) };
 }
 
+/** Where a conversation this turn starts stands: no history, the opening stage, no lead. */
+export function firstTurn(): Pick<OpenedTurn, 'history' | 'stage' | 'hasLead'> {
+  return { history: [], stage: stageFor(1, false), hasLead: false };
+}
+
+/** The per-minute limits a turn counts in: the client's address (when known) and the conversation. */
+export function turnRateLimits(input: Pick<TurnInput, 'agent' | 'ip'>, conversationId: string): RateLimit[] {
+  const { agent, ip } = input;
+  const limits = agent.rateLimits;
+  return [
+    ...(ip === null
+      ? []
+      : [{ bucket: `ip:${agent.id}:${ip}`, limit: limits.ipPerMinute, what: 'from this address' }]),
+    { bucket: `visitor:${conversationId}`, limit: limits.visitorPerMinute, what: 'in this conversation' },
+  ];
+}
+
+/**
+ * Writes the visitor's message (and, for a new conversation, the conversation) after a look at the rate limits.
+ * For a new conversation every statement is issued before the first await, so a caller may issue more behind
+ * them (see engine.ts prepareTurn).
+ */
 export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedTurn> {
   const { agent, request } = input;
-  const limits = agent.rateLimits;
-  const rateLimits = (conversation: string): RateLimit[] => [
-    ...(input.ip === null
-      ? []
-      : [{ bucket: `ip:${agent.id}:${input.ip}`, limit: limits.ipPerMinute, what: 'from this address' }]),
-    { bucket: `visitor:${conversation}`, limit: limits.visitorPerMinute, what: 'in this conversation' },
-  ];
+  const rateLimits = (conversation: string) => turnRateLimits(input, conversation);
 
   let conversationId = request.conversationId;
   let visitorToken: string | undefined;
@@ -116,7 +135,7 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
       params: [conversationId, HISTORY_TURNS],
     });
   } else {
-    conversationId = crypto.randomUUID();
+    conversationId = input.newConversationId ?? crypto.randomUUID();
     const made = input.newToken ?? newVisitorToken();
     visitorToken = made.token;
     visitorTokenHash = made.hash;
@@ -148,7 +167,8 @@ export async function openTurn(tx: Queryable, input: TurnInput): Promise<OpenedT
       }),
     );
   }
-  if (Math.random() < 0.02) await sweepOldWindows(tx);
+  // Old windows are of no use; swept now and then rather than on every turn.
+  if (Math.random() < 0.02) statements.push(...SWEEP_OLD_WINDOWS);
 
   const stage = stageFor(earlierTurns + 1, hasLead);
   const userMessageId = crypto.randomUUID();
@@ -240,9 +260,18 @@ async function openHeldTurn(
   };
 }
 
-/** Counts the turn's hits, exactly (429 when over: the whole turn rolls back); the last statement before COMMIT. */
-export function countTurn(tx: Queryable, orgId: string, turn: OpenedTurn): Promise<void> {
-  return countHits(tx, orgId, turn.rateLimits);
+/**
+ * Counts the turn's hits, exactly, as its transaction's last statement, with COMMIT written right behind it where
+ * the driver pipelines (429 when over: the whole turn rolls back). Nothing may run in the transaction after it.
+ */
+export async function countTurn(
+  tx: Queryable,
+  orgId: string,
+  turn: Pick<OpenedTurn, 'rateLimits'>,
+): Promise<void> {
+  await lastBeforeCommit(tx, [countHitsStatement(orgId, turn.rateLimits)]).catch(
+    refusedByLimits(turn.rateLimits),
+  );
 }
 
 export interface FinishedReply {

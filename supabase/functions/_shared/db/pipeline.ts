@@ -43,3 +43,18 @@ export async function behind<T>(tx: Queryable, first: Promise<unknown>, rest: ()
     throw error;
   }
 }
+
+/**
+ * Runs `statements` as the transaction's last ones: where the driver pipelines, COMMIT is written behind them
+ * (one write, one round trip, and the rows they lock are held only while the server runs them); elsewhere they
+ * run in order and the transaction commits when its function returns. Returns each statement's rows.
+ */
+export async function lastBeforeCommit(tx: Queryable, statements: readonly Statement[]): Promise<Row[][]> {
+  if (!tx.pipelines || !tx.commitNow) return inOrder(tx, statements);
+  const results = inOrder(tx, statements);
+  const committed = tx.commitNow();
+  committed.catch(() => {});
+  const rows = await results; // a failure here is the cause; COMMIT became a rollback behind it
+  await committed;
+  return rows;
+}

@@ -132,7 +132,8 @@ async function onceMoreIfNothingRan<T>(attempt: () => Promise<T>): Promise<T> {
  * A transaction on a reserved connection whose BEGIN is written together with its first statements (postgres.js's
  * own `begin` waits for BEGIN's answer first): one round trip and one socket write fewer per transaction. COMMIT
  * is written only once BEGIN was answered, so when the connection is lost (or BEGIN gets a replayed FATAL) before
- * that, nothing of the transaction was kept and it is run once more, `fn` included, on another connection.
+ * that, nothing of the transaction was kept and it is run once more, `fn` included, on another connection —
+ * unless `fn` wrote COMMIT itself (`commitNow`, behind its last statements): then COMMIT's answer decides.
  */
 export function pipelinedTransaction<T>(
   reserve: Reserve,
@@ -148,17 +149,39 @@ export function pipelinedTransaction<T>(
     });
     began.catch(() => {});
     let failed = true;
+    // Set once COMMIT was written from inside `fn` (commitNow): the transaction ends with its answer.
+    let committing: Promise<void> | null = null;
+    const commit = () => quiet(held.send('commit').then(mustHaveCommitted));
     try {
       const result = await fn({
         pipelines: true,
         query: <R = Row>(text: string, params?: readonly unknown[]) =>
-          quiet(held.send<R>(text, params).then(plain)),
+          committing
+            ? quiet(Promise.reject(new Error('the transaction is committing: nothing more can run in it')))
+            : quiet(held.send<R>(text, params).then(plain)),
+        commitNow: () => {
+          committing ??= commit();
+          return committing;
+        },
       });
-      await began;
-      await held.send('commit');
+      if (committing) {
+        // Written with the statements, perhaps before BEGIN's answer: COMMIT's own answer tells what was kept
+        // (as for a transaction sent whole, see transactionAtOnce).
+        await committing;
+      } else {
+        await began;
+        await commit();
+      }
       failed = false;
       return result;
     } catch (error) {
+      if (committing) {
+        // COMMIT was written, so the transaction ended either way (a rollback behind a failed statement) and
+        // may have run: no ROLLBACK is due and it is not tried again. The connection goes back unless lost.
+        await (committing as Promise<void>).catch(() => {});
+        failed = false;
+        throw error;
+      }
       const beginError = await began.then(
         () => null,
         (e: unknown) => e,
@@ -203,6 +226,12 @@ export function transactionAtOnce(
       await held.finish(failed);
     }
   });
+}
+
+/** A COMMIT behind a failed statement is answered `ROLLBACK`, not with an error: it must not pass for success. */
+function mustHaveCommitted(result: unknown): void {
+  if ((result as { command?: string }).command === 'ROLLBACK')
+    throw new Error('the transaction was rolled back: one of its statements failed');
 }
 
 /**

@@ -11,6 +11,13 @@ export interface Queryable {
    * writes them to the transaction's one connection, in one socket write). PGlite gives no such promise.
    */
   readonly pipelines?: boolean;
+  /**
+   * In a pipelined transaction: writes COMMIT now, behind every statement issued so far, so the last statements
+   * and COMMIT share one write and one round trip. Nothing may be issued after it. A statement before it that
+   * fails turns COMMIT into a rollback (the server's rule), and the transaction then fails with that statement's
+   * error. See pipeline.ts `lastBeforeCommit`.
+   */
+  commitNow?(): Promise<void>;
 }
 
 export interface Database extends Queryable {

@@ -17,8 +17,7 @@ export async function offlineHandoff(
   },
 ): Promise<PersonAsked | null> {
   const { agent } = turn;
-  if (turn.provider.name !== 'offline' || !agent.handoff.enabled) return null;
-  if (!readIntent(turn.message, agent.language, agent.name).personRequest) return null;
+  if (!asksOfflineHandoff(turn)) return null;
   return askForPerson(
     tx,
     {
@@ -30,4 +29,15 @@ export async function offlineHandoff(
     },
     agent.handoff,
   );
+}
+
+/** Whether offlineHandoff will ask for a person in this turn (and so write); it reads nothing to know. */
+export function asksOfflineHandoff(turn: {
+  agent: ChatAgent;
+  provider: LlmProvider;
+  message: string;
+}): boolean {
+  const { agent } = turn;
+  if (turn.provider.name !== 'offline' || !agent.handoff.enabled) return false;
+  return readIntent(turn.message, agent.language, agent.name).personRequest;
 }

@@ -1,6 +1,6 @@
 // The model and context window an agent chats with: its own, else the deployment's (LLM_MODEL,
 // LLM_CONTEXT_WINDOW), else, for the window only, the table of known model names.
-import type { Agent } from '@closer/contract';
+import type { Agent, QualificationPlan } from '@closer/contract';
 import type { Env } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import { logFailure } from '../log.ts';
@@ -14,6 +14,8 @@ export type ChatAgent = Omit<Agent, 'model' | 'contextWindow'> & {
   contextWindow: number;
   /** The organisation has a booking provider connected (read with the agent for a chat turn). */
   bookingConnected?: boolean;
+  /** The agent's qualification plan, when read with the agent (absent: the turn reads it). */
+  qualificationPlan?: QualificationPlan;
 };
 
 /** Settles model and window; null model with no deployment default throws 503 `unavailable`. */

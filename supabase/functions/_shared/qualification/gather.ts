@@ -8,7 +8,7 @@ import { readIntent } from '../retrieval/intent.ts';
 import { alreadySaid } from './alreadySaid.ts';
 import { valueFromReply } from './answers.ts';
 import { loadPlan } from './plan.ts';
-import { loadState, type QualificationState, recordQualification } from './record.ts';
+import { loadState, NO_STATE, type QualificationState, recordQualification } from './record.ts';
 import type { AnswerValue } from './scoring.ts';
 
 export interface TurnQualification {
@@ -29,6 +29,19 @@ export interface TurnInput {
   history: { role: 'user' | 'assistant'; content: string }[];
   /** The model is offered tools this turn (record_qualification among them). */
   toolsOffered: boolean;
+  /** The agent's plan when it was read with the agent; absent: read here. */
+  plan?: QualificationPlan;
+  /** The conversation began with this message: nothing of it is stored yet to read. */
+  fresh?: boolean;
+}
+
+/**
+ * Whether qualificationForTurn will write (it records what the server read from the visitor's words when the
+ * model has no tools); false when the plan is off. Without a known plan: true (it may).
+ */
+export function qualificationWrites(input: Pick<TurnInput, 'plan' | 'toolsOffered'>): boolean {
+  if (!input.plan) return true;
+  return input.plan.enabled && input.plan.criteria.length > 0 && !input.toolsOffered;
 }
 
 /** Null when the agent's plan is off or has no criteria. */
@@ -36,9 +49,9 @@ export async function qualificationForTurn(
   tx: Queryable,
   input: TurnInput,
 ): Promise<TurnQualification | null> {
-  const plan = await loadPlan(tx, input.agent.id);
+  const plan = input.plan ?? (await loadPlan(tx, input.agent.id));
   if (!plan.enabled || plan.criteria.length === 0) return null;
-  let state = await loadState(tx, input.conversationId);
+  let state = input.fresh ? NO_STATE : await loadState(tx, input.conversationId);
   if (input.toolsOffered) {
     return { plan, state, open: openCriteria(plan, state), question: null, answeredQuestion: false };
   }

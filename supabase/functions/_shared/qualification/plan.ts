@@ -5,7 +5,9 @@ import {
   qualificationPlan,
   qualificationPlanInput,
 } from '@closer/contract';
+import type { Statement } from '../db/pipeline.ts';
 import type { Queryable } from '../db/types.ts';
+import { agentRefColumn } from '../resources/agents.ts';
 
 export const DEFAULT_PLAN: QualificationPlan = qualificationPlan.parse(
   qualificationPlanInput.parse({}),
@@ -23,6 +25,15 @@ export async function loadPlan(tx: Queryable, agentId: string): Promise<Qualific
     [agentId],
   );
   return planFromStored(row?.plan);
+}
+
+/** The plan of the agent `ref` names (id or slug), as a statement to be sent with the agent's own read. */
+export function planByAgentRefStatement(ref: string): Statement {
+  return {
+    text: `select q.plan from public.agents a join public.qualification_plans q on q.agent_id = a.id
+     where a.${agentRefColumn(ref)} = $1`,
+    params: [ref],
+  };
 }
 
 export async function savePlan(

@@ -12,7 +12,8 @@ export interface QualificationState {
   score: Score | null;
 }
 
-const EMPTY: QualificationState = { answers: {}, pendingKey: null, askedKeys: [], score: null };
+/** A conversation's state before anything was answered or asked. */
+export const NO_STATE: QualificationState = { answers: {}, pendingKey: null, askedKeys: [], score: null };
 
 export async function loadState(tx: Queryable, conversationId: string): Promise<QualificationState> {
   const [row] = await tx.query<{
@@ -26,7 +27,7 @@ export async function loadState(tx: Queryable, conversationId: string): Promise<
     'select answers, pending_key, asked_keys, score, band, reason from public.qualifications where conversation_id = $1',
     [conversationId],
   );
-  if (!row) return EMPTY;
+  if (!row) return NO_STATE;
   return {
     answers: row.answers ?? {},
     pendingKey: row.pending_key,

@@ -69,10 +69,11 @@ export async function findAgentByRef(tx: Queryable, ref: string): Promise<Agent>
 
 /** findAgentByRef's statement, to be sent with its transaction whole (withTenantAtOnce). */
 export function agentByRefStatement(ref: string): Statement {
-  return UUID.test(ref)
-    ? { text: `${AGENT_SELECT} where t.id = $1`, params: [ref] }
-    : { text: `${AGENT_SELECT} where t.slug = $1`, params: [ref] };
+  return { text: `${AGENT_SELECT} where t.${agentRefColumn(ref)} = $1`, params: [ref] };
 }
+
+/** The agents column a reference names: `id` for a UUID, else `slug`. */
+export const agentRefColumn = (ref: string): 'id' | 'slug' => (UUID.test(ref) ? 'id' : 'slug');
 
 /** The agent the statement found; 404 naming `what` when none. */
 export function agentFound(rows: Row[], what: string): Agent {

@@ -42,7 +42,8 @@ export interface StageScript {
  *
  * With `question` (the latest message's embedding, see embedQuestion) the passages nearest in meaning
  * (`semantic_passages`) join the lexical ones by reciprocal-rank fusion; a passage found by meaning counts as
- * matching the latest message. A null question (no embedder, or it failed) leaves retrieval lexical.
+ * matching the latest message. A null question (no embedder, or it failed) leaves retrieval lexical. Given no
+ * promise, it issues every statement before it first awaits (a turn can write COMMIT right behind them).
  */
 export async function retrieveKnowledge(
   tx: Queryable,
@@ -57,7 +58,8 @@ export async function retrieveKnowledge(
   // Each list offers more than `limit` when there are two, so that fusion has something to choose from.
   const pool = question ? limit * 2 : limit;
   const lexical = lexicalPassages(tx, agent.id, latestWords, searchableText(context), pool);
-  const embedding = await question;
+  // An embedding already at hand is searched at once, so every statement is issued before the first await.
+  const embedding = question instanceof Promise ? await question : question;
   if (!embedding) return lexical;
   const [lexicalFound, semanticFound] = await Promise.all([
     lexical,
@@ -176,7 +178,7 @@ export async function groundingFor(
     history: readonly { role: string; content: string }[];
     stage: ScriptStage;
     /** The message's embedding when semantic search is on (see embedQuestion); absent: lexical only. */
-    question?: Promise<QuestionEmbedding | null> | undefined;
+    question?: Promise<QuestionEmbedding | null> | QuestionEmbedding | null | undefined;
   },
 ): Promise<Retrieved> {
   const previous = conversation.history.filter((m) => m.role === 'user').at(-1)?.content ?? '';
