@@ -134,6 +134,8 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       requestId: c.var.requestId,
       clientAddress: c.var.clientAddress,
       env: runtime.env,
+      // The reply's tokens are added to the ceilings' counts in the write that stores the reply.
+      spend,
     };
     if (prepared.turn.held) {
       // A person is involved: no model reply was given, so none is counted.
@@ -144,14 +146,12 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       return sseResponse(
         c,
         async (emit, gone) => {
-          const outcome = await streamReply(run, prepared, emit, gone);
-          await spend.settle(outcome.usage);
+          await streamReply(run, prepared, emit, gone);
         },
         { pingMs: timings.pingMs, requestId: c.var.requestId },
       );
     }
     const outcome = await streamReply(run, prepared, () => {}, c.req.raw.signal);
-    await spend.settle(outcome.usage);
     if (outcome.error) throw outcome.error;
     const [row] = await withTenant(runtime.db, turnClaims, (tx) =>
       tx.query('select * from public.messages where id = $1', [prepared.turn.replyId]),

@@ -19,12 +19,26 @@ const server = setupServer();
 const upstream = fakeUpstream(OPENROUTER_BASE_URL);
 const LLM_ENV = { OPENROUTER_API_KEY: 'sk-or-v1-test', OPENROUTER_BASE_URL };
 
-/** Counts the socket writes to PostgreSQL's port while `work` runs. */
-async function writesTo(port: number, work: () => Promise<void>): Promise<number> {
+/**
+ * Counts the socket writes to PostgreSQL's port while `work` runs, and the round trips among them: a write is a
+ * new round trip when its connection has received an answer since its last write (writes of one pipeline that
+ * postgres.js splits at its 1 KiB buffer are one round trip).
+ */
+async function trafficTo(
+  port: number,
+  work: () => Promise<void>,
+): Promise<{ writes: number; roundTrips: number }> {
   const original = net.Socket.prototype.write;
+  const answered = new Map<net.Socket, boolean>();
   let writes = 0;
+  let roundTrips = 0;
   net.Socket.prototype.write = function (this: net.Socket, ...args: Parameters<typeof original>) {
-    if (this.remotePort === port) writes++;
+    if (this.remotePort === port) {
+      writes++;
+      if (!answered.has(this)) this.on('data', () => answered.set(this, true));
+      if (answered.get(this) !== false) roundTrips++;
+      answered.set(this, false);
+    }
     return original.apply(this, args);
   } as typeof original;
   try {
@@ -32,8 +46,10 @@ async function writesTo(port: number, work: () => Promise<void>): Promise<number
   } finally {
     net.Socket.prototype.write = original;
   }
-  return writes;
+  return { writes, roundTrips };
 }
+
+const writesTo = async (port: number, work: () => Promise<void>) => (await trafficTo(port, work)).writes;
 
 describe('a chat turn on PostgreSQL', () => {
   let db: Database & { url?: string };
@@ -54,7 +70,8 @@ describe('a chat turn on PostgreSQL', () => {
     await db?.close();
   });
 
-  const streamedTurn = async () => {
+  /** One streamed turn; starts a conversation unless `conversationId` is given. Returns the conversation. */
+  const streamedTurn = async (conversationId?: string): Promise<string> => {
     const response = await api.fetch('/chat', {
       method: 'POST',
       headers: {
@@ -62,22 +79,45 @@ describe('a chat turn on PostgreSQL', () => {
         accept: 'text/event-stream',
         'content-type': 'application/json',
       },
-      body: JSON.stringify({ agentId: tenant.agentId, message: 'How much does a system cost?' }),
+      body: JSON.stringify({
+        agentId: tenant.agentId,
+        message: 'How much does a system cost?',
+        ...(conversationId ? { conversationId } : {}),
+      }),
     });
-    expect(await response.text()).toContain('event: done');
+    const text = await response.text();
+    expect(text).toContain('event: done');
+    return /"conversationId":"([^"]+)"/.exec(text)![1]!;
+  };
+
+  /**
+   * Over 5 turns: the median of their writes, and the fewest round trips (an answer that arrives between two
+   * pieces of one pipeline makes it look like two, never the other way round).
+   */
+  const traffic = async (turn: () => Promise<unknown>) => {
+    const counts: { writes: number; roundTrips: number }[] = [];
+    for (let i = 0; i < 5; i++) counts.push(await trafficTo(port, async () => void (await turn())));
+    const writes = counts.map((c) => c.writes).sort((a, b) => a - b)[2];
+    return { writes, roundTrips: Math.min(...counts.map((c) => c.roundTrips)) };
   };
 
   it('costs a bounded number of database writes, its statements prepared and pipelined', async () => {
     // Every pooled connection prepares each statement once; after that a turn is what is measured.
     for (let i = 0; i < 12; i++) await streamedTurn();
-    const counts: number[] = [];
-    for (let i = 0; i < 5; i++) counts.push(await writesTo(port, streamedTurn));
-    counts.sort((a, b) => a - b);
-    // The agent (with its calendar and qualification plan), the spend count, the turn, the reply, the tokens. The
-    // turn of a new conversation — its writes, retrieval, the per-minute count and COMMIT — is one round trip, in
-    // two writes (its event rows pass postgres.js's 1 KiB write buffer): 6 writes. Before the turn was sent whole
-    // it took 10; unprepared and unpipelined, about 43.
-    expect(counts[2]).toBeLessThanOrEqual(6);
+    // Round trips: the agent (with its calendar and qualification plan); the spend count; the turn of a new
+    // conversation — its writes, retrieval, the per-minute count and COMMIT; the reply stored and its tokens
+    // counted, two transactions sent together. Before the turn and the reply were sent whole, 9 (10 writes);
+    // unprepared and unpipelined, about 43 writes. postgres.js writes a pipeline in 1 KiB pieces, so the turn
+    // and the reply, which carry event rows, take two writes each.
+    expect(await traffic(() => streamedTurn())).toEqual({ writes: 6, roundTrips: 4 });
+  });
+
+  it('continues a conversation in two round trips more: the conversation checked, then the history', async () => {
+    const conversationId = await streamedTurn();
+    for (let i = 0; i < 12; i++) await streamedTurn(conversationId);
+    // The agent; the spend count; BEGIN and the conversation locked and checked; the history with the turn's
+    // writes; retrieval with the count and COMMIT; the reply with its tokens.
+    expect(await traffic(() => streamedTurn(conversationId))).toEqual({ writes: 7, roundTrips: 6 });
   });
 
   it('stores the turn as before: the message, the complete reply, the counted reply and its tokens', async () => {
@@ -90,8 +130,8 @@ describe('a chat turn on PostgreSQL', () => {
               (select tokens::int from usage_counters where bucket = 'replies:agent:' || $1 || '/hour') as tokens`,
       [tenant.agentId],
     );
-    // 17 turns, each with the visitor's message stored (the fixture's conversation holds one more).
-    expect(counts).toMatchObject({ complete: 17, visitor: 18, replies: 17 });
+    // 35 turns, each with the visitor's message stored (the fixture's conversation holds one more).
+    expect(counts).toMatchObject({ complete: 35, visitor: 36, replies: 35 });
     expect(counts!.tokens).toBeGreaterThan(0);
   });
 

@@ -127,7 +127,7 @@ describe('a transaction whose connection is lost, on PostgreSQL', () => {
         expect(row?.n).toBe(i);
       }
       expect(
-        await db.atOnce?.([{ text: `insert into written (what) values ('after replay')` }]),
+        await db.atOnce?.([[{ text: `insert into written (what) values ('after replay')` }]])[0],
       ).toHaveLength(1);
       expect(await rows('after replay')).toBe(1);
       expect(await db.query('select 1 as one')).toEqual([{ one: 1 }]);

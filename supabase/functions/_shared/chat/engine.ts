@@ -10,8 +10,9 @@ import {
   type ScriptStage,
   SUGGESTIONS_VERSION,
 } from '@closer/contract';
+import type { Statement } from '../db/pipeline.ts';
 import type { TenantClaims } from '../db/tenant.ts';
-import { withTenant, withTenantAtOnce } from '../db/tenant.ts';
+import { withTenant, withTenantsAtOnce } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Env } from '../env.ts';
@@ -36,6 +37,7 @@ import { withdrawQuestion } from '../qualification/record.ts';
 import { groundingFor, type MatchedObjection, type StageScript } from '../retrieval/retrieve.ts';
 import type { QuestionEmbedding } from '../retrieval/semantic.ts';
 import { withIdleTimeout } from './idle.ts';
+import type { ModelReplyClaim } from './modelCeilings.ts';
 import { ReplyText, replyCharLimit } from './replyText.ts';
 import { scriptedReply } from './scripted.ts';
 import { replySuggestions } from './suggestions.ts';
@@ -187,16 +189,39 @@ export async function prepareTurn(
 }
 
 /**
- * A new conversation's turn reads nothing it must wait for before its last statement when no person is asked
+ * A turn writes nothing after retrieval, so its count and COMMIT can go right behind it, when no person is asked
  * for (the offline responder's recognised request, the unanswered-replies rule) and qualification writes nothing.
+ * A new conversation's turn then reads nothing it must wait for at all (startsAtOnce).
  */
-function startsAtOnce(input: TurnInput, provider: LlmProvider): boolean {
+function endsWithRetrieval(input: TurnInput, provider: LlmProvider): boolean {
   const { agent } = input;
   if (asksOfflineHandoff({ agent, provider, message: input.request.message })) return false;
   const plan = agent.qualificationPlan;
   if (qualificationWrites({ ...(plan ? { plan } : {}), toolsOffered: provider.name !== 'offline' }))
     return false;
   return !(agent.handoff.enabled && agent.handoff.afterUnansweredReplies !== null);
+}
+
+const startsAtOnce = (input: TurnInput, provider: LlmProvider) =>
+  input.request.conversationId === undefined && endsWithRetrieval(input, provider);
+
+/**
+ * Retrieval and prompt, then the turn's count with COMMIT: issued together where the driver pipelines (the first
+ * failure is the cause), one after the other elsewhere. `ground` must issue its statements before it awaits.
+ */
+async function groundThenCount(
+  tx: Queryable,
+  ground: () => Promise<GroundedPrompt>,
+  count: () => Promise<void>,
+): Promise<GroundedPrompt> {
+  const grounded = ground();
+  grounded.catch(() => {}); // awaited below, before the count: its failure comes first
+  if (!tx.pipelines) await grounded;
+  const counted = count();
+  counted.catch(() => {});
+  const prompt = await grounded;
+  await counted;
+  return prompt;
 }
 
 /**
@@ -213,13 +238,11 @@ async function firstTurnAtOnce(
 ): Promise<PreparedTurn> {
   const { agent, request } = input;
   const toolsOffered = provider.name !== 'offline';
-  const pending = <T>(step: Promise<T>) => {
-    step.catch(() => {}); // awaited below, in the order the statements run: the first failure is the cause
-    return tx.pipelines ? null : step;
-  };
-  // openTurn issues a new conversation's statements before it first awaits.
+  // openTurn issues a new conversation's statements before it first awaits; on a driver that does not pipeline,
+  // each step waits for the one before.
   const opened = openTurn(tx, input);
-  await pending(opened);
+  opened.catch(() => {}); // awaited below, in the order the statements run: the first failure is the cause
+  if (!tx.pipelines) await opened;
   const qualification = await qualificationForTurn(tx, {
     agent,
     conversationId,
@@ -230,30 +253,23 @@ async function firstTurnAtOnce(
     fresh: true,
   });
   const embedding = question ? await question : null;
-  const grounded = groundedPrompt(tx, agent, {
-    ...firstTurn(),
-    message: request.message,
-    tools: toolsOffered,
-    qualification,
-    question: embedding,
-  });
-  await pending(grounded);
-  const counted = countTurn(tx, agent.orgId, { rateLimits: turnRateLimits(input, conversationId) });
-  counted.catch(() => {});
-  const turn = await opened;
+  const grounded = groundThenCount(
+    tx,
+    () =>
+      groundedPrompt(tx, agent, {
+        ...firstTurn(),
+        message: request.message,
+        tools: toolsOffered,
+        qualification,
+        question: embedding,
+      }),
+    () => countTurn(tx, agent.orgId, { rateLimits: turnRateLimits(input, conversationId) }),
+  );
+  grounded.catch(() => {});
+  const turn = await opened; // its failure (a full bucket among them) comes first
   const prompt = await grounded;
-  await counted;
-  return {
-    agent,
-    turn,
-    tools: offeredTools({ agent, provider: provider.name, qualification }),
-    ...prompt,
-    timeZone: request.timeZone ?? null,
-    action: request.action,
-    ...(qualification?.question && qualification.state.pendingKey
-      ? { qualificationAsked: qualification.state.pendingKey }
-      : {}),
-  };
+  const tools = offeredTools({ agent, provider: provider.name, qualification });
+  return preparedTurn(input, { turn, tools, prompt, qualification });
 }
 
 /** Any other turn: each step waits for what the one before it read. */
@@ -289,15 +305,22 @@ async function turnStepByStep(
     fresh: turn.visitorToken !== undefined,
   });
   const tools = offeredTools({ agent, provider: provider.name, qualification });
-  const prompt = await groundedPrompt(tx, agent, {
-    history: turn.history,
-    message: input.request.message,
-    stage: turn.stage,
-    hasLead: turn.hasLead,
-    tools: provider.name !== 'offline',
-    qualification,
-    ...(question ? { question } : {}),
-  });
+  const embedding = question ? await question : null;
+  const ground = () =>
+    groundedPrompt(tx, agent, {
+      history: turn.history,
+      message: input.request.message,
+      stage: turn.stage,
+      hasLead: turn.hasLead,
+      tools: provider.name !== 'offline',
+      qualification,
+      question: embedding,
+    });
+  if (endsWithRetrieval(input, provider)) {
+    const prompt = await groundThenCount(tx, ground, () => countTurn(tx, agent.orgId, turn));
+    return preparedTurn(input, { turn, tools, prompt, qualification });
+  }
+  const prompt = await ground();
   // The agent's rule: the Nth reply in a row without relevant knowledge hands over (handoff/rules.ts).
   const ruled = personAsked
     ? null
@@ -311,11 +334,24 @@ async function turnStepByStep(
   if (asked?.outcome === 'outside_hours')
     Object.assign(prompt.grounding, { handoff: 'outside_hours', teamHours: asked.hours });
   else if (asked) prompt.grounding.handoff = ruled ? 'rule' : 'requested';
+  return preparedTurn(input, { turn, tools, prompt, qualification });
+}
+
+function preparedTurn(
+  input: TurnInput,
+  parts: {
+    turn: OpenedTurn;
+    tools: ChatTool[];
+    prompt: GroundedPrompt;
+    qualification: TurnQualification | null;
+  },
+): PreparedTurn {
+  const { qualification } = parts;
   return {
-    agent,
-    turn,
-    tools,
-    ...prompt,
+    agent: input.agent,
+    turn: parts.turn,
+    tools: parts.tools,
+    ...parts.prompt,
     timeZone: input.request.timeZone ?? null,
     action: input.request.action,
     ...(qualification?.question && qualification.state.pendingKey
@@ -356,6 +392,8 @@ export interface ReplyRun {
   clientAddress: string | null;
   /** The deployment's settings, for tools that need them (the booking provider's key). */
   env?: Env;
+  /** The reply's spend claim: its tokens are added in the same database write that stores the reply. */
+  spend?: Pick<ModelReplyClaim, 'settlement'>;
 }
 
 /** What the model produced, as far as it got. */
@@ -605,7 +643,6 @@ async function settle(
   relayed: Relayed,
   signal: AbortSignal,
 ): Promise<ReplyOutcome> {
-  const { agent, turn } = prepared;
   const content = relayed.reply.text;
   let error = relayed.failure === null ? null : replyError(run, relayed.failure);
   if (!error && !signal.aborted && !relayed.reply.visible) {
@@ -619,47 +656,26 @@ async function settle(
     inputTokens: prepared.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0),
     outputTokens: content ? estimateTokens(content) : 0,
   };
+  // The tokens are added in a transaction of their own (its failure is logged, the reply stays stored), sent with
+  // the reply's in one write.
+  const spent = run.spend?.settlement(usage);
+  const [stored, added] = withTenantsAtOnce(run.db, [
+    {
+      claims: run.claims,
+      statements: replyStatements(prepared, { content, complete, finishReason, usage }),
+    },
+    ...(spent ? [spent] : []),
+  ]);
+  const counted = added?.catch((failure: unknown) => logFailure(run, 'add tokens', failure));
   try {
     // Stored whatever happened to the client: this write is not tied to its signal.
-    await withTenantAtOnce(run.db, run.claims, [
-      finishReplyStatement({
-        replyId: turn.replyId,
-        content,
-        complete,
-        finishReason,
-        model: agent.model,
-        usage,
-        usedObjectionIds: prepared.objections.map((o) => o.id),
-        usedScriptIds: prepared.script ? [prepared.script.id] : [],
-      }),
-      ...(prepared.knowledgeGap
-        ? [
-            recordGapStatement({
-              orgId: agent.orgId,
-              agentId: agent.id,
-              conversationId: turn.conversationId,
-              question: prepared.grounding.question,
-              language: agent.language,
-            }),
-          ]
-        : []),
-      messageCreatedStatement(agent.orgId, {
-        id: turn.replyId,
-        conversationId: turn.conversationId,
-        role: 'assistant',
-        content,
-        status: complete ? 'complete' : 'interrupted',
-        finishReason,
-        model: agent.model,
-        usage,
-        createdAt: new Date().toISOString(),
-      }),
-    ]);
+    await stored;
   } catch (failure) {
     // The reply's row stays as openTurn left it: empty and interrupted.
     error ??= replyError(run, failure);
     complete = false;
   }
+  await counted; // answered in the same round trip
   return {
     content,
     complete,
@@ -669,6 +685,49 @@ async function settle(
     error,
     suggestions: relayed.suggestions,
   };
+}
+
+/** The reply's row as it ended, the knowledge gap it revealed, and its event. */
+function replyStatements(
+  prepared: PreparedTurn,
+  reply: Pick<ReplyOutcome, 'content' | 'complete' | 'finishReason' | 'usage'>,
+): Statement[] {
+  const { agent, turn } = prepared;
+  const { content, complete, finishReason, usage } = reply;
+  return [
+    finishReplyStatement({
+      replyId: turn.replyId,
+      content,
+      complete,
+      finishReason,
+      model: agent.model,
+      usage,
+      usedObjectionIds: prepared.objections.map((o) => o.id),
+      usedScriptIds: prepared.script ? [prepared.script.id] : [],
+    }),
+    ...(prepared.knowledgeGap
+      ? [
+          recordGapStatement({
+            orgId: agent.orgId,
+            agentId: agent.id,
+            conversationId: turn.conversationId,
+            question: prepared.grounding.question,
+            language: agent.language,
+          }),
+        ]
+      : []),
+    messageCreatedStatement(agent.orgId, {
+      id: turn.replyId,
+      conversationId: turn.conversationId,
+      role: 'assistant',
+      content,
+      status: complete ? 'complete' : 'interrupted',
+      finishReason,
+      model: agent.model,
+      usage,
+      createdAt: new Date().toISOString(),
+    }),
+  ];
 }
 
 /** The client's view of a failure; the cause goes to the log with the request id. */

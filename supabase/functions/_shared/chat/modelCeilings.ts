@@ -4,7 +4,7 @@
 import type { Agent } from '@closer/contract';
 import type { Statement } from '../db/pipeline.ts';
 import type { TenantClaims } from '../db/tenant.ts';
-import { withTenantAtOnce } from '../db/tenant.ts';
+import { type TenantTransaction, withTenantAtOnce } from '../db/tenant.ts';
 import type { Database, Row } from '../db/types.ts';
 import type { Env } from '../env.ts';
 import {
@@ -90,6 +90,11 @@ export interface ModelReplyClaim {
   giveBack(failure: unknown): Promise<never>;
   /** Adds the tokens the reply used (input + output) once it is over. */
   settle(usage: { inputTokens: number; outputTokens: number }): Promise<void>;
+  /**
+   * settle's transaction, for a caller that sends it together with its own (withTenantsAtOnce); null when there is
+   * nothing to add. Its failure is the caller's to log.
+   */
+  settlement(usage: { inputTokens: number; outputTokens: number }): TenantTransaction | null;
 }
 
 /**
@@ -99,12 +104,20 @@ export interface ModelReplyClaim {
  */
 async function counting(db: Database, claims: TenantClaims, statement: Statement | null): Promise<Row[]> {
   if (!statement) return [];
-  const [, rows] = await withTenantAtOnce(db, claims, [
-    { text: 'set local synchronous_commit to off' },
-    statement,
-  ]);
+  const [, rows] = await withTenantAtOnce(db, claims, countingTransaction(claims, statement).statements);
   return rows ?? [];
 }
+
+const countingTransaction = (claims: TenantClaims, statement: Statement): TenantTransaction => ({
+  claims,
+  statements: [{ text: 'set local synchronous_commit to off' }, statement],
+});
+
+/** Input and output tokens as one count: non-negative whole numbers, at most 10,000,000 each. */
+const tokensOf = (usage: { inputTokens: number; outputTokens: number }) =>
+  [usage.inputTokens, usage.outputTokens]
+    .map((n) => (Number.isFinite(n) && n > 0 ? Math.min(Math.round(n), 10_000_000) : 0))
+    .reduce((a, b) => a + b, 0);
 
 const logFailure = (what: string) => (error: unknown) =>
   console.error(
@@ -128,10 +141,13 @@ export async function claimModelReply(
       throw failure;
     },
     async settle(usage) {
-      const tokens = [usage.inputTokens, usage.outputTokens]
-        .map((n) => (Number.isFinite(n) && n > 0 ? Math.min(Math.round(n), 10_000_000) : 0))
-        .reduce((a, b) => a + b, 0);
-      await counting(db, claims, addTokensStatement(windows, tokens)).catch(logFailure('add tokens'));
+      await counting(db, claims, addTokensStatement(windows, tokensOf(usage))).catch(
+        logFailure('add tokens'),
+      );
+    },
+    settlement(usage) {
+      const statement = addTokensStatement(windows, tokensOf(usage));
+      return statement ? countingTransaction(claims, statement) : null;
     },
   };
 }

@@ -5,7 +5,7 @@ import {
   onceMoreIfStale,
   pipelinedTransaction,
   plain,
-  transactionAtOnce,
+  transactionsAtOnce,
 } from './postgresTransactions.ts';
 import { RenewablePool } from './renewablePool.ts';
 import type { Database, Row } from './types.ts';
@@ -71,7 +71,7 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
     query: <T = Row>(text: string, params: readonly unknown[] = []) =>
       onceMoreIfStale(() => run<T>(pool.sql, text, params)).then(plain),
     transaction: (fn) => pipelinedTransaction(reserve, run, watch, fn),
-    atOnce: (statements) => transactionAtOnce(reserve, run, watch, statements),
+    atOnce: (transactions) => transactionsAtOnce(reserve, run, watch, transactions),
     async exec(script: string) {
       await pool.sql.begin((tx) => tx.unsafe(script).simple());
     },

@@ -196,36 +196,54 @@ export function pipelinedTransaction<T>(
 }
 
 /**
- * BEGIN, `statements` and COMMIT written in one go on a reserved connection (Database.atOnce). Once written they
- * may all have run, so a lost connection fails the transaction (its outcome unknown, as for any COMMIT whose answer
- * was lost) unless it was known lost before anything was written: that is tried once more. An answer for COMMIT
- * after a FATAL on BEGIN (a replayed error, porsager/postgres#1223) means the transaction ran and committed.
+ * Transactions written in one go on one reserved connection (Database.atOnce): BEGIN, the first's statements,
+ * COMMIT, BEGIN, the next's… — one write and one round trip for all of them. Each settles on its own: its rows, or
+ * its first failure (in a failed transaction COMMIT rolls back, and the others are untouched). Once written they
+ * may all have run, so a lost connection fails them (their outcome unknown, as for any COMMIT whose answer was
+ * lost). An answer for COMMIT after a FATAL on BEGIN (a replayed error, porsager/postgres#1223) means the
+ * transaction ran and committed.
  */
-export function transactionAtOnce(
+export function transactionsAtOnce(
   reserve: Reserve,
   run: Run,
   closes: ClosedWatch,
-  statements: readonly Statement[],
-): Promise<Row[][]> {
-  return onceMoreIfNothingRan(async () => {
+  transactions: readonly (readonly Statement[])[],
+): Promise<Row[][]>[] {
+  const settled = onceMoreIfNothingRan(async () => {
     const held = new Held(await reserve(), run, closes);
     let failed = true;
     try {
-      const [begin, ...rest] = await Promise.allSettled([
-        held.begin(),
-        ...statements.map((s) => held.send(s.text, s.params ?? [])),
-        held.send('commit'), // in a failed transaction, COMMIT rolls back
-      ]);
-      const commit = rest.pop();
-      const failure = [...rest, commit].find((r) => r?.status === 'rejected');
-      if (failure?.status === 'rejected') throw failure.reason;
-      if (begin?.status === 'rejected' && answered(begin.reason)) throw begin.reason;
-      failed = false;
-      return rest.map((r) => plain((r as PromiseFulfilledResult<Row[]>).value));
+      const sent = transactions.map((statements) =>
+        Promise.allSettled([
+          held.begin(),
+          ...statements.map((s) => held.send(s.text, s.params ?? [])),
+          held.send('commit'), // in a failed transaction, COMMIT rolls back
+        ]),
+      );
+      const outcomes = (await Promise.all(sent)).map(outcomeOf);
+      failed = outcomes.some((o) => o.status === 'rejected');
+      return outcomes;
     } finally {
       await held.finish(failed);
     }
   });
+  return transactions.map(async (_, index) => {
+    const outcome = (await settled)[index]!;
+    if (outcome.status === 'rejected') throw outcome.reason;
+    return outcome.value;
+  });
+}
+
+/** One transaction of transactionsAtOnce, from the answers to its BEGIN, statements and COMMIT. */
+function outcomeOf([begin, ...rest]: PromiseSettledResult<unknown>[]): PromiseSettledResult<Row[][]> {
+  const commit = rest.pop();
+  const failure = [...rest, commit].find((r) => r?.status === 'rejected');
+  if (failure?.status === 'rejected') return failure;
+  if (begin?.status === 'rejected' && answered(begin.reason)) return begin;
+  return {
+    status: 'fulfilled',
+    value: rest.map((r) => plain((r as PromiseFulfilledResult<Row[]>).value)),
+  };
 }
 
 /** A COMMIT behind a failed statement is answered `ROLLBACK`, not with an error: it must not pass for success. */

@@ -36,14 +36,40 @@ export function withTenant<T>(
  * Runs `statements` under the claims in one transaction sent whole where the driver can (Database.atOnce), else
  * one after another in an ordinary transaction. Returns each statement's rows.
  */
-export async function withTenantAtOnce(
+export function withTenantAtOnce(
   db: Database,
   claims: TenantClaims,
   statements: readonly Statement[],
 ): Promise<Row[][]> {
-  if (!db.atOnce) return withTenant(db, claims, (tx) => inOrder(tx, statements));
-  const [, ...results] = await db.atOnce([claimsStatement(claims), ...statements]);
-  return results;
+  return withTenantsAtOnce(db, [{ claims, statements }])[0]!;
+}
+
+/** One transaction's statements and the claims they run under. */
+export interface TenantTransaction {
+  claims: TenantClaims;
+  statements: readonly Statement[];
+}
+
+/**
+ * Runs each transaction under its claims, all sent together on one connection where the driver can
+ * (Database.atOnce), else one after another. Each settles on its own: a failure of one keeps none of its own
+ * statements and does not touch the others. Returns, per transaction, each statement's rows.
+ */
+export function withTenantsAtOnce(
+  db: Database,
+  transactions: readonly TenantTransaction[],
+): Promise<Row[][]>[] {
+  if (db.atOnce) {
+    return db
+      .atOnce(transactions.map((t) => [claimsStatement(t.claims), ...t.statements]))
+      .map((done) => done.then(([, ...results]) => results));
+  }
+  let previous: Promise<unknown> = Promise.resolve();
+  return transactions.map((t) => {
+    const done = previous.then(() => withTenant(db, t.claims, (tx) => inOrder(tx, t.statements)));
+    previous = done.catch(() => {});
+    return done;
+  });
 }
 
 const claimsStatement = (claims: TenantClaims): Statement => ({

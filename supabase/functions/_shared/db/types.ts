@@ -25,11 +25,12 @@ export interface Database extends Queryable {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
-   * Runs `statements` in one transaction written whole (BEGIN, statements, COMMIT in one go), so row locks are
-   * held only while the server runs them; the first failure is thrown and nothing is kept. Drivers that cannot
-   * pipeline leave it out (see tenant.ts `withTenantAtOnce`).
+   * Runs each list of statements as a transaction of its own, all of them written whole on one connection (BEGIN,
+   * statements, COMMIT, BEGIN, … in one go), so row locks are held only while the server runs them. Transactions
+   * settle independently: each promise has its statements' rows, or its first failure (nothing of it is kept).
+   * Drivers that cannot pipeline leave it out (see tenant.ts `withTenantsAtOnce`).
    */
-  atOnce?(statements: readonly Statement[]): Promise<Row[][]>;
+  atOnce?(transactions: readonly (readonly Statement[])[]): Promise<Row[][]>[];
   /**
    * LISTENs on `channel` on a connection of its own and calls `onNotify` with each payload; `onListening` runs
    * each time the listen is (re)established (notifications sent while it was down are lost: re-read then).
