@@ -1,50 +1,59 @@
 // `pnpm bench` (500 concurrent streams): the local stack as `pnpm start` runs it with DATABASE_URL — its own
-// process, over a throwaway PostgreSQL cluster — relays 500 chat streams at once from a stand-in upstream.
-// First-token p50/p95 through POST /chat is printed beside the same 500 streams sent straight to the
-// upstream, against the budget (first-token p95 ≤ 1 s). Loopback only; every wait is bounded.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+// process(es), over a throwaway PostgreSQL cluster — relays 500 chat streams at once from a stand-in upstream.
+// First-token p50/p95 through POST /chat is printed beside the same 500 streams sent straight to the upstream,
+// against the budget (first-token p95 ≤ 1 s). The client, the stand-in upstream and the stack each run in a process
+// of their own, as they would on separate machines (sharing this one's two cores). Loopback only; every wait is
+// bounded. BENCH_CONCURRENT changes the count, BENCH_PROFILE=<dir> writes a V8 CPU profile of the stack.
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createPostgresDatabase } from '../../supabase/functions/_shared/db/postgres.ts';
 import { startPostgresCluster } from '../../supabase/tests/helpers/postgresCluster.ts';
-import { directStream, percentile, relayedStream, startStandInModel, type Timing } from './streams.ts';
+import type { BurstRequest, BurstResult } from './streamClient.ts';
 
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 500);
 const TOKENS = 40;
 const GAP_MS = 5;
 const BUDGET_P95_MS = 1000;
 
+const tsx = ['--import', 'tsx', '--conditions=@closer/source'];
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
 // The stand-in model: 40 tokens, one every 5 ms, then finish, usage and [DONE].
-const model = await startStandInModel(() => ({ tokens: TOKENS, gapMs: GAP_MS }));
-const upstreamUrl = model.url;
+const modelProcess = fork(here('./standInModelProcess.ts'), [], {
+  execArgv: tsx,
+  env: { ...process.env, BENCH_TOKENS: String(TOKENS), BENCH_GAP_MS: String(GAP_MS) },
+});
+const { url: upstreamUrl } = await reply<{ url: string }>(modelProcess);
+const client = fork(here('./streamClient.ts'), [], { execArgv: tsx });
 
 const cluster = await startPostgresCluster();
 const port = 40000 + Math.floor(Math.random() * 10000);
 const stack = await startStack(port);
 
-const direct = () => directStream(upstreamUrl);
-const relayed = () => relayedStream(`http://127.0.0.1:${port}/functions/v1`, stack.secretKey);
-
 const ms = (n: number) => `${n.toFixed(0)} ms`;
-
-async function burst(run: () => Promise<Timing>) {
-  const started = performance.now();
-  const timings = await Promise.all(Array.from({ length: CONCURRENT }, run));
-  const firsts = timings.filter((t) => t.ok).map((t) => t.firstToken);
-  return {
-    completed: firsts.length,
-    p50: percentile(firsts, 50),
-    p95: percentile(firsts, 95),
-    wallMs: performance.now() - started,
+const burst = (kind: BurstRequest['kind'], count: number) => {
+  const request: BurstRequest = {
+    kind,
+    count,
+    modelUrl: upstreamUrl,
+    functionsUrl: `http://127.0.0.1:${port}/functions/v1`,
+    secretKey: stack.secretKey,
   };
-}
+  client.send(request);
+  return reply<BurstResult>(client);
+};
 
 let exitCode = 0;
 try {
-  for (let i = 0; i < 20; i++) await Promise.all([direct(), relayed()]); // warm-up
-  const straight = await burst(direct);
+  // Warm-up: code paths, every pooled connection's prepared statements.
+  for (let i = 0; i < 5; i++) await burst('direct', 40);
+  for (let i = 0; i < 5; i++) await burst('relayed', 40);
+  const loadBefore = loadavg()[0]!;
+  const straight = await burst('direct', CONCURRENT);
   const cpuBefore = await stack.cpuMs();
-  const through = await burst(relayed);
+  const through = await burst('relayed', CONCURRENT);
   const stackCpuMs = (await stack.cpuMs()) - cpuBefore;
   const db = createPostgresDatabase(cluster.url, { max: 1 });
   const [stored] = await db.query<{ n: number }>(
@@ -52,7 +61,7 @@ try {
   );
   await db.close();
   console.log(
-    `\n${CONCURRENT} concurrent streams, local stack in its own process on PostgreSQL 15 (${TOKENS} tokens × ${GAP_MS} ms):`,
+    `\n${CONCURRENT} concurrent streams, local stack on PostgreSQL 15; client, upstream and stack in separate processes (${TOKENS} tokens × ${GAP_MS} ms):`,
   );
   console.log('| measure | straight from upstream | through POST /chat |');
   console.log('| --- | --- | --- |');
@@ -61,9 +70,12 @@ try {
   console.log(`| first token p95 | ${ms(straight.p95)} | ${ms(through.p95)} |`);
   console.log(`| whole burst | ${ms(straight.wallMs)} | ${ms(through.wallMs)} |`);
   console.log(`complete replies stored: ${stored?.n ?? 0}`);
-  // CPU the stack's process spent, which (unlike the wall-clock figures) hardly depends on other load.
+  // CPU the stack's processes spent, which (unlike the wall-clock figures) hardly depends on other load.
   console.log(
-    `stack process CPU: ${ms(stackCpuMs)} for the burst, ${(stackCpuMs / CONCURRENT).toFixed(2)} ms a stream`,
+    `stack CPU (all its processes): ${ms(stackCpuMs)} for the burst, ${(stackCpuMs / CONCURRENT).toFixed(2)} ms a stream`,
+  );
+  console.log(
+    `load average (1 min): ${loadBefore.toFixed(2)} before the bursts, ${loadavg()[0]!.toFixed(2)} after`,
   );
   const met = through.p95 <= BUDGET_P95_MS && through.completed === CONCURRENT;
   console.log(
@@ -73,10 +85,39 @@ try {
 } finally {
   if (process.env.BENCH_DEBUG) console.error(stack.output().slice(-3000));
   await stack.stop();
-  model.close();
+  client.disconnect();
+  modelProcess.disconnect();
   await cluster.stop();
 }
 process.exit(exitCode);
+
+/** The next message `child` sends (IPC); fails if it exits first. */
+function reply<T>(child: ChildProcess): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const exited = (code: number | null) => reject(new Error(`a bench process exited with ${code}`));
+    child.once('exit', exited);
+    child.once('message', (message) => {
+      child.off('exit', exited);
+      resolve(message as T);
+    });
+  });
+}
+
+/** CPU time (user + system) of `pid` and its descendants, in ms, from /proc (clock ticks of 10 ms). */
+async function treeCpuMs(pid: number): Promise<number> {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (!stat) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+  }
+  const inTree = (p: number): boolean => p === pid || (p > 1 && stats.has(p) && inTree(stats.get(p)!.ppid));
+  let ticks = 0;
+  for (const [p, { ticks: t }] of stats) if (inTree(p)) ticks += t;
+  return ticks * 10;
+}
 
 /** Runs packages/local's main.ts against the cluster, as `DATABASE_URL=… pnpm start` would. */
 async function startStack(
@@ -128,12 +169,7 @@ async function startStack(
   return {
     secretKey,
     output: () => output,
-    cpuMs: async () => {
-      // utime and stime (fields 14 and 15 of /proc/<pid>/stat), in clock ticks of 10 ms.
-      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8').catch(() => '');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
-    },
+    cpuMs: () => treeCpuMs(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
