@@ -4,7 +4,9 @@
 // channel; then, per `whenUnanswered`, the agent answers again (`active`) or the request keeps waiting, silent.
 // Each conversation is handled in its own transaction under its row lock (`for update skip locked`): two workers
 // never tell one visitor twice, and an operator's claim either lands first (nothing is said) or after.
+
 import { agentHandoff, type Message } from '@closer/contract';
+import { type RepeatedJob, runEvery } from '../background.ts';
 import { inOrder } from '../db/pipeline.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
@@ -125,21 +127,6 @@ export async function runPickupTimeouts(
  * Runs the handoff worker every `everyMs` in this process (the local stack): one run at a time, failures logged.
  * `stop()` resolves once a run in progress ends.
  */
-export function startHandoffWorker(deps: { db: Database }, everyMs: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const tick = () => {
-    if (running) return;
-    running = runPickupTimeouts(deps)
-      .catch((error: unknown) => logFailure(error, { where: 'handoff worker' }))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, everyMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startHandoffWorker(deps: { db: Database }, everyMs: number): RepeatedJob {
+  return runEvery(everyMs, 'handoff worker', () => runPickupTimeouts(deps));
 }
