@@ -4,7 +4,7 @@
 // (docs/handoff.md#nobody-picks-up).
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { runPickupTimeouts } from '@closer/functions/_shared/handoff/pickup.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { drivers, migratedDatabase } from '../helpers/databases.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
@@ -56,18 +56,38 @@ describe.each(drivers)('the pickup worker with more than one batch due, on %s', 
   it('tells all 45 waiting visitors exactly once in one run, past 20 older ones it cannot handle', async () => {
     const stuck = await waiting(broken, 20, 20);
     const ids = await waiting(a, 45, 10);
-    expect(await runPickupTimeouts({ db })).toEqual({ told: 45, resumed: 0 });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      expect(await runPickupTimeouts({ db })).toEqual({ told: 45, resumed: 0 });
+      // Each failure is logged with its conversation, once in the run.
+      const failed = logged.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+      expect(failed.every((line) => line.where === 'handoff worker')).toBe(true);
+      expect(failed.map((line) => line.conversationId).sort()).toEqual([...stuck].sort());
+    } finally {
+      logged.mockRestore();
+    }
     expect(await toldCounts(ids)).toEqual(ids.map(() => ({ told: 1, events: 1 })));
     expect(await toldCounts(stuck)).toEqual(stuck.map(() => ({ told: 0, events: 0 })));
     // Nothing is told twice: the next run finds only the ones it still cannot handle.
-    expect(await runPickupTimeouts({ db }, { batchSize: 7 })).toEqual({ told: 0, resumed: 0 });
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      expect(await runPickupTimeouts({ db }, { batchSize: 7 })).toEqual({ told: 0, resumed: 0 });
+      expect(quiet).toHaveBeenCalledTimes(stuck.length);
+    } finally {
+      quiet.mockRestore();
+    }
     expect(await toldCounts(ids)).toEqual(ids.map(() => ({ told: 1, events: 1 })));
   });
 
   it('stops at its time budget, and the next run tells the rest', async () => {
     const ids = await waiting(a, 30, 10);
     expect(await runPickupTimeouts({ db }, { budgetMs: 0 })).toEqual({ told: 0, resumed: 0 });
-    expect(await runPickupTimeouts({ db }, { batchSize: 4 })).toEqual({ told: 30, resumed: 0 });
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      expect(await runPickupTimeouts({ db }, { batchSize: 4 })).toEqual({ told: 30, resumed: 0 });
+    } finally {
+      quiet.mockRestore();
+    }
     expect(await toldCounts(ids)).toEqual(ids.map(() => ({ told: 1, events: 1 })));
   });
 });
