@@ -144,8 +144,9 @@ function tellVisitorOf(db: Database, orgId: string, conversationId: string) {
 
 /**
  * Runs the handoff worker every `everyMs` in this process (the local stack): one run at a time, each within half
- * the interval, failures logged. `stop()` resolves once a run in progress ends.
+ * the interval (at least a second), failures logged. `stop()` resolves once a run in progress ends.
  */
 export function startHandoffWorker(deps: { db: Database }, everyMs: number): RepeatedJob {
-  return runEvery(everyMs, 'handoff worker', () => runPickupTimeouts(deps, { budgetMs: everyMs / 2 }));
+  const budgetMs = Math.max(1_000, everyMs / 2);
+  return runEvery(everyMs, 'handoff worker', () => runPickupTimeouts(deps, { budgetMs }));
 }
