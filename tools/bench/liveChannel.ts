@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../supabase/tests/helpers/denoFunction.ts';
 import { percentile } from './streams.ts';
 
 const CHANNELS = Number(process.env.BENCH_CHANNELS ?? 500);
@@ -15,7 +16,8 @@ const BUDGET_P95_MS = 100;
 const BUDGET_KB_PER_CHANNEL = 50;
 const ORIGIN = 'https://bench.example';
 
-const port = 40000 + Math.floor(Math.random() * 10000);
+// A port the kernel says is free (a random pick could land on one in use: the stack would then refuse to start).
+const port = await freePort();
 const base = `http://127.0.0.1:${port}/functions/v1`;
 const stack = await startStack(port);
 const ms = (n: number) => `${n.toFixed(1)} ms`;

@@ -3,17 +3,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { startHandoffWorker } from '@closer/functions/_shared/handoff/pickup.ts';
-import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
-import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
-import { privateCrawlAllowed } from '@closer/functions/_shared/knowledge/web/addresses.ts';
-import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
-import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { describeEmbedder } from '@closer/functions/_shared/retrieval/embedders/config.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
-import { startWebhookWorker } from '@closer/functions/_shared/webhooks/worker.ts';
-import { crawlFetch } from '@closer/server/src/crawlFetch.ts';
-import { serve } from '@hono/node-server';
+import { listen } from '@closer/server/src/listen.ts';
+import { stopServing } from '@closer/server/src/shutdown.ts';
+import { startWorkers } from '@closer/server/src/workers.ts';
+import type { ServerType } from '@hono/node-server';
 import { CONSOLE_PATH } from './consoleSite.ts';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
 import { DEMO_ORG_ID, ensureDemoKeys } from './demoKeys.ts';
@@ -72,7 +67,38 @@ const runtime = createRuntime(db, env);
 const codes = new OneTimeCodes();
 const app = createLocalApp(runtime, demo, codes);
 
-const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
+// Background work: on Supabase pg_cron runs it; here intervals do (Kommo's outbox does nothing unconfigured).
+const workers = startWorkers(db, env, runtime, {
+  outboxMs: Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000,
+  sourcesMs: Number(env.CLOSER_SOURCES_INTERVAL_MS) || 2_000,
+});
+let server: ServerType | null = null;
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: finishing open requests, then closing the database…`);
+  const outcome = await stopServing({ server, workers, db, graceMs: 5_000 });
+  console.log(outcome === 'stopped' ? 'Stopped cleanly.' : `Stopped: ${outcome}.`);
+  process.exit(outcome === 'stopped' ? 0 : 1);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+try {
+  ({ server } = await listen(app.fetch, port, values.host));
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}.`);
+  console.error(
+    `Stop what is using it (another \`pnpm start\`, \`supabase start\`?) or choose a port: pnpm start --port <n>`,
+  );
+  await stopServing({ server: null, workers, db, graceMs: 0 });
+  process.exit(1);
+}
+printReady();
+
+function printReady() {
   const where =
     target.kind === 'postgres'
       ? 'PostgreSQL (DATABASE_URL)'
@@ -94,51 +120,4 @@ const server = serve({ fetch: app.fetch, port, hostname: values.host }, () => {
   for (const agent of demo.agents)
     lines.push(`  agent      ${agent.name} [${agent.language}]  ${agent.publishableKey}`);
   console.log(lines.join('\n'));
-});
-
-// Kommo's outbox: on Supabase pg_cron runs the worker; here an interval does (it does nothing unconfigured).
-const workerEveryMs = Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000;
-const leadSync = startKommoWorker({ db, env, fetch }, workerEveryMs);
-// Knowledge sources: small steps every CLOSER_SOURCES_INTERVAL_MS (default 2 s), as pg_cron does on Supabase.
-const sourceSync = startSourceWorker(
-  { db, env, fetch: crawlFetch({ allowPrivate: privateCrawlAllowed(env) }), uploads: runtime.uploads },
-  Number(env.CLOSER_SOURCES_INTERVAL_MS) || 2_000,
-);
-// Signed outbound webhooks (docs/webhooks.md): due deliveries every 2 s, as pg_cron does every 15 s on Supabase.
-const webhooks = startWebhookWorker({ db, env, fetch }, Math.min(workerEveryMs, 2_000));
-// Requests for a person nobody picked up in time (docs/handoff.md#nobody-picks-up): every 5 s, as pg_cron does
-// every 15 s on Supabase.
-const handoffs = startHandoffWorker({ db }, Math.min(workerEveryMs, 5_000));
-// Retention (docs/privacy.md): pg_cron runs it daily on Supabase; here, hourly in-process.
-const retention = startRetentionWorker(db);
-// Knowledge embeddings, when an embedder is configured (EMBEDDING_*; docs/knowledge.md).
-const embeddings = runtime.semantic
-  ? startEmbeddingWorker(
-      { db, search: runtime.semantic, leaseMs: embeddingLeaseMs(env) },
-      Math.min(workerEveryMs, 5000),
-    )
-  : null;
-
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  console.log(`\n${signal}: finishing open requests, then closing the database…`);
-  const force = setTimeout(
-    () => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(),
-    5000,
-  );
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await leadSync.stop();
-  await embeddings?.stop();
-  await sourceSync.stop();
-  await retention.stop();
-  await webhooks.stop();
-  await handoffs.stop();
-  clearTimeout(force);
-  await db.close();
-  console.log('Stopped cleanly.');
-  process.exit(0);
 }
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -5,19 +5,13 @@
 import { fileURLToPath } from 'node:url';
 import { migrate, readMigrations } from '@closer/functions/_shared/db/migrate.ts';
 import { createPostgresDatabase } from '@closer/functions/_shared/db/postgres.ts';
-import { startHandoffWorker } from '@closer/functions/_shared/handoff/pickup.ts';
-import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
-import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
-import { privateCrawlAllowed } from '@closer/functions/_shared/knowledge/web/addresses.ts';
-import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
-import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
-import { startWebhookWorker } from '@closer/functions/_shared/webhooks/worker.ts';
-import { serve } from '@hono/node-server';
-import { crawlFetch } from './crawlFetch.ts';
 import { createFunctionsHost, FUNCTIONS_PATH } from './host.ts';
+import { listen } from './listen.ts';
 import { keepServingOnFailures } from './processGuards.ts';
 import { readServerSettings } from './settings.ts';
+import { stopServing } from './shutdown.ts';
+import { startWorkers } from './workers.ts';
 
 const log = (fields: Record<string, unknown>) => console.log(JSON.stringify({ level: 'info', ...fields }));
 
@@ -54,63 +48,31 @@ if (!settings.memberSignIn)
 let draining = false;
 const runtime = createRuntime(db, env);
 const app = createFunctionsHost(runtime, { draining: () => draining });
-const server = serve({ fetch: app.fetch, port: settings.port, hostname: settings.host }, (info) =>
-  log({
-    msg: 'listening',
-    url: `http://${settings.host}:${info.port}${FUNCTIONS_PATH}`,
-    migrationsApplied: applied.length,
-    retrieval: runtime.semantic ? `hybrid (${runtime.semantic.embedder.model})` : 'lexical only',
-  }),
-);
-const worker =
-  settings.workerIntervalMs > 0 ? startKommoWorker({ db, env, fetch }, settings.workerIntervalMs) : null;
-// Knowledge embeddings, when an embedder is configured (EMBEDDING_*; docs/knowledge.md).
-const embeddings =
-  settings.workerIntervalMs > 0 && runtime.semantic
-    ? startEmbeddingWorker(
-        { db, search: runtime.semantic, leaseMs: embeddingLeaseMs(env) },
-        Math.min(settings.workerIntervalMs, 5000),
-      )
-    : null;
-// Knowledge sources: uploads need CLOSER_UPLOADS_DIR (or Supabase Storage); web sources need nothing more.
-const sourceWorker =
-  settings.sourcesIntervalMs > 0
-    ? startSourceWorker(
-        { db, env, fetch: crawlFetch({ allowPrivate: privateCrawlAllowed(env) }), uploads: runtime.uploads },
-        settings.sourcesIntervalMs,
-      )
-    : null;
-const retention = settings.workerIntervalMs > 0 ? startRetentionWorker(db) : null;
-// Signed outbound webhooks (docs/webhooks.md).
-const webhooks =
-  settings.workerIntervalMs > 0
-    ? startWebhookWorker({ db, env, fetch }, Math.min(settings.workerIntervalMs, 2_000))
-    : null;
-// Requests for a person nobody picked up in time (docs/handoff.md#nobody-picks-up).
-const handoffs =
-  settings.workerIntervalMs > 0
-    ? startHandoffWorker({ db }, Math.min(settings.workerIntervalMs, 5_000))
-    : null;
+const workers = startWorkers(db, env, runtime, {
+  outboxMs: settings.workerIntervalMs,
+  sourcesMs: settings.sourcesIntervalMs,
+});
+let serving: Awaited<ReturnType<typeof listen>> | null = null;
 
 async function shutdown(signal: string): Promise<void> {
   if (draining) return;
   draining = true;
   log({ msg: 'draining', signal, graceMs: settings.shutdownGraceMs });
-  const http = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  http.closeIdleConnections();
-  const grace = setTimeout(() => http.closeAllConnections(), settings.shutdownGraceMs);
-  await closed;
-  clearTimeout(grace);
-  await worker?.stop();
-  await embeddings?.stop();
-  await sourceWorker?.stop();
-  await retention?.stop();
-  await webhooks?.stop();
-  await handoffs?.stop();
-  await db.close();
-  log({ msg: 'stopped', signal });
-  process.exit(0);
+  const server = serving?.server ?? null;
+  const outcome = await stopServing({ server, workers, db, graceMs: settings.shutdownGraceMs });
+  log({ msg: outcome, signal });
+  process.exit(outcome === 'stopped' ? 0 : 1);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+
+serving = await listen(app.fetch, settings.port, settings.host).catch(async (error: unknown) => {
+  await stopServing({ server: null, workers, db, graceMs: 0 });
+  return failedStart(error);
+});
+log({
+  msg: 'listening',
+  url: `http://${settings.host}:${serving.port}${FUNCTIONS_PATH}`,
+  migrationsApplied: applied.length,
+  retrieval: runtime.semantic ? `hybrid (${runtime.semantic.embedder.model})` : 'lexical only',
+});

@@ -28,3 +28,41 @@ export function runInBackground(work: () => Promise<unknown>, where: string): vo
 export async function backgroundSettled(): Promise<void> {
   while (pending.size) await Promise.all([...pending]);
 }
+
+/** A job repeated in this process; `stop()` clears its timer and resolves once a run in progress has ended. */
+export interface RepeatedJob {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `run` every `everyMs` milliseconds in this process (the local stack, the self-hosted server: what pg_cron
+ * does on Supabase), one run at a time — a tick that finds the last run still going is skipped. With `now`, the
+ * first run starts at once. A failed run is logged under `where`, never thrown: the next tick runs as usual.
+ */
+export function runEvery(
+  everyMs: number,
+  where: string,
+  run: () => Promise<unknown>,
+  options: { now?: boolean } = {},
+): RepeatedJob {
+  let running: Promise<void> | null = null;
+  const tick = () => {
+    if (running) return;
+    running = run()
+      .then(
+        () => {},
+        (error: unknown) => logFailure(error, { where }),
+      )
+      .finally(() => {
+        running = null;
+      });
+  };
+  if (options.now) tick();
+  const timer = setInterval(tick, everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

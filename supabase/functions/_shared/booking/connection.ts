@@ -2,9 +2,8 @@
 // row's id), checked against the provider before it is stored, and opened only on the server to book.
 import type { BookingConnection, BookingConnectionInput, BookingEventType } from '@closer/contract';
 import type { Queryable, Row } from '../db/types.ts';
-import type { Env } from '../env.ts';
+import { type Env, millisecondsFrom } from '../env.ts';
 import { ApiError, notFound } from '../http/errors.ts';
-import { millisecondsFrom } from '../kommo/config.ts';
 import { iso } from '../resources/time.ts';
 import { encryptionKeyFrom } from '../secrets/encryptionKey.ts';
 import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';

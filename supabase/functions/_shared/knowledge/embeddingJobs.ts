@@ -3,6 +3,7 @@
 // triggers, migration 20261201050000); a run embeds what is stale (no vector, another model, or a changed text)
 // in batches, each batch written under the job's lease, until nothing is stale or its time is up (then it
 // continues at once in the next run). Failures are retried with backoff (Retry-After honoured); refusals fail it.
+import { type RepeatedJob, runEvery } from '../background.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
@@ -304,25 +305,12 @@ export async function queueStaleEmbeddings(db: Database, model: string): Promise
  * Runs the worker every `everyMs` in this process (the local stack; servers without pg_cron): stale knowledge is
  * queued once at start, then one run at a time, failures logged. `stop()` resolves once a run in progress ends.
  */
-export function startEmbeddingWorker(deps: EmbeddingWorkerDeps, everyMs: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = queueStaleEmbeddings(deps.db, deps.search.embedder.model)
-    .catch((error: unknown) => logFailure(error, { where: 'embedding worker: queueing stale knowledge' }))
-    .finally(() => {
-      running = null;
-    });
-  const tick = () => {
-    if (running) return;
-    running = runEmbeddingJobs(deps)
-      .catch((error: unknown) => logFailure(error, { where: 'embedding worker' }))
-      .finally(() => {
-        running = null;
-      });
+export function startEmbeddingWorker(deps: EmbeddingWorkerDeps, everyMs: number): RepeatedJob {
+  let staleQueued = false;
+  const run = async () => {
+    if (staleQueued) return runEmbeddingJobs(deps);
+    staleQueued = true;
+    await queueStaleEmbeddings(deps.db, deps.search.embedder.model);
   };
-  const timer = setInterval(tick, everyMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return runEvery(everyMs, 'embedding worker', run, { now: true });
 }

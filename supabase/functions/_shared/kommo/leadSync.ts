@@ -3,12 +3,14 @@
 // lease of its own; no call to Kommo starts that could outlast it, and every write back is fenced on it. A write
 // whose answer never came is looked up in Kommo before it is sent again, and is sent again only when Kommo has
 // not shown it within the confirmation window. Permanent failures are recorded on the lead.
+
 import type { QualificationPlan } from '@closer/contract';
+import { type RepeatedJob, runEvery } from '../background.ts';
 import { sweepOldWindows } from '../chat/rateLimit.ts';
 import { sha256Hex } from '../crypto.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable, Row } from '../db/types.ts';
-import type { Env } from '../env.ts';
+import { type Env, millisecondsFrom } from '../env.ts';
 import { publishLeadEvent } from '../events/leads.ts';
 import {
   type ClaimedJob,
@@ -21,7 +23,7 @@ import {
 import { planFromStored } from '../qualification/plan.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
-import { type KommoConfig, kommoConfigFromEnv, millisecondsFrom } from './config.ts';
+import { type KommoConfig, kommoConfigFromEnv } from './config.ts';
 import { settingsFromRow } from './connection.ts';
 import { HANDOFF_TASK_JOB } from './handoffQueue.ts';
 import { type HandoffTaskPayload, runHandoffTaskJob } from './handoffTask.ts';
@@ -612,28 +614,17 @@ async function noteExists(api: KommoApi, kommoLeadId: number, marker: string): P
  * Runs the worker every `everyMs` in this process (the local stack and servers without pg_cron): one run at a
  * time, nothing while Kommo is not configured, failures logged. `stop()` resolves once a run in progress ends.
  */
-export function startKommoWorker(deps: WorkerDeps, everyMs: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const tick = () => {
-    if (running) return;
-    try {
-      kommoConfigFromEnv(deps.env);
-    } catch {
-      return; // Kommo is not configured on this deployment.
-    }
-    running = runKommoJobs(deps)
-      .catch((error: unknown) =>
-        console.error(JSON.stringify({ level: 'error', where: 'kommo worker', error: String(error) })),
-      )
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, everyMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startKommoWorker(deps: WorkerDeps, everyMs: number): RepeatedJob {
+  return runEvery(everyMs, 'kommo worker', async () => {
+    if (kommoConfigured(deps.env)) await runKommoJobs(deps);
+  });
+}
+
+function kommoConfigured(env: WorkerDeps['env']): boolean {
+  try {
+    kommoConfigFromEnv(env);
+    return true;
+  } catch {
+    return false; // Kommo is not configured on this deployment.
+  }
 }

@@ -1,7 +1,9 @@
 // Retention: conversations older than an organisation's period are deleted, and leads kept, anonymised or
 // deleted as it chose. One SQL function does the work (migration 20261201080000); it runs daily by pg_cron on
 // Supabase and from the worker loop of `pnpm start` and `pnpm serve`.
+
 import type { RetentionReport, RetentionSettings } from '@closer/contract';
+import { type RepeatedJob, runEvery } from '../background.ts';
 import type { Database, Queryable } from '../db/types.ts';
 
 interface RetentionRow {
@@ -35,28 +37,10 @@ export async function applyRetention(db: Database): Promise<RetentionRow[]> {
 }
 
 /** Runs applyRetention now and then every `everyMs` (default hourly; a run with nothing due costs one query). */
-export function startRetentionWorker(db: Database, everyMs = 3_600_000): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const tick = () => {
-    if (running) return;
-    running = applyRetention(db)
-      .then((rows) => {
-        for (const row of rows)
-          console.log(JSON.stringify({ level: 'info', msg: 'retention applied', ...row }));
-      })
-      .catch((error: unknown) =>
-        console.error(JSON.stringify({ level: 'error', where: 'retention worker', error: String(error) })),
-      )
-      .finally(() => {
-        running = null;
-      });
+export function startRetentionWorker(db: Database, everyMs = 3_600_000): RepeatedJob {
+  const run = async () => {
+    for (const row of await applyRetention(db))
+      console.log(JSON.stringify({ level: 'info', msg: 'retention applied', ...row }));
   };
-  tick();
-  const timer = setInterval(tick, everyMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return runEvery(everyMs, 'retention worker', run, { now: true });
 }

@@ -3,6 +3,7 @@
 // transaction, then logs the attempt and decides what follows in one transaction fenced on the job's lease:
 // done, a retry after the backoff, or — when the schedule is used up and the endpoint has not succeeded since
 // the event — the end of the delivery and the endpoint disabled with the reason.
+import { type RepeatedJob, runEvery } from '../background.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
@@ -275,21 +276,6 @@ export async function runWebhookJobs(
  * Runs the webhooks worker every `everyMs` in this process (the local stack, the production server): one run
  * at a time, failures logged. `stop()` resolves once a run in progress ends.
  */
-export function startWebhookWorker(deps: WebhookWorkerDeps, everyMs: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const tick = () => {
-    if (running) return;
-    running = runWebhookJobs(deps)
-      .catch((error: unknown) => logFailure(error, { where: 'webhooks worker' }))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, everyMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startWebhookWorker(deps: WebhookWorkerDeps, everyMs: number): RepeatedJob {
+  return runEvery(everyMs, 'webhooks worker', () => runWebhookJobs(deps));
 }

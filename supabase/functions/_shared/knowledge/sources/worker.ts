@@ -3,6 +3,7 @@
 // the run's state in one transaction fenced on the lease — a crashed step leaves nothing half-written, and the
 // next claim resumes from the last saved state. Scheduled syncs are started here too.
 
+import { type RepeatedJob, runEvery } from '../../background.ts';
 import { roomRefusal } from '../../billing/usage.ts';
 import { withTenant } from '../../db/tenant.ts';
 import type { Database, Queryable } from '../../db/types.ts';
@@ -320,21 +321,6 @@ export async function runSourceJobs(
  * Runs the sources worker every `everyMs` in this process (the local stack; servers without pg_cron): one run at
  * a time, failures logged. `stop()` resolves once a run in progress ends.
  */
-export function startSourceWorker(deps: SourceWorkerDeps, everyMs: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const tick = () => {
-    if (running) return;
-    running = runSourceJobs(deps)
-      .catch((error: unknown) => logFailure(error, { where: 'sources worker' }))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, everyMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startSourceWorker(deps: SourceWorkerDeps, everyMs: number): RepeatedJob {
+  return runEvery(everyMs, 'sources worker', () => runSourceJobs(deps));
 }
