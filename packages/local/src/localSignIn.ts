@@ -39,6 +39,14 @@ export class OneTimeCodes {
     return code;
   }
 
+  /**
+   * Accepts a code another process of this stack issued (its serving processes share the printed console link's,
+   * see servingProcesses.ts), until `expiresAt` (ms since the epoch).
+   */
+  admit(code: string, email: string, expiresAt: number): void {
+    this.#codes.set(code, { email, expiresAt });
+  }
+
   /** The e-mail the code was issued for, once; null for an unknown, used or expired code. */
   redeem(code: string): string | null {
     const entry = this.#codes.get(code);

@@ -1,5 +1,6 @@
 // `pnpm start`: the local stack. Flags: --memory (throwaway database), --port <n> (default 54321), --host <h>,
-// --data-dir <dir> (where PGlite and the demo key live; default .closer/).
+// --data-dir <dir> (where PGlite and the demo key live; default .closer/), --workers <n> (serving processes, on
+// PostgreSQL only; default CLOSER_WORKERS or 1).
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -13,10 +14,17 @@ import { CONSOLE_PATH } from './consoleSite.ts';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
 import { DEMO_ORG_ID, ensureDemoKeys } from './demoKeys.ts';
 import { localEncryptionKey, localJwtSecret } from './localSecret.ts';
-import { DEMO_OWNER, ensureDemoOwner, LOCAL_SIGN_IN_PATH, OneTimeCodes } from './localSignIn.ts';
+import {
+  DEMO_OWNER,
+  ensureDemoOwner,
+  LOCAL_SIGN_IN_PATH,
+  ONE_TIME_CODE_TTL_MS,
+  OneTimeCodes,
+} from './localSignIn.ts';
 import { defaultStateDir } from './paths.ts';
 import { keepServingOnFailures } from './processGuards.ts';
 import { createLocalApp, FUNCTIONS_PATH } from './server.ts';
+import { MAX_SERVING_PROCESSES, type ServingProcesses, startServingProcesses } from './servingProcesses.ts';
 
 // A failure in one request's background work must never take the other tenants down with the process.
 keepServingOnFailures();
@@ -28,6 +36,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '54321' },
     host: { type: 'string', default: '127.0.0.1' },
     'data-dir': { type: 'string' },
+    workers: { type: 'string', default: process.env.CLOSER_WORKERS ?? '1' },
   },
 });
 
@@ -42,6 +51,17 @@ const target: DatabaseTarget = env.DATABASE_URL
     ? { kind: 'memory' }
     : { kind: 'pglite', dataDir: `${values['data-dir'] ?? defaultStateDir}/pgdata` };
 const stateDir = target.kind === 'pglite' ? (values['data-dir'] ?? defaultStateDir) : null;
+const servingCount = Number(values.workers);
+if (!Number.isInteger(servingCount) || servingCount < 1 || servingCount > MAX_SERVING_PROCESSES) {
+  console.error(
+    `--workers must be a whole number from 1 to ${MAX_SERVING_PROCESSES}, not ${values.workers}.`,
+  );
+  process.exit(1);
+}
+if (servingCount > 1 && target.kind !== 'postgres') {
+  console.error('--workers needs DATABASE_URL: a PGlite database belongs to one process.');
+  process.exit(1);
+}
 
 const started = performance.now();
 const db = await openDatabase(target);
@@ -73,12 +93,20 @@ const workers = startWorkers(db, env, runtime, {
   sourcesMs: Number(env.CLOSER_SOURCES_INTERVAL_MS) || 2_000,
 });
 let server: ServerType | null = null;
+let serving: ServingProcesses | null = null;
+// The console link's one-time code; several serving processes all accept it.
+const signIn = {
+  code: codes.issue(DEMO_OWNER.email),
+  email: DEMO_OWNER.email,
+  expiresAt: Date.now() + ONE_TIME_CODE_TTL_MS,
+};
 
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: finishing open requests, then closing the database…`);
+  await serving?.stop();
   const outcome = await stopServing({ server, workers, db, graceMs: 5_000 });
   console.log(outcome === 'stopped' ? 'Stopped cleanly.' : `Stopped: ${outcome}.`);
   process.exit(outcome === 'stopped' ? 0 : 1);
@@ -87,7 +115,9 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 try {
-  ({ server } = await listen(app.fetch, port, values.host));
+  if (servingCount > 1)
+    serving = await startServingProcesses(env, { port, host: values.host, demo, signIn }, servingCount);
+  else ({ server } = await listen(app.fetch, port, values.host));
 } catch (error) {
   console.error(`${error instanceof Error ? error.message : String(error)}.`);
   console.error(
@@ -111,8 +141,10 @@ function printReady() {
     `  functions  ${baseUrl}${FUNCTIONS_PATH}/<name>   (try ${baseUrl}${FUNCTIONS_PATH}/health/ready)`,
     `  retrieval  ${runtime.semantic ? `hybrid: ${describeEmbedder(runtime.semantic.embedder)}` : 'lexical only (set EMBEDDING_* for semantic search)'}`,
     `  demo page  ${baseUrl}/`,
-    `  console    ${baseUrl}${CONSOLE_PATH}/?local=${codes.issue(DEMO_OWNER.email)}   (signs in the demo owner once, within 15 minutes)`,
+    `  console    ${baseUrl}${CONSOLE_PATH}/?local=${signIn.code}   (signs in the demo owner once, within 15 minutes)`,
   ];
+  if (servingCount > 1)
+    lines.push(`  processes  ${servingCount} serving (node:cluster), each with its own database pool`);
   if (demo.secretKey) lines.push(`  secret key ${demo.secretKey}   (server-side only; never in a page)`);
   lines.push(
     `  sign in    curl -X POST ${baseUrl}${LOCAL_SIGN_IN_PATH} -d '{"email":"${DEMO_OWNER.email}"}'   (the demo owner; any e-mail works)`,
