@@ -3,7 +3,8 @@
 // First-token p50/p95 through POST /chat is printed beside the same 500 streams sent straight to the upstream,
 // against the budget (first-token p95 ≤ 1 s). The client, the stand-in upstream and the stack each run in a process
 // of their own, as they would on separate machines (sharing this one's two cores). Loopback only; every wait is
-// bounded. BENCH_CONCURRENT changes the count, BENCH_PROFILE=<dir> writes a V8 CPU profile of the stack.
+// bounded. BENCH_CONCURRENT changes the count, BENCH_WORKERS the stack's serving processes (`--workers`, default
+// 2: this machine's cores), BENCH_PROFILE=<dir> writes V8 CPU profiles of the stack's processes.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -13,6 +14,7 @@ import { startPostgresCluster } from '../../supabase/tests/helpers/postgresClust
 import type { BurstRequest, BurstResult } from './streamClient.ts';
 
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 500);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const TOKENS = 40;
 const GAP_MS = 5;
 const BUDGET_P95_MS = 1000;
@@ -61,7 +63,7 @@ try {
   );
   await db.close();
   console.log(
-    `\n${CONCURRENT} concurrent streams, local stack on PostgreSQL 15; client, upstream and stack in separate processes (${TOKENS} tokens × ${GAP_MS} ms):`,
+    `\n${CONCURRENT} concurrent streams, local stack on PostgreSQL 15 in ${WORKERS} serving process(es); client, upstream and stack in separate processes (${TOKENS} tokens × ${GAP_MS} ms):`,
   );
   console.log('| measure | straight from upstream | through POST /chat |');
   console.log('| --- | --- | --- |');
@@ -119,7 +121,7 @@ async function treeCpuMs(pid: number): Promise<number> {
   return ticks * 10;
 }
 
-/** Runs packages/local's main.ts against the cluster, as `DATABASE_URL=… pnpm start` would. */
+/** Runs packages/local's main.ts against the cluster, as `DATABASE_URL=… pnpm start --workers <n>` would. */
 async function startStack(
   port: number,
 ): Promise<{ secretKey: string; output(): string; cpuMs(): Promise<number>; stop(): Promise<void> }> {
@@ -134,6 +136,7 @@ async function startStack(
       'src/main.ts',
       '--port',
       String(port),
+      ...(WORKERS > 1 ? ['--workers', String(WORKERS)] : []),
     ],
     {
       cwd: fileURLToPath(new URL('../../packages/local/', import.meta.url)),

@@ -40,6 +40,9 @@ export async function startServingProcesses(
   settings: ServingSettings,
   count: number,
 ): Promise<ServingProcesses> {
+  // Each process accepts its own connections: handing every one over from the primary (node's round-robin default
+  // on Linux) cost ≈ 0.8 ms of CPU a chat stream in the bench (docs/benchmarks.md).
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./servingProcess.ts', import.meta.url)) });
   const fork = () => cluster.fork({ ...env, [SERVING_SETTINGS]: JSON.stringify(settings) });
   let stopping = false;
