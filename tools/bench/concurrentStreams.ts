@@ -7,6 +7,7 @@
 // 2: this machine's cores), BENCH_PROFILE=<dir> writes V8 CPU profiles of the stack's processes.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createPostgresDatabase } from '../../supabase/functions/_shared/db/postgres.ts';
@@ -31,7 +32,7 @@ const { url: upstreamUrl } = await reply<{ url: string }>(modelProcess);
 const client = fork(here('./streamClient.ts'), [], { execArgv: tsx });
 
 const cluster = await startPostgresCluster();
-const port = 40000 + Math.floor(Math.random() * 10000);
+const port = await freePort();
 const stack = await startStack(port);
 
 const ms = (n: number) => `${n.toFixed(0)} ms`;
@@ -92,6 +93,18 @@ try {
   await cluster.stop();
 }
 process.exit(exitCode);
+
+/**
+ * A port nothing listens on now, the kernel's pick (a random one in 40000–49999 lies in the range the kernel hands
+ * out to outgoing connections, and was taken now and then).
+ */
+async function freePort(): Promise<number> {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const { port } = holder.address() as AddressInfo;
+  await new Promise((resolve) => holder.close(resolve));
+  return port;
+}
 
 /** The next message `child` sends (IPC); fails if it exits first. */
 function reply<T>(child: ChildProcess): Promise<T> {
