@@ -3,6 +3,7 @@
 // where the bot waits for its continue — accepted only on the account's own host, since the account's access
 // token goes with it.
 import * as z from 'zod/mini';
+import { sanitizeText } from '../../chat/replyText.ts';
 import { ApiError } from '../../http/errors.ts';
 import type { KommoConfig } from '../config.ts';
 import { accountUrl } from '../tokens.ts';
@@ -31,12 +32,16 @@ export const salesbotRequest = z.object({
 });
 export type SalesbotRequest = z.output<typeof salesbotRequest>;
 
-/** `value` without NUL characters: PostgreSQL text and jsonb cannot hold them, and no person wrote them. */
-export function withoutNul<T>(value: T): T {
-  if (typeof value === 'string') return value.replaceAll('\u0000', '') as T;
-  if (Array.isArray(value)) return value.map(withoutNul) as T;
+/**
+ * `value` with NUL characters and lone surrogates removed, keys included: PostgreSQL text and jsonb cannot hold
+ * the first, UTF-8 cannot encode the second (a messenger cutting an emoji in half sends one), and no person
+ * wrote either. The customer's message is kept rather than refused: Kommo does not show a refusal to anyone.
+ */
+export function storableData<T>(value: T): T {
+  if (typeof value === 'string') return sanitizeText(value) as T;
+  if (Array.isArray(value)) return value.map(storableData) as T;
   if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [sanitizeText(k), storableData(v)])) as T;
   return value;
 }
 
