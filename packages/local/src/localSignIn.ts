@@ -3,6 +3,7 @@
 // an invitation or create another organisation on the local stack (docs/local-development.md). `pnpm start`
 // also prints a one-time console link: a single-use code, short-lived, that this route exchanges for a session.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { isStorableText } from '@closer/contract';
 import { jwtConfigFromEnv } from '@closer/functions/_shared/auth/jwt.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
@@ -55,23 +56,24 @@ type SignInRequest = { email: string; expiresIn: number } | { code: string; expi
  * neither.
  */
 function signInRequest(body: unknown): SignInRequest | null {
-  const {
-    email,
-    code,
-    expiresIn = 3600,
-  } = (body ?? {}) as {
-    email?: unknown;
-    code?: unknown;
-    expiresIn?: unknown;
-  };
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
+  // Unknown keys are refused as every API route refuses them: a typo must not be silently dropped.
+  if (Object.keys(body).some((key) => !SIGN_IN_KEYS.has(key))) return null;
+  const { email, code, expiresIn = 3600 } = body as { email?: unknown; code?: unknown; expiresIn?: unknown };
   if (!Number.isInteger(expiresIn) || (expiresIn as number) < 60 || (expiresIn as number) > MAX_EXPIRES_IN)
     return null;
   if (code !== undefined && email !== undefined) return null;
-  if (typeof code === 'string' && email === undefined && code.length > 0 && code.length <= 100)
-    return { code, expiresIn: expiresIn as number };
-  if (typeof email !== 'string' || email.length > 320 || !EMAIL.test(email.trim())) return null;
+  if (isText(code, 100) && email === undefined) return { code, expiresIn: expiresIn as number };
+  // NUL or a lone surrogate in the address would fail in Postgres (500) or be stored other than signed.
+  if (!isText(email, 320) || !EMAIL.test(email.trim())) return null;
   return { email, expiresIn: expiresIn as number };
 }
+
+const SIGN_IN_KEYS = new Set(['email', 'code', 'expiresIn']);
+
+/** A non-empty string of at most `max` characters that the database can store as it is. */
+const isText = (value: unknown, max: number): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= max && isStorableText(value);
 
 export interface LocalSession {
   accessToken: string;

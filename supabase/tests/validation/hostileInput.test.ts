@@ -348,6 +348,14 @@ describe.each(drivers)('hostile input on %s', (driver) => {
       expectRefused(await asA('GET', '/agents/a/b/c/d'), 404, 'not_found');
       expectRefused(await asA('GET', '/nothing'), 404, 'not_found');
     });
+
+    it('answers a path with a trailing slash 404, never a 405 whose Allow names the method refused', async () => {
+      for (const path of ['/agents/', `/agents/${a.agentId}/`, '/health/']) {
+        const response = await asA('GET', path);
+        expectRefused(response, 404, 'not_found');
+        expect(response.headers.get('allow')).toBeNull();
+      }
+    });
   });
 });
 
