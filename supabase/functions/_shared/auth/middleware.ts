@@ -2,6 +2,7 @@
 
 import { VISITOR_TOKEN_HEADER } from '@closer/contract';
 import type { Context, MiddlewareHandler } from 'hono';
+import { clipText } from '../clipText.ts';
 import { sha256Hex } from '../crypto.ts';
 import { type TenantClaims, withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
@@ -182,7 +183,7 @@ function originRefusal(
       'from a web page whose origin is allowed, or use a secret key from a server.'
     );
   }
-  const shown = origin.slice(0, 200);
+  const shown = clipText(origin, 200);
   if (agent.allowedOrigins.length === 0)
     return `Origin ${shown} is not in this agent's allowed origins: it allows none yet. ${howTo(shown)}`;
   return `Origin ${shown} is not in this agent's allowed origins. ${howTo(shown)}`;

@@ -1,6 +1,7 @@
 // The organisation's booking connection in Postgres: the API key sealed with CLOSER_ENCRYPTION_KEY (bound to the
 // row's id), checked against the provider before it is stored, and opened only on the server to book.
 import type { BookingConnection, BookingConnectionInput, BookingEventType } from '@closer/contract';
+import { clipText } from '../clipText.ts';
 import type { Queryable, Row } from '../db/types.ts';
 import type { Env } from '../env.ts';
 import { ApiError, notFound } from '../http/errors.ts';
@@ -116,7 +117,7 @@ export async function saveConnection(
       sealed,
       input.apiKey.slice(-4),
       input.eventTypeId,
-      chosen.title.slice(0, 300) || null,
+      clipText(chosen.title, 300) || null,
       chosen.lengthInMinutes > 0 && chosen.lengthInMinutes <= 1440 ? chosen.lengthInMinutes : null,
       apiUrl,
       input.bookerUrl ?? CALCOM_BOOKER_URL,

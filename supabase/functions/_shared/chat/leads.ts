@@ -1,5 +1,6 @@
 // Leads captured in chat: the capture_lead tool, and the one upsert both the tool and the form use.
 import { type Lead, type LeadFields, leadFields, leadFieldsObject } from '@closer/contract';
+import { clipText } from '../clipText.ts';
 import type { Queryable } from '../db/types.ts';
 import { publishLeadEvent } from '../events/leads.ts';
 import { queueLeadSync } from '../kommo/leadQueue.ts';
@@ -33,7 +34,7 @@ const MAX_ARGUMENT_CHARS = 16_384;
  * objects written back to back, merged; the longest tail that parses (the last cumulative piece).
  */
 export function parseToolArguments(text: string): Record<string, unknown> | null {
-  const json = text.trim().slice(0, MAX_ARGUMENT_CHARS) || '{}';
+  const json = clipText(text.trim(), MAX_ARGUMENT_CHARS) || '{}';
   const whole = parseObject(json);
   if (whole) return whole;
   const pieces = splitObjects(json);
@@ -101,7 +102,7 @@ export function leadFieldsFromToolArguments(json: string): ToolLeadFields {
   const kept: Record<string, unknown> = {};
   const refused: RefusedLeadField[] = [];
   for (const [key, value] of Object.entries(raw)) {
-    const refuse = (reason: string) => refused.push({ field: key.slice(0, 40), reason });
+    const refuse = (reason: string) => refused.push({ field: clipText(key, 40), reason });
     if (!Object.hasOwn(leadFieldsObject.shape, key)) refuse('not a field this tool takes');
     else if (value === '' || value === null) refuse('empty');
     else {

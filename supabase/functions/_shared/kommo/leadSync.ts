@@ -7,6 +7,7 @@
 import type { QualificationPlan } from '@closer/contract';
 import { type RepeatedJob, runEvery } from '../background.ts';
 import { sweepOldWindows } from '../chat/rateLimit.ts';
+import { clipText } from '../clipText.ts';
 import { sha256Hex } from '../crypto.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable, Row } from '../db/types.ts';
@@ -240,7 +241,7 @@ async function failed(
     (status !== undefined && status >= 400 && status < 500 && status !== 429) ||
     (error as { code?: string }).code === 'conflict' ||
     (job.attempts >= MAX_ATTEMPTS && !(error instanceof AwaitingKommo));
-  const message = String((error as Error).message ?? error).slice(0, 500);
+  const message = clipText(String((error as Error).message ?? error), 500);
   try {
     if (permanent) {
       return await finish(tenant, job, { status: 'failed', payload, error: message }, (tx) =>

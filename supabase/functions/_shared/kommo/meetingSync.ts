@@ -2,6 +2,7 @@
 // lead is in Kommo, a note with the meeting's details and a Meeting task due at its start, each exactly once.
 // A note or task sent without an answer is looked for in Kommo (by its marker) before it is sent again.
 import type { LeadMeeting } from '@closer/contract';
+import { clipText } from '../clipText.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { type ClaimedJob, finishJob, type JobOutcome, LeaseLostError, saveProgress } from '../outbox/jobs.ts';
@@ -90,7 +91,7 @@ export async function runMeetingJob(
     const permanent =
       (status !== undefined && status >= 400 && status < 500 && status !== 429) ||
       job.attempts >= MAX_ATTEMPTS;
-    const message = String((error as Error).message ?? error).slice(0, 500);
+    const message = clipText(String((error as Error).message ?? error), 500);
     try {
       return await end({
         status: permanent ? 'failed' : 'pending',

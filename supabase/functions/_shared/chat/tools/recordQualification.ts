@@ -1,5 +1,7 @@
 // record_qualification: the model saves what the visitor said about the agent's qualification criteria (budget,
 // authority, need, timeline, custom questions); the lead's score follows from the agent's plan.
+
+import { clipText } from '../../clipText.ts';
 import { withTenant } from '../../db/tenant.ts';
 import type { LlmTool } from '../../llm/types.ts';
 import { valueFromTool } from '../../qualification/answers.ts';
@@ -72,7 +74,7 @@ export const recordQualificationTool: ChatTool = {
           const value = criterion ? valueFromTool(criterion, raw) : null;
           if (value === null)
             refused.push(
-              `${String(key).slice(0, 40)} (${criterion ? `not a ${criterion.type} answer` : 'no such item'})`,
+              `${clipText(String(key), 40)} (${criterion ? `not a ${criterion.type} answer` : 'no such item'})`,
             );
           else kept[key] = value;
         }

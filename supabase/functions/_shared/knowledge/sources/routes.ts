@@ -18,6 +18,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type * as z from 'zod/mini';
 import { tenant } from '../../auth/middleware.ts';
 import { requireRoom } from '../../billing/usage.ts';
+import { clipText } from '../../clipText.ts';
 import type { Queryable } from '../../db/types.ts';
 import type { AppEnv, FunctionApp } from '../../http/app.ts';
 import { ApiError } from '../../http/errors.ts';
@@ -360,7 +361,7 @@ export function checkFile(bytes: Uint8Array, name: string, declaredType: string 
       details: [{ path: ['file'], message: 'is empty' }],
     });
   }
-  const fileName = (name || 'upload').replace(/[\0/\\]/g, '_').slice(0, 200);
+  const fileName = clipText((name || 'upload').replace(/[\0/\\]/g, '_'), 200);
   const mediaType = mediaTypeOf(fileName, declaredType ?? '', bytes);
   if (!mediaType) {
     throw new ApiError(

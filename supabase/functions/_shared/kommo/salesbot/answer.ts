@@ -7,6 +7,7 @@ import type { Agent } from '@closer/contract';
 import { meterReply } from '../../billing/usage.ts';
 import { type ChatTimings, prepareTurn, streamReply } from '../../chat/engine.ts';
 import { claimModelReply, type OrgCeilings } from '../../chat/modelCeilings.ts';
+import { clipText } from '../../clipText.ts';
 import { type TenantClaims, withTenant } from '../../db/tenant.ts';
 import type { Database } from '../../db/types.ts';
 import type { Env } from '../../env.ts';
@@ -78,7 +79,7 @@ export async function answerDelivery(
     const sent = await sendContinue(deps, delivery, body, requestId);
     if (sent !== 'sent') outcome = sent;
   } catch (failure) {
-    error = String((failure as Error)?.message ?? failure).slice(0, 500);
+    error = clipText(String((failure as Error)?.message ?? failure), 500);
     logFailure(failure, { where: 'kommo salesbot', requestId, eventId: delivery.eventId });
     // The bot must not wait for ever (the database failed, the agent was deleted): a holding message, once.
     if (!continued) {

@@ -1,0 +1,80 @@
+// Text cut to a length is never cut inside a character. `slice(0, n)` at an emoji kept half of its surrogate
+// pair; JSON escapes the half as `\ud83d` and PostgreSQL's jsonb refuses it, so honest input failed with 422 "A
+// value is not acceptable": a visitor's long answer to a qualification question (no reply at all), a file whose
+// long name has an emoji at the cut. On both drivers, and the cut itself.
+import { clipText } from '@closer/functions/_shared/clipText.ts';
+import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, createApi } from '../helpers/api.ts';
+import { drivers, migratedDatabase } from '../helpers/databases.ts';
+import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
+
+const EMOJI_AT_500 = `${'a'.repeat(499)}😀 and then some more words`;
+
+describe('clipText', () => {
+  it('cuts by code units but leaves out a character that does not fit whole', () => {
+    expect(clipText('abc😀', 4)).toBe('abc');
+    expect(clipText('abc😀', 5)).toBe('abc😀');
+    expect(clipText('abcdef', 3)).toBe('abc');
+    expect(clipText('😀😀', 1)).toBe('');
+    expect(clipText('short', 100)).toBe('short');
+    expect(clipText('abc', 0)).toBe('');
+  });
+});
+
+describe.each(drivers)('text cut to a length on %s', (driver) => {
+  let db: Database;
+  let api: Api;
+  let t: TenantFixture;
+
+  beforeAll(async () => {
+    db = await migratedDatabase(driver);
+    api = createApi(db, { CLOSER_UPLOADS_DIR: `/tmp/closer-clipped-text-${driver}-${process.pid}` });
+    t = await createTenant(db, 'Acme', { allowedOrigins: ['*'] });
+  });
+  afterAll(async () => db?.close());
+
+  it('takes a long answer with an emoji at the cut to a qualification question (was 422, no reply)', async () => {
+    const plan = await api.as(t.secretKey)('PUT', `/agents/${t.agentId}/qualification`, {
+      enabled: true,
+      criteria: [{ key: 'need', question: 'What would you like to solve?', type: 'text', weight: 1 }],
+    });
+    expect(plan.status).toBe(200);
+    const visitor = api.as(t.publishableKey, { origin: 'https://shop.example' });
+    const first = await visitor<{
+      conversationId: string;
+      visitorToken: string;
+      message: { content: string };
+    }>('POST', '/chat', { agentId: t.agentId, message: 'Hello there' });
+    expect(first.body.message.content).toContain('What would you like to solve?');
+    const second = await visitor(
+      'POST',
+      '/chat',
+      { agentId: t.agentId, conversationId: first.body.conversationId, message: EMOJI_AT_500 },
+      { 'x-visitor-token': first.body.visitorToken },
+    );
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    const [state] = await db.query<{ answers: Record<string, { value: string }> }>(
+      'select answers from public.qualifications where conversation_id = $1',
+      [first.body.conversationId],
+    );
+    expect(state?.answers.need?.value).toBe('a'.repeat(499));
+  });
+
+  it('stores a file whose long name has an emoji at the cut (was 422)', async () => {
+    const form = new FormData();
+    form.set(
+      'file',
+      new File(['Opening hours: nine to five'], `${'a'.repeat(199)}😀.txt`, { type: 'text/plain' }),
+    );
+    const response = await api.fetch(`/agents/${t.agentId}/sources`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.secretKey}` },
+      body: form,
+    });
+    const body = (await response.json()) as { name: string; settings: { fileName: string } };
+    expect(response.status, JSON.stringify(body)).toBe(201);
+    expect(body.name).toBe('a'.repeat(199));
+    expect(body.settings.fileName).toBe('a'.repeat(199));
+  });
+});
