@@ -4,6 +4,7 @@
 // long name has an emoji at the cut. On both drivers, and the cut itself.
 import { clipText } from '@closer/functions/_shared/clipText.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { RESPONSE_EXCERPT_CHARS, sendWebhook } from '@closer/functions/_shared/webhooks/destination.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
 import { drivers, migratedDatabase } from '../helpers/databases.ts';
@@ -19,6 +20,18 @@ describe('clipText', () => {
     expect(clipText('😀😀', 1)).toBe('');
     expect(clipText('short', 100)).toBe('short');
     expect(clipText('abc', 0)).toBe('');
+  });
+
+  it("keeps whole characters of a webhook endpoint's answer in the delivery log's excerpt", async () => {
+    const answer = `${'a'.repeat(RESPONSE_EXCERPT_CHARS - 1)}😀 and the rest\u0000`;
+    const sent = await sendWebhook('https://hooks.example/closer', {}, '{}', {
+      fetch: async () => new Response(answer, { status: 500 }),
+      resolve: async () => ['203.0.113.7'],
+      allowPrivate: true,
+      timeoutMs: 1000,
+    });
+    expect(sent.statusCode).toBe(500);
+    expect(sent.responseExcerpt).toBe('a'.repeat(RESPONSE_EXCERPT_CHARS - 1));
   });
 });
 

@@ -4,6 +4,7 @@
 // done, a retry after the backoff, or — when the schedule is used up and the endpoint has not succeeded since
 // the event — the end of the delivery and the endpoint disabled with the reason.
 import { type RepeatedJob, runEvery } from '../background.ts';
+import { clipText } from '../clipText.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
@@ -100,7 +101,7 @@ type Outcome = keyof WebhookWorkerReport;
 async function giveUp(tx: Queryable, delivery: LoadedDelivery, error: string, disable: boolean) {
   await tx.query(
     `update public.webhook_deliveries set status = 'failed', next_attempt_at = null, last_error = $2 where id = $1`,
-    [delivery.id, error.slice(0, 2000)],
+    [delivery.id, clipText(error, 2000)],
   );
   if (!disable) return;
   await tx.query(
@@ -108,8 +109,8 @@ async function giveUp(tx: Queryable, delivery: LoadedDelivery, error: string, di
      where id = $1 and enabled and (last_success_at is null or last_success_at < $3)`,
     [
       delivery.endpointId,
-      `Disabled automatically: every attempt failed since ${delivery.createdAt.toISOString()} (last: ${error})`.slice(
-        0,
+      clipText(
+        `Disabled automatically: every attempt failed since ${delivery.createdAt.toISOString()} (last: ${error})`,
         2000,
       ),
       delivery.createdAt,
