@@ -2,8 +2,10 @@
 // pair; JSON escapes the half as `\ud83d` and PostgreSQL's jsonb refuses it, so honest input failed with 422 "A
 // value is not acceptable": a visitor's long answer to a qualification question (no reply at all), a file whose
 // long name has an emoji at the cut. On both drivers, and the cut itself.
+import { isStorableText } from '@closer/contract';
 import { clipText } from '@closer/functions/_shared/clipText.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { parts } from '@closer/functions/_shared/knowledge/extract/sections.ts';
 import { RESPONSE_EXCERPT_CHARS, sendWebhook } from '@closer/functions/_shared/webhooks/destination.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
@@ -20,6 +22,14 @@ describe('clipText', () => {
     expect(clipText('😀😀', 1)).toBe('');
     expect(clipText('short', 100)).toBe('short');
     expect(clipText('abc', 0)).toBe('');
+  });
+
+  it('splits a long section without a paragraph break between characters, never inside an emoji', () => {
+    const section = `x${'😀'.repeat(60_000)}`;
+    const split = parts(section);
+    expect(split.length).toBeGreaterThan(1);
+    expect(split.join('')).toBe(section);
+    for (const part of split) expect(isStorableText(part)).toBe(true);
   });
 
   it("keeps whole characters of a webhook endpoint's answer in the delivery log's excerpt", async () => {

@@ -4,6 +4,7 @@
 // in batches, each batch written under the job's lease, until nothing is stale or its time is up (then it
 // continues at once in the next run). Failures are retried with backoff (Retry-After honoured); refusals fail it.
 import { type RepeatedJob, runEvery } from '../background.ts';
+import { clipText } from '../clipText.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
@@ -233,7 +234,7 @@ async function failed(
 ): Promise<'done' | 'pending' | 'failed' | 'lost'> {
   if (error instanceof LeaseLostError) return lost(job, error);
   const retryable = !(error instanceof EmbeddingError) || error.retryable;
-  const message = String((error as Error)?.message ?? error).slice(0, 500);
+  const message = clipText(String((error as Error)?.message ?? error), 500);
   logFailure(error, { level: retryable ? 'warn' : 'error', where: 'embedding worker', job: job.id });
   try {
     if (!retryable || job.attempts >= EMBEDDING_MAX_ATTEMPTS) {
