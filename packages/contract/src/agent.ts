@@ -142,13 +142,15 @@ const agentHandoffShape = {
   whenUnanswered: z._default(z.enum(['resume', 'silent']), 'resume'),
   /**
    * Hand the conversation to a person as soon as the visitor's contact details are first saved (the lead form,
-   * the model's capture_lead, a booking). Acts only with `enabled`. @default false
+   * the model's capture_lead, a booking). Acts only with `enabled`; neither rule asks while a person is asked for
+   * or holds the conversation, nor after its last request went unanswered (until the visitor asks again).
+   * @default false
    */
   afterLeadCaptured: z._default(z.boolean(), false),
   /**
    * Hand the conversation to a person at the Nth reply in a row (1–20) for which retrieval found no relevant
    * knowledge (no passage, no objection answer; greetings and thanks do not count, nor break the run). null: never.
-   * Acts only with `enabled`. @default null
+   * Acts only with `enabled`, and as `afterLeadCaptured` says. @default null
    */
   afterUnansweredReplies: z._default(z.nullable(int(1, 20)), null),
 };

@@ -75,8 +75,9 @@ export function createWorkerApp(runtime: Runtime, fetcher: typeof fetch = fetch)
   });
   app.post('/handoffs', handoffs, async (c) => {
     checkSecret(c.req.header('authorization'));
-    const budgetMs = Math.max(1000, Number(runtime.env.CLOSER_JOB_LEASE_MS) || 120_000);
-    return c.json(await runPickupTimeouts({ db: runtime.db }, { budgetMs }));
+    // Well within pg_cron's 15 s between runs and an edge function's wall clock; what is left, the next run tells.
+    const lease = Math.max(1000, Number(runtime.env.CLOSER_JOB_LEASE_MS) || 120_000);
+    return c.json(await runPickupTimeouts({ db: runtime.db }, { budgetMs: Math.min(10_000, lease / 2) }));
   });
   return app;
 }

@@ -31,14 +31,14 @@ afterAll(async () => {
   await db?.close();
 });
 
-/** `count` conversations whose request for a person has waited ten minutes. */
-async function waiting(count: number): Promise<string[]> {
+/** `count` conversations whose request for a person has waited `minutes` (ten by default). */
+async function waiting(count: number, minutes = 10): Promise<string[]> {
   const rows = await db.query<{ id: string }>(
     `insert into conversations (org_id, agent_id, visitor_token_hash, status, handoff_reason, handoff_requested_at)
      select $1, $2, encode(sha256(gen_random_uuid()::text::bytea), 'hex'), 'handoff_requested', 'the visitor asked for a person',
-       now() - interval '10 minutes'
+       now() - make_interval(mins => $4)
      from generate_series(1, $3) returning id`,
-    [t.orgId, t.agentId, count],
+    [t.orgId, t.agentId, count, minutes],
   );
   return rows.map((r) => r.id);
 }
@@ -64,7 +64,7 @@ it('tells every visitor exactly once with two workers on two pools at once', asy
     const total: PickupReport = { told: 0, resumed: 0 };
     for (let round = 0; round < 20; round++) {
       // Small batches, so both workers go through the same conversations at the same time.
-      const report = await runPickupTimeouts({ db: pool }, { max: 3 });
+      const report = await runPickupTimeouts({ db: pool }, { batchSize: 3 });
       total.told += report.told;
       if (report.told === 0) break;
     }
@@ -126,4 +126,29 @@ it('never tells a visitor after an operator’s claim when both race', async () 
   expect(order.filter((r) => r.status !== 'human' || r.claimed === null)).toEqual([]);
   expect(order.filter((r) => r.told !== null && BigInt(r.told) > BigInt(r.claimed))).toEqual([]);
   expect((await toldCount(ids)).filter((r) => r.told > 1)).toEqual([]);
+});
+
+it('goes past the oldest conversations while others hold their rows, and tells them once released', async () => {
+  const held = await waiting(20, 30);
+  const ids = await waiting(45);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let locked!: () => void;
+  const holding = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  // Another worker (or claims) holds the 20 oldest rows, its transaction open, while this one runs.
+  const other = withTenant(pools[0]!, { role: 'authenticated', org_id: t.orgId }, async (tx) => {
+    await tx.query('select id from conversations where id = any($1::uuid[]) for update', [held]);
+    locked();
+    await gate;
+  });
+  await holding;
+  expect(await runPickupTimeouts({ db: pools[1]! })).toEqual({ told: 45, resumed: 0 });
+  release();
+  await other;
+  expect(await runPickupTimeouts({ db: pools[1]! })).toEqual({ told: 20, resumed: 0 });
+  expect((await toldCount([...held, ...ids])).filter((r) => r.told !== 1 || r.events !== 1)).toEqual([]);
 });

@@ -3,6 +3,7 @@
 // model's capture_lead). Offline responder and a stand-in OpenRouter, both database drivers.
 import type { Agent, AgentHandoff, ChatReply, ConversationWithMessages } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { runPickupTimeouts } from '@closer/functions/_shared/handoff/pickup.ts';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Api, type Caller, createApi, issuePaths } from '../helpers/api.ts';
@@ -240,5 +241,62 @@ describe.each(drivers)('the agent’s handoff rules on %s', (driver) => {
     const system = (upstream.requests[0]!.body.messages as { role: string; content: string }[])[0];
     expect(system?.role).toBe('system');
     expect(system?.content).toMatch(/A person from the team has been asked to join this chat/);
+  });
+  it('asks for nobody again once the last request went unanswered; the visitor’s own request still does', async () => {
+    for (const whenUnanswered of ['resume', 'silent'] as const) {
+      await useSettings({
+        enabled: true,
+        afterLeadCaptured: true,
+        afterUnansweredReplies: 1,
+        pickupTimeoutSeconds: 30,
+        whenUnanswered,
+      });
+      const v = visitor();
+      expect((await v.say('Can I talk to a human?')).conversation.status).toBe('handoff_requested');
+      await db.query(
+        `update conversations set handoff_requested_at = now() - interval '1 minute' where id = $1`,
+        [v.id],
+      );
+      await runPickupTimeouts({ db });
+      const told = await server<ConversationWithMessages>('GET', `/conversations/${v.id}`);
+      expect(told.body.messages.filter((m) => m.finishReason === 'handoff_unanswered')).toHaveLength(1);
+      const stateEvents = () =>
+        db.query<{ status: string }>(
+          `select data ->> 'status' as status from conversation_events
+           where conversation_id = $1 and type = 'state' order by id`,
+          [v.id],
+        );
+      const before = await stateEvents();
+
+      // The visitor leaves their number through the offered lead form: a lead, and nobody asked or told again.
+      const saved = await v.as()('POST', '/chat/lead', {
+        conversationId: v.id,
+        fields: { name: 'Ann', phone: '+49 30 1234567' },
+      });
+      expect(saved.status).toBe(201);
+      const after = await server<ConversationWithMessages>('GET', `/conversations/${v.id}`);
+      expect(after.body.status).toBe(whenUnanswered === 'resume' ? 'active' : 'handoff_requested');
+      expect(after.body.handoff?.reason ?? null).toBe(
+        whenUnanswered === 'resume' ? null : 'the visitor asked for a person',
+      );
+      expect(await stateEvents()).toEqual(before);
+      if (whenUnanswered === 'silent') continue;
+
+      // Nor does a reply without knowledge; the agent answers as usual.
+      const gap = await v.say('Do you repair boats?');
+      expect(gap.reply.message.content).toMatch(/couldn't find that/);
+      expect(gap.conversation.status).toBe('active');
+      expect(await stateEvents()).toEqual(before);
+
+      // The visitor asking again is a new request, timed again.
+      const again = await v.say('Can I talk to a human?');
+      expect(again.conversation.status).toBe('handoff_requested');
+      expect(again.conversation.handoff?.reason).toBe('the visitor asked for a person');
+      const [row] = await db.query<{ unanswered: string | null }>(
+        'select handoff_unanswered_at as unanswered from conversations where id = $1',
+        [v.id],
+      );
+      expect(row?.unanswered).toBeNull();
+    }
   });
 });

@@ -13,6 +13,7 @@ import { qualificationMessages } from '../pages/qualification/messages.ts';
 import { scriptsMessages } from '../pages/scripts/messages.ts';
 import { bookingMessages } from '../pages/settings/bookingMessages.ts';
 import { kommoChatMessages } from '../pages/settings/kommoChatMessages.ts';
+import { kommoHandoffTaskMessages } from '../pages/settings/kommoHandoffTaskMessages.ts';
 import { settingsMessages } from '../pages/settings/messages.ts';
 import { signInMessages } from '../pages/signIn/messages.ts';
 import { webhooksMessages } from '../pages/webhooks/messages.ts';
@@ -39,6 +40,7 @@ const areas = [
   kommoChatMessages,
   conversationsLiveMessages,
   handoffSettingsMessages,
+  kommoHandoffTaskMessages,
 ] as const;
 
 type Area = (typeof areas)[number];

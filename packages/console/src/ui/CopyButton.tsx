@@ -2,7 +2,16 @@
 import { t } from '../i18n/messages.ts';
 import { toast } from './Toast.tsx';
 
-export function CopyButton({ text, label }: { text: string; label?: string }) {
+/** `autofocus`: focused when its dialog opens (the dialog's main action). */
+export function CopyButton({
+  text,
+  label,
+  autofocus,
+}: {
+  text: string;
+  label?: string;
+  autofocus?: boolean;
+}) {
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(text);
@@ -12,7 +21,7 @@ export function CopyButton({ text, label }: { text: string; label?: string }) {
     }
   };
   return (
-    <button type="button" class="button" onClick={copy}>
+    <button type="button" class="button" onClick={copy} autofocus={autofocus}>
       {label ?? t('copy.action')}
     </button>
   );

@@ -30,6 +30,8 @@ describe('settings', () => {
     await page.getByRole('button', { name: 'Create key' }).click();
     const secret = (await page.getByTestId('new-secret-key').textContent())!;
     expect(secret).toMatch(/^sk_/);
+    // The Copy button has the focus: a keyboard user copies the secret with one key.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Copy');
     expect((await api(secret, '/agents')).status).toBe(200);
     await page.getByRole('button', { name: 'I have stored it' }).click();
 

@@ -49,6 +49,7 @@ it('adds an endpoint with its secret shown once, shows the signed deliveries, re
   await page.getByRole('button', { name: 'Add endpoint' }).click();
   const secret = (await page.getByTestId('webhook-secret').textContent())!;
   expect(secret).toMatch(/^whsec_/);
+  await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Copy');
   await page.getByRole('button', { name: 'I have stored it' }).click();
   const row = page.getByRole('row', { name: /n8n flow/ });
   await row.waitFor();
@@ -101,6 +102,7 @@ it('adds an endpoint with its secret shown once, shows the signed deliveries, re
   const rotated = (await page.getByTestId('webhook-secret').textContent())!;
   expect(rotated).toMatch(/^whsec_/);
   expect(rotated).not.toBe(secret);
+  await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Copy');
   await page.getByRole('button', { name: 'I have stored it' }).click();
   await row.getByText(/Previous secret signs until/).waitFor();
   expect(problems).toEqual([]);

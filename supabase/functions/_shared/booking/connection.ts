@@ -3,9 +3,8 @@
 import type { BookingConnection, BookingConnectionInput, BookingEventType } from '@closer/contract';
 import { clipText } from '../clipText.ts';
 import type { Queryable, Row } from '../db/types.ts';
-import type { Env } from '../env.ts';
+import { type Env, millisecondsFrom } from '../env.ts';
 import { ApiError, notFound } from '../http/errors.ts';
-import { millisecondsFrom } from '../kommo/config.ts';
 import { iso } from '../resources/time.ts';
 import { encryptionKeyFrom } from '../secrets/encryptionKey.ts';
 import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';

@@ -32,13 +32,23 @@ const DUE = `c.status = 'handoff_requested' and c.handoff_unanswered_at is null
   and jsonb_typeof(a.handoff -> 'pickupTimeoutSeconds') = 'number'
   and c.handoff_requested_at <= now() - make_interval(secs => (a.handoff ->> 'pickupTimeoutSeconds')::float8)`;
 
-/** Due conversations of every organisation, oldest request first (the worker's own connection, no tenant). */
-async function dueConversations(db: Database, limit: number) {
-  return db.query<{ id: string; org_id: string }>(
-    `select c.id, c.org_id from public.conversations c
+/** Where a run has got to in the due conversations: the last one it read (its request time as the database wrote it). */
+interface Cursor {
+  requestedAt: string;
+  id: string;
+}
+
+/**
+ * Due conversations of every organisation after `after`, oldest request first (the worker's own connection, no
+ * tenant). Read past the cursor, so conversations skipped or failed earlier in the run do not come back in it.
+ */
+async function dueConversations(db: Database, after: Cursor | null, limit: number) {
+  return db.query<{ id: string; org_id: string; requested_at: string }>(
+    `select c.id, c.org_id, c.handoff_requested_at::text as requested_at from public.conversations c
      join public.agents a on a.id = c.agent_id and a.org_id = c.org_id
-     where ${DUE} order by c.handoff_requested_at limit $1`,
-    [limit],
+     where ${DUE} and ($2::timestamptz is null or (c.handoff_requested_at, c.id) > ($2::timestamptz, $3::uuid))
+     order by c.handoff_requested_at, c.id limit $1`,
+    [limit, after?.requestedAt ?? null, after?.id ?? null],
   );
 }
 
@@ -88,45 +98,55 @@ async function tellVisitor(tx: Queryable, conversationId: string): Promise<'told
   return 'resumed';
 }
 
+/** How a run reads due conversations (`batchSize`, default 20) and how long it may go on (`budgetMs`, default 10 s). */
+export interface PickupRunOptions {
+  batchSize?: number;
+  budgetMs?: number;
+}
+
 /**
- * Tells every visitor whose request for a person has waited past its agent's timeout, at most `max` of them,
- * until half of `budgetMs` has passed (an edge function's wall clock is limited). Any number of workers may run
- * at once: each visitor is told once.
+ * Tells every visitor whose request for a person has waited past its agent's timeout: reads the due conversations
+ * in batches, oldest request first, until none are left or `budgetMs` has passed (then the next run goes on).
+ * Any number of workers may run at once: each visitor is told once, and a conversation another worker (or a claim)
+ * holds right now is skipped, not waited for.
  */
 export async function runPickupTimeouts(
   deps: { db: Database },
-  options: { max?: number; budgetMs?: number } = {},
+  options: PickupRunOptions = {},
 ): Promise<PickupReport> {
-  const max = options.max ?? 200;
-  const budgetMs = options.budgetMs ?? 60_000;
+  const batchSize = options.batchSize ?? 20;
+  const deadline = Date.now() + (options.budgetMs ?? 10_000);
   const report: PickupReport = { told: 0, resumed: 0 };
-  const started = Date.now();
-  while (report.told < max && Date.now() - started < budgetMs / 2) {
-    const due = await dueConversations(deps.db, Math.min(20, max - report.told));
-    let progressed = false;
-    for (const { id, org_id } of due) {
-      const outcome = await withTenant(deps.db, { role: 'authenticated', org_id }, (tx) =>
-        tellVisitor(tx, id),
-      ).catch((failure: unknown) => {
-        // The database failed: the request stays due and the next run tells the visitor.
-        logFailure(failure, { where: 'handoff worker', conversationId: id });
-        return null;
-      });
-      if (!outcome) continue;
-      progressed = true;
-      report.told++;
+  let cursor: Cursor | null = null;
+  while (Date.now() < deadline) {
+    const due = await dueConversations(deps.db, cursor, batchSize);
+    for (const { id, org_id, requested_at } of due) {
+      if (Date.now() >= deadline) return report;
+      cursor = { requestedAt: requested_at, id };
+      const outcome = await tellVisitorOf(deps.db, org_id, id);
+      if (outcome) report.told++;
       if (outcome === 'resumed') report.resumed++;
     }
-    // Nothing left, or everything left is another worker's right now.
-    if (!progressed) break;
+    if (due.length < batchSize) break;
   }
   return report;
 }
 
+/** `tellVisitor` in the conversation's organisation; a failure is logged and leaves it due for the next run. */
+function tellVisitorOf(db: Database, orgId: string, conversationId: string) {
+  return withTenant(db, { role: 'authenticated', org_id: orgId }, (tx) =>
+    tellVisitor(tx, conversationId),
+  ).catch((failure: unknown) => {
+    logFailure(failure, { where: 'handoff worker', conversationId });
+    return null;
+  });
+}
+
 /**
- * Runs the handoff worker every `everyMs` in this process (the local stack): one run at a time, failures logged.
- * `stop()` resolves once a run in progress ends.
+ * Runs the handoff worker every `everyMs` in this process (the local stack): one run at a time, each within half
+ * the interval (at least a second), failures logged. `stop()` resolves once a run in progress ends.
  */
 export function startHandoffWorker(deps: { db: Database }, everyMs: number): RepeatedJob {
-  return runEvery(everyMs, 'handoff worker', () => runPickupTimeouts(deps));
+  const budgetMs = Math.max(1_000, everyMs / 2);
+  return runEvery(everyMs, 'handoff worker', () => runPickupTimeouts(deps, { budgetMs }));
 }

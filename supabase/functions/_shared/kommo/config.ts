@@ -1,5 +1,5 @@
 // The Kommo integration's settings, from the environment (`supabase secrets set …`).
-import type { Env } from '../env.ts';
+import { type Env, millisecondsFrom } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import { encryptionKeyFrom } from '../secrets/encryptionKey.ts';
 
@@ -18,17 +18,6 @@ export interface KommoConfig {
 
 /** Default of `KOMMO_REQUEST_TIMEOUT_MS`. */
 export const KOMMO_REQUEST_TIMEOUT_MS = 20_000;
-
-/** A duration setting in milliseconds; a value that is not a non-negative number is a 503 naming it. */
-export function millisecondsFrom(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) {
-    throw new ApiError('unavailable', `${name} must be a number of milliseconds, not ${JSON.stringify(raw)}`);
-  }
-  return value;
-}
 
 export function kommoConfigFromEnv(env: Env): KommoConfig {
   const missing = [

@@ -11,7 +11,7 @@ import { clipText } from '../clipText.ts';
 import { sha256Hex } from '../crypto.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable, Row } from '../db/types.ts';
-import type { Env } from '../env.ts';
+import { type Env, millisecondsFrom } from '../env.ts';
 import { publishLeadEvent } from '../events/leads.ts';
 import {
   type ClaimedJob,
@@ -24,7 +24,7 @@ import {
 import { planFromStored } from '../qualification/plan.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
-import { type KommoConfig, kommoConfigFromEnv, millisecondsFrom } from './config.ts';
+import { type KommoConfig, kommoConfigFromEnv } from './config.ts';
 import { settingsFromRow } from './connection.ts';
 import { HANDOFF_TASK_JOB } from './handoffQueue.ts';
 import { type HandoffTaskPayload, runHandoffTaskJob } from './handoffTask.ts';

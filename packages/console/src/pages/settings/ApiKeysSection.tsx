@@ -4,10 +4,10 @@ import { useState } from 'preact/hooks';
 import { api, currentOrgId } from '../../api.ts';
 import { formatDateTime } from '../../i18n/i18n.ts';
 import { t } from '../../i18n/messages.ts';
-import { CopyButton } from '../../ui/CopyButton.tsx';
-import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
+import { ConfirmDialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
 import { Field } from '../../ui/Field.tsx';
+import { SecretOnce } from '../../ui/SecretOnce.tsx';
 import { Empty, Loaded, useLoad } from '../../ui/states.tsx';
 import { Table } from '../../ui/Table.tsx';
 import { toast } from '../../ui/Toast.tsx';
@@ -82,18 +82,14 @@ export function ApiKeysSection() {
           }
         </Loaded>
       </div>
-      <Dialog open={created !== null} title={t('keys.createdTitle')} onClose={() => setCreated(null)}>
-        <p>{t('keys.createdWarning')}</p>
-        <pre data-testid="new-secret-key">
-          <code>{created?.secret}</code>
-        </pre>
-        <div class="actions">
-          <CopyButton text={created?.secret ?? ''} />
-          <button type="button" class="button button-primary" onClick={() => setCreated(null)}>
-            {t('keys.stored')}
-          </button>
-        </div>
-      </Dialog>
+      <SecretOnce
+        secret={created?.secret ?? null}
+        title={t('keys.createdTitle')}
+        warning={t('keys.createdWarning')}
+        storedLabel={t('keys.stored')}
+        testId="new-secret-key"
+        onClose={() => setCreated(null)}
+      />
       <ConfirmDialog
         open={revoking !== null}
         title={t('keys.revokeTitle')}

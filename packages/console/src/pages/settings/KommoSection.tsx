@@ -1,5 +1,5 @@
 // The Kommo CRM connection: connect through Kommo's OAuth popup, choose pipeline, stage, responsible user, tags
-// and field mapping, see the webhook and the last sync, disconnect.
+// and field mapping, the task for a request for a person, see the webhook and the last sync, disconnect.
 import type { KommoCatalog, KommoConnection, KommoSettingsUpdate } from '@closer/contract';
 import { ApiError } from '@closer/sdk';
 import { useEffect, useState } from 'preact/hooks';
@@ -13,6 +13,7 @@ import { errorMessage } from '../../ui/errors.ts';
 import { ErrorState, Loading, useLoad } from '../../ui/states.tsx';
 import { toast } from '../../ui/Toast.tsx';
 import { KommoChatSection } from './KommoChatSection.tsx';
+import { KommoHandoffTask } from './KommoHandoffTask.tsx';
 import { KommoMapping } from './KommoMapping.tsx';
 import { connectInPopup, type KommoOutcome, takeReturnOutcome } from './kommoPopup.ts';
 
@@ -166,18 +167,26 @@ function Mapping({ connection, onSaved }: { connection: KommoConnection; onSaved
     onSaved();
   };
   return (
-    <div class="card">
-      <h2>{t('kommo.mapping')}</h2>
-      {catalog.data ? (
-        <KommoMapping settings={connection.settings} catalog={catalog.data} onSave={save} />
-      ) : catalog.status === 'error' ? (
-        <ErrorState error={catalog.error} onRetry={catalog.reload} />
-      ) : (
-        <Loading />
+    <>
+      <div class="card">
+        <h2>{t('kommo.mapping')}</h2>
+        {catalog.data ? (
+          <KommoMapping settings={connection.settings} catalog={catalog.data} onSave={save} />
+        ) : catalog.status === 'error' ? (
+          <ErrorState error={catalog.error} onRetry={catalog.reload} />
+        ) : (
+          <Loading />
+        )}
+        <button type="button" class="button" disabled={syncing} onClick={() => void sync()}>
+          {syncing ? t('kommo.syncing') : t('kommo.sync')}
+        </button>
+      </div>
+      {catalog.data && (
+        <div class="card" data-testid="kommo-handoff-task">
+          <h2>{t('kommoTask.title')}</h2>
+          <KommoHandoffTask settings={connection.settings} users={catalog.data.users} onSave={save} />
+        </div>
       )}
-      <button type="button" class="button" disabled={syncing} onClick={() => void sync()}>
-        {syncing ? t('kommo.syncing') : t('kommo.sync')}
-      </button>
-    </div>
+    </>
   );
 }

@@ -11,10 +11,10 @@ import { useState } from 'preact/hooks';
 import { api, currentOrgId } from '../../api.ts';
 import { formatDateTime } from '../../i18n/i18n.ts';
 import { t } from '../../i18n/messages.ts';
-import { CopyButton } from '../../ui/CopyButton.tsx';
-import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
+import { ConfirmDialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
 import { Field } from '../../ui/Field.tsx';
+import { SecretOnce } from '../../ui/SecretOnce.tsx';
 import { Empty, Loaded, useLoad } from '../../ui/states.tsx';
 import { Table } from '../../ui/Table.tsx';
 import { toast } from '../../ui/Toast.tsx';
@@ -95,18 +95,14 @@ export function WebhooksSection() {
           }
         </Loaded>
       </div>
-      <Dialog open={secret !== null} title={t('webhooks.secretTitle')} onClose={() => setSecret(null)}>
-        <p>{t('webhooks.secretWarning')}</p>
-        <pre data-testid="webhook-secret">
-          <code>{secret?.secret}</code>
-        </pre>
-        <div class="actions">
-          <CopyButton text={secret?.secret ?? ''} />
-          <button type="button" class="button button-primary" onClick={() => setSecret(null)}>
-            {t('webhooks.stored')}
-          </button>
-        </div>
-      </Dialog>
+      <SecretOnce
+        secret={secret?.secret ?? null}
+        title={t('webhooks.secretTitle')}
+        warning={t('webhooks.secretWarning')}
+        storedLabel={t('webhooks.stored')}
+        testId="webhook-secret"
+        onClose={() => setSecret(null)}
+      />
       <ConfirmDialog
         open={rotating !== null}
         title={t('webhooks.rotateTitle')}
