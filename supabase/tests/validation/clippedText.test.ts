@@ -3,9 +3,9 @@
 // value is not acceptable": a visitor's long answer to a qualification question (no reply at all), a file whose
 // long name has an emoji at the cut. On both drivers, and the cut itself.
 import { isStorableText } from '@closer/contract';
-import { clipText } from '@closer/functions/_shared/clipText.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { parts } from '@closer/functions/_shared/knowledge/extract/sections.ts';
+import { clipText } from '@closer/functions/_shared/text.ts';
 import { RESPONSE_EXCERPT_CHARS, sendWebhook } from '@closer/functions/_shared/webhooks/destination.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';

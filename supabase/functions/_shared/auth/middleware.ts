@@ -2,7 +2,6 @@
 
 import { VISITOR_TOKEN_HEADER } from '@closer/contract';
 import type { Context, MiddlewareHandler } from 'hono';
-import { clipText } from '../clipText.ts';
 import { sha256Hex } from '../crypto.ts';
 import { type TenantClaims, withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
@@ -10,6 +9,7 @@ import type { AppEnv } from '../http/app.ts';
 import { ApiError } from '../http/errors.ts';
 import { describedBy } from '../http/route.ts';
 import { securityFor, signedInUser } from '../openapi/security.ts';
+import { clipText } from '../text.ts';
 import { acceptInvitations } from './invitations.ts';
 import type { CredentialKind, MemberRole, Principal } from './principal.ts';
 import { tenantClaims } from './principal.ts';

@@ -7,7 +7,7 @@
 //        → data: {uid, title, start, end, status, …}; reschedule/cancel pages are `<booker>/reschedule/<uid>` and
 //        `<booker>/booking/<uid>?cancel=true`.
 import type { BookingEventType } from '@closer/contract';
-import { clipText } from '../clipText.ts';
+import { clipText } from '../text.ts';
 import { type BookingClient, BookingFailure, type CreatedBooking } from './provider.ts';
 
 export const CALCOM_API_URL = 'https://api.cal.com';

@@ -1,13 +1,13 @@
 // The organisation's booking connection in Postgres: the API key sealed with CLOSER_ENCRYPTION_KEY (bound to the
 // row's id), checked against the provider before it is stored, and opened only on the server to book.
 import type { BookingConnection, BookingConnectionInput, BookingEventType } from '@closer/contract';
-import { clipText } from '../clipText.ts';
 import type { Queryable, Row } from '../db/types.ts';
 import { type Env, millisecondsFrom } from '../env.ts';
 import { ApiError, notFound } from '../http/errors.ts';
 import { iso } from '../resources/time.ts';
 import { encryptionKeyFrom } from '../secrets/encryptionKey.ts';
 import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
+import { clipText } from '../text.ts';
 import { CALCOM_API_URL, CALCOM_BOOKER_URL, calcomClient } from './calcom.ts';
 import { type BookingClient, BookingFailure } from './provider.ts';
 

@@ -1,11 +1,11 @@
 // Leads captured in chat: the capture_lead tool, and the one upsert both the tool and the form use.
 import { type Lead, type LeadFields, leadFields, leadFieldsObject } from '@closer/contract';
-import { clipText } from '../clipText.ts';
 import type { Queryable } from '../db/types.ts';
 import { publishLeadEvent } from '../events/leads.ts';
 import { queueLeadSync } from '../kommo/leadQueue.ts';
 import type { LlmTool } from '../llm/types.ts';
 import { leadFromRow } from '../resources/conversations.ts';
+import { clipText } from '../text.ts';
 import { countLeadWrite } from './leadLimit.ts';
 
 export const CAPTURE_LEAD_TOOL: LlmTool = {

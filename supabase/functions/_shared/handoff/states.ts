@@ -4,10 +4,10 @@
 // Each move locks the conversation's row, checks where it stands, writes the change and its `state` event in
 // the same transaction: concurrent claims are decided by the lock (the second sees the first's holder).
 import type { ConversationStatus, Operator } from '@closer/contract';
-import { clipText } from '../clipText.ts';
 import { inOrder } from '../db/pipeline.ts';
 import type { Queryable, Row } from '../db/types.ts';
 import { ApiError, notFound } from '../http/errors.ts';
+import { clipText } from '../text.ts';
 import { eventStatement, messageEventStatement } from './events.ts';
 import { conversationClosed } from './published.ts';
 

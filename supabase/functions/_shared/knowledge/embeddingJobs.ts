@@ -4,7 +4,6 @@
 // in batches, each batch written under the job's lease, until nothing is stale or its time is up (then it
 // continues at once in the next run). Failures are retried with backoff (Retry-After honoured); refusals fail it.
 import { type RepeatedJob, runEvery } from '../background.ts';
-import { clipText } from '../clipText.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
@@ -20,6 +19,7 @@ import {
 } from '../outbox/jobs.ts';
 import { EmbeddingError, vectorLiteral } from '../retrieval/embedders/embedder.ts';
 import type { SemanticSearch } from '../retrieval/semantic.ts';
+import { clipText } from '../text.ts';
 import { chunkKnowledge } from './chunking.ts';
 
 export const EMBEDDING_JOB = 'knowledge.embed';

@@ -2,8 +2,8 @@
 // on 429 and 5xx, paced under Kommo's requests-per-second limit (pacing.ts), each answer awaited at most
 // `timeoutMs`, and none started that could still be running at the caller's deadline (a job's lease).
 
-import { clipText } from '../clipText.ts';
 import { ApiError } from '../http/errors.ts';
+import { clipText } from '../text.ts';
 import type { KommoConfig } from './config.ts';
 import { type Pacer, processPacer } from './pacing.ts';
 import { accountUrl, type KommoTokenSource } from './tokens.ts';

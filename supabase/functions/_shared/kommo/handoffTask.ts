@@ -3,10 +3,10 @@
 // visitor and the reason and linking the conversation in the console. Sent exactly once: a task sent without an
 // answer is looked for in Kommo (by its marker) before it is sent again.
 
-import { clipText } from '../clipText.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { type ClaimedJob, finishJob, type JobOutcome, LeaseLostError, saveProgress } from '../outbox/jobs.ts';
+import { clipText } from '../text.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import type { KommoConfig } from './config.ts';

@@ -1,8 +1,8 @@
 // What a Closer lead looks like in Kommo: the lead with its contact for `/api/v4/leads/complex`, the parts a
 // correction changes (`PATCH /api/v4/leads/{id}`, `PATCH /api/v4/contacts/{id}`), and the transcript note.
 import type { KommoSettings, QualificationPlan } from '@closer/contract';
-import { clipText } from '../clipText.ts';
 import type { Row } from '../db/types.ts';
+import { clipText } from '../text.ts';
 import { settingsFromRow } from './connection.ts';
 import {
   type AnswerFieldValue,

@@ -7,7 +7,6 @@
 import type { QualificationPlan } from '@closer/contract';
 import { type RepeatedJob, runEvery } from '../background.ts';
 import { sweepOldWindows } from '../chat/rateLimit.ts';
-import { clipText } from '../clipText.ts';
 import { sha256Hex } from '../crypto.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable, Row } from '../db/types.ts';
@@ -22,6 +21,7 @@ import {
   saveProgress,
 } from '../outbox/jobs.ts';
 import { planFromStored } from '../qualification/plan.ts';
+import { clipText } from '../text.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import { type KommoConfig, kommoConfigFromEnv } from './config.ts';

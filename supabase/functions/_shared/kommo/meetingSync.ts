@@ -2,10 +2,10 @@
 // lead is in Kommo, a note with the meeting's details and a Meeting task due at its start, each exactly once.
 // A note or task sent without an answer is looked for in Kommo (by its marker) before it is sent again.
 import type { LeadMeeting } from '@closer/contract';
-import { clipText } from '../clipText.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { type ClaimedJob, finishJob, type JobOutcome, LeaseLostError, saveProgress } from '../outbox/jobs.ts';
+import { clipText } from '../text.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import type { KommoConfig } from './config.ts';

@@ -2,8 +2,8 @@
 // detail: they go to the server log, and to the organisation's own server credentials (secret keys and
 // members, who run the integration), never to a publishable-key visitor.
 
-import { clipText } from '../clipText.ts';
 import { ApiError } from '../http/errors.ts';
+import { clipText } from '../text.ts';
 
 /** Who reads the message: a public visitor gets a generic one, the organisation's own callers the reason. */
 export type Audience = 'public' | 'organization';

@@ -1,6 +1,6 @@
 // Streams chat completions from any OpenAI-compatible server (OpenAI, Ollama, vLLM, LM Studio, OpenRouter).
 import { createParser } from 'eventsource-parser';
-import { clipText } from '../clipText.ts';
+import { clipText } from '../text.ts';
 import { UpstreamError, upstreamErrorFrom } from './errors.ts';
 import { finishReasonOf } from './finishReason.ts';
 import { ThinkFilter } from './thinkTags.ts';

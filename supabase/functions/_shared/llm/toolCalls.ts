@@ -2,7 +2,7 @@
 // holding one), by `id` alone (whole calls without an index), with arguments as text or as an object, and at
 // times thousands of them. A reply keeps at most a few calls, each within a size a lead's fields fit in.
 
-import { clipText } from '../clipText.ts';
+import { clipText } from '../text.ts';
 import type { LlmToolCall } from './types.ts';
 
 /** Calls kept from one round of the model; more are dropped (one lead needs one). */

@@ -1,7 +1,7 @@
 // Reading answers: a value the model recorded, or the visitor's own words, as the criterion's type (number, yes/no,
 // one of the options, text). What cannot be read as that type is not recorded, never guessed.
 import type { QualificationCriterion } from '@closer/contract';
-import { clipText } from '../clipText.ts';
+import { clipText } from '../text.ts';
 import type { AnswerValue } from './scoring.ts';
 
 const MAX_TEXT = 500;

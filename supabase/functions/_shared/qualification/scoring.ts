@@ -7,7 +7,7 @@ import type {
   QualificationCriterion,
   QualificationPlan,
 } from '@closer/contract';
-import { clipText } from '../clipText.ts';
+import { clipText } from '../text.ts';
 
 export type AnswerValue = QualificationAnswer['value'];
 export type Answers = Record<string, QualificationAnswer>;

@@ -3,11 +3,10 @@
 // development and tests). Redirects are not followed; the whole exchange has a timeout; only the start of the
 // answer is read and kept.
 
-import { sanitizeText } from '../chat/replyText.ts';
-import { clipText } from '../clipText.ts';
 import type { Env } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import { checkAddress, nonPublicRange, RefusedUrl, type ResolveHost } from '../knowledge/web/addresses.ts';
+import { clipText, sanitizeText } from '../text.ts';
 
 export const PRIVATE_WEBHOOKS_FLAG = 'ALLOW_PRIVATE_WEBHOOKS';
 /** Characters of the answer kept in the delivery log. */

@@ -4,13 +4,13 @@
 // done, a retry after the backoff, or — when the schedule is used up and the endpoint has not succeeded since
 // the event — the end of the delivery and the endpoint disabled with the reason.
 import { type RepeatedJob, runEvery } from '../background.ts';
-import { clipText } from '../clipText.ts';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
 import { type ResolveHost, resolveWithDns } from '../knowledge/web/addresses.ts';
 import { logFailure } from '../log.ts';
 import { type ClaimedJob, claimNextJob, finishJob, LeaseLostError } from '../outbox/jobs.ts';
+import { clipText } from '../text.ts';
 import { privateWebhooksAllowed, type SendResult, sendWebhook } from './destination.ts';
 import { WEBHOOK_DELIVERY_JOB } from './endpoints.ts';
 import {

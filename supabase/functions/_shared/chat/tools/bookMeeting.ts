@@ -1,6 +1,6 @@
 // book_meeting: the model books a time find_slots offered; the result holds the confirmation to pass on.
 import { bookSlot } from '../../booking/chatSkill.ts';
-import { clipText } from '../../clipText.ts';
+import { clipText } from '../../text.ts';
 import { parseToolArguments } from '../leads.ts';
 import type { ChatTool } from './types.ts';
 

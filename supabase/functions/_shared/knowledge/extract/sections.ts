@@ -1,7 +1,7 @@
 // Documents made of headed sections (Markdown, HTML, DOCX, plain text): one knowledge item per section, long
 // sections in parts, so an edit to one section re-chunks only that section on the next sync.
 
-import { clipText } from '../../clipText.ts';
+import { clipText } from '../../text.ts';
 import { type ExtractedDocument, type ExtractedItem, item, MAX_ITEM_CHARS } from './document.ts';
 
 export interface Section {

@@ -18,7 +18,6 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type * as z from 'zod/mini';
 import { tenant } from '../../auth/middleware.ts';
 import { requireRoom } from '../../billing/usage.ts';
-import { clipText } from '../../clipText.ts';
 import type { Queryable } from '../../db/types.ts';
 import type { AppEnv, FunctionApp } from '../../http/app.ts';
 import { ApiError } from '../../http/errors.ts';
@@ -26,6 +25,7 @@ import { listPage } from '../../http/pagination.ts';
 import { isOfMediaType, route } from '../../http/route.ts';
 import { logFailure } from '../../log.ts';
 import { uploadKey } from '../../storage/uploads.ts';
+import { clipText } from '../../text.ts';
 import { acceptedTypesText, mediaTypeOf } from '../extract/open.ts';
 import {
   createSource,

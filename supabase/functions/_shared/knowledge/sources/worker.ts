@@ -5,7 +5,6 @@
 
 import { type RepeatedJob, runEvery } from '../../background.ts';
 import { roomRefusal } from '../../billing/usage.ts';
-import { clipText } from '../../clipText.ts';
 import { withTenant } from '../../db/tenant.ts';
 import type { Database, Queryable } from '../../db/types.ts';
 import type { Env } from '../../env.ts';
@@ -13,6 +12,7 @@ import { ApiError } from '../../http/errors.ts';
 import { logFailure } from '../../log.ts';
 import { type ClaimedJob, claimNextJob, finishJob, LeaseLostError } from '../../outbox/jobs.ts';
 import type { UploadStorage } from '../../storage/uploads.ts';
+import { clipText } from '../../text.ts';
 import { ExtractionError } from '../extract/document.ts';
 import { privateCrawlAllowed, type ResolveHost, resolveWithDns } from '../web/addresses.ts';
 import { applyItems, keepItems, removeUnseenItems, type SourceScope } from './items.ts';

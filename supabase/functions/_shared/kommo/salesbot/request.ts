@@ -3,8 +3,8 @@
 // where the bot waits for its continue — accepted only on the account's own host, since the account's access
 // token goes with it.
 import * as z from 'zod/mini';
-import { sanitizeText } from '../../chat/replyText.ts';
 import { ApiError } from '../../http/errors.ts';
+import { sanitizeText } from '../../text.ts';
 import type { KommoConfig } from '../config.ts';
 import { accountUrl } from '../tokens.ts';
 

@@ -1,7 +1,7 @@
 // Embeddings from any server speaking OpenAI's `POST /v1/embeddings` (OpenAI, OpenRouter, Ollama, vLLM, LM Studio).
 
-import { clipText } from '../../clipText.ts';
 import { redact } from '../../llm/errors.ts';
+import { clipText } from '../../text.ts';
 import { checkVectors, type Embedder, EmbeddingError, type EmbedOptions } from './embedder.ts';
 
 export interface OpenAiCompatibleEmbedderOptions {
