@@ -12,6 +12,17 @@ export function sanitizeText(text: string): string {
   return SUSPECT.test(text) ? text.replace(UNSAFE, '') : text;
 }
 
+/** `value` (parsed JSON) with NUL characters and lone surrogates removed from every string and key. */
+export function sanitizeJson<T>(value: T): T {
+  if (typeof value === 'string') return sanitizeText(value) as T;
+  if (Array.isArray(value)) return value.map(sanitizeJson) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [sanitizeText(key), sanitizeJson(inner)]),
+    ) as T;
+  return value;
+}
+
 // `slice(0, n)` counts UTF-16 code units: at an emoji it keeps the first half of the pair, a lone surrogate that
 // JSON escapes as `\ud83d`, which PostgreSQL's jsonb refuses (22P02) and UTF-8 cannot encode — so a visitor's
 // honest 600-character answer failed as "a value is not acceptable". Every cut of text that is stored or sent

@@ -5,7 +5,7 @@ import { publishLeadEvent } from '../events/leads.ts';
 import { queueLeadSync } from '../kommo/leadQueue.ts';
 import type { LlmTool } from '../llm/types.ts';
 import { leadFromRow } from '../resources/conversations.ts';
-import { clipText } from '../text.ts';
+import { clipText, sanitizeJson } from '../text.ts';
 import { countLeadWrite } from './leadLimit.ts';
 
 export const CAPTURE_LEAD_TOOL: LlmTool = {
@@ -34,6 +34,12 @@ const MAX_ARGUMENT_CHARS = 16_384;
  * objects written back to back, merged; the longest tail that parses (the last cumulative piece).
  */
 export function parseToolArguments(text: string): Record<string, unknown> | null {
+  const parsed = readToolArguments(text);
+  // Model output like any other: NUL and lone surrogates (JSON escapes can carry them) never reach a tool.
+  return parsed && sanitizeJson(parsed);
+}
+
+function readToolArguments(text: string): Record<string, unknown> | null {
   const json = clipText(text.trim(), MAX_ARGUMENT_CHARS) || '{}';
   const whole = parseObject(json);
   if (whole) return whole;

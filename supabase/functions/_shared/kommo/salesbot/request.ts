@@ -4,7 +4,7 @@
 // token goes with it.
 import * as z from 'zod/mini';
 import { ApiError } from '../../http/errors.ts';
-import { sanitizeText } from '../../text.ts';
+import { sanitizeJson } from '../../text.ts';
 import type { KommoConfig } from '../config.ts';
 import { accountUrl } from '../tokens.ts';
 
@@ -33,17 +33,11 @@ export const salesbotRequest = z.object({
 export type SalesbotRequest = z.output<typeof salesbotRequest>;
 
 /**
- * `value` with NUL characters and lone surrogates removed, keys included: PostgreSQL text and jsonb cannot hold
- * the first, UTF-8 cannot encode the second (a messenger cutting an emoji in half sends one), and no person
- * wrote either. The customer's message is kept rather than refused: Kommo does not show a refusal to anyone.
+ * `data` with NUL characters and lone surrogates removed, keys included (a messenger cutting an emoji in half
+ * sends one; no person wrote either). The customer's message is kept rather than refused: Kommo does not show a
+ * refusal to anyone.
  */
-export function storableData<T>(value: T): T {
-  if (typeof value === 'string') return sanitizeText(value) as T;
-  if (Array.isArray(value)) return value.map(storableData) as T;
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [sanitizeText(k), storableData(v)])) as T;
-  return value;
-}
+export const storableData = sanitizeJson;
 
 /** Where to continue the bot: a path on the account (`/api/v4/salesbot/{bot_id}/continue/{continue_id}`). */
 export interface ContinueTarget {
