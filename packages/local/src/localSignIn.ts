@@ -9,6 +9,7 @@ import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { SignJWT } from 'jose';
 
 export const LOCAL_SIGN_IN_PATH = '/local/sign-in';
@@ -18,6 +19,7 @@ export const DEMO_OWNER = { id: '00000000-0000-4000-8000-0000000000b1', email: '
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const MAX_EXPIRES_IN = 7 * 24 * 3600;
+const MAX_SIGN_IN_BYTES = 16 * 1024;
 
 /** How long a printed console link works. */
 export const ONE_TIME_CODE_TTL_MS = 15 * 60 * 1000;
@@ -115,7 +117,16 @@ export async function ensureDemoOwner(db: Database, orgId: string): Promise<void
  */
 export function localSignInApp(runtime: Runtime, codes = new OneTimeCodes()): Hono {
   const app = new Hono();
-  app.post(LOCAL_SIGN_IN_PATH, async (c) => {
+  // An e-mail or a code fits in far less: a bigger body is refused unread (413), not parsed into memory.
+  const limit = bodyLimit({
+    maxSize: MAX_SIGN_IN_BYTES,
+    onError: (c) =>
+      errorResponse(
+        c,
+        new ApiError('payload_too_large', `The request body is larger than ${MAX_SIGN_IN_BYTES} bytes`),
+      ),
+  });
+  app.post(LOCAL_SIGN_IN_PATH, limit, async (c) => {
     const env = runtime.env;
     const secret = env.CLOSER_JWT_SECRET ?? env.SUPABASE_JWT_SECRET;
     if (!secret) {

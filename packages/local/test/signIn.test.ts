@@ -87,7 +87,7 @@ describe('local sign-in', () => {
     expect(refused.status).toBe(503);
   });
 
-  it('refuses NUL, lone surrogates and unknown keys with 422 (NUL was a bare text 500), making no user', async () => {
+  it('refuses NUL, lone surrogates and unknown keys with 422 (NUL was a bare text 500), 16 KiB+ with 413', async () => {
     const { db, post } = await stack();
     const users = async () =>
       (await db.query<{ n: number }>('select count(*)::int as n from auth.users'))[0]?.n;
@@ -104,6 +104,9 @@ describe('local sign-in', () => {
       expect((response.body as unknown as { error: { code: string } }).error.code).toBe('validation_failed');
     }
     expect(await users()).toBe(before);
+    const huge = await post({ email: 'sam@example.com', padding: 'x'.repeat(1024 * 1024) });
+    expect(huge.status).toBe(413);
+    expect((huge.body as unknown as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 });
 
