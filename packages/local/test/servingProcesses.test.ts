@@ -2,11 +2,11 @@
 // own pool on a real PostgreSQL. A serving process that dies is replaced while the other answers; the printed
 // console link signs in once whichever process takes it; Ctrl-C stops them all; PGlite refuses to be shared; a
 // taken port ends the start with exit 1.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
   type PostgresCluster,
   startPostgresCluster,
@@ -20,12 +20,25 @@ beforeAll(async () => {
 });
 afterAll(async () => cluster?.stop());
 
+/** Stacks started by a test, stopped after it whatever happened (a failed assertion must not leave one running). */
+const started = new Set<ChildProcess>();
+afterEach(async () => {
+  for (const child of started) {
+    if (child.exitCode === null && child.signalCode === null) {
+      for (const pid of await servingProcessesOf(child.pid!)) process.kill(pid, 'SIGKILL');
+      child.kill('SIGKILL');
+    }
+  }
+  started.clear();
+});
+
 function start(args: string[], env: Record<string, string>) {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--conditions=@closer/source', 'src/main.ts', ...args],
     { cwd: packageDir, env: { ...process.env, DATABASE_URL: '', CLOSER_WORKERS: '', ...env } },
   );
+  started.add(child);
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
