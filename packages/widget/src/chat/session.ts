@@ -100,6 +100,8 @@ export function createSession(options: {
   let lastAction: ChatAction | undefined;
   /** Another tab changed the conversation while this one was busy: follow it once idle. */
   let behind = false;
+  /** The stored state this tab shows (`store.changedAt()` when it last saved, loaded or cleared). */
+  let known = store.changedAt();
 
   const handoff = signal('active');
   const typing = signal(false);
@@ -268,16 +270,20 @@ export function createSession(options: {
     const id = conversationId.peek();
     if (!id || !visitorToken) return;
     const stored = store.load();
-    if (stored && stored.conversationId !== id && stored.updatedAt > startedAt) return;
-    store.save({
-      conversationId: id,
-      visitorToken,
-      updatedAt: Math.max(Date.now(), (stored?.updatedAt ?? 0) + 1),
-    });
+    // Another conversation, or "New conversation" in another tab, since this message was sent: that one stands.
+    if (stored?.conversationId !== id && store.changedAt() > startedAt) return;
+    known = Math.max(Date.now(), store.changedAt() + 1);
+    store.save({ conversationId: id, visitorToken, updatedAt: known });
   }
 
   /** Before sending: a conversation another tab stored and this tab does not show yet is the one to continue. */
   async function adoptNewer(stored: SavedConversation | null) {
+    if (!stored && conversationId.peek() && store.changedAt() > known) {
+      // Another tab started a new conversation since this one last looked: so does this message.
+      clearLocal();
+      known = store.changedAt();
+      return;
+    }
     if (!stored || stored.conversationId === conversationId.peek()) {
       if (stored) visitorToken = stored.visitorToken;
       return;
@@ -294,6 +300,7 @@ export function createSession(options: {
     behind = false;
     if (stored) await load(stored);
     else if (conversationId.peek()) clearLocal();
+    if (!stored) known = store.changedAt();
   }
 
   /** Reads a stored conversation's messages from the server; false when it is gone or no longer ours. */
@@ -322,6 +329,7 @@ export function createSession(options: {
         leadForm.value = history.leadId ? 'sent' : leadForm.peek() === 'sent' ? 'hidden' : leadForm.peek();
       });
       visitorToken = saved.visitorToken;
+      known = Math.max(known, saved.updatedAt);
       return true;
     } catch (error) {
       // Gone or no longer ours: start afresh. Offline: keep it for the next load.
@@ -403,7 +411,7 @@ export function createSession(options: {
     },
     reset() {
       clearLocal();
-      store.clear();
+      known = store.clear();
     },
     async erase() {
       const id = conversationId.peek();
@@ -415,7 +423,7 @@ export function createSession(options: {
         return;
       }
       clearLocal();
-      store.clear();
+      known = store.clear();
     },
     async submitLead(fields) {
       const id = conversationId.value;
