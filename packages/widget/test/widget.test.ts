@@ -335,7 +335,7 @@ describe('keyboard, focus and events', () => {
     bubble.click();
     await waitFor(() => expect(shadow().activeElement?.id).toBe('closer-input'));
     expect($('[role=dialog]')?.getAttribute('aria-labelledby')).toBe('closer-title');
-    expect($('#closer-title')?.textContent).toBe('Chat with Maya');
+    expect($('#closer-title')?.textContent).toBe('Chat with \u2068Maya\u2069');
     $('#closer-input')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
     await waitFor(() => expect($('[role=dialog]')).toBeNull());
     await waitFor(() => expect(shadow().activeElement?.className).toBe('bubble'));
