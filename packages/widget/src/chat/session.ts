@@ -6,7 +6,7 @@
 import type { ChatAction, ChatConfig, ChatSuggestion, LeadFields } from '@closer/contract';
 import type { ChatResource, ChatStream, ConversationEvents } from '@closer/sdk/chat';
 import { batch, type Signal, signal } from '@preact/signals';
-import { type Failure, failureOf, failureOfEvent } from './failure.ts';
+import { type Failure, failureOf, failureOfEvent, isGone, ownerNote } from './failure.ts';
 import type { ConversationStore, SavedConversation } from './persistence.ts';
 
 /** `stopped`: the visitor stopped the reply; `interrupted`: the connection or the model cut it short. */
@@ -257,6 +257,14 @@ export function createSession(options: {
       flush();
       if (reply.text.value) reply.status.value = stoppedByVisitor ? 'stopped' : 'interrupted';
       else messages.value = messages.value.filter((m) => m !== reply);
+      if (isGone(error) && conversationId.peek() && !reply.text.value) {
+        // Erased on the server: what was on screen is gone too; the message starts a new conversation.
+        current = null;
+        startOver();
+        return sendNow(trimmed, mine, action);
+      }
+      const note = ownerNote(error);
+      if (note) console.error(note);
       if (!stoppedByVisitor) fail(failureOf(error), mine);
     } finally {
       current = null;
@@ -340,6 +348,12 @@ export function createSession(options: {
     }
   }
 
+  /** Forgets the conversation here and in the other tabs. */
+  function startOver() {
+    clearLocal();
+    known = store.clear();
+  }
+
   function clearLocal() {
     current?.abort();
     live(false);
@@ -409,10 +423,7 @@ export function createSession(options: {
       const saved = store.load();
       return saved ? load(saved) : false;
     },
-    reset() {
-      clearLocal();
-      known = store.clear();
-    },
+    reset: startOver,
     async erase() {
       const id = conversationId.peek();
       if (!id) return;
@@ -422,8 +433,7 @@ export function createSession(options: {
         failure.value = failureOf(error);
         return;
       }
-      clearLocal();
-      known = store.clear();
+      startOver();
     },
     async submitLead(fields) {
       const id = conversationId.value;

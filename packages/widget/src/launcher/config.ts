@@ -11,12 +11,23 @@ export type ConfigOutcome =
   | { kind: 'transient'; reason: string };
 
 const EXAMPLE_BASE = 'https://<project>.supabase.co/functions/v1';
+/** A configuration request still unanswered after this long is given up (the bubble shows; opening tries again). */
+const CONFIG_TIMEOUT_MS = 10_000;
 
 export async function loadConfig(apiUrl: string, key: string, fetcher: typeof fetch): Promise<ConfigOutcome> {
   let response: Response;
   try {
-    response = await fetcher(`${apiUrl}/chat/config`, { headers: { authorization: `Bearer ${key}` } });
+    response = await fetcher(`${apiUrl}/chat/config`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: AbortSignal.timeout(CONFIG_TIMEOUT_MS),
+    });
   } catch (error) {
+    if ((error as Error)?.name === 'TimeoutError') {
+      return {
+        kind: 'transient',
+        reason: `${apiUrl}/chat/config did not answer within ${CONFIG_TIMEOUT_MS / 1000} s`,
+      };
+    }
     // A wrong base URL usually surfaces as a CORS failure, which looks like a network error: ask `health`.
     return (await wrongBase(apiUrl, fetcher)) ?? { kind: 'transient', reason: String(error) };
   }
