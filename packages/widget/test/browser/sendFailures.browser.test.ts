@@ -8,7 +8,17 @@ import { openPage, type Stack, sendAndWait, sitePage, startStack, userMessages }
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
-    routes: (app, s) => app.get('/test/plain', (c) => c.html(sitePage(s().tag()))),
+    routes: (app, s) => {
+      app.get('/test/plain', (c) => c.html(sitePage(s().tag())));
+      // The shop's page in a sandboxed frame without allow-same-origin: its origin is opaque ("null").
+      app.get('/test/sandboxed', (c) =>
+        c.html(
+          sitePage(
+            `<iframe title="shop" sandbox="allow-scripts" src="/test/plain" style="width:600px;height:500px"></iframe>`,
+          ),
+        ),
+      );
+    },
   });
 });
 afterAll(async () => stack?.close());
@@ -114,4 +124,34 @@ describe('a configuration request that never answers', () => {
     expect(reply.length).toBeGreaterThan(10);
     await context.close();
   }, 40_000);
+});
+
+describe('a page in a sandboxed frame without allow-same-origin', () => {
+  it('shows no bubble and tells the owner to allow the same origin, not to add "null" to allowedOrigins', async () => {
+    const [before] = await stack.db.query<{ allowed_origins: string[] }>(
+      'select allowed_origins from public.agents where id = $1',
+      [stack.agentId],
+    );
+    await stack.db.query(`update public.agents set allowed_origins = $1 where id = $2`, [
+      [stack.base],
+      stack.agentId,
+    ]);
+    const { tab, consoleErrors } = await openPage(stack.browser, `${stack.base}/test/sandboxed`, {
+      waitForBubble: false,
+    });
+    await expect
+      .poll(() => consoleErrors.find((t) => t.startsWith('Closer:')), { timeout: 10_000 })
+      .toBeTruthy();
+    const message = consoleErrors.find((t) => t.startsWith('Closer:'))!;
+    expect(message).toMatch(/sandboxed frame/);
+    expect(message).toMatch(/allow-same-origin/);
+    expect(message).not.toMatch(/add "null"/);
+    const frame = tab.frames().find((f) => f.url().endsWith('/test/plain'))!;
+    expect(await frame.locator('closer-chat').count()).toBe(0);
+    await tab.context().close();
+    await stack.db.query(`update public.agents set allowed_origins = $1 where id = $2`, [
+      before!.allowed_origins,
+      stack.agentId,
+    ]);
+  });
 });
