@@ -232,6 +232,32 @@ describe('authorization', () => {
     expect(agent?.publishable_key).toBe(b.publishableKey);
   });
 
+  describe("an agent's publishable key, from an allowed origin", () => {
+    const asVisitor = () => api.as(a.publishableKey, { origin: 'https://acme.example' });
+
+    it('reaches its chat (the key and origin are good)', async () => {
+      const config = await asVisitor()('GET', `/chat/config?agentId=${a.agentId}`);
+      expect(config.status, JSON.stringify(config.body)).toBe(200);
+    });
+
+    it.each(Object.entries(rules).filter(([, rule]) => !['chat', 'open'].includes(rule)))(
+      '%s (%s): refused, it reaches nothing of the organisation beyond the chat',
+      async (route) => {
+        const [method, path] = route.split(' ') as [string, string];
+        const concrete = path.replace(/:\w+/g, (name) => (name === ':id' ? a.agentId : randomUUID()));
+        const response = await asVisitor()(
+          method,
+          concrete,
+          method === 'GET' || method === 'DELETE' ? undefined : {},
+          { 'last-event-id': 'not-an-id' },
+        );
+        expect([401, 403], `${route} → ${response.status} ${JSON.stringify(response.body)}`).toContain(
+          response.status,
+        );
+      },
+    );
+  });
+
   describe.each(['member', 'admin', 'owner'] as const)('a signed-in %s', (role) => {
     let token: string;
     beforeAll(async () => {

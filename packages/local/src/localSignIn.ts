@@ -3,11 +3,13 @@
 // an invitation or create another organisation on the local stack (docs/local-development.md). `pnpm start`
 // also prints a one-time console link: a single-use code, short-lived, that this route exchanges for a session.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { isStorableText } from '@closer/contract';
 import { jwtConfigFromEnv } from '@closer/functions/_shared/auth/jwt.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { SignJWT } from 'jose';
 
 export const LOCAL_SIGN_IN_PATH = '/local/sign-in';
@@ -17,6 +19,7 @@ export const DEMO_OWNER = { id: '00000000-0000-4000-8000-0000000000b1', email: '
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const MAX_EXPIRES_IN = 7 * 24 * 3600;
+const MAX_SIGN_IN_BYTES = 16 * 1024;
 
 /** How long a printed console link works. */
 export const ONE_TIME_CODE_TTL_MS = 15 * 60 * 1000;
@@ -55,23 +58,24 @@ type SignInRequest = { email: string; expiresIn: number } | { code: string; expi
  * neither.
  */
 function signInRequest(body: unknown): SignInRequest | null {
-  const {
-    email,
-    code,
-    expiresIn = 3600,
-  } = (body ?? {}) as {
-    email?: unknown;
-    code?: unknown;
-    expiresIn?: unknown;
-  };
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
+  // Unknown keys are refused as every API route refuses them: a typo must not be silently dropped.
+  if (Object.keys(body).some((key) => !SIGN_IN_KEYS.has(key))) return null;
+  const { email, code, expiresIn = 3600 } = body as { email?: unknown; code?: unknown; expiresIn?: unknown };
   if (!Number.isInteger(expiresIn) || (expiresIn as number) < 60 || (expiresIn as number) > MAX_EXPIRES_IN)
     return null;
   if (code !== undefined && email !== undefined) return null;
-  if (typeof code === 'string' && email === undefined && code.length > 0 && code.length <= 100)
-    return { code, expiresIn: expiresIn as number };
-  if (typeof email !== 'string' || email.length > 320 || !EMAIL.test(email.trim())) return null;
+  if (isText(code, 100) && email === undefined) return { code, expiresIn: expiresIn as number };
+  // NUL or a lone surrogate in the address would fail in Postgres (500) or be stored other than signed.
+  if (!isText(email, 320) || !EMAIL.test(email.trim())) return null;
   return { email, expiresIn: expiresIn as number };
 }
+
+const SIGN_IN_KEYS = new Set(['email', 'code', 'expiresIn']);
+
+/** A non-empty string of at most `max` characters that the database can store as it is. */
+const isText = (value: unknown, max: number): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= max && isStorableText(value);
 
 export interface LocalSession {
   accessToken: string;
@@ -113,7 +117,16 @@ export async function ensureDemoOwner(db: Database, orgId: string): Promise<void
  */
 export function localSignInApp(runtime: Runtime, codes = new OneTimeCodes()): Hono {
   const app = new Hono();
-  app.post(LOCAL_SIGN_IN_PATH, async (c) => {
+  // An e-mail or a code fits in far less: a bigger body is refused unread (413), not parsed into memory.
+  const limit = bodyLimit({
+    maxSize: MAX_SIGN_IN_BYTES,
+    onError: (c) =>
+      errorResponse(
+        c,
+        new ApiError('payload_too_large', `The request body is larger than ${MAX_SIGN_IN_BYTES} bytes`),
+      ),
+  });
+  app.post(LOCAL_SIGN_IN_PATH, limit, async (c) => {
     const env = runtime.env;
     const secret = env.CLOSER_JWT_SECRET ?? env.SUPABASE_JWT_SECRET;
     if (!secret) {

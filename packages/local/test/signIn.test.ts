@@ -86,6 +86,51 @@ describe('local sign-in', () => {
     const refused = await bare.signIn('a@b.example');
     expect(refused.status).toBe(503);
   });
+
+  it('refuses NUL, lone surrogates and unknown keys with 422 (NUL was a bare text 500), 16 KiB+ with 413', async () => {
+    const { db, post } = await stack();
+    const users = async () =>
+      (await db.query<{ n: number }>('select count(*)::int as n from auth.users'))[0]?.n;
+    const before = await users();
+    for (const body of [
+      { email: 'sam\u0000@example.com' },
+      { email: 'sam@example.com\u0000' },
+      { email: 'sam\ud800@example.com' },
+      { code: '\u0000' },
+      { email: 'sam@example.com', langauge: 'en' },
+    ]) {
+      const response = await post(body);
+      expect(response.status, JSON.stringify(body)).toBe(422);
+      expect((response.body as unknown as { error: { code: string } }).error.code).toBe('validation_failed');
+    }
+    expect(await users()).toBe(before);
+    const huge = await post({ email: 'sam@example.com', padding: 'x'.repeat(1024 * 1024) });
+    expect(huge.status).toBe(413);
+    expect((huge.body as unknown as { error: { code: string } }).error.code).toBe('payload_too_large');
+  });
+});
+
+describe('the local stack outside the functions', () => {
+  it('answers another method on a known path 405 with Allow, and an unknown path 404, as envelopes', async () => {
+    const db = await openDatabase({ kind: 'memory' });
+    cleanup.push(() => db.close());
+    const app = createLocalApp(createRuntime(db, { CLOSER_UPLOADS_DIR: '/tmp/closer-no-uploads' }));
+    for (const [method, path, allow] of [
+      ['GET', '/local/sign-in', 'OPTIONS, POST'],
+      ['DELETE', '/local-uploads/some-token', 'OPTIONS, PUT'],
+      ['POST', '/', 'GET, HEAD, OPTIONS'],
+    ] as const) {
+      const response = await app.request(path, { method });
+      expect(response.status, `${method} ${path}`).toBe(405);
+      expect(response.headers.get('allow')).toBe(allow);
+      const body = (await response.json()) as { error: { code: string; requestId: string } };
+      expect(body.error).toMatchObject({ code: 'method_not_allowed' });
+      expect(body.error.requestId).toBe(response.headers.get('x-request-id'));
+    }
+    const unknown = await app.request('/no-such-page');
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
 });
 
 describe('one-time console links', () => {

@@ -104,6 +104,30 @@ describe('the local stack over a keep-alive socket', () => {
     }
   });
 
+  it("answers TRACE on the stack's own paths (sign-in, uploads, the demo page) with a JSON 405 and Allow, then serves on", async () => {
+    const socket = keepAliveSocket();
+    try {
+      for (const [method, path, allow] of [
+        ['TRACE', '/local/sign-in', 'OPTIONS, POST'],
+        ['TRACE', '/local-uploads/some-token', 'OPTIONS, PUT'],
+        ['TRACE', '/', 'GET, HEAD, OPTIONS'],
+      ] as const) {
+        const response = await socket.send(`${method} ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+        expect(response.status, `${method} ${path}: ${response.body}`).toBe(405);
+        expect(response.headers.allow).toBe(allow);
+        expect(JSON.parse(response.body)).toMatchObject({
+          error: { code: 'method_not_allowed', requestId: response.headers['x-request-id'] },
+        });
+      }
+      const unknown = await socket.send('TRACE /no-such-page HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      expect(unknown.status).toBe(404);
+      expect(JSON.parse(unknown.body)).toMatchObject({ error: { code: 'not_found' } });
+      expect((await socket.send(get('/functions/v1/health'))).status).toBe(200);
+    } finally {
+      socket.close();
+    }
+  });
+
   // Review finding: a route that refused the caller before reading the body (here a secret key on an
   // owners-only route, 403) left 1 MB unread on the socket, and the next request on it got "socket hang up".
   it('keeps the connection after an error answered before the body was read', async () => {

@@ -2,7 +2,7 @@
 // The production server (main.ts) and the local stack (packages/local) both start from this.
 import { apiCors } from '@closer/functions/_shared/http/app.ts';
 import type { ServerBindings } from '@closer/functions/_shared/http/clientAddress.ts';
-import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
+import { ApiError, errorResponse, handleError } from '@closer/functions/_shared/http/errors.ts';
 import { allowedMethods } from '@closer/functions/_shared/http/methods.ts';
 import { requestId } from '@closer/functions/_shared/http/requestId.ts';
 import { securityHeaders } from '@closer/functions/_shared/http/securityHeaders.ts';
@@ -66,6 +66,21 @@ export function createFunctionsHost(runtime: Runtime, options: HostOptions = {})
     },
     { optionHandler: (c) => ({ clientAddress: peerAddress(c) }) },
   );
+  // The root's own paths (signed uploads; on the local stack the sign-in, the demo page, the console) answer
+  // like a function: the envelope for an unknown path, 405 with `Allow` for a known path's other methods, and a
+  // thrown error logged with the request id (Hono's default is a bare text 404/500).
+  root.notFound((c) => {
+    const allow = allowedMethods(root, c.req.path);
+    return errorResponse(
+      c,
+      allow.length > 0
+        ? new ApiError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}`, {
+            headers: { allow: allow.join(', ') },
+          })
+        : new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`),
+    );
+  });
+  root.onError(handleError);
   return root;
 }
 

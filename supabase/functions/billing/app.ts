@@ -13,6 +13,7 @@ import { bearerToken, tenant } from '../_shared/auth/middleware.ts';
 import { readUsage } from '../_shared/billing/account.ts';
 import { checkoutPlan, openPortal, portalCustomer, startCheckout } from '../_shared/billing/checkout.ts';
 import { type BillingConfig, billingConfigFromEnv } from '../_shared/billing/config.ts';
+import { readableStripeEvent } from '../_shared/billing/eventShape.ts';
 import { reportMeteredUsage } from '../_shared/billing/meters.ts';
 import { listPlans, planFromRow } from '../_shared/billing/plans.ts';
 import { verifyWebhook } from '../_shared/billing/stripe.ts';
@@ -110,7 +111,7 @@ export function createBillingApp(runtime: Runtime) {
     ).catch(() => {
       throw new ApiError('bad_request', 'Invalid Stripe-Signature');
     });
-    const outcome = await applyStripeEvent(runtime.db, settings, event);
+    const outcome = await applyStripeEvent(runtime.db, settings, readableStripeEvent(event));
     return c.json({ received: true, ...outcome });
   });
 

@@ -497,6 +497,29 @@ describe.each(drivers)('Kommo Salesbot on %s', (driver: DriverName) => {
     expect(talk!.contact_name).toBe('María');
   });
 
+  it('takes lone surrogates (an emoji cut in half) in what the bot step sends without failing', async () => {
+    replyWith('Hola María.');
+    const { response, body } = await deliver({
+      message: 'Hola \ud83d ¿hay stock? 😀',
+      data: { contact_name: 'Mar\udc00ía', origin: 'waba\ud800', message_id: 'm\ud8002' },
+    });
+    expect(response.status).toBe(200);
+    expect(body).toEqual({ received: true, duplicate: false });
+    await backgroundSettled();
+    expect(shown(0)).toEqual(['Hola María.']);
+    const [talk] = await db.query<{ contact_name: string; origin: string }>(
+      'select contact_name, origin from kommo_talks where org_id = $1',
+      [org.orgId],
+    );
+    expect(talk).toEqual({ contact_name: 'María', origin: 'waba' });
+    const [asked] = await db.query<{ content: string }>(
+      `select m.content from messages m join conversations c on c.id = m.conversation_id
+       where c.org_id = $1 and m.role = 'user'`,
+      [org.orgId],
+    );
+    expect(asked?.content).toBe('Hola  ¿hay stock? 😀');
+  });
+
   it('sends a continue once: 429 is retried, an expired return_url and a 5xx are not sent again', async () => {
     replyWith('Uno.', 'Dos.', 'Tres.');
     kommo.continueFailures = ['429'];

@@ -273,6 +273,23 @@ describe.each(drivers)('hostile input on %s', (driver) => {
       expect(issuePaths(response)).toContainEqual(key);
     });
 
+    it('a route that takes no body refuses one with fields (was 200, the field dropped), takes none or {}', async () => {
+      const conversation = await asA<{ id: string }>('POST', '/chat', { agentId: a.agentId, message: 'Hi' });
+      const id = (conversation.body as unknown as { conversationId: string }).conversationId;
+      const refused = await asA('POST', `/conversations/${id}/close`, { reason: 'spam' });
+      expectRefused(refused, 422, 'validation_failed');
+      expect(issuePaths(refused)).toEqual([['reason']]);
+      const [open] = await db.query<{ status: string }>('select status from conversations where id = $1', [
+        id,
+      ]);
+      expect(open?.status).not.toBe('closed');
+      const key = await asA('POST', `/agents/${a.agentId}/rotate-key`, { publishableKey: 'pk_mine' });
+      expectRefused(key, 422, 'validation_failed');
+      expectRefused(await asA('POST', `/agents/${a.agentId}/rotate-key`, '{"x":'), 400, 'bad_request');
+      expect((await asA('POST', `/conversations/${id}/close`, {})).status).toBe(200);
+      expect((await asA('POST', `/conversations/${id}/release`)).status).toBe(200);
+    });
+
     it('every agent child resource refuses one on create', async () => {
       for (const [path, body] of [
         ['knowledge', { title: 'T', content: 'C', tag: 'x' }],
@@ -347,6 +364,14 @@ describe.each(drivers)('hostile input on %s', (driver) => {
     it('still answers 404 for a path no method has', async () => {
       expectRefused(await asA('GET', '/agents/a/b/c/d'), 404, 'not_found');
       expectRefused(await asA('GET', '/nothing'), 404, 'not_found');
+    });
+
+    it('answers a path with a trailing slash 404, never a 405 whose Allow names the method refused', async () => {
+      for (const path of ['/agents/', `/agents/${a.agentId}/`, '/health/']) {
+        const response = await asA('GET', path);
+        expectRefused(response, 404, 'not_found');
+        expect(response.headers.get('allow')).toBeNull();
+      }
     });
   });
 });

@@ -1,16 +1,21 @@
 // Every route of every function, taken from the Hono apps themselves, called with hostile values in its path
-// parameters, query, headers and JSON body (fast-check, seeded and bounded) on PGlite and PostgreSQL: no
-// answer is a 5xx, and every error carries the envelope with the response's request id.
+// parameters, query (the keys the route's own description names, and others), headers (Last-Event-ID among
+// them), JSON body, multipart upload and webhook body (Stripe events signed as Stripe signs them, Salesbot
+// requests with a token Kommo would sign) — fast-check, seeded and bounded — on PGlite and PostgreSQL, with
+// billing on: no answer is a 5xx, and every error carries the envelope with the response's request id.
 
+import { tmpdir } from 'node:os';
 import * as contract from '@closer/contract';
 import { errorBody, isStorableText } from '@closer/contract';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { functionFactories } from '@closer/local/src/functions.ts';
+import { generateOpenApi } from '@closer/local/src/openApi.ts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { drivers } from '../helpers/databases.ts';
-import { KOMMO_ENV } from '../helpers/fakeKommo.ts';
+import { type FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
+import { FakeStripe, STRIPE_ENV, signed, stripeEvent } from '../helpers/fakeStripe.ts';
 import { connectKommo, type KommoHarness, startKommoHarness } from '../helpers/kommoHarness.ts';
 import { fakeSupabaseAuth } from '../helpers/supabaseAuth.ts';
 import type { TenantFixture } from '../helpers/tenants.ts';
@@ -41,6 +46,21 @@ function registeredRoutes(): Route[] {
 }
 
 const routes = registeredRoutes();
+
+/** The query parameters each route's generated description names (`GET /conversations` → status, from, …). */
+async function describedQueryKeys(): Promise<Map<string, string[]>> {
+  const document = (await generateOpenApi()) as {
+    paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
+  };
+  const keys = new Map<string, string[]>();
+  for (const route of routes) {
+    const described =
+      document.paths[route.path.replace(/:([A-Za-z]+)/g, '{$1}')]?.[route.method.toLowerCase()];
+    const names = (described?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
+    keys.set(`${route.method} ${route.path}`, names);
+  }
+  return keys;
+}
 
 /** Every field name any request schema of the contract knows, so bodies hit real fields, nested ones included. */
 function contractFieldNames(): string[] {
@@ -181,6 +201,42 @@ const headerValue = fc.oneof(
   fc.string({ maxLength: 30 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
 );
 
+const lastEventIds = ['0', '1', '-1', '1.5', '99999999999999999999', '00000000-0000-4000-8000-000000000000'];
+const stripeEventTypes = [
+  'checkout.session.completed',
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+  'invoice.paid',
+  'invoice.payment_failed',
+  'customer.created',
+];
+const stripeObjectFields = [
+  'id',
+  'customer',
+  'subscription',
+  'status',
+  'mode',
+  'metadata',
+  'client_reference_id',
+  'items',
+  'current_period_start',
+  'current_period_end',
+  'cancel_at_period_end',
+];
+const salesbotClaims = ['account_id', 'subdomain', 'entity_id', 'entity_type', 'client_uuid', 'iss'];
+const salesbotDataFields = [
+  'message',
+  'lead_id',
+  'contact_id',
+  'contact_name',
+  'origin',
+  'talk_id',
+  'message_id',
+];
+const SALESBOT_RETURN_URL = 'https://acme.kommo.com/api/v4/salesbot/321/continue/1';
+const uploadContents = ['Opening hours: nine to five', '%PDF-1.4\n%%EOF', 'nul\u0000inside', '', '\xff\xfe'];
+
 const encode = (value: string) => {
   // A URL cannot carry a lone surrogate; send the invalid UTF-8 of one instead.
   return isStorableText(value.replaceAll('\u0000', '')) ? encodeURIComponent(value) : '%ED%A0%80';
@@ -194,6 +250,9 @@ interface Target {
   fitting: Map<Route, Record<string, unknown>[]>;
   memberToken: string;
   oddSubjectToken: string;
+  /** Signs Salesbot tokens as Kommo does. */
+  kommo: FakeKommo;
+  queryKeys: Map<string, string[]>;
 }
 
 /**
@@ -245,20 +304,25 @@ function requestFor(route: Route, target: Target) {
     },
     { arbitrary: hostileString.map(encode), weight: 3 },
   );
+  const described = target.queryKeys.get(`${route.method} ${route.path}`) ?? [];
   const queryKey = fc.oneof(
-    fc.constantFrom(
-      'limit',
-      'cursor',
-      'agentId',
-      'status',
-      'from',
-      'to',
-      'tz',
-      'q',
-      'categoryId',
-      'published',
-    ),
-    fc.constantFrom('crmState', 'code', 'state', 'referer', 'error', 'langauge'),
+    ...(described.length > 0 ? [{ arbitrary: fc.constantFrom(...described), weight: 3 }] : []),
+    {
+      arbitrary: fc.constantFrom(
+        'limit',
+        'cursor',
+        'agentId',
+        'status',
+        'from',
+        'to',
+        'tz',
+        'q',
+        'categoryId',
+        'published',
+      ),
+      weight: 1,
+    },
+    { arbitrary: fc.constantFrom('crmState', 'code', 'state', 'referer', 'error', 'langauge'), weight: 1 },
   );
   const queryValue = fc.oneof(
     hostileString,
@@ -281,9 +345,40 @@ function requestFor(route: Route, target: Target) {
     params: fc.array(param, { minLength: 4, maxLength: 4 }),
     query: fc.dictionary(queryKey, queryValue.map(encode), { maxKeys: 4 }),
     headers: fc.record(
-      { 'x-visitor-token': headerValue, 'x-organization-id': headerValue, 'x-request-id': headerValue },
+      {
+        'x-visitor-token': headerValue,
+        'x-organization-id': headerValue,
+        'x-request-id': headerValue,
+        'last-event-id': fc.oneof(headerValue, fc.constantFrom(...lastEventIds)),
+      },
       { requiredKeys: [] },
     ),
+    /** How the body goes: 0–5 the route's own way (signed webhook, multipart file), else plain JSON. */
+    variant: fc.nat(9),
+    stripe: fc.record({
+      type: fc.constantFrom(...stripeEventTypes),
+      object: fc.dictionary(fc.constantFrom(...stripeObjectFields), hostileJson(ids), { maxKeys: 3 }),
+      envelope: fc.dictionary(fc.constantFrom('id', 'type', 'created', 'data'), hostileJson(ids), {
+        maxKeys: 1,
+      }),
+    }),
+    salesbot: fc.record({
+      claims: fc.dictionary(fc.constantFrom(...salesbotClaims), hostileJson(ids), { maxKeys: 2 }),
+      data: fc.dictionary(fc.constantFrom(...salesbotDataFields), hostileJson(ids), { maxKeys: 3 }),
+      returnUrl: fc.oneof(
+        { arbitrary: fc.constant(SALESBOT_RETURN_URL), weight: 3 },
+        { arbitrary: hostileString, weight: 1 },
+      ),
+    }),
+    upload: fc.record({
+      fileName: fc.oneof(
+        hostileString,
+        fc.constantFrom('prices.txt', `${'a'.repeat(199)}😀.txt`, '../x.pdf'),
+      ),
+      name: fc.option(hostileString),
+      content: fc.constantFrom(...uploadContents),
+      type: fc.constantFrom('text/plain', 'application/pdf', 'text/html', 'image/png', '', 'text/csv'),
+    }),
     credential,
     body: fc.oneof(
       {
@@ -302,23 +397,52 @@ type RequestInput = ReturnType<typeof requestFor> extends fc.Arbitrary<infer T> 
 async function callRoute(target: Target, route: Route, input: RequestInput) {
   let index = 0;
   const path = route.path.replace(/:[A-Za-z]+/g, () => input.params[index++] ?? '');
-  const search = Object.entries(input.query)
-    .map(([key, value]) => `${encode(key)}=${value}`)
-    .join('&');
+  const query = { ...input.query };
   const [authorization, extra] = input.credential;
   const hasBody = route.method !== 'GET' && route.method !== 'HEAD';
   const form = route.path.startsWith('/kommo/webhooks');
+  let headers: Record<string, string> = {
+    authorization,
+    ...extra,
+    ...input.headers,
+    ...(hasBody ? { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' } : {}),
+  };
+  let body: BodyInit | undefined = hasBody
+    ? typeof input.body === 'string'
+      ? input.body
+      : JSON.stringify(input.body)
+    : undefined;
+  const ownWay = input.variant < 6;
+  if (ownWay && route.path === '/billing/webhooks/stripe') {
+    // Signed as Stripe signs: the hostile values get past the signature to the event's reading.
+    const event = { ...stripeEvent(input.stripe.type, input.stripe.object, now()), ...input.stripe.envelope };
+    const { payload, header } = signed(event);
+    body = payload;
+    headers = { ...headers, 'stripe-signature': header };
+  } else if (ownWay && route.path === '/kommo/salesbot') {
+    const token = await target.kommo.salesbotToken(input.salesbot.claims);
+    body = JSON.stringify({ token, data: input.salesbot.data, return_url: input.salesbot.returnUrl });
+    query.agent ??= target.org.agentId;
+  } else if (ownWay && route.method === 'POST' && route.path.endsWith('/sources')) {
+    const upload = new FormData();
+    const { fileName, name, content, type } = input.upload;
+    upload.set('file', new File([content], fileName, { type }));
+    if (name !== null) upload.set('name', name);
+    body = upload;
+    const { 'content-type': _json, ...rest } = headers;
+    headers = rest;
+  }
+  const search = Object.entries(query)
+    .map(([key, value]) => `${encode(key)}=${value}`)
+    .join('&');
   return target.harness.api.fetch(`${path}${search ? `?${search}` : ''}`, {
     method: route.method,
-    headers: {
-      authorization,
-      ...extra,
-      ...input.headers,
-      ...(hasBody ? { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' } : {}),
-    },
-    ...(hasBody ? { body: typeof input.body === 'string' ? input.body : JSON.stringify(input.body) } : {}),
+    headers,
+    ...(body === undefined ? {} : { body }),
   });
 }
+
+const now = () => Math.floor(Date.now() / 1000);
 
 /** Which body shapes each route takes, learnt from the routes themselves: one honest call per shape. */
 async function learnFittingBodies(target: Target): Promise<void> {
@@ -381,8 +505,20 @@ describe.each(drivers)('every route with hostile input on %s', (driver) => {
   const succeeded = new Set<string>();
 
   beforeAll(async () => {
-    const harness = await startKommoHarness(driver, { ...KOMMO_ENV, CLOSER_WORKER_SECRET: WORKER_SECRET });
-    const { org } = await harness.freshOrg();
+    const harness = await startKommoHarness(driver, {
+      ...KOMMO_ENV,
+      ...STRIPE_ENV,
+      CLOSER_WORKER_SECRET: WORKER_SECRET,
+      CLOSER_UPLOADS_DIR: `${tmpdir()}/closer-route-fuzz-${driver}-${process.pid}`,
+    });
+    // Billing on, with room: the fuzz is about input, not plan limits.
+    await harness.db.exec(`
+      update billing.plans set max_agents = null, max_messages = null, max_knowledge_bytes = null,
+        max_members = null, kommo = true where id = 'free';
+      insert into billing.plans (id, name, stripe_price_id, position) values ('pro', 'Pro', 'price_pro_monthly', 1);`);
+    const { org, kommo } = await harness.freshOrg({
+      handlers: new FakeStripe(['price_pro_monthly']).handlers,
+    });
     await connectKommo(harness.api, org.secretKey);
     const auth = await fakeSupabaseAuth();
     const [named] = await harness.db.query<{ name: string }>('select name from organizations where id = $1', [
@@ -395,6 +531,8 @@ describe.each(drivers)('every route with hostile input on %s', (driver) => {
       fitting: new Map(),
       memberToken: await auth.legacyToken(org.userId),
       oddSubjectToken: await auth.legacyToken('not-a-user-id'),
+      kommo,
+      queryKeys: await describedQueryKeys(),
     };
     await learnFittingBodies(target);
   });
@@ -425,6 +563,8 @@ describe.each(drivers)('every route with hostile input on %s', (driver) => {
     expect(reached.length, 'routes without ids reached').toBeGreaterThanOrEqual(
       Math.floor(withoutIds.length / 2),
     );
+    // Signed events got past the signature to their reading (and some were applied or acknowledged).
+    expect(succeeded).toContain('POST /billing/webhooks/stripe');
   });
 
   it('answers every other method on a known path with 405 and the methods it has', async () => {

@@ -9,6 +9,7 @@ import type { AppEnv } from '../http/app.ts';
 import { ApiError } from '../http/errors.ts';
 import { describedBy } from '../http/route.ts';
 import { securityFor, signedInUser } from '../openapi/security.ts';
+import { clipText } from '../text.ts';
 import { acceptInvitations } from './invitations.ts';
 import type { CredentialKind, MemberRole, Principal } from './principal.ts';
 import { tenantClaims } from './principal.ts';
@@ -182,7 +183,7 @@ function originRefusal(
       'from a web page whose origin is allowed, or use a secret key from a server.'
     );
   }
-  const shown = origin.slice(0, 200);
+  const shown = clipText(origin, 200);
   if (agent.allowedOrigins.length === 0)
     return `Origin ${shown} is not in this agent's allowed origins: it allows none yet. ${howTo(shown)}`;
   return `Origin ${shown} is not in this agent's allowed origins. ${howTo(shown)}`;

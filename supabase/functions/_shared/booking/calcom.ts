@@ -7,6 +7,7 @@
 //        → data: {uid, title, start, end, status, …}; reschedule/cancel pages are `<booker>/reschedule/<uid>` and
 //        `<booker>/booking/<uid>?cancel=true`.
 import type { BookingEventType } from '@closer/contract';
+import { clipText } from '../text.ts';
 import { type BookingClient, BookingFailure, type CreatedBooking } from './provider.ts';
 
 export const CALCOM_API_URL = 'https://api.cal.com';
@@ -153,7 +154,7 @@ export function calcomClient(options: CalcomOptions): BookingClient {
 function errorMessage(text: string): string {
   try {
     const body = JSON.parse(text) as { error?: { message?: unknown } };
-    if (typeof body.error?.message === 'string') return body.error.message.slice(0, 300);
+    if (typeof body.error?.message === 'string') return clipText(body.error.message, 300);
   } catch {
     // not JSON: an HTML page of a proxy, say; its text is no use to anyone
   }

@@ -7,6 +7,7 @@ import { ApiError, notFound } from '../http/errors.ts';
 import { iso } from '../resources/time.ts';
 import { encryptionKeyFrom } from '../secrets/encryptionKey.ts';
 import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
+import { clipText } from '../text.ts';
 import { CALCOM_API_URL, CALCOM_BOOKER_URL, calcomClient } from './calcom.ts';
 import { type BookingClient, BookingFailure } from './provider.ts';
 
@@ -115,7 +116,7 @@ export async function saveConnection(
       sealed,
       input.apiKey.slice(-4),
       input.eventTypeId,
-      chosen.title.slice(0, 300) || null,
+      clipText(chosen.title, 300) || null,
       chosen.lengthInMinutes > 0 && chosen.lengthInMinutes <= 1440 ? chosen.lengthInMinutes : null,
       apiUrl,
       input.bookerUrl ?? CALCOM_BOOKER_URL,

@@ -5,6 +5,7 @@ import { publishLeadEvent } from '../events/leads.ts';
 import { queueLeadSync } from '../kommo/leadQueue.ts';
 import type { LlmTool } from '../llm/types.ts';
 import { leadFromRow } from '../resources/conversations.ts';
+import { clipText, sanitizeJson } from '../text.ts';
 import { countLeadWrite } from './leadLimit.ts';
 
 export const CAPTURE_LEAD_TOOL: LlmTool = {
@@ -33,7 +34,13 @@ const MAX_ARGUMENT_CHARS = 16_384;
  * objects written back to back, merged; the longest tail that parses (the last cumulative piece).
  */
 export function parseToolArguments(text: string): Record<string, unknown> | null {
-  const json = text.trim().slice(0, MAX_ARGUMENT_CHARS) || '{}';
+  const parsed = readToolArguments(text);
+  // Model output like any other: NUL and lone surrogates (JSON escapes can carry them) never reach a tool.
+  return parsed && sanitizeJson(parsed);
+}
+
+function readToolArguments(text: string): Record<string, unknown> | null {
+  const json = clipText(text.trim(), MAX_ARGUMENT_CHARS) || '{}';
   const whole = parseObject(json);
   if (whole) return whole;
   const pieces = splitObjects(json);
@@ -101,7 +108,7 @@ export function leadFieldsFromToolArguments(json: string): ToolLeadFields {
   const kept: Record<string, unknown> = {};
   const refused: RefusedLeadField[] = [];
   for (const [key, value] of Object.entries(raw)) {
-    const refuse = (reason: string) => refused.push({ field: key.slice(0, 40), reason });
+    const refuse = (reason: string) => refused.push({ field: clipText(key, 40), reason });
     if (!Object.hasOwn(leadFieldsObject.shape, key)) refuse('not a field this tool takes');
     else if (value === '' || value === null) refuse('empty');
     else {

@@ -1,5 +1,8 @@
 // The model's visible text as it is relayed and stored: NUL and lone surrogates removed (Postgres refuses
 // the first, JSON and UTF-8 mangle the second), and held under a character ceiling derived from maxTokens.
+import { sanitizeText } from '../text.ts';
+
+export { sanitizeText };
 
 /**
  * Characters allowed per token of the agent's `maxTokens`. A token averages about 4 characters of English
@@ -13,17 +16,6 @@ export const MAX_REPLY_CHARS = 100_000;
 export function replyCharLimit(maxTokens: number): number {
   const tokens = Number.isFinite(maxTokens) && maxTokens > 0 ? Math.floor(maxTokens) : 1;
   return Math.min(MAX_REPLY_CHARS, tokens * CHARS_PER_TOKEN);
-}
-
-// A NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what this removes.
-const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what this looks for.
-const SUSPECT = /[\u0000\uD800-\uDFFF]/;
-
-/** Removes NUL characters and lone surrogates; well-formed text is returned as it is. */
-export function sanitizeText(text: string): string {
-  return SUSPECT.test(text) ? text.replace(UNSAFE, '') : text;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ConversationStatus, Operator } from '@closer/contract';
 import { inOrder } from '../db/pipeline.ts';
 import type { Queryable, Row } from '../db/types.ts';
 import { ApiError, notFound } from '../http/errors.ts';
+import { clipText } from '../text.ts';
 import { eventStatement, messageEventStatement } from './events.ts';
 import { conversationClosed } from './published.ts';
 
@@ -63,7 +64,7 @@ export async function requestHandoff(
          handoff_requested_at = now(), assignee_kind = null, assignee_id = null, assignee_name = null,
          assignee_avatar_url = null, handoff_unanswered_at = null, replies_without_knowledge = 0
        where id = $1`,
-      params: [conversationId, reason.slice(0, 500)],
+      params: [conversationId, clipText(reason, 500)],
     },
     stateEvent(row, 'handoff_requested', null),
   ]);

@@ -18,7 +18,8 @@ function pathPattern(path: string): RegExp {
       return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     })
     .join('/');
-  return new RegExp(`^${source}/?$`);
+  // Routes match paths exactly (Hono is strict about a trailing slash): `/agents/` is not `/agents`.
+  return new RegExp(`^${source}$`);
 }
 
 function patterns(routes: Routes) {

@@ -7,7 +7,10 @@ import * as z from 'zod/mini';
 import { namedResponseSchemas } from '../openapi/components.ts';
 import type { SecurityRequirement } from '../openapi/security.ts';
 import type { AppEnv } from './app.ts';
-import { readJson, readParam, readQuery } from './validate.ts';
+import { readJson, readNoBody, readParam, readQuery } from './validate.ts';
+
+/** Methods whose request may carry a body; on a route that declares none, one with fields is refused. */
+const TAKES_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
 /** A plain JSON Schema, for wire shapes that are not zod schemas (a form-encoded body, a stream's lines). */
 export type JsonSchema = Record<string, unknown>;
@@ -43,7 +46,10 @@ export interface RouteSpec<
   params?: P;
   /** An object schema; each key is one query parameter. */
   query?: Q;
-  /** The JSON body; answered 400 when it is not JSON, 422 when it does not match. */
+  /**
+   * The JSON body; answered 400 when it is not JSON, 422 when it does not match. Without it (and without
+   * `rawBody`), a POST/PUT/PATCH takes no body: `{}` or nothing, a body with fields is a 422 naming them.
+   */
   body?: B;
   /**
    * A body the handler reads itself (not JSON): described only. Beside `body`, it is a second media type the
@@ -170,6 +176,8 @@ export function route<
     if (spec.query) c.req.addValidatedData('query', readQuery(c, spec.query) as object);
     if (spec.body && !(spec.rawBody && isOfMediaType(c.req.header('content-type'), spec.rawBody.mediaType))) {
       c.req.addValidatedData('json', (await readJson(c, spec.body)) as object);
+    } else if (!spec.body && !spec.rawBody && TAKES_BODY.has(c.req.method)) {
+      await readNoBody(c);
     }
     await next();
   };

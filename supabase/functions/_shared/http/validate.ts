@@ -25,6 +25,24 @@ export async function readJson<S extends z.ZodMiniType>(c: Context, schema: S): 
   return parse(schema, value, 'request body');
 }
 
+/**
+ * A route that takes no body: none, or `{}` (what pg_cron's pg_net sends), is fine; a body with keys is refused
+ * like an unknown key of any other route (422 naming each), so a field a caller thinks it sets is never dropped.
+ */
+export async function readNoBody(c: Context): Promise<void> {
+  const text = await c.req.text();
+  if (text.trim() === '') return;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ApiError('bad_request', `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+  parse(noBody, value, 'request body');
+}
+
+const noBody = z.strictObject({});
+
 export function readQuery<S extends z.ZodMiniType>(c: Context, schema: S): z.output<S> {
   return parse(schema, c.req.query(), 'query');
 }

@@ -19,6 +19,7 @@ import {
 } from '../outbox/jobs.ts';
 import { EmbeddingError, vectorLiteral } from '../retrieval/embedders/embedder.ts';
 import type { SemanticSearch } from '../retrieval/semantic.ts';
+import { clipText } from '../text.ts';
 import { chunkKnowledge } from './chunking.ts';
 
 export const EMBEDDING_JOB = 'knowledge.embed';
@@ -233,7 +234,7 @@ async function failed(
 ): Promise<'done' | 'pending' | 'failed' | 'lost'> {
   if (error instanceof LeaseLostError) return lost(job, error);
   const retryable = !(error instanceof EmbeddingError) || error.retryable;
-  const message = String((error as Error)?.message ?? error).slice(0, 500);
+  const message = clipText(String((error as Error)?.message ?? error), 500);
   logFailure(error, { level: retryable ? 'warn' : 'error', where: 'embedding worker', job: job.id });
   try {
     if (!retryable || job.attempts >= EMBEDDING_MAX_ATTEMPTS) {

@@ -1,7 +1,9 @@
 // Calls to Kommo's API v4 for one organisation: the current token, one refresh on a 401, backoff with jitter
 // on 429 and 5xx, paced under Kommo's requests-per-second limit (pacing.ts), each answer awaited at most
 // `timeoutMs`, and none started that could still be running at the caller's deadline (a job's lease).
+
 import { ApiError } from '../http/errors.ts';
+import { clipText } from '../text.ts';
 import type { KommoConfig } from './config.ts';
 import { type Pacer, processPacer } from './pacing.ts';
 import { accountUrl, type KommoTokenSource } from './tokens.ts';
@@ -141,7 +143,7 @@ async function kommoError(response: Response, method: string, path: string): Pro
   const why =
     [title, detail, fieldErrors(rest['validation-errors'])]
       .filter((part): part is string => typeof part === 'string' && part !== '')
-      .map((part) => part.slice(0, 200))
+      .map((part) => clipText(part, 200))
       .join(': ') || `HTTP ${response.status}`;
   return Object.assign(
     new ApiError('upstream_error', `Kommo answered ${response.status} to ${method} ${path}: ${why}`),

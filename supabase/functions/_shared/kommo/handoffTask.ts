@@ -2,9 +2,11 @@
 // due shortly after the visitor asked, for the Kommo lead's responsible user (or the configured one), naming the
 // visitor and the reason and linking the conversation in the console. Sent exactly once: a task sent without an
 // answer is looked for in Kommo (by its marker) before it is sent again.
+
 import { withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { type ClaimedJob, finishJob, type JobOutcome, LeaseLostError, saveProgress } from '../outbox/jobs.ts';
+import { clipText } from '../text.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import type { KommoConfig } from './config.ts';
@@ -168,7 +170,7 @@ async function failed(
     (status !== undefined && status >= 400 && status < 500 && status !== 429) ||
     (error as { code?: string }).code === 'conflict' ||
     job.attempts >= MAX_ATTEMPTS;
-  const message = String((error as Error).message ?? error).slice(0, 500);
+  const message = clipText(String((error as Error).message ?? error), 500);
   console.error(
     JSON.stringify({
       level: permanent ? 'error' : 'warn',

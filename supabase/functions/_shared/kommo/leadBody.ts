@@ -2,6 +2,7 @@
 // correction changes (`PATCH /api/v4/leads/{id}`, `PATCH /api/v4/contacts/{id}`), and the transcript note.
 import type { KommoSettings, QualificationPlan } from '@closer/contract';
 import type { Row } from '../db/types.ts';
+import { clipText } from '../text.ts';
 import { settingsFromRow } from './connection.ts';
 import {
   type AnswerFieldValue,
@@ -114,5 +115,5 @@ export function transcriptText(lead: Row, messages: { role: string; content: str
   ].filter(Boolean);
   const lines = messages.map((m) => `${m.role === 'user' ? 'Visitor' : 'Agent'}: ${m.content}`);
   const text = [...head, '', ...lines].join('\n');
-  return text.length > TRANSCRIPT_CHARS ? `${text.slice(0, TRANSCRIPT_CHARS)}\n…` : text;
+  return text.length > TRANSCRIPT_CHARS ? `${clipText(text, TRANSCRIPT_CHARS)}\n…` : text;
 }

@@ -21,6 +21,7 @@ import {
   saveProgress,
 } from '../outbox/jobs.ts';
 import { planFromStored } from '../qualification/plan.ts';
+import { clipText } from '../text.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import { type KommoConfig, kommoConfigFromEnv } from './config.ts';
@@ -240,7 +241,7 @@ async function failed(
     (status !== undefined && status >= 400 && status < 500 && status !== 429) ||
     (error as { code?: string }).code === 'conflict' ||
     (job.attempts >= MAX_ATTEMPTS && !(error instanceof AwaitingKommo));
-  const message = String((error as Error).message ?? error).slice(0, 500);
+  const message = clipText(String((error as Error).message ?? error), 500);
   try {
     if (permanent) {
       return await finish(tenant, job, { status: 'failed', payload, error: message }, (tx) =>

@@ -5,6 +5,7 @@ import type { LeadMeeting } from '@closer/contract';
 import { withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { type ClaimedJob, finishJob, type JobOutcome, LeaseLostError, saveProgress } from '../outbox/jobs.ts';
+import { clipText } from '../text.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import type { KommoConfig } from './config.ts';
@@ -90,7 +91,7 @@ export async function runMeetingJob(
     const permanent =
       (status !== undefined && status >= 400 && status < 500 && status !== 429) ||
       job.attempts >= MAX_ATTEMPTS;
-    const message = String((error as Error).message ?? error).slice(0, 500);
+    const message = clipText(String((error as Error).message ?? error), 500);
     try {
       return await end({
         status: permanent ? 'failed' : 'pending',

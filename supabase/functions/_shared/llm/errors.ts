@@ -1,7 +1,9 @@
 // Upstream failures, and how each maps to the error envelope a client sees. The provider's own words are
 // detail: they go to the server log, and to the organisation's own server credentials (secret keys and
 // members, who run the integration), never to a publishable-key visitor.
+
 import { ApiError } from '../http/errors.ts';
+import { clipText } from '../text.ts';
 
 /** Who reads the message: a public visitor gets a generic one, the organisation's own callers the reason. */
 export type Audience = 'public' | 'organization';
@@ -55,11 +57,11 @@ export function redact(text: string): string {
 /** Reads `{ error: { message } }` (OpenAI, OpenRouter) or plain text, capped so an HTML page never reaches a client. */
 export async function upstreamErrorFrom(response: Response): Promise<UpstreamError> {
   const text = await response.text().catch(() => '');
-  let message = text.trim().slice(0, 300) || response.statusText || `HTTP ${response.status}`;
+  let message = clipText(text.trim(), 300) || response.statusText || `HTTP ${response.status}`;
   try {
     const body = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
     const inner = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message);
-    if (inner) message = inner.slice(0, 300);
+    if (inner) message = clipText(inner, 300);
   } catch {
     if (/<html/i.test(text)) message = `HTTP ${response.status} ${response.statusText}`.trim();
   }

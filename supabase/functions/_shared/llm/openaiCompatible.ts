@@ -1,5 +1,6 @@
 // Streams chat completions from any OpenAI-compatible server (OpenAI, Ollama, vLLM, LM Studio, OpenRouter).
 import { createParser } from 'eventsource-parser';
+import { clipText } from '../text.ts';
 import { UpstreamError, upstreamErrorFrom } from './errors.ts';
 import { finishReasonOf } from './finishReason.ts';
 import { ThinkFilter } from './thinkTags.ts';
@@ -119,7 +120,7 @@ function contentTypeName(response: Response): string {
 /** The words of an error chunk (`{error: {message}}` or `{error: "…"}`), capped: a server may send anything. */
 function streamErrorMessage(error: unknown): string {
   const message = typeof error === 'string' ? error : (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' && message !== '' ? message.slice(0, 300) : 'error inside the stream';
+  return typeof message === 'string' && message !== '' ? clipText(message, 300) : 'error inside the stream';
 }
 
 /** A delta carrying the model's reasoning (`reasoning`, `reasoning_content`, `reasoning_details`). */

@@ -1,6 +1,8 @@
 // Tool calls put together from streamed pieces, as servers really send them: by `index` (a number, or a string
 // holding one), by `id` alone (whole calls without an index), with arguments as text or as an object, and at
 // times thousands of them. A reply keeps at most a few calls, each within a size a lead's fields fit in.
+
+import { clipText } from '../text.ts';
 import type { LlmToolCall } from './types.ts';
 
 /** Calls kept from one round of the model; more are dropped (one lead needs one). */
@@ -25,17 +27,17 @@ export class ToolCallAssembler {
     const call = this.#callFor(part);
     if (!call) return;
     const id = part.id;
-    if ((typeof id === 'string' && id !== '') || typeof id === 'number') call.id = String(id).slice(0, 200);
+    if ((typeof id === 'string' && id !== '') || typeof id === 'number') call.id = clipText(String(id), 200);
     const fn = typeof part.function === 'object' && part.function !== null ? part.function : {};
     // Some servers repeat the whole name on every piece of a call; only a new piece is appended.
-    if (typeof fn.name === 'string' && fn.name !== call.name) call.name = (call.name + fn.name).slice(0, 200);
+    if (typeof fn.name === 'string' && fn.name !== call.name) call.name = clipText(call.name + fn.name, 200);
     const args =
       typeof fn.arguments === 'string'
         ? fn.arguments
         : typeof fn.arguments === 'object' && fn.arguments !== null
           ? JSON.stringify(fn.arguments)
           : '';
-    if (call.arguments.length < MAX_ARGUMENT_CHARS) call.arguments += args.slice(0, MAX_ARGUMENT_CHARS);
+    if (call.arguments.length < MAX_ARGUMENT_CHARS) call.arguments += clipText(args, MAX_ARGUMENT_CHARS);
     this.#last = call;
   }
 
@@ -51,7 +53,7 @@ export class ToolCallAssembler {
     let key: string;
     if (index !== null) key = `#${index}`;
     else if (id) {
-      const known = [...this.#calls.entries()].find(([, call]) => call.id === id.slice(0, 200));
+      const known = [...this.#calls.entries()].find(([, call]) => call.id === clipText(id, 200));
       key = known ? known[0] : `id:${id}`;
     } else if (this.#last) return this.#last;
     else key = '#0';

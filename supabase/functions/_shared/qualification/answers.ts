@@ -1,6 +1,7 @@
 // Reading answers: a value the model recorded, or the visitor's own words, as the criterion's type (number, yes/no,
 // one of the options, text). What cannot be read as that type is not recorded, never guessed.
 import type { QualificationCriterion } from '@closer/contract';
+import { clipText } from '../text.ts';
 import type { AnswerValue } from './scoring.ts';
 
 const MAX_TEXT = 500;
@@ -60,7 +61,7 @@ export function valueFromTool(criterion: QualificationCriterion, raw: unknown): 
       return typeof raw === 'string' ? readChoice(criterion, raw) : null;
     case 'text': {
       const text = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' ? String(raw) : '';
-      return text ? text.slice(0, MAX_TEXT) : null;
+      return text ? clipText(text, MAX_TEXT) : null;
     }
   }
 }
@@ -78,6 +79,6 @@ export function valueFromReply(criterion: QualificationCriterion, reply: string)
       return readChoice(criterion, text);
     case 'text':
       // A question back is not an answer.
-      return text.endsWith('?') ? null : text.slice(0, MAX_TEXT);
+      return text.endsWith('?') ? null : clipText(text, MAX_TEXT);
   }
 }

@@ -7,6 +7,7 @@ import type {
   QualificationCriterion,
   QualificationPlan,
 } from '@closer/contract';
+import { clipText } from '../text.ts';
 
 export type AnswerValue = QualificationAnswer['value'];
 export type Answers = Record<string, QualificationAnswer>;
@@ -38,7 +39,7 @@ export function fit(criterion: QualificationCriterion, value: AnswerValue): numb
 }
 
 const shown = (value: AnswerValue) =>
-  typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value).slice(0, 120);
+  typeof value === 'boolean' ? (value ? 'yes' : 'no') : clipText(String(value), 120);
 
 export function bandOf(score: number, thresholds: QualificationPlan['thresholds']): QualificationBand {
   if (score >= thresholds.hot) return 'hot';

@@ -2,9 +2,11 @@
 // addresses after DNS resolution (the crawler's SSRF guard), unless ALLOW_PRIVATE_WEBHOOKS=true (local
 // development and tests). Redirects are not followed; the whole exchange has a timeout; only the start of the
 // answer is read and kept.
+
 import type { Env } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
 import { checkAddress, nonPublicRange, RefusedUrl, type ResolveHost } from '../knowledge/web/addresses.ts';
+import { clipText, sanitizeText } from '../text.ts';
 
 export const PRIVATE_WEBHOOKS_FLAG = 'ALLOW_PRIVATE_WEBHOOKS';
 /** Characters of the answer kept in the delivery log. */
@@ -76,10 +78,10 @@ async function readExcerpt(response: Response): Promise<string> {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder()
-    .decode(bytes.subarray(0, RESPONSE_READ_BYTES))
-    .replace(/\0/g, '')
-    .slice(0, RESPONSE_EXCERPT_CHARS);
+  return clipText(
+    sanitizeText(new TextDecoder().decode(bytes.subarray(0, RESPONSE_READ_BYTES))),
+    RESPONSE_EXCERPT_CHARS,
+  );
 }
 
 /** POSTs `body` to `url`; never throws: every failure is a result with its reason. 2xx succeeds, nothing else. */
@@ -124,6 +126,6 @@ export async function sendWebhook(
     if (signal.aborted) return result({ error: `No answer within ${sender.timeoutMs} ms` });
     const cause =
       failure instanceof Error ? (failure.cause instanceof Error ? failure.cause : failure) : null;
-    return result({ error: `The request failed: ${cause?.message ?? String(failure)}`.slice(0, 500) });
+    return result({ error: clipText(`The request failed: ${cause?.message ?? String(failure)}`, 500) });
   }
 }

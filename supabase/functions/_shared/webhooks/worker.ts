@@ -10,6 +10,7 @@ import type { Env } from '../env.ts';
 import { type ResolveHost, resolveWithDns } from '../knowledge/web/addresses.ts';
 import { logFailure } from '../log.ts';
 import { type ClaimedJob, claimNextJob, finishJob, LeaseLostError } from '../outbox/jobs.ts';
+import { clipText } from '../text.ts';
 import { privateWebhooksAllowed, type SendResult, sendWebhook } from './destination.ts';
 import { WEBHOOK_DELIVERY_JOB } from './endpoints.ts';
 import {
@@ -100,7 +101,7 @@ type Outcome = keyof WebhookWorkerReport;
 async function giveUp(tx: Queryable, delivery: LoadedDelivery, error: string, disable: boolean) {
   await tx.query(
     `update public.webhook_deliveries set status = 'failed', next_attempt_at = null, last_error = $2 where id = $1`,
-    [delivery.id, error.slice(0, 2000)],
+    [delivery.id, clipText(error, 2000)],
   );
   if (!disable) return;
   await tx.query(
@@ -108,8 +109,8 @@ async function giveUp(tx: Queryable, delivery: LoadedDelivery, error: string, di
      where id = $1 and enabled and (last_success_at is null or last_success_at < $3)`,
     [
       delivery.endpointId,
-      `Disabled automatically: every attempt failed since ${delivery.createdAt.toISOString()} (last: ${error})`.slice(
-        0,
+      clipText(
+        `Disabled automatically: every attempt failed since ${delivery.createdAt.toISOString()} (last: ${error})`,
         2000,
       ),
       delivery.createdAt,

@@ -1,5 +1,6 @@
 // book_meeting: the model books a time find_slots offered; the result holds the confirmation to pass on.
 import { bookSlot } from '../../booking/chatSkill.ts';
+import { clipText } from '../../text.ts';
 import { parseToolArguments } from '../leads.ts';
 import type { ChatTool } from './types.ts';
 
@@ -29,7 +30,7 @@ export const bookMeetingTool: ChatTool = {
     }
     const given = {
       ...(typeof args.email === 'string' && args.email.includes('@') ? { email: args.email.trim() } : {}),
-      ...(typeof args.name === 'string' && args.name.trim() ? { name: args.name.trim().slice(0, 200) } : {}),
+      ...(typeof args.name === 'string' && args.name.trim() ? { name: clipText(args.name.trim(), 200) } : {}),
     };
     const reply = await bookSlot(context, new Date(args.start).toISOString(), given);
     const outcome = reply.booked

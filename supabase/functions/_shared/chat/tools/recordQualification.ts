@@ -1,5 +1,6 @@
 // record_qualification: the model saves what the visitor said about the agent's qualification criteria (budget,
 // authority, need, timeline, custom questions); the lead's score follows from the agent's plan.
+
 import { withTenant } from '../../db/tenant.ts';
 import type { LlmTool } from '../../llm/types.ts';
 import { valueFromTool } from '../../qualification/answers.ts';
@@ -7,6 +8,7 @@ import { openCriteria } from '../../qualification/gather.ts';
 import { loadPlan } from '../../qualification/plan.ts';
 import { loadState, recordQualification } from '../../qualification/record.ts';
 import type { AnswerValue } from '../../qualification/scoring.ts';
+import { clipText } from '../../text.ts';
 import { parseToolArguments } from '../leads.ts';
 import type { ChatTool } from './types.ts';
 
@@ -72,7 +74,7 @@ export const recordQualificationTool: ChatTool = {
           const value = criterion ? valueFromTool(criterion, raw) : null;
           if (value === null)
             refused.push(
-              `${String(key).slice(0, 40)} (${criterion ? `not a ${criterion.type} answer` : 'no such item'})`,
+              `${clipText(String(key), 40)} (${criterion ? `not a ${criterion.type} answer` : 'no such item'})`,
             );
           else kept[key] = value;
         }

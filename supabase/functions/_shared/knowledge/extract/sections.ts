@@ -1,5 +1,7 @@
 // Documents made of headed sections (Markdown, HTML, DOCX, plain text): one knowledge item per section, long
 // sections in parts, so an edit to one section re-chunks only that section on the next sync.
+
+import { clipText } from '../../text.ts';
 import { type ExtractedDocument, type ExtractedItem, item, MAX_ITEM_CHARS } from './document.ts';
 
 export interface Section {
@@ -11,7 +13,7 @@ export interface Section {
 /** Largest part of a section stored as one item; a longer section is split at paragraph ends. */
 const PART_CHARS = 20_000;
 
-function parts(text: string): string[] {
+export function parts(text: string): string[] {
   if (text.length <= PART_CHARS) return [text];
   const out: string[] = [];
   let current = '';
@@ -22,8 +24,9 @@ function parts(text: string): string[] {
     }
     current = current ? `${current}\n\n${paragraph}` : paragraph;
     while (current.length > MAX_ITEM_CHARS) {
-      out.push(current.slice(0, PART_CHARS));
-      current = current.slice(PART_CHARS);
+      const part = clipText(current, PART_CHARS);
+      out.push(part);
+      current = current.slice(part.length);
     }
   }
   if (current) out.push(current);

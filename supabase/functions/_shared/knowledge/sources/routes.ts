@@ -25,6 +25,7 @@ import { listPage } from '../../http/pagination.ts';
 import { isOfMediaType, route } from '../../http/route.ts';
 import { logFailure } from '../../log.ts';
 import { uploadKey } from '../../storage/uploads.ts';
+import { clipText } from '../../text.ts';
 import { acceptedTypesText, mediaTypeOf } from '../extract/open.ts';
 import {
   createSource,
@@ -360,7 +361,7 @@ export function checkFile(bytes: Uint8Array, name: string, declaredType: string 
       details: [{ path: ['file'], message: 'is empty' }],
     });
   }
-  const fileName = (name || 'upload').replace(/[\0/\\]/g, '_').slice(0, 200);
+  const fileName = clipText((name || 'upload').replace(/[\0/\\]/g, '_'), 200);
   const mediaType = mediaTypeOf(fileName, declaredType ?? '', bytes);
   if (!mediaType) {
     throw new ApiError(

@@ -12,6 +12,7 @@ import { ApiError } from '../../http/errors.ts';
 import { logFailure } from '../../log.ts';
 import { type ClaimedJob, claimNextJob, finishJob, LeaseLostError } from '../../outbox/jobs.ts';
 import type { UploadStorage } from '../../storage/uploads.ts';
+import { clipText } from '../../text.ts';
 import { ExtractionError } from '../extract/document.ts';
 import { privateCrawlAllowed, type ResolveHost, resolveWithDns } from '../web/addresses.ts';
 import { applyItems, keepItems, removeUnseenItems, type SourceScope } from './items.ts';
@@ -108,7 +109,7 @@ async function failRun(tx: Queryable, loaded: LoadedRun, reason: string): Promis
   await tx.query(
     `update public.knowledge_source_runs set status = 'failed', finished_at = now(), failure_reason = $2, state = '{}'
      where id = $1`,
-    [loaded.run.id, reason.slice(0, 2000)],
+    [loaded.run.id, clipText(reason, 2000)],
   );
   await scheduleNext(tx, loaded, 'failed', reason);
 }
@@ -124,7 +125,7 @@ async function scheduleNext(
        next_sync_at = case schedule when 'daily' then now() + interval '1 day'
                                     when 'weekly' then now() + interval '7 days' else null end
      where id = $1`,
-    [loaded.source.id, status, reason?.slice(0, 2000) ?? null],
+    [loaded.source.id, status, reason === null ? null : clipText(reason, 2000)],
   );
 }
 
@@ -249,7 +250,7 @@ async function retryLater(
     if (job.attempts >= MAX_STEP_ATTEMPTS) {
       await tenant(async (tx) => {
         if (loaded) await failRun(tx, loaded, 'Processing failed repeatedly; try syncing again later');
-        await finishJob(tx, job, { status: 'failed', payload, error: message.slice(0, 2000) });
+        await finishJob(tx, job, { status: 'failed', payload, error: clipText(message, 2000) });
       });
       return 'finished';
     }
@@ -257,7 +258,7 @@ async function retryLater(
       finishJob(tx, job, {
         status: 'pending',
         payload,
-        error: message.slice(0, 2000),
+        error: clipText(message, 2000),
         retryInSeconds: 2 ** job.attempts * 5,
       }),
     );

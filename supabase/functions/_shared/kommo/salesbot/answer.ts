@@ -15,6 +15,7 @@ import { observeProvider } from '../../llm/observe.ts';
 import type { LlmProvider } from '../../llm/types.ts';
 import { logFailure } from '../../log.ts';
 import { findAgent } from '../../resources/agents.ts';
+import { clipText } from '../../text.ts';
 import { kommoClient } from '../client.ts';
 import type { KommoConfig } from '../config.ts';
 import type { SalesbotDelivery } from './receive.ts';
@@ -78,7 +79,7 @@ export async function answerDelivery(
     const sent = await sendContinue(deps, delivery, body, requestId);
     if (sent !== 'sent') outcome = sent;
   } catch (failure) {
-    error = String((failure as Error)?.message ?? failure).slice(0, 500);
+    error = clipText(String((failure as Error)?.message ?? failure), 500);
     logFailure(failure, { where: 'kommo salesbot', requestId, eventId: delivery.eventId });
     // The bot must not wait for ever (the database failed, the agent was deleted): a holding message, once.
     if (!continued) {

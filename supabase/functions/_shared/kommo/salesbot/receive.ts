@@ -4,7 +4,7 @@
 import type { Database } from '../../db/types.ts';
 import { ApiError } from '../../http/errors.ts';
 import type { KommoConfig } from '../config.ts';
-import { type ContinueTarget, continueTarget, type SalesbotRequest, withoutNul } from './request.ts';
+import { type ContinueTarget, continueTarget, type SalesbotRequest, storableData } from './request.ts';
 import { type SalesbotClaims, verifySalesbotToken } from './token.ts';
 
 /** A delivery accepted for an answer: everything the background part needs. */
@@ -33,7 +33,7 @@ export async function receiveSalesbotRequest(
   if (!UUID.test(agentId)) throw new ApiError('not_found', 'Agent not found');
   // The return_url must be the account's own continue method (its access token goes there).
   const target = continueTarget(request.return_url, config, token.subdomain);
-  const data = withoutNul(request.data);
+  const data = storableData(request.data);
   const messageKey = data.message_id
     ? `salesbot:message:${data.message_id}`
     : `salesbot:continue:${target.botId}:${target.continueId}`;

@@ -4,6 +4,7 @@
 // token goes with it.
 import * as z from 'zod/mini';
 import { ApiError } from '../../http/errors.ts';
+import { sanitizeJson } from '../../text.ts';
 import type { KommoConfig } from '../config.ts';
 import { accountUrl } from '../tokens.ts';
 
@@ -31,14 +32,12 @@ export const salesbotRequest = z.object({
 });
 export type SalesbotRequest = z.output<typeof salesbotRequest>;
 
-/** `value` without NUL characters: PostgreSQL text and jsonb cannot hold them, and no person wrote them. */
-export function withoutNul<T>(value: T): T {
-  if (typeof value === 'string') return value.replaceAll('\u0000', '') as T;
-  if (Array.isArray(value)) return value.map(withoutNul) as T;
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
-  return value;
-}
+/**
+ * `data` with NUL characters and lone surrogates removed, keys included (a messenger cutting an emoji in half
+ * sends one; no person wrote either). The customer's message is kept rather than refused: Kommo does not show a
+ * refusal to anyone.
+ */
+export const storableData = sanitizeJson;
 
 /** Where to continue the bot: a path on the account (`/api/v4/salesbot/{bot_id}/continue/{continue_id}`). */
 export interface ContinueTarget {

@@ -1,5 +1,7 @@
 // Embeddings from any server speaking OpenAI's `POST /v1/embeddings` (OpenAI, OpenRouter, Ollama, vLLM, LM Studio).
+
 import { redact } from '../../llm/errors.ts';
+import { clipText } from '../../text.ts';
 import { checkVectors, type Embedder, EmbeddingError, type EmbedOptions } from './embedder.ts';
 
 export interface OpenAiCompatibleEmbedderOptions {
@@ -74,7 +76,7 @@ export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedder
       if (!response.ok) {
         const text = await response.text().catch(() => '');
         const status = response.status;
-        throw new EmbeddingError(`${who} answered HTTP ${status}: ${redact(text.trim().slice(0, 300))}`, {
+        throw new EmbeddingError(`${who} answered HTTP ${status}: ${redact(clipText(text.trim(), 300))}`, {
           retryable: status === 408 || status === 409 || status === 429 || status >= 500,
           status,
           ...optionalRetryAfter(retryAfterSeconds(response.headers.get('retry-after'))),
