@@ -36,7 +36,9 @@ export async function loadConfig(apiUrl: string, key: string, fetcher: typeof fe
     | null;
   if (response.ok && body && typeof body.agentId === 'string') return { kind: 'ok', config: body };
   const envelope = body?.error?.code ? body.error : null;
-  if (!envelope) {
+  // Closer's chat/config is never "not found" for a key: a 404 (even a JSON one, from a Closer server's paths
+  // outside /functions/v1) means the base URL is wrong.
+  if (!envelope || response.status === 404) {
     // Not Closer answering (an HTML page, another API): the base URL is wrong, unless a proxy is struggling.
     if (response.status >= 500) return { kind: 'transient', reason: `HTTP ${response.status}` };
     return {
