@@ -19,6 +19,38 @@ const inlineCss: Plugin = {
   },
 };
 
+/**
+ * Pages hardened with `Object.freeze(Object.prototype)` (SES lockdown, some wallets) make a plain assignment to a
+ * name the frozen prototype has (`constructor`, `valueOf`, `toString`) throw: JavaScript's "override mistake".
+ * @preact/signals-core assigns `Signal.prototype.valueOf` and `.toString` that way, and Preact's `assign` copies a
+ * vnode's own `constructor` key onto `{}`. Rewrite those spots to define the property instead, so the script tag
+ * works on such pages (a Chromium test loads it on one). ESM users bundle their own copy of the libraries.
+ */
+const define = (target: string, key: string, value: string) =>
+  `Object.defineProperty(${target},${key},{value:${value},writable:true,enumerable:true,configurable:true})`;
+const overrideMistake: Plugin = {
+  name: 'override-mistake',
+  setup(build) {
+    build.onLoad(
+      { filter: /[\\/]node_modules[\\/](preact|@preact[\\/]signals-core)[\\/]dist[\\/][^/\\]*\.m?js$/ },
+      async (args) => {
+        const code = await readFile(args.path, 'utf8');
+        const contents = code
+          .replace(
+            /(\w+)\.prototype\.(valueOf|toString)\s*=\s*function/g,
+            (_, name, key) => `${define(`${name}.prototype`, `"${key}"`, '0')}.${key}=function`,
+          )
+          .replace(
+            /function (\w+)\((\w+),(\w+)\)\{for\(var (\w+) in \3\)\2\[\4\]=\3\[\4\];return \2\}/g,
+            (_, fn, to, from, key) =>
+              `function ${fn}(${to},${from}){for(var ${key} in ${from})${key}==="constructor"?${define(to, key, `${from}[${key}]`)}:${to}[${key}]=${from}[${key}];return ${to}}`,
+          );
+        return { contents, loader: 'js' };
+      },
+    );
+  },
+};
+
 const shared: Options = {
   target: 'es2022',
   sourcemap: true,
@@ -43,6 +75,7 @@ export default defineConfig([
     format: ['iife'],
     minify: true,
     noExternal: [/.*/],
+    esbuildPlugins: [inlineCss, overrideMistake],
     outExtension: () => ({ js: '.js' }),
   },
 ]);

@@ -194,6 +194,15 @@ describe('publishable keys', () => {
     await expectError(await call('/chat', bearer(a.publishableKey)), 403, 'forbidden', /no Origin/);
   });
 
+  it('refuse an opaque origin ("null") saying what makes one, never advising to allow "null"', async () => {
+    const response = await call('/chat', bearer(a.publishableKey, { origin: 'null' }));
+    expect(response.status).toBe(403);
+    const { error } = (await response.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toMatch(/opaque \("null"\).*sandboxed iframe without allow-same-origin.*file:/);
+    expect(error.message).not.toContain('["null"]');
+  });
+
   it('admit any origin when the agent allows "*"', async () => {
     const response = await call('/chat', bearer(open.publishableKey, { origin: 'https://anywhere.example' }));
     expect(response.status).toBe(200);

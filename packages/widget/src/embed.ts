@@ -15,12 +15,52 @@ const script = document.currentScript as HTMLScriptElement | null;
 /** Where closer-panel.js lives: beside this script (a CDN, the site's own origin). */
 const panelUrl = new URL('closer-panel.js', script?.src || document.baseURI).href;
 
+type TrustedTypesApi = {
+  createPolicy(
+    name: string,
+    rules: { createScriptURL(url: string): string },
+  ): {
+    createScriptURL(url: string): string;
+  };
+};
+let policy: { createScriptURL(url: string): string } | null | undefined;
+/**
+ * The panel's URL as the page's Trusted Types want it (`require-trusted-types-for 'script'` refuses a plain
+ * string for `script.src`): a policy named `closer` that passes only closer-panel.js. Without Trusted Types,
+ * or when the page's `trusted-types` list leaves `closer` out, the plain string.
+ */
+function scriptUrl(url: string): string {
+  if (policy === undefined) {
+    const api = (globalThis as { trustedTypes?: TrustedTypesApi }).trustedTypes;
+    try {
+      policy = api?.createPolicy('closer', {
+        createScriptURL: (asked) => {
+          if (asked !== panelUrl) throw new TypeError(`Closer loads only ${panelUrl}`);
+          return asked;
+        },
+      });
+    } catch {
+      policy = null;
+    }
+  }
+  return policy ? policy.createScriptURL(url) : url;
+}
+
 /** Injects closer-panel.js as a classic script (no CORS needed, allowed wherever closer.js was). */
 function loadPanel(): Promise<MountPanel> {
   if (win.__closerPanel) return Promise.resolve(win.__closerPanel);
   return new Promise((resolve, reject) => {
     const tag = document.createElement('script');
-    tag.src = panelUrl;
+    try {
+      tag.src = scriptUrl(panelUrl);
+    } catch (error) {
+      reject(
+        new Error(
+          `${(error as Error).message} Fix: allow the Trusted Types policy "closer" in the page's Content-Security-Policy (trusted-types closer …)`,
+        ),
+      );
+      return;
+    }
     tag.async = true;
     const nonce = script?.nonce;
     if (nonce) tag.nonce = nonce;

@@ -18,7 +18,8 @@ export function failureOf(error: unknown): Failure {
   if (error instanceof RateLimitError) return { kind: 'rate_limited', retryAfter: error.retryAfter ?? 30 };
   if (error instanceof ConnectionError || error instanceof TimeoutError || isOffline())
     return { kind: 'offline' };
-  if (error instanceof CloserError && (error.status === 502 || error.status === 503))
+  // 401/403: the agent was paused, or its key or origins changed, since the page loaded: not the visitor's doing.
+  if (error instanceof CloserError && [401, 403, 502, 503, 504].includes(error.status))
     return { kind: 'upstream' };
   return { kind: 'failed' };
 }
@@ -34,3 +35,18 @@ export function failureOfEvent(data: { code: string; retryAfter?: number | undef
 }
 
 const isOffline = () => typeof navigator !== 'undefined' && navigator.onLine === false;
+
+/** The conversation on screen no longer exists on the server (erased by the owner, a privacy request, retention). */
+export const isGone = (error: unknown): boolean => error instanceof CloserError && error.status === 404;
+
+/**
+ * A line for the site owner's console when a message is refused for a reason only they can fix (a paused agent,
+ * a key or origin no longer allowed); null otherwise.
+ */
+export function ownerNote(error: unknown): string | null {
+  if (!(error instanceof CloserError) || (error.status !== 401 && error.status !== 403)) return null;
+  const said = `HTTP ${error.status}: ${error.message}`;
+  if (/paused/i.test(error.message))
+    return `Closer: the agent is paused, so visitors' messages get no reply (${said}). Fix: set the agent's status back to active.`;
+  return `Closer: the API refused a visitor's message (${said}). Fix: check the agent's publishable key (data-key) and its allowedOrigins.`;
+}

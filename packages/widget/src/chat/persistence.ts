@@ -1,5 +1,7 @@
 // The visitor's conversation across page loads and tabs: its id and visitor token in localStorage, one per agent
 // key, stamped with when it last changed so tabs of one site can tell the newest apart and follow each other.
+// "New conversation" (or erasing it) leaves a dated mark instead of nothing, so a tab that was streaming or missed
+// the news can tell that the conversation it shows was ended after it last looked.
 // Storage may be missing or refused (private modes, sandboxed frames): the chat then lives for the page only.
 
 export interface SavedConversation {
@@ -11,8 +13,11 @@ export interface SavedConversation {
 
 export interface ConversationStore {
   load(): SavedConversation | null;
+  /** When the stored state last changed (a save, or a clear): ms since the epoch; 0 when nothing is stored. */
+  changedAt(): number;
   save(saved: SavedConversation): void;
-  clear(): void;
+  /** Forgets the conversation in every tab; returns when (ms since the epoch). */
+  clear(): number;
   /** Calls `listener` when another tab saves or clears the conversation; returns the unsubscribe. */
   subscribe(listener: (saved: SavedConversation | null) => void): () => void;
 }
@@ -24,11 +29,14 @@ export function localConversationStore(
   const key = `closer:${publishableKey.slice(0, 48)}`;
   return {
     load: () => parse(attempt(() => storage?.getItem(key)) ?? null),
+    changedAt: () => stamp(attempt(() => storage?.getItem(key)) ?? null),
     save(saved) {
       attempt(() => storage?.setItem(key, JSON.stringify(saved)));
     },
     clear() {
-      attempt(() => storage?.removeItem(key));
+      const clearedAt = Math.max(Date.now(), stamp(attempt(() => storage?.getItem(key)) ?? null) + 1);
+      attempt(() => storage?.setItem(key, JSON.stringify({ clearedAt })));
+      return clearedAt;
     },
     subscribe(listener) {
       // `storage` fires in the other tabs of the origin, never in the one that wrote.
@@ -39,6 +47,17 @@ export function localConversationStore(
       return () => globalThis.removeEventListener?.('storage', onStorage);
     },
   };
+}
+
+/** The time of a stored conversation or of the mark a clear left. */
+function stamp(raw: string | null): number {
+  try {
+    const stored = JSON.parse(raw ?? 'null') as { updatedAt?: unknown; clearedAt?: unknown } | null;
+    const at = stored?.updatedAt ?? stored?.clearedAt;
+    return typeof at === 'number' ? at : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function parse(raw: string | null): SavedConversation | null {

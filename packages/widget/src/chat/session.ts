@@ -6,7 +6,7 @@
 import type { ChatAction, ChatConfig, ChatSuggestion, LeadFields } from '@closer/contract';
 import type { ChatResource, ChatStream, ConversationEvents } from '@closer/sdk/chat';
 import { batch, type Signal, signal } from '@preact/signals';
-import { type Failure, failureOf, failureOfEvent } from './failure.ts';
+import { type Failure, failureOf, failureOfEvent, isGone, ownerNote } from './failure.ts';
 import type { ConversationStore, SavedConversation } from './persistence.ts';
 
 /** `stopped`: the visitor stopped the reply; `interrupted`: the connection or the model cut it short. */
@@ -100,6 +100,8 @@ export function createSession(options: {
   let lastAction: ChatAction | undefined;
   /** Another tab changed the conversation while this one was busy: follow it once idle. */
   let behind = false;
+  /** The stored state this tab shows (`store.changedAt()` when it last saved, loaded or cleared). */
+  let known = store.changedAt();
 
   const handoff = signal('active');
   const typing = signal(false);
@@ -255,6 +257,14 @@ export function createSession(options: {
       flush();
       if (reply.text.value) reply.status.value = stoppedByVisitor ? 'stopped' : 'interrupted';
       else messages.value = messages.value.filter((m) => m !== reply);
+      if (isGone(error) && conversationId.peek() && !reply.text.value) {
+        // Erased on the server: what was on screen is gone too; the message starts a new conversation.
+        current = null;
+        startOver();
+        return sendNow(trimmed, mine, action);
+      }
+      const note = ownerNote(error);
+      if (note) console.error(note);
       if (!stoppedByVisitor) fail(failureOf(error), mine);
     } finally {
       current = null;
@@ -268,16 +278,20 @@ export function createSession(options: {
     const id = conversationId.peek();
     if (!id || !visitorToken) return;
     const stored = store.load();
-    if (stored && stored.conversationId !== id && stored.updatedAt > startedAt) return;
-    store.save({
-      conversationId: id,
-      visitorToken,
-      updatedAt: Math.max(Date.now(), (stored?.updatedAt ?? 0) + 1),
-    });
+    // Another conversation, or "New conversation" in another tab, since this message was sent: that one stands.
+    if (stored?.conversationId !== id && store.changedAt() > startedAt) return;
+    known = Math.max(Date.now(), store.changedAt() + 1);
+    store.save({ conversationId: id, visitorToken, updatedAt: known });
   }
 
   /** Before sending: a conversation another tab stored and this tab does not show yet is the one to continue. */
   async function adoptNewer(stored: SavedConversation | null) {
+    if (!stored && conversationId.peek() && store.changedAt() > known) {
+      // Another tab started a new conversation since this one last looked: so does this message.
+      clearLocal();
+      known = store.changedAt();
+      return;
+    }
     if (!stored || stored.conversationId === conversationId.peek()) {
       if (stored) visitorToken = stored.visitorToken;
       return;
@@ -294,6 +308,7 @@ export function createSession(options: {
     behind = false;
     if (stored) await load(stored);
     else if (conversationId.peek()) clearLocal();
+    if (!stored) known = store.changedAt();
   }
 
   /** Reads a stored conversation's messages from the server; false when it is gone or no longer ours. */
@@ -322,6 +337,7 @@ export function createSession(options: {
         leadForm.value = history.leadId ? 'sent' : leadForm.peek() === 'sent' ? 'hidden' : leadForm.peek();
       });
       visitorToken = saved.visitorToken;
+      known = Math.max(known, saved.updatedAt);
       return true;
     } catch (error) {
       // Gone or no longer ours: start afresh. Offline: keep it for the next load.
@@ -330,6 +346,12 @@ export function createSession(options: {
       }
       return false;
     }
+  }
+
+  /** Forgets the conversation here and in the other tabs. */
+  function startOver() {
+    clearLocal();
+    known = store.clear();
   }
 
   function clearLocal() {
@@ -401,10 +423,7 @@ export function createSession(options: {
       const saved = store.load();
       return saved ? load(saved) : false;
     },
-    reset() {
-      clearLocal();
-      store.clear();
-    },
+    reset: startOver,
     async erase() {
       const id = conversationId.peek();
       if (!id) return;
@@ -414,8 +433,7 @@ export function createSession(options: {
         failure.value = failureOf(error);
         return;
       }
-      clearLocal();
-      store.clear();
+      startOver();
     },
     async submitLead(fields) {
       const id = conversationId.value;

@@ -11,12 +11,23 @@ export type ConfigOutcome =
   | { kind: 'transient'; reason: string };
 
 const EXAMPLE_BASE = 'https://<project>.supabase.co/functions/v1';
+/** A configuration request still unanswered after this long is given up (the bubble shows; opening tries again). */
+const CONFIG_TIMEOUT_MS = 10_000;
 
 export async function loadConfig(apiUrl: string, key: string, fetcher: typeof fetch): Promise<ConfigOutcome> {
   let response: Response;
   try {
-    response = await fetcher(`${apiUrl}/chat/config`, { headers: { authorization: `Bearer ${key}` } });
+    response = await fetcher(`${apiUrl}/chat/config`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: AbortSignal.timeout(CONFIG_TIMEOUT_MS),
+    });
   } catch (error) {
+    if ((error as Error)?.name === 'TimeoutError') {
+      return {
+        kind: 'transient',
+        reason: `${apiUrl}/chat/config did not answer within ${CONFIG_TIMEOUT_MS / 1000} s`,
+      };
+    }
     // A wrong base URL usually surfaces as a CORS failure, which looks like a network error: ask `health`.
     return (await wrongBase(apiUrl, fetcher)) ?? { kind: 'transient', reason: String(error) };
   }
@@ -25,7 +36,9 @@ export async function loadConfig(apiUrl: string, key: string, fetcher: typeof fe
     | null;
   if (response.ok && body && typeof body.agentId === 'string') return { kind: 'ok', config: body };
   const envelope = body?.error?.code ? body.error : null;
-  if (!envelope) {
+  // Closer's chat/config is never "not found" for a key: a 404 (even a JSON one, from a Closer server's paths
+  // outside /functions/v1) means the base URL is wrong.
+  if (!envelope || response.status === 404) {
     // Not Closer answering (an HTML page, another API): the base URL is wrong, unless a proxy is struggling.
     if (response.status >= 500) return { kind: 'transient', reason: `HTTP ${response.status}` };
     return {
@@ -47,8 +60,13 @@ function refusalMessage(status: number, said: string, key: string): string {
   if (status === 403 && /paused/i.test(said)) {
     return `${hidden} the agent is paused (${said}). Fix: set the agent's status back to active in the dashboard or with the API.`;
   }
+  // The document's origin (`self.origin`): "null" in a sandboxed frame even though its URL has a host.
+  const origin = globalThis.origin ?? globalThis.location?.origin ?? 'this page';
+  if (status === 403 && origin === 'null') {
+    // An opaque origin names no site, so no allowedOrigins entry can admit it (and "null" must not).
+    return `${hidden} the page has no origin of its own: it is in a sandboxed frame without allow-same-origin, or opened from a file (${said}). Fix: add allow-same-origin to the iframe's sandbox attribute, or serve the page over http(s) from an origin in the agent's allowedOrigins.`;
+  }
   if (status === 403) {
-    const origin = globalThis.location?.origin ?? 'this page';
     return `${hidden} its origin ${origin} is not in the agent's allowed origins (${said}). Fix: add "${origin}" (or a wildcard such as "https://*.example.com") to the agent's allowedOrigins.`;
   }
   return `${hidden} the agent's configuration could not be loaded: HTTP ${status}, ${said}`;

@@ -10,6 +10,8 @@ import { MessageView } from './MessageView.tsx';
 
 /** The server's limit on one message (MAX_MESSAGE_LENGTH in @closer/contract), kept here to stay small. */
 const MAX_MESSAGE_LENGTH = 4000;
+/** A name in its own direction inside a sentence of the widget's language (FSI … PDI, Unicode bidi isolates). */
+const isolate = (name: string) => `\u2068${name}\u2069`;
 
 export function App({ model }: { model: WidgetModel }) {
   const { session, strings, config } = model;
@@ -81,7 +83,7 @@ export function App({ model }: { model: WidgetModel }) {
           id="closer-panel"
         >
           <header class="header">
-            <h2 id="closer-title">{title ? s.chatWith(title) : s.agent}</h2>
+            <h2 id="closer-title">{title ? s.chatWith(isolate(title)) : s.agent}</h2>
             <button
               type="button"
               class="icon"
@@ -158,7 +160,13 @@ export function App({ model }: { model: WidgetModel }) {
             {userCount === 0 && (config.value?.starterPrompts.length ?? 0) > 0 && (
               <div class="starters">
                 {config.value!.starterPrompts.map((prompt) => (
-                  <button key={prompt} type="button" class="chip" onClick={() => void session.send(prompt)}>
+                  <button
+                    key={prompt}
+                    type="button"
+                    class="chip"
+                    dir="auto"
+                    onClick={() => void session.send(prompt)}
+                  >
                     {prompt}
                   </button>
                 ))}

@@ -98,7 +98,11 @@ export function LeadForm(props: {
           </label>
         );
       })}
-      {form.consentText && <p class="consent">{form.consentText}</p>}
+      {form.consentText && (
+        <p class="consent" dir="auto">
+          {form.consentText}
+        </p>
+      )}
       {failed.value && (
         <p class="error" role="alert">
           {strings.failed}

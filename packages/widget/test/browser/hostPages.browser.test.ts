@@ -51,6 +51,46 @@ const pages: Record<string, HostPage> = {
     body: tall,
     after: `document.body.innerHTML = '<main>Rendered by a framework</main>';`,
   },
+  'perspective and will-change on html': {
+    head: style('html{perspective:500px;will-change:transform}body{transform:translateZ(0)}'),
+    body: tall,
+  },
+  'html and body as odd flex and grid containers': {
+    head: style(
+      'html{display:flex;align-items:flex-end;justify-content:center}body{display:grid;place-items:end;direction:rtl}',
+    ),
+    body: tall,
+  },
+  'font-size 0 and a 62.5 percent root': {
+    head: style(
+      'html{font-size:62.5%;line-height:0;letter-spacing:4px;text-transform:uppercase}body{font-size:0}',
+    ),
+    body: tall,
+  },
+  'global resets with !important': {
+    head: style(
+      '*,*::before,*::after{all:unset!important;box-sizing:content-box!important;line-height:0!important}div,button,iframe,[class*=closer]{display:none!important;visibility:hidden!important;opacity:0!important}closer-chat{display:none!important}[popover]{display:none!important}head,script,style{display:none!important}',
+    ),
+    body: tall,
+  },
+  'a page that replaces document.documentElement, twice': {
+    body: tall,
+    after: `for (let i = 0; i < 2; i++) {
+              const html = document.createElement('html');
+              html.append(document.createElement('head'), document.createElement('body'));
+              document.replaceChild(html, document.documentElement);
+              document.body.innerHTML = '<main>Page ' + i + '</main>';
+            }
+            document.documentElement.replaceChildren(document.createElement('head'), document.createElement('body'));`,
+  },
+  'enumerable additions to Object and Array prototypes, a wrapped fetch': {
+    head: `<script>Object.prototype.extra = function () {}; Array.prototype.last = function () { return this[this.length - 1] };
+      Array.prototype.find = function (f) { for (let i = 0; i < this.length; i++) if (f(this[i], i, this)) return this[i] };
+      const original = window.fetch; window.fetch = function (input, init) { return original(input, init) };</script>`,
+  },
+  'a page with its own global Closer and preact': {
+    head: '<script>window.preact = { h: 1 }; window.Closer = { version: "some other library" }; window.h = null;</script>',
+  },
   'the script included twice': { tag: (s) => ({ body: s.tag() + s.tag() }) },
   'the script in <head> with defer': {
     tag: (s) => ({ head: s.tag({ async: undefined as never, defer: '' }) }),

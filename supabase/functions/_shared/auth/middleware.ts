@@ -183,6 +183,14 @@ function originRefusal(
       'from a web page whose origin is allowed, or use a secret key from a server.'
     );
   }
+  // An opaque origin cannot be allowed (every sandboxed frame and file: page would share it): say what makes it.
+  if (origin === 'null') {
+    return (
+      'The page\'s origin is opaque ("null"): it is a sandboxed iframe without allow-same-origin, or a file: or ' +
+      'data: page. Serve the widget from a page with its own https origin (or add allow-same-origin to the ' +
+      "iframe's sandbox), then allow that origin."
+    );
+  }
   const shown = clipText(origin, 200);
   if (agent.allowedOrigins.length === 0)
     return `Origin ${shown} is not in this agent's allowed origins: it allows none yet. ${howTo(shown)}`;
