@@ -52,4 +52,5 @@ begin
   end if;
 end;
 $$;
+revoke execute on function public.count_hits(uuid, text[], integer[]) from public, anon;
 grant execute on function public.count_hits(uuid, text[], integer[]) to authenticated, service_role;
