@@ -19,6 +19,10 @@ export interface Strings {
   rateLimited: (seconds: number) => string;
   upstream: string;
   failed: string;
+  /** The connection to the API dropped or stalled while the browser says it is online. */
+  connectionLost: string;
+  /** The API refused the message as invalid (4xx other than limits and access): retrying will not help. */
+  refused: string;
   /** Under a reply the visitor stopped. */
   stopped: string;
   /** Under a reply the connection or the model cut short. */
@@ -54,6 +58,8 @@ const en: Strings = {
   rateLimited: (s) => `Too many messages. Try again in ${s} s.`,
   upstream: 'The assistant is unavailable right now. Please try again.',
   failed: 'Something went wrong. Please try again.',
+  connectionLost: 'The connection was interrupted. Please try again.',
+  refused: 'This message could not be sent.',
   stopped: 'Stopped',
   interrupted: 'Interrupted: the reply was cut short',
   busy: (s) => `The assistant is busy right now. Try again in ${s} s.`,
@@ -85,6 +91,8 @@ const ru: Strings = {
   rateLimited: (s) => `Слишком много сообщений. Повторите через ${s} с.`,
   upstream: 'Ассистент сейчас недоступен. Попробуйте ещё раз.',
   failed: 'Что-то пошло не так. Попробуйте ещё раз.',
+  connectionLost: 'Соединение прервалось. Попробуйте ещё раз.',
+  refused: 'Это сообщение не удалось отправить.',
   stopped: 'Остановлено',
   interrupted: 'Ответ прервался',
   busy: (s) => `Ассистент сейчас перегружен. Повторите через ${s} с.`,
@@ -116,6 +124,8 @@ const es: Strings = {
   rateLimited: (s) => `Demasiados mensajes. Inténtalo de nuevo en ${s} s.`,
   upstream: 'El asistente no está disponible ahora. Inténtalo de nuevo.',
   failed: 'Algo salió mal. Inténtalo de nuevo.',
+  connectionLost: 'Se interrumpió la conexión. Inténtalo de nuevo.',
+  refused: 'No se pudo enviar este mensaje.',
   stopped: 'Detenido',
   interrupted: 'La respuesta se interrumpió',
   busy: (s) => `El asistente está ocupado ahora. Inténtalo de nuevo en ${s} s.`,
@@ -147,6 +157,8 @@ const pt: Strings = {
   rateLimited: (s) => `Muitas mensagens. Tente de novo em ${s} s.`,
   upstream: 'O assistente não está disponível agora. Tente de novo.',
   failed: 'Algo deu errado. Tente de novo.',
+  connectionLost: 'A conexão foi interrompida. Tente de novo.',
+  refused: 'Não foi possível enviar esta mensagem.',
   stopped: 'Parado',
   interrupted: 'A resposta foi interrompida',
   busy: (s) => `O assistente está ocupado agora. Tente de novo em ${s} s.`,

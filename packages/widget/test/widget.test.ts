@@ -2,7 +2,7 @@
 // after a reload, the lead form, keyboard and focus, the script tag's queued calls. The server is a stand-in
 // speaking DESIGN.md's wire format (the real one is exercised in the browser tests).
 import { waitFor } from '@testing-library/preact';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mount, type Widget } from '../src/index.ts';
 
 const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -193,7 +193,12 @@ describe('when sending fails, the visitor’s words stay', () => {
     expect($('.alert')).toBeNull();
   });
 
-  it('tells an offline visitor so, and keeps the message for the retry', async () => {
+  it.each([
+    ['the browser says it is offline', false, 'You are offline'],
+    ['the browser says it is online: not blamed on the visitor', true, 'The connection was interrupted'],
+  ])('keeps the message for the retry when the request fails and %s', async (_, onLine, shown) => {
+    const online = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(navigator), 'onLine');
+    Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => onLine });
     const offline = standIn();
     let first = true;
     // A rejected fetch is what the browser gives when the network is gone.
@@ -213,7 +218,9 @@ describe('when sending fails, the visitor’s words stay', () => {
     widget.open();
     await waitFor(() => expect($('#closer-input')).toBeTruthy());
     type('Are you there?');
-    await waitFor(() => expect($('.alert')?.textContent).toContain('You are offline'));
+    await waitFor(() => expect($('.alert')?.textContent).toContain(shown));
+    delete (navigator as { onLine?: boolean }).onLine;
+    if (online) Object.defineProperty(Object.getPrototypeOf(navigator), 'onLine', online);
     expect(texts('.msg.user')).toEqual(['You: Are you there?Something went wrong. Please try again.']);
     $<HTMLButtonElement>('.alert button')!.click();
     await waitFor(() => expect(offline.stand.stream).toBeTruthy());
@@ -221,6 +228,41 @@ describe('when sending fails, the visitor’s words stay', () => {
       message: 'Are you there?',
       timeZone: BROWSER_ZONE,
     });
+  });
+
+  it('tells the visitor a refused message cannot be sent (no useless Try again) and the owner why', async () => {
+    const stand = standIn();
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const refusing: typeof fetch = (input, init) =>
+      String(input).endsWith('/chat')
+        ? Promise.resolve(
+            new Response(
+              JSON.stringify({
+                error: {
+                  code: 'validation_failed',
+                  message: 'message: at most 4000 characters',
+                  requestId: 'r1',
+                },
+              }),
+              { status: 422, headers: { 'content-type': 'application/json' } },
+            ),
+          )
+        : stand.fetch(input, init);
+    widget = mount({
+      publishableKey: 'pk_test_abc',
+      apiUrl: 'https://project.example/functions/v1',
+      fetch: refusing,
+    });
+    await widget.ready;
+    widget.open();
+    await waitFor(() => expect($('#closer-input')).toBeTruthy());
+    type('A message the API refuses');
+    await waitFor(() => expect($('.alert')?.textContent).toContain('This message could not be sent.'));
+    expect($('.alert button')).toBeNull();
+    expect(errors.mock.calls.map(String).join('\n')).toMatch(
+      /Closer: the API refused a visitor's message as invalid \(HTTP 422: POST \/chat: message: at most 4000 characters\)/,
+    );
+    errors.mockRestore();
   });
 
   it('reports an upstream failure inside the stream and keeps the partial reply', async () => {

@@ -340,8 +340,10 @@ export function createSession(options: {
       known = Math.max(known, saved.updatedAt);
       return true;
     } catch (error) {
-      // Gone or no longer ours: start afresh. Offline: keep it for the next load.
-      if (failureOf(error).kind !== 'offline' && store.load()?.conversationId === saved.conversationId) {
+      // Gone or no longer ours: start afresh. Offline or a lost connection: keep it for the next load.
+      const kind = failureOf(error).kind;
+      const passing = kind === 'offline' || kind === 'connection_lost';
+      if (!passing && store.load()?.conversationId === saved.conversationId) {
         store.clear();
       }
       return false;

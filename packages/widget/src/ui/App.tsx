@@ -2,6 +2,8 @@
 // form and composer. The bubble belongs to the launcher (launcher/launcher.ts).
 import type { LeadFields } from '@closer/contract';
 import { useEffect, useRef } from 'preact/hooks';
+import type { Failure } from '../chat/failure.ts';
+import type { Strings } from '../i18n.ts';
 import type { WidgetModel } from '../model.ts';
 import { composition } from './composition.ts';
 import { CloseIcon, EraseIcon, NewIcon, SendIcon, StopIcon } from './icons.tsx';
@@ -175,20 +177,12 @@ export function App({ model }: { model: WidgetModel }) {
           </div>
           {failure && (
             <div class="alert" role="alert">
-              <span>
-                {failure.kind === 'offline'
-                  ? s.offline
-                  : failure.kind === 'rate_limited'
-                    ? s.rateLimited(failure.retryAfter ?? 30)
-                    : failure.kind === 'busy'
-                      ? s.busy(failure.retryAfter ?? 10)
-                      : failure.kind === 'upstream'
-                        ? s.upstream
-                        : s.failed}
-              </span>
-              <button type="button" onClick={() => void session.retry()} disabled={busy}>
-                {s.retry}
-              </button>
+              <span>{failureText(s, failure)}</span>
+              {failure.kind !== 'refused' && (
+                <button type="button" onClick={() => void session.retry()} disabled={busy}>
+                  {s.retry}
+                </button>
+              )}
             </div>
           )}
           {leadForm?.enabled && session.leadForm.value === 'open' && session.conversationId.value && (
@@ -285,4 +279,24 @@ function stickToBottom(el: HTMLElement): () => void {
     mutations.disconnect();
     sizes?.disconnect();
   };
+}
+
+/** What the alert says of a failure, in the visitor's terms. */
+function failureText(s: Strings, failure: Failure): string {
+  switch (failure.kind) {
+    case 'offline':
+      return s.offline;
+    case 'connection_lost':
+      return s.connectionLost;
+    case 'rate_limited':
+      return s.rateLimited(failure.retryAfter ?? 30);
+    case 'busy':
+      return s.busy(failure.retryAfter ?? 10);
+    case 'upstream':
+      return s.upstream;
+    case 'refused':
+      return s.refused;
+    default:
+      return s.failed;
+  }
 }
