@@ -147,4 +147,10 @@ export async function sendAndWait(tab: Page, text: string): Promise<string> {
 }
 
 /** The visitor's messages in the log, in order. */
+/** Opens the chat panel in a tab already showing the widget's bubble, and waits for the composer. */
+export async function openChat(tab: Page): Promise<void> {
+  await tab.locator('closer-chat .bubble').click();
+  await tab.locator('closer-chat #closer-input').waitFor();
+}
+
 export const userMessages = (tab: Page) => tab.locator('closer-chat .msg.user .text').allTextContents();

@@ -3,7 +3,15 @@
 // private mode, a sandboxed frame): the chat then works for the page without persistence.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openInContext, type Stack, sendAndWait, sitePage, startStack, userMessages } from './stack.ts';
+import {
+  openChat,
+  openInContext,
+  type Stack,
+  sendAndWait,
+  sitePage,
+  startStack,
+  userMessages,
+} from './stack.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -13,10 +21,6 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-const openChat = async (tab: Page) => {
-  await tab.locator('closer-chat .bubble').click();
-  await tab.locator('closer-chat #closer-input').waitFor();
-};
 const conversations = () =>
   stack.db.query<{ contents: string[] }>(
     `select array_agg(m.content order by m.seq) as contents from public.conversations c

@@ -1,8 +1,15 @@
 // Several tabs of one site in one browser: they converge on one conversation, follow each other's messages,
 // and never write an older conversation over a newer one (issue 12, part 1).
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openInContext, type Stack, sendAndWait, sitePage, startStack, userMessages } from './stack.ts';
+import {
+  openChat,
+  openInContext,
+  type Stack,
+  sendAndWait,
+  sitePage,
+  startStack,
+  userMessages,
+} from './stack.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -12,10 +19,6 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-const openChat = async (tab: Page) => {
-  await tab.locator('closer-chat .bubble').click();
-  await tab.locator('closer-chat #closer-input').waitFor();
-};
 const conversations = () =>
   stack.db.query<{ id: string; contents: string[] }>(
     `select c.id, array_agg(m.content order by m.seq) as contents from public.conversations c
