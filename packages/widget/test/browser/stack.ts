@@ -133,24 +133,43 @@ export async function openInContext(
   return { tab, problems, consoleErrors };
 }
 
-/** Sends a message from the composer and waits for the reply to complete; returns its text. */
+/**
+ * Sends a message from the composer and waits for a reply to it to complete; returns the reply's text.
+ * "A reply to it" is a complete assistant message rendered after this call began (messages on screen before are
+ * marked), following the sent message: the reply to an earlier message, already on screen, never counts — nor does
+ * the log of a conversation the widget is about to replace (erased on the server, adopted from another tab).
+ */
 export async function sendAndWait(tab: Page, text: string): Promise<string> {
+  await tab.evaluate(() => {
+    const log = document.querySelector('closer-chat')?.shadowRoot?.querySelectorAll('.msg') ?? [];
+    for (const message of log) message.setAttribute('data-test-before-send', '');
+  });
   await tab.locator('closer-chat #closer-input').fill(text);
   await tab.locator('closer-chat #closer-input').press('Enter');
-  await tab.locator('closer-chat .msg.user', { hasText: text }).first().waitFor();
-  const reply = tab.locator('closer-chat .msg.assistant[data-status="complete"]:not([data-greeting])').last();
-  await reply.waitFor();
-  await tab.waitForFunction(
-    () => !document.querySelector('closer-chat')?.shadowRoot?.querySelector('.msg[data-status="streaming"]'),
-  );
-  return (await reply.textContent()) ?? '';
+  const reply = await tab.waitForFunction((sent) => {
+    const log = [...(document.querySelector('closer-chat')?.shadowRoot?.querySelectorAll('.msg') ?? [])];
+    if (log.some((message) => message.getAttribute('data-status') === 'streaming')) return null;
+    const asked = log.findLastIndex((m) => m.classList.contains('user') && m.textContent?.includes(sent));
+    if (asked < 0) return null;
+    const answer = log
+      .slice(asked + 1)
+      .find(
+        (m) =>
+          m.classList.contains('assistant') &&
+          m.getAttribute('data-status') === 'complete' &&
+          !m.hasAttribute('data-greeting') &&
+          !m.hasAttribute('data-test-before-send'),
+      );
+    return answer?.textContent ?? null;
+  }, text);
+  return (await reply.jsonValue()) ?? '';
 }
 
-/** The visitor's messages in the log, in order. */
 /** Opens the chat panel in a tab already showing the widget's bubble, and waits for the composer. */
 export async function openChat(tab: Page): Promise<void> {
   await tab.locator('closer-chat .bubble').click();
   await tab.locator('closer-chat #closer-input').waitFor();
 }
 
+/** The visitor's messages in the log, in order. */
 export const userMessages = (tab: Page) => tab.locator('closer-chat .msg.user .text').allTextContents();
