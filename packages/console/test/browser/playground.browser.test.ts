@@ -28,15 +28,18 @@ async function visit(options: { theme?: 'light' | 'dark'; width?: number } = {})
   return { tab: page, done };
 }
 
-/** Types `text` into the inline widget, sends it with Enter and waits for the finished reply's text. */
+/** Types `text` into the inline widget, sends it with Enter and waits for one more finished reply; its text. */
 async function ask(tab: Page, text: string): Promise<string> {
+  const replies = tab.locator(
+    '.playground-widget .msg.assistant[data-status="complete"]:not([data-greeting])',
+  );
+  const before = await replies.count();
   const input = tab.locator('.playground-widget #closer-input');
   await input.fill(text);
   await input.press('Enter');
   await tab.locator('.playground-widget .msg.user', { hasText: text }).waitFor();
-  const reply = tab.locator('.playground-widget .msg.assistant[data-status="complete"]').last();
-  await reply.waitFor({ timeout: 30_000 });
-  return (await reply.textContent()) ?? '';
+  await expect.poll(() => replies.count(), { timeout: 30_000 }).toBe(before + 1);
+  return (await replies.last().textContent()) ?? '';
 }
 
 describe('Playground', () => {

@@ -13,7 +13,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CALCOM_KEY, EVENT_TYPE, FakeCalcom } from '../../../../supabase/tests/helpers/fakeCalcom.ts';
 import { FakeKommo, KOMMO_ENV } from '../../../../supabase/tests/helpers/fakeKommo.ts';
-import { openInContext, type Stack, sitePage, startStack } from './stack.ts';
+import { openInContext, type Stack, sendAndWait as sendAndWaitFor, sitePage, startStack } from './stack.ts';
+
+const sendAndWait = (tab: Page, text: string) => sendAndWaitFor(tab, text, { timeout: 60_000 });
 
 const HOT_STAGE = 32392159;
 const PIPELINE = 3177727;
@@ -40,15 +42,6 @@ async function admin(method: string, path: string, body?: unknown): Promise<Resp
 
 const replies = (tab: Page) =>
   tab.locator('closer-chat .msg.assistant[data-status="complete"]:not([data-greeting])');
-
-/** Sends from the composer and waits for one more completed reply (not the last one before it); its text. */
-async function sendAndWait(tab: Page, text: string): Promise<string> {
-  const before = await replies(tab).count();
-  await tab.locator('closer-chat #closer-input').fill(text);
-  await tab.locator('closer-chat #closer-input').press('Enter');
-  await expect.poll(() => replies(tab).count(), { timeout: 60_000 }).toBe(before + 1);
-  return (await replies(tab).last().textContent()) ?? '';
-}
 
 beforeAll(async () => {
   msw.listen({ onUnhandledRequest: 'error' });

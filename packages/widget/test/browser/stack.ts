@@ -139,29 +139,37 @@ export async function openInContext(
  * marked), following the sent message: the reply to an earlier message, already on screen, never counts — nor does
  * the log of a conversation the widget is about to replace (erased on the server, adopted from another tab).
  */
-export async function sendAndWait(tab: Page, text: string): Promise<string> {
+export async function sendAndWait(
+  tab: Page,
+  text: string,
+  options: { timeout?: number } = {},
+): Promise<string> {
   await tab.evaluate(() => {
     const log = document.querySelector('closer-chat')?.shadowRoot?.querySelectorAll('.msg') ?? [];
     for (const message of log) message.setAttribute('data-test-before-send', '');
   });
   await tab.locator('closer-chat #closer-input').fill(text);
   await tab.locator('closer-chat #closer-input').press('Enter');
-  const reply = await tab.waitForFunction((sent) => {
-    const log = [...(document.querySelector('closer-chat')?.shadowRoot?.querySelectorAll('.msg') ?? [])];
-    if (log.some((message) => message.getAttribute('data-status') === 'streaming')) return null;
-    const asked = log.findLastIndex((m) => m.classList.contains('user') && m.textContent?.includes(sent));
-    if (asked < 0) return null;
-    const answer = log
-      .slice(asked + 1)
-      .find(
-        (m) =>
-          m.classList.contains('assistant') &&
-          m.getAttribute('data-status') === 'complete' &&
-          !m.hasAttribute('data-greeting') &&
-          !m.hasAttribute('data-test-before-send'),
-      );
-    return answer?.textContent ?? null;
-  }, text);
+  const reply = await tab.waitForFunction(
+    (sent) => {
+      const log = [...(document.querySelector('closer-chat')?.shadowRoot?.querySelectorAll('.msg') ?? [])];
+      if (log.some((message) => message.getAttribute('data-status') === 'streaming')) return null;
+      const asked = log.findLastIndex((m) => m.classList.contains('user') && m.textContent?.includes(sent));
+      if (asked < 0) return null;
+      const answer = log
+        .slice(asked + 1)
+        .find(
+          (m) =>
+            m.classList.contains('assistant') &&
+            m.getAttribute('data-status') === 'complete' &&
+            !m.hasAttribute('data-greeting') &&
+            !m.hasAttribute('data-test-before-send'),
+        );
+      return answer?.textContent ?? null;
+    },
+    text,
+    options,
+  );
   return (await reply.jsonValue()) ?? '';
 }
 
