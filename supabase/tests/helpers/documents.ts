@@ -87,3 +87,16 @@ export async function docxBomb(unpackedBytes: number): Promise<Uint8Array> {
   zip.file('word/media/padding.bin', new Uint8Array(unpackedBytes));
   return zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE', compressionOptions: { level: 9 } });
 }
+
+/**
+ * A DOCX of one heading and one paragraph whose text is written as raw XML (character references such as
+ * `&#0;` or `&#xD800;`, which Word never writes and a hostile or broken generator does).
+ */
+export async function docxOfRawXml(headingXml: string, paragraphXml: string): Promise<Uint8Array> {
+  const zip = new JSZip();
+  docxParts(
+    zip,
+    `<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>${headingXml}</w:t></w:r></w:p><w:p><w:r><w:t xml:space="preserve">${paragraphXml}</w:t></w:r></w:p>`,
+  );
+  return zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' });
+}

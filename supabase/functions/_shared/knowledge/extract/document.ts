@@ -1,5 +1,6 @@
 // What every file reader gives the worker: a document of `total` units (pages, rows, sections) read a few at a
 // time, so a big file is processed in small resumable steps. Each unit becomes at most one knowledge item.
+import { sanitizeText } from '../../text.ts';
 
 /** One knowledge item as read from a file or a page. */
 export interface ExtractedItem {
@@ -37,13 +38,17 @@ export function clip(text: string, max: number): string {
   return points.length <= max ? text : `${points.slice(0, max - 1).join('')}…`;
 }
 
-/** An item with its title and citation cut to what the columns hold, and its content to one item's size. */
+/**
+ * An item with its title and citation cut to what the columns hold, and its content to one item's size. Every
+ * text loses its NUL characters and lone surrogates first: a DOCX or PDF can carry them (`&#0;`, an unmapped
+ * glyph), no column can hold them, and a step that can never be written would only be retried until it failed.
+ */
 export function item(key: string, title: string, content: string, citation: string): ExtractedItem {
   return {
-    key,
-    title: clip(title.replace(/\s+/g, ' ').trim() || 'Untitled', MAX_TITLE_CHARS),
-    content: clip(content.trim(), MAX_ITEM_CHARS),
-    citation: clip(citation, MAX_CITATION_CHARS),
+    key: sanitizeText(key),
+    title: clip(sanitizeText(title).replace(/\s+/g, ' ').trim() || 'Untitled', MAX_TITLE_CHARS),
+    content: clip(sanitizeText(content).trim(), MAX_ITEM_CHARS),
+    citation: clip(sanitizeText(citation), MAX_CITATION_CHARS),
   };
 }
 
