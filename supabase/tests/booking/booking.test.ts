@@ -243,6 +243,24 @@ describe.each(drivers)('meeting booking on %s', (driver) => {
     ]);
   });
 
+  it('records a meeting Cal.com made even when its answer is odd (NUL in the title, a start in words)', async () => {
+    const [start] = calcom.offer(tomorrowAt(11), 2);
+    calcom.oddBookingAnswer = { title: 'Intro\u0000 call\ud800', start: 'tomorrow at 11', end: null };
+    const picked = await chat({
+      message: 'Book it',
+      action: { type: 'book_slot', start },
+      timeZone: 'UTC',
+      visitor: { email: 'odd@buyer.example', name: 'Odd' },
+    });
+    expect(picked.last.event).toBe('done');
+    const made = calcom.bookings.at(-1)!;
+    expect(made.start).toBe(start);
+    expect(picked.reply).toContain(`https://cal.example/reschedule/${made.uid}`);
+    const leads = await api.as(a.secretKey)<{ data: Lead[] }>('GET', '/leads');
+    const lead = leads.body.data.find((l) => l.conversationId === picked.start.conversationId);
+    expect(lead?.meeting).toMatchObject({ bookingId: made.uid, title: 'Intro call', start, end: start });
+  });
+
   it('lets the offline responder offer times when a visitor asks for a meeting in words', async () => {
     calcom.offer(tomorrowAt(9), 4);
     const asked = await chat({

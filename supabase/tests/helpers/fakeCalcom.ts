@@ -52,6 +52,8 @@ export class FakeCalcom {
   failures: number[] = [];
   /** Slots another visitor takes just before the next booking request lands. */
   takenMeanwhile = new Set<string>();
+  /** Fields that replace those of the next booking's answer (odd answers: a title with NUL, a start in words). */
+  oddBookingAnswer: Record<string, unknown> = {};
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -71,6 +73,12 @@ export class FakeCalcom {
     );
     for (const start of starts) this.free.add(start);
     return starts;
+  }
+
+  private takeOddBookingAnswer(): Record<string, unknown> {
+    const odd = this.oddBookingAnswer;
+    this.oddBookingAnswer = {};
+    return odd;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -177,6 +185,7 @@ export class FakeCalcom {
         updatedAt: null,
         attendees: [{ ...attendee, displayEmail: attendee.email, absent: false }],
         bookingFieldsResponses: body.bookingFieldsResponses ?? {},
+        ...this.takeOddBookingAnswer(),
       });
     }
     return error(404, 'NotFoundException', `Cannot ${req.method} ${url.pathname}`);

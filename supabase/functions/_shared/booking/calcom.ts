@@ -7,7 +7,7 @@
 //        → data: {uid, title, start, end, status, …}; reschedule/cancel pages are `<booker>/reschedule/<uid>` and
 //        `<booker>/booking/<uid>?cancel=true`.
 import type { BookingEventType } from '@closer/contract';
-import { clipText } from '../text.ts';
+import { clipText, sanitizeText } from '../text.ts';
 import { type BookingClient, BookingFailure, type CreatedBooking } from './provider.ts';
 
 export const CALCOM_API_URL = 'https://api.cal.com';
@@ -87,8 +87,8 @@ export function calcomClient(options: CalcomOptions): BookingClient {
     for (const day of Object.values((data ?? {}) as Record<string, unknown>)) {
       if (!Array.isArray(day)) continue;
       for (const slot of day as Json[]) {
-        const at = typeof slot?.start === 'string' ? Date.parse(slot.start) : Number.NaN;
-        if (Number.isFinite(at)) starts.push(new Date(at).toISOString());
+        const at = instantOf(slot?.start);
+        if (at) starts.push(at);
       }
     }
     return [...new Set(starts)].sort();
@@ -137,18 +137,30 @@ export function calcomClient(options: CalcomOptions): BookingClient {
         }
         throw failure;
       }
-      const uid = String(data?.uid ?? '');
+      const uid = providerText(data?.uid, 200);
       if (!uid) throw new BookingFailure('unavailable', 'Cal.com answered the booking without a uid');
+      // The meeting exists at Cal.com from here on: an odd field of its answer must not lose it.
+      const startsAt = instantOf(data.start) ?? new Date(start).toISOString();
       return {
         bookingId: uid,
-        title: String(data.title ?? ''),
-        start: new Date(String(data.start ?? start)).toISOString(),
-        end: new Date(String(data.end ?? start)).toISOString(),
+        title: providerText(data.title, 300),
+        start: startsAt,
+        end: instantOf(data.end) ?? startsAt,
         rescheduleUrl: `${bookerUrl}/reschedule/${encodeURIComponent(uid)}`,
         cancelUrl: `${bookerUrl}/booking/${encodeURIComponent(uid)}?cancel=true`,
       };
     },
   };
+}
+
+/** A text field of Cal.com's answer as a column can hold it: a string without NUL or lone surrogates, clipped. */
+const providerText = (value: unknown, max: number) =>
+  typeof value === 'string' || typeof value === 'number' ? clipText(sanitizeText(String(value)), max) : '';
+
+/** An instant of Cal.com's answer (ISO 8601 with an offset) in UTC; null when it is not one. */
+function instantOf(value: unknown): string | null {
+  const at = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isFinite(at) ? new Date(at).toISOString() : null;
 }
 
 function errorMessage(text: string): string {
