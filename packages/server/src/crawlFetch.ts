@@ -5,12 +5,18 @@
 // the addresses checked are the addresses connected to, at every connection, redirects included.
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
+import type { Env } from '@closer/functions/_shared/env.ts';
 import {
+  privateCrawlAllowed,
   RefusedUrl,
   type ResolveHost,
   refuseNonPublic,
   resolveWithDns,
 } from '@closer/functions/_shared/knowledge/web/addresses.ts';
+import {
+  PRIVATE_WEBHOOKS_FLAG,
+  privateWebhooksAllowed,
+} from '@closer/functions/_shared/webhooks/destination.ts';
 import { Agent, fetch as undiciFetch } from 'undici';
 
 export interface CrawlFetchOptions {
@@ -18,6 +24,8 @@ export interface CrawlFetchOptions {
   resolve?: ResolveHost;
   /** ALLOW_PRIVATE_CRAWL: connect to any address (still only to what `resolve` answered). */
   allowPrivate: boolean;
+  /** The setting a refusal names as the one that allows private addresses. @default "ALLOW_PRIVATE_CRAWL" */
+  flag?: string;
 }
 
 type LookupCallback = (error: Error | null, address: string | LookupAddress[], family?: number) => void;
@@ -29,7 +37,7 @@ export function checkedLookup(options: CrawlFetchOptions) {
     const host = hostname.replace(/^\[|\]$/g, '');
     resolve(host)
       .then((addresses) => {
-        if (!options.allowPrivate) refuseNonPublic(host, addresses);
+        if (!options.allowPrivate) refuseNonPublic(host, addresses, options.flag);
         const wanted = lookupOptions.family === 4 || lookupOptions.family === 6 ? lookupOptions.family : 0;
         const entries = addresses
           .map((address) => ({ address, family: isIP(address) }))
@@ -59,7 +67,7 @@ export function crawlFetch(options: CrawlFetchOptions): typeof fetch {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (!options.allowPrivate && isIP(host)) {
       try {
-        refuseNonPublic(host, [host]);
+        refuseNonPublic(host, [host], options.flag);
       } catch (cause) {
         throw new TypeError('fetch failed', { cause });
       }
@@ -72,4 +80,25 @@ export function crawlFetch(options: CrawlFetchOptions): typeof fetch {
     } as Parameters<typeof undiciFetch>[1]);
     return response as unknown as Response;
   }) as typeof fetch;
+}
+
+/** The fetches of everything that reaches addresses a tenant chose, each pinned to checked addresses. */
+export interface OutboundFetches {
+  /** Knowledge sources' pages and files (ALLOW_PRIVATE_CRAWL opens private addresses). */
+  crawl: typeof fetch;
+  /** Signed webhook deliveries (ALLOW_PRIVATE_WEBHOOKS opens private addresses; the crawl's flag does not). */
+  webhooks: typeof fetch;
+}
+
+/**
+ * The pinned fetches of this process: a webhook endpoint is a URL a tenant chose, as a page to crawl is, and a
+ * name that resolved to a public address when checked must not reach this machine when connected to.
+ */
+export function outboundFetches(env: Env, resolve?: ResolveHost): OutboundFetches {
+  const pinned = (allowPrivate: boolean, flag: string) =>
+    crawlFetch({ allowPrivate, flag, ...(resolve ? { resolve } : {}) });
+  return {
+    crawl: pinned(privateCrawlAllowed(env), 'ALLOW_PRIVATE_CRAWL'),
+    webhooks: pinned(privateWebhooksAllowed(env), PRIVATE_WEBHOOKS_FLAG),
+  };
 }

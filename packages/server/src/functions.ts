@@ -1,6 +1,5 @@
 // Every edge function of supabase/functions, by name, as the production server, the local stack and the tests mount them.
 import type { FunctionApp } from '@closer/functions/_shared/http/app.ts';
-import { privateCrawlAllowed } from '@closer/functions/_shared/knowledge/web/addresses.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { createAgentsApp } from '@closer/functions/agents/app.ts';
 import { createBillingApp } from '@closer/functions/billing/app.ts';
@@ -16,7 +15,7 @@ import { createOrganizationsApp } from '@closer/functions/organizations/app.ts';
 import { createPrivacyApp } from '@closer/functions/privacy/app.ts';
 import { createWebhooksApp } from '@closer/functions/webhooks/app.ts';
 import { createWorkerApp } from '@closer/functions/worker/app.ts';
-import { crawlFetch } from './crawlFetch.ts';
+import { outboundFetches } from './crawlFetch.ts';
 
 export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp> = {
   agents: createAgentsApp,
@@ -29,9 +28,8 @@ export const functionFactories: Record<string, (runtime: Runtime) => FunctionApp
   kommo: createKommoApp,
   leads: createLeadsApp,
   organizations: createOrganizationsApp,
-  // The crawl connects only to checked addresses (crawlFetch.ts).
-  worker: (runtime) =>
-    createWorkerApp(runtime, crawlFetch({ allowPrivate: privateCrawlAllowed(runtime.env) })),
+  // The crawl and the webhooks connect only to checked addresses (crawlFetch.ts).
+  worker: (runtime) => createWorkerApp(runtime, outboundFetches(runtime.env)),
   privacy: createPrivacyApp,
   webhooks: createWebhooksApp,
   billing: createBillingApp,

@@ -6,12 +6,11 @@ import type { Env } from '@closer/functions/_shared/env.ts';
 import { startHandoffWorker } from '@closer/functions/_shared/handoff/pickup.ts';
 import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
 import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
-import { privateCrawlAllowed } from '@closer/functions/_shared/knowledge/web/addresses.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { startWebhookWorker } from '@closer/functions/_shared/webhooks/worker.ts';
-import { crawlFetch } from './crawlFetch.ts';
+import { outboundFetches } from './crawlFetch.ts';
 
 /** How often the workers run, in milliseconds; 0 turns a group off. */
 export interface WorkerIntervals {
@@ -27,10 +26,12 @@ export interface WorkerIntervals {
  */
 export function startWorkers(db: Database, env: Env, runtime: Runtime, every: WorkerIntervals): RepeatedJob {
   const jobs: RepeatedJob[] = [];
+  // Pages and webhook endpoints are addresses tenants chose: connections go only to checked addresses.
+  const outbound = outboundFetches(env);
   if (every.outboxMs > 0) {
     jobs.push(
       startKommoWorker({ db, env, fetch }, every.outboxMs),
-      startWebhookWorker({ db, env, fetch }, Math.min(every.outboxMs, 2_000)),
+      startWebhookWorker({ db, env, fetch: outbound.webhooks }, Math.min(every.outboxMs, 2_000)),
       startHandoffWorker({ db }, Math.min(every.outboxMs, 5_000)),
       startRetentionWorker(db),
     );
@@ -43,8 +44,9 @@ export function startWorkers(db: Database, env: Env, runtime: Runtime, every: Wo
       );
   }
   if (every.sourcesMs > 0) {
-    const crawl = crawlFetch({ allowPrivate: privateCrawlAllowed(env) });
-    jobs.push(startSourceWorker({ db, env, fetch: crawl, uploads: runtime.uploads }, every.sourcesMs));
+    jobs.push(
+      startSourceWorker({ db, env, fetch: outbound.crawl, uploads: runtime.uploads }, every.sourcesMs),
+    );
   }
   return {
     async stop() {

@@ -30,7 +30,16 @@ const handoffsReport: JsonSchema = {
   required: ['told', 'resumed'],
 };
 
-export function createWorkerApp(runtime: Runtime, fetcher: typeof fetch = fetch) {
+/** The fetches the worker reaches tenants' addresses with: pages to crawl, webhook endpoints. */
+export interface WorkerFetches {
+  crawl: typeof fetch;
+  webhooks: typeof fetch;
+}
+
+export function createWorkerApp(
+  runtime: Runtime,
+  fetches: WorkerFetches = { crawl: fetch, webhooks: fetch },
+) {
   const app = createFunctionApp('worker', runtime);
   const checkSecret = (header: string | undefined) => {
     const secret = runtime.env.CLOSER_WORKER_SECRET;
@@ -50,7 +59,12 @@ export function createWorkerApp(runtime: Runtime, fetcher: typeof fetch = fetch)
   app.post('/sources', sources, async (c) => {
     checkSecret(c.req.header('authorization'));
     return c.json(
-      await runSourceJobs({ db: runtime.db, env: runtime.env, fetch: fetcher, uploads: runtime.uploads }),
+      await runSourceJobs({
+        db: runtime.db,
+        env: runtime.env,
+        fetch: fetches.crawl,
+        uploads: runtime.uploads,
+      }),
     );
   });
 
@@ -63,7 +77,7 @@ export function createWorkerApp(runtime: Runtime, fetcher: typeof fetch = fetch)
   });
   app.post('/webhooks', webhooks, async (c) => {
     checkSecret(c.req.header('authorization'));
-    return c.json(await runWebhookJobs({ db: runtime.db, env: runtime.env, fetch: fetcher }));
+    return c.json(await runWebhookJobs({ db: runtime.db, env: runtime.env, fetch: fetches.webhooks }));
   });
 
   const handoffs = route({

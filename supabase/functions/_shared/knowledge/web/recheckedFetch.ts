@@ -12,6 +12,8 @@ export interface RecheckOptions {
   recheck: ResolveHost;
   /** ALLOW_PRIVATE_CRAWL: nothing to re-check. */
   allowPrivate: boolean;
+  /** The setting a refusal names as the one that allows private addresses. @default "ALLOW_PRIVATE_CRAWL" */
+  flag?: string;
 }
 
 /** `fetcher`, refusing (RefusedUrl) a request whose host now resolves to a non-public address. */
@@ -28,7 +30,7 @@ export function recheckedFetch(fetcher: typeof fetch, options: RecheckOptions): 
         } catch {
           throw new RefusedUrl(`The host ${host} could not be resolved`);
         }
-        refuseNonPublic(host, addresses);
+        refuseNonPublic(host, addresses, options.flag);
       }
     }
     return fetcher(input, init);
