@@ -69,7 +69,7 @@ const extraEnv = (name: string): Record<string, string> =>
       : name === 'billing'
         ? STRIPE_ENV
         : name === 'booking'
-          ? { CLOSER_ENCRYPTION_KEY: KOMMO_ENV.CLOSER_ENCRYPTION_KEY }
+          ? { CLOSER_ENCRYPTION_KEY: KOMMO_ENV.CLOSER_ENCRYPTION_KEY, ALLOW_PRIVATE_BOOKING: 'true' }
           : {};
 const calcom = new FakeCalcom();
 beforeAll(async () => {

@@ -13,7 +13,8 @@ import { type ReadEvent, readSse, text } from '../helpers/sse.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
 const ORIGIN = 'https://acme.example';
-const ENV = { CLOSER_ENCRYPTION_KEY: KOMMO_ENV.CLOSER_ENCRYPTION_KEY };
+// The stand-in Cal.com listens on 127.0.0.1.
+const ENV = { CLOSER_ENCRYPTION_KEY: KOMMO_ENV.CLOSER_ENCRYPTION_KEY, ALLOW_PRIVATE_BOOKING: 'true' };
 
 /** Tomorrow at 14:00 UTC, so every offered time is in the future whatever the hour the test runs. */
 const tomorrowAt = (hour: number) => {

@@ -54,6 +54,7 @@ beforeAll(async () => {
     OPENROUTER_API_KEY: 'sk-or-v1-test',
     OPENROUTER_BASE_URL,
     CLOSER_ENCRYPTION_KEY: KOMMO_ENV.CLOSER_ENCRYPTION_KEY,
+    ALLOW_PRIVATE_BOOKING: 'true',
   });
 });
 beforeEach(() =>

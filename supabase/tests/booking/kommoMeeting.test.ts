@@ -15,7 +15,7 @@ import type { ReadEvent } from '../helpers/sse.ts';
 import { readSse, text } from '../helpers/sse.ts';
 import type { TenantFixture } from '../helpers/tenants.ts';
 
-const ENV = { ...KOMMO_ENV, KOMMO_CONFIRM_WINDOW_MS: '0' };
+const ENV = { ...KOMMO_ENV, KOMMO_CONFIRM_WINDOW_MS: '0', ALLOW_PRIVATE_BOOKING: 'true' };
 
 describe.each(drivers)('a booked meeting in Kommo on %s', (driver) => {
   let harness: KommoHarness;

@@ -22,7 +22,7 @@ const RESPONSIBLE = 504141;
 const BUDGET_FIELD = 1119325;
 const ORIGIN = 'https://sunpeak.example';
 const ZONE = 'Europe/Madrid';
-const ENV = { ...KOMMO_ENV, KOMMO_CONFIRM_WINDOW_MS: '0' };
+const ENV = { ...KOMMO_ENV, KOMMO_CONFIRM_WINDOW_MS: '0', ALLOW_PRIVATE_BOOKING: 'true' };
 
 /** Budget weighs 3, authority 2, timeline 2: all three answered well is 100 (hot from 70). */
 const PLAN: QualificationPlanInput = {

@@ -71,6 +71,8 @@ export async function startConsoleStack(
     CLOSER_ENCRYPTION_KEY: btoa(String.fromCharCode(...new Uint8Array(32).map((_, i) => i + 11))),
     // Webhook endpoints on 127.0.0.1 (the tests' receivers).
     ALLOW_PRIVATE_WEBHOOKS: 'true',
+    // The stand-in Cal.com on 127.0.0.1.
+    ALLOW_PRIVATE_BOOKING: 'true',
     ...options.env,
   };
   const app = createLocalApp(createRuntime(db, { ...env, SUPABASE_URL: 'http://127.0.0.1' }), demo, codes);

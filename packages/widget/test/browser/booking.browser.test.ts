@@ -14,7 +14,7 @@ const calcom = new FakeCalcom();
 beforeAll(async () => {
   await calcom.start();
   stack = await startStack({
-    env: { CLOSER_ENCRYPTION_KEY: ENCRYPTION_KEY },
+    env: { CLOSER_ENCRYPTION_KEY: ENCRYPTION_KEY, ALLOW_PRIVATE_BOOKING: 'true' },
     routes: (app, s) => app.get('/test/booking', (c) => c.html(sitePage(s().tag()))),
   });
   const connected = await fetch(`${stack.base}/functions/v1/booking/connection`, {

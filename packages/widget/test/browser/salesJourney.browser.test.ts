@@ -19,7 +19,7 @@ const sendAndWait = (tab: Page, text: string) => sendAndWaitFor(tab, text, { tim
 
 const HOT_STAGE = 32392159;
 const PIPELINE = 3177727;
-const ENV = { ...KOMMO_ENV, KOMMO_CONFIRM_WINDOW_MS: '0' };
+const ENV = { ...KOMMO_ENV, KOMMO_CONFIRM_WINDOW_MS: '0', ALLOW_PRIVATE_BOOKING: 'true' };
 const ZONE = 'Europe/Madrid';
 
 let stack: Stack;

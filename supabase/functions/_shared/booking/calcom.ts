@@ -25,6 +25,8 @@ export interface CalcomOptions {
   fetch?: typeof fetch;
   /** Longest wait for one answer, body included. @default 10000 */
   timeoutMs?: number;
+  /** Run before every request; throws (a RefusedUrl) when the address may not be called now. */
+  guard?: (url: URL) => Promise<void>;
 }
 
 type Json = Record<string, unknown>;
@@ -36,9 +38,17 @@ export function calcomClient(options: CalcomOptions): BookingClient {
   const timeoutMs = options.timeoutMs ?? 10_000;
 
   async function call(method: string, path: string, version: string, body?: Json): Promise<Response> {
+    const url = `${apiUrl}${path}`;
     try {
-      return await doFetch(`${apiUrl}${path}`, {
+      await options.guard?.(new URL(url));
+    } catch (refusal) {
+      throw new BookingFailure('unavailable', `Cal.com's address may not be called: ${String(refusal)}`);
+    }
+    try {
+      return await doFetch(url, {
         method,
+        // A redirect could lead anywhere, past the address check: Cal.com's API does not redirect.
+        redirect: 'manual',
         headers: {
           authorization: `Bearer ${options.apiKey}`,
           'cal-api-version': version,

@@ -4,10 +4,12 @@ import type { BookingConnection, BookingConnectionInput, BookingEventType } from
 import type { Queryable, Row } from '../db/types.ts';
 import { type Env, millisecondsFrom } from '../env.ts';
 import { ApiError, notFound } from '../http/errors.ts';
+import { RefusedUrl, type ResolveHost, resolveWithDns } from '../knowledge/web/addresses.ts';
 import { iso } from '../resources/time.ts';
 import { encryptionKeyFrom } from '../secrets/encryptionKey.ts';
 import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
 import { clipText } from '../text.ts';
+import { apiUrlProblem, checkApiAddress, privateBookingAllowed } from './address.ts';
 import { CALCOM_API_URL, CALCOM_BOOKER_URL, calcomClient } from './calcom.ts';
 import { type BookingClient, BookingFailure } from './provider.ts';
 
@@ -15,6 +17,10 @@ export interface BookingSettings {
   encryptionKey: Uint8Array;
   /** Longest wait for one answer of the provider (`BOOKING_REQUEST_TIMEOUT_MS`, default 10 000 ms). */
   timeoutMs: number;
+  /** ALLOW_PRIVATE_BOOKING: the API may be on a private address (address.ts). */
+  allowPrivate: boolean;
+  /** DNS for the address check (default: the system resolver). */
+  resolve: ResolveHost;
 }
 
 export function bookingSettingsFromEnv(env: Env): BookingSettings {
@@ -24,7 +30,28 @@ export function bookingSettingsFromEnv(env: Env): BookingSettings {
   return {
     encryptionKey: encryptionKeyFrom(env.CLOSER_ENCRYPTION_KEY),
     timeoutMs: Math.max(1, millisecondsFrom(env, 'BOOKING_REQUEST_TIMEOUT_MS', 10_000)),
+    allowPrivate: privateBookingAllowed(env),
+    resolve: resolveWithDns,
   };
+}
+
+/** Checked before every call to the provider: a stored address that is no longer allowed is not called. */
+const addressGuard = (settings: BookingSettings) => (url: URL) =>
+  checkApiAddress(url, settings.resolve, settings.allowPrivate);
+
+/** 422 naming `apiUrl` unless Closer may call it (address.ts), DNS included. */
+async function checkApiUrl(apiUrl: string, settings: BookingSettings): Promise<void> {
+  const invalid = (message: string) =>
+    new ApiError('validation_failed', 'The request is not valid', {
+      details: [{ path: ['apiUrl'], message }],
+    });
+  const problem = apiUrlProblem(apiUrl, settings.allowPrivate);
+  if (problem) throw invalid(problem);
+  await checkApiAddress(new URL(apiUrl), settings.resolve, settings.allowPrivate).catch(
+    (failure: unknown) => {
+      throw failure instanceof RefusedUrl ? invalid(failure.message) : failure;
+    },
+  );
 }
 
 const sealedFor = (connectionId: string) => `booking:${connectionId}`;
@@ -69,11 +96,13 @@ export async function checkConnection(
   fetcher?: typeof fetch,
 ): Promise<BookingEventType> {
   const apiUrl = input.apiUrl ?? CALCOM_API_URL;
+  await checkApiUrl(apiUrl, settings);
   const client = calcomClient({
     apiKey: input.apiKey,
     eventTypeId: input.eventTypeId,
     apiUrl,
     timeoutMs: settings.timeoutMs,
+    guard: addressGuard(settings),
     ...(fetcher ? { fetch: fetcher } : {}),
   });
   const types = await client.eventTypes().catch((failure: unknown) => {
@@ -150,6 +179,7 @@ export async function chatBookingClient(
       apiUrl: row.api_url as string,
       bookerUrl: row.booker_url as string,
       timeoutMs: settings.timeoutMs,
+      guard: addressGuard(settings),
       ...(fetcher ? { fetch: fetcher } : {}),
     }),
     lengthInMinutes: (row.length_in_minutes as number | null) ?? null,

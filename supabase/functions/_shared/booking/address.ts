@@ -1,0 +1,32 @@
+// Where Closer may call Cal.com. The organisation chooses the API's address (a self-hosted Cal.com) and its key
+// goes with every call, so the address is held to the guard of crawled pages and webhook endpoints: https, no
+// credentials, no query or fragment (the API's paths are appended), and only public addresses after DNS —
+// checked when connecting and again before every call — unless ALLOW_PRIVATE_BOOKING=true (local development,
+// tests, a self-hosted Cal.com on a private network).
+import type { Env } from '../env.ts';
+import { checkAddress, nonPublicRange, type ResolveHost } from '../knowledge/web/addresses.ts';
+
+export const PRIVATE_BOOKING_FLAG = 'ALLOW_PRIVATE_BOOKING';
+
+/** True when ALLOW_PRIVATE_BOOKING is `true`: http, private, loopback and link-local API addresses are allowed. */
+export const privateBookingAllowed = (env: Env) => env[PRIVATE_BOOKING_FLAG] === 'true';
+
+/** Why `url` may not be Cal.com's API address, judged without DNS; else null. */
+export function apiUrlProblem(url: string, allowPrivate: boolean): string | null {
+  const parsed = new URL(url);
+  if (parsed.username || parsed.password) return 'must not hold a user name or password';
+  if (parsed.search || parsed.hash || url.includes('?') || url.includes('#'))
+    return 'must not hold a query or fragment';
+  if (allowPrivate) return null;
+  if (parsed.protocol !== 'https:')
+    return `must be an https URL (http only with ${PRIVATE_BOOKING_FLAG}=true)`;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'must not point at this machine';
+  const range = /^[\d.]+$|:/.test(host) ? nonPublicRange(host) : null;
+  return range ? `must be a public address, not a ${range} one` : null;
+}
+
+/** Throws RefusedUrl unless `url` may be called now: its problem without DNS, then every address it resolves to. */
+export async function checkApiAddress(url: URL, resolve: ResolveHost, allowPrivate: boolean): Promise<void> {
+  await checkAddress(url, resolve, allowPrivate, PRIVATE_BOOKING_FLAG);
+}
