@@ -210,6 +210,21 @@ describe.each(drivers)('web sources on %s', (driver) => {
     expect(await readSource(source.id)).toMatchObject({ status: 'ready', progress: { done: 2, total: 2 } });
   });
 
+  it('skips a sitemap index entry that is no URL and reads the sitemaps after it', async () => {
+    site.pages.set('/sitemap-odd.xml', {
+      contentType: 'application/xml',
+      body: `<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>http://[broken/sitemap.xml</loc></sitemap><sitemap><loc>${site.origin}/sitemap-team.xml</loc></sitemap></sitemapindex>`,
+    });
+    site.pages.set('/sitemap-team.xml', {
+      contentType: 'text/xml',
+      body: `<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>${site.origin}/team</loc></url></urlset>`,
+    });
+    const source = await create({ kind: 'sitemap', url: `${site.origin}/sitemap-odd.xml` });
+    await workUntilIdle(deps);
+    expect((await itemsOf(source.id)).map((item) => item.title)).toEqual(['Team']);
+    expect(await readSource(source.id)).toMatchObject({ status: 'ready' });
+  });
+
   it('syncs by itself on its schedule, and a schedule can be changed', async () => {
     const source = await create({ kind: 'url', urls: [`${site.origin}/pricing`], schedule: 'weekly' });
     await workUntilIdle(deps);

@@ -117,6 +117,16 @@ function initialWebState(source: StepInput['source']): WebState {
   return { started: true, queue: start.map((url) => ({ url, depth: 0 })), seen: start };
 }
 
+/** `text` as an http(s) URL (relative to `base` when given); null when it is not one. */
+function webUrl(text: string, base?: string): URL | null {
+  try {
+    const url = new URL(text, base);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
+  } catch {
+    return null;
+  }
+}
+
 const describe = (error: unknown) =>
   error instanceof PageFailure || error instanceof RefusedUrl
     ? error.message
@@ -157,18 +167,14 @@ export async function webStep(input: StepInput, deps: StepDeps): Promise<StepRes
       sitemapsRead++;
       try {
         const entries = readSitemap((await fetchPage(new URL(sitemap), deps.fetcher, SITEMAP_TYPES)).text);
-        for (const child of entries.sitemaps) {
-          if (sitemapsRead + sitemaps.length < MAX_SITEMAPS && sameSite(new URL(child, sitemap), start)) {
-            sitemaps.push(new URL(child, sitemap).href);
+        // An entry that is no http(s) URL is skipped; the entries after it are still read.
+        for (const child of entries.sitemaps.map((loc) => webUrl(loc, sitemap))) {
+          if (child && sitemapsRead + sitemaps.length < MAX_SITEMAPS && sameSite(child, start)) {
+            sitemaps.push(child.href);
           }
         }
-        for (const page of entries.pages) {
-          try {
-            const url = new URL(page);
-            if (sameSite(url, start)) enqueue(url, 0);
-          } catch {
-            // Not a URL: skipped.
-          }
+        for (const url of entries.pages.map((loc) => webUrl(loc))) {
+          if (url && sameSite(url, start)) enqueue(url, 0);
         }
       } catch (error) {
         result.problems.push({ location: sitemap, message: describe(error), failed: true });
