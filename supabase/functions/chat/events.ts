@@ -11,6 +11,7 @@ import { findVisitorConversation } from '../_shared/chat/visitor.ts';
 import { type TenantClaims, withTenant } from '../_shared/db/tenant.ts';
 import type { Database } from '../_shared/db/types.ts';
 import { conversationEventStream, eventStreamTimings, lastEventId } from '../_shared/handoff/eventStream.ts';
+import { countLiveChannelOpen } from '../_shared/handoff/liveLimits.ts';
 import type { AppEnv } from '../_shared/http/app.ts';
 import { notFound } from '../_shared/http/errors.ts';
 import { route } from '../_shared/http/route.ts';
@@ -50,6 +51,12 @@ export function registerEventRoutes(app: Hono<AppEnv>, runtime: Runtime, chat: C
           agentId: principal.agentId,
           token: c.req.header(VISITOR_TOKEN_HEADER),
           requireToken: true,
+        });
+        await countLiveChannelOpen(tx, {
+          orgId: principal.orgId,
+          agentId: principal.agentId,
+          conversationId,
+          address: c.var.clientAddress,
         });
       } else {
         const [row] = await tx.query('select 1 from public.conversations where id = $1', [conversationId]);

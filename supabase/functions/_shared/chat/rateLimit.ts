@@ -11,6 +11,8 @@ export interface RateLimit {
   limit: number;
   /** "from this address": completes "Too many messages …". */
   what: string;
+  /** What is counted, in the refusal. @default "messages" */
+  noun?: string;
 }
 
 const WINDOW_S = 60;
@@ -93,7 +95,7 @@ function refuseOver(rows: WindowCounts[], limits: RateLimit[]): void {
 const tooMany = (limit: RateLimit, wait: number) =>
   new ApiError(
     'rate_limited',
-    `Too many messages ${limit.what}: at most ${limit.limit} a minute. Try again in ${wait} s.`,
+    `Too many ${limit.noun ?? 'messages'} ${limit.what}: at most ${limit.limit} a minute. Try again in ${wait} s.`,
     { headers: { 'retry-after': String(wait) } },
   );
 
