@@ -128,7 +128,7 @@ function webUrl(text: string, base?: string): URL | null {
 }
 
 const describe = (error: unknown) =>
-  error instanceof PageFailure || error instanceof RefusedUrl
+  error instanceof PageFailure || error instanceof RefusedUrl || error instanceof ExtractionError
     ? error.message
     : `Unexpected failure: ${String(error)}`;
 
