@@ -13,7 +13,7 @@ import { t } from '../../i18n/messages.ts';
 import type { useAgents } from '../../ui/agentNames.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { Empty, Loaded, Loading, useLoad } from '../../ui/states.tsx';
 import { Tabs } from '../../ui/Tabs.tsx';
 import { toast } from '../../ui/Toast.tsx';
@@ -103,11 +103,7 @@ function Categories({ categories, onChange }: { categories: KnowledgeCategory[];
           </button>
         </div>
       </form>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
       {deletion.dialog}
     </section>
   );
@@ -343,11 +339,7 @@ function ArticleEditor({
           <ArticlePreview markdown={form.content} />
         )}
       </Tabs>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
       <div class="actions">
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('action.saving') : t('action.save')}
@@ -442,11 +434,7 @@ function AgentCategoryForm({
           </label>
         ))}
       </fieldset>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
       <button type="submit" class="button" disabled={busy}>
         {busy ? t('action.saving') : t('base.saveAgentCategories', { agent: agent.name })}
       </button>

@@ -14,7 +14,7 @@ import { AgentSelect } from '../../ui/AgentSelect.tsx';
 import type { useAgents } from '../../ui/agentNames.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { Empty, ErrorState, Loaded, useLoad } from '../../ui/states.tsx';
 import { toast } from '../../ui/Toast.tsx';
 import { useDeletion } from '../../ui/useDeletion.tsx';
@@ -225,11 +225,7 @@ function ItemForm({
       <Field label={t('knowledge.source')} hint={t('knowledge.sourceHint')} error={errors.source}>
         {(control) => <input {...control} value={source} onInput={(e) => setSource(e.currentTarget.value)} />}
       </Field>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
       <div class="actions">
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('action.saving') : t('action.save')}

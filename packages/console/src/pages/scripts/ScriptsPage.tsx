@@ -13,7 +13,7 @@ import { AgentSelect } from '../../ui/AgentSelect.tsx';
 import { useAgents } from '../../ui/agentNames.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Empty, ErrorState, Loaded, useLoad } from '../../ui/states.tsx';
 import { toast } from '../../ui/Toast.tsx';
@@ -128,11 +128,7 @@ function Scripts({ agentId }: { agentId: string }) {
 function FormFooter({ failure, busy }: { failure: string | null; busy: boolean }) {
   return (
     <>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
       <div class="actions">
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('action.saving') : t('action.save')}
