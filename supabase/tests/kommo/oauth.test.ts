@@ -196,6 +196,15 @@ describe('pipelines, settings and tokens', () => {
     expect(kommo.apiCalls.filter((p) => p === '/api/v4/users')).toHaveLength(2);
   });
 
+  it('stores a catalog whose names hold text no column can (NUL, a lone surrogate), without it', async () => {
+    await connect();
+    kommo.users = [{ id: 504141, name: 'Olga\u0000 Petrova\ud800', email: 'olga@acme.example', lang: 'ru' }];
+    const catalog = await asA<KommoCatalog>('POST', '/kommo/sync');
+    expect(catalog.status).toBe(200);
+    expect(catalog.body.users).toEqual([{ id: 504141, name: 'Olga Petrova', email: 'olga@acme.example' }]);
+    expect((await asA<KommoCatalog>('GET', '/kommo/pipelines')).body.users).toEqual(catalog.body.users);
+  });
+
   it('maps company and need to text custom fields of the lead or the contact, and checks them', async () => {
     await connect();
     const catalog = await asA<KommoCatalog>('POST', '/kommo/sync');

@@ -8,6 +8,7 @@ import type {
 } from '@closer/contract';
 import type { Queryable, Row } from '../db/types.ts';
 import { isoOrNull } from '../resources/time.ts';
+import { sanitizeJson } from '../text.ts';
 import type { KommoApi } from './api.ts';
 
 export const noSettings: KommoSettings = {
@@ -115,7 +116,8 @@ export async function fetchCatalog(api: KommoApi): Promise<KommoCatalog & { acco
     users: users.map((u) => ({ id: u.id, name: u.name, email: u.email ?? null })),
     customFields,
   };
-  return { ...catalog, accountId: account?.id ?? null };
+  // Names are Kommo's text: without NUL or lone surrogates, which no column (jsonb included) can store.
+  return { ...sanitizeJson(catalog), accountId: account?.id ?? null };
 }
 
 export async function storeCatalog(
