@@ -113,6 +113,31 @@ describe.each(drivers)('hostile documents on %s', (driver) => {
     expect(refused.status).toBe('failed');
     expect(refused.failureReason).toContain(nestingRefusal);
   });
+
+  it('reads a sitemap only on its own host and port: pages on other ports of the host are skipped', async () => {
+    const elsewhere = await startTestSite();
+    try {
+      const otherPort = new URL(elsewhere.origin).port;
+      elsewhere.pages.set('/robots.txt', { contentType: 'text/plain', body: '' });
+      elsewhere.pages.set('/admin', { body: deep(2, 'Another service on this host.') });
+      site.pages.set('/team', {
+        body: deep(2, 'Our installers are certified, with ten years of experience.'),
+      });
+      site.pages.set('/sitemap-ports.xml', {
+        contentType: 'application/xml',
+        body: `<urlset><url><loc>${site.origin}/team</loc></url><url><loc>http://127.0.0.1:${otherPort}/admin</loc></url><url><loc>http://127.0.0.1:${otherPort}/robots.txt</loc></url></urlset>`,
+      });
+      const created = await api.as(a.secretKey)<KnowledgeSource>('POST', `/agents/${a.agentId}/sources`, {
+        kind: 'sitemap',
+        url: `${site.origin}/sitemap-ports.xml`,
+      });
+      await workUntilIdle(deps);
+      expect(await readSource(created.body.id)).toMatchObject({ status: 'ready', itemCount: 1 });
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await elsewhere.close();
+    }
+  });
 });
 
 describe('nesting depth, measured before parsing', () => {

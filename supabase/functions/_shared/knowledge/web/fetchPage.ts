@@ -35,9 +35,12 @@ const MAX_REDIRECTS = 5;
 /** Largest body read (5 MiB); larger pages are refused. */
 export const MAX_PAGE_BYTES = 5 * 1024 * 1024;
 
-/** Two URLs are one site when their hosts match, `www.` aside. */
+/**
+ * Two URLs are one site when their hosts match, `www.` aside, on the same port (each scheme's default counts as
+ * one): another port of the host is another service, and each origin read keeps its robots.txt in the run's state.
+ */
 export const sameSite = (a: URL, b: URL) =>
-  a.hostname.replace(/^www\./, '') === b.hostname.replace(/^www\./, '');
+  a.hostname.replace(/^www\./, '') === b.hostname.replace(/^www\./, '') && a.port === b.port;
 
 async function readCapped(response: Response, signal: AbortSignal): Promise<string> {
   const declared = Number(response.headers.get('content-length'));
