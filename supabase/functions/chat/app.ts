@@ -25,6 +25,7 @@ import { meterReply } from '../_shared/billing/usage.ts';
 import { type ChatTimings, prepareTurn, streamReply } from '../_shared/chat/engine.ts';
 import { upsertLead } from '../_shared/chat/leads.ts';
 import { claimModelReply, orgCeilingsFromEnv } from '../_shared/chat/modelCeilings.ts';
+import { countPreparing } from '../_shared/chat/relayLoad.ts';
 import { sseResponse } from '../_shared/chat/sse.ts';
 import { findVisitorConversation } from '../_shared/chat/visitor.ts';
 import { withTenant } from '../_shared/db/tenant.ts';
@@ -86,7 +87,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       },
     },
   });
-  app.post('/', anyCredential, sendMessage, async (c) => {
+  app.post('/', countPreparing, anyCredential, sendMessage, async (c) => {
     const request = c.req.valid('json');
     const requestId = c.var.requestId;
     const agent = withDeploymentModel(
