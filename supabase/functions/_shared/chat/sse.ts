@@ -5,7 +5,7 @@ import type { ChatEvent } from '@closer/contract';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { type CoalesceOptions, coalesceDeltas } from './coalesce.ts';
-import { relayingReply, relayIntervalMs } from './relayLoad.ts';
+import { relayIntervalMs, relayingReply } from './relayLoad.ts';
 
 export const STREAM_VERSION = '1';
 
