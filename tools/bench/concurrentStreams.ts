@@ -55,9 +55,17 @@ try {
   for (let i = 0; i < 5; i++) await burst('relayed', 40);
   const loadBefore = loadavg()[0]!;
   const straight = await burst('direct', CONCURRENT);
-  const cpuBefore = await stack.cpuMs();
+  const postgresPid = await postmasterPid(cluster.port);
+  const cpu = async () => ({
+    stack: await stack.cpuMs(),
+    postgres: postgresPid ? await treeCpuMs(postgresPid) : Number.NaN,
+    others: (await treeCpuMs(client.pid!)) + (await treeCpuMs(modelProcess.pid!)),
+  });
+  const cpuBefore = await cpu();
   const through = await burst('relayed', CONCURRENT);
-  const stackCpuMs = (await stack.cpuMs()) - cpuBefore;
+  const cpuAfter = await cpu();
+  const stackCpuMs = cpuAfter.stack - cpuBefore.stack;
+  const perStream = (ms: number) => `${(ms / CONCURRENT).toFixed(2)} ms a stream`;
   const db = createPostgresDatabase(cluster.url, { max: 1 });
   const [stored] = await db.query<{ n: number }>(
     `select count(*)::int as n from messages where role = 'assistant' and status = 'complete'`,
@@ -76,6 +84,10 @@ try {
   // CPU the stack's processes spent, which (unlike the wall-clock figures) hardly depends on other load.
   console.log(
     `stack CPU (all its processes): ${ms(stackCpuMs)} for the burst, ${(stackCpuMs / CONCURRENT).toFixed(2)} ms a stream`,
+  );
+  // What every part spent: with the stack's, the floor under the burst's wall time on this machine's two cores.
+  console.log(
+    `PostgreSQL CPU (all its processes): ${perStream(cpuAfter.postgres - cpuBefore.postgres)}; client and stand-in upstream: ${perStream(cpuAfter.others - cpuBefore.others)}`,
   );
   console.log(
     `load average (1 min): ${loadBefore.toFixed(2)} before the bursts, ${loadavg()[0]!.toFixed(2)} after`,
@@ -104,6 +116,17 @@ async function freePort(): Promise<number> {
   const { port } = holder.address() as AddressInfo;
   await new Promise((resolve) => holder.close(resolve));
   return port;
+}
+
+/** The PostgreSQL server's main process (its backends are its children): the one started with `-p <port>`. */
+async function postmasterPid(port: number): Promise<number | null> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const command = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const args = command.split('\0');
+    if (args[0]?.endsWith('postgres') && args.join(' ').includes(`-p ${port} `)) return Number(entry);
+  }
+  return null;
 }
 
 /** The next message `child` sends (IPC); fails if it exits first. */
