@@ -19,15 +19,24 @@ function isPostgresJsTypeLookupLost(error: unknown): boolean {
   return code === 'CONNECTION_CLOSED' && typeof query === 'string' && query.includes('b.typarray');
 }
 
+/**
+ * Every project's test defaults. `expect.poll` waits 1 s by default: a loaded 2-core CI machine (PostgreSQL clusters,
+ * Chromium, Deno starting beside each other) can take longer than that for an effect that does come, so a poll waits
+ * up to 20 s unless it says otherwise. A poll that passes returns as soon as it does: waiting longer only costs time
+ * when the test fails anyway.
+ */
+const sharedTest = { expect: { poll: { timeout: 20_000 } } };
+
 export default defineConfig({
   test: {
     onUnhandledError: (error) => !isPostgresJsTypeLookupLost(error),
     reporters: ['default', './tools/closingLineReporter.ts'],
     projects: [
-      { ...shared, test: { name: 'contract', include: ['packages/contract/test/**/*.test.ts'] } },
+      { ...shared, test: { ...sharedTest, name: 'contract', include: ['packages/contract/test/**/*.test.ts'] } },
       {
         ...shared,
         test: {
+          ...sharedTest,
           name: 'sdk',
           include: ['packages/sdk/test/**/*.test.ts'],
           testTimeout: 30_000,
@@ -37,6 +46,7 @@ export default defineConfig({
       {
         ...shared,
         test: {
+          ...sharedTest,
           name: 'server',
           include: ['supabase/tests/**/*.test.ts'],
           globalSetup: ['supabase/tests/helpers/globalSetup.ts'],
@@ -47,11 +57,12 @@ export default defineConfig({
       {
         ...shared,
         oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
-        test: { name: 'widget', include: ['packages/widget/test/*.test.{ts,tsx}'], environment: 'happy-dom' },
+        test: { ...sharedTest, name: 'widget', include: ['packages/widget/test/*.test.{ts,tsx}'], environment: 'happy-dom' },
       },
       {
         ...shared,
         test: {
+          ...sharedTest,
           name: 'widget-browser',
           include: ['packages/widget/test/browser/**/*.test.ts'],
           testTimeout: 60_000,
@@ -62,6 +73,7 @@ export default defineConfig({
         ...shared,
         oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
         test: {
+          ...sharedTest,
           name: 'console',
           include: ['packages/console/test/*.test.{ts,tsx}'],
           environment: 'happy-dom',
@@ -71,6 +83,7 @@ export default defineConfig({
         ...shared,
         oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
         test: {
+          ...sharedTest,
           name: 'console-browser',
           include: ['packages/console/test/browser/**/*.test.ts'],
           testTimeout: 60_000,
@@ -80,6 +93,7 @@ export default defineConfig({
       {
         ...shared,
         test: {
+          ...sharedTest,
           name: 'local',
           include: ['packages/local/test/**/*.test.ts'],
           testTimeout: 30_000,
@@ -89,6 +103,7 @@ export default defineConfig({
       {
         ...shared,
         test: {
+          ...sharedTest,
           name: 'release',
           include: ['tools/release/test/**/*.test.ts'],
           testTimeout: 60_000,
