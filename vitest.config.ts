@@ -32,7 +32,15 @@ export default defineConfig({
     onUnhandledError: (error) => !isPostgresJsTypeLookupLost(error),
     reporters: ['default', './tools/closingLineReporter.ts'],
     projects: [
-      { ...shared, test: { ...sharedTest, name: 'contract', include: ['packages/contract/test/**/*.test.ts'] } },
+      {
+        ...shared,
+        test: {
+          ...sharedTest,
+          name: 'contract',
+          include: ['packages/contract/test/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
       {
         ...shared,
         test: {
@@ -57,7 +65,14 @@ export default defineConfig({
       {
         ...shared,
         oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
-        test: { ...sharedTest, name: 'widget', include: ['packages/widget/test/*.test.{ts,tsx}'], environment: 'happy-dom' },
+        test: {
+          ...sharedTest,
+          name: 'widget',
+          include: ['packages/widget/test/*.test.{ts,tsx}'],
+          environment: 'happy-dom',
+          setupFiles: ['packages/widget/test/setup.ts'],
+          testTimeout: 30_000,
+        },
       },
       {
         ...shared,
@@ -77,6 +92,7 @@ export default defineConfig({
           name: 'console',
           include: ['packages/console/test/*.test.{ts,tsx}'],
           environment: 'happy-dom',
+          testTimeout: 30_000,
         },
       },
       {

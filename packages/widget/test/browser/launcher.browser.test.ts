@@ -41,7 +41,7 @@ describe('closer.js, the launcher', () => {
         ? { panelFetchStart: panel.startTime, loadEnd: page.loadEventEnd }
         : null;
     });
-    const { panelFetchStart, loadEnd } = await times.jsonValue();
+    const { panelFetchStart, loadEnd } = (await times.jsonValue())!;
     expect(panelFetchStart).toBeGreaterThanOrEqual(loadEnd);
     await context.close();
   });

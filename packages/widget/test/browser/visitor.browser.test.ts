@@ -204,7 +204,7 @@ describe('the lead form while a reply streams', () => {
         form: root.querySelector('form.lead') !== null,
       };
     });
-    const view = await measured.jsonValue();
+    const view = (await measured.jsonValue())!;
     expect(view.form).toBe(true);
     expect(view.logHeight).toBeGreaterThanOrEqual(140);
     expect(view.reply).toBeGreaterThan(20);

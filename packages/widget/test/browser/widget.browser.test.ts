@@ -134,7 +134,7 @@ async function sendAndWatch(tab: Page, text: string): Promise<string[]> {
     ).closerTestWatched;
     return complete ? states : null;
   });
-  return watched.jsonValue();
+  return (await watched.jsonValue())!;
 }
 
 describe('the script-tag widget in Chromium', () => {
