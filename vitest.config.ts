@@ -48,7 +48,7 @@ export default defineConfig({
           name: 'sdk',
           include: ['packages/sdk/test/**/*.test.ts'],
           testTimeout: 30_000,
-          hookTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {
@@ -113,7 +113,7 @@ export default defineConfig({
           name: 'local',
           include: ['packages/local/test/**/*.test.ts'],
           testTimeout: 30_000,
-          hookTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {
