@@ -160,7 +160,7 @@ describe('Dashboard', () => {
     expect(await totals.textContent()).toContain(`Conversations${stats.totals.conversations}`);
     expect(await totals.textContent()).toContain(`Leads${stats.totals.leads}`);
     const daily = tab.getByRole('table', { name: 'Conversations and leads per day' });
-    expect(await daily.getByRole('row').count()).toBe(31);
+    await expect.poll(() => daily.getByRole('row').count()).toBe(31);
     await tab.locator('.daily-chart canvas').waitFor();
     await done();
   });
