@@ -139,7 +139,7 @@ it('serves chat from two processes on PostgreSQL, replaces one that dies, and st
   expect(await stack.exited).toBe(0);
   expect(stack.output()).toContain('Stopped cleanly.');
   expect(await servingProcessesOf(stack.child.pid!)).toEqual([]);
-}, 90_000);
+}, 180_000);
 
 it('says the port is taken and exits 1 when the serving processes cannot listen', async () => {
   const taken = await takePort();
@@ -151,16 +151,16 @@ it('says the port is taken and exits 1 when the serving processes cannot listen'
   } finally {
     await taken.close();
   }
-}, 60_000);
+}, 180_000);
 
 it('refuses --workers without DATABASE_URL: a PGlite database belongs to one process', async () => {
   const stack = start(['--memory', '--workers', '2', '--port', '0'], {});
   expect(await stack.exited).toBe(1);
   expect(stack.output()).toContain('--workers needs DATABASE_URL');
-});
+}, 180_000);
 
 it('refuses --workers that is not a whole number of processes', async () => {
   const stack = start(['--memory', '--workers', 'two', '--port', '0'], {});
   expect(await stack.exited).toBe(1);
   expect(stack.output()).toContain('--workers must be a whole number from 1 to 64, not two');
-});
+}, 180_000);
