@@ -31,10 +31,12 @@ interface Stand {
   next: Response | null;
   stream: { push(event: string, data: unknown): void; close(): void; aborted: boolean } | null;
   history: Record<string, unknown> | null;
+  /** How many history reads answer 503 before `history` is served. */
+  historyFailures: number;
 }
 
 function standIn(): { fetch: typeof fetch; stand: Stand } {
-  const stand: Stand = { requests: [], next: null, stream: null, history: null };
+  const stand: Stand = { requests: [], next: null, stream: null, history: null, historyFailures: 0 };
   const fetcher: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
     const url = new URL(request.url);
@@ -45,6 +47,10 @@ function standIn(): { fetch: typeof fetch; stand: Stand } {
       new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
     if (path === '/chat/config') return json(CONFIG);
     if (path.startsWith('/chat/conversations/')) {
+      if (stand.historyFailures > 0) {
+        stand.historyFailures -= 1;
+        return json({ error: { code: 'unavailable', message: 'busy', requestId: 'r' } }, 503);
+      }
       return stand.history
         ? json(stand.history)
         : json({ error: { code: 'not_found', message: 'gone', requestId: 'r' } }, 404);
@@ -318,6 +324,32 @@ describe('history and leads', () => {
     );
     await openWidget();
     expect(localStorage.getItem('closer:pk_test_abc') ?? '').not.toMatch(/conversationId|visitorToken|vt/);
+  });
+
+  it('keeps a saved conversation the server failed to read, and reads it again before the next message', async () => {
+    localStorage.setItem(
+      'closer:pk_test_abc',
+      JSON.stringify({ conversationId: 'c-9', visitorToken: 'vt-9' }),
+    );
+    const { fetch, stand } = standIn();
+    stand.historyFailures = 1;
+    stand.history = {
+      id: 'c-9',
+      leadId: null,
+      messages: [{ id: '1', role: 'user', content: 'Do you install in Tucson?', status: 'complete' }],
+    };
+    widget = mount({ publishableKey: 'pk_test_abc', apiUrl: 'https://project.example/functions/v1', fetch });
+    await widget.ready;
+    widget.open();
+    await waitFor(() => expect($('#closer-input')).toBeTruthy());
+    await waitFor(() => expect(stand.historyFailures).toBe(0));
+    expect(localStorage.getItem('closer:pk_test_abc')).toMatch(/c-9/);
+    type('And in Phoenix?');
+    await waitFor(() => expect(stand.stream).toBeTruthy());
+    expect(texts('.msg.user')).toEqual(['You: Do you install in Tucson?', 'You: And in Phoenix?']);
+    const sent = stand.requests.find((r) => r.path === '/chat')!;
+    expect(sent.body).toMatchObject({ conversationId: 'c-9', message: 'And in Phoenix?' });
+    expect(sent.headers.get('x-visitor-token')).toBe('vt-9');
   });
 
   it('checks the lead form’s fields, then posts them with the visitor token', async () => {

@@ -40,3 +40,23 @@ export function Field({ label, error, hint, children }: FieldProps) {
     </div>
   );
 }
+
+/**
+ * A form's own failure (not one field's): the server's reason for refusing a save, announced as an alert.
+ * Renders nothing while `message` is empty. `inline` renders it beside the form's buttons instead of above them.
+ */
+export function FormError({
+  message,
+  inline = false,
+}: {
+  message: string | null | undefined;
+  inline?: boolean;
+}) {
+  if (!message) return null;
+  const Tag = inline ? 'span' : 'p';
+  return (
+    <Tag class="form-error" role="alert">
+      {message}
+    </Tag>
+  );
+}

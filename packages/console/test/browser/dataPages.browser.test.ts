@@ -260,7 +260,7 @@ describe('Knowledge base sources', () => {
 });
 
 describe('Scripts', () => {
-  it('adds an objection answer (its errors beside the fields, nothing typed lost) and edits a script', async () => {
+  it('adds an objection answer (its errors beside the fields, nothing typed lost), edits a script, deletes the answer', async () => {
     const { tab, done } = await visit('/scripts');
     const agent = stack.demo.agents.find((a) => a.language === 'en')!;
     await tab.getByLabel('Agent', { exact: true }).selectOption(agent.id);
@@ -288,6 +288,18 @@ describe('Scripts', () => {
     expect(objections.find((o) => o.objection === 'Battery prices will drop next year')).toMatchObject({
       keywords: ['expensive', 'price'],
     });
+
+    // Deleting asks first, names what goes, and the list and the API agree afterwards.
+    await tab.getByRole('button', { name: 'Delete Battery prices will drop next year', exact: true }).click();
+    const confirm = tab.getByRole('dialog');
+    expect(await confirm.getByRole('heading').textContent()).toContain('Battery prices will drop next year');
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await tab.getByRole('button', { name: 'Edit Battery prices will drop next year', exact: true }).waitFor({
+      state: 'detached',
+    });
+    const left = (await closer.agents.objections.list(agent.id, { limit: 100 })).data;
+    expect(left.map((o) => o.objection)).not.toContain('Battery prices will drop next year');
+    expect(left.length).toBe(objections.length - 1);
     await done();
   });
 });

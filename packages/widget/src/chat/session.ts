@@ -98,6 +98,8 @@ export function createSession(options: {
   let stoppedByVisitor = false;
   let lastText: string | null = null;
   let lastAction: ChatAction | undefined;
+  /** A stored conversation whose history a passing failure kept from loading; it is read again before sending. */
+  let unloaded: string | null = null;
   /** Another tab changed the conversation while this one was busy: follow it once idle. */
   let behind = false;
   /** The stored state this tab shows (`store.changedAt()` when it last saved, loaded or cleared). */
@@ -286,6 +288,11 @@ export function createSession(options: {
 
   /** Before sending: a conversation another tab stored and this tab does not show yet is the one to continue. */
   async function adoptNewer(stored: SavedConversation | null) {
+    if (stored && stored.conversationId === unloaded) {
+      // Its history could not be read when it was adopted: read it now, so the reply follows what was said.
+      await load(stored);
+      return;
+    }
     if (!stored && conversationId.peek() && store.changedAt() > known) {
       // Another tab started a new conversation since this one last looked: so does this message.
       clearLocal();
@@ -338,12 +345,14 @@ export function createSession(options: {
       });
       visitorToken = saved.visitorToken;
       known = Math.max(known, saved.updatedAt);
+      unloaded = null;
       return true;
     } catch (error) {
-      // Gone or no longer ours: start afresh. Offline or a lost connection: keep it for the next load.
-      const kind = failureOf(error).kind;
-      const passing = kind === 'offline' || kind === 'connection_lost';
-      if (!passing && store.load()?.conversationId === saved.conversationId) {
+      // Gone or no longer ours (both a 404): start afresh. Anything else passes (offline, a lost connection, the
+      // server failing or busy): keep it, and read it again before the next message is sent into it.
+      if (!isGone(error)) {
+        unloaded = saved.conversationId;
+      } else if (store.load()?.conversationId === saved.conversationId) {
         store.clear();
       }
       return false;

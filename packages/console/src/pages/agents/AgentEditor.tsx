@@ -6,6 +6,7 @@ import { useSearch } from 'wouter-preact';
 import { api } from '../../api.ts';
 import { type MessageKey, t } from '../../i18n/messages.ts';
 import { errorMessage, type FieldErrors, serverFieldErrors } from '../../ui/errors.ts';
+import { FormError } from '../../ui/Field.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { type TabItem, Tabs } from '../../ui/Tabs.tsx';
 import { toast } from '../../ui/Toast.tsx';
@@ -138,11 +139,7 @@ export function AgentEditor({ agent: initial }: { agent: Agent }) {
                 {saving ? t('action.saving') : t('action.save')}
               </button>
               {dirty && !failure && <span class="muted">{t('agent.unsaved')}</span>}
-              {failure && (
-                <span class="form-error" role="alert">
-                  {failure}
-                </span>
-              )}
+              <FormError message={failure} inline />
             </div>
           </form>
         )}

@@ -7,7 +7,7 @@ import { locale } from '../../i18n/i18n.ts';
 import { t } from '../../i18n/messages.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Empty, Loaded, useLoad } from '../../ui/states.tsx';
 import { type Column, Table } from '../../ui/Table.tsx';
@@ -112,11 +112,7 @@ function NewAgentForm() {
           </select>
         )}
       </Field>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
       <div class="actions">
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('action.saving') : t('action.create')}

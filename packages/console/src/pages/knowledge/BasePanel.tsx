@@ -11,12 +11,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, currentOrgId } from '../../api.ts';
 import { t } from '../../i18n/messages.ts';
 import type { useAgents } from '../../ui/agentNames.ts';
-import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
+import { Dialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { Empty, Loaded, Loading, useLoad } from '../../ui/states.tsx';
 import { Tabs } from '../../ui/Tabs.tsx';
 import { toast } from '../../ui/Toast.tsx';
+import { useDeletion } from '../../ui/useDeletion.tsx';
 import { languageOptions } from '../agents/options.ts';
 import { BaseSources } from './BaseSources.tsx';
 
@@ -47,7 +48,6 @@ function Categories({ categories, onChange }: { categories: KnowledgeCategory[];
   const [description, setDescription] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<string | null>(null);
-  const [deleting, setDeleting] = useState<KnowledgeCategory | null>(null);
   const add = async (event: Event) => {
     event.preventDefault();
     setFailure(null);
@@ -64,16 +64,11 @@ function Categories({ categories, onChange }: { categories: KnowledgeCategory[];
       setFailure(errorMessage(error));
     }
   };
-  const remove = async (category: KnowledgeCategory) => {
-    setDeleting(null);
-    try {
-      await api().knowledgeBase.categories.delete(category.id);
-      toast(t('knowledge.deleted'));
-      onChange();
-    } catch (error) {
-      toast(errorMessage(error), 'error');
-    }
-  };
+  const deletion = useDeletion<KnowledgeCategory>({
+    title: (category) => t('base.deleteCategory', { name: category.name }),
+    remove: (category) => api().knowledgeBase.categories.delete(category.id),
+    onDeleted: () => onChange(),
+  });
   return (
     <section class="card" aria-labelledby="base-categories">
       <h2 id="base-categories">{t('base.categories')}</h2>
@@ -85,7 +80,7 @@ function Categories({ categories, onChange }: { categories: KnowledgeCategory[];
             <li key={category.id}>
               <strong>{category.name}</strong>
               {category.description && <span class="muted"> — {category.description}</span>}{' '}
-              <button type="button" class="button button-ghost" onClick={() => setDeleting(category)}>
+              <button type="button" class="button button-ghost" onClick={() => deletion.ask(category)}>
                 {t('action.delete')}
                 <span class="visually-hidden"> {category.name}</span>
               </button>
@@ -108,19 +103,8 @@ function Categories({ categories, onChange }: { categories: KnowledgeCategory[];
           </button>
         </div>
       </form>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
-      <ConfirmDialog
-        open={deleting !== null}
-        title={t('base.deleteCategory', { name: deleting?.name ?? '' })}
-        message={t('knowledge.deleteMessage')}
-        confirmLabel={t('action.delete')}
-        onConfirm={() => deleting && void remove(deleting)}
-        onClose={() => setDeleting(null)}
-      />
+      <FormError message={failure} />
+      {deletion.dialog}
     </section>
   );
 }
@@ -130,7 +114,6 @@ function Articles({ categories }: { categories: KnowledgeCategory[] }) {
   const [draftQuery, setDraftQuery] = useState('');
   const [query, setQuery] = useState('');
   const [editing, setEditing] = useState<KnowledgeArticle | 'new' | null>(null);
-  const [deleting, setDeleting] = useState<KnowledgeArticle | null>(null);
   const articles = useLoad(
     async () =>
       (
@@ -143,16 +126,11 @@ function Articles({ categories }: { categories: KnowledgeCategory[] }) {
     [categoryId, query, currentOrgId.value],
   );
   const categoryName = (id: string) => categories.find((c) => c.id === id)?.name ?? '';
-  const remove = async (article: KnowledgeArticle) => {
-    setDeleting(null);
-    try {
-      await api().knowledgeBase.articles.delete(article.id);
-      toast(t('knowledge.deleted'));
-      articles.reload();
-    } catch (error) {
-      toast(errorMessage(error), 'error');
-    }
-  };
+  const deletion = useDeletion<KnowledgeArticle>({
+    title: (article) => t('base.deleteArticle', { title: article.title }),
+    remove: (article) => api().knowledgeBase.articles.delete(article.id),
+    onDeleted: () => articles.reload(),
+  });
   return (
     <section class="card" aria-labelledby="base-articles">
       <h2 id="base-articles">{t('base.articles')}</h2>
@@ -213,7 +191,7 @@ function Articles({ categories }: { categories: KnowledgeCategory[] }) {
                       {t('knowledge.edit')}
                       <span class="visually-hidden"> {article.title}</span>
                     </button>
-                    <button type="button" class="button button-danger" onClick={() => setDeleting(article)}>
+                    <button type="button" class="button button-danger" onClick={() => deletion.ask(article)}>
                       {t('action.delete')}
                       <span class="visually-hidden"> {article.title}</span>
                     </button>
@@ -239,14 +217,7 @@ function Articles({ categories }: { categories: KnowledgeCategory[] }) {
           }}
         />
       </Dialog>
-      <ConfirmDialog
-        open={deleting !== null}
-        title={t('base.deleteArticle', { title: deleting?.title ?? '' })}
-        message={t('knowledge.deleteMessage')}
-        confirmLabel={t('action.delete')}
-        onConfirm={() => deleting && void remove(deleting)}
-        onClose={() => setDeleting(null)}
-      />
+      {deletion.dialog}
     </section>
   );
 }
@@ -368,11 +339,7 @@ function ArticleEditor({
           <ArticlePreview markdown={form.content} />
         )}
       </Tabs>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
       <div class="actions">
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('action.saving') : t('action.save')}
@@ -467,11 +434,7 @@ function AgentCategoryForm({
           </label>
         ))}
       </fieldset>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
       <button type="submit" class="button" disabled={busy}>
         {busy ? t('action.saving') : t('base.saveAgentCategories', { agent: agent.name })}
       </button>

@@ -7,7 +7,7 @@ import { api, currentOrgId } from '../../api.ts';
 import { t } from '../../i18n/messages.ts';
 import { ConfirmDialog } from '../../ui/Dialog.tsx';
 import { errorMessage } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { Empty, Loaded, useLoad } from '../../ui/states.tsx';
 import { toast } from '../../ui/Toast.tsx';
 
@@ -229,11 +229,7 @@ function AddSource({ categoryId, onAdded }: { categoryId: string; onAdded: () =>
         )}
       </Field>
       {sent !== null && <p aria-live="polite">{t('sources.sending', { percent: sent })}</p>}
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
     </>
   );
 }

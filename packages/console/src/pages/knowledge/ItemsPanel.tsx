@@ -12,11 +12,12 @@ import { formatNumber } from '../../i18n/i18n.ts';
 import { t } from '../../i18n/messages.ts';
 import { AgentSelect } from '../../ui/AgentSelect.tsx';
 import type { useAgents } from '../../ui/agentNames.ts';
-import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
+import { Dialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { Empty, ErrorState, Loaded, useLoad } from '../../ui/states.tsx';
 import { toast } from '../../ui/Toast.tsx';
+import { useDeletion } from '../../ui/useDeletion.tsx';
 import { parsePastedItems } from './bulkPaste.ts';
 
 type Agents = ReturnType<typeof useAgents>;
@@ -44,22 +45,16 @@ function AgentItems({ agentId }: { agentId: string }) {
   }, [agentId, currentOrgId.value]);
   const [query, setQuery] = useState('');
   const [dialog, setDialog] = useState<'add' | 'paste' | KnowledgeItem | null>(null);
-  const [deleting, setDeleting] = useState<KnowledgeItem | null>(null);
   const close = () => setDialog(null);
   const saved = () => {
     setDialog(null);
     items.reload();
   };
-  const remove = async (item: KnowledgeItem) => {
-    setDeleting(null);
-    try {
-      await api().agents.knowledge.delete(agentId, item.id);
-      toast(t('knowledge.deleted'));
-      items.reload();
-    } catch (error) {
-      toast(errorMessage(error), 'error');
-    }
-  };
+  const deletion = useDeletion<KnowledgeItem>({
+    title: (item) => t('knowledge.deleteTitle', { title: item.title }),
+    remove: (item) => api().agents.knowledge.delete(agentId, item.id),
+    onDeleted: () => items.reload(),
+  });
   const words = query.trim().toLowerCase();
   return (
     <>
@@ -121,7 +116,7 @@ function AgentItems({ agentId }: { agentId: string }) {
                         {t('knowledge.edit')}
                         <span class="visually-hidden"> {item.title}</span>
                       </button>
-                      <button type="button" class="button button-danger" onClick={() => setDeleting(item)}>
+                      <button type="button" class="button button-danger" onClick={() => deletion.ask(item)}>
                         {t('action.delete')}
                         <span class="visually-hidden"> {item.title}</span>
                       </button>
@@ -150,14 +145,7 @@ function AgentItems({ agentId }: { agentId: string }) {
           <ItemForm agentId={agentId} item={typeof dialog === 'object' ? dialog : null} onSaved={saved} />
         )}
       </Dialog>
-      <ConfirmDialog
-        open={deleting !== null}
-        title={t('knowledge.deleteTitle', { title: deleting?.title ?? '' })}
-        message={t('knowledge.deleteMessage')}
-        confirmLabel={t('action.delete')}
-        onConfirm={() => deleting && void remove(deleting)}
-        onClose={() => setDeleting(null)}
-      />
+      {deletion.dialog}
     </>
   );
 }
@@ -237,11 +225,7 @@ function ItemForm({
       <Field label={t('knowledge.source')} hint={t('knowledge.sourceHint')} error={errors.source}>
         {(control) => <input {...control} value={source} onInput={(e) => setSource(e.currentTarget.value)} />}
       </Field>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
       <div class="actions">
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('action.saving') : t('action.save')}

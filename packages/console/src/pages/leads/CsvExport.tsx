@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { t } from '../../i18n/messages.ts';
 import { errorMessage } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { lastDays, periodInstants } from '../../ui/period.ts';
 import { toast } from '../../ui/Toast.tsx';
 
@@ -83,11 +83,7 @@ export function CsvExport() {
           {busy === 'conversations' ? t('export.working') : t('export.conversations')}
         </button>
       </div>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { t } from '../../i18n/messages.ts';
 import { errorMessage } from '../../ui/errors.ts';
+import { FormError } from '../../ui/Field.tsx';
 import { toast } from '../../ui/Toast.tsx';
 import { LeadQualification } from '../qualification/LeadQualification.tsx';
 
@@ -36,11 +37,7 @@ export function CrmState({ lead, onChange }: { lead: Lead; onChange: (lead: Lead
           {busy ? t('crm.retrying') : t('crm.retry')}
         </button>
       )}
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
     </div>
   );
 }

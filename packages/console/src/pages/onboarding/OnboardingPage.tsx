@@ -7,7 +7,7 @@ import { locale } from '../../i18n/i18n.ts';
 import { t } from '../../i18n/messages.ts';
 import { reloadOrganizations } from '../../organizations.ts';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { languageOptions, originOf } from '../agents/options.ts';
 
@@ -115,11 +115,7 @@ export function OnboardingPage() {
               />
             )}
           </Field>
-          {failure && (
-            <p class="form-error" role="alert">
-              {failure}
-            </p>
-          )}
+          <FormError message={failure} />
           <button type="submit" class="button button-primary" disabled={busy}>
             {busy ? t('action.saving') : t('onboarding.submit')}
           </button>

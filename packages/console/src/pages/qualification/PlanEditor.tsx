@@ -10,7 +10,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../../api.ts';
 import { t } from '../../i18n/messages.ts';
 import { errorMessage, type FieldErrors, serverFieldErrors } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { Loaded, useLoad } from '../../ui/states.tsx';
 import './qualification.css';
 import { toast } from '../../ui/Toast.tsx';
@@ -171,11 +171,7 @@ function PlanForm({ agentId, initial }: { agentId: string; initial: Qualificatio
         <button type="submit" class="button button-primary" disabled={saving}>
           {saving ? t('action.saving') : t('action.save')}
         </button>
-        {failure && (
-          <span class="form-error" role="alert">
-            {failure}
-          </span>
-        )}
+        <FormError message={failure} inline />
       </div>
     </form>
   );

@@ -11,12 +11,13 @@ import { api, currentOrgId } from '../../api.ts';
 import { t } from '../../i18n/messages.ts';
 import { AgentSelect } from '../../ui/AgentSelect.tsx';
 import { useAgents } from '../../ui/agentNames.ts';
-import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
+import { Dialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Empty, ErrorState, Loaded, useLoad } from '../../ui/states.tsx';
 import { toast } from '../../ui/Toast.tsx';
+import { useDeletion } from '../../ui/useDeletion.tsx';
 import '../../ui/listPages.css';
 import '../knowledge/knowledge.css';
 
@@ -52,17 +53,11 @@ function Scripts({ agentId }: { agentId: string }) {
     return all;
   }, [agentId, currentOrgId.value]);
   const [editing, setEditing] = useState<SalesScript | 'new' | null>(null);
-  const [deleting, setDeleting] = useState<SalesScript | null>(null);
-  const remove = async (script: SalesScript) => {
-    setDeleting(null);
-    try {
-      await api().agents.scripts.delete(agentId, script.id);
-      toast(t('knowledge.deleted'));
-      scripts.reload();
-    } catch (error) {
-      toast(errorMessage(error), 'error');
-    }
-  };
+  const deletion = useDeletion<SalesScript>({
+    title: (script) => t('scripts.deleteScript', { name: script.name }),
+    remove: (script) => api().agents.scripts.delete(agentId, script.id),
+    onDeleted: () => scripts.reload(),
+  });
   return (
     <section class="card" aria-labelledby="scripts-scripts">
       <h2 id="scripts-scripts">{t('scripts.scripts')}</h2>
@@ -93,7 +88,7 @@ function Scripts({ agentId }: { agentId: string }) {
                             <button
                               type="button"
                               class="button button-danger"
-                              onClick={() => setDeleting(script)}
+                              onClick={() => deletion.ask(script)}
                             >
                               {t('action.delete')}
                               <span class="visually-hidden"> {script.name}</span>
@@ -124,14 +119,7 @@ function Scripts({ agentId }: { agentId: string }) {
           }}
         />
       </Dialog>
-      <ConfirmDialog
-        open={deleting !== null}
-        title={t('scripts.deleteScript', { name: deleting?.name ?? '' })}
-        message={t('knowledge.deleteMessage')}
-        confirmLabel={t('action.delete')}
-        onConfirm={() => deleting && void remove(deleting)}
-        onClose={() => setDeleting(null)}
-      />
+      {deletion.dialog}
     </section>
   );
 }
@@ -140,11 +128,7 @@ function Scripts({ agentId }: { agentId: string }) {
 function FormFooter({ failure, busy }: { failure: string | null; busy: boolean }) {
   return (
     <>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
       <div class="actions">
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('action.saving') : t('action.save')}
@@ -270,17 +254,11 @@ function Objections({ agentId }: { agentId: string }) {
     return all;
   }, [agentId, currentOrgId.value]);
   const [editing, setEditing] = useState<ObjectionAnswer | 'new' | null>(null);
-  const [deleting, setDeleting] = useState<ObjectionAnswer | null>(null);
-  const remove = async (answer: ObjectionAnswer) => {
-    setDeleting(null);
-    try {
-      await api().agents.objections.delete(agentId, answer.id);
-      toast(t('knowledge.deleted'));
-      objections.reload();
-    } catch (error) {
-      toast(errorMessage(error), 'error');
-    }
-  };
+  const deletion = useDeletion<ObjectionAnswer>({
+    title: (answer) => t('scripts.deleteObjection', { name: answer.objection }),
+    remove: (answer) => api().agents.objections.delete(agentId, answer.id),
+    onDeleted: () => objections.reload(),
+  });
   return (
     <section class="card" aria-labelledby="scripts-objections">
       <h2 id="scripts-objections">{t('scripts.objections')}</h2>
@@ -309,7 +287,7 @@ function Objections({ agentId }: { agentId: string }) {
                       {t('knowledge.edit')}
                       <span class="visually-hidden"> {answer.objection}</span>
                     </button>
-                    <button type="button" class="button button-danger" onClick={() => setDeleting(answer)}>
+                    <button type="button" class="button button-danger" onClick={() => deletion.ask(answer)}>
                       {t('action.delete')}
                       <span class="visually-hidden"> {answer.objection}</span>
                     </button>
@@ -337,14 +315,7 @@ function Objections({ agentId }: { agentId: string }) {
           }}
         />
       </Dialog>
-      <ConfirmDialog
-        open={deleting !== null}
-        title={t('scripts.deleteObjection', { name: deleting?.objection ?? '' })}
-        message={t('knowledge.deleteMessage')}
-        confirmLabel={t('action.delete')}
-        onConfirm={() => deleting && void remove(deleting)}
-        onClose={() => setDeleting(null)}
-      />
+      {deletion.dialog}
     </section>
   );
 }

@@ -6,7 +6,7 @@ import { formatDateTime } from '../../i18n/i18n.ts';
 import { t } from '../../i18n/messages.ts';
 import { ConfirmDialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { SecretOnce } from '../../ui/SecretOnce.tsx';
 import { Empty, Loaded, useLoad } from '../../ui/states.tsx';
 import { Table } from '../../ui/Table.tsx';
@@ -134,11 +134,7 @@ function NewKeyForm({ onCreated }: { onCreated: (key: ApiKeyCreated) => void }) 
             <input {...control} value={name} onInput={(event) => setName(event.currentTarget.value)} />
           )}
         </Field>
-        {failure && (
-          <p class="form-error" role="alert">
-            {failure}
-          </p>
-        )}
+        <FormError message={failure} />
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('action.saving') : t('keys.create')}
         </button>

@@ -7,7 +7,7 @@ import { api, currentOrgId } from '../../api.ts';
 import { t } from '../../i18n/messages.ts';
 import { ConfirmDialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { ErrorState, Loading, useLoad } from '../../ui/states.tsx';
 import { toast } from '../../ui/Toast.tsx';
 
@@ -136,11 +136,7 @@ function BookingView({ connection, reload }: { connection: BookingConnection | n
             />
           )}
         </Field>
-        {failure && (
-          <p class="form-error" role="alert">
-            {failure}
-          </p>
-        )}
+        <FormError message={failure} />
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('action.saving') : connection ? t('booking.replace') : t('booking.connect')}
         </button>{' '}

@@ -9,7 +9,7 @@ import {
 import { useState } from 'preact/hooks';
 import { t } from '../../i18n/messages.ts';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 
 /** Whole minutes from 1 to 1440 (the contract's bounds), or null. */
 const minutesOf = (value: string): number | null => {
@@ -85,11 +85,7 @@ export function KommoHandoffTask({
           )}
         </Field>
       </div>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
       <div class="actions">
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('action.saving') : t('action.save')}

@@ -10,7 +10,7 @@ import {
 import { useState } from 'preact/hooks';
 import { t } from '../../i18n/messages.ts';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 
 const TEXT_TYPES = ['text', 'textarea', 'streetaddress'];
 const targetValue = (target: KommoFieldTarget | null) => (target ? `${target.entity}:${target.fieldId}` : '');
@@ -152,11 +152,7 @@ export function KommoMapping({
           )}
         </Field>
       </div>
-      {failure && (
-        <p class="form-error" role="alert">
-          {failure}
-        </p>
-      )}
+      <FormError message={failure} />
       <div class="actions">
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('action.saving') : t('action.save')}

@@ -8,7 +8,7 @@ import { t } from '../../i18n/messages.ts';
 import { currentOrganization } from '../../organizations.ts';
 import { ConfirmDialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { Empty, Loaded, useLoad } from '../../ui/states.tsx';
 import { Table } from '../../ui/Table.tsx';
 import { toast } from '../../ui/Toast.tsx';
@@ -207,11 +207,7 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
             )}
           </Field>
         </div>
-        {failure && (
-          <p class="form-error" role="alert">
-            {failure}
-          </p>
-        )}
+        <FormError message={failure} />
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('action.saving') : t('settings.sendInvite')}
         </button>

@@ -5,7 +5,7 @@ import { api } from '../../api.ts';
 import { t } from '../../i18n/messages.ts';
 import { currentOrganization, reloadOrganizations } from '../../organizations.ts';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { toast } from '../../ui/Toast.tsx';
 
 export function OrganizationSection() {
@@ -51,11 +51,7 @@ export function OrganizationSection() {
           {t('settings.orgId')} <code>{org.id}</code> · {t('settings.yourRole')}{' '}
           {t(`role.${org.role ?? 'member'}`)}
         </p>
-        {failure && (
-          <p class="form-error" role="alert">
-            {failure}
-          </p>
-        )}
+        <FormError message={failure} />
         {canRename && (
           <button type="submit" class="button button-primary" disabled={busy}>
             {busy ? t('action.saving') : t('action.save')}

@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { currentAuth, linkFailure } from '../../auth/session.ts';
 import { AuthFailure, type PasswordAuth } from '../../auth/types.ts';
 import { type MessageKey, t } from '../../i18n/messages.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { Tabs } from '../../ui/Tabs.tsx';
 
@@ -87,11 +87,7 @@ function LocalSignIn() {
             />
           )}
         </Field>
-        {step.error && (
-          <p class="form-error" role="alert">
-            {step.error}
-          </p>
-        )}
+        <FormError message={step.error} />
         <button type="submit" class="button button-primary" disabled={step.busy}>
           {step.busy ? t('signIn.working') : t('signIn.local.submit')}
         </button>
@@ -184,11 +180,7 @@ function PasswordSignIn({ auth }: { auth: PasswordAuth }) {
               )}
             </Field>
           )}
-          {step.error && (
-            <p class="form-error" role="alert">
-              {step.error}
-            </p>
-          )}
+          <FormError message={step.error} />
           {step.done && (
             <p class="form-success" role="status">
               {step.done}

@@ -13,7 +13,7 @@ import { formatDateTime } from '../../i18n/i18n.ts';
 import { t } from '../../i18n/messages.ts';
 import { ConfirmDialog } from '../../ui/Dialog.tsx';
 import { errorMessage, type FieldErrors, serverFieldErrors, validate } from '../../ui/errors.ts';
-import { Field } from '../../ui/Field.tsx';
+import { Field, FormError } from '../../ui/Field.tsx';
 import { SecretOnce } from '../../ui/SecretOnce.tsx';
 import { Empty, Loaded, useLoad } from '../../ui/states.tsx';
 import { Table } from '../../ui/Table.tsx';
@@ -211,11 +211,7 @@ function NewEndpointForm({ onCreated }: { onCreated: (endpoint: WebhookEndpointW
           ))}
           {errors.eventTypes && <p class="field-error">{errors.eventTypes}</p>}
         </fieldset>
-        {failure && (
-          <p class="form-error" role="alert">
-            {failure}
-          </p>
-        )}
+        <FormError message={failure} />
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('action.saving') : t('webhooks.create')}
         </button>
