@@ -792,7 +792,6 @@ describe('opening a talk while another instance opens it (PostgreSQL)', () => {
           (
             await harness.db.query<{ n: number }>('select count(*)::int as n from pg_locks where not granted')
           )[0]!.n,
-        { timeout: 10_000 },
       )
       .toBeGreaterThan(0);
     release();

@@ -88,7 +88,7 @@ describe('Conversations', () => {
       conversationId: first.conversationId,
       message: 'And in Flagstaff?',
     });
-    await expect.poll(() => log.textContent(), { timeout: 15_000 }).toContain('And in Flagstaff?');
+    await expect.poll(() => log.textContent()).toContain('And in Flagstaff?');
     await done();
   });
 
@@ -246,7 +246,7 @@ describe('Knowledge base sources', () => {
     await section.getByText('Waiting to be read').waitFor();
     // The worker runs here (the stack runs none); the list reads itself again while a source syncs.
     await runSourceJobs({ db: stack.db, env: { ALLOW_PRIVATE_CRAWL: 'true' }, fetch, uploads: null });
-    await section.getByText('Ready: 1 articles').waitFor({ timeout: 10_000 });
+    await section.getByText('Ready: 1 articles').waitFor();
     await section.getByRole('button', { name: `Runs ${stack.base}/site/page` }).click();
     await section.getByText(/succeeded: 1 added, 0 updated, 0 removed, 0 failed/).waitFor();
     const [article] = (await closer.knowledgeBase.articles.list({ categoryId: category.id })).data;

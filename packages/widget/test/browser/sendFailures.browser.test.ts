@@ -139,9 +139,7 @@ describe('a page in a sandboxed frame without allow-same-origin', () => {
     const { tab, consoleErrors } = await openPage(stack.browser, `${stack.base}/test/sandboxed`, {
       waitForBubble: false,
     });
-    await expect
-      .poll(() => consoleErrors.find((t) => t.startsWith('Closer:')), { timeout: 10_000 })
-      .toBeTruthy();
+    await expect.poll(() => consoleErrors.find((t) => t.startsWith('Closer:'))).toBeTruthy();
     const message = consoleErrors.find((t) => t.startsWith('Closer:'))!;
     expect(message).toMatch(/sandboxed frame/);
     expect(message).toMatch(/allow-same-origin/);
