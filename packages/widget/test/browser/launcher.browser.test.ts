@@ -99,7 +99,7 @@ describe('closer.js, the launcher', () => {
     await tab.locator('closer-chat #closer-input').press('Enter');
     await tab.locator('closer-chat .msg.assistant[data-status="streaming"]').waitFor();
     await tab.keyboard.press('Escape');
-    await tab.locator('closer-chat .badge').waitFor({ timeout: 20_000 });
+    await tab.locator('closer-chat .badge').waitFor();
     expect(await tab.locator('closer-chat .badge').textContent()).toBe('1');
     expect(await tab.locator('closer-chat .bubble').getAttribute('aria-label')).toBe('Open chat (1 unread)');
     await tab.context().close();
