@@ -23,9 +23,9 @@ function isPostgresJsTypeLookupLost(error: unknown): boolean {
  * Every project's test defaults. `expect.poll` waits 1 s by default: a loaded 2-core CI machine (PostgreSQL clusters,
  * Chromium, Deno starting beside each other) can take longer than that for an effect that does come, so a poll waits
  * up to 20 s unless it says otherwise. A poll that passes returns as soon as it does: waiting longer only costs time
- * when the test fails anyway.
+ * when the test fails anyway. For the same reason no project keeps vitest's 5 s a test or 10 s a hook.
  */
-const sharedTest = { expect: { poll: { timeout: 20_000 } } };
+const sharedTest = { expect: { poll: { timeout: 20_000 } }, testTimeout: 30_000, hookTimeout: 60_000 };
 
 export default defineConfig({
   test: {
@@ -38,7 +38,6 @@ export default defineConfig({
           ...sharedTest,
           name: 'contract',
           include: ['packages/contract/test/**/*.test.ts'],
-          testTimeout: 30_000,
         },
       },
       {
@@ -71,7 +70,6 @@ export default defineConfig({
           include: ['packages/widget/test/*.test.{ts,tsx}'],
           environment: 'happy-dom',
           setupFiles: ['packages/widget/test/setup.ts'],
-          testTimeout: 30_000,
         },
       },
       {
@@ -92,7 +90,6 @@ export default defineConfig({
           name: 'console',
           include: ['packages/console/test/*.test.{ts,tsx}'],
           environment: 'happy-dom',
-          testTimeout: 30_000,
         },
       },
       {
