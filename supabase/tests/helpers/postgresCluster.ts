@@ -50,7 +50,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+/** `settings`: more server settings (`name=value`), e.g. to load pg_stat_statements for a bench. */
+export async function startPostgresCluster(extra: { settings?: string[] } = {}): Promise<PostgresCluster> {
   const bin = binDir();
   const dir = await mkdtemp(join(tmpdir(), 'closer-pg-'));
   const data = join(dir, 'data');
@@ -87,6 +88,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       '-c synchronous_commit=off',
       '-c full_page_writes=off',
       '-c max_connections=200',
+      ...(extra.settings ?? []).map((setting) => `-c ${setting}`),
     ].join(' ');
   // A loaded machine can take more than pg_ctl's default minute to bring a cluster up.
   const startOn = (port: number) =>

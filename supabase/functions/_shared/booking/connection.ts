@@ -5,14 +5,16 @@ import type { Queryable, Row } from '../db/types.ts';
 import { type Env, millisecondsFrom } from '../env.ts';
 import { ApiError, notFound } from '../http/errors.ts';
 import { iso } from '../resources/time.ts';
-import { encryptionKeyFrom } from '../secrets/encryptionKey.ts';
+import { type SealingKeys, sealingKeysFrom } from '../secrets/encryptionKey.ts';
+import type { SealedColumns } from '../secrets/resealing.ts';
 import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
 import { clipText } from '../text.ts';
 import { CALCOM_API_URL, CALCOM_BOOKER_URL, calcomClient } from './calcom.ts';
 import { type BookingClient, BookingFailure } from './provider.ts';
 
 export interface BookingSettings {
-  encryptionKey: Uint8Array;
+  /** Seal the provider's API key at rest (CLOSER_ENCRYPTION_KEY, and _PREVIOUS while rotating). */
+  sealingKeys: SealingKeys;
   /** Longest wait for one answer of the provider (`BOOKING_REQUEST_TIMEOUT_MS`, default 10 000 ms). */
   timeoutMs: number;
 }
@@ -22,12 +24,19 @@ export function bookingSettingsFromEnv(env: Env): BookingSettings {
     throw new ApiError('unavailable', 'Meeting booking is not configured: set CLOSER_ENCRYPTION_KEY');
   }
   return {
-    encryptionKey: encryptionKeyFrom(env.CLOSER_ENCRYPTION_KEY),
+    sealingKeys: sealingKeysFrom(env),
     timeoutMs: Math.max(1, millisecondsFrom(env, 'BOOKING_REQUEST_TIMEOUT_MS', 10_000)),
   };
 }
 
 const sealedFor = (connectionId: string) => `booking:${connectionId}`;
+
+/** Where the provider's API key is sealed, for rotating CLOSER_ENCRYPTION_KEY (secrets/resealing.ts). */
+export const SEALED_BOOKING_KEYS: SealedColumns = {
+  table: 'public.booking_connections',
+  columns: ['api_key_enc'],
+  boundTo: (row) => sealedFor(String(row.id)),
+};
 
 function connectionFromRow(row: Row): BookingConnection {
   return {
@@ -99,7 +108,7 @@ export async function saveConnection(
   const apiUrl = input.apiUrl ?? CALCOM_API_URL;
   const [existing] = await tx.query<{ id: string }>('select id from public.booking_connections');
   const id = existing?.id ?? crypto.randomUUID();
-  const sealed = await encryptSecret(settings.encryptionKey, input.apiKey, sealedFor(id));
+  const sealed = await encryptSecret(settings.sealingKeys, input.apiKey, sealedFor(id));
   const [row] = await tx.query(
     `insert into public.booking_connections (id, org_id, provider, api_key_enc, api_key_hint, event_type_id,
        event_type_title, length_in_minutes, api_url, booker_url)
@@ -139,7 +148,7 @@ export async function chatBookingClient(
   const [row] = await tx.query('select * from public.chat_booking_connection()');
   if (!row) return null;
   const apiKey = await decryptSecret(
-    settings.encryptionKey,
+    settings.sealingKeys,
     row.api_key_enc as string,
     sealedFor(row.id as string),
   );
