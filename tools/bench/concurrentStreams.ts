@@ -4,7 +4,9 @@
 // against the budget (first-token p95 ≤ 1 s). The client, the stand-in upstream and the stack each run in a process
 // of their own, as they would on separate machines (sharing this one's two cores). Loopback only; every wait is
 // bounded. BENCH_CONCURRENT changes the count, BENCH_WORKERS the stack's serving processes (`--workers`, default
-// 2: this machine's cores), BENCH_PROFILE=<dir> writes V8 CPU profiles of the stack's processes.
+// 2: this machine's cores), BENCH_PROFILE=<dir> writes V8 CPU profiles of the stack's processes, BENCH_STATEMENTS=1
+// prints PostgreSQL's busiest statements. Besides the stack's CPU a stream, PostgreSQL's and the client's and
+// upstream's are printed: together, the floor under the burst on this machine's cores.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
@@ -31,7 +33,11 @@ const modelProcess = fork(here('./standInModelProcess.ts'), [], {
 const { url: upstreamUrl } = await reply<{ url: string }>(modelProcess);
 const client = fork(here('./streamClient.ts'), [], { execArgv: tsx });
 
-const cluster = await startPostgresCluster();
+// BENCH_STATEMENTS=1: PostgreSQL's busiest statements during the relayed burst (pg_stat_statements).
+const STATEMENTS = process.env.BENCH_STATEMENTS === '1';
+const cluster = await startPostgresCluster(
+  STATEMENTS ? { settings: ['shared_preload_libraries=pg_stat_statements'] } : {},
+);
 const port = await freePort();
 const stack = await startStack(port);
 
@@ -55,9 +61,23 @@ try {
   for (let i = 0; i < 5; i++) await burst('relayed', 40);
   const loadBefore = loadavg()[0]!;
   const straight = await burst('direct', CONCURRENT);
-  const cpuBefore = await stack.cpuMs();
+  const postgresPid = await postmasterPid(cluster.port);
+  const cpu = async () => ({
+    stack: await stack.cpuMs(),
+    postgres: postgresPid ? await treeCpuMs(postgresPid) : Number.NaN,
+    others: (await treeCpuMs(client.pid!)) + (await treeCpuMs(modelProcess.pid!)),
+  });
+  if (STATEMENTS)
+    await statements(
+      'create extension if not exists pg_stat_statements',
+      'select pg_stat_statements_reset()',
+    );
+  const cpuBefore = await cpu();
   const through = await burst('relayed', CONCURRENT);
-  const stackCpuMs = (await stack.cpuMs()) - cpuBefore;
+  const cpuAfter = await cpu();
+  const stackCpuMs = cpuAfter.stack - cpuBefore.stack;
+  const perStream = (ms: number) => `${(ms / CONCURRENT).toFixed(2)} ms a stream`;
+  if (STATEMENTS) await printBusiestStatements();
   const db = createPostgresDatabase(cluster.url, { max: 1 });
   const [stored] = await db.query<{ n: number }>(
     `select count(*)::int as n from messages where role = 'assistant' and status = 'complete'`,
@@ -76,6 +96,10 @@ try {
   // CPU the stack's processes spent, which (unlike the wall-clock figures) hardly depends on other load.
   console.log(
     `stack CPU (all its processes): ${ms(stackCpuMs)} for the burst, ${(stackCpuMs / CONCURRENT).toFixed(2)} ms a stream`,
+  );
+  // What every part spent: with the stack's, the floor under the burst's wall time on this machine's two cores.
+  console.log(
+    `PostgreSQL CPU (all its processes): ${perStream(cpuAfter.postgres - cpuBefore.postgres)}; client and stand-in upstream: ${perStream(cpuAfter.others - cpuBefore.others)}`,
   );
   console.log(
     `load average (1 min): ${loadBefore.toFixed(2)} before the bursts, ${loadavg()[0]!.toFixed(2)} after`,
@@ -104,6 +128,43 @@ async function freePort(): Promise<number> {
   const { port } = holder.address() as AddressInfo;
   await new Promise((resolve) => holder.close(resolve));
   return port;
+}
+
+/** Runs each statement on a connection of its own to the cluster. */
+async function statements(...texts: string[]): Promise<void> {
+  const db = createPostgresDatabase(cluster.url, { max: 1 });
+  for (const text of texts) await db.query(text);
+  await db.close();
+}
+
+/**
+ * The statements that took longest in all (execution time: waits for row locks and for the CPU included, so under
+ * load they show where turns queue, not only where the server computes).
+ */
+async function printBusiestStatements(): Promise<void> {
+  const db = createPostgresDatabase(cluster.url, { max: 1 });
+  const rows = await db.query<{ query: string; calls: number; total: number; mean: number }>(
+    `select left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 110) as query, calls::int,
+       total_exec_time::float8 as total, mean_exec_time::float8 as mean
+     from pg_stat_statements order by total_exec_time desc limit 15`,
+  );
+  await db.close();
+  console.log('\n| statement (pg_stat_statements) | calls | total | mean |\n| --- | --- | --- | --- |');
+  for (const r of rows)
+    console.log(
+      `| ${r.query.replaceAll('|', '\\|')} | ${r.calls} | ${ms(r.total)} | ${r.mean.toFixed(2)} ms |`,
+    );
+}
+
+/** The PostgreSQL server's main process (its backends are its children): the one started with `-p <port>`. */
+async function postmasterPid(port: number): Promise<number | null> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const command = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const args = command.split('\0');
+    if (args[0]?.endsWith('postgres') && args.join(' ').includes(`-p ${port} `)) return Number(entry);
+  }
+  return null;
 }
 
 /** The next message `child` sends (IPC); fails if it exits first. */

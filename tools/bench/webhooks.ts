@@ -15,8 +15,11 @@ import {
 import { newSigningSecret, signedHeaders } from '../../supabase/functions/_shared/webhooks/signing.ts';
 import { runWebhookJobs } from '../../supabase/functions/_shared/webhooks/worker.ts';
 
-const key = crypto.getRandomValues(new Uint8Array(32));
-const env = { ALLOW_PRIVATE_WEBHOOKS: 'true', CLOSER_ENCRYPTION_KEY: btoa(String.fromCharCode(...key)) };
+const key = { current: crypto.getRandomValues(new Uint8Array(32)), previous: [] };
+const env = {
+  ALLOW_PRIVATE_WEBHOOKS: 'true',
+  CLOSER_ENCRYPTION_KEY: btoa(String.fromCharCode(...key.current)),
+};
 const db = await openDatabase({ kind: 'memory' });
 await prepareDatabase(db);
 const claims = { role: 'authenticated', kind: 'secret', org_id: DEMO_ORG_ID } as const;

@@ -24,11 +24,17 @@ const MAX_SIGN_IN_BYTES = 16 * 1024;
 /** How long a printed console link works. */
 export const ONE_TIME_CODE_TTL_MS = 15 * 60 * 1000;
 
+/** Where the local sign-in redeems one-time codes: this process's OneTimeCodes, or the primary's (servingProcess.ts). */
+export interface SignInCodes {
+  /** The e-mail the code was issued for, once; null for an unknown, used or expired code. */
+  redeem(code: string): string | null | Promise<string | null>;
+}
+
 /**
  * Single-use sign-in codes for console links, kept in this process only: a code is gone once exchanged, after
  * its expiry, and when the stack restarts.
  */
-export class OneTimeCodes {
+export class OneTimeCodes implements SignInCodes {
   readonly #codes = new Map<string, { email: string; expiresAt: number }>();
   constructor(
     private readonly ttlMs = ONE_TIME_CODE_TTL_MS,
@@ -40,14 +46,6 @@ export class OneTimeCodes {
     const code = randomBytes(32).toString('base64url');
     this.#codes.set(code, { email, expiresAt: this.now() + this.ttlMs });
     return code;
-  }
-
-  /**
-   * Accepts a code another process of this stack issued (its serving processes share the printed console link's,
-   * see servingProcesses.ts), until `expiresAt` (ms since the epoch).
-   */
-  admit(code: string, email: string, expiresAt: number): void {
-    this.#codes.set(code, { email, expiresAt });
   }
 
   /** The e-mail the code was issued for, once; null for an unknown, used or expired code. */
@@ -123,7 +121,7 @@ export async function ensureDemoOwner(db: Database, orgId: string): Promise<void
  * `{code, expiresIn?}` → a session for the e-mail a one-time code was issued for (401 when unknown, used or
  * expired).
  */
-export function localSignInApp(runtime: Runtime, codes = new OneTimeCodes()): Hono {
+export function localSignInApp(runtime: Runtime, codes: SignInCodes = new OneTimeCodes()): Hono {
   const app = new Hono();
   // An e-mail or a code fits in far less: a bigger body is refused unread (413), not parsed into memory.
   const limit = bodyLimit({
@@ -159,7 +157,7 @@ export function localSignInApp(runtime: Runtime, codes = new OneTimeCodes()): Ho
         ),
       );
     }
-    const email = 'code' in input ? codes.redeem(input.code) : input.email;
+    const email = 'code' in input ? await codes.redeem(input.code) : input.email;
     if (email === null) {
       return errorResponse(
         c,

@@ -14,13 +14,7 @@ import { CONSOLE_PATH } from './consoleSite.ts';
 import { type DatabaseTarget, openDatabase, prepareDatabase } from './database.ts';
 import { DEMO_ORG_ID, ensureDemoKeys } from './demoKeys.ts';
 import { localEncryptionKey, localJwtSecret } from './localSecret.ts';
-import {
-  DEMO_OWNER,
-  ensureDemoOwner,
-  LOCAL_SIGN_IN_PATH,
-  ONE_TIME_CODE_TTL_MS,
-  OneTimeCodes,
-} from './localSignIn.ts';
+import { DEMO_OWNER, ensureDemoOwner, LOCAL_SIGN_IN_PATH, OneTimeCodes } from './localSignIn.ts';
 import { defaultStateDir } from './paths.ts';
 import { keepServingOnFailures } from './processGuards.ts';
 import { createLocalApp, FUNCTIONS_PATH } from './server.ts';
@@ -94,12 +88,8 @@ const workers = startWorkers(db, env, runtime, {
 });
 let server: ServerType | null = null;
 let serving: ServingProcesses | null = null;
-// The console link's one-time code; several serving processes all accept it.
-const signIn = {
-  code: codes.issue(DEMO_OWNER.email),
-  email: DEMO_OWNER.email,
-  expiresAt: Date.now() + ONE_TIME_CODE_TTL_MS,
-};
+// The console link's one-time code; several serving processes all accept it, redeemed here (servingProcesses.ts).
+const signInCode = codes.issue(DEMO_OWNER.email);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -116,7 +106,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 try {
   if (servingCount > 1)
-    serving = await startServingProcesses(env, { port, host: values.host, demo, signIn }, servingCount);
+    serving = await startServingProcesses(env, { port, host: values.host, demo }, servingCount, codes);
   else ({ server } = await listen(app.fetch, port, values.host));
 } catch (error) {
   console.error(`${error instanceof Error ? error.message : String(error)}.`);
@@ -141,7 +131,7 @@ function printReady() {
     `  functions  ${baseUrl}${FUNCTIONS_PATH}/<name>   (try ${baseUrl}${FUNCTIONS_PATH}/health/ready)`,
     `  retrieval  ${runtime.semantic ? `hybrid: ${describeEmbedder(runtime.semantic.embedder)}` : 'lexical only (set EMBEDDING_* for semantic search)'}`,
     `  demo page  ${baseUrl}/`,
-    `  console    ${baseUrl}${CONSOLE_PATH}/?local=${signIn.code}   (signs in the demo owner once, within 15 minutes)`,
+    `  console    ${baseUrl}${CONSOLE_PATH}/?local=${signInCode}   (signs in the demo owner once, within 15 minutes)`,
   ];
   if (servingCount > 1)
     lines.push(`  processes  ${servingCount} serving (node:cluster), each with its own database pool`);

@@ -9,7 +9,7 @@ import type { Hono } from 'hono';
 import { consoleSite } from './consoleSite.ts';
 import type { DemoKeys } from './demoKeys.ts';
 import { demoPage } from './demoPage.ts';
-import { localSignInApp, OneTimeCodes } from './localSignIn.ts';
+import { localSignInApp, OneTimeCodes, type SignInCodes } from './localSignIn.ts';
 import { widgetDist } from './paths.ts';
 
 export { FUNCTIONS_PATH } from '@closer/server/src/host.ts';
@@ -20,7 +20,7 @@ import { FUNCTIONS_PATH } from '@closer/server/src/host.ts';
 export function createLocalApp(
   runtime: Runtime,
   demo: DemoKeys | null = null,
-  codes: OneTimeCodes = new OneTimeCodes(),
+  codes: SignInCodes = new OneTimeCodes(),
 ): Hono {
   const root = createFunctionsHost(runtime);
   // Local only: an auth.users row and an access token for any e-mail (docs/local-development.md).

@@ -5,33 +5,55 @@ import { listen } from '@closer/server/src/listen.ts';
 import { stopServing } from '@closer/server/src/shutdown.ts';
 import type { ServerType } from '@hono/node-server';
 import { openDatabase } from './database.ts';
-import { OneTimeCodes } from './localSignIn.ts';
+import type { SignInCodes } from './localSignIn.ts';
 import { keepServingOnFailures } from './processGuards.ts';
 import { createLocalApp } from './server.ts';
-import { type CodeSpent, SERVING_SETTINGS, type ServingSettings } from './servingProcesses.ts';
+import {
+  type CodeRedeemed,
+  type RedeemCode,
+  SERVING_SETTINGS,
+  type ServingSettings,
+} from './servingProcesses.ts';
 
 keepServingOnFailures();
 
-/** One-time codes shared with the other serving processes: one spent here is spent there (through the primary). */
-class SharedCodes extends OneTimeCodes {
-  override redeem(code: string): string | null {
-    const email = super.redeem(code);
-    if (email !== null) process.send?.({ spentCode: code } satisfies CodeSpent);
-    return email;
+/**
+ * One-time codes redeemed in the primary, which holds them: a code is spent once across every serving process. (A
+ * copy in each process, told afterwards that another spent it, took the code twice when the second request came
+ * before the news.) Without the primary (it is gone), no code signs in.
+ */
+class PrimaryCodes implements SignInCodes {
+  #asks = 0;
+  readonly #waiting = new Map<number, (email: string | null) => void>();
+
+  constructor() {
+    process.on('message', (message: Partial<CodeRedeemed>) => {
+      if (typeof message?.ask !== 'number' || message.email === undefined) return;
+      this.#waiting.get(message.ask)?.(message.email);
+      this.#waiting.delete(message.ask);
+    });
+    process.on('disconnect', () => {
+      for (const answer of this.#waiting.values()) answer(null);
+      this.#waiting.clear();
+    });
   }
 
-  forget(code: string): void {
-    super.redeem(code);
+  redeem(code: string): Promise<string | null> {
+    const ask = ++this.#asks;
+    return new Promise((resolve) => {
+      this.#waiting.set(ask, resolve);
+      const sent = process.connected && process.send?.({ redeemCode: code, ask } satisfies RedeemCode);
+      if (!sent) {
+        this.#waiting.delete(ask);
+        resolve(null);
+      }
+    });
   }
 }
 
 const { [SERVING_SETTINGS]: raw, ...env } = process.env;
 const settings = JSON.parse(raw ?? '{}') as ServingSettings;
-const codes = new SharedCodes();
-codes.admit(settings.signIn.code, settings.signIn.email, settings.signIn.expiresAt);
-process.on('message', (message: Partial<CodeSpent>) => {
-  if (typeof message?.spentCode === 'string') codes.forget(message.spentCode);
-});
+const codes = new PrimaryCodes();
 
 const db = await openDatabase({ kind: 'postgres', url: env.DATABASE_URL ?? '' });
 const app = createLocalApp(createRuntime(db, env), settings.demo, codes);

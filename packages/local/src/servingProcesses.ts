@@ -5,22 +5,31 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { DemoKeys } from './demoKeys.ts';
+import type { SignInCodes } from './localSignIn.ts';
 
 /** What a serving process is told by the primary (cluster forks carry the environment only). */
 export interface ServingSettings {
   port: number;
   host: string;
   demo: DemoKeys;
-  /** The printed console link's one-time code, accepted by every serving process (spent in one: in all). */
-  signIn: { code: string; email: string; expiresAt: number };
 }
 
 /** The environment variable that carries ServingSettings to a serving process. */
 export const SERVING_SETTINGS = 'CLOSER_SERVING_PROCESS';
 
-/** A message between the processes: a one-time code spent in one of them. */
-export interface CodeSpent {
-  spentCode: string;
+/**
+ * A serving process asks the primary to redeem a one-time code (the primary holds them all, so a code is spent once
+ * whichever process a request reaches, with no window where another process still takes it)…
+ */
+export interface RedeemCode {
+  redeemCode: string;
+  ask: number;
+}
+
+/** …and the primary answers the ask: the code's e-mail, or null when unknown, used or expired. */
+export interface CodeRedeemed {
+  ask: number;
+  email: string | null;
 }
 
 export interface ServingProcesses {
@@ -33,12 +42,14 @@ export const MAX_SERVING_PROCESSES = 64;
 
 /**
  * Forks `count` serving processes and resolves once all listen; rejects when one exits first (it says why on its
- * output, e.g. the port is taken). A process that dies unasked is replaced; the others serve meanwhile.
+ * output, e.g. the port is taken). A process that dies unasked is replaced; the others serve meanwhile. One-time
+ * sign-in codes are redeemed in `codes`, here in the primary.
  */
 export async function startServingProcesses(
   env: Record<string, string | undefined>,
   settings: ServingSettings,
   count: number,
+  codes: SignInCodes,
 ): Promise<ServingProcesses> {
   // Each process accepts its own connections: handing every one over from the primary (node's round-robin default
   // on Linux) cost ≈ 0.8 ms of CPU a chat stream in the bench (docs/benchmarks.md).
@@ -46,10 +57,10 @@ export async function startServingProcesses(
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./servingProcess.ts', import.meta.url)) });
   const fork = () => cluster.fork({ ...env, [SERVING_SETTINGS]: JSON.stringify(settings) });
   let stopping = false;
-  // A code spent in one process is spent in every one.
-  cluster.on('message', (from: Worker, message: Partial<CodeSpent>) => {
-    if (typeof message?.spentCode !== 'string') return;
-    for (const worker of liveWorkers()) if (worker !== from) worker.send(message);
+  cluster.on('message', async (from: Worker, message: Partial<RedeemCode>) => {
+    if (typeof message?.redeemCode !== 'string' || typeof message.ask !== 'number') return;
+    const email = await codes.redeem(message.redeemCode);
+    if (!from.isDead()) from.send({ ask: message.ask, email } satisfies CodeRedeemed);
   });
   const first = Array.from({ length: count }, fork);
   try {

@@ -23,13 +23,10 @@ it('keeps serving after an unhandled rejection and an uncaught exception, loggin
     });
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
   });
-  // Both failures have happened once both are logged.
-  for (
-    let i = 0;
-    i < 200 && !(stderr.includes('timer callback failed') && stderr.includes('background'));
-    i++
-  )
-    await new Promise((resolve) => setTimeout(resolve, 25));
+  // Both failures have happened once both are logged (however long a loaded machine takes).
+  await expect
+    .poll(() => stderr.includes('timer callback failed') && stderr.includes('background'))
+    .toBe(true);
   const lines = stderr
     .split('\n')
     .filter((line) => line.startsWith('{'))
@@ -45,4 +42,4 @@ it('keeps serving after an unhandled rejection and an uncaught exception, loggin
   expect(await health.json()).toEqual({ status: 'ok' });
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
-}, 30_000);
+}, 120_000);

@@ -30,8 +30,8 @@ function start(port: number, where = ['--data-dir', stateDir]) {
   const stuck = (what: string) =>
     new Promise<never>((_, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`${what} within 40 s; it printed:\n${output}`)),
-        40_000,
+        () => reject(new Error(`${what} within 90 s; it printed:\n${output}`)),
+        90_000,
       );
       child.once('exit', () => clearTimeout(timer));
     });
@@ -67,7 +67,7 @@ it('says the port is taken and exits 1, instead of waiting forever', async () =>
   } finally {
     await taken.close();
   }
-}, 60_000);
+}, 180_000);
 
 it('serves health/ready, stops cleanly on Ctrl-C and keeps its data', async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'closer-start-'));
@@ -109,4 +109,4 @@ it('serves health/ready, stops cleanly on Ctrl-C and keeps its data', async () =
   expect(await readFile(join(stateDir, 'encryption-key'), 'utf8')).toBe(key);
   second.child.kill('SIGTERM');
   expect(await exit(second.child), second.output()).toBe(0);
-}, 60_000);
+}, 180_000);

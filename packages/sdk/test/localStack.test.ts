@@ -113,12 +113,9 @@ it('manages an agent, streams a chat, lets a browser chat with the publishable k
   for await (const event of interrupted) {
     if (event.type === 'delta' && ++deltas === 3) interrupted.abort();
   }
-  let stored: { status: string; content: string } | undefined;
-  for (let i = 0; i < 100 && stored?.status !== 'interrupted'; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const conversation = await closer.conversations.retrieve(first.conversationId);
-    stored = conversation.messages.at(-1);
-  }
+  const storedNow = async () => (await closer.conversations.retrieve(first.conversationId)).messages.at(-1);
+  await expect.poll(async () => (await storedNow())?.status).toBe('interrupted');
+  const stored = await storedNow();
   expect(stored?.status).toBe('interrupted');
   expect(stored?.content.startsWith('We ship to ')).toBe(true);
 

@@ -502,7 +502,7 @@ describe('inline mode, proactive open, unread badge, announcements', () => {
     });
     await widget.ready;
     expect($('[role=dialog]')).toBeNull();
-    await waitFor(() => expect($('[role=dialog]')).toBeTruthy(), { timeout: 2500 });
+    await waitFor(() => expect($('[role=dialog]')).toBeTruthy());
     widget.destroy();
     widget = mount({
       publishableKey: 'pk_test_abc',

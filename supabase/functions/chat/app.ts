@@ -24,7 +24,8 @@ import { tenantClaims } from '../_shared/auth/principal.ts';
 import { meterReply } from '../_shared/billing/usage.ts';
 import { type ChatTimings, prepareTurn, streamReply } from '../_shared/chat/engine.ts';
 import { upsertLead } from '../_shared/chat/leads.ts';
-import { claimModelReply, orgCeilingsFromEnv } from '../_shared/chat/modelCeilings.ts';
+import { orgCeilingsFromEnv } from '../_shared/chat/modelCeilings.ts';
+import { countPreparing } from '../_shared/chat/relayLoad.ts';
 import { sseResponse } from '../_shared/chat/sse.ts';
 import { findVisitorConversation } from '../_shared/chat/visitor.ts';
 import { withTenant } from '../_shared/db/tenant.ts';
@@ -52,7 +53,7 @@ import {
 import { embedQuestion } from '../_shared/retrieval/semantic.ts';
 import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
 import type { Runtime } from '../_shared/runtime.ts';
-import { audienceOf, chatAgent, needsVisitorToken } from './agent.ts';
+import { audienceOf, chatAgent, chatAgentClaimingReply, needsVisitorToken } from './agent.ts';
 import { heldTurnResponse, registerEventRoutes } from './events.ts';
 import { registerModelRoutes } from './models.ts';
 import { registerOpenAiRoutes } from './openai.ts';
@@ -86,14 +87,17 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       },
     },
   });
-  app.post('/', anyCredential, sendMessage, async (c) => {
+  app.post('/', countPreparing, anyCredential, sendMessage, async (c) => {
     const request = c.req.valid('json');
     const requestId = c.var.requestId;
-    const agent = withDeploymentModel(
-      await chatAgent(c, request.agentId),
-      deploymentDefaults(runtime.env, requestId),
-      requestId,
-    );
+    // The agent and the reply's claim on the spend ceilings, in one round trip: over a ceiling, nothing is stored
+    // and no model is called.
+    const found = await chatAgentClaimingReply(c, request.agentId, orgCeilings);
+    const { spend } = found;
+    // No model configured for it is 503: the reply was never given.
+    const agent = await Promise.resolve()
+      .then(() => withDeploymentModel(found.agent, deploymentDefaults(runtime.env, requestId), requestId))
+      .catch(spend.giveBack);
     const claims = tenantClaims(c.var.principal);
     // The question's embedding is asked for now, once per turn; it arrives while the turn is opened.
     const question = embedQuestion(
@@ -101,8 +105,6 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       isSmallTalk(request.message) ? '' : request.message,
       requestId,
     );
-    // Spend ceilings first: over one, nothing is stored and no model is called.
-    const spend = await claimModelReply(runtime.db, claims, agent, orgCeilings);
     // Billing (off without STRIPE_SECRET_KEY): counted against the plan; over its allowance, as the plan says.
     const billed = await meterReply(runtime, claims, baseProvider).catch(spend.giveBack);
     const provider = observeProvider(billed.provider, { requestId, audience: audienceOf(c) });

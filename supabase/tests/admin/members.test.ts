@@ -210,20 +210,40 @@ describe('on PostgreSQL, two owners demoting each other at once', () => {
       `insert into public.organization_members (org_id, user_id, role) values ($1, $2, 'owner')`,
       [org.orgId, secondId],
     );
-    const demote = (db: Database, actor: string, target: string, hold: Promise<void>) =>
+    const demote = (
+      db: Database,
+      actor: string,
+      target: string,
+      hold = Promise.resolve(),
+      demoted = () => {},
+    ) =>
       withTenant(db, { role: 'authenticated', kind: 'member', org_id: org.orgId, sub: actor }, async (tx) => {
         await tx.query(`update public.organization_members set role = 'member' where user_id = $1`, [target]);
+        demoted();
         await hold;
       });
     let release!: () => void;
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const first = demote(pg, org.userId, secondId, held);
+    let firstDemoted!: () => void;
+    const demotedFirst = new Promise<void>((resolve) => {
+      firstDemoted = resolve;
+    });
+    const first = demote(pg, org.userId, secondId, held, firstDemoted);
     // The first transaction has demoted the second owner and not committed yet.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const second = demote(other, secondId, org.userId, Promise.resolve());
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await demotedFirst;
+    const second = demote(other, secondId, org.userId);
+    // The second waits for the organisation's row the first holds: only then does the first commit. (Events, not
+    // pauses: on a loaded machine either could take longer than any pause, and the order would change.)
+    const waitingForALock = async () =>
+      (
+        await pg.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`,
+        )
+      )[0]?.n;
+    await expect.poll(waitingForALock).toBe(1);
     release();
     const outcomes = await Promise.allSettled([first, second]);
     expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);

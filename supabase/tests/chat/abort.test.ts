@@ -88,14 +88,15 @@ it('aborts the upstream when the client disconnects and stores the partial reply
   expect(upstreamRequest).not.toBeNull();
 
   // The reply row settles as interrupted with the words that were produced.
-  let reply: { content: string; status: string; finish_reason: string } | undefined;
-  for (let i = 0; i < 100 && reply?.finish_reason !== 'interrupted'; i++) {
-    [reply] = await db.query(
-      `select content, status, finish_reason from messages where conversation_id = $1 and role = 'assistant'`,
-      [conversationId],
-    );
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const replyNow = async () =>
+    (
+      await db.query<{ content: string; status: string; finish_reason: string }>(
+        `select content, status, finish_reason from messages where conversation_id = $1 and role = 'assistant'`,
+        [conversationId],
+      )
+    )[0];
+  await expect.poll(async () => (await replyNow())?.finish_reason).toBe('interrupted');
+  const reply = await replyNow();
   expect(reply?.status).toBe('interrupted');
   expect(reply?.content).toMatch(/^word0 word1 word2 /);
   const [visitor] = await db.query(

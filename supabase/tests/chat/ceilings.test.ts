@@ -211,6 +211,34 @@ describe.each(drivers)('model spend ceilings on %s', (driver: DriverName) => {
     expect((await visitor(tenant)('POST', '/chat', { message: 'Q2' })).status).toBe(429);
   });
 
+  it('counts the reply with the agent read: by id or slug, and nothing for an agent that may not chat', async () => {
+    const tenant = await agentWith({ repliesPerHour: 2 });
+    const [{ slug } = { slug: '' }] = await db.query<{ slug: string }>(
+      'select slug from agents where id = $1',
+      [tenant.agentId],
+    );
+    const server = api.as(tenant.secretKey);
+    const stranger = crypto.randomUUID();
+    // Refused with the agent: unknown (404), another agent's with a publishable key (422), paused (403).
+    expect((await server('POST', '/chat', { agentId: stranger, message: 'Q0' })).status).toBe(404);
+    expect((await visitor(tenant)('POST', '/chat', { agentId: stranger, message: 'Q0' })).status).toBe(422);
+    await db.query(`update agents set status = 'paused' where id = $1`, [tenant.agentId]);
+    expect((await server('POST', '/chat', { agentId: slug, message: 'Q0' })).status).toBe(403);
+    await db.query(`update agents set status = 'active' where id = $1`, [tenant.agentId]);
+    const counted = await counters(`replies:agent:${tenant.agentId}`);
+    expect(counted.every(([, hits]) => hits === 0)).toBe(true);
+    expect(await counters(`replies:agent:${stranger}`)).toEqual([]);
+    // The agent's own ceiling (2 an hour) from its row, by slug and by id alike.
+    expect((await server('POST', '/chat', { agentId: slug, message: 'Q1' })).status).toBe(200);
+    expect((await server('POST', '/chat', { agentId: tenant.agentId, message: 'Q2' })).status).toBe(200);
+    expectRefused(await server('POST', '/chat', { agentId: slug, message: 'Q3' }), 3600, /at most 2 replies/);
+    expect(await storedQuestions(tenant.agentId)).toEqual(['Q1', 'Q2']);
+    expect((await counters(`replies:org:${tenant.orgId}`)).map(([window, hits]) => [window, hits])).toEqual([
+      ['day', 2],
+      ['hour', 2],
+    ]);
+  });
+
   it('admits exactly the ceiling when two function instances (two pools) take concurrent requests', async () => {
     const tenant = await agentWith({ repliesPerHour: 4, ipPerMinute: 1000 });
     // A second instance of the function: its own app and, on PostgreSQL, its own connection pool.

@@ -43,7 +43,8 @@ beforeAll(async () => {
     OPENROUTER_API_KEY: 'sk-or-v1-test',
     OPENROUTER_BASE_URL,
     CLOSER_CHAT_PING_MS: '40',
-    CLOSER_LLM_IDLE_TIMEOUT_MS: '400',
+    // Long enough that no answering model's chunks are ever this far apart on a loaded machine; the stalled one's are.
+    CLOSER_LLM_IDLE_TIMEOUT_MS: '2000',
   });
 });
 beforeEach(() => server.resetHandlers(...upstream.handlers));

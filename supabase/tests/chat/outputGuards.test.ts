@@ -2,6 +2,12 @@
 // ceiling, tool-argument reading, and delta coalescing (on a fake clock: no wall-clock asserts).
 import { coalesceDeltas } from '@closer/functions/_shared/chat/coalesce.ts';
 import { parseToolArguments } from '@closer/functions/_shared/chat/leads.ts';
+import {
+  preparingTurn,
+  RELAY_INTERVAL_MS,
+  relayIntervalMs,
+  relayingReply,
+} from '@closer/functions/_shared/chat/relayLoad.ts';
 import { ReplyText, replyCharLimit, sanitizeText } from '@closer/functions/_shared/chat/replyText.ts';
 import { MAX_TOKEN_COUNT, tokenCount } from '@closer/functions/_shared/llm/usage.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -100,5 +106,36 @@ describe('coalesceDeltas', () => {
     expect(sent.at(-1)).toBe('tail');
     vi.advanceTimersByTime(100);
     expect(sent).toHaveLength(4);
+  });
+
+  it('gathers a running reply longer while turns are being prepared, never holding back its first piece', () => {
+    vi.useFakeTimers();
+    expect(relayIntervalMs()).toBe(RELAY_INTERVAL_MS.least);
+    // Streams in flight but nobody waiting for a first token: the usual 30 ms.
+    const relaying = Array.from({ length: 150 }, () => relayingReply());
+    expect(relayIntervalMs()).toBe(RELAY_INTERVAL_MS.least);
+    const preparing = Array.from({ length: 50 }, () => preparingTurn());
+    expect(relayIntervalMs()).toBe(RELAY_INTERVAL_MS.most);
+    const sent: string[] = [];
+    const deltas = coalesceDeltas((text) => sent.push(text), { intervalMs: relayIntervalMs });
+    deltas.push('First');
+    expect(sent).toEqual(['First']);
+    deltas.push(' second');
+    vi.advanceTimersByTime(RELAY_INTERVAL_MS.least);
+    expect(sent).toEqual(['First']);
+    vi.advanceTimersByTime(RELAY_INTERVAL_MS.most - RELAY_INTERVAL_MS.least);
+    expect(sent).toEqual(['First', ' second']);
+    // Fewer in flight: a shorter wait; every turn prepared (ending twice counts once): 30 ms again.
+    for (const end of relaying) end();
+    expect(relayIntervalMs()).toBe(Math.round(30 + 220 * (50 / 200)));
+    for (const end of [...preparing, ...preparing]) end();
+    expect(relayIntervalMs()).toBe(RELAY_INTERVAL_MS.least);
+    deltas.push(' third');
+    vi.advanceTimersByTime(RELAY_INTERVAL_MS.least);
+    expect(sent).toEqual(['First', ' second', ' third']);
+    // Nothing is lost at the end, whatever the interval.
+    deltas.push(' end');
+    deltas.close();
+    expect(sent.join('')).toBe('First second third end');
   });
 });

@@ -39,8 +39,10 @@ it('keeps the headers and event format, and coalesces fast deltas after the firs
 
 it('sends : ping while the producer is quiet', async () => {
   const { comments, events } = await readSse(
+    // Quiet for 50 ping intervals: a loaded machine that holds the timers back still lets two pings out (with 6, a
+    // stall of 100 ms ran the pings' timer once and then the producer's).
     await streamed(async (emit) => {
-      await new Promise((resolve) => setTimeout(resolve, 120));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       emit({ type: 'error', data: { code: 'upstream_error', message: 'slow' } });
     }),
   );

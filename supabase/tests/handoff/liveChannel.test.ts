@@ -140,7 +140,7 @@ describe.each(drivers)('the live channel on %s', (driver) => {
     await console.close();
     await visitor.close();
     // A client that leaves frees its subscription (nothing keeps a departed visitor's stream alive).
-    await expect.poll(() => liveConversations(db).size, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => liveConversations(db).size).toBe(0);
   });
 
   it('refuses a wrong token, another tenant and a malformed Last-Event-ID before the stream starts', async () => {

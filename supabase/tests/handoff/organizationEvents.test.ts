@@ -109,7 +109,7 @@ describe.each(drivers)("the organisation's live channel on %s", (driver) => {
     expect((await resumed.next())?.data).toMatchObject({ content: 'Olga here' });
     expect((await resumed.next())?.id).toBe(reply!.id);
     await resumed.close();
-    await expect.poll(() => liveConversations(db).size, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => liveConversations(db).size).toBe(0);
   });
 
   it('serves secret keys, and refuses publishable keys and a malformed Last-Event-ID', async () => {

@@ -50,7 +50,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+/** `settings`: more server settings (`name=value`), e.g. to load pg_stat_statements for a bench. */
+export async function startPostgresCluster(extra: { settings?: string[] } = {}): Promise<PostgresCluster> {
   const bin = binDir();
   const dir = await mkdtemp(join(tmpdir(), 'closer-pg-'));
   const data = join(dir, 'data');
@@ -67,7 +68,6 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const exec = (file: string, args: string[]) =>
     asRoot ? run(runuser, ['-u', 'postgres', '--', join(bin, file), ...args]) : run(join(bin, file), args);
 
-  const port = await freePort();
   await exec('initdb', [
     '-D',
     data,
@@ -79,18 +79,32 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     'UTF8',
     '--locale=C.UTF-8',
   ]);
-  const options = [
-    `-p ${port}`,
-    `-k ${dir}`,
-    '-c listen_addresses=127.0.0.1',
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
-    '-c max_connections=200',
-  ].join(' ');
-  const start = () =>
-    exec('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
-  await start();
+  const optionsFor = (port: number) =>
+    [
+      `-p ${port}`,
+      `-k ${dir}`,
+      '-c listen_addresses=127.0.0.1',
+      '-c fsync=off',
+      '-c synchronous_commit=off',
+      '-c full_page_writes=off',
+      '-c max_connections=200',
+      ...(extra.settings ?? []).map((setting) => `-c ${setting}`),
+    ].join(' ');
+  // A loaded machine can take more than pg_ctl's default minute to bring a cluster up.
+  const startOn = (port: number) =>
+    exec('pg_ctl', ['-D', data, '-o', optionsFor(port), '-l', join(dir, 'log'), '-w', '-t', '180', 'start']);
+  // A free port can be taken by another process before the server binds it: then another port, twice at most.
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    try {
+      await startOn(port);
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+  const start = () => startOn(port);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,

@@ -9,7 +9,7 @@ import {
 import { sha256Hex } from '@closer/functions/_shared/crypto.ts';
 import type { Queryable } from '@closer/functions/_shared/db/types.ts';
 import { addSigningSecret } from '@closer/functions/_shared/webhooks/sealedSecrets.ts';
-import { TEST_ENCRYPTION_KEY_BYTES } from './encryptionKey.ts';
+import { TEST_SEALING_KEYS } from './encryptionKey.ts';
 
 export interface TenantFixture {
   orgId: string;
@@ -280,7 +280,7 @@ async function addWebhookRows(db: Queryable, f: TenantFixture): Promise<void> {
      values ($1, 'https://hooks.example.com/closer', '{lead.created}', false, 'Disabled by a person') returning id`,
     [f.orgId],
   );
-  await addSigningSecret(db, TEST_ENCRYPTION_KEY_BYTES, f.orgId, endpoint!.id);
+  await addSigningSecret(db, TEST_SEALING_KEYS, f.orgId, endpoint!.id);
   const [delivery] = await db.query<{ id: string }>(
     `insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, body)
      values ($1, $2, $3, 'lead.created', '{}') returning id`,

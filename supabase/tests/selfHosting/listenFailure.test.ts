@@ -37,4 +37,4 @@ it('exits 1 with "start failed" naming the address when the port is taken', asyn
     holder.close();
     await db.close();
   }
-}, 60_000);
+}, 180_000);

@@ -16,7 +16,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
 import { drivers, migratedDatabase } from '../helpers/databases.ts';
-import { TEST_ENCRYPTION_KEY, TEST_ENCRYPTION_KEY_BYTES } from '../helpers/encryptionKey.ts';
+import { TEST_ENCRYPTION_KEY, TEST_SEALING_KEYS } from '../helpers/encryptionKey.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhookReceiver.ts';
 
@@ -96,7 +96,7 @@ describe.each(drivers)('sealed webhook signing secrets on %s', (driver) => {
     );
     expect(everywhere[0]!.n).toBe(0);
     // With the key, bound to its own endpoint and row, it opens to the secret shown once.
-    const opened = await openSigningSecrets(TEST_ENCRYPTION_KEY_BYTES, endpoint.id, [
+    const opened = await openSigningSecrets(TEST_SEALING_KEYS, endpoint.id, [
       { id: stored!.id, sealed: stored!.secret_enc },
     ]);
     expect(opened).toEqual({ secrets: [endpoint.secret], unopened: [] });
@@ -242,7 +242,7 @@ describe.each(drivers)('sealed webhook signing secrets on %s', (driver) => {
     const sealed = await withTenant(db, { role: 'authenticated', org_id: t.orgId }, (tx) =>
       sealedSigningSecrets(tx, endpoint.id),
     );
-    expect(await openSigningSecrets(TEST_ENCRYPTION_KEY_BYTES, endpoint.id, sealed)).toEqual({
+    expect(await openSigningSecrets(TEST_SEALING_KEYS, endpoint.id, sealed)).toEqual({
       secrets: [endpoint.secret],
       unopened: [],
     });

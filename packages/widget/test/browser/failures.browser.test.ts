@@ -70,7 +70,7 @@ const setAgent = (column: 'status' | 'allowed_origins', value: unknown) =>
 /** Loads a page that should end up with no chat: waits for the owner's console message. */
 async function expectHidden(opened: OpenedPage, message: RegExp) {
   const { tab, consoleErrors } = opened;
-  await expect.poll(() => consoleErrors.length, { timeout: 10_000 }).toBeGreaterThan(0);
+  await expect.poll(() => consoleErrors.length).toBeGreaterThan(0);
   await tab.waitForTimeout(500);
   expect(await tab.locator('closer-chat').count()).toBe(0);
   expect(consoleErrors.filter((text) => text.startsWith('Closer:'))).toHaveLength(1);

@@ -47,7 +47,8 @@ it('shows an operator answering a visitor who asked for a person, live and acros
   // The visitor's next message waits for Olga: no reply from the agent.
   await tab.locator('closer-chat #closer-input').fill('A flat one');
   await tab.locator('closer-chat #closer-input').press('Enter');
-  await tab.locator('closer-chat .msg.user', { hasText: 'A flat one' }).waitFor();
+  // Stored (the server's start event) before the reload, which would otherwise cut the request off.
+  await tab.locator('closer-chat .msg.user[data-status="complete"]', { hasText: 'A flat one' }).waitFor();
 
   await tab.reload();
   await tab.locator('closer-chat .bubble').click();

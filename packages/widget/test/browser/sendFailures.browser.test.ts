@@ -116,7 +116,7 @@ describe('a configuration request that never answers', () => {
     let hang = true;
     await tab.route('**/functions/v1/chat/config*', (route) => (hang ? undefined : route.continue()));
     await tab.goto(`${stack.base}/test/plain`);
-    await tab.locator('closer-chat .bubble').waitFor({ timeout: 20_000 });
+    await tab.locator('closer-chat .bubble').waitFor();
     expect(warnings.join('\n')).toMatch(/Closer: .*configuration.*(timed out|did not answer)/);
     hang = false;
     await tab.locator('closer-chat .bubble').click();
@@ -139,9 +139,7 @@ describe('a page in a sandboxed frame without allow-same-origin', () => {
     const { tab, consoleErrors } = await openPage(stack.browser, `${stack.base}/test/sandboxed`, {
       waitForBubble: false,
     });
-    await expect
-      .poll(() => consoleErrors.find((t) => t.startsWith('Closer:')), { timeout: 10_000 })
-      .toBeTruthy();
+    await expect.poll(() => consoleErrors.find((t) => t.startsWith('Closer:'))).toBeTruthy();
     const message = consoleErrors.find((t) => t.startsWith('Closer:'))!;
     expect(message).toMatch(/sandboxed frame/);
     expect(message).toMatch(/allow-same-origin/);

@@ -185,10 +185,12 @@ describe('the lead form while a reply streams', () => {
     });
     await tab.locator('closer-chat #closer-input').fill('And what about financing?');
     await tab.locator('closer-chat #closer-input').press('Enter');
-    await tab.locator('closer-chat .msg.assistant[data-status="streaming"]').waitFor();
-    await tab.waitForTimeout(1500);
-    const view = await tab.evaluate(() => {
+    // Measured in the page once the streaming reply shows 25 words (1.5 s of this stream), while it still streams:
+    // a pause here and a measurement afterwards missed the stream on a loaded machine (it had completed).
+    const measured = await tab.waitForFunction(() => {
       const root = document.querySelector('closer-chat')!.shadowRoot!;
+      const reply = root.querySelector('.msg.assistant[data-status="streaming"]');
+      if (!reply || (reply.textContent ?? '').trim().split(/\s+/).length < 25) return null;
       const log = root.querySelector('.log')!.getBoundingClientRect();
       const visible = (el: Element | null | undefined) => {
         const box = el!.getBoundingClientRect();
@@ -198,10 +200,11 @@ describe('the lead form while a reply streams', () => {
       return {
         logHeight: log.height,
         question: visible(users[users.length - 1]),
-        reply: visible(root.querySelector('.msg.assistant[data-status="streaming"]')),
+        reply: visible(reply),
         form: root.querySelector('form.lead') !== null,
       };
     });
+    const view = (await measured.jsonValue())!;
     expect(view.form).toBe(true);
     expect(view.logHeight).toBeGreaterThanOrEqual(140);
     expect(view.reply).toBeGreaterThan(20);

@@ -98,23 +98,43 @@ async function openPage(
 
 const lastReply = (tab: Page) => tab.locator('closer-chat .msg.assistant').last();
 
-/** Sends a message and records the reply's text at every change until it is complete. */
+/**
+ * Sends a message and records the reply's text at every change until it is complete. The page records it (a
+ * MutationObserver sees every rendered state, however loaded the machine; polling from here skipped some), and
+ * only the reply to this message counts: replies on screen before are marked and left out.
+ */
 async function sendAndWatch(tab: Page, text: string): Promise<string[]> {
   await tab.locator('closer-chat #closer-input').fill(text);
+  await tab.evaluate(() => {
+    const root = document.querySelector('closer-chat')!.shadowRoot!;
+    for (const message of root.querySelectorAll('.msg')) message.setAttribute('data-test-before-send', '');
+    const watched = { states: [] as string[], complete: false };
+    Object.assign(window, { closerTestWatched: watched });
+    const record = () => {
+      const reply = [...root.querySelectorAll('.msg.assistant[data-status]:not([data-test-before-send])')].at(
+        -1,
+      );
+      if (!reply || watched.complete) return;
+      const shown = reply.textContent ?? '';
+      if (watched.states.at(-1) !== shown) watched.states.push(shown);
+      if (reply.getAttribute('data-status') === 'complete') watched.complete = true;
+    };
+    new MutationObserver(record).observe(root, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+    });
+  });
   await tab.locator('closer-chat #closer-input').press('Enter');
   await tab.locator('closer-chat .msg.user', { hasText: text }).waitFor();
-  const states: string[] = [];
-  for (let i = 0; i < 400; i++) {
-    const streaming = await tab
-      .locator('closer-chat .msg.assistant[data-status]')
-      .last()
-      .evaluate((el) => [el.getAttribute('data-status'), el.textContent ?? ''] as const)
-      .catch(() => null);
-    if (streaming && states.at(-1) !== streaming[1]) states.push(streaming[1]);
-    if (streaming?.[0] === 'complete') return states;
-    await tab.waitForTimeout(25);
-  }
-  throw new Error(`the reply never completed; saw ${JSON.stringify(states.slice(-3))}`);
+  const watched = await tab.waitForFunction(() => {
+    const { states, complete } = (
+      window as unknown as { closerTestWatched: { states: string[]; complete: boolean } }
+    ).closerTestWatched;
+    return complete ? states : null;
+  });
+  return (await watched.jsonValue())!;
 }
 
 describe('the script-tag widget in Chromium', () => {

@@ -6,7 +6,8 @@ import { type Env, millisecondsFrom } from '../env.ts';
 import { ApiError, notFound } from '../http/errors.ts';
 import { RefusedUrl, type ResolveHost, resolveWithDns } from '../knowledge/web/addresses.ts';
 import { iso } from '../resources/time.ts';
-import { encryptionKeyFrom } from '../secrets/encryptionKey.ts';
+import { type SealingKeys, sealingKeysFrom } from '../secrets/encryptionKey.ts';
+import type { SealedColumns } from '../secrets/resealing.ts';
 import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
 import { clipText } from '../text.ts';
 import { apiUrlProblem, checkApiAddress, privateBookingAllowed } from './address.ts';
@@ -14,7 +15,8 @@ import { CALCOM_API_URL, CALCOM_BOOKER_URL, calcomClient } from './calcom.ts';
 import { type BookingClient, BookingFailure } from './provider.ts';
 
 export interface BookingSettings {
-  encryptionKey: Uint8Array;
+  /** Seal the provider's API key at rest (CLOSER_ENCRYPTION_KEY, and _PREVIOUS while rotating). */
+  sealingKeys: SealingKeys;
   /** Longest wait for one answer of the provider (`BOOKING_REQUEST_TIMEOUT_MS`, default 10 000 ms). */
   timeoutMs: number;
   /** ALLOW_PRIVATE_BOOKING: the API may be on a private address (address.ts). */
@@ -28,7 +30,7 @@ export function bookingSettingsFromEnv(env: Env): BookingSettings {
     throw new ApiError('unavailable', 'Meeting booking is not configured: set CLOSER_ENCRYPTION_KEY');
   }
   return {
-    encryptionKey: encryptionKeyFrom(env.CLOSER_ENCRYPTION_KEY),
+    sealingKeys: sealingKeysFrom(env),
     timeoutMs: Math.max(1, millisecondsFrom(env, 'BOOKING_REQUEST_TIMEOUT_MS', 10_000)),
     allowPrivate: privateBookingAllowed(env),
     resolve: resolveWithDns,
@@ -55,6 +57,13 @@ async function checkApiUrl(apiUrl: string, settings: BookingSettings): Promise<v
 }
 
 const sealedFor = (connectionId: string) => `booking:${connectionId}`;
+
+/** Where the provider's API key is sealed, for rotating CLOSER_ENCRYPTION_KEY (secrets/resealing.ts). */
+export const SEALED_BOOKING_KEYS: SealedColumns = {
+  table: 'public.booking_connections',
+  columns: ['api_key_enc'],
+  boundTo: (row) => sealedFor(String(row.id)),
+};
 
 function connectionFromRow(row: Row): BookingConnection {
   return {
@@ -128,7 +137,7 @@ export async function saveConnection(
   const apiUrl = input.apiUrl ?? CALCOM_API_URL;
   const [existing] = await tx.query<{ id: string }>('select id from public.booking_connections');
   const id = existing?.id ?? crypto.randomUUID();
-  const sealed = await encryptSecret(settings.encryptionKey, input.apiKey, sealedFor(id));
+  const sealed = await encryptSecret(settings.sealingKeys, input.apiKey, sealedFor(id));
   const [row] = await tx.query(
     `insert into public.booking_connections (id, org_id, provider, api_key_enc, api_key_hint, event_type_id,
        event_type_title, length_in_minutes, api_url, booker_url)
@@ -168,7 +177,7 @@ export async function chatBookingClient(
   const [row] = await tx.query('select * from public.chat_booking_connection()');
   if (!row) return null;
   const apiKey = await decryptSecret(
-    settings.encryptionKey,
+    settings.sealingKeys,
     row.api_key_enc as string,
     sealedFor(row.id as string),
   );

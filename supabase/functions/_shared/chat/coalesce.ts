@@ -3,8 +3,11 @@
 // CPU under load (a socket write each).
 
 export interface CoalesceOptions {
-  /** Least time between two flushes of gathered text (default 30 ms). */
-  intervalMs?: number;
+  /**
+   * Least time between two flushes of gathered text (default 30 ms); a function is asked at each piece, so the
+   * interval can follow the process's load (relayLoad.ts).
+   */
+  intervalMs?: number | (() => number);
   /** Gathered characters that flush at once, whatever the time (default 512). */
   maxChars?: number;
 }
@@ -19,7 +22,8 @@ export interface DeltaCoalescer {
 }
 
 export function coalesceDeltas(send: (text: string) => void, options: CoalesceOptions = {}): DeltaCoalescer {
-  const intervalMs = options.intervalMs ?? 30;
+  const interval = options.intervalMs ?? 30;
+  const intervalMs = typeof interval === 'number' ? () => interval : interval;
   const maxChars = options.maxChars ?? 512;
   let gathered = '';
   let lastFlush = Number.NEGATIVE_INFINITY;
@@ -41,9 +45,11 @@ export function coalesceDeltas(send: (text: string) => void, options: CoalesceOp
     push(text) {
       if (text === '') return;
       gathered += text;
+      if (timer !== undefined && gathered.length < maxChars) return; // a flush is due already
       const since = performance.now() - lastFlush;
-      if (since >= intervalMs || gathered.length >= maxChars) flush();
-      else timer ??= setTimeout(flush, intervalMs - since);
+      const wait = intervalMs() - since;
+      if (wait <= 0 || gathered.length >= maxChars) flush();
+      else timer = setTimeout(flush, wait);
     },
     flush,
     close: flush,

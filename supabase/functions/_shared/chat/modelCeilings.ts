@@ -1,12 +1,13 @@
 // Ceilings on model spend: replies and tokens per hour and per day, for each agent (its `rateLimits`) and for
 // each organisation (a deployment setting). A reply is claimed before its turn is prepared, in a short
 // transaction of its own, so nothing is stored or sent to the model when a ceiling is reached.
-import type { Agent } from '@closer/contract';
+import { type Agent, agentRateLimits } from '@closer/contract';
 import type { Statement } from '../db/pipeline.ts';
 import type { TenantClaims } from '../db/tenant.ts';
 import { type TenantTransaction, withTenantAtOnce } from '../db/tenant.ts';
 import type { Database, Row } from '../db/types.ts';
 import type { Env } from '../env.ts';
+import { agentRefColumn } from '../resources/agents.ts';
 import {
   addTokensStatement,
   type Ceiling,
@@ -135,6 +136,11 @@ export async function claimModelReply(
   const windows = (await counting(db, claims, countUsageStatement(agent.orgId, ceilings)).catch(
     refusedBy(ceilings),
   )) as unknown as CountedWindow[];
+  return claimOf(db, claims, windows);
+}
+
+/** The claim of a reply counted in `windows` (none: nothing was counted, nothing to give back or add to). */
+export function claimOf(db: Database, claims: TenantClaims, windows: CountedWindow[]): ModelReplyClaim {
   return {
     async giveBack(failure) {
       await counting(db, claims, takeBackStatement(windows)).catch(logFailure('take back'));
@@ -150,4 +156,56 @@ export async function claimModelReply(
       return statement ? countingTransaction(claims, statement) : null;
     },
   };
+}
+
+const RATE_LIMIT_DEFAULTS = agentRateLimits.parse({});
+
+/**
+ * claimModelReply's count for the agent a reference names (id or slug), to be sent before the agent is read —
+ * with its read, in one round trip (withTenantsAtOnce). The agent's ceilings come from its row (the contract's
+ * defaults for what the row leaves out), in the order ceilingsFor gives them, so `refusedBy(ceilingsFor(agent,
+ * org))` reads its refusal; nothing is counted unless the agent exists, is visible and is active. Answers the
+ * counted windows.
+ */
+export function countReplyByAgentRef(claims: TenantClaims, ref: string, org: OrgCeilings): TenantTransaction {
+  const own = (key: keyof typeof RATE_LIMIT_DEFAULTS, param: number) =>
+    `coalesce((a.rate_limits ->> '${key}')::bigint, $${param}::bigint)`;
+  const statement: Statement = {
+    text: `select u.counted_window as bucket, u.window_epoch as start
+      from public.agents a
+      cross join lateral public.count_usage(a.org_id,
+        array['replies:agent:' || a.id || '/hour', 'replies:agent:' || a.id || '/day',
+          'replies:org:' || a.org_id || '/hour', 'replies:org:' || a.org_id || '/day'],
+        array['hour', 'day', 'hour', 'day'],
+        array[${own('repliesPerHour', 2)}, ${own('repliesPerDay', 3)}, $4::bigint, $5::bigint],
+        array[${own('tokensPerHour', 6)}, ${own('tokensPerDay', 7)}, $8::bigint, $9::bigint]) as u
+      where a.${agentRefColumn(ref)} = $1 and a.status = 'active'`,
+    params: [
+      ref,
+      RATE_LIMIT_DEFAULTS.repliesPerHour,
+      RATE_LIMIT_DEFAULTS.repliesPerDay,
+      org.repliesPerHour,
+      org.repliesPerDay,
+      RATE_LIMIT_DEFAULTS.tokensPerHour,
+      RATE_LIMIT_DEFAULTS.tokensPerDay,
+      org.tokensPerHour,
+      org.tokensPerDay,
+    ],
+  };
+  return countingTransaction(claims, statement);
+}
+
+/**
+ * The claim of countReplyByAgentRef's answer, once the agent is known: its failure over a ceiling is the 429 of
+ * claimModelReply.
+ */
+export async function claimCounted(
+  db: Database,
+  claims: TenantClaims,
+  agent: Agent,
+  org: OrgCeilings,
+  counted: Promise<Row[][]>,
+): Promise<ModelReplyClaim> {
+  const [, windows] = await counted.catch(refusedBy(ceilingsFor(agent, org)));
+  return claimOf(db, claims, (windows ?? []) as unknown as CountedWindow[]);
 }

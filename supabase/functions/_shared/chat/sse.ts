@@ -5,6 +5,7 @@ import type { ChatEvent } from '@closer/contract';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { type CoalesceOptions, coalesceDeltas } from './coalesce.ts';
+import { relayIntervalMs, relayingReply } from './relayLoad.ts';
 
 export const STREAM_VERSION = '1';
 
@@ -56,9 +57,14 @@ export function sseResponse(
       lastWrite = performance.now();
       stream.write(text).catch(() => undefined);
     };
+    // Counted as relaying from its first text on: running replies gather longer while turns are prepared.
+    let relayed: (() => void) | undefined;
     const deltas = coalesceDeltas(
-      (text) => write(eventText({ type: 'delta', data: { text } })),
-      options.coalesce,
+      (text) => {
+        relayed ??= relayingReply();
+        write(eventText({ type: 'delta', data: { text } }));
+      },
+      { intervalMs: relayIntervalMs, ...options.coalesce },
     );
     const emit: Emit = (event) => {
       if (ended) return;
@@ -93,6 +99,7 @@ export function sseResponse(
       });
     } finally {
       deltas.close();
+      relayed?.();
       clearInterval(ping);
       requestSignal.removeEventListener('abort', leave);
     }

@@ -1,7 +1,7 @@
 // The Kommo integration's settings, from the environment (`supabase secrets set …`).
 import { type Env, millisecondsFrom } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
-import { encryptionKeyFrom } from '../secrets/encryptionKey.ts';
+import { type SealingKeys, sealingKeysFrom } from '../secrets/encryptionKey.ts';
 
 export interface KommoConfig {
   clientId: string;
@@ -10,8 +10,8 @@ export interface KommoConfig {
   redirectUri: string;
   /** `kommo.com` (amocrm.com redirects there); amocrm.ru is a separate system. */
   baseDomain: string;
-  /** 32 bytes, base64: encrypts tokens at rest and signs OAuth states. */
-  encryptionKey: Uint8Array;
+  /** CLOSER_ENCRYPTION_KEY (and _PREVIOUS while rotating): encrypt tokens at rest and sign OAuth states. */
+  sealingKeys: SealingKeys;
   /** Longest wait for one answer from Kommo, body included (`KOMMO_REQUEST_TIMEOUT_MS`, default 20 000 ms). */
   requestTimeoutMs: number;
 }
@@ -34,7 +34,7 @@ export function kommoConfigFromEnv(env: Env): KommoConfig {
     clientSecret: env.KOMMO_CLIENT_SECRET!,
     redirectUri: env.KOMMO_REDIRECT_URI!,
     baseDomain: env.KOMMO_BASE_DOMAIN ?? 'kommo.com',
-    encryptionKey: encryptionKeyFrom(env.CLOSER_ENCRYPTION_KEY!),
+    sealingKeys: sealingKeysFrom(env),
     requestTimeoutMs: Math.max(
       1,
       millisecondsFrom(env, 'KOMMO_REQUEST_TIMEOUT_MS', KOMMO_REQUEST_TIMEOUT_MS),

@@ -32,7 +32,7 @@ export async function startOauth(
     `insert into public.oauth_states (org_id, nonce_hash, return_url, expires_at) values ($1, $2, $3, $4)`,
     [orgId, sha256Hex(nonce), returnUrl, new Date(expires).toISOString()],
   );
-  const state = await sign(config.encryptionKey, { o: orgId, n: nonce, e: expires } satisfies StatePayload);
+  const state = await sign(config.sealingKeys, { o: orgId, n: nonce, e: expires } satisfies StatePayload);
   const url = new URL(`https://www.${config.baseDomain}/oauth`);
   url.searchParams.set('client_id', config.clientId);
   url.searchParams.set('state', state);
@@ -53,7 +53,7 @@ export async function completeOauth(
   fetcher: typeof fetch,
   query: Record<string, string | undefined>,
 ): Promise<OauthOutcome> {
-  const payload = query.state ? await verify<StatePayload>(config.encryptionKey, query.state) : null;
+  const payload = query.state ? await verify<StatePayload>(config.sealingKeys, query.state) : null;
   if (!payload || typeof payload.o !== 'string' || typeof payload.n !== 'string') {
     return {
       ok: false,

@@ -4,6 +4,7 @@
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
+import type { SealedColumns } from '../secrets/resealing.ts';
 import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
 import type { KommoConfig } from './config.ts';
 
@@ -80,6 +81,16 @@ async function tokenRequest(
 export const exchangeCode = (config: KommoConfig, subdomain: string, code: string, fetcher: typeof fetch) =>
   tokenRequest(config, subdomain, { grant_type: 'authorization_code', code }, fetcher);
 
+/**
+ * Where Kommo's secrets are sealed, each bound to its connection's id: the OAuth pair (here) and the webhook token
+ * (webhookRegistration.ts). For rotating CLOSER_ENCRYPTION_KEY (secrets/resealing.ts).
+ */
+export const SEALED_KOMMO_SECRETS: SealedColumns = {
+  table: 'public.kommo_connections',
+  columns: ['access_token_enc', 'refresh_token_enc', 'webhook_token_enc'],
+  boundTo: (row) => String(row.id),
+};
+
 export async function storeTokens(
   tx: Queryable,
   config: KommoConfig,
@@ -93,8 +104,8 @@ export async function storeTokens(
      where id = $1`,
     [
       connectionId,
-      await encryptSecret(config.encryptionKey, tokens.accessToken, connectionId),
-      await encryptSecret(config.encryptionKey, tokens.refreshToken, connectionId),
+      await encryptSecret(config.sealingKeys, tokens.accessToken, connectionId),
+      await encryptSecret(config.sealingKeys, tokens.refreshToken, connectionId),
       tokens.expiresAt.toISOString(),
     ],
   );
@@ -139,7 +150,7 @@ export class KommoTokenSource {
     return {
       connectionId: row.id,
       subdomain: row.subdomain,
-      accessToken: await decryptSecret(this.config.encryptionKey, row.access_token_enc!, row.id),
+      accessToken: await decryptSecret(this.config.sealingKeys, row.access_token_enc!, row.id),
     };
   }
 
@@ -226,7 +237,7 @@ export class KommoTokenSource {
   }
 
   private async refreshWithLease(row: ConnectionRow): Promise<KommoSession> {
-    const refreshToken = await decryptSecret(this.config.encryptionKey, row.refresh_token_enc!, row.id);
+    const refreshToken = await decryptSecret(this.config.sealingKeys, row.refresh_token_enc!, row.id);
     let tokens: KommoTokens;
     try {
       tokens = await tokenRequest(

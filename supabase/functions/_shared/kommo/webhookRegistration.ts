@@ -23,19 +23,19 @@ export async function ensureWebhookToken(
     'select webhook_token_enc from public.kommo_connections where id = $1',
     [connectionId],
   );
-  if (row?.webhook_token_enc) return decryptSecret(config.encryptionKey, row.webhook_token_enc, connectionId);
+  if (row?.webhook_token_enc) return decryptSecret(config.sealingKeys, row.webhook_token_enc, connectionId);
   const token = `whk_${randomToken(24)}`;
   await tx.query(
     `update public.kommo_connections set webhook_token_hash = $2, webhook_token_enc = $3, webhook_registered = false
      where id = $1`,
-    [connectionId, sha256Hex(token), await encryptSecret(config.encryptionKey, token, connectionId)],
+    [connectionId, sha256Hex(token), await encryptSecret(config.sealingKeys, token, connectionId)],
   );
   return token;
 }
 
 export async function revealWebhookUrl(config: KommoConfig, row: Row): Promise<string | null> {
   if (!row.webhook_token_enc) return null;
-  const token = await decryptSecret(config.encryptionKey, row.webhook_token_enc as string, row.id as string);
+  const token = await decryptSecret(config.sealingKeys, row.webhook_token_enc as string, row.id as string);
   return webhookUrlFor(config, token);
 }
 

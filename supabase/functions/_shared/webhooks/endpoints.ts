@@ -11,6 +11,7 @@ import type { Queryable, Row } from '../db/types.ts';
 import { ApiError, notFound } from '../http/errors.ts';
 import { enqueueJob } from '../outbox/jobs.ts';
 import { iso, isoOrNull } from '../resources/time.ts';
+import type { SealingKeys } from '../secrets/encryptionKey.ts';
 import { addSigningSecret } from './sealedSecrets.ts';
 
 export const WEBHOOK_DELIVERY_JOB = 'webhooks.deliver';
@@ -58,7 +59,7 @@ export async function readEndpoint(tx: Queryable, endpointId: string): Promise<W
  */
 export async function createEndpoint(
   tx: Queryable,
-  key: Uint8Array,
+  key: SealingKeys,
   orgId: string,
   input: WebhookEndpointCreate,
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
@@ -120,7 +121,7 @@ export async function deleteEndpoint(tx: Queryable, endpointId: string): Promise
  */
 export async function rotateSecret(
   tx: Queryable,
-  key: Uint8Array,
+  key: SealingKeys,
   orgId: string,
   endpointId: string,
   overlapSeconds: number,

@@ -3,22 +3,31 @@
 
 import type { Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
-import { requireEncryptionKey } from '../secrets/encryptionKey.ts';
+import { requireEncryptionKey, type SealingKeys } from '../secrets/encryptionKey.ts';
+import type { SealedColumns } from '../secrets/resealing.ts';
 import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
 import { newSigningSecret } from './signing.ts';
 
 /** The key that seals signing secrets; unset or malformed, a 503 naming CLOSER_ENCRYPTION_KEY. */
-export function signingSecretKey(env: Env): Uint8Array {
+export function signingSecretKey(env: Env): SealingKeys {
   return requireEncryptionKey(env, 'Webhook signing secrets are encrypted at rest');
 }
 
 // Distinct from any Kommo binding (a bare connection id), so no sealed value can stand in for another feature's.
 const boundTo = (endpointId: string, secretId: string) => `webhook-secret:${endpointId}:${secretId}`;
 
+/** Where signing secrets are sealed, for rotating CLOSER_ENCRYPTION_KEY (secrets/resealing.ts). */
+export const SEALED_SIGNING_SECRETS: SealedColumns = {
+  table: 'public.webhook_secrets',
+  columns: ['secret_enc'],
+  bindingColumns: ['endpoint_id'],
+  boundTo: (row) => boundTo(String(row.endpoint_id), String(row.id)),
+};
+
 /** Stores a fresh current secret for the endpoint, sealed; answers it in plain text (shown once, never again). */
 export async function addSigningSecret(
   tx: Queryable,
-  key: Uint8Array,
+  key: SealingKeys,
   orgId: string,
   endpointId: string,
 ): Promise<string> {
@@ -57,7 +66,7 @@ export interface OpenedSecrets {
 }
 
 export async function openSigningSecrets(
-  key: Uint8Array,
+  key: SealingKeys,
   endpointId: string,
   sealed: readonly SealedSigningSecret[],
 ): Promise<OpenedSecrets> {

@@ -10,6 +10,7 @@ import type { Env } from '../env.ts';
 import { type ResolveHost, resolveWithDns } from '../knowledge/web/addresses.ts';
 import { logFailure } from '../log.ts';
 import { type ClaimedJob, claimNextJob, finishJob, LeaseLostError } from '../outbox/jobs.ts';
+import type { SealingKeys } from '../secrets/encryptionKey.ts';
 import { clipText } from '../text.ts';
 import { privateWebhooksAllowed, type SendResult, sendWebhook } from './destination.ts';
 import { WEBHOOK_DELIVERY_JOB } from './endpoints.ts';
@@ -128,7 +129,7 @@ async function openSecrets(
   delivery: LoadedDelivery,
   jobId: string,
 ): Promise<string[] | { error: string }> {
-  let key: Uint8Array;
+  let key: SealingKeys;
   try {
     key = signingSecretKey(env);
   } catch (error) {
