@@ -95,7 +95,10 @@ export type AgentTheme = z.infer<typeof agentTheme>;
 const agentRateLimitsShape = {
   /** Visitor messages a minute in one conversation. @default 20 */
   visitorPerMinute: z._default(int(1, 1000), 20),
-  /** Visitor messages a minute from one client address (an IPv6 /64) to this agent. @default 60 */
+  /**
+   * Visitor messages (publishable key) a minute from one client address (an IPv6 /64) to this agent; secret-key
+   * relays and members are not counted per address. @default 60
+   */
   ipPerMinute: z._default(int(1, 10000), 60),
   /** Model replies this agent may give in one hour (chat and the OpenAI-compatible endpoint). @default 2000 */
   repliesPerHour: z._default(int(1, 1_000_000), 2000),
@@ -111,7 +114,8 @@ const agentRateLimitsShape = {
   leadsPerHour: z._default(int(1, 100_000), 200),
   /**
    * Lead writes an hour from one client address (an IPv6 /64) to this agent, so that one client cannot use up
-   * `leadsPerHour` for every visitor. Not applied when the deployment cannot tell the client's address. @default 20
+   * `leadsPerHour` for every visitor. Visitors (publishable key) only; not applied when the deployment cannot tell
+   * the client's address. @default 20
    */
   leadsPerAddressPerHour: z._default(int(1, 100_000), 20),
 };

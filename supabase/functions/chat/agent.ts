@@ -116,6 +116,14 @@ export async function chatAgentClaimingReply(
 export const needsVisitorToken = (c: Context<AppEnv>) =>
   c.var.principal.kind === 'publishable' || c.req.header(VISITOR_TOKEN_HEADER) !== undefined;
 
+/**
+ * The address the per-address limits count (messages a minute, leads an hour): a visitor's (publishable key). A
+ * secret key is the organisation's own server relaying for many visitors from one address, and a member is a
+ * person of the organisation: both are held by the per-conversation, per-agent and organisation limits instead.
+ */
+export const visitorAddress = (c: Context<AppEnv>) =>
+  c.var.principal.kind === 'publishable' ? c.var.clientAddress : null;
+
 /** Who reads upstream failures: the organisation's own credentials see the provider's reason, visitors do not. */
 export const audienceOf = (c: Context<AppEnv>) =>
   c.var.principal.kind === 'publishable' ? ('public' as const) : ('organization' as const);

@@ -53,7 +53,7 @@ import {
 import { embedQuestion } from '../_shared/retrieval/semantic.ts';
 import { isSmallTalk } from '../_shared/retrieval/smallTalk.ts';
 import type { Runtime } from '../_shared/runtime.ts';
-import { audienceOf, chatAgent, chatAgentClaimingReply, needsVisitorToken } from './agent.ts';
+import { audienceOf, chatAgent, chatAgentClaimingReply, needsVisitorToken, visitorAddress } from './agent.ts';
 import { heldTurnResponse, registerEventRoutes } from './events.ts';
 import { registerModelRoutes } from './models.ts';
 import { registerOpenAiRoutes } from './openai.ts';
@@ -116,7 +116,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
         request,
         visitorToken: c.req.header(VISITOR_TOKEN_HEADER),
         requireVisitorToken: needsVisitorToken(c),
-        ip: c.var.clientAddress,
+        ip: visitorAddress(c),
       },
       provider,
       agent,
@@ -134,7 +134,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       provider,
       timings,
       requestId: c.var.requestId,
-      clientAddress: c.var.clientAddress,
+      clientAddress: visitorAddress(c),
       env: runtime.env,
       // The reply's tokens are added to the ceilings' counts in the write that stores the reply.
       spend,
@@ -299,7 +299,7 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
         agentId: agent.id,
         conversationId: body.conversationId,
         fields: body.fields,
-        address: c.var.clientAddress,
+        address: visitorAddress(c),
         afterCreated: (tx) => handoffOnLeadCaptured(tx, agent, body.conversationId),
       });
     });

@@ -118,6 +118,27 @@ describe.each(drivers)('per-address limit on %s', (driver: DriverName) => {
     },
   );
 
+  it("holds visitors to it, not the organisation's own server relaying with a secret key from one address", async () => {
+    const tenant = await limitedAgent(2);
+    const api = createApi(db, {}, { clientAddress: '198.51.100.30' });
+    const relay = api.as(tenant.secretKey);
+    const relayed: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      relayed.push(
+        (await relay('POST', '/chat', { message: `Relayed ${i}`, agentId: tenant.agentId })).status,
+      );
+    }
+    expect(relayed).toEqual([200, 200, 200, 200, 200]);
+    expect(await ipBuckets(tenant.agentId)).toEqual([]);
+    // A visitor from that same address is still counted and refused past the limit.
+    const visitor = api.as(tenant.publishableKey, { origin: ORIGIN });
+    const visits: number[] = [];
+    for (let i = 0; i < 3; i++)
+      visits.push((await visitor('POST', '/chat', { message: `Visit ${i}` })).status);
+    expect(visits).toEqual([200, 200, 429]);
+    expect(await ipBuckets(tenant.agentId)).toEqual([['198.51.100.30', 2]]);
+  });
+
   it('with a trusted proxy configured, counts the hop it wrote and ignores what the visitor prepended', async () => {
     const tenant = await limitedAgent(2);
     const api = createApi(
