@@ -11,21 +11,10 @@ import { crawlFetch } from '@closer/server/src/crawlFetch.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '../helpers/api.ts';
 import { migratedDatabase } from '../helpers/databases.ts';
+import { PUBLIC_ADDRESS, rebindingResolver } from '../helpers/rebindingDns.ts';
 import { workUntilIdle } from '../helpers/sources.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 import { htmlPage, startTestSite, type TestSite } from '../helpers/testSite.ts';
-
-const PUBLIC = '93.184.215.14';
-
-/** A rebinding DNS server: the first answer for a name is public, every later one is 127.0.0.1. */
-function rebindingResolver() {
-  const asked: string[] = [];
-  const resolve: ResolveHost = async (hostname) => {
-    asked.push(hostname);
-    return asked.filter((name) => name === hostname).length === 1 ? [PUBLIC] : ['127.0.0.1'];
-  };
-  return { resolve, asked };
-}
 
 /** Always the same answer. */
 const fixedResolver =
@@ -74,7 +63,7 @@ describe('the crawl against DNS rebinding', () => {
   });
 
   it('Node: refuses a literal non-public address and a name with any non-public address among its answers', async () => {
-    const strict = { resolve: fixedResolver(PUBLIC, '10.0.0.7'), allowPrivate: false };
+    const strict = { resolve: fixedResolver(PUBLIC_ADDRESS, '10.0.0.7'), allowPrivate: false };
     const fetcher = crawlFetch(strict);
     await expect(fetcher(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({
       cause: expect.objectContaining({ name: 'RefusedUrl', message: expect.stringMatching(/loopback/) }),
@@ -116,7 +105,10 @@ describe('the crawl against DNS rebinding', () => {
       sent.push(String(input));
       return new Response('ok');
     };
-    const strict = recheckedFetch(underlying, { recheck: fixedResolver(PUBLIC), allowPrivate: false });
+    const strict = recheckedFetch(underlying, {
+      recheck: fixedResolver(PUBLIC_ADDRESS),
+      allowPrivate: false,
+    });
     expect(await (await strict('http://public.test/a')).text()).toBe('ok');
     const local = recheckedFetch(underlying, {
       recheck: () => Promise.reject(new Error('not asked')),

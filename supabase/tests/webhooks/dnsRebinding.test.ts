@@ -7,7 +7,6 @@ import type { WebhookDelivery, WebhookEndpointWithSecret } from '@closer/contrac
 import { withTenant } from '@closer/functions/_shared/db/tenant.ts';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { publishEvent } from '@closer/functions/_shared/events/publish.ts';
-import type { ResolveHost } from '@closer/functions/_shared/knowledge/web/addresses.ts';
 import { recheckedFetch } from '@closer/functions/_shared/knowledge/web/recheckedFetch.ts';
 import { leadFromRow } from '@closer/functions/_shared/resources/conversations.ts';
 import { PRIVATE_WEBHOOKS_FLAG } from '@closer/functions/_shared/webhooks/destination.ts';
@@ -17,21 +16,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
 import { migratedDatabase } from '../helpers/databases.ts';
 import { TEST_ENCRYPTION_KEY } from '../helpers/encryptionKey.ts';
+import { rebindingResolver } from '../helpers/rebindingDns.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
-const PUBLIC = '93.184.215.14';
 // The crawl may reach private addresses here (local development); webhooks may not.
 const ENV = { CLOSER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ALLOW_PRIVATE_CRAWL: 'true' };
-
-/** A rebinding DNS server: the first answer for a name is public, every later one is 127.0.0.1. */
-function rebindingResolver() {
-  const asked: string[] = [];
-  const resolve: ResolveHost = async (hostname) => {
-    asked.push(hostname);
-    return asked.filter((name) => name === hostname).length === 1 ? [PUBLIC] : ['127.0.0.1'];
-  };
-  return { resolve, asked };
-}
 
 let db: Database;
 let api: Api;
