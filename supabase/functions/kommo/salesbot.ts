@@ -1,6 +1,6 @@
 // Salesbot routes of `kommo`: Kommo's `widget_request` deliveries (acknowledged at once, answered in the
 // background), and for administrators the bot to paste and the widget archive to upload.
-import { id, kommoSalesbotSetup } from '@closer/contract';
+import { errorBody, id, kommoSalesbotSetup } from '@closer/contract';
 import * as z from 'zod/mini';
 import { access, authorize } from '../_shared/auth/access.ts';
 import { tenant } from '../_shared/auth/middleware.ts';
@@ -60,7 +60,14 @@ export function registerSalesbotRoutes(app: FunctionApp, runtime: Runtime, optio
       'produced afterwards and sent to `return_url` (POST /api/v4/salesbot/{bot_id}/continue/{continue_id}).',
     query: deliveryQuery,
     body: salesbotRequest,
-    responses: { 200: { description: 'Received', content: { 'application/json': salesbotAck } } },
+    responses: {
+      200: { description: 'Received', content: { 'application/json': salesbotAck } },
+      401: {
+        description:
+          "`token` is not signed with the integration's secret, has expired, or names another account",
+        content: { 'application/json': errorBody },
+      },
+    },
   });
   const acknowledgements = new AcknowledgementsFirst();
   app.post('/salesbot', acknowledgements.counting, deliver, async (c) => {

@@ -62,6 +62,26 @@ async function describedQueryKeys(): Promise<Map<string, string[]>> {
   return keys;
 }
 
+/** The statuses each route's generated description lists (`GET /agents/:id` → 200, 401, 403, 404, 503). */
+async function describedStatuses(): Promise<Map<string, Set<number>>> {
+  const document = (await generateOpenApi()) as {
+    paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+  };
+  const statuses = new Map<string, Set<number>>();
+  for (const route of routes) {
+    const described =
+      document.paths[route.path.replace(/:([A-Za-z]+)/g, '{$1}')]?.[route.method.toLowerCase()];
+    statuses.set(
+      `${route.method} ${route.path}`,
+      new Set(Object.keys(described?.responses ?? {}).map(Number)),
+    );
+  }
+  return statuses;
+}
+
+/** Error statuses the description derives from a route's declaration (the rest are its `default`). */
+const DERIVED_ERROR_STATUSES = [400, 401, 403, 404, 413, 422];
+
 /** Every field name any request schema of the contract knows, so bodies hit real fields, nested ones included. */
 function contractFieldNames(): string[] {
   const names = new Set<string>();
@@ -503,6 +523,8 @@ describe.each(drivers)('every route with hostile input on %s', (driver) => {
   let target: Target;
   /** Routes that answered 2xx at least once: the fuzz reached their handlers and the database. */
   const succeeded = new Set<string>();
+  /** Every status each route answered. */
+  const answered = new Map<string, Set<number>>();
 
   beforeAll(async () => {
     const harness = await startKommoHarness(driver, {
@@ -545,6 +567,8 @@ describe.each(drivers)('every route with hostile input on %s', (driver) => {
         fc.asyncProperty(requestFor(route, target), async (input) => {
           const response = await callRoute(target, route, input);
           if (response.status < 300) succeeded.add(`${route.method} ${route.path}`);
+          const key = `${route.method} ${route.path}`;
+          answered.set(key, (answered.get(key) ?? new Set()).add(response.status));
           await expectNoServerError(response, route);
         }),
         { seed: SEED, numRuns: RUNS_PER_ROUTE, endOnFailure: true },
@@ -565,6 +589,20 @@ describe.each(drivers)('every route with hostile input on %s', (driver) => {
     );
     // Signed events got past the signature to their reading (and some were applied or acknowledged).
     expect(succeeded).toContain('POST /billing/webhooks/stripe');
+  });
+
+  it('lists in the description every error status of the derived kinds that a route answered', async () => {
+    const described = await describedStatuses();
+    const missing: string[] = [];
+    for (const [key, statuses] of answered) {
+      for (const status of statuses) {
+        if (DERIVED_ERROR_STATUSES.includes(status) && !described.get(key)?.has(status)) {
+          missing.push(`${key} answered ${status}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(answered.size).toBe(routes.length);
   });
 
   it('answers every other method on a known path with 405 and the methods it has', async () => {

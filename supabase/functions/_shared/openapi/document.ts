@@ -37,12 +37,54 @@ const FIELD_ORDER = [
   'requestBody',
 ];
 
-/** The operation's fields in reading order, its tag (the function) and the error envelope as its default. */
-function finish(operation: Operation, tag: string): Operation {
+/**
+ * The error statuses an operation's own declaration shows it can answer (the envelope; anything else is its
+ * `default`), as `supabase/tests/validation/routeFuzz.test.ts` checks against the routes' answers: 401/403/404
+ * where credentials are required (a key refused, a role short, an organisation not the member's), 404 with a path
+ * parameter (a malformed id names nothing), 400/422 for a POST/PUT/PATCH (a body that is not JSON, fields that do
+ * not fit or are not taken), 413 with a JSON body, 422 with a query or a resumable event stream (Last-Event-ID),
+ * and 503 everywhere (a database outage, a missing setting).
+ */
+function errorStatuses(method: string, operation: Operation): number[] {
+  const statuses = new Set<number>([503]);
+  const add = (...more: number[]) => {
+    for (const status of more) statuses.add(status);
+  };
+  if (Array.isArray(operation.security) && operation.security.length > 0) add(401, 403, 404);
+  const parameters = (operation.parameters ?? []) as { in?: string }[];
+  if (parameters.some((parameter) => parameter.in === 'path')) add(404);
+  if (parameters.some((parameter) => parameter.in === 'query')) add(422);
+  if (['post', 'put', 'patch'].includes(method)) add(400, 422);
+  const body = operation.requestBody as { content?: Record<string, unknown> } | undefined;
+  if (body?.content?.['application/json']) add(413);
+  const ok = operation.responses?.['200'] as { content?: Record<string, unknown> } | undefined;
+  if (ok?.content?.['text/event-stream']) add(422);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+/** Security requirements once each (several middlewares may describe the same ones). */
+const distinct = (requirements: unknown[]) =>
+  requirements.filter(
+    (requirement, i) =>
+      requirements.findIndex((r) => JSON.stringify(r) === JSON.stringify(requirement)) === i,
+  );
+
+/**
+ * The operation's fields in reading order, its tag (the function), the error statuses its declaration shows, and
+ * the error envelope as its default.
+ */
+function finish(method: string, operation: Operation, tag: string): Operation {
   const ordered: Operation = {};
   for (const key of FIELD_ORDER) if (key in operation) ordered[key] = operation[key];
   ordered.tags = [tag];
-  ordered.responses = { ...operation.responses, default: { $ref: '#/components/responses/Error' } };
+  if (Array.isArray(ordered.security)) ordered.security = distinct(ordered.security);
+  const error = { $ref: '#/components/responses/Error' };
+  // A status the route declares itself (health's 503 with its checks) keeps its own description.
+  ordered.responses = {
+    ...Object.fromEntries(errorStatuses(method, operation).map((status) => [status, error])),
+    ...operation.responses,
+    default: error,
+  };
   return { ...ordered, ...Object.fromEntries(Object.entries(operation).filter(([k]) => !(k in ordered))) };
 }
 
@@ -63,7 +105,7 @@ export async function openApiDocument(apps: Record<string, FunctionApp>, options
     paths[path] = Object.fromEntries(
       Object.entries((item ?? {}) as Record<string, Operation>).map(([method, operation]) => [
         method,
-        finish(operation, path.split('/')[1] ?? ''),
+        finish(method, operation, path.split('/')[1] ?? ''),
       ]),
     );
   }
