@@ -5,7 +5,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { runSourceJobs } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { createClient } from '@closer/sdk';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type PagesStack, startPagesStack } from './pagesStack.ts';
 import { axeViolations, screenshotDir } from './stack.ts';
 
@@ -38,10 +38,15 @@ beforeAll(async () => {
     if (event.type === 'start') quietId = event.data.conversationId;
     if (event.type === 'delta') stream.abort();
   }
-  // Stored as interrupted once the server notices the visitor left: however long a loaded machine takes.
-  await expect
-    .poll(async () => (await closer.conversations.retrieve(quietId)).messages.at(-1)?.status)
-    .toBe('interrupted');
+  // Stored as interrupted once the server notices the visitor left: however long a loaded machine takes
+  // (vi.waitFor, not expect.poll, which only runs inside a test).
+  await vi.waitFor(
+    async () => {
+      const status = (await closer.conversations.retrieve(quietId)).messages.at(-1)?.status;
+      if (status !== 'interrupted') throw new Error(`the abandoned reply is ${status}, not yet interrupted`);
+    },
+    { timeout: 60_000, interval: 100 },
+  );
 }, 120_000);
 afterAll(async () => stack?.close());
 
