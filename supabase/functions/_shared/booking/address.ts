@@ -4,7 +4,7 @@
 // checked when connecting and again before every call — unless ALLOW_PRIVATE_BOOKING=true (local development,
 // tests, a self-hosted Cal.com on a private network).
 import type { Env } from '../env.ts';
-import { checkAddress, nonPublicRange, type ResolveHost } from '../knowledge/web/addresses.ts';
+import { checkAddress, destinationProblem, type ResolveHost } from '../knowledge/web/addresses.ts';
 
 export const PRIVATE_BOOKING_FLAG = 'ALLOW_PRIVATE_BOOKING';
 
@@ -14,16 +14,9 @@ export const privateBookingAllowed = (env: Env) => env[PRIVATE_BOOKING_FLAG] ===
 /** Why `url` may not be Cal.com's API address, judged without DNS; else null. */
 export function apiUrlProblem(url: string, allowPrivate: boolean): string | null {
   const parsed = new URL(url);
-  if (parsed.username || parsed.password) return 'must not hold a user name or password';
-  if (parsed.search || parsed.hash || url.includes('?') || url.includes('#'))
-    return 'must not hold a query or fragment';
-  if (allowPrivate) return null;
-  if (parsed.protocol !== 'https:')
-    return `must be an https URL (http only with ${PRIVATE_BOOKING_FLAG}=true)`;
-  const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return 'must not point at this machine';
-  const range = /^[\d.]+$|:/.test(host) ? nonPublicRange(host) : null;
-  return range ? `must be a public address, not a ${range} one` : null;
+  const query = parsed.search || parsed.hash || url.includes('?') || url.includes('#');
+  if (query && !parsed.username && !parsed.password) return 'must not hold a query or fragment';
+  return destinationProblem(parsed, allowPrivate, PRIVATE_BOOKING_FLAG);
 }
 
 /** Throws RefusedUrl unless `url` may be called now: its problem without DNS, then every address it resolves to. */

@@ -5,7 +5,12 @@
 
 import type { Env } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
-import { checkAddress, nonPublicRange, RefusedUrl, type ResolveHost } from '../knowledge/web/addresses.ts';
+import {
+  checkAddress,
+  destinationProblem,
+  RefusedUrl,
+  type ResolveHost,
+} from '../knowledge/web/addresses.ts';
 import { clipText, sanitizeText } from '../text.ts';
 
 export const PRIVATE_WEBHOOKS_FLAG = 'ALLOW_PRIVATE_WEBHOOKS';
@@ -20,15 +25,7 @@ export const privateWebhooksAllowed = (env: Env) => env[PRIVATE_WEBHOOKS_FLAG] =
 
 /** Why `url` may not be an endpoint, judged without DNS (the worker checks the resolved addresses); else null. */
 export function endpointUrlProblem(url: string, allowPrivate: boolean): string | null {
-  const parsed = new URL(url);
-  if (parsed.username || parsed.password) return 'must not hold a user name or password';
-  if (allowPrivate) return null;
-  if (parsed.protocol !== 'https:')
-    return `must be an https URL (http only with ${PRIVATE_WEBHOOKS_FLAG}=true)`;
-  const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return 'must not point at this machine';
-  const range = /^[\d.]+$|:/.test(host) ? nonPublicRange(host) : null;
-  return range ? `must be a public address, not a ${range} one` : null;
+  return destinationProblem(new URL(url), allowPrivate, PRIVATE_WEBHOOKS_FLAG);
 }
 
 /** Refuses (422) a URL that may not be an endpoint. */

@@ -29,6 +29,22 @@ export function nonPublicRange(address: string): string | null {
 }
 
 /**
+ * Why a configured destination (a webhook endpoint, a booking provider's API) may not be called, judged without
+ * DNS: credentials in it, a scheme other than https, this machine, or a literal address that is not public — the
+ * last three unless `allowPrivate` (`flag` names the setting that allows them). Null when it may (DNS is checked
+ * at call time, by `checkAddress`).
+ */
+export function destinationProblem(url: URL, allowPrivate: boolean, flag: string): string | null {
+  if (url.username || url.password) return 'must not hold a user name or password';
+  if (allowPrivate) return null;
+  if (url.protocol !== 'https:') return `must be an https URL (http only with ${flag}=true)`;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'must not point at this machine';
+  const range = /^[\d.]+$|:/.test(host) ? nonPublicRange(host) : null;
+  return range ? `must be a public address, not a ${range} one` : null;
+}
+
+/**
  * Throws RefusedUrl unless every address `url`'s host resolves to is public (or the flag allows any). `flag`
  * names the setting that allows others, for the message (outbound webhooks have their own).
  */
