@@ -1,0 +1,215 @@
+-- The helpers that row-level security and the chat turn call on every statement, in PL/pgSQL: same answers,
+-- same privileges. PostgreSQL inlines a SQL function only when it has no SECURITY DEFINER, no SET and no FROM;
+-- every other SQL function is parsed and planned again each time a statement calls it, which under load was
+-- the largest share of the database's CPU (a profile of 500 concurrent chat turns: 42 % in fmgr_sql, most of it
+-- parsing and planning current_org_id() for the tenant policies). PL/pgSQL keeps each statement's plan for the
+-- connection's life. Bodies are unchanged but for the RETURN around them.
+
+create or replace function public.current_org_id() returns uuid
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+begin
+  return (
+    select case
+      when claims ->> 'org_id' is null then null
+      when coalesce(claims ->> 'sub', '') = '' then (claims ->> 'org_id')::uuid
+      when exists (
+        select 1 from public.organization_members m
+        where m.org_id = (claims ->> 'org_id')::uuid and m.user_id = (claims ->> 'sub')::uuid
+      ) then (claims ->> 'org_id')::uuid
+    end
+    from (select nullif(current_setting('request.jwt.claims', true), '')::jsonb as claims) as c);
+end;
+$$;
+
+create or replace function public.request_is_visitor() returns boolean
+language plpgsql stable as $$
+declare
+  c jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
+begin
+  return coalesce(
+    case when c ->> 'kind' is null then c ? 'agent_id' else c ->> 'kind' not in ('secret', 'member') end,
+    false);
+end;
+$$;
+
+create or replace function public.visitor_agent_id() returns uuid
+language plpgsql stable as $$
+declare
+  c jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
+begin
+  return case when public.request_is_visitor() then nullif(c ->> 'agent_id', '')::uuid end;
+end;
+$$;
+
+create or replace function public.visitor_token_hash() returns text
+language plpgsql stable as $$
+declare
+  c jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
+begin
+  return case when public.request_is_visitor() then nullif(c ->> 'visitor_token_hash', '') end;
+end;
+$$;
+
+create or replace function public.visitor_conversation_id() returns uuid
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+begin
+  return (
+    select c.id from public.conversations c
+    where c.visitor_token_hash = public.visitor_token_hash()
+      and c.agent_id = public.visitor_agent_id()
+      and c.org_id = public.current_org_id()
+    limit 1);
+end;
+$$;
+
+create or replace function public.kommo_connected() returns boolean
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+begin
+  return exists (
+    select 1 from public.kommo_connections k where k.org_id = public.current_org_id() and k.status = 'connected'
+  );
+end;
+$$;
+
+create or replace function public.current_member_role() returns text
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+begin
+  return (
+    select m.role from public.organization_members m
+    where m.org_id = public.current_org_id()
+      and m.user_id = nullif(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub', '')::uuid);
+end;
+$$;
+
+create or replace function public.may_manage_members() returns boolean
+language plpgsql stable as $$
+begin
+  return coalesce(
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'kind') is null
+      and not public.request_is_visitor(),
+    false)
+  or coalesce(public.current_member_role() = 'owner', false);
+end;
+$$;
+
+create or replace function public.chat_booking_connection()
+returns table (id uuid, provider text, api_key_enc text, event_type_id bigint, event_type_title text,
+  length_in_minutes integer, api_url text, booker_url text)
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+#variable_conflict use_column
+begin
+  return query
+    select b.id, b.provider, b.api_key_enc, b.event_type_id, b.event_type_title, b.length_in_minutes, b.api_url,
+      b.booker_url
+    from public.booking_connections b where b.org_id = public.current_org_id();
+end;
+$$;
+
+create or replace function public.organization_member_directory()
+returns table (user_id uuid, email text, role text, created_at timestamptz)
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+#variable_conflict use_column
+begin
+  return query
+    select m.user_id, u.email::text, m.role, m.created_at
+    from public.organization_members m
+    left join auth.users u on u.id = m.user_id
+    where m.org_id = public.current_org_id() and not public.request_is_visitor()
+    order by m.created_at, m.user_id;
+end;
+$$;
+
+create or replace function public.billing_plan() returns text
+language plpgsql stable security definer set search_path = '' as $$
+begin
+  return coalesce((
+    select a.plan_id from public.billing_accounts a
+    where a.org_id = public.current_org_id() and (
+      a.subscription_status in ('active', 'trialing')
+      or (a.subscription_status in ('past_due', 'unpaid', 'incomplete') and a.grace_until > now())
+    )), 'free');
+end;
+$$;
+
+create or replace function public.billing_period_start() returns timestamptz
+language plpgsql stable security definer set search_path = '' as $$
+begin
+  return coalesce((
+    select a.current_period_start from public.billing_accounts a
+    where a.org_id = public.current_org_id() and a.current_period_start <= now() and a.current_period_end > now()
+  ), date_trunc('month', now(), 'UTC'));
+end;
+$$;
+
+create or replace function public.billing_knowledge_bytes() returns bigint
+language plpgsql stable security definer set search_path = '' as $$
+begin
+  return coalesce((select sum(octet_length(k.title) + octet_length(k.content))
+                   from public.company_knowledge k where k.org_id = public.current_org_id()), 0)
+       + coalesce((select sum(octet_length(a.title) + octet_length(a.content))
+                   from public.knowledge_articles a where a.org_id = public.current_org_id()), 0);
+end;
+$$;
+
+create or replace function public.fts_config_all_words(language text) returns regconfig
+language plpgsql immutable parallel safe set search_path = '' as $$
+begin
+  return case split_part(coalesce(language, ''), '-', 1)
+    when 'en' then 'public.english_all_words'::regconfig
+    when 'ru' then 'public.russian_all_words'::regconfig
+    when 'es' then 'public.spanish_all_words'::regconfig
+    when 'pt' then 'public.portuguese_all_words'::regconfig
+    when 'de' then 'public.german_all_words'::regconfig
+    when 'fr' then 'public.french_all_words'::regconfig
+    when 'it' then 'public.italian_all_words'::regconfig
+    when 'nl' then 'public.dutch_all_words'::regconfig
+    when 'tr' then 'public.turkish_all_words'::regconfig
+    else 'pg_catalog.simple'::regconfig
+  end;
+end;
+$$;
+
+create or replace function public.meaning_lexemes(language text, phrase text) returns integer
+language plpgsql immutable parallel safe set search_path = '' as $$
+begin
+  return coalesce(cardinality(pg_catalog.tsvector_to_array(
+    pg_catalog.to_tsvector(public.fts_config(language), coalesce(phrase, '')))), 0);
+end;
+$$;
+
+create or replace function public.objection_cue_query(language text, cue text, is_objection boolean) returns tsquery
+language plpgsql immutable parallel safe set search_path = '' as $$
+declare
+  meaning integer;
+begin
+  if is_objection then
+    return pg_catalog.plainto_tsquery(public.fts_config_all_words(language), cue);
+  end if;
+  meaning := public.meaning_lexemes(language, cue);
+  if meaning = 0 then
+    return ''::pg_catalog.tsquery;
+  end if;
+  if meaning >= 2 or meaning = cardinality(pg_catalog.tsvector_to_array(
+      pg_catalog.to_tsvector(public.fts_config_all_words(language), cue))) then
+    return pg_catalog.phraseto_tsquery(public.fts_config(language), cue);
+  end if;
+  return pg_catalog.phraseto_tsquery(public.fts_config_all_words(language), cue);
+end;
+$$;
+
+create or replace function public.question_lexemes(language text, question text) returns text[]
+language plpgsql immutable parallel safe set search_path = '' as $$
+begin
+  return (
+    select coalesce(array_agg(lexeme order by lexeme), '{}')
+    from unnest(pg_catalog.tsvector_to_array(pg_catalog.to_tsvector(public.fts_config(language), question))) lexeme);
+end;
+$$;
+
+create or replace function public.unmeter_reply(p_period timestamptz) returns void
+language plpgsql security definer set search_path = '' as $$
+begin
+  update public.billing_usage set quantity = greatest(quantity - 1, 0), updated_at = now()
+  where org_id = public.current_org_id() and metric = 'messages' and period_start = p_period;
+end;
+$$;
