@@ -3,7 +3,7 @@
 // backend's reconnect fails with a reset socket as often as with the replayed FATAL — both must renew.
 import { RenewablePool } from '@closer/functions/_shared/db/renewablePool.ts';
 import postgres from 'postgres';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 
 interface FakePool {
   reserve(): Promise<postgres.ReservedSql>;
@@ -62,6 +62,57 @@ it('refuses without renewing once it has been ended', async () => {
   const { opened, open } = pools(reset);
   const pool = new RenewablePool(open);
   await pool.end(1);
-  await expect(pool.reserve()).rejects.toBe(reset);
+  await expect(pool.reserve()).rejects.toMatchObject({ code: 'CONNECTION_ENDED' });
   expect(opened).toHaveLength(1);
+});
+
+/**
+ * A pool whose reservations wait until `grant` is called (none, for a pool postgres.js has given up on), and which
+ * records the connections given back to it.
+ */
+function waitingPool(opened: unknown[]) {
+  const waiting: { resolve(connection: postgres.ReservedSql): void; reject(error: unknown): void }[] = [];
+  const released: string[] = [];
+  const connection = (name: string) =>
+    ({ name, release: () => released.push(name) }) as unknown as postgres.ReservedSql;
+  const pool = {
+    waiting,
+    released,
+    connection,
+    reserve: () => new Promise<postgres.ReservedSql>((resolve, reject) => waiting.push({ resolve, reject })),
+    end: async () => {},
+  };
+  opened.push(pool);
+  return pool;
+}
+
+it('moves a reservation still waiting in a pool that another refusal replaced to the new pool, and gives back what the old one hands it later', async () => {
+  // The hang CI met (terminatedBackend.test.ts, 1 run in 5 under load): two requests wait for a connection of a
+  // pool whose backends were terminated; the reconnect refuses one (the pool is renewed) and the other stays
+  // queued in the old pool, where postgres.js hands the connections to dead requests — it waited forever.
+  const opened: ReturnType<typeof waitingPool>[] = [];
+  const pool = new RenewablePool(() => waitingPool(opened) as unknown as postgres.Sql);
+  const refused = pool.reserve();
+  const stuck = pool.reserve();
+  const [old] = opened;
+  old!.waiting[0]!.reject(replayed); // the first is refused: the pool is renewed, the first reserves anew
+  await vi.waitFor(() => expect(opened).toHaveLength(2));
+  const fresh = opened[1]!;
+  await vi.waitFor(() => expect(fresh.waiting).toHaveLength(2)); // the second moved too, without a refusal
+  fresh.waiting[0]!.resolve(fresh.connection('a'));
+  fresh.waiting[1]!.resolve(fresh.connection('b'));
+  const names = (await Promise.all([refused, stuck])).map((c) => (c as unknown as { name: string }).name);
+  expect(names.sort()).toEqual(['a', 'b']);
+  // Should the old pool serve the moved reservation after all, its connection goes straight back.
+  old!.waiting[1]!.resolve(old!.connection('late'));
+  await vi.waitFor(() => expect(old!.released).toEqual(['late']));
+  expect(fresh.released).toEqual([]);
+});
+
+it('refuses reservations still waiting when it is ended, as the connection pool ending (503 unavailable)', async () => {
+  const opened: ReturnType<typeof waitingPool>[] = [];
+  const pool = new RenewablePool(() => waitingPool(opened) as unknown as postgres.Sql);
+  const waiting = pool.reserve();
+  await pool.end(1);
+  await expect(waiting).rejects.toMatchObject({ code: 'CONNECTION_ENDED' });
 });
