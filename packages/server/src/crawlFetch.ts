@@ -12,7 +12,7 @@ import {
   type ResolveHost,
   refuseNonPublic,
   resolveWithDns,
-} from '@closer/functions/_shared/knowledge/web/addresses.ts';
+} from '@closer/functions/_shared/outbound/addresses.ts';
 import {
   PRIVATE_WEBHOOKS_FLAG,
   privateWebhooksAllowed,

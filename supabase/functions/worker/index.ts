@@ -1,5 +1,5 @@
-import { privateCrawlAllowed } from '../_shared/knowledge/web/addresses.ts';
 import { recheckedFetch, resolveWithDenoDns } from '../_shared/knowledge/web/recheckedFetch.ts';
+import { privateCrawlAllowed } from '../_shared/outbound/addresses.ts';
 import { serve } from '../_shared/serve.ts';
 import { PRIVATE_WEBHOOKS_FLAG, privateWebhooksAllowed } from '../_shared/webhooks/destination.ts';
 import { createWorkerApp } from './app.ts';

@@ -1,6 +1,6 @@
 // DNS as a rebinding attacker runs it, for the tests of every outbound fetch that checks addresses after DNS
 // (web sources, webhook deliveries): a name first resolves to a public address, then to loopback.
-import type { ResolveHost } from '@closer/functions/_shared/knowledge/web/addresses.ts';
+import type { ResolveHost } from '@closer/functions/_shared/outbound/addresses.ts';
 
 /** A public address (example.com's) the first answer gives. */
 export const PUBLIC_ADDRESS = '93.184.215.14';

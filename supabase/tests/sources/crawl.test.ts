@@ -8,7 +8,7 @@ import { chunkKnowledge } from '@closer/functions/_shared/knowledge/chunking.ts'
 import { SOURCE_SYNC_JOB } from '@closer/functions/_shared/knowledge/sources/sources.ts';
 import type { SourceWorkerDeps } from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { runSourceJobs } from '@closer/functions/_shared/knowledge/sources/worker.ts';
-import { nonPublicRange } from '@closer/functions/_shared/knowledge/web/addresses.ts';
+import { nonPublicRange } from '@closer/functions/_shared/outbound/addresses.ts';
 import { claimNextJob } from '@closer/functions/_shared/outbox/jobs.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';

@@ -4,9 +4,9 @@
 
 import type { KnowledgeSource } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
-import { RefusedUrl, type ResolveHost } from '@closer/functions/_shared/knowledge/web/addresses.ts';
 import { fetchPage, PageFailure } from '@closer/functions/_shared/knowledge/web/fetchPage.ts';
 import { recheckedFetch } from '@closer/functions/_shared/knowledge/web/recheckedFetch.ts';
+import { RefusedUrl, type ResolveHost } from '@closer/functions/_shared/outbound/addresses.ts';
 import { crawlFetch } from '@closer/server/src/crawlFetch.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from '../helpers/api.ts';

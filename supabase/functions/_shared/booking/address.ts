@@ -4,7 +4,7 @@
 // checked when connecting and again before every call — unless ALLOW_PRIVATE_BOOKING=true (local development,
 // tests, a self-hosted Cal.com on a private network).
 import type { Env } from '../env.ts';
-import { checkAddress, destinationProblem, type ResolveHost } from '../knowledge/web/addresses.ts';
+import { checkAddress, destinationProblem, type ResolveHost } from '../outbound/addresses.ts';
 
 export const PRIVATE_BOOKING_FLAG = 'ALLOW_PRIVATE_BOOKING';
 

@@ -4,7 +4,7 @@ import type { BookingConnection, BookingConnectionInput, BookingEventType } from
 import type { Queryable, Row } from '../db/types.ts';
 import { type Env, millisecondsFrom } from '../env.ts';
 import { ApiError, notFound } from '../http/errors.ts';
-import { RefusedUrl, type ResolveHost, resolveWithDns } from '../knowledge/web/addresses.ts';
+import { RefusedUrl, type ResolveHost, resolveWithDns } from '../outbound/addresses.ts';
 import { iso } from '../resources/time.ts';
 import { type SealingKeys, sealingKeysFrom } from '../secrets/encryptionKey.ts';
 import type { SealedColumns } from '../secrets/resealing.ts';

@@ -5,12 +5,7 @@
 
 import type { Env } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
-import {
-  checkAddress,
-  destinationProblem,
-  RefusedUrl,
-  type ResolveHost,
-} from '../knowledge/web/addresses.ts';
+import { checkAddress, destinationProblem, RefusedUrl, type ResolveHost } from '../outbound/addresses.ts';
 import { clipText, sanitizeText } from '../text.ts';
 
 export const PRIVATE_WEBHOOKS_FLAG = 'ALLOW_PRIVATE_WEBHOOKS';

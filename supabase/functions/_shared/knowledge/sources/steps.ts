@@ -1,11 +1,11 @@
 // One step of a sync: a few units of a file or a few pages of a site, read without touching the database. The
 // step gets the run's saved state and answers the items it read and the state to save for the next step.
 import type { AcceptedMediaType } from '@closer/contract';
+import { RefusedUrl } from '../../outbound/addresses.ts';
 import type { UploadStorage } from '../../storage/uploads.ts';
 import { type ExtractedItem, ExtractionError, item } from '../extract/document.ts';
 import { openFile } from '../extract/open.ts';
 import { NO_TEXT_LAYER } from '../extract/pdf.ts';
-import { RefusedUrl } from '../web/addresses.ts';
 import { fetchPage, PageFailure, type PageFetcher, sameSite } from '../web/fetchPage.ts';
 import { pageUrl, readPage } from '../web/page.ts';
 import { fetchRobots, robotsAllow } from '../web/robots.ts';

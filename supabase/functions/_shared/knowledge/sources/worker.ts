@@ -10,11 +10,11 @@ import type { Database, Queryable } from '../../db/types.ts';
 import type { Env } from '../../env.ts';
 import { ApiError } from '../../http/errors.ts';
 import { logFailure } from '../../log.ts';
+import { privateCrawlAllowed, type ResolveHost, resolveWithDns } from '../../outbound/addresses.ts';
 import { type ClaimedJob, claimNextJob, finishJob, LeaseLostError } from '../../outbox/jobs.ts';
 import type { UploadStorage } from '../../storage/uploads.ts';
 import { clipText } from '../../text.ts';
 import { ExtractionError } from '../extract/document.ts';
-import { privateCrawlAllowed, type ResolveHost, resolveWithDns } from '../web/addresses.ts';
 import { applyItems, keepItems, removeUnseenItems, type SourceScope } from './items.ts';
 import { SOURCE_SYNC_JOB, type StoredSettings, startRun } from './sources.ts';
 import {

@@ -1,6 +1,6 @@
 // Fetches one page or file for the crawler: address checked at every hop, redirects followed by hand only within
 // the site, a timeout over the whole exchange and a cap on the body.
-import { checkAddress, RefusedUrl, type ResolveHost } from './addresses.ts';
+import { checkAddress, RefusedUrl, type ResolveHost } from '../../outbound/addresses.ts';
 
 export interface PageFetcher {
   fetch: typeof fetch;

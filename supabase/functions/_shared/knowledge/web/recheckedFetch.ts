@@ -5,7 +5,7 @@
 // directly, while the check used the system resolver — and refuse unless every address is public. A rebinding
 // server that alternates its answers is caught; the window left is the moment between this lookup and fetch's.
 import ipaddr from 'ipaddr.js';
-import { RefusedUrl, type ResolveHost, refuseNonPublic } from './addresses.ts';
+import { RefusedUrl, type ResolveHost, refuseNonPublic } from '../../outbound/addresses.ts';
 
 export interface RecheckOptions {
   /** The second lookup, made just before each request. */

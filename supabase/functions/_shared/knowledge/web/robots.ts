@@ -1,6 +1,6 @@
 // robots.txt (RFC 9309) through robots-parser: what CloserBot may read on an origin.
 import robotsParserModule from 'robots-parser';
-import { RefusedUrl } from './addresses.ts';
+import { RefusedUrl } from '../../outbound/addresses.ts';
 import { fetchPage, PageFailure, type PageFetcher } from './fetchPage.ts';
 
 export const ROBOTS_AGENT = 'CloserBot';

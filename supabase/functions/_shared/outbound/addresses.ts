@@ -1,8 +1,9 @@
-// SSRF guard: a crawl may reach only public unicast addresses, checked after DNS resolution, unless the local
-// development flag ALLOW_PRIVATE_CRAWL=true lets it reach this machine and private networks (tests, `pnpm start`).
+// SSRF guard for every request the server makes to an address a user gave it (crawled pages, webhook endpoints,
+// the booking provider's API): only public unicast addresses, checked after DNS resolution, unless the local
+// development flag ALLOW_PRIVATE_CRAWL=true lets a crawl reach this machine and private networks (tests, `pnpm start`).
 import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
-import type { Env } from '../../env.ts';
+import type { Env } from '../env.ts';
 
 /** Resolves a host name to its addresses (every family). */
 export type ResolveHost = (hostname: string) => Promise<string[]>;
