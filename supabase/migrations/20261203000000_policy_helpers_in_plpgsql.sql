@@ -3,24 +3,30 @@
 -- every other SQL function is parsed and planned again each time a statement calls it, which under load was
 -- the largest share of the database's CPU (a profile of 500 concurrent chat turns: 42 % in fmgr_sql, most of it
 -- parsing and planning current_org_id() for the tenant policies). PL/pgSQL keeps each statement's plan for the
--- connection's life. Bodies are unchanged but for the RETURN around them.
+-- connection's life. Bodies are unchanged but for the RETURN around them and one rule: every helper a query
+-- compares a column with, and every claim cast to uuid, is evaluated before the query, into a variable. The SQL
+-- versions were planned on each call, and PostgreSQL 15's planner evaluates such stable expressions for its row
+-- estimates: a claim that is not a uuid (an empty `sub` included) failed the call with 22P02 even where the
+-- query never needed it. A cached plan evaluates them only if a row reaches them, which turned some of those
+-- failures into answers (an empty `sub` into a key's access). supabase/tests/policyHelpers.test.ts compares
+-- every answer before and after this migration.
 
 -- A key's claims (no `sub`) answer without a query, in PL/pgSQL's fast path for simple expressions; a member's
--- are checked against organization_members.
+-- are checked against organization_members. Both claims are cast even when unused, as before (see above).
 create or replace function public.current_org_id() returns uuid
 language plpgsql stable security definer set search_path = public, pg_temp as $$
 declare
   claims jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
   org uuid := (claims ->> 'org_id')::uuid;
-  sub text := coalesce(claims ->> 'sub', '');
+  member uuid := (claims ->> 'sub')::uuid;
 begin
   if org is null then
     return null;
   end if;
-  if sub = '' then
+  if member is null then
     return org;
   end if;
-  if exists (select 1 from public.organization_members m where m.org_id = org and m.user_id = sub::uuid) then
+  if exists (select 1 from public.organization_members m where m.org_id = org and m.user_id = member) then
     return org;
   end if;
   return null;
@@ -58,32 +64,34 @@ $$;
 
 create or replace function public.visitor_conversation_id() returns uuid
 language plpgsql stable security definer set search_path = public, pg_temp as $$
+declare
+  v_token text := public.visitor_token_hash();
+  v_agent uuid := public.visitor_agent_id();
+  v_org uuid := public.current_org_id();
 begin
   return (
     select c.id from public.conversations c
-    where c.visitor_token_hash = public.visitor_token_hash()
-      and c.agent_id = public.visitor_agent_id()
-      and c.org_id = public.current_org_id()
+    where c.visitor_token_hash = v_token and c.agent_id = v_agent and c.org_id = v_org
     limit 1);
 end;
 $$;
 
 create or replace function public.kommo_connected() returns boolean
 language plpgsql stable security definer set search_path = public, pg_temp as $$
+declare
+  v_org uuid := public.current_org_id();
 begin
-  return exists (
-    select 1 from public.kommo_connections k where k.org_id = public.current_org_id() and k.status = 'connected'
-  );
+  return exists (select 1 from public.kommo_connections k where k.org_id = v_org and k.status = 'connected');
 end;
 $$;
 
 create or replace function public.current_member_role() returns text
 language plpgsql stable security definer set search_path = public, pg_temp as $$
+declare
+  v_org uuid := public.current_org_id();
+  v_user uuid := nullif(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub', '')::uuid;
 begin
-  return (
-    select m.role from public.organization_members m
-    where m.org_id = public.current_org_id()
-      and m.user_id = nullif(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub', '')::uuid);
+  return (select m.role from public.organization_members m where m.org_id = v_org and m.user_id = v_user);
 end;
 $$;
 
@@ -103,11 +111,13 @@ returns table (id uuid, provider text, api_key_enc text, event_type_id bigint, e
   length_in_minutes integer, api_url text, booker_url text)
 language plpgsql stable security definer set search_path = public, pg_temp as $$
 #variable_conflict use_column
+declare
+  v_org uuid := public.current_org_id();
 begin
   return query
     select b.id, b.provider, b.api_key_enc, b.event_type_id, b.event_type_title, b.length_in_minutes, b.api_url,
       b.booker_url
-    from public.booking_connections b where b.org_id = public.current_org_id();
+    from public.booking_connections b where b.org_id = v_org;
 end;
 $$;
 
@@ -115,22 +125,27 @@ create or replace function public.organization_member_directory()
 returns table (user_id uuid, email text, role text, created_at timestamptz)
 language plpgsql stable security definer set search_path = public, pg_temp as $$
 #variable_conflict use_column
+declare
+  v_org uuid := public.current_org_id();
+  v_visitor boolean := public.request_is_visitor();
 begin
   return query
     select m.user_id, u.email::text, m.role, m.created_at
     from public.organization_members m
     left join auth.users u on u.id = m.user_id
-    where m.org_id = public.current_org_id() and not public.request_is_visitor()
+    where m.org_id = v_org and not v_visitor
     order by m.created_at, m.user_id;
 end;
 $$;
 
 create or replace function public.billing_plan() returns text
 language plpgsql stable security definer set search_path = '' as $$
+declare
+  v_org uuid := public.current_org_id();
 begin
   return coalesce((
     select a.plan_id from public.billing_accounts a
-    where a.org_id = public.current_org_id() and (
+    where a.org_id = v_org and (
       a.subscription_status in ('active', 'trialing')
       or (a.subscription_status in ('past_due', 'unpaid', 'incomplete') and a.grace_until > now())
     )), 'free');
@@ -139,21 +154,25 @@ $$;
 
 create or replace function public.billing_period_start() returns timestamptz
 language plpgsql stable security definer set search_path = '' as $$
+declare
+  v_org uuid := public.current_org_id();
 begin
   return coalesce((
     select a.current_period_start from public.billing_accounts a
-    where a.org_id = public.current_org_id() and a.current_period_start <= now() and a.current_period_end > now()
+    where a.org_id = v_org and a.current_period_start <= now() and a.current_period_end > now()
   ), date_trunc('month', now(), 'UTC'));
 end;
 $$;
 
 create or replace function public.billing_knowledge_bytes() returns bigint
 language plpgsql stable security definer set search_path = '' as $$
+declare
+  v_org uuid := public.current_org_id();
 begin
   return coalesce((select sum(octet_length(k.title) + octet_length(k.content))
-                   from public.company_knowledge k where k.org_id = public.current_org_id()), 0)
+                   from public.company_knowledge k where k.org_id = v_org), 0)
        + coalesce((select sum(octet_length(a.title) + octet_length(a.content))
-                   from public.knowledge_articles a where a.org_id = public.current_org_id()), 0);
+                   from public.knowledge_articles a where a.org_id = v_org), 0);
 end;
 $$;
 
@@ -214,8 +233,10 @@ $$;
 
 create or replace function public.unmeter_reply(p_period timestamptz) returns void
 language plpgsql security definer set search_path = '' as $$
+declare
+  v_org uuid := public.current_org_id();
 begin
   update public.billing_usage set quantity = greatest(quantity - 1, 0), updated_at = now()
-  where org_id = public.current_org_id() and metric = 'messages' and period_start = p_period;
+  where org_id = v_org and metric = 'messages' and period_start = p_period;
 end;
 $$;
