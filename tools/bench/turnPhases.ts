@@ -33,7 +33,12 @@ import { startPostgresCluster } from '../../supabase/tests/helpers/postgresClust
 import type { SequentialRequest } from './sequentialClient.ts';
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 200);
-const WARM_UP = 30;
+const WARM_UP = 100;
+// BENCH_VARIANT=<n>: only the n-th measured variant (1–4), without the unwrapped run (e.g. under --cpu-prof).
+const ONLY = process.env.BENCH_VARIANT;
+// BENCH_CONCURRENCY=<n> (default 1): turns at once. Above 1, turns overlap and only the totals and the synchronous
+// calls' lines mean anything (the phase lines then mix turns).
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1);
 const tsx = ['--import', 'tsx', '--conditions=@closer/source'];
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
@@ -42,6 +47,7 @@ const cpuNow = () => {
   const { user, system } = process.cpuUsage();
   return user + system;
 };
+const systemNow = () => process.cpuUsage().system;
 
 /**
  * Charges CPU to labels: the turn's phase (`phase`), or a synchronous call inside it (`within`, nested calls to
@@ -108,15 +114,20 @@ const moveTo = (next: Stage) => {
 
 // The stand-in models: the bench's 40 tokens × 5 ms, and one token.
 const models = {
-  forty: await startModel(40),
-  one: await startModel(1),
+  forty: await startModel(40, 5),
+  fortyAtOnce: await startModel(40, 0),
+  one: await startModel(1, 5),
 };
 const client = fork(here('./sequentialClient.ts'), [], { execArgv: tsx });
 const cluster = await startPostgresCluster();
 const db = await openDatabase({ kind: 'postgres', url: cluster.url });
 await prepareDatabase(db);
 const keys = await ensureDemoKeys(db, {}, null);
-await db.query(`update agents set rate_limits = '{"visitorPerMinute": 1000, "ipPerMinute": 10000}'`);
+// Limits and spend ceilings out of the way: this measures the turn, not the limiter (a run holds thousands).
+await db.query(
+  `update agents set rate_limits = '{"visitorPerMinute": 1000, "ipPerMinute": 10000, "repliesPerHour": 1000000,
+     "repliesPerDay": 10000000, "tokensPerHour": 1000000000, "tokensPerDay": 1000000000}'`,
+);
 const secretKey = keys.secretKey;
 if (!secretKey) throw new Error('the demo secret key was not made');
 const modelPorts = new Set(Object.values(models).map((m) => Number(new URL(m.url).port)));
@@ -127,6 +138,10 @@ async function startVariant(modelUrl: string) {
     LLM_BASE_URL: modelUrl,
     LLM_MODEL: 'stand-in',
     OPENROUTER_API_KEY: '',
+    CLOSER_ORG_REPLIES_PER_HOUR: '1000000',
+    CLOSER_ORG_REPLIES_PER_DAY: '10000000',
+    CLOSER_ORG_TOKENS_PER_HOUR: '1000000000',
+    CLOSER_ORG_TOKENS_PER_DAY: '1000000000',
   });
   watchKeyCheck(runtime);
   const app = createLocalApp(runtime);
@@ -146,27 +161,36 @@ new PerformanceObserver((list) => {
   if (ledger.on) for (const entry of list.getEntries()) gc.ms += entry.duration;
 }).observe({ entryTypes: ['gc'] });
 
-const results: { name: string; perTurnMs: number; completed: number; gcMs: number; totals: Ledger['totals']; calls: Ledger['calls'] }[] = [];
+const results: { name: string; perTurnMs: number; systemMs: number; completed: number; gcMs: number; totals: Ledger['totals']; calls: Ledger['calls'] }[] = [];
 
 try {
-  // First the whole turn's CPU with nothing wrapped, then the hooks go in for good.
-  const plain = await startVariant(models.forty.url);
-  await turns(plain.functionsUrl, WARM_UP);
-  const before = cpuNow();
-  const plainDone = await turns(plain.functionsUrl, TURNS);
-  results.push({
-    name: '40 tokens, no accounting wrappers (total only)',
-    perTurnMs: (cpuNow() - before) / 1000 / TURNS,
-    completed: plainDone,
-    gcMs: Number.NaN,
-    totals: new Map(),
-    calls: new Map(),
-  });
-  plain.close();
+  if (!ONLY) {
+    // First the whole turn's CPU with nothing wrapped, then the hooks go in for good.
+    const plain = await startVariant(models.forty.url);
+    await turns(plain.functionsUrl, WARM_UP);
+    const before = cpuNow();
+    const systemBefore = systemNow();
+    const plainDone = await turns(plain.functionsUrl, TURNS);
+    results.push({
+      name: '40 tokens × 5 ms, no accounting wrappers (total only)',
+      perTurnMs: (cpuNow() - before) / 1000 / TURNS,
+      systemMs: (systemNow() - systemBefore) / 1000 / TURNS,
+      completed: plainDone,
+      gcMs: Number.NaN,
+      totals: new Map(),
+      calls: new Map(),
+    });
+    plain.close();
+  }
   installHooks();
-  await measure('40 tokens × 5 ms (the bench turn), fetch', models.forty.url, false);
-  await measure('1 token, fetch', models.one.url, false);
-  await measure('40 tokens × 5 ms, bare node:http instead of fetch', models.forty.url, true);
+  const variants = [
+    { name: '40 tokens × 5 ms (the bench turn), fetch', url: models.forty.url, bare: false },
+    { name: '40 tokens in one write, fetch', url: models.fortyAtOnce.url, bare: false },
+    { name: '1 token, fetch', url: models.one.url, bare: false },
+    { name: '40 tokens × 5 ms, bare node:http instead of fetch', url: models.forty.url, bare: true },
+  ];
+  for (const [index, variant] of variants.entries())
+    if (!ONLY || ONLY === String(index + 1)) await measure(variant.name, variant.url, variant.bare);
   print();
 } finally {
   client.disconnect();
@@ -184,12 +208,15 @@ async function measure(name: string, modelUrl: string, bare: boolean): Promise<v
   gc.ms = 0;
   ledger.on = true;
   const before = cpuNow();
+  const systemBefore = systemNow();
   const completed = await turns(variant.functionsUrl, TURNS);
   const spent = cpuNow() - before;
+  const system = systemNow() - systemBefore;
   ledger.on = false;
   results.push({
     name,
     perTurnMs: spent / 1000 / TURNS,
+    systemMs: system / 1000 / TURNS,
     completed,
     gcMs: gc.ms / TURNS,
     totals: new Map(ledger.totals),
@@ -199,7 +226,7 @@ async function measure(name: string, modelUrl: string, bare: boolean): Promise<v
 }
 
 async function turns(functionsUrl: string, count: number): Promise<number> {
-  const request: SequentialRequest = { functionsUrl, secretKey: secretKey!, count, concurrency: 1 };
+  const request: SequentialRequest = { functionsUrl, secretKey: secretKey!, count, concurrency: CONCURRENCY };
   client.send(request);
   const { completed } = await reply<{ completed: number }>(client);
   if (completed !== count) throw new Error(`${count - completed} of ${count} turns failed`);
@@ -208,9 +235,12 @@ async function turns(functionsUrl: string, count: number): Promise<number> {
 
 function print(): void {
   const ms = (us: number) => (us / 1000 / TURNS).toFixed(3);
-  console.log(`\nStack CPU a chat turn (${TURNS} turns one after another, PostgreSQL 15, ms a turn):\n`);
+  const how = CONCURRENCY === 1 ? 'one after another' : `${CONCURRENCY} at a time: phase lines mix turns`;
+  console.log(`\nStack CPU a chat turn (${TURNS} turns ${how}, PostgreSQL 15, ms a turn):\n`);
   for (const r of results) {
-    console.log(`### ${r.name}: ${r.perTurnMs.toFixed(3)} ms a turn (${r.completed} done)`);
+    console.log(
+      `### ${r.name}: ${r.perTurnMs.toFixed(3)} ms a turn, ${r.systemMs.toFixed(3)} ms of it in the kernel (${r.completed} done)`,
+    );
     if (r.totals.size === 0) continue;
     console.log(`garbage collection pauses (inside the phases below): ${r.gcMs.toFixed(3)} ms a turn`);
     console.log('| phase or call | ms a turn | calls a turn |\n| --- | --- | --- |');
@@ -229,17 +259,19 @@ function print(): void {
 
 /** Phase switches and call accounting, around the stack's parts (prototypes patched for this process only). */
 function installHooks(): void {
-  const { write } = Socket.prototype;
-  Socket.prototype.write = function (this: Socket, ...args: unknown[]) {
+  // Every socket write system call goes through _writeGeneric (write and writev alike; an HTTP response's are
+  // corked and flushed on the next tick, after res.write has returned).
+  const socketPrototype = Socket.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const writeGeneric = socketPrototype._writeGeneric!;
+  socketPrototype._writeGeneric = function (this: Socket, ...args: unknown[]) {
     const label =
       this.remotePort === cluster.port
         ? 'PostgreSQL: socket writes'
         : modelPorts.has(this.remotePort ?? -1)
           ? 'upstream: socket writes (the request)'
-          : null;
-    if (!label) return (write as (...a: unknown[]) => boolean).apply(this, args);
-    return ledger.within(label, () => (write as (...a: unknown[]) => boolean).apply(this, args));
-  } as typeof write;
+          : 'client: socket writes (the response)';
+    return ledger.within(label, () => writeGeneric.apply(this, args));
+  };
   const { emit } = Socket.prototype;
   Socket.prototype.emit = function (this: Socket, event: string | symbol, ...args: unknown[]) {
     if (event === 'data' && this.remotePort === cluster.port)
@@ -254,7 +286,7 @@ function installHooks(): void {
       this: ServerResponse,
       ...args: unknown[]
     ) {
-      return ledger.within('client: response writes', () => original.apply(this, args));
+      return ledger.within('client: res.write and res.end (before the socket)', () => original.apply(this, args));
     };
   }
   // @hono/node-server's request reads its body through a standard Request's text() (Hono's validator asks it).
@@ -317,10 +349,10 @@ function nodeHttpFetch(url: string, init: RequestInit): Promise<Response> {
   });
 }
 
-async function startModel(tokens: number): Promise<{ url: string; process: ChildProcess }> {
+async function startModel(tokens: number, gapMs: number): Promise<{ url: string; process: ChildProcess }> {
   const child = fork(here('./standInModelProcess.ts'), [], {
     execArgv: tsx,
-    env: { ...process.env, BENCH_TOKENS: String(tokens), BENCH_GAP_MS: '5' },
+    env: { ...process.env, BENCH_TOKENS: String(tokens), BENCH_GAP_MS: String(gapMs) },
   });
   const { url } = await reply<{ url: string }>(child);
   return { url, process: child };
