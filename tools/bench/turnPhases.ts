@@ -12,13 +12,15 @@
 //   turn preparation → the upstream fetch                  (agent + spend count, the turn's transaction, prompt)
 //   upstream + relay → the next database call             (the model's stream read, parsed and relayed)
 //   finishing        → the response's `finish`             (reply and tokens stored, `done`, the stream closed)
-// Within those, synchronous calls are charged to their own lines (socket writes to PostgreSQL, the upstream and
-// the client; postgres.js reading answers; undici reading the model's stream). Variants measured the same way, to
-// subtract: the model answering with one token; the model called over a bare node:http request instead of fetch;
-// and, first, the whole turn's CPU with no wrapper installed (what the accounting itself costs).
-// BENCH_TURNS (default 200) turns a variant, after 30 to warm up.
+// Within those, synchronous calls are charged to their own lines, whatever the phase: every socket write system
+// call (to PostgreSQL, the upstream, the client: an HTTP response's writes are corked and flushed a tick after
+// res.write returns), postgres.js reading answers, the HTTP client reading the model's stream. Variants, to subtract:
+// the model's 40 tokens in one write (no wake-up a token: what the tokens cost besides waking), one token, and the
+// model called over a bare node:http request instead of fetch; first of all, the bench turn's CPU with no wrapper
+// installed (what the accounting itself costs). BENCH_TURNS (default 200) turns a variant, after 100 to warm up;
+// BENCH_CONCURRENCY, BENCH_VARIANT below. Measures taken with it: docs/benchmarks.md, "Eighth pass".
 import { type ChildProcess, fork } from 'node:child_process';
-import { type IncomingMessage, request as httpRequest, ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, Socket } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
@@ -112,7 +114,7 @@ const moveTo = (next: Stage) => {
   ledger.phase(PHASES[next]);
 };
 
-// The stand-in models: the bench's 40 tokens × 5 ms, and one token.
+// The stand-in models: the bench's 40 tokens × 5 ms, the same 40 in one write, and one token.
 const models = {
   forty: await startModel(40, 5),
   fortyAtOnce: await startModel(40, 0),
@@ -161,7 +163,15 @@ new PerformanceObserver((list) => {
   if (ledger.on) for (const entry of list.getEntries()) gc.ms += entry.duration;
 }).observe({ entryTypes: ['gc'] });
 
-const results: { name: string; perTurnMs: number; systemMs: number; completed: number; gcMs: number; totals: Ledger['totals']; calls: Ledger['calls'] }[] = [];
+const results: {
+  name: string;
+  perTurnMs: number;
+  systemMs: number;
+  completed: number;
+  gcMs: number;
+  totals: Ledger['totals'];
+  calls: Ledger['calls'];
+}[] = [];
 
 try {
   if (!ONLY) {
@@ -244,7 +254,10 @@ function print(): void {
     if (r.totals.size === 0) continue;
     console.log(`garbage collection pauses (inside the phases below): ${r.gcMs.toFixed(3)} ms a turn`);
     console.log('| phase or call | ms a turn | calls a turn |\n| --- | --- | --- |');
-    const order = [...Object.values(PHASES), ...[...r.totals.keys()].filter((k) => !Object.values(PHASES).includes(k as never))];
+    const order = [
+      ...Object.values(PHASES),
+      ...[...r.totals.keys()].filter((k) => !Object.values(PHASES).includes(k as never)),
+    ];
     for (const label of order) {
       const total = r.totals.get(label);
       if (total === undefined) continue;
@@ -272,21 +285,25 @@ function installHooks(): void {
           : 'client: socket writes (the response)';
     return ledger.within(label, () => writeGeneric.apply(this, args));
   };
-  const { emit } = Socket.prototype;
+  const emit = Socket.prototype.emit as (this: Socket, event: string | symbol, ...args: unknown[]) => boolean;
   Socket.prototype.emit = function (this: Socket, event: string | symbol, ...args: unknown[]) {
     if (event === 'data' && this.remotePort === cluster.port)
-      return ledger.within('PostgreSQL: reading answers (postgres.js)', () => emit.call(this, event, ...args));
+      return ledger.within('PostgreSQL: reading answers (postgres.js)', () =>
+        emit.call(this, event, ...args),
+      );
     if ((event === 'data' || event === 'readable') && modelPorts.has(this.remotePort ?? -1))
       return ledger.within('upstream: socket reads (HTTP client)', () => emit.call(this, event, ...args));
     return emit.call(this, event, ...args);
-  } as typeof emit;
+  } as typeof Socket.prototype.emit;
   for (const name of ['write', 'end'] as const) {
     const original = ServerResponse.prototype[name] as (...a: unknown[]) => unknown;
     (ServerResponse.prototype as unknown as Record<string, unknown>)[name] = function (
       this: ServerResponse,
       ...args: unknown[]
     ) {
-      return ledger.within('client: res.write and res.end (before the socket)', () => original.apply(this, args));
+      return ledger.within('client: res.write and res.end (before the socket)', () =>
+        original.apply(this, args),
+      );
     };
   }
   // @hono/node-server's request reads its body through a standard Request's text() (Hono's validator asks it).
@@ -335,7 +352,11 @@ function nodeHttpFetch(url: string, init: RequestInit): Promise<Response> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
       url,
-      { method: init.method, headers: init.headers as Record<string, string>, signal: init.signal ?? undefined },
+      {
+        method: init.method,
+        headers: init.headers as Record<string, string>,
+        signal: init.signal ?? undefined,
+      },
       (incoming) => {
         const headers = new Headers();
         for (const [name, value] of Object.entries(incoming.headers))
