@@ -52,23 +52,22 @@ const cpuNow = () => {
 const systemNow = () => process.cpuUsage().system;
 
 /**
- * Charges CPU to labels: the turn's phase (`phase`), or a synchronous call inside it (`within`, nested calls to
- * the innermost). Every microsecond between two switches goes to exactly one label.
+ * Charges CPU to the turn's phase (`phase`), and within it to a synchronous call (`within`; nested calls to the
+ * innermost). Every microsecond between two switches goes to exactly one phase, and to at most one call in it.
  */
 class Ledger {
   on = false;
-  readonly totals = new Map<string, number>();
-  readonly calls = new Map<string, number>();
+  /** Phase → call ('' for the phase's own code) → microseconds. */
+  readonly totals = new Map<string, Map<string, number>>();
+  /** Phase → call → how many. */
+  readonly calls = new Map<string, Map<string, number>>();
   private base = 'between turns';
   private readonly inner: string[] = [];
   private since = cpuNow();
 
   private charge(): void {
     const now = cpuNow();
-    if (this.on) {
-      const label = this.inner.at(-1) ?? this.base;
-      this.totals.set(label, (this.totals.get(label) ?? 0) + now - this.since);
-    }
+    if (this.on) add(this.totals, this.base, this.inner.at(-1) ?? '', now - this.since);
     this.since = now;
   }
 
@@ -80,7 +79,7 @@ class Ledger {
   within<T>(label: string, call: () => T): T {
     this.charge();
     this.inner.push(label);
-    if (this.on) this.calls.set(label, (this.calls.get(label) ?? 0) + 1);
+    if (this.on) add(this.calls, this.base, label, 1);
     try {
       return call();
     } finally {
@@ -94,6 +93,12 @@ class Ledger {
     this.calls.clear();
     this.since = cpuNow();
   }
+}
+
+function add(map: Map<string, Map<string, number>>, outer: string, inner: string, amount: number): void {
+  const row = map.get(outer) ?? new Map<string, number>();
+  row.set(inner, (row.get(inner) ?? 0) + amount);
+  map.set(outer, row);
 }
 
 const ledger = new Ledger();
@@ -245,6 +250,8 @@ async function turns(functionsUrl: string, count: number): Promise<number> {
 
 function print(): void {
   const ms = (us: number) => (us / 1000 / TURNS).toFixed(3);
+  const sumOf = (row: Map<string, number> | undefined) =>
+    [...(row?.values() ?? [])].reduce((a, b) => a + b, 0);
   const how = CONCURRENCY === 1 ? 'one after another' : `${CONCURRENCY} at a time: phase lines mix turns`;
   console.log(`\nStack CPU a chat turn (${TURNS} turns ${how}, PostgreSQL 15, ms a turn):\n`);
   for (const r of results) {
@@ -253,20 +260,24 @@ function print(): void {
     );
     if (r.totals.size === 0) continue;
     console.log(`garbage collection pauses (inside the phases below): ${r.gcMs.toFixed(3)} ms a turn`);
-    console.log('| phase or call | ms a turn | calls a turn |\n| --- | --- | --- |');
-    const order = [
-      ...Object.values(PHASES),
-      ...[...r.totals.keys()].filter((k) => !Object.values(PHASES).includes(k as never)),
-    ];
-    for (const label of order) {
-      const total = r.totals.get(label);
-      if (total === undefined) continue;
-      const calls = r.calls.get(label);
-      const shown = Object.values(PHASES).includes(label as never) ? label : `  ↳ ${label}`;
-      console.log(`| ${shown} | ${ms(total)} | ${calls === undefined ? '' : (calls / TURNS).toFixed(1)} |`);
+    console.log('| phase, and the calls inside it | ms a turn | calls a turn |\n| --- | --- | --- |');
+    const everyCall = new Map<string, { us: number; n: number }>();
+    for (const phase of Object.values(PHASES)) {
+      const row = r.totals.get(phase);
+      if (!row) continue;
+      console.log(`| ${phase} | ${ms(sumOf(row))} | |`);
+      for (const [call, us] of row) {
+        if (call === '') continue;
+        const n = r.calls.get(phase)?.get(call) ?? 0;
+        console.log(`|   ↳ ${call} | ${ms(us)} | ${(n / TURNS).toFixed(1)} |`);
+        const seen = everyCall.get(call) ?? { us: 0, n: 0 };
+        everyCall.set(call, { us: seen.us + us, n: seen.n + n });
+      }
     }
-    const sum = [...r.totals.values()].reduce((a, b) => a + b, 0);
-    console.log(`| sum | ${ms(sum)} | |\n`);
+    console.log(`| sum | ${ms([...r.totals.values()].reduce((a, row) => a + sumOf(row), 0))} | |`);
+    for (const [call, { us, n }] of everyCall)
+      console.log(`| all phases: ${call} | ${ms(us)} | ${(n / TURNS).toFixed(1)} |`);
+    console.log('');
   }
 }
 
