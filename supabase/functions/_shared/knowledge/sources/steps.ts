@@ -4,7 +4,7 @@ import type { AcceptedMediaType } from '@closer/contract';
 import { RefusedUrl } from '../../outbound/addresses.ts';
 import type { UploadStorage } from '../../storage/uploads.ts';
 import { type ExtractedItem, ExtractionError, item } from '../extract/document.ts';
-import { openFile } from '../extract/open.ts';
+import type { FileReader, FileReadLimits } from '../extract/fileRead.ts';
 import { NO_TEXT_LAYER } from '../extract/pdf.ts';
 import { fetchPage, PageFailure, type PageFetcher, sameSite } from '../web/fetchPage.ts';
 import { pageUrl, readPage } from '../web/page.ts';
@@ -49,6 +49,9 @@ export interface StepDeps {
   uploads: UploadStorage | null;
   fetcher: PageFetcher;
   sizes: StepSizes;
+  /** Reads an uploaded file's units (in place, or in a worker thread with `readLimits`). */
+  readFile: FileReader;
+  readLimits: FileReadLimits;
 }
 
 interface FileState {
@@ -64,7 +67,6 @@ export async function fileStep(input: StepInput, deps: StepDeps): Promise<StepRe
   if (!bytes) throw new ExtractionError('The uploaded file is no longer stored; upload it again');
   const mediaType = settings.mediaType as AcceptedMediaType;
   const fileName = settings.fileName ?? input.source.name;
-  const document = await openFile(bytes, mediaType, fileName);
   const from = state.cursor ?? 0;
   const count =
     mediaType === 'application/pdf'
@@ -72,10 +74,10 @@ export async function fileStep(input: StepInput, deps: StepDeps): Promise<StepRe
       : mediaType === 'text/csv'
         ? deps.sizes.rows
         : deps.sizes.sections;
-  const items = await document.read(from, count);
-  const cursor = Math.min(from + count, document.total);
+  const { total, items } = await deps.readFile({ bytes, mediaType, fileName, from, count }, deps.readLimits);
+  const cursor = Math.min(from + count, total);
   const found = (state.found ?? 0) + items.length;
-  const finished = cursor >= document.total;
+  const finished = cursor >= total;
   if (finished && found === 0) {
     throw new ExtractionError(mediaType === 'application/pdf' ? NO_TEXT_LAYER : 'The file holds no text');
   }
@@ -84,7 +86,7 @@ export async function fileStep(input: StepInput, deps: StepDeps): Promise<StepRe
     keep: [],
     problems: [],
     state: { cursor, found },
-    progress: { done: cursor, total: document.total },
+    progress: { done: cursor, total },
     finished,
   };
 }
