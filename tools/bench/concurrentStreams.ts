@@ -5,8 +5,9 @@
 // of their own, as they would on separate machines (sharing this one's two cores). Loopback only; every wait is
 // bounded. BENCH_CONCURRENT changes the count, BENCH_WORKERS the stack's serving processes (`--workers`, default
 // 2: this machine's cores), BENCH_PROFILE=<dir> writes V8 CPU profiles of the stack's processes, BENCH_STATEMENTS=1
-// prints PostgreSQL's busiest statements, BENCH_PG_SETTINGS='name=value …' starts PostgreSQL with more settings. Besides the stack's CPU a stream, PostgreSQL's and the client's and
-// upstream's are printed: together, the floor under the burst on this machine's cores.
+// prints PostgreSQL's busiest statements, BENCH_PG_SETTINGS='name=value …' starts PostgreSQL with more settings.
+// Besides the stack's CPU a stream, PostgreSQL's and the client's and upstream's are printed: together, the floor
+// under the burst on this machine's cores.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
