@@ -11,7 +11,7 @@ import { startRetentionWorker } from '@closer/functions/_shared/privacy/retentio
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { startWebhookWorker } from '@closer/functions/_shared/webhooks/worker.ts';
 import { outboundFetches } from './crawlFetch.ts';
-import { readerMemoryMb, startFileReaders } from './extraction/readers.ts';
+import { readerMemoryMb, startReaderProcess } from './extraction/readerProcesses.ts';
 
 /** How often the workers run, in milliseconds; 0 turns a group off. */
 export interface WorkerIntervals {
@@ -44,12 +44,12 @@ export function startWorkers(db: Database, env: Env, runtime: Runtime, every: Wo
         ),
       );
   }
-  // Files are read in a child process: no upload can stall or end this one.
-  const readers = every.sourcesMs > 0 ? startFileReaders({ memoryMb: readerMemoryMb(env) }) : null;
+  // Files, pages and sitemaps are read in a child process: no document can stall or end this one.
+  const readers = every.sourcesMs > 0 ? startReaderProcess(readerMemoryMb(env)) : null;
   if (readers) {
     jobs.push(
       startSourceWorker(
-        { db, env, fetch: outbound.crawl, uploads: runtime.uploads, readFile: readers.readFile },
+        { db, env, fetch: outbound.crawl, uploads: runtime.uploads, readers },
         every.sourcesMs,
       ),
     );

@@ -2,7 +2,7 @@
 // main text, Markdown sections, CSV rows with their header, and how a file's type is recognised.
 import { ExtractionError } from '@closer/functions/_shared/knowledge/extract/document.ts';
 import { readDocx } from '@closer/functions/_shared/knowledge/extract/docx.ts';
-import { readFileInPlace } from '@closer/functions/_shared/knowledge/extract/fileRead.ts';
+import { readInPlace } from '@closer/functions/_shared/knowledge/extract/documentReaders.ts';
 import { mediaTypeOf, openFile } from '@closer/functions/_shared/knowledge/extract/open.ts';
 import { NO_TEXT_LAYER } from '@closer/functions/_shared/knowledge/extract/pdf.ts';
 import { DEFAULT_STEP_SIZES, fileStep } from '@closer/functions/_shared/knowledge/sources/steps.ts';
@@ -64,7 +64,7 @@ describe('PDF', () => {
       uploads: storage,
       sizes: DEFAULT_STEP_SIZES,
       fetcher: {} as never,
-      readFile: readFileInPlace,
+      readers: readInPlace,
       readLimits: { timeoutMs: 1000 },
     };
     expect(await failure(fileStep({ source, state: {} }, deps))).toBe(NO_TEXT_LAYER);

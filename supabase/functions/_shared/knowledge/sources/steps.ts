@@ -4,12 +4,11 @@ import type { AcceptedMediaType } from '@closer/contract';
 import { RefusedUrl } from '../../outbound/addresses.ts';
 import type { UploadStorage } from '../../storage/uploads.ts';
 import { type ExtractedItem, ExtractionError, item } from '../extract/document.ts';
-import type { FileReader, FileReadLimits } from '../extract/fileRead.ts';
+import type { DocumentReaders, ReadLimits } from '../extract/documentReaders.ts';
 import { NO_TEXT_LAYER } from '../extract/pdf.ts';
 import { fetchPage, PageFailure, type PageFetcher, sameSite } from '../web/fetchPage.ts';
-import { pageUrl, readPage } from '../web/page.ts';
+import { pageUrl } from '../web/page.ts';
 import { fetchRobots, robotsAllow } from '../web/robots.ts';
-import { readSitemap } from '../web/sitemap.ts';
 import type { StoredSettings } from './sources.ts';
 
 /** How much one step reads: small enough for an edge function's CPU and wall-clock limits. */
@@ -49,9 +48,9 @@ export interface StepDeps {
   uploads: UploadStorage | null;
   fetcher: PageFetcher;
   sizes: StepSizes;
-  /** Reads an uploaded file's units (in place, or in a worker thread with `readLimits`). */
-  readFile: FileReader;
-  readLimits: FileReadLimits;
+  /** Read files, pages and sitemaps (in place, or in a reader process that enforces `readLimits`). */
+  readers: DocumentReaders;
+  readLimits: ReadLimits;
 }
 
 interface FileState {
@@ -74,7 +73,10 @@ export async function fileStep(input: StepInput, deps: StepDeps): Promise<StepRe
       : mediaType === 'text/csv'
         ? deps.sizes.rows
         : deps.sizes.sections;
-  const { total, items } = await deps.readFile({ bytes, mediaType, fileName, from, count }, deps.readLimits);
+  const { total, items } = await deps.readers.file(
+    { bytes, mediaType, fileName, from, count },
+    deps.readLimits,
+  );
   const cursor = Math.min(from + count, total);
   const found = (state.found ?? 0) + items.length;
   const finished = cursor >= total;
@@ -168,7 +170,8 @@ export async function webStep(input: StepInput, deps: StepDeps): Promise<StepRes
     if (sitemap) {
       sitemapsRead++;
       try {
-        const entries = readSitemap((await fetchPage(new URL(sitemap), deps.fetcher, SITEMAP_TYPES)).text);
+        const fetched = await fetchPage(new URL(sitemap), deps.fetcher, SITEMAP_TYPES);
+        const entries = await deps.readers.sitemap(fetched.text, deps.readLimits);
         // An entry that is no http(s) URL is skipped; the entries after it are still read.
         for (const child of entries.sitemaps.map((loc) => webUrl(loc, sitemap))) {
           if (child && sitemapsRead + sitemaps.length < MAX_SITEMAPS && sameSite(child, start)) {
@@ -201,8 +204,11 @@ export async function webStep(input: StepInput, deps: StepDeps): Promise<StepRes
         continue;
       }
       const fetched = await fetchPage(url, deps.fetcher);
-      const page = readPage(fetched.text, fetched.url, fetched.headers);
-      seen.add(page.canonical.href);
+      const page = await deps.readers.page(
+        { html: fetched.text, url: fetched.url.href, robotsHeader: fetched.headers.get('x-robots-tag') },
+        deps.readLimits,
+      );
+      seen.add(page.canonical);
       if (page.noindex) {
         result.problems.push({
           location: next.url,
@@ -214,11 +220,13 @@ export async function webStep(input: StepInput, deps: StepDeps): Promise<StepRes
       if (!page.text) {
         result.problems.push({ location: next.url, message: 'The page has no text', failed: true });
       } else {
-        const citation = page.canonical.href;
+        const citation = page.canonical;
         result.items.push(item(citation, page.title || citation, page.text, citation));
       }
       if (next.depth < maxDepth && !page.nofollow) {
-        for (const link of page.links) if (link.origin === fetched.url.origin) enqueue(link, next.depth + 1);
+        for (const link of page.links.map((href) => new URL(href))) {
+          if (link.origin === fetched.url.origin) enqueue(link, next.depth + 1);
+        }
       }
     } catch (error) {
       result.problems.push({ location: next.url, message: describe(error), failed: true });

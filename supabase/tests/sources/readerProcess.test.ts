@@ -1,16 +1,17 @@
-// Files read outside the serving process (packages/server/src/extraction): a DOCX of 36 KB holding four million
-// empty paragraphs made mammoth hold the event loop for 17 s and use 3.8 GB (a 106 KB one ended the process:
-// "JavaScript heap out of memory"). The long-lived servers (`pnpm serve`, the local stack) read in a child process
-// with a heap limit and a time limit per read: such a file fails its own sync with the reason, the server keeps
-// answering, and the next file reads as before.
+// Documents read outside the serving process (packages/server/src/extraction): a DOCX of 36 KB holding four
+// million empty paragraphs made mammoth hold the event loop for 17 s and use 3.8 GB (a 106 KB one ended the
+// process: "JavaScript heap out of memory"); a 5 MB web page of 700,000 empty paragraphs held the HTML parser 20 s
+// and 1.9 GB. The long-lived servers (`pnpm serve`, the local stack) read files, pages and sitemaps in a child
+// process with a heap limit and a time limit per read: such a file fails its own sync with the reason, such a page
+// is a problem of its crawl, the server keeps answering, and the next document reads as before.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { KnowledgeSource } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
 import { ExtractionError } from '@closer/functions/_shared/knowledge/extract/document.ts';
-import { type FileRead, readFileInPlace } from '@closer/functions/_shared/knowledge/extract/fileRead.ts';
+import { type FileRead, readInPlace } from '@closer/functions/_shared/knowledge/extract/documentReaders.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
-import { type FileReaders, startFileReaders } from '@closer/server/src/extraction/readers.ts';
+import { type ReaderProcess, startReaderProcess } from '@closer/server/src/extraction/readerProcesses.ts';
 import { startWorkers } from '@closer/server/src/workers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
@@ -18,6 +19,7 @@ import { drivers, migratedDatabase } from '../helpers/databases.ts';
 import { docx, docxOfRawXml, encryptedPdf, pdfWithPages } from '../helpers/documents.ts';
 import { uploadFile } from '../helpers/sources.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
+import { htmlPage, startTestSite, type TestSite } from '../helpers/testSite.ts';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
@@ -27,6 +29,9 @@ const emptyParagraphs = (paragraphs: number) =>
     'Prices',
     `</w:t></w:r></w:p>${'<w:p/>'.repeat(paragraphs)}<w:p><w:r><w:t>Panels cost 4,000 EUR.`,
   );
+
+/** A 4.9 MB page of 700,000 empty paragraphs (under the 5 MB a fetched page may have). */
+const hugePage = () => `<html><body>${'<p></p>'.repeat(700_000)}</body></html>`;
 
 async function extractionFailure(promise: Promise<unknown>): Promise<string> {
   try {
@@ -39,9 +44,9 @@ async function extractionFailure(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('the reader process', () => {
-  let readers: FileReaders;
+  let readers: ReaderProcess;
   beforeAll(() => {
-    readers = startFileReaders({ memoryMb: 128 });
+    readers = startReaderProcess(128);
   });
   afterAll(async () => readers?.close());
 
@@ -60,25 +65,25 @@ describe('the reader process', () => {
       step(new TextEncoder().encode('plan,price\nBasic,4000\nPlus,6000\n'), 'text/csv', 'prices.csv'),
     ];
     for (const file of files) {
-      const inPlace = await readFileInPlace(file, { timeoutMs: 10_000 });
+      const inPlace = await readInPlace.file(file, { timeoutMs: 10_000 });
       expect(inPlace.items.length).toBeGreaterThan(0);
-      expect(await readers.readFile(file, { timeoutMs: 30_000 })).toEqual(inPlace);
+      expect(await readers.file(file, { timeoutMs: 30_000 })).toEqual(inPlace);
     }
   });
 
   it("gives a file's own refusal as an ExtractionError with the same reason", async () => {
     const locked = step(encryptedPdf(), 'application/pdf', 'locked.pdf');
-    const inPlace = await extractionFailure(readFileInPlace(locked, { timeoutMs: 10_000 }));
-    expect(await extractionFailure(readers.readFile(locked, { timeoutMs: 30_000 }))).toBe(inPlace);
+    const inPlace = await extractionFailure(readInPlace.file(locked, { timeoutMs: 10_000 }));
+    expect(await extractionFailure(readers.file(locked, { timeoutMs: 30_000 }))).toBe(inPlace);
   });
 
   it('refuses a file that needs more than its heap, then reads the next one', async () => {
     const hostile = step(await emptyParagraphs(4_000_000), DOCX, 'hostile.docx');
     expect(hostile.bytes.byteLength).toBeLessThan(50_000);
-    expect(await extractionFailure(readers.readFile(hostile, { timeoutMs: 60_000 }))).toBe(
+    expect(await extractionFailure(readers.file(hostile, { timeoutMs: 60_000 }))).toBe(
       'Reading the file needs more than 128 MiB of memory; it was not read (split it into smaller files, or export it again)',
     );
-    const next = await readers.readFile(step(await docx(['# After', 'Still reading.']), DOCX, 'next.docx'), {
+    const next = await readers.file(step(await docx(['# After', 'Still reading.']), DOCX, 'next.docx'), {
       timeoutMs: 30_000,
     });
     expect(next.items.map((item) => item.content)).toEqual(['Still reading.']);
@@ -86,13 +91,40 @@ describe('the reader process', () => {
 
   it('stops a read that takes longer than its limit, then reads the next one', async () => {
     const slow = step(await emptyParagraphs(300_000), DOCX, 'slow.docx');
-    expect(await extractionFailure(readers.readFile(slow, { timeoutMs: 50 }))).toBe(
+    expect(await extractionFailure(readers.file(slow, { timeoutMs: 50 }))).toBe(
       'Reading the file took longer than 50 ms; it was not read (split it into smaller files, or export it again)',
     );
-    const next = await readers.readFile(step(await docx(['# After', 'Still reading.']), DOCX, 'next.docx'), {
+    const next = await readers.file(step(await docx(['# After', 'Still reading.']), DOCX, 'next.docx'), {
       timeoutMs: 30_000,
     });
     expect(next.items.map((item) => item.content)).toEqual(['Still reading.']);
+  });
+
+  it('reads pages and sitemaps exactly as reading in place does', async () => {
+    const page = {
+      html: '<html><head><title>Prices</title><link rel="canonical" href="/prices"><meta name="robots" content="nofollow"></head><body><main><h1>Prices</h1><p>Panels cost 4,000 EUR.</p><a href="/terms#top">Terms</a></main></body></html>',
+      url: 'https://solar.example/prices?ref=ad',
+      robotsHeader: 'noindex',
+    };
+    const inPlace = await readInPlace.page(page, { timeoutMs: 10_000 });
+    expect(inPlace).toMatchObject({
+      canonical: 'https://solar.example/prices',
+      noindex: true,
+      nofollow: true,
+      links: ['https://solar.example/terms'],
+    });
+    expect(await readers.page(page, { timeoutMs: 30_000 })).toEqual(inPlace);
+    const sitemap = '<urlset><url><loc>https://solar.example/a</loc></url></urlset>';
+    expect(await readers.sitemap(sitemap, { timeoutMs: 30_000 })).toEqual(
+      await readInPlace.sitemap(sitemap, { timeoutMs: 10_000 }),
+    );
+  });
+
+  it('refuses a page that needs more than its heap', async () => {
+    const page = { html: hugePage(), url: 'https://solar.example/huge', robotsHeader: null };
+    expect(await extractionFailure(readers.page(page, { timeoutMs: 60_000 }))).toBe(
+      'Reading the page needs more than 128 MiB of memory; it was not read',
+    );
   });
 });
 
@@ -102,15 +134,18 @@ describe.each(drivers)("the server's sources worker on %s", (driver) => {
   let a: TenantFixture;
   let uploadsDir: string;
   let env: Record<string, string>;
+  let site: TestSite;
 
   beforeAll(async () => {
     db = await migratedDatabase(driver);
     a = await createTenant(db, 'Acme');
     uploadsDir = await mkdtemp(`${tmpdir()}/closer-file-readers-`);
-    env = { CLOSER_UPLOADS_DIR: uploadsDir };
+    env = { CLOSER_UPLOADS_DIR: uploadsDir, ALLOW_PRIVATE_CRAWL: 'true' };
+    site = await startTestSite();
     api = createApi(db, env);
   });
   afterAll(async () => {
+    await site?.close();
     await db?.close();
     if (uploadsDir) await rm(uploadsDir, { recursive: true, force: true });
   });
@@ -185,5 +220,31 @@ describe.each(drivers)("the server's sources worker on %s", (driver) => {
         .toBe('ready');
     });
     expect(await readSource(created.body.id)).toMatchObject({ status: 'ready', itemCount: 2 });
+  });
+  it('reports a page that would exhaust the heap as a problem of its crawl, and reads the others', async () => {
+    site.pages.set('/robots.txt', { contentType: 'text/plain', body: '' });
+    site.pages.set('/huge', { body: hugePage() });
+    site.pages.set('/prices', htmlPage('Prices', ['Panels cost 4,000 EUR installed.']));
+    const created = await api.as(a.secretKey)<KnowledgeSource>('POST', `/agents/${a.agentId}/sources`, {
+      kind: 'url',
+      urls: [`${site.origin}/huge`, `${site.origin}/prices`],
+    });
+    expect(created.status).toBe(201);
+    await withWorkers({ CLOSER_EXTRACTION_MEMORY_MB: '128' }, async () => {
+      await expect
+        .poll(async () => (await readSource(created.body.id)).status, { timeout: 25_000, interval: 100 })
+        .toBe('ready');
+    });
+    expect(await readSource(created.body.id)).toMatchObject({ status: 'ready', itemCount: 1 });
+    const runs = await api.as(a.secretKey)<{ data: { errors: { location: string; message: string }[] }[] }>(
+      'GET',
+      `/agents/${a.agentId}/sources/${created.body.id}/runs`,
+    );
+    expect(runs.body.data[0]!.errors).toEqual([
+      {
+        location: `${site.origin}/huge`,
+        message: 'Reading the page needs more than 128 MiB of memory; it was not read',
+      },
+    ]);
   });
 });
