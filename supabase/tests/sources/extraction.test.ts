@@ -1,8 +1,8 @@
 // Reading files into knowledge items: PDF pages (text, scans, encryption), DOCX sections (and zip bombs), HTML
 // main text, Markdown sections, CSV rows with their header, and how a file's type is recognised.
 import { ExtractionError } from '@closer/functions/_shared/knowledge/extract/document.ts';
-import { readDocx } from '@closer/functions/_shared/knowledge/extract/docx.ts';
 import { readInPlace } from '@closer/functions/_shared/knowledge/extract/documentReaders.ts';
+import { readDocx } from '@closer/functions/_shared/knowledge/extract/docx.ts';
 import { mediaTypeOf, openFile } from '@closer/functions/_shared/knowledge/extract/open.ts';
 import { NO_TEXT_LAYER } from '@closer/functions/_shared/knowledge/extract/pdf.ts';
 import { DEFAULT_STEP_SIZES, fileStep } from '@closer/functions/_shared/knowledge/sources/steps.ts';
