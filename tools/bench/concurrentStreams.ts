@@ -5,8 +5,9 @@
 // of their own, as they would on separate machines (sharing this one's two cores). Loopback only; every wait is
 // bounded. BENCH_CONCURRENT changes the count, BENCH_WORKERS the stack's serving processes (`--workers`, default
 // 2: this machine's cores), BENCH_PROFILE=<dir> writes V8 CPU profiles of the stack's processes, BENCH_STATEMENTS=1
-// prints PostgreSQL's busiest statements. Besides the stack's CPU a stream, PostgreSQL's and the client's and
-// upstream's are printed: together, the floor under the burst on this machine's cores.
+// prints PostgreSQL's busiest statements, BENCH_PG_SETTINGS='name=value …' starts PostgreSQL with more settings.
+// Besides the stack's CPU a stream, PostgreSQL's and the client's and upstream's are printed: together, the floor
+// under the burst on this machine's cores.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
@@ -35,9 +36,12 @@ const client = fork(here('./streamClient.ts'), [], { execArgv: tsx });
 
 // BENCH_STATEMENTS=1: PostgreSQL's busiest statements during the relayed burst (pg_stat_statements).
 const STATEMENTS = process.env.BENCH_STATEMENTS === '1';
-const cluster = await startPostgresCluster(
-  STATEMENTS ? { settings: ['shared_preload_libraries=pg_stat_statements'] } : {},
-);
+const cluster = await startPostgresCluster({
+  settings: [
+    ...(STATEMENTS ? ['shared_preload_libraries=pg_stat_statements'] : []),
+    ...(process.env.BENCH_PG_SETTINGS?.split(' ').filter(Boolean) ?? []),
+  ],
+});
 const port = await freePort();
 const stack = await startStack(port);
 

@@ -48,10 +48,16 @@ if (!settings.memberSignIn)
 let draining = false;
 const runtime = createRuntime(db, env);
 const app = createFunctionsHost(runtime, { draining: () => draining });
-const workers = startWorkers(db, env, runtime, {
-  outboxMs: settings.workerIntervalMs,
-  sourcesMs: settings.sourcesIntervalMs,
-});
+const workers = (() => {
+  try {
+    return startWorkers(db, env, runtime, {
+      outboxMs: settings.workerIntervalMs,
+      sourcesMs: settings.sourcesIntervalMs,
+    });
+  } catch (error) {
+    return failedStart(error);
+  }
+})();
 let serving: Awaited<ReturnType<typeof listen>> | null = null;
 
 async function shutdown(signal: string): Promise<void> {

@@ -11,6 +11,7 @@ import { startRetentionWorker } from '@closer/functions/_shared/privacy/retentio
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { startWebhookWorker } from '@closer/functions/_shared/webhooks/worker.ts';
 import { outboundFetches } from './crawlFetch.ts';
+import { readerMemoryMb, startReaderProcess } from './extraction/readerProcesses.ts';
 
 /** How often the workers run, in milliseconds; 0 turns a group off. */
 export interface WorkerIntervals {
@@ -43,14 +44,20 @@ export function startWorkers(db: Database, env: Env, runtime: Runtime, every: Wo
         ),
       );
   }
-  if (every.sourcesMs > 0) {
+  // Files, pages and sitemaps are read in a child process: no document can stall or end this one.
+  const readers = every.sourcesMs > 0 ? startReaderProcess(readerMemoryMb(env)) : null;
+  if (readers) {
     jobs.push(
-      startSourceWorker({ db, env, fetch: outbound.crawl, uploads: runtime.uploads }, every.sourcesMs),
+      startSourceWorker(
+        { db, env, fetch: outbound.crawl, uploads: runtime.uploads, readers },
+        every.sourcesMs,
+      ),
     );
   }
   return {
     async stop() {
-      await Promise.all(jobs.map((job) => job.stop()));
+      // A read in progress is abandoned rather than awaited: its step is tried again after the lease.
+      await Promise.all([...jobs.map((job) => job.stop()), readers?.close()]);
     },
   };
 }

@@ -1,6 +1,7 @@
 // Reading files into knowledge items: PDF pages (text, scans, encryption), DOCX sections (and zip bombs), HTML
 // main text, Markdown sections, CSV rows with their header, and how a file's type is recognised.
 import { ExtractionError } from '@closer/functions/_shared/knowledge/extract/document.ts';
+import { readInPlace } from '@closer/functions/_shared/knowledge/extract/documentReaders.ts';
 import { readDocx } from '@closer/functions/_shared/knowledge/extract/docx.ts';
 import { mediaTypeOf, openFile } from '@closer/functions/_shared/knowledge/extract/open.ts';
 import { NO_TEXT_LAYER } from '@closer/functions/_shared/knowledge/extract/pdf.ts';
@@ -59,7 +60,13 @@ describe('PDF', () => {
       name: 'scan.pdf',
       settings: { fileName: 'scan.pdf', mediaType: 'application/pdf', storageKey: 'k' },
     };
-    const deps = { uploads: storage, sizes: DEFAULT_STEP_SIZES, fetcher: {} as never };
+    const deps = {
+      uploads: storage,
+      sizes: DEFAULT_STEP_SIZES,
+      fetcher: {} as never,
+      readers: readInPlace,
+      readLimits: { timeoutMs: 1000 },
+    };
     expect(await failure(fileStep({ source, state: {} }, deps))).toBe(NO_TEXT_LAYER);
   });
 

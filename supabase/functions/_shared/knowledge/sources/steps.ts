@@ -4,12 +4,11 @@ import type { AcceptedMediaType } from '@closer/contract';
 import { RefusedUrl } from '../../outbound/addresses.ts';
 import type { UploadStorage } from '../../storage/uploads.ts';
 import { type ExtractedItem, ExtractionError, item } from '../extract/document.ts';
-import { openFile } from '../extract/open.ts';
+import type { DocumentReaders, ReadLimits } from '../extract/documentReaders.ts';
 import { NO_TEXT_LAYER } from '../extract/pdf.ts';
 import { fetchPage, PageFailure, type PageFetcher, sameSite } from '../web/fetchPage.ts';
-import { pageUrl, readPage } from '../web/page.ts';
+import { pageUrl } from '../web/page.ts';
 import { fetchRobots, robotsAllow } from '../web/robots.ts';
-import { readSitemap } from '../web/sitemap.ts';
 import type { StoredSettings } from './sources.ts';
 
 /** How much one step reads: small enough for an edge function's CPU and wall-clock limits. */
@@ -49,6 +48,9 @@ export interface StepDeps {
   uploads: UploadStorage | null;
   fetcher: PageFetcher;
   sizes: StepSizes;
+  /** Read files, pages and sitemaps (in place, or in a reader process that enforces `readLimits`). */
+  readers: DocumentReaders;
+  readLimits: ReadLimits;
 }
 
 interface FileState {
@@ -64,7 +66,6 @@ export async function fileStep(input: StepInput, deps: StepDeps): Promise<StepRe
   if (!bytes) throw new ExtractionError('The uploaded file is no longer stored; upload it again');
   const mediaType = settings.mediaType as AcceptedMediaType;
   const fileName = settings.fileName ?? input.source.name;
-  const document = await openFile(bytes, mediaType, fileName);
   const from = state.cursor ?? 0;
   const count =
     mediaType === 'application/pdf'
@@ -72,10 +73,13 @@ export async function fileStep(input: StepInput, deps: StepDeps): Promise<StepRe
       : mediaType === 'text/csv'
         ? deps.sizes.rows
         : deps.sizes.sections;
-  const items = await document.read(from, count);
-  const cursor = Math.min(from + count, document.total);
+  const { total, items } = await deps.readers.file(
+    { bytes, mediaType, fileName, from, count },
+    deps.readLimits,
+  );
+  const cursor = Math.min(from + count, total);
   const found = (state.found ?? 0) + items.length;
-  const finished = cursor >= document.total;
+  const finished = cursor >= total;
   if (finished && found === 0) {
     throw new ExtractionError(mediaType === 'application/pdf' ? NO_TEXT_LAYER : 'The file holds no text');
   }
@@ -84,7 +88,7 @@ export async function fileStep(input: StepInput, deps: StepDeps): Promise<StepRe
     keep: [],
     problems: [],
     state: { cursor, found },
-    progress: { done: cursor, total: document.total },
+    progress: { done: cursor, total },
     finished,
   };
 }
@@ -166,7 +170,8 @@ export async function webStep(input: StepInput, deps: StepDeps): Promise<StepRes
     if (sitemap) {
       sitemapsRead++;
       try {
-        const entries = readSitemap((await fetchPage(new URL(sitemap), deps.fetcher, SITEMAP_TYPES)).text);
+        const fetched = await fetchPage(new URL(sitemap), deps.fetcher, SITEMAP_TYPES);
+        const entries = await deps.readers.sitemap(fetched.text, deps.readLimits);
         // An entry that is no http(s) URL is skipped; the entries after it are still read.
         for (const child of entries.sitemaps.map((loc) => webUrl(loc, sitemap))) {
           if (child && sitemapsRead + sitemaps.length < MAX_SITEMAPS && sameSite(child, start)) {
@@ -199,8 +204,11 @@ export async function webStep(input: StepInput, deps: StepDeps): Promise<StepRes
         continue;
       }
       const fetched = await fetchPage(url, deps.fetcher);
-      const page = readPage(fetched.text, fetched.url, fetched.headers);
-      seen.add(page.canonical.href);
+      const page = await deps.readers.page(
+        { html: fetched.text, url: fetched.url.href, robotsHeader: fetched.headers.get('x-robots-tag') },
+        deps.readLimits,
+      );
+      seen.add(page.canonical);
       if (page.noindex) {
         result.problems.push({
           location: next.url,
@@ -212,11 +220,13 @@ export async function webStep(input: StepInput, deps: StepDeps): Promise<StepRes
       if (!page.text) {
         result.problems.push({ location: next.url, message: 'The page has no text', failed: true });
       } else {
-        const citation = page.canonical.href;
+        const citation = page.canonical;
         result.items.push(item(citation, page.title || citation, page.text, citation));
       }
       if (next.depth < maxDepth && !page.nofollow) {
-        for (const link of page.links) if (link.origin === fetched.url.origin) enqueue(link, next.depth + 1);
+        for (const link of page.links.map((href) => new URL(href))) {
+          if (link.origin === fetched.url.origin) enqueue(link, next.depth + 1);
+        }
       }
     } catch (error) {
       result.problems.push({ location: next.url, message: describe(error), failed: true });

@@ -15,6 +15,7 @@ import { type ClaimedJob, claimNextJob, finishJob, LeaseLostError } from '../../
 import type { UploadStorage } from '../../storage/uploads.ts';
 import { clipText } from '../../text.ts';
 import { ExtractionError } from '../extract/document.ts';
+import { type DocumentReaders, readInPlace } from '../extract/documentReaders.ts';
 import { applyItems, keepItems, removeUnseenItems, type SourceScope } from './items.ts';
 import { SOURCE_SYNC_JOB, type StoredSettings, startRun } from './sources.ts';
 import {
@@ -31,6 +32,11 @@ export interface SourceWorkerDeps {
   env: Env;
   fetch: typeof fetch;
   uploads: UploadStorage | null;
+  /**
+   * Reads files, pages and sitemaps (default: in place). Long-lived Node processes pass a reader process with time
+   * and memory limits (packages/server/src/extraction), so that no document can stall or end them.
+   */
+  readers?: DocumentReaders;
   /** DNS for the SSRF check (default: the system resolver). */
   resolve?: ResolveHost;
   stepSizes?: Partial<StepSizes>;
@@ -54,6 +60,8 @@ export const MAX_STEP_ATTEMPTS = 5;
 const MAX_RUN_ERRORS = 20;
 
 const leaseMsOf = (env: Env) => Math.max(1000, Number(env.CLOSER_JOB_LEASE_MS) || 120_000);
+/** Longest one read (a file's step, a page, a sitemap) may take where reads can be stopped (CLOSER_EXTRACTION_TIMEOUT_MS, default 60 s). */
+const extractionTimeoutMs = (env: Env) => Math.max(100, Number(env.CLOSER_EXTRACTION_TIMEOUT_MS) || 60_000);
 
 interface LoadedRun {
   source: { id: string; kind: string; name: string; schedule: string; settings: StoredSettings };
@@ -194,6 +202,9 @@ async function runStep(deps: SourceWorkerDeps, job: ClaimedJob<{ sourceId?: unkn
         // A whole step must fit in its lease with room to spare.
         timeoutMs: Math.min(15_000, Math.floor(leaseMs / (2 * sizes.webFetches + 4))),
       },
+      readers: deps.readers ?? readInPlace,
+      // A read that can be stopped must stop well inside the step's lease.
+      readLimits: { timeoutMs: Math.min(extractionTimeoutMs(deps.env), Math.floor(leaseMs / 2)) },
     };
     const input = { source: current.source, state: current.run.state };
     let step: StepResult;
