@@ -82,10 +82,19 @@ const codes = new OneTimeCodes();
 const app = createLocalApp(runtime, demo, codes);
 
 // Background work: on Supabase pg_cron runs it; here intervals do (Kommo's outbox does nothing unconfigured).
-const workers = startWorkers(db, env, runtime, {
-  outboxMs: Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000,
-  sourcesMs: Number(env.CLOSER_SOURCES_INTERVAL_MS) || 2_000,
-});
+const workers = await (async () => {
+  try {
+    return startWorkers(db, env, runtime, {
+      outboxMs: Number(env.CLOSER_WORKER_INTERVAL_MS) || 15_000,
+      sourcesMs: Number(env.CLOSER_SOURCES_INTERVAL_MS) || 2_000,
+    });
+  } catch (error) {
+    // A setting the workers refuse (it names itself): nothing has started yet but the database.
+    console.error(`${error instanceof Error ? error.message : String(error)}.`);
+    await db.close();
+    process.exit(1);
+  }
+})();
 let server: ServerType | null = null;
 let serving: ServingProcesses | null = null;
 // The console link's one-time code; several serving processes all accept it, redeemed here (servingProcesses.ts).

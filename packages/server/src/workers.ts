@@ -5,7 +5,10 @@ import type { Database } from '@closer/functions/_shared/db/types.ts';
 import type { Env } from '@closer/functions/_shared/env.ts';
 import { startHandoffWorker } from '@closer/functions/_shared/handoff/pickup.ts';
 import { embeddingLeaseMs, startEmbeddingWorker } from '@closer/functions/_shared/knowledge/embeddingJobs.ts';
-import { startSourceWorker } from '@closer/functions/_shared/knowledge/sources/worker.ts';
+import {
+  extractionTimeoutMs,
+  startSourceWorker,
+} from '@closer/functions/_shared/knowledge/sources/worker.ts';
 import { startKommoWorker } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { startRetentionWorker } from '@closer/functions/_shared/privacy/retention.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
@@ -45,6 +48,7 @@ export function startWorkers(db: Database, env: Env, runtime: Runtime, every: Wo
       );
   }
   // Files, pages and sitemaps are read in a child process: no document can stall or end this one.
+  if (every.sourcesMs > 0) extractionTimeoutMs(env); // A bad setting stops the start, naming the variable.
   const readers = every.sourcesMs > 0 ? startReaderProcess(readerMemoryMb(env)) : null;
   if (readers) {
     jobs.push(

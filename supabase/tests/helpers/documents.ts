@@ -1,7 +1,8 @@
 // Real documents made in the test, never downloaded: PDFs (pdf-lib, and a hand-written encrypted one), DOCX
 // files (the OOXML parts zipped with JSZip, as Word writes them) and a DOCX zip bomb.
+import { deflateSync } from 'node:zlib';
 import JSZip from 'jszip';
-import { PDFDocument, rgb, StandardFonts } from 'pdf-lib';
+import { PDFDocument, PDFName, rgb, StandardFonts } from 'pdf-lib';
 
 /** A PDF with one page per entry: its lines of text, or null for a page with only a drawing (like a scan). */
 export async function pdfWithPages(pages: (string[] | null)[]): Promise<Uint8Array> {
@@ -17,6 +18,20 @@ export async function pdfWithPages(pages: (string[] | null)[]): Promise<Uint8Arr
       page.drawText(line, { x: 50, y: 780 - index * 18, size: 12, font });
     });
   }
+  return pdf.save();
+}
+
+/**
+ * A small PDF whose one page's content stream inflates to `inflatedBytes` of blanks: a reader holds them as a
+ * buffer, outside the JavaScript heap that --max-old-space-size bounds.
+ */
+export async function pdfInflatingTo(inflatedBytes: number): Promise<Uint8Array> {
+  const pdf = await PDFDocument.create();
+  const page = pdf.addPage([595, 842]);
+  const content = pdf.context.stream(deflateSync(Buffer.alloc(inflatedBytes, 0x20), { level: 9 }), {
+    Filter: 'FlateDecode',
+  });
+  page.node.set(PDFName.of('Contents'), pdf.context.register(content));
   return pdf.save();
 }
 

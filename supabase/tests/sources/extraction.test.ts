@@ -5,7 +5,11 @@ import { readInPlace } from '@closer/functions/_shared/knowledge/extract/documen
 import { readDocx } from '@closer/functions/_shared/knowledge/extract/docx.ts';
 import { mediaTypeOf, openFile } from '@closer/functions/_shared/knowledge/extract/open.ts';
 import { NO_TEXT_LAYER } from '@closer/functions/_shared/knowledge/extract/pdf.ts';
-import { DEFAULT_STEP_SIZES, fileStep } from '@closer/functions/_shared/knowledge/sources/steps.ts';
+import {
+  DEFAULT_STEP_SIZES,
+  fileStep,
+  MAX_FILE_UNITS,
+} from '@closer/functions/_shared/knowledge/sources/steps.ts';
 import { describe, expect, it } from 'vitest';
 import { docx, docxBomb, encryptedPdf, pdfWithPages } from '../helpers/documents.ts';
 
@@ -142,6 +146,39 @@ describe('HTML, Markdown, text and CSV', () => {
     expect(
       items.every((item) => item.content.length <= 20_000 && item.content.startsWith('Insulation')),
     ).toBe(true);
+  });
+
+  it('reads headings in linear time, closing runs of # only after a space', async () => {
+    // The heading pattern this replaced backtracked cubically here: 30 KB of spaces held a reader for an hour.
+    const markdown = `# a${' '.repeat(30_000)}b\nIntro.\n## Prices ##\nPanels.\n# C#\nA language.\n`;
+    const items = await readAll(text(markdown), 'text/markdown', 'faq.md');
+    expect(items.map((item) => [item.title, item.content])).toEqual([
+      ['faq.md — a b', 'Intro.'],
+      ['faq.md — Prices', 'Panels.'],
+      ['faq.md — C#', 'A language.'],
+    ]);
+  });
+
+  it('refuses a file of more than 50,000 rows at its first step, naming the count', async () => {
+    const rows = Array.from({ length: MAX_FILE_UNITS + 1 }, (_, i) => `${i}`).join('\n');
+    const bytes = text(`n\n${rows}\n`);
+    const source = {
+      id: 's',
+      kind: 'file',
+      name: 'rows.csv',
+      settings: { fileName: 'rows.csv', mediaType: 'text/csv', storageKey: 'k' },
+    };
+    const storage = { get: async () => bytes, put: async () => {}, delete: async () => {} };
+    const deps = {
+      uploads: storage,
+      sizes: DEFAULT_STEP_SIZES,
+      fetcher: {} as never,
+      readers: readInPlace,
+      readLimits: { timeoutMs: 1000 },
+    };
+    expect(await failure(fileStep({ source, state: {} }, deps))).toBe(
+      'The file has 50,001 rows; one file may have at most 50,000 — split it into smaller files',
+    );
   });
 
   it('gives one item per CSV row with every value labelled by its header', async () => {

@@ -16,7 +16,7 @@ import { startWorkers } from '@closer/server/src/workers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
 import { drivers, migratedDatabase } from '../helpers/databases.ts';
-import { docx, docxOfRawXml, encryptedPdf, pdfWithPages } from '../helpers/documents.ts';
+import { docx, docxOfRawXml, encryptedPdf, pdfInflatingTo, pdfWithPages } from '../helpers/documents.ts';
 import { uploadFile } from '../helpers/sources.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 import { htmlPage, startTestSite, type TestSite } from '../helpers/testSite.ts';
@@ -87,6 +87,14 @@ describe('the reader process', () => {
       timeoutMs: 30_000,
     });
     expect(next.items.map((item) => item.content)).toEqual(['Still reading.']);
+  });
+
+  it('refuses a PDF that inflates into buffers past its resident limit (outside the JavaScript heap)', async () => {
+    const bomb = step(await pdfInflatingTo(400 * 1024 * 1024), 'application/pdf', 'bomb.pdf');
+    expect(bomb.bytes.byteLength).toBeLessThan(1_000_000);
+    expect(await extractionFailure(readers.file(bomb, { timeoutMs: 60_000 }))).toBe(
+      'Reading the file needs more than 128 MiB of memory; it was not read (split it into smaller files, or export it again)',
+    );
   });
 
   it('stops a read that takes longer than its limit, then reads the next one', async () => {

@@ -7,27 +7,34 @@
 import { fileURLToPath } from 'node:url';
 import type { Env } from '@closer/functions/_shared/env.ts';
 import { ExtractionError } from '@closer/functions/_shared/knowledge/extract/document.ts';
-import type {
-  DocumentReaders,
-  ReadLimits,
-  ReadOutcome,
+import {
+  type DocumentReaders,
+  ReaderUnavailable,
+  type ReadLimits,
+  type ReadOutcome,
 } from '@closer/functions/_shared/knowledge/extract/documentReaders.ts';
 import workerpool from 'workerpool';
 
 export interface ReaderProcess extends DocumentReaders {
-  /** Ends the reader process; a read in progress is abandoned (its step is tried again after the lease). */
+  /**
+   * Ends the reader process. The read in progress and any read after it reject with ReaderUnavailable: their
+   * step is tried again (on the next start).
+   */
   close(): Promise<void>;
 }
 
 /** Heap of the reader process when CLOSER_EXTRACTION_MEMORY_MB is not set, in MiB. */
 export const DEFAULT_READER_MEMORY_MB = 512;
 
+/** Resident memory the reader process may use besides its heap (its code, libraries and buffers), in MiB. */
+export const READER_OVERHEAD_MB = 256;
+
 /** CLOSER_EXTRACTION_MEMORY_MB (MiB, at least 64), or the default; throws naming the variable when it is not one. */
 export function readerMemoryMb(env: Env): number {
   const raw = env.CLOSER_EXTRACTION_MEMORY_MB?.trim();
   if (!raw) return DEFAULT_READER_MEMORY_MB;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 64) {
+  const value = /^\d{1,7}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 64)) {
     throw new Error(
       `CLOSER_EXTRACTION_MEMORY_MB must be a whole number of MiB, at least 64, not ${JSON.stringify(raw)}`,
     );
@@ -44,7 +51,9 @@ const WHAT: Record<Operation, string> = { file: 'the file', page: 'the page', si
  */
 export function startReaderProcess(memoryMb = DEFAULT_READER_MEMORY_MB): ReaderProcess {
   let pool = readerPool(memoryMb);
+  let closed = false;
   async function read<T>(operation: Operation, argument: unknown, limits: ReadLimits): Promise<T> {
+    if (closed) throw new ReaderUnavailable('closed');
     // At the limit the process is ended (workerpool's own task timeout can leave the pool without a process for
     // the next task); the next read forks a fresh one.
     const reading = pool;
@@ -58,7 +67,13 @@ export function startReaderProcess(memoryMb = DEFAULT_READER_MEMORY_MB): ReaderP
     try {
       outcome = await reading.exec(operation, [argument]);
     } catch (error) {
-      throw refusal(WHAT[operation], error, timedOut ? limits.timeoutMs : null, memoryMb) ?? error;
+      // An error the reading itself threw (a library's bug on this document) is the same as in place.
+      if (!closed && !timedOut && !readerEnded(error)) throw error;
+      if (closed) throw new ReaderUnavailable(error);
+      throw (
+        refusal(WHAT[operation], error, timedOut ? limits.timeoutMs : null, memoryMb) ??
+        new ReaderUnavailable(error)
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -70,6 +85,7 @@ export function startReaderProcess(memoryMb = DEFAULT_READER_MEMORY_MB): ReaderP
     page: (pageRead, limits) => read('page', pageRead, limits),
     sitemap: (xml, limits) => read('sitemap', xml, limits),
     async close() {
+      closed = true;
       await pool.terminate(true);
     },
   };
@@ -79,9 +95,13 @@ function readerPool(memoryMb: number) {
   return workerpool.pool(fileURLToPath(new URL('./readerProcess.ts', import.meta.url)), {
     workerType: 'process',
     maxWorkers: 1,
+    // The resident limit its watchdog holds it to, in bytes.
+    forkArgs: [String((memoryMb + READER_OVERHEAD_MB) * 1024 * 1024)],
     // The child's output (V8's report when it runs out of heap) is not a log line of this server's.
     emitStdStreams: true,
     forkOpts: {
+      // workerpool appends the server's own --max-old-space-size, if it has one, after this (V8 takes the last):
+      // the resident limit above holds either way.
       execArgv: [
         '--import',
         import.meta.resolve('tsx'),
@@ -94,7 +114,12 @@ function readerPool(memoryMb: number) {
   });
 }
 
-/** The ExtractionError a reader's end means for the document, or null for a failure of the moment (tried again). */
+/** The reader process ended under the read (it died, or was ended): workerpool's own errors for it. */
+const readerEnded = (error: unknown) =>
+  error instanceof workerpool.TerminateError ||
+  /^(Pool|Worker) terminated$/.test(String((error as Error | undefined)?.message));
+
+/** The ExtractionError a reader's end means for the document, or null when it says nothing of the document. */
 function refusal(
   what: string,
   error: unknown,
@@ -110,7 +135,7 @@ function refusal(
       timedOutAfterMs >= 1000 ? `${Math.round(timedOutAfterMs / 1000)} s` : `${timedOutAfterMs} ms`;
     return new ExtractionError(`Reading ${what} took longer than ${limit}; ${advice}`);
   }
-  // V8 aborts a process that runs out of heap.
+  // V8 aborts a process that runs out of heap; the watchdog one past its resident limit.
   if (/signalCode: `SIGABRT`/.test(String((error as Error)?.message))) {
     return new ExtractionError(`Reading ${what} needs more than ${memoryMb} MiB of memory; ${advice}`);
   }

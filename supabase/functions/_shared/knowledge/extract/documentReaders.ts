@@ -46,6 +46,18 @@ export interface PageContent {
   links: string[];
 }
 
+/**
+ * The reader itself stopped (closed for a shutdown, ended by the system) — nothing is known about the document:
+ * the step is left to be tried again, never recorded as the document's problem. Its message is the same for
+ * every cause (the detail, with the reader's internals, is its `cause`, for the server's log).
+ */
+export class ReaderUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('The document reader stopped before it finished; the step will be tried again', { cause });
+    this.name = 'ReaderUnavailable';
+  }
+}
+
 /** Limits a reader that can enforce them applies to one read. */
 export interface ReadLimits {
   /** Longest a read may take, in milliseconds, before it fails with an ExtractionError. */
@@ -54,8 +66,8 @@ export interface ReadLimits {
 
 /**
  * The readers. Each rejects with an ExtractionError for a document that cannot be read at all (a file's sync
- * fails with its message; a page or sitemap is reported as a problem); any other error is a failure of the moment,
- * and the step is tried again.
+ * fails with its message; a page or sitemap is reported as a problem), with ReaderUnavailable when the reader
+ * stopped, and any other error is a failure of the moment: the step is tried again.
  */
 export interface DocumentReaders {
   file(read: FileRead, limits: ReadLimits): Promise<FileReadResult>;

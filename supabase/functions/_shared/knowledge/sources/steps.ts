@@ -4,7 +4,7 @@ import type { AcceptedMediaType } from '@closer/contract';
 import { RefusedUrl } from '../../outbound/addresses.ts';
 import type { UploadStorage } from '../../storage/uploads.ts';
 import { type ExtractedItem, ExtractionError, item } from '../extract/document.ts';
-import type { DocumentReaders, ReadLimits } from '../extract/documentReaders.ts';
+import { type DocumentReaders, ReaderUnavailable, type ReadLimits } from '../extract/documentReaders.ts';
 import { NO_TEXT_LAYER } from '../extract/pdf.ts';
 import { fetchPage, PageFailure, type PageFetcher, sameSite } from '../web/fetchPage.ts';
 import { pageUrl } from '../web/page.ts';
@@ -21,6 +21,12 @@ export interface StepSizes {
 }
 
 export const DEFAULT_STEP_SIZES: StepSizes = { pdfPages: 10, rows: 200, sections: 25, webFetches: 5 };
+
+/**
+ * Most pages, rows or sections one file may have (every step opens the file again: a CSV of 9 million one-value
+ * rows, 18 MB, would take 45,000 steps and days of a core). More is refused at the first step, naming the count.
+ */
+export const MAX_FILE_UNITS = 50_000;
 
 export interface RunProblem {
   location: string;
@@ -77,6 +83,13 @@ export async function fileStep(input: StepInput, deps: StepDeps): Promise<StepRe
     { bytes, mediaType, fileName, from, count },
     deps.readLimits,
   );
+  if (total > MAX_FILE_UNITS) {
+    const units = mediaType === 'application/pdf' ? 'pages' : mediaType === 'text/csv' ? 'rows' : 'sections';
+    const number = (n: number) => n.toLocaleString('en-US');
+    throw new ExtractionError(
+      `The file has ${number(total)} ${units}; one file may have at most ${number(MAX_FILE_UNITS)} — split it into smaller files`,
+    );
+  }
   const cursor = Math.min(from + count, total);
   const found = (state.found ?? 0) + items.length;
   const finished = cursor >= total;
@@ -182,6 +195,7 @@ export async function webStep(input: StepInput, deps: StepDeps): Promise<StepRes
           if (url && sameSite(url, start)) enqueue(url, 0);
         }
       } catch (error) {
+        if (error instanceof ReaderUnavailable) throw error;
         result.problems.push({ location: sitemap, message: describe(error), failed: true });
       }
       continue;
@@ -229,6 +243,8 @@ export async function webStep(input: StepInput, deps: StepDeps): Promise<StepRes
         }
       }
     } catch (error) {
+      // The reader stopped (a shutdown): the page is read again when the step is, not counted a problem.
+      if (error instanceof ReaderUnavailable) throw error;
       result.problems.push({ location: next.url, message: describe(error), failed: true });
       if (!(error instanceof PageFailure && error.vanished)) result.keep.push(next.url);
     }

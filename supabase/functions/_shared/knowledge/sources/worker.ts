@@ -60,8 +60,22 @@ export const MAX_STEP_ATTEMPTS = 5;
 const MAX_RUN_ERRORS = 20;
 
 const leaseMsOf = (env: Env) => Math.max(1000, Number(env.CLOSER_JOB_LEASE_MS) || 120_000);
-/** Longest one read (a file's step, a page, a sitemap) may take where reads can be stopped (CLOSER_EXTRACTION_TIMEOUT_MS, default 60 s). */
-const extractionTimeoutMs = (env: Env) => Math.max(100, Number(env.CLOSER_EXTRACTION_TIMEOUT_MS) || 60_000);
+/**
+ * Longest one read (a file's step, a page, a sitemap) may take where reads can be stopped: CLOSER_EXTRACTION_TIMEOUT_MS
+ * in milliseconds, default 60 000, at least 100 (the step caps it at half its lease). Throws naming the variable
+ * for any other value: a server checks it when it starts.
+ */
+export function extractionTimeoutMs(env: Env): number {
+  const raw = env.CLOSER_EXTRACTION_TIMEOUT_MS?.trim();
+  if (!raw) return 60_000;
+  const value = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 100 && value <= 2_147_483_647)) {
+    throw new Error(
+      `CLOSER_EXTRACTION_TIMEOUT_MS must be a whole number of milliseconds from 100 to 2147483647, not ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
 
 interface LoadedRun {
   source: { id: string; kind: string; name: string; schedule: string; settings: StoredSettings };
