@@ -96,7 +96,9 @@ describe('readBytesUpTo / readTextUpTo', () => {
     const endless = endlessStream();
     const controller = new AbortController();
     controller.abort(new Error('gave up'));
-    await expect(readBytesUpTo(endless.stream, 1024, { signal: controller.signal })).rejects.toThrow('gave up');
+    await expect(readBytesUpTo(endless.stream, 1024, { signal: controller.signal })).rejects.toThrow(
+      'gave up',
+    );
     expect(endless.state.cancelled).toBe(true);
   });
 
