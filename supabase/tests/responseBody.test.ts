@@ -3,6 +3,7 @@
 import {
   BodyTooLargeError,
   discardBody,
+  limitedResponse,
   readBytesUpTo,
   readBytesWithin,
   readJsonWithin,
@@ -168,5 +169,36 @@ describe('discardBody', () => {
       },
     });
     await expect(discardBody(new Response(broken))).resolves.toBeUndefined();
+  });
+});
+
+describe('limitedResponse', () => {
+  it('passes a body within the cap as it is, keeping status and headers', async () => {
+    const limited = limitedResponse(
+      new Response('{"ok":true}', { status: 201, headers: { 'x-request-id': 'req_1' } }),
+      11,
+    );
+    expect(limited.status).toBe(201);
+    expect(limited.headers.get('x-request-id')).toBe('req_1');
+    expect(await limited.json()).toEqual({ ok: true });
+  });
+
+  it("fails a library's own read past the cap and cancels the source", async () => {
+    const endless = endlessStream();
+    const error = await limitedResponse(new Response(endless.stream), 100 * 1024)
+      .json()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BodyTooLargeError);
+    await settle();
+    expect(endless.state.cancelled).toBe(true);
+    const pulled = endless.state.pulls;
+    await settle();
+    expect(endless.state.pulls).toBe(pulled);
+    expect(pulled * endless.chunkBytes).toBeLessThanOrEqual(100 * 1024 + 4 * endless.chunkBytes);
+  });
+
+  it('fails at once on a declared content-length over the cap', async () => {
+    const declared = new Response('x'.repeat(10), { headers: { 'content-length': '5000000' } });
+    await expect(limitedResponse(declared, 1024).text()).rejects.toBeInstanceOf(BodyTooLargeError);
   });
 });

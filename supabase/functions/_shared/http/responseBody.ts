@@ -148,6 +148,38 @@ export async function discardBody(response: Response, maxBytes = ERROR_BODY_BYTE
   await readBytesUpTo(response, maxBytes).catch(() => undefined);
 }
 
+/**
+ * The same answer with a body that fails (BodyTooLargeError) as soon as it passes `maxBytes`, cancelling the rest:
+ * for libraries that read answers themselves (Stripe's client, jose's JWKS fetch), given a fetch that returns this.
+ * A declared `content-length` over the cap fails at the first read.
+ */
+export function limitedResponse(response: Response, maxBytes: number): Response {
+  if (!response.body) return response;
+  const declared = Number(response.headers.get('content-length'));
+  let size = 0;
+  const cap = new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      if (declared > maxBytes) controller.error(new BodyTooLargeError(maxBytes));
+    },
+    transform(chunk, controller) {
+      size += chunk.byteLength;
+      if (size > maxBytes) controller.error(new BodyTooLargeError(maxBytes));
+      else controller.enqueue(chunk);
+    },
+  });
+  return new Response(response.body.pipeThrough(cap), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/** `fetch` whose answers are {@link limitedResponse}s of at most `maxBytes`; the global fetch is looked up per call. */
+export const limitedFetch =
+  (maxBytes: number, fetcher?: typeof fetch): typeof fetch =>
+  async (input, init) =>
+    limitedResponse(await (fetcher ?? globalThis.fetch)(input, init), maxBytes);
+
 function joined(chunks: Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1 && chunks[0]!.byteLength === size) return chunks[0]!;
   const bytes = new Uint8Array(size);
