@@ -75,6 +75,15 @@ describe('readBytesUpTo / readTextUpTo', () => {
     expect(await readTextUpTo(new Response('short'), 1000)).toEqual({ text: 'short', truncated: false });
   });
 
+  it("reads a Response of another fetch's class (undici's, in the production server) as a Response", async () => {
+    const foreign = { status: 200, headers: new Headers(), body: partsStream(['{"a":', '1}']).stream };
+    expect(await readJsonWithin(foreign as unknown as Response, 100)).toEqual({ a: 1 });
+    const declared = { headers: new Headers({ 'content-length': '500' }), body: endlessStream().stream };
+    await expect(readBytesWithin(declared as unknown as Response, 100)).rejects.toBeInstanceOf(
+      BodyTooLargeError,
+    );
+  });
+
   it('leaves out a character cut at the cap instead of mangling it', async () => {
     // "é" is two bytes in UTF-8: a cap of 2 ends inside it.
     expect(await readTextUpTo(new Response('aé and more'), 2)).toEqual({ text: 'a', truncated: true });

@@ -44,7 +44,14 @@ export interface BytesUpTo {
   truncated: boolean;
 }
 
-const streamOf = (source: BodySource) => (source instanceof Response ? source.body : source);
+/**
+ * Told apart by shape, not class: a fetch other than the runtime's own (undici's, pinned to checked addresses, in
+ * the production server) answers Responses of another class.
+ */
+const isResponse = (source: BodySource): source is Response =>
+  source !== null && typeof (source as { getReader?: unknown }).getReader !== 'function';
+
+const streamOf = (source: BodySource) => (isResponse(source) ? source.body : source);
 
 /**
  * Reads at most `maxBytes` bytes of a body and cancels the rest unread.
@@ -106,7 +113,7 @@ export async function readBytesWithin(
   maxBytes: number,
   options: ReadOptions = {},
 ): Promise<Uint8Array> {
-  if (source instanceof Response && Number(source.headers.get('content-length')) > maxBytes) {
+  if (isResponse(source) && Number(source.headers.get('content-length')) > maxBytes) {
     void source.body?.cancel().catch(() => undefined);
     throw new BodyTooLargeError(maxBytes);
   }
