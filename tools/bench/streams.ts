@@ -10,7 +10,10 @@ export interface StandInModel {
   close(): void;
 }
 
-/** A model that streams `pace().tokens` tokens, one every `pace().gapMs` ms, then finish, usage and [DONE]. */
+/**
+ * A model that streams `pace().tokens` tokens, one every `pace().gapMs` ms, then finish, usage and [DONE]; with a
+ * gap of 0, the whole stream in one write.
+ */
 export async function startStandInModel(
   pace: () => { tokens: number; gapMs: number },
 ): Promise<StandInModel> {
@@ -20,6 +23,13 @@ export async function startStandInModel(
     request.resume();
     response.writeHead(200, { 'content-type': 'text/event-stream' });
     const { tokens, gapMs } = pace();
+    const end = () =>
+      `data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n` +
+      `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 100, completion_tokens: tokens } })}\n\ndata: [DONE]\n\n`;
+    if (gapMs === 0) {
+      response.end(Array.from({ length: tokens }, (_, i) => chunk(`tok${i} `)).join('') + end());
+      return;
+    }
     let sent = 0;
     const timer = setInterval(() => {
       if (sent < tokens) {
@@ -27,10 +37,7 @@ export async function startStandInModel(
         return;
       }
       clearInterval(timer);
-      response.end(
-        `data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n` +
-          `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 100, completion_tokens: tokens } })}\n\ndata: [DONE]\n\n`,
-      );
+      response.end(end());
     }, gapMs);
     response.on('close', () => clearInterval(timer));
   });
