@@ -2,6 +2,7 @@
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  customFetch,
   decodeProtectedHeader,
   type JSONWebKeySet,
   type JWTPayload,
@@ -9,6 +10,7 @@ import {
 } from 'jose';
 import type { Env } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
+import { KiB, limitedFetch } from '../http/responseBody.ts';
 
 export interface JwtConfig {
   /** Keys given inline (Supabase sets SUPABASE_JWKS in functions). */
@@ -53,7 +55,12 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
   const keySet = config.jwks
     ? createLocalJWKSet(config.jwks)
     : config.jwksUrl
-      ? createRemoteJWKSet(config.jwksUrl, { cooldownDuration: 30_000, timeoutDuration: 5_000 })
+      ? createRemoteJWKSet(config.jwksUrl, {
+          cooldownDuration: 30_000,
+          timeoutDuration: 5_000,
+          // A key set is a few KiB: 64 KiB, and a larger answer is no key set.
+          [customFetch]: limitedFetch(64 * KiB),
+        })
       : null;
   const secret = config.secret ? new TextEncoder().encode(config.secret) : null;
   const options = {

@@ -1,11 +1,15 @@
 // The official Stripe client, over `fetch` and SubtleCrypto so the same code runs in Deno and Node.
 import Stripe from 'stripe';
 import { ApiError } from '../http/errors.ts';
+import { limitedFetch, MiB } from '../http/responseBody.ts';
 import { logFailure } from '../log.ts';
 import type { BillingConfig } from './config.ts';
 
 /** Stripe's API version this code is written against (the library's own). */
 export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
+
+/** Cap of one Stripe answer: a list page is at most 100 objects (a few hundred KiB); past it, a failed call. */
+const STRIPE_ANSWER_BYTES = 8 * MiB;
 
 const clients = new Map<string, Stripe>();
 
@@ -15,7 +19,7 @@ export function stripeClient(config: BillingConfig): Stripe {
   if (!client) {
     client = new Stripe(config.secretKey, {
       apiVersion: STRIPE_API_VERSION,
-      httpClient: Stripe.createFetchHttpClient((input, init) => fetch(input, init)),
+      httpClient: Stripe.createFetchHttpClient(limitedFetch(STRIPE_ANSWER_BYTES)),
       maxNetworkRetries: 1,
       timeout: 20_000,
     });

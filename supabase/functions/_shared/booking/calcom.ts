@@ -7,6 +7,7 @@
 //        → data: {uid, title, start, end, status, …}; reschedule/cancel pages are `<booker>/reschedule/<uid>` and
 //        `<booker>/booking/<uid>?cancel=true`.
 import type { BookingEventType } from '@closer/contract';
+import { MiB, readTextWithin } from '../http/responseBody.ts';
 import { clipText, sanitizeText } from '../text.ts';
 import { type BookingClient, BookingFailure, type CreatedBooking } from './provider.ts';
 
@@ -30,6 +31,12 @@ export interface CalcomOptions {
 }
 
 type Json = Record<string, unknown>;
+
+/**
+ * Cap of one Cal.com answer: event types, a few days of slots, one booking or an error are KiBs; 4 MiB leaves
+ * room for an account with many event types, and past it the answer is unreadable.
+ */
+const CALCOM_ANSWER_BYTES = 4 * MiB;
 
 export function calcomClient(options: CalcomOptions): BookingClient {
   const apiUrl = (options.apiUrl ?? CALCOM_API_URL).replace(/\/+$/, '');
@@ -64,7 +71,11 @@ export function calcomClient(options: CalcomOptions): BookingClient {
 
   /** The `data` of a success; a failure as BookingFailure (the caller decides what a 4xx means). */
   async function dataOf(response: Response, what: string): Promise<unknown> {
-    const text = await response.text().catch(() => '');
+    let unread: unknown = null;
+    const text = await readTextWithin(response, CALCOM_ANSWER_BYTES).catch((error: unknown) => {
+      unread = error;
+      return '';
+    });
     if (!response.ok) {
       const kind = response.status >= 500 || response.status === 429 ? 'unavailable' : 'refused';
       throw new BookingFailure(
@@ -74,6 +85,7 @@ export function calcomClient(options: CalcomOptions): BookingClient {
       );
     }
     try {
+      if (unread) throw unread;
       const body = JSON.parse(text) as Json;
       if (body.status !== 'success') throw new Error(`status ${String(body.status)}`);
       return body.data;

@@ -3,10 +3,17 @@
 // `timeoutMs`, and none started that could still be running at the caller's deadline (a job's lease).
 
 import { ApiError } from '../http/errors.ts';
+import { discardBody, ERROR_BODY_BYTES, MiB, readJsonWithin } from '../http/responseBody.ts';
 import { clipText } from '../text.ts';
 import type { KommoConfig } from './config.ts';
 import { type Pacer, processPacer } from './pacing.ts';
 import { accountUrl, type KommoTokenSource } from './tokens.ts';
+
+/**
+ * Cap of one Kommo answer: a page is at most 250 entities (leads with embedded contacts, custom fields, catalog
+ * lists), a few MiB at the very most. Past it the answer counts as none (a write may have happened).
+ */
+export const KOMMO_ANSWER_BYTES = 8 * MiB;
 
 export interface KommoApiOptions {
   config: KommoConfig;
@@ -86,9 +93,9 @@ export class KommoApi {
       if (response.status === 204) return null;
       if (!response.ok) throw await kommoError(response, method, path);
       try {
-        return (await response.json()) as T;
+        return await readJsonWithin<T>(response, KOMMO_ANSWER_BYTES);
       } catch (error) {
-        // The body was cut short or never finished within the timeout: as good as no answer.
+        // The body was cut short, grew past its cap or never finished within the timeout: as good as no answer.
         throw noAnswer(error, method, path, timeoutMs);
       }
     }
@@ -118,10 +125,8 @@ export class KommoApi {
   }
 }
 
-/** Reads an answer that is not used, so its connection is free again (the timeout bounds it). */
-async function discard(response: Response): Promise<void> {
-  await response.arrayBuffer().catch(() => undefined);
-}
+/** Frees an answer that is not used: a short one is read so its connection serves again, a long one cancelled. */
+const discard = (response: Response) => discardBody(response);
 
 function noAnswer(error: unknown, method: string, path: string, timeoutMs: number): ApiError {
   const timedOut = (error as Error).name === 'TimeoutError';
@@ -134,7 +139,8 @@ function noAnswer(error: unknown, method: string, path: string, timeoutMs: numbe
 /** Kommo errors are application/problem+json: `{ title, status, detail, validation-errors? }`. */
 async function kommoError(response: Response, method: string, path: string): Promise<ApiError> {
   // Anything may come back (a gateway's `null`, an HTML page): only a problem object's text fields are read.
-  const problem: unknown = await response.json().catch(() => null);
+  // A problem object is a few hundred bytes: 64 KiB, and a larger answer reads as no problem object at all.
+  const problem: unknown = await readJsonWithin(response, ERROR_BODY_BYTES).catch(() => null);
   const { title, detail, ...rest } = (typeof problem === 'object' && problem !== null ? problem : {}) as {
     title?: unknown;
     detail?: unknown;

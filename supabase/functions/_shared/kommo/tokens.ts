@@ -4,6 +4,7 @@
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
+import { ERROR_BODY_BYTES, readJsonWithin } from '../http/responseBody.ts';
 import type { SealedColumns } from '../secrets/resealing.ts';
 import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
 import type { KommoConfig } from './config.ts';
@@ -19,6 +20,9 @@ interface TokenAnswer {
   refresh_token: string;
   expires_in: number;
 }
+
+/** Cap of a token answer or refusal: a token pair is a few KiB (two JWTs); 64 KiB. */
+const TOKEN_ANSWER_BYTES = ERROR_BODY_BYTES;
 
 /** Refresh this long before expiry, so a request never starts with a token about to lapse. */
 const EARLY_MS = 5 * 60 * 1000;
@@ -49,7 +53,7 @@ async function tokenRequest(
       }),
       signal: AbortSignal.timeout(config.requestTimeoutMs),
     });
-    if (response.ok) answer = (await response.json()) as TokenAnswer;
+    if (response.ok) answer = await readJsonWithin<TokenAnswer>(response, TOKEN_ANSWER_BYTES);
   } catch (error) {
     const why =
       (error as Error).name === 'TimeoutError'
@@ -58,7 +62,8 @@ async function tokenRequest(
     throw new ApiError('upstream_error', `Kommo did not answer the ${grant.grant_type} grant: ${why}`);
   }
   if (!response.ok) {
-    const body = (await response.json().catch(() => ({}))) as {
+    // Anything may come back (a gateway's `null`, an HTML page): a refusal without a problem object is its status.
+    const body = ((await readJsonWithin(response, TOKEN_ANSWER_BYTES).catch(() => null)) ?? {}) as {
       hint?: string;
       detail?: string;
       title?: string;

@@ -3,6 +3,7 @@
 // members, who run the integration), never to a publishable-key visitor.
 
 import { ApiError } from '../http/errors.ts';
+import { ERROR_BODY_BYTES, readTextUpTo } from '../http/responseBody.ts';
 import { clipText } from '../text.ts';
 
 /** Who reads the message: a public visitor gets a generic one, the organisation's own callers the reason. */
@@ -54,9 +55,13 @@ export function redact(text: string): string {
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>)]+/gi, '[address]');
 }
 
-/** Reads `{ error: { message } }` (OpenAI, OpenRouter) or plain text, capped so an HTML page never reaches a client. */
+/**
+ * Reads `{ error: { message } }` (OpenAI, OpenRouter) or plain text, capped so an HTML page never reaches a client.
+ * Only the first 64 KiB are read (an error object is a few hundred bytes; a server answering an endless body
+ * must not fill memory): a longer answer is judged by its start.
+ */
 export async function upstreamErrorFrom(response: Response): Promise<UpstreamError> {
-  const text = await response.text().catch(() => '');
+  const { text } = await readTextUpTo(response, ERROR_BODY_BYTES).catch(() => ({ text: '' }));
   let message = clipText(text.trim(), 300) || response.statusText || `HTTP ${response.status}`;
   try {
     const body = JSON.parse(text) as { error?: { message?: string } | string; message?: string };

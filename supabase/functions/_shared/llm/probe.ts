@@ -2,6 +2,7 @@
 // Probes are free calls (OpenRouter's GET /key, every server's GET /models), short, and cached, so a monitor
 // polling /health/ready costs the provider almost nothing. The result has a public part and a log part.
 import type { ReadinessProblem } from '@closer/contract';
+import { MiB, readJsonWithin } from '../http/responseBody.ts';
 import { type LlmProviderConfig, publicProviderName } from './config.ts';
 
 export interface ProviderProbe {
@@ -20,6 +21,9 @@ export interface ProbeOptions {
   timeoutMs: number;
   fetch?: typeof fetch;
 }
+
+/** OpenRouter's list of every model is 1–2 MiB of JSON; room to grow, never without limit. */
+const MODEL_LIST_BYTES = 16 * MiB;
 
 type Step = { ok: true; models?: string[] } | { ok: false; problem: ReadinessProblem; logDetail: string };
 
@@ -68,8 +72,9 @@ async function listModels(
     discard(response);
     return refused(response.status, `${config.baseUrl}/models`);
   }
-  // A list Closer cannot read (not JSON, `data` not an array) says nothing about the models: reachable, unverified.
-  const body: unknown = await response.json().catch(() => null);
+  // A list Closer cannot read (not JSON, over its cap, `data` not an array) says nothing about the models:
+  // reachable, unverified.
+  const body: unknown = await readJsonWithin(response, MODEL_LIST_BYTES).catch(() => null);
   const data = (body as { data?: unknown } | null)?.data;
   if (!Array.isArray(data)) return { ok: true };
   const ids = data

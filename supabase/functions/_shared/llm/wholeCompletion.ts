@@ -1,6 +1,7 @@
 // Some servers and proxies ignore `stream: true` and answer one whole `chat.completion` JSON object (or an
 // HTML page, or `{ "error": … }` with status 200). The JSON is read as the one chunk of a stream would be, so
 // everything the stream parser guards (thinking, tool calls, finish reasons, usage, size) applies to it too.
+import { BodyTooLargeError, readTextWithin, sizeName } from '../http/responseBody.ts';
 import { UpstreamError } from './errors.ts';
 
 /** What kind of body a 200 answer to a streaming request carries, from its content type. */
@@ -57,27 +58,11 @@ function streamOf(chunk: unknown): ReadableStream<Uint8Array> {
 }
 
 async function readAtMost(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<string> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  let received = 0;
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return text + decoder.decode();
-      received += value.byteLength;
-      if (received > maxBytes) {
-        void reader.cancel().catch(() => undefined);
-        throw new UpstreamError(`the answer grew past ${Math.round(maxBytes / 1024 / 1024)} MiB`, {
-          status: 200,
-        });
-      }
-      text += decoder.decode(value, { stream: true });
-    }
+    return await readTextWithin(body, maxBytes);
   } catch (error) {
-    if (error instanceof UpstreamError) throw error;
+    if (error instanceof BodyTooLargeError)
+      throw new UpstreamError(`the answer grew past ${sizeName(maxBytes)}`, { status: 200 });
     throw new UpstreamError('the connection broke while the answer was read', { status: 0, cause: error });
-  } finally {
-    reader.releaseLock();
   }
 }

@@ -1,4 +1,14 @@
 // Uploads in a private Supabase Storage bucket, spoken to over its HTTP API (storage/v1) with the service key.
+import { MAX_UPLOAD_BYTES } from '@closer/contract';
+import {
+  BodyTooLargeError,
+  discardBody,
+  ERROR_BODY_BYTES,
+  readBytesWithin,
+  readJsonWithin,
+  readTextUpTo,
+} from '../http/responseBody.ts';
+import { StorageError } from './errors.ts';
 import type { UploadStorage } from './uploads.ts';
 
 export interface SupabaseStorageOptions {
@@ -8,22 +18,19 @@ export interface SupabaseStorageOptions {
   serviceKey: string;
   bucket: string;
   fetch: typeof fetch;
+  /**
+   * Largest object `get` reads, in bytes; a larger one is a StorageError with status 413, read no further.
+   * @default MAX_UPLOAD_BYTES (20 MiB: no upload is larger, and the bucket's file_size_limit says so too)
+   */
+  maxObjectBytes?: number;
 }
 
-/** A failure of the Storage API, with its status and the message it gave (never the key). */
-export class StorageError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StorageError';
-  }
-}
+export { StorageError };
 
 /** Storage answers `{ statusCode, error, message }`; older versions say "not found" as HTTP 400, statusCode "404". */
 async function failureOf(response: Response, what: string): Promise<{ status: number; message: string }> {
-  const text = await response.text().catch(() => '');
+  // Storage's error object is a few hundred bytes: only the start of a longer answer (a gateway's page) is read.
+  const { text } = await readTextUpTo(response, ERROR_BODY_BYTES).catch(() => ({ text: '' }));
   let body: { statusCode?: string | number; message?: string; error?: string } = {};
   try {
     body = JSON.parse(text);
@@ -61,7 +68,9 @@ export function supabaseStorage(options: SupabaseStorageOptions): UploadStorage 
         const failure = await failureOf(response, `Signing an upload to ${key}`);
         throw new StorageError(failure.status, failure.message);
       }
-      const body = (await response.json().catch(() => ({}))) as { url?: unknown };
+      const body = ((await readJsonWithin(response, ERROR_BODY_BYTES).catch(() => null)) ?? {}) as {
+        url?: unknown;
+      };
       if (typeof body.url !== 'string' || !new URL(body.url, root).searchParams.get('token')) {
         throw new StorageError(502, `Signing an upload to ${key}: Storage answered no signed URL`);
       }
@@ -81,11 +90,17 @@ export function supabaseStorage(options: SupabaseStorageOptions): UploadStorage 
         const failure = await failureOf(response, `Storing ${key}`);
         throw new StorageError(failure.status, failure.message);
       }
-      await response.text(); // A small JSON answer: read, so the connection is reused.
+      await discardBody(response); // A small JSON answer: read, so the connection is reused.
     },
     async get(key) {
       const response = await options.fetch(objectUrl(key), { headers });
-      if (response.ok) return new Uint8Array(await response.arrayBuffer());
+      if (response.ok) {
+        const limit = options.maxObjectBytes ?? MAX_UPLOAD_BYTES;
+        return readBytesWithin(response, limit).catch((error: unknown) => {
+          if (!(error instanceof BodyTooLargeError)) throw error;
+          throw new StorageError(413, `Reading ${key}: the stored file is larger than ${limit} bytes`);
+        });
+      }
       const failure = await failureOf(response, `Reading ${key}`);
       if (failure.status === 404) return null;
       throw new StorageError(failure.status, failure.message);
@@ -100,7 +115,7 @@ export function supabaseStorage(options: SupabaseStorageOptions): UploadStorage 
         const failure = await failureOf(response, `Removing ${key}`);
         if (failure.status !== 404) throw new StorageError(failure.status, failure.message);
       }
-      await response.text(); // A small JSON answer: read, so the connection is reused.
+      await discardBody(response); // A small JSON answer: read, so the connection is reused.
     },
   };
 }

@@ -29,7 +29,10 @@ export interface UploadStorage {
   createUploadUrl?(key: string, request: SignedUploadRequest): Promise<SignedUpload>;
   /** Stores `bytes` under `key`, replacing what was there. */
   put(key: string, bytes: Uint8Array, mediaType: string): Promise<void>;
-  /** The bytes under `key`; null when nothing is stored there. */
+  /**
+   * The bytes under `key`; null when nothing is stored there. A StorageError with status 413 when the object is
+   * larger than the storage reads (storage/errors.ts).
+   */
   get(key: string): Promise<Uint8Array | null>;
   /** Removes `key`; removing a missing key is not an error. */
   delete(key: string): Promise<void>;

@@ -5,6 +5,7 @@
 
 import type { Env } from '../env.ts';
 import { ApiError } from '../http/errors.ts';
+import { readTextUpTo } from '../http/responseBody.ts';
 import { checkAddress, destinationProblem, RefusedUrl, type ResolveHost } from '../outbound/addresses.ts';
 import { clipText, sanitizeText } from '../text.ts';
 
@@ -49,31 +50,10 @@ export interface SendResult {
   succeeded: boolean;
 }
 
+/** The start of the answer, for the delivery log; the rest is cancelled unread. */
 async function readExcerpt(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < RESPONSE_READ_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return clipText(
-    sanitizeText(new TextDecoder().decode(bytes.subarray(0, RESPONSE_READ_BYTES))),
-    RESPONSE_EXCERPT_CHARS,
-  );
+  const { text } = await readTextUpTo(response, RESPONSE_READ_BYTES);
+  return clipText(sanitizeText(text), RESPONSE_EXCERPT_CHARS);
 }
 
 /** POSTs `body` to `url`; never throws: every failure is a result with its reason. 2xx succeeds, nothing else. */

@@ -336,7 +336,7 @@ async function readUpload(request: Request): Promise<Upload> {
     throw new ApiError('validation_failed', 'The upload is not valid', { details: issues });
   }
   if (file.size > MAX_UPLOAD_BYTES) {
-    throw new ApiError('payload_too_large', `The file is larger than ${MIB} MiB (${MAX_UPLOAD_BYTES} bytes)`);
+    throw fileTooLarge();
   }
   if (file.size === 0) {
     throw new ApiError('validation_failed', 'The upload is not valid', {
@@ -348,13 +348,17 @@ async function readUpload(request: Request): Promise<Upload> {
   return { bytes, ...checked, name: fields.data.name ?? checked.fileName };
 }
 
+/** 413 for a file over MAX_UPLOAD_BYTES, however it came (a form, a signed upload's stored object). */
+export const fileTooLarge = () =>
+  new ApiError('payload_too_large', `The file is larger than ${MIB} MiB (${MAX_UPLOAD_BYTES} bytes)`);
+
 /**
  * The checks every file gets, sent in a form or through a signed upload: 413 over MAX_UPLOAD_BYTES, 422 empty,
  * 415 a type not read. Answers the cleaned file name and the media type.
  */
 export function checkFile(bytes: Uint8Array, name: string, declaredType: string | undefined) {
   if (bytes.byteLength > MAX_UPLOAD_BYTES) {
-    throw new ApiError('payload_too_large', `The file is larger than ${MIB} MiB (${MAX_UPLOAD_BYTES} bytes)`);
+    throw fileTooLarge();
   }
   if (bytes.byteLength === 0) {
     throw new ApiError('validation_failed', 'The upload is not valid', {

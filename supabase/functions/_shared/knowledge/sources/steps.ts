@@ -2,6 +2,7 @@
 // step gets the run's saved state and answers the items it read and the state to save for the next step.
 import type { AcceptedMediaType } from '@closer/contract';
 import { RefusedUrl } from '../../outbound/addresses.ts';
+import { StorageError } from '../../storage/errors.ts';
 import type { UploadStorage } from '../../storage/uploads.ts';
 import { type ExtractedItem, ExtractionError, item } from '../extract/document.ts';
 import { type DocumentReaders, ReaderUnavailable, type ReadLimits } from '../extract/documentReaders.ts';
@@ -68,7 +69,14 @@ export async function fileStep(input: StepInput, deps: StepDeps): Promise<StepRe
   const { settings } = input.source;
   const state = input.state as FileState;
   if (!deps.uploads) throw new ExtractionError('File storage is not configured on this deployment');
-  const bytes = settings.storageKey ? await deps.uploads.get(settings.storageKey) : null;
+  const bytes = settings.storageKey
+    ? await deps.uploads.get(settings.storageKey).catch((failure: unknown) => {
+        // Too large to read is a fact about the file, not a passing failure: the sync fails now, saying so.
+        if (failure instanceof StorageError && failure.status === 413)
+          throw new ExtractionError('The stored file is larger than any upload may be; upload it again');
+        throw failure;
+      })
+    : null;
   if (!bytes) throw new ExtractionError('The uploaded file is no longer stored; upload it again');
   const mediaType = settings.mediaType as AcceptedMediaType;
   const fileName = settings.fileName ?? input.source.name;

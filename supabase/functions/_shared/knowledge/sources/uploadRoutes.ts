@@ -16,9 +16,10 @@ import type { AppEnv, FunctionApp } from '../../http/app.ts';
 import { ApiError, notFound } from '../../http/errors.ts';
 import { route } from '../../http/route.ts';
 import { logFailure } from '../../log.ts';
+import { StorageError } from '../../storage/errors.ts';
 import { type UploadStorage, uploadKey } from '../../storage/uploads.ts';
 import type { SourceRoutesScope } from './routes.ts';
-import { checkFile } from './routes.ts';
+import { checkFile, fileTooLarge } from './routes.ts';
 import { createSource } from './sources.ts';
 
 /** Upload storage that can sign URLs, or 503 saying what is missing. */
@@ -101,7 +102,12 @@ export async function createUploadedFileSource(
     tx.query('select 1 from public.knowledge_sources where id = $1', [body.upload]),
   );
   if (taken.length > 0) throw new ApiError('conflict', 'This upload is a source already');
-  const bytes = await uploads.get(storageKey).catch((failure: unknown) => {
+  const bytes = await uploads.get(storageKey).catch(async (failure: unknown) => {
+    // Larger than any upload may be (a bucket without a size limit): refused as a form upload is, and removed.
+    if (failure instanceof StorageError && failure.status === 413) {
+      await uploads.delete(storageKey).catch((problem: unknown) => unavailable(c, problem));
+      throw fileTooLarge();
+    }
     throw unavailable(c, failure);
   });
   if (!bytes) throw notFound('Uploaded file');

@@ -1,5 +1,6 @@
 // Fetches one page or file for the crawler: address checked at every hop, redirects followed by hand only within
 // the site, a timeout over the whole exchange and a cap on the body.
+import { BodyTooLargeError, readTextWithin } from '../../http/responseBody.ts';
 import { checkAddress, RefusedUrl, type ResolveHost } from '../../outbound/addresses.ts';
 
 export interface PageFetcher {
@@ -43,33 +44,13 @@ export const sameSite = (a: URL, b: URL) =>
   a.hostname.replace(/^www\./, '') === b.hostname.replace(/^www\./, '') && a.port === b.port;
 
 async function readCapped(response: Response, signal: AbortSignal): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > MAX_PAGE_BYTES) {
-    await response.body?.cancel();
-    throw new PageFailure(`The page is larger than ${MAX_PAGE_BYTES} bytes`);
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    if (signal.aborted) throw signal.reason;
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_PAGE_BYTES) {
-      await reader.cancel();
+  try {
+    return (await readTextWithin(response, MAX_PAGE_BYTES, { signal })).replace(/\0/g, '');
+  } catch (error) {
+    if (error instanceof BodyTooLargeError)
       throw new PageFailure(`The page is larger than ${MAX_PAGE_BYTES} bytes`);
-    }
-    chunks.push(value);
+    throw error;
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder('utf-8').decode(bytes).replace(/\0/g, '');
 }
 
 /**

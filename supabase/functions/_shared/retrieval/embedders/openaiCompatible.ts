@@ -1,5 +1,12 @@
 // Embeddings from any server speaking OpenAI's `POST /v1/embeddings` (OpenAI, OpenRouter, Ollama, vLLM, LM Studio).
 
+import {
+  BodyTooLargeError,
+  ERROR_BODY_BYTES,
+  KiB,
+  readJsonWithin,
+  readTextUpTo,
+} from '../../http/responseBody.ts';
 import { redact } from '../../llm/errors.ts';
 import { clipText } from '../../text.ts';
 import { checkVectors, type Embedder, EmbeddingError, type EmbedOptions } from './embedder.ts';
@@ -18,6 +25,12 @@ export interface OpenAiCompatibleEmbedderOptions {
   /** Resolved at call time (tests pass a stand-in). */
   fetch?: typeof fetch;
 }
+
+/**
+ * Cap of an embeddings answer: room for a 4096-dimension vector per text written as JSON floats (~24 bytes a
+ * number), plus 64 KiB for the rest; 64 texts (the default batch) come to about 6 MiB.
+ */
+const answerBytes = (texts: number) => texts * 96 * KiB + 64 * KiB;
 
 interface EmbeddingsAnswer {
   data?: { embedding?: unknown; index?: number }[];
@@ -74,7 +87,7 @@ export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedder
       if (texts.length === 0) return [];
       const response = await post(texts, call);
       if (!response.ok) {
-        const text = await response.text().catch(() => '');
+        const { text } = await readTextUpTo(response, ERROR_BODY_BYTES).catch(() => ({ text: '' }));
         const status = response.status;
         throw new EmbeddingError(`${who} answered HTTP ${status}: ${redact(clipText(text.trim(), 300))}`, {
           retryable: status === 408 || status === 409 || status === 429 || status >= 500,
@@ -84,9 +97,13 @@ export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedder
       }
       let answer: EmbeddingsAnswer;
       try {
-        answer = (await response.json()) as EmbeddingsAnswer;
+        answer = await readJsonWithin<EmbeddingsAnswer>(response, answerBytes(texts.length));
       } catch (error) {
-        throw new EmbeddingError(`${who} answered with something other than JSON`, {
+        const why =
+          error instanceof BodyTooLargeError
+            ? `an answer larger than ${error.limitBytes} bytes`
+            : 'something other than JSON';
+        throw new EmbeddingError(`${who} answered with ${why}`, {
           retryable: true,
           cause: error,
         });
