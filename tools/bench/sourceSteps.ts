@@ -4,7 +4,10 @@
 // Supabase) and in the reader process of `pnpm serve` (packages/server/src/extraction), after its fork.
 
 import { startReaderProcess } from '../../packages/server/src/extraction/readerProcesses.ts';
-import { readInPlace } from '../../supabase/functions/_shared/knowledge/extract/documentReaders.ts';
+import {
+  type DocumentReaders,
+  readInPlace,
+} from '../../supabase/functions/_shared/knowledge/extract/documentReaders.ts';
 import { DEFAULT_STEP_SIZES } from '../../supabase/functions/_shared/knowledge/sources/steps.ts';
 import { docx, pdfWithPages } from '../../supabase/tests/helpers/documents.ts';
 
@@ -34,21 +37,12 @@ const files = [
 ] as const;
 
 type Step = (from: number) => Promise<number>;
-const inPlace =
-  (file: (typeof files)[number]): Step =>
-  async (from) => {
-    const read = await readInPlace.file(
-      { bytes: file.bytes, mediaType: file.type, fileName: 'bench', from, count: file.per },
-      { timeoutMs: 60_000 },
-    );
-    return read.total;
-  };
-// As `pnpm serve` reads: in its reader process (the file's bytes cross to it for every step).
+// As on Supabase (in place), and as `pnpm serve` reads: in its reader process (the bytes cross for every step).
 const readers = startReaderProcess();
-const inReader =
-  (file: (typeof files)[number]): Step =>
+const stepsOf =
+  (reader: DocumentReaders, file: (typeof files)[number]): Step =>
   async (from) => {
-    const read = await readers.file(
+    const read = await reader.file(
       { bytes: file.bytes, mediaType: file.type, fileName: 'bench', from, count: file.per },
       { timeoutMs: 60_000 },
     );
@@ -75,8 +69,8 @@ console.log('| file | size | where | steps | step p50 | step max | whole file |'
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const file of files) {
   for (const [where, step] of [
-    ['in place', inPlace(file)],
-    ['reader process', inReader(file)],
+    ['in place', stepsOf(readInPlace, file)],
+    ['reader process', stepsOf(readers, file)],
   ] as const) {
     const times = await stepTimes(step, file.per);
     const sorted = [...times].sort((x, y) => x - y);

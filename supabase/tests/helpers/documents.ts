@@ -1,8 +1,21 @@
 // Real documents made in the test, never downloaded: PDFs (pdf-lib, and a hand-written encrypted one), DOCX
 // files (the OOXML parts zipped with JSZip, as Word writes them) and a DOCX zip bomb.
 import { deflateSync } from 'node:zlib';
+import { ExtractionError } from '@closer/functions/_shared/knowledge/extract/document.ts';
 import JSZip from 'jszip';
 import { PDFDocument, PDFName, rgb, StandardFonts } from 'pdf-lib';
+import { expect } from 'vitest';
+
+/** The message of the ExtractionError `promise` rejects with (fails the test when it settles otherwise). */
+export async function extractionFailure(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ExtractionError);
+    return (error as Error).message;
+  }
+  throw new Error('expected an ExtractionError');
+}
 
 /** A PDF with one page per entry: its lines of text, or null for a page with only a drawing (like a scan). */
 export async function pdfWithPages(pages: (string[] | null)[]): Promise<Uint8Array> {

@@ -1,6 +1,5 @@
 // Reading files into knowledge items: PDF pages (text, scans, encryption), DOCX sections (and zip bombs), HTML
 // main text, Markdown sections, CSV rows with their header, and how a file's type is recognised.
-import { ExtractionError } from '@closer/functions/_shared/knowledge/extract/document.ts';
 import { readInPlace } from '@closer/functions/_shared/knowledge/extract/documentReaders.ts';
 import { readDocx } from '@closer/functions/_shared/knowledge/extract/docx.ts';
 import { mediaTypeOf, openFile } from '@closer/functions/_shared/knowledge/extract/open.ts';
@@ -11,7 +10,7 @@ import {
   MAX_FILE_UNITS,
 } from '@closer/functions/_shared/knowledge/sources/steps.ts';
 import { describe, expect, it } from 'vitest';
-import { docx, docxBomb, encryptedPdf, pdfWithPages } from '../helpers/documents.ts';
+import { docx, docxBomb, encryptedPdf, extractionFailure, pdfWithPages } from '../helpers/documents.ts';
 
 const text = (value: string) => new TextEncoder().encode(value);
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
@@ -21,14 +20,18 @@ async function readAll(bytes: Uint8Array, mediaType: Parameters<typeof openFile>
   return document.read(0, document.total);
 }
 
-async function failure(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ExtractionError);
-    return (error as Error).message;
-  }
-  throw new Error('expected an ExtractionError');
+/** One step of the sources worker over `bytes` stored as the file `name`, read in place. */
+function firstStep(bytes: Uint8Array, name: string, mediaType: string) {
+  const source = { id: 's', kind: 'file', name, settings: { fileName: name, mediaType, storageKey: 'k' } };
+  const storage = { get: async () => bytes, put: async () => {}, delete: async () => {} };
+  const deps = {
+    uploads: storage,
+    sizes: DEFAULT_STEP_SIZES,
+    fetcher: {} as never,
+    readers: readInPlace,
+    readLimits: { timeoutMs: 1000 },
+  };
+  return fileStep({ source, state: {} }, deps);
 }
 
 describe('PDF', () => {
@@ -57,30 +60,16 @@ describe('PDF', () => {
 
   it('reports a PDF without a text layer as a scan, not as an empty success', async () => {
     const bytes = await pdfWithPages([null, null]);
-    const storage = { get: async () => bytes, put: async () => {}, delete: async () => {} };
-    const source = {
-      id: 's',
-      kind: 'file',
-      name: 'scan.pdf',
-      settings: { fileName: 'scan.pdf', mediaType: 'application/pdf', storageKey: 'k' },
-    };
-    const deps = {
-      uploads: storage,
-      sizes: DEFAULT_STEP_SIZES,
-      fetcher: {} as never,
-      readers: readInPlace,
-      readLimits: { timeoutMs: 1000 },
-    };
-    expect(await failure(fileStep({ source, state: {} }, deps))).toBe(NO_TEXT_LAYER);
+    expect(await extractionFailure(firstStep(bytes, 'scan.pdf', 'application/pdf'))).toBe(NO_TEXT_LAYER);
   });
 
   it('refuses an encrypted PDF with a clear reason, and a damaged one', async () => {
-    expect(await failure(openFile(encryptedPdf(), 'application/pdf', 'locked.pdf'))).toMatch(
+    expect(await extractionFailure(openFile(encryptedPdf(), 'application/pdf', 'locked.pdf'))).toMatch(
       /encrypted with a password/,
     );
-    expect(await failure(openFile(text('%PDF-1.7\nnot really'), 'application/pdf', 'broken.pdf'))).toMatch(
-      /not a readable PDF/,
-    );
+    expect(
+      await extractionFailure(openFile(text('%PDF-1.7\nnot really'), 'application/pdf', 'broken.pdf')),
+    ).toMatch(/not a readable PDF/);
   });
 });
 
@@ -105,13 +94,15 @@ describe('DOCX', () => {
   it('refuses an archive that unpacks beyond the limit before converting it (zip bomb)', async () => {
     const bomb = await docxBomb(3 * 1024 * 1024);
     expect(bomb.byteLength).toBeLessThan(64 * 1024);
-    expect(await failure(readDocx(bomb, 2 * 1024 * 1024))).toMatch(/unpacks to more than 2 MiB/);
+    expect(await extractionFailure(readDocx(bomb, 2 * 1024 * 1024))).toMatch(/unpacks to more than 2 MiB/);
     // Under the limit the same file is read.
     expect((await readDocx(bomb, 4 * 1024 * 1024)).map((s) => s.text)).toEqual(['Hello']);
   });
 
   it('refuses a file that is not a Word document', async () => {
-    expect(await failure(readDocx(text('PK\u0003\u0004 not a zip')))).toMatch(/not a readable DOCX/);
+    expect(await extractionFailure(readDocx(text('PK\u0003\u0004 not a zip')))).toMatch(
+      /not a readable DOCX/,
+    );
   });
 });
 
@@ -162,21 +153,7 @@ describe('HTML, Markdown, text and CSV', () => {
   it('refuses a file of more than 50,000 rows at its first step, naming the count', async () => {
     const rows = Array.from({ length: MAX_FILE_UNITS + 1 }, (_, i) => `${i}`).join('\n');
     const bytes = text(`n\n${rows}\n`);
-    const source = {
-      id: 's',
-      kind: 'file',
-      name: 'rows.csv',
-      settings: { fileName: 'rows.csv', mediaType: 'text/csv', storageKey: 'k' },
-    };
-    const storage = { get: async () => bytes, put: async () => {}, delete: async () => {} };
-    const deps = {
-      uploads: storage,
-      sizes: DEFAULT_STEP_SIZES,
-      fetcher: {} as never,
-      readers: readInPlace,
-      readLimits: { timeoutMs: 1000 },
-    };
-    expect(await failure(fileStep({ source, state: {} }, deps))).toBe(
+    expect(await extractionFailure(firstStep(bytes, 'rows.csv', 'text/csv'))).toBe(
       'The file has 50,001 rows; one file may have at most 50,000 — split it into smaller files',
     );
   });

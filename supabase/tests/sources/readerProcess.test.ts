@@ -8,7 +8,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { KnowledgeSource } from '@closer/contract';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
-import { ExtractionError } from '@closer/functions/_shared/knowledge/extract/document.ts';
 import { type FileRead, readInPlace } from '@closer/functions/_shared/knowledge/extract/documentReaders.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { type ReaderProcess, startReaderProcess } from '@closer/server/src/extraction/readerProcesses.ts';
@@ -16,7 +15,14 @@ import { startWorkers } from '@closer/server/src/workers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
 import { drivers, migratedDatabase } from '../helpers/databases.ts';
-import { docx, docxOfRawXml, encryptedPdf, pdfInflatingTo, pdfWithPages } from '../helpers/documents.ts';
+import {
+  docx,
+  docxOfRawXml,
+  encryptedPdf,
+  extractionFailure,
+  pdfInflatingTo,
+  pdfWithPages,
+} from '../helpers/documents.ts';
 import { uploadFile } from '../helpers/sources.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 import { htmlPage, startTestSite, type TestSite } from '../helpers/testSite.ts';
@@ -32,16 +38,6 @@ const emptyParagraphs = (paragraphs: number) =>
 
 /** A 4.9 MB page of 700,000 empty paragraphs (under the 5 MB a fetched page may have). */
 const hugePage = () => `<html><body>${'<p></p>'.repeat(700_000)}</body></html>`;
-
-async function extractionFailure(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ExtractionError);
-    return (error as Error).message;
-  }
-  throw new Error('expected an ExtractionError');
-}
 
 describe('the reader process', () => {
   let readers: ReaderProcess;
@@ -174,18 +170,31 @@ describe.each(drivers)("the server's sources worker on %s", (driver) => {
     }
   }
 
-  it('fails the sync of a DOCX that would exhaust the heap, with the reason, and keeps serving', async () => {
-    const created = await uploadFile(api, a.secretKey, a.agentId, {
-      bytes: await emptyParagraphs(4_000_000),
-      name: 'hostile.docx',
-    });
+  /** Uploads `bytes` as the file `name` and runs the workers with `settings` until its sync ends `status`. */
+  async function syncedFile(
+    bytes: Uint8Array,
+    name: string,
+    settings: Record<string, string>,
+    status: KnowledgeSource['status'],
+  ): Promise<KnowledgeSource> {
+    const created = await uploadFile(api, a.secretKey, a.agentId, { bytes, name });
     expect(created.status).toBe(201);
-    const source = await withWorkers({ CLOSER_EXTRACTION_MEMORY_MB: '256' }, async () => {
+    return withWorkers(settings, async () => {
       await expect
         .poll(async () => (await readSource(created.body.id)).status, { timeout: 25_000, interval: 100 })
-        .toBe('failed');
+        .toBe(status);
       return readSource(created.body.id);
     });
+  }
+
+  it('fails the sync of a DOCX that would exhaust the heap, with the reason, and keeps serving', async () => {
+    const hostile = await emptyParagraphs(4_000_000);
+    const source = await syncedFile(
+      hostile,
+      'hostile.docx',
+      { CLOSER_EXTRACTION_MEMORY_MB: '256' },
+      'failed',
+    );
     expect(source).toMatchObject({
       status: 'failed',
       itemCount: 0,
@@ -197,17 +206,8 @@ describe.each(drivers)("the server's sources worker on %s", (driver) => {
 
   it('stops a read that takes longer than CLOSER_EXTRACTION_TIMEOUT_MS, with the reason', async () => {
     // Read in place, this file takes seconds (and ends `ready`): no read may hold the server that long.
-    const created = await uploadFile(api, a.secretKey, a.agentId, {
-      bytes: await emptyParagraphs(600_000),
-      name: 'long.docx',
-    });
-    expect(created.status).toBe(201);
-    const source = await withWorkers({ CLOSER_EXTRACTION_TIMEOUT_MS: '200' }, async () => {
-      await expect
-        .poll(async () => (await readSource(created.body.id)).status, { timeout: 25_000, interval: 100 })
-        .toBe('failed');
-      return readSource(created.body.id);
-    });
+    const long = await emptyParagraphs(600_000);
+    const source = await syncedFile(long, 'long.docx', { CLOSER_EXTRACTION_TIMEOUT_MS: '200' }, 'failed');
     expect(source).toMatchObject({
       status: 'failed',
       itemCount: 0,
@@ -217,18 +217,11 @@ describe.each(drivers)("the server's sources worker on %s", (driver) => {
   });
 
   it('reads an ordinary file through the reader process into knowledge items', async () => {
-    const created = await uploadFile(api, a.secretKey, a.agentId, {
-      bytes: await docx(['# Delivery', 'Within 5 days.', '# Warranty', 'Panels: 25 years.']),
-      name: 'handbook.docx',
-    });
-    expect(created.status).toBe(201);
-    await withWorkers({}, async () => {
-      await expect
-        .poll(async () => (await readSource(created.body.id)).status, { timeout: 25_000, interval: 100 })
-        .toBe('ready');
-    });
-    expect(await readSource(created.body.id)).toMatchObject({ status: 'ready', itemCount: 2 });
+    const handbook = await docx(['# Delivery', 'Within 5 days.', '# Warranty', 'Panels: 25 years.']);
+    const source = await syncedFile(handbook, 'handbook.docx', {}, 'ready');
+    expect(source).toMatchObject({ status: 'ready', itemCount: 2 });
   });
+
   it('reports a page that would exhaust the heap as a problem of its crawl, and reads the others', async () => {
     site.pages.set('/robots.txt', { contentType: 'text/plain', body: '' });
     site.pages.set('/huge', { body: hugePage() });
