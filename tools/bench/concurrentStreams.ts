@@ -15,6 +15,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createPostgresDatabase } from '../../supabase/functions/_shared/db/postgres.ts';
 import { startPostgresCluster } from '../../supabase/tests/helpers/postgresCluster.ts';
+import { reply } from './ipc.ts';
 import type { BurstRequest, BurstResult } from './streamClient.ts';
 
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 500);
@@ -169,18 +170,6 @@ async function postmasterPid(port: number): Promise<number | null> {
     if (args[0]?.endsWith('postgres') && args.join(' ').includes(`-p ${port} `)) return Number(entry);
   }
   return null;
-}
-
-/** The next message `child` sends (IPC); fails if it exits first. */
-function reply<T>(child: ChildProcess): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const exited = (code: number | null) => reject(new Error(`a bench process exited with ${code}`));
-    child.once('exit', exited);
-    child.once('message', (message) => {
-      child.off('exit', exited);
-      resolve(message as T);
-    });
-  });
 }
 
 /** CPU time (user + system) of `pid` and its descendants, in ms, from /proc (clock ticks of 10 ms). */

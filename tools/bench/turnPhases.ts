@@ -32,6 +32,7 @@ import { createLocalApp } from '../../packages/local/src/server.ts';
 import type { Database } from '../../supabase/functions/_shared/db/types.ts';
 import { createRuntime, type Runtime } from '../../supabase/functions/_shared/runtime.ts';
 import { startPostgresCluster } from '../../supabase/tests/helpers/postgresCluster.ts';
+import { reply } from './ipc.ts';
 import type { SequentialRequest } from './sequentialClient.ts';
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 200);
@@ -388,16 +389,4 @@ async function startModel(tokens: number, gapMs: number): Promise<{ url: string;
   });
   const { url } = await reply<{ url: string }>(child);
   return { url, process: child };
-}
-
-/** The next message `child` sends (IPC); fails if it exits first. */
-function reply<T>(child: ChildProcess): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const exited = (code: number | null) => reject(new Error(`a bench process exited with ${code}`));
-    child.once('exit', exited);
-    child.once('message', (message) => {
-      child.off('exit', exited);
-      resolve(message as T);
-    });
-  });
 }
