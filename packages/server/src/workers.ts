@@ -14,7 +14,7 @@ import { startRetentionWorker } from '@closer/functions/_shared/privacy/retentio
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { startWebhookWorker } from '@closer/functions/_shared/webhooks/worker.ts';
 import { outboundFetches } from './crawlFetch.ts';
-import { readerMemoryMb, startReaderProcess } from './extraction/readerProcesses.ts';
+import { type ReaderProcess, readerMemoryMb, startReaderProcess } from './extraction/readerProcesses.ts';
 
 /** How often the workers run, in milliseconds; 0 turns a group off. */
 export interface WorkerIntervals {
@@ -47,10 +47,11 @@ export function startWorkers(db: Database, env: Env, runtime: Runtime, every: Wo
         ),
       );
   }
-  // Files, pages and sitemaps are read in a child process: no document can stall or end this one.
-  if (every.sourcesMs > 0) extractionTimeoutMs(env); // A bad setting stops the start, naming the variable.
-  const readers = every.sourcesMs > 0 ? startReaderProcess(readerMemoryMb(env)) : null;
-  if (readers) {
+  let readers: ReaderProcess | null = null;
+  if (every.sourcesMs > 0) {
+    extractionTimeoutMs(env); // A bad setting stops the start, naming the variable.
+    // Files, pages and sitemaps are read in a child process: no document can stall or end this one.
+    readers = startReaderProcess(readerMemoryMb(env));
     jobs.push(
       startSourceWorker(
         { db, env, fetch: outbound.crawl, uploads: runtime.uploads, readers },
@@ -60,7 +61,7 @@ export function startWorkers(db: Database, env: Env, runtime: Runtime, every: Wo
   }
   return {
     async stop() {
-      // A read in progress is abandoned rather than awaited: its step is tried again after the lease.
+      // A read in progress is abandoned rather than awaited: its step is retried (ReaderUnavailable).
       await Promise.all([...jobs.map((job) => job.stop()), readers?.close()]);
     },
   };
