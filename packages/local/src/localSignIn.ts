@@ -17,7 +17,7 @@ export const LOCAL_SIGN_IN_PATH = '/local/sign-in';
 /** The seeded demo organisation's owner: sign in with this address to manage its members. */
 export const DEMO_OWNER = { id: '00000000-0000-4000-8000-0000000000b1', email: 'owner@demo.closer.local' };
 
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const EMAIL = /^[^@\s]+@(?=[^@\s]*$)[^@\s]+\.[^@\s]+$/;
 const MAX_EXPIRES_IN = 7 * 24 * 3600;
 const MAX_SIGN_IN_BYTES = 16 * 1024;
 

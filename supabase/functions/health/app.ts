@@ -171,7 +171,7 @@ export function createHealthApp(runtime: Runtime) {
     };
     return c.json(body, ok ? 200 : 503);
   });
-  const base = runtime.env.SUPABASE_URL?.replace(/\/+$/, '');
+  const base = runtime.env.SUPABASE_URL?.replace(/(?<!\/)\/+$/, '');
   const served = base ? { ...apiDescription, servers: [{ url: `${base}/functions/v1` }] } : apiDescription;
   const description = route({
     summary: 'This API description (OpenAPI 3.1), with this deployment as its server',

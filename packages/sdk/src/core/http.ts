@@ -71,7 +71,7 @@ const SAFE_FOR_WRITES = new Set([429, 503]);
 
 export function createHttp(options: HttpOptions): Http {
   const client: KyInstance = ky.create({
-    prefixUrl: options.url.replace(/\/+$/, ''),
+    prefixUrl: options.url.replace(/(?<!\/)\/+$/, ''),
     timeout: options.timeout,
     fetch: (input, init) => (options.fetch ?? globalThis.fetch)(input, init),
     ...(options.headers ? { headers: options.headers } : {}),

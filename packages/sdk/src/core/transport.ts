@@ -31,7 +31,7 @@ export interface Transport {
 }
 
 export function createTransport(options: TransportOptions): Transport {
-  const base = options.url.replace(/\/+$/, '');
+  const base = options.url.replace(/(?<!\/)\/+$/, '');
   const transport: Transport = {
     options,
     async send(method, path, init = {}) {

@@ -46,7 +46,7 @@ const CLOSE_ICON =
 export function createLauncher(options: MountOptions, loadPanel: () => Promise<MountPanel>): Widget {
   if (!options.publishableKey) throw new Error('Closer: a publishable key (pk_…) is required');
   if (!options.apiUrl) throw new Error('Closer: the API URL (…/functions/v1) is required');
-  const apiUrl = options.apiUrl.replace(/\/+$/, '');
+  const apiUrl = options.apiUrl.replace(/(?<!\/)\/+$/, '');
   const inline = Boolean(options.target);
   const listeners = new Map<WidgetEventName, Set<(...args: never[]) => void>>();
   const fetcher: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);

@@ -7,7 +7,7 @@ import type { Strings } from '../i18n.ts';
 
 type Field = ChatConfig['leadForm']['fields'][number]['field'];
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
+const EMAIL = /^[^\s@]+@(?=[^\s@]*$)[^\s@]+\.[^\s@]{2,}$/;
 const PHONE = /^\+?[0-9 ()\-.]{5,30}$/;
 const INPUT: Record<Field, { type: string; autocomplete: string }> = {
   name: { type: 'text', autocomplete: 'name' },

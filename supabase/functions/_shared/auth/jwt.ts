@@ -26,7 +26,7 @@ export interface JwtConfig {
 export type JwtVerifier = (token: string) => Promise<{ userId: string; claims: JWTPayload }>;
 
 export function jwtConfigFromEnv(env: Env): JwtConfig {
-  const supabaseUrl = env.SUPABASE_URL?.replace(/\/+$/, '');
+  const supabaseUrl = env.SUPABASE_URL?.replace(/(?<!\/)\/+$/, '');
   const config: JwtConfig = { audience: env.CLOSER_JWT_AUDIENCE ?? 'authenticated' };
   const issuer = env.CLOSER_JWT_ISSUER ?? (supabaseUrl ? `${supabaseUrl}/auth/v1` : undefined);
   if (issuer) config.issuer = issuer;

@@ -39,8 +39,8 @@ type Json = Record<string, unknown>;
 const CALCOM_ANSWER_BYTES = 4 * MiB;
 
 export function calcomClient(options: CalcomOptions): BookingClient {
-  const apiUrl = (options.apiUrl ?? CALCOM_API_URL).replace(/\/+$/, '');
-  const bookerUrl = (options.bookerUrl ?? CALCOM_BOOKER_URL).replace(/\/+$/, '');
+  const apiUrl = (options.apiUrl ?? CALCOM_API_URL).replace(/(?<!\/)\/+$/, '');
+  const bookerUrl = (options.bookerUrl ?? CALCOM_BOOKER_URL).replace(/(?<!\/)\/+$/, '');
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
 

@@ -214,7 +214,9 @@ export async function pendingBooking(
 
 /** The first email address in a message, when it is one the lead may hold. */
 export function emailIn(message: string): string | null {
-  const found = message.match(/[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+\.[^\s@<>()[\]"',;:.]{2,}/)?.[0];
+  const found = message.match(
+    /(?<![^\s@<>()[\]"',;:])[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+\.[^\s@<>()[\]"',;:.]{2,}/,
+  )?.[0];
   if (!found) return null;
   const parsed = leadFieldsObject.shape.email.safeParse(found);
   return parsed.success && parsed.data ? parsed.data : null;

@@ -14,7 +14,7 @@ function encodeCursor(cursor: Cursor): string {
   return btoa(JSON.stringify([cursor.at, cursor.id]))
     .replaceAll('+', '-')
     .replaceAll('/', '_')
-    .replace(/=+$/, '');
+    .replace(/(?<!=)=+$/, '');
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

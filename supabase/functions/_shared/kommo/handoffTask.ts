@@ -272,7 +272,7 @@ function handoffTaskBody(
 
 /** The console's page of the conversation; null when `CLOSER_CONSOLE_URL` is not set. */
 function conversationLink(consoleUrl: string | undefined, conversationId: string): string | null {
-  const base = consoleUrl?.trim().replace(/\/+$/, '');
+  const base = consoleUrl?.trim().replace(/(?<!\/)\/+$/, '');
   return base ? `${base}/conversations/${conversationId}` : null;
 }
 

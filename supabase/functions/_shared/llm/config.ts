@@ -27,7 +27,7 @@ export function llmConfigFromEnv(env: Env): LlmProviderConfig {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new Error('LLM_BASE_URL must be an http(s) URL');
     }
-    const baseUrl = url.toString().replace(/\/+$/, '');
+    const baseUrl = url.toString().replace(/(?<!\/)\/+$/, '');
     return env.LLM_API_KEY
       ? { provider: 'openai-compatible', baseUrl, apiKey: env.LLM_API_KEY }
       : { provider: 'openai-compatible', baseUrl };

@@ -47,12 +47,19 @@ export class UpstreamError extends Error {
   }
 }
 
+/**
+ * `scheme://rest`. A scheme starts at a letter after a word boundary; only the first such letter of a run of scheme
+ * characters is tried (the lookbehind), as a later one ends at the same `:` and fails or matches alike: this keeps
+ * `a+a+a+…` without `://` linear instead of quadratic.
+ */
+const ADDRESS = /\b(?=[a-z])(?<!\b[a-z][a-z0-9+.-]*?)[a-z0-9+.-]*:\/\/[^\s"'<>)]+/gi;
+
 /** Keys, bearer tokens and addresses out of a provider's message, even for the organisation's own callers. */
 export function redact(text: string): string {
   return text
     .replace(/\bBearer\s+\S+/gi, 'Bearer [redacted]')
     .replace(/\b(?:sk|pk|rk|key)[-_][A-Za-z0-9][A-Za-z0-9_\-.*…]*/gi, '[redacted key]')
-    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>)]+/gi, '[address]');
+    .replace(ADDRESS, '[address]');
 }
 
 /**

@@ -37,9 +37,9 @@ const languageNames: Record<string, string> = {
 
 /** Data must not be able to close its own fence and speak as instructions. */
 export function fence(tag: string, body: string): string {
-  const safe = body.replace(/<\/?(knowledge|objection_answers|document|answer)\b[^>]*>/gi, (m) =>
-    m.replace('<', '‹'),
-  );
+  // Every `<` that opens one of these tags is turned, closed by a `>` or not (looking for the `>` from each `<` of
+  // a long body without one took quadratic time).
+  const safe = body.replace(/<(?=\/?(?:knowledge|objection_answers|document|answer)\b)/gi, '‹');
   return `<${tag}>\n${safe}\n</${tag}>`;
 }
 

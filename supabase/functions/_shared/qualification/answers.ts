@@ -40,7 +40,7 @@ export function readChoice(criterion: QualificationCriterion, text: string): str
   const said = fold(text);
   const named = criterion.options.filter((o) => said.includes(fold(o.label)));
   if (named.length === 1) return named[0]!.label;
-  const index = /^\s*(\d{1,2})\s*[.)]?\s*$/.exec(text);
+  const index = /^\s*(\d{1,2})\s*(?:[.)]\s*)?$/.exec(text);
   const picked = index ? criterion.options[Number(index[1]) - 1] : undefined;
   return picked?.label ?? null;
 }

@@ -6,7 +6,11 @@ import type { SealingKeys } from './encryptionKey.ts';
 const encoder = new TextEncoder();
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 const unb64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
-const b64url = (bytes: Uint8Array) => b64(bytes).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+const b64url = (bytes: Uint8Array) =>
+  b64(bytes)
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/(?<!=)=+$/, '');
 const unb64url = (text: string) => unb64(text.replaceAll('-', '+').replaceAll('_', '/'));
 
 // Separate keys for the two jobs, derived from the one secret, so a signature can never be a ciphertext. The

@@ -30,7 +30,7 @@ interface Pending {
 }
 
 export function directoryStorage(directory: string, now: () => number = Date.now): DirectoryStorage {
-  const root = directory.replace(/\/+$/, '');
+  const root = directory.replace(/(?<!\/)\/+$/, '');
   const pending = new Map<string, Pending>();
   const pathOf = (key: string) => {
     // Keys are ours (uuids), never a caller's: anything else is a bug, not a path to follow.

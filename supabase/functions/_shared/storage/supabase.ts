@@ -48,7 +48,7 @@ async function failureOf(response: Response, what: string): Promise<{ status: nu
 export const SIGNED_UPLOAD_TTL_MS = 2 * 60 * 60 * 1000;
 
 export function supabaseStorage(options: SupabaseStorageOptions): UploadStorage {
-  const root = `${options.url.replace(/\/+$/, '')}/storage/v1`;
+  const root = `${options.url.replace(/(?<!\/)\/+$/, '')}/storage/v1`;
   const base = `${root}/object`;
   const headers = { authorization: `Bearer ${options.serviceKey}`, apikey: options.serviceKey };
   const objectPath = (key: string) =>

@@ -16,13 +16,39 @@ export function parsePastedItems(text: string): PastedItems {
     if (current) items.push({ title: current.title, content: current.lines.join('\n').trim() });
   };
   for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
-    const heading = /^#\s+(.+?)\s*#*\s*$/.exec(line);
-    if (heading) {
+    const title = headingTitle(line);
+    if (title !== null) {
       flush();
-      current = { title: heading[1]!.trim(), lines: [] };
+      current = { title, lines: [] };
     } else if (current) current.lines.push(line);
     else if (line.trim()) untitled++;
   }
   flush();
   return { items, untitled };
+}
+
+const SPACE = /\s/;
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+
+/**
+ * The title of a `# Title` line, without closing `#`s and the spaces around them; null when the line is no heading.
+ * It reads what `/^#\s+(.+?)\s*#*\s*$/` captured (then trimmed), scanning the line once from each end: the pattern
+ * took quartic time on a line of spaces.
+ */
+export function headingTitle(line: string): string | null {
+  if (line[0] !== '#') return null;
+  let start = 1;
+  while (start < line.length && SPACE.test(line[start]!)) start++;
+  if (start === 1) return null;
+  if (start === line.length) {
+    // `#` and spaces only: still a heading (with an empty title) when a space after the first is no line break.
+    for (let i = 2; i < line.length; i++) if (!LINE_BREAK.test(line[i]!)) return '';
+    return null;
+  }
+  let end = line.length;
+  while (end > start && SPACE.test(line[end - 1]!)) end--;
+  while (end > start && line[end - 1] === '#') end--;
+  while (end > start && SPACE.test(line[end - 1]!)) end--;
+  const title = line.slice(start, Math.max(end, start + 1));
+  return LINE_BREAK.test(title) ? null : title.trim();
 }

@@ -57,7 +57,7 @@ export function tidyText(text: string): string {
   return text
     .replace(/\r\n?/g, '\n')
     .replace(/[ \t\f\v\u00a0]+/g, ' ')
-    .replace(/ *\n */g, '\n')
+    .replace(/ ?\n ?/g, '\n') // runs of spaces are one space by now
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }

@@ -53,7 +53,7 @@ const MASCULINE_EN = /\b(he|him|his|man|guy)\b/i;
  */
 function firstName(name: string, persona: string): string {
   const introduced = persona.match(
-    /(?:[Yy]ou are|I am|I'm|[Тт]ы\s*[—–-]?|[Яя]\s*[—–-]?)\s+(\p{Lu}\p{Ll}+)(?=[\s,.!—–-]|$)/u,
+    /(?:[Yy]ou are|I am|I'm|[Тт]ы(?:\s*[—–-])?|[Яя](?:\s*[—–-])?)\s+(\p{Lu}\p{Ll}+)(?=[\s,.!—–-]|$)/u,
   );
   const named = name.trim().match(/^(\p{Lu}\p{Ll}+)(?:$|\s*[—–,-]|\s+(?:from|at|of|из|от)\s)/u);
   return (introduced?.[1] ?? named?.[1] ?? '').toLowerCase();

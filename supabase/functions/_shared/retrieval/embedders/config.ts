@@ -54,7 +54,7 @@ function httpUrl(name: string, value: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new Error(`${name} must be an http(s) URL`);
-  return url.toString().replace(/\/+$/, '');
+  return url.toString().replace(/(?<!\/)\/+$/, '');
 }
 
 const PROVIDERS = ['openai-compatible', 'openrouter', 'supabase', 'hashed', 'none'] as const;

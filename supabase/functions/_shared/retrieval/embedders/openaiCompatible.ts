@@ -44,7 +44,7 @@ export function retryAfterSeconds(value: string | null, now = Date.now()): numbe
 }
 
 export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedderOptions): Embedder {
-  const url = `${options.baseUrl.replace(/\/+$/, '')}/embeddings`;
+  const url = `${options.baseUrl.replace(/(?<!\/)\/+$/, '')}/embeddings`;
   const who = `The embeddings server (${options.model})`;
   let learned: number | null = options.dimensions ?? null;
   const model = options.dimensions ? `${options.model}@${options.dimensions}` : options.model;
