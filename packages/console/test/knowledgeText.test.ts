@@ -1,6 +1,6 @@
 // The article preview renders Markdown without letting HTML or script URLs through; pasted items split on headings.
 import { describe, expect, it } from 'vitest';
-import { parsePastedItems } from '../src/pages/knowledge/bulkPaste.ts';
+import { headingTitle, parsePastedItems } from '../src/pages/knowledge/bulkPaste.ts';
 import { articleHtml } from '../src/pages/knowledge/markdown.ts';
 
 describe('article preview', () => {
@@ -59,5 +59,28 @@ describe('pasting many knowledge items', () => {
       { title: 'Prices', content: '## Panels\nFrom $9,000' },
     ]);
     expect(parsePastedItems('no headings here')).toEqual({ items: [], untitled: 1 });
+  });
+});
+
+describe('a pasted heading line', () => {
+  /** The pattern headings were read with until issue 11: quartic time on a line of spaces. */
+  const before = (line: string) => /^#\s+(.+?)\s*#*\s*$/.exec(line)?.[1]?.trim() ?? null;
+
+  it('gives the title the old pattern gave, for every short line of the characters that matter', () => {
+    const alphabet = ['#', ' ', '\t', 'a', '\u2028'];
+    let lines = [''];
+    for (let length = 1; length <= 7; length++) {
+      lines = lines.flatMap((line) => alphabet.map((ch) => line + ch));
+      for (const line of lines)
+        if (headingTitle(line) !== before(line))
+          expect({ line, title: headingTitle(line) }).toEqual({ line, title: before(line) });
+    }
+  });
+
+  it('is read in linear time from a line of spaces', () => {
+    const spaces = ' '.repeat(100_000);
+    expect(headingTitle(`#${spaces}\0${spaces}\u2028`)).toBe('\0');
+    expect(headingTitle(`#${spaces}a\u2028b${spaces}`)).toBeNull();
+    expect(headingTitle(`#${spaces}Returns${spaces}##${spaces}`)).toBe('Returns');
   });
 });

@@ -83,6 +83,31 @@ const XSS = [
   '<form action="https://evil.example"><input name=password></form>',
 ];
 
+describe('lines built to make the markdown patterns backtrack (linear since issue 11)', () => {
+  it('renders a line of unclosed links as text', () => {
+    const line = 's[!](<'.repeat(40_000);
+    const root = draw(line);
+    expect(root.querySelector('a')).toBeNull();
+    expect(root.textContent).toBe(line);
+  });
+
+  it('renders a bullet whose text breaks the line as a paragraph, as before', () => {
+    const line = `- ${' '.repeat(200_000)}a\u2028b`;
+    const root = draw(line);
+    expect(root.querySelector('li')).toBeNull();
+    expect(root.textContent).toBe(line);
+    expect(draw('-   Lease').innerHTML).toBe('<ul><li>Lease</li></ul>');
+    expect(draw('12)  Install').innerHTML).toBe('<ol start="12"><li>Install</li></ol>');
+  });
+
+  it('links the innermost brackets, as CommonMark does', () => {
+    const root = draw('[a [b](https://sunpeak.example/b)');
+    expect(root.innerHTML).toBe(
+      '<p>[a <a href="https://sunpeak.example/b" target="_blank" rel="noopener noreferrer nofollow">b</a></p>',
+    );
+  });
+});
+
 describe('hostile text from a model or a knowledge item', () => {
   it.each(XSS)('renders %j inert', (payload) => {
     const root = draw(payload);
