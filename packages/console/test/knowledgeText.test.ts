@@ -64,7 +64,7 @@ describe('pasting many knowledge items', () => {
 
 describe('a pasted heading line', () => {
   /** The pattern headings were read with until issue 11: quartic time on a line of spaces. */
-  const before = (line: string) => /^#\s+(.+?)\s*#*\s*$/.exec(line)?.[1]?.trim() ?? null;
+  const oldTitle = (line: string) => /^#\s+(.+?)\s*#*\s*$/.exec(line)?.[1]?.trim() ?? null;
 
   it('gives the title the old pattern gave, for every short line of the characters that matter', () => {
     const alphabet = ['#', ' ', '\t', 'a', '\u2028'];
@@ -72,8 +72,8 @@ describe('a pasted heading line', () => {
     for (let length = 1; length <= 7; length++) {
       lines = lines.flatMap((line) => alphabet.map((ch) => line + ch));
       for (const line of lines)
-        if (headingTitle(line) !== before(line))
-          expect({ line, title: headingTitle(line) }).toEqual({ line, title: before(line) });
+        if (headingTitle(line) !== oldTitle(line))
+          expect({ line, title: headingTitle(line) }).toEqual({ line, title: oldTitle(line) });
     }
   });
 
