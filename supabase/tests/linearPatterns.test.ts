@@ -286,12 +286,20 @@ describe('the attack strings recheck gave, 200,000 characters long', () => {
   });
 
   it('a numbered choice', () => {
-    const criterion = {
+    const criterion: Parameters<typeof readChoice>[0] = {
       key: 'size',
-      label: 'Team size',
-      kind: 'choice',
-      options: [{ label: 'Small' }, { label: 'Large' }],
-    } as Parameters<typeof readChoice>[0];
+      preset: null,
+      question: 'How large is your team?',
+      type: 'choice',
+      weight: 1,
+      options: [
+        { label: 'Small', points: 0 },
+        { label: 'Large', points: 1 },
+      ],
+      minimum: null,
+      expected: true,
+      kommoFieldId: null,
+    };
     expect(readChoice(criterion, `0\t${'\t'.repeat(500_000)}\0`)).toBeNull();
     expect(readChoice(criterion, ' 2) ')).toBe('Large');
   });
