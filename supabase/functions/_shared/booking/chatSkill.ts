@@ -214,6 +214,8 @@ export async function pendingBooking(
 
 /** The first email address in a message, when it is one the lead may hold. */
 export function emailIn(message: string): string | null {
+  // Tried only where a run of address characters starts (a match inside a run would start earlier anyway), so a
+  // long run without `@` is read once, not once for each of its characters.
   const found = message.match(
     /(?<![^\s@<>()[\]"',;:])[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+\.[^\s@<>()[\]"',;:.]{2,}/,
   )?.[0];
