@@ -71,3 +71,15 @@ export async function startStallingServer(options: StallingServerOptions): Promi
       }),
   };
 }
+
+/**
+ * A fetch that sends every request to `server` instead, path and query kept (for clients with fixed https hosts).
+ * It holds the fetch of when it was made, so it can stand in for the global one.
+ */
+export function fetchToStalling(server: StallingServer): typeof fetch {
+  const send = globalThis.fetch;
+  return (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    return send(`${server.url}${url.pathname}${url.search}`, init);
+  };
+}
