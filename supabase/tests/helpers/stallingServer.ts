@@ -11,7 +11,8 @@ export type StallKind = 'body' | 'silence';
 export const stallKinds: StallKind[] = ['body', 'silence'];
 
 export interface StallingServerOptions {
-  stall: StallKind;
+  /** How every request stalls, or how the request for a path does. */
+  stall: StallKind | ((path: string) => StallKind);
   status?: number;
   /** @default `content-type: application/json` */
   headers?: Record<string, string>;
@@ -42,7 +43,8 @@ export async function startStallingServer(options: StallingServerOptions): Promi
       state.hungUp++;
       for (const waiter of waiters.filter((w) => state.hungUp >= w.count)) waiter.resolve();
     });
-    if (options.stall === 'silence') return;
+    const stall = typeof options.stall === 'function' ? options.stall(req.url ?? '') : options.stall;
+    if (stall === 'silence') return;
     res.writeHead(options.status ?? 200, options.headers ?? { 'content-type': 'application/json' });
     res.write(options.firstBytes ?? '{"url":"/obj');
   });
