@@ -214,7 +214,7 @@ describe.each(drivers)('stalled Storage behind the API and the sources worker on
         created.body.id,
       );
       expect(report).toMatchObject({ retrying: MAX_STEP_ATTEMPTS - 1, finished: 1, lost: 0 });
-      const reason = `Upload storage did not answer within 500 ms, ${MAX_STEP_ATTEMPTS} times in a row; try syncing again later`;
+      const reason = `Upload storage did not answer within 500 ms (${MAX_STEP_ATTEMPTS} tries); try syncing again later`;
       const [source] = await db.query('select status, failure_reason from knowledge_sources where id = $1', [
         created.body.id,
       ]);

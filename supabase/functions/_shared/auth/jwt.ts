@@ -19,7 +19,7 @@ export interface JwtConfig {
   jwksUrl?: URL;
   /**
    * Longest fetching the key set may take, body included (jose keeps its signal armed while it reads); past it the
-   * token is refused 401 and the next fetch waits out jose's 30 s cooldown. @default 5000
+   * token is refused 401. @default 5000
    */
   jwksTimeoutMs?: number;
   /** Legacy projects sign with one shared HS256 secret. */

@@ -302,7 +302,7 @@ async function retryLater(
 /** Why a run whose step kept failing failed, for its admins: a storage timeout says so; other causes are logged. */
 function gaveUpReason(error: unknown): string {
   if (error instanceof StorageTimeout) {
-    return `Upload storage did not answer within ${durationName(error.timeoutMs)}, ${MAX_STEP_ATTEMPTS} times in a row; try syncing again later`;
+    return `Upload storage did not answer within ${durationName(error.timeoutMs)} (${MAX_STEP_ATTEMPTS} tries); try syncing again later`;
   }
   return 'Processing failed repeatedly; try syncing again later';
 }
