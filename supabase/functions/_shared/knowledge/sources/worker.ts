@@ -210,7 +210,7 @@ async function runStep(deps: SourceWorkerDeps, job: ClaimedJob<{ sourceId?: unkn
     const leaseMs = leaseMsOf(deps.env);
     const stepDeps = {
       uploads: deps.uploads,
-      // Storage's own timeout (CLOSER_STORAGE_TIMEOUT_MS), and at most a quarter of the lease, as Kommo's calls.
+      // At most a quarter of the lease, as for Kommo's calls (Storage's own CLOSER_STORAGE_TIMEOUT_MS when shorter).
       storageTimeoutMs: Math.floor(leaseMs / 4),
       sizes,
       fetcher: {
