@@ -1,6 +1,7 @@
 // Bounded reading of remote answers: caps, what is reported past them, JSON refused over its cap, and an endless
 // body cancelled — its source stops being pulled.
 import {
+  AnswerTimeoutError,
   BodyTooLargeError,
   discardBody,
   limitedResponse,
@@ -9,6 +10,7 @@ import {
   readJsonWithin,
   readTextUpTo,
   readTextWithin,
+  withinDeadline,
 } from '@closer/functions/_shared/http/responseBody.ts';
 import { describe, expect, it } from 'vitest';
 
@@ -112,6 +114,24 @@ describe('readBytesUpTo / readTextUpTo', () => {
     expect(endless.state.cancelled).toBe(true);
   });
 
+  it('stops a read waiting for bytes that never come when the signal aborts, and cancels the body', async () => {
+    const cancelled: unknown[] = [];
+    const quiet = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode('{"url":'));
+      },
+      cancel(reason) {
+        cancelled.push(reason);
+      },
+    });
+    const controller = new AbortController();
+    const reading = readBytesUpTo(quiet, 1024, { signal: controller.signal });
+    await settle();
+    controller.abort(new Error('too late'));
+    await expect(reading).rejects.toThrow('too late');
+    expect(cancelled).toHaveLength(1);
+  });
+
   it('passes on a broken body as the error it is', async () => {
     const broken = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -209,5 +229,71 @@ describe('limitedResponse', () => {
   it('fails at once on a declared content-length over the cap', async () => {
     const declared = new Response('x'.repeat(10), { headers: { 'content-length': '5000000' } });
     await expect(limitedResponse(declared, 1024).text()).rejects.toBeInstanceOf(BodyTooLargeError);
+  });
+});
+
+/** A body that sends its first bytes and then nothing, as a stalled server's; records its cancellation. */
+function quietBody() {
+  const state = { cancelled: false };
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode('{"keys":['));
+    },
+    cancel() {
+      state.cancelled = true;
+    },
+  });
+  return { stream, state };
+}
+
+describe('withinDeadline', () => {
+  it('answers what the exchange answers in time', async () => {
+    const text = await withinDeadline(1000, (signal) =>
+      readTextWithin(new Response('{"ok":true}'), 64, { signal }),
+    );
+    expect(text).toBe('{"ok":true}');
+  });
+
+  it('ends a body read that stalls with an AnswerTimeoutError, aborting the signal and cancelling the body', async () => {
+    const body = quietBody();
+    let seen: AbortSignal | undefined;
+    const error = await withinDeadline(50, (signal) => {
+      seen = signal;
+      return readTextWithin(new Response(body.stream), 1024, { signal });
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AnswerTimeoutError);
+    expect(error).toMatchObject({
+      name: 'TimeoutError',
+      timeoutMs: 50,
+      message: 'no complete answer within 50 ms',
+    });
+    expect(seen?.aborted).toBe(true);
+    expect(seen?.reason).toBe(error);
+    expect(body.state.cancelled).toBe(true);
+  });
+
+  it('ends in time even when the exchange ignores its signal (a library reading the body itself)', async () => {
+    const body = quietBody();
+    const error = await withinDeadline(50, () => new Response(body.stream).text()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AnswerTimeoutError);
+  });
+
+  it("ends with the caller's own reason when the caller's signal aborts first", async () => {
+    const caller = new AbortController();
+    const pending = withinDeadline(
+      60_000,
+      (signal) => readTextWithin(new Response(quietBody().stream), 1024, { signal }),
+      {
+        signal: caller.signal,
+      },
+    );
+    caller.abort(new Error('the visitor left'));
+    await expect(pending).rejects.toThrow('the visitor left');
+  });
+
+  it('passes on what the exchange throws in time', async () => {
+    await expect(
+      withinDeadline(1000, async () => Promise.reject(new TypeError('fetch failed'))),
+    ).rejects.toThrow('fetch failed');
   });
 });

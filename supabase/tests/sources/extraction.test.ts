@@ -26,6 +26,7 @@ function firstStep(bytes: Uint8Array, name: string, mediaType: string) {
   const storage = { get: async () => bytes, put: async () => {}, delete: async () => {} };
   const deps = {
     uploads: storage,
+    storageTimeoutMs: 1000,
     sizes: DEFAULT_STEP_SIZES,
     fetcher: {} as never,
     readers: readInPlace,

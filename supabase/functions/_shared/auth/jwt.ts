@@ -17,6 +17,11 @@ export interface JwtConfig {
   jwks?: JSONWebKeySet;
   /** Where to fetch the keys from (default: `<SUPABASE_URL>/auth/v1/.well-known/jwks.json`). */
   jwksUrl?: URL;
+  /**
+   * Longest fetching the key set may take, body included (jose keeps its signal armed while it reads); past it the
+   * token is refused 401. @default 5000
+   */
+  jwksTimeoutMs?: number;
   /** Legacy projects sign with one shared HS256 secret. */
   secret?: string;
   audience: string;
@@ -57,7 +62,7 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
     : config.jwksUrl
       ? createRemoteJWKSet(config.jwksUrl, {
           cooldownDuration: 30_000,
-          timeoutDuration: 5_000,
+          timeoutDuration: config.jwksTimeoutMs ?? 5_000,
           // A key set is a few KiB: 64 KiB, and a larger answer is no key set.
           [customFetch]: limitedFetch(64 * KiB),
         })

@@ -11,18 +11,32 @@ export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
 /** Cap of one Stripe answer: a list page is at most 100 objects (a few hundred KiB); past it, a failed call. */
 const STRIPE_ANSWER_BYTES = 8 * MiB;
 
+/**
+ * Longest one Stripe request may take, body included: the library's fetch client keeps its timer armed while it
+ * reads the answer (stripe-node #2814), so a stalled body ends too. A timed-out request is retried once.
+ */
+export const STRIPE_TIMEOUT_MS = 20_000;
+
 const clients = new Map<string, Stripe>();
 
-/** One client per key. `fetch` is looked up at call time, so a test's interceptor (msw) sees every request. */
+/**
+ * A client for `secretKey` over the capped global fetch (looked up at call time, so a test's interceptor sees every
+ * request); each request ends within `timeoutMs` with a StripeConnectionError.
+ */
+export function createStripeClient(secretKey: string, timeoutMs = STRIPE_TIMEOUT_MS): Stripe {
+  return new Stripe(secretKey, {
+    apiVersion: STRIPE_API_VERSION,
+    httpClient: Stripe.createFetchHttpClient(limitedFetch(STRIPE_ANSWER_BYTES)),
+    maxNetworkRetries: 1,
+    timeout: timeoutMs,
+  });
+}
+
+/** One client per key. */
 export function stripeClient(config: BillingConfig): Stripe {
   let client = clients.get(config.secretKey);
   if (!client) {
-    client = new Stripe(config.secretKey, {
-      apiVersion: STRIPE_API_VERSION,
-      httpClient: Stripe.createFetchHttpClient(limitedFetch(STRIPE_ANSWER_BYTES)),
-      maxNetworkRetries: 1,
-      timeout: 20_000,
-    });
+    client = createStripeClient(config.secretKey);
     clients.set(config.secretKey, client);
   }
   return client;

@@ -1,7 +1,9 @@
-// Reading what a remote server answers without trusting its size. A model server, Kommo, Cal.com, an embeddings
-// server, Supabase Storage, a tenant's webhook endpoint or a crawled site may answer with a huge or endless body:
-// every body Closer reads from one goes through these functions, each with a cap in bytes chosen by its caller,
-// and the rest of the body is cancelled unread (the connection closes, the server stops being read).
+// Reading what a remote server answers without trusting its size or its pace. A model server, Kommo, Cal.com, an
+// embeddings server, Supabase Storage, a tenant's webhook endpoint or a crawled site may answer with a huge or
+// endless body, or send its headers and then nothing: every body Closer reads from one goes through these
+// functions, each with a cap in bytes chosen by its caller, and the rest of the body is cancelled unread (the
+// connection closes, the server stops being read). An exchange that must end in time runs under
+// {@link withinDeadline}, whose signal stops the request and any read of its body.
 // Web Streams only: the same code runs in Deno and Node.
 
 export const KiB = 1024;
@@ -33,7 +35,7 @@ export function sizeName(bytes: number): string {
 export type BodySource = Response | ReadableStream<Uint8Array> | null;
 
 export interface ReadOptions {
-  /** Checked before every read: once aborted, reading stops and its reason is thrown. */
+  /** Once aborted, reading stops (a read waiting for bytes included) and its reason is thrown. */
   signal?: AbortSignal;
 }
 
@@ -73,7 +75,9 @@ export async function readBytesUpTo(
     // Read until the end, or until one byte past the cap proves there is more.
     while (size <= maxBytes) {
       options.signal?.throwIfAborted();
-      const { done, value } = await reader.read();
+      const { done, value } = await (options.signal
+        ? untilAborted(reader.read(), options.signal)
+        : reader.read());
       if (done) {
         ended = true;
         break;
@@ -151,8 +155,12 @@ export async function readJsonWithin<T = unknown>(
  * a longer one is cancelled after `maxBytes` (its connection closes). Never throws.
  * @param maxBytes @default ERROR_BODY_BYTES (64 KiB)
  */
-export async function discardBody(response: Response, maxBytes = ERROR_BODY_BYTES): Promise<void> {
-  await readBytesUpTo(response, maxBytes).catch(() => undefined);
+export async function discardBody(
+  response: Response,
+  maxBytes = ERROR_BODY_BYTES,
+  options: ReadOptions = {},
+): Promise<void> {
+  await readBytesUpTo(response, maxBytes, options).catch(() => undefined);
 }
 
 /**
@@ -186,6 +194,71 @@ export const limitedFetch =
   (maxBytes: number, fetcher?: typeof fetch): typeof fetch =>
   async (input, init) =>
     limitedResponse(await (fetcher ?? globalThis.fetch)(input, init), maxBytes);
+
+/** An exchange with a remote server did not end within its time: no answer, or a body that stopped coming. */
+export class AnswerTimeoutError extends Error {
+  /** The time that was allowed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number) {
+    super(`no complete answer within ${durationName(timeoutMs)}`);
+    // The name AbortSignal.timeout() gives its reason: callers that test `name === 'TimeoutError'` see one.
+    this.name = 'TimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** `250 ms`, `30 s`: a time limit as people read it. */
+export function durationName(ms: number): string {
+  return ms < 1000 || ms % 1000 !== 0 ? `${ms} ms` : `${ms / 1000} s`;
+}
+
+/**
+ * Runs one whole exchange with a remote server (connecting, sending, the headers and reading the body) within
+ * `timeoutMs`. `exchange` gets a signal to pass to `fetch` and to every read of the answer; when the time is up
+ * the signal aborts with an {@link AnswerTimeoutError} and this rejects with it at once, even if the exchange
+ * ignores its signal (a fetch that stops honouring it once the headers came, a library's own read): no caller ever
+ * waits on a server that went quiet.
+ * @param timeoutMs the time allowed, in milliseconds (≥ 1).
+ * @param options.signal a caller's own signal (a client that hung up): aborts the exchange with its reason.
+ * @throws AnswerTimeoutError past the time; else what `exchange` throws.
+ */
+export async function withinDeadline<T>(
+  timeoutMs: number,
+  exchange: (signal: AbortSignal) => Promise<T>,
+  options: { signal?: AbortSignal } = {},
+): Promise<T> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new AnswerTimeoutError(timeoutMs)), timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+  try {
+    return await untilAborted(exchange(signal), signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `promise`, or the signal's reason as soon as it aborts (the promise's own end is then ignored). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
+  });
+}
 
 function joined(chunks: Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1 && chunks[0]!.byteLength === size) return chunks[0]!;

@@ -73,8 +73,11 @@ async function listModels(
     return refused(response.status, `${config.baseUrl}/models`);
   }
   // A list Closer cannot read (not JSON, over its cap, `data` not an array) says nothing about the models:
-  // reachable, unverified.
-  const body: unknown = await readJsonWithin(response, MODEL_LIST_BYTES).catch(() => null);
+  // reachable, unverified. A list that stopped coming within the timeout is no answer: unreachable.
+  const body: unknown = await readJsonWithin(response, MODEL_LIST_BYTES).catch((error: unknown) => {
+    if ((error as Error | null)?.name === 'TimeoutError') throw error;
+    return null;
+  });
   const data = (body as { data?: unknown } | null)?.data;
   if (!Array.isArray(data)) return { ok: true };
   const ids = data

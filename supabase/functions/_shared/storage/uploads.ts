@@ -1,8 +1,8 @@
 // Where uploaded files wait for the worker: a private Supabase Storage bucket on Supabase, a local directory in the
 // local stack. One small interface; keys are `<orgId>/<sourceId>` so a bucket policy can scope them by tenant.
-import type { Env } from '../env.ts';
+import { type Env, millisecondsFrom } from '../env.ts';
 import { directoryStorage } from './directory.ts';
-import { supabaseStorage } from './supabase.ts';
+import { STORAGE_TIMEOUT_MS, supabaseStorage } from './supabase.ts';
 
 /** Where a client sends one file itself, so that a big file never passes through a function. */
 export interface SignedUpload {
@@ -31,11 +31,16 @@ export interface UploadStorage {
   put(key: string, bytes: Uint8Array, mediaType: string): Promise<void>;
   /**
    * The bytes under `key`; null when nothing is stored there. A StorageError with status 413 when the object is
-   * larger than the storage reads (storage/errors.ts).
+   * larger than the storage reads, a StorageTimeout (504) when it did not come within its time (storage/errors.ts).
    */
-  get(key: string): Promise<Uint8Array | null>;
+  get(key: string, limits?: StorageReadLimits): Promise<Uint8Array | null>;
   /** Removes `key`; removing a missing key is not an error. */
   delete(key: string): Promise<void>;
+}
+
+export interface StorageReadLimits {
+  /** Longest the read may take, in milliseconds, where less than the storage's own timeout (a job's lease). */
+  timeoutMs?: number;
 }
 
 /** The private bucket uploads go to on Supabase (created by migration 20261201060100). */
@@ -72,6 +77,10 @@ export function uploadStorageFromEnv(env: Env, fetcher?: typeof fetch): UploadSt
       serviceKey: key,
       bucket: UPLOADS_BUCKET,
       fetch: fetchAtCall,
+      // Read at each call: a bad value fails that call (503 naming the setting), not every function's start.
+      get timeoutMs() {
+        return Math.max(1, millisecondsFrom(env, 'CLOSER_STORAGE_TIMEOUT_MS', STORAGE_TIMEOUT_MS));
+      },
     });
   }
   return null;

@@ -53,6 +53,8 @@ export interface StepInput {
 
 export interface StepDeps {
   uploads: UploadStorage | null;
+  /** Longest reading the uploaded file from storage may take, in milliseconds (a StorageTimeout past it). */
+  storageTimeoutMs: number;
   fetcher: PageFetcher;
   sizes: StepSizes;
   /** Read files, pages and sitemaps (in place, or in a reader process that enforces `readLimits`). */
@@ -70,12 +72,14 @@ export async function fileStep(input: StepInput, deps: StepDeps): Promise<StepRe
   const state = input.state as FileState;
   if (!deps.uploads) throw new ExtractionError('File storage is not configured on this deployment');
   const bytes = settings.storageKey
-    ? await deps.uploads.get(settings.storageKey).catch((failure: unknown) => {
-        // Too large to read is a fact about the file, not a passing failure: the sync fails now, saying so.
-        if (failure instanceof StorageError && failure.status === 413)
-          throw new ExtractionError('The stored file is larger than any upload may be; upload it again');
-        throw failure;
-      })
+    ? await deps.uploads
+        .get(settings.storageKey, { timeoutMs: deps.storageTimeoutMs })
+        .catch((failure: unknown) => {
+          // Too large to read is a fact about the file, not a passing failure: the sync fails now, saying so.
+          if (failure instanceof StorageError && failure.status === 413)
+            throw new ExtractionError('The stored file is larger than any upload may be; upload it again');
+          throw failure;
+        })
     : null;
   if (!bytes) throw new ExtractionError('The uploaded file is no longer stored; upload it again');
   const mediaType = settings.mediaType as AcceptedMediaType;

@@ -9,9 +9,11 @@ import { withTenant } from '../../db/tenant.ts';
 import type { Database, Queryable } from '../../db/types.ts';
 import type { Env } from '../../env.ts';
 import { ApiError } from '../../http/errors.ts';
+import { durationName } from '../../http/responseBody.ts';
 import { logFailure } from '../../log.ts';
 import { privateCrawlAllowed, type ResolveHost, resolveWithDns } from '../../outbound/addresses.ts';
 import { type ClaimedJob, claimNextJob, finishJob, LeaseLostError } from '../../outbox/jobs.ts';
+import { StorageTimeout } from '../../storage/errors.ts';
 import type { UploadStorage } from '../../storage/uploads.ts';
 import { clipText } from '../../text.ts';
 import { ExtractionError } from '../extract/document.ts';
@@ -208,6 +210,8 @@ async function runStep(deps: SourceWorkerDeps, job: ClaimedJob<{ sourceId?: unkn
     const leaseMs = leaseMsOf(deps.env);
     const stepDeps = {
       uploads: deps.uploads,
+      // At most a quarter of the lease, as for Kommo's calls (Storage's own CLOSER_STORAGE_TIMEOUT_MS when shorter).
+      storageTimeoutMs: Math.floor(leaseMs / 4),
       sizes,
       fetcher: {
         fetch: deps.fetch,
@@ -274,7 +278,7 @@ async function retryLater(
   try {
     if (job.attempts >= MAX_STEP_ATTEMPTS) {
       await tenant(async (tx) => {
-        if (loaded) await failRun(tx, loaded, 'Processing failed repeatedly; try syncing again later');
+        if (loaded) await failRun(tx, loaded, gaveUpReason(error));
         await finishJob(tx, job, { status: 'failed', payload, error: clipText(message, 2000) });
       });
       return 'finished';
@@ -293,6 +297,14 @@ async function retryLater(
     // The database itself is out: the lease runs out and another run takes the job over.
     return 'retrying';
   }
+}
+
+/** Why a run whose step kept failing failed, for its admins: a storage timeout says so; other causes are logged. */
+function gaveUpReason(error: unknown): string {
+  if (error instanceof StorageTimeout) {
+    return `Upload storage did not answer within ${durationName(error.timeoutMs)} (${MAX_STEP_ATTEMPTS} tries); try syncing again later`;
+  }
+  return 'Processing failed repeatedly; try syncing again later';
 }
 
 /** Starts the syncs whose schedule is due (at most `limit`); answers how many. */

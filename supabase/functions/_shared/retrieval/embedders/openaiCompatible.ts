@@ -99,6 +99,10 @@ export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedder
       try {
         answer = await readJsonWithin<EmbeddingsAnswer>(response, answerBytes(texts.length));
       } catch (error) {
+        // The request's timeout stops a body that stopped coming, too.
+        if ((error as Error | null)?.name === 'TimeoutError') {
+          throw new EmbeddingError(`${who} did not answer in time`, { retryable: true, cause: error });
+        }
         const why =
           error instanceof BodyTooLargeError
             ? `an answer larger than ${error.limitBytes} bytes`
