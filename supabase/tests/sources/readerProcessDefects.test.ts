@@ -10,6 +10,7 @@
 // - A graceful stop while a page is read fails the page (and a one-page source) with "Unexpected failure: Error:
 //   Worker terminated", where the step should be tried again after the restart.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { KnowledgeSource } from '@closer/contract';
@@ -65,6 +66,12 @@ async function readersOf(parent: number): Promise<number[]> {
     .split('\n')
     .filter((line) => line.includes('readerProcess.ts'))
     .map((line) => Number.parseInt(line.trim(), 10));
+}
+
+/** A process's resident memory in MiB (Linux /proc), 0 once it is gone. */
+async function residentMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
 }
 
 const alive = (pid: number) => {
@@ -166,8 +173,9 @@ describe('the reader process, tried to the breaking point', () => {
       })
       .toBeGreaterThan(0);
     orphans.push(reader);
-    // Let it get into the read, then kill the server as the kernel or a supervisor would.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Once it is well into the read (its memory grows with the document; a reader that is still starting up would
+    // end on its own when it finds its parent gone), kill the server as the kernel or a supervisor would.
+    await expect.poll(() => residentMiB(reader), { timeout: 30_000 }).toBeGreaterThan(200);
     server.child.kill('SIGKILL');
     await server.exited;
     // Its read has seconds to go: only the watchdog ends it this soon.
