@@ -74,20 +74,21 @@ async function residentMiB(pid: number): Promise<number> {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/**
+ * Whether `pid` still runs. A process that has ended stays a zombie until its parent reaps it — for an orphan, the
+ * machine's PID 1, which may take a second or two — and `kill(pid, 0)` still finds a zombie: so read its state.
+ */
+async function alive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== '' && state !== 'Z' && state !== 'X';
+}
 
 const started: ChildProcess[] = [];
 const orphans: number[] = [];
-afterEach(() => {
+afterEach(async () => {
   for (const child of started.splice(0)) child.kill('SIGKILL');
-  for (const pid of orphans.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of orphans.splice(0)) if (await alive(pid)) process.kill(pid, 'SIGKILL');
 });
 
 describe('the reader process, tried to the breaking point', () => {
