@@ -89,6 +89,11 @@ export class FakeKommo {
   /** The account's users, served in pages. */
   users = [{ id: 504141, name: 'Olga Petrova', email: 'olga@acme.example' as string | null, lang: 'ru' }];
 
+  /** Fields that replace those of the next token answers, first one first (odd answers: NUL, no expiry). */
+  oddTokenAnswers: Record<string, unknown>[] = [];
+  /** The `hint` of a refused refresh (Kommo's own words; odd ones: NUL, not text). */
+  refusalHint: unknown = 'Token has been revoked';
+
   private pair() {
     const n = ++this.issued;
     this.validAccess.add(`access-${n}`);
@@ -98,6 +103,7 @@ export class FakeKommo {
       expires_in: 86400,
       access_token: `access-${n}`,
       refresh_token: `refresh-${n}`,
+      ...this.oddTokenAnswers.shift(),
     };
   }
 
@@ -195,7 +201,7 @@ export class FakeKommo {
         this.refreshCalls++;
         if (!this.validRefresh.has(body.refresh_token ?? '')) {
           return HttpResponse.json(
-            { hint: 'Token has been revoked', title: 'Unauthorized', status: 401 },
+            { hint: this.refusalHint, title: 'Unauthorized', status: 401 },
             { status: 401 },
           );
         }
