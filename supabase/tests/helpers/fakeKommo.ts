@@ -64,7 +64,8 @@ export class FakeKommo {
    * What the next lead creations do before (or instead of) answering normally. `{ delayMs }`: Kommo works on
    * it that long, then creates the lead and answers (to nobody, if the caller gave up meanwhile).
    */
-  createFailures: ('429' | '502' | 'lost-answer' | '400' | '400-null' | { delayMs: number })[] = [];
+  createFailures: ('429' | '502' | 'lost-answer' | '400' | '400-null' | '400-nul' | { delayMs: number })[] =
+    [];
   /** The same for notes: the note is added, then the answer is lost or comes late. */
   noteFailures: ('lost-answer' | { delayMs: number })[] = [];
   /** While set, the token endpoint holds refresh answers until it resolves. */
@@ -314,6 +315,9 @@ export class FakeKommo {
             status: 400,
             headers: { 'content-type': 'application/problem+json' },
           });
+        // A problem whose words hold what no column can (NUL, a lone surrogate), as a proxy's garbling might.
+        if (failure === '400-nul')
+          return problem(400, 'Bad\u0000Request', 'status_id \ud800 is not valid\u0000');
         if (failure === '400') {
           return HttpResponse.json(
             {
