@@ -2,7 +2,7 @@
 // server; with nobody listening for it (and the process guards keeping the process alive) a server would sit
 // there never serving and never exiting — a supervisor, a test or a person at `pnpm start` would wait forever.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { logFailure } from '@closer/functions/_shared/log.ts';
 import { getRequestListener, type ServerType } from '@hono/node-server';
 
@@ -37,6 +37,7 @@ export function listen(
   hostname: string,
 ): Promise<{ server: ServerType; port: number }> {
   const server = createServer(getRequestListener(fetch, { errorHandler: unservedRequest }));
+  server.on('clientError', unparsedRequest);
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(new ListenError(`${hostname}:${port}`, error.code ?? String(error))),
@@ -79,4 +80,33 @@ function unservedRequest(error: unknown): Response {
       'cache-control': 'no-store',
     },
   });
+}
+
+/** Node's parser refusals: the status each gets (a header section past Node's limit is 431, a slow one 408). */
+const PARSER_STATUS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+};
+
+/**
+ * A request Node's HTTP parser refused (a header section over its limit, a request line that is no HTTP) gets
+ * the envelope and a logged request id too, instead of Node's bare status line; the connection is closed, as Node
+ * does (the parser cannot find the next request on it). A client gone before sending anything is not logged.
+ */
+function unparsedRequest(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const requestId = crypto.randomUUID();
+  logFailure(error, { level: 'warn', where: 'unreadable request', requestId });
+  const [status, reason] = PARSER_STATUS[error.code ?? ''] ?? [400, 'Bad Request'];
+  const body = JSON.stringify({
+    error: { code: 'bad_request', message: `The request could not be read (${reason})`, requestId },
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-request-id: ${requestId}\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\n` +
+      `connection: close\r\n\r\n${body}`,
+  );
 }

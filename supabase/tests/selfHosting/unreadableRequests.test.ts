@@ -1,7 +1,8 @@
-// Requests the HTTP adapter cannot turn into a Request (a Host header that is no host name, an absolute target that
-// is no URL) never reach the app. They were answered with an empty text/plain 400: no envelope, no request id, no
-// log line. Now they get the app's envelope with a request id that the log line names, and the connection and the
-// server go on serving. Sent as raw bytes over a socket (fetch would refuse to send them).
+// Requests that never reach the app: the HTTP adapter cannot turn them into a Request (a Host header that is no host
+// name, an absolute target that is no URL), or Node's parser refuses them (a header section past its limit, a
+// request line that is no HTTP). They were answered with an empty text/plain 400 (or Node's bare 431/400): no
+// envelope, no request id, no log line. Now they get the app's envelope with a request id that the log line names,
+// and the server goes on serving. Sent as raw bytes over a socket (fetch would refuse to send them).
 import { connect } from 'node:net';
 import { errorBody } from '@closer/contract';
 import { listen } from '@closer/server/src/listen.ts';
@@ -27,11 +28,27 @@ async function exchange(raw: string, answers: number): Promise<string[]> {
   socket.on('data', (chunk: string) => {
     text += chunk;
   });
+  socket.on('error', () => {});
   socket.write(raw);
   await expect.poll(() => (text.match(/HTTP\/1\.1 \d{3}/g) ?? []).length).toBe(answers);
   await expect.poll(() => text.trimEnd().endsWith('}')).toBe(true);
   socket.destroy();
   return text.split(/(?=HTTP\/1\.1 \d{3})/);
+}
+
+/** The envelope of a refused request, checked against its headers and the warning logged with its id. */
+function checkRefusal(response: string, status: number, warnings: { mock: { calls: unknown[][] } }) {
+  const answer = parse(response);
+  expect(answer.status).toBe(status);
+  expect(answer.headers['content-type']).toContain('application/json');
+  expect(answer.headers['x-content-type-options']).toBe('nosniff');
+  const envelope = errorBody.parse(answer.body);
+  expect(envelope.error.code).toBe('bad_request');
+  expect(envelope.error.requestId).toBe(answer.headers['x-request-id']);
+  const logged = warnings.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+  expect(logged).toContainEqual(
+    expect.objectContaining({ level: 'warn', requestId: envelope.error.requestId }),
+  );
 }
 
 function parse(response: string) {
@@ -60,20 +77,32 @@ it.each([
       `${raw}GET /functions/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
       2,
     );
-    const answer = parse(refused!);
-    expect(answer.status).toBe(400);
-    expect(answer.headers['content-type']).toContain('application/json');
-    expect(answer.headers['x-content-type-options']).toBe('nosniff');
-    const envelope = errorBody.parse(answer.body);
-    expect(envelope.error.code).toBe('bad_request');
-    expect(envelope.error.requestId).toBe(answer.headers['x-request-id']);
-    const logged = warnings.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
-    expect(logged).toContainEqual(
-      expect.objectContaining({ level: 'warn', requestId: envelope.error.requestId }),
-    );
+    checkRefusal(refused!, 400, warnings);
     // The same connection is still served.
     expect(parse(next!)).toMatchObject({ status: 200, body: { status: 'ok' } });
   } finally {
     warnings.mockRestore();
   }
 });
+
+it.each([
+  [
+    'a header section past the parser limit',
+    `GET /functions/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    431,
+  ],
+  ['a request line that is no HTTP', 'NOT HTTP AT ALL\r\n\r\n', 400],
+])(
+  'answers %s with the envelope, logged with its request id; the server keeps serving',
+  async (_, raw, status) => {
+    const warnings = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const [refused] = await exchange(raw, 1);
+      checkRefusal(refused!, status, warnings);
+      const [next] = await exchange('GET /functions/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', 1);
+      expect(parse(next!)).toMatchObject({ status: 200, body: { status: 'ok' } });
+    } finally {
+      warnings.mockRestore();
+    }
+  },
+);
