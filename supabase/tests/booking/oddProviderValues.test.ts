@@ -149,6 +149,36 @@ describe.each(drivers)('odd provider and model values in booking on %s', (driver
     expect((await api.fetch('/health')).status).toBe(200);
   });
 
+  it('asks Cal.com only for days that exist, at most a year ahead, however far the day asked for', async () => {
+    // A year ahead at most (a day more for time zones), and the week looked at from there.
+    const dayIn = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+    upstream.respond(
+      () => streamResponse(toolCall('find_slots', { from: '9999-12-31' })),
+      () => streamResponse(recordedStream(['Here are some times.'])),
+    );
+    expect((await chat('Any time in the year 9999?')).at(-1)?.event).toBe('done');
+    const response = await api.fetch('/chat', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${a.publishableKey}`,
+        origin: 'https://acme.example',
+        accept: 'text/event-stream',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ message: 'Another day', action: { type: 'find_slots', from: '9999-12-25' } }),
+    });
+    expect((await readSse(response)).events.at(-1)?.event).toBe('done');
+    const asked = calcom.calls.filter((call) => call.path.startsWith('/v2/slots')).slice(-2);
+    expect(asked).toHaveLength(2);
+    for (const call of asked) {
+      const query = new URL(call.path, calcom.url).searchParams;
+      const [start, end] = [query.get('start')!, query.get('end')!];
+      expect(start).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(end).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(start <= dayIn(366) && end <= dayIn(373)).toBe(true);
+    }
+  });
+
   it("books nothing when the model's book_meeting names an instant that does not exist", async () => {
     // 2027-02-30 would be read as 2 March: that time is free, and must not be booked.
     const [march2] = calcom.offer('2027-03-02T10:00:00.000Z', 1);
