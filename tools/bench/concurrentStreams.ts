@@ -5,17 +5,18 @@
 // of their own, as they would on separate machines (sharing this one's two cores). Loopback only; every wait is
 // bounded. BENCH_CONCURRENT changes the count, BENCH_WORKERS the stack's serving processes (`--workers`, default
 // 2: this machine's cores), BENCH_PROFILE=<dir> writes V8 CPU profiles of the stack's processes, BENCH_STATEMENTS=1
-// prints PostgreSQL's busiest statements, BENCH_PG_SETTINGS='name=value …' starts PostgreSQL with more settings.
+// prints PostgreSQL's busiest statements and PL/pgSQL functions, BENCH_PG_SETTINGS='name=value …' starts PostgreSQL
+// with more settings, BENCH_PERF=<file> records `perf record -a -g` over the relayed burst alone.
 // Besides the stack's CPU a stream, PostgreSQL's and the client's and upstream's are printed: together, the floor
 // under the burst on this machine's cores.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createPostgresDatabase } from '../../supabase/functions/_shared/db/postgres.ts';
 import { startPostgresCluster } from '../../supabase/tests/helpers/postgresCluster.ts';
 import { reply } from './ipc.ts';
+import { postmasterPid, treeCpuMs } from './processCpu.ts';
 import type { BurstRequest, BurstResult } from './streamClient.ts';
 
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 500);
@@ -39,7 +40,7 @@ const client = fork(here('./streamClient.ts'), [], { execArgv: tsx });
 const STATEMENTS = process.env.BENCH_STATEMENTS === '1';
 const cluster = await startPostgresCluster({
   settings: [
-    ...(STATEMENTS ? ['shared_preload_libraries=pg_stat_statements'] : []),
+    ...(STATEMENTS ? ['shared_preload_libraries=pg_stat_statements', 'track_functions=pl'] : []),
     ...(process.env.BENCH_PG_SETTINGS?.split(' ').filter(Boolean) ?? []),
   ],
 });
@@ -76,10 +77,19 @@ try {
     await statements(
       'create extension if not exists pg_stat_statements',
       'select pg_stat_statements_reset()',
+      'select pg_stat_reset()',
     );
+  const perf = process.env.BENCH_PERF
+    ? spawn('perf', ['record', '-a', '-g', '-o', process.env.BENCH_PERF], { stdio: 'ignore' })
+    : null;
+  if (perf) await new Promise((resolve) => setTimeout(resolve, 500));
   const cpuBefore = await cpu();
   const through = await burst('relayed', CONCURRENT);
   const cpuAfter = await cpu();
+  if (perf) {
+    perf.kill('SIGINT');
+    await new Promise((resolve) => perf.once('exit', resolve));
+  }
   const stackCpuMs = cpuAfter.stack - cpuBefore.stack;
   const perStream = (ms: number) => `${(ms / CONCURRENT).toFixed(2)} ms a stream`;
   if (STATEMENTS) await printBusiestStatements();
@@ -153,39 +163,18 @@ async function printBusiestStatements(): Promise<void> {
        total_exec_time::float8 as total, mean_exec_time::float8 as mean
      from pg_stat_statements order by total_exec_time desc limit 15`,
   );
+  const functions = await db.query<{ name: string; calls: number; total: number; self: number }>(
+    `select funcname as name, calls::int, total_time::float8 as total, self_time::float8 as self
+     from pg_stat_user_functions order by self_time desc limit 25`,
+  );
   await db.close();
+  console.log('\n| function | calls | total | self |\n| --- | --- | --- | --- |');
+  for (const f of functions) console.log(`| ${f.name} | ${f.calls} | ${ms(f.total)} | ${ms(f.self)} |`);
   console.log('\n| statement (pg_stat_statements) | calls | total | mean |\n| --- | --- | --- | --- |');
   for (const r of rows)
     console.log(
       `| ${r.query.replaceAll('|', '\\|')} | ${r.calls} | ${ms(r.total)} | ${r.mean.toFixed(2)} ms |`,
     );
-}
-
-/** The PostgreSQL server's main process (its backends are its children): the one started with `-p <port>`. */
-async function postmasterPid(port: number): Promise<number | null> {
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const command = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    const args = command.split('\0');
-    if (args[0]?.endsWith('postgres') && args.join(' ').includes(`-p ${port} `)) return Number(entry);
-  }
-  return null;
-}
-
-/** CPU time (user + system) of `pid` and its descendants, in ms, from /proc (clock ticks of 10 ms). */
-async function treeCpuMs(pid: number): Promise<number> {
-  const stats = new Map<number, { ppid: number; ticks: number }>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    if (!stat) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-  }
-  const inTree = (p: number): boolean => p === pid || (p > 1 && stats.has(p) && inTree(stats.get(p)!.ppid));
-  let ticks = 0;
-  for (const [p, { ticks: t }] of stats) if (inTree(p)) ticks += t;
-  return ticks * 10;
 }
 
 /** Runs packages/local's main.ts against the cluster, as `DATABASE_URL=… pnpm start --workers <n>` would. */

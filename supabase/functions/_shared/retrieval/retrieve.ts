@@ -136,7 +136,7 @@ export async function matchObjections(
   limit = 2,
 ): Promise<MatchedObjection[]> {
   return tx.query<MatchedObjection>(
-    `with message as (select to_tsvector(public.fts_config_all_words($2), $3) as words),
+    `with message as materialized (select to_tsvector(public.fts_config_all_words($2), $3) as words),
      objections as (
        select o.id, o.objection, o.answer, o.cue_queries, o.cue_lexemes, o.meaning
        from public.objection_responses o where o.agent_id = $1),
