@@ -54,6 +54,8 @@ export class FakeCalcom {
   takenMeanwhile = new Set<string>();
   /** Fields that replace those of the next booking's answer (odd answers: a title with NUL, a start in words). */
   oddBookingAnswer: Record<string, unknown> = {};
+  /** Event types listed after the usual two (odd ones: a title with NUL, a length in words, an id past 2^53). */
+  oddEventTypes: Record<string, unknown>[] = [];
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -116,6 +118,7 @@ export class FakeCalcom {
       return success(200, [
         EVENT_TYPE,
         { id: 1208, title: '60 Min Workshop', slug: 'workshop', lengthInMinutes: 60 },
+        ...this.oddEventTypes,
       ]);
     }
     if (req.method === 'GET' && url.pathname === '/v2/slots') {

@@ -13,6 +13,8 @@ export interface EmbeddingsCall {
 /** What to do with one call instead of answering it properly. */
 export type Scripted =
   | { status: number; body?: unknown; headers?: Record<string, string> }
+  /** Bytes as they are (a proxy's gzip page sent without its content-encoding: NUL bytes and all). */
+  | { status: number; raw: Buffer }
   | { dropVector: true }
   | { dimensions: number }
   | { hang: true };
@@ -46,6 +48,11 @@ export async function startFakeEmbeddings(options: { dimensions?: number } = {})
     calls.push({ authorization: request.headers.authorization, body });
     const scripted = queue.shift();
     if (scripted && 'hang' in scripted) return; // never answers: the client's timeout must end it
+    if (scripted && 'raw' in scripted) {
+      response.writeHead(scripted.status, { 'content-type': 'text/html' });
+      response.end(scripted.raw);
+      return;
+    }
     if (scripted && 'status' in scripted) {
       response.writeHead(scripted.status, { 'content-type': 'application/json', ...scripted.headers });
       response.end(JSON.stringify(scripted.body ?? { error: { message: `HTTP ${scripted.status}` } }));

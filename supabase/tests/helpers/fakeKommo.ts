@@ -64,7 +64,8 @@ export class FakeKommo {
    * What the next lead creations do before (or instead of) answering normally. `{ delayMs }`: Kommo works on
    * it that long, then creates the lead and answers (to nobody, if the caller gave up meanwhile).
    */
-  createFailures: ('429' | '502' | 'lost-answer' | '400' | '400-null' | { delayMs: number })[] = [];
+  createFailures: ('429' | '502' | 'lost-answer' | '400' | '400-null' | '400-nul' | { delayMs: number })[] =
+    [];
   /** The same for notes: the note is added, then the answer is lost or comes late. */
   noteFailures: ('lost-answer' | { delayMs: number })[] = [];
   /** While set, the token endpoint holds refresh answers until it resolves. */
@@ -89,6 +90,11 @@ export class FakeKommo {
   /** The account's users, served in pages. */
   users = [{ id: 504141, name: 'Olga Petrova', email: 'olga@acme.example' as string | null, lang: 'ru' }];
 
+  /** Fields that replace those of the next token answers, first one first (odd answers: NUL, no expiry). */
+  oddTokenAnswers: Record<string, unknown>[] = [];
+  /** The `hint` of a refused refresh (Kommo's own words; odd ones: NUL, not text). */
+  refusalHint: unknown = 'Token has been revoked';
+
   private pair() {
     const n = ++this.issued;
     this.validAccess.add(`access-${n}`);
@@ -98,6 +104,7 @@ export class FakeKommo {
       expires_in: 86400,
       access_token: `access-${n}`,
       refresh_token: `refresh-${n}`,
+      ...this.oddTokenAnswers.shift(),
     };
   }
 
@@ -195,7 +202,7 @@ export class FakeKommo {
         this.refreshCalls++;
         if (!this.validRefresh.has(body.refresh_token ?? '')) {
           return HttpResponse.json(
-            { hint: 'Token has been revoked', title: 'Unauthorized', status: 401 },
+            { hint: this.refusalHint, title: 'Unauthorized', status: 401 },
             { status: 401 },
           );
         }
@@ -308,6 +315,9 @@ export class FakeKommo {
             status: 400,
             headers: { 'content-type': 'application/problem+json' },
           });
+        // A problem whose words hold what no column can (NUL, a lone surrogate), as a proxy's garbling might.
+        if (failure === '400-nul')
+          return problem(400, 'Bad\u0000Request', 'status_id \ud800 is not valid\u0000');
         if (failure === '400') {
           return HttpResponse.json(
             {

@@ -122,14 +122,18 @@ export function calcomClient(options: CalcomOptions): BookingClient {
       const data = await dataOf(await call('GET', '/v2/event-types', VERSIONS.eventTypes), 'the event types');
       if (!Array.isArray(data))
         throw new BookingFailure('unavailable', 'Cal.com listed no event types array');
-      return (data as Json[])
-        .filter((e) => typeof e.id === 'number')
-        .map((e) => ({
-          id: e.id as number,
-          title: String(e.title ?? ''),
-          slug: String(e.slug ?? ''),
-          lengthInMinutes: Number(e.lengthInMinutes ?? 0),
-        }));
+      return (data as (Json | null)[]).flatMap((e) =>
+        e && isEventTypeId(e.id)
+          ? [
+              {
+                id: e.id,
+                title: providerText(e.title, 300),
+                slug: providerText(e.slug, 200),
+                lengthInMinutes: minutesOf(e.lengthInMinutes),
+              },
+            ]
+          : [],
+      );
     },
     slots,
     async book({ start, attendee, notes }): Promise<CreatedBooking> {
@@ -178,6 +182,14 @@ export function calcomClient(options: CalcomOptions): BookingClient {
 /** A text field of Cal.com's answer as a column can hold it: a string without NUL or lone surrogates, clipped. */
 const providerText = (value: unknown, max: number) =>
   typeof value === 'string' || typeof value === 'number' ? clipText(sanitizeText(String(value)), max) : '';
+
+/** An event type id a connection can name (bookingConnectionInput's range); others cannot be booked. */
+const isEventTypeId = (value: unknown): value is number =>
+  Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 2_147_483_647;
+
+/** An event type's length as whole minutes up to a day; 0 when Cal.com's value is not one. */
+const minutesOf = (value: unknown) =>
+  Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 1440 ? (value as number) : 0;
 
 /** An instant of Cal.com's answer (ISO 8601 with an offset) in UTC; null when it is not one. */
 function instantOf(value: unknown): string | null {

@@ -26,6 +26,8 @@ import { BookingFailure } from './provider.ts';
 export const SLOTS_OFFERED = 3;
 /** Days looked at for free times from the first day asked for. */
 const DAYS_LOOKED_AT = 7;
+/** Furthest ahead a visitor or the model may ask for times: no meeting is booked a year out, and 9999-12-31 plus a week is no date Cal.com reads. */
+const DAYS_AHEAD_AT_MOST = 365;
 /** A slot must start at least this long from now to be offered or booked. */
 const NOTICE_MS = 10 * 60_000;
 
@@ -75,7 +77,8 @@ export async function offerSlots(turn: BookingTurn, from?: string, lead = ''): P
   const zone = zoneOf(turn);
   const p = bookingPhrases(turn.agent.language);
   const today = dayIn(new Date(), zone);
-  const first = from && from > today ? from : today;
+  const furthest = dayIn(new Date(Date.now() + DAYS_AHEAD_AT_MOST * 86_400_000), zone);
+  const first = from && from > today ? (from < furthest ? from : furthest) : today;
   let last = first;
   for (let i = 1; i < DAYS_LOOKED_AT; i++) last = nextDay(last);
   try {

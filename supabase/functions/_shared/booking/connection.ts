@@ -135,6 +135,9 @@ export async function saveConnection(
   settings: BookingSettings,
 ): Promise<BookingConnection> {
   const apiUrl = input.apiUrl ?? CALCOM_API_URL;
+  // The organisation's row is locked first: two saves at once would each find no connection, seal the key to an
+  // id of their own, and the upsert keeps the first id, so the stored key would no longer open.
+  await tx.query('select id from public.organizations where id = $1 for update', [orgId]);
   const [existing] = await tx.query<{ id: string }>('select id from public.booking_connections');
   const id = existing?.id ?? crypto.randomUUID();
   const sealed = await encryptSecret(settings.sealingKeys, input.apiKey, sealedFor(id));

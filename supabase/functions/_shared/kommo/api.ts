@@ -4,7 +4,7 @@
 
 import { ApiError } from '../http/errors.ts';
 import { discardBody, ERROR_BODY_BYTES, MiB, readJsonWithin } from '../http/responseBody.ts';
-import { clipText } from '../text.ts';
+import { clipText, sanitizeText } from '../text.ts';
 import type { KommoConfig } from './config.ts';
 import { type Pacer, processPacer } from './pacing.ts';
 import { accountUrl, type KommoTokenSource } from './tokens.ts';
@@ -149,7 +149,8 @@ async function kommoError(response: Response, method: string, path: string): Pro
   const why =
     [title, detail, fieldErrors(rest['validation-errors'])]
       .filter((part): part is string => typeof part === 'string' && part !== '')
-      .map((part) => clipText(part, 200))
+      // Kept with the lead and the job: text a column holds (a garbled problem can carry NUL).
+      .map((part) => clipText(sanitizeText(part), 200))
       .join(': ') || `HTTP ${response.status}`;
   return Object.assign(
     new ApiError('upstream_error', `Kommo answered ${response.status} to ${method} ${path}: ${why}`),

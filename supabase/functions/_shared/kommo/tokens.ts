@@ -1,12 +1,15 @@
 // Kommo OAuth tokens: exchanged once, stored encrypted, refreshed before expiry or after a 401 — once per
 // connection however many requests need it (rotation means a refresh token must never be spent twice). Across
 // instances the refresh is a short lease on the connection row, never a row lock held while Kommo answers.
+import { storableString } from '@closer/contract';
+import * as z from 'zod/mini';
 import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
 import { ERROR_BODY_BYTES, readJsonWithin } from '../http/responseBody.ts';
 import type { SealedColumns } from '../secrets/resealing.ts';
 import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
+import { clipText, sanitizeText } from '../text.ts';
 import type { KommoConfig } from './config.ts';
 
 export interface KommoTokens {
@@ -15,11 +18,20 @@ export interface KommoTokens {
   expiresAt: Date;
 }
 
-interface TokenAnswer {
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
-}
+/**
+ * The parts of a token answer Closer uses, as a column holds them. Kommo documents a 24-hour access token: a
+ * longer `expires_in` (1e308 once) is read as 24 hours, so the pair is still refreshed in time.
+ */
+const tokenAnswer = z.looseObject({
+  access_token: storableString().check(z.minLength(1), z.maxLength(16_384)),
+  refresh_token: storableString().check(z.minLength(1), z.maxLength(16_384)),
+  expires_in: z.number().check(z.positive()),
+});
+const LONGEST_ACCESS_SECONDS = 24 * 60 * 60;
+
+/** Kommo's reason for a refusal as a column and a message hold it. */
+const refusalText = (value: unknown) =>
+  typeof value === 'string' ? clipText(sanitizeText(value), 500) : undefined;
 
 /** Cap of a token answer or refusal: a token pair is a few KiB (two JWTs); 64 KiB. */
 const TOKEN_ANSWER_BYTES = ERROR_BODY_BYTES;
@@ -40,7 +52,7 @@ async function tokenRequest(
   fetcher: typeof fetch,
 ): Promise<KommoTokens> {
   let response: Response;
-  let answer: TokenAnswer;
+  let answer: unknown;
   try {
     response = await fetcher(`${accountUrl(config, subdomain)}/oauth2/access_token`, {
       method: 'POST',
@@ -53,7 +65,7 @@ async function tokenRequest(
       }),
       signal: AbortSignal.timeout(config.requestTimeoutMs),
     });
-    if (response.ok) answer = await readJsonWithin<TokenAnswer>(response, TOKEN_ANSWER_BYTES);
+    if (response.ok) answer = await readJsonWithin<unknown>(response, TOKEN_ANSWER_BYTES);
   } catch (error) {
     const why =
       (error as Error).name === 'TimeoutError'
@@ -64,11 +76,15 @@ async function tokenRequest(
   if (!response.ok) {
     // Anything may come back (a gateway's `null`, an HTML page): a refusal without a problem object is its status.
     const body = ((await readJsonWithin(response, TOKEN_ANSWER_BYTES).catch(() => null)) ?? {}) as {
-      hint?: string;
-      detail?: string;
-      title?: string;
+      hint?: unknown;
+      detail?: unknown;
+      title?: unknown;
     };
-    const why = body.hint ?? body.detail ?? body.title ?? `HTTP ${response.status}`;
+    const why =
+      refusalText(body.hint) ??
+      refusalText(body.detail) ??
+      refusalText(body.title) ??
+      `HTTP ${response.status}`;
     throw Object.assign(
       new ApiError('upstream_error', `Kommo refused the ${grant.grant_type} grant: ${why}`),
       {
@@ -76,10 +92,19 @@ async function tokenRequest(
       },
     );
   }
+  const usable = z.safeParse(tokenAnswer, answer);
+  if (!usable.success) {
+    const fields = [...new Set(usable.error.issues.map((issue) => String(issue.path[0] ?? 'body')))];
+    throw new ApiError(
+      'upstream_error',
+      `Kommo answered the ${grant.grant_type} grant without a usable ${fields.join(', ')}`,
+    );
+  }
+  const { access_token, refresh_token, expires_in } = usable.data;
   return {
-    accessToken: answer!.access_token,
-    refreshToken: answer!.refresh_token,
-    expiresAt: new Date(Date.now() + answer!.expires_in * 1000),
+    accessToken: access_token,
+    refreshToken: refresh_token,
+    expiresAt: new Date(Date.now() + Math.min(expires_in, LONGEST_ACCESS_SECONDS) * 1000),
   };
 }
 

@@ -3,6 +3,7 @@
 // (`claimNextJob`) and every write they make afterwards is fenced on that lease (`saveProgress`, `finishJob`), so
 // a worker that outlived its lease and was taken over changes nothing.
 import type { Database, Queryable } from '../db/types.ts';
+import { sanitizeText } from '../text.ts';
 
 export interface EnqueueRequest {
   orgId: string;
@@ -142,7 +143,9 @@ export async function finishJob<P>(
       job.leaseToken,
       outcome.status,
       job.revision,
-      outcome.error,
+      // The reason often quotes a remote server (an error page of raw bytes): kept as a column holds it, or the
+      // run could never finish and would be retried forever.
+      outcome.error === null ? null : sanitizeText(outcome.error),
       JSON.stringify(outcome.payload),
       outcome.retryInSeconds ?? 0,
       outcome.countsAsAttempt ?? true,

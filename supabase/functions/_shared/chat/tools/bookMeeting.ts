@@ -1,4 +1,5 @@
 // book_meeting: the model books a time find_slots offered; the result holds the confirmation to pass on.
+import { instant } from '@closer/contract';
 import { bookSlot } from '../../booking/chatSkill.ts';
 import { clipText } from '../../text.ts';
 import { parseToolArguments } from '../leads.ts';
@@ -23,7 +24,8 @@ export const bookMeetingTool: ChatTool = {
   offered: ({ agent, provider }) => provider !== 'offline' && agent.bookingConnected === true,
   async run(context, argumentsJson) {
     const args = parseToolArguments(argumentsJson) ?? {};
-    if (typeof args.start !== 'string' || !Number.isFinite(Date.parse(args.start))) {
+    // An instant on a day that exists: Date.parse reads 2026-02-30 as 2 March, a time nobody offered.
+    if (typeof args.start !== 'string' || !instant.safeParse(args.start).success) {
       return {
         content: 'NOT booked: `start` must be one of the times find_slots returned. Call find_slots first.',
       };

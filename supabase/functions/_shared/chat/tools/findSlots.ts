@@ -1,4 +1,5 @@
 // find_slots: the model asks for free meeting times; the visitor gets them as buttons, the model as text.
+import { calendarDate } from '@closer/contract';
 import { offerSlots } from '../../booking/chatSkill.ts';
 import { parseToolArguments } from '../leads.ts';
 import type { ChatTool } from './types.ts';
@@ -21,7 +22,8 @@ export const findSlotsTool: ChatTool = {
     const from = parseToolArguments(argumentsJson)?.from;
     const reply = await offerSlots(
       context,
-      typeof from === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(from) ? from : undefined,
+      // A day that exists (not 2026-02-30), as the visitor's own find_slots action is checked; else from today.
+      calendarDate.safeParse(from).success ? (from as string) : undefined,
     );
     return {
       content: `${reply.text}\n\n(The visitor sees these as buttons. To book one, call book_meeting with its start: ${reply.suggestions

@@ -1,5 +1,6 @@
 // What every file reader gives the worker: a document of `total` units (pages, rows, sections) read a few at a
 // time, so a big file is processed in small resumable steps. Each unit becomes at most one knowledge item.
+import { sha256Hex } from '../../crypto.ts';
 import { sanitizeText } from '../../text.ts';
 
 /** One knowledge item as read from a file or a page. */
@@ -38,6 +39,22 @@ export function clip(text: string, max: number): string {
   return points.length <= max ? text : `${points.slice(0, max - 1).join('')}…`;
 }
 
+/** Longest key the source_key columns hold; a longer one keeps its start and a hash of the whole. */
+const MAX_KEY_CHARS = 2000;
+const KEPT_KEY_CHARS = MAX_KEY_CHARS - 65;
+
+/**
+ * `key` as an item stores it: without NUL and lone surrogates, and at most 2,000 characters — a page's address
+ * (or its canonical link) can be longer, and a step that can never be written would fail the whole sync.
+ */
+export function itemKey(key: string): string {
+  const clean = sanitizeText(key);
+  const points = Array.from(clean);
+  return points.length <= MAX_KEY_CHARS
+    ? clean
+    : `${points.slice(0, KEPT_KEY_CHARS).join('')}#${sha256Hex(clean)}`;
+}
+
 /**
  * An item with its title and citation cut to what the columns hold, and its content to one item's size. Every
  * text loses its NUL characters and lone surrogates first: a DOCX or PDF can carry them (`&#0;`, an unmapped
@@ -45,7 +62,7 @@ export function clip(text: string, max: number): string {
  */
 export function item(key: string, title: string, content: string, citation: string): ExtractedItem {
   return {
-    key: sanitizeText(key),
+    key: itemKey(key),
     title: clip(sanitizeText(title).replace(/\s+/g, ' ').trim() || 'Untitled', MAX_TITLE_CHARS),
     content: clip(sanitizeText(content).trim(), MAX_ITEM_CHARS),
     citation: clip(sanitizeText(citation), MAX_CITATION_CHARS),

@@ -4,7 +4,7 @@ import type { AcceptedMediaType } from '@closer/contract';
 import { RefusedUrl } from '../../outbound/addresses.ts';
 import { StorageError } from '../../storage/errors.ts';
 import type { UploadStorage } from '../../storage/uploads.ts';
-import { type ExtractedItem, ExtractionError, item } from '../extract/document.ts';
+import { type ExtractedItem, ExtractionError, item, itemKey } from '../extract/document.ts';
 import { type DocumentReaders, ReaderUnavailable, type ReadLimits } from '../extract/documentReaders.ts';
 import { NO_TEXT_LAYER } from '../extract/pdf.ts';
 import { fetchPage, PageFailure, type PageFetcher, sameSite } from '../web/fetchPage.ts';
@@ -258,7 +258,7 @@ export async function webStep(input: StepInput, deps: StepDeps): Promise<StepRes
       // The reader stopped (a shutdown): the page is read again when the step is, not counted a problem.
       if (error instanceof ReaderUnavailable) throw error;
       result.problems.push({ location: next.url, message: describe(error), failed: true });
-      if (!(error instanceof PageFailure && error.vanished)) result.keep.push(next.url);
+      if (!(error instanceof PageFailure && error.vanished)) result.keep.push(itemKey(next.url));
     }
   }
 

@@ -8,7 +8,7 @@ import {
   readTextUpTo,
 } from '../../http/responseBody.ts';
 import { redact } from '../../llm/errors.ts';
-import { clipText } from '../../text.ts';
+import { clipText, sanitizeText } from '../../text.ts';
 import { checkVectors, type Embedder, EmbeddingError, type EmbedOptions } from './embedder.ts';
 
 export interface OpenAiCompatibleEmbedderOptions {
@@ -89,7 +89,8 @@ export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedder
       if (!response.ok) {
         const { text } = await readTextUpTo(response, ERROR_BODY_BYTES).catch(() => ({ text: '' }));
         const status = response.status;
-        throw new EmbeddingError(`${who} answered HTTP ${status}: ${redact(clipText(text.trim(), 300))}`, {
+        const excerpt = redact(clipText(sanitizeText(text).trim(), 300));
+        throw new EmbeddingError(`${who} answered HTTP ${status}: ${excerpt}`, {
           retryable: status === 408 || status === 409 || status === 429 || status >= 500,
           status,
           ...optionalRetryAfter(retryAfterSeconds(response.headers.get('retry-after'))),
