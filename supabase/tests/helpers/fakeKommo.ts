@@ -66,6 +66,13 @@ export class FakeKommo {
    */
   createFailures: ('429' | '502' | 'lost-answer' | '400' | '400-null' | '400-nul' | { delayMs: number })[] =
     [];
+  /**
+   * Fields laid over the entry of the next lead creations' answers (the lead is created all the same): odd
+   * answers such as `{ id: null }`, `{ id: -3 }`, or `{ id: undefined }` for an entry without an id.
+   */
+  oddCreateAnswers: Record<string, unknown>[] = [];
+  /** The same for the next PATCH answers of a lead or a contact (the change is made all the same). */
+  oddPatchAnswers: Record<string, unknown>[] = [];
   /** The same for notes: the note is added, then the answer is lost or comes late. */
   noteFailures: ('lost-answer' | { delayMs: number })[] = [];
   /** While set, the token endpoint holds refresh answers until it resolves. */
@@ -351,7 +358,14 @@ export class FakeKommo {
             custom_fields_values: contact?.custom_fields_values ?? [],
           });
           this.leads.push({ id, name: String(body.name), body, contactId });
-          return { id, contact_id: contactId, company_id: null, request_id: [String(i)], merged: false };
+          return {
+            id,
+            contact_id: contactId,
+            company_id: null,
+            request_id: [String(i)],
+            merged: false,
+            ...this.oddCreateAnswers.shift(),
+          };
         });
         // Kommo created it, but the answer never arrives.
         if (failure === 'lost-answer') return HttpResponse.error();
@@ -417,7 +431,12 @@ export class FakeKommo {
         }
         Object.assign(target, rest);
         return HttpResponse.json(
-          { id: target.id, updated_at: Math.floor(Date.now() / 1000), _links: {} },
+          {
+            id: target.id,
+            updated_at: Math.floor(Date.now() / 1000),
+            _links: {},
+            ...this.oddPatchAnswers.shift(),
+          },
           { headers: { 'content-type': 'application/hal+json' } },
         );
       }),

@@ -2,9 +2,11 @@
 // on 429 and 5xx, paced under Kommo's requests-per-second limit (pacing.ts), each answer awaited at most
 // `timeoutMs`, and none started that could still be running at the caller's deadline (a job's lease).
 
+import * as z from 'zod/mini';
 import { ApiError } from '../http/errors.ts';
 import { discardBody, ERROR_BODY_BYTES, MiB, readJsonWithin } from '../http/responseBody.ts';
 import { clipText, sanitizeText } from '../text.ts';
+import { misfits } from './answers.ts';
 import type { KommoConfig } from './config.ts';
 import { type Pacer, processPacer } from './pacing.ts';
 import { accountUrl, type KommoTokenSource } from './tokens.ts';
@@ -99,6 +101,30 @@ export class KommoApi {
         throw noAnswer(error, method, path, timeoutMs);
       }
     }
+  }
+
+  /**
+   * The 2xx answer as `schema` reads it; null for Kommo's 204. An answer that does not fit (`id: null`, an id
+   * that is not a positive integer, a field missing) is an upstream error — for a write, `uncertain`: Kommo may
+   * have made it, so the caller looks it up before sending it again.
+   */
+  async read<S extends z.ZodMiniType>(
+    schema: S,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<z.infer<S> | null> {
+    const answer = await this.request<unknown>(method, path, body);
+    if (answer === null) return null;
+    const parsed = z.safeParse(schema, answer);
+    if (parsed.success) return parsed.data;
+    throw Object.assign(
+      new ApiError(
+        'upstream_error',
+        `Kommo answered ${method} ${path.split('?')[0]} without a usable ${misfits(parsed.error)}`,
+      ),
+      { uncertain: method !== 'GET' },
+    );
   }
 
   /** Throws KommoDeadlineError unless `waitMs` and then one whole request fit before the deadline. */

@@ -6,9 +6,11 @@ import type {
   KommoPipeline,
   KommoSettings,
 } from '@closer/contract';
+import type * as z from 'zod/mini';
 import type { Queryable, Row } from '../db/types.ts';
 import { isoOrNull } from '../resources/time.ts';
 import { sanitizeJson } from '../text.ts';
+import { accountAnswer, customFieldItem, listPage, pipelinesAnswer, userItem } from './answers.ts';
 import type { KommoApi } from './api.ts';
 
 export const noSettings: KommoSettings = {
@@ -53,33 +55,20 @@ export function connectionFromRow(row: Row | undefined, webhookUrl: string | nul
   };
 }
 
-interface PipelinesAnswer {
-  _embedded?: {
-    pipelines?: {
-      id: number;
-      name: string;
-      is_main?: boolean;
-      _embedded?: { statuses?: { id: number; name: string; sort: number }[] };
-    }[];
-  };
-}
-type KommoUserRow = { id: number; name: string; email?: string | null };
-type KommoFieldRow = { id: number; name: string; type: string };
-interface AccountAnswer {
-  id: number;
-}
-interface PageAnswer<T> {
-  _embedded?: Record<string, T[] | undefined>;
-  _links?: { next?: { href?: string } };
-}
-
 /** Kommo pages lists (`limit` ≤ 250): follows `_links.next` up to `maxPages` pages. An empty list is a 204. */
-async function allPages<T>(api: KommoApi, path: string, key: string, maxPages = 20): Promise<T[]> {
-  const items: T[] = [];
+async function allPages<T extends z.ZodMiniType>(
+  api: KommoApi,
+  path: string,
+  key: string,
+  item: T,
+  maxPages = 20,
+): Promise<z.infer<T>[]> {
+  const items: z.infer<T>[] = [];
+  const pageSchema = listPage(key, item);
   for (let page = 1; page <= maxPages; page++) {
     const separator = path.includes('?') ? '&' : '?';
-    const answer = await api.request<PageAnswer<T>>('GET', `${path}${separator}limit=250&page=${page}`);
-    items.push(...(answer?._embedded?.[key] ?? []));
+    const answer = await api.read(pageSchema, 'GET', `${path}${separator}limit=250&page=${page}`);
+    items.push(...((answer?._embedded?.[key] as z.infer<T>[] | undefined) ?? []));
     if (!answer?._links?.next?.href) break;
   }
   return items;
@@ -91,16 +80,17 @@ async function allPages<T>(api: KommoApi, path: string, key: string, maxPages = 
  */
 export async function fetchCatalog(api: KommoApi): Promise<KommoCatalog & { accountId: number | null }> {
   const [pipelines, users, account] = [
-    await api.request<PipelinesAnswer>('GET', '/api/v4/leads/pipelines'),
-    await allPages<KommoUserRow>(api, '/api/v4/users', 'users'),
-    await api.request<AccountAnswer>('GET', '/api/v4/account'),
+    await api.read(pipelinesAnswer, 'GET', '/api/v4/leads/pipelines'),
+    await allPages(api, '/api/v4/users', 'users', userItem),
+    await api.read(accountAnswer, 'GET', '/api/v4/account'),
   ];
   const fieldsOf = async (entity: KommoCustomField['entity']) =>
     (
-      await allPages<KommoFieldRow>(
+      await allPages(
         api,
         `/api/v4/${entity === 'lead' ? 'leads' : 'contacts'}/custom_fields`,
         'custom_fields',
+        customFieldItem,
       )
     ).map((f): KommoCustomField => ({ id: f.id, name: f.name, type: f.type, entity }));
   const customFields = [...(await fieldsOf('lead')), ...(await fieldsOf('contact'))];

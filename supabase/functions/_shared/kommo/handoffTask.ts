@@ -7,6 +7,7 @@ import { withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { type ClaimedJob, finishJob, type JobOutcome, LeaseLostError, saveProgress } from '../outbox/jobs.ts';
 import { clipText } from '../text.ts';
+import { leadAnswer, tasksPage } from './answers.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import type { KommoConfig } from './config.ts';
@@ -240,15 +241,13 @@ async function chooseTarget(
   const configured = settings.handoffTaskUserId ?? settings.responsibleUserId ?? null;
   const id = Number(waiting.chat_lead_id ?? waiting.lead_crm_external_id);
   if (!Number.isInteger(id) || id <= 0) return { kommoLeadId: null, responsibleUserId: configured };
-  const lead = await api
-    .request<{ id?: unknown; responsible_user_id?: unknown }>('GET', `/api/v4/leads/${id}`)
-    .catch((error: unknown) => {
-      if ((error as { kommoStatus?: number }).kommoStatus === 404) return null;
-      throw error;
-    });
+  const lead = await api.read(leadAnswer, 'GET', `/api/v4/leads/${id}`).catch((error: unknown) => {
+    if ((error as { kommoStatus?: number }).kommoStatus === 404) return null;
+    throw error;
+  });
   // Kommo answers a deleted lead with 404, or 204 and no body.
-  if (typeof lead?.id !== 'number') return { kommoLeadId: null, responsibleUserId: configured };
-  const owner = typeof lead.responsible_user_id === 'number' ? lead.responsible_user_id : null;
+  if (!lead) return { kommoLeadId: null, responsibleUserId: configured };
+  const owner = lead.responsible_user_id ?? null;
   return { kommoLeadId: id, responsibleUserId: owner ?? configured };
 }
 
@@ -306,9 +305,6 @@ async function taskShown(api: KommoApi, payload: HandoffTaskPayload, marker: str
     query.set('filter[entity_type]', 'leads');
     query.set('filter[entity_id]', String(payload.target.kommoLeadId));
   }
-  const tasks = await api.request<{ _embedded?: { tasks?: { text?: string }[] } }>(
-    'GET',
-    `/api/v4/tasks?${query}`,
-  );
+  const tasks = await api.read(tasksPage, 'GET', `/api/v4/tasks?${query}`);
   return (tasks?._embedded?.tasks ?? []).some((task) => task.text?.includes(marker));
 }

@@ -12,6 +12,7 @@ import { withTenant } from '../db/tenant.ts';
 import type { Database, Queryable, Row } from '../db/types.ts';
 import { type Env, millisecondsFrom } from '../env.ts';
 import { publishLeadEvent } from '../events/leads.ts';
+import { ApiError } from '../http/errors.ts';
 import {
   type ClaimedJob,
   claimNextJob,
@@ -22,6 +23,7 @@ import {
 } from '../outbox/jobs.ts';
 import { planFromStored } from '../qualification/plan.ts';
 import { clipText } from '../text.ts';
+import { createdLeadsAnswer, leadAnswer, leadsPage, notesPage, tasksPage, updatedAnswer } from './answers.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import { type KommoConfig, kommoConfigFromEnv } from './config.ts';
@@ -43,6 +45,8 @@ import { hotHandOff } from './qualificationBody.ts';
 export { leadMarker } from './leadBody.ts';
 
 export const MAX_ATTEMPTS = 8;
+
+const EMPTY_CREATE = 'Kommo answered POST /api/v4/leads/complex without a lead';
 
 export interface WorkerDeps {
   db: Database;
@@ -411,11 +415,13 @@ async function ensureKommoLead(step: SyncStep): Promise<void> {
     notShownYet(step, 'createSentAt', payload.createSentAt);
   }
   const body = kommoLeadCreate(context.lead, context.settings, context.plan);
-  const created = await sendOnce(step, 'createSentAt', () =>
-    api.request<{ id: number; contact_id?: number | null }[]>('POST', '/api/v4/leads/complex', [body]),
-  );
-  const first = created?.[0];
-  if (first?.id === undefined) throw new Error('Kommo answered the lead creation without a lead');
+  const created = await sendOnce(step, 'createSentAt', async () => {
+    const answer = await api.read(createdLeadsAnswer, 'POST', '/api/v4/leads/complex', [body]);
+    // An empty answer to a creation: Kommo may still have made the lead, so it is looked up before a resend.
+    if (!answer) throw Object.assign(new ApiError('upstream_error', EMPTY_CREATE), { uncertain: true });
+    return answer;
+  });
+  const first = created[0]!;
   payload.kommoLeadId = first.id;
   payload.contactId = first.contact_id ?? null;
   // Sent hot: it starts in the hot stage (see kommoLeadCreate).
@@ -475,10 +481,10 @@ async function sendCorrections(step: SyncStep): Promise<void> {
   }
   if (sent.lead !== leadPrint) {
     const updated = await whileLeadExists(leadId, () =>
-      api.request<{ id?: unknown }>('PATCH', `/api/v4/leads/${leadId}`, leadFields),
+      api.read(updatedAnswer, 'PATCH', `/api/v4/leads/${leadId}`, leadFields),
     );
     // Kommo answers an update with the entity's id; an empty answer updated nothing.
-    if (typeof updated?.id !== 'number') throw new KommoLeadGone(leadId);
+    if (!updated) throw new KommoLeadGone(leadId);
     sent.lead = leadPrint;
     await step.save();
   } else {
@@ -491,12 +497,12 @@ async function sendCorrections(step: SyncStep): Promise<void> {
     // A lead whose contact was removed in Kommo keeps it removed.
     if (payload.contactId !== null) {
       const updated = await api
-        .request<{ id?: unknown }>('PATCH', `/api/v4/contacts/${payload.contactId}`, contactFields)
+        .read(updatedAnswer, 'PATCH', `/api/v4/contacts/${payload.contactId}`, contactFields)
         .catch((error: unknown) => {
           if ((error as { kommoStatus?: number }).kommoStatus === 404) return null;
           throw error;
         });
-      if (typeof updated?.id !== 'number') payload.contactId = null;
+      if (!updated) payload.contactId = null;
     }
     sent.contact = contactPrint;
     await step.save();
@@ -516,9 +522,9 @@ async function ensureHotHandOff(step: SyncStep): Promise<void> {
     if (hot.statusId) {
       const stage = { status_id: hot.statusId, ...(hot.pipelineId ? { pipeline_id: hot.pipelineId } : {}) };
       const moved = await whileLeadExists(leadId, () =>
-        api.request<{ id?: unknown }>('PATCH', `/api/v4/leads/${leadId}`, stage),
+        api.read(updatedAnswer, 'PATCH', `/api/v4/leads/${leadId}`, stage),
       );
-      if (typeof moved?.id !== 'number') throw new KommoLeadGone(leadId);
+      if (!moved) throw new KommoLeadGone(leadId);
     }
     payload.hotMoved = true;
     await step.save();
@@ -552,10 +558,7 @@ async function taskExists(api: KommoApi, kommoLeadId: number, marker: string): P
     'filter[entity_id]': String(kommoLeadId),
     limit: '250',
   });
-  const tasks = await api.request<{ _embedded?: { tasks?: { text?: string }[] } }>(
-    'GET',
-    `/api/v4/tasks?${query}`,
-  );
+  const tasks = await api.read(tasksPage, 'GET', `/api/v4/tasks?${query}`);
   return (tasks?._embedded?.tasks ?? []).some((task) => task.text?.includes(marker));
 }
 
@@ -571,18 +574,13 @@ async function whileLeadExists<T>(kommoLeadId: number, call: () => Promise<T>): 
 
 const fingerprint = (fields: object) => sha256Hex(JSON.stringify(fields));
 
-interface LeadsAnswer {
-  _embedded?: {
-    leads?: { id: number; name: string; _embedded?: { contacts?: { id: number; is_main?: boolean }[] } }[];
-  };
-}
-
-const mainContact = (contacts: { id: number; is_main?: boolean }[] | undefined) =>
+const mainContact = (contacts: { id: number; is_main?: boolean | undefined }[] | undefined) =>
   (contacts?.find((c) => c.is_main) ?? contacts?.[0])?.id ?? null;
 
 async function findCreated(api: KommoApi, leadId: string) {
   const marker = leadMarker(leadId);
-  const found = await api.request<LeadsAnswer>(
+  const found = await api.read(
+    leadsPage,
     'GET',
     `/api/v4/leads?${new URLSearchParams({ query: marker, with: 'contacts' })}`,
   );
@@ -593,21 +591,15 @@ async function findCreated(api: KommoApi, leadId: string) {
 /** The lead's main contact (null: none); KommoLeadGone when the lead was deleted (404, or 204 with no body). */
 async function leadContact(api: KommoApi, kommoLeadId: number): Promise<number | null> {
   const lead = await whileLeadExists(kommoLeadId, () =>
-    api.request<{ id?: unknown; _embedded?: { contacts?: { id: number; is_main?: boolean }[] } }>(
-      'GET',
-      `/api/v4/leads/${kommoLeadId}?with=contacts`,
-    ),
+    api.read(leadAnswer, 'GET', `/api/v4/leads/${kommoLeadId}?with=contacts`),
   );
-  if (typeof lead?.id !== 'number') throw new KommoLeadGone(kommoLeadId);
+  if (!lead) throw new KommoLeadGone(kommoLeadId);
   return mainContact(lead._embedded?.contacts);
 }
 
 async function noteExists(api: KommoApi, kommoLeadId: number, marker: string): Promise<boolean> {
   const query = new URLSearchParams({ 'filter[note_type]': 'common', limit: '250' });
-  const notes = await api.request<{ _embedded?: { notes?: { params?: { text?: string } }[] } }>(
-    'GET',
-    `/api/v4/leads/${kommoLeadId}/notes?${query}`,
-  );
+  const notes = await api.read(notesPage, 'GET', `/api/v4/leads/${kommoLeadId}/notes?${query}`);
   return (notes?._embedded?.notes ?? []).some((note) => note.params?.text?.includes(marker));
 }
 

@@ -6,6 +6,7 @@ import { withTenant } from '../db/tenant.ts';
 import type { Queryable } from '../db/types.ts';
 import { type ClaimedJob, finishJob, type JobOutcome, LeaseLostError, saveProgress } from '../outbox/jobs.ts';
 import { clipText } from '../text.ts';
+import { notesPage, tasksPage } from './answers.ts';
 import type { KommoApi } from './api.ts';
 import { kommoClient } from './client.ts';
 import type { KommoConfig } from './config.ts';
@@ -176,10 +177,7 @@ async function ensureTask(step: MeetingStep, payload: MeetingPayload): Promise<v
 
 async function noteHas(step: MeetingStep, marker: string): Promise<boolean> {
   const query = new URLSearchParams({ 'filter[note_type]': 'common', limit: '250' });
-  const notes = await step.api.request<{ _embedded?: { notes?: { params?: { text?: string } }[] } }>(
-    'GET',
-    `/api/v4/leads/${step.kommoLeadId}/notes?${query}`,
-  );
+  const notes = await step.api.read(notesPage, 'GET', `/api/v4/leads/${step.kommoLeadId}/notes?${query}`);
   return (notes?._embedded?.notes ?? []).some((note) => note.params?.text?.includes(marker));
 }
 
@@ -189,9 +187,6 @@ async function taskHas(step: MeetingStep, marker: string): Promise<boolean> {
     'filter[entity_id][]': String(step.kommoLeadId),
     limit: '250',
   });
-  const tasks = await step.api.request<{ _embedded?: { tasks?: { text?: string }[] } }>(
-    'GET',
-    `/api/v4/tasks?${query}`,
-  );
+  const tasks = await step.api.read(tasksPage, 'GET', `/api/v4/tasks?${query}`);
   return (tasks?._embedded?.tasks ?? []).some((task) => task.text?.includes(marker));
 }
