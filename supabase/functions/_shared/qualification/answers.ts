@@ -6,6 +6,16 @@ import type { AnswerValue } from './scoring.ts';
 
 const MAX_TEXT = 500;
 
+/**
+ * The largest number answer kept (a trillion): no budget, team or volume a visitor states is larger, and one that
+ * is (`1e308`, a string of nines) is a model's or a visitor's slip, not an answer that may score a lead hot.
+ */
+export const LARGEST_NUMBER_ANSWER = 1e12;
+
+/** The number if it is an answer a criterion can hold: finite, not negative, at most LARGEST_NUMBER_ANSWER. */
+export const numberAnswer = (value: number): number | null =>
+  Number.isFinite(value) && value >= 0 && value <= LARGEST_NUMBER_ANSWER ? value : null;
+
 const YES =
   /^(yes|yeah|yep|yup|sure|of course|correct|right|i am|i do|we do|definitely|absolutely|да|ага|конечно|верно|sí|si|claro|sim|ja|oui|sì|evet)(?=$|[^\p{L}\p{N}])/iu;
 const NO = /^(no|nope|not really|not yet|i'm not|i am not|нет|неа|não|nein|non|hayır)(?=$|[^\p{L}\p{N}])/iu;
@@ -23,7 +33,7 @@ export function readNumber(text: string): number | null {
   const unit = (match[2] ?? '').toLowerCase();
   if (unit === 'k' || unit.startsWith('тыс') || unit === 'thousand') value *= 1000;
   if (unit === 'm' || unit === 'млн' || unit === 'million') value *= 1_000_000;
-  return Number.isFinite(value) ? value : null;
+  return numberAnswer(value);
 }
 
 export function readYesNo(text: string): boolean | null {
@@ -50,10 +60,10 @@ export function valueFromTool(criterion: QualificationCriterion, raw: unknown): 
   if (raw === null || raw === undefined) return null;
   switch (criterion.type) {
     case 'number':
-      return typeof raw === 'number' && Number.isFinite(raw) && raw >= 0
-        ? raw
+      return typeof raw === 'number'
+        ? numberAnswer(raw)
         : typeof raw === 'string'
-          ? readNumber(raw)
+          ? numberFromText(raw)
           : null;
     case 'yes_no':
       return typeof raw === 'boolean' ? raw : typeof raw === 'string' ? readYesNo(raw) : null;
@@ -64,6 +74,16 @@ export function valueFromTool(criterion: QualificationCriterion, raw: unknown): 
       return text ? clipText(text, MAX_TEXT) : null;
     }
   }
+}
+
+/**
+ * A number the model sent as text: a JSON number's spelling (`"1e308"`, `"-5"`, `"Infinity"`) is read whole and
+ * range-checked, never as its first digits; anything else as people write numbers (`"5 000"`, `"2m"`).
+ */
+function numberFromText(raw: string): number | null {
+  const text = raw.trim();
+  const whole = text === '' ? Number.NaN : Number(text);
+  return Number.isNaN(whole) ? readNumber(text) : numberAnswer(whole);
 }
 
 /** The visitor's reply to the criterion's question; null when it does not answer it (another question, say). */

@@ -8,6 +8,7 @@ import type {
   QualificationPlan,
 } from '@closer/contract';
 import { clipText } from '../text.ts';
+import { numberAnswer } from './answers.ts';
 
 export type AnswerValue = QualificationAnswer['value'];
 export type Answers = Record<string, QualificationAnswer>;
@@ -22,8 +23,9 @@ export interface Score {
 export function fit(criterion: QualificationCriterion, value: AnswerValue): number {
   switch (criterion.type) {
     case 'number': {
-      const n = typeof value === 'number' ? value : Number(value);
-      if (!Number.isFinite(n) || n < 0) return 0;
+      // An answer stored before numbers were range-checked (1e308, say) earns nothing.
+      const n = numberAnswer(typeof value === 'number' ? value : Number(value));
+      if (n === null) return 0;
       if (criterion.minimum === null || criterion.minimum === 0) return 1;
       return Math.min(1, n / criterion.minimum);
     }
