@@ -1,5 +1,6 @@
 // When the people behind an agent answer (docs/handoff.md#business-hours): a time zone, weekly hours, holidays.
 import * as z from 'zod/mini';
+import { calendarDate } from './common.ts';
 
 /** Whether `Intl` knows an IANA time zone name ("Europe/Berlin", "UTC"). */
 export const isTimeZone = (value: string): boolean => {
@@ -58,7 +59,7 @@ const businessHoursShape = {
     {},
   ),
   /** Local dates ("2026-12-25") closed all day. @default [] */
-  holidays: z._default(z.array(z.iso.date()).check(z.maxLength(366)), []),
+  holidays: z._default(z.array(calendarDate).check(z.maxLength(366)), []),
 };
 
 /** Business hours as servers send them. */

@@ -97,6 +97,39 @@ describe('dates and time zones', () => {
     expect(z.parse(instant, '2026-03-01T09:00:00+01:00')).toBe('2026-03-01T09:00:00+01:00');
   });
 
+  // Every date or instant a request carries is the checked one: a chat action `book_slot` took year 0000, and
+  // an agent's holidays did, while the lists' filters refused it.
+  it('is what every date and instant of every request schema is built on', () => {
+    const found: [string, z.ZodMiniType][] = [];
+    for (const [exportName, schema] of Object.entries(contract)) {
+      if (requestSchemaName.test(exportName) && exportName !== 'errorBody')
+        stringSchemas(schema, exportName, found);
+    }
+    const dated = found.filter(([, schema]) =>
+      ['date', 'datetime'].includes(String((schema as { _zod: { def: { format?: unknown } } })._zod.def.format)),
+    );
+    expect(dated.map(([path]) => path)).toEqual(
+      expect.arrayContaining(['chatRequest.action.start', 'agentCreate.handoff.hours.holidays']),
+    );
+    const admitsYearZero = dated.filter(([, schema]) =>
+      ['0000-01-01', '0000-01-01T00:00:00Z'].some((value) => z.safeParse(schema, value).success),
+    );
+    expect(admitsYearZero.map(([path]) => path)).toEqual([]);
+  });
+
+  it('refuses a book_slot action in year 0000 and takes a real instant', () => {
+    expect(z.safeParse(contract.chatAction, { type: 'book_slot', start: '0000-01-01T00:00:00Z' }).success).toBe(
+      false,
+    );
+    expect(z.safeParse(contract.chatAction, { type: 'book_slot', start: '2026-02-30T09:00:00Z' }).success).toBe(
+      false,
+    );
+    expect(z.parse(contract.chatAction, { type: 'book_slot', start: '2026-03-02T09:00:00Z' })).toEqual({
+      type: 'book_slot',
+      start: '2026-03-02T09:00:00Z',
+    });
+  });
+
   it.each(['+01:00', '-05', '../etc/passwd', 'Europe/Madrid\u0000'])('refuses the zone %j', (tz) => {
     expect(z.safeParse(timeZone, tz).success).toBe(false);
   });

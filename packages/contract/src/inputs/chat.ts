@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import { agentFields, MAX_REPLY_TOKENS } from '../agent.ts';
 import { MAX_MESSAGE_LENGTH } from '../chatEvents.ts';
-import { calendarDate, id, storableString, text } from '../common.ts';
+import { calendarDate, id, instant, storableString, text } from '../common.ts';
 import { visitorInfoInput } from '../conversation.ts';
 import { leadFields } from './conversation.ts';
 import { timeZone } from './dashboard.ts';
@@ -13,7 +13,7 @@ import { timeZone } from './dashboard.ts';
  */
 export const chatAction = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('find_slots'), from: z.optional(calendarDate) }),
-  z.strictObject({ type: z.literal('book_slot'), start: z.iso.datetime({ offset: true }) }),
+  z.strictObject({ type: z.literal('book_slot'), start: instant }),
 ]);
 export type ChatAction = z.infer<typeof chatAction>;
 
