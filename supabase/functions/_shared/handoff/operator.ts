@@ -3,6 +3,7 @@ import type { Operator } from '@closer/contract';
 import type { Principal } from '../auth/principal.ts';
 import type { Queryable } from '../db/types.ts';
 import { ApiError } from '../http/errors.ts';
+import { checkAvatarUrl } from './avatar.ts';
 
 /** What a secret key's operator is called when the request names no one. */
 export const SECRET_KEY_OPERATOR_NAME = 'Support';
@@ -17,6 +18,7 @@ export async function operatorOf(
   principal: Principal,
   identity: { displayName?: string | undefined; avatarUrl?: string | undefined },
 ): Promise<Operator> {
+  checkAvatarUrl(identity.avatarUrl);
   const avatarUrl = identity.avatarUrl ?? null;
   if (principal.kind === 'secret')
     return {

@@ -39,7 +39,9 @@ export function destinationProblem(url: URL, allowPrivate: boolean, flag: string
   if (url.username || url.password) return 'must not hold a user name or password';
   if (allowPrivate) return null;
   if (url.protocol !== 'https:') return `must be an https URL (http only with ${flag}=true)`;
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const bare = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  // `localhost.` is localhost: a name's trailing dot (the DNS root) changes nothing.
+  const host = bare.endsWith('.') ? bare.slice(0, -1) : bare;
   if (host === 'localhost' || host.endsWith('.localhost')) return 'must not point at this machine';
   const range = /^[\d.]+$|:/.test(host) ? nonPublicRange(host) : null;
   return range ? `must be a public address, not a ${range} one` : null;
