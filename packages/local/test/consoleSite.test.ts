@@ -51,10 +51,46 @@ describe('the console on the local stack', () => {
     expect(await outside.text()).not.toContain('outside the build');
   });
 
+  // Every console answer carries x-request-id, and a file the build lacks is the API's error envelope (it was a
+  // plain-text "Not found" without an id; a file-like path outside assets/ was answered with the SPA's HTML).
+  it.each(['/console/assets/missing.js', '/console/favicon.ico', '/console/agents/main.js.map'])(
+    'answers %s, a file the build does not have, with the error envelope and x-request-id',
+    async (path) => {
+      const response = await app.request(`http://localhost${path}`, {
+        headers: { 'x-request-id': 'req-console-1' },
+      });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toContain('application/json');
+      expect(response.headers.get('x-request-id')).toBe('req-console-1');
+      expect(await response.json()).toEqual({
+        error: {
+          code: 'not_found',
+          message: `No file ${path} in the console's build`,
+          requestId: 'req-console-1',
+        },
+      });
+    },
+  );
+
+  it('gives the console pages, assets, config.json and the redirect an x-request-id', async () => {
+    for (const path of [
+      '/console/agents/sales.v2',
+      '/console/assets/index-abc123.js',
+      '/console/config.json',
+      '/console',
+    ]) {
+      const response = await app.request(`http://localhost${path}`);
+      expect(response.status).toBeLessThan(400);
+      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
   it('says how to build the console when it is not built', async () => {
     const unbuilt = consoleSite('/functions/v1', '/nonexistent/dist/');
     const response = await unbuilt.request('http://localhost/console/');
     expect(response.status).toBe(404);
-    expect(await response.text()).toContain('pnpm --filter @closer/console build');
+    const body = (await response.json()) as { error: { code: string; message: string; requestId: string } };
+    expect(body.error).toMatchObject({ code: 'not_found', requestId: response.headers.get('x-request-id') });
+    expect(body.error.message).toContain('pnpm --filter @closer/console build');
   });
 });
