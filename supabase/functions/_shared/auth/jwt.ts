@@ -6,6 +6,7 @@ import {
   decodeProtectedHeader,
   type JSONWebKeySet,
   type JWTPayload,
+  type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
 import type { Env } from '../env.ts';
@@ -19,7 +20,7 @@ export interface JwtConfig {
   jwksUrl?: URL;
   /**
    * Longest fetching the key set may take, body included (jose keeps its signal armed while it reads); past it the
-   * token is refused 401. @default 5000
+   * request is answered 503 `unavailable` (the auth server's fault, not the token's). @default 5000
    */
   jwksTimeoutMs?: number;
   /** Legacy projects sign with one shared HS256 secret. */
@@ -56,16 +57,47 @@ const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 const unauthorized = (why: string) => new ApiError('unauthorized', `Invalid access token: ${why}`);
 
+/** What looking a token's key up in a key set that did come in can refuse: the token's fault (401). */
+const TOKEN_KEY_FAULTS = new Set([
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+]);
+
+/**
+ * The remote key set, where anything but the token's own fault — the auth server unreachable, slow, answering an
+ * error or no key set — is 503 `unavailable`, its cause logged with the request id (http/errors.ts).
+ */
+function remoteKeys(url: URL, timeoutMs: number): JWTVerifyGetKey {
+  const keys = createRemoteJWKSet(url, {
+    cooldownDuration: 30_000,
+    timeoutDuration: timeoutMs,
+    // A key set is a few KiB: 64 KiB, and a larger answer is no key set.
+    [customFetch]: limitedFetch(64 * KiB),
+  });
+  return async (header, token) => {
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      if (TOKEN_KEY_FAULTS.has(String((error as { code?: unknown }).code))) throw error;
+      throw new ApiError(
+        'unavailable',
+        'The sign-in keys could not be loaded to check this token; try again shortly',
+        {
+          headers: { 'retry-after': '5' },
+          cause: error,
+        },
+      );
+    }
+  };
+}
+
 export function createJwtVerifier(config: JwtConfig): JwtVerifier {
   const keySet = config.jwks
     ? createLocalJWKSet(config.jwks)
     : config.jwksUrl
-      ? createRemoteJWKSet(config.jwksUrl, {
-          cooldownDuration: 30_000,
-          timeoutDuration: config.jwksTimeoutMs ?? 5_000,
-          // A key set is a few KiB: 64 KiB, and a larger answer is no key set.
-          [customFetch]: limitedFetch(64 * KiB),
-        })
+      ? remoteKeys(config.jwksUrl, config.jwksTimeoutMs ?? 5_000)
       : null;
   const secret = config.secret ? new TextEncoder().encode(config.secret) : null;
   const options = {

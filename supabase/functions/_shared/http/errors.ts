@@ -17,9 +17,10 @@ export class ApiError extends Error {
   constructor(
     code: ErrorCode,
     message: string,
-    options: { details?: FieldIssue[]; headers?: Record<string, string> } = {},
+    /** `cause`: what went wrong behind a 5xx, for the log (never shown to the caller). */
+    options: { details?: FieldIssue[]; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ApiError';
     this.code = code;
     this.status = errorStatus[code];
@@ -133,7 +134,13 @@ const isPermissionError = (error: unknown) => (error as { code?: unknown } | nul
 
 export function handleError(error: unknown, c: Context): Response {
   const apiError = toApiError(error);
-  if (apiError.code === 'internal' || isDatabaseUnavailable(error) || isPermissionError(error)) {
+  if (
+    apiError.code === 'internal' ||
+    isDatabaseUnavailable(error) ||
+    isPermissionError(error) ||
+    // A server error with a cause behind it (a remote down): the log names the cause.
+    (error instanceof ApiError && error.status >= 500 && error.cause !== undefined)
+  ) {
     logFailure(error, { where: c.req.path, requestId: requestIdOf(c), method: c.req.method });
   } else if (!(error instanceof ApiError) && !(error instanceof HTTPException)) {
     // A database refusal taken as the caller's mistake: still worth a line, the validation let it through.
