@@ -261,7 +261,48 @@ async function runStep(deps: SourceWorkerDeps, job: ClaimedJob<{ sourceId?: unkn
       return 'finished';
     }
     if (error instanceof LeaseLostError) return 'lost';
+    if (loaded && (await sourceDeleted(tenant, loaded.source.id))) return stopForDeleted(tenant, job, loaded);
     return retryLater(tenant, job, loaded, error);
+  }
+}
+
+/** Whether the source is gone (deleted while its step ran); a database that cannot say counts as not gone. */
+async function sourceDeleted(
+  tenant: <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>,
+  sourceId: string,
+): Promise<boolean> {
+  const rows = await tenant((tx) =>
+    tx.query('select 1 from public.knowledge_sources where id = $1', [sourceId]),
+  ).catch(() => null);
+  return rows !== null && rows.length === 0;
+}
+
+/**
+ * The source was deleted while its step ran (its items could not be written, its upload was gone): nothing is
+ * wrong, so the job ends quietly with one info line instead of an error, a stack and retries.
+ */
+async function stopForDeleted(
+  tenant: <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>,
+  job: ClaimedJob<{ sourceId?: unknown }>,
+  loaded: LoadedRun,
+): Promise<Outcome> {
+  console.info(
+    JSON.stringify({
+      level: 'info',
+      where: 'sources worker',
+      jobId: job.id,
+      sourceId: loaded.source.id,
+      message: 'The source was deleted during its sync; the sync stopped',
+    }),
+  );
+  try {
+    await tenant((tx) => finishJob(tx, job, { status: 'done', payload: job.payload, error: null }));
+    return 'finished';
+  } catch (failure) {
+    // Deleting a source deletes its job too: nothing is left to finish.
+    if (failure instanceof LeaseLostError) return 'finished';
+    // The database itself is out: the lease runs out, and the next run finds no source and ends the job.
+    return 'retrying';
   }
 }
 
