@@ -23,3 +23,16 @@ export function apiUrlProblem(url: string, allowPrivate: boolean): string | null
 export async function checkApiAddress(url: URL, resolve: ResolveHost, allowPrivate: boolean): Promise<void> {
   await checkAddress(url, resolve, allowPrivate, PRIVATE_BOOKING_FLAG);
 }
+
+/**
+ * Why `url` may not be the booker's address, whose reschedule and cancel links visitors are shown and open: a
+ * public https address without credentials, query or fragment (the links' paths are appended) — never a private
+ * one, whatever ALLOW_PRIVATE_BOOKING says (it is for the API Closer calls, not for visitors' browsers). Else null.
+ */
+export function bookerUrlProblem(url: string): string | null {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:') return 'must be an https URL (visitors open its links)';
+  const query = parsed.search || parsed.hash || url.includes('?') || url.includes('#');
+  if (query && !parsed.username && !parsed.password) return 'must not hold a query or fragment';
+  return destinationProblem(parsed, false, PRIVATE_BOOKING_FLAG);
+}

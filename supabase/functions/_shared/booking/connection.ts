@@ -10,7 +10,7 @@ import { type SealingKeys, sealingKeysFrom } from '../secrets/encryptionKey.ts';
 import type { SealedColumns } from '../secrets/resealing.ts';
 import { decryptSecret, encryptSecret } from '../secrets/sealed.ts';
 import { clipText } from '../text.ts';
-import { apiUrlProblem, checkApiAddress, privateBookingAllowed } from './address.ts';
+import { apiUrlProblem, bookerUrlProblem, checkApiAddress, privateBookingAllowed } from './address.ts';
 import { CALCOM_API_URL, CALCOM_BOOKER_URL, calcomClient } from './calcom.ts';
 import { type BookingClient, BookingFailure } from './provider.ts';
 
@@ -105,6 +105,12 @@ export async function checkConnection(
   fetcher?: typeof fetch,
 ): Promise<BookingEventType> {
   const apiUrl = input.apiUrl ?? CALCOM_API_URL;
+  const bookerProblem = input.bookerUrl === undefined ? null : bookerUrlProblem(input.bookerUrl);
+  if (bookerProblem) {
+    throw new ApiError('validation_failed', 'The request is not valid', {
+      details: [{ path: ['bookerUrl'], message: bookerProblem }],
+    });
+  }
   await checkApiUrl(apiUrl, settings);
   const client = calcomClient({
     apiKey: input.apiKey,
