@@ -106,7 +106,9 @@ describe('dates and time zones', () => {
         stringSchemas(schema, exportName, found);
     }
     const dated = found.filter(([, schema]) =>
-      ['date', 'datetime'].includes(String((schema as { _zod: { def: { format?: unknown } } })._zod.def.format)),
+      ['date', 'datetime'].includes(
+        String((schema as { _zod: { def: { format?: unknown } } })._zod.def.format),
+      ),
     );
     expect(dated.map(([path]) => path)).toEqual(
       expect.arrayContaining(['chatRequest.action.start', 'agentCreate.handoff.hours.holidays']),
@@ -118,12 +120,12 @@ describe('dates and time zones', () => {
   });
 
   it('refuses a book_slot action in year 0000 and takes a real instant', () => {
-    expect(z.safeParse(contract.chatAction, { type: 'book_slot', start: '0000-01-01T00:00:00Z' }).success).toBe(
-      false,
-    );
-    expect(z.safeParse(contract.chatAction, { type: 'book_slot', start: '2026-02-30T09:00:00Z' }).success).toBe(
-      false,
-    );
+    expect(
+      z.safeParse(contract.chatAction, { type: 'book_slot', start: '0000-01-01T00:00:00Z' }).success,
+    ).toBe(false);
+    expect(
+      z.safeParse(contract.chatAction, { type: 'book_slot', start: '2026-02-30T09:00:00Z' }).success,
+    ).toBe(false);
     expect(z.parse(contract.chatAction, { type: 'book_slot', start: '2026-03-02T09:00:00Z' })).toEqual({
       type: 'book_slot',
       start: '2026-03-02T09:00:00Z',

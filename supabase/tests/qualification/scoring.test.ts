@@ -28,9 +28,12 @@ const plan = planFromStored({
 });
 
 describe('scoring', () => {
-  it.each([1e308, 1e12 + 1, -5, Number.NaN])('a number answer of %s stored earlier earns nothing', (value) => {
-    expect(scoreAnswers(plan, { budget: answer(value) })).toMatchObject({ score: 0, band: 'cold' });
-  });
+  it.each([1e308, 1e12 + 1, -5, Number.NaN])(
+    'a number answer of %s stored earlier earns nothing',
+    (value) => {
+      expect(scoreAnswers(plan, { budget: answer(value) })).toMatchObject({ score: 0, band: 'cold' });
+    },
+  );
 
   it('weighs each answer by how well it fits, over every weight, and says why per criterion', () => {
     const score = scoreAnswers(plan, {
