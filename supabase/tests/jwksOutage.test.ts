@@ -69,7 +69,11 @@ describe.each(drivers)('the auth server out of reach on %s', (driver) => {
       headers: { authorization: `Bearer ${token}`, 'x-request-id': 'req-jwks-0001' },
     });
 
-  async function expectUnavailable(response: Response, logged: ReturnType<typeof vi.spyOn>, cause: RegExp) {
+  async function expectUnavailable(
+    response: Response,
+    logged: { mock: { calls: unknown[][] } },
+    cause: RegExp,
+  ) {
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('5');
     const body = (await response.json()) as { error: { code: string; message: string; requestId: string } };
