@@ -3,6 +3,8 @@
 // /console/.
 
 import { readFile } from 'node:fs/promises';
+import { ApiError, errorResponse } from '@closer/functions/_shared/http/errors.ts';
+import { requestId } from '@closer/functions/_shared/http/requestId.ts';
 import type { Runtime } from '@closer/functions/_shared/runtime.ts';
 import { createFunctionsHost } from '@closer/server/src/host.ts';
 import type { Hono } from 'hono';
@@ -16,11 +18,15 @@ export { FUNCTIONS_PATH } from '@closer/server/src/host.ts';
 
 import { FUNCTIONS_PATH } from '@closer/server/src/host.ts';
 
-/** `codes`: the one-time sign-in codes this stack accepts (`pnpm start` issues the console link's). */
+/**
+ * `codes`: the one-time sign-in codes this stack accepts (`pnpm start` issues the console link's); `widgetDir`:
+ * where the widget's built files are.
+ */
 export function createLocalApp(
   runtime: Runtime,
   demo: DemoKeys | null = null,
   codes: SignInCodes = new OneTimeCodes(),
+  widgetDir = widgetDist,
 ): Hono {
   const root = createFunctionsHost(runtime);
   // Local only: an auth.users row and an access token for any e-mail (docs/local-development.md).
@@ -29,10 +35,15 @@ export function createLocalApp(
   root.get('/', (c) => c.html(demoPage(demo, `${new URL(c.req.url).origin}${FUNCTIONS_PATH}`)));
   // The widget as a site owner embeds it; built before `pnpm start` (root package.json).
   // closer.js is the launcher; it loads closer-panel.js from beside itself when the visitor shows interest.
+  // Like every route, with x-request-id; a file not built is the error envelope.
+  root.use('/widget/*', requestId);
   root.get('/widget/:file{closer(-panel)?\\.js}', async (c) => {
-    const script = await readFile(`${widgetDist}${c.req.param('file')}`, 'utf8').catch(() => null);
+    const script = await readFile(`${widgetDir}${c.req.param('file')}`, 'utf8').catch(() => null);
     if (script === null) {
-      return c.text('// The widget is not built: run `pnpm --filter @closer/widget build`.', 404);
+      return errorResponse(
+        c,
+        new ApiError('not_found', 'The widget is not built: run `pnpm --filter @closer/widget build`.'),
+      );
     }
     return c.body(script, 200, {
       'content-type': 'text/javascript; charset=utf-8',
