@@ -286,6 +286,18 @@ describe('bad webhook calls', () => {
       undefined,
       /Kommo id/,
     ],
+    [
+      'an id of 0',
+      'leads[status][0][id]=0&leads[status][0][status_id]=142&leads[status][0][pipeline_id]=1',
+      undefined,
+      /Kommo id/,
+    ],
+    [
+      'an id past 2^53',
+      'leads[status][0][id]=19000001&leads[status][0][status_id]=999999999999999999&leads[status][0][pipeline_id]=1',
+      undefined,
+      /Kommo id/,
+    ],
     ['a stage change without its stage', 'leads[status][0][id]=19000001', undefined, /not a Kommo delivery/],
     ['leads as a plain value', 'leads=everything', undefined, /not a Kommo delivery/],
   ])('answers 400 to %s, and stores nothing', async (_, body, contentType, message) => {

@@ -12,8 +12,15 @@ import { ApiError, zodIssues } from '../http/errors.ts';
 export const WON_STATUS_ID = 142;
 export const LOST_STATUS_ID = 143;
 
+/** A Kommo id as the form sends it: digits naming a positive safe integer (`0` or past 2^53 names nothing). */
 const kommoId = z.pipe(
-  z.string().check(z.regex(/^\d{1,18}$/, 'must be a Kommo id (digits)')),
+  z.string().check(
+    z.regex(/^\d{1,18}$/, 'must be a Kommo id (digits)'),
+    z.refine(
+      (s) => Number.isSafeInteger(Number(s)) && Number(s) > 0,
+      'must be a Kommo id (a positive integer)',
+    ),
+  ),
   z.transform(Number),
 );
 /** How far ahead of our clock a Kommo time may be: clocks drift, a year-5138 stamp would freeze a lead. */
