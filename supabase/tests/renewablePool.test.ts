@@ -1,6 +1,7 @@
 // The pool is renewed on any refused reservation: postgres.js 3.4.9 keeps a refused reservation queued and later
 // hands it a connection nobody will ever release (see _shared/db/renewablePool.ts). Under load a terminated
 // backend's reconnect fails with a reset socket as often as with the replayed FATAL — both must renew.
+import { type Run, reservedStatement } from '@closer/functions/_shared/db/postgresTransactions.ts';
 import { RenewablePool } from '@closer/functions/_shared/db/renewablePool.ts';
 import postgres from 'postgres';
 import { expect, it, vi } from 'vitest';
@@ -115,4 +116,32 @@ it('refuses reservations still waiting when it is ended, as the connection pool 
   const waiting = pool.reserve();
   await pool.end(1);
   await expect(waiting).rejects.toMatchObject({ code: 'CONNECTION_ENDED' });
+});
+
+it('moves a statement outside a transaction that waits for a connection along with the pool, as a reservation', async () => {
+  // The hang CI met again (terminatedBackend.test.ts, stop 27): plain statements (Database.query) waited in the old
+  // pool's own queue, which was never told of the renewal, until that pool was ended 30 s later.
+  const opened: ReturnType<typeof waitingPool>[] = [];
+  const pool = new RenewablePool(() => waitingPool(opened) as unknown as postgres.Sql);
+  const ran: string[] = [];
+  const run = (async (target: { name: string }, text: string) => {
+    ran.push(`${text} on ${target.name}`);
+    return [{ ok: 1 }];
+  }) as unknown as Run;
+  const refused = pool.reserve().catch(() => null);
+  const statement = reservedStatement(() => pool.reserve(), run, 'select 1', []);
+  const [old] = opened;
+  old!.waiting[0]!.reject(replayed);
+  await vi.waitFor(() => expect(opened[1]?.waiting).toHaveLength(2));
+  const fresh = opened[1]!;
+  fresh.waiting[0]!.resolve(fresh.connection('a'));
+  fresh.waiting[1]!.resolve(fresh.connection('b'));
+  expect(await statement).toEqual([{ ok: 1 }]);
+  const other = (await refused) as unknown as { name: string };
+  const used = other.name === 'a' ? 'b' : 'a';
+  expect(ran).toEqual([`select 1 on ${used}`]);
+  // The statement's connection went back to the pool once the server answered on it.
+  expect(fresh.released).toEqual([used]);
+  // Nothing ran on the old pool's queue, nor waits there.
+  expect(old!.released).toEqual([]);
 });

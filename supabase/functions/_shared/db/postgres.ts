@@ -5,6 +5,7 @@ import {
   onceMoreIfStale,
   pipelinedTransaction,
   plain,
+  reservedStatement,
   transactionsAtOnce,
 } from './postgresTransactions.ts';
 import { RenewablePool } from './renewablePool.ts';
@@ -69,7 +70,7 @@ export function createPostgresDatabase(url: string, options: PostgresOptions = {
   return {
     driver: 'postgres',
     query: <T = Row>(text: string, params: readonly unknown[] = []) =>
-      onceMoreIfStale(() => run<T>(pool.sql, text, params)).then(plain),
+      onceMoreIfStale(() => reservedStatement<T>(reserve, run, text, params)).then(plain),
     transaction: (fn) => pipelinedTransaction(reserve, run, watch, fn),
     atOnce: (transactions) => transactionsAtOnce(reserve, run, watch, transactions),
     async exec(script: string) {

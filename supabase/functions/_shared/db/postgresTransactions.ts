@@ -253,6 +253,30 @@ function mustHaveCommitted(result: unknown): void {
 }
 
 /**
+ * One statement outside a transaction, on a connection reserved for it (not the pool's own queue): a statement
+ * waiting for a connection then moves with the reservation when the pool is renewed (RenewablePool), where in
+ * the old pool's queue postgres.js could hand its connections to dead requests and leave it waiting until that
+ * pool is ended. The connection goes back to the pool only when the server answered on it (rows or an error —
+ * a replayed FATAL included, see onceMoreIfStale), as a transaction's does; a lost one is left to postgres.js.
+ */
+export async function reservedStatement<T>(
+  reserve: Reserve,
+  run: Run,
+  text: string,
+  params: readonly unknown[],
+): Promise<T[]> {
+  const connection = await reserve();
+  try {
+    const rows = await run<T>(connection, text, params);
+    connection.release();
+    return rows;
+  } catch (error) {
+    if (error instanceof postgres.PostgresError) connection.release();
+    throw error;
+  }
+}
+
+/**
  * postgres.js 3.4.9 keeps the FATAL error of a backend that was terminated (pg_terminate_backend, SQLSTATE
  * 57P01; a failover) mid-statement and replays it when that connection has reconnected, rejecting the first
  * query or reservation of the new, healthy connection before any of it runs (porsager/postgres#1223). So a
