@@ -4,7 +4,11 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Database } from '@closer/functions/_shared/db/types.ts';
-import { clientAddressSettings, resolveClientAddress } from '@closer/functions/_shared/http/clientAddress.ts';
+import {
+  clientAddressSettings,
+  forwardedFor,
+  resolveClientAddress,
+} from '@closer/functions/_shared/http/clientAddress.ts';
 import { createRuntime } from '@closer/functions/_shared/runtime.ts';
 import { createLocalApp } from '@closer/local/src/server.ts';
 import { serve } from '@hono/node-server';
@@ -52,6 +56,25 @@ describe('resolving the client address', () => {
     expect(from('unknown')).toBeNull();
     expect(from('1.2.3')).toBeNull();
     expect(from("1.2.3.4'; drop table x")).toBeNull();
+  });
+
+  it('reads the for= node of an RFC 7239 Forwarded header, hops from the right', () => {
+    const forwarded = (hops: string) =>
+      clientAddressSettings({ CLOSER_CLIENT_IP_HEADER: 'Forwarded', CLOSER_TRUSTED_PROXY_HOPS: hops });
+    const chain = headers({
+      forwarded:
+        'for=6.6.6.6, For="[2001:db8:1:2::9]:4711";proto=https, proto=http;by=10.0.0.1;for=192.0.2.43',
+    });
+    expect(resolveClientAddress(chain, '10.0.0.2', forwarded('1'))).toBe('192.0.2.43');
+    expect(resolveClientAddress(chain, '10.0.0.2', forwarded('2'))).toBe('2001:db8:1:2::/64');
+    const one = (value: string) =>
+      resolveClientAddress(headers({ forwarded: value }), '10.0.0.2', forwarded('1'));
+    expect(one('for="198.51.100.4:80"')).toBe('198.51.100.4');
+    expect(one('for="_hidden"')).toBeNull();
+    expect(one('for=unknown')).toBeNull();
+    // A proxy's element without for= holds its place: the visitor's own for= to its left is not taken instead.
+    expect(one('for=6.6.6.6, proto=https')).toBeNull();
+    expect(forwardedFor('for="a,b";proto=x, for=5.6.7.8')).toEqual(['"a,b"', '5.6.7.8']);
   });
 
   it('puts an IPv6 /64 in one bucket, so rotating within it does not help', () => {
@@ -162,6 +185,26 @@ describe.each(drivers)('per-address limit on %s', (driver: DriverName) => {
     expect(await ipBuckets(tenant.agentId)).toEqual([
       ['198.51.100.2', 1],
       ['203.0.113.7', 2],
+    ]);
+  });
+
+  it('behind a proxy that writes Forwarded (RFC 7239), counts its for= node whatever the visitor sent', async () => {
+    const tenant = await limitedAgent(2);
+    const api = createApi(db, { CLOSER_CLIENT_IP_HEADER: 'forwarded' }, { clientAddress: '10.0.0.9' });
+    const via = (spoofed: string, client: string) =>
+      api.as(tenant.publishableKey, {
+        origin: ORIGIN,
+        forwarded: `for=${spoofed}, for="${client}";proto=https`,
+      })('POST', '/chat', { message: 'Hi' });
+    expect((await via('1.1.1.1', '[2001:db8:5:6::1]:1234')).status).toBe(200);
+    expect((await via('2.2.2.2', '[2001:db8:5:6::2]:4321')).status).toBe(200);
+    const refused = await via('3.3.3.3', '[2001:db8:5:6::3]:80');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await via('4.4.4.4', '198.51.100.9:80')).status).toBe(200);
+    expect(await ipBuckets(tenant.agentId)).toEqual([
+      ['198.51.100.9', 1],
+      ['2001:db8:5:6::/64', 2],
     ]);
   });
 

@@ -73,6 +73,22 @@ export function addressBucket(address: ipaddr.IPv4 | ipaddr.IPv6): string {
   return `${network.join(':')}::/64`;
 }
 
+/**
+ * The `for=` node of each element of an RFC 7239 `Forwarded` header, in order (one element per proxy):
+ * `for=192.0.2.60;proto=http, for="[2001:db8::1]:443"` → `192.0.2.60`, `"[2001:db8::1]:443"`. An element
+ * without `for=` keeps its place as an empty entry, so hops still count from the right.
+ */
+export function forwardedFor(value: string): string[] {
+  const elements = value.match(/(?:"(?:[^"\\]|\\.)*"|[^,"])+|(?<=^|,)(?=,|$)/g) ?? [];
+  return elements.map((element) => {
+    for (const pair of element.split(';')) {
+      const equals = pair.indexOf('=');
+      if (equals > 0 && pair.slice(0, equals).trim().toLowerCase() === 'for') return pair.slice(equals + 1);
+    }
+    return '';
+  });
+}
+
 /** The client's address bucket by the settings, or null when no trusted source names it. */
 export function resolveClientAddress(
   headers: Headers,
@@ -80,7 +96,8 @@ export function resolveClientAddress(
   settings: ClientAddressSettings,
 ): string | null {
   if (settings.header) {
-    const entries = (headers.get(settings.header) ?? '').split(',');
+    const value = headers.get(settings.header) ?? '';
+    const entries = settings.header === 'forwarded' ? forwardedFor(value) : value.split(',');
     const entry = entries.length >= settings.hops ? entries[entries.length - settings.hops] : undefined;
     const address = entry ? parseAddress(entry) : null;
     // Behind a trusted proxy the peer is that proxy, shared by every visitor: never a fallback.
