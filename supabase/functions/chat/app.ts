@@ -99,12 +99,12 @@ export function createChatApp(runtime: Runtime, options: { provider?: LlmProvide
       .then(() => withDeploymentModel(found.agent, deploymentDefaults(runtime.env, requestId), requestId))
       .catch(spend.giveBack);
     const claims = tenantClaims(c.var.principal);
-    // The question's embedding is asked for now, once per turn; it arrives while the turn is opened.
-    const question = embedQuestion(
-      runtime.semantic,
-      isSmallTalk(request.message) ? '' : request.message,
-      requestId,
-    );
+    // The question's embedding, once per turn: asked for by prepareTurn once the limits admit the turn. Without
+    // one to ask for, the turn's statements go out in one pipeline (nothing to wait for between them).
+    const question =
+      runtime.semantic && !isSmallTalk(request.message)
+        ? () => embedQuestion(runtime.semantic, request.message, requestId)
+        : undefined;
     // Billing (off without STRIPE_SECRET_KEY): counted against the plan; over its allowance, as the plan says.
     const billed = await meterReply(runtime, claims, baseProvider).catch(spend.giveBack);
     const provider = observeProvider(billed.provider, { requestId, audience: audienceOf(c) });

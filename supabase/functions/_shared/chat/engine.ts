@@ -167,13 +167,19 @@ export async function groundedPrompt(
  * A new conversation's turn that has nothing to read before its last statements is sent whole (startsAtOnce).
  * Throws ApiError (rate limit, 404, …).
  */
+/**
+ * Asks for the question's embedding (a paid call to the embedding provider). prepareTurn calls it only once the
+ * turn is admitted — the conversation found, the per-minute limits with room — so a refused message spends nothing.
+ */
+export type AskQuestionEmbedding = () => Promise<QuestionEmbedding | null>;
+
 export async function prepareTurn(
   db: Database,
   claims: TenantClaims,
   input: Omit<TurnInput, 'agent'>,
   provider: LlmProvider,
   agent: ChatAgent,
-  question?: Promise<QuestionEmbedding | null>,
+  question?: AskQuestionEmbedding,
 ): Promise<PreparedTurn> {
   const newConversation = input.request.conversationId ? null : { id: crypto.randomUUID() };
   const turnInput: TurnInput = {
@@ -227,14 +233,14 @@ async function groundThenCount(
 /**
  * A new conversation's turn sent whole where the driver pipelines: its writes, retrieval, the per-minute count and
  * COMMIT are issued before any answer is awaited (one round trip; with semantic search, the question's embedding is
- * awaited between the writes and retrieval). Elsewhere the same steps run one after another.
+ * asked for once the writes and the limits' first look are answered, and awaited before retrieval). Elsewhere the same steps run one after another.
  */
 async function firstTurnAtOnce(
   tx: Queryable,
   input: TurnInput,
   conversationId: string,
   provider: LlmProvider,
-  question: Promise<QuestionEmbedding | null> | undefined,
+  question: AskQuestionEmbedding | undefined,
 ): Promise<PreparedTurn> {
   const { agent, request } = input;
   const toolsOffered = provider.name !== 'offline';
@@ -242,6 +248,9 @@ async function firstTurnAtOnce(
   // each step waits for the one before.
   const opened = openTurn(tx, input);
   opened.catch(() => {}); // awaited below, in the order the statements run: the first failure is the cause
+  // The embedding is asked for once the limits' first look admitted the turn (opened), not before.
+  const asked = question ? opened.then(question) : null;
+  asked?.catch(() => {});
   if (!tx.pipelines) await opened;
   const qualification = await qualificationForTurn(tx, {
     agent,
@@ -252,7 +261,7 @@ async function firstTurnAtOnce(
     ...(agent.qualificationPlan ? { plan: agent.qualificationPlan } : {}),
     fresh: true,
   });
-  const embedding = question ? await question : null;
+  const embedding = asked ? await asked : null;
   const grounded = groundThenCount(
     tx,
     () =>
@@ -277,7 +286,7 @@ async function turnStepByStep(
   tx: Queryable,
   input: TurnInput,
   provider: LlmProvider,
-  question: Promise<QuestionEmbedding | null> | undefined,
+  question: AskQuestionEmbedding | undefined,
 ): Promise<PreparedTurn> {
   const { agent } = input;
   const turn = await openTurn(tx, input);
@@ -294,6 +303,9 @@ async function turnStepByStep(
       action: undefined,
     };
   }
+  // Admitted by the limits' first look: the embedding is asked for now, while the turn reads on.
+  const embedded = question?.();
+  embedded?.catch(() => {});
   const personAsked = await offlineHandoff(tx, { agent, provider, turn, message: input.request.message });
   const qualification = await qualificationForTurn(tx, {
     agent,
@@ -305,7 +317,7 @@ async function turnStepByStep(
     fresh: turn.visitorToken !== undefined,
   });
   const tools = offeredTools({ agent, provider: provider.name, qualification });
-  const embedding = question ? await question : null;
+  const embedding = embedded ? await embedded : null;
   const ground = () =>
     groundedPrompt(tx, agent, {
       history: turn.history,
