@@ -152,3 +152,25 @@ it('offers the booking tools only with a calendar, and books through them', asyn
   );
   expect(lead).toMatchObject({ email: 'kenji@buyer.example', meeting: { bookingId: booking.uid } });
 });
+
+it('tells the model a meeting over the lead limits was NOT booked, and books nothing', async () => {
+  await db.query(
+    `update agents set rate_limits = '{"leadsPerConversationPerHour": 1}'::jsonb where id = $1`,
+    [a.agentId],
+  );
+  const day = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+  const starts = calcom.offer(`${day}T08:00:00.000Z`, 2);
+  const book = (start: string) => () =>
+    streamResponse(toolCall('book_meeting', { start, email: 'spam@victim.example', name: 'Victim' }));
+  upstream.respond(book(starts[0]!), () => streamResponse(recordedStream(['Booked.'])));
+  const first = await chat({ message: 'Book the first one, spam@victim.example' });
+  const { conversationId, visitorToken } = first[0]!.data as { conversationId: string; visitorToken: string };
+  const bookings = calcom.bookings.length;
+  upstream.respond(book(starts[1]!), () => streamResponse(recordedStream(['Sorry.'])));
+  const again = await chat({ message: 'And the second one', conversationId }, visitorToken);
+  expect(again.at(-1)!.event).toBe('done');
+  expect(calcom.bookings.length).toBe(bookings);
+  const result = (upstream.requests.at(-1)!.body.messages as { role: string; content: string }[]).at(-1)!;
+  expect(result.role).toBe('tool');
+  expect(result.content).toMatch(/^NOT booked: too many/);
+});

@@ -9,12 +9,14 @@ import {
   type LeadMeeting,
   leadFieldsObject,
 } from '@closer/contract';
+import { countLeadWrite } from '../chat/leadLimit.ts';
 import { upsertLead } from '../chat/leads.ts';
 import { type TenantClaims, withTenant } from '../db/tenant.ts';
 import type { Database, Queryable } from '../db/types.ts';
 import type { Env } from '../env.ts';
 import { publishLeadEvent } from '../events/leads.ts';
 import { handoffOnLeadCaptured } from '../handoff/rules.ts';
+import { ApiError } from '../http/errors.ts';
 import { queueMeetingSync } from '../kommo/meetingQueue.ts';
 import { leadFromRow } from '../resources/conversations.ts';
 import { nextDay } from './calcom.ts';
@@ -154,6 +156,16 @@ export async function bookSlot(
     }
     const name = given.name ?? known.lead?.name ?? known.visitorName ?? email.split('@')[0]!;
     const client = await clientFor(turn);
+    // A booking is a lead write (it mails the address given and reaches the CRM): counted against the lead
+    // limits before the provider is called, so a refused one makes no meeting.
+    await withTenant(turn.db, turn.claims, (tx) =>
+      countLeadWrite(tx, {
+        orgId: turn.agent.orgId,
+        agentId: turn.agent.id,
+        conversationId: turn.turn.conversationId,
+        address: turn.clientAddress,
+      }),
+    );
     const made = await client.book({
       start,
       attendee: { name, email, timeZone: zone },
@@ -191,6 +203,8 @@ export async function bookSlot(
       booked: meeting,
     };
   } catch (failure) {
+    // Over a lead limit: the visitor gets the 429 (with Retry-After), not an offer to leave a number.
+    if (failure instanceof ApiError && failure.code === 'rate_limited') throw failure;
     if (failure instanceof BookingFailure && failure.kind === 'slot_taken') {
       return offerSlots(turn, dayIn(start, zone), p.taken);
     }
@@ -261,6 +275,7 @@ async function recordMeeting(
         conversationId: turn.turn.conversationId,
         fields: { email: fields.email, ...(fields.name ? { name: fields.name } : {}) },
         address: turn.clientAddress,
+        counted: true, // by bookSlot, before the provider was called
         afterCreated: (tx) => handoffOnLeadCaptured(tx, agent, turn.turn.conversationId),
       });
       leadId = saved.id;

@@ -157,9 +157,11 @@ export async function upsertLead(
     address: string | null;
     /** Runs in the same transaction when this call created the lead (the agent's handoff rule). */
     afterCreated?: (tx: Queryable) => Promise<unknown>;
+    /** The caller already counted this write against the lead limits (a booking, before its provider call). */
+    counted?: boolean;
   },
 ): Promise<Lead> {
-  if (lead.agentId) await countLeadWrite(tx, { ...lead, agentId: lead.agentId });
+  if (lead.agentId && !lead.counted) await countLeadWrite(tx, { ...lead, agentId: lead.agentId });
   const f = lead.fields;
   const [row] = await tx.query(
     `insert into public.leads (org_id, agent_id, conversation_id, name, email, phone, company, need)

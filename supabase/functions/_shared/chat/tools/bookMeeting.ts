@@ -1,9 +1,16 @@
 // book_meeting: the model books a time find_slots offered; the result holds the confirmation to pass on.
 import { instant } from '@closer/contract';
 import { bookSlot } from '../../booking/chatSkill.ts';
+import { ApiError } from '../../http/errors.ts';
 import { clipText } from '../../text.ts';
 import { parseToolArguments } from '../leads.ts';
 import type { ChatTool } from './types.ts';
+
+/** bookSlot's refusal over a lead limit, for the model to hear (null); anything else rethrown. */
+const overLeadLimit = (failure: unknown): null => {
+  if (failure instanceof ApiError && failure.code === 'rate_limited') return null;
+  throw failure;
+};
 
 export const bookMeetingTool: ChatTool = {
   definition: {
@@ -34,7 +41,13 @@ export const bookMeetingTool: ChatTool = {
       ...(typeof args.email === 'string' && args.email.includes('@') ? { email: args.email.trim() } : {}),
       ...(typeof args.name === 'string' && args.name.trim() ? { name: clipText(args.name.trim(), 200) } : {}),
     };
-    const reply = await bookSlot(context, new Date(args.start).toISOString(), given);
+    const reply = await bookSlot(context, new Date(args.start).toISOString(), given).catch(overLeadLimit);
+    if (!reply) {
+      return {
+        content:
+          'NOT booked: too many meetings or contact details were sent from this conversation or address in the last hour. Do not say it was booked; apologise and ask the visitor to try again later.',
+      };
+    }
     const outcome = reply.booked
       ? 'BOOKED. Confirm it to the visitor with these exact details and links:'
       : 'NOT booked. Tell the visitor:';
