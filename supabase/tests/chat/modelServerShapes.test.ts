@@ -1,0 +1,93 @@
+// Issue 11, kinds 3 and 6: answers model servers really send, checked on every way a caller reaches a reply
+// (the widget's stream, /chat as JSON, /chat/v1/chat/completions streamed and not).
+
+import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Api, createApi } from '../helpers/api.ts';
+import { migratedDatabase } from '../helpers/databases.ts';
+import { errorResponse, fakeUpstream, OPENROUTER_BASE_URL } from '../helpers/fakeLlm.ts';
+import { readSse } from '../helpers/sse.ts';
+import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
+
+const server = setupServer();
+const upstream = fakeUpstream(OPENROUTER_BASE_URL);
+const ORIGIN = 'https://acme.example';
+let db: Database;
+let api: Api;
+let tenant: TenantFixture;
+
+beforeAll(async () => {
+  server.listen({ onUnhandledRequest: 'error' });
+  db = await migratedDatabase('pglite');
+  tenant = await createTenant(db, 'Acme');
+  await db.query(`update agents set rate_limits = '{"visitorPerMinute": 1000, "ipPerMinute": 10000}'`);
+  api = createApi(db, { OPENROUTER_API_KEY: 'sk-or-v1-test', OPENROUTER_BASE_URL });
+});
+beforeEach(() => server.resetHandlers(...upstream.handlers));
+afterEach(() => vi.restoreAllMocks());
+afterAll(async () => {
+  server.close();
+  await db?.close();
+});
+
+const visitor = (stream: boolean) =>
+  api.fetch('/chat', {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${tenant.publishableKey}`,
+      origin: ORIGIN,
+      'content-type': 'application/json',
+      ...(stream ? { accept: 'text/event-stream' } : {}),
+    },
+    body: JSON.stringify({ message: 'Hello' }),
+  });
+
+const completions = (stream: boolean) =>
+  api.fetch('/chat/v1/chat/completions', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tenant.secretKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: tenant.agentId, stream, messages: [{ role: 'user', content: 'Hello' }] }),
+  });
+
+describe("a model server's Retry-After", () => {
+  const inHalfAMinute = () => new Date(Date.now() + 30_000).toUTCString();
+  const cases: [string, () => string, (seconds: number) => boolean][] = [
+    ['delay-seconds', () => '7', (s) => s === 7],
+    ['an HTTP date', inHalfAMinute, (s) => s >= 25 && s <= 31],
+    ['a decimal', () => '1.5', (s) => s === 2],
+    ['days', () => '99999999999', (s) => s === 3600],
+    ['words', () => 'soon', (s) => s === 10],
+    ['zero', () => '0', (s) => s === 1],
+  ];
+
+  it.each(cases)('reaches every caller as whole seconds from 1 to 3600 (%s)', async (_, value, expected) => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    upstream.respond(() => errorResponse(429, 'Rate limited', { 'retry-after': value() }));
+
+    const { events } = await readSse(await visitor(true));
+    const error = events.at(-1)!;
+    expect(error).toMatchObject({ event: 'error', data: { code: 'rate_limited' } });
+    const streamed = (error.data as { retryAfter?: unknown }).retryAfter;
+    expect(Number.isInteger(streamed), `retryAfter ${streamed}`).toBe(true);
+    expect(expected(streamed as number), `retryAfter ${streamed}`).toBe(true);
+
+    for (const response of [await visitor(false), await completions(false)]) {
+      expect(response.status).toBe(429);
+      const header = response.headers.get('retry-after')!;
+      expect(header).toMatch(/^\d+$/);
+      expect(expected(Number(header)), `Retry-After ${header}`).toBe(true);
+    }
+  });
+
+  it('is passed on with a 503 as well (OpenRouter sends one when a provider is down)', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    upstream.respond(() => errorResponse(503, 'No provider available', { 'retry-after': '12.2' }));
+    const { events } = await readSse(await visitor(true));
+    expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'unavailable', retryAfter: 13 } });
+    for (const response of [await visitor(false), await completions(false)]) {
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('13');
+    }
+  });
+});
