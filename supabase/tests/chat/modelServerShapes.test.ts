@@ -6,7 +6,13 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
 import { migratedDatabase } from '../helpers/databases.ts';
-import { errorResponse, fakeUpstream, OPENROUTER_BASE_URL } from '../helpers/fakeLlm.ts';
+import {
+  chunk,
+  errorResponse,
+  fakeUpstream,
+  OPENROUTER_BASE_URL,
+  streamResponse,
+} from '../helpers/fakeLlm.ts';
 import { readSse } from '../helpers/sse.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
@@ -63,6 +69,7 @@ describe("a model server's Retry-After", () => {
 
   it.each(cases)('reaches every caller as whole seconds from 1 to 3600 (%s)', async (_, value, expected) => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
     upstream.respond(() => errorResponse(429, 'Rate limited', { 'retry-after': value() }));
 
     const { events } = await readSse(await visitor(true));
@@ -82,6 +89,7 @@ describe("a model server's Retry-After", () => {
 
   it('is passed on with a 503 as well (OpenRouter sends one when a provider is down)', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
     upstream.respond(() => errorResponse(503, 'No provider available', { 'retry-after': '12.2' }));
     const { events } = await readSse(await visitor(true));
     expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'unavailable', retryAfter: 13 } });
@@ -89,5 +97,81 @@ describe("a model server's Retry-After", () => {
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toBe('13');
     }
+  });
+});
+
+/** The log lines written during `run`, parsed (console.warn and console.error both carry them). */
+async function logged(run: () => Promise<void>): Promise<Record<string, unknown>[]> {
+  const lines: string[] = [];
+  const keep = (line: unknown) => void lines.push(String(line));
+  vi.spyOn(console, 'warn').mockImplementation(keep);
+  vi.spyOn(console, 'error').mockImplementation(keep);
+  await run();
+  return lines.flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe('/chat/v1/chat/completions failures raised while relaying (no visible text, timeouts)', () => {
+  const reasoningOnly = () =>
+    streamResponse([chunk({ reasoning: 'Let me think' }), chunk({}, 'stop'), 'data: [DONE]\n\n']);
+
+  it('are logged with the request id, and the answer names the request, streamed and not', async () => {
+    upstream.respond(reasoningOnly);
+    let whole!: Response;
+    const wholeLog = await logged(async () => {
+      whole = await completions(false);
+    });
+    expect(whole.status).toBe(502);
+    const { error } = (await whole.json()) as { error: { code: string; message: string; requestId: string } };
+    expect(error.code).toBe('upstream_error');
+    expect(error.message).toContain(`(request ${error.requestId})`);
+    expect(wholeLog).toContainEqual(
+      expect.objectContaining({
+        requestId: error.requestId,
+        error: expect.stringMatching(/no visible text/),
+      }),
+    );
+
+    upstream.respond(reasoningOnly);
+    let body = '';
+    let requestId = '';
+    const streamLog = await logged(async () => {
+      const streamed = await completions(true);
+      requestId = streamed.headers.get('x-request-id')!;
+      body = await streamed.text();
+    });
+    expect(body).toContain(`(request ${requestId})`);
+    expect(body).not.toContain('Let me think');
+    expect(streamLog).toContainEqual(
+      expect.objectContaining({ requestId, error: expect.stringMatching(/no visible text/) }),
+    );
+  });
+
+  it('a first token that never comes is logged with the request id', async () => {
+    const impatient = createApi(db, {
+      OPENROUTER_API_KEY: 'sk-or-v1-test',
+      OPENROUTER_BASE_URL,
+      CLOSER_LLM_FIRST_TOKEN_TIMEOUT_MS: '300',
+    });
+    upstream.respond(() => streamResponse([': OPENROUTER PROCESSING\n\n'], { stallAfter: true }));
+    let response!: Response;
+    const lines = await logged(async () => {
+      response = await impatient.fetch('/chat/v1/chat/completions', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tenant.secretKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: tenant.agentId, messages: [{ role: 'user', content: 'Hello' }] }),
+      });
+    });
+    const { error } = (await response.json()) as {
+      error: { code: string; message: string; requestId: string };
+    };
+    expect(error.code).toBe('upstream_error');
+    expect(error.message).toContain(`(request ${error.requestId})`);
+    expect(lines).toContainEqual(expect.objectContaining({ requestId: error.requestId }));
   });
 });
