@@ -175,3 +175,32 @@ describe('/chat/v1/chat/completions failures raised while relaying (no visible t
     expect(lines).toContainEqual(expect.objectContaining({ requestId: error.requestId }));
   });
 });
+
+describe('the end-of-stream marker as servers write it', () => {
+  const reply = (done: string) => () =>
+    streamResponse([chunk({ content: 'All' }), chunk({ content: ' done' }), chunk({}, 'stop'), done]);
+  const markers: [string, string][] = [
+    ['with a trailing space', 'data: [DONE] \n\n'],
+    ['with a trailing tab and CRLF', 'data:[DONE]\t\r\n\r\n'],
+  ];
+
+  it.each(markers)('ends a whole reply as complete (%s)', async (_, done) => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    upstream.respond(reply(done));
+    const { events } = await readSse(await visitor(true));
+    expect(events.at(-1)).toMatchObject({ event: 'done', data: { finishReason: 'stop' } });
+    const { conversationId } = events[0]!.data as { conversationId: string };
+    const [row] = await db.query<{ status: string; content: string }>(
+      `select status, content from messages where conversation_id = $1 and role = 'assistant'`,
+      [conversationId],
+    );
+    expect(row).toEqual({ status: 'complete', content: 'All done' });
+
+    upstream.respond(reply(done));
+    const completion = await completions(false);
+    expect(completion.status).toBe(200);
+    expect(await completion.json()).toMatchObject({
+      choices: [{ message: { content: 'All done' }, finish_reason: 'stop' }],
+    });
+  });
+});

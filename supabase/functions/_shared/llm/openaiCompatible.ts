@@ -182,8 +182,10 @@ export async function* parseStream(
         if (event.event === 'error') failure = new UpstreamError('sent an error event', { status: 200 });
         return;
       }
-      if (event.data.trim() === '') return;
-      if (event.data === '[DONE]') {
+      const data = event.data.trim();
+      if (data === '') return;
+      // Some servers pad the marker (`data: [DONE] `): whitespace around it is no reason to fail a whole reply.
+      if (data === '[DONE]') {
         done = true;
         return;
       }
