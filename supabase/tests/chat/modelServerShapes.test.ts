@@ -2,6 +2,7 @@
 // (the widget's stream, /chat as JSON, /chat/v1/chat/completions streamed and not).
 
 import type { Database } from '@closer/functions/_shared/db/types.ts';
+import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Api, createApi } from '../helpers/api.ts';
@@ -202,5 +203,51 @@ describe('the end-of-stream marker as servers write it', () => {
     expect(await completion.json()).toMatchObject({
       choices: [{ message: { content: 'All done' }, finish_reason: 'stop' }],
     });
+  });
+});
+
+describe('a chunk with more than one choice', () => {
+  it('relays only the first choice (index 0): the others are alternatives, not more of the reply', async () => {
+    const both = (first: string, second: string, finish: string | null = null) =>
+      `data: ${JSON.stringify({
+        object: 'chat.completion.chunk',
+        choices: [
+          { index: 1, delta: { content: second }, finish_reason: finish },
+          { index: 0, delta: { content: first }, finish_reason: finish },
+        ],
+      })}\n\n`;
+    const stream = () =>
+      streamResponse([
+        both('Yes,', 'No,'),
+        both(' we ship.', ' we do not.'),
+        both('', '', 'stop'),
+        'data: [DONE]\n\n',
+      ]);
+    upstream.respond(stream);
+    const { events } = await readSse(await visitor(true));
+    expect(events.at(-1)).toMatchObject({ event: 'done' });
+    const { conversationId } = events[0]!.data as { conversationId: string };
+    const [row] = await db.query<{ content: string }>(
+      `select content from messages where conversation_id = $1 and role = 'assistant'`,
+      [conversationId],
+    );
+    expect(row!.content).toBe('Yes, we ship.');
+
+    upstream.respond(stream);
+    const completion = await completions(false);
+    expect(await completion.json()).toMatchObject({ choices: [{ message: { content: 'Yes, we ship.' } }] });
+
+    // The same from a server that ignores `stream: true` and answers one whole completion.
+    upstream.respond(() =>
+      HttpResponse.json({
+        object: 'chat.completion',
+        choices: [
+          { index: 1, message: { role: 'assistant', content: 'No.' }, finish_reason: 'stop' },
+          { index: 0, message: { role: 'assistant', content: 'Yes.' }, finish_reason: 'stop' },
+        ],
+      }),
+    );
+    const whole = await readSse(await visitor(true));
+    expect(whole.events.filter((e) => e.event === 'delta').map((e) => e.data.text)).toEqual(['Yes.']);
   });
 });

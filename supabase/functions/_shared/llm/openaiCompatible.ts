@@ -32,6 +32,7 @@ interface Chunk {
 }
 
 interface Choice {
+  index?: unknown;
   delta?: { content?: unknown; tool_calls?: unknown } | null;
   finish_reason?: unknown;
 }
@@ -123,6 +124,12 @@ function streamErrorMessage(error: unknown): string {
   return typeof message === 'string' && message !== '' ? clipText(message, 300) : 'error inside the stream';
 }
 
+/** Choice 0, or a choice without an index (servers that send one choice often leave it out). */
+function isFirstChoice(choice: Choice | null): boolean {
+  const index = choice?.index;
+  return index === undefined || index === null || Number(index) === 0;
+}
+
 /** A delta carrying the model's reasoning (`reasoning`, `reasoning_content`, `reasoning_details`). */
 function isReasoning(delta: unknown): boolean {
   if (typeof delta !== 'object' || delta === null) return false;
@@ -203,6 +210,8 @@ export async function* parseStream(
         return;
       }
       for (const choice of (Array.isArray(chunk.choices) ? chunk.choices : []) as (Choice | null)[]) {
+        // One reply is asked for; a server that sends more choices (`n` > 1, alternatives) has them skipped.
+        if (!isFirstChoice(choice)) continue;
         const delta = typeof choice?.delta === 'object' ? choice.delta : null;
         // Only `content` is visible text: `reasoning` / `reasoning_content` are the model's notes, never shown,
         // and so is thinking written inline as <think>…</think>.
