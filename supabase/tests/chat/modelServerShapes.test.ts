@@ -251,3 +251,57 @@ describe('a chunk with more than one choice', () => {
     expect(whole.events.filter((e) => e.event === 'delta').map((e) => e.data.text)).toEqual(['Yes.']);
   });
 });
+
+describe("content sent as a list of parts (Mistral's reasoning models)", () => {
+  const thinking = (words: string) => ({
+    type: 'thinking',
+    thinking: [{ type: 'text', text: words }],
+  });
+
+  it('shows and stores the text parts, never the thinking, streamed and whole', async () => {
+    const stream = () =>
+      streamResponse([
+        chunk({ role: 'assistant', content: '' }),
+        chunk({ content: [thinking('The visitor wants prices; ')] }),
+        chunk({ content: [thinking('quote the table.')] }),
+        chunk({ content: [{ type: 'text', text: 'Panels cost ' }] }),
+        chunk({ content: [{ type: 'text', text: '€200.' }] }),
+        chunk({}, 'stop'),
+        'data: [DONE]\n\n',
+      ]);
+    upstream.respond(stream);
+    const { events } = await readSse(await visitor(true));
+    expect(events.at(-1)).toMatchObject({ event: 'done' });
+    expect(JSON.stringify(events)).not.toContain('quote the table');
+    const { conversationId } = events[0]!.data as { conversationId: string };
+    const [row] = await db.query<{ content: string; status: string }>(
+      `select content, status from messages where conversation_id = $1 and role = 'assistant'`,
+      [conversationId],
+    );
+    expect(row).toEqual({ content: 'Panels cost €200.', status: 'complete' });
+
+    upstream.respond(stream);
+    const streamed = await (await completions(true)).text();
+    expect(streamed).not.toContain('quote the table');
+    expect(streamed).toContain('€200.');
+
+    upstream.respond(() =>
+      HttpResponse.json({
+        object: 'chat.completion',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: [thinking('Short answer.'), { type: 'text', text: 'Panels cost €200.' }],
+            },
+            finish_reason: 'stop',
+          },
+        ],
+      }),
+    );
+    const whole = await completions(false);
+    expect(whole.status).toBe(200);
+    expect(await whole.json()).toMatchObject({ choices: [{ message: { content: 'Panels cost €200.' } }] });
+  });
+});

@@ -124,6 +124,23 @@ function streamErrorMessage(error: unknown): string {
   return typeof message === 'string' && message !== '' ? clipText(message, 300) : 'error inside the stream';
 }
 
+/**
+ * The visible text of `delta.content`: a string, or a list of parts as Mistral's reasoning models send it
+ * (`[{type: "thinking", thinking: […]}, {type: "text", text: "…"}]`), whose text parts alone are shown.
+ */
+function contentOf(content: unknown): { text: string; thinking: boolean } {
+  if (typeof content === 'string') return { text: content, thinking: false };
+  if (!Array.isArray(content)) return { text: '', thinking: false };
+  let text = '';
+  let thinking = false;
+  for (const part of content as unknown[]) {
+    const { type, text: words } = (part ?? {}) as { type?: unknown; text?: unknown };
+    if (type === 'text' && typeof words === 'string') text += words;
+    else if (type === 'thinking' || type === 'reasoning') thinking = true;
+  }
+  return { text, thinking };
+}
+
 /** Choice 0, or a choice without an index (servers that send one choice often leave it out). */
 function isFirstChoice(choice: Choice | null): boolean {
   const index = choice?.index;
@@ -215,11 +232,12 @@ export async function* parseStream(
         const delta = typeof choice?.delta === 'object' ? choice.delta : null;
         // Only `content` is visible text: `reasoning` / `reasoning_content` are the model's notes, never shown,
         // and so is thinking written inline as <think>…</think>.
-        if (typeof delta?.content === 'string' && delta.content !== '') {
-          const { visible, thinking } = thoughts.push(delta.content);
+        const { text, thinking: thinkingParts } = contentOf(delta?.content);
+        if (text !== '') {
+          const { visible, thinking } = thoughts.push(text);
           if (visible) pending.push({ type: 'text', text: visible });
           else if (thinking) pending.push({ type: 'thinking' });
-        } else if (isReasoning(delta)) pending.push({ type: 'thinking' });
+        } else if (thinkingParts || isReasoning(delta)) pending.push({ type: 'thinking' });
         for (const part of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) calls.add(part);
         finish = finishReasonOf(choice?.finish_reason) ?? finish;
       }
