@@ -272,8 +272,16 @@ function usageOf(completion: Completion, result: RelayResult) {
 
 /** The caller's view of a failure; the cause is logged with the request id. */
 function failureToApiError(failure: unknown, requestId: string): ApiError {
-  // Upstream failures were logged by the observed provider; anything else is ours to log.
-  if (failure instanceof UpstreamError) return failure.toApiError();
+  if (failure instanceof UpstreamError) {
+    // The observed provider logged and named its own failures; a reply with no visible text and the first-token
+    // and idle timeouts are raised outside it, here: log them and name the request too.
+    if (failure.requestId === undefined) {
+      failure.requestId = requestId;
+      failure.audience = 'organization';
+      logFailure(failure, { level: 'warn', where: 'chat completions', requestId });
+    }
+    return failure.toApiError();
+  }
   logFailure(failure, { where: 'chat completions', requestId });
   return toApiError(failure).code === 'unavailable'
     ? toApiError(failure)

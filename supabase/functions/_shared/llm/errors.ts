@@ -4,6 +4,7 @@
 
 import { ApiError } from '../http/errors.ts';
 import { ERROR_BODY_BYTES, readTextUpTo } from '../http/responseBody.ts';
+import { relayedRetryAfter } from '../http/retryAfter.ts';
 import { clipText } from '../text.ts';
 
 /** Who reads the message: a public visitor gets a generic one, the organisation's own callers the reason. */
@@ -12,6 +13,7 @@ export type Audience = 'public' | 'organization';
 export class UpstreamError extends Error {
   /** HTTP status of the upstream answer; 200 for an error inside a stream, 0 when it never answered. */
   readonly status: number;
+  /** The upstream's `Retry-After` read as whole seconds (1 to 3600), or undefined when it sent none readable. */
   readonly retryAfter: string | undefined;
   /** The provider refused the tools parameter: worth one retry without tools. */
   readonly toolsUnsupported: boolean;
@@ -26,7 +28,7 @@ export class UpstreamError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UpstreamError';
     this.status = options.status;
-    this.retryAfter = options.retryAfter ?? undefined;
+    this.retryAfter = options.retryAfter ? relayedRetryAfter(options.retryAfter, 10) : undefined;
     this.toolsUnsupported = options.toolsUnsupported ?? false;
   }
 
@@ -39,8 +41,10 @@ export class UpstreamError extends Error {
         headers: { 'retry-after': this.retryAfter ?? '10' },
       });
     }
-    if (this.status === 503)
-      return new ApiError('unavailable', say('The language model is unavailable right now'));
+    if (this.status === 503) {
+      const wait = this.retryAfter ? { headers: { 'retry-after': this.retryAfter } } : {};
+      return new ApiError('unavailable', say('The language model is unavailable right now'), wait);
+    }
     if (this.status === 402)
       return new ApiError('upstream_error', say('The language model provider refused the request'));
     return new ApiError('upstream_error', say('The language model could not answer'));

@@ -32,6 +32,7 @@ interface Chunk {
 }
 
 interface Choice {
+  index?: unknown;
   delta?: { content?: unknown; tool_calls?: unknown } | null;
   finish_reason?: unknown;
 }
@@ -123,6 +124,29 @@ function streamErrorMessage(error: unknown): string {
   return typeof message === 'string' && message !== '' ? clipText(message, 300) : 'error inside the stream';
 }
 
+/**
+ * The visible text of `delta.content`: a string, or a list of parts as Mistral's reasoning models send it
+ * (`[{type: "thinking", thinking: […]}, {type: "text", text: "…"}]`), whose text parts alone are shown.
+ */
+function contentOf(content: unknown): { text: string; thinking: boolean } {
+  if (typeof content === 'string') return { text: content, thinking: false };
+  if (!Array.isArray(content)) return { text: '', thinking: false };
+  let text = '';
+  let thinking = false;
+  for (const part of content as unknown[]) {
+    const { type, text: words } = (part ?? {}) as { type?: unknown; text?: unknown };
+    if (type === 'text' && typeof words === 'string') text += words;
+    else if (type === 'thinking' || type === 'reasoning') thinking = true;
+  }
+  return { text, thinking };
+}
+
+/** Choice 0, or a choice without an index (servers that send one choice often leave it out). */
+function isFirstChoice(choice: Choice | null): boolean {
+  const index = choice?.index;
+  return index === undefined || index === null || Number(index) === 0;
+}
+
 /** A delta carrying the model's reasoning (`reasoning`, `reasoning_content`, `reasoning_details`). */
 function isReasoning(delta: unknown): boolean {
   if (typeof delta !== 'object' || delta === null) return false;
@@ -182,8 +206,10 @@ export async function* parseStream(
         if (event.event === 'error') failure = new UpstreamError('sent an error event', { status: 200 });
         return;
       }
-      if (event.data.trim() === '') return;
-      if (event.data === '[DONE]') {
+      const data = event.data.trim();
+      if (data === '') return;
+      // Some servers pad the marker (`data: [DONE] `): whitespace around it is no reason to fail a whole reply.
+      if (data === '[DONE]') {
         done = true;
         return;
       }
@@ -201,14 +227,17 @@ export async function* parseStream(
         return;
       }
       for (const choice of (Array.isArray(chunk.choices) ? chunk.choices : []) as (Choice | null)[]) {
+        // One reply is asked for; a server that sends more choices (`n` > 1, alternatives) has them skipped.
+        if (!isFirstChoice(choice)) continue;
         const delta = typeof choice?.delta === 'object' ? choice.delta : null;
         // Only `content` is visible text: `reasoning` / `reasoning_content` are the model's notes, never shown,
         // and so is thinking written inline as <think>…</think>.
-        if (typeof delta?.content === 'string' && delta.content !== '') {
-          const { visible, thinking } = thoughts.push(delta.content);
+        const { text, thinking: thinkingParts } = contentOf(delta?.content);
+        if (text !== '') {
+          const { visible, thinking } = thoughts.push(text);
           if (visible) pending.push({ type: 'text', text: visible });
           else if (thinking) pending.push({ type: 'thinking' });
-        } else if (isReasoning(delta)) pending.push({ type: 'thinking' });
+        } else if (thinkingParts || isReasoning(delta)) pending.push({ type: 'thinking' });
         for (const part of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) calls.add(part);
         finish = finishReasonOf(choice?.finish_reason) ?? finish;
       }

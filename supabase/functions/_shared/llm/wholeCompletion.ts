@@ -39,8 +39,12 @@ export async function completionAsStream(
     });
   const chunk = {
     choices: choices.map((choice) => {
-      const { message, finish_reason } = (choice ?? {}) as { message?: unknown; finish_reason?: unknown };
-      return { delta: message, finish_reason };
+      const { index, message, finish_reason } = (choice ?? {}) as {
+        index?: unknown;
+        message?: unknown;
+        finish_reason?: unknown;
+      };
+      return { index, delta: message, finish_reason };
     }),
     usage,
   };

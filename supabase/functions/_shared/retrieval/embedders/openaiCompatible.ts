@@ -7,9 +7,12 @@ import {
   readJsonWithin,
   readTextUpTo,
 } from '../../http/responseBody.ts';
+import { retryAfterSeconds } from '../../http/retryAfter.ts';
 import { redact } from '../../llm/errors.ts';
 import { clipText, sanitizeText } from '../../text.ts';
 import { checkVectors, type Embedder, EmbeddingError, type EmbedOptions } from './embedder.ts';
+
+export { retryAfterSeconds };
 
 export interface OpenAiCompatibleEmbedderOptions {
   /** Up to the version segment, e.g. `https://api.openai.com/v1` (`/embeddings` is appended). */
@@ -34,13 +37,6 @@ const answerBytes = (texts: number) => texts * 96 * KiB + 64 * KiB;
 
 interface EmbeddingsAnswer {
   data?: { embedding?: unknown; index?: number }[];
-}
-
-/** Seconds from `Retry-After` (seconds or an HTTP date), capped at an hour; undefined when absent or unreadable. */
-export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : (Date.parse(value) - now) / 1000;
-  return Number.isFinite(seconds) ? Math.min(3600, Math.max(0, seconds)) : undefined;
 }
 
 export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedderOptions): Embedder {
