@@ -161,18 +161,18 @@ export async function groundedPrompt(
 }
 
 /**
+ * Asks for the question's embedding (a paid call to the embedding provider). prepareTurn calls it only once the
+ * turn is admitted — the conversation found, the per-minute limits with room — so a refused message spends nothing.
+ */
+export type AskQuestionEmbedding = () => Promise<QuestionEmbedding | null>;
+
+/**
  * Commits the visitor's message and gathers what the reply needs, in one transaction (one pool connection: this
  * is the part before the first token). The per-minute limits are counted last, with COMMIT written right behind
  * them where the driver pipelines, so their hot rows are locked only while the server runs the end of the turn.
  * A new conversation's turn that has nothing to read before its last statements is sent whole (startsAtOnce).
  * Throws ApiError (rate limit, 404, …).
  */
-/**
- * Asks for the question's embedding (a paid call to the embedding provider). prepareTurn calls it only once the
- * turn is admitted — the conversation found, the per-minute limits with room — so a refused message spends nothing.
- */
-export type AskQuestionEmbedding = () => Promise<QuestionEmbedding | null>;
-
 export async function prepareTurn(
   db: Database,
   claims: TenantClaims,
@@ -233,7 +233,8 @@ async function groundThenCount(
 /**
  * A new conversation's turn sent whole where the driver pipelines: its writes, retrieval, the per-minute count and
  * COMMIT are issued before any answer is awaited (one round trip; with semantic search, the question's embedding is
- * asked for once the writes and the limits' first look are answered, and awaited before retrieval). Elsewhere the same steps run one after another.
+ * asked for once the writes and the limits' first look are answered, and awaited before retrieval). Elsewhere the
+ * same steps run one after another.
  */
 async function firstTurnAtOnce(
   tx: Queryable,
