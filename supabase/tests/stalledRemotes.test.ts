@@ -20,12 +20,8 @@ import { outboundFetches } from '@closer/server/src/crawlFetch.ts';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KOMMO_ENV } from './helpers/fakeKommo.ts';
-import {
-  fetchToStalling,
-  type StallingServer,
-  stallKinds,
-  startStallingServer,
-} from './helpers/stallingServer.ts';
+import { fetchTo } from './helpers/remoteStandIn.ts';
+import { type StallingServer, stallKinds, startStallingServer } from './helpers/stallingServer.ts';
 
 let remote: StallingServer | undefined;
 afterEach(async () => {
@@ -62,7 +58,7 @@ describe.each(stallKinds)('a remote that stalls (%s)', (stall) => {
 
   it('Stripe: a StripeConnectionError, each request ended at its timeout', async () => {
     remote = await startStallingServer({ stall, firstBytes: '{"id":"cus_' });
-    const toRemote = fetchToStalling(remote);
+    const toRemote = fetchTo(remote);
     vi.spyOn(globalThis, 'fetch').mockImplementation(toRemote);
     const error = await createStripeClient('sk_test_51Closer0000000000000000000000', 200)
       .customers.retrieve('cus_stalled')
@@ -82,7 +78,7 @@ describe.each(stallKinds)('a remote that stalls (%s)', (stall) => {
       tokens: {
         current: async () => ({ connectionId: 'c1', subdomain: 'acme', accessToken: 'access-1' }),
       } as unknown as KommoTokenSource,
-      fetch: fetchToStalling(server),
+      fetch: fetchTo(server),
       pacers: [],
       attempts: 1,
       timeoutMs: 200,
@@ -112,9 +108,7 @@ describe.each(stallKinds)('a remote that stalls (%s)', (stall) => {
   it('Kommo tokens: upstream_error naming the timeout', async () => {
     remote = await startStallingServer({ stall, firstBytes: '{"token_type":"Bearer",' });
     const config = { ...kommoConfigFromEnv(KOMMO_ENV), requestTimeoutMs: 200 };
-    const error = await exchangeCode(config, 'acme', 'code-1', fetchToStalling(remote)).catch(
-      (e: unknown) => e,
-    );
+    const error = await exchangeCode(config, 'acme', 'code-1', fetchTo(remote)).catch((e: unknown) => e);
     expect(error).toMatchObject({
       code: 'upstream_error',
       message: 'Kommo did not answer the authorization_code grant: no answer within 200 ms',

@@ -26,14 +26,13 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
-import { openDatabase, prepareDatabase } from '../../packages/local/src/database.ts';
-import { ensureDemoKeys } from '../../packages/local/src/demoKeys.ts';
 import { createLocalApp } from '../../packages/local/src/server.ts';
 import type { Database } from '../../supabase/functions/_shared/db/types.ts';
 import { createRuntime, type Runtime } from '../../supabase/functions/_shared/runtime.ts';
 import { startPostgresCluster } from '../../supabase/tests/helpers/postgresCluster.ts';
 import { reply } from './ipc.ts';
 import type { SequentialRequest } from './sequentialClient.ts';
+import { unlimitedDatabase, unlimitedEnv } from './unlimitedTurns.ts';
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 200);
 const WARM_UP = 100;
@@ -128,29 +127,12 @@ const models = {
 };
 const client = fork(here('./sequentialClient.ts'), [], { execArgv: tsx });
 const cluster = await startPostgresCluster();
-const db = await openDatabase({ kind: 'postgres', url: cluster.url });
-await prepareDatabase(db);
-const keys = await ensureDemoKeys(db, {}, null);
-// Limits and spend ceilings out of the way: this measures the turn, not the limiter (a run holds thousands).
-await db.query(
-  `update agents set rate_limits = '{"visitorPerMinute": 1000, "ipPerMinute": 10000, "repliesPerHour": 1000000,
-     "repliesPerDay": 10000000, "tokensPerHour": 1000000000, "tokensPerDay": 1000000000}'`,
-);
-const secretKey = keys.secretKey;
-if (!secretKey) throw new Error('the demo secret key was not made');
+const { db, secretKey } = await unlimitedDatabase(cluster.url);
 const modelPorts = new Set(Object.values(models).map((m) => Number(new URL(m.url).port)));
 
 /** A variant: a server on its own port whose runtime calls `modelUrl`, with fetch or node:http. */
 async function startVariant(modelUrl: string) {
-  const runtime = createRuntime(watchedDatabase(db), {
-    LLM_BASE_URL: modelUrl,
-    LLM_MODEL: 'stand-in',
-    OPENROUTER_API_KEY: '',
-    CLOSER_ORG_REPLIES_PER_HOUR: '1000000',
-    CLOSER_ORG_REPLIES_PER_DAY: '10000000',
-    CLOSER_ORG_TOKENS_PER_HOUR: '1000000000',
-    CLOSER_ORG_TOKENS_PER_DAY: '1000000000',
-  });
+  const runtime = createRuntime(watchedDatabase(db), unlimitedEnv(modelUrl));
   watchKeyCheck(runtime);
   const app = createLocalApp(runtime);
   const server = createAdaptorServer({ fetch: app.fetch });
@@ -242,7 +224,7 @@ async function measure(name: string, modelUrl: string, bare: boolean): Promise<v
 }
 
 async function turns(functionsUrl: string, count: number): Promise<number> {
-  const request: SequentialRequest = { functionsUrl, secretKey: secretKey!, count, concurrency: CONCURRENCY };
+  const request: SequentialRequest = { functionsUrl, secretKey, count, concurrency: CONCURRENCY };
   client.send(request);
   const { completed } = await reply<{ completed: number }>(client);
   if (completed !== count) throw new Error(`${count - completed} of ${count} turns failed`);

@@ -9,14 +9,13 @@ import { fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
-import { openDatabase, prepareDatabase } from '../../packages/local/src/database.ts';
-import { ensureDemoKeys } from '../../packages/local/src/demoKeys.ts';
 import { createLocalApp } from '../../packages/local/src/server.ts';
 import { createRuntime } from '../../supabase/functions/_shared/runtime.ts';
 import { startPostgresCluster } from '../../supabase/tests/helpers/postgresCluster.ts';
 import { reply } from './ipc.ts';
 import { postgresCpuMs } from './processCpu.ts';
 import type { SequentialRequest } from './sequentialClient.ts';
+import { unlimitedDatabase, unlimitedEnv } from './unlimitedTurns.ts';
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 300);
 const WARM_UP = 100;
@@ -37,28 +36,14 @@ const cluster = await startPostgresCluster({
     ...(process.env.BENCH_PG_SETTINGS?.split(' ').filter(Boolean) ?? []),
   ],
 });
-const db = await openDatabase({ kind: 'postgres', url: cluster.url });
-await prepareDatabase(db);
-const keys = await ensureDemoKeys(db, {}, null);
-await db.query(
-  `update agents set rate_limits = '{"visitorPerMinute": 1000, "ipPerMinute": 10000, "repliesPerHour": 1000000,
-     "repliesPerDay": 10000000, "tokensPerHour": 1000000000, "tokensPerDay": 1000000000}'`,
-);
-const runtime = createRuntime(db, {
-  LLM_BASE_URL: modelUrl,
-  LLM_MODEL: 'stand-in',
-  OPENROUTER_API_KEY: '',
-  CLOSER_ORG_REPLIES_PER_HOUR: '1000000',
-  CLOSER_ORG_REPLIES_PER_DAY: '10000000',
-  CLOSER_ORG_TOKENS_PER_HOUR: '1000000000',
-  CLOSER_ORG_TOKENS_PER_DAY: '1000000000',
-});
+const { db, secretKey } = await unlimitedDatabase(cluster.url);
+const runtime = createRuntime(db, unlimitedEnv(modelUrl));
 const server = createAdaptorServer({ fetch: createLocalApp(runtime).fetch });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const functionsUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/functions/v1`;
 
 const turns = (count: number) => {
-  const request: SequentialRequest = { functionsUrl, secretKey: keys.secretKey!, count, concurrency: 1 };
+  const request: SequentialRequest = { functionsUrl, secretKey, count, concurrency: 1 };
   client.send(request);
   return reply<{ completed: number }>(client);
 };

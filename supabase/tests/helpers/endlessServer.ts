@@ -3,6 +3,7 @@
 // sent and sees the client hang up, so a test can tell a capped reader (it hangs up early) from one that reads
 // without limit (it would read for ever).
 import { createServer, type ServerResponse } from 'node:http';
+import { hangUpCount } from './remoteStandIn.ts';
 
 export interface EndlessServerOptions {
   status?: number;
@@ -31,13 +32,9 @@ export interface EndlessServer {
 export async function startEndlessServer(options: EndlessServerOptions = {}): Promise<EndlessServer> {
   const prefix = Buffer.from(options.prefix ?? '');
   const filler = Buffer.from(options.filler ?? 'a'.repeat(64 * 1024));
-  const state = { bytesSent: 0, hungUp: 0 };
+  const state = { bytesSent: 0 };
   const requests: EndlessServer['requests'] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
-  const hangUp = () => {
-    state.hungUp++;
-    for (const waiter of waiters.filter((w) => state.hungUp >= w.count)) waiter.resolve();
-  };
+  const hangUps = hangUpCount();
 
   const write = (res: ServerResponse, chunk: Buffer, left: number) => {
     const part = chunk.subarray(0, Math.max(0, Math.min(chunk.byteLength, left)));
@@ -51,7 +48,7 @@ export async function startEndlessServer(options: EndlessServerOptions = {}): Pr
     let left = options.totalBytes ?? Number.POSITIVE_INFINITY;
     let ended = false;
     res.on('close', () => {
-      if (!ended) hangUp();
+      if (!ended) hangUps.hangUp();
     });
     res.writeHead(options.status ?? 200, options.headers ?? { 'content-type': 'application/json' });
     left -= write(res, prefix, left).written;
@@ -81,26 +78,13 @@ export async function startEndlessServer(options: EndlessServerOptions = {}): Pr
       return state.bytesSent;
     },
     get hungUp() {
-      return state.hungUp;
+      return hangUps.hungUp;
     },
-    waitForHangUps: (count = 1) =>
-      state.hungUp >= count
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            waiters.push({ count, resolve });
-          }),
+    waitForHangUps: hangUps.waitForHangUps,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-  };
-}
-
-/** A fetch that sends every request to `server` instead, path and query kept (for clients with fixed https hosts). */
-export function fetchTo(server: EndlessServer): typeof fetch {
-  return (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    return fetch(`${server.url}${url.pathname}${url.search}`, init);
   };
 }

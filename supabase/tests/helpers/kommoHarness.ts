@@ -74,3 +74,24 @@ export async function connectKommo(api: Api, secretKey: string): Promise<Respons
     `/kommo/oauth/callback?${new URLSearchParams({ code: 'good-code', state, referer: 'acme.kommo.com' })}`,
   );
 }
+
+/**
+ * For `beforeEach` of the lead-sync tests: a fresh stand-in Kommo and an organisation (any origin) connected through
+ * the real OAuth flow, its catalogue synced and a pipeline and stage chosen (with `settings` added), and no lead
+ * sync job of an earlier test left for the worker (it runs every organisation's jobs).
+ */
+export async function syncingOrg(
+  harness: KommoHarness,
+  settings: Record<string, unknown> = {},
+): Promise<{ kommo: FakeKommo; org: TenantFixture }> {
+  const { kommo, org } = await harness.freshOrg({ allowedOrigins: ['*'] });
+  await harness.db.query(`delete from jobs where kind = 'kommo.sync_lead'`);
+  await connectKommo(harness.api, org.secretKey);
+  await harness.api.as(org.secretKey)('POST', '/kommo/sync');
+  await harness.api.as(org.secretKey)('POST', '/kommo', {
+    pipelineId: 3177727,
+    statusId: 32392159,
+    ...settings,
+  });
+  return { kommo, org };
+}

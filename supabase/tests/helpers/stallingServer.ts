@@ -5,6 +5,7 @@
 
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
+import { hangUpCount } from './remoteStandIn.ts';
 
 /** `body`: headers and a few bytes, then nothing; `silence`: no answer at all. */
 export type StallKind = 'body' | 'silence';
@@ -34,15 +35,11 @@ export interface StallingServer {
 export async function startStallingServer(options: StallingServerOptions): Promise<StallingServer> {
   const requests: StallingServer['requests'] = [];
   const sockets = new Set<Socket>();
-  const state = { hungUp: 0 };
-  const waiters: { count: number; resolve: () => void }[] = [];
+  const hangUps = hangUpCount();
   const server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', path: req.url ?? '' });
     req.resume();
-    res.on('close', () => {
-      state.hungUp++;
-      for (const waiter of waiters.filter((w) => state.hungUp >= w.count)) waiter.resolve();
-    });
+    res.on('close', hangUps.hangUp);
     const stall = typeof options.stall === 'function' ? options.stall(req.url ?? '') : options.stall;
     if (stall === 'silence') return;
     res.writeHead(options.status ?? 200, options.headers ?? { 'content-type': 'application/json' });
@@ -58,30 +55,13 @@ export async function startStallingServer(options: StallingServerOptions): Promi
     url: `http://127.0.0.1:${port}`,
     requests,
     get hungUp() {
-      return state.hungUp;
+      return hangUps.hungUp;
     },
-    waitForHangUps: (count = 1) =>
-      state.hungUp >= count
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            waiters.push({ count, resolve });
-          }),
+    waitForHangUps: hangUps.waitForHangUps,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
-  };
-}
-
-/**
- * A fetch that sends every request to `server` instead, path and query kept (for clients with fixed https hosts).
- * It holds the fetch of when it was made, so it can stand in for the global one.
- */
-export function fetchToStalling(server: StallingServer): typeof fetch {
-  const send = globalThis.fetch;
-  return (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    return send(`${server.url}${url.pathname}${url.search}`, init);
   };
 }

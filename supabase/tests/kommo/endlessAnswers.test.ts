@@ -10,9 +10,10 @@ import { kommoConfigFromEnv } from '@closer/functions/_shared/kommo/config.ts';
 import type { KommoTokenSource } from '@closer/functions/_shared/kommo/tokens.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Api, Caller } from '../helpers/api.ts';
-import { type EndlessServer, fetchTo, startEndlessServer } from '../helpers/endlessServer.ts';
+import { type EndlessServer, startEndlessServer } from '../helpers/endlessServer.ts';
 import { type FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
 import { connectKommo, type KommoHarness, startKommoHarness } from '../helpers/kommoHarness.ts';
+import { fetchTo } from '../helpers/remoteStandIn.ts';
 import type { TenantFixture } from '../helpers/tenants.ts';
 
 /** What a capped reader may have pulled through the socket: its cap plus the kernel's and runtime's buffers. */

@@ -6,7 +6,7 @@ import { leadMarker, MAX_ATTEMPTS, runKommoJobs } from '@closer/functions/_share
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Api } from '../helpers/api.ts';
 import { type FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
-import { connectKommo, type KommoHarness, startKommoHarness } from '../helpers/kommoHarness.ts';
+import { type KommoHarness, startKommoHarness, syncingOrg } from '../helpers/kommoHarness.ts';
 import { createTenant, type TenantFixture } from '../helpers/tenants.ts';
 
 // No confirmation window: a create that got no answer and does not show in Kommo is sent again at the next run
@@ -27,17 +27,10 @@ beforeAll(async () => {
   ({ db, api } = harness);
 });
 beforeEach(async () => {
-  ({ kommo, org: a } = await harness.freshOrg({ allowedOrigins: ['*'] }));
-  await db.query(`delete from jobs where kind = 'kommo.sync_lead'`);
-  // Connect through the real OAuth flow, then choose the pipeline and stage.
-  await connectKommo(api, a.secretKey);
-  await api.as(a.secretKey)('POST', '/kommo/sync');
-  await api.as(a.secretKey)('POST', '/kommo', {
-    pipelineId: 3177727,
-    statusId: 32392159,
+  ({ kommo, org: a } = await syncingOrg(harness, {
     tags: ['website'],
     fieldMap: { company: { entity: 'contact', fieldId: 264915 }, need: { entity: 'lead', fieldId: 1119323 } },
-  });
+  }));
 });
 afterAll(async () => harness?.close());
 

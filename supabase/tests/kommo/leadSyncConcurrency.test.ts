@@ -8,7 +8,7 @@ import { runKommoJobs } from '@closer/functions/_shared/kommo/leadSync.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Api } from '../helpers/api.ts';
 import { type FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
-import { connectKommo, type KommoHarness, startKommoHarness } from '../helpers/kommoHarness.ts';
+import { type KommoHarness, startKommoHarness, syncingOrg } from '../helpers/kommoHarness.ts';
 import type { TenantFixture } from '../helpers/tenants.ts';
 
 const LEASE_MS = 1000;
@@ -34,11 +34,7 @@ beforeAll(async () => {
   pools = [harness.anotherPool(), harness.anotherPool()];
 });
 beforeEach(async () => {
-  ({ kommo, org: a } = await harness.freshOrg({ allowedOrigins: ['*'] }));
-  await db.query(`delete from jobs where kind = 'kommo.sync_lead'`);
-  await connectKommo(api, a.secretKey);
-  await api.as(a.secretKey)('POST', '/kommo/sync');
-  await api.as(a.secretKey)('POST', '/kommo', { pipelineId: 3177727, statusId: 32392159 });
+  ({ kommo, org: a } = await syncingOrg(harness));
 });
 afterAll(async () => harness?.close());
 

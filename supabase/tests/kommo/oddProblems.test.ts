@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Api } from '../helpers/api.ts';
 import { drivers } from '../helpers/databases.ts';
 import { type FakeKommo, KOMMO_ENV } from '../helpers/fakeKommo.ts';
-import { connectKommo, type KommoHarness, startKommoHarness } from '../helpers/kommoHarness.ts';
+import { type KommoHarness, startKommoHarness, syncingOrg } from '../helpers/kommoHarness.ts';
 import type { TenantFixture } from '../helpers/tenants.ts';
 
 const ENV = { ...KOMMO_ENV, KOMMO_CONFIRM_WINDOW_MS: '0' };
@@ -26,11 +26,7 @@ describe.each(drivers)('Kommo refusals in odd words on %s', (driver) => {
     ({ db, api } = harness);
   });
   beforeEach(async () => {
-    ({ kommo, org: a } = await harness.freshOrg({ allowedOrigins: ['*'] }));
-    await db.query(`delete from jobs where kind = 'kommo.sync_lead'`);
-    await connectKommo(api, a.secretKey);
-    await api.as(a.secretKey)('POST', '/kommo/sync');
-    await api.as(a.secretKey)('POST', '/kommo', { pipelineId: 3177727, statusId: 32392159 });
+    ({ kommo, org: a } = await syncingOrg(harness));
   });
   afterAll(async () => harness?.close());
 
